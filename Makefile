@@ -1,0 +1,48 @@
+# Casuskamer: every set-up step on a fresh Debian machine goes through here.
+#   make run    start the program on a demo vault (created the first time)
+#   make test   the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DEMO   := .demo-vault
+export CASUSKAMER_DEMO_PASSPHRASE ?= demo-kluis-casuskamer
+
+.PHONY: run test sysdeps venv bench reliability package demo lint clean
+
+# System libraries Qt needs under a real X server (and the fonts); installed when root.
+SYSDEPS := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
+           libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 libxkbcommon0
+
+sysdeps:
+	@bash packaging/install-sysdeps.sh $(SYSDEPS)
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: sysdeps $(STAMP)
+	@test -f $(DEMO)/casuskamer.db || CASUSKAMER_PASSPHRASE=$$CASUSKAMER_DEMO_PASSPHRASE \
+		$(VENV)/bin/casuskamer demo --vault $(DEMO)
+	$(VENV)/bin/casuskamer gui --vault $(DEMO)
+
+test: sysdeps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+reliability: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/reliability --full
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app ui tests
+	$(VENV)/bin/mypy app
+
+clean:
+	rm -rf $(VENV) $(DEMO) build dist *.egg-info

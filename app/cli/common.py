@@ -1,0 +1,52 @@
+"""What every command that touches a vault shares: the vault and account options, reading
+the passphrase, unlocking."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app.errors import ValidationError
+from app.i18n import _
+from app.vault.vault import OpenVault, Vault
+
+PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
+
+
+def add_vault_options(parser: argparse.ArgumentParser, account: bool = True) -> None:
+    parser.add_argument("--vault", required=True, type=Path, metavar="DIR",
+                        help=_("the vault folder"))
+    if account:
+        parser.add_argument("--account", default=None, metavar="NAME",
+                            help=_("the account to unlock with (default: the first admin)"))
+    parser.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
+                        help=_("read the passphrase from the first line of FILE"))
+
+
+def read_passphrase(args: argparse.Namespace, prompt: str | None = None,
+                    env: str = PASSPHRASE_ENV, file_attr: str = "passphrase_file") -> str:
+    path = getattr(args, file_attr, None)
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(_("The passphrase file {file} cannot be read: {reason}")
+                                  .format(file=path, reason=exc.strerror)) from None
+        return text.splitlines()[0] if text else ""
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError(_("No passphrase: give --passphrase-file or set {env}.")
+                              .format(env=env))
+    return getpass.getpass(prompt or _("Passphrase: "))
+
+
+def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
+    vault = Vault(args.vault)
+    vault.require_exists()
+    account = getattr(args, "account", None) or vault.first_admin()
+    return vault.unlock(account, read_passphrase(args), exclusive=exclusive)

@@ -1,0 +1,57 @@
+"""Account roles and what each may do. The one place role rules live."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.i18n import N_, _
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PROCESS_DIRECTOR = "process_director"
+    INFORMATION_CENTRE = "information_centre"
+    MANAGER = "manager"
+
+    @property
+    def label(self) -> str:
+        return _(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: N_("Administrator"),
+    Role.PROCESS_DIRECTOR: N_("Process director"),
+    Role.INFORMATION_CENTRE: N_("Information centre"),
+    Role.MANAGER: N_("Manager"),
+}
+
+
+class Permission(StrEnum):
+    MANAGE_ACCOUNTS = "manage_accounts"
+    MANAGE_PARTIES = "manage_parties"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_PARTIES = "view_parties"
+    REGISTER_REFERRAL = "register_referral"
+    CASE_WORK = "case_work"                  # intake decisions, triage, plans, closure
+    VIEW_CASES = "view_cases"                # personal data
+    MEETING_LOGISTICS = "meeting_logistics"
+    VIEW_FIGURES = "view_figures"            # aggregate figures, never a name
+    BACKUP = "backup"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({Permission.MANAGE_ACCOUNTS, Permission.MANAGE_PARTIES,
+                           Permission.MANAGE_SETTINGS, Permission.VIEW_PARTIES,
+                           Permission.BACKUP, Permission.VIEW_FIGURES}),
+    Role.PROCESS_DIRECTOR: frozenset({Permission.VIEW_PARTIES, Permission.REGISTER_REFERRAL,
+                                      Permission.CASE_WORK, Permission.VIEW_CASES,
+                                      Permission.MEETING_LOGISTICS, Permission.VIEW_FIGURES}),
+    Role.INFORMATION_CENTRE: frozenset({Permission.VIEW_PARTIES, Permission.REGISTER_REFERRAL,
+                                        Permission.VIEW_CASES,
+                                        Permission.MEETING_LOGISTICS}),
+    Role.MANAGER: frozenset({Permission.VIEW_FIGURES}),
+}
+
+
+def may(role: Role, permission: Permission) -> bool:
+    return permission in GRANTS[role]

@@ -1,0 +1,12 @@
+"""What every new vault starts with. Each area adds its seed step here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.vault.vault import OpenVault
+
+
+def seed_new_vault(vault: "OpenVault") -> None:
+    """Fill a freshly created vault with its seed data (called once, by ``Vault.create``)."""

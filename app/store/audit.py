@@ -1,0 +1,115 @@
+"""The audit log: append-only and hash-chained (NEN 7513 / BIO logging).
+
+Each row records action, object (type and id: a case number, a subject id, an account name,
+never a person's name or case text), result, origin (the workstation), actor, the role acted
+in and the time. ``hash`` is SHA-256 over the previous row's hash and this row's fields, so a
+changed, removed, reordered or inserted row breaks the chain. The newest row's id and hash
+are also kept in ``meta`` (key ``audit_head``) in the same transaction, so cutting rows off
+the end is seen too. Triggers in the schema refuse UPDATE and DELETE on the table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from sqlalchemy import Connection, select
+
+from app.store.tables import audit_log, meta
+
+GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+
+#: The fields that are hashed, in order.
+HASHED_FIELDS = ("id", "at", "actor", "role", "action", "object_type", "object_id", "result",
+                 "origin", "detail")
+
+
+def workstation() -> str:
+    return socket.gethostname() or "unknown"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    payload = json.dumps([prev_hash] + [row[f] for f in HASHED_FIELDS], ensure_ascii=True,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    object_type: str
+    object_id: str
+    result: str = "ok"
+    detail: Mapping[str, Any] | None = None
+
+
+def _head(conn: Connection) -> tuple[int, str]:
+    value = conn.execute(select(meta.c.value).where(meta.c.key == HEAD_KEY)).scalar()
+    if not value:
+        return 0, GENESIS
+    last_id, last_hash = str(value).split(":", 1)
+    return int(last_id), last_hash
+
+
+def append(conn: Connection, *, actor: str, role: str, entry: AuditEntry,
+           origin: str | None = None) -> int:
+    """Append one row inside the caller's transaction; returns its id."""
+    last_id, last_hash = _head(conn)
+    row = {
+        "id": last_id + 1,
+        "at": utc_now_iso(),
+        "actor": actor,
+        "role": role,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "result": entry.result,
+        "origin": origin or workstation(),
+        "detail": json.dumps(dict(entry.detail or {}), ensure_ascii=True, sort_keys=True),
+    }
+    digest = row_hash(last_hash, row)
+    conn.execute(audit_log.insert().values(**row, prev_hash=last_hash, hash=digest))
+    value = f"{row['id']}:{digest}"
+    if last_id == 0 and last_hash == GENESIS and conn.execute(
+            select(meta.c.key).where(meta.c.key == HEAD_KEY)).first() is None:
+        conn.execute(meta.insert().values(key=HEAD_KEY, value=value))
+    else:
+        conn.execute(meta.update().where(meta.c.key == HEAD_KEY).values(value=value))
+    return int(row["id"])
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    row_id: int | None
+    what: str
+
+
+def verify_chain(conn: Connection) -> list[ChainProblem]:
+    """Walk the whole log; return every break found (empty when sound)."""
+    problems: list[ChainProblem] = []
+    prev_hash = GENESIS
+    expected_id = 1
+    result = conn.execute(select(audit_log).order_by(audit_log.c.id)).mappings()
+    for row in result:
+        if row["id"] != expected_id:
+            problems.append(ChainProblem(row["id"], f"row id {row['id']} where "
+                                                    f"{expected_id} was expected"))
+        if row["prev_hash"] != prev_hash:
+            problems.append(ChainProblem(row["id"], "previous-hash link broken"))
+        if row_hash(row["prev_hash"], row) != row["hash"]:
+            problems.append(ChainProblem(row["id"], "row content does not match its hash"))
+        prev_hash = row["hash"]
+        expected_id = row["id"] + 1
+    last_id, last_hash = _head(conn)
+    if (last_id, last_hash) != (expected_id - 1, prev_hash if expected_id > 1 else last_hash):
+        problems.append(ChainProblem(None, "the log's end does not match the recorded head"))
+    return problems

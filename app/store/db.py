@@ -1,0 +1,95 @@
+"""Opening the SQLCipher database behind SQLAlchemy Core.
+
+Every connection is keyed with the raw 256-bit data key (``PRAGMA key = "x'...'"``), never
+with a passphrase. Right after keying, ``PRAGMA cipher_version`` must answer (a plain SQLite
+library ignores ``PRAGMA key`` and would write plaintext) and a first read must succeed (a
+wrong key or a damaged file fails only there). Each connection then gets the settings the
+design asks for: WAL with ``synchronous = FULL``, foreign keys, ``secure_delete``,
+``cipher_memory_security``. Transactions start with ``BEGIN IMMEDIATE`` so that writers in two
+processes (the program and a backup from the command line) serialise cleanly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from app.errors import VaultDamaged, VaultReadOnly
+from app.i18n import _
+
+BUSY_TIMEOUT_MS = 10_000
+
+CONNECTION_PRAGMAS = (
+    "PRAGMA cipher_memory_security = ON",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA synchronous = FULL",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+)
+
+
+def key_pragma(data_key: bytes | bytearray) -> str:
+    return f"PRAGMA key = \"x'{bytes(data_key).hex()}'\""
+
+
+def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False,
+                read_only: bool = False) -> sqlcipher.Connection:
+    """One keyed, checked and configured DB-API connection."""
+    if not create and not path.exists():
+        raise VaultDamaged(_("The database file of this vault is missing. "
+                             "Restore the vault from a backup."))
+    uri = f"file:{path}?mode={'ro' if read_only else ('rwc' if create else 'rw')}"
+    try:
+        conn = sqlcipher.connect(uri, uri=True, check_same_thread=False,
+                                 isolation_level=None)
+    except sqlcipher.OperationalError:
+        raise VaultReadOnly(_("The vault folder cannot be opened for writing. "
+                              "Check the folder's permissions.")) from None
+    try:
+        conn.execute(key_pragma(data_key))
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if not version or not version[0]:
+            raise VaultDamaged(_("The database library has no encryption; refusing to open."))
+        for pragma in CONNECTION_PRAGMAS:
+            conn.execute(pragma)
+        # A wrong key or a damaged file shows only at the first read: read at once.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if create:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        elif not read_only:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlcipher.DatabaseError as exc:
+        conn.close()
+        if "readonly" in type(exc).__name__.lower() or "read-only" in str(exc).lower():
+            raise VaultReadOnly(_("The vault folder cannot be written to. "
+                                  "Check the folder's permissions.")) from None
+        raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
+                             "was altered. Restore the vault from a backup.")) from None
+    return conn
+
+
+def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
+                read_only: bool = False) -> Engine:
+    """An engine whose pool hands out keyed connections.
+
+    ``data_key_getter`` is asked each time a new connection is made, so that dropping the
+    key (on lock) leaves nothing in the pool that can make another one.
+    """
+
+    def creator() -> Any:
+        return connect_raw(path, data_key_getter(), read_only=read_only)
+
+    engine = create_engine("sqlite+pysqlite://", module=sqlcipher, creator=creator,
+                           poolclass=QueuePool, pool_size=2, max_overflow=4)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:  # pragma: no cover - exercised by every write
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,370 @@
+"""The vault: one SQLCipher database, its key-slot file and its lock file, in one folder.
+
+``Vault(folder)`` knows the files; ``Vault.create`` makes a new vault with its first admin
+account; ``Vault.unlock`` checks an account's passphrase against its key slot, takes the
+folder's lock, opens the database with the data key, migrates the schema forward and
+returns an ``OpenVault``. ``OpenVault.lock()`` drops the connection pool and the key.
+
+Failed unlocks cannot be written to the audit log at the moment they happen (there is no key
+then, and a wrong passphrase must change no file); they are kept in memory and written at
+the next successful unlock in the same program.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import Connection, Engine, select
+
+from app.domain.roles import Permission, Role, may
+from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
+                        VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase)
+from app.i18n import _
+from app.store import audit, migrate
+from app.store.db import connect_raw, make_engine
+from app.store.tables import accounts, meta
+from app.vault import keyslots
+from app.vault.keyslots import KdfParams, SlotFile
+
+DB_NAME = "casuskamer.db"
+SLOTS_NAME = "keyslots.json"
+LOCK_NAME = "casuskamer.lock"
+
+SYSTEM_ACTOR = "-"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    account: str
+    role: Role
+
+
+@dataclass
+class FailedUnlock:
+    account: str
+    at: str
+    reason: str
+
+
+class Vault:
+    """The files of one vault; nothing is opened until ``unlock``."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.db_path = self.folder / DB_NAME
+        self.slots_path = self.folder / SLOTS_NAME
+        self.lock_path = self.folder / LOCK_NAME
+        self.pending_failures: list[FailedUnlock] = []
+
+    # -- inspection ---------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.db_path.exists() or self.slots_path.exists()
+
+    def require_exists(self) -> None:
+        if not self.folder.is_dir() or not self.exists():
+            raise VaultNotFound(_("There is no vault in {folder}.").format(folder=self.folder))
+
+    def slot_file(self) -> SlotFile:
+        self.require_exists()
+        return SlotFile.read(self.slots_path)
+
+    def account_names(self) -> list[str]:
+        return [s.account for s in self.slot_file().slots]
+
+    def first_admin(self) -> str:
+        """The account used when a command names none: the first admin account's slot."""
+        slots = self.slot_file()
+        for slot in slots.slots:
+            if slots.roles.get(slot.account) == Role.ADMIN.value:
+                return slot.account
+        if slots.slots:
+            return slots.slots[0].account
+        raise VaultDamaged(_("The vault has no accounts left. Restore it from a backup."))
+
+    # -- creation -----------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, folder: Path | str, account: str, passphrase: str,
+               kdf: KdfParams | None = None) -> "OpenVault":
+        """Make a new vault with its first admin account and return it unlocked."""
+        from app.domain.accounts import check_account_name
+        from app.domain.passphrase import check_passphrase
+
+        vault = cls(folder)
+        check_account_name(account)
+        check_passphrase(passphrase, account)
+        if vault.exists():
+            raise VaultExists(_("There is already a vault in {folder}.")
+                              .format(folder=vault.folder))
+        try:
+            vault.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            raise VaultReadOnly(_("The folder {folder} cannot be created.")
+                                .format(folder=vault.folder)) from None
+        if not os.access(vault.folder, os.W_OK):
+            raise VaultReadOnly(_("The folder {folder} cannot be written to.")
+                                .format(folder=vault.folder))
+        data_key = secrets.token_bytes(keyslots.DATA_KEY_BYTES)
+        vault_id = secrets.token_hex(16)
+        params = kdf or keyslots.calibrate()
+        slot = keyslots.seal(vault_id, account, passphrase, data_key, params)
+        slots = SlotFile(vault_id, [slot], roles={account: Role.ADMIN.value})
+        conn = connect_raw(vault.db_path, data_key, create=True)
+        conn.close()
+        os.chmod(vault.db_path, 0o600)
+        slots.write(vault.slots_path)
+        vault.lock_path.touch(mode=0o600)
+        opened = vault._open(account, Role.ADMIN, data_key, vault_id, exclusive=True)
+        with opened.engine.begin() as c:
+            c.execute(meta.insert().values(key="vault_id", value=vault_id))
+            c.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
+            c.execute(accounts.insert().values(name=account, role=Role.ADMIN.value,
+                                               created_at=utcnow(), created_by=None))
+            opened.log(c, "vault.create", "vault", vault_id)
+            opened.log(c, "account.add", "account", account, detail={"role": "admin"})
+        from app.services import seeding
+
+        seeding.seed_new_vault(opened)
+        return opened
+
+    # -- unlocking ----------------------------------------------------------------------
+
+    def unlock(self, account: str, passphrase: str, *, exclusive: bool = True) -> "OpenVault":
+        """Open the vault as ``account``.
+
+        ``exclusive`` takes the folder's lock, so that a second program is told the vault is
+        in use; read-mostly commands (backup, verify) pass ``False`` and rely on SQLite's own
+        locking, which keeps a backup consistent while the program is open.
+        """
+        slots = self.slot_file()
+        slot = slots.find(account)
+        if slot is None:
+            revoked = slots.revoked.get(account)
+            self._remember_failure(account, "revoked" if revoked else "unknown")
+            if revoked:
+                raise AccountRevoked(_("The account {account} was revoked on {date}.")
+                                     .format(account=account, date=revoked[:10]))
+            raise WrongPassphrase(_("The account or passphrase is not correct."))
+        try:
+            data_key = keyslots.open_slot(slots.vault_id, slot, passphrase)
+        except WrongPassphrase:
+            self._remember_failure(account, "passphrase")
+            raise
+        role = Role(slots.roles.get(account, Role.PROCESS_DIRECTOR.value))
+        opened = self._open(account, role, data_key, slots.vault_id, exclusive=exclusive)
+        try:
+            opened.after_unlock()
+        except BaseException:
+            opened.lock(audit_it=False)
+            raise
+        return opened
+
+    def _remember_failure(self, account: str, reason: str) -> None:
+        self.pending_failures.append(FailedUnlock(account, audit.utc_now_iso(), reason))
+
+    def _open(self, account: str, role: Role, data_key: bytes, vault_id: str,
+              exclusive: bool) -> "OpenVault":
+        if not self.db_path.exists():
+            raise VaultDamaged(_("The database file of this vault is missing. "
+                                 "Restore the vault from a backup."))
+        lock = FolderLock(self.lock_path) if exclusive else None
+        if lock is not None:
+            lock.acquire(account)
+        try:
+            opened = OpenVault(self, Actor(account, role), bytearray(data_key), vault_id, lock)
+            opened.migrate()
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        return opened
+
+
+class FolderLock:
+    """An advisory lock on the vault folder, held while a program has the vault open.
+
+    ``flock`` is released by the kernel when the holder dies, so a lock left by a crashed
+    program is simply taken over; the file's text says who holds it and since when.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def holder(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.path.read_text(encoding="utf-8") or "{}"))
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self, account: str) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:
+            raise VaultReadOnly(_("The vault folder cannot be written to. "
+                                  "Check the folder's permissions.")) from None
+        except OSError:
+            raise VaultReadOnly(_("The vault's lock file cannot be opened.")) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            info = self.holder()
+            raise VaultInUse(_("The vault is in use by {account} on {host} since {since}. "
+                               "Close the program there first.").format(
+                account=info.get("account", "?"), host=info.get("host", "?"),
+                since=str(info.get("since", "?"))[:16].replace("T", " "))) from None
+        info = {"account": account, "host": audit.workstation(), "pid": os.getpid(),
+                "since": audit.utc_now_iso()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            try:
+                os.ftruncate(self.fd, 0)
+            except OSError:
+                pass
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+@dataclass
+class OpenVault:
+    """The vault unlocked by one account: the engine, the actor, and the audit log.
+
+    Services take this object; it is the only way to the data.
+    """
+
+    vault: Vault
+    actor: Actor
+    _key: bytearray | None
+    vault_id: str
+    _lock: FolderLock | None
+    engine: Engine = field(init=False)
+    _lock_listeners: list[Any] = field(default_factory=list)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.vault.db_path, self._data_key)
+
+    def _data_key(self) -> bytearray:
+        if self._key is None:
+            raise VaultNotFound(_("The vault is locked."))
+        return self._key
+
+    @property
+    def is_open(self) -> bool:
+        return self._key is not None
+
+    @property
+    def data_key(self) -> bytes:
+        """The raw data key, for a backup's keyed copy and the page-level tests."""
+        return bytes(self._data_key())
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            migrate.upgrade(conn)
+
+    def after_unlock(self) -> None:
+        """Check the account against the database and log the login (and earlier failures)."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(accounts).where(
+                accounts.c.name == self.actor.account)).mappings().first()
+            if row is None or row["revoked_at"] is not None:
+                failed = audit.AuditEntry("unlock", "account", self.actor.account, "denied",
+                                          {"reason": "revoked" if row else "no account row"})
+                audit.append(conn, actor=self.actor.account, role=self.actor.role.value,
+                             entry=failed)
+                raise AccountRevoked(_("The account {account} was revoked.")
+                                     .format(account=self.actor.account))
+            if row["role"] != self.actor.role.value:
+                self.actor = Actor(self.actor.account, Role(row["role"]))
+            for failure in self.vault.pending_failures:
+                audit.append(conn, actor=SYSTEM_ACTOR, role="-", entry=audit.AuditEntry(
+                    "unlock", "account", failure.account, "failed",
+                    {"reason": failure.reason, "at": failure.at}))
+            self.vault.pending_failures.clear()
+            self.log(conn, "unlock", "account", self.actor.account)
+
+    # -- transactions and the audit log -------------------------------------------------
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def log(self, conn: Connection, action: str, object_type: str, object_id: str | int,
+            result: str = "ok", detail: dict[str, Any] | None = None) -> int:
+        return audit.append(conn, actor=self.actor.account, role=self.actor.role.value,
+                            entry=audit.AuditEntry(action, object_type, str(object_id),
+                                                   result, detail))
+
+    def log_now(self, action: str, object_type: str, object_id: str | int,
+                result: str = "ok", detail: dict[str, Any] | None = None) -> None:
+        """Log in a transaction of its own (for reads, exports and refusals)."""
+        with self.begin() as conn:
+            self.log(conn, action, object_type, object_id, result, detail)
+
+    def require(self, permission: Permission, object_type: str = "-",
+                object_id: str | int = "-") -> None:
+        """Refuse (and log the refusal) when the account's role lacks ``permission``."""
+        if not may(self.actor.role, permission):
+            self.log_now("denied", object_type, object_id, "denied",
+                         {"permission": permission.value})
+            raise PermissionDenied(_("Your role ({role}) may not do this.")
+                                   .format(role=self.actor.role.label))
+
+    # -- locking ------------------------------------------------------------------------
+
+    def on_lock(self, callback: Any) -> None:
+        self._lock_listeners.append(callback)
+
+    def lock(self, audit_it: bool = True) -> None:
+        """Close every connection and drop the key. Safe to call twice."""
+        with self._guard:
+            if self._key is None:
+                return
+            if audit_it:
+                try:
+                    self.log_now("lock", "account", self.actor.account)
+                except Exception:  # noqa: BLE001 - locking must never fail
+                    pass
+            self.engine.dispose()
+            for i in range(len(self._key)):
+                self._key[i] = 0
+            self._key = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+        for callback in list(self._lock_listeners):
+            callback()
+        self._lock_listeners.clear()
+
+    def __enter__(self) -> "OpenVault":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
