@@ -56,10 +56,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if i + 1 < len(args_list):
             lang = args_list[i + 1]
     set_language(lang)
-    if not args_list:
-        from ui.main import run_gui  # the desktop program
-
-        return run_gui([])
     parser = build_parser()
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):

@@ -1,0 +1,22 @@
+"""The ``casuskamer`` entry point: no arguments (or ``gui``) starts the desktop program;
+anything else is the command line in ``app.cli``. Qt is imported only for the desktop."""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] == "gui":
+        from ui.main import run_gui
+
+        return run_gui(args[1:])
+    from app.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
