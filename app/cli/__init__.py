@@ -33,7 +33,8 @@ class UsageError(CasuskamerError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {_('error')}: {message}\n")
+        self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message)
+                  + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"casuskamer: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"casuskamer: {_('interrupted')}", file=sys.stderr)
+        print("casuskamer: " + _("interrupted"), file=sys.stderr)
         return 2
     except OSError as exc:
         # A file the user named could not be read or written: say which, without a traceback.

@@ -1,0 +1,101 @@
+"""``users add|passwd|revoke|list``: accounts and their key slots."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app.cli.common import add_vault_options, read_passphrase, unlock
+from app.domain.roles import Role
+from app.errors import ValidationError
+from app.i18n import _
+from app.services import accounts
+
+NEW_PASSPHRASE_ENV = "CASUSKAMER_NEW_PASSPHRASE"
+
+
+def _new_passphrase(args: argparse.Namespace) -> str:
+    if args.new_passphrase_file is not None or NEW_PASSPHRASE_ENV in os.environ:
+        return read_passphrase(args, env=NEW_PASSPHRASE_ENV, file_attr="new_passphrase_file")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError(_("No new passphrase: give --new-passphrase-file or set {env}.")
+                              .format(env=NEW_PASSPHRASE_ENV))
+    first = getpass.getpass(_("New passphrase: "))
+    if first != getpass.getpass(_("Repeat the passphrase: ")):
+        raise ValidationError(_("The two passphrases differ."), field="passphrase")
+    return first
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    opened = unlock(args)
+    try:
+        accounts.add_account(opened, args.name, Role(args.role), _new_passphrase(args))
+    finally:
+        opened.lock()
+    print(_("Account {name} added with role {role}.").format(name=args.name,
+                                                           role=Role(args.role).label))
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    opened = unlock(args)
+    try:
+        accounts.change_passphrase(opened, read_passphrase(args), _new_passphrase(args))
+    finally:
+        opened.lock()
+    print(_("Passphrase changed for {name}.").format(name=opened.actor.account))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    opened = unlock(args)
+    try:
+        accounts.revoke_account(opened, args.name)
+    finally:
+        opened.lock()
+    print(_("Account {name} revoked.").format(name=args.name))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    opened = unlock(args)
+    try:
+        rows = accounts.list_accounts(opened)
+    finally:
+        opened.lock()
+    for row in rows:
+        state = (_("revoked {date}").format(date=row.revoked_at.date().isoformat())
+                 if row.revoked_at else _("active"))
+        print(f"{row.name}\t{row.role.value}\t{state}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    users = sub.add_parser("users", help=_("manage accounts"))
+    verbs = users.add_subparsers(dest="verb", metavar="add|passwd|revoke|list",
+                                 parser_class=type(users))
+    verbs.required = True
+
+    p = verbs.add_parser("add", help=_("add an account (administrators only)"))
+    add_vault_options(p)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE")
+    p.set_defaults(func=cmd_add)
+
+    p = verbs.add_parser("passwd", help=_("change the passphrase of the account you unlock with"))
+    add_vault_options(p)
+    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE")
+    p.set_defaults(func=cmd_passwd)
+
+    p = verbs.add_parser("revoke", help=_("revoke an account"))
+    add_vault_options(p)
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_revoke)
+
+    p = verbs.add_parser("list", help=_("list the accounts"))
+    add_vault_options(p)
+    p.set_defaults(func=cmd_list)

@@ -1,0 +1,126 @@
+"""``init``, ``verify``, ``backup``, ``restore``, ``demo``: the vault as a whole."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from app.cli.common import add_vault_options, read_passphrase, unlock
+from app.errors import ValidationError
+from app.i18n import _
+from app.vault import maintenance
+from app.vault.vault import Vault
+
+
+def _new_passphrase(args: argparse.Namespace) -> str:
+    """A passphrase for something new: from file/env, or asked twice at a prompt."""
+    if getattr(args, "passphrase_file", None) is not None or _env_has_passphrase():
+        return read_passphrase(args)
+    if not sys.stdin or not sys.stdin.isatty():
+        return read_passphrase(args)  # raises the clear "no passphrase" error
+    first = getpass.getpass(_("New passphrase: "))
+    second = getpass.getpass(_("Repeat the passphrase: "))
+    if first != second:
+        raise ValidationError(_("The two passphrases differ."), field="passphrase")
+    return first
+
+
+def _env_has_passphrase() -> bool:
+    import os
+
+    from app.cli.common import PASSPHRASE_ENV
+
+    return PASSPHRASE_ENV in os.environ
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    opened = Vault.create(args.vault, args.account, _new_passphrase(args))
+    opened.lock()
+    print(_("Vault created in {folder} with administrator account {account}.")
+          .format(folder=args.vault, account=args.account))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from app.errors import VaultDamaged
+
+    try:
+        opened = unlock(args, exclusive=False)
+    except VaultDamaged as exc:
+        print(_("NOT SOUND: {reason}").format(reason=exc))
+        return 1
+    try:
+        report = maintenance.verify(opened)
+        opened.log_now("verify", "vault", opened.vault_id,
+                       "ok" if report.sound else "failed",
+                       {"problems": len(report.problems)})
+    finally:
+        opened.lock()
+    if report.sound:
+        print(_("Sound: encryption, database and audit log ({rows} rows) checked.")
+              .format(rows=report.audit_rows))
+        return 0
+    print(_("NOT SOUND: {count} problem(s) found:").format(count=len(report.problems)))
+    for problem in report.problems[:50]:
+        print(f"  - {problem}")
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    opened = unlock(args, exclusive=False)
+    try:
+        digest = maintenance.backup(opened, args.to)
+    finally:
+        opened.lock()
+    print(_("Backup written to {path} (SHA-256 {digest}).").format(path=args.to, digest=digest))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    report = maintenance.restore(args.source, args.vault, args.account, read_passphrase(args),
+                                 force=args.force)
+    print(_("Vault restored in {folder} and verified ({rows} audit rows).")
+          .format(folder=args.vault, rows=report.audit_rows))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.services import demo
+
+    if args.cases < 0:
+        raise ValidationError(_("--cases must be 0 or more."), field="cases")
+    summary = demo.build_demo_vault(Path(args.vault), read_passphrase(args), cases=args.cases,
+                                    seed=args.seed, account=args.account or "beheerder")
+    print(summary)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("init", help=_("create a vault and its first administrator account"))
+    p.add_argument("--vault", required=True, type=Path, metavar="DIR")
+    p.add_argument("--account", default="beheerder", metavar="NAME")
+    p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("verify", help=_("check encryption, database integrity and audit log"))
+    add_vault_options(p)
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("backup", help=_("write an encrypted, consistent backup"))
+    add_vault_options(p)
+    p.add_argument("--to", required=True, type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help=_("restore a vault from a backup and verify it"))
+    p.add_argument("--from", dest="source", required=True, type=Path, metavar="FILE")
+    add_vault_options(p)
+    p.add_argument("--force", action="store_true", help=_("replace an existing vault"))
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("demo", help=_("a vault full of synthetic cases to try the program"))
+    add_vault_options(p)
+    p.add_argument("--cases", type=int, default=60, metavar="N")
+    p.add_argument("--seed", type=int, default=2019, metavar="S")
+    p.set_defaults(func=cmd_demo)

@@ -1,0 +1,53 @@
+"""``casuskamer demo``: a vault full of realistic synthetic activity, for trying the program.
+
+Every personal detail in it is made up. The vault gets the administrator ``beheerder`` and
+one account per other role (``procesregisseur``, ``informatiecentrum``, ``manager``), all
+with the passphrase given, so that each role's view can be tried.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.domain.roles import Role
+from app.i18n import _
+from app.services import accounts
+from app.vault.keyslots import calibrate
+from app.vault.vault import Vault
+
+DEMO_ACCOUNTS = (
+    ("procesregisseur", Role.PROCESS_DIRECTOR),
+    ("informatiecentrum", Role.INFORMATION_CENTRE),
+    ("manager", Role.MANAGER),
+)
+
+
+def build_demo_vault(folder: Path, passphrase: str, cases: int = 60, seed: int = 2019,
+                     account: str = "beheerder") -> str:
+    """Create (or add to) a demo vault; returns a one-line summary."""
+    vault = Vault(folder)
+    if vault.exists():
+        opened = vault.unlock(account, passphrase)
+    else:
+        params = calibrate()
+        opened = Vault.create(folder, account, passphrase, kdf=params)
+        for name, role in DEMO_ACCOUNTS:
+            accounts.add_account(opened, name, role, passphrase, kdf=params)
+    try:
+        made = _fill(opened, cases, seed)
+    finally:
+        opened.lock()
+    return _("Demo vault in {folder}: {cases} synthetic cases.").format(folder=folder,
+                                                                        cases=made)
+
+
+def _fill(opened: object, cases: int, seed: int) -> int:
+    """Add synthetic activity; returns how many cases were added."""
+    try:
+        from app.services import synthetic
+    except ImportError:
+        return 0
+    fill = getattr(synthetic, "fill_demo", None)
+    if fill is None:
+        return 0
+    return int(fill(opened, cases=cases, seed=seed))
