@@ -24,6 +24,7 @@ from app.i18n import _, set_language
 COMMAND_MODULES = (
     "app.cli.vault_commands",
     "app.cli.user_commands",
+    "app.cli.party_commands",
 )
 
 
@@ -32,6 +33,13 @@ class UsageError(CasuskamerError):
 
 
 class _Parser(argparse.ArgumentParser):
+    """Errors exit 2 with one translated line; no abbreviations (``--passphrase`` must not
+    quietly mean ``--passphrase-file``)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, _("{prog}: error: {message}").format(prog=self.prog, message=message)
                   + "\n")
@@ -58,7 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             lang = args_list[i + 1]
     set_language(lang)
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # usage errors, --help, --version
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -24,6 +24,9 @@ from app.i18n import _
 BUSY_TIMEOUT_MS = 10_000
 
 CONNECTION_PRAGMAS = (
+    # SQLCipher's own log goes to stderr; it holds no data, but a damaged file would fill a
+    # terminal with it. Errors still reach us as exceptions.
+    "PRAGMA cipher_log_level = NONE",
     "PRAGMA cipher_memory_security = ON",
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",

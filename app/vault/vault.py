@@ -23,7 +23,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy import exc as sa_exc
 
 from app.domain.roles import Permission, Role, may
 from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
@@ -168,6 +170,10 @@ class Vault:
         opened = self._open(account, role, data_key, slots.vault_id, exclusive=exclusive)
         try:
             opened.after_unlock()
+        except sa_exc.DatabaseError:
+            opened.lock(audit_it=False)
+            raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
+                                 "was altered. Restore the vault from a backup.")) from None
         except BaseException:
             opened.lock(audit_it=False)
             raise
@@ -186,7 +192,15 @@ class Vault:
             lock.acquire(account)
         try:
             opened = OpenVault(self, Actor(account, role), bytearray(data_key), vault_id, lock)
-            opened.migrate()
+            try:
+                opened.migrate()
+            except sa_exc.DatabaseError as exc:
+                opened.lock(audit_it=False)
+                if isinstance(exc.orig, sqlcipher.OperationalError) and "locked" in str(exc.orig):
+                    raise VaultInUse(_("The vault is busy in another program; try again."))
+                raise VaultDamaged(_("The database of this vault cannot be read: it is "
+                                     "damaged or was altered. Restore the vault from a "
+                                     "backup.")) from None
         except BaseException:
             if lock is not None:
                 lock.release()
