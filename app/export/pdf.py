@@ -1,0 +1,382 @@
+"""The shared document layer every PDF of the program is built with (reportlab platypus).
+
+What it guarantees, so that no document has to think about it again:
+
+* every page carries "VERTROUWELIJK – uitsluitend bestemd voor <party>" at the top, and the
+  case number, the date and "pagina x van y" at the bottom (a two-pass numbered canvas: the
+  pages are kept until the end, when the total is known), plus a light diagonal watermark
+  with the recipient's name;
+* user text is always escaped (:func:`para`, :func:`cell`): text that looks like markup
+  (``<b>``, ``&amp;``, ``<br/>``) appears literally; line breaks are kept; control characters
+  are shown as U+FFFD rather than silently dropped;
+* nothing is cut without a mark: long words are split over lines (reportlab's
+  ``splitLongWords``), long paragraphs flow over pages, and table rows taller than a page
+  are split inside the row (``splitInRow``); the one place text is shortened on purpose (a
+  recipient name too long for the page header) ends in an ellipsis;
+* scripts that need shaping (Arabic, Hebrew, ...) are shaped with HarfBuzz (``uharfbuzz``,
+  which reportlab uses when it is installed); shaping is turned on per paragraph, only where
+  such characters occur, because it is an order of magnitude slower;
+* the metadata name the house as author; title, subject and keywords are chosen by the
+  caller and must hold no personal data (a case number and the document kind);
+* optional AES-256 password protection (pypdf); the file is written atomically (temporary
+  file in the same folder, fsync, rename) and :func:`build_pdf` returns its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph,
+                                Spacer, Table, TableStyle)
+
+from app.errors import ValidationError
+from app.export import fonts
+from app.i18n import _
+
+PAGE_SIZE = A4
+MARGIN_X = 20 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 20 * mm
+#: the width a story's flowables may use
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
+
+#: characters of scripts that need contextual shaping or right-to-left ordering
+_COMPLEX_SCRIPT = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0900-\u0dff\u1000-\u109f]")
+#: control characters other than tab and line breaks: shown, not silently dropped
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+MIN_PASSWORD_LENGTH = 8
+#: unambiguous letters and digits for generated passwords (no 0/O, 1/l/I)
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+# -- text ------------------------------------------------------------------------------
+
+def needs_shaping(text: str) -> bool:
+    return bool(_COMPLEX_SCRIPT.search(text))
+
+def escape_text(text: str) -> str:
+    """User text as paragraph markup that shows it literally (line breaks kept)."""
+    text = _CONTROL.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return escape(text).replace("\t", "    ").replace("\n", "<br/>")
+
+_shaped_styles: dict[int, ParagraphStyle] = {}
+
+def _shaped(style: ParagraphStyle) -> ParagraphStyle:
+    """The same style with HarfBuzz shaping on (cached per style object)."""
+    shaped = _shaped_styles.get(id(style))
+    if shaped is None or shaped.parent is not style:
+        shaped = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1)
+        _shaped_styles[id(style)] = shaped
+    return shaped
+
+def markup(fragments: Sequence[str | tuple[str, str]]) -> str:
+    """Join trusted markup and user text: a plain ``str`` is user text (escaped); a tuple
+    ``("b", text)`` is user text in bold. Use this to build labelled lines."""
+    parts: list[str] = []
+    for fragment in fragments:
+        if isinstance(fragment, tuple):
+            tag, text = fragment
+            if tag not in ("b", "i"):
+                raise ValueError(f"unsupported tag {tag!r}")
+            parts.append(f"<{tag}>{escape_text(text)}</{tag}>")
+        else:
+            parts.append(escape_text(fragment))
+    return "".join(parts)
+
+def para(text: str | Sequence[str | tuple[str, str]], style: ParagraphStyle) -> Paragraph:
+    """A paragraph of user text (escaped). A sequence is joined with :func:`markup`."""
+    source = escape_text(text) if isinstance(text, str) else markup(text)
+    plain = text if isinstance(text, str) else "".join(
+        f[1] if isinstance(f, tuple) else f for f in text)
+    return Paragraph(source, _shaped(style) if needs_shaping(plain) else style)
+
+# -- styles ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    small: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    subheading: ParagraphStyle
+    label: ParagraphStyle
+    cell: ParagraphStyle
+    cell_head: ParagraphStyle
+    banner: ParagraphStyle
+    footer: ParagraphStyle
+
+_styles: Styles | None = None
+
+def styles() -> Styles:
+    """The paragraph styles of every document, built on the house styles in ``fonts``."""
+    global _styles
+    if _styles is None:
+        base = fonts.styles()
+        body = base["body"]
+        _styles = Styles(
+            body=body,
+            small=base["small"],
+            title=base["title"],
+            heading=base["heading"],
+            subheading=ParagraphStyle("subheading", parent=base["heading"], fontSize=10.5,
+                                      leading=14, spaceBefore=4, spaceAfter=2),
+            label=base["label"],
+            cell=ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5,
+                                spaceAfter=0),
+            cell_head=ParagraphStyle("cell_head", parent=body, fontName=fonts.FONT_BOLD,
+                                     fontSize=8.5, leading=10.5, spaceAfter=0),
+            banner=ParagraphStyle("banner", parent=body, fontName=fonts.FONT_BOLD,
+                                  fontSize=8.5, leading=10.5, spaceAfter=0,
+                                  textColor=colors.HexColor("#8b0000")),
+            footer=ParagraphStyle("footer", parent=body, fontSize=7.5, leading=9,
+                                  spaceAfter=0, textColor=colors.HexColor("#444444")),
+        )
+    return _styles
+
+# -- flowables -------------------------------------------------------------------------
+
+def cell(value: str | Flowable, head: bool = False) -> Flowable:
+    if isinstance(value, Flowable):
+        return value
+    st = styles()
+    return para(value, st.cell_head if head else st.cell)
+
+def table(rows: Sequence[Sequence[str | Flowable]], widths: Sequence[float],
+          header: bool = True) -> Table:
+    """A grid of escaped cells. Rows repeat their header on every page and a row taller than
+    a page is split inside the row, so no cell text is ever lost."""
+    if abs(sum(widths) - CONTENT_WIDTH) > 1 and sum(widths) > CONTENT_WIDTH:
+        raise ValueError("table wider than the page")
+    data = [[cell(v, head=header and i == 0) for v in row] for i, row in enumerate(rows)]
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")))
+    return Table(data, colWidths=list(widths), repeatRows=1 if header else 0,
+                 splitByRow=1, splitInRow=1, style=TableStyle(commands), hAlign="LEFT")
+
+def spacer(height_mm: float = 3) -> Spacer:
+    return Spacer(1, height_mm * mm)
+
+# -- the page --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageMarks:
+    """What goes on every page. ``recipient`` is the party name (or e.g. "procesregisseur")."""
+
+    house: str
+    recipient: str
+    case_number: str
+    printed_on: date
+
+@dataclass(frozen=True)
+class Metadata:
+    """PDF metadata. No personal data: a document kind and a case number at most."""
+
+    title: str
+    subject: str
+    keywords: tuple[str, ...] = field(default_factory=tuple)
+
+def _fit_one_line(text: str, font: str, size: float, width: float) -> str:
+    """``text`` as it fits on one line; shortened with an ellipsis (a visible mark)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text + "\u2026"
+
+def _banner_text(recipient: str) -> str:
+    return _("CONFIDENTIAL \u2013 intended only for {party}").format(party=recipient)
+
+def _draw_watermark(canvas: Canvas, marks: PageMarks) -> None:
+    """A light diagonal watermark with the recipient's name, under the page's content."""
+    width, height = PAGE_SIZE
+    text = marks.recipient
+    canvas.saveState()
+    canvas.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.13))
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(40)
+    diagonal = (width ** 2 + height ** 2) ** 0.5 * 0.8
+    size = 48.0
+    while size > 14 and stringWidth(text, fonts.FONT_BOLD, size) > diagonal:
+        size -= 2
+    text = _fit_one_line(text, fonts.FONT_BOLD, size, diagonal)
+    canvas.setFont(fonts.FONT_BOLD, size)
+    if needs_shaping(text):
+        # Shaped through a paragraph so that Arabic letters join and run right to left.
+        p = Paragraph(escape_text(text), ParagraphStyle(
+            "wm", fontName=fonts.FONT_BOLD, fontSize=size, leading=size * 1.2,
+            textColor=colors.Color(0.55, 0.55, 0.55, alpha=0.13), alignment=1, shaping=1))
+        w, h = p.wrap(diagonal, size * 3)
+        p.drawOn(canvas, -diagonal / 2, -h / 2)
+    else:
+        canvas.drawCentredString(0, -size / 3, text)
+    canvas.restoreState()
+
+def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None:
+    """Banner at the top, case number, date and page x of y at the bottom."""
+    st = styles()
+    width, height = PAGE_SIZE
+    canvas.saveState()
+    banner = _banner_text(marks.recipient)
+    # At most two lines of banner; a recipient name longer than that is shortened with
+    # an ellipsis (the full name is on the first page's heading).
+    banner_par = para(banner, st.banner)
+    _w, h = banner_par.wrap(CONTENT_WIDTH, 40)
+    if h > 2 * st.banner.leading + 1:
+        short = _fit_one_line(marks.recipient, fonts.FONT_BOLD, st.banner.fontSize,
+                              CONTENT_WIDTH * 1.6)
+        banner_par = para(_banner_text(short), st.banner)
+        _w, h = banner_par.wrap(CONTENT_WIDTH, 40)
+    banner_par.drawOn(canvas, MARGIN_X, height - 9 * mm - h + st.banner.leading)
+    canvas.setStrokeColor(colors.HexColor("#8b0000"))
+    canvas.setLineWidth(0.6)
+    line_y = height - MARGIN_TOP + 4 * mm
+    canvas.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
+    canvas.setStrokeColor(colors.HexColor("#999999"))
+    canvas.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, width - MARGIN_X, MARGIN_BOTTOM - 5 * mm)
+    footer_left = "{number} \u00b7 {date}".format(
+        number=marks.case_number, date=marks.printed_on.strftime("%d-%m-%Y"))
+    footer_right = _("page {page} of {pages}").format(page=page, pages=pages)
+    canvas.setFont(fonts.FONT, st.footer.fontSize)
+    canvas.setFillColor(colors.HexColor("#444444"))
+    y = MARGIN_BOTTOM - 9 * mm
+    right_w = stringWidth(footer_right, fonts.FONT, st.footer.fontSize)
+    canvas.drawString(MARGIN_X, y, _fit_one_line(
+        footer_left + " \u00b7 " + marks.house, fonts.FONT, st.footer.fontSize,
+        CONTENT_WIDTH - right_w - 6 * mm))
+    canvas.drawRightString(width - MARGIN_X, y, footer_right)
+    canvas.restoreState()
+
+def _numbered_canvas(marks: PageMarks) -> type[Canvas]:
+    """A canvas that keeps every page until the end, then draws the marks with the total."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                _draw_marks(self, marks, number, total)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+class Document(BaseDocTemplate):
+    """One page template for every document: watermark under, marks over the content."""
+
+    def __init__(self, target: Any, marks: PageMarks, meta: Metadata) -> None:
+        super().__init__(
+            target, pagesize=PAGE_SIZE, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=meta.title,
+            author=marks.house, subject=meta.subject, keywords=list(meta.keywords),
+            creator="Casuskamer", producer="Casuskamer", lang="nl")
+        self.marks = marks
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate(
+            id="page", frames=[frame], onPage=lambda c, _d: _draw_watermark(c, marks))])
+
+# -- writing ---------------------------------------------------------------------------
+
+def generate_password(groups: int = 5) -> str:
+    """A random password to show once: five groups of four unambiguous characters
+    (about 115 bits)."""
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _i in range(4))
+                    for _g in range(groups))
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(_("A PDF password needs at least {n} characters.")
+                              .format(n=MIN_PASSWORD_LENGTH), field="password")
+
+def render(story: list[Flowable], marks: PageMarks, meta: Metadata) -> bytes:
+    """The PDF as bytes (not encrypted)."""
+    fonts.register_fonts()
+    buffer = io.BytesIO()
+    doc = Document(buffer, marks, meta)
+    doc.build(list(story), canvasmaker=_numbered_canvas(marks))
+    return buffer.getvalue()
+
+def encrypt(pdf: bytes, password: str) -> bytes:
+    """The same PDF, AES-256 encrypted: it opens only with ``password``."""
+    from pypdf import PdfReader, PdfWriter
+
+    check_password(password)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    # The owner password is random and thrown away: nobody can lift the protection.
+    writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(32),
+                   algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the whole new one:
+    a temporary file in the same folder (mode 600), fsync, rename, fsync of the folder."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=".casuskamer-", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+def build_pdf(story: list[Flowable], out: Path, marks: PageMarks, meta: Metadata,
+              password: str | None = None) -> str:
+    """Build the document, protect it if a password is given, write it atomically to
+    ``out`` and return the SHA-256 (hex) of the file as written."""
+    if password is not None:
+        check_password(password)
+    data = render(story, marks, meta)
+    if password is not None:
+        data = encrypt(data, password)
+    write_atomically(Path(out), data)
+    return hashlib.sha256(data).hexdigest()
