@@ -24,6 +24,11 @@ from app.i18n import set_language  # noqa: E402
 from app.vault.keyslots import KdfParams  # noqa: E402
 from app.vault.vault import OpenVault, Vault  # noqa: E402
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--full", action="store_true", default=False,
+                     help="run the reliability suite at full size (make reliability)")
+
+
 ADMIN = "beheerder"
 ADMIN_PASSPHRASE = "correct paard batterij nietje"
 

@@ -53,9 +53,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     try:
         report = maintenance.verify(opened)
-        opened.log_now("verify", "vault", opened.vault_id,
-                       "ok" if report.sound else "failed",
-                       {"problems": len(report.problems)})
+        try:
+            opened.log_now("verify", "vault", opened.vault_id,
+                           "ok" if report.sound else "failed",
+                           {"problems": len(report.problems)})
+        except Exception:  # noqa: BLE001 - a damaged file may refuse the write; say so below
+            if report.sound:
+                report.problems.append(_("The audit log cannot be written to."))
     finally:
         opened.lock()
     if report.sound:

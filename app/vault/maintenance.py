@@ -20,6 +20,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import exc as sa_exc
+
 from app.errors import CheckFailed, ValidationError, VaultDamaged, VaultExists, VaultInUse
 from app.i18n import _
 from app.store import audit, migrate
@@ -48,20 +51,36 @@ def verify(vault: OpenVault, quick: bool = False) -> VerifyReport:
     with vault.read() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        for (message,) in raw.execute("PRAGMA cipher_integrity_check").fetchall():
-            report.problems.append(_("Encryption check: {message}").format(message=message))
-        report.cipher_pages_checked = True
-        pragma = "quick_check" if quick else "integrity_check"
-        rows = [r[0] for r in raw.execute(f"PRAGMA {pragma}").fetchall()]
-        if rows != ["ok"]:
-            report.problems.extend(_("Database check: {message}").format(message=r)
-                                   for r in rows)
-        for row in raw.execute("PRAGMA foreign_key_check").fetchall():
-            report.problems.append(_("Broken reference in table {table}").format(table=row[0]))
-        for problem in audit.verify_chain(conn):
-            where = f" (#{problem.row_id})" if problem.row_id is not None else ""
-            report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
-        report.audit_rows = int(raw.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+        checks = (
+            ("cipher", "PRAGMA cipher_integrity_check"),
+            ("sqlite", "PRAGMA quick_check" if quick else "PRAGMA integrity_check"),
+            ("foreign_keys", "PRAGMA foreign_key_check"),
+        )
+        for kind, sql in checks:
+            try:
+                rows = raw.execute(sql).fetchall()
+            except sqlcipher.DatabaseError as exc:
+                report.problems.append(_("The database cannot be read: {reason}")
+                                       .format(reason=exc))
+                continue
+            if kind == "cipher":
+                report.cipher_pages_checked = True
+                report.problems.extend(_("Encryption check: {message}").format(message=r[0])
+                                       for r in rows)
+            elif kind == "sqlite" and [r[0] for r in rows] != ["ok"]:
+                report.problems.extend(_("Database check: {message}").format(message=r[0])
+                                       for r in rows)
+            elif kind == "foreign_keys":
+                report.problems.extend(_("Broken reference in table {table}")
+                                       .format(table=r[0]) for r in rows)
+        try:
+            for problem in audit.verify_chain(conn):
+                where = f" (#{problem.row_id})" if problem.row_id is not None else ""
+                report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
+            report.audit_rows = int(raw.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+        except (sqlcipher.DatabaseError, sa_exc.DatabaseError) as exc:
+            report.problems.append(_("The database cannot be read: {reason}")
+                                   .format(reason=getattr(exc, "orig", exc)))
     return report
 
 

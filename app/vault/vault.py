@@ -310,12 +310,34 @@ class OpenVault:
                                      .format(account=self.actor.account))
             if row["role"] != self.actor.role.value:
                 self.actor = Actor(self.actor.account, Role(row["role"]))
+            self._reconcile_slots(conn)
             for failure in self.vault.pending_failures:
                 audit.append(conn, actor=SYSTEM_ACTOR, role="-", entry=audit.AuditEntry(
                     "unlock", "account", failure.account, "failed",
                     {"reason": failure.reason, "at": failure.at}))
             self.vault.pending_failures.clear()
             self.log(conn, "unlock", "account", self.actor.account)
+
+    def _reconcile_slots(self, conn: Connection) -> None:
+        """Remove key slots whose account has no active row.
+
+        Adding an account writes its slot inside the database transaction, just before the
+        commit; a crash between the two leaves a slot for an account that does not exist.
+        Such a slot cannot unlock anything useful (the login is refused), but it must not
+        linger in the file either.
+        """
+        active = {name for (name,) in conn.execute(
+            select(accounts.c.name).where(accounts.c.revoked_at.is_(None)))}
+        slots = self.vault.slot_file()
+        orphans = [s.account for s in slots.slots if s.account not in active]
+        if not orphans:
+            return
+        for name in orphans:
+            slots.remove(name, audit.utc_now_iso())
+            slots.revoked.pop(name, None)
+            self.log(conn, "account.slot_removed", "account", name,
+                     detail={"reason": "no active account row"})
+        slots.write(self.vault.slots_path, forget_previous=True)
 
     # -- transactions and the audit log -------------------------------------------------
 
