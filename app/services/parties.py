@@ -150,3 +150,355 @@ def host_municipality(source: ConnOrVault) -> Party | None:
 
     result: Party | None = _with_conn(source, run)
     return result
+
+
+def contacts(vault: OpenVault, party_id: int) -> list[Contact]:
+    """The party's contact persons (art. 10), for the roles that plan meetings."""
+    vault.require(Permission.VIEW_PARTIES, "party", party_id)
+    with vault.read() as conn:
+        rows = conn.execute(select(party_contacts).where(
+            party_contacts.c.party_id == party_id).order_by(party_contacts.c.name)).mappings()
+        return [Contact(party_id=r["party_id"], name=r["name"], function=r["function"],
+                        phone=r["phone"], email=r["email"],
+                        steering_group=bool(r["steering_group"]),
+                        partner_board=bool(r["partner_board"]),
+                        case_meetings=bool(r["case_meetings"]), id=r["id"]) for r in rows]
+
+
+def history(source: ConnOrVault, party_id: int) -> list[PartyEvent]:
+    """What happened to the party, oldest first."""
+
+    def run(conn: Connection) -> list[PartyEvent]:
+        rows = conn.execute(select(party_events).where(
+            party_events.c.party_id == party_id).order_by(party_events.c.id)).mappings()
+        return [PartyEvent(r["id"], r["party_id"], r["at"], r["actor"], r["kind"],
+                           dict(json.loads(r["detail"] or "{}"))) for r in rows]
+
+    return list(_with_conn(source, run))
+
+
+# -- changing the register ---------------------------------------------------------------
+
+def _event(vault: OpenVault, conn: Connection, party_id: int, kind: str,
+           detail: dict[str, Any] | None = None) -> None:
+    conn.execute(insert(party_events).values(
+        party_id=party_id, at=audit.utc_now_iso(), actor=vault.actor.account, kind=kind,
+        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)))
+
+
+def _get_row(conn: Connection, party_id: int) -> Mapping[str, Any]:
+    row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
+    if row is None:
+        raise NotFound(_("There is no party with number {id}.").format(id=party_id))
+    return row
+
+
+def _check_details(conn: Connection, details: PartyDetails, party_id: int | None
+                   ) -> PartyDetails:
+    name = check_name(details.name)
+    others = select(parties.c.id).where(func.lower(parties.c.name) == name.lower())
+    if party_id is not None:
+        others = others.where(parties.c.id != party_id)
+    if conn.execute(others).first() is not None:
+        raise ValidationError(_("There is already a party named {name}.").format(name=name),
+                              field="name")
+    short = check_short_name(details.short_name) if details.short_name.strip() else ""
+    if not short:
+        base = short_name_for(name)
+        short, n = base, 2
+        while conn.execute(select(parties.c.id).where(
+                parties.c.short_name == short, parties.c.id != (party_id or 0))).first():
+            short, n = f"{base[:60]}-{n}", n + 1
+    else:
+        taken = select(parties.c.id).where(parties.c.short_name == short)
+        if party_id is not None:
+            taken = taken.where(parties.c.id != party_id)
+        if conn.execute(taken).first() is not None:
+            raise ValidationError(_("Another party already has the short name {short}.")
+                                  .format(short=short), field="short_name")
+    return replace(details, name=name, short_name=short, seat=details.seat.strip(),
+                   address=" ".join(details.address.split()),
+                   representative=" ".join(details.representative.split()),
+                   party_type=PartyType(details.party_type),
+                   domain=PartyDomain(details.domain))
+
+
+def seed_parties(vault: OpenVault) -> int:
+    """Load the covenant's signatories into a new vault (``resources/parties.json``)."""
+    from app.resources import resource_path
+
+    data = json.loads(resource_path("parties.json").read_text(encoding="utf-8"))
+    joined = date.fromisoformat(data.get("joined_on", COVENANT_START.isoformat()))
+    protocols = [Protocol(p) for p in data.get("protocols", [])]
+    with vault.begin() as conn:
+        if conn.execute(select(func.count()).select_from(parties)).scalar_one():
+            return 0
+        for entry in data["parties"]:
+            party_type = PartyType(entry["party_type"])
+            seat = entry.get("seat") or (entry["name"] if party_type == PartyType.MUNICIPALITY
+                                         else "")
+            party_id = conn.execute(insert(parties).values(
+                name=entry["name"], short_name=entry["short_name"],
+                party_type=party_type.value, domain=PartyDomain(entry["domain"]).value,
+                seat=seat, address=entry.get("address", ""),
+                representative=entry.get("representative", ""),
+                is_host_municipality=bool(entry.get("is_host_municipality")),
+                joined_on=joined, active_from=joined, end_note="")).inserted_primary_key[0]
+            for protocol in protocols:
+                conn.execute(insert(party_protocols).values(
+                    party_id=party_id, protocol=protocol.value, start=joined, end=None))
+            _event(vault, conn, party_id, "seeded", {
+                "joined_on": joined, "protocols": [p.value for p in protocols]})
+        vault.log(conn, "party.seed", "party", "-", detail={"count": len(data["parties"])})
+    return len(data["parties"])
+
+
+def add_party(vault: OpenVault, details: PartyDetails, active_from: date | None,
+              protocols: Iterable[Protocol] = ()) -> int:
+    """Enter a party directly (e.g. one that signed on paper before the vault existed)."""
+    vault.require(Permission.MANAGE_PARTIES, "party", "-")
+    with vault.begin() as conn:
+        clean = _check_details(conn, details, None)
+        party_id = _insert_party(conn, clean, joined_on=active_from, active_from=active_from)
+        chosen = sorted(set(protocols))
+        if chosen:
+            if active_from is None:
+                check_membership_within(MembershipPeriod(chosen[0], date.today()), None, None)
+            for protocol in chosen:
+                conn.execute(insert(party_protocols).values(
+                    party_id=party_id, protocol=protocol.value, start=active_from, end=None))
+        _event(vault, conn, party_id, "added", {
+            "active_from": active_from, "protocols": [p.value for p in chosen]})
+        vault.log(conn, "party.add", "party", party_id,
+                  detail={"protocols": [p.value for p in chosen]})
+    return int(party_id)
+
+
+def _insert_party(conn: Connection, details: PartyDetails, **dates: Any) -> int:
+    result = conn.execute(insert(parties).values(
+        name=details.name, short_name=details.short_name,
+        party_type=details.party_type.value, domain=details.domain.value,
+        seat=details.seat, address=details.address, representative=details.representative,
+        is_host_municipality=False, end_note="", **dates))
+    return int(result.inserted_primary_key[0])
+
+
+def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> None:
+    """Change a party's name, type, domain, seat, address or representative."""
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    with vault.begin() as conn:
+        row = _get_row(conn, party_id)
+        clean = _check_details(conn, details, party_id)
+        values = {"name": clean.name, "short_name": clean.short_name,
+                  "party_type": clean.party_type.value, "domain": clean.domain.value,
+                  "seat": clean.seat, "address": clean.address,
+                  "representative": clean.representative}
+        changed = sorted(k for k, v in values.items() if row[k] != v)
+        if not changed:
+            return
+        conn.execute(update(parties).where(parties.c.id == party_id).values(**values))
+        _event(vault, conn, party_id, "details_changed", {"fields": changed})
+        vault.log(conn, "party.update", "party", party_id, detail={"fields": changed})
+
+
+def set_memberships(vault: OpenVault, party_id: int,
+                    memberships: Iterable[MembershipPeriod]) -> None:
+    """Replace the party's protocol memberships with ``memberships`` (all protocols)."""
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    wanted = [MembershipPeriod(Protocol(m.protocol), m.start, m.end) for m in memberships]
+    with vault.begin() as conn:
+        row = _get_row(conn, party_id)
+        for m in wanted:
+            check_membership_within(m, row["active_from"], row["active_until"])
+        check_no_overlap(wanted)
+        before = {(m.protocol, m.start, m.end)
+                  for m in _memberships(conn, [party_id]).get(party_id, [])}
+        after = {(m.protocol, m.start, m.end) for m in wanted}
+        if before == after:
+            return
+        conn.execute(delete(party_protocols).where(party_protocols.c.party_id == party_id))
+        for protocol, start, end in sorted(after):
+            conn.execute(insert(party_protocols).values(
+                party_id=party_id, protocol=protocol.value, start=start, end=end))
+        detail = {"memberships": [[p.value, s, e] for p, s, e in sorted(after)]}
+        _event(vault, conn, party_id, "protocols_changed", detail)
+        vault.log(conn, "party.protocols", "party", party_id,
+                  detail=json.loads(json.dumps(detail, default=str)))
+
+
+def _clean_contact(contact: Contact) -> dict[str, Any]:
+    name = " ".join(contact.name.split())
+    if not name:
+        raise ValidationError(_("Give the contact person's name."), field="name")
+    return {"name": name, "function": " ".join(contact.function.split()),
+            "phone": contact.phone.strip(), "email": check_email(contact.email),
+            "steering_group": bool(contact.steering_group),
+            "partner_board": bool(contact.partner_board),
+            "case_meetings": bool(contact.case_meetings)}
+
+
+def save_contact(vault: OpenVault, contact: Contact) -> int:
+    """Add (``contact.id`` None) or change a contact person; returns its id."""
+    vault.require(Permission.MANAGE_PARTIES, "party", contact.party_id)
+    values = _clean_contact(contact)
+    with vault.begin() as conn:
+        _get_row(conn, contact.party_id)
+        if contact.id is None:
+            contact_id = int(conn.execute(insert(party_contacts).values(
+                party_id=contact.party_id, **values)).inserted_primary_key[0])
+            kind, action = "contact_added", "party.contact.add"
+        else:
+            found = conn.execute(update(party_contacts).where(
+                party_contacts.c.id == contact.id,
+                party_contacts.c.party_id == contact.party_id).values(**values))
+            if found.rowcount == 0:
+                raise NotFound(_("This contact person no longer exists."))
+            contact_id = contact.id
+            kind, action = "contact_changed", "party.contact.update"
+        # The history and the audit row name the contact by id only.
+        _event(vault, conn, contact.party_id, kind, {"contact_id": contact_id})
+        vault.log(conn, action, "party", contact.party_id, detail={"contact_id": contact_id})
+    return contact_id
+
+
+def remove_contact(vault: OpenVault, party_id: int, contact_id: int) -> None:
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    with vault.begin() as conn:
+        gone = conn.execute(delete(party_contacts).where(
+            party_contacts.c.id == contact_id, party_contacts.c.party_id == party_id))
+        if gone.rowcount == 0:
+            raise NotFound(_("This contact person no longer exists."))
+        _event(vault, conn, party_id, "contact_removed", {"contact_id": contact_id})
+        vault.log(conn, "party.contact.remove", "party", party_id,
+                  detail={"contact_id": contact_id})
+
+
+def record_accession(vault: OpenVault, details: PartyDetails, requested_on: date,
+                     steering_group_agreed_on: date | None = None,
+                     signed_on: date | None = None,
+                     protocols: Iterable[Protocol] = (Protocol.INTEGRALE_VEILIGHEID,)
+                     ) -> int:
+    """Record an accession (art. 20) in one go, as the wizard collects it.
+
+    Without ``signed_on`` the party is pending: known, but not active and in no protocol;
+    ``record_signature`` completes it later. With it, the party is active from that date
+    and takes part in ``protocols`` from then.
+    """
+    vault.require(Permission.MANAGE_PARTIES, "party", "-")
+    chosen = sorted(set(Protocol(p) for p in protocols))
+    check_period(requested_on, steering_group_agreed_on, "steering_group_agreed_on")
+    if signed_on is not None:
+        if steering_group_agreed_on is None:
+            raise ValidationError(_("Bijlage 1 can only be signed after the steering group "
+                                    "agreed."), field="steering_group_agreed_on")
+        check_period(steering_group_agreed_on, signed_on, "signed_on")
+    with vault.begin() as conn:
+        clean = _check_details(conn, details, None)
+        party_id = _insert_party(conn, clean, accession_requested_on=requested_on,
+                                 steering_group_agreed_on=steering_group_agreed_on)
+        _event(vault, conn, party_id, "accession_requested",
+               {"on": requested_on, "protocols": [p.value for p in chosen]})
+        if steering_group_agreed_on is not None:
+            _event(vault, conn, party_id, "steering_group_agreed",
+                   {"on": steering_group_agreed_on})
+        vault.log(conn, "party.accession", "party", party_id, detail={
+            "requested_on": requested_on.isoformat(),
+            "steering_group_agreed_on": (steering_group_agreed_on.isoformat()
+                                         if steering_group_agreed_on else None)})
+        if signed_on is not None:
+            _sign(vault, conn, party_id, signed_on, chosen)
+    return party_id
+
+
+def record_steering_group_agreement(vault: OpenVault, party_id: int, agreed_on: date) -> None:
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    with vault.begin() as conn:
+        row = _get_row(conn, party_id)
+        if row["active_from"] is not None:
+            raise TransitionRefused(_("This party is already active."))
+        check_period(row["accession_requested_on"], agreed_on, "steering_group_agreed_on")
+        conn.execute(update(parties).where(parties.c.id == party_id).values(
+            steering_group_agreed_on=agreed_on))
+        _event(vault, conn, party_id, "steering_group_agreed", {"on": agreed_on})
+        vault.log(conn, "party.steering_group_agreed", "party", party_id,
+                  detail={"on": agreed_on.isoformat()})
+
+
+def record_signature(vault: OpenVault, party_id: int, signed_on: date,
+                     protocols: Iterable[Protocol] = (Protocol.INTEGRALE_VEILIGHEID,)) -> None:
+    """The signed Bijlage 1 is recorded: the party is active from ``signed_on``."""
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    with vault.begin() as conn:
+        row = _get_row(conn, party_id)
+        if row["active_from"] is not None:
+            raise TransitionRefused(_("This party is already active."))
+        if row["steering_group_agreed_on"] is None:
+            raise TransitionRefused(_("Bijlage 1 can only be signed after the steering group "
+                                      "agreed."))
+        check_period(row["steering_group_agreed_on"], signed_on, "signed_on")
+        _sign(vault, conn, party_id, signed_on, sorted(set(Protocol(p) for p in protocols)))
+
+
+def _sign(vault: OpenVault, conn: Connection, party_id: int, signed_on: date,
+          protocols: list[Protocol]) -> None:
+    conn.execute(update(parties).where(parties.c.id == party_id).values(
+        bijlage1_signed_on=signed_on, joined_on=signed_on, active_from=signed_on))
+    for protocol in protocols:
+        conn.execute(insert(party_protocols).values(
+            party_id=party_id, protocol=protocol.value, start=signed_on, end=None))
+    _event(vault, conn, party_id, "bijlage1_signed",
+           {"on": signed_on, "protocols": [p.value for p in protocols]})
+    vault.log(conn, "party.signed", "party", party_id, detail={
+        "on": signed_on.isoformat(), "protocols": [p.value for p in protocols]})
+
+
+def end_participation(vault: OpenVault, party_id: int, end_on: date, reason: EndReason,
+                      note: str = "") -> None:
+    """Withdrawal (21.3) or exclusion (23.2): from ``end_on`` the party takes no part.
+
+    Its memberships end the day before; what it supplied earlier keeps its own terms.
+    """
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    reason = EndReason(reason)
+    with vault.begin() as conn:
+        row = _get_row(conn, party_id)
+        if row["active_from"] is None:
+            raise TransitionRefused(_("This party is not active; its accession was never "
+                                      "completed."))
+        if row["active_until"] is not None:
+            raise TransitionRefused(_("This party's participation has already ended."))
+        if end_on <= row["active_from"]:
+            raise ValidationError(_("The end date lies before the start date."),
+                                  field="end_on")
+        last_day = end_on - timedelta(days=1)
+        conn.execute(update(parties).where(parties.c.id == party_id).values(
+            active_until=last_day, end_reason=reason.value, end_note=note.strip()))
+        # Close every membership that would run past the last day; drop the ones that
+        # would only have started after it.
+        conn.execute(delete(party_protocols).where(party_protocols.c.party_id == party_id,
+                                                   party_protocols.c.start > last_day))
+        conn.execute(update(party_protocols).where(
+            party_protocols.c.party_id == party_id,
+            (party_protocols.c.end.is_(None)) | (party_protocols.c.end > last_day)
+        ).values(end=last_day))
+        _event(vault, conn, party_id, "ended", {"on": end_on, "reason": reason.value})
+        vault.log(conn, "party.end", "party", party_id,
+                  detail={"on": end_on.isoformat(), "reason": reason.value})
+
+
+def export_bijlage1(vault: OpenVault, party_id: int, path: Path | str,
+                    place: str = "") -> str:
+    """Write the party's Bijlage 1 (accession form) as a PDF, ready to sign; log it.
+
+    Returns the file's SHA-256.
+    """
+    from app.export.bijlage1 import write_bijlage1
+
+    vault.require(Permission.MANAGE_PARTIES, "party", party_id)
+    party = get_party(vault, party_id)
+    digest = write_bijlage1(Path(path), party, place=place)
+    with vault.begin() as conn:
+        _event(vault, conn, party_id, "bijlage1_exported", {"sha256": digest})
+        vault.log(conn, "party.export_bijlage1", "party", party_id,
+                  detail={"sha256": digest})
+    return digest

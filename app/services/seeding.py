@@ -10,3 +10,6 @@ if TYPE_CHECKING:
 
 def seed_new_vault(vault: "OpenVault") -> None:
     """Fill a freshly created vault with its seed data (called once, by ``Vault.create``)."""
+    from app.services.parties import seed_parties
+
+    seed_parties(vault)
