@@ -1,0 +1,52 @@
+"""Copying sensitive text (a BSN, an address) to the clipboard, and taking it back.
+
+Like KeePassXC's ``gui/Clipboard.cpp``: the copy is marked as secret for clipboard managers
+(``x-kde-passwordManagerHint``), cleared after a while, and cleared on lock and quit, but in
+every case only if the clipboard still holds what we put there (the user may have copied
+something of their own since).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QObject, QTimer
+from PySide6.QtGui import QClipboard, QGuiApplication
+
+CLEAR_AFTER_MS = 10_000
+SECRET_HINT_MIME = "x-kde-passwordManagerHint"
+
+
+class ClipboardGuard(QObject):
+    """Remembers what the program copied and clears it when asked or when time runs out."""
+
+    def __init__(self, parent: QObject | None = None, clear_after_ms: int = CLEAR_AFTER_MS
+                 ) -> None:
+        super().__init__(parent)
+        self._ours: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(clear_after_ms)
+        self._timer.timeout.connect(self.clear_if_ours)
+
+    @property
+    def holds_ours(self) -> bool:
+        return self._ours is not None
+
+    def copy_sensitive(self, text: str) -> None:
+        data = QMimeData()
+        data.setText(text)
+        data.setData(SECRET_HINT_MIME, b"secret")
+        QGuiApplication.clipboard().setMimeData(data, QClipboard.Mode.Clipboard)
+        self._ours = text
+        self._timer.start()
+
+    def clear_if_ours(self) -> None:
+        self._timer.stop()
+        if self._ours is None:
+            return
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.text(QClipboard.Mode.Clipboard) == self._ours:
+            clipboard.clear(QClipboard.Mode.Clipboard)
+        if clipboard.supportsSelection() and \
+                clipboard.text(QClipboard.Mode.Selection) == self._ours:
+            clipboard.clear(QClipboard.Mode.Selection)
+        self._ours = None

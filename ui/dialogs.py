@@ -1,0 +1,158 @@
+"""Every question and message box the program shows, and every file picker, goes through here.
+
+This is the test seam (like KeePassXC's ``MessageBox::setNextAnswer``): a test says what the
+user will answer before the code asks, and the box is never shown::
+
+    with dialogs.scripted(True, Path("/tmp/plan.pdf")) as script:
+        screen.export_button.click()
+    assert script.shown[0].kind == "confirm"
+
+Inside ``scripted``, ``confirm`` and the pickers take the next scripted answer (a test that
+forgot one fails loudly instead of hanging on a modal box), and ``inform``/``warn``/``error``
+only record what would have been shown. Outside it, real Qt dialogs are used.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.i18n import _
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One dialog the code asked for: its kind, title and text (for tests to check)."""
+
+    kind: str
+    title: str
+    text: str
+
+
+@dataclass
+class Script:
+    answers: deque[Any] = field(default_factory=deque)
+    shown: list[Shown] = field(default_factory=list)
+
+    def next_answer(self, kind: str) -> Any:
+        if not self.answers:
+            raise AssertionError(f"dialogs: no scripted answer for a {kind} dialog")
+        return self.answers.popleft()
+
+
+_script: Script | None = None
+
+
+@contextmanager
+def scripted(*answers: Any) -> Iterator[Script]:
+    """Answer the next dialogs with ``answers`` (in order) and record every dialog asked for."""
+    global _script
+    previous = _script
+    _script = Script(deque(answers))
+    try:
+        yield _script
+    finally:
+        _script = previous
+
+
+def set_next_answer(answer: Any) -> None:
+    """Queue one more answer in the running script (starting one if there is none)."""
+    global _script
+    if _script is None:
+        _script = Script()
+    _script.answers.append(answer)
+
+
+def reset() -> None:
+    """Forget any script (tests call this in teardown)."""
+    global _script
+    _script = None
+
+
+def _record(kind: str, title: str, text: str) -> Script | None:
+    if _script is not None:
+        _script.shown.append(Shown(kind, title, text))
+    return _script
+
+
+# -- questions -------------------------------------------------------------------------------
+
+def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | None = None,
+            destructive: bool = False) -> bool:
+    """Ask a yes/no question; ``yes_label`` names the action ("Intrekken"), never just "OK".
+
+    ``destructive`` makes "Cancel" the default button, so Enter does not destroy anything.
+    """
+    script = _record("confirm", title, text)
+    if script is not None:
+        return bool(script.next_answer("confirm"))
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
+                      parent)
+    yes = box.addButton(yes_label or _("Yes"), QMessageBox.ButtonRole.AcceptRole)
+    no = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(no if destructive else yes)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+# -- messages --------------------------------------------------------------------------------
+
+def _message(kind: str, icon: QMessageBox.Icon, parent: QWidget | None, title: str, text: str,
+             details: str = "") -> None:
+    if _record(kind, title, text) is not None:
+        return
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    if details:
+        box.setDetailedText(details)
+    box.exec()
+
+
+def inform(parent: QWidget | None, title: str, text: str) -> None:
+    _message("inform", QMessageBox.Icon.Information, parent, title, text)
+
+
+def warn(parent: QWidget | None, title: str, text: str) -> None:
+    _message("warn", QMessageBox.Icon.Warning, parent, title, text)
+
+
+def error(parent: QWidget | None, title: str, text: str, details: str = "") -> None:
+    _message("error", QMessageBox.Icon.Critical, parent, title, text, details)
+
+
+# -- file pickers ----------------------------------------------------------------------------
+
+def _path_or_none(value: Any) -> Path | None:
+    return Path(value) if value else None
+
+
+def choose_folder(parent: QWidget | None, title: str, start: Path | None = None) -> Path | None:
+    script = _record("folder", title, str(start or ""))
+    if script is not None:
+        return _path_or_none(script.next_answer("folder"))
+    chosen = QFileDialog.getExistingDirectory(parent, title, str(start or ""))
+    return _path_or_none(chosen)
+
+
+def open_file(parent: QWidget | None, title: str, start: Path | None = None,
+              file_filter: str = "") -> Path | None:
+    script = _record("open", title, str(start or ""))
+    if script is not None:
+        return _path_or_none(script.next_answer("open"))
+    chosen, _selected = QFileDialog.getOpenFileName(parent, title, str(start or ""), file_filter)
+    return _path_or_none(chosen)
+
+
+def save_file(parent: QWidget | None, title: str, suggested: Path | None = None,
+              file_filter: str = "") -> Path | None:
+    script = _record("save", title, str(suggested or ""))
+    if script is not None:
+        return _path_or_none(script.next_answer("save"))
+    chosen, _selected = QFileDialog.getSaveFileName(parent, title, str(suggested or ""),
+                                                    file_filter)
+    return _path_or_none(chosen)

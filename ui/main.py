@@ -1,0 +1,94 @@
+"""Starting the desktop program: ``casuskamer`` or ``casuskamer gui [--vault DIR] [--lang nl|en]``.
+
+Sets up the QApplication, the language (ours through ``app.i18n``, Qt's own buttons through
+its bundled ``qtbase_<lang>.qm``), the crash handler, and then shows either the first-run
+wizard (no vault in the folder yet) or the main window with its unlock screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QDialog
+
+from app.i18n import LANGUAGES, _, set_language
+from app.vault.vault import OpenVault
+from ui import crash
+from ui.app_context import AppContext, default_vault_folder, log_folder
+from ui.first_run import FirstRunWizard
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="casuskamer gui",
+                                     description=_("Start the Casuskamer desktop program."))
+    parser.add_argument("--vault", type=Path, default=None, metavar="DIR",
+                        help=_("the vault folder (default: the last one used, else {folder})")
+                        .format(folder=default_vault_folder()))
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help=_("language of the program (default: the saved choice, else nl)"))
+    return parser.parse_args(list(argv))
+
+
+def install_qt_translation(app: QApplication, language: str) -> QTranslator | None:
+    """Load Qt's bundled ``qtbase_<lang>.qm`` so Qt's own buttons (OK, Cancel, Yes) and
+    dialogs speak the program's language. English needs none."""
+    QLocale.setDefault(QLocale(language))
+    if language == "en":
+        return None
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(f"qtbase_{language}", folder):
+        app.installTranslator(translator)
+        return translator
+    return None
+
+
+def choose_folder(args: argparse.Namespace, settings: Settings) -> Path:
+    if args.vault is not None:
+        return Path(args.vault).expanduser()
+    last = settings.last_vault_folder
+    if last is not None and last.is_dir():
+        return last
+    return default_vault_folder()
+
+
+def build_window(ctx: AppContext) -> MainWindow | None:
+    """The first-run wizard when there is no vault yet (None if cancelled), then the window."""
+    opened: OpenVault | None = None
+    if not ctx.vault.exists():
+        wizard = FirstRunWizard(ctx.vault.folder, kdf=ctx.kdf)
+        if wizard.exec() != QDialog.DialogCode.Accepted or wizard.opened is None:
+            return None
+        opened = wizard.opened
+        # The wizard may have been pointed at another folder than the one we started with.
+        ctx.vault = opened.vault
+    window = MainWindow(ctx, opened=opened)
+    return window
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Casuskamer")
+    app.setApplicationName("Casuskamer")
+    settings = Settings()
+    language = args.lang or settings.language
+    set_language(language)
+    install_qt_translation(app, language)
+    handler = crash.install(log_folder())
+    try:
+        ctx = AppContext.create(settings, choose_folder(args, settings))
+        window = build_window(ctx)
+        if window is None:
+            return 0
+        window.show()
+        return int(app.exec())
+    finally:
+        handler.uninstall()

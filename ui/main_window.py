@@ -1,0 +1,293 @@
+"""The main window: it only assembles. A navigation down the side (the sections the role may
+see), the chosen section's screen beside it, and in place of both the unlock screen whenever
+the vault is locked.
+
+Locking (Ctrl+L, idle time, quitting, or the vault locked from elsewhere) follows the
+protocol in ``ui.locking``: drafts saved while the vault is still open, then every screen and
+dialog cleared, every other window closed, the clipboard cleared if we filled it, the
+workspace destroyed (so no widget, model or Python object of it is left), the unlock screen
+shown, and only then the vault's key dropped.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from app.i18n import _
+from app.vault.vault import OpenVault
+from ui import dialogs, locking
+from ui.actions import ActionId, make_action, shortcut_text
+from ui.actions import SPECS as ACTION_SPECS
+from ui.app_context import AppContext
+from ui.navigation import NotAvailablePage, Section, default_sections
+from ui.settings import WINDOW_GEOMETRY
+from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
+from ui.tasks import wait_for_background
+from ui.unlock import UnlockScreen
+
+
+class Workspace(QWidget):
+    """What an unlocked account sees: the navigation and one screen at a time.
+
+    Screens are built on first visit and live until the next lock destroys the workspace.
+    """
+
+    def __init__(self, opened: OpenVault, sections: Sequence[Section],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspace")
+        self.opened = opened
+        self.sections = [s for s in sections if s.visible_for(opened.actor.role)]
+        self.screens: dict[str, QWidget] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setSpacing(2)
+        font = self.nav.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.nav.setFont(font)
+        for section in self.sections:
+            item = QListWidgetItem(_(section.label))
+            item.setData(Qt.ItemDataRole.UserRole, section.id)
+            self.nav.addItem(item)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.nav.currentRowChanged.connect(self._row_changed)
+
+    def section_ids(self) -> list[str]:
+        return [s.id for s in self.sections]
+
+    def current_section(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.sections[row].id if 0 <= row < len(self.sections) else None
+
+    def show_section(self, section_id: str) -> bool:
+        ids = self.section_ids()
+        if section_id not in ids:
+            return False
+        self.nav.setCurrentRow(ids.index(section_id))
+        return True
+
+    def _row_changed(self, row: int) -> None:
+        if not 0 <= row < len(self.sections):
+            return
+        section = self.sections[row]
+        screen = self.screens.get(section.id)
+        if screen is None:
+            screen = self._build(section)
+            self.screens[section.id] = screen
+            self.pages.addWidget(screen)
+        self.pages.setCurrentWidget(screen)
+
+    def _build(self, section: Section) -> QWidget:
+        if section.factory is None:
+            return NotAvailablePage(_(section.label))
+        try:
+            return section.factory(self.opened)
+        except Exception:  # noqa: BLE001 - one broken screen must not take the window down
+            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            page = NotAvailablePage(_(section.label))
+            text = page.findChild(QLabel, "not_available_text")
+            if text is not None:
+                text.setText(_("This part could not be opened."))
+            return page
+
+
+class MainWindow(QMainWindow):
+    locked = Signal()
+    unlocked = Signal()
+    _closed_elsewhere = Signal()
+
+    def __init__(self, ctx: AppContext, sections: Sequence[Section] | None = None,
+                 opened: OpenVault | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.ctx = ctx
+        self.sections = list(sections) if sections is not None else default_sections(
+            self._settings_screen)
+        self.opened: OpenVault | None = None
+        self.workspace: Workspace | None = None
+        # Kept only in memory, for this run: which account and section to offer after a lock.
+        self._last_account: str | None = None
+        self._last_section: str | None = None
+        self._quitting = False
+
+        self.stack = QStackedWidget()
+        self.unlock_screen = UnlockScreen(ctx.vault, backoff=ctx.backoff)
+        self.unlock_screen.unlocked.connect(self.open_workspace)
+        self.stack.addWidget(self.unlock_screen)
+        self.setCentralWidget(self.stack)
+
+        self.actions_by_id = {
+            ActionId.LOCK: make_action(self, ActionId.LOCK, self.lock),
+            ActionId.QUIT: make_action(self, ActionId.QUIT, self.close),
+            ActionId.HELP: make_action(self, ActionId.HELP, self.show_help),
+            ActionId.CHANGE_PASSPHRASE: make_action(self, ActionId.CHANGE_PASSPHRASE,
+                                                    self.change_passphrase),
+        }
+        for section in self.sections:
+            self.actions_by_id[section.action] = make_action(
+                self, section.action, lambda sid=section.id: self.go_to(sid))
+        for action in self.actions_by_id.values():
+            self.addAction(action)
+        self._build_menus()
+
+        self.account_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.account_label)
+        ctx.idle.idle.connect(self.lock)
+        self._closed_elsewhere.connect(self._vault_closed_elsewhere,
+                                       Qt.ConnectionType.QueuedConnection)
+        self._restore_geometry()
+        if opened is not None:
+            self.open_workspace(opened)
+        else:
+            self._show_locked()
+
+    # -- assembly ---------------------------------------------------------------------------
+
+    def _settings_screen(self, opened: OpenVault) -> QWidget:
+        return SettingsScreen(opened, self.ctx)
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_id
+        program = self.menuBar().addMenu(_("&Casuskamer"))
+        program.addAction(a[ActionId.LOCK])
+        program.addAction(a[ActionId.CHANGE_PASSPHRASE])
+        program.addSeparator()
+        program.addAction(a[ActionId.QUIT])
+        go = self.menuBar().addMenu(_("&Go"))
+        for section in self.sections:
+            go.addAction(a[section.action])
+        self.go_menu = go
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(a[ActionId.HELP])
+
+    def _restore_geometry(self) -> None:
+        geometry = self.ctx.settings.get(WINDOW_GEOMETRY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 800)
+
+    def _update_chrome(self) -> None:
+        """Title, status line and which actions work: nothing personal in the title."""
+        is_open = self.opened is not None
+        self.setWindowTitle(_("Casuskamer") if is_open else _("Casuskamer (locked)"))
+        for action_id, action in self.actions_by_id.items():
+            spec_locked = action_id in (ActionId.QUIT, ActionId.HELP)
+            visible_sections = self.workspace.section_ids() if self.workspace else []
+            if action_id in (s.action for s in self.sections):
+                section_id = next(s.id for s in self.sections if s.action == action_id)
+                action.setEnabled(is_open and section_id in visible_sections)
+                action.setVisible(not is_open or section_id in visible_sections)
+            else:
+                action.setEnabled(is_open or spec_locked)
+        self.go_menu.setEnabled(is_open)
+        if self.opened is not None:
+            self.account_label.setText(_("Signed in as {account} ({role})").format(
+                account=self.opened.actor.account, role=self.opened.actor.role.label))
+        else:
+            self.account_label.setText("")
+
+    # -- unlocking --------------------------------------------------------------------------
+
+    def open_workspace(self, opened: OpenVault) -> None:
+        self.opened = opened
+        same_account = opened.actor.account == self._last_account
+        self._last_account = opened.actor.account
+        opened.on_lock(self._closed_elsewhere.emit)
+        self.workspace = Workspace(opened, self.sections)
+        self.stack.addWidget(self.workspace)
+        self.stack.setCurrentWidget(self.workspace)
+        if not (same_account and self._last_section
+                and self.workspace.show_section(self._last_section)):
+            if self.workspace.sections:
+                self.workspace.nav.setCurrentRow(0)
+        self.workspace.nav.setFocus()
+        self.ctx.settings.last_vault_folder = self.ctx.vault.folder
+        self.ctx.idle.start()
+        self._update_chrome()
+        self.unlocked.emit()
+
+    def go_to(self, section_id: str) -> bool:
+        return self.workspace is not None and self.workspace.show_section(section_id)
+
+    # -- locking ----------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Lock now: save drafts, clear, close, destroy the workspace, drop the key."""
+        opened = self.opened
+        if opened is None:
+            return
+        self._lock_ui(save_drafts=opened.is_open)
+        opened.lock()
+
+    def _lock_ui(self, save_drafts: bool) -> None:
+        windows = locking.other_windows(self)
+        roots = [w for w in (self.workspace, *windows) if w is not None]
+        taking_part = locking.participants(roots)
+        if save_drafts:
+            locking.save_drafts(taking_part)
+        locking.clear_all(taking_part)
+        locking.close_windows(windows)
+        del taking_part, roots, windows
+        self.ctx.clipboard.clear_if_ours()
+        self.ctx.idle.stop()
+        if self.workspace is not None:
+            self._last_section = self.workspace.current_section()
+            self.stack.removeWidget(self.workspace)
+            self.workspace.hide()
+            self.workspace.deleteLater()
+            self.workspace = None
+        self.opened = None
+        self._show_locked()
+        self.locked.emit()
+
+    def _show_locked(self) -> None:
+        self.stack.setCurrentWidget(self.unlock_screen)
+        self.unlock_screen.prepare(self._last_account)
+        self._update_chrome()
+
+    def _vault_closed_elsewhere(self) -> None:
+        """The vault was locked by someone other than this window (a service, a test)."""
+        if self.opened is not None and not self.opened.is_open:
+            self._lock_ui(save_drafts=False)
+
+    # -- other actions ----------------------------------------------------------------------
+
+    def change_passphrase(self) -> None:
+        if self.opened is None:
+            return
+        dialog = ChangePassphraseDialog(self.opened, self.ctx.kdf, self)
+        dialog.accepted.connect(lambda: dialogs.inform(
+            self, _("Change passphrase"), _("Your passphrase has been changed.")))
+        dialog.open()
+
+    def show_help(self) -> None:
+        lines = [_("Casuskamer keeps the case work of the house in one encrypted vault. "
+                   "The program locks itself after {minutes} minutes without activity.")
+                 .format(minutes=self.ctx.settings.idle_lock_minutes), "",
+                 _("Keyboard shortcuts:")]
+        for spec in ACTION_SPECS:
+            if spec.shortcut:
+                lines.append(f"{shortcut_text(spec.id)}\t{_(spec.label).replace('&', '')}")
+        dialogs.inform(self, _("Help"), "\n".join(lines))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        """Quitting locks first (drafts saved), waits for running key work, saves geometry."""
+        self.lock()
+        wait_for_background()
+        self.ctx.settings.set(WINDOW_GEOMETRY, self.saveGeometry())
+        self.ctx.settings.sync()
+        event.accept()

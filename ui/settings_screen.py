@@ -1,0 +1,319 @@
+"""The Settings section: this workstation's preferences, the own account, and (for an
+administrator) the vault's accounts.
+
+Preferences go to ``ui.settings`` (never personal data); accounts go through
+``app.services.accounts``, which checks the role and writes the audit log. Sealing a key slot
+takes about a second (Argon2id), so account changes run off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
+                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from app.domain.accounts import check_account_name
+from app.domain.roles import Permission, Role, may
+from app.errors import CasuskamerError, ValidationError
+from app.i18n import _
+from app.services import accounts as account_service
+from app.vault.keyslots import KdfParams
+from app.vault.vault import OpenVault
+from ui import dialogs
+from ui.app_context import AppContext
+from ui.passphrase_pair import PassphrasePair, secret_field
+from ui.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN
+from ui.tasks import run_in_background
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+class _ServiceDialog(QDialog):
+    """A dialog whose OK runs one service call off the GUI thread, then closes."""
+
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.busy = QLabel("")
+        self.error = QLabel("")
+        self.error.setObjectName("service_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setVisible(False)
+
+    def _ok(self) -> None:
+        try:
+            work = self.prepare()
+        except ValidationError:
+            return  # the reason is already shown beside the field
+        self.error.setVisible(False)
+        self.buttons.setEnabled(False)
+        self.busy.setText(_("One moment, the key is being sealed..."))
+        run_in_background(work, self._done, self._failed, context=self)
+
+    def prepare(self) -> Callable[[], None]:
+        raise NotImplementedError
+
+    def _done(self, _result: object) -> None:
+        self.clear()
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.busy.setText("")
+        if not isinstance(exc, CasuskamerError):
+            raise exc
+        self.error.setText(str(exc))
+        self.error.setVisible(True)
+
+    def clear(self) -> None:
+        """Lock protocol and after use: wipe every passphrase field."""
+        for field in self.findChildren(QLineEdit):
+            if field.echoMode() == QLineEdit.EchoMode.Password:
+                field.clear()
+
+    def reject(self) -> None:
+        self.clear()
+        super().reject()
+
+
+class AddAccountDialog(_ServiceDialog):
+    def __init__(self, vault: OpenVault, kdf: KdfParams | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(_("Add account"), parent)
+        self.vault = vault
+        self.kdf = kdf
+        self.name = QLineEdit()
+        self.name.setObjectName("account_name")
+        self.name.setPlaceholderText(_("for example: jdevries"))
+        self.role = QComboBox()
+        self.role.setObjectName("role")
+        for role in Role:
+            self.role.addItem(role.label, role.value)
+        self.role.setCurrentIndex(list(Role).index(Role.PROCESS_DIRECTOR))
+        self.name_reason = QLabel("")
+        self.name_reason.setObjectName("name_reason")
+        self.name_reason.setStyleSheet("color: #b00020;")
+        self.name_reason.setWordWrap(True)
+        self.name_reason.setVisible(False)
+        self.pair = PassphrasePair()
+        form = QFormLayout()
+        form.addRow(_("Account &name:"), self.name)
+        form.addRow("", self.name_reason)
+        form.addRow(_("R&ole:"), self.role)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.pair)
+        layout.addWidget(self.error)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+
+    def prepare(self) -> Callable[[], None]:
+        name = self.name.text().strip()
+        try:
+            check_account_name(name)
+        except ValidationError as exc:
+            self.name_reason.setText(str(exc))
+            self.name_reason.setVisible(True)
+            raise
+        self.name_reason.setVisible(False)
+        passphrase = self.pair.checked_value(name)
+        role = Role(self.role.currentData())
+        vault, kdf = self.vault, self.kdf
+        self.pair.wipe()
+        return lambda: account_service.add_account(vault, name, role, passphrase, kdf=kdf)
+
+
+class ChangePassphraseDialog(_ServiceDialog):
+    def __init__(self, vault: OpenVault, kdf: KdfParams | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(_("Change passphrase"), parent)
+        self.vault = vault
+        self.kdf = kdf
+        self.current = secret_field("current_passphrase")
+        self.pair = PassphrasePair()
+        form = QFormLayout()
+        form.addRow(_("&Current passphrase:"), self.current)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Account: {account}").format(account=vault.actor.account)))
+        layout.addLayout(form)
+        layout.addWidget(self.pair)
+        layout.addWidget(self.error)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+
+    def prepare(self) -> Callable[[], None]:
+        new = self.pair.checked_value(self.vault.actor.account)
+        current = self.current.text()
+        vault, kdf = self.vault, self.kdf
+        self.clear()
+        return lambda: account_service.change_passphrase(vault, current, new, kdf=kdf)
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, vault: OpenVault, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settings_screen")
+        self.vault = vault
+        self.ctx = ctx
+        self.dialog: QDialog | None = None
+
+        # -- this workstation -------------------------------------------------------------
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(ctx.settings.language))
+        self.language.currentIndexChanged.connect(self._language_changed)
+        self.language_note = QLabel(_("A new language takes effect the next time the program "
+                                      "starts."))
+        self.language_note.setWordWrap(True)
+        self.language_note.setVisible(False)
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setObjectName("idle_minutes")
+        self.idle_minutes.setRange(IDLE_MINUTES_MIN, IDLE_MINUTES_MAX)
+        self.idle_minutes.setSuffix(_(" min"))
+        self.idle_minutes.setValue(ctx.settings.idle_lock_minutes)
+        self.idle_minutes.valueChanged.connect(self._idle_changed)
+        workstation = QGroupBox(_("This workstation"))
+        form = QFormLayout(workstation)
+        form.addRow(_("&Language:"), self.language)
+        form.addRow("", self.language_note)
+        form.addRow(_("Lock after &idle time of:"), self.idle_minutes)
+
+        # -- own account ------------------------------------------------------------------
+        own = QGroupBox(_("My account"))
+        own_layout = QHBoxLayout(own)
+        own_layout.addWidget(QLabel(_("Signed in as {account} ({role})").format(
+            account=vault.actor.account, role=vault.actor.role.label)), 1)
+        self.change_button = QPushButton(_("Change &passphrase..."))
+        self.change_button.setObjectName("change_passphrase")
+        self.change_button.clicked.connect(self.open_change_passphrase)
+        own_layout.addWidget(self.change_button)
+
+        layout = QVBoxLayout(self)
+        title = QLabel(_("Settings"))
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        title.setFont(font)
+        layout.addWidget(title)
+        layout.addWidget(workstation)
+        layout.addWidget(own)
+
+        # -- accounts (administrator) -----------------------------------------------------
+        self.accounts_table: QTableWidget | None = None
+        if may(vault.actor.role, Permission.MANAGE_ACCOUNTS):
+            box = QGroupBox(_("Accounts"))
+            box_layout = QVBoxLayout(box)
+            table = QTableWidget(0, 4)
+            table.setObjectName("accounts")
+            table.setHorizontalHeaderLabels([_("Account"), _("Role"), _("Created"),
+                                             _("Status")])
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.verticalHeader().setVisible(False)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            self.accounts_table = table
+            self.add_button = QPushButton(_("&Add account..."))
+            self.add_button.setObjectName("add_account")
+            self.add_button.clicked.connect(self.open_add_account)
+            self.revoke_button = QPushButton(_("&Revoke..."))
+            self.revoke_button.setObjectName("revoke_account")
+            self.revoke_button.clicked.connect(self.revoke_selected)
+            buttons = QHBoxLayout()
+            buttons.addWidget(self.add_button)
+            buttons.addWidget(self.revoke_button)
+            buttons.addStretch(1)
+            box_layout.addWidget(table)
+            box_layout.addLayout(buttons)
+            layout.addWidget(box, 1)
+            self.refresh_accounts()
+        else:
+            layout.addStretch(1)
+
+    # -- preferences ------------------------------------------------------------------------
+
+    def _language_changed(self, _index: int) -> None:
+        code = self.language.currentData()
+        self.ctx.settings.language = code
+        self.language_note.setVisible(True)
+
+    def _idle_changed(self, minutes: int) -> None:
+        self.ctx.settings.idle_lock_minutes = minutes
+        self.ctx.idle.set_minutes(self.ctx.settings.idle_lock_minutes)
+
+    # -- accounts ---------------------------------------------------------------------------
+
+    def refresh_accounts(self) -> None:
+        table = self.accounts_table
+        if table is None:
+            return
+        try:
+            rows = account_service.list_accounts(self.vault)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Accounts"), str(exc))
+            return
+        table.setRowCount(len(rows))
+        for i, info in enumerate(rows):
+            status = (_("revoked on {date}").format(date=info.revoked_at.date().isoformat())
+                      if info.revoked_at else _("active"))
+            cells = (info.name, info.role.label, info.created_at.date().isoformat(), status)
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, info.name)
+                table.setItem(i, j, item)
+
+    def selected_account(self) -> str | None:
+        table = self.accounts_table
+        if table is None or table.currentRow() < 0:
+            return None
+        item = table.item(table.currentRow(), 0)
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def _open(self, dialog: QDialog, after: Callable[[], None] | None = None) -> None:
+        self.dialog = dialog
+        if after is not None:
+            dialog.accepted.connect(after)
+        dialog.open()
+
+    def open_add_account(self) -> None:
+        self._open(AddAccountDialog(self.vault, self.ctx.kdf, self), self.refresh_accounts)
+
+    def open_change_passphrase(self) -> None:
+        self._open(ChangePassphraseDialog(self.vault, self.ctx.kdf, self),
+                   lambda: dialogs.inform(self, _("Change passphrase"),
+                                          _("Your passphrase has been changed.")))
+
+    def revoke_selected(self) -> None:
+        name = self.selected_account()
+        if name is None:
+            dialogs.inform(self, _("Revoke account"), _("Choose an account in the list first."))
+            return
+        if not dialogs.confirm(
+                self, _("Revoke account"),
+                _("Revoke the account {name}? It can no longer unlock the vault. This cannot be "
+                  "undone; add a new account if it is needed again.").format(name=name),
+                yes_label=_("Revoke"), destructive=True):
+            return
+        try:
+            account_service.revoke_account(self.vault, name)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Revoke account"), str(exc))
+            return
+        self.refresh_accounts()
+
+    def clear(self) -> None:
+        """Lock protocol: drop the account list."""
+        if self.accounts_table is not None:
+            self.accounts_table.setRowCount(0)

@@ -1,0 +1,261 @@
+"""The unlock screen: account and passphrase, nothing of the cases behind it.
+
+It is shown at start (when the vault exists) and in place of the workspace after every lock.
+Key derivation (Argon2id, about half a second by design) runs on a worker thread so the window
+keeps painting. The passphrase field is wiped the moment an attempt starts, whatever its
+outcome. After ``Backoff.threshold`` failed attempts the button waits before the next try, the
+wait doubling each time up to a ceiling, with a countdown on the button; the count survives
+locking and unlocking again within one run of the program.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+
+from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
+from app.i18n import _, ngettext
+from app.vault.vault import OpenVault, Vault
+from ui.tasks import run_in_background
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before the next attempt, after ``failures`` failed ones in a row."""
+
+    threshold: int = 3
+    first_ms: int = 1000
+    max_ms: int = 30_000
+
+    def delay_ms(self, failures: int) -> int:
+        if failures < self.threshold:
+            return 0
+        return min(self.max_ms, self.first_ms * 2 ** (failures - self.threshold))
+
+
+class _CapsLockWatch(QObject):
+    """Guesses Caps Lock from typed letters: upper case without Shift, or lower case with it.
+
+    Qt has no portable way to read the Caps Lock state; the letters themselves tell.
+    """
+
+    changed = Signal(bool)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            text = event.text()
+            if len(text) == 1 and text.isalpha() and text.upper() != text.lower():
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.changed.emit(text.isupper() != shift)
+            elif event.key() == Qt.Key.Key_CapsLock:
+                self.changed.emit(False)  # toggled: unknown until the next letter
+        return False
+
+
+class UnlockScreen(QWidget):
+    """Emits ``unlocked(OpenVault)`` after a successful attempt."""
+
+    unlocked = Signal(object)
+
+    def __init__(self, vault: Vault, parent: QWidget | None = None,
+                 backoff: Backoff | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unlock_screen")
+        self.vault = vault
+        self.backoff = backoff or Backoff()
+        self.failures = 0
+        self.busy = False
+        self._ready_at = 0.0
+
+        self.title = QLabel(_("Casuskamer is locked"))
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.intro = QLabel(_("Choose your account and type your passphrase to unlock the "
+                              "vault."))
+        self.intro.setWordWrap(True)
+
+        self.account = QComboBox()
+        self.account.setObjectName("account")
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        # No undo history, no drag out, no context menu copying: the field holds a secret.
+        self.passphrase.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.passphrase.setDragEnabled(False)
+        self.passphrase.returnPressed.connect(self.submit)
+        self.caps_warning = QLabel(_("Caps Lock is on."))
+        self.caps_warning.setObjectName("caps_warning")
+        self.caps_warning.setStyleSheet("color: #9a5b00;")
+        self.caps_warning.setVisible(False)
+        self._caps = _CapsLockWatch(self)
+        self._caps.changed.connect(self.caps_warning.setVisible)
+        self.passphrase.installEventFilter(self._caps)
+
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.setVisible(False)
+        self.status = QLabel("")
+        self.status.setObjectName("status")
+
+        self.button = QPushButton(_("Unlock"))
+        self.button.setObjectName("unlock_button")
+        self.button.setDefault(True)
+        self.button.clicked.connect(self.submit)
+
+        form = QFormLayout()
+        form.addRow(_("&Account:"), self.account)
+        form.addRow(_("&Passphrase:"), self.passphrase)
+        form.addRow("", self.caps_warning)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.button)
+
+        panel = QFrame()
+        panel.setObjectName("unlock_panel")
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        panel.setMaximumWidth(520)
+        panel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        inner = QVBoxLayout(panel)
+        inner.setContentsMargins(28, 24, 28, 24)
+        inner.setSpacing(12)
+        inner.addWidget(self.title)
+        inner.addWidget(self.intro)
+        inner.addLayout(form)
+        inner.addWidget(self.message)
+        inner.addLayout(buttons)
+        self.folder_label = QLabel(_("Vault: {folder}").format(folder=vault.folder))
+        self.folder_label.setStyleSheet("color: palette(mid);")
+        self.folder_label.setWordWrap(True)
+        inner.addWidget(self.folder_label)
+
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel, 3)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(200)
+        self._tick.timeout.connect(self._update_wait)
+        self.reload_accounts()
+
+    # -- state --------------------------------------------------------------------------
+
+    def reload_accounts(self, preselect: str | None = None) -> None:
+        """Fill the account list from the slot file (readable while locked)."""
+        current = preselect or self.account.currentText()
+        self.account.clear()
+        try:
+            names = self.vault.account_names()
+        except CasuskamerError as exc:
+            self._show_message(str(exc))
+            names = []
+        self.account.addItems(names)
+        if current in names:
+            self.account.setCurrentText(current)
+        self._set_enabled(bool(names) and not self.busy and self.wait_ms() == 0)
+
+    def prepare(self, preselect: str | None = None) -> None:
+        """Make the screen ready after a lock: fresh accounts, empty field, focus."""
+        self.passphrase.clear()
+        self.caps_warning.setVisible(False)
+        self.message.setVisible(False)
+        self.reload_accounts(preselect)
+        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def wait_ms(self) -> int:
+        return max(0, int((self._ready_at - time.monotonic()) * 1000))
+
+    def _set_enabled(self, enabled: bool) -> None:
+        self.button.setEnabled(enabled)
+        self.account.setEnabled(enabled)
+        self.passphrase.setEnabled(enabled)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # -- an attempt ---------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self.busy or self.wait_ms() > 0 or not self.button.isEnabled():
+            return
+        account = self.account.currentText()
+        passphrase = self.passphrase.text()
+        # Wiped at once, whatever comes of the attempt.
+        self.passphrase.clear()
+        if not account:
+            return
+        if not passphrase:
+            self._show_message(_("Type your passphrase."))
+            return
+        self.busy = True
+        self._set_enabled(False)
+        self.status.setText(_("Unlocking..."))
+        vault = self.vault
+        run_in_background(lambda: vault.unlock(account, passphrase), self._succeeded,
+                          self._failed, context=self)
+
+    def _succeeded(self, opened: OpenVault) -> None:
+        self.busy = False
+        self.failures = 0
+        self.status.setText("")
+        self._show_message("")
+        self._set_enabled(True)
+        self.unlocked.emit(opened)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self.status.setText("")
+        if isinstance(exc, (WrongPassphrase, AccountRevoked)):
+            self.failures += 1
+            self._show_message(str(exc))
+        elif isinstance(exc, CasuskamerError):
+            # In use, damaged, read-only: the message names the problem and the way out.
+            self._show_message(str(exc))
+        else:
+            self._show_message(_("The vault could not be unlocked because of an unexpected "
+                                 "error."))
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        delay = self.backoff.delay_ms(self.failures) if isinstance(
+            exc, (WrongPassphrase, AccountRevoked)) else 0
+        if delay:
+            self._ready_at = time.monotonic() + delay / 1000
+            self._set_enabled(False)
+            self._update_wait()
+            self._tick.start()
+        else:
+            self._set_enabled(self.account.count() > 0)
+            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _update_wait(self) -> None:
+        remaining = self.wait_ms()
+        if remaining <= 0:
+            self._tick.stop()
+            self.button.setText(_("Unlock"))
+            self.status.setText("")
+            self._set_enabled(self.account.count() > 0)
+            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        seconds = (remaining + 999) // 1000
+        self.button.setText(_("Unlock ({seconds})").format(seconds=seconds))
+        self.status.setText(ngettext("Too many failed attempts; wait {n} second.",
+                                     "Too many failed attempts; wait {n} seconds.",
+                                     seconds).format(n=seconds))
+
+    def hideEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        self.passphrase.clear()
+        super().hideEvent(event)  # type: ignore[arg-type]
