@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
 from app.domain.protocols import Protocol
 from app.errors import ValidationError
@@ -254,7 +255,7 @@ def check_no_overlap(memberships: list[MembershipPeriod], field_name: str = "mem
     for protocol in Protocol:
         periods = sorted((m for m in memberships if m.protocol == protocol),
                          key=lambda m: m.start)
-        for before, after in zip(periods, periods[1:]):
+        for before, after in pairwise(periods):
             if before.end is None or before.end >= after.start:
                 raise ValidationError(
                     _("Two periods of {protocol} overlap.").format(protocol=protocol.label),

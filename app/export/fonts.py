@@ -66,7 +66,7 @@ def styles(base_size: float = 10.0) -> dict[str, ParagraphStyle]:
     }
 
 
-class HouseCanvas(Canvas):
+class HouseCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
     """A reportlab canvas whose initial font is DejaVu Sans instead of Helvetica."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

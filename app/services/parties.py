@@ -11,25 +11,39 @@ history and a row to the audit log (ids and dates only; never a contact person's
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
 
-from app.domain.parties import (COVENANT_START, Contact, EndReason, MembershipPeriod, Party,
-                                PartyDetails, PartyDomain, PartyEvent, PartyType,
-                                check_email, check_membership_within, check_name,
-                                check_no_overlap, check_period, check_short_name,
-                                short_name_for)
+from app.domain.parties import (
+    COVENANT_START,
+    Contact,
+    EndReason,
+    MembershipPeriod,
+    Party,
+    PartyDetails,
+    PartyDomain,
+    PartyEvent,
+    PartyType,
+    check_email,
+    check_membership_within,
+    check_name,
+    check_no_overlap,
+    check_period,
+    check_short_name,
+    short_name_for,
+)
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding, ProtocolMembership
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.store import audit
-from app.store.party_tables import party_contacts, party_events, party_protocols, parties
+from app.store.party_tables import parties, party_contacts, party_events, party_protocols
 from app.vault.vault import OpenVault
 
 ConnOrVault = Connection | OpenVault
@@ -57,7 +71,7 @@ def _memberships(conn: Connection, party_ids: Iterable[int] | None = None
     return result
 
 
-def _party(row: Mapping[str, Any], memberships: list[MembershipPeriod]) -> Party:
+def _party(row: RowMapping, memberships: list[MembershipPeriod]) -> Party:
     return Party(
         id=row["id"], name=row["name"], short_name=row["short_name"],
         party_type=PartyType(row["party_type"]), domain=PartyDomain(row["domain"]),
@@ -186,7 +200,13 @@ def _event(vault: OpenVault, conn: Connection, party_id: int, kind: str,
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)))
 
 
-def _get_row(conn: Connection, party_id: int) -> Mapping[str, Any]:
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _get_row(conn: Connection, party_id: int) -> RowMapping:
     row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
     if row is None:
         raise NotFound(_("There is no party with number {id}.").format(id=party_id))
@@ -237,13 +257,13 @@ def seed_parties(vault: OpenVault) -> int:
             party_type = PartyType(entry["party_type"])
             seat = entry.get("seat") or (entry["name"] if party_type == PartyType.MUNICIPALITY
                                          else "")
-            party_id = conn.execute(insert(parties).values(
+            party_id = _new_id(conn.execute(insert(parties).values(
                 name=entry["name"], short_name=entry["short_name"],
                 party_type=party_type.value, domain=PartyDomain(entry["domain"]).value,
                 seat=seat, address=entry.get("address", ""),
                 representative=entry.get("representative", ""),
                 is_host_municipality=bool(entry.get("is_host_municipality")),
-                joined_on=joined, active_from=joined, end_note="")).inserted_primary_key[0]
+                joined_on=joined, active_from=joined, end_note="")))
             for protocol in protocols:
                 conn.execute(insert(party_protocols).values(
                     party_id=party_id, protocol=protocol.value, start=joined, end=None))
@@ -280,7 +300,7 @@ def _insert_party(conn: Connection, details: PartyDetails, **dates: Any) -> int:
         party_type=details.party_type.value, domain=details.domain.value,
         seat=details.seat, address=details.address, representative=details.representative,
         is_host_municipality=False, end_note="", **dates))
-    return int(result.inserted_primary_key[0])
+    return _new_id(result)
 
 
 def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> None:
@@ -344,8 +364,8 @@ def save_contact(vault: OpenVault, contact: Contact) -> int:
     with vault.begin() as conn:
         _get_row(conn, contact.party_id)
         if contact.id is None:
-            contact_id = int(conn.execute(insert(party_contacts).values(
-                party_id=contact.party_id, **values)).inserted_primary_key[0])
+            contact_id = _new_id(conn.execute(insert(party_contacts).values(
+                party_id=contact.party_id, **values)))
             kind, action = "contact_added", "party.contact.add"
         else:
             found = conn.execute(update(party_contacts).where(
@@ -385,7 +405,7 @@ def record_accession(vault: OpenVault, details: PartyDetails, requested_on: date
     and takes part in ``protocols`` from then.
     """
     vault.require(Permission.MANAGE_PARTIES, "party", "-")
-    chosen = sorted(set(Protocol(p) for p in protocols))
+    chosen = sorted({Protocol(p) for p in protocols})
     check_period(requested_on, steering_group_agreed_on, "steering_group_agreed_on")
     if signed_on is not None:
         if steering_group_agreed_on is None:
@@ -436,7 +456,7 @@ def record_signature(vault: OpenVault, party_id: int, signed_on: date,
             raise TransitionRefused(_("Bijlage 1 can only be signed after the steering group "
                                       "agreed."))
         check_period(row["steering_group_agreed_on"], signed_on, "signed_on")
-        _sign(vault, conn, party_id, signed_on, sorted(set(Protocol(p) for p in protocols)))
+        _sign(vault, conn, party_id, signed_on, sorted({Protocol(p) for p in protocols}))
 
 
 def _sign(vault: OpenVault, conn: Connection, party_id: int, signed_on: date,

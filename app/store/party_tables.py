@@ -7,8 +7,17 @@ Migration ``0002_parties`` creates these tables; a test checks that both agree.
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, ForeignKey, Integer, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+                        Boolean,
+                        Column,
+                        Date,
+                        ForeignKey,
+                        Integer,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
 
 from app.store.tables import metadata
 

@@ -4,9 +4,9 @@ and clear() drops everything."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from pypdf import PdfReader

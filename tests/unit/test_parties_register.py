@@ -9,8 +9,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.domain.parties import (Contact, EndReason, MembershipPeriod, PartyDetails,
-                                PartyDomain, PartyType)
+from app.domain.parties import (
+    Contact,
+    EndReason,
+    MembershipPeriod,
+    PartyDetails,
+    PartyDomain,
+    PartyType,
+)
 from app.domain.protocols import Protocol
 from app.domain.roles import Role
 from app.errors import PermissionDenied, TransitionRefused, ValidationError

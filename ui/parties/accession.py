@@ -13,16 +13,29 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QLabel, QVBoxLayout, QWidget,
-                               QWizard, QWizardPage)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import dialogs
-from ui.parties.forms import (FieldErrors, PartyDetailsForm, ProtocolChoice, _row,
-                              date_edit, from_qdate)
+from ui.parties.forms import (
+    FieldErrors,
+    PartyDetailsForm,
+    ProtocolChoice,
+    _row,
+    date_edit,
+    from_qdate,
+)
 
 PAGE_DETAILS, PAGE_DECISION, PAGE_SIGNATURE = range(3)
 

@@ -8,16 +8,36 @@ accessible name. The forms only collect values; the screen calls the service.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.domain.parties import (Contact, EndReason, MembershipPeriod, Party, PartyDetails,
-                                PartyDomain, PartyType)
+from app.domain.parties import (
+    Contact,
+    EndReason,
+    MembershipPeriod,
+    Party,
+    PartyDetails,
+    PartyDomain,
+    PartyType,
+)
 from app.domain.protocols import Protocol
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _

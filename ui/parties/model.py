@@ -7,8 +7,13 @@ from datetime import date
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from app.domain.parties import Party, PartyDomain, PartyType
 from app.domain.protocols import Protocol
@@ -111,9 +116,9 @@ class PartyTableModel(QAbstractTableModel):
             return self._display(party, column).lower()
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.PROTOCOLS:
             return "\n".join(p.label for p in party.protocols_on(self._on)) or None
-        if role == Qt.ItemDataRole.ToolTipRole and column == Column.NAME:
-            if party.is_host_municipality:
-                return _("Host municipality")
+        if role == Qt.ItemDataRole.ToolTipRole and column == Column.NAME and \
+                party.is_host_municipality:
+            return _("Host municipality")
         if role == Qt.ItemDataRole.FontRole and column == Column.NAME and \
                 not party.is_active(self._on):
             from PySide6.QtGui import QFont
@@ -188,7 +193,5 @@ class PartyFilterProxy(QSortFilterProxyModel):
             return False
         if self.active is not None and party.is_active(on) != self.active:
             return False
-        if self.text and self.text not in party.name.lower() and \
-                self.text not in party.short_name:
-            return False
-        return True
+        return not self.text or self.text in party.name.lower() or \
+            self.text in party.short_name

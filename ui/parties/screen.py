@@ -13,10 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSplitter, QTableView, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.parties import Contact, Party, PartyDomain, PartyType
 from app.domain.protocols import Protocol
@@ -27,10 +41,15 @@ from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import dialogs
 from ui.parties.accession import AccessionWizard
-from ui.parties.forms import (ContactDialog, DateDialog, DetailsDialog,
-                              EndParticipationDialog, MembershipDialog, SignatureDialog)
-from ui.parties.model import PARTY_ID_ROLE, Column, PartyFilterProxy, PartyTableModel, \
-    format_date
+from ui.parties.forms import (
+    ContactDialog,
+    DateDialog,
+    DetailsDialog,
+    EndParticipationDialog,
+    MembershipDialog,
+    SignatureDialog,
+)
+from ui.parties.model import PARTY_ID_ROLE, Column, PartyFilterProxy, PartyTableModel, format_date
 
 #: Protocols that start empty in a new vault and need the administrator's attention.
 PROMPTED_PROTOCOLS = (Protocol.RADICALISERING, Protocol.JEUGDGROEPEN)
