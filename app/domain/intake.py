@@ -1,0 +1,488 @@
+"""The intake wizard as data: its steps, the draft it fills in, and the validation of each
+step, with no Qt (the ``ui/`` wizard only renders this; whole flows are tested without it).
+
+The same field rules check a referral typed into the wizard and one read from an import file,
+so both refuse the same things with the same words. Every problem is a :class:`FieldError`
+naming its field with a stable path (``subjects[0].bsn``, ``criteria.multi_problem``); the
+wizard shows the message beside that field, the import prefixes ``referrals[i].``.
+
+A draft (:class:`IntakeDraft`) keeps what was typed as text, valid or not, so that a page can
+be saved at any moment (on every page and on lock) and reopened as it was; only
+:func:`to_referral` turns it into checked values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from app.domain.bsn import check_bsn
+from app.domain.cases import (Subject, SubjectRole, check_birth_date, check_required_text,
+                              parse_date)
+from app.domain.criteria import CRITERIA, Criterion, CriterionAnswer, is_complex_case, unanswered
+from app.domain.information import Category, SharingTerms
+from app.domain.life_domains import LifeDomain
+from app.domain.protocols import Protocol
+from app.domain.standing import PartyStanding
+from app.errors import ValidationError
+from app.i18n import N_, _
+
+DRAFT_KIND = "intake"
+PAYLOAD_VERSION = 1
+
+T = TypeVar("T")
+
+
+# -- problems -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def prefixed(self, prefix: str) -> "FieldError":
+        return FieldError(f"{prefix}.{self.field}" if prefix else self.field, self.message)
+
+    def as_validation_error(self) -> ValidationError:
+        return ValidationError(str(self), field=self.field)
+
+
+def _collect(errors: list[FieldError], check: Callable[[], T]) -> T | None:
+    """Run one field check; keep its ValidationError as a FieldError and return None."""
+    try:
+        return check()
+    except ValidationError as exc:
+        errors.append(FieldError(exc.field or "", str(exc)))
+        return None
+
+
+# -- the steps ------------------------------------------------------------------------------
+
+class IntakeStep(StrEnum):
+    PROTOCOL = "protocol"
+    REFERRING_PARTY = "referring_party"
+    SUBJECTS = "subjects"
+    PROBLEMS = "problems"
+    CRITERIA = "criteria"
+    QUESTION = "question"
+    SUMMARY = "summary"
+
+    @property
+    def title(self) -> str:
+        return _(STEP_TITLES[self])
+
+    @property
+    def explanation(self) -> str:
+        return _(STEP_EXPLANATIONS[self])
+
+
+#: The wizard's pages in order. The protocol comes first because it decides which parties
+#: may refer (a party must take part in the chosen protocol).
+STEPS: tuple[IntakeStep, ...] = tuple(IntakeStep)
+
+STEP_TITLES = {
+    IntakeStep.PROTOCOL: N_("Protocol"),
+    IntakeStep.REFERRING_PARTY: N_("Referring party"),
+    IntakeStep.SUBJECTS: N_("Subjects"),
+    IntakeStep.PROBLEMS: N_("Reason and life domains"),
+    IntakeStep.CRITERIA: N_("Criteria for complex cases"),
+    IntakeStep.QUESTION: N_("Question to the house"),
+    IntakeStep.SUMMARY: N_("Summary and decision"),
+}
+
+STEP_EXPLANATIONS = {
+    IntakeStep.PROTOCOL: N_("Choose the privacy protocol the referral falls under."),
+    IntakeStep.REFERRING_PARTY: N_("The party that refers the case, its contact person and "
+                                   "the date the referral was received."),
+    IntakeStep.SUBJECTS: N_("The people in the family system this referral is about. Each is "
+                            "checked against the cases the house still holds."),
+    IntakeStep.PROBLEMS: N_("Why the case is referred, and the problems per life domain."),
+    IntakeStep.CRITERIA: N_("Answer each criterion of Bijlage 2 and give a motivation."),
+    IntakeStep.QUESTION: N_("What the referring party wants the case meeting to achieve."),
+    IntakeStep.SUMMARY: N_("Check the referral, then accept it for triage, decline it, or "
+                           "keep it as a draft."),
+}
+
+
+def step_index(step: IntakeStep) -> int:
+    return STEPS.index(step)
+
+
+def next_step(step: IntakeStep) -> IntakeStep | None:
+    i = step_index(step)
+    return STEPS[i + 1] if i + 1 < len(STEPS) else None
+
+
+def previous_step(step: IntakeStep) -> IntakeStep | None:
+    i = step_index(step)
+    return STEPS[i - 1] if i > 0 else None
+
+
+class IntakeOutcome(StrEnum):
+    """The choices on the summary page."""
+
+    ACCEPT = "accept"            # to triage (process director)
+    DECLINE = "decline"          # reason and advice required (process director)
+    REGISTER = "register"        # register as referred, intake later (information centre)
+    KEEP_DRAFT = "keep_draft"
+
+    @property
+    def label(self) -> str:
+        return _(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {
+    IntakeOutcome.ACCEPT: N_("Accept for triage"),
+    IntakeOutcome.DECLINE: N_("Decline"),
+    IntakeOutcome.REGISTER: N_("Register, intake later"),
+    IntakeOutcome.KEEP_DRAFT: N_("Keep as draft"),
+}
+
+
+# -- the draft ------------------------------------------------------------------------------
+
+@dataclass
+class SubjectEntry:
+    """One subject as typed; dates as ``YYYY-MM-DD`` text."""
+
+    given_names: str = ""
+    surname: str = ""
+    birth_date: str = ""
+    bsn: str = ""
+    address: str = ""
+    role: str = SubjectRole.MAIN_SUBJECT.value
+
+    @classmethod
+    def from_subject(cls, subject: Subject) -> "SubjectEntry":
+        return cls(subject.given_names, subject.surname, subject.birth_date.isoformat(),
+                   subject.bsn or "", subject.address or "", subject.role.value)
+
+
+@dataclass
+class CriterionEntry:
+    met: bool | None = None
+    motivation: str = ""
+
+
+@dataclass
+class IntakeDraft:
+    """Everything the wizard holds, JSON-able through :meth:`to_payload`.
+
+    ``case_number`` is set when the draft is the intake of a case already registered (an
+    imported referral, or one the information centre registered); it is None for a new
+    referral typed in the wizard.
+    """
+
+    protocol: str = ""
+    referring_party_id: int | None = None
+    referring_contact: str = ""
+    received: str = ""
+    subjects: list[SubjectEntry] = field(default_factory=list)
+    reason: str = ""
+    life_domains: dict[str, str] = field(default_factory=dict)
+    criteria: dict[str, CriterionEntry] = field(default_factory=dict)
+    question: str = ""
+    decline_reason: str = ""
+    decline_advice: str = ""
+    external_ref: str | None = None
+    case_number: str | None = None
+    step: str = IntakeStep.PROTOCOL.value
+
+    def to_payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["version"] = PAYLOAD_VERSION
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> "IntakeDraft":
+        """Rebuild a draft; unknown keys (from a newer version) are ignored, missing ones
+        take their defaults, so an old draft always reopens."""
+        def text(key: str) -> str:
+            value = payload.get(key)
+            return value if isinstance(value, str) else ""
+
+        subjects = [SubjectEntry(**{k: "" if v is None else str(v) for k, v in s.items()
+                                    if k in SubjectEntry.__dataclass_fields__})
+                    for s in payload.get("subjects") or [] if isinstance(s, Mapping)]
+        criteria: dict[str, CriterionEntry] = {}
+        for key, value in (payload.get("criteria") or {}).items():
+            if isinstance(value, Mapping):
+                met = value.get("met")
+                criteria[str(key)] = CriterionEntry(met if isinstance(met, bool) else None,
+                                                    str(value.get("motivation") or ""))
+        party = payload.get("referring_party_id")
+        external = payload.get("external_ref")
+        number = payload.get("case_number")
+        step = text("step")
+        return cls(
+            protocol=text("protocol"),
+            referring_party_id=party if isinstance(party, int) else None,
+            referring_contact=text("referring_contact"),
+            received=text("received"),
+            subjects=subjects,
+            reason=text("reason"),
+            life_domains={str(k): str(v) for k, v in (payload.get("life_domains") or {}).items()},
+            criteria=criteria,
+            question=text("question"),
+            decline_reason=text("decline_reason"),
+            decline_advice=text("decline_advice"),
+            external_ref=external if isinstance(external, str) else None,
+            case_number=number if isinstance(number, str) else None,
+            step=step if step in {s.value for s in IntakeStep} else IntakeStep.PROTOCOL.value,
+        )
+
+    def criterion_answers(self) -> list[CriterionAnswer]:
+        answers = []
+        for criterion in CRITERIA:
+            entry = self.criteria.get(criterion.value)
+            if entry is not None:
+                answers.append(CriterionAnswer(criterion, entry.met, entry.motivation.strip()))
+        return answers
+
+
+# -- what validation needs to know ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class IntakeContext:
+    """The facts outside the draft that validation needs: today and the party register."""
+
+    today: date
+    standings: Mapping[int, PartyStanding] = field(default_factory=dict)
+
+
+# -- the checked referral -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InformationInput:
+    """One information item arriving with a referral, with its source party's terms."""
+
+    source_party_id: int
+    received: date
+    category: Category
+    text: str
+    terms: SharingTerms = field(default_factory=SharingTerms)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral whose every field passed the rules, ready to become a case."""
+
+    protocol: Protocol
+    referring_party_id: int
+    received: date
+    reason: str
+    question: str
+    subjects: tuple[Subject, ...]
+    life_domains: Mapping[LifeDomain, str] = field(default_factory=dict)
+    referring_contact: str = ""
+    external_ref: str | None = None
+    information: tuple[InformationInput, ...] = ()
+
+
+# -- field rules shared by the wizard and the import ----------------------------------------
+
+def check_protocol(value: str, field_name: str = "protocol") -> Protocol:
+    try:
+        return Protocol(value)
+    except ValueError:
+        raise ValidationError(_("choose a protocol") if not value else
+                              _("is not a protocol"), field=field_name) from None
+
+
+def check_party(party_id: int | None, standings: Mapping[int, PartyStanding], on: date,
+                protocol: Protocol | None, field_name: str) -> int:
+    """A party that exists, is active on ``on`` and (when given) takes part in ``protocol``."""
+    if party_id is None:
+        raise ValidationError(_("choose a party"), field=field_name)
+    standing = standings.get(party_id)
+    if standing is None:
+        raise ValidationError(_("is not a party in the register"), field=field_name)
+    if not standing.is_active(on):
+        raise ValidationError(_("is not an active party on {date}")
+                              .format(date=on.isoformat()), field=field_name)
+    if protocol is not None and not standing.takes_part(protocol, on):
+        raise ValidationError(_("does not take part in the protocol \u201c{protocol}\u201d")
+                              .format(protocol=protocol.label), field=field_name)
+    return party_id
+
+
+def check_received(text: str, today: date, field_name: str = "received") -> date:
+    value = parse_date(text, field_name)
+    if value > today:
+        raise ValidationError(_("is in the future"), field=field_name)
+    return value
+
+
+def check_subject(entry: SubjectEntry, today: date, prefix: str) -> tuple[Subject | None,
+                                                                           list[FieldError]]:
+    """One subject's fields; field paths start with ``prefix`` (``subjects[0]``)."""
+    errors: list[FieldError] = []
+    given = _collect(errors, lambda: check_required_text(entry.given_names,
+                                                         f"{prefix}.given_names"))
+    surname = _collect(errors, lambda: check_required_text(entry.surname, f"{prefix}.surname"))
+    birth = _collect(errors, lambda: check_birth_date(
+        parse_date(entry.birth_date, f"{prefix}.birth_date"), today, f"{prefix}.birth_date"))
+    bsn: str | None = None
+    if entry.bsn.strip():
+        bsn = _collect(errors, lambda: check_bsn(entry.bsn, f"{prefix}.bsn"))
+    role: SubjectRole | None = None
+    try:
+        role = SubjectRole(entry.role)
+    except ValueError:
+        errors.append(FieldError(f"{prefix}.role", _("is not a role in the family system")))
+    if errors or given is None or surname is None or birth is None or role is None:
+        return None, errors
+    address = entry.address.strip() or None
+    return Subject(given, surname, birth, role, bsn, address), errors
+
+
+def check_subjects(entries: Iterable[SubjectEntry], today: date,
+                   prefix: str = "subjects") -> tuple[list[Subject], list[FieldError]]:
+    subjects: list[Subject] = []
+    errors: list[FieldError] = []
+    entries = list(entries)
+    for i, entry in enumerate(entries):
+        subject, problems = check_subject(entry, today, f"{prefix}[{i}]")
+        errors.extend(problems)
+        if subject is not None:
+            subjects.append(subject)
+    errors.extend(check_family([e.role for e in entries], subjects, prefix))
+    return subjects, errors
+
+
+def check_family(roles: list[str], subjects: Iterable[Subject], prefix: str = "subjects"
+                 ) -> list[FieldError]:
+    """The rules over all subjects together: at least one, exactly one main subject, and no
+    BSN twice. ``roles`` are the roles as given (also of subjects that failed a check)."""
+    errors: list[FieldError] = []
+    if not roles:
+        errors.append(FieldError(prefix, _("add at least one subject")))
+    elif sum(1 for r in roles if r == SubjectRole.MAIN_SUBJECT.value) != 1:
+        errors.append(FieldError(prefix, _("exactly one subject must be the main subject")))
+    bsns = [s.bsn for s in subjects if s.bsn]
+    if len(bsns) != len(set(bsns)):
+        errors.append(FieldError(prefix, _("the same BSN is given for two subjects")))
+    return errors
+
+
+def check_life_domains(values: Mapping[str, str], prefix: str = "life_domains"
+                       ) -> tuple[dict[LifeDomain, str], list[FieldError]]:
+    """Known domain keys only; a domain left empty is simply not recorded."""
+    domains: dict[LifeDomain, str] = {}
+    errors: list[FieldError] = []
+    for key, text in values.items():
+        try:
+            domain = LifeDomain(key)
+        except ValueError:
+            errors.append(FieldError(f"{prefix}.{key}", _("is not a life domain")))
+            continue
+        if not isinstance(text, str):
+            errors.append(FieldError(f"{prefix}.{key}", _("must be text")))
+        elif text.strip():
+            domains[domain] = text.strip()
+    return domains, errors
+
+
+def check_criteria_entries(entries: Mapping[str, CriterionEntry],
+                           require_all: bool) -> list[FieldError]:
+    """An answered criterion needs a motivation; with ``require_all`` every one needs both."""
+    errors: list[FieldError] = []
+    for criterion in CRITERIA:
+        entry = entries.get(criterion.value) or CriterionEntry()
+        path = f"criteria.{criterion.value}"
+        if entry.met is None and (require_all or entry.motivation.strip()):
+            errors.append(FieldError(path, _("answer whether this criterion is met")))
+        if not entry.motivation.strip() and (require_all or entry.met is not None):
+            errors.append(FieldError(f"{path}.motivation", _("give a motivation")))
+    return errors
+
+
+# -- validation per step and for the whole referral -----------------------------------------
+
+def validate_step(draft: IntakeDraft, step: IntakeStep, ctx: IntakeContext) -> list[FieldError]:
+    """The problems that keep the wizard from leaving ``step`` (empty: it may move on)."""
+    errors: list[FieldError] = []
+    if step is IntakeStep.PROTOCOL:
+        _collect(errors, lambda: check_protocol(draft.protocol))
+    elif step is IntakeStep.REFERRING_PARTY:
+        protocol = _collect([], lambda: check_protocol(draft.protocol))
+        received = _collect(errors, lambda: check_received(draft.received, ctx.today))
+        _collect(errors, lambda: check_party(draft.referring_party_id, ctx.standings,
+                                             received or ctx.today, protocol,
+                                             "referring_party"))
+        _collect(errors, lambda: check_required_text(draft.referring_contact,
+                                                     "referring_contact"))
+    elif step is IntakeStep.SUBJECTS:
+        errors.extend(check_subjects(draft.subjects, ctx.today)[1])
+    elif step is IntakeStep.PROBLEMS:
+        _collect(errors, lambda: check_required_text(draft.reason, "reason"))
+        errors.extend(check_life_domains(draft.life_domains)[1])
+    elif step is IntakeStep.CRITERIA:
+        errors.extend(check_criteria_entries(draft.criteria, require_all=False))
+    elif step is IntakeStep.QUESTION:
+        _collect(errors, lambda: check_required_text(draft.question, "question"))
+    return errors
+
+
+def validate_draft(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    """Every step's problems, in the wizard's order."""
+    errors: list[FieldError] = []
+    for step in STEPS:
+        errors.extend(validate_step(draft, step, ctx))
+    return errors
+
+
+def first_step_with_errors(draft: IntakeDraft, ctx: IntakeContext) -> IntakeStep | None:
+    for step in STEPS:
+        if validate_step(draft, step, ctx):
+            return step
+    return None
+
+
+def validate_outcome(draft: IntakeDraft, outcome: IntakeOutcome) -> list[FieldError]:
+    """What the summary page still needs for ``outcome`` (the lifecycle checks it again)."""
+    errors: list[FieldError] = []
+    if outcome in (IntakeOutcome.ACCEPT, IntakeOutcome.DECLINE):
+        errors.extend(check_criteria_entries(draft.criteria, require_all=True))
+    if outcome is IntakeOutcome.ACCEPT and not errors and not is_complex_case(
+            draft.criterion_answers()):
+        errors.append(FieldError("criteria", _("the answers say this is not a complex case; "
+                                               "decline it or change the answers")))
+    if outcome is IntakeOutcome.DECLINE:
+        if not draft.decline_reason.strip():
+            errors.append(FieldError("decline_reason", _("give the reason for declining")))
+        if not draft.decline_advice.strip():
+            errors.append(FieldError("decline_advice",
+                                     _("give the advice to the referring party")))
+    return errors
+
+
+def to_referral(draft: IntakeDraft, ctx: IntakeContext) -> Referral:
+    """The checked referral, or ``ValidationError`` naming the first field that fails."""
+    errors = [e for e in validate_draft(draft, ctx)
+              if not e.field.startswith("criteria")]
+    if errors:
+        raise errors[0].as_validation_error()
+    assert draft.referring_party_id is not None
+    subjects, _unused = check_subjects(draft.subjects, ctx.today)
+    domains, _unused2 = check_life_domains(draft.life_domains)
+    return Referral(
+        protocol=Protocol(draft.protocol),
+        referring_party_id=draft.referring_party_id,
+        received=date.fromisoformat(draft.received.strip()),
+        reason=draft.reason.strip(),
+        question=draft.question.strip(),
+        subjects=tuple(subjects),
+        life_domains=domains,
+        referring_contact=draft.referring_contact.strip(),
+        external_ref=draft.external_ref,
+    )
+
+
+def answers_missing(draft: IntakeDraft) -> list[Criterion]:
+    return unanswered(draft.criterion_answers())
