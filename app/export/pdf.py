@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 import secrets
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -42,8 +44,16 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from app.errors import ValidationError
 from app.export import fonts
@@ -62,6 +72,7 @@ _COMPLEX_SCRIPT = re.compile(
 #: control characters other than tab and line breaks: shown, not silently dropped
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+WATERMARK_ANGLE = 45.0
 MIN_PASSWORD_LENGTH = 8
 #: unambiguous letters and digits for generated passwords (no 0/O, 1/l/I)
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -134,9 +145,11 @@ def styles() -> Styles:
             body=body,
             small=base["small"],
             title=base["title"],
-            heading=base["heading"],
+            # A heading never ends a page: it moves on with what it heads.
+            heading=ParagraphStyle("heading-kept", parent=base["heading"], keepWithNext=1),
             subheading=ParagraphStyle("subheading", parent=base["heading"], fontSize=10.5,
-                                      leading=14, spaceBefore=4, spaceAfter=2),
+                                      leading=14, spaceBefore=4, spaceAfter=2,
+                                      keepWithNext=1),
             label=base["label"],
             cell=ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5,
                                 spaceAfter=0),
@@ -216,8 +229,9 @@ def _draw_watermark(canvas: Canvas, marks: PageMarks) -> None:
     canvas.saveState()
     canvas.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.13))
     canvas.translate(width / 2, height / 2)
-    canvas.rotate(40)
-    diagonal = (width ** 2 + height ** 2) ** 0.5 * 0.8
+    canvas.rotate(WATERMARK_ANGLE)
+    # The widest text that stays on the page along that angle (it leaves through the sides).
+    diagonal = width / math.cos(math.radians(WATERMARK_ANGLE)) * 0.75
     size = 48.0
     while size > 14 and stringWidth(text, fonts.FONT_BOLD, size) > diagonal:
         size -= 2
@@ -228,7 +242,7 @@ def _draw_watermark(canvas: Canvas, marks: PageMarks) -> None:
         p = Paragraph(escape_text(text), ParagraphStyle(
             "wm", fontName=fonts.FONT_BOLD, fontSize=size, leading=size * 1.2,
             textColor=colors.Color(0.55, 0.55, 0.55, alpha=0.13), alignment=1, shaping=1))
-        w, h = p.wrap(diagonal, size * 3)
+        _w, h = p.wrap(diagonal, size * 3)
         p.drawOn(canvas, -diagonal / 2, -h / 2)
     else:
         canvas.drawCentredString(0, -size / 3, text)
@@ -249,10 +263,11 @@ def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None
                               CONTENT_WIDTH * 1.6)
         banner_par = para(_banner_text(short), st.banner)
         _w, h = banner_par.wrap(CONTENT_WIDTH, 40)
-    banner_par.drawOn(canvas, MARGIN_X, height - 9 * mm - h + st.banner.leading)
+    banner_y = height - 10 * mm - h
+    banner_par.drawOn(canvas, MARGIN_X, banner_y)
     canvas.setStrokeColor(colors.HexColor("#8b0000"))
     canvas.setLineWidth(0.6)
-    line_y = height - MARGIN_TOP + 4 * mm
+    line_y = banner_y - 1.5 * mm
     canvas.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
     canvas.setStrokeColor(colors.HexColor("#999999"))
     canvas.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, width - MARGIN_X, MARGIN_BOTTOM - 5 * mm)
@@ -272,12 +287,12 @@ def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None
 def _numbered_canvas(marks: PageMarks) -> type[Canvas]:
     """A canvas that keeps every page until the end, then draws the marks with the total."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -291,7 +306,7 @@ def _numbered_canvas(marks: PageMarks) -> type[Canvas]:
 
     return NumberedCanvas
 
-class Document(BaseDocTemplate):
+class Document(BaseDocTemplate):  # type: ignore[misc]
     """One page template for every document: watermark under, marks over the content."""
 
     def __init__(self, target: Any, marks: PageMarks, meta: Metadata) -> None:
@@ -369,14 +384,23 @@ def write_atomically(path: Path, data: bytes) -> None:
     finally:
         os.close(dir_fd)
 
+def produce(story: list[Flowable], marks: PageMarks, meta: Metadata,
+            password: str | None = None) -> bytes:
+    """The finished file's bytes: rendered, and encrypted when a password is given."""
+    if password is not None:
+        check_password(password)
+    data = render(story, marks, meta)
+    return encrypt(data, password) if password is not None else data
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def build_pdf(story: list[Flowable], out: Path, marks: PageMarks, meta: Metadata,
               password: str | None = None) -> str:
     """Build the document, protect it if a password is given, write it atomically to
     ``out`` and return the SHA-256 (hex) of the file as written."""
-    if password is not None:
-        check_password(password)
-    data = render(story, marks, meta)
-    if password is not None:
-        data = encrypt(data, password)
+    data = produce(story, marks, meta, password)
     write_atomically(Path(out), data)
-    return hashlib.sha256(data).hexdigest()
+    return sha256(data)

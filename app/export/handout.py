@@ -1,0 +1,210 @@
+"""A party's handout: what one party takes away from the house about one case, decided by
+the sharing policy and nothing else.
+
+:func:`compose` is the only way to a :class:`Handout`. It takes everything known about the
+case, unfiltered, and asks ``app.sharing.policy``:
+
+* may this party receive a handout at all (``may_receive_handout``: active, in the case's
+  protocol, and invited once the case is on an agenda)? If not, :class:`HandoutRefused`
+  with the policy's reason: never an empty PDF;
+* which information items may it have (``visible_items`` in the ``HANDOUT`` setting)? Each
+  is printed with its source party, date, category and use restriction;
+* the plan as this party may see it (``ActionPlan.as_seen_by``: by default the whole plan;
+  an action limited to other parties is left out).
+
+What a handout holds besides: the house, "Vertrouwelijk", the recipient, the case number,
+protocol and date of referral, the meeting (when given), and the subjects by name, role and
+date of birth. Chosen and documented: the subjects' BSN and address are not printed from the
+case record; they reach a party only as information items (category BSN, or an item holding
+the address) that the source party shared with it. Likewise the referral's free text
+(reason, question, the problems per life domain) is not printed: it is the referring
+party's, without sharing terms; whatever of it others need is recorded as information items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether
+
+from app.domain.cases import Subject
+from app.domain.information import InformationItem
+from app.domain.plan import ActionPlan
+from app.domain.protocols import Protocol
+from app.domain.standing import PartyStanding
+from app.errors import CasuskamerError
+from app.export import pdf
+from app.export.plan_pdf import fmt_date, name_lookup, plan_sections, subjects_section
+from app.i18n import _
+from app.sharing.policy import (
+    CaseContext,
+    PartyViewer,
+    Reason,
+    Setting,
+    Shown,
+    may_receive_handout,
+    visible_items,
+)
+
+
+class HandoutRefused(CasuskamerError):
+    """This party may receive nothing about this case; ``reason`` is the policy's."""
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """The case meeting a handout is made for."""
+
+    id: int
+    starts_at: datetime
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything known about the case, unfiltered: the input of :func:`compose`."""
+
+    house: str
+    case_id: int
+    case_number: str
+    protocol: Protocol
+    received: date
+    subjects: tuple[Subject, ...]
+    plan: ActionPlan
+    items: tuple[InformationItem, ...]
+    party_names: Mapping[int, str]
+    standings: Mapping[int, PartyStanding]
+    #: parties invited to the case's agenda item; None while the case is on no agenda
+    invited: frozenset[int] | None
+    on: date
+    meeting: MeetingRef | None = None
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What one party may have; only :func:`compose` makes these."""
+
+    house: str
+    recipient_id: int
+    recipient: str
+    case_number: str
+    protocol: Protocol
+    received: date
+    meeting: MeetingRef | None
+    subjects: tuple[Subject, ...]
+    plan: ActionPlan
+    items: tuple[Shown, ...]
+    party_names: Mapping[int, str] = field(default_factory=dict)
+    on: date = field(default_factory=date.today)
+
+
+def refusal_message(party: str, reason: Reason) -> str:
+    return _("No handout for {party}: {reason}.").format(party=party, reason=reason.label)
+
+
+def compose(facts: CaseFacts, party_id: int) -> Handout:
+    """The handout for ``party_id``, or :class:`HandoutRefused` with the reason."""
+    name = facts.party_names.get(party_id, _("party #{id}").format(id=party_id))
+    entitled = may_receive_handout(facts.standings.get(party_id), facts.protocol, facts.on,
+                                   facts.invited)
+    if not entitled:
+        raise HandoutRefused(refusal_message(name, entitled.reason), entitled.reason)
+    context = CaseContext(case_id=facts.case_id, protocol=facts.protocol, on=facts.on,
+                          invited=facts.invited,
+                          subject_ids=frozenset(s.id for s in facts.subjects
+                                                if s.id is not None))
+    shown = visible_items(facts.items, PartyViewer(party_id), Setting.HANDOUT, context,
+                          facts.standings)
+    return Handout(house=facts.house, recipient_id=party_id, recipient=name,
+                   case_number=facts.case_number, protocol=facts.protocol,
+                   received=facts.received, meeting=facts.meeting, subjects=facts.subjects,
+                   plan=facts.plan.as_seen_by(party_id), items=tuple(shown),
+                   party_names=facts.party_names, on=facts.on)
+
+
+def _items_section(handout: Handout) -> list[Flowable]:
+    st = pdf.styles()
+    party = name_lookup(handout.party_names)
+    story: list[Flowable] = [pdf.para(_("Information shared with {party}").format(
+        party=handout.recipient), st.heading)]
+    if not handout.items:
+        return story + [pdf.para(_("No information has been shared with your organisation "
+                                   "for this case."), st.body)]
+    story.append(pdf.para(_("Use each item only within the use restriction its source set "
+                            "(covenant art. 16.2)."), st.small))
+    for shown in handout.items:
+        item = shown.item
+        restriction = shown.use_restriction.strip() or _("none stated")
+        story.append(KeepTogether([
+            pdf.para([_("Source: "), ("b", party(item.source_party_id)), " \u00b7 ",
+                      _("Received: "), fmt_date(item.received), " \u00b7 ",
+                      _("Category: "), item.category.label], st.body),
+            pdf.para([_("Use restriction: "), ("b", restriction)], st.small),
+        ]))
+        story.append(pdf.para(item.text, st.body))
+        story.append(pdf.spacer(1.5))
+    return story
+
+
+def handout_story(handout: Handout) -> list[Flowable]:
+    st = pdf.styles()
+    meeting = (_("{date} {time}, {place}").format(
+        date=fmt_date(handout.meeting.starts_at), time=handout.meeting.starts_at.strftime("%H:%M"),
+        place=handout.meeting.place).rstrip(", ")
+        if handout.meeting else _("not yet on a meeting's agenda"))
+    story: list[Flowable] = [
+        pdf.para(handout.house, st.small),
+        pdf.para(_("Confidential \u2013 case {number}").format(number=handout.case_number),
+                 st.title),
+        pdf.para([_("For: "), ("b", handout.recipient)], st.body),
+        KeepTogether(pdf.table([
+            [_("Case"), handout.case_number],
+            [_("Privacy protocol"), handout.protocol.label],
+            [_("Referred on"), fmt_date(handout.received)],
+            [_("Case meeting"), meeting],
+            [_("Date"), fmt_date(handout.on)],
+        ], [45 * mm, pdf.CONTENT_WIDTH - 45 * mm], header=False)),
+        pdf.spacer(2),
+        pdf.para(_("This document is confidential (covenant art. 9.2 and 17). It is meant only "
+                   "for the organisation named above, for its part in the plan of action. Do "
+                   "not pass it on; destroy it when it is no longer needed."), st.small),
+    ]
+    story += subjects_section(handout.subjects)
+    story += plan_sections(handout.plan, name_lookup(handout.party_names), show_limits=False)
+    story += _items_section(handout)
+    return story
+
+
+def metadata(case_number: str) -> pdf.Metadata:
+    """No personal data: the kind of document and the case number only."""
+    return pdf.Metadata(title=_("Handout {number}").format(number=case_number),
+                        subject=_("Handout of a case meeting"), keywords=(case_number,))
+
+
+def render_handout(handout: Handout, password: str | None = None) -> bytes:
+    """The handout's file contents (encrypted when a password is given)."""
+    marks = pdf.PageMarks(handout.house, handout.recipient, handout.case_number, handout.on)
+    return pdf.produce(handout_story(handout), marks, metadata(handout.case_number), password)
+
+
+def build_handout(handout: Handout, out: Path, password: str | None = None) -> str:
+    """Write the handout; returns the SHA-256 of the file."""
+    data = render_handout(handout, password)
+    pdf.write_atomically(Path(out), data)
+    return pdf.sha256(data)
+
+
+def file_name(case_number: str, party_short: str, kind: str = "handout") -> str:
+    """``ZVH-2026-0042_handout_<party-short>.pdf``: no personal data in a file name."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-"
+                   for ch in party_short).strip("-") or "party"
+    return f"{case_number}_{kind}_{safe}.pdf"
+
