@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "app.cli.vault_commands",
     "app.cli.user_commands",
     "app.cli.party_commands",
+    "app.cli.case_commands",
 )
 
 

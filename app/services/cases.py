@@ -1,0 +1,417 @@
+"""Cases as use cases: the Cases table (one fast query over every case), opening one case,
+and the store-level writing that intake, import and the synthetic bulk path share.
+
+Public API for the ``ui/`` Cases screen and other areas:
+
+- :func:`list_cases` -> ``list[CaseRow]``: one row per case (plain named tuples, one SQL
+  query; 100,000 cases load in well under a second). ``CaseRow.search_key`` is the folded
+  text (number, every subject's names and BSN) that the screen's search box filters on with
+  :func:`row_matches`, in memory, as the user types.
+- :func:`get_case` -> ``Case``: one case with subjects, life-domain problems and criteria
+  answers (never its information items: those go through ``app.sharing``).
+- :func:`case_id_for` / :func:`information_items` for other services.
+
+Reading needs ``VIEW_CASES`` and is audited (``case.list``, ``case.open``) with case numbers
+only. Every function that writes takes an open write ``Connection`` from the calling
+service, so that a whole use case stays one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from app.domain.cases import (Case, IntakeDecision, Subject, SubjectRole, display_name,
+                              fold_for_search, format_case_number, parse_case_number)
+from app.domain.criteria import Criterion, CriterionAnswer
+from app.domain.information import Category, InformationItem, SharingTerms
+from app.domain.intake import InformationInput, Referral
+from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
+from app.domain.life_domains import LifeDomain
+from app.domain.protocols import Protocol
+from app.domain.roles import Permission
+from app.errors import NotFound
+from app.i18n import _
+from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
+                                   item_shared_with, life_domain_problems, subjects)
+from app.store.party_tables import parties
+from app.vault.vault import OpenVault, utcnow
+
+
+class CaseRow(NamedTuple):
+    """One line of the Cases table. Column order is stable; the model's columns follow it."""
+
+    id: int
+    number: str
+    main_subject: str            # "Surname, Given names" of the main subject
+    protocol: Protocol
+    state: CaseState
+    referring_party: str         # the party's name ("" when gone from the tombstone)
+    received: date
+    next_meeting: date | None
+    open_actions: int
+    overdue_actions: int
+    search_key: str              # folded: number, names and BSNs of every subject
+
+
+# -- reading --------------------------------------------------------------------------------
+
+def _existing_tables(conn: Connection, names: Iterable[str]) -> set[str]:
+    wanted = list(names)
+    marks = ",".join("?" for _unused in wanted)
+    rows = conn.exec_driver_sql(
+        f"SELECT name FROM sqlite_master WHERE type='table' AND name IN ({marks})",
+        tuple(wanted)).fetchall()
+    return {r[0] for r in rows}
+
+
+def _list_sql(conn: Connection, where: str) -> str:
+    """The one query behind the Cases table: a scan of ``cases`` with its search row and
+    referring party.
+
+    Next meeting and action counts come from the plan tables when the vault has them (the
+    plan area adds them in a later migration); until then they are empty and zero.
+    """
+    have = _existing_tables(conn, ("plans", "plan_actions"))
+    next_meeting = ("(SELECT pl.next_meeting FROM plans pl WHERE pl.case_id = c.id)"
+                    if "plans" in have else "NULL")
+    if {"plans", "plan_actions"} <= have:
+        open_actions = ("(SELECT count(*) FROM plans pl JOIN plan_actions a ON a.plan_id = "
+                        "pl.id WHERE pl.case_id = c.id AND a.status IN ('open','in_progress'))")
+        overdue = ("(SELECT count(*) FROM plans pl JOIN plan_actions a ON a.plan_id = pl.id "
+                   "WHERE pl.case_id = c.id AND a.status IN ('open','in_progress') "
+                   "AND a.due IS NOT NULL AND a.due < :today)")
+    else:
+        open_actions = overdue = "0"
+    return f"""
+        SELECT c.id, c.number, cs.main_subject, c.protocol, c.state, p.name, c.received,
+               {next_meeting}, {open_actions}, {overdue}, cs.search_key
+          FROM cases c
+          LEFT JOIN case_search cs ON cs.case_id = c.id
+          LEFT JOIN parties p ON p.id = c.referring_party_id
+         WHERE {where}
+         ORDER BY c.id DESC
+    """
+
+
+def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
+               protocol: Protocol | None = None, party_id: int | None = None,
+               include_destroyed: bool = False, today: date | None = None) -> list[CaseRow]:
+    """Every case for the Cases table, newest number first.
+
+    The filters narrow the query; the screen normally loads everything once and filters
+    through its proxy model. Destroyed cases (tombstones) are left out unless asked for.
+    """
+    vault.require(Permission.VIEW_CASES, "case", "-")
+    clauses = ["1 = 1"] if include_destroyed else ["c.state != 'destroyed'"]
+    params: dict[str, Any] = {"today": (today or date.today()).isoformat()}
+    if states is not None:
+        wanted = [CaseState(s).value for s in states]
+        names = [f"st{i}" for i in range(len(wanted))]
+        clauses.append(f"c.state IN ({','.join(':' + n for n in names)})" if wanted else "0")
+        params.update(zip(names, wanted))
+    if protocol is not None:
+        clauses.append("c.protocol = :protocol")
+        params["protocol"] = Protocol(protocol).value
+    if party_id is not None:
+        clauses.append("c.referring_party_id = :party_id")
+        params["party_id"] = party_id
+    with vault.read() as conn:
+        sql = _list_sql(conn, " AND ".join(clauses))
+        # Straight through the DB-API cursor: plain tuples, no per-row ORM or type work.
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            raw = cursor.fetchall()
+        finally:
+            cursor.close()
+    protocols = {p.value: p for p in Protocol}
+    states_by = {s.value: s for s in CaseState}
+    fromiso = date.fromisoformat
+    make = CaseRow._make
+    rows = [make((r[0], r[1], r[2] or "", protocols[r[3]], states_by[r[4]], r[5] or "",
+                  fromiso(r[6]), fromiso(r[7]) if r[7] else None, r[8], r[9], r[10] or r[1]))
+            for r in raw]
+    vault.log_now("case.list", "case", "-", detail={"count": len(rows)})
+    return rows
+
+
+def fold_query(text: str) -> str:
+    """The search box's text as :func:`row_matches` compares it (a BSN typed with spaces or
+    dots is compacted; a case number is lowered)."""
+    folded = fold_for_search(text)
+    compact = folded.replace(" ", "").replace(".", "")
+    if compact.isdigit():
+        return compact
+    return folded
+
+
+def row_matches(row: CaseRow, folded_query: str) -> bool:
+    """Whether a Cases-table row answers the (already folded) search text."""
+    return folded_query in row.search_key
+
+
+def case_id_for(conn: Connection, number_or_id: str | int) -> int:
+    """The case's id from its number (``ZVH-2026-0042``) or id; ``NotFound`` otherwise."""
+    if isinstance(number_or_id, int):
+        query = select(cases.c.id).where(cases.c.id == number_or_id)
+    else:
+        text = str(number_or_id).strip().upper()
+        if parse_case_number(text) is None:
+            if text.isdigit():
+                return case_id_for(conn, int(text))
+            raise NotFound(_("There is no case {number}.").format(number=number_or_id))
+        query = select(cases.c.id).where(cases.c.number == text)
+    found = conn.execute(query).scalar()
+    if found is None:
+        raise NotFound(_("There is no case {number}.").format(number=number_or_id))
+    return int(found)
+
+
+def load_case(conn: Connection, case_id: int) -> Case:
+    """The case as a value, without permission check or audit (for services)."""
+    row = conn.execute(select(cases, parties.c.name.label("party_name"))
+                       .select_from(cases.outerjoin(parties,
+                                                    parties.c.id == cases.c.referring_party_id))
+                       .where(cases.c.id == case_id)).mappings().first()
+    if row is None:
+        raise NotFound(_("There is no case {number}.").format(number=case_id))
+    subject_rows = conn.execute(select(subjects).where(subjects.c.case_id == case_id)
+                                .order_by(subjects.c.position)).mappings()
+    found_subjects = tuple(Subject(r["given_names"], r["surname"], r["birth_date"],
+                                   SubjectRole(r["role"]), r["bsn"], r["address"], r["id"])
+                           for r in subject_rows)
+    domains = {LifeDomain(r["domain"]): r["description"] for r in conn.execute(
+        select(life_domain_problems).where(life_domain_problems.c.case_id == case_id)
+        .order_by(life_domain_problems.c.id)).mappings()}
+    order = {c: i for i, c in enumerate(Criterion)}
+    answers = sorted((CriterionAnswer(Criterion(r["criterion"]), bool(r["answer"]),
+                                      r["motivation"])
+                      for r in conn.execute(select(criteria_answers).where(
+                          criteria_answers.c.case_id == case_id)).mappings()),
+                     key=lambda a: order[a.criterion])
+    return Case(
+        id=row["id"], number=row["number"], protocol=Protocol(row["protocol"]),
+        state=CaseState(row["state"]), referring_party_id=row["referring_party_id"],
+        referring_party_name=row["party_name"], referring_contact=row["referring_contact"] or "",
+        received=row["received"], reason=row["reason"] or "", question=row["question"] or "",
+        external_ref=row["external_ref"], subjects=found_subjects, life_domains=domains,
+        criteria=tuple(answers),
+        intake_decision=(IntakeDecision(row["intake_decision"]) if row["intake_decision"]
+                         else None),
+        intake_decided_at=row["intake_decided_at"], intake_decided_by=row["intake_decided_by"],
+        decline_reason=row["decline_reason"], decline_advice=row["decline_advice"],
+        created_at=row["created_at"], triage_done_at=row["triage_done_at"],
+        first_meeting_at=row["first_meeting_at"], closed_at=row["closed_at"],
+        destroyed_at=row["destroyed_at"], outcome=row["outcome"])
+
+
+def get_case(vault: OpenVault, number_or_id: str | int) -> Case:
+    """Open one case (audited as ``case.open`` under its number)."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        case = load_case(conn, case_id_for(conn, number_or_id))
+    vault.log_now("case.open", "case", case.number)
+    return case
+
+
+def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
+    """Every information item of a case with its terms, unfiltered: for ``app.sharing`` and
+    the services that ask it, never for showing directly."""
+    shared: dict[int, set[int]] = {}
+    for item_id, party_id in conn.execute(
+            select(item_shared_with.c.item_id, item_shared_with.c.party_id)
+            .join(information_items, information_items.c.id == item_shared_with.c.item_id)
+            .where(information_items.c.case_id == case_id)):
+        shared.setdefault(item_id, set()).add(party_id)
+    rows = conn.execute(select(information_items).where(information_items.c.case_id == case_id)
+                        .order_by(information_items.c.id)).mappings()
+    return [InformationItem(
+        id=r["id"], case_id=r["case_id"], source_party_id=r["source_party_id"],
+        category=Category(r["category"]), text=r["text"], received=r["received"],
+        terms=SharingTerms(frozenset(shared.get(r["id"], ())), bool(r["pre_meeting_view"]),
+                           bool(r["meeting_screen"]), r["use_restriction"]))
+        for r in rows]
+
+
+# -- writing (inside the caller's transaction) ----------------------------------------------
+
+def next_case_number(conn: Connection, year: int) -> tuple[str, int]:
+    """The next free number in ``year`` (the caller's write transaction keeps it free)."""
+    last = conn.execute(select(func.max(cases.c.number_seq))
+                        .where(cases.c.number_year == year)).scalar()
+    seq = int(last or 0) + 1
+    return format_case_number(year, seq), seq
+
+
+def _clean_name(text: str) -> str:
+    return " ".join(text.split())
+
+
+def subject_values(case_id: int, position: int, subject: Subject) -> dict[str, Any]:
+    given, surname = _clean_name(subject.given_names), _clean_name(subject.surname)
+    return {"case_id": case_id, "position": position, "given_names": given,
+            "surname": surname, "surname_key": fold_for_search(surname),
+            "name_key": fold_for_search(f"{given} {surname}"),
+            "birth_date": subject.birth_date, "bsn": subject.bsn,
+            "address": subject.address, "role": subject.role.value}
+
+
+def search_values(case_id: int, number: str, found: Sequence[Subject]) -> dict[str, Any]:
+    """The Cases table's row text for a case: main subject's name and the search key."""
+    main = next((s for s in found if s.role is SubjectRole.MAIN_SUBJECT),
+                found[0] if found else None)
+    parts = [number.lower()]
+    for subject in found:
+        given, surname = _clean_name(subject.given_names), _clean_name(subject.surname)
+        parts.append(fold_for_search(f"{given} {surname}"))
+        parts.append(fold_for_search(f"{surname} {given}"))
+        if subject.bsn:
+            parts.append(subject.bsn)
+    return {"case_id": case_id,
+            "main_subject": display_name(main.given_names, main.surname) if main else "",
+            "search_key": " | ".join(parts)}
+
+
+def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> None:
+    """Write the subjects, the search row and the life-domain problems of ``referral``
+    (replacing earlier ones)."""
+    number = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one()
+    conn.execute(subjects.delete().where(subjects.c.case_id == case_id))
+    conn.execute(case_search.delete().where(case_search.c.case_id == case_id))
+    conn.execute(life_domain_problems.delete().where(life_domain_problems.c.case_id == case_id))
+    conn.execute(insert(subjects), [subject_values(case_id, i, s)
+                                    for i, s in enumerate(referral.subjects)])
+    conn.execute(insert(case_search), [search_values(case_id, number, referral.subjects)])
+    if referral.life_domains:
+        conn.execute(insert(life_domain_problems), [
+            {"case_id": case_id, "domain": d.value, "description": text}
+            for d, text in referral.life_domains.items()])
+
+
+def insert_information(conn: Connection, case_id: int, items: Sequence[InformationInput],
+                       now: datetime) -> list[int]:
+    ids = []
+    for item in items:
+        item_id = int(conn.execute(insert(information_items).values(
+            case_id=case_id, source_party_id=item.source_party_id, received=item.received,
+            category=item.category.value, text=item.text,
+            pre_meeting_view=item.terms.pre_meeting_view,
+            meeting_screen=item.terms.meeting_screen,
+            use_restriction=item.terms.use_restriction, created_at=now)).inserted_primary_key[0])
+        if item.terms.shared_with:
+            conn.execute(insert(item_shared_with), [
+                {"item_id": item_id, "party_id": p} for p in sorted(item.terms.shared_with)])
+        ids.append(item_id)
+    return ids
+
+
+def party_type_of(conn: Connection, party_id: int) -> str | None:
+    value = conn.execute(select(parties.c.party_type).where(parties.c.id == party_id)).scalar()
+    return str(value) if value is not None else None
+
+
+def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: CaseState,
+                now: datetime | None = None) -> tuple[int, str]:
+    """Create a case from a checked referral, with subjects, problems and information items;
+    returns ``(id, number)``. Audited as ``case.create``."""
+    now = now or utcnow()
+    number, seq = next_case_number(conn, referral.received.year)
+    case_id = int(conn.execute(insert(cases).values(
+        number=number, number_year=referral.received.year, number_seq=seq,
+        protocol=referral.protocol.value, state=state.value,
+        referring_party_id=referral.referring_party_id,
+        referring_party_type=party_type_of(conn, referral.referring_party_id),
+        referring_contact=referral.referring_contact or None, received=referral.received,
+        reason=referral.reason, question=referral.question, external_ref=referral.external_ref,
+        created_at=now, created_by=vault.actor.account, updated_at=now,
+        intake_started_at=now if state is CaseState.INTAKE else None,
+    )).inserted_primary_key[0])
+    replace_case_details(conn, case_id, referral)
+    insert_information(conn, case_id, referral.information, now)
+    vault.log(conn, "case.create", "case", number, detail={
+        "state": state.value, "protocol": referral.protocol.value,
+        "subjects": len(referral.subjects), "items": len(referral.information)})
+    return case_id, number
+
+
+def update_registration(conn: Connection, case_id: int, referral: Referral,
+                        now: datetime) -> None:
+    """Bring a registered case's referral data in line with an edited intake draft."""
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        protocol=referral.protocol.value, referring_party_id=referral.referring_party_id,
+        referring_party_type=party_type_of(conn, referral.referring_party_id),
+        referring_contact=referral.referring_contact or None, received=referral.received,
+        reason=referral.reason, question=referral.question, updated_at=now))
+    replace_case_details(conn, case_id, referral)
+
+
+def save_criteria(conn: Connection, case_id: int, answers: Iterable[CriterionAnswer],
+                  account: str, now: datetime) -> None:
+    """Store the answered criteria (replacing earlier answers)."""
+    conn.execute(criteria_answers.delete().where(criteria_answers.c.case_id == case_id))
+    rows = [{"case_id": case_id, "criterion": a.criterion.value, "answer": bool(a.met),
+             "motivation": a.motivation.strip(), "answered_at": now, "answered_by": account}
+            for a in answers if a.answered]
+    if rows:
+        conn.execute(insert(criteria_answers), rows)
+
+
+def set_state(conn: Connection, case_id: int, state: CaseState, now: datetime,
+              **values: Any) -> None:
+    """Write a new state (already allowed by ``lifecycle.transition``) and its first-time
+    timestamp, plus any other column values given."""
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        state=state.value, updated_at=now, **values))
+    column = TIMESTAMP_COLUMN.get(state)
+    if state is CaseState.INTAKE:
+        column = "intake_started_at"
+    if column is not None:
+        conn.execute(update(cases).where(and_(cases.c.id == case_id,
+                                              cases.c[column].is_(None)))
+                     .values({column: now}))
+
+
+def current_state(conn: Connection, case_id: int) -> tuple[CaseState, str]:
+    row = conn.execute(select(cases.c.state, cases.c.number).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NotFound(_("There is no case {number}.").format(number=case_id))
+    return CaseState(row[0]), str(row[1])
+
+
+def main_subject_name(case: Case) -> str:
+    subject = case.main_subject
+    return display_name(subject.given_names, subject.surname) if subject else ""
+
+
+def known_external_refs(conn: Connection, refs: Iterable[str]) -> set[str]:
+    wanted = sorted(set(refs))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update(str(r) for r in conn.execute(
+            select(cases.c.external_ref).where(cases.c.external_ref.in_(chunk))).scalars())
+    return found
+
+
+def states_by_number(conn: Connection, numbers: Iterable[str]) -> Mapping[str, CaseState]:
+    wanted = list(numbers)
+    return {r[0]: CaseState(r[1]) for r in conn.execute(
+        select(cases.c.number, cases.c.state).where(cases.c.number.in_(wanted)))}
+
+
+def forget_personal_data(conn: Connection, case_id: int) -> None:
+    """Leave only the tombstone of a case: number, protocol, state, dates, outcome and the
+    referring party's type. For the retention area's destruction step (which also sets the
+    state and ``destroyed_at`` through the lifecycle, and vacuums afterwards)."""
+    for table in (item_shared_with,):
+        conn.execute(table.delete().where(table.c.item_id.in_(
+            select(information_items.c.id).where(information_items.c.case_id == case_id))))
+    for table in (information_items, criteria_answers, life_domain_problems, case_search,
+                  subjects):
+        conn.execute(table.delete().where(table.c.case_id == case_id))
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        referring_contact=None, reason=None, question=None,
+        external_ref=None, decline_reason=None, decline_advice=None))

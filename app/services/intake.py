@@ -1,0 +1,379 @@
+"""Referral and intake as use cases: drafts of the intake wizard, registering a referral,
+the "already known" check, and the intake decision (accept for triage, decline, or keep as
+draft).
+
+What the ``ui/`` intake wizard calls, in order:
+
+1. :func:`intake_context` once (today and the party register, for ``app.domain.intake``'s
+   step validation) and :func:`eligible_parties` for the party list of a protocol.
+2. :func:`save_draft` on every page and on lock (returns the draft id to pass next time);
+   :func:`list_drafts`, :func:`load_draft`, :func:`discard_draft` for the Cases screen.
+   :func:`draft_for_case` starts the intake of a case that is already registered (imported).
+3. :func:`already_known` per subject (shows only case number, status and dates).
+4. :func:`submit_intake` once, on the summary page, with the chosen ``IntakeOutcome``: the
+   case is created or updated, the criteria stored and the decision taken in ONE
+   transaction, and the draft removed.
+
+Roles: registering needs ``REGISTER_REFERRAL``; an intake decision needs ``CASE_WORK``;
+the "already known" check needs ``VIEW_CASES``. Each change and search is audited with case
+numbers only (never the searched name or BSN).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from app.domain.bsn import normalise_bsn, passes_eleven_test
+from app.domain.cases import fold_for_search
+from app.domain.criteria import CriterionAnswer, all_answered, is_complex_case
+from app.domain.intake import (DRAFT_KIND, CriterionEntry, IntakeContext, IntakeDraft,
+                               IntakeOutcome, IntakeStep, Referral, SubjectEntry, to_referral,
+                               validate_outcome)
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
+from app.domain.life_domains import LifeDomain
+from app.domain.protocols import Protocol
+from app.domain.roles import Permission
+from app.errors import NotFound, ValidationError
+from app.i18n import _
+from app.services import cases as case_store
+from app.services import parties as party_service
+from app.store.case_tables import cases, subjects
+from app.store.tables import drafts
+from app.vault.vault import OpenVault, utcnow
+
+
+# -- what the wizard needs to know ----------------------------------------------------------
+
+def intake_context(vault: OpenVault, today: date | None = None) -> IntakeContext:
+    """Today and every party's standing, for ``validate_step`` / ``to_referral``."""
+    return IntakeContext(today=today or date.today(), standings=party_service.standings(vault))
+
+
+@dataclass(frozen=True)
+class PartyChoice:
+    id: int
+    name: str
+
+
+def eligible_parties(vault: OpenVault, protocol: Protocol, on: date | None = None
+                     ) -> list[PartyChoice]:
+    """The parties that may refer under ``protocol`` on ``on``: active and members."""
+    found = party_service.list_parties(vault, protocol=Protocol(protocol),
+                                       active_on=on or date.today())
+    return [PartyChoice(p.id, p.name) for p in found]
+
+
+# -- drafts ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DraftInfo:
+    id: int
+    case_number: str | None      # set for the intake of a registered case
+    step: IntakeStep
+    updated_at: datetime
+
+    @property
+    def label(self) -> str:
+        """How the draft is listed (no personal data in it)."""
+        if self.case_number:
+            return _("Intake of {number} (draft)").format(number=self.case_number)
+        return _("New referral (draft, {when})").format(
+            when=self.updated_at.strftime("%Y-%m-%d %H:%M"))
+
+
+def _require_draft_rights(vault: OpenVault) -> None:
+    vault.require(Permission.REGISTER_REFERRAL, "draft", "-")
+
+
+def save_draft(vault: OpenVault, draft: IntakeDraft, draft_id: int | None = None) -> int:
+    """Store the wizard's state (valid or not) for this account; returns the draft id.
+
+    With ``draft_id`` the draft is overwritten; a draft for a registered case is kept once
+    per account and case.
+    """
+    _require_draft_rights(vault)
+    now = utcnow()
+    payload = json.dumps(draft.to_payload(), ensure_ascii=False)
+    values = {"kind": DRAFT_KIND, "owner": vault.actor.account, "object_id": draft.case_number,
+              "title": draft.case_number or "", "payload": payload, "updated_at": now}
+    with vault.begin() as conn:
+        if draft_id is None and draft.case_number is not None:
+            draft_id = conn.execute(select(drafts.c.id).where(
+                drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
+                drafts.c.object_id == draft.case_number)).scalar()
+        if draft_id is not None:
+            done = conn.execute(update(drafts).where(
+                drafts.c.id == draft_id, drafts.c.kind == DRAFT_KIND,
+                drafts.c.owner == vault.actor.account).values(**values))
+            if done.rowcount == 0:
+                draft_id = None
+        if draft_id is None:
+            draft_id = int(conn.execute(insert(drafts).values(**values))
+                           .inserted_primary_key[0])
+        vault.log(conn, "draft.save", "draft", draft_id,
+                  detail={"kind": DRAFT_KIND, "case": draft.case_number})
+    return int(draft_id)
+
+
+def list_drafts(vault: OpenVault) -> list[DraftInfo]:
+    """This account's intake drafts, newest first."""
+    _require_draft_rights(vault)
+    with vault.read() as conn:
+        rows = conn.execute(select(drafts.c.id, drafts.c.object_id, drafts.c.payload,
+                                   drafts.c.updated_at)
+                            .where(drafts.c.kind == DRAFT_KIND,
+                                   drafts.c.owner == vault.actor.account)
+                            .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())).all()
+    result = []
+    for draft_id, number, payload, updated in rows:
+        step = IntakeDraft.from_payload(json.loads(payload)).step
+        result.append(DraftInfo(int(draft_id), number, IntakeStep(step), updated))
+    return result
+
+
+def load_draft(vault: OpenVault, draft_id: int) -> IntakeDraft:
+    """Reopen one of this account's drafts (audited as a read)."""
+    _require_draft_rights(vault)
+    with vault.read() as conn:
+        payload = conn.execute(select(drafts.c.payload).where(
+            drafts.c.id == draft_id, drafts.c.kind == DRAFT_KIND,
+            drafts.c.owner == vault.actor.account)).scalar()
+    if payload is None:
+        raise NotFound(_("This draft no longer exists."))
+    vault.log_now("draft.open", "draft", draft_id)
+    return IntakeDraft.from_payload(json.loads(payload))
+
+
+def discard_draft(vault: OpenVault, draft_id: int) -> None:
+    _require_draft_rights(vault)
+    with vault.begin() as conn:
+        _delete_draft(conn, vault, draft_id)
+
+
+def _delete_draft(conn: Connection, vault: OpenVault, draft_id: int) -> None:
+    gone = conn.execute(delete(drafts).where(drafts.c.id == draft_id,
+                                             drafts.c.kind == DRAFT_KIND,
+                                             drafts.c.owner == vault.actor.account))
+    if gone.rowcount:
+        vault.log(conn, "draft.discard", "draft", draft_id)
+
+
+def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | None]:
+    """The intake draft for a registered case: this account's saved draft if there is one,
+    else a new one filled from the case. Returns ``(draft, draft_id or None)``."""
+    case = case_store.get_case(vault, number)
+    if case.state not in (CaseState.REFERRED, CaseState.INTAKE):
+        raise ValidationError(_("Case {number} is past intake.").format(number=case.number))
+    with vault.read() as conn:
+        saved = conn.execute(select(drafts.c.id, drafts.c.payload).where(
+            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
+            drafts.c.object_id == case.number)).first()
+    if saved is not None:
+        return IntakeDraft.from_payload(json.loads(saved[1])), int(saved[0])
+    draft = IntakeDraft(
+        protocol=case.protocol.value, referring_party_id=case.referring_party_id,
+        referring_contact=case.referring_contact, received=case.received.isoformat(),
+        subjects=[SubjectEntry.from_subject(s) for s in case.subjects], reason=case.reason,
+        life_domains={d.value: t for d, t in case.life_domains.items()},
+        question=case.question, external_ref=case.external_ref, case_number=case.number,
+        step=IntakeStep.CRITERIA.value)
+    for answer in case.criteria:
+        draft.criteria[answer.criterion.value] = CriterionEntry(answer.met, answer.motivation)
+    return draft, None
+
+
+# -- "already known" ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KnownCase:
+    """A case the house still holds that has a subject matching the check. Deliberately no
+    name, role or other detail: the number, the status and the dates only."""
+
+    number: str
+    state: CaseState
+    received: date
+    closed_at: datetime | None
+
+
+def already_known(vault: OpenVault, *, bsn: str | None = None, surname: str | None = None,
+                  birth_date: date | None = None, exclude_case: str | None = None
+                  ) -> list[KnownCase]:
+    """Cases still held (open or ended, not destroyed) with a subject that has this BSN, or
+    this surname (accents and case ignored) with this birth date.
+
+    Audited as ``case.search`` with the kind of check and the number of hits, never the
+    searched values.
+    """
+    vault.require(Permission.VIEW_CASES, "case", "-")
+    conditions = []
+    by = []
+    if bsn and bsn.strip():
+        clean = normalise_bsn(bsn)
+        if passes_eleven_test(clean):
+            conditions.append(subjects.c.bsn == clean)
+            by.append("bsn")
+    if surname and surname.strip() and birth_date is not None:
+        conditions.append(and_(subjects.c.surname_key == fold_for_search(surname),
+                               subjects.c.birth_date == birth_date))
+        by.append("surname_birth_date")
+    if not conditions:
+        return []
+    query = (select(cases.c.number, cases.c.state, cases.c.received, cases.c.closed_at)
+             .distinct().join(subjects, subjects.c.case_id == cases.c.id)
+             .where(or_(*conditions), cases.c.state != CaseState.DESTROYED.value)
+             .order_by(cases.c.received.desc(), cases.c.number.desc()))
+    if exclude_case:
+        query = query.where(cases.c.number != exclude_case)
+    with vault.read() as conn:
+        rows = conn.execute(query).all()
+    found = [KnownCase(r[0], CaseState(r[1]), r[2], r[3]) for r in rows]
+    vault.log_now("case.search", "case", "-", detail={"by": by, "hits": len(found),
+                                                      "numbers": [k.number for k in found]})
+    return found
+
+
+# -- registering and deciding ---------------------------------------------------------------
+
+def register_referral(vault: OpenVault, referral: Referral, *, start_intake: bool = False
+                      ) -> str:
+    """Create a case from a checked referral, in ``referred`` (or straight in ``intake``);
+    returns its number."""
+    vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+    with vault.begin() as conn:
+        _check_external_ref(conn, referral.external_ref)
+        _case_id, number = case_store.insert_case(
+            conn, vault, referral, CaseState.INTAKE if start_intake else CaseState.REFERRED)
+    return number
+
+
+def _check_external_ref(conn: Connection, external_ref: str | None) -> None:
+    if external_ref and case_store.known_external_refs(conn, [external_ref]):
+        raise ValidationError(_("A referral with this external reference was already "
+                                "registered."), field="external_ref")
+
+
+def _decide(conn: Connection, vault: OpenVault, case_id: int, outcome: IntakeOutcome,
+            answers: list[CriterionAnswer], decline_reason: str, decline_advice: str,
+            now: datetime) -> CaseState:
+    """The intake decision on a registered case, inside the caller's transaction."""
+    state, number = case_store.current_state(conn, case_id)
+    if state is CaseState.REFERRED:
+        state = transition(state, CaseState.INTAKE)
+        case_store.set_state(conn, case_id, state, now)
+    target = CaseState.TRIAGE if outcome is IntakeOutcome.ACCEPT else CaseState.DECLINED
+    facts = TransitionFacts(criteria_answered=all_answered(answers),
+                            criteria_met=is_complex_case(answers),
+                            decline_reason=decline_reason, decline_advice=decline_advice)
+    new_state = transition(state, target, facts)
+    case_store.save_criteria(conn, case_id, answers, vault.actor.account, now)
+    declined = new_state is CaseState.DECLINED
+    case_store.set_state(
+        conn, case_id, new_state, now,
+        intake_decision="declined" if declined else "accepted",
+        intake_decided_by=vault.actor.account,
+        decline_reason=decline_reason.strip() if declined else None,
+        decline_advice=decline_advice.strip() if declined else None)
+    vault.log(conn, "case.intake_decision", "case", number,
+              detail={"decision": "declined" if declined else "accepted",
+                      "state": new_state.value})
+    return new_state
+
+
+def decide_intake(vault: OpenVault, number: str, outcome: IntakeOutcome,
+                  answers: list[CriterionAnswer], decline_reason: str = "",
+                  decline_advice: str = "") -> CaseState:
+    """Accept a registered case for triage or decline it; returns the new state.
+
+    ``TransitionRefused`` (with the reasons in words) when the criteria are not all answered,
+    when accepting a case the answers call not complex, or declining without reason and
+    advice.
+    """
+    outcome = IntakeOutcome(outcome)
+    if outcome not in (IntakeOutcome.ACCEPT, IntakeOutcome.DECLINE):
+        raise ValidationError(_("Choose to accept or decline."), field="outcome")
+    vault.require(Permission.CASE_WORK, "case", number)
+    with vault.begin() as conn:
+        case_id = case_store.case_id_for(conn, number)
+        return _decide(conn, vault, case_id, outcome, answers, decline_reason,
+                       decline_advice, utcnow())
+
+
+def start_intake(vault: OpenVault, number: str) -> None:
+    """Move a referred case into intake (when the process director takes it up)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    with vault.begin() as conn:
+        case_id = case_store.case_id_for(conn, number)
+        state, number = case_store.current_state(conn, case_id)
+        case_store.set_state(conn, case_id, transition(state, CaseState.INTAKE), utcnow())
+        vault.log(conn, "case.intake_start", "case", number)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    outcome: IntakeOutcome
+    case_number: str | None      # None when kept as draft
+    state: CaseState | None
+    draft_id: int | None         # the draft's id when kept as draft
+
+
+def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
+                  draft_id: int | None = None, ctx: IntakeContext | None = None
+                  ) -> SubmitResult:
+    """The wizard's one final call.
+
+    ``KEEP_DRAFT`` saves the draft. ``REGISTER`` creates the case in ``referred``. ``ACCEPT``
+    and ``DECLINE`` create the case (or update the registered case the draft belongs to),
+    store the criteria answers and take the decision, all in one transaction; the draft is
+    removed. Field problems raise ``ValidationError`` naming the field.
+    """
+    outcome = IntakeOutcome(outcome)
+    if outcome is IntakeOutcome.KEEP_DRAFT:
+        saved = save_draft(vault, draft, draft_id)
+        return SubmitResult(outcome, draft.case_number, None, saved)
+    if outcome is IntakeOutcome.REGISTER:
+        vault.require(Permission.REGISTER_REFERRAL, "case", draft.case_number or "-")
+    else:
+        vault.require(Permission.CASE_WORK, "case", draft.case_number or "-")
+    ctx = ctx or intake_context(vault)
+    referral = to_referral(draft, ctx)
+    problems = validate_outcome(draft, outcome)
+    # Missing criteria are the lifecycle's to refuse (with the reasons in words); the rest
+    # are field problems.
+    field_problems = [p for p in problems if not p.field.startswith("criteria")]
+    if field_problems:
+        raise field_problems[0].as_validation_error()
+    now = utcnow()
+    with vault.begin() as conn:
+        if draft.case_number is None:
+            _check_external_ref(conn, referral.external_ref)
+            case_id, number = case_store.insert_case(conn, vault, referral,
+                                                     CaseState.REFERRED, now)
+        else:
+            case_id = case_store.case_id_for(conn, draft.case_number)
+            state, number = case_store.current_state(conn, case_id)
+            if state not in (CaseState.REFERRED, CaseState.INTAKE):
+                raise ValidationError(_("Case {number} is past intake.").format(number=number))
+            case_store.update_registration(conn, case_id, referral, now)
+            vault.log(conn, "case.update", "case", number, detail={"what": "referral"})
+        state = CaseState.REFERRED
+        if outcome is not IntakeOutcome.REGISTER:
+            state = _decide(conn, vault, case_id, outcome, draft.criterion_answers(),
+                            draft.decline_reason, draft.decline_advice, now)
+        else:
+            state, _number = case_store.current_state(conn, case_id)
+        if draft_id is not None:
+            _delete_draft(conn, vault, draft_id)
+        if draft.case_number is not None:
+            conn.execute(delete(drafts).where(drafts.c.kind == DRAFT_KIND,
+                                              drafts.c.owner == vault.actor.account,
+                                              drafts.c.object_id == draft.case_number))
+    return SubmitResult(outcome, number, state, None)
+
+
+def life_domain_labels() -> list[tuple[str, str]]:
+    """``(key, label)`` for every life domain, in order (for the wizard's page)."""
+    return [(d.value, d.label) for d in LifeDomain]

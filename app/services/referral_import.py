@@ -1,0 +1,369 @@
+"""Importing referrals from a file (format ``casuskamer-referrals/1``, described for the
+houses' web forms in ``docs/referral-format.md``).
+
+The import is all or nothing: every referral is checked first, with the same field rules as
+the intake wizard, and one problem anywhere refuses the whole file with a message that names
+the referral and the field by a stable path (``referrals[3].subjects[0].bsn: fails the
+eleven-test``; the path stays English, the explanation is in the user's language). Only then
+are all cases created, in ``referred``, in one transaction, with their information items
+stored with exactly the sharing terms the file gives. An ``external_ref`` already in the
+vault (or twice in the file) is refused.
+
+:func:`parse_referrals` is pure (no vault) and is what the tests exercise rule by rule;
+:func:`import_referrals` is the use case (``REGISTER_REFERRAL``, audited per case).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import Connection
+
+from app.domain.information import Category, SharingTerms
+from app.domain.cases import Subject, check_required_text
+from app.domain.intake import (FieldError, InformationInput, Referral, SubjectEntry,
+                               check_family, check_life_domains, check_party, check_protocol,
+                               check_received, check_subject)
+from app.domain.lifecycle import CaseState
+from app.domain.roles import Permission
+from app.domain.standing import PartyStanding
+from app.errors import ValidationError
+from app.i18n import _, ngettext
+from app.services import cases as case_store
+from app.services import parties as party_service
+from app.vault.vault import OpenVault, utcnow
+
+FORMAT = "casuskamer-referrals/1"
+
+REFERRAL_FIELDS = {"external_ref", "referring_party", "protocol", "received", "reason",
+                   "question", "life_domains", "subjects", "information"}
+REFERRAL_REQUIRED = REFERRAL_FIELDS - {"life_domains", "information"}
+SUBJECT_FIELDS = {"given_names", "surname", "birth_date", "bsn", "address", "role"}
+SUBJECT_REQUIRED = SUBJECT_FIELDS - {"bsn", "address"}
+ITEM_FIELDS = {"source_party", "received", "category", "text", "shared_with",
+               "pre_meeting_view", "meeting_screen", "use_restriction"}
+
+
+class ImportRefused(ValidationError):
+    """The file was refused; ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, problems: Sequence[FieldError]) -> None:
+        first = problems[0]
+        message = str(first)
+        if len(problems) > 1:
+            more = len(problems) - 1
+            message += " " + ngettext("(and {n} more problem)", "(and {n} more problems)",
+                                      more).format(n=more)
+        super().__init__(message, field=first.field)
+        self.problems = list(problems)
+
+
+def party_key(name: str) -> str:
+    """How a party name in a file is matched to the register: case and spacing ignored."""
+    return " ".join(name.split()).casefold()
+
+
+class _Checker:
+    """Collects every problem of one file, each with its full field path."""
+
+    def __init__(self, parties_by_name: Mapping[str, int],
+                 standings: Mapping[int, PartyStanding], today: date) -> None:
+        self.parties_by_name = {party_key(k): v for k, v in parties_by_name.items()}
+        self.standings = standings
+        self.today = today
+        self.problems: list[FieldError] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(FieldError(path, message))
+
+    def object_fields(self, value: Any, path: str, allowed: set[str], required: set[str]
+                      ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.problem(path, _("must be an object"))
+            return None
+        for key in sorted(set(value) - allowed):
+            self.problem(f"{path}.{key}", _("is not a field of this format"))
+        for key in sorted(required - set(value)):
+            self.problem(f"{path}.{key}", _("is missing"))
+        return value
+
+    def text(self, obj: Mapping[str, Any], key: str, path: str, required: bool = True
+             ) -> str | None:
+        if key not in obj:
+            return None
+        value = obj[key]
+        if value is None and not required:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"{path}.{key}", _("must be text"))
+            return None
+        if required:
+            try:
+                return check_required_text(value, f"{path}.{key}")
+            except ValidationError as exc:
+                self.problem(exc.field or path, str(exc))
+                return None
+        return value
+
+    def flag(self, obj: Mapping[str, Any], key: str, path: str) -> bool:
+        value = obj.get(key)
+        if not isinstance(value, bool):
+            if key in obj:
+                self.problem(f"{path}.{key}", _("must be true or false"))
+            return False
+        return value
+
+    def party(self, name: str | None, path: str) -> int | None:
+        if name is None:
+            return None
+        found = self.parties_by_name.get(party_key(name))
+        if found is None:
+            self.problem(path, _("is not a party in the register"))
+        return found
+
+    def run(self, check: Any) -> Any:
+        try:
+            return check()
+        except ValidationError as exc:
+            self.problem(exc.field or "", str(exc))
+            return None
+
+    # -- one referral ---------------------------------------------------------------------
+
+    def referral(self, raw: Any, p: str) -> Referral | None:
+        before = len(self.problems)
+        obj = self.object_fields(raw, p, REFERRAL_FIELDS, REFERRAL_REQUIRED)
+        if obj is None:
+            return None
+        external_ref = self.text(obj, "external_ref", p)
+        if external_ref is not None and len(external_ref) > 100:
+            self.problem(f"{p}.external_ref", _("is longer than 100 characters"))
+        protocol = None
+        if isinstance(obj.get("protocol"), str):
+            protocol = self.run(lambda: check_protocol(obj["protocol"], f"{p}.protocol"))
+        elif "protocol" in obj:
+            self.problem(f"{p}.protocol", _("must be text"))
+        received = None
+        received_text = self.text(obj, "received", p)
+        if received_text is not None:
+            received = self.run(lambda: check_received(received_text, self.today,
+                                                       f"{p}.received"))
+        party_id = self.party(self.text(obj, "referring_party", p), f"{p}.referring_party")
+        if party_id is not None and received is not None:
+            self.run(lambda: check_party(party_id, self.standings, received, protocol,
+                                         f"{p}.referring_party"))
+        reason = self.text(obj, "reason", p)
+        question = self.text(obj, "question", p)
+        domains: dict[Any, str] = {}
+        if obj.get("life_domains") is not None:
+            if isinstance(obj["life_domains"], dict):
+                domains, problems = check_life_domains(obj["life_domains"], f"{p}.life_domains")
+                self.problems.extend(problems)
+            else:
+                self.problem(f"{p}.life_domains", _("must be an object"))
+        found_subjects = self.subjects(obj.get("subjects"), f"{p}.subjects") \
+            if "subjects" in obj else []
+        items = self.items(obj.get("information"), f"{p}.information", protocol) \
+            if obj.get("information") is not None else []
+        if len(self.problems) > before:
+            return None
+        assert protocol is not None and party_id is not None and received is not None
+        assert reason is not None and question is not None
+        return Referral(protocol=protocol, referring_party_id=party_id, received=received,
+                        reason=reason, question=question, subjects=tuple(found_subjects),
+                        life_domains=domains, external_ref=external_ref,
+                        information=tuple(items))
+
+    def subjects(self, raw: Any, path: str) -> list[Subject]:
+        if not isinstance(raw, list):
+            self.problem(path, _("must be a list"))
+            return []
+        found: list[Subject] = []
+        roles: list[str] = []
+        for i, item in enumerate(raw):
+            sp = f"{path}[{i}]"
+            before = len(self.problems)
+            obj = self.object_fields(item, sp, SUBJECT_FIELDS, SUBJECT_REQUIRED)
+            if obj is None:
+                continue
+            values: dict[str, str] = {}
+            for key in sorted(SUBJECT_FIELDS):
+                value = obj.get(key)
+                if value is None:
+                    values[key] = ""
+                elif isinstance(value, str):
+                    values[key] = value
+                else:
+                    self.problem(f"{sp}.{key}", _("must be text"))
+            roles.append(values.get("role", ""))
+            if len(self.problems) > before:
+                continue
+            subject, problems = check_subject(SubjectEntry(**values), self.today, sp)
+            self.problems.extend(problems)
+            if subject is not None:
+                found.append(subject)
+        self.problems.extend(check_family(roles, found, path))
+        return found
+
+    def items(self, raw: Any, path: str, protocol: Any) -> list[InformationInput]:
+        if not isinstance(raw, list):
+            self.problem(path, _("must be a list"))
+            return []
+        found: list[InformationInput] = []
+        for i, item in enumerate(raw):
+            ip = f"{path}[{i}]"
+            before = len(self.problems)  # before the field check: a missing key counts too
+            obj = self.object_fields(item, ip, ITEM_FIELDS, ITEM_FIELDS)
+            if obj is None:
+                continue
+            received = None
+            received_text = self.text(obj, "received", ip)
+            if received_text is not None:
+                received = self.run(lambda: check_received(received_text, self.today,
+                                                           f"{ip}.received"))
+            source = self.party(self.text(obj, "source_party", ip), f"{ip}.source_party")
+            if source is not None and received is not None:
+                self.run(lambda: check_party(source, self.standings, received, None,
+                                             f"{ip}.source_party"))
+            category = None
+            if isinstance(obj.get("category"), str):
+                try:
+                    category = Category(obj["category"])
+                except ValueError:
+                    self.problem(f"{ip}.category", _("is not a category of information"))
+            elif "category" in obj:
+                self.problem(f"{ip}.category", _("must be text"))
+            text = self.text(obj, "text", ip)
+            shared: set[int] = set()
+            if "shared_with" in obj:
+                names = obj["shared_with"]
+                if not isinstance(names, list):
+                    self.problem(f"{ip}.shared_with", _("must be a list"))
+                else:
+                    for j, name in enumerate(names):
+                        if not isinstance(name, str):
+                            self.problem(f"{ip}.shared_with[{j}]", _("must be text"))
+                            continue
+                        party_id = self.party(name, f"{ip}.shared_with[{j}]")
+                        if party_id is not None:
+                            shared.add(party_id)
+            pre = self.flag(obj, "pre_meeting_view", ip)
+            screen = self.flag(obj, "meeting_screen", ip)
+            restriction = ""
+            if "use_restriction" in obj:
+                value = obj["use_restriction"]
+                if isinstance(value, str):
+                    restriction = value.strip()
+                else:
+                    self.problem(f"{ip}.use_restriction", _("must be text"))
+            if len(self.problems) > before:
+                continue
+            assert source is not None and received is not None and category is not None
+            assert text is not None
+            found.append(InformationInput(source, received, category, text, SharingTerms(
+                shared_with=frozenset(shared), pre_meeting_view=pre, meeting_screen=screen,
+                use_restriction=restriction)))
+        return found
+
+
+def parse_referrals(data: Any, *, parties_by_name: Mapping[str, int],
+                    standings: Mapping[int, PartyStanding], today: date,
+                    known_refs: set[str] | frozenset[str] = frozenset()) -> list[Referral]:
+    """Check a whole file's content; the referrals, or ``ImportRefused`` with every problem.
+
+    ``parties_by_name`` maps register names to party ids; ``known_refs`` are the external
+    references already in the vault.
+    """
+    checker = _Checker(parties_by_name, standings, today)
+    if not isinstance(data, dict):
+        raise ImportRefused([FieldError("format", _("the file must hold one JSON object"))])
+    if data.get("format") != FORMAT:
+        raise ImportRefused([FieldError("format", _("must be \u201c{format}\u201d")
+                                        .format(format=FORMAT))])
+    for key in sorted(set(data) - {"format", "referrals"}):
+        checker.problem(key, _("is not a field of this format"))
+    raw = data.get("referrals")
+    if not isinstance(raw, list):
+        raise ImportRefused([FieldError("referrals", _("must be a list"))])
+    if not raw:
+        raise ImportRefused([FieldError("referrals", _("the file holds no referrals"))])
+    referrals: list[Referral] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        path = f"referrals[{i}]"
+        referral = checker.referral(entry, path)
+        ref = entry.get("external_ref") if isinstance(entry, dict) else None
+        if isinstance(ref, str) and ref.strip():
+            ref = ref.strip()
+            if ref in seen:
+                checker.problem(f"{path}.external_ref",
+                                _("is the same as that of referrals[{index}]")
+                                .format(index=seen[ref]))
+            elif ref in known_refs:
+                checker.problem(f"{path}.external_ref", _("was already imported"))
+            seen.setdefault(ref, i)
+        if referral is not None:
+            referrals.append(referral)
+    if checker.problems:
+        raise ImportRefused(checker.problems)
+    return referrals
+
+
+def read_referral_file(path: Path | str) -> Any:
+    """The file's JSON content, or ``ValidationError`` saying why it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file {file} is not UTF-8 text.").format(file=path),
+                              field="format") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_("The file {file} is not valid JSON (line {line}, column "
+                                "{column}).").format(file=path, line=exc.lineno,
+                                                     column=exc.colno),
+                              field="format") from None
+
+
+def party_names(vault: OpenVault) -> dict[str, int]:
+    return {p.name: p.id for p in party_service.list_parties(vault)}
+
+
+def import_referrals(vault: OpenVault, source: Path | str | Any,
+                     today: date | None = None) -> list[str]:
+    """Import a referral file (a path, or its parsed JSON content); returns the new case
+    numbers in file order. Nothing is imported when anything is wrong."""
+    vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+    data = read_referral_file(source) if isinstance(source, (str, Path)) else source
+    names = party_names(vault)
+    standings = party_service.standings(vault)
+    today = today or date.today()
+    now = utcnow()
+    raw = data.get("referrals") if isinstance(data, Mapping) else None
+    refs = [r["external_ref"].strip() for r in raw or []
+            if isinstance(r, dict) and isinstance(r.get("external_ref"), str)] \
+        if isinstance(raw, list) else []
+    try:
+        with vault.begin() as conn:
+            numbers = _import(vault, conn, data, refs, names, standings, today, now)
+    except ImportRefused as exc:
+        vault.log_now("referral.import", "case", "-", "failed",
+                      detail={"problems": len(exc.problems), "first_field": exc.field})
+        raise
+    return numbers
+
+
+def _import(vault: OpenVault, conn: Connection, data: Any, refs: list[str],
+            names: Mapping[str, int], standings: Mapping[int, PartyStanding], today: date,
+            now: datetime) -> list[str]:
+    known = case_store.known_external_refs(conn, refs)
+    referrals = parse_referrals(data, parties_by_name=names, standings=standings,
+                                today=today, known_refs=known)
+    numbers = [case_store.insert_case(conn, vault, r, CaseState.REFERRED, now)[1]
+               for r in referrals]
+    vault.log(conn, "referral.import", "case", "-",
+              detail={"count": len(numbers), "first": numbers[0], "last": numbers[-1]})
+    return numbers

@@ -1,0 +1,384 @@
+"""Synthetic referrals: made-up but realistic cases for the demo vault, the benchmarks and
+the tests. Every person in them is invented; their BSNs pass the eleven-test (so that they
+look real to the program) but are drawn at random.
+
+- :func:`generate_referrals` -> ``list[dict]`` in the import format (``casuskamer-referrals/1``),
+  deterministic for a given seed, with Dutch and multicultural names (Turkish, Moroccan,
+  Surinamese, Polish, Vietnamese, Somali, Arabic script, ...).
+- :func:`bulk_insert_cases` stores many referrals at once (checked with the import's rules,
+  then ``executemany`` in one transaction): 100,000 cases in well under two minutes.
+- :func:`fill_demo` is what ``casuskamer demo`` calls.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import func, insert, select
+
+from app.domain.bsn import eleven_test_check_digit
+from app.domain.cases import fold_for_search, format_case_number
+from app.domain.criteria import CRITERIA
+from app.domain.intake import FieldError
+from app.domain.lifecycle import CaseState
+from app.domain.life_domains import LifeDomain
+from app.domain.protocols import Protocol
+from app.domain.roles import Permission, may
+from app.i18n import _
+from app.services import cases as case_store
+from app.services import parties as party_service
+from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
+from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
+                                   item_shared_with, life_domain_problems, subjects)
+from app.vault.vault import OpenVault, utcnow
+
+# (given names of men, of women, surnames) per background; weights below.
+_NAMES: dict[str, tuple[Sequence[str], Sequence[str], Sequence[str]]] = {
+    "dutch": (
+        ("Jan", "Pieter", "Kees", "Dirk", "Sander", "Bram", "Thijs", "Ruud", "Wouter",
+         "Jeroen", "Daan", "Sem", "Lucas", "Finn", "Gerrit", "Henk", "Johannes Petrus"),
+        ("Anna", "Maria", "Sanne", "Femke", "Lotte", "Inge", "Marieke", "Anouk", "Eva",
+         "Julia", "Tess", "Noor", "Wilhelmina", "Ilse", "Joke", "Geertruida Johanna"),
+        ("de Vries", "Jansen", "van den Berg", "Bakker", "Visser", "Smit", "Meijer",
+         "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Dijk",
+         "van der Linden", "Kok", "Verhoeven", "van 't Hof", "Brouwer", "de Jong")),
+    "turkish": (
+        ("Şükrü", "Mehmet", "Mustafa", "Ahmet", "Emre", "Burak", "Yusuf", "Hüseyin"),
+        ("Ayşe", "Fatma", "Zeynep", "Elif", "Özlem", "Gülşen", "Büşra", "Hatice"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Öztürk", "Aydın", "Doğan",
+         "Kılıç", "Arslan")),
+    "moroccan": (
+        ("Mohamed", "Youssef", "Said", "Karim", "Rachid", "Bilal", "Anouar", "Mounir"),
+        ("Fatima", "Khadija", "Naima", "Samira", "Soumaya", "Hafsa", "Ikram", "Malika"),
+        ("El Amrani", "Bouzid", "Ouali", "El Idrissi", "Benali", "Azzouzi", "Tahiri",
+         "El Khatib", "Haddouch")),
+    "surinamese": (
+        ("Ricardo", "Marvin", "Romano", "Dwight", "Rajesh", "Sunil", "Iwan", "Glenn"),
+        ("Shanti", "Chandra", "Priya", "Sharon", "Gracia", "Naomi", "Reshma", "Ingrid"),
+        ("Ramdin", "Sewdien", "Kromodikoro", "Biharie", "Pinas", "Doelwijt", "Tjon A Fong",
+         "Sitaldin", "Wongsodikromo")),
+    "polish": (
+        ("Łukasz", "Paweł", "Krzysztof", "Wojciech", "Michał", "Tomasz", "Grzegorz"),
+        ("Agnieszka", "Małgorzata", "Katarzyna", "Joanna", "Zofia", "Dorota"),
+        ("Wiśniewski", "Kowalczyk", "Wójcik", "Kamiński", "Lewandowski", "Zieliński",
+         "Szymański", "Dąbrowski")),
+    "vietnamese": (
+        ("Văn Minh", "Đức Anh", "Quốc Bảo", "Hữu Phước"),
+        ("Thị Minh Khai", "Thị Lan", "Ngọc Ánh", "Thu Trang"),
+        ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ")),
+    "somali": (
+        ("Abdirahman", "Mohamed Abdi", "Hassan", "Abdullahi"),
+        ("Hodan", "Fadumo", "Amina", "Sahra", "Nasra"),
+        ("Warsame", "Farah", "Jama", "Hirsi", "Mohamud")),
+    "arabic": (
+        ("محمد", "أحمد", "يوسف", "عمر"),
+        ("فاطمة", "مريم", "ليلى", "سارة"),
+        ("الحسيني", "العلي", "الخطيب", "حداد")),
+}
+_WEIGHTS = {"dutch": 50, "turkish": 10, "moroccan": 12, "surinamese": 9, "polish": 7,
+            "vietnamese": 3, "somali": 4, "arabic": 5}
+
+_STREETS = ("Laan van Meerdervoort", "Hoefkade", "Weimarstraat", "Zuiderparklaan",
+            "Lijnbaan", "Heeswijkplein", "Loosduinseweg", "Oude Delft", "Herenstraat",
+            "Prinsegracht", "Koningin Julianaplein", "Ambachtsweg")
+_PLACES = (("2511", "Den Haag"), ("2525", "Den Haag"), ("2611", "Delft"),
+           ("2283", "Rijswijk"), ("2711", "Zoetermeer"), ("2671", "Naaldwijk"),
+           ("2262", "Leidschendam"))
+
+_PROBLEMS: dict[LifeDomain, Sequence[str]] = {
+    LifeDomain.HOUSING: ("Huurachterstand van vier maanden; ontruiming is aangezegd.",
+                         "Woont tijdelijk in bij familie, geen eigen woonruimte.",
+                         "Meerdere meldingen van woonoverlast door buren."),
+    LifeDomain.FINANCES: ("Problematische schulden, meerdere deurwaarders actief.",
+                          "Geen inkomen sinds stopzetting van de uitkering.",
+                          "Beschermingsbewind is aangevraagd maar nog niet uitgesproken."),
+    LifeDomain.PHYSICAL_HEALTH: ("Chronische aandoening, medicatie wordt niet ingenomen.",
+                                 "Zorgmijdend; huisarts heeft geen contact."),
+    LifeDomain.MENTAL_HEALTH: ("Vermoedelijk psychotische klachten, geen behandeling.",
+                               "Eerdere crisisopname; ambulante zorg afgebroken.",
+                               "Ernstige depressieve klachten, suïcidale uitingen."),
+    LifeDomain.ADDICTION: ("Dagelijks cannabisgebruik, ook in bijzijn van de kinderen.",
+                           "Alcoholproblematiek, eerdere behandeling afgebroken."),
+    LifeDomain.JUSTICE: ("Verdacht van meerdere winkeldiefstallen het afgelopen jaar.",
+                         "Lopend toezicht reclassering; bijzondere voorwaarden geschonden.",
+                         "Contactverbod opgelegd na huiselijk geweld."),
+    LifeDomain.WORK: ("Geen werk of dagbesteding; schooluitval op zestienjarige leeftijd.",
+                      "Ontslagen na conflicten op het werk."),
+    LifeDomain.SOCIAL_NETWORK: ("Klein netwerk, contact met familie verbroken.",
+                                "Omgang met een groep jongeren die overlast veroorzaakt."),
+    LifeDomain.PARENTING: ("Zorgen over de opvoeding; school meldt veel verzuim.",
+                           "Ondertoezichtstelling van de jongste twee kinderen loopt."),
+    LifeDomain.SAFETY: ("Meerdere meldingen van huiselijk geweld bij Veilig Thuis.",
+                        "Dreiging richting buurtbewoners; politie is meermaals ingezet."),
+}
+_REASONS = ("Meerdere partijen maken zich zorgen over het gezin; de aanpak van de afzonderlijke "
+            "organisaties werkt onvoldoende.",
+            "Escalerende overlast in de buurt in combinatie met zorgen over psychische "
+            "gezondheid en schulden.",
+            "Na detentie dreigt terugval; huisvesting, inkomen en zorg ontbreken.",
+            "Zorgen over radicaliserende uitingen en een afnemend sociaal netwerk.",
+            "Jeugdige met herhaald delictgedrag en zorgen over de thuissituatie.")
+_QUESTIONS = ("Komen tot één gezamenlijk plan van aanpak met een vaste casusregisseur.",
+              "Afstemmen van zorg en straf zodat de interventies elkaar versterken.",
+              "Bepalen wie welke rol heeft en hoe de veiligheid van de kinderen wordt geborgd.",
+              "Een sluitende aanpak rond huisvesting en begeleiding na detentie.")
+_ITEMS = ("Betrokkene is het afgelopen halfjaar vier keer aangehouden.",
+          "Bij huisbezoek werden signalen van verwaarlozing gezien.",
+          "Behandeling is gestopt op verzoek van betrokkene; diagnose bekend bij de GGZ.",
+          "Er loopt een strafzaak; zitting is gepland.",
+          "Schuldhulpverlening is gestart maar betrokkene komt afspraken niet na.")
+
+#: Party names of the seeded register (``resources/parties.json``) that make plausible
+#: referrers and sources.
+DEFAULT_PARTIES = ("Den Haag", "Delft", "Rijswijk", "Zoetermeer", "Westland",
+                   "Politie regionale eenheid Den Haag", "Openbaar Ministerie",
+                   "Reclassering Nederland", "Parnassia Groep", "GGZ Delfland",
+                   "Veilig Thuis", "Raad voor de kinderbescherming",
+                   "Stichting Jeugdbescherming west Haaglanden", "GGD Haaglanden")
+
+
+def random_bsn(rng: random.Random) -> str:
+    """A nine-digit number that passes the eleven-test (made up, never looked up)."""
+    while True:
+        first = f"{rng.randint(10_000_000, 99_999_999)}"
+        digit = eleven_test_check_digit(first)
+        if digit is not None:
+            return first + digit
+
+
+def _person(rng: random.Random, background: str, female: bool, surname: str | None
+            ) -> tuple[str, str]:
+    men, women, surnames = _NAMES[background]
+    return rng.choice(women if female else men), surname or rng.choice(surnames)
+
+
+def _birth(rng: random.Random, received: date, min_age: int, max_age: int) -> date:
+    days = rng.randint(min_age * 365 + 1, max_age * 365)
+    return received - timedelta(days=days)
+
+
+def generate_referrals(n: int, seed: int = 2019, *,
+                       parties: Sequence[str] = DEFAULT_PARTIES,
+                       protocols: Sequence[Protocol] = (Protocol.INTEGRALE_VEILIGHEID,),
+                       today: date | None = None, start: date = date(2019, 1, 1),
+                       ref_prefix: str = "SYN") -> list[dict[str, Any]]:
+    """``n`` synthetic referrals in the import format (the ``referrals`` list of a file).
+
+    The same ``n`` and ``seed`` give the same referrals. ``parties`` must be register names
+    that take part in ``protocols`` from ``start``; received dates lie between ``start`` and
+    ``today``.
+    """
+    rng = random.Random(seed)
+    today = today or date.today()
+    span = max((today - start).days, 1)
+    backgrounds = list(_WEIGHTS)
+    weights = [_WEIGHTS[b] for b in backgrounds]
+    referrals: list[dict[str, Any]] = []
+    for i in range(n):
+        received = start + timedelta(days=rng.randrange(span))
+        background = rng.choices(backgrounds, weights)[0]
+        female = rng.random() < 0.4
+        given, surname = _person(rng, background, female, None)
+        street = rng.choice(_STREETS)
+        postcode, place = rng.choice(_PLACES)
+        address = (f"{street} {rng.randint(1, 400)}, {postcode} "
+                   f"{''.join(rng.choice('ABCDEFGHJKLMNPRSTVWXZ') for _i in range(2))} {place}")
+        people = [{"given_names": given, "surname": surname,
+                   "birth_date": _birth(rng, received, 16, 70).isoformat(),
+                   "bsn": random_bsn(rng), "address": address, "role": "main_subject"}]
+        if rng.random() < 0.45:
+            p_given, p_surname = _person(rng, background, not female, None)
+            people.append({"given_names": p_given, "surname": p_surname,
+                           "birth_date": _birth(rng, received, 18, 70).isoformat(),
+                           "bsn": random_bsn(rng) if rng.random() < 0.8 else None,
+                           "address": address, "role": "partner"})
+        for _child in range(rng.choice((0, 0, 1, 2, 3))):
+            c_given, _unused = _person(rng, background, rng.random() < 0.5, surname)
+            people.append({"given_names": c_given, "surname": surname,
+                           "birth_date": _birth(rng, received, 1, 17).isoformat(),
+                           "bsn": random_bsn(rng), "address": address, "role": "child"})
+        if rng.random() < 0.1:
+            g_given, _unused = _person(rng, background, True, surname)
+            people.append({"given_names": g_given, "surname": surname,
+                           "birth_date": _birth(rng, received, 45, 90).isoformat(),
+                           "role": "parent"})
+        domains = rng.sample(list(_PROBLEMS), rng.randint(2, 5))
+        referrer = rng.choice(parties)
+        items = []
+        for _item in range(rng.choice((0, 1, 1, 2))):
+            source = rng.choice(parties)
+            items.append({
+                "source_party": source,
+                "received": (received - timedelta(days=rng.randint(0, 14))
+                             if received - timedelta(days=14) >= start else received
+                             ).isoformat(),
+                "category": rng.choice(("general", "general", "police", "judicial",
+                                        "special")),
+                "text": rng.choice(_ITEMS),
+                "shared_with": sorted(set(rng.sample(list(parties), rng.randint(0, 3)))
+                                      - {source}),
+                "pre_meeting_view": rng.random() < 0.5,
+                "meeting_screen": rng.random() < 0.3,
+                "use_restriction": rng.choice(("", "", "Niet delen met derden.",
+                                               "Alleen mondeling toelichten.")),
+            })
+        referrals.append({
+            "external_ref": f"{ref_prefix}-{seed}-{i:06d}",
+            "referring_party": referrer,
+            "protocol": rng.choice(list(protocols)).value,
+            "received": received.isoformat(),
+            "reason": rng.choice(_REASONS),
+            "question": rng.choice(_QUESTIONS),
+            "life_domains": {d.value: rng.choice(_PROBLEMS[d]) for d in domains},
+            "subjects": people,
+            "information": items,
+        })
+    return referrals
+
+
+def referral_file(referrals: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A whole import file around ``referrals``."""
+    return {"format": FORMAT, "referrals": list(referrals)}
+
+
+def _dt(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 0))
+
+
+def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], *,
+                      states: Sequence[CaseState] | None = None, today: date | None = None,
+                      seed: int = 0) -> list[str]:
+    """Store many referrals (import format) as cases in one transaction; returns numbers.
+
+    The referrals are checked with the import's rules first (all or nothing). ``states``
+    (one per referral; default all ``referred``) lets the demo put cases further along:
+    ``intake``, ``triage`` and ``declined`` get the matching decision fields and criteria
+    answers. Rows are written with ``executemany``; one audit row records the batch.
+    Allowed to roles that register referrals, and to the administrator (who fills demo and
+    benchmark vaults, but cannot read the cases afterwards).
+    """
+    # Registering referrals, or an administrator filling a demo or benchmark vault.
+    if not may(vault.actor.role, Permission.MANAGE_SETTINGS):
+        vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+    today = today or date.today()
+    names = {p.name: p.id for p in party_service.list_parties(vault)}
+    party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
+    parsed = parse_referrals(referral_file(referrals), parties_by_name=names,
+                             standings=party_service.standings(vault), today=today)
+    wanted = list(states) if states is not None else [CaseState.REFERRED] * len(parsed)
+    rng = random.Random(seed)
+    now = utcnow()
+    account = vault.actor.account
+    case_rows: list[dict[str, Any]] = []
+    subject_rows: list[dict[str, Any]] = []
+    search_rows: list[dict[str, Any]] = []
+    domain_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
+    item_rows: list[dict[str, Any]] = []
+    shared_rows: list[dict[str, Any]] = []
+    numbers: list[str] = []
+    with vault.begin() as conn:
+        known = case_store.known_external_refs(
+            conn, [r.external_ref for r in parsed if r.external_ref])
+        if known:
+            index = next(i for i, r in enumerate(parsed) if r.external_ref in known)
+            raise ImportRefused([FieldError(f"referrals[{index}].external_ref",
+                                            _("was already imported"))])
+        next_case = int(conn.execute(select(func.max(cases.c.id))).scalar() or 0) + 1
+        next_item = int(conn.execute(select(func.max(information_items.c.id))).scalar()
+                        or 0) + 1
+        seqs: dict[int, int] = {}
+        for referral, state in zip(parsed, wanted):
+            year = referral.received.year
+            if year not in seqs:
+                seqs[year] = int(conn.execute(select(func.max(cases.c.number_seq)).where(
+                    cases.c.number_year == year)).scalar() or 0)
+            seqs[year] += 1
+            number = format_case_number(year, seqs[year])
+            numbers.append(number)
+            case_id = next_case
+            next_case += 1
+            row: dict[str, Any] = {
+                "id": case_id, "number": number, "number_year": year,
+                "number_seq": seqs[year], "protocol": referral.protocol.value,
+                "state": state.value, "referring_party_id": referral.referring_party_id,
+                "referring_party_type": party_types.get(referral.referring_party_id),
+                "referring_contact": None, "received": referral.received,
+                "reason": referral.reason, "question": referral.question,
+                "external_ref": referral.external_ref, "intake_decision": None,
+                "intake_decided_by": None, "decline_reason": None, "decline_advice": None,
+                "created_at": now, "created_by": account, "updated_at": now,
+                "intake_started_at": None, "intake_decided_at": None}
+            if state is not CaseState.REFERRED:
+                started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
+                row["intake_started_at"] = _dt(started)
+            if state in (CaseState.TRIAGE, CaseState.DECLINED):
+                decided = min(referral.received + timedelta(days=rng.randint(2, 14)), today)
+                declined = state is CaseState.DECLINED
+                row.update(intake_decision="declined" if declined else "accepted",
+                           intake_decided_by=account, intake_decided_at=_dt(decided, 15))
+                if declined:
+                    row.update(decline_reason="Geen meervoudige problematiek; de zorgen "
+                                              "liggen op één leefgebied.",
+                               decline_advice="Pak de casus op binnen het reguliere "
+                                              "zorgnetwerk; meld opnieuw bij escalatie.")
+                for criterion in CRITERIA:
+                    met = not declined or criterion is not CRITERIA[-1]
+                    answer_rows.append({
+                        "case_id": case_id, "criterion": criterion.value, "answer": met,
+                        "motivation": "Blijkt uit de aanmelding en de informatie van de "
+                                      "partners." if met else "Problemen op één leefgebied.",
+                        "answered_at": _dt(decided, 15), "answered_by": account})
+            case_rows.append(row)
+            for position, subject in enumerate(referral.subjects):
+                subject_rows.append(case_store.subject_values(case_id, position, subject))
+            search_rows.append(case_store.search_values(case_id, number, referral.subjects))
+            for domain, text in referral.life_domains.items():
+                domain_rows.append({"case_id": case_id, "domain": domain.value,
+                                    "description": text})
+            for item in referral.information:
+                item_rows.append({
+                    "id": next_item, "case_id": case_id,
+                    "source_party_id": item.source_party_id, "received": item.received,
+                    "category": item.category.value, "text": item.text,
+                    "pre_meeting_view": item.terms.pre_meeting_view,
+                    "meeting_screen": item.terms.meeting_screen,
+                    "use_restriction": item.terms.use_restriction, "created_at": now})
+                shared_rows.extend({"item_id": next_item, "party_id": p}
+                                   for p in sorted(item.terms.shared_with))
+                next_item += 1
+        for table, rows in ((cases, case_rows), (subjects, subject_rows),
+                            (case_search, search_rows),
+                            (life_domain_problems, domain_rows),
+                            (criteria_answers, answer_rows), (information_items, item_rows),
+                            (item_shared_with, shared_rows)):
+            if rows:
+                conn.execute(insert(table), rows)
+        if numbers:
+            vault.log(conn, "case.bulk_create", "case", "-", detail={
+                "count": len(numbers), "first": numbers[0], "last": numbers[-1]})
+    return numbers
+
+
+#: How the demo spreads its cases over the intake states (the later states belong to the
+#: triage, meeting and plan areas, which add to the demo themselves).
+DEMO_STATES = ((CaseState.REFERRED, 25), (CaseState.INTAKE, 15), (CaseState.TRIAGE, 50),
+               (CaseState.DECLINED, 10))
+
+
+def fill_demo(vault: OpenVault, cases: int = 60, seed: int = 2019,
+              today: date | None = None) -> int:
+    """Add ``cases`` synthetic cases to a demo vault; returns how many were added."""
+    today = today or date.today()
+    existing = case_store.known_external_refs
+    referrals = generate_referrals(cases, seed, today=today, ref_prefix="DEMO")
+    with vault.read() as conn:
+        taken = existing(conn, [r["external_ref"] for r in referrals])
+    referrals = [r for r in referrals if r["external_ref"] not in taken]
+    rng = random.Random(seed)
+    population = [s for s, _w in DEMO_STATES]
+    weights = [w for _s, w in DEMO_STATES]
+    states = rng.choices(population, weights, k=len(referrals))
+    return len(bulk_insert_cases(vault, referrals, states=states, today=today, seed=seed))
