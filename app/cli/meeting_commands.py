@@ -1,0 +1,48 @@
+"""``export agenda``: a case meeting's agenda for one party, on the command line.
+
+    casuskamer export agenda --vault D --meeting ID --party NAME --out FILE.pdf
+                             [--account NAME] [--password-file F | --generate-password]
+
+The ``export`` group lives in ``app.cli.export_commands``; this module adds its ``agenda``
+verb through that module's ``EXTRA_VERB_MODULES`` hook (:func:`register_export_verb`). A
+party invited to no case of the meeting gets no file: a one-line refusal, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from app.cli.common import add_vault_options, unlock
+from app.i18n import _
+
+
+def cmd_agenda(args: argparse.Namespace) -> int:
+    from app.cli.export_commands import _password, _report
+    from app.export.agenda_pdf import export_agenda
+    from app.services.handouts import resolve_party
+
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        party_id = resolve_party(opened, args.party)
+        digest = export_agenda(opened, args.meeting, party_id, args.out, password=password)
+    finally:
+        opened.lock()
+    _report(Path(args.out), digest, password is not None)
+    return 0
+
+
+def register_export_verb(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from app.cli.export_commands import _add_password_options
+
+    agenda = verbs.add_parser("agenda", help=_("a case meeting's agenda for one party"))
+    add_vault_options(agenda)
+    agenda.add_argument("--meeting", required=True, type=int, metavar="ID",
+                        help=_("the meeting's number"))
+    agenda.add_argument("--party", required=True, metavar="NAME",
+                        help=_("the party's name or short name"))
+    agenda.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                        help=_("the PDF to write"))
+    _add_password_options(agenda)
+    agenda.set_defaults(func=cmd_agenda)

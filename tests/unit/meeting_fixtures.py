@@ -1,0 +1,88 @@
+"""Test helpers for the meeting tests: a process director on a fresh vault, cases routed to
+a case meeting by triage (with information items and their terms), party ids by name."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Iterable
+
+from sqlalchemy import insert, select
+
+from app.domain.cases import Subject, SubjectRole
+from app.domain.information import Category, SharingTerms
+from app.domain.intake import InformationInput, Referral
+from app.domain.lifecycle import CaseState
+from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
+from app.domain.protocols import Protocol
+from app.domain.roles import Role
+from app.services import cases as case_service
+from app.services import intake
+from app.store.party_tables import parties
+from app.vault.vault import Actor, OpenVault
+
+POLICE = "Politie regionale eenheid Den Haag"
+GGZ = "Parnassia Groep"
+MUNICIPALITY = "Den Haag"
+OM = "Openbaar Ministerie"
+YOUTH = "Stichting Jeugdbescherming west Haaglanden"
+
+TOMORROW_10 = (datetime.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0,
+                                                          microsecond=0)
+
+
+def as_process_director(vault: OpenVault) -> OpenVault:
+    vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
+    return vault
+
+
+def party_ids(vault: OpenVault) -> dict[str, int]:
+    with vault.read() as conn:
+        return {str(r[1]): int(r[0]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+
+
+def item(source: int, text: str, shared: Iterable[int] = (), *, screen: bool = True,
+         category: Category = Category.GENERAL, restriction: str = "") -> InformationInput:
+    return InformationInput(source, date(2026, 11, 3), category, text,
+                            SharingTerms(frozenset(shared), False, screen, restriction))
+
+
+def routed_case(vault: OpenVault, given: str, surname: str, *, invitees: Iterable[int],
+                items: Iterable[InformationInput] = (),
+                protocol: Protocol = Protocol.INTEGRALE_VEILIGHEID,
+                goal: str = "Een gezamenlijk beeld van de situatie",
+                themes: tuple[str, ...] = ("wonen", "schulden"),
+                route: str = "to_meeting") -> tuple[int, str]:
+    """A case that triage routed to a case meeting; returns (id, number)."""
+    ids = party_ids(vault)
+    referral = Referral(protocol=protocol, referring_party_id=ids[MUNICIPALITY],
+                        received=date(2026, 11, 2), reason="Zorgen", question="Aanpak",
+                        subjects=(Subject(given, surname, date(1980, 5, 1),
+                                          SubjectRole.MAIN_SUBJECT),),
+                        information=tuple(items))
+    number = intake.register_referral(vault, referral)
+    from app.store.triage_tables import routing_decisions, routing_invitees
+    with vault.begin() as conn:
+        case_id = case_service.case_id_for(conn, number)
+        case_service.set_state(conn, case_id, CaseState.TRIAGE, datetime.now())
+        conn.execute(insert(routing_decisions).values(
+            case_id=case_id, route=route, goal=goal, themes=json.dumps(list(themes)),
+            decision_types=json.dumps([DecisionType.IMAGE_FORMING.value,
+                                       DecisionType.DECIDING.value]),
+            elsewhere_party_id=None, elsewhere_chain="", reason="",
+            decided_on=date.today(), decided_at=datetime.now(), decided_by="regisseur"))
+        invited = sorted(set(invitees))
+        if invited:
+            conn.execute(insert(routing_invitees), [{"case_id": case_id, "party_id": p}
+                                                    for p in invited])
+    return case_id, number
+
+
+def draft_for(cases: Iterable[tuple[int, str]], invited: Iterable[int],
+              starts_at: datetime = TOMORROW_10, place: str = "Zaal 3, ZVH Haaglanden",
+              chair: str = "A. de Regisseur") -> AgendaDraft:
+    parties_invited = {p: "Toelichting" for p in invited}
+    return AgendaDraft(starts_at=starts_at, place=place, chair=chair, items=[
+        DraftItem(case_id, number, "", ItemKind.FIRST, 20, "Beeld vormen",
+                  ["wonen"], [DecisionType.IMAGE_FORMING], dict(parties_invited))
+        for case_id, number in cases])
