@@ -34,8 +34,9 @@ from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.errors import NotFound
 from app.i18n import _
-from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
-                                   item_shared_with, life_domain_problems, subjects)
+from app.store.case_tables import case_search, cases, criteria_answers
+from app.store.case_tables import information_items as items_table
+from app.store.case_tables import item_shared_with, life_domain_problems, subjects
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault, utcnow
 
@@ -223,11 +224,11 @@ def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
     shared: dict[int, set[int]] = {}
     for item_id, party_id in conn.execute(
             select(item_shared_with.c.item_id, item_shared_with.c.party_id)
-            .join(information_items, information_items.c.id == item_shared_with.c.item_id)
-            .where(information_items.c.case_id == case_id)):
+            .join(items_table, items_table.c.id == item_shared_with.c.item_id)
+            .where(items_table.c.case_id == case_id)):
         shared.setdefault(item_id, set()).add(party_id)
-    rows = conn.execute(select(information_items).where(information_items.c.case_id == case_id)
-                        .order_by(information_items.c.id)).mappings()
+    rows = conn.execute(select(items_table).where(items_table.c.case_id == case_id)
+                        .order_by(items_table.c.id)).mappings()
     return [InformationItem(
         id=r["id"], case_id=r["case_id"], source_party_id=r["source_party_id"],
         category=Category(r["category"]), text=r["text"], received=r["received"],
@@ -295,7 +296,7 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
                        now: datetime) -> list[int]:
     ids = []
     for item in items:
-        item_id = int(conn.execute(insert(information_items).values(
+        item_id = int(conn.execute(insert(items_table).values(
             case_id=case_id, source_party_id=item.source_party_id, received=item.received,
             category=item.category.value, text=item.text,
             pre_meeting_view=item.terms.pre_meeting_view,
@@ -408,8 +409,8 @@ def forget_personal_data(conn: Connection, case_id: int) -> None:
     state and ``destroyed_at`` through the lifecycle, and vacuums afterwards)."""
     for table in (item_shared_with,):
         conn.execute(table.delete().where(table.c.item_id.in_(
-            select(information_items.c.id).where(information_items.c.case_id == case_id))))
-    for table in (information_items, criteria_answers, life_domain_problems, case_search,
+            select(items_table.c.id).where(items_table.c.case_id == case_id))))
+    for table in (items_table, criteria_answers, life_domain_problems, case_search,
                   subjects):
         conn.execute(table.delete().where(table.c.case_id == case_id))
     conn.execute(update(cases).where(cases.c.id == case_id).values(

@@ -262,6 +262,8 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
     # Registering referrals, or an administrator filling a demo or benchmark vault.
     if not may(vault.actor.role, Permission.MANAGE_SETTINGS):
         vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+    if not referrals:
+        return []
     today = today or date.today()
     names = {p.name: p.id for p in party_service.list_parties(vault)}
     party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
