@@ -1,0 +1,424 @@
+"""Triage (covenant 1.8, 12.2b-d) as plain values: the parties asked and their answers, new
+information items with their supplier's terms, requests to widen terms, the routing
+decision, and the triage wizard's steps and draft as data (``ui/triage`` only renders them).
+
+Why facts are stored as they happen, and only the routing decision at the end: answers come
+in over days, and who was asked when, what they answered and which items they supplied are
+events with their own dates that the case screen and the audit log must show at once. The
+wizard's draft therefore holds only where the process director was and the routing decision
+being prepared; finishing the wizard makes that decision, in one transaction.
+
+No database and no Qt. Who may see an item is never decided here: ``app.sharing.policy``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from app.domain.information import Category, SharingTerms
+from app.domain.meetings import DecisionType, decision_types_from
+from app.domain.protocols import Protocol
+from app.domain.standing import PartyStanding
+from app.errors import ValidationError
+from app.i18n import N_, _
+from app.sharing.policy import may_be_invited
+
+DRAFT_KIND = "triage"
+PAYLOAD_VERSION = 1
+#: Bounds that keep one field from swallowing the vault; generous for real use.
+MAX_TEXT = 50_000
+MAX_SHORT = 500
+MAX_THEMES = 30
+
+
+class QueryAnswer(StrEnum):
+    """What an asked party answered (covenant 12.2b)."""
+
+    KNOWN = "known"
+    NOT_KNOWN = "not_known"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return _(QUERY_ANSWER_LABELS[self])
+
+
+QUERY_ANSWER_LABELS = {
+    QueryAnswer.KNOWN: N_("Known to the party"),
+    QueryAnswer.NOT_KNOWN: N_("Not known to the party"),
+    QueryAnswer.DECLINED: N_("Declined to share"),
+}
+
+
+class Route(StrEnum):
+    TO_MEETING = "to_meeting"
+    ELSEWHERE = "elsewhere"
+
+    @property
+    def label(self) -> str:
+        return _(ROUTE_LABELS[self])
+
+
+ROUTE_LABELS = {
+    Route.TO_MEETING: N_("To a case meeting"),
+    Route.ELSEWHERE: N_("Handled elsewhere"),
+}
+
+
+class WideningAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+    @property
+    def label(self) -> str:
+        return _(WIDENING_ANSWER_LABELS[self])
+
+
+WIDENING_ANSWER_LABELS = {
+    WideningAnswer.YES: N_("Yes, terms widened"),
+    WideningAnswer.NO: N_("No, terms unchanged"),
+}
+
+
+# -- the wizard's steps -------------------------------------------------------------------
+
+class TriageStep(StrEnum):
+    PARTIES = "parties"
+    ANSWERS = "answers"
+    REVIEW = "review"
+    ROUTING = "routing"
+    SUMMARY = "summary"
+
+    @property
+    def heading(self) -> str:
+        return _(STEP_TITLES[self])
+
+    @property
+    def explanation(self) -> str:
+        return _(STEP_EXPLANATIONS[self])
+
+
+STEP_ORDER = tuple(TriageStep)
+
+STEP_TITLES = {
+    TriageStep.PARTIES: N_("Parties to ask"),
+    TriageStep.ANSWERS: N_("Answers and information"),
+    TriageStep.REVIEW: N_("Information and terms"),
+    TriageStep.ROUTING: N_("Routing decision"),
+    TriageStep.SUMMARY: N_("Summary"),
+}
+
+STEP_EXPLANATIONS = {
+    TriageStep.PARTIES: N_("Choose the parties to ask what they know about this case, and "
+                           "when you asked them. Only parties taking part in the case's "
+                           "protocol are offered."),
+    TriageStep.ANSWERS: N_("Per party: whether and when it answered, its answer, and the "
+                           "information it supplied with its terms. New information starts "
+                           "with the narrowest terms: only the source and the process "
+                           "director."),
+    TriageStep.REVIEW: N_("Check all information and who may see it. Ask a source party to "
+                          "widen its terms and record its answer; only a yes changes them."),
+    TriageStep.ROUTING: N_("Decide where the case goes: to a case meeting (goal, themes, "
+                           "decision types, invitees) or handled elsewhere."),
+    TriageStep.SUMMARY: N_("Check the summary. Finishing records the routing decision."),
+}
+
+
+def step_index(step: TriageStep) -> int:
+    return STEP_ORDER.index(step)
+
+
+def next_step(step: TriageStep) -> TriageStep | None:
+    i = step_index(step)
+    return STEP_ORDER[i + 1] if i + 1 < len(STEP_ORDER) else None
+
+
+def previous_step(step: TriageStep) -> TriageStep | None:
+    i = step_index(step)
+    return STEP_ORDER[i - 1] if i > 0 else None
+
+
+# -- facts --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartyQuery:
+    """One party asked about the case, and its answer once it came."""
+
+    party_id: int
+    asked_on: date
+    answered_on: date | None = None
+    answer: QueryAnswer | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An information item as a party supplies it in triage (not yet stored)."""
+
+    source_party_id: int
+    category: Category
+    text: str
+    received: date
+    terms: SharingTerms = field(default_factory=SharingTerms)   # narrowest by default
+
+
+@dataclass(frozen=True)
+class WideningRequest:
+    """A request to an item's source party: share with ``party_id`` and/or allow pre-meeting
+    viewing or the meeting screen. ``answer`` None: no answer yet."""
+
+    id: int
+    item_id: int
+    party_id: int | None
+    want_pre_meeting_view: bool
+    want_meeting_screen: bool
+    requested_on: date
+    requested_by: str
+    answered_on: date | None = None
+    answer: WideningAnswer | None = None
+    answered_by: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.answer is None
+
+    def widened(self, terms: SharingTerms) -> SharingTerms:
+        """The terms after a yes: only ever wider, the use restriction unchanged."""
+        shared = terms.shared_with | ({self.party_id} if self.party_id is not None else set())
+        return SharingTerms(frozenset(shared),
+                            terms.pre_meeting_view or self.want_pre_meeting_view,
+                            terms.meeting_screen or self.want_meeting_screen,
+                            terms.use_restriction)
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """The wizard's last step: to a case meeting, or handled elsewhere (which closes the case
+    as ``routed_elsewhere``)."""
+
+    route: Route
+    goal: str = ""
+    themes: tuple[str, ...] = ()
+    decision_types: tuple[DecisionType, ...] = ()
+    invitees: frozenset[int] = field(default_factory=frozenset)
+    elsewhere_party_id: int | None = None
+    elsewhere_chain: str = ""
+    reason: str = ""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"route": self.route.value, "goal": self.goal, "themes": list(self.themes),
+                "decision_types": [d.value for d in self.decision_types],
+                "invitees": sorted(self.invitees),
+                "elsewhere_party_id": self.elsewhere_party_id,
+                "elsewhere_chain": self.elsewhere_chain, "reason": self.reason}
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> RoutingDecision:
+        try:
+            route = Route(str(data.get("route", Route.TO_MEETING.value)))
+        except ValueError:
+            route = Route.TO_MEETING
+        party = data.get("elsewhere_party_id")
+        return cls(route=route, goal=str(data.get("goal", "")),
+                   themes=tuple(str(t) for t in data.get("themes", ()) or ()),
+                   decision_types=decision_types_from(data.get("decision_types", ()) or ()),
+                   invitees=frozenset(int(p) for p in data.get("invitees", ()) or ()),
+                   elsewhere_party_id=int(party) if party is not None else None,
+                   elsewhere_chain=str(data.get("elsewhere_chain", "")),
+                   reason=str(data.get("reason", "")))
+
+
+# -- the draft ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TriageDraft:
+    """Where the wizard was, and the routing decision being prepared (JSON in the vault)."""
+
+    case_number: str
+    step: TriageStep = TriageStep.PARTIES
+    routing: RoutingDecision = field(
+        default_factory=lambda: RoutingDecision(Route.TO_MEETING))
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"version": PAYLOAD_VERSION, "case_number": self.case_number,
+                "step": self.step.value, "routing": self.routing.to_payload()}
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> TriageDraft:
+        try:
+            step = TriageStep(str(data.get("step", TriageStep.PARTIES.value)))
+        except ValueError:
+            step = TriageStep.PARTIES
+        return cls(case_number=str(data["case_number"]), step=step,
+                   routing=RoutingDecision.from_payload(data.get("routing") or {}))
+
+
+# -- checks -------------------------------------------------------------------------------
+
+def _bounded(text: str, limit: int, field_name: str) -> str:
+    if len(text) > limit:
+        raise ValidationError(_("is longer than {limit} characters").format(limit=limit),
+                              field=field_name)
+    return text
+
+
+def check_party_in_protocol(party_id: int | None, standings: Mapping[int, PartyStanding],
+                            protocol: Protocol, on: date, field_name: str) -> int:
+    """A party in the register that takes part in the case's protocol on ``on``."""
+    if party_id is None:
+        raise ValidationError(_("choose a party"), field=field_name)
+    standing = standings.get(party_id)
+    if standing is None:
+        raise ValidationError(_("is not a party in the register"), field=field_name)
+    entitled = may_be_invited(standing, protocol, on)
+    if not entitled:
+        raise ValidationError(entitled.reason.label, field=field_name)
+    return party_id
+
+
+def check_terms(terms: SharingTerms, source_party_id: int,
+                standings: Mapping[int, PartyStanding], protocol: Protocol, on: date,
+                field_name: str = "terms.shared_with") -> SharingTerms:
+    """Terms may name only parties taking part in the case's protocol."""
+    for party_id in sorted(terms.shared_with):
+        check_party_in_protocol(party_id, standings, protocol, on, field_name)
+    _bounded(terms.use_restriction, MAX_SHORT * 4, "terms.use_restriction")
+    shared = frozenset(p for p in terms.shared_with if p != source_party_id)
+    return SharingTerms(shared, terms.pre_meeting_view, terms.meeting_screen,
+                        terms.use_restriction.strip())
+
+
+def check_new_item(item: NewItem, standings: Mapping[int, PartyStanding], protocol: Protocol,
+                   on: date) -> NewItem:
+    """An item with text, from a party in the protocol, with terms naming only such parties,
+    received no later than ``on``."""
+    if not item.text.strip():
+        raise ValidationError(_("must not be empty"), field="text")
+    _bounded(item.text, MAX_TEXT, "text")
+    check_party_in_protocol(item.source_party_id, standings, protocol, on, "source_party")
+    if item.received > on:
+        raise ValidationError(_("is in the future"), field="received")
+    try:
+        category = Category(item.category)
+    except ValueError:
+        raise ValidationError(_("is not a category"), field="category") from None
+    terms = check_terms(item.terms, item.source_party_id, standings, protocol, on)
+    return NewItem(item.source_party_id, category, item.text.strip(), item.received, terms)
+
+
+def check_query(query: PartyQuery, on: date) -> PartyQuery:
+    if query.asked_on > on:
+        raise ValidationError(_("is in the future"), field="asked_on")
+    if (query.answer is None) != (query.answered_on is None):
+        raise ValidationError(_("give both the answer and its date"), field="answer")
+    if query.answered_on is not None:
+        if query.answered_on > on:
+            raise ValidationError(_("is in the future"), field="answered_on")
+        if query.answered_on < query.asked_on:
+            raise ValidationError(_("is before the party was asked"), field="answered_on")
+    return query
+
+
+def routing_problems(decision: RoutingDecision, standings: Mapping[int, PartyStanding],
+                     protocol: Protocol, on: date) -> list[ValidationError]:
+    """Every reason the routing decision cannot be made, each naming its field."""
+    problems: list[ValidationError] = []
+
+    def collect(check: Any) -> None:
+        try:
+            check()
+        except ValidationError as exc:
+            problems.append(exc)
+
+    if decision.route is Route.TO_MEETING:
+        if not decision.goal.strip():
+            problems.append(ValidationError(_("Set the goal of the meeting."), field="goal"))
+        collect(lambda: _bounded(decision.goal, MAX_TEXT, "goal"))
+        themes = [t for t in decision.themes if t.strip()]
+        if not themes:
+            problems.append(ValidationError(_("Name at least one theme to discuss."),
+                                            field="themes"))
+        elif len(themes) > MAX_THEMES:
+            problems.append(ValidationError(_("Name at most {n} themes.").format(
+                n=MAX_THEMES), field="themes"))
+        for theme in themes:
+            collect(lambda t=theme: _bounded(t, MAX_SHORT, "themes"))
+        if not decision.decision_types:
+            problems.append(ValidationError(_("Choose the kinds of decisions to take."),
+                                            field="decision_types"))
+        if not decision.invitees:
+            problems.append(ValidationError(_("Invite at least one party."),
+                                            field="invitees"))
+        for party_id in sorted(decision.invitees):
+            collect(lambda p=party_id: check_party_in_protocol(p, standings, protocol, on,
+                                                               "invitees"))
+    else:
+        if decision.elsewhere_party_id is None and not decision.elsewhere_chain.strip():
+            problems.append(ValidationError(
+                _("Say which party or chain handles the case."), field="elsewhere"))
+        if decision.elsewhere_party_id is not None and decision.elsewhere_party_id \
+                not in standings:
+            problems.append(ValidationError(_("is not a party in the register"),
+                                            field="elsewhere"))
+        collect(lambda: _bounded(decision.elsewhere_chain, MAX_SHORT, "elsewhere"))
+        if not decision.reason.strip():
+            problems.append(ValidationError(_("Say why the case is handled elsewhere."),
+                                            field="reason"))
+        collect(lambda: _bounded(decision.reason, MAX_TEXT, "reason"))
+    return problems
+
+
+def check_routing(decision: RoutingDecision, standings: Mapping[int, PartyStanding],
+                  protocol: Protocol, on: date) -> RoutingDecision:
+    """The decision cleaned up (themes trimmed, fields of the other route emptied), or the
+    first problem as ``ValidationError``."""
+    problems = routing_problems(decision, standings, protocol, on)
+    if problems:
+        raise problems[0]
+    if decision.route is Route.TO_MEETING:
+        return RoutingDecision(Route.TO_MEETING, decision.goal.strip(),
+                               tuple(t.strip() for t in decision.themes if t.strip()),
+                               decision.decision_types, decision.invitees)
+    return RoutingDecision(Route.ELSEWHERE, elsewhere_party_id=decision.elsewhere_party_id,
+                           elsewhere_chain=decision.elsewhere_chain.strip(),
+                           reason=decision.reason.strip())
+
+
+def validate_step(step: TriageStep, draft: TriageDraft, queries: Iterable[PartyQuery],
+                  standings: Mapping[int, PartyStanding], protocol: Protocol,
+                  on: date) -> list[ValidationError]:
+    """What keeps the wizard from moving on from ``step`` (empty: it may)."""
+    if step is TriageStep.PARTIES and not list(queries):
+        return [ValidationError(_("Ask at least one party."), field="parties")]
+    if step in (TriageStep.ROUTING, TriageStep.SUMMARY):
+        return routing_problems(draft.routing, standings, protocol, on)
+    return []
+
+
+def describe_terms(terms: SharingTerms, party_names: Mapping[int, str]) -> str:
+    """The terms in words, as the wizard and the case screen show them."""
+    if terms.shared_with:
+        parts = [_("shared with: {parties}").format(parties=", ".join(sorted(
+            party_names.get(p, f"#{p}") for p in terms.shared_with)))]
+    else:
+        parts = [_("not shared")]
+    if terms.pre_meeting_view:
+        parts.append(_("pre-meeting view"))
+    if terms.meeting_screen:
+        parts.append(_("meeting screen"))
+    if terms.use_restriction:
+        parts.append(_("restriction: {text}").format(text=terms.use_restriction))
+    return "; ".join(parts)
+
+
+def parse_themes(text: str) -> tuple[str, ...]:
+    """Themes typed one per line (or separated by semicolons)."""
+    parts = [p.strip() for line in text.splitlines() for p in line.split(";")]
+    return tuple(p for p in parts if p)

@@ -1,0 +1,100 @@
+"""The process director's case screen as data: the case (subjects, life domains, criteria),
+its triage (queries, answers, widening requests, routing) and its information items, each
+with its source, category and a visible mark of who may see it, computed by
+``app.sharing.policy``.
+
+:func:`open_case` reads everything once and is audited once (``case.view``, with the case
+number and the number of items shown), so that repainting, sorting and filtering the screen
+(:meth:`CaseView.filtered`) never touch the vault again. Items are shown in the policy's
+DIRECTOR setting, so only an account with ``CASE_WORK`` (the process director) gets them;
+other roles that may view cases get the case without its items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.cases import Case
+from app.domain.information import Category, InformationItem
+from app.domain.roles import Permission, may
+from app.domain.triage import PartyQuery, RoutingDecision, WideningRequest
+from app.services import cases as case_store
+from app.services import parties as party_service
+from app.services import triage as triage_service
+from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Setting, SharingMark,
+                                describe_mark, visible_items, who_may_see)
+from app.vault.vault import OpenVault
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item as the director's screen shows it."""
+
+    item: InformationItem
+    source_name: str
+    mark: SharingMark
+    mark_text: str
+
+    @property
+    def category_label(self) -> str:
+        return self.item.category.label
+
+    @property
+    def use_restriction(self) -> str:
+        return self.mark.use_restriction
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    party_names: Mapping[int, str]
+    queries: tuple[PartyQuery, ...]
+    widening: tuple[WideningRequest, ...]
+    routing: RoutingDecision | None
+    items: tuple[ItemRow, ...]
+    items_shown: bool          # False: this role may view the case but not its items
+
+    def filtered(self, source: int | None = None,
+                 category: Category | None = None) -> list[ItemRow]:
+        """The items from ``source`` and/or of ``category`` (None: any), in memory."""
+        return [row for row in self.items
+                if (source is None or row.item.source_party_id == source)
+                and (category is None or row.item.category is category)]
+
+    @property
+    def sources(self) -> list[tuple[int, str]]:
+        """The parties that supplied items, for the source filter."""
+        seen = {row.item.source_party_id: row.source_name for row in self.items}
+        return sorted(seen.items(), key=lambda kv: kv[1].casefold())
+
+
+def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseView:
+    """Read the case screen's data once; audited once as ``case.view``."""
+    vault.require(Permission.VIEW_CASES, "case", number)
+    today = today or date.today()
+    with_items = may(vault.actor.role, Permission.CASE_WORK)
+    with vault.read() as conn:
+        case_id = case_store.case_id_for(conn, number)
+        case = case_store.load_case(conn, case_id)
+        parties = party_service.list_parties(conn)
+        standings = party_service.standings(conn)
+        items = case_store.information_items(conn, case_id) if with_items else []
+        queries = triage_service.queries(conn, case_id)
+        widening = triage_service.widening(conn, case_id)
+        routing = triage_service.routing_decision(conn, case_id)
+    names = {p.id: p.name for p in parties}
+    invited = routing.invitees if routing is not None and routing.invitees else None
+    context = CaseContext(case_id, case.protocol, today, invited=invited,
+                          subject_ids=frozenset(s.id for s in case.subjects
+                                                if s.id is not None))
+    rows = []
+    for shown in visible_items(items, PROCESS_DIRECTOR, Setting.DIRECTOR, context, standings):
+        mark = who_may_see(shown.item, context, standings)
+        rows.append(ItemRow(shown.item, names.get(shown.item.source_party_id, "?"), mark,
+                            describe_mark(mark, names)))
+    vault.log_now("case.view", "case", case.number,
+                  detail={"items": len(rows), "items_shown": with_items})
+    return CaseView(case, names, tuple(queries), tuple(widening), routing, tuple(rows),
+                    with_items)

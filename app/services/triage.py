@@ -1,0 +1,431 @@
+"""Triage as use cases (covenant 1.8, 12.2b-f): ask parties, record their answers and the
+information items they supply under their own terms, ask a source party to widen its terms
+(only its yes changes them: there is no override), and make the routing decision.
+
+Every writing function needs ``CASE_WORK`` (the process director), checks the case's state,
+validates (``ValidationError`` naming the field), writes in one transaction and appends to
+the audit log with ids and the case number only. Public API:
+
+- :func:`triage_context` -> :class:`TriageContext`: everything the wizard shows, read once;
+- :func:`record_query`, :func:`record_answer`, :func:`add_item`;
+- :func:`request_widening`, :func:`answer_widening`;
+- :func:`decide_routing` (to a meeting: the case becomes ``scheduled``, ready for an agenda;
+  elsewhere: it ends as ``routed_elsewhere``);
+- :func:`routing_decision` for the meetings area (goal, themes, decision types, invitees);
+- :func:`save_draft`, :func:`load_draft`, :func:`discard_draft` (kind ``triage``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from app.domain.cases import Case
+from app.domain.information import InformationItem
+from app.domain.intake import InformationInput
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
+from app.domain.meetings import decision_types_from
+from app.domain.roles import Permission
+from app.domain.standing import PartyStanding
+from app.domain.triage import (DRAFT_KIND, NewItem, PartyQuery, QueryAnswer, Route,
+                               RoutingDecision, TriageDraft, WideningAnswer, WideningRequest,
+                               check_new_item, check_party_in_protocol, check_query,
+                               check_routing)
+from app.errors import NotFound, TransitionRefused, ValidationError
+from app.i18n import _
+from app.services import cases as case_store
+from app.services import parties as party_service
+from app.store.case_tables import information_items, item_shared_with
+from app.store.tables import drafts
+from app.store.triage_tables import (routing_decisions, routing_invitees, triage_queries,
+                                     widening_requests)
+from app.vault.vault import OpenVault, utcnow
+
+#: Where each kind of triage work may happen. Items and widening may still come in after
+#: routing, until the case ends (a party may widen its terms right before the meeting).
+QUERY_STATES = frozenset({CaseState.TRIAGE})
+ITEM_STATES = frozenset({CaseState.TRIAGE, CaseState.SCHEDULED, CaseState.IN_PROGRESS})
+WIDENING_STATES = frozenset({CaseState.REFERRED, CaseState.INTAKE, CaseState.TRIAGE,
+                             CaseState.SCHEDULED, CaseState.IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class PartyChoice:
+    """A party the wizard may offer, with a hint of how many items it already supplied."""
+
+    id: int
+    name: str
+    short_name: str
+    items_supplied: int
+
+
+@dataclass(frozen=True)
+class TriageContext:
+    """Everything the triage wizard shows, read in one go (no audit per repaint)."""
+
+    case: Case
+    today: date
+    standings: Mapping[int, PartyStanding]
+    party_names: Mapping[int, str]
+    eligible: tuple[PartyChoice, ...]          # active in the case's protocol today
+    queries: tuple[PartyQuery, ...]
+    items: tuple[InformationItem, ...]
+    widening: tuple[WideningRequest, ...]
+    routing: RoutingDecision | None
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def queries(conn: Connection, case_id: int) -> list[PartyQuery]:
+    rows = conn.execute(select(triage_queries).where(triage_queries.c.case_id == case_id)
+                        .order_by(triage_queries.c.asked_on, triage_queries.c.id)).mappings()
+    return [PartyQuery(r["party_id"], r["asked_on"], r["answered_on"],
+                       QueryAnswer(r["answer"]) if r["answer"] else None) for r in rows]
+
+
+def widening(conn: Connection, case_id: int) -> list[WideningRequest]:
+    rows = conn.execute(select(widening_requests)
+                        .where(widening_requests.c.case_id == case_id)
+                        .order_by(widening_requests.c.id)).mappings()
+    return [_widening(r) for r in rows]
+
+
+def _widening(r: Any) -> WideningRequest:
+    return WideningRequest(
+        id=r["id"], item_id=r["item_id"], party_id=r["party_id"],
+        want_pre_meeting_view=bool(r["want_pre_meeting_view"]),
+        want_meeting_screen=bool(r["want_meeting_screen"]), requested_on=r["requested_on"],
+        requested_by=r["requested_by"], answered_on=r["answered_on"],
+        answer=WideningAnswer(r["answer"]) if r["answer"] else None,
+        answered_by=r["answered_by"])
+
+
+def routing_decision(source: Connection | OpenVault, case_id: int) -> RoutingDecision | None:
+    """The case's routing decision, or None before it is made (for the meetings area)."""
+    if isinstance(source, OpenVault):
+        with source.read() as conn:
+            return routing_decision(conn, case_id)
+    row = source.execute(select(routing_decisions).where(
+        routing_decisions.c.case_id == case_id)).mappings().first()
+    if row is None:
+        return None
+    invitees = frozenset(int(p) for p in source.execute(
+        select(routing_invitees.c.party_id).where(routing_invitees.c.case_id == case_id))
+        .scalars())
+    return RoutingDecision(
+        route=Route(row["route"]), goal=row["goal"], themes=tuple(json.loads(row["themes"])),
+        decision_types=decision_types_from(json.loads(row["decision_types"])),
+        invitees=invitees, elsewhere_party_id=row["elsewhere_party_id"],
+        elsewhere_chain=row["elsewhere_chain"], reason=row["reason"])
+
+
+def triage_context(vault: OpenVault, number: str, today: date | None = None, *,
+                   audit: bool = True) -> TriageContext:
+    """Read the case for the triage wizard (audited as ``triage.open``; the wizard re-reads
+    with ``audit=False`` right after its own writes, which are audited themselves)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    with vault.read() as conn:
+        case_id = case_store.case_id_for(conn, number)
+        case = case_store.load_case(conn, case_id)
+        standings = party_service.standings(conn)
+        parties = party_service.list_parties(conn)
+        items = case_store.information_items(conn, case_id)
+        found_queries = queries(conn, case_id)
+        found_widening = widening(conn, case_id)
+        routing = routing_decision(conn, case_id)
+    supplied: dict[int, int] = {}
+    for it in items:
+        supplied[it.source_party_id] = supplied.get(it.source_party_id, 0) + 1
+    eligible = tuple(PartyChoice(p.id, p.name, p.short_name, supplied.get(p.id, 0))
+                     for p in parties
+                     if standings[p.id].takes_part(case.protocol, today))
+    if audit:
+        vault.log_now("triage.open", "case", case.number, detail={"items": len(items)})
+    return TriageContext(case, today, standings, {p.id: p.name for p in parties}, eligible,
+                         tuple(found_queries), tuple(items), tuple(found_widening), routing)
+
+
+# -- writing ------------------------------------------------------------------------------
+
+def _open_case(conn: Connection, number: str, allowed: frozenset[CaseState]
+               ) -> tuple[int, Case]:
+    case_id = case_store.case_id_for(conn, number)
+    case = case_store.load_case(conn, case_id)
+    if case.state not in allowed:
+        raise TransitionRefused(_("This cannot be done for a case that is \u201c{state}\u201d.")
+                                .format(state=case.state.label))
+    return case_id, case
+
+
+def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
+                 today: date | None = None) -> None:
+    """Record that ``party_id`` was asked on ``asked_on`` (asked again: the date moves)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    check_query(PartyQuery(party_id, asked_on), today)
+    now = utcnow()
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, QUERY_STATES)
+        check_party_in_protocol(party_id, party_service.standings(conn), case.protocol,
+                                today, "parties")
+        existing = conn.execute(select(triage_queries.c.id, triage_queries.c.answered_on)
+                                .where(triage_queries.c.case_id == case_id,
+                                       triage_queries.c.party_id == party_id)).first()
+        if existing is None:
+            conn.execute(insert(triage_queries).values(
+                case_id=case_id, party_id=party_id, asked_on=asked_on,
+                recorded_by=vault.actor.account, updated_at=now))
+        else:
+            if existing[1] is not None and existing[1] < asked_on:
+                raise ValidationError(_("is after the party answered"), field="asked_on")
+            conn.execute(update(triage_queries).where(triage_queries.c.id == existing[0])
+                         .values(asked_on=asked_on, recorded_by=vault.actor.account,
+                                 updated_at=now))
+        vault.log(conn, "triage.query", "case", case.number,
+                  detail={"party": party_id, "asked_on": asked_on.isoformat()})
+
+
+def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
+    """Undo a query recorded by mistake (only while it has no answer)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, QUERY_STATES)
+        gone = conn.execute(delete(triage_queries).where(
+            triage_queries.c.case_id == case_id, triage_queries.c.party_id == party_id,
+            triage_queries.c.answer.is_(None)))
+        if gone.rowcount:
+            vault.log(conn, "triage.query_withdrawn", "case", case.number,
+                      detail={"party": party_id})
+
+
+def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAnswer,
+                  answered_on: date, today: date | None = None) -> None:
+    """Record an asked party's answer (known, not known, declined) and its date."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    answer = QueryAnswer(answer)
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, QUERY_STATES)
+        row = conn.execute(select(triage_queries.c.id, triage_queries.c.asked_on)
+                           .where(triage_queries.c.case_id == case_id,
+                                  triage_queries.c.party_id == party_id)).first()
+        if row is None:
+            raise ValidationError(_("This party was not asked yet."), field="party")
+        check_query(PartyQuery(party_id, row[1], answered_on, answer), today)
+        conn.execute(update(triage_queries).where(triage_queries.c.id == row[0]).values(
+            answered_on=answered_on, answer=answer.value, recorded_by=vault.actor.account,
+            updated_at=utcnow()))
+        vault.log(conn, "triage.answer", "case", case.number,
+                  detail={"party": party_id, "answer": answer.value,
+                          "answered_on": answered_on.isoformat()})
+
+
+def add_item(vault: OpenVault, number: str, item: NewItem, today: date | None = None) -> int:
+    """Store an item a party supplied, with the terms it set (default: the narrowest)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, ITEM_STATES)
+        clean = check_new_item(item, party_service.standings(conn), case.protocol, today)
+        [item_id] = case_store.insert_information(
+            conn, case_id, [InformationInput(clean.source_party_id, clean.received,
+                                             clean.category, clean.text, clean.terms)],
+            utcnow())
+        vault.log(conn, "item.add", "information_item", item_id, detail={
+            "case": case.number, "source": clean.source_party_id,
+            "category": clean.category.value, "shared_with": sorted(clean.terms.shared_with),
+            "pre_meeting_view": clean.terms.pre_meeting_view,
+            "meeting_screen": clean.terms.meeting_screen})
+    return item_id
+
+
+def _item(conn: Connection, case_id: int, item_id: int) -> InformationItem:
+    for it in case_store.information_items(conn, case_id):
+        if it.id == item_id:
+            return it
+    raise NotFound(_("This information item does not exist (any more)."))
+
+
+def request_widening(vault: OpenVault, number: str, item_id: int, *,
+                     party_id: int | None = None, pre_meeting_view: bool = False,
+                     meeting_screen: bool = False, requested_on: date | None = None,
+                     today: date | None = None) -> int:
+    """Record a request to the item's source party to widen its terms; returns its id.
+
+    The request must ask for something the terms do not allow yet; a party to add must take
+    part in the case's protocol.
+    """
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    requested_on = requested_on or today
+    if requested_on > today:
+        raise ValidationError(_("is in the future"), field="requested_on")
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, WIDENING_STATES)
+        it = _item(conn, case_id, item_id)
+        if party_id is not None:
+            check_party_in_protocol(party_id, party_service.standings(conn), case.protocol,
+                                    today, "party")
+        adds_party = (party_id is not None and party_id != it.source_party_id
+                      and party_id not in it.terms.shared_with)
+        adds_pre = pre_meeting_view and not it.terms.pre_meeting_view
+        adds_screen = meeting_screen and not it.terms.meeting_screen
+        if not (adds_party or adds_pre or adds_screen):
+            raise ValidationError(_("The terms already allow this; there is nothing to ask."),
+                                  field="party")
+        request_id = int(conn.execute(insert(widening_requests).values(
+            case_id=case_id, item_id=item_id, party_id=party_id if adds_party else None,
+            want_pre_meeting_view=adds_pre, want_meeting_screen=adds_screen,
+            requested_on=requested_on, requested_by=vault.actor.account))
+            .inserted_primary_key[0])
+        vault.log(conn, "item.widening_request", "information_item", item_id, detail={
+            "case": case.number, "request": request_id, "source": it.source_party_id,
+            "party": party_id if adds_party else None, "pre_meeting_view": adds_pre,
+            "meeting_screen": adds_screen})
+    return request_id
+
+
+def answer_widening(vault: OpenVault, number: str, request_id: int, answer: WideningAnswer,
+                    answered_on: date, answered_by: str, today: date | None = None) -> None:
+    """Record the source party's answer. Only a yes widens the terms (audited as
+    ``item.terms_widened``); a no leaves them as they were. An answer is final."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    answer = WideningAnswer(answer)
+    if not answered_by.strip():
+        raise ValidationError(_("Say who at the source party answered."), field="answered_by")
+    if answered_on > today:
+        raise ValidationError(_("is in the future"), field="answered_on")
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, WIDENING_STATES)
+        row = conn.execute(select(widening_requests).where(
+            widening_requests.c.id == request_id,
+            widening_requests.c.case_id == case_id)).mappings().first()
+        if row is None:
+            raise NotFound(_("This request does not exist (any more)."))
+        request = _widening(row)
+        if not request.pending:
+            raise ValidationError(_("This request has already been answered."),
+                                  field="answer")
+        if answered_on < request.requested_on:
+            raise ValidationError(_("is before the request was made"), field="answered_on")
+        conn.execute(update(widening_requests).where(widening_requests.c.id == request_id)
+                     .values(answer=answer.value, answered_on=answered_on,
+                             answered_by=answered_by.strip(),
+                             recorded_by=vault.actor.account))
+        vault.log(conn, "item.widening_answer", "information_item", request.item_id,
+                  detail={"case": case.number, "request": request_id,
+                          "answer": answer.value})
+        if answer is WideningAnswer.YES:
+            before = _item(conn, case_id, request.item_id).terms
+            after = request.widened(before)
+            conn.execute(update(information_items)
+                         .where(information_items.c.id == request.item_id)
+                         .values(pre_meeting_view=after.pre_meeting_view,
+                                 meeting_screen=after.meeting_screen))
+            added = sorted(after.shared_with - before.shared_with)
+            if added:
+                conn.execute(insert(item_shared_with), [
+                    {"item_id": request.item_id, "party_id": p} for p in added])
+            vault.log(conn, "item.terms_widened", "information_item", request.item_id,
+                      detail={"case": case.number, "request": request_id,
+                              "added_parties": added,
+                              "pre_meeting_view": [before.pre_meeting_view,
+                                                   after.pre_meeting_view],
+                              "meeting_screen": [before.meeting_screen,
+                                                 after.meeting_screen]})
+
+
+def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
+                   today: date | None = None) -> CaseState:
+    """The routing decision, once: to a case meeting (the case becomes ``scheduled``, ready
+    for the agenda wizard) or elsewhere (the case ends as ``routed_elsewhere``)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    today = today or date.today()
+    now = utcnow()
+    with vault.begin() as conn:
+        case_id, case = _open_case(conn, number, frozenset({CaseState.TRIAGE}))
+        clean = check_routing(decision, party_service.standings(conn), case.protocol, today)
+        if clean.route is Route.TO_MEETING:
+            facts = TransitionFacts(has_goal=True, has_themes=bool(clean.themes),
+                                    has_invitees=bool(clean.invitees))
+            target = transition(case.state, CaseState.SCHEDULED, facts)
+        else:
+            target = transition(case.state, CaseState.ROUTED_ELSEWHERE,
+                                TransitionFacts(routing_reason=clean.reason))
+        conn.execute(insert(routing_decisions).values(
+            case_id=case_id, route=clean.route.value, goal=clean.goal,
+            themes=json.dumps(list(clean.themes), ensure_ascii=False),
+            decision_types=json.dumps([d.value for d in clean.decision_types]),
+            elsewhere_party_id=clean.elsewhere_party_id,
+            elsewhere_chain=clean.elsewhere_chain, reason=clean.reason, decided_on=today,
+            decided_at=now, decided_by=vault.actor.account))
+        if clean.invitees:
+            conn.execute(insert(routing_invitees), [
+                {"case_id": case_id, "party_id": p} for p in sorted(clean.invitees)])
+        case_store.set_state(conn, case_id, target, now,
+                             **({"outcome": "routed_elsewhere"}
+                                if target is CaseState.ROUTED_ELSEWHERE else {}))
+        conn.execute(delete(drafts).where(drafts.c.kind == DRAFT_KIND,
+                                          drafts.c.object_id == case.number))
+        vault.log(conn, "triage.routing", "case", case.number, detail={
+            "route": clean.route.value, "state": target.value,
+            "invitees": sorted(clean.invitees),
+            "decision_types": [d.value for d in clean.decision_types],
+            "elsewhere_party": clean.elsewhere_party_id})
+    return target
+
+
+# -- drafts -------------------------------------------------------------------------------
+
+def save_draft(vault: OpenVault, draft: TriageDraft) -> int:
+    """Store the wizard's state for this account and case (one draft each); returns its id."""
+    vault.require(Permission.CASE_WORK, "draft", draft.case_number)
+    payload = json.dumps(draft.to_payload(), ensure_ascii=False)
+    now = utcnow()
+    with vault.begin() as conn:
+        existing = conn.execute(select(drafts.c.id).where(
+            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
+            drafts.c.object_id == draft.case_number)).scalar()
+        if existing is None:
+            draft_id = int(conn.execute(insert(drafts).values(
+                kind=DRAFT_KIND, owner=vault.actor.account, object_id=draft.case_number,
+                title=draft.case_number, payload=payload, updated_at=now))
+                .inserted_primary_key[0])
+        else:
+            draft_id = int(existing)
+            conn.execute(update(drafts).where(drafts.c.id == draft_id)
+                         .values(payload=payload, updated_at=now))
+        vault.log(conn, "draft.save", "draft", draft_id,
+                  detail={"kind": DRAFT_KIND, "case": draft.case_number,
+                          "step": draft.step.value})
+    return draft_id
+
+
+def load_draft(vault: OpenVault, number: str) -> TriageDraft | None:
+    """This account's triage draft for the case, or None."""
+    vault.require(Permission.CASE_WORK, "draft", number)
+    with vault.read() as conn:
+        row = conn.execute(select(drafts.c.id, drafts.c.payload).where(
+            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
+            drafts.c.object_id == number)).first()
+    if row is None:
+        return None
+    vault.log_now("draft.open", "draft", int(row[0]), detail={"kind": DRAFT_KIND})
+    return TriageDraft.from_payload(json.loads(row[1]))
+
+
+def discard_draft(vault: OpenVault, number: str) -> None:
+    vault.require(Permission.CASE_WORK, "draft", number)
+    with vault.begin() as conn:
+        gone = conn.execute(delete(drafts).where(
+            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
+            drafts.c.object_id == number))
+        if gone.rowcount:
+            vault.log(conn, "draft.discard", "draft", number, detail={"kind": DRAFT_KIND})

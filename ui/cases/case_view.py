@@ -1,0 +1,293 @@
+"""The process director's case screen: the case (subjects, life domains, criteria), its
+triage, and its information items, each with its source, category and a visible mark of who
+may see it; the items can be filtered by source and category.
+
+Everything comes from one call to ``app.services.case_view.open_case`` (audited once per
+opening); sorting and filtering go through a proxy model and never read the vault again.
+The marks are computed by ``app.sharing.policy``; nothing here decides visibility.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QTableView, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.domain.information import Category
+from app.domain.triage import Route, describe_terms
+from app.i18n import _
+from app.services import case_view as case_view_service
+from app.services.case_view import CaseView, ItemRow
+from app.vault.vault import OpenVault
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ItemColumn(IntEnum):
+    SOURCE = 0
+    CATEGORY = 1
+    RECEIVED = 2
+    TEXT = 3
+    WHO_MAY_SEE = 4
+    RESTRICTION = 5
+
+
+def _headers() -> dict[ItemColumn, str]:
+    return {ItemColumn.SOURCE: _("Source"), ItemColumn.CATEGORY: _("Category"),
+            ItemColumn.RECEIVED: _("Received"), ItemColumn.TEXT: _("Information"),
+            ItemColumn.WHO_MAY_SEE: _("Who may see it"),
+            ItemColumn.RESTRICTION: _("Use restriction")}
+
+
+SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class ItemsModel(QAbstractTableModel):
+    """The case's items as the director's screen shows them (read-only)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ItemRow] = []
+
+    def set_rows(self, rows: list[ItemRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> ItemRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(ItemColumn)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(ItemColumn)):
+            return _headers()[ItemColumn(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = ItemColumn(index.column())
+        if role == SOURCE_ROLE:
+            return row.item.source_party_id
+        if role == CATEGORY_ROLE:
+            return row.item.category.value
+        if role == Qt.ItemDataRole.ToolTipRole and column is ItemColumn.WHO_MAY_SEE:
+            return "\n".join([row.mark_text] + [
+                f"{reason.label}" for _party, reason in row.mark.refused])
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column is ItemColumn.SOURCE:
+            return row.source_name
+        if column is ItemColumn.CATEGORY:
+            return row.category_label
+        if column is ItemColumn.RECEIVED:
+            return row.item.received.isoformat()
+        if column is ItemColumn.TEXT:
+            return row.item.text
+        if column is ItemColumn.WHO_MAY_SEE:
+            return row.mark_text
+        return row.use_restriction
+
+
+class ItemFilterProxy(QSortFilterProxyModel):
+    """Filters the items by source party and by category (None: any)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source_party: int | None = None
+        self.category: str | None = None
+
+    def set_filters(self, source_party: int | None, category: str | None) -> None:
+        self.beginFilterChange()
+        self.source_party = source_party
+        self.category = category
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        if self.source_party is not None and model.data(index, SOURCE_ROLE) != self.source_party:
+            return False
+        return self.category is None or model.data(index, CATEGORY_ROLE) == self.category
+
+
+class CaseViewScreen(QWidget):
+    """One case for the process director. ``clear()`` drops everything shown (on lock)."""
+
+    def __init__(self, vault: OpenVault, number: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("case_view")
+        self.vault = vault
+        self.number = number
+        self.view: CaseView | None = None
+
+        self.header = QLabel()
+        self.header.setObjectName("case_header")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.subjects = QTableWidget(0, 4)
+        self.subjects.setObjectName("subjects")
+        self.subjects.setHorizontalHeaderLabels(
+            [_("Name"), _("Role"), _("Date of birth"), _("BSN")])
+        self.subjects.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.life_domains = QLabel()
+        self.life_domains.setObjectName("life_domains")
+        self.life_domains.setWordWrap(True)
+        self.life_domains.setTextFormat(Qt.TextFormat.PlainText)
+        self.criteria = QLabel()
+        self.criteria.setObjectName("criteria")
+        self.criteria.setWordWrap(True)
+        self.criteria.setTextFormat(Qt.TextFormat.PlainText)
+        self.triage = QLabel()
+        self.triage.setObjectName("triage")
+        self.triage.setWordWrap(True)
+        self.triage.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.model = ItemsModel(self)
+        self.proxy = ItemFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.items = QTableView()
+        self.items.setObjectName("items")
+        self.items.setModel(self.proxy)
+        self.items.setSortingEnabled(True)
+        self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.items.horizontalHeader().setStretchLastSection(True)
+        self.source_filter = QComboBox()
+        self.source_filter.setObjectName("source_filter")
+        self.category_filter = QComboBox()
+        self.category_filter.setObjectName("category_filter")
+        self.source_filter.currentIndexChanged.connect(self._apply_filters)
+        self.category_filter.currentIndexChanged.connect(self._apply_filters)
+        self.items_note = QLabel()
+        self.items_note.setObjectName("items_note")
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(_("Source:")))
+        filters.addWidget(self.source_filter)
+        filters.addWidget(QLabel(_("Category:")))
+        filters.addWidget(self.category_filter)
+        filters.addStretch(1)
+        case_box = QGroupBox(_("Case"))
+        case_form = QFormLayout(case_box)
+        case_form.addRow(_("Subjects:"), self.subjects)
+        case_form.addRow(_("Life domains:"), self.life_domains)
+        case_form.addRow(_("Criteria:"), self.criteria)
+        triage_box = QGroupBox(_("Triage"))
+        QVBoxLayout(triage_box).addWidget(self.triage)
+        items_box = QGroupBox(_("Information"))
+        items_layout = QVBoxLayout(items_box)
+        items_layout.addLayout(filters)
+        items_layout.addWidget(self.items)
+        items_layout.addWidget(self.items_note)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(case_box)
+        layout.addWidget(triage_box)
+        layout.addWidget(items_box, 1)
+        self.load()
+
+    def load(self) -> None:
+        """Read the case once (one audited opening) and show it."""
+        self.view = case_view_service.open_case(self.vault, self.number)
+        view = self.view
+        case = view.case
+        self.header.setText(_("{number} · {protocol} · {state}").format(
+            number=case.number, protocol=case.protocol.label, state=case.state.label))
+        self.subjects.setRowCount(len(case.subjects))
+        for row, subject in enumerate(case.subjects):
+            for col, text in enumerate([subject.display_name, subject.role.label,
+                                        subject.birth_date.isoformat(), subject.bsn or ""]):
+                self.subjects.setItem(row, col, QTableWidgetItem(text))
+        self.life_domains.setText("\n".join(f"{domain.label}: {text}"
+                                            for domain, text in case.life_domains.items()))
+        self.criteria.setText("\n".join(
+            "{title}: {answer} ({why})".format(
+                title=a.criterion.title, answer=_("yes") if a.met else _("no"),
+                why=a.motivation) for a in case.criteria))
+        self.triage.setText(self._triage_text(view))
+        self.model.set_rows(list(view.items))
+        self.source_filter.blockSignals(True)
+        self.category_filter.blockSignals(True)
+        self.source_filter.clear()
+        self.source_filter.addItem(_("All sources"), None)
+        for party_id, name in view.sources:
+            self.source_filter.addItem(name, party_id)
+        self.category_filter.clear()
+        self.category_filter.addItem(_("All categories"), None)
+        for category in Category:
+            self.category_filter.addItem(category.label, category.value)
+        self.source_filter.blockSignals(False)
+        self.category_filter.blockSignals(False)
+        self.items_note.setText("" if view.items_shown else _(
+            "Only the process director sees the information items."))
+
+    def _triage_text(self, view: CaseView) -> str:
+        names = view.party_names
+        lines = []
+        for query in view.queries:
+            if query.answer is None:
+                lines.append(_("{party}: asked on {date}, no answer yet").format(
+                    party=names.get(query.party_id, "?"), date=query.asked_on.isoformat()))
+            else:
+                lines.append(_("{party}: asked on {asked}, answered on {answered}: "
+                               "{answer}").format(
+                    party=names.get(query.party_id, "?"), asked=query.asked_on.isoformat(),
+                    answered=query.answered_on.isoformat() if query.answered_on else "",
+                    answer=query.answer.label))
+        pending = sum(1 for w in view.widening if w.pending)
+        if pending:
+            lines.append(_("Open requests to widen terms: {n}").format(n=pending))
+        routing = view.routing
+        if routing is not None:
+            if routing.route is Route.TO_MEETING:
+                lines.append(_("To a case meeting. Goal: {goal}. Invited: {parties}").format(
+                    goal=routing.goal, parties=", ".join(
+                        sorted(names.get(p, "?") for p in routing.invitees))))
+            else:
+                lines.append(_("Handled elsewhere: {reason}").format(reason=routing.reason))
+        return "\n".join(lines) or _("No triage yet.")
+
+    def terms_text(self, row: ItemRow) -> str:
+        return describe_terms(row.item.terms, self.view.party_names if self.view else {})
+
+    def filter_items(self, source_party: int | None = None,
+                     category: Category | None = None) -> None:
+        """Set the filters (as the combo boxes do)."""
+        self.source_filter.setCurrentIndex(max(self.source_filter.findData(source_party), 0))
+        self.category_filter.setCurrentIndex(max(self.category_filter.findData(
+            category.value if category is not None else None), 0))
+
+    def _apply_filters(self) -> None:
+        source = self.source_filter.currentData()
+        category = self.category_filter.currentData()
+        self.proxy.set_filters(int(source) if source is not None else None,
+                               str(category) if category is not None else None)
+
+    def visible_texts(self) -> list[str]:
+        return [str(self.proxy.data(self.proxy.index(r, ItemColumn.TEXT)))
+                for r in range(self.proxy.rowCount())]
+
+    def clear(self) -> None:
+        """On lock: drop every personal detail shown."""
+        self.view = None
+        self.model.set_rows([])
+        self.subjects.setRowCount(0)
+        for label in (self.header, self.life_domains, self.criteria, self.triage,
+                      self.items_note):
+            label.clear()
+        self.source_filter.clear()
+        self.category_filter.clear()

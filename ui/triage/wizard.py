@@ -1,0 +1,656 @@
+"""The triage wizard: renders the steps of ``app.domain.triage`` for one case.
+
+Facts (who was asked, answers, items, widening requests and answers) are recorded through
+``app.services.triage`` the moment the process director enters them, because they happen
+over days; the wizard's position and the routing decision being prepared are saved as a
+draft on every page change, on "Save draft" and on lock (:meth:`TriageWizard.clear`), and
+come back when the wizard is opened again. Finishing makes the routing decision.
+Nothing here decides who may see what: the marks come from ``app.sharing.policy``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox,
+                               QDateEdit, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget, QWizard, QWizardPage)
+
+from app.domain.information import Category, SharingTerms
+from app.domain.meetings import DecisionType
+from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingDecision,
+                               TriageDraft, TriageStep, WideningAnswer, describe_terms,
+                               parse_themes, validate_step)
+from app.errors import CasuskamerError
+from app.i18n import _, ngettext
+from app.services import triage as triage_service
+from app.services.triage import TriageContext
+from app.sharing.policy import describe_mark, who_may_see, CaseContext
+from app.vault.vault import OpenVault
+
+
+def _qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def _pydate(edit: QDateEdit) -> date:
+    d = edit.date()
+    return date(d.year(), d.month(), d.day())
+
+
+def _date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(_qdate(value))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _checked_ids(widget: QListWidget) -> set[int]:
+    return {int(widget.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked}
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("error")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #b00020;")
+    return label
+
+
+class _StepPage(QWizardPage):
+    """A page for one step of the domain's step list; the wizard does the work."""
+
+    def __init__(self, wizard: TriageWizard, step: TriageStep) -> None:
+        super().__init__()
+        self.triage = wizard
+        self.step = step
+        self.setObjectName(f"page_{step.value}")
+        self.setTitle(step.heading)
+        self.setSubTitle(step.explanation)
+        self.error = _error_label()
+
+    def validatePage(self) -> bool:
+        return self.triage.leave_step(self.step)
+
+
+class TriageWizard(QWizard):
+    """Triage of one case, for the process director."""
+
+    def __init__(self, vault: OpenVault, number: str, parent: QWidget | None = None,
+                 today: date | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.number = number
+        self.today = today or date.today()
+        self.setObjectName("triage_wizard")
+        self.setWindowTitle(_("Triage of {number}").format(number=number))
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, _("Save draft and close"))
+        self.customButtonClicked.connect(self._on_custom_button)
+        self.ctx: TriageContext = triage_service.triage_context(vault, number, self.today)
+        self.draft = triage_service.load_draft(vault, number) or TriageDraft(number)
+        self.finished_state: object = None
+        self.pages: dict[TriageStep, _StepPage] = {}
+        self._build_parties()
+        self._build_answers()
+        self._build_review()
+        self._build_routing()
+        self._build_summary()
+        for step in STEP_ORDER:
+            self.setPage(STEP_ORDER.index(step), self.pages[step])
+        self.setStartId(STEP_ORDER.index(self.draft.step))
+        self._show_routing(self.draft.routing)
+        self.refresh(reread=False)
+        self.currentIdChanged.connect(self._on_page_changed)
+
+    # -- shared ----------------------------------------------------------------------------
+
+    def name(self, party_id: int | None) -> str:
+        if party_id is None:
+            return ""
+        return self.ctx.party_names.get(party_id, f"#{party_id}")
+
+    def _run(self, page: _StepPage, action: object) -> bool:
+        """Call a service; show its refusal on the page instead of raising."""
+        try:
+            action()  # type: ignore[operator]
+        except CasuskamerError as exc:
+            page.error.setText(str(exc))
+            return False
+        page.error.setText("")
+        self.refresh()
+        return True
+
+    def refresh(self, reread: bool = True) -> None:
+        if reread:
+            self.ctx = triage_service.triage_context(self.vault, self.number, self.today,
+                                                     audit=False)
+        self._fill_parties()
+        self._fill_answers()
+        self._fill_review()
+        self._fill_summary()
+
+    def current_draft(self) -> TriageDraft:
+        page = self.currentPage()
+        step = page.step if isinstance(page, _StepPage) else self.draft.step
+        return TriageDraft(self.number, step, self._routing_from_widgets())
+
+    def save_draft(self) -> None:
+        if self.finished_state is not None:
+            return
+        self.draft = self.current_draft()
+        triage_service.save_draft(self.vault, self.draft)
+
+    def _on_page_changed(self, _page_id: int) -> None:
+        if self.currentPage() is not None:
+            self.save_draft()
+
+    def _on_custom_button(self, which: int) -> None:
+        if which == int(QWizard.WizardButton.CustomButton1.value):
+            self.save_draft()
+            self.done(QWizard.DialogCode.Rejected)
+
+    def clear(self) -> None:
+        """On lock: keep the work as a draft, then drop everything shown."""
+        try:
+            if self.vault.is_open:
+                self.save_draft()
+        finally:
+            for widget in (self.asked_list, self.shared_list, self.invitee_list):
+                widget.clear()
+            self.items_table.setRowCount(0)
+            self.goal_edit.clear()
+            self.themes_edit.clear()
+            self.reason_edit.clear()
+            self.item_text.clear()
+            self.summary.clear()
+            self.close()
+
+    def leave_step(self, step: TriageStep) -> bool:
+        page = self.pages[step]
+        draft = self.current_draft()
+        problems = validate_step(step, draft, self.ctx.queries, self.ctx.standings,
+                                 self.ctx.case.protocol, self.today)
+        if problems:
+            page.error.setText("\n".join(str(p) for p in problems))
+            return False
+        page.error.setText("")
+        if step is TriageStep.SUMMARY:
+            return self._finish(page, draft)
+        return True
+
+    def _finish(self, page: _StepPage, draft: TriageDraft) -> bool:
+        try:
+            self.finished_state = triage_service.decide_routing(
+                self.vault, self.number, draft.routing, self.today)
+        except CasuskamerError as exc:
+            page.error.setText(str(exc))
+            return False
+        return True
+
+    # -- step 1: parties to ask ------------------------------------------------------------
+
+    def _build_parties(self) -> None:
+        page = _StepPage(self, TriageStep.PARTIES)
+        self.asked_list = QListWidget()
+        self.asked_list.setObjectName("parties_to_ask")
+        self.asked_on = _date_edit(self.today)
+        self.asked_on.setObjectName("asked_on")
+        record = QPushButton(_("Record as asked"))
+        record.setObjectName("record_asked")
+        record.clicked.connect(self._record_asked)
+        form = QFormLayout()
+        form.addRow(_("Asked on:"), self.asked_on)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.asked_list)
+        layout.addLayout(form)
+        layout.addWidget(record)
+        layout.addWidget(page.error)
+        self.pages[TriageStep.PARTIES] = page
+
+    def _fill_parties(self) -> None:
+        asked = {q.party_id: q for q in self.ctx.queries}
+        self.asked_list.clear()
+        for choice in self.ctx.eligible:
+            if choice.id in asked:
+                text = _("{party}: asked on {date}").format(
+                    party=choice.name, date=asked[choice.id].asked_on.isoformat())
+            elif choice.items_supplied:
+                text = ngettext("{party} (already supplied {n} item)",
+                                "{party} (already supplied {n} items)",
+                                choice.items_supplied).format(party=choice.name,
+                                                              n=choice.items_supplied)
+            else:
+                text = choice.name
+            entry = QListWidgetItem(text)
+            entry.setData(Qt.ItemDataRole.UserRole, choice.id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Checked if choice.id in asked
+                                else Qt.CheckState.Unchecked)
+            self.asked_list.addItem(entry)
+
+    def check_party_to_ask(self, party_id: int) -> None:
+        for i in range(self.asked_list.count()):
+            entry = self.asked_list.item(i)
+            if entry.data(Qt.ItemDataRole.UserRole) == party_id:
+                entry.setCheckState(Qt.CheckState.Checked)
+
+    def _record_asked(self) -> None:
+        asked = {q.party_id for q in self.ctx.queries}
+        wanted = sorted(_checked_ids(self.asked_list) - asked)
+        on = _pydate(self.asked_on)
+        page = self.pages[TriageStep.PARTIES]
+
+        def run() -> None:
+            for party_id in wanted:
+                triage_service.record_query(self.vault, self.number, party_id, on, self.today)
+        self._run(page, run)
+
+    # -- step 2: answers and items ---------------------------------------------------------
+
+    def _build_answers(self) -> None:
+        page = _StepPage(self, TriageStep.ANSWERS)
+        self.answer_party = QComboBox()
+        self.answer_party.setObjectName("answer_party")
+        self.answer_party.currentIndexChanged.connect(lambda _i: self._fill_item_terms())
+        self.answer_status = QLabel()
+        self.answer_status.setObjectName("answer_status")
+        self.answer_kind = QComboBox()
+        self.answer_kind.setObjectName("answer_kind")
+        for answer in QueryAnswer:
+            self.answer_kind.addItem(answer.label, answer.value)
+        self.answered_on = _date_edit(self.today)
+        self.answered_on.setObjectName("answered_on")
+        record = QPushButton(_("Record answer"))
+        record.setObjectName("record_answer")
+        record.clicked.connect(self._record_answer)
+        answer_form = QFormLayout()
+        answer_form.addRow(_("Party:"), self.answer_party)
+        answer_form.addRow("", self.answer_status)
+        answer_form.addRow(_("Answer:"), self.answer_kind)
+        answer_form.addRow(_("Answered on:"), self.answered_on)
+        answer_form.addRow("", record)
+
+        items_box = QGroupBox(_("Information supplied by this party"))
+        self.item_category = QComboBox()
+        self.item_category.setObjectName("item_category")
+        for category in Category:
+            self.item_category.addItem(category.label, category.value)
+        self.item_text = QPlainTextEdit()
+        self.item_text.setObjectName("item_text")
+        self.item_received = _date_edit(self.today)
+        self.item_received.setObjectName("item_received")
+        self.shared_list = QListWidget()
+        self.shared_list.setObjectName("item_shared_with")
+        self.item_pre = QCheckBox(_("May be viewed before the meeting"))
+        self.item_pre.setObjectName("item_pre_meeting_view")
+        self.item_screen = QCheckBox(_("May be shown on the meeting screen"))
+        self.item_screen.setObjectName("item_meeting_screen")
+        self.item_restriction = QLineEdit()
+        self.item_restriction.setObjectName("item_use_restriction")
+        add = QPushButton(_("Add information"))
+        add.setObjectName("add_item")
+        add.clicked.connect(self._add_item)
+        item_form = QFormLayout(items_box)
+        item_form.addRow(_("Category:"), self.item_category)
+        item_form.addRow(_("Text:"), self.item_text)
+        item_form.addRow(_("Received on:"), self.item_received)
+        item_form.addRow(_("Shared with:"), self.shared_list)
+        item_form.addRow("", self.item_pre)
+        item_form.addRow("", self.item_screen)
+        item_form.addRow(_("Use restriction:"), self.item_restriction)
+        item_form.addRow("", add)
+
+        layout = QVBoxLayout(page)
+        layout.addLayout(answer_form)
+        layout.addWidget(items_box)
+        layout.addWidget(page.error)
+        self.pages[TriageStep.ANSWERS] = page
+
+    def _selected_answer_party(self) -> int | None:
+        value = self.answer_party.currentData()
+        return int(value) if value is not None else None
+
+    def select_answer_party(self, party_id: int) -> None:
+        self.answer_party.setCurrentIndex(self.answer_party.findData(party_id))
+
+    def _fill_answers(self) -> None:
+        current = self._selected_answer_party()
+        self.answer_party.blockSignals(True)
+        self.answer_party.clear()
+        for query in self.ctx.queries:
+            self.answer_party.addItem(self.name(query.party_id), query.party_id)
+        if current is not None and self.answer_party.findData(current) >= 0:
+            self.answer_party.setCurrentIndex(self.answer_party.findData(current))
+        self.answer_party.blockSignals(False)
+        self._fill_item_terms()
+
+    def _fill_item_terms(self) -> None:
+        source = self._selected_answer_party()
+        query = next((q for q in self.ctx.queries if q.party_id == source), None)
+        if query is None:
+            self.answer_status.setText("")
+        elif query.answer is None:
+            self.answer_status.setText(_("Asked on {date}; no answer yet.").format(
+                date=query.asked_on.isoformat()))
+        else:
+            self.answer_status.setText(_("Answered on {date}: {answer}").format(
+                date=query.answered_on.isoformat() if query.answered_on else "",
+                answer=query.answer.label))
+        self.shared_list.clear()
+        for choice in self.ctx.eligible:
+            if choice.id == source:
+                continue
+            entry = QListWidgetItem(choice.name)
+            entry.setData(Qt.ItemDataRole.UserRole, choice.id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)       # narrowest by default
+            self.shared_list.addItem(entry)
+
+    def check_shared_with(self, party_id: int) -> None:
+        for i in range(self.shared_list.count()):
+            entry = self.shared_list.item(i)
+            if entry.data(Qt.ItemDataRole.UserRole) == party_id:
+                entry.setCheckState(Qt.CheckState.Checked)
+
+    def _record_answer(self) -> None:
+        party = self._selected_answer_party()
+        page = self.pages[TriageStep.ANSWERS]
+        if party is None:
+            page.error.setText(_("Ask a party first."))
+            return
+        answer = QueryAnswer(self.answer_kind.currentData())
+        on = _pydate(self.answered_on)
+        self._run(page, lambda: triage_service.record_answer(
+            self.vault, self.number, party, answer, on, self.today))
+
+    def _add_item(self) -> None:
+        party = self._selected_answer_party()
+        page = self.pages[TriageStep.ANSWERS]
+        if party is None:
+            page.error.setText(_("Ask a party first."))
+            return
+        item = NewItem(party, Category(self.item_category.currentData()),
+                       self.item_text.toPlainText(), _pydate(self.item_received),
+                       SharingTerms(frozenset(_checked_ids(self.shared_list)),
+                                    self.item_pre.isChecked(), self.item_screen.isChecked(),
+                                    self.item_restriction.text()))
+        if self._run(page, lambda: triage_service.add_item(self.vault, self.number, item,
+                                                           self.today)):
+            self.item_text.clear()
+            self.item_restriction.clear()
+            self.item_pre.setChecked(False)
+            self.item_screen.setChecked(False)
+
+    # -- step 3: review and widening -------------------------------------------------------
+
+    def _build_review(self) -> None:
+        page = _StepPage(self, TriageStep.REVIEW)
+        self.items_table = QTableWidget(0, 5)
+        self.items_table.setObjectName("items_table")
+        self.items_table.setHorizontalHeaderLabels(
+            [_("Source"), _("Category"), _("Information"), _("Terms"), _("Who may see it")])
+        self.items_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items_table.horizontalHeader().setStretchLastSection(True)
+
+        box = QGroupBox(_("Ask the source party to widen its terms"))
+        self.widen_item = QComboBox()
+        self.widen_item.setObjectName("widen_item")
+        self.widen_party = QComboBox()
+        self.widen_party.setObjectName("widen_party")
+        self.widen_pre = QCheckBox(_("Viewing before the meeting"))
+        self.widen_pre.setObjectName("widen_pre_meeting_view")
+        self.widen_screen = QCheckBox(_("The meeting screen"))
+        self.widen_screen.setObjectName("widen_meeting_screen")
+        ask = QPushButton(_("Record request"))
+        ask.setObjectName("request_widening")
+        ask.clicked.connect(self._request_widening)
+        form = QFormLayout(box)
+        form.addRow(_("Information:"), self.widen_item)
+        form.addRow(_("Also share with:"), self.widen_party)
+        form.addRow("", self.widen_pre)
+        form.addRow("", self.widen_screen)
+        form.addRow("", ask)
+
+        answer_box = QGroupBox(_("Answer of the source party"))
+        self.pending_request = QComboBox()
+        self.pending_request.setObjectName("pending_request")
+        self.widen_answer = QComboBox()
+        self.widen_answer.setObjectName("widen_answer")
+        for answer in WideningAnswer:
+            self.widen_answer.addItem(answer.label, answer.value)
+        self.widen_answered_by = QLineEdit()
+        self.widen_answered_by.setObjectName("widen_answered_by")
+        self.widen_answered_on = _date_edit(self.today)
+        self.widen_answered_on.setObjectName("widen_answered_on")
+        record = QPushButton(_("Record answer"))
+        record.setObjectName("answer_widening")
+        record.clicked.connect(self._answer_widening)
+        answer_form = QFormLayout(answer_box)
+        answer_form.addRow(_("Request:"), self.pending_request)
+        answer_form.addRow(_("Answer:"), self.widen_answer)
+        answer_form.addRow(_("Answered by:"), self.widen_answered_by)
+        answer_form.addRow(_("Answered on:"), self.widen_answered_on)
+        answer_form.addRow("", record)
+
+        row = QHBoxLayout()
+        row.addWidget(box)
+        row.addWidget(answer_box)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.items_table)
+        layout.addLayout(row)
+        layout.addWidget(page.error)
+        self.pages[TriageStep.REVIEW] = page
+
+    def _context(self) -> CaseContext:
+        invitees = self._routing_from_widgets().invitees or None
+        return CaseContext(self.ctx.case.id, self.ctx.case.protocol, self.today,
+                           invited=frozenset(invitees) if invitees else None)
+
+    def _fill_review(self) -> None:
+        names = self.ctx.party_names
+        context = self._context()
+        self.items_table.setRowCount(len(self.ctx.items))
+        for row, it in enumerate(self.ctx.items):
+            mark = who_may_see(it, context, self.ctx.standings)
+            cells = [self.name(it.source_party_id), it.category.label, it.text,
+                     describe_terms(it.terms, names), describe_mark(mark, names)]
+            for col, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, it.id)
+                self.items_table.setItem(row, col, cell)
+        self.widen_item.clear()
+        for it in self.ctx.items:
+            snippet = it.text if len(it.text) <= 40 else it.text[:39] + "…"
+            self.widen_item.addItem(f"{self.name(it.source_party_id)}: {snippet}", it.id)
+        self.widen_party.clear()
+        self.widen_party.addItem(_("(no party)"), None)
+        for choice in self.ctx.eligible:
+            self.widen_party.addItem(choice.name, choice.id)
+        self.pending_request.clear()
+        for request in self.ctx.widening:
+            if request.pending:
+                item = next((i for i in self.ctx.items if i.id == request.item_id), None)
+                what = [self.name(request.party_id)] if request.party_id else []
+                if request.want_pre_meeting_view:
+                    what.append(_("pre-meeting view"))
+                if request.want_meeting_screen:
+                    what.append(_("meeting screen"))
+                self.pending_request.addItem(_("{source}, asked {date}: {what}").format(
+                    source=self.name(item.source_party_id) if item else "?",
+                    date=request.requested_on.isoformat(), what=", ".join(what)), request.id)
+
+    def _request_widening(self) -> None:
+        page = self.pages[TriageStep.REVIEW]
+        item_id = self.widen_item.currentData()
+        if item_id is None:
+            page.error.setText(_("There is no information to widen yet."))
+            return
+        party = self.widen_party.currentData()
+        pre, screen = self.widen_pre.isChecked(), self.widen_screen.isChecked()
+        self._run(page, lambda: triage_service.request_widening(
+            self.vault, self.number, int(item_id),
+            party_id=int(party) if party is not None else None, pre_meeting_view=pre,
+            meeting_screen=screen, today=self.today))
+
+    def _answer_widening(self) -> None:
+        page = self.pages[TriageStep.REVIEW]
+        request_id = self.pending_request.currentData()
+        if request_id is None:
+            page.error.setText(_("There is no open request."))
+            return
+        answer = WideningAnswer(self.widen_answer.currentData())
+        who, on = self.widen_answered_by.text(), _pydate(self.widen_answered_on)
+        if self._run(page, lambda: triage_service.answer_widening(
+                self.vault, self.number, int(request_id), answer, on, who, self.today)):
+            self.widen_answered_by.clear()
+
+    # -- step 4: routing -------------------------------------------------------------------
+
+    def _build_routing(self) -> None:
+        page = _StepPage(self, TriageStep.ROUTING)
+        self.route_meeting = QRadioButton(Route.TO_MEETING.label)
+        self.route_meeting.setObjectName("route_to_meeting")
+        self.route_elsewhere = QRadioButton(Route.ELSEWHERE.label)
+        self.route_elsewhere.setObjectName("route_elsewhere")
+        group = QButtonGroup(page)
+        group.addButton(self.route_meeting)
+        group.addButton(self.route_elsewhere)
+        self.route_meeting.setChecked(True)
+
+        self.meeting_box = QGroupBox(Route.TO_MEETING.label)
+        self.goal_edit = QPlainTextEdit()
+        self.goal_edit.setObjectName("goal")
+        self.themes_edit = QPlainTextEdit()
+        self.themes_edit.setObjectName("themes")
+        self.themes_edit.setPlaceholderText(_("One theme per line"))
+        self.decision_checks: dict[DecisionType, QCheckBox] = {}
+        types_row = QHBoxLayout()
+        for kind in DecisionType:
+            check = QCheckBox(kind.label)
+            check.setObjectName(f"decision_{kind.value}")
+            self.decision_checks[kind] = check
+            types_row.addWidget(check)
+        self.invitee_list = QListWidget()
+        self.invitee_list.setObjectName("invitees")
+        for choice in self.ctx.eligible:
+            entry = QListWidgetItem(choice.name)
+            entry.setData(Qt.ItemDataRole.UserRole, choice.id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.invitee_list.addItem(entry)
+        meeting_form = QFormLayout(self.meeting_box)
+        meeting_form.addRow(_("Goal of the meeting:"), self.goal_edit)
+        meeting_form.addRow(_("Themes:"), self.themes_edit)
+        meeting_form.addRow(_("Decisions to take:"), types_row)
+        meeting_form.addRow(_("Parties to invite:"), self.invitee_list)
+
+        self.elsewhere_box = QGroupBox(Route.ELSEWHERE.label)
+        self.elsewhere_party = QComboBox()
+        self.elsewhere_party.setObjectName("elsewhere_party")
+        self.elsewhere_party.addItem(_("(no party)"), None)
+        for party_id, party_name in sorted(self.ctx.party_names.items(),
+                                           key=lambda kv: kv[1].casefold()):
+            self.elsewhere_party.addItem(party_name, party_id)
+        self.elsewhere_chain = QLineEdit()
+        self.elsewhere_chain.setObjectName("elsewhere_chain")
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setObjectName("elsewhere_reason")
+        elsewhere_form = QFormLayout(self.elsewhere_box)
+        elsewhere_form.addRow(_("By party:"), self.elsewhere_party)
+        elsewhere_form.addRow(_("Or by chain:"), self.elsewhere_chain)
+        elsewhere_form.addRow(_("Why:"), self.reason_edit)
+
+        self.route_meeting.toggled.connect(self._route_toggled)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.route_meeting)
+        layout.addWidget(self.meeting_box)
+        layout.addWidget(self.route_elsewhere)
+        layout.addWidget(self.elsewhere_box)
+        layout.addWidget(page.error)
+        self.pages[TriageStep.ROUTING] = page
+        self._route_toggled(True)
+
+    def _route_toggled(self, _checked: bool) -> None:
+        to_meeting = self.route_meeting.isChecked()
+        self.meeting_box.setEnabled(to_meeting)
+        self.elsewhere_box.setEnabled(not to_meeting)
+
+    def check_invitee(self, party_id: int) -> None:
+        for i in range(self.invitee_list.count()):
+            entry = self.invitee_list.item(i)
+            if entry.data(Qt.ItemDataRole.UserRole) == party_id:
+                entry.setCheckState(Qt.CheckState.Checked)
+
+    def _routing_from_widgets(self) -> RoutingDecision:
+        route = Route.TO_MEETING if self.route_meeting.isChecked() else Route.ELSEWHERE
+        party = self.elsewhere_party.currentData()
+        return RoutingDecision(
+            route=route, goal=self.goal_edit.toPlainText(),
+            themes=parse_themes(self.themes_edit.toPlainText()),
+            decision_types=tuple(k for k, c in self.decision_checks.items() if c.isChecked()),
+            invitees=frozenset(_checked_ids(self.invitee_list)),
+            elsewhere_party_id=int(party) if party is not None else None,
+            elsewhere_chain=self.elsewhere_chain.text(),
+            reason=self.reason_edit.toPlainText())
+
+    def _show_routing(self, routing: RoutingDecision) -> None:
+        (self.route_meeting if routing.route is Route.TO_MEETING
+         else self.route_elsewhere).setChecked(True)
+        self.goal_edit.setPlainText(routing.goal)
+        self.themes_edit.setPlainText("\n".join(routing.themes))
+        for kind, check in self.decision_checks.items():
+            check.setChecked(kind in routing.decision_types)
+        for party_id in routing.invitees:
+            self.check_invitee(party_id)
+        index = self.elsewhere_party.findData(routing.elsewhere_party_id)
+        self.elsewhere_party.setCurrentIndex(max(index, 0))
+        self.elsewhere_chain.setText(routing.elsewhere_chain)
+        self.reason_edit.setPlainText(routing.reason)
+
+    # -- step 5: summary -------------------------------------------------------------------
+
+    def _build_summary(self) -> None:
+        page = _StepPage(self, TriageStep.SUMMARY)
+        page.setFinalPage(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.summary)
+        layout.addWidget(page.error)
+        self.pages[TriageStep.SUMMARY] = page
+
+    def initializePage(self, page_id: int) -> None:
+        super().initializePage(page_id)
+        self._fill_review()
+        self._fill_summary()
+
+    def _fill_summary(self) -> None:
+        routing = self._routing_from_widgets()
+        lines = [_("Case {number}").format(number=self.number)]
+        answered = sum(1 for q in self.ctx.queries if q.answered)
+        lines.append(_("Parties asked: {asked}, answered: {answered}").format(
+            asked=len(self.ctx.queries), answered=answered))
+        lines.append(_("Information items: {n}").format(n=len(self.ctx.items)))
+        pending = sum(1 for w in self.ctx.widening if w.pending)
+        lines.append(_("Open requests to widen terms: {n}").format(n=pending))
+        lines.append(_("Routing: {route}").format(route=routing.route.label))
+        if routing.route is Route.TO_MEETING:
+            lines.append(_("Goal: {goal}").format(goal=routing.goal.strip()))
+            lines.append(_("Themes: {themes}").format(themes="; ".join(routing.themes)))
+            lines.append(_("Decisions to take: {types}").format(
+                types=", ".join(d.label for d in routing.decision_types)))
+            lines.append(_("Invited: {parties}").format(parties=", ".join(
+                sorted(self.name(p) for p in routing.invitees))))
+        else:
+            lines.append(_("Handled by: {who}").format(who=", ".join(
+                x for x in (self.name(routing.elsewhere_party_id),
+                            routing.elsewhere_chain.strip()) if x)))
+            lines.append(_("Why: {reason}").format(reason=routing.reason.strip()))
+        self.summary.setText("\n".join(lines))
