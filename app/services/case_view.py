@@ -7,7 +7,9 @@ with its source, category and a visible mark of who may see it, computed by
 number and the number of items shown), so that repainting, sorting and filtering the screen
 (:meth:`CaseView.filtered`) never touch the vault again. Items are shown in the policy's
 DIRECTOR setting, so only an account with ``CASE_WORK`` (the process director) gets them;
-other roles that may view cases get the case without its items.
+other roles that may view cases get the case without its items. The marks take the
+routing decision's invitees as the case's invitees (so "before the meeting" names only
+invited parties); the meetings area may pass the agenda item's invitations instead.
 """
 
 from __future__ import annotations

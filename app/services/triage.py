@@ -279,11 +279,12 @@ def request_widening(vault: OpenVault, number: str, item_id: int, *,
         if not (adds_party or adds_pre or adds_screen):
             raise ValidationError(_("The terms already allow this; there is nothing to ask."),
                                   field="party")
-        request_id = int(conn.execute(insert(widening_requests).values(
+        inserted = conn.execute(insert(widening_requests).values(
             case_id=case_id, item_id=item_id, party_id=party_id if adds_party else None,
             want_pre_meeting_view=adds_pre, want_meeting_screen=adds_screen,
-            requested_on=requested_on, requested_by=vault.actor.account))
-            .inserted_primary_key[0])
+            requested_on=requested_on, requested_by=vault.actor.account)).inserted_primary_key
+        assert inserted is not None
+        request_id = int(inserted[0])
         vault.log(conn, "item.widening_request", "information_item", item_id, detail={
             "case": case.number, "request": request_id, "source": it.source_party_id,
             "party": party_id if adds_party else None, "pre_meeting_view": adds_pre,
@@ -394,10 +395,12 @@ def save_draft(vault: OpenVault, draft: TriageDraft) -> int:
             drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
             drafts.c.object_id == draft.case_number)).scalar()
         if existing is None:
-            draft_id = int(conn.execute(insert(drafts).values(
+            inserted = conn.execute(insert(drafts).values(
                 kind=DRAFT_KIND, owner=vault.actor.account, object_id=draft.case_number,
-                title=draft.case_number, payload=payload, updated_at=now))
-                .inserted_primary_key[0])
+                title=draft.case_number, payload=payload,
+                updated_at=now)).inserted_primary_key
+            assert inserted is not None
+            draft_id = int(inserted[0])
         else:
             draft_id = int(existing)
             conn.execute(update(drafts).where(drafts.c.id == draft_id)
