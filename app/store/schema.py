@@ -16,6 +16,7 @@ AREA_MODULES = (
     "app.store.triage_tables",
     "app.store.plan_tables",
     "app.store.meeting_tables",
+    "app.store.retention_tables",
 )
 
 for _name in AREA_MODULES:

@@ -1,0 +1,532 @@
+"""Closing a case (afschaling) as a use case: what the closure wizard shows, and the one call
+that closes.
+
+What ``ui/closure`` calls, in order:
+
+1. :func:`closure_context` once: the case number, the plan's closure criteria as unanswered
+   checks, the case coordinator from the plan (to prefill the agreement), the parties to
+   choose from, the default preview and the retention period.
+2. :func:`preview` again whenever the process director ticks an extra kind of data to
+   remove; the screen shows exactly what it returns.
+3. :func:`close_case` once, with the decision and the preview that was shown. In ONE
+   transaction it checks the decision (``app.domain.closure.check``) and the lifecycle,
+   recomputes the preview and refuses if the case changed since it was shown, removes
+   exactly the rows the preview listed, records the decision and the tombstone, sets the
+   case ``closed`` (which starts its retention clock) and audits ``case.close`` with counts
+   only.
+
+:func:`closure_figures` gives the aggregate figures over closed and destroyed cases alike,
+from the tombstones, so that a destroyed case still counts.
+
+Roles: the closure needs ``CASE_WORK`` (the process director); the figures need
+``VIEW_FIGURES``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
+from app.domain.closure import (DEFAULT_REMOVALS, ClosureDecision, ClosurePreview,
+                                CoordinatorAgreement, CriterionCheck, Outcome, PreviewLine,
+                                Removal, check, criteria_from_plan)
+from app.domain.criteria import Criterion
+from app.domain.information import Category
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
+from app.domain.life_domains import LifeDomain
+from app.domain.plan import ActionStatus
+from app.domain.protocols import Protocol
+from app.domain.retention import RetentionPeriod, destroy_on
+from app.domain.roles import Permission
+from app.domain.cases import SubjectRole
+from app.errors import TransitionRefused, ValidationError
+from app.i18n import _
+from app.services import cases as case_service
+from app.services import retention as retention_service
+from app.store.case_tables import (cases, criteria_answers, information_items,
+                                   life_domain_problems, subjects)
+from app.store.party_tables import parties
+from app.store.plan_tables import (plan_action_notes, plan_actions, plan_information_needs,
+                                   plan_versions, plans)
+from app.store.retention_tables import case_closures, case_tombstones
+from app.store.tables import metadata
+from app.vault.vault import OpenVault, utcnow
+
+
+@dataclass(frozen=True)
+class PartyChoice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ClosureContext:
+    """What the closure wizard needs to start."""
+
+    case_id: int
+    case_number: str
+    protocol: Protocol
+    state: CaseState
+    criteria: tuple[CriterionCheck, ...]
+    coordinator: CoordinatorAgreement
+    parties: tuple[PartyChoice, ...]
+    preview: ClosurePreview
+    retention: RetentionPeriod
+    today: date
+
+    @property
+    def destroy_on_if_closed_today(self) -> date:
+        return destroy_on(self.today, self.retention.months)
+
+    def initial_decision(self) -> ClosureDecision:
+        return ClosureDecision(criteria=self.criteria, agreement=self.coordinator)
+
+
+# -- reading --------------------------------------------------------------------------------
+
+def _existing_tables(conn: Connection) -> set[str]:
+    return {r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _plan_row(conn: Connection, case_id: int) -> Any:
+    if "plans" not in _existing_tables(conn):
+        return None
+    return conn.execute(select(plans).where(plans.c.case_id == case_id)).mappings().first()
+
+
+def _party_choices(conn: Connection, today: date) -> tuple[PartyChoice, ...]:
+    from app.services import parties as party_service
+
+    standings = party_service.standings(conn)
+    rows = conn.execute(select(parties.c.id, parties.c.name).order_by(parties.c.name))
+    return tuple(PartyChoice(int(r[0]), str(r[1])) for r in rows
+                 if r[0] in standings and standings[r[0]].is_active(today))
+
+
+def compute_preview(conn: Connection, case_id: int, number: str,
+                    removals: Iterable[Removal]) -> ClosurePreview:
+    """What closing with ``removals`` removes from the case now, row by row."""
+    wanted = set(removals)
+    lines: list[PreviewLine] = []
+    for removal in Removal:
+        if removal not in wanted:
+            continue
+        ids: list[str] = []
+        details: list[str] = []
+        if removal is Removal.INFORMATION_ITEMS:
+            counts: Counter[str] = Counter()
+            for item_id, category in conn.execute(
+                    select(information_items.c.id, information_items.c.category)
+                    .where(information_items.c.case_id == case_id)
+                    .order_by(information_items.c.id)):
+                ids.append(f"information_items:{item_id}")
+                counts[Category(category).label] += 1
+            details = [f"{label}: {n}" for label, n in sorted(counts.items())]
+        elif removal is Removal.LIFE_DOMAIN_TEXTS:
+            for row_id, domain in conn.execute(
+                    select(life_domain_problems.c.id, life_domain_problems.c.domain)
+                    .where(life_domain_problems.c.case_id == case_id)
+                    .order_by(life_domain_problems.c.id)):
+                ids.append(f"life_domain_problems:{row_id}")
+                details.append(LifeDomain(domain).label)
+        elif removal in (Removal.SUBJECT_ADDRESSES, Removal.SUBJECT_BSNS):
+            column = (subjects.c.address if removal is Removal.SUBJECT_ADDRESSES
+                      else subjects.c.bsn)
+            for row_id, role in conn.execute(
+                    select(subjects.c.id, subjects.c.role)
+                    .where(subjects.c.case_id == case_id, column.is_not(None), column != "")
+                    .order_by(subjects.c.position)):
+                ids.append(f"subjects:{row_id}")
+                details.append(SubjectRole(role).label)
+        elif removal is Removal.REFERRAL_TEXTS:
+            row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+            labels = {"reason": _("Reason for referral"), "question": _("Question"),
+                      "referring_contact": _("Contact at the referring party"),
+                      "external_ref": _("External reference"),
+                      "decline_reason": _("Reason for declining"),
+                      "decline_advice": _("Advice to the referring party")}
+            for column_name, label in labels.items():
+                if row is not None and row[column_name]:
+                    ids.append(f"cases.{column_name}:{case_id}")
+                    details.append(label)
+        elif removal is Removal.CRITERIA_MOTIVATIONS:
+            order = {c.value: i for i, c in enumerate(Criterion)}
+            for criterion, motivation in conn.execute(
+                    select(criteria_answers.c.criterion, criteria_answers.c.motivation)
+                    .where(criteria_answers.c.case_id == case_id)):
+                if motivation:
+                    ids.append(f"criteria_answers:{order.get(criterion, -1)}:{criterion}")
+                    details.append(Criterion(criterion).title)
+        elif removal is Removal.PLAN_DETAILS:
+            plan = _plan_row(conn, case_id)
+            if plan is not None:
+                notes = conn.execute(
+                    select(plan_action_notes.c.id)
+                    .join(plan_actions, plan_actions.c.id == plan_action_notes.c.action_id)
+                    .where(plan_actions.c.plan_id == plan["id"])
+                    .order_by(plan_action_notes.c.id)).scalars().all()
+                needs = conn.execute(
+                    select(plan_information_needs.c.id)
+                    .where(plan_information_needs.c.plan_id == plan["id"])
+                    .order_by(plan_information_needs.c.id)).scalars().all()
+                ids.extend(f"plan_action_notes:{i}" for i in notes)
+                ids.extend(f"plan_information_needs:{i}" for i in needs)
+                if notes:
+                    details.append(_("Progress notes: {n}").format(n=len(notes)))
+                if needs:
+                    details.append(_("Information needs: {n}").format(n=len(needs)))
+        lines.append(PreviewLine(removal, tuple(ids), tuple(details)))
+    return ClosurePreview(number, tuple(lines))
+
+
+def closure_context(vault: OpenVault, case: str | int,
+                    today: date | None = None) -> ClosureContext:
+    """Everything the closure wizard starts from (audited as ``case.closure_open``)."""
+    vault.require(Permission.CASE_WORK, "case", str(case))
+    today = today or date.today()
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, case)
+        state, number = case_service.current_state(conn, case_id)
+        protocol = Protocol(conn.execute(select(cases.c.protocol)
+                                         .where(cases.c.id == case_id)).scalar())
+        plan = _plan_row(conn, case_id)
+        criteria = criteria_from_plan(plan["closure_criteria"] if plan else "")
+        coordinator = CoordinatorAgreement(
+            name=(plan["coordinator_person"] or "") if plan else "",
+            party_id=plan["coordinator_party_id"] if plan else None)
+        preview_now = compute_preview(conn, case_id, number, DEFAULT_REMOVALS)
+        choices = _party_choices(conn, today)
+        period = retention_service.period_for(conn, protocol)
+    vault.log_now("case.closure_open", "case", number)
+    return ClosureContext(case_id, number, protocol, state, criteria, coordinator, choices,
+                          preview_now, period, today)
+
+
+def preview(vault: OpenVault, case: str | int,
+            extra: Iterable[Removal] = ()) -> ClosurePreview:
+    """The preview with the default removals and ``extra`` ones."""
+    vault.require(Permission.CASE_WORK, "case", str(case))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, case)
+        _state, number = case_service.current_state(conn, case_id)
+        return compute_preview(conn, case_id, number, set(DEFAULT_REMOVALS) | set(extra))
+
+
+# -- the counts a tombstone keeps -----------------------------------------------------------
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _meetings_of(conn: Connection, case_id: int) -> int:
+    """How many distinct meetings discussed the case: any table of the meetings area with a
+    ``case_id`` and a ``meeting_id`` counts, and so do plan versions saved for a meeting."""
+    present = _existing_tables(conn)
+    meeting_ids: set[Any] = set()
+    for table in metadata.sorted_tables:
+        if table.name in present and "case_id" in table.c and "meeting_id" in table.c:
+            meeting_ids.update(conn.execute(
+                select(table.c.meeting_id).where(table.c.case_id == case_id,
+                                                 table.c.meeting_id.is_not(None))).scalars())
+    plan = _plan_row(conn, case_id)
+    if plan is not None:
+        meeting_ids.update(conn.execute(
+            select(plan_versions.c.meeting_id).where(plan_versions.c.plan_id == plan["id"],
+                                                     plan_versions.c.meeting_id.is_not(None))
+        ).scalars())
+    return len(meeting_ids)
+
+
+def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
+    """Actions in total, done, done on time and cancelled.
+
+    "On time": the first saved version of the plan in which the action is done was saved
+    on or before its due date (an action without a due date that is done counts as on time).
+    """
+    counts = {"actions_total": 0, "actions_done": 0, "actions_done_on_time": 0,
+              "actions_cancelled": 0}
+    plan = _plan_row(conn, case_id)
+    if plan is None:
+        return counts
+    rows = conn.execute(select(plan_actions.c.key, plan_actions.c.status, plan_actions.c.due)
+                        .where(plan_actions.c.plan_id == plan["id"])).all()
+    first_done: dict[str, date] = {}
+    for saved_at, snapshot in conn.execute(
+            select(plan_versions.c.saved_at, plan_versions.c.snapshot)
+            .where(plan_versions.c.plan_id == plan["id"]).order_by(plan_versions.c.version)):
+        try:
+            actions = json.loads(snapshot).get("actions", [])
+        except ValueError:
+            continue
+        for action in actions:
+            if action.get("status") == ActionStatus.DONE.value and action["key"] not in first_done:
+                first_done[action["key"]] = _as_date(saved_at) or date.max
+    for key, status, due in rows:
+        counts["actions_total"] += 1
+        if status == ActionStatus.CANCELLED.value:
+            counts["actions_cancelled"] += 1
+        if status == ActionStatus.DONE.value:
+            counts["actions_done"] += 1
+            done_on = first_done.get(key)
+            due_on = _as_date(due)
+            if due_on is None or (done_on is not None and done_on <= due_on):
+                counts["actions_done_on_time"] += 1
+    return counts
+
+
+def tombstone_values(conn: Connection, case_id: int,
+                     decision: ClosureDecision | None = None) -> dict[str, Any]:
+    """Everything the figures need about a case, nothing personal (taken before removal)."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
+    state = CaseState(row["state"])
+    closed_on = _as_date(row["closed_at"])
+    from app.domain.retention import ended_on
+
+    end = ended_on(state, closed_at=row["closed_at"],
+                   intake_decided_at=row["intake_decided_at"],
+                   triage_done_at=row["triage_done_at"])
+    values: dict[str, Any] = {
+        "case_id": case_id, "number": row["number"], "protocol": row["protocol"],
+        "referring_party_type": row["referring_party_type"], "final_state": state.value,
+        "referred_on": row["received"],
+        "intake_decided_on": _as_date(row["intake_decided_at"]),
+        "triage_done_on": _as_date(row["triage_done_at"]),
+        "first_meeting_on": _as_date(row["first_meeting_at"]),
+        "closed_on": closed_on, "ended_on": end or closed_on or date.today(),
+        "destroyed_on": None, "outcome": row["outcome"],
+        "subjects": conn.execute(select(func.count()).select_from(subjects)
+                                 .where(subjects.c.case_id == case_id)).scalar() or 0,
+        "information_items": conn.execute(
+            select(func.count()).select_from(information_items)
+            .where(information_items.c.case_id == case_id)).scalar() or 0,
+        "meetings": _meetings_of(conn, case_id),
+        "criteria_total": len(decision.criteria) if decision else 0,
+        "criteria_met": sum(1 for c in decision.criteria if c.met) if decision else 0,
+    }
+    values.update(_action_counts(conn, case_id))
+    return values
+
+
+def _plan_summary(conn: Connection, case_id: int) -> str:
+    """The plan's summary kept after closing: goals per life domain and the actions' status."""
+    plan = _plan_row(conn, case_id)
+    if plan is None:
+        return ""
+    from app.store.plan_tables import plan_goals
+
+    lines = [f"{LifeDomain(d).label}: {text}" for d, text in conn.execute(
+        select(plan_goals.c.life_domain, plan_goals.c.description)
+        .where(plan_goals.c.plan_id == plan["id"]).order_by(plan_goals.c.position))]
+    status_counts = Counter(str(s) for s in conn.execute(
+        select(plan_actions.c.status).where(plan_actions.c.plan_id == plan["id"])).scalars())
+    if status_counts:
+        lines.append(", ".join(f"{ActionStatus(s).label}: {n}"
+                               for s, n in sorted(status_counts.items())))
+    return "\n".join(lines)
+
+
+# -- removing -------------------------------------------------------------------------------
+
+def _ids(line: PreviewLine, table: str) -> list[int]:
+    prefix = table + ":"
+    return [int(ref[len(prefix):].split(":")[0]) for ref in line.row_ids
+            if ref.startswith(prefix)]
+
+
+def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None:
+    """Remove exactly the rows and fields ``shown`` lists (already checked to be current)."""
+    from app.services.retention import delete_rows
+
+    for line in shown.lines:
+        if line.removal is Removal.INFORMATION_ITEMS:
+            ids = _ids(line, "information_items")
+            if ids:
+                delete_rows(conn, information_items, and_(
+                    information_items.c.case_id == case_id, information_items.c.id.in_(ids)))
+        elif line.removal is Removal.LIFE_DOMAIN_TEXTS:
+            conn.execute(delete(life_domain_problems).where(
+                life_domain_problems.c.case_id == case_id,
+                life_domain_problems.c.id.in_(_ids(line, "life_domain_problems"))))
+        elif line.removal is Removal.SUBJECT_ADDRESSES:
+            conn.execute(update(subjects).where(
+                subjects.c.case_id == case_id,
+                subjects.c.id.in_(_ids(line, "subjects"))).values(address=None))
+        elif line.removal is Removal.SUBJECT_BSNS:
+            conn.execute(update(subjects).where(
+                subjects.c.case_id == case_id,
+                subjects.c.id.in_(_ids(line, "subjects"))).values(bsn=None))
+        elif line.removal is Removal.REFERRAL_TEXTS:
+            columns = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids]
+            if columns:
+                conn.execute(update(cases).where(cases.c.id == case_id)
+                             .values({c: None for c in columns}))
+        elif line.removal is Removal.CRITERIA_MOTIVATIONS:
+            names = [ref.rsplit(":", 1)[1] for ref in line.row_ids]
+            conn.execute(update(criteria_answers).where(
+                criteria_answers.c.case_id == case_id,
+                criteria_answers.c.criterion.in_(names)).values(motivation=""))
+        elif line.removal is Removal.PLAN_DETAILS:
+            plan = _plan_row(conn, case_id)
+            if plan is not None:
+                conn.execute(delete(plan_action_notes).where(
+                    plan_action_notes.c.id.in_(_ids(line, "plan_action_notes")),
+                    plan_action_notes.c.action_id.in_(
+                        select(plan_actions.c.id).where(plan_actions.c.plan_id == plan["id"]))))
+                conn.execute(delete(plan_information_needs).where(
+                    plan_information_needs.c.plan_id == plan["id"],
+                    plan_information_needs.c.id.in_(_ids(line, "plan_information_needs"))))
+                # The versions hold the same notes and needs as snapshots: keep only the
+                # summary-level parts of each (goals, actions without notes).
+                _strip_versions(conn, int(plan["id"]))
+
+
+def _strip_versions(conn: Connection, plan_id: int) -> None:
+    for version_id, snapshot in conn.execute(
+            select(plan_versions.c.id, plan_versions.c.snapshot)
+            .where(plan_versions.c.plan_id == plan_id)).all():
+        try:
+            data = json.loads(snapshot)
+        except ValueError:
+            data = {}
+        for action in data.get("actions", []):
+            action["notes"] = []
+        data["information_needs"] = []
+        conn.execute(update(plan_versions).where(plan_versions.c.id == version_id)
+                     .values(snapshot=json.dumps(data, ensure_ascii=False)))
+
+
+# -- closing --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClosureResult:
+    case_number: str
+    closed_on: date
+    destroy_on: date
+    removed: dict[str, int]
+
+
+def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
+               shown: ClosurePreview, today: date | None = None) -> ClosureResult:
+    """Close the case: check, clean exactly what ``shown`` listed, start the retention clock.
+
+    Refuses (``ValidationError``) a decision without the coordinator's agreement, without an
+    outcome, or with criteria unmarked; refuses (``TransitionRefused``) a case that is not in
+    progress, or one that changed since ``shown`` was computed.
+    """
+    vault.require(Permission.CASE_WORK, "case", str(case))
+    today = today or date.today()
+    now = utcnow()
+    with vault.begin() as conn:
+        known = {p.id for p in _party_choices(conn, today)}
+        check(decision, today, frozenset(known))
+        case_id = case_service.case_id_for(conn, case)
+        state, number = case_service.current_state(conn, case_id)
+        transition(state, CaseState.CLOSED, TransitionFacts(
+            closure_criteria_met=decision.criteria_met, closure_reason=decision.reason))
+        if shown.case_number != number or set(shown.removals) != set(decision.removals):
+            raise ValidationError(_("The preview shown does not belong to this closure; "
+                                    "look at the preview again."), field="removals")
+        current = compute_preview(conn, case_id, number, decision.removals)
+        if current.fingerprint() != shown.fingerprint():
+            raise TransitionRefused(_("Case {number} changed since the preview was shown; "
+                                      "look at the preview again before closing.")
+                                    .format(number=number))
+        summary = _plan_summary(conn, case_id)
+        assert decision.outcome is not None  # check() refuses a decision without one
+        case_service.set_state(conn, case_id, CaseState.CLOSED, now,
+                               outcome=decision.outcome.value)
+        tomb = tombstone_values(conn, case_id, decision)
+        apply_preview(conn, case_id, current)
+        conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
+        conn.execute(insert(case_closures).values(
+            case_id=case_id, decided_on=today, decided_by=vault.actor.account,
+            coordinator_name=" ".join(decision.agreement.name.split()),
+            coordinator_party_id=decision.agreement.party_id,
+            coordinator_agreed_on=decision.agreement.agreed_on,
+            outcome=decision.outcome.value,
+            criteria=json.dumps([{"criterion": c.criterion, "met": c.met, "note": c.note}
+                                 for c in decision.criteria], ensure_ascii=False),
+            reason=decision.reason.strip(), removed=json.dumps(current.summary()),
+            plan_summary=summary, retention_starts=today))
+        tomb["closed_on"] = today
+        tomb["ended_on"] = today
+        conn.execute(delete(case_tombstones).where(case_tombstones.c.case_id == case_id))
+        conn.execute(insert(case_tombstones).values(**tomb))
+        period = retention_service.period_for(conn, Protocol(tomb["protocol"]))
+        due = destroy_on(today, period.months)
+        vault.log(conn, "case.close", "case", number, detail={
+            "outcome": decision.outcome.value, "removed": current.summary(),
+            "criteria_met": decision.criteria_met, "destroy_on": due.isoformat(),
+            "coordinator_party_id": decision.agreement.party_id})
+    return ClosureResult(number, today, due, current.summary())
+
+
+def closure_of(vault: OpenVault, case: str | int) -> dict[str, Any] | None:
+    """The recorded closure decision of a closed case (None when not closed)."""
+    vault.require(Permission.VIEW_CASES, "case", str(case))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, case)
+        row = conn.execute(select(case_closures).where(case_closures.c.case_id == case_id)
+                           ).mappings().first()
+    if row is None:
+        return None
+    result = dict(row)
+    result["criteria"] = json.loads(row["criteria"])
+    result["removed"] = json.loads(row["removed"])
+    result["outcome"] = Outcome(row["outcome"])
+    return result
+
+
+# -- figures --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClosureFigures:
+    """Aggregate figures over cases that ended in a period (closed or destroyed alike)."""
+
+    ended: int
+    closed: int
+    destroyed: int
+    by_outcome: dict[str, int]
+    by_protocol: dict[str, int]
+    by_referring_party_type: dict[str, int]
+    actions_total: int
+    actions_done: int
+    actions_done_on_time: int
+    average_days_referral_to_closure: float | None
+
+
+def closure_figures(vault: OpenVault, start: date, end: date) -> ClosureFigures:
+    """Figures over the cases that ended between ``start`` and ``end`` (inclusive), read
+    from the tombstones, so destruction does not change them. No names, only counts."""
+    vault.require(Permission.VIEW_FIGURES, "figures", "-")
+    with vault.read() as conn:
+        rows = conn.execute(select(case_tombstones).where(
+            case_tombstones.c.ended_on >= start, case_tombstones.c.ended_on <= end)
+        ).mappings().all()
+    days = [(r["closed_on"] - r["referred_on"]).days for r in rows if r["closed_on"]]
+    figures = ClosureFigures(
+        ended=len(rows),
+        closed=sum(1 for r in rows if r["final_state"] == CaseState.CLOSED.value),
+        destroyed=sum(1 for r in rows if r["destroyed_on"] is not None),
+        by_outcome=dict(Counter(r["outcome"] for r in rows if r["outcome"])),
+        by_protocol=dict(Counter(r["protocol"] for r in rows)),
+        by_referring_party_type=dict(Counter(r["referring_party_type"] or "-" for r in rows)),
+        actions_total=sum(r["actions_total"] for r in rows),
+        actions_done=sum(r["actions_done"] for r in rows),
+        actions_done_on_time=sum(r["actions_done_on_time"] for r in rows),
+        average_days_referral_to_closure=(sum(days) / len(days)) if days else None)
+    vault.log_now("figures.closure", "figures", "-", detail={"ended": figures.ended})
+    return figures

@@ -1,0 +1,261 @@
+"""Retention and destruction as use cases: the period per protocol, which cases are due, and
+destroying them so that nothing of them remains in the file.
+
+Public API:
+
+- :func:`retention_periods` / :func:`set_retention_period`: the settings (the administrator
+  sets a period per protocol; until then the default shows as not yet confirmed).
+- :func:`destruction_date` (inside a caller's connection): when a case will be destroyed.
+- :func:`purge_due` ``(vault, today=None) -> list[str]``: destroy every case whose period has
+  passed and return their case numbers. Called at every unlock (wired by the shell through
+  the vault's ``after_unlock``) and by ``casuskamer purge --vault D --due``. Any account may
+  trigger it: it is the house's duty, not a choice, and it is audited as ``case.destroy``
+  per case (the case number only) and ``retention.purge``.
+
+Destroying a case removes every row that hangs off it (found through the foreign keys of
+every area's tables, so a table added later is covered without touching this module),
+empties the personal fields of the ``cases`` row, removes drafts that point at it, completes
+its tombstone, and then compacts the file: ``PRAGMA wal_checkpoint(TRUNCATE)``, ``VACUUM``
+and a second checkpoint, so that no freed page and no WAL frame still holds the data
+(``secure_delete`` is on from the vault's first day as well).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, ColumnElement, Table, delete, insert, or_, select, update
+
+import app.store.schema  # noqa: F401  (every area's tables: destruction must see them all)
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
+from app.domain.protocols import Protocol
+from app.domain.retention import (ENDED_STATES, RetentionPeriod, check_months, default_period,
+                                  destroy_on, ended_on)
+from app.domain.roles import Permission
+from app.errors import VaultInUse
+from app.i18n import _
+from app.store.case_tables import cases
+from app.store.retention_tables import case_closures, case_tombstones
+from app.store.retention_tables import retention_periods as periods_table
+from app.store.tables import drafts, metadata
+from app.vault.vault import OpenVault, utcnow
+
+#: Fields of the ``cases`` row that can hold personal data; emptied at destruction. The rest
+#: (number, protocol, state, dates, outcome, the referring party and its type, the
+#: accounts that acted) is the tombstone.
+PERSONAL_CASE_FIELDS = ("referring_contact", "reason", "question", "external_ref",
+                        "decline_reason", "decline_advice")
+
+#: Tables that stay when a case is destroyed (they hold nothing personal).
+KEPT_TABLES = frozenset({"case_tombstones"})
+
+
+# -- settings -------------------------------------------------------------------------------
+
+def period_for(conn: Connection, protocol: Protocol) -> RetentionPeriod:
+    row = conn.execute(select(periods_table).where(
+        periods_table.c.protocol == protocol.value)).mappings().first()
+    if row is None:
+        return default_period(protocol)
+    return RetentionPeriod(protocol, int(row["months"]), True, row["set_by"], row["set_at"])
+
+
+def retention_periods_now(conn: Connection) -> dict[Protocol, RetentionPeriod]:
+    return {p: period_for(conn, p) for p in Protocol}
+
+
+def retention_periods(vault: OpenVault) -> list[RetentionPeriod]:
+    """The period per protocol (no personal data: any account may read it)."""
+    with vault.read() as conn:
+        return list(retention_periods_now(conn).values())
+
+
+def set_retention_period(vault: OpenVault, protocol: Protocol, months: int) -> RetentionPeriod:
+    """Set (and so confirm) the period for ``protocol``; zero or less is refused."""
+    vault.require(Permission.MANAGE_SETTINGS, "retention", str(protocol))
+    check_months(months)
+    protocol = Protocol(protocol)
+    now = utcnow()
+    with vault.begin() as conn:
+        before = period_for(conn, protocol)
+        conn.execute(delete(periods_table).where(
+            periods_table.c.protocol == protocol.value))
+        conn.execute(insert(periods_table).values(
+            protocol=protocol.value, months=months, set_by=vault.actor.account, set_at=now))
+        vault.log(conn, "retention.set", "retention", protocol.value, detail={
+            "months": months, "before": before.months, "was_default": not before.confirmed})
+    return RetentionPeriod(protocol, months, True, vault.actor.account, now)
+
+
+# -- when ------------------------------------------------------------------------------------
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _ended_on(conn: Connection, row: Any) -> date | None:
+    state = CaseState(row["state"])
+    if state is CaseState.CLOSED:
+        starts = conn.execute(select(case_closures.c.retention_starts).where(
+            case_closures.c.case_id == row["id"])).scalar()
+        if starts is not None:
+            return _as_date(starts)
+    return ended_on(state, closed_at=row["closed_at"],
+                    intake_decided_at=row["intake_decided_at"],
+                    triage_done_at=row["triage_done_at"])
+
+
+def destruction_date(conn: Connection, case_id: int) -> date | None:
+    """The day the case is (or was) due for destruction; None while it is still open."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+    if row is None:
+        return None
+    if row["state"] == CaseState.DESTROYED.value:
+        return _as_date(row["destroyed_at"])
+    end = _ended_on(conn, row)
+    if end is None:
+        return None
+    return destroy_on(end, period_for(conn, Protocol(row["protocol"])).months)
+
+
+@dataclass(frozen=True)
+class DueCase:
+    case_id: int
+    number: str
+    ended_on: date
+    destroy_on: date
+
+
+def due_cases(conn: Connection, today: date) -> list[DueCase]:
+    """Every ended case whose retention period has passed on ``today``, oldest number first."""
+    periods = retention_periods_now(conn)
+    found: list[DueCase] = []
+    for row in conn.execute(select(cases).where(
+            cases.c.state.in_([s.value for s in ENDED_STATES]))
+            .order_by(cases.c.number_year, cases.c.number_seq)).mappings():
+        end = _ended_on(conn, row)
+        if end is None:
+            continue
+        due = destroy_on(end, periods[Protocol(row["protocol"])].months)
+        if today >= due:
+            found.append(DueCase(int(row["id"]), str(row["number"]), end, due))
+    return found
+
+
+# -- destroying ------------------------------------------------------------------------------
+
+def _present_tables(conn: Connection) -> set[str]:
+    return {r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _referencing(table: Table, present: set[str]) -> list[tuple[Table, str, str]]:
+    """``(child, child column, parent column)`` for every foreign key that points at ``table``."""
+    found = []
+    for child in metadata.sorted_tables:
+        if child.name not in present or child is table:
+            continue
+        for fk in child.foreign_keys:
+            try:
+                target = fk.column
+            except Exception:  # noqa: BLE001 - a key to a table not declared (yet)
+                continue
+            if target.table is table:
+                found.append((child, fk.parent.name, target.name))
+    return found
+
+
+def delete_rows(conn: Connection, table: Table, condition: ColumnElement[bool],
+                present: set[str] | None = None) -> None:
+    """Delete the rows of ``table`` matching ``condition`` and, first, every row in any
+    table that refers to them (recursively), whatever its ``ON DELETE`` says."""
+    present = present if present is not None else _present_tables(conn)
+    for child, column, parent_column in _referencing(table, present):
+        if child.name in KEPT_TABLES:
+            continue
+        delete_rows(conn, child, child.c[column].in_(
+            select(table.c[parent_column]).where(condition)), present)
+    conn.execute(delete(table).where(condition))
+
+
+def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
+                 due: DueCase | None = None) -> str:
+    """Destroy one case inside the caller's transaction; returns its number."""
+    from app.services.closure import tombstone_values
+
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
+    state = CaseState(row["state"])
+    transition(state, CaseState.DESTROYED, TransitionFacts(retention_expired=True))
+    number = str(row["number"])
+    if conn.execute(select(case_tombstones.c.case_id).where(
+            case_tombstones.c.case_id == case_id)).first() is None:
+        values = tombstone_values(conn, case_id)
+        if due is not None:
+            values["ended_on"] = due.ended_on
+        conn.execute(insert(case_tombstones).values(**values))
+    conn.execute(update(case_tombstones).where(case_tombstones.c.case_id == case_id)
+                 .values(destroyed_on=today))
+    present = _present_tables(conn)
+    for child, column, _parent in _referencing(cases, present):
+        if child.name in KEPT_TABLES:
+            continue
+        delete_rows(conn, child, child.c[column] == case_id, present)
+    conn.execute(delete(drafts).where(or_(drafts.c.object_id.in_([number, str(case_id)]),
+                                          drafts.c.title == number)))
+    now = utcnow()
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        {**{name: None for name in PERSONAL_CASE_FIELDS},
+         "state": CaseState.DESTROYED.value, "destroyed_at": now, "updated_at": now}))
+    vault.log(conn, "case.destroy", "case", number, detail={
+        "from_state": state.value,
+        "ended_on": due.ended_on.isoformat() if due else None,
+        "due_on": due.destroy_on.isoformat() if due else None})
+    return number
+
+
+def compact(vault: OpenVault, attempts: int = 20) -> None:
+    """Leave nothing of deleted rows in the file: checkpoint the WAL into the database and
+    truncate it, rebuild the database without free pages (VACUUM), and checkpoint again.
+
+    Runs on a raw connection outside any transaction (VACUUM refuses to run inside one).
+    A checkpoint that another reader keeps from finishing is retried, then refused.
+    """
+    import time
+
+    with vault.engine.connect() as sa_conn:
+        raw = sa_conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        raw.execute("VACUUM")
+        for _attempt in range(attempts):
+            busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.05)
+    raise VaultInUse(_("The vault could not be compacted because it is busy; the destroyed "
+                       "cases are gone, but run the purge again to clear the free space."))
+
+
+def purge_due(vault: OpenVault, today: date | None = None) -> list[str]:
+    """Destroy every case whose retention period has passed; return their numbers.
+
+    One transaction for all of them (all or nothing), then :func:`compact`.
+    """
+    today = today or date.today()
+    with vault.begin() as conn:
+        due = due_cases(conn, today)
+        destroyed = [destroy_case(conn, vault, d.case_id, today, d) for d in due]
+        if destroyed:
+            vault.log(conn, "retention.purge", "case", "-",
+                      detail={"destroyed": destroyed, "on": today.isoformat()})
+    if destroyed:
+        compact(vault)
+    return destroyed
