@@ -15,8 +15,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from app.domain.criteria import CriterionAnswer
-from app.domain.lifecycle import CaseState
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.errors import ValidationError
 from app.i18n import N_, _

@@ -13,14 +13,14 @@ be saved at any moment (on every page and on lock) and reopened as it was; only
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from app.domain.bsn import check_bsn
-from app.domain.cases import (Subject, SubjectRole, check_birth_date, check_required_text,
-                              parse_date)
+from app.domain.cases import Subject, SubjectRole, check_birth_date, check_required_text, parse_date
 from app.domain.criteria import CRITERIA, Criterion, CriterionAnswer, is_complex_case, unanswered
 from app.domain.information import Category, SharingTerms
 from app.domain.life_domains import LifeDomain
@@ -45,7 +45,7 @@ class FieldError:
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
 
-    def prefixed(self, prefix: str) -> "FieldError":
+    def prefixed(self, prefix: str) -> FieldError:
         return FieldError(f"{prefix}.{self.field}" if prefix else self.field, self.message)
 
     def as_validation_error(self) -> ValidationError:
@@ -73,7 +73,7 @@ class IntakeStep(StrEnum):
     SUMMARY = "summary"
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the ui reads .title; never str.title()
         return _(STEP_TITLES[self])
 
     @property
@@ -158,7 +158,7 @@ class SubjectEntry:
     role: str = SubjectRole.MAIN_SUBJECT.value
 
     @classmethod
-    def from_subject(cls, subject: Subject) -> "SubjectEntry":
+    def from_subject(cls, subject: Subject) -> SubjectEntry:
         return cls(subject.given_names, subject.surname, subject.birth_date.isoformat(),
                    subject.bsn or "", subject.address or "", subject.role.value)
 
@@ -199,7 +199,7 @@ class IntakeDraft:
         return data
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> "IntakeDraft":
+    def from_payload(cls, payload: Mapping[str, Any]) -> IntakeDraft:
         """Rebuild a draft; unknown keys (from a newer version) are ignored, missing ones
         take their defaults, so an old draft always reopens."""
         def text(key: str) -> str:

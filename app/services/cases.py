@@ -18,25 +18,40 @@ service, so that a whole use case stays one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, and_, func, insert, select, update
 
-from app.domain.cases import (Case, IntakeDecision, Subject, SubjectRole, display_name,
-                              fold_for_search, format_case_number, parse_case_number)
+from app.domain.cases import (
+    Case,
+    IntakeDecision,
+    Subject,
+    SubjectRole,
+    display_name,
+    fold_for_search,
+    format_case_number,
+    parse_case_number,
+)
 from app.domain.criteria import Criterion, CriterionAnswer
 from app.domain.information import Category, InformationItem, SharingTerms
 from app.domain.intake import InformationInput, Referral
-from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.errors import NotFound
 from app.i18n import _
-from app.store.case_tables import case_search, cases, criteria_answers
+from app.store.case_tables import (
+    case_search,
+    cases,
+    criteria_answers,
+    item_shared_with,
+    life_domain_problems,
+    subjects,
+)
 from app.store.case_tables import information_items as items_table
-from app.store.case_tables import item_shared_with, life_domain_problems, subjects
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault, utcnow
 
@@ -239,6 +254,14 @@ def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
 
 # -- writing (inside the caller's transaction) ----------------------------------------------
 
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The new row's id from an INSERT's result."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the database returned no id for a new row")
+    return int(key[0])
+
+
 def next_case_number(conn: Connection, year: int) -> tuple[str, int]:
     """The next free number in ``year`` (the caller's write transaction keeps it free)."""
     last = conn.execute(select(func.max(cases.c.number_seq))
@@ -296,12 +319,12 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
                        now: datetime) -> list[int]:
     ids = []
     for item in items:
-        item_id = int(conn.execute(insert(items_table).values(
+        item_id = inserted_id(conn.execute(insert(items_table).values(
             case_id=case_id, source_party_id=item.source_party_id, received=item.received,
             category=item.category.value, text=item.text,
             pre_meeting_view=item.terms.pre_meeting_view,
             meeting_screen=item.terms.meeting_screen,
-            use_restriction=item.terms.use_restriction, created_at=now)).inserted_primary_key[0])
+            use_restriction=item.terms.use_restriction, created_at=now)))
         if item.terms.shared_with:
             conn.execute(insert(item_shared_with), [
                 {"item_id": item_id, "party_id": p} for p in sorted(item.terms.shared_with)])
@@ -320,7 +343,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
     returns ``(id, number)``. Audited as ``case.create``."""
     now = now or utcnow()
     number, seq = next_case_number(conn, referral.received.year)
-    case_id = int(conn.execute(insert(cases).values(
+    case_id = inserted_id(conn.execute(insert(cases).values(
         number=number, number_year=referral.received.year, number_seq=seq,
         protocol=referral.protocol.value, state=state.value,
         referring_party_id=referral.referring_party_id,
@@ -329,7 +352,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
         reason=referral.reason, question=referral.question, external_ref=referral.external_ref,
         created_at=now, created_by=vault.actor.account, updated_at=now,
         intake_started_at=now if state is CaseState.INTAKE else None,
-    )).inserted_primary_key[0])
+    )))
     replace_case_details(conn, case_id, referral)
     insert_information(conn, case_id, referral.information, now)
     vault.log(conn, "case.create", "case", number, detail={

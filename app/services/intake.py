@@ -30,11 +30,20 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from app.domain.bsn import normalise_bsn, passes_eleven_test
 from app.domain.cases import fold_for_search
 from app.domain.criteria import CriterionAnswer, all_answered, is_complex_case
-from app.domain.intake import (DRAFT_KIND, CriterionEntry, IntakeContext, IntakeDraft,
-                               IntakeOutcome, IntakeStep, Referral, SubjectEntry, to_referral,
-                               validate_outcome)
-from app.domain.lifecycle import CaseState, TransitionFacts, transition
+from app.domain.intake import (
+    DRAFT_KIND,
+    CriterionEntry,
+    IntakeContext,
+    IntakeDraft,
+    IntakeOutcome,
+    IntakeStep,
+    Referral,
+    SubjectEntry,
+    to_referral,
+    validate_outcome,
+)
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.errors import NotFound, ValidationError
@@ -44,7 +53,6 @@ from app.services import parties as party_service
 from app.store.case_tables import cases, subjects
 from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
-
 
 # -- what the wizard needs to know ----------------------------------------------------------
 
@@ -112,8 +120,7 @@ def save_draft(vault: OpenVault, draft: IntakeDraft, draft_id: int | None = None
             if done.rowcount == 0:
                 draft_id = None
         if draft_id is None:
-            draft_id = int(conn.execute(insert(drafts).values(**values))
-                           .inserted_primary_key[0])
+            draft_id = case_store.inserted_id(conn.execute(insert(drafts).values(**values)))
         vault.log(conn, "draft.save", "draft", draft_id,
                   detail={"kind": DRAFT_KIND, "case": draft.case_number})
     return int(draft_id)

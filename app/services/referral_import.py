@@ -16,17 +16,27 @@ vault (or twice in the file) is refused.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
-from app.domain.information import Category, SharingTerms
 from app.domain.cases import Subject, check_required_text
-from app.domain.intake import (FieldError, InformationInput, Referral, SubjectEntry,
-                               check_family, check_life_domains, check_party, check_protocol,
-                               check_received, check_subject)
+from app.domain.information import Category, SharingTerms
+from app.domain.intake import (
+    FieldError,
+    InformationInput,
+    Referral,
+    SubjectEntry,
+    check_family,
+    check_life_domains,
+    check_party,
+    check_protocol,
+    check_received,
+    check_subject,
+)
 from app.domain.lifecycle import CaseState
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
@@ -221,13 +231,14 @@ class _Checker:
                 continue
             received = None
             received_text = self.text(obj, "received", ip)
+            # The lambdas below run at once, inside this iteration (B023 does not apply).
             if received_text is not None:
-                received = self.run(lambda: check_received(received_text, self.today,
-                                                           f"{ip}.received"))
+                received = self.run(lambda: check_received(
+                    received_text, self.today, f"{ip}.received"))  # noqa: B023
             source = self.party(self.text(obj, "source_party", ip), f"{ip}.source_party")
             if source is not None and received is not None:
-                self.run(lambda: check_party(source, self.standings, received, None,
-                                             f"{ip}.source_party"))
+                self.run(lambda: check_party(source, self.standings, received,  # noqa: B023
+                                             None, f"{ip}.source_party"))  # noqa: B023
             category = None
             if isinstance(obj.get("category"), str):
                 try:

@@ -13,25 +13,33 @@ look real to the program) but are drawn at random.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from app.domain.bsn import eleven_test_check_digit
-from app.domain.cases import fold_for_search, format_case_number
+from app.domain.cases import format_case_number
 from app.domain.criteria import CRITERIA
 from app.domain.intake import FieldError
-from app.domain.lifecycle import CaseState
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
-from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
-                                   item_shared_with, life_domain_problems, subjects)
+from app.store.case_tables import (
+    case_search,
+    cases,
+    criteria_answers,
+    information_items,
+    item_shared_with,
+    life_domain_problems,
+    subjects,
+)
 from app.vault.vault import OpenVault, utcnow
 
 # (given names of men, of women, surnames) per background; weights below.
@@ -113,10 +121,10 @@ _PROBLEMS: dict[LifeDomain, Sequence[str]] = {
     LifeDomain.SAFETY: ("Meerdere meldingen van huiselijk geweld bij Veilig Thuis.",
                         "Dreiging richting buurtbewoners; politie is meermaals ingezet."),
 }
-_REASONS = ("Meerdere partijen maken zich zorgen over het gezin; de aanpak van de afzonderlijke "
-            "organisaties werkt onvoldoende.",
-            "Escalerende overlast in de buurt in combinatie met zorgen over psychische "
-            "gezondheid en schulden.",
+_REASONS = (("Meerdere partijen maken zich zorgen over het gezin; de aanpak van de "
+             "afzonderlijke organisaties werkt onvoldoende."),
+            ("Escalerende overlast in de buurt in combinatie met zorgen over psychische "
+             "gezondheid en schulden."),
             "Na detentie dreigt terugval; huisvesting, inkomen en zorg ontbreken.",
             "Zorgen over radicaliserende uitingen en een afnemend sociaal netwerk.",
             "Jeugdige met herhaald delictgedrag en zorgen over de thuissituatie.")
@@ -185,7 +193,7 @@ def generate_referrals(n: int, seed: int = 2019, *,
         postcode, place = rng.choice(_PLACES)
         address = (f"{street} {rng.randint(1, 400)}, {postcode} "
                    f"{''.join(rng.choice('ABCDEFGHJKLMNPRSTVWXZ') for _i in range(2))} {place}")
-        people = [{"given_names": given, "surname": surname,
+        people: list[dict[str, Any]] = [{"given_names": given, "surname": surname,
                    "birth_date": _birth(rng, received, 16, 70).isoformat(),
                    "bsn": random_bsn(rng), "address": address, "role": "main_subject"}]
         if rng.random() < 0.45:
