@@ -1,0 +1,105 @@
+"""``casuskamer purge`` and ``casuskamer export subject``: destruction of cases whose retention
+period has passed, and the subject-access export.
+
+``purge --vault D --due`` prints the number of every case it destroyed, one per line (also
+those destroyed by the purge that runs at unlock), and a count on stderr.
+
+``export subject --vault D (--bsn N | --surname S --birth-date YYYY-MM-DD [--given-names G])
+--out FILE.pdf [--password-file F]`` writes the subject-access PDF. The ``export`` group is
+owned by ``app.cli.export_commands``, which calls :func:`register_export_verb` (this module
+is named in its ``EXTRA_VERB_MODULES``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli.common import add_vault_options, unlock
+from app.domain.cases import parse_date
+from app.errors import ValidationError
+from app.i18n import _
+
+
+def register(sub: Any) -> None:
+    purge = sub.add_parser("purge", help=_("destroy the cases whose retention period has "
+                                           "passed"))
+    add_vault_options(purge)
+    purge.add_argument("--due", action="store_true", required=True,
+                       help=_("destroy every case that is due today"))
+    purge.set_defaults(func=run_purge)
+
+
+def register_export_verb(verbs: Any) -> None:
+    """Add ``subject`` to the ``export`` group (called by ``app.cli.export_commands``)."""
+    register_subject_export(verbs)
+
+
+def register_subject_export(export_sub: Any) -> None:
+    subject = export_sub.add_parser("subject", help=_("the subject-access export (AVG "
+                                                      "article 15) of one person"))
+    add_vault_options(subject)
+    subject.add_argument("--bsn", default=None, metavar="N", help=_("the person's BSN"))
+    subject.add_argument("--surname", default=None, metavar="S",
+                         help=_("the person's surname (with --birth-date)"))
+    subject.add_argument("--birth-date", default=None, metavar="YYYY-MM-DD",
+                         help=_("the person's birth date (with --surname)"))
+    subject.add_argument("--given-names", default=None, metavar="G",
+                         help=_("the person's given names, to narrow the search"))
+    subject.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                         help=_("the PDF to write"))
+    subject.add_argument("--password-file", dest="pdf_password_file", type=Path,
+                         default=None, metavar="F",
+                         help=_("protect the PDF with the password on the first line of F"))
+    subject.set_defaults(func=run_export_subject)
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    from app.services.retention import purge_due
+
+    vault = unlock(args)
+    try:
+        destroyed = list(getattr(vault, "purged_at_unlock", None) or [])
+        destroyed += purge_due(vault)
+    finally:
+        vault.lock()
+    for number in destroyed:
+        print(number)
+    print(_("{n} case(s) destroyed.").format(n=len(destroyed)), file=sys.stderr)
+    return 0
+
+
+def run_export_subject(args: argparse.Namespace) -> int:
+    from app.services.subject_access import export_subject_access
+
+    if bool(args.bsn) == bool(args.surname or args.birth_date):
+        raise ValidationError(_("Give either --bsn, or --surname with --birth-date."))
+    birth = None
+    if not args.bsn:
+        if not args.surname or not args.birth_date:
+            raise ValidationError(_("Give both --surname and --birth-date."))
+        try:
+            birth = parse_date(args.birth_date, "birth_date")
+        except ValidationError:
+            raise ValidationError(_("--birth-date is not a date of the form YYYY-MM-DD."),
+                                  field="birth_date") from None
+    password = None
+    if args.pdf_password_file is not None:
+        try:
+            text = Path(args.pdf_password_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(_("The password file {file} cannot be read: {reason}")
+                                  .format(file=args.pdf_password_file,
+                                          reason=exc.strerror)) from None
+        password = text.splitlines()[0] if text else ""
+    vault = unlock(args)
+    try:
+        result = export_subject_access(vault, args.out, bsn=args.bsn, surname=args.surname,
+                                       birth_date=birth, given_names=args.given_names,
+                                       password=password)
+    finally:
+        vault.lock()
+    print(_("Written: {path} (SHA-256 {sha})").format(path=result.path, sha=result.sha256))
+    return 0

@@ -1,0 +1,147 @@
+"""Follow-up of the plans of action: the open actions across all cases, progress updates, and
+the short notice of overdue actions shown at unlock.
+
+Public API:
+
+- :func:`open_actions` ``(vault, party_id=None, case=None, today=None)``: every action that
+  is open or in progress in a case the house still works on, soonest due first, each marked
+  overdue when its due date has passed. Audited as ``followup.list`` (counts only).
+- :func:`record_progress`: a progress note and/or a new status on one action, through the
+  plan service (so that it becomes a new version of the plan, with its history).
+- :func:`overdue_notice` ``(vault, today=None) -> OverdueNotice``: counts only (overdue
+  actions, the cases they are in, actions due within a week), for the notice at unlock. An
+  account whose role may not see cases gets zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from app.domain.lifecycle import OPEN_STATES
+from app.domain.plan import ActionStatus
+from app.domain.roles import Permission, may
+from app.errors import ValidationError
+from app.i18n import _
+from app.services import cases as case_service
+from app.services import plan as plan_service
+from app.store.case_tables import cases
+from app.store.party_tables import parties
+from app.store.plan_tables import plan_action_notes, plan_actions, plans
+from app.vault.vault import OpenVault
+
+OPEN_STATUSES = (ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value)
+#: "Due soon" in the notice at unlock.
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    case_id: int
+    case_number: str
+    action_key: str
+    party_id: int
+    party: str
+    description: str
+    owner: str
+    due: date | None
+    status: ActionStatus
+    notes: int
+    overdue: bool
+    days_overdue: int
+
+
+def _query_open(conn: Connection, party_id: int | None,
+                case_id: int | None) -> list[tuple[Any, ...]]:
+    query = (select(cases.c.id, cases.c.number, plan_actions.c.key, plan_actions.c.party_id,
+                    parties.c.name, plan_actions.c.description, plan_actions.c.owner,
+                    plan_actions.c.due, plan_actions.c.status, plan_actions.c.id)
+             .select_from(plan_actions.join(plans, plans.c.id == plan_actions.c.plan_id)
+                          .join(cases, cases.c.id == plans.c.case_id)
+                          .join(parties, parties.c.id == plan_actions.c.party_id))
+             .where(plan_actions.c.status.in_(OPEN_STATUSES),
+                    cases.c.state.in_([s.value for s in OPEN_STATES])))
+    if party_id is not None:
+        query = query.where(plan_actions.c.party_id == party_id)
+    if case_id is not None:
+        query = query.where(cases.c.id == case_id)
+    return [tuple(r) for r in conn.execute(query)]
+
+
+def _note_counts(conn: Connection, action_ids: list[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for start in range(0, len(action_ids), 500):
+        for action_id in conn.execute(select(plan_action_notes.c.action_id).where(
+                plan_action_notes.c.action_id.in_(action_ids[start:start + 500]))).scalars():
+            counts[action_id] = counts.get(action_id, 0) + 1
+    return counts
+
+
+def open_actions(vault: OpenVault, *, party_id: int | None = None,
+                 case: str | int | None = None, today: date | None = None) -> list[OpenAction]:
+    """Open actions across all cases (or one case, or one party's), soonest due first."""
+    vault.require(Permission.VIEW_CASES, "case", str(case) if case is not None else "-")
+    today = today or date.today()
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, case) if case is not None else None
+        rows = _query_open(conn, party_id, case_id)
+        notes = _note_counts(conn, [r[9] for r in rows])
+    found = []
+    for cid, number, key, pid, party, text, owner, due, status, row_id in rows:
+        late = due is not None and due < today
+        found.append(OpenAction(int(cid), str(number), str(key), int(pid), str(party),
+                                str(text), str(owner or ""), due, ActionStatus(status),
+                                notes.get(row_id, 0), overdue=late,
+                                days_overdue=(today - due).days if late and due else 0))
+    found.sort(key=lambda a: (a.due is None, a.due or date.max, a.case_number, a.party))
+    vault.log_now("followup.list", "case", str(case) if case is not None else "-", detail={
+        "actions": len(found), "overdue": sum(1 for a in found if a.overdue),
+        "party_id": party_id})
+    return found
+
+
+def record_progress(vault: OpenVault, case: str | int, action_key: str, *, note: str = "",
+                    status: ActionStatus | None = None) -> None:
+    """A progress update on one action: a note, a new status, or both (one plan version)."""
+    if status is None and not note.strip():
+        raise ValidationError(_("Write a progress note or choose a new status."),
+                              field="note")
+    if status is None:
+        plan_service.add_progress_note(vault, case, action_key, note.strip())
+    else:
+        plan_service.set_action_status(vault, case, action_key, ActionStatus(status),
+                                       note=note.strip())
+
+
+@dataclass(frozen=True)
+class OverdueNotice:
+    overdue_actions: int
+    cases: int
+    due_soon: int
+
+    @property
+    def any(self) -> bool:
+        return self.overdue_actions > 0
+
+    def text(self) -> str:
+        """One line for the notice at unlock (empty when nothing is overdue)."""
+        if not self.overdue_actions:
+            return ""
+        return _("{actions} action(s) overdue in {cases} case(s); {soon} due within a week.") \
+            .format(actions=self.overdue_actions, cases=self.cases, soon=self.due_soon)
+
+
+def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice:
+    """Counts for the notice at unlock; no names, no audit row (nothing personal is read)."""
+    if not may(vault.actor.role, Permission.VIEW_CASES):
+        return OverdueNotice(0, 0, 0)
+    today = today or date.today()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    with vault.read() as conn:
+        rows = _query_open(conn, None, None)
+    overdue = [r for r in rows if r[7] is not None and r[7] < today]
+    return OverdueNotice(len(overdue), len({r[0] for r in overdue}),
+                         sum(1 for r in rows if r[7] is not None and today <= r[7] <= soon))
