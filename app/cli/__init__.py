@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "app.cli.user_commands",
     "app.cli.party_commands",
     "app.cli.case_commands",
+    "app.cli.export_commands",
 )
 
 

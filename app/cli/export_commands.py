@@ -1,0 +1,154 @@
+"""``export``: PDFs on the command line, every one through the sharing policy and recorded in
+the disclosure log.
+
+    casuskamer export handout --vault D --case NUMBER --party NAME --out FILE.pdf
+                              [--meeting ID] [--password-file F | --generate-password]
+    casuskamer export plan    --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
+    casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID] [...]
+
+A refused recipient (withdrawn, not in the protocol, not invited) is a one-line refusal with
+exit code 2 and no file. A generated password is printed once and never stored.
+
+Other areas add verbs to ``export`` (e.g. ``agenda``) through a module named in
+``EXTRA_VERB_MODULES`` that has ``register_export_verb(verbs)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+from pathlib import Path
+
+from app.cli.common import add_vault_options, unlock
+from app.errors import ValidationError
+from app.export import pdf
+from app.i18n import _
+from app.services import handouts
+
+#: Modules that add further ``export`` verbs when they exist (an area not built yet is
+#: simply absent).
+EXTRA_VERB_MODULES = ("app.cli.agenda_export", "app.cli.meeting_commands",
+                      "app.cli.retention_commands")
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "generate_password", False):
+        password = pdf.generate_password()
+        print(_("Password (shown only this once): {password}").format(password=password))
+        return password
+    path = getattr(args, "password_file", None)
+    if path is None:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(_("The password file {file} cannot be read: {reason}")
+                              .format(file=path, reason=exc.strerror)) from None
+    password = text.splitlines()[0] if text else ""
+    pdf.check_password(password)
+    return password
+
+
+def _report(path: Path, sha256: str, encrypted: bool) -> None:
+    print(_("Written: {file}").format(file=path))
+    print(f"SHA-256: {sha256}")
+    if encrypted:
+        print(_("The file is protected with a password (AES-256)."))
+
+
+def cmd_handout(args: argparse.Namespace) -> int:
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        party_id = handouts.resolve_party(opened, args.party)
+        result = handouts.export_handout(opened, args.case, party_id, args.out,
+                                         meeting_id=args.meeting, password=password)
+    finally:
+        opened.lock()
+    _report(result.path, result.sha256, result.encrypted)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        result = handouts.export_plan(opened, args.case, args.out, password=password)
+    finally:
+        opened.lock()
+    _report(result.path, result.sha256, result.encrypted)
+    return 0
+
+
+def cmd_handouts(args: argparse.Namespace) -> int:
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        batch = handouts.export_handouts_for_invited(opened, args.case, args.out_dir,
+                                                     meeting_id=args.meeting,
+                                                     password=password)
+    finally:
+        opened.lock()
+    for result in batch.exported:
+        print(f"{result.path.name}\t{result.sha256}")
+    for refusal in batch.refused:
+        print(refusal.message)
+    return 0
+
+
+def _add_password_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--password-file", type=Path, default=None, metavar="F",
+                       help=_("protect the PDF with the password on the first line of F"))
+    group.add_argument("--generate-password", action="store_true",
+                       help=_("protect the PDF with a new password, printed once"))
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = sub.add_parser("export", help=_("PDFs: a party's handout, the plan of action"))
+    verbs = group.add_subparsers(dest="verb", metavar="handout|plan|handouts",
+                                 parser_class=type(group))
+    verbs.required = True
+
+    handout = verbs.add_parser("handout", help=_("one party's handout of a case"))
+    add_vault_options(handout)
+    handout.add_argument("--case", required=True, metavar="NUMBER",
+                         help=_("the case number, e.g. ZVH-2026-0042"))
+    handout.add_argument("--party", required=True, metavar="NAME",
+                         help=_("the receiving party's name or short name"))
+    handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                         help=_("the PDF to write"))
+    handout.add_argument("--meeting", type=int, default=None, metavar="ID",
+                         help=_("the case meeting the handout is for (default: the latest)"))
+    _add_password_options(handout)
+    handout.set_defaults(func=cmd_handout)
+
+    plan = verbs.add_parser("plan", help=_("the full plan of action, for the case file"))
+    add_vault_options(plan)
+    plan.add_argument("--case", required=True, metavar="NUMBER",
+                      help=_("the case number, e.g. ZVH-2026-0042"))
+    plan.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                      help=_("the PDF to write"))
+    _add_password_options(plan)
+    plan.set_defaults(func=cmd_plan)
+
+    batch = verbs.add_parser("handouts", help=_("a handout for every party invited to the "
+                                                "case's meeting"))
+    add_vault_options(batch)
+    batch.add_argument("--case", required=True, metavar="NUMBER",
+                       help=_("the case number, e.g. ZVH-2026-0042"))
+    batch.add_argument("--out-dir", required=True, type=Path, metavar="DIR",
+                       help=_("the folder to write the PDFs into"))
+    batch.add_argument("--meeting", type=int, default=None, metavar="ID",
+                       help=_("the case meeting the handouts are for (default: the latest)"))
+    _add_password_options(batch)
+    batch.set_defaults(func=cmd_handouts)
+
+    for name in EXTRA_VERB_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register_export_verb(verbs)

@@ -1,0 +1,385 @@
+"""Exports as use cases: one party's handout, the full plan, and handouts for every party
+invited to a case's meeting; each export recorded in the disclosure log.
+
+Every handout's content is decided by ``app.export.handout.compose``, which asks the sharing
+policy; this module only loads the facts, writes the file and logs it. A party that may
+receive nothing is refused with the policy's reason (and the refusal is logged), never
+given an empty PDF.
+
+The disclosure log is the audit log: each exported file gets a row ``export.handout`` or
+``export.plan`` on the case number with ``detail`` = kind, recipient party id, SHA-256 of
+the file as written, whether it is password-protected, and the meeting id. The file is
+rendered first, then written and logged in one transaction; if the log cannot be written the
+new file is removed again, so that no handout leaves the house unrecorded.
+
+File names hold no personal data: ``ZVH-2026-0042_handout_<party-short>.pdf``.
+
+``export_handouts_for_invited`` takes a progress callback and a cancel check so the desktop
+program can run it on a worker thread; it never touches Qt.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from app.domain.roles import Permission
+from app.errors import NotFound, ValidationError
+from app.export import pdf
+from app.export.handout import (
+    CaseFacts,
+    Handout,
+    HandoutRefused,
+    MeetingRef,
+    compose,
+    file_name,
+    refusal_message,
+    render_handout,
+)
+from app.export.plan_pdf import PlanDocument, render_full_plan
+from app.i18n import _
+from app.services import cases as case_service
+from app.services import parties as party_service
+from app.services.plan import load_plan
+from app.sharing.policy import Reason, may_receive_handout
+from app.store.party_tables import parties
+from app.store.tables import meta
+from app.vault.vault import OpenVault
+
+DEFAULT_HOUSE = "Zorg- en Veiligheidshuis Haaglanden"
+
+Progress = Callable[[int, int, str], None]
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sha256: str
+    kind: str                     # handout | plan
+    party_id: int | None
+    encrypted: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    party_id: int
+    party: str
+    reason: Reason
+    message: str
+
+
+@dataclass
+class BatchResult:
+    exported: list[ExportResult] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    cancelled: bool = False
+
+
+# -- facts -----------------------------------------------------------------------------
+
+def house_name(conn: Connection) -> str:
+    """The house's name for the PDFs: the vault's ``house_name`` setting, or the default."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "house_name")).scalar()
+    return str(value) if value else DEFAULT_HOUSE
+
+
+def _tables(conn: Connection) -> set[str]:
+    return {str(r[0]) for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def agenda_for(conn: Connection, case_id: int, meeting_id: int | None
+               ) -> tuple[frozenset[int] | None, MeetingRef | None]:
+    """The parties invited to the case's agenda item, and the meeting.
+
+    With ``meeting_id``: that meeting's item for the case (``NotFound`` when the case is not
+    on it). Without: the case's most recent agenda item, if any. While the vault has no
+    meeting tables, or the case is on no agenda, the invitees are None (before an agenda,
+    any party active in the protocol may receive a handout).
+    """
+    if "agenda_items" not in _tables(conn):
+        if meeting_id is not None:
+            raise NotFound(_("There is no meeting {id}.").format(id=meeting_id))
+        return None, None
+    from app.store.meeting_tables import agenda_items, invitations, meetings
+
+    query = (select(agenda_items.c.id, meetings.c.id, meetings.c.starts_at, meetings.c.place)
+             .join(meetings, meetings.c.id == agenda_items.c.meeting_id)
+             .where(agenda_items.c.case_id == case_id))
+    if meeting_id is not None:
+        query = query.where(meetings.c.id == meeting_id)
+    row = conn.execute(query.order_by(meetings.c.starts_at.desc()).limit(1)).first()
+    if row is None:
+        if meeting_id is not None:
+            raise NotFound(_("This case is not on the agenda of meeting {id}.")
+                           .format(id=meeting_id))
+        return None, None
+    invited = frozenset(int(p) for p in conn.execute(
+        select(invitations.c.party_id).where(invitations.c.agenda_item_id == row[0])).scalars())
+    return invited, MeetingRef(int(row[1]), row[2], str(row[3] or ""))
+
+
+def on_agenda(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None) -> bool:
+    """Whether the case is on a meeting's agenda (so that its invitees get handouts)."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        invited, _meeting = agenda_for(conn, case_service.case_id_for(conn, number_or_id),
+                                       meeting_id)
+    return invited is not None
+
+
+def load_facts(conn: Connection, number_or_id: str | int, meeting_id: int | None = None,
+               on: date | None = None) -> CaseFacts:
+    """Everything the handouts of a case are composed from (unfiltered)."""
+    case_id = case_service.case_id_for(conn, number_or_id)
+    case = case_service.load_case(conn, case_id)
+    invited, meeting = agenda_for(conn, case_id, meeting_id)
+    names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+    return CaseFacts(
+        house=house_name(conn), case_id=case_id, case_number=case.number,
+        protocol=case.protocol, received=case.received, subjects=case.subjects,
+        plan=load_plan(conn, case_id), items=tuple(case_service.information_items(conn, case_id)),
+        party_names=names, standings=party_service.standings(conn), invited=invited,
+        on=on or date.today(), meeting=meeting)
+
+
+def _short_names(conn: Connection) -> dict[int, str]:
+    return {int(r[0]): str(r[1])
+            for r in conn.execute(select(parties.c.id, parties.c.short_name))}
+
+
+def resolve_party(vault: OpenVault, name: str) -> int:
+    """A party id from its name or short name (case ignored); ``NotFound`` otherwise."""
+    wanted = " ".join(name.split()).casefold()
+    with vault.read() as conn:
+        for pid, full, short in conn.execute(select(parties.c.id, parties.c.name,
+                                                    parties.c.short_name)):
+            if wanted in (str(full).casefold(), str(short).casefold()):
+                return int(pid)
+    raise NotFound(_("There is no party named {name}.").format(name=name))
+
+
+# -- writing and logging ---------------------------------------------------------------
+
+def _write_logged(vault: OpenVault, out: Path, data: bytes, action: str, number: str,
+                  detail: dict[str, object]) -> str:
+    digest = pdf.sha256(data)
+    out = Path(out)
+    with vault.begin() as conn:
+        pdf.write_atomically(out, data)
+        try:
+            vault.log(conn, action, "case", number, detail={**detail, "sha256": digest})
+        except BaseException:
+            # Not recorded, so not handed out: take the file back.
+            try:
+                os.unlink(out)
+            except OSError:
+                pass
+            raise
+    return digest
+
+
+def _refuse(vault: OpenVault, number: str, party_id: int, refused: HandoutRefused) -> None:
+    vault.log_now("export.handout", "case", number, result="denied",
+                  detail={"kind": "handout", "party_id": party_id,
+                          "reason": refused.reason.value})
+
+
+def _compose_or_refuse(vault: OpenVault, facts: CaseFacts, party_id: int) -> Handout:
+    try:
+        return compose(facts, party_id)
+    except HandoutRefused as refused:
+        _refuse(vault, facts.case_number, party_id, refused)
+        raise
+
+
+def export_handout(vault: OpenVault, number_or_id: str | int, party_id: int, out: Path, *,
+                   meeting_id: int | None = None, password: str | None = None,
+                   on: date | None = None) -> ExportResult:
+    """Write one party's handout to ``out``; ``HandoutRefused`` if it may receive nothing."""
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    if password is not None:
+        pdf.check_password(password)
+    with vault.read() as conn:
+        facts = load_facts(conn, number_or_id, meeting_id, on)
+    handout = _compose_or_refuse(vault, facts, party_id)
+    data = render_handout(handout, password)
+    detail: dict[str, object] = {"kind": "handout", "party_id": party_id,
+                                 "encrypted": password is not None,
+                                 "items": len(handout.items), "plan_version": handout.plan.version}
+    if facts.meeting is not None:
+        detail["meeting_id"] = facts.meeting.id
+    digest = _write_logged(vault, out, data, "export.handout", facts.case_number, detail)
+    return ExportResult(Path(out), digest, "handout", party_id, password is not None)
+
+
+def export_plan(vault: OpenVault, number_or_id: str | int, out: Path, *,
+                password: str | None = None, on: date | None = None) -> ExportResult:
+    """Write the full plan (for the process director's file) to ``out``."""
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    if password is not None:
+        pdf.check_password(password)
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        case = case_service.load_case(conn, case_id)
+        names = {int(r[0]): str(r[1])
+                 for r in conn.execute(select(parties.c.id, parties.c.name))}
+        doc = PlanDocument(house=house_name(conn), case_number=case.number,
+                           protocol=case.protocol, subjects=case.subjects,
+                           plan=load_plan(conn, case_id), party_names=names,
+                           printed_on=on or date.today())
+    data = render_full_plan(doc, password)
+    digest = _write_logged(vault, out, data, "export.plan", case.number, {
+        "kind": "plan", "party_id": None, "encrypted": password is not None,
+        "plan_version": doc.plan.version})
+    return ExportResult(Path(out), digest, "plan", None, password is not None)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    party_id: int
+    name: str
+    short_name: str
+    allowed: bool
+    reason: Reason
+
+
+def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
+               on: date | None = None) -> list[Recipient]:
+    """Who would get a handout: the invitees of the case's agenda item (or, before any
+    agenda, every party in the register), each with the policy's answer."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        facts = load_facts(conn, number_or_id, meeting_id, on)
+        shorts = _short_names(conn)
+    candidates = sorted(facts.invited if facts.invited is not None else facts.party_names,
+                        key=lambda pid: facts.party_names.get(pid, "").casefold())
+    result = []
+    for pid in candidates:
+        answer = may_receive_handout(facts.standings.get(pid), facts.protocol, facts.on,
+                                     facts.invited)
+        result.append(Recipient(pid, facts.party_names.get(pid, str(pid)),
+                                shorts.get(pid, str(pid)), answer.allowed, answer.reason))
+    return result
+
+
+def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterable[int],
+                    out_dir: Path, *, meeting_id: int | None = None,
+                    password: str | None = None, progress: Progress | None = None,
+                    cancelled: Cancelled | None = None, on: date | None = None) -> BatchResult:
+    """One handout per party in ``party_ids``, into ``out_dir`` (one file each).
+
+    Parties that may receive nothing are listed in ``refused`` with the policy's reason.
+    ``progress(done, total, file_name)`` is called after each party; when ``cancelled()``
+    answers True the run stops between two files (files already written stay, and are
+    logged). Safe to run on a worker thread: no Qt, its own transactions.
+    """
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    if password is not None:
+        pdf.check_password(password)
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
+                              field="out_dir")
+    with vault.read() as conn:
+        facts = load_facts(conn, number_or_id, meeting_id, on)
+        shorts = _short_names(conn)
+    return _batch(vault, facts, shorts, list(party_ids), out_dir, password, progress,
+                  cancelled)
+
+
+def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids: list[int],
+           out_dir: Path, password: str | None, progress: Progress | None,
+           cancelled: Cancelled | None) -> BatchResult:
+    ordered = sorted(party_ids, key=lambda p: facts.party_names.get(p, "").casefold())
+    result = BatchResult()
+    total = len(ordered)
+    for done, party_id in enumerate(ordered, start=1):
+        if cancelled is not None and cancelled():
+            result.cancelled = True
+            break
+        name = facts.party_names.get(party_id, str(party_id))
+        try:
+            handout = _compose_or_refuse(vault, facts, party_id)
+        except HandoutRefused as refused:
+            result.refused.append(Refusal(party_id, name, refused.reason,
+                                          refusal_message(name, refused.reason)))
+            if progress is not None:
+                progress(done, total, "")
+            continue
+        target = out_dir / file_name(facts.case_number, shorts.get(party_id, str(party_id)))
+        data = render_handout(handout, password)
+        detail: dict[str, object] = {"kind": "handout", "party_id": party_id,
+                                     "encrypted": password is not None,
+                                     "items": len(handout.items),
+                                     "plan_version": handout.plan.version, "batch": True}
+        if facts.meeting is not None:
+            detail["meeting_id"] = facts.meeting.id
+        digest = _write_logged(vault, target, data, "export.handout", facts.case_number,
+                               detail)
+        result.exported.append(ExportResult(target, digest, "handout", party_id,
+                                            password is not None))
+        if progress is not None:
+            progress(done, total, target.name)
+    return result
+
+
+def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_dir: Path, *,
+                                meeting_id: int | None = None,
+                                password: str | None = None,
+                                progress: Progress | None = None,
+                                cancelled: Cancelled | None = None,
+                                on: date | None = None) -> BatchResult:
+    """One handout per party invited to the case's meeting (see :func:`export_handouts`).
+    A case on no agenda has no invitees: ``ValidationError``."""
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    if password is not None:
+        pdf.check_password(password)
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
+                              field="out_dir")
+    with vault.read() as conn:
+        facts = load_facts(conn, number_or_id, meeting_id, on)
+        shorts = _short_names(conn)
+    if facts.invited is None:
+        raise ValidationError(_("Case {number} is not on a meeting's agenda, so nobody is "
+                                "invited yet. Make handouts one party at a time.")
+                              .format(number=facts.case_number), field="meeting")
+    return _batch(vault, facts, shorts, list(facts.invited), out_dir, password, progress,
+                  cancelled)
+
+
+def handout_file_name(vault: OpenVault, number_or_id: str | int, party_id: int) -> str:
+    """The suggested file name for one party's handout (no personal data)."""
+    with vault.read() as conn:
+        _state, number = case_service.current_state(
+            conn, case_service.case_id_for(conn, number_or_id))
+        short = _short_names(conn).get(party_id)
+    if short is None:
+        raise NotFound(_("There is no party with number {id}.").format(id=party_id))
+    return file_name(number, short)
+
+
+def disclosures(vault: OpenVault, number: str) -> list[dict[str, object]]:
+    """What went to whom and when for one case: the disclosure log's rows."""
+    import json
+
+    from app.store.tables import audit_log
+
+    vault.require(Permission.VIEW_CASES, "case", number)
+    with vault.read() as conn:
+        rows = conn.execute(select(audit_log.c.at, audit_log.c.actor, audit_log.c.action,
+                                   audit_log.c.result, audit_log.c.detail)
+                            .where(audit_log.c.object_type == "case",
+                                   audit_log.c.object_id == number,
+                                   audit_log.c.action.in_(["export.handout", "export.plan"]))
+                            .order_by(audit_log.c.id)).all()
+    return [{"at": r[0], "actor": r[1], "action": r[2], "result": r[3], **json.loads(r[4])}
+            for r in rows]

@@ -1,0 +1,357 @@
+"""The plan of action as use cases: read the current plan, save a new version (optionally
+for a meeting), record an agreement from the meeting as an action, note progress and
+change an action's status, and read the history (what changed when).
+
+Reading needs ``VIEW_CASES``, writing ``CASE_WORK``. Every save is one transaction that
+checks the version it started from (two people editing at once: the second is told), checks
+the case's lifecycle (a plan is kept while the case is open), writes the current plan rows,
+stores a snapshot as a new version and appends to the audit log (case number and version
+only).
+
+A party named in the plan for the first time must be entitled to take part in the case on
+that day (the sharing policy's ``may_be_invited``); a party already in the plan that later
+withdrew stays in it, so that the history remains true.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from app.domain.life_domains import LifeDomain
+from app.domain.plan import (
+    Action,
+    ActionPlan,
+    ActionStatus,
+    CaseCoordinator,
+    Goal,
+    InformationNeed,
+    ProgressNote,
+    changes,
+    from_snapshot,
+    new_key,
+    snapshot,
+    validate,
+)
+from app.domain.protocols import Protocol
+from app.domain.roles import Permission
+from app.errors import NotFound, TransitionRefused, ValidationError
+from app.i18n import _
+from app.services import cases as case_service
+from app.services import parties as party_service
+from app.sharing.policy import may_be_invited
+from app.store.case_tables import cases
+from app.store.party_tables import parties
+from app.store.plan_tables import (
+    plan_action_notes,
+    plan_action_parties,
+    plan_actions,
+    plan_goals,
+    plan_information_needs,
+    plan_versions,
+    plans,
+)
+from app.vault.vault import OpenVault, utcnow
+
+
+class PlanConflict(ValidationError):
+    """The plan was saved by someone else since it was loaded."""
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One saved version of a plan, with what changed from the one before."""
+
+    version: int
+    saved_at: datetime
+    saved_by: str
+    meeting_id: int | None
+    changes: tuple[str, ...]
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def _plan_row(conn: Connection, case_id: int) -> Any:
+    return conn.execute(select(plans).where(plans.c.case_id == case_id)).mappings().first()
+
+
+def load_plan(conn: Connection, case_id: int) -> ActionPlan:
+    """The current plan of a case (an empty plan, version 0, if none was saved); no
+    permission check or audit: for services."""
+    row = _plan_row(conn, case_id)
+    if row is None:
+        return ActionPlan(case_id=case_id)
+    plan_id = row["id"]
+    goals = tuple(Goal(r["key"], LifeDomain(r["life_domain"]), r["description"])
+                  for r in conn.execute(select(plan_goals).where(plan_goals.c.plan_id == plan_id)
+                                        .order_by(plan_goals.c.position)).mappings())
+    action_rows = list(conn.execute(select(plan_actions).where(plan_actions.c.plan_id == plan_id)
+                                    .order_by(plan_actions.c.position)).mappings())
+    ids = [r["id"] for r in action_rows]
+    limited: dict[int, set[int]] = {}
+    notes: dict[int, list[ProgressNote]] = {}
+    if ids:
+        for action_id, party_id in conn.execute(
+                select(plan_action_parties.c.action_id, plan_action_parties.c.party_id)
+                .where(plan_action_parties.c.action_id.in_(ids))):
+            limited.setdefault(action_id, set()).add(party_id)
+        for r in conn.execute(select(plan_action_notes)
+                              .where(plan_action_notes.c.action_id.in_(ids))
+                              .order_by(plan_action_notes.c.at, plan_action_notes.c.id)
+                              ).mappings():
+            notes.setdefault(r["action_id"], []).append(
+                ProgressNote(r["at"], r["author"], r["text"]))
+    actions = tuple(Action(
+        key=r["key"], party_id=r["party_id"], description=r["description"], owner=r["owner"],
+        due=r["due"], status=ActionStatus(r["status"]), goal_key=r["goal_key"],
+        limited_to=frozenset(limited.get(r["id"], ())), notes=tuple(notes.get(r["id"], ())))
+        for r in action_rows)
+    needs = tuple(InformationNeed(r["key"], r["party_id"], r["description"])
+                  for r in conn.execute(select(plan_information_needs)
+                                        .where(plan_information_needs.c.plan_id == plan_id)
+                                        .order_by(plan_information_needs.c.position)).mappings())
+    coordinator = (CaseCoordinator(row["coordinator_party_id"], row["coordinator_person"])
+                   if row["coordinator_party_id"] is not None else None)
+    return ActionPlan(case_id=case_id, goals=goals, actions=actions, information_needs=needs,
+                      coordinator=coordinator, closure_criteria=row["closure_criteria"],
+                      next_meeting=row["next_meeting"],
+                      next_meeting_note=row["next_meeting_note"], version=row["version"])
+
+
+def get_plan(vault: OpenVault, number_or_id: str | int) -> ActionPlan:
+    """The current plan of a case (audited as ``plan.read``)."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        plan = load_plan(conn, case_id)
+    vault.log_now("plan.read", "case", number, detail={"version": plan.version})
+    return plan
+
+
+def party_names(conn: Connection) -> dict[int, str]:
+    return {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+
+
+def party_name_map(vault: OpenVault) -> dict[int, str]:
+    """Every party's name by id (organisation names: no personal data, no permission)."""
+    with vault.read() as conn:
+        return party_names(conn)
+
+
+def entitled_parties(vault: OpenVault, number_or_id: str | int,
+                     on: date | None = None) -> list[tuple[int, str]]:
+    """The parties that may be named in the plan now: active and in the case's protocol
+    (id, name), sorted by name. For the plan editor's choice lists."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    today = on or date.today()
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        protocol = conn.execute(select(cases.c.protocol).where(cases.c.id == case_id)).scalar()
+        standings = party_service.standings(conn)
+        names = party_names(conn)
+    allowed = [(pid, names[pid]) for pid, st in standings.items()
+               if pid in names and may_be_invited(st, Protocol(str(protocol)), today)]
+    return sorted(allowed, key=lambda p: p[1].casefold())
+
+
+def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
+    """Every saved version, oldest first, each with what changed from the one before."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        row = _plan_row(conn, case_id)
+        names = party_names(conn)
+        rows = [] if row is None else list(conn.execute(
+            select(plan_versions).where(plan_versions.c.plan_id == row["id"])
+            .order_by(plan_versions.c.version)).mappings())
+    vault.log_now("plan.history", "case", number, detail={"versions": len(rows)})
+    result: list[PlanVersion] = []
+    previous: ActionPlan | None = None
+    for r in rows:
+        plan = from_snapshot(case_id, json.loads(r["snapshot"]), r["version"])
+        lines = changes(previous, plan, lambda pid: names.get(pid, f"#{pid}"))
+        result.append(PlanVersion(r["version"], r["saved_at"], r["saved_by"], r["meeting_id"],
+                                  tuple(lines)))
+        previous = plan
+    return result
+
+
+def plan_version(vault: OpenVault, number_or_id: str | int, version: int) -> ActionPlan:
+    """The plan as it was saved in ``version``."""
+    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        row = _plan_row(conn, case_id)
+        found = None if row is None else conn.execute(
+            select(plan_versions.c.snapshot).where(plan_versions.c.plan_id == row["id"],
+                                                   plan_versions.c.version == version)).scalar()
+    if found is None:
+        raise NotFound(_("This plan has no version {version}.").format(version=version))
+    vault.log_now("plan.read", "case", number, detail={"version": version})
+    return from_snapshot(case_id, json.loads(found), version)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+def _check_case_open(conn: Connection, case_id: int) -> str:
+    state, number = case_service.current_state(conn, case_id)
+    if not state.is_open:
+        raise TransitionRefused(_("The plan of a case that is \u201c{state}\u201d cannot be "
+                                  "changed.").format(state=state.label))
+    return number
+
+
+def _inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _write_rows(conn: Connection, plan_id: int, plan: ActionPlan) -> None:
+    # The current plan is rewritten whole: keys (not row ids) carry identity across saves.
+    old_actions = select(plan_actions.c.id).where(plan_actions.c.plan_id == plan_id)
+    conn.execute(delete(plan_action_notes).where(plan_action_notes.c.action_id.in_(old_actions)))
+    conn.execute(delete(plan_action_parties)
+                 .where(plan_action_parties.c.action_id.in_(old_actions)))
+    conn.execute(delete(plan_actions).where(plan_actions.c.plan_id == plan_id))
+    conn.execute(delete(plan_goals).where(plan_goals.c.plan_id == plan_id))
+    conn.execute(delete(plan_information_needs)
+                 .where(plan_information_needs.c.plan_id == plan_id))
+    if plan.goals:
+        conn.execute(insert(plan_goals), [
+            {"plan_id": plan_id, "key": g.key, "position": i, "life_domain": g.life_domain.value,
+             "description": g.description} for i, g in enumerate(plan.goals)])
+    for i, a in enumerate(plan.actions):
+        action_id = _inserted_id(conn.execute(insert(plan_actions).values(
+            plan_id=plan_id, key=a.key, position=i, party_id=a.party_id,
+            description=a.description, owner=a.owner, due=a.due, status=a.status.value,
+            goal_key=a.goal_key)))
+        if a.limited_to:
+            conn.execute(insert(plan_action_parties), [
+                {"action_id": action_id, "party_id": p} for p in sorted(a.limited_to)])
+        if a.notes:
+            conn.execute(insert(plan_action_notes), [
+                {"action_id": action_id, "at": n.at, "author": n.author, "text": n.text}
+                for n in a.notes])
+    if plan.information_needs:
+        conn.execute(insert(plan_information_needs), [
+            {"plan_id": plan_id, "key": n.key, "position": i, "party_id": n.party_id,
+             "description": n.description} for i, n in enumerate(plan.information_needs)])
+
+
+def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int | None,
+          today: date) -> ActionPlan:
+    number = _check_case_open(conn, plan.case_id)
+    current = load_plan(conn, plan.case_id)
+    if current.version != plan.version:
+        raise PlanConflict(_("Someone else saved this plan in the meantime (version "
+                             "{version}). Reload it and make your change again.")
+                           .format(version=current.version))
+    protocol_value = conn.execute(select(cases.c.protocol)
+                                  .where(cases.c.id == plan.case_id)).scalar()
+    protocol = Protocol(str(protocol_value))
+    standings = party_service.standings(conn)
+    newly_named = plan.party_ids() - current.party_ids()
+    allowed = {pid for pid in newly_named
+               if may_be_invited(standings.get(pid), protocol, today)}
+    validate(plan, allowed | current.party_ids())
+    now = utcnow()
+    version = current.version + 1
+    row = _plan_row(conn, plan.case_id)
+    values: dict[str, Any] = {
+        "version": version,
+        "coordinator_party_id": plan.coordinator.party_id if plan.coordinator else None,
+        "coordinator_person": plan.coordinator.person if plan.coordinator else "",
+        "closure_criteria": plan.closure_criteria, "next_meeting": plan.next_meeting,
+        "next_meeting_note": plan.next_meeting_note, "updated_at": now,
+        "updated_by": vault.actor.account}
+    if row is None:
+        plan_id = _inserted_id(conn.execute(insert(plans).values(case_id=plan.case_id,
+                                                                 **values)))
+    else:
+        plan_id = row["id"]
+        conn.execute(update(plans).where(plans.c.id == plan_id).values(**values))
+    saved = replace(plan, version=version)
+    _write_rows(conn, plan_id, saved)
+    conn.execute(insert(plan_versions).values(
+        plan_id=plan_id, version=version, meeting_id=meeting_id, saved_at=now,
+        saved_by=vault.actor.account,
+        snapshot=json.dumps(snapshot(saved), ensure_ascii=False, sort_keys=True)))
+    detail: dict[str, Any] = {"version": version}
+    if meeting_id is not None:
+        detail["meeting_id"] = meeting_id
+    vault.log(conn, "plan.save", "case", number, detail=detail)
+    return saved
+
+
+def save_plan(vault: OpenVault, plan: ActionPlan, *, meeting_id: int | None = None,
+              on: date | None = None) -> ActionPlan:
+    """Save ``plan`` as the next version (``plan.version`` must be the version it was loaded
+    as); returns the plan as saved, with its new version number."""
+    vault.require(Permission.CASE_WORK, "case", plan.case_id)
+    with vault.begin() as conn:
+        return _save(conn, vault, plan, meeting_id, on or date.today())
+
+
+def _update(vault: OpenVault, number_or_id: str | int, change: Callable[[ActionPlan],
+            ActionPlan], meeting_id: int | None = None, on: date | None = None) -> ActionPlan:
+    """Load, change and save in one transaction (no lost update possible)."""
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.begin() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        plan = change(load_plan(conn, case_id))
+        return _save(conn, vault, plan, meeting_id, on or date.today())
+
+
+def record_agreement(vault: OpenVault, number_or_id: str | int, *, party_id: int,
+                     description: str, owner: str = "", due: date | None = None,
+                     goal_key: str | None = None, limited_to: Iterable[int] = (),
+                     meeting_id: int | None = None) -> Action:
+    """An agreement made in a meeting becomes an action of the plan (a new version, linked
+    to the meeting). Returns the new action."""
+    action = Action(key=new_key(), party_id=party_id, description=description, owner=owner,
+                    due=due, goal_key=goal_key, limited_to=frozenset(limited_to))
+    _update(vault, number_or_id, lambda p: replace(p, actions=p.actions + (action,)),
+            meeting_id)
+    return action
+
+
+def _change_action(plan: ActionPlan, key: str, fn: Callable[[Action], Action]) -> ActionPlan:
+    if plan.action(key) is None:
+        raise NotFound(_("This action is no longer in the plan."))
+    return replace(plan, actions=tuple(fn(a) if a.key == key else a for a in plan.actions))
+
+
+def add_progress_note(vault: OpenVault, number_or_id: str | int, action_key: str,
+                      text: str) -> ActionPlan:
+    note = ProgressNote(utcnow(), vault.actor.account, text)
+    return _update(vault, number_or_id, lambda p: _change_action(
+        p, action_key, lambda a: replace(a, notes=a.notes + (note,))))
+
+
+def set_action_status(vault: OpenVault, number_or_id: str | int, action_key: str,
+                      status: ActionStatus, note: str = "") -> ActionPlan:
+    """Change an action's status, with an optional progress note in the same version."""
+    def change(action: Action) -> Action:
+        notes = action.notes
+        if note.strip():
+            notes = notes + (ProgressNote(utcnow(), vault.actor.account, note),)
+        return replace(action, status=ActionStatus(status), notes=notes)
+
+    return _update(vault, number_or_id, lambda p: _change_action(p, action_key, change))
+
+
+def count_versions(conn: Connection, case_id: int) -> int:
+    row = _plan_row(conn, case_id)
+    if row is None:
+        return 0
+    return int(conn.execute(select(func.count()).select_from(plan_versions)
+                            .where(plan_versions.c.plan_id == row["id"])).scalar() or 0)

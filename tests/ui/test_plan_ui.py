@@ -1,0 +1,155 @@
+"""Click through the plan editor (goals, actions, limits, needs, coordinator, save, history,
+progress note) and the handouts dialog (on a worker thread, with progress, refusals shown,
+password generated once, cancel)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from app.domain.parties import EndReason
+from app.domain.plan import ActionStatus
+from app.services import handouts
+from app.services import parties as party_service
+from app.services import plan as plan_service
+from app.vault.vault import OpenVault
+from tests.unit.handout_cases import as_process_director, item, make_case, party_ids
+from ui import dialogs
+from ui.plan.editor import PlanEditor
+from ui.plan.handouts_dialog import HandoutsDialog
+
+
+@pytest.fixture
+def case(admin_vault: OpenVault) -> tuple[OpenVault, str, dict[str, int]]:
+    ids = party_ids(admin_vault)
+    party_service.end_participation(admin_vault, ids["Stichting Barka"], date(2026, 11, 20),
+                                    EndReason.WITHDRAWAL)
+    as_process_director(admin_vault)
+    number = make_case(admin_vault, items=[
+        item(ids["Politie regionale eenheid Den Haag"], "Melding <b>huiselijk geweld</b>",
+             [ids["Reclassering Nederland"]])])
+    return admin_vault, number, ids
+
+
+def _select(combo: QComboBox, text: str) -> None:
+    index = combo.findText(text)
+    assert index >= 0, text
+    combo.setCurrentIndex(index)
+
+
+def test_edit_save_history_and_clear(qtbot, case) -> None:  # type: ignore[no-untyped-def]
+    vault, number, ids = case
+    editor = PlanEditor(vault)
+    qtbot.addWidget(editor)
+    assert not editor.isEnabled()
+    editor.load(number)
+    names = [editor.coordinator_party.itemText(i) for i in range(editor.coordinator_party.count())]
+    assert "Reclassering Nederland" in names and "Stichting Barka" not in names
+    _select(editor.coordinator_party, "Reclassering Nederland")
+    editor.coordinator_person.setText("Łukasz Wiśniewski")
+    editor.add_goal_button.click()
+    editor.goals.item(0, 1).setText("Woning behouden")
+    editor.add_action_button.click()
+    _select(editor.actions.cellWidget(0, 0), "Den Haag")
+    editor.actions.item(0, 1).setText("Betalingsregeling treffen")
+    editor.actions.item(0, 2).setText("M. de Boer")
+    editor.add_action_button.click()
+    _select(editor.actions.cellWidget(1, 0), "Reclassering Nederland")
+    editor.actions.item(1, 1).setText("Toezicht afstemmen")
+    key = editor.actions.item(1, 1).data(0x0100)
+    editor.set_limit(key, frozenset({ids["Politie regionale eenheid Den Haag"]}))
+    assert editor.actions.item(1, 5).text() == "Politie regionale eenheid Den Haag"
+    editor.add_need_button.click()
+    editor.needs.item(0, 1).setText("Stand strafzaak")
+    editor.closure.setPlainText("Drie maanden stabiel")
+    assert editor.save()
+    plan = plan_service.get_plan(vault, number)
+    assert plan.version == 1 and plan.coordinator is not None
+    assert plan.coordinator.person == "Łukasz Wiśniewski"
+    assert [a.description for a in plan.actions] == ["Betalingsregeling treffen",
+                                                     "Toezicht afstemmen"]
+    assert plan.actions[1].limited_to == {ids["Politie regionale eenheid Den Haag"]}
+    assert "versie 1" in editor.status.text()
+    # Status change and a progress note: each a version, both in the history.
+    status = editor.actions.cellWidget(0, 4)
+    status.setCurrentIndex(status.findData(ActionStatus.IN_PROGRESS.value))
+    assert editor.save()
+    editor.add_progress_note(plan.actions[0].key, "Eerste gesprek gevoerd")
+    assert plan_service.get_plan(vault, number).version == 3
+    history = [editor.history.item(i).text() for i in range(editor.history.count())]
+    assert history[0].startswith("Versie 3") and "Voortgang vastgelegd" in history[0]
+    assert "Open \u2192 In uitvoering" in history[1]
+    # An empty action description is refused with the reason, nothing saved.
+    editor.add_action_button.click()
+    with dialogs.scripted() as script:
+        assert not editor.save()
+    assert script.shown[0].kind == "error" and "mag niet leeg zijn" in script.shown[0].text
+    assert plan_service.get_plan(vault, number).version == 3
+    editor.clear()
+    assert editor.goals.rowCount() == 0 and editor.history.count() == 0
+    assert editor.coordinator_person.text() == "" and not editor.isEnabled()
+
+
+def test_handouts_dialog_runs_off_the_gui_thread(qtbot, case, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    vault, number, ids = case
+    invited = frozenset({ids["Politie regionale eenheid Den Haag"],
+                         ids["Reclassering Nederland"], ids["Stichting Barka"]})
+    monkeypatch.setattr(handouts, "agenda_for", lambda conn, case_id, meeting_id: (invited, None))
+    dialog = HandoutsDialog(vault)
+    qtbot.addWidget(dialog)
+    dialog.load(number)
+    texts = [dialog.recipients.item(i).text() for i in range(dialog.recipients.count())]
+    assert any(t.startswith("Stichting Barka \u2013 geen hand-out") for t in texts)
+    assert sorted(dialog.chosen()) == sorted(invited - {ids["Stichting Barka"]})
+    dialog.generate_button.click()
+    password = dialog.password.text()
+    assert password in dialog.generated.text() and dialog.protect.isChecked()
+    out = tmp_path / "uit"
+    out.mkdir()
+    with dialogs.scripted(out):
+        dialog.start()
+        qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+                        timeout=20_000)
+    assert dialog.error is None and dialog.result is not None
+    files = sorted(out.iterdir())
+    assert len(files) == 2 and all("_handout_" in f.name for f in files)
+    reader = PdfReader(str(files[0]))
+    assert reader.is_encrypted and reader.decrypt(password) != 0
+    assert "2 hand-outs geschreven." in dialog.outcome.text()
+    dialog.clear()
+    assert dialog.recipients.count() == 0 and dialog.password.text() == ""
+
+
+def test_handouts_dialog_can_be_cancelled(qtbot, case, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    vault, number, _ids = case
+    dialog = HandoutsDialog(vault)
+    qtbot.addWidget(dialog)
+    dialog.load(number)                     # on no agenda: the parties are chosen by hand
+    assert "niet op de agenda" in dialog.intro.text()
+    assert dialog.chosen() == []
+    for row in range(dialog.recipients.count()):
+        entry = dialog.recipients.item(row)
+        if entry.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            entry.setCheckState(Qt.CheckState.Checked)
+    total = len(dialog.chosen())
+    assert total > 10
+    dialog.folder.setText(str(tmp_path))
+    # The user presses Cancel on the progress dialog as soon as the first file is reported.
+    dialog._signals.step.connect(lambda *_a: dialog._progress_dialog
+                                 and dialog._progress_dialog.cancel())
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+                    timeout=30_000)
+    assert dialog.error is None and dialog.result is not None
+    assert dialog.result.cancelled
+    written = [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]
+    assert 1 <= len(written) < total
+    assert len(written) == len(dialog.result.exported)
+    assert "Geannuleerd" in dialog.outcome.text()

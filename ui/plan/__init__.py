@@ -1,0 +1,1 @@
+"""The plan of action screens: the plan editor and the handouts dialog."""

@@ -1,0 +1,433 @@
+"""The plan-of-action editor for one case: case coordinator, goals per life domain, actions
+(party, description, owner, due date, status, limited-to parties, progress notes), the
+information need per party, closure criteria, the next meeting, and the history of versions.
+
+The widget only shows and collects; ``app.services.plan`` checks and saves (one version per
+save). It takes the ``OpenVault`` in its constructor and forgets everything on ``clear()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.life_domains import LIFE_DOMAINS, LifeDomain
+from app.domain.plan import (
+    Action,
+    ActionPlan,
+    ActionStatus,
+    CaseCoordinator,
+    Goal,
+    InformationNeed,
+    ProgressNote,
+    new_key,
+)
+from app.errors import CasuskamerError
+from app.i18n import _
+from app.services import plan as plan_service
+from app.vault.vault import OpenVault
+from ui import dialogs
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+NO_DATE = QDate(2000, 1, 1)
+
+
+def _to_qdate(value: date | None) -> QDate:
+    return QDate(value.year, value.month, value.day) if value else NO_DATE
+
+
+def _from_qdate(value: QDate) -> date | None:
+    return None if value == NO_DATE else date(value.year(), value.month(), value.day())
+
+
+def _date_edit(value: date | None) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd-MM-yyyy")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText(_("no date"))
+    edit.setDate(_to_qdate(value))
+    return edit
+
+
+class PlanEditor(QWidget):
+    """Edit and save the plan of one case. ``load(number)`` then ``save()``."""
+
+    def __init__(self, vault: OpenVault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.case_number: str | None = None
+        self.plan: ActionPlan | None = None
+        self.parties: list[tuple[int, str]] = []
+        #: notes and limits of actions, by key (edited through the buttons, not the grid)
+        self._notes: dict[str, tuple[ProgressNote, ...]] = {}
+        self._limits: dict[str, frozenset[int]] = {}
+
+        self.title = QLabel()
+        self.title.setObjectName("planTitle")
+        self.coordinator_party = QComboBox()
+        self.coordinator_person = QLineEdit()
+        self.coordinator_person.setPlaceholderText(_("Name of the case coordinator"))
+        coordinator = QHBoxLayout()
+        coordinator.addWidget(self.coordinator_party, 1)
+        coordinator.addWidget(self.coordinator_person, 1)
+
+        self.goals = QTableWidget(0, 2)
+        self.goals.setHorizontalHeaderLabels([_("Life domain"), _("Goal")])
+        self.actions = QTableWidget(0, 6)
+        self.actions.setHorizontalHeaderLabels([_("Party"), _("Action"), _("Owner"), _("Due"),
+                                                _("Status"), _("Only for")])
+        self.needs = QTableWidget(0, 2)
+        self.needs.setHorizontalHeaderLabels([_("Party"), _("Needs to know")])
+        for table in (self.goals, self.actions, self.needs):
+            table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.verticalHeader().setVisible(False)
+
+        self.add_goal_button = QPushButton(_("Add goal"))
+        self.remove_goal_button = QPushButton(_("Remove goal"))
+        self.add_action_button = QPushButton(_("Add action"))
+        self.remove_action_button = QPushButton(_("Remove action"))
+        self.note_button = QPushButton(_("Add progress note\u2026"))
+        self.limit_button = QPushButton(_("Limit to parties\u2026"))
+        self.add_need_button = QPushButton(_("Add information need"))
+        self.remove_need_button = QPushButton(_("Remove information need"))
+        self.add_goal_button.clicked.connect(lambda: self._add_goal(None))
+        self.remove_goal_button.clicked.connect(lambda: self._remove_row(self.goals))
+        self.add_action_button.clicked.connect(lambda: self._add_action(None))
+        self.remove_action_button.clicked.connect(lambda: self._remove_row(self.actions))
+        self.note_button.clicked.connect(self._ask_note)
+        self.limit_button.clicked.connect(self._ask_limit)
+        self.add_need_button.clicked.connect(lambda: self._add_need(None))
+        self.remove_need_button.clicked.connect(lambda: self._remove_row(self.needs))
+
+        self.closure = QPlainTextEdit()
+        self.closure.setPlaceholderText(_("When may the case leave the house?"))
+        self.next_meeting = _date_edit(None)
+        self.next_meeting_note = QLineEdit()
+        self.history = QListWidget()
+        self.save_button = QPushButton(_("Save plan"))
+        self.save_button.clicked.connect(self.save)
+        self.status = QLabel()
+
+        form = QFormLayout()
+        form.addRow(_("Case coordinator"), coordinator)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addWidget(self._group(_("Goals per life domain"), self.goals,
+                                     [self.add_goal_button, self.remove_goal_button]))
+        layout.addWidget(self._group(_("Actions"), self.actions,
+                                     [self.add_action_button, self.remove_action_button,
+                                      self.note_button, self.limit_button]))
+        layout.addWidget(self._group(_("Information needs per party"), self.needs,
+                                     [self.add_need_button, self.remove_need_button]))
+        closing = QFormLayout()
+        closing.addRow(_("Closure criteria"), self.closure)
+        closing.addRow(_("Next meeting"), self.next_meeting)
+        closing.addRow(_("Note on the next meeting"), self.next_meeting_note)
+        layout.addLayout(closing)
+        layout.addWidget(self._group(_("History"), self.history, []))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        self.clear()
+
+    @staticmethod
+    def _group(title: str, body: QWidget, buttons: list[QPushButton]) -> QGroupBox:
+        box = QGroupBox(title)
+        inner = QVBoxLayout(box)
+        inner.addWidget(body)
+        if buttons:
+            row = QHBoxLayout()
+            for button in buttons:
+                row.addWidget(button)
+            row.addStretch(1)
+            inner.addLayout(row)
+        return box
+
+    # -- filling ---------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget the case and every value shown (on lock or when the case closes)."""
+        self.case_number = None
+        self.plan = None
+        self.parties = []
+        self._notes.clear()
+        self._limits.clear()
+        self.title.setText(_("No case chosen"))
+        self.coordinator_party.clear()
+        self.coordinator_person.clear()
+        for table in (self.goals, self.actions, self.needs):
+            table.setRowCount(0)
+        self.closure.clear()
+        self.next_meeting.setDate(NO_DATE)
+        self.next_meeting_note.clear()
+        self.history.clear()
+        self.status.clear()
+        self.setEnabled(False)
+
+    def load(self, case_number: str) -> None:
+        """Show the current plan of a case and its history."""
+        self.clear()
+        plan = plan_service.get_plan(self.vault, case_number)
+        self.parties = plan_service.entitled_parties(self.vault, case_number)
+        known = {pid for pid, _name in self.parties}
+        names = plan_service.party_name_map(self.vault)
+        # Parties already in the plan stay choosable even if they no longer take part.
+        self.parties += sorted(((pid, names.get(pid, str(pid))) for pid in plan.party_ids()
+                                if pid not in known), key=lambda p: p[1].casefold())
+        self.case_number = case_number
+        self.plan = plan
+        self.title.setText(_("Plan of action \u2013 case {number}").format(number=case_number))
+        self.coordinator_party.addItem(_("(not appointed)"), None)
+        for pid, name in self.parties:
+            self.coordinator_party.addItem(name, pid)
+        if plan.coordinator:
+            self.coordinator_party.setCurrentIndex(
+                self.coordinator_party.findData(plan.coordinator.party_id))
+            self.coordinator_person.setText(plan.coordinator.person)
+        for goal in plan.goals:
+            self._add_goal(goal)
+        for action in plan.actions:
+            self._add_action(action)
+        for need in plan.information_needs:
+            self._add_need(need)
+        self.closure.setPlainText(plan.closure_criteria)
+        self.next_meeting.setDate(_to_qdate(plan.next_meeting))
+        self.next_meeting_note.setText(plan.next_meeting_note)
+        self._show_history()
+        self.setEnabled(True)
+
+    def _show_history(self) -> None:
+        self.history.clear()
+        if self.case_number is None:
+            return
+        for version in reversed(plan_service.history(self.vault, self.case_number)):
+            head = _("Version {version}, {when}, {who}").format(
+                version=version.version, when=version.saved_at.strftime("%d-%m-%Y %H:%M"),
+                who=version.saved_by)
+            if version.meeting_id is not None:
+                head += " \u00b7 " + _("meeting {id}").format(id=version.meeting_id)
+            self.history.addItem(head + "\n  " + "\n  ".join(version.changes or ["\u2013"]))
+
+    def _party_combo(self, selected: int | None) -> QComboBox:
+        combo = QComboBox()
+        for pid, name in self.parties:
+            combo.addItem(name, pid)
+        if selected is not None:
+            combo.setCurrentIndex(max(0, combo.findData(selected)))
+        return combo
+
+    def _add_goal(self, goal: Goal | None) -> None:
+        row = self.goals.rowCount()
+        self.goals.insertRow(row)
+        domain = QComboBox()
+        for value in LIFE_DOMAINS:
+            domain.addItem(value.label, value.value)
+        if goal:
+            domain.setCurrentIndex(domain.findData(goal.life_domain.value))
+        self.goals.setCellWidget(row, 0, domain)
+        item = QTableWidgetItem(goal.description if goal else "")
+        item.setData(KEY_ROLE, goal.key if goal else new_key())
+        self.goals.setItem(row, 1, item)
+
+    def _add_action(self, action: Action | None) -> None:
+        row = self.actions.rowCount()
+        self.actions.insertRow(row)
+        key = action.key if action else new_key()
+        self.actions.setCellWidget(row, 0, self._party_combo(action.party_id if action else None))
+        text = QTableWidgetItem(action.description if action else "")
+        text.setData(KEY_ROLE, key)
+        self.actions.setItem(row, 1, text)
+        self.actions.setItem(row, 2, QTableWidgetItem(action.owner if action else ""))
+        self.actions.setCellWidget(row, 3, _date_edit(action.due if action else None))
+        status = QComboBox()
+        for value in ActionStatus:
+            status.addItem(value.label, value.value)
+        status.setCurrentIndex(status.findData((action.status if action
+                                                else ActionStatus.OPEN).value))
+        self.actions.setCellWidget(row, 4, status)
+        self._notes[key] = action.notes if action else ()
+        self._limits[key] = action.limited_to if action else frozenset()
+        limit = QTableWidgetItem(self._limit_text(key))
+        limit.setFlags(limit.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.actions.setItem(row, 5, limit)
+
+    def _add_need(self, need: InformationNeed | None) -> None:
+        row = self.needs.rowCount()
+        self.needs.insertRow(row)
+        self.needs.setCellWidget(row, 0, self._party_combo(need.party_id if need else None))
+        item = QTableWidgetItem(need.description if need else "")
+        item.setData(KEY_ROLE, need.key if need else new_key())
+        self.needs.setItem(row, 1, item)
+
+    def _limit_text(self, key: str) -> str:
+        limits = self._limits.get(key, frozenset())
+        if not limits:
+            return _("every invited party")
+        names = dict(self.parties)
+        return ", ".join(sorted(names.get(p, str(p)) for p in limits))
+
+    @staticmethod
+    def _remove_row(table: QTableWidget) -> None:
+        row = table.currentRow()
+        if row >= 0:
+            table.removeRow(row)
+
+    def _current_action_key(self) -> str | None:
+        row = self.actions.currentRow()
+        if row < 0:
+            return None
+        item = self.actions.item(row, 1)
+        return str(item.data(KEY_ROLE)) if item is not None else None
+
+    def _ask_note(self) -> None:
+        key = self._current_action_key()
+        if key is None or self.case_number is None:
+            return
+        text, ok = QInputDialog.getMultiLineText(self, _("Progress note"), _("What happened?"))
+        if ok and text.strip():
+            self.add_progress_note(key, text)
+
+    def add_progress_note(self, key: str, text: str) -> None:
+        """Record a note on an action at once (its own version of the plan)."""
+        assert self.case_number is not None
+        try:
+            plan_service.add_progress_note(self.vault, self.case_number, key, text)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Progress note"), str(exc))
+            return
+        self.load(self.case_number)
+
+    def _ask_limit(self) -> None:
+        key = self._current_action_key()
+        if key is None:
+            return
+        dialog = LimitDialog(self.parties, self._limits.get(key, frozenset()), self)
+        if dialog.exec():
+            self.set_limit(key, dialog.chosen())
+
+    def set_limit(self, key: str, parties: frozenset[int]) -> None:
+        self._limits[key] = parties
+        for row in range(self.actions.rowCount()):
+            item = self.actions.item(row, 1)
+            if item is not None and item.data(KEY_ROLE) == key:
+                cell = self.actions.item(row, 5)
+                if cell is not None:
+                    cell.setText(self._limit_text(key))
+
+    # -- saving ----------------------------------------------------------------------
+
+    def _text(self, table: QTableWidget, row: int, column: int) -> str:
+        item = table.item(row, column)
+        return item.text() if item is not None else ""
+
+    def collect(self) -> ActionPlan:
+        """The plan as the form shows it."""
+        assert self.plan is not None
+        goals = []
+        for row in range(self.goals.rowCount()):
+            domain = self.goals.cellWidget(row, 0)
+            item = self.goals.item(row, 1)
+            assert isinstance(domain, QComboBox) and item is not None
+            goals.append(Goal(str(item.data(KEY_ROLE)), LifeDomain(domain.currentData()),
+                              item.text()))
+        goal_keys = {g.key for g in goals}
+        previous = {a.key: a for a in self.plan.actions}
+        actions = []
+        for row in range(self.actions.rowCount()):
+            party = self.actions.cellWidget(row, 0)
+            item = self.actions.item(row, 1)
+            due = self.actions.cellWidget(row, 3)
+            status = self.actions.cellWidget(row, 4)
+            assert isinstance(party, QComboBox) and isinstance(due, QDateEdit)
+            assert isinstance(status, QComboBox) and item is not None
+            key = str(item.data(KEY_ROLE))
+            old = previous.get(key)
+            goal_key = old.goal_key if old is not None and old.goal_key in goal_keys else None
+            actions.append(Action(
+                key=key, party_id=int(party.currentData()), description=item.text(),
+                owner=self._text(self.actions, row, 2), due=_from_qdate(due.date()),
+                status=ActionStatus(status.currentData()), goal_key=goal_key,
+                limited_to=self._limits.get(key, frozenset()),
+                notes=self._notes.get(key, ())))
+        needs = []
+        for row in range(self.needs.rowCount()):
+            party = self.needs.cellWidget(row, 0)
+            item = self.needs.item(row, 1)
+            assert isinstance(party, QComboBox) and item is not None
+            needs.append(InformationNeed(str(item.data(KEY_ROLE)), int(party.currentData()),
+                                         item.text()))
+        coordinator_party = self.coordinator_party.currentData()
+        coordinator = (CaseCoordinator(int(coordinator_party), self.coordinator_person.text())
+                       if coordinator_party is not None else None)
+        return replace(self.plan, goals=tuple(goals), actions=tuple(actions),
+                       information_needs=tuple(needs), coordinator=coordinator,
+                       closure_criteria=self.closure.toPlainText(),
+                       next_meeting=_from_qdate(self.next_meeting.date()),
+                       next_meeting_note=self.next_meeting_note.text())
+
+    def save(self) -> bool:
+        """Save the form as the plan's next version; say why when it is refused."""
+        if self.plan is None or self.case_number is None:
+            return False
+        try:
+            saved = plan_service.save_plan(self.vault, self.collect())
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Plan not saved"), str(exc))
+            return False
+        self.load(self.case_number)
+        self.status.setText(_("Saved as version {version}.").format(version=saved.version))
+        return True
+
+
+class LimitDialog(QDialog):
+    """Choose the parties an action is limited to (none checked: every invited party)."""
+
+    def __init__(self, parties: list[tuple[int, str]], chosen: frozenset[int],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Limit to parties"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Only these parties see the action (and the party that "
+                                  "carries it out). Check none for every invited party.")))
+        self.boxes: list[tuple[int, QCheckBox]] = []
+        for pid, name in parties:
+            box = QCheckBox(name)
+            box.setChecked(pid in chosen)
+            layout.addWidget(box)
+            self.boxes.append((pid, box))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> frozenset[int]:
+        return frozenset(pid for pid, box in self.boxes if box.isChecked())
