@@ -2,84 +2,96 @@
 
 ``run_in_background(fn, on_done, on_error)`` runs ``fn()`` on Qt's global thread pool and
 calls ``on_done(result)`` or ``on_error(exc)`` back on the GUI thread, so the window keeps
-painting while Argon2id works for half a second or more. Each task keeps its receiver alive
-until it has reported, and a receiver whose widget was destroyed meanwhile (the window was
-locked) simply reports to no one.
+painting while Argon2id works for half a second or more. A task whose ``context`` widget was
+destroyed meanwhile (the window was locked) simply reports to no one.
 """
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-_running: set["_Bridge"] = set()
+
+@dataclass
+class _Pending:
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+    alive: bool = True
 
 
-class _Bridge(QObject):
-    """Lives on the GUI thread; the worker emits its signals, Qt queues them to these slots
-    (a bound method of a QObject receiver, so the thread affinity decides the delivery)."""
+class _Dispatcher(QObject):
+    """One long-lived object on the GUI thread. Workers emit ``finished``; Qt queues it to
+    ``_deliver`` on the GUI thread. (One object for all tasks, rather than one per task, so
+    that no QObject is ever destroyed from a worker thread or inside its own delivery.)"""
 
-    done = Signal(object)
-    failed = Signal(object)
+    finished = Signal(int, object, object)
 
-    def __init__(self, on_done: Callable[[Any], None],
-                 on_error: Callable[[BaseException], None]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.on_done = on_done
-        self.on_error = on_error
-        self.alive = True
-        self.done.connect(self._deliver_done)
-        self.failed.connect(self._deliver_failed)
+        self.pending: dict[int, _Pending] = {}
+        self.finished.connect(self._deliver)
 
-    def _finish(self) -> None:
-        _running.discard(self)
-        self.deleteLater()
+    @Slot(int, object, object)
+    def _deliver(self, task_id: int, result: Any, exc: Any) -> None:
+        pending = self.pending.pop(task_id, None)
+        if pending is None or not pending.alive:
+            return
+        if exc is not None:
+            pending.on_error(exc)
+        else:
+            pending.on_done(result)
 
-    @Slot(object)
-    def _deliver_done(self, result: Any) -> None:
-        self._finish()
-        if self.alive:
-            self.on_done(result)
 
-    @Slot(object)
-    def _deliver_failed(self, exc: BaseException) -> None:
-        self._finish()
-        if self.alive:
-            self.on_error(exc)
+_dispatcher: _Dispatcher | None = None
+_ids = itertools.count(1)
 
-    def forget(self, *_args: object) -> None:
-        self.alive = False
+
+def _get_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+    return _dispatcher
 
 
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
+    def __init__(self, fn: Callable[[], Any], task_id: int, dispatcher: _Dispatcher) -> None:
         super().__init__()
         self.fn = fn
-        self.bridge = bridge
+        self.task_id = task_id
+        self.dispatcher = dispatcher
         self.setAutoDelete(True)
 
     def run(self) -> None:
         try:
             result = self.fn()
         except BaseException as exc:  # noqa: BLE001 - handed to on_error on the GUI thread
-            self.bridge.failed.emit(exc)
+            self.dispatcher.finished.emit(self.task_id, None, exc)
         else:
-            self.bridge.done.emit(result)
+            self.dispatcher.finished.emit(self.task_id, result, None)
+        self.fn = _done_already
+
+
+def _done_already() -> None:
+    return None
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
                       on_error: Callable[[BaseException], None],
                       context: QObject | None = None) -> None:
-    """Start ``fn`` off the GUI thread; report back on the GUI thread.
+    """Start ``fn`` off the GUI thread; report back on the GUI thread (call it from there).
 
     ``context``: when given, the callbacks are dropped if that object is destroyed first.
     """
-    bridge = _Bridge(on_done, on_error)
-    _running.add(bridge)
+    dispatcher = _get_dispatcher()
+    task_id = next(_ids)
+    pending = _Pending(on_done, on_error)
+    dispatcher.pending[task_id] = pending
     if context is not None:
-        context.destroyed.connect(bridge.forget)
-    QThreadPool.globalInstance().start(_Task(fn, bridge))
+        context.destroyed.connect(lambda *_a: setattr(pending, "alive", False))
+    QThreadPool.globalInstance().start(_Task(fn, task_id, dispatcher))
 
 
 def wait_for_background(timeout_ms: int = 30_000) -> bool:
