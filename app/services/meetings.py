@@ -87,26 +87,17 @@ class Routing:
 def triage_routing(conn: Connection, case_id: int) -> Routing | None:
     """Triage's decision "to a case meeting" for the case, or None (not routed there).
 
-    Read from the triage area's routing decision (``app.store.triage_tables``: one row per
-    case, with its invitees); while that area is not installed no case counts as routed.
+    Asked through the triage area's service (``app.services.triage.routing_decision``).
     """
-    try:
-        from app.store.triage_tables import routing_decisions, routing_invitees
-    except ModuleNotFoundError as exc:
-        if exc.name == "app.store.triage_tables":
-            return None
-        raise
-    row = conn.execute(select(routing_decisions).where(
-        routing_decisions.c.case_id == case_id)).mappings().first()
-    if row is None or row["route"] != "to_meeting":
+    from app.domain.triage import Route
+    from app.services import triage as triage_service
+
+    found = triage_service.routing_decision(conn, case_id)
+    if found is None or found.route is not Route.TO_MEETING:
         return None
-    invitees = tuple(int(p) for p in conn.execute(
-        select(routing_invitees.c.party_id).where(routing_invitees.c.case_id == case_id)
-        .order_by(routing_invitees.c.party_id)).scalars())
-    return Routing(goal=str(row["goal"] or ""),
-                   themes=tuple(str(t) for t in json.loads(row["themes"] or "[]")),
-                   decision_types=decision_types_from(json.loads(row["decision_types"] or "[]")),
-                   invitees=invitees)
+    return Routing(goal=found.goal, themes=tuple(found.themes),
+                   decision_types=tuple(found.decision_types),
+                   invitees=tuple(sorted(found.invitees)))
 
 
 def _previous_item_routing(conn: Connection, case_id: int,
@@ -232,6 +223,34 @@ def get_meeting(vault: OpenVault, meeting_id: int) -> Meeting:
     vault.log_now("meeting.open", "meeting", meeting_id,
                   detail={"cases": [i.case_number for i in meeting.items]})
     return meeting
+
+
+@dataclass(frozen=True)
+class InviteeChoice:
+    """A party as the invitation step offers it: may it be invited to this case, and if not
+    why (the policy's answer)."""
+
+    party_id: int
+    name: str
+    allowed: bool
+    reason: str
+
+
+def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeChoice]:
+    """Every party of the register with the policy's answer to "may it be invited to a
+    meeting on this case on ``on``?", entitled ones first, by name."""
+    vault.require(Permission.VIEW_CASES, "case", case_id)
+    with vault.read() as conn:
+        protocol = Protocol(conn.execute(select(cases.c.protocol)
+                                         .where(cases.c.id == case_id)).scalar())
+        standings = party_service.standings(conn)
+        names = party_names(conn)
+    choices = []
+    for party_id, name in names.items():
+        entitlement = may_be_invited(standings.get(party_id), protocol, on)
+        choices.append(InviteeChoice(party_id, name, bool(entitlement),
+                                     "" if entitlement else entitlement.reason.label))
+    return sorted(choices, key=lambda c: (not c.allowed, c.name.casefold()))
 
 
 def party_names(source: Any) -> dict[int, str]:

@@ -10,14 +10,16 @@ from typing import Iterable
 from sqlalchemy import insert, select
 
 from app.domain.cases import Subject, SubjectRole
+from app.domain.criteria import Criterion, CriterionAnswer
 from app.domain.information import Category, SharingTerms
-from app.domain.intake import InformationInput, Referral
+from app.domain.intake import InformationInput, IntakeOutcome, Referral
 from app.domain.lifecycle import CaseState
 from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
 from app.domain.protocols import Protocol
+from app.domain.triage import Route, RoutingDecision
 from app.domain.roles import Role
 from app.services import cases as case_service
-from app.services import intake
+from app.services import intake, triage
 from app.store.party_tables import parties
 from app.vault.vault import Actor, OpenVault
 
@@ -53,7 +55,12 @@ def routed_case(vault: OpenVault, given: str, surname: str, *, invitees: Iterabl
                 goal: str = "Een gezamenlijk beeld van de situatie",
                 themes: tuple[str, ...] = ("wonen", "schulden"),
                 route: str = "to_meeting") -> tuple[int, str]:
-    """A case that triage routed to a case meeting; returns (id, number)."""
+    """A case taken through intake and triage; returns (id, number).
+
+    ``route``: "to_meeting" (routed to a case meeting), "elsewhere" (handled elsewhere), or
+    "none" (in triage, no routing decision yet). "forced": the routing row is written
+    directly, for a case no party could lawfully be invited to (triage refuses that).
+    """
     ids = party_ids(vault)
     referral = Referral(protocol=protocol, referring_party_id=ids[MUNICIPALITY],
                         received=date(2026, 11, 2), reason="Zorgen", question="Aanpak",
@@ -61,20 +68,28 @@ def routed_case(vault: OpenVault, given: str, surname: str, *, invitees: Iterabl
                                           SubjectRole.MAIN_SUBJECT),),
                         information=tuple(items))
     number = intake.register_referral(vault, referral)
-    from app.store.triage_tables import routing_decisions, routing_invitees
-    with vault.begin() as conn:
+    with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number)
-        case_service.set_state(conn, case_id, CaseState.TRIAGE, datetime.now())
-        conn.execute(insert(routing_decisions).values(
-            case_id=case_id, route=route, goal=goal, themes=json.dumps(list(themes)),
-            decision_types=json.dumps([DecisionType.IMAGE_FORMING.value,
-                                       DecisionType.DECIDING.value]),
-            elsewhere_party_id=None, elsewhere_chain="", reason="",
-            decided_on=date.today(), decided_at=datetime.now(), decided_by="regisseur"))
-        invited = sorted(set(invitees))
-        if invited:
-            conn.execute(insert(routing_invitees), [{"case_id": case_id, "party_id": p}
-                                                    for p in invited])
+    if route == "forced":
+        from app.store.triage_tables import routing_decisions
+        with vault.begin() as conn:
+            case_service.set_state(conn, case_id, CaseState.SCHEDULED, datetime.now())
+            conn.execute(insert(routing_decisions).values(
+                case_id=case_id, route="to_meeting", goal=goal,
+                themes=json.dumps(list(themes)), decision_types=json.dumps(["judging"]),
+                elsewhere_party_id=None, elsewhere_chain="", reason="",
+                decided_on=date.today(), decided_at=datetime.now(), decided_by="regisseur"))
+        return case_id, number
+    intake.decide_intake(vault, number, IntakeOutcome.ACCEPT,
+                         [CriterionAnswer(c, True, "ja") for c in Criterion])
+    if route == "to_meeting":
+        triage.decide_routing(vault, number, RoutingDecision(
+            Route.TO_MEETING, goal=goal, themes=themes,
+            decision_types=(DecisionType.IMAGE_FORMING, DecisionType.DECIDING),
+            invitees=frozenset(invitees)))
+    elif route == "elsewhere":
+        triage.decide_routing(vault, number, RoutingDecision(
+            Route.ELSEWHERE, elsewhere_party_id=ids[POLICE], reason="Politie pakt dit op"))
     return case_id, number
 
 

@@ -55,7 +55,7 @@ def test_candidates_carry_triage_routing_and_skip_cases_not_routed(
         pd: OpenVault, ids: dict[str, int]) -> None:
     routed = routed_case(pd, "Jan", "Jansen", invitees=[ids[POLICE], ids[GGZ]],
                          themes=("wonen", "zorg"))
-    elsewhere = routed_case(pd, "Piet", "Pietersen", invitees=[], route="elsewhere")
+    elsewhere = routed_case(pd, "Piet", "Pietersen", invitees=[], route="none")
     found = {c.case_id: c for c in svc.candidate_cases(pd)}
     assert routed[0] in found and elsewhere[0] not in found
     candidate = found[routed[0]]
@@ -99,11 +99,15 @@ def test_two_meetings_at_the_same_time_and_place_are_refused(
 
 
 def test_a_case_not_routed_to_a_meeting_is_refused(pd: OpenVault, ids: dict[str, int]) -> None:
-    elsewhere = routed_case(pd, "C", "Elders", invitees=[], route="elsewhere")
-    with pytest.raises(ValidationError) as refused:
-        svc.plan_meeting(pd, draft_for([elsewhere], [ids[POLICE]]))
-    assert refused.value.field == "case_id"
-    assert state_of(pd, elsewhere[0]) is CaseState.TRIAGE
+    routed = routed_case(pd, "B", "Besproken", invitees=[ids[POLICE]])
+    undecided = routed_case(pd, "C", "Triage", invitees=[], route="none")
+    elsewhere = routed_case(pd, "D", "Elders", invitees=[], route="elsewhere")
+    for case in (undecided, elsewhere):
+        with pytest.raises(ValidationError) as refused:
+            svc.plan_meeting(pd, draft_for([routed, case], [ids[POLICE]]))
+        assert refused.value.field == "case_id"
+    assert state_of(pd, undecided[0]) is CaseState.TRIAGE
+    assert state_of(pd, elsewhere[0]) is CaseState.ROUTED_ELSEWHERE
     assert svc.list_meetings(pd) == []          # the whole plan is one transaction
 
 
@@ -121,7 +125,8 @@ def test_inviting_a_withdrawn_party_or_one_outside_the_protocol_is_refused(
     with pytest.raises(ValidationError) as refused:
         svc.plan_meeting(pd, draft_for([case], [ids[POLICE], ids[YOUTH]]))
     assert refused.value.field == "invited"
-    radical = routed_case(pd, "E", "Evers", invitees=[], protocol=Protocol.RADICALISERING)
+    radical = routed_case(pd, "E", "Evers", invitees=[], protocol=Protocol.RADICALISERING,
+                          route="forced")
     with pytest.raises(ValidationError) as refused:
         svc.plan_meeting(pd, draft_for([radical], [ids[POLICE]]))
     assert refused.value.field == "invited"

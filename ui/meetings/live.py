@@ -1,0 +1,617 @@
+"""Live mode of a case meeting: the process director's screen.
+
+Left the agenda with a timer per item against its planned duration; in the middle the case
+summary and every information item, each marked with who may see it and whether it is on
+the meeting-room screen now; right the attendance (name, party, function, the time the
+confidentiality statement was accepted, and who is absent for this item); below the live
+minutes. The meeting-room screen (``ui.meetings.room``) is a second window on a chosen
+monitor. Both screens are recomputed by ``app.services.meeting_room`` the moment the
+attendance or the item changes; this widget decides nothing about visibility.
+
+Keys: Ctrl+Right / PageDown next item, Ctrl+Left / PageUp previous item, B (outside a text
+field) or Ctrl+B blank screen, Ctrl+N new agreement. What is being typed is saved as a draft
+in the vault every few seconds and on lock; closing with unsaved minutes asks first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind,
+                                 confidentiality_statement, item_timer)
+from app.errors import CasuskamerError
+from app.i18n import _
+from app.services import meeting_room as room_service
+from app.services import meetings as svc
+from app.vault.vault import OpenVault
+from ui import dialogs
+from ui.meetings.room import MeetingRoomWindow
+
+
+class LiveMeetingWindow(QWidget):
+    """The director's screen for one meeting in session."""
+
+    def __init__(self, vault: OpenVault, meeting_id: int) -> None:
+        super().__init__(None, Qt.WindowType.Window)
+        self.vault = vault
+        self.meeting_id = meeting_id
+        self.setObjectName("live_meeting")
+        self.setWindowTitle(_("Case meeting {id} \u2013 process director").format(id=meeting_id))
+        svc.start_meeting(vault, meeting_id)
+        self.room = room_service.load_room(vault, meeting_id)
+        self.current: int | None = None
+        self.blanked = False
+        self.room_window = MeetingRoomWindow(on_blank_key=self.toggle_blank)
+        self._build()
+        self._shortcuts()
+        self._fill_agenda()
+        self._restore_draft()
+        if self.room.meeting.items and self.current is None:
+            self.go_to(0)
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._update_timer)
+        self.tick.start()
+        self.autosave = QTimer(self)
+        self.autosave.setInterval(AUTOSAVE_SECONDS * 1000)
+        self.autosave.timeout.connect(self.save_draft)
+        self.autosave.start()
+        self._saved_payload: dict[str, object] | None = None
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.previous_button = QPushButton(_("\u2190 Previous case"))
+        self.previous_button.setObjectName("previous")
+        self.next_button = QPushButton(_("Next case \u2192"))
+        self.next_button.setObjectName("next")
+        self.blank_button = QPushButton(_("Blank screen (B)"))
+        self.blank_button.setObjectName("blank")
+        self.blank_button.setCheckable(True)
+        self.screen_choice = QComboBox()
+        self.screen_choice.setObjectName("screen_choice")
+        for index, screen in enumerate(MeetingRoomWindow.screens()):
+            self.screen_choice.addItem(_("Screen {n}: {name}").format(n=index + 1,
+                                                                    name=screen.name()))
+        self.show_room_button = QPushButton(_("Show meeting-room screen"))
+        self.show_room_button.setObjectName("show_room")
+        self.end_button = QPushButton(_("End meeting"))
+        self.end_button.setObjectName("end_meeting")
+        for widget in (self.previous_button, self.next_button, self.blank_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        for widget in (self.screen_choice, self.show_room_button, self.end_button):
+            bar.addWidget(widget)
+        outer.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        # left: the agenda and the timer
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.agenda = QListWidget()
+        self.agenda.setObjectName("agenda")
+        self.timer_label = QLabel("")
+        self.timer_label.setObjectName("timer")
+        self.timer_label.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        left_layout.addWidget(QLabel(_("Agenda")))
+        left_layout.addWidget(self.agenda, 1)
+        left_layout.addWidget(self.timer_label)
+        # middle: summary, items, minutes
+        middle = QWidget()
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel("")
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.room_state = QLabel("")
+        self.room_state.setObjectName("room_state")
+        self.room_state.setWordWrap(True)
+        self.items = QTableWidget(0, 4)
+        self.items.setObjectName("items")
+        self.items.setHorizontalHeaderLabels([_("Information"), _("Source"),
+                                              _("Meeting-room screen"), _("Who may see it")])
+        self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items.setWordWrap(True)
+        self.items.verticalHeader().setVisible(False)
+        header = self.items.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        mid.addWidget(self.summary)
+        mid.addWidget(self.room_state)
+        mid.addWidget(self.items, 3)
+        mid.addWidget(self._minutes_box(), 2)
+        # right: attendance
+        right = self._attendance_box()
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 4)
+        split.setStretchFactor(2, 2)
+        outer.addWidget(split, 1)
+
+        self.previous_button.clicked.connect(self.previous_item)
+        self.next_button.clicked.connect(self.next_item)
+        self.blank_button.clicked.connect(lambda _c=False: self.toggle_blank())
+        self.show_room_button.clicked.connect(self.show_room_screen)
+        self.end_button.clicked.connect(self.end_meeting)
+        self.agenda.currentRowChanged.connect(self._agenda_clicked)
+        # Lists and tables would take B for their type-ahead search; here B blanks.
+        for view in (self.agenda, self.items):
+            view.installEventFilter(self)
+
+    def _minutes_box(self) -> QGroupBox:
+        box = QGroupBox(_("Minutes"))
+        layout = QVBoxLayout(box)
+        form = QFormLayout()
+        self.entry_kind = QComboBox()
+        self.entry_kind.setObjectName("entry_kind")
+        for kind in EntryKind:
+            self.entry_kind.addItem(kind.label, kind.value)
+        self.entry_text = QLineEdit()
+        self.entry_text.setObjectName("entry_text")
+        self.entry_party = QComboBox()
+        self.entry_party.setObjectName("entry_party")
+        self.entry_owner = QLineEdit()
+        self.entry_owner.setObjectName("entry_owner")
+        self.entry_due = QDateEdit()
+        self.entry_due.setObjectName("entry_due")
+        self.entry_due.setCalendarPopup(True)
+        self.entry_due.setDisplayFormat("dd-MM-yyyy")
+        self.entry_due.setDate(QDate.currentDate().addDays(14))
+        self.add_entry_button = QPushButton(_("Add to the minutes"))
+        self.add_entry_button.setObjectName("add_entry")
+        self.entry_error = QLabel("")
+        self.entry_error.setObjectName("entry_error")
+        self.entry_error.setStyleSheet("color: #a00000;")
+        row = QHBoxLayout()
+        row.addWidget(self.entry_kind)
+        row.addWidget(self.entry_text, 1)
+        form.addRow(_("Entry"), row)
+        who = QHBoxLayout()
+        who.addWidget(self.entry_party, 1)
+        who.addWidget(QLabel(_("Owner")))
+        who.addWidget(self.entry_owner, 1)
+        who.addWidget(QLabel(_("Due")))
+        who.addWidget(self.entry_due)
+        who.addWidget(self.add_entry_button)
+        form.addRow(_("Party"), who)
+        layout.addLayout(form)
+        layout.addWidget(self.entry_error)
+        self.entries = QListWidget()
+        self.entries.setObjectName("entries")
+        layout.addWidget(self.entries, 1)
+        self.add_entry_button.clicked.connect(self.add_entry)
+        self.entry_text.returnPressed.connect(self.add_entry)
+        return box
+
+    def _attendance_box(self) -> QGroupBox:
+        box = QGroupBox(_("Attendance"))
+        layout = QVBoxLayout(box)
+        self.attendance = QTableWidget(0, 4)
+        self.attendance.setObjectName("attendance")
+        self.attendance.setHorizontalHeaderLabels([_("Name"), _("Party"),
+                                                   _("Confidentiality"), _("This case")])
+        self.attendance.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.attendance.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.attendance.verticalHeader().setVisible(False)
+        self.attendance.horizontalHeader().setSectionResizeMode(
+            3, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.attendance, 1)
+        form = QFormLayout()
+        self.person_name = QLineEdit()
+        self.person_name.setObjectName("person_name")
+        self.person_party = QComboBox()
+        self.person_party.setObjectName("person_party")
+        self.person_party.addItem(_("(choose a party)"), None)
+        for party_id, name in sorted(self.room.party_names.items(),
+                                     key=lambda p: p[1].casefold()):
+            self.person_party.addItem(name, party_id)
+        self.person_function = QLineEdit()
+        self.person_function.setObjectName("person_function")
+        form.addRow(_("Name"), self.person_name)
+        form.addRow(_("Party"), self.person_party)
+        form.addRow(_("Function"), self.person_function)
+        layout.addLayout(form)
+        self.add_person_button = QPushButton(_("Add and show the confidentiality statement"))
+        self.add_person_button.setObjectName("add_person")
+        self.person_error = QLabel("")
+        self.person_error.setObjectName("person_error")
+        self.person_error.setStyleSheet("color: #a00000;")
+        self.person_error.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.accept_button = QPushButton(_("Accepts confidentiality"))
+        self.accept_button.setObjectName("accept")
+        self.left_button = QPushButton(_("Has left"))
+        self.left_button.setObjectName("left")
+        self.absent_button = QPushButton(_("Absent for this case"))
+        self.absent_button.setObjectName("absent")
+        for widget in (self.accept_button, self.left_button, self.absent_button):
+            buttons.addWidget(widget)
+        layout.addWidget(self.add_person_button)
+        layout.addWidget(self.person_error)
+        layout.addLayout(buttons)
+        self.attendance.installEventFilter(self)
+        self.add_person_button.clicked.connect(self.add_person)
+        self.accept_button.clicked.connect(self.accept_selected)
+        self.left_button.clicked.connect(self.selected_left)
+        self.absent_button.clicked.connect(self.selected_absent)
+        return box
+
+    def _shortcuts(self) -> None:
+        def bind(keys: str, handler: object) -> None:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(handler)  # type: ignore[arg-type]
+
+        bind("Ctrl+Right", self.next_item)
+        bind("PgDown", self.next_item)
+        bind("Ctrl+Left", self.previous_item)
+        bind("PgUp", self.previous_item)
+        bind("Ctrl+B", self.toggle_blank)
+        bind("Ctrl+N", self.new_agreement)
+
+    # -- navigation ------------------------------------------------------------------
+
+    def _fill_agenda(self) -> None:
+        self.agenda.blockSignals(True)
+        self.agenda.clear()
+        for item, start in zip(self.room.meeting.items, self.room.meeting.item_starts()):
+            self.agenda.addItem("{time}  {number} \u00b7 {initials}\n{minutes} min".format(
+                time=start.strftime("%H:%M"), number=item.case_number,
+                initials=item.subject_initials, minutes=item.duration_minutes))
+        self.agenda.blockSignals(False)
+
+    def _agenda_clicked(self, row: int) -> None:
+        if 0 <= row < len(self.room.meeting.items) and row != self._row():
+            self.go_to(row)
+
+    def _row(self) -> int:
+        ids = [i.id for i in self.room.meeting.items]
+        return ids.index(self.current) if self.current in ids else -1
+
+    def go_to(self, row: int) -> None:
+        items = self.room.meeting.items
+        if not 0 <= row < len(items):
+            return
+        self.save_draft()
+        item = items[row]
+        try:
+            svc.start_item(self.vault, item.id)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Case meeting"), str(exc))
+            return
+        self.current = item.id
+        self.room = room_service.refresh(self.vault, self.room)
+        self.agenda.blockSignals(True)
+        self.agenda.setCurrentRow(row)
+        self.agenda.blockSignals(False)
+        self._fill_parties_for_minutes()
+        self._fill_entries()
+        self.recompute()
+
+    def next_item(self) -> None:
+        self.go_to(self._row() + 1)
+
+    def previous_item(self) -> None:
+        self.go_to(self._row() - 1)
+
+    # -- the two screens ---------------------------------------------------------------
+
+    def recompute(self) -> None:
+        """Recompute the director's and the meeting-room screen from the room as it is."""
+        if self.current is None:
+            self.room_window.show_view(room_service.room_view(self.room, None))
+            return
+        view = room_service.director_view(self.room, self.current)
+        s = view.summary
+        self.summary.setText("{position}. {number} \u00b7 {initials}\n{goal}\n{themes} \u00b7 "
+                             "{types}\n{invited_label} {invited}".format(
+                                 position=s.position, number=s.case_number,
+                                 initials=s.subject_initials, goal=s.goal,
+                                 themes=", ".join(s.themes), types=", ".join(s.decision_types),
+                                 invited_label=_("Invited:"), invited=", ".join(s.invited)))
+        if self.blanked:
+            state = _("Meeting-room screen: hidden (press B to show it again)")
+        elif view.room_blank is not None:
+            state = _("Meeting-room screen: {reason}").format(reason=view.room_blank.label)
+            if view.awaiting:
+                state += " (" + ", ".join(view.awaiting) + ")"
+        else:
+            state = _("Meeting-room screen: {count} of {total} items shown").format(
+                count=sum(1 for i in view.items if i.on_room_screen), total=len(view.items))
+        self.room_state.setText(state)
+        self.items.setRowCount(len(view.items))
+        for row, shown in enumerate(view.items):
+            text = shown.text
+            if shown.use_restriction:
+                text += "\n" + _("Use restriction: {restriction}").format(
+                    restriction=shown.use_restriction)
+            on_screen = (_("Shown") if shown.on_room_screen else
+                         room_service.room_reason_text(shown.room_decision,
+                                                       shown.blocking_party))
+            cells = [text, shown.source_party, on_screen, shown.mark_text]
+            for column, value in enumerate(cells):
+                cell = QTableWidgetItem(value)
+                if column == 2:
+                    cell.setForeground(Qt.GlobalColor.darkGreen if shown.on_room_screen
+                                       else Qt.GlobalColor.darkRed)
+                self.items.setItem(row, column, cell)
+        self.items.resizeRowsToContents()
+        self._fill_attendance(view)
+        self.room_window.show_view(room_service.room_view(self.room, self.current,
+                                                          blanked=self.blanked))
+        self._update_timer()
+
+    def _fill_attendance(self, view: room_service.DirectorView) -> None:
+        self.attendance.setRowCount(len(view.presence))
+        for row, line in enumerate(view.presence):
+            attendee = self.room.attendees[row]
+            accepted = (attendee.confidentiality_accepted_at.strftime("%H:%M:%S")
+                        if attendee.confidentiality_accepted_at else _("not yet"))
+            here = line.absent_label or _("Present")
+            values = ["{name}\n{function}".format(name=line.name, function=line.function),
+                      line.party, accepted, here]
+            for column, value in enumerate(values):
+                cell = QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, line.attendee_id)
+                if column == 3 and line.absent is not None:
+                    cell.setForeground(Qt.GlobalColor.darkRed)
+                if column == 2 and not line.accepted:
+                    cell.setForeground(Qt.GlobalColor.darkRed)
+                self.attendance.setItem(row, column, cell)
+        self.attendance.resizeRowsToContents()
+
+    def toggle_blank(self) -> None:
+        self.blanked = not self.blanked
+        self.blank_button.setChecked(self.blanked)
+        # Blank first, everything else after: the screen must go dark at once.
+        self.room_window.show_view(room_service.room_view(self.room, self.current,
+                                                          blanked=self.blanked))
+        self.recompute()
+
+    def show_room_screen(self) -> None:
+        screens = MeetingRoomWindow.screens()
+        index = self.screen_choice.currentIndex()
+        self.room_window.show_on(screens[index] if 0 <= index < len(screens) else None)
+        self.recompute()
+
+    def _update_timer(self) -> None:
+        item = self.room.meeting.item(self.current) if self.current is not None else None
+        if item is None:
+            self.timer_label.setText("")
+            return
+        timer = item_timer(item, datetime.now())
+        self.timer_label.setText(timer.text())
+        self.timer_label.setStyleSheet("font-size: 16pt; font-weight: bold; color: {c};".format(
+            c="#a00000" if timer.overrun else "#1d5e20"))
+
+    # -- attendance ------------------------------------------------------------------
+
+    def _after_attendance_change(self) -> None:
+        self.room = room_service.refresh(self.vault, self.room)
+        self.recompute()
+
+    def add_person(self) -> None:
+        self.person_error.setText("")
+        try:
+            attendee_id = svc.add_attendee(self.vault, self.meeting_id, self.person_name.text(),
+                                           self.person_party.currentData(),
+                                           self.person_function.text())
+        except CasuskamerError as exc:
+            self.person_error.setText(str(exc))
+            return
+        self.person_name.clear()
+        self.person_function.clear()
+        self.person_party.setCurrentIndex(0)
+        self._ask_confidentiality(attendee_id)
+        self._after_attendance_change()
+
+    def _ask_confidentiality(self, attendee_id: int) -> None:
+        if dialogs.confirm(self, _("Confidentiality statement"), confidentiality_statement(),
+                           yes_label=_("Accept")):
+            svc.accept_confidentiality(self.vault, attendee_id)
+
+    def _selected_attendee(self) -> int | None:
+        row = self.attendance.currentRow()
+        cell = self.attendance.item(row, 0) if row >= 0 else None
+        return int(cell.data(Qt.ItemDataRole.UserRole)) if cell is not None else None
+
+    def select_attendee(self, attendee_id: int) -> None:
+        for row in range(self.attendance.rowCount()):
+            cell = self.attendance.item(row, 0)
+            if cell is not None and int(cell.data(Qt.ItemDataRole.UserRole)) == attendee_id:
+                self.attendance.selectRow(row)
+                return
+
+    def accept_selected(self) -> None:
+        attendee_id = self._selected_attendee()
+        if attendee_id is not None:
+            self._ask_confidentiality(attendee_id)
+            self._after_attendance_change()
+
+    def selected_left(self) -> None:
+        attendee_id = self._selected_attendee()
+        if attendee_id is not None:
+            gone = next((a for a in self.room.attendees if a.id == attendee_id), None)
+            svc.attendee_left(self.vault, attendee_id,
+                              returned=gone is not None and gone.left_at is not None)
+            self._after_attendance_change()
+
+    def selected_absent(self) -> None:
+        attendee_id = self._selected_attendee()
+        if attendee_id is not None and self.current is not None:
+            person = next(a for a in self.room.attendees if a.id == attendee_id)
+            svc.set_absent_for_item(self.vault, attendee_id, self.current,
+                                    self.current not in person.absent_items)
+            self._after_attendance_change()
+
+    # -- minutes -----------------------------------------------------------------------
+
+    def _fill_parties_for_minutes(self) -> None:
+        item = self.room.meeting.item(self.current) if self.current is not None else None
+        self.entry_party.clear()
+        self.entry_party.addItem(_("(no party)"), None)
+        if item is None:
+            return
+        for party_id in sorted(item.invited, key=lambda p: self.room.party_names.get(p, "")):
+            self.entry_party.addItem(self.room.party_names.get(party_id, ""), party_id)
+
+    def _fill_entries(self) -> None:
+        self.entries.clear()
+        if self.current is None:
+            return
+        names = self.room.party_names
+        for entry in svc.entries(self.vault, self.current):
+            parts = [entry.kind.label, entry.text]
+            if entry.party_id is not None:
+                parts.append(names.get(entry.party_id, ""))
+            if entry.owner:
+                parts.append(entry.owner)
+            if entry.due:
+                parts.append(entry.due.strftime("%d-%m-%Y"))
+            self.entries.addItem(QListWidgetItem(" \u00b7 ".join(p for p in parts if p)))
+
+    def new_agreement(self) -> None:
+        self.entry_kind.setCurrentIndex(self.entry_kind.findData(EntryKind.ACTION.value))
+        self.entry_text.setFocus()
+        self.entry_text.selectAll()
+
+    def _entry_input(self) -> EntryInput:
+        due: date | None = None
+        kind = EntryKind(self.entry_kind.currentData())
+        if kind is EntryKind.ACTION:
+            due = self.entry_due.date().toPython()
+        return EntryInput(kind, self.entry_text.text(), self.entry_party.currentData(),
+                          self.entry_owner.text(), due)
+
+    def add_entry(self) -> None:
+        if self.current is None:
+            return
+        self.entry_error.setText("")
+        try:
+            svc.add_entry(self.vault, self.current, self._entry_input())
+        except CasuskamerError as exc:
+            self.entry_error.setText(str(exc))
+            return
+        self.entry_text.clear()
+        self.entry_owner.clear()
+        self._fill_entries()
+        self.save_draft()
+
+    @property
+    def has_unsaved_minutes(self) -> bool:
+        return bool(self.entry_text.text().strip() or self.entry_owner.text().strip())
+
+    # -- drafts, lock, closing -------------------------------------------------------------
+
+    def _payload(self) -> dict[str, object]:
+        return {"item": self.current, "kind": self.entry_kind.currentData(),
+                "text": self.entry_text.text(), "party": self.entry_party.currentData(),
+                "owner": self.entry_owner.text(),
+                "due": self.entry_due.date().toPython().isoformat()}
+
+    def save_draft(self) -> None:
+        """Save what is being typed (autosave every few seconds, and on lock)."""
+        if not self.vault.is_open:
+            return
+        payload = self._payload()
+        if payload == self._saved_payload:
+            return
+        svc.save_live_draft(self.vault, self.meeting_id, payload)
+        self._saved_payload = payload
+
+    def _restore_draft(self) -> None:
+        self._saved_payload = None
+        draft = svc.load_live_draft(self.vault, self.meeting_id)
+        if not draft:
+            return
+        ids = [i.id for i in self.room.meeting.items]
+        if draft.get("item") in ids:
+            self.go_to(ids.index(int(draft["item"])))
+        index = self.entry_kind.findData(draft.get("kind"))
+        if index >= 0:
+            self.entry_kind.setCurrentIndex(index)
+        self.entry_text.setText(str(draft.get("text", "")))
+        index = self.entry_party.findData(draft.get("party"))
+        if index >= 0:
+            self.entry_party.setCurrentIndex(index)
+        self.entry_owner.setText(str(draft.get("owner", "")))
+        if draft.get("due"):
+            self.entry_due.setDate(QDate.fromString(str(draft["due"]), "yyyy-MM-dd"))
+
+    def end_meeting(self) -> None:
+        if not dialogs.confirm(self, _("End meeting"),
+                               _("End the meeting? The minutes of every case discussed are "
+                                 "stored with the case and the agreements go into the plan "
+                                 "of action."), yes_label=_("End meeting")):
+            return
+        try:
+            svc.end_meeting(self.vault, self.meeting_id)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("End meeting"), str(exc))
+            return
+        self.entry_text.clear()
+        self.entry_owner.clear()
+        self._ended = True
+        self.close()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_B and not event.modifiers()):
+            self.toggle_blank()
+            return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+        # Reached only when no text field took the key: B blanks the room screen.
+        if event.key() == Qt.Key.Key_B and not event.modifiers():
+            self.toggle_blank()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if (self.vault.is_open and not getattr(self, "_ended", False)
+                and self.has_unsaved_minutes
+                and not dialogs.confirm(self, _("Close live mode"),
+                                        _("The entry being typed has not been added to the "
+                                          "minutes. Close anyway? It stays saved as a draft."),
+                                        yes_label=_("Close"))):
+            event.ignore()
+            return
+        if not getattr(self, "_cleared", False):
+            self.save_draft()
+        self.tick.stop()
+        self.autosave.stop()
+        self.room_window.close()
+        super().closeEvent(event)
+
+    def clear(self) -> None:
+        """Drop every piece of personal data (on lock)."""
+        self._cleared = True
+        self.tick.stop()
+        self.autosave.stop()
+        self.room.clear()
+        self.room_window.clear()
+        self.room_window.close()
+        for widget in (self.summary, self.room_state, self.timer_label):
+            widget.clear()
+        for table in (self.items, self.attendance):
+            table.setRowCount(0)
+        self.entries.clear()
+        self.agenda.clear()
+        self.entry_text.clear()
+        self.entry_owner.clear()
+        self.person_name.clear()
+        self.person_function.clear()

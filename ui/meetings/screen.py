@@ -1,0 +1,307 @@
+"""The Meetings screen: every case meeting (date, place, chair, state, number of cases), the
+chosen meeting's agenda with its editing (reorder, move a case to another meeting, take it
+off), the agenda wizard for a new meeting, the agenda PDFs per party, and live mode.
+
+It is given the open vault and nothing else; every read and change goes through
+``app.services.meetings``. ``clear()`` drops everything it shows (the shell calls it on lock).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog,
+                               QLabel, QListWidget, QPushButton, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
+
+from app.domain.meetings import MeetingState
+from app.errors import CasuskamerError
+from app.i18n import N_, _
+from app.services import meetings as svc
+from app.services.meetings import MeetingRow
+from app.vault.vault import OpenVault
+from ui import dialogs
+from ui.meetings.live import LiveMeetingWindow
+from ui.meetings.wizard import AgendaWizard
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class MeetingTableModel(QAbstractTableModel):
+    """The meetings as a table: date and time, place, chair, state, cases."""
+
+    HEADERS = (N_("Date and time"), N_("Place"), N_("Chair"), N_("State"), N_("Cases"))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[MeetingRow] = []
+
+    def set_rows(self, rows: list[MeetingRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt name)
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.HEADERS):
+            return _(self.HEADERS[section])
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self.rows[index.row()]
+        return (row.starts_at.strftime("%d-%m-%Y %H:%M"), row.place, row.chair,
+                row.state.label, str(row.items))[index.column()]
+
+
+class MeetingsScreen(QWidget):
+    """The Meetings section of the main window."""
+
+    def __init__(self, vault: OpenVault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.setObjectName("meetings_screen")
+        self.model = MeetingTableModel()
+        self.table = QTableView()
+        self.table.setObjectName("meetings")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.agenda = QListWidget()
+        self.agenda.setObjectName("meeting_agenda")
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+
+        self.new_button = QPushButton(_("New meeting (agenda wizard)..."))
+        self.new_button.setObjectName("new_meeting")
+        self.live_button = QPushButton(_("Start live mode"))
+        self.live_button.setObjectName("live")
+        self.pdf_button = QPushButton(_("Agendas per party..."))
+        self.pdf_button.setObjectName("agendas")
+        self.up_button = QPushButton(_("Up"))
+        self.up_button.setObjectName("item_up")
+        self.down_button = QPushButton(_("Down"))
+        self.down_button.setObjectName("item_down")
+        self.move_button = QPushButton(_("Move to another meeting..."))
+        self.move_button.setObjectName("item_move")
+        self.remove_button = QPushButton(_("Take off the agenda"))
+        self.remove_button.setObjectName("item_remove")
+
+        top = QHBoxLayout()
+        for button in (self.new_button, self.live_button, self.pdf_button):
+            top.addWidget(button)
+        top.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(QLabel(_("Agenda")))
+        right_layout.addWidget(self.agenda, 1)
+        edit = QHBoxLayout()
+        for button in (self.up_button, self.down_button, self.move_button, self.remove_button):
+            edit.addWidget(button)
+        right_layout.addLayout(edit)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(right)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+
+        self.new_button.clicked.connect(self.new_meeting)
+        self.live_button.clicked.connect(self.start_live)
+        self.pdf_button.clicked.connect(self.export_agendas)
+        self.up_button.clicked.connect(lambda: self.shift_item(-1))
+        self.down_button.clicked.connect(lambda: self.shift_item(1))
+        self.move_button.clicked.connect(self.move_item)
+        self.remove_button.clicked.connect(self.remove_item)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self.show_agenda())
+        self.wizard: AgendaWizard | None = None
+        self.live: LiveMeetingWindow | None = None
+        self.refresh()
+
+    # -- reading -----------------------------------------------------------------------
+
+    def refresh(self, select_id: int | None = None) -> None:
+        keep = select_id if select_id is not None else self.selected_meeting_id()
+        self.model.set_rows(svc.list_meetings(self.vault))
+        ids = [r.id for r in self.model.rows]
+        if keep in ids:
+            self.table.selectRow(ids.index(keep))
+        elif ids:
+            self.table.selectRow(0)
+        self.show_agenda()
+
+    def selected_meeting_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows:
+            return None
+        return self.model.rows[rows[0].row()].id
+
+    def select_meeting(self, meeting_id: int) -> None:
+        self.refresh(meeting_id)
+
+    def show_agenda(self) -> None:
+        self.agenda.clear()
+        meeting_id = self.selected_meeting_id()
+        self._meeting = svc.get_meeting(self.vault, meeting_id) if meeting_id else None
+        if self._meeting is None:
+            return
+        for item, start in zip(self._meeting.items, self._meeting.item_starts()):
+            self.agenda.addItem("{time}  {number} \u00b7 {initials} \u00b7 {kind} "
+                                "({minutes} min)".format(
+                                    time=start.strftime("%H:%M"), number=item.case_number,
+                                    initials=item.subject_initials, kind=item.kind.label,
+                                    minutes=item.duration_minutes))
+        editable = self._meeting.state is MeetingState.PLANNED
+        for button in (self.up_button, self.down_button, self.move_button,
+                       self.remove_button):
+            button.setEnabled(editable)
+        self.live_button.setEnabled(self._meeting.state is not MeetingState.FINISHED)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _run(self, action: object) -> bool:
+        try:
+            action()  # type: ignore[operator]
+        except CasuskamerError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.message.setText("")
+        return True
+
+    def new_meeting(self) -> None:
+        self.wizard = AgendaWizard(self.vault, self)
+        self.wizard.finished.connect(self._wizard_done)
+        self.wizard.open()
+
+    def _wizard_done(self, _result: int) -> None:
+        wizard = self.wizard
+        self.wizard = None
+        if wizard is not None and wizard.meeting_id is not None:
+            self.refresh(wizard.meeting_id)
+            if dialogs.confirm(self, _("Agendas per party"),
+                               _("The meeting is planned. Make the agenda PDF for each "
+                                 "invited party now?"), yes_label=_("Make agendas")):
+                self.export_agendas()
+
+    def export_agendas(self) -> list[Path]:
+        """One agenda PDF per invited party, into a folder the user picks."""
+        from app.export.agenda_pdf import export_agenda
+
+        meeting = getattr(self, "_meeting", None)
+        if meeting is None:
+            return []
+        folder = dialogs.choose_folder(self, _("Folder for the agendas"))
+        if folder is None:
+            return []
+        written: list[Path] = []
+        parties = sorted({p for item in meeting.items for p in item.invited})
+        names = svc.party_names(self.vault)
+        for party_id in parties:
+            # The file name holds the meeting number and the party, never a case or person.
+            safe = "".join(ch if ch.isalnum() else "-" for ch in names.get(party_id, "party"))
+            out = folder / "agenda-overleg-{id}-{party}.pdf".format(id=meeting.id,
+                                                                    party=safe.strip("-"))
+            if self._run(lambda: export_agenda(self.vault, meeting.id, party_id, out)):
+                written.append(out)
+        dialogs.inform(self, _("Agendas per party"),
+                       _("{count} agendas written to {folder}.").format(count=len(written),
+                                                                        folder=folder))
+        return written
+
+    def _selected_item_index(self) -> int:
+        return self.agenda.currentRow()
+
+    def shift_item(self, delta: int) -> None:
+        meeting = getattr(self, "_meeting", None)
+        row = self._selected_item_index()
+        if meeting is None or not 0 <= row < len(meeting.items):
+            return
+        target = row + delta
+        if not 0 <= target < len(meeting.items):
+            return
+        ids = [i.id for i in meeting.items]
+        ids[row], ids[target] = ids[target], ids[row]
+        if self._run(lambda: svc.reorder(self.vault, meeting.id, ids)):
+            self.refresh(meeting.id)
+            self.agenda.setCurrentRow(target)
+
+    def move_item(self, to_meeting_id: int | None = None) -> None:
+        meeting = getattr(self, "_meeting", None)
+        row = self._selected_item_index()
+        if meeting is None or not 0 <= row < len(meeting.items):
+            return
+        if not to_meeting_id:
+            others = [r for r in self.model.rows
+                      if r.id != meeting.id and r.state is MeetingState.PLANNED]
+            labels = ["{when} \u00b7 {place}".format(
+                when=r.starts_at.strftime("%d-%m-%Y %H:%M"), place=r.place) for r in others]
+            if not others:
+                self.message.setText(_("There is no other planned meeting."))
+                return
+            label, ok = QInputDialog.getItem(self, _("Move to another meeting"),
+                                             _("Meeting"), labels, 0, False)
+            if not ok:
+                return
+            to_meeting_id = others[labels.index(label)].id
+        item_id = meeting.items[row].id
+        if self._run(lambda: svc.move_item(self.vault, item_id, int(to_meeting_id))):
+            self.refresh(meeting.id)
+
+    def remove_item(self) -> None:
+        meeting = getattr(self, "_meeting", None)
+        row = self._selected_item_index()
+        if meeting is None or not 0 <= row < len(meeting.items):
+            return
+        item = meeting.items[row]
+        if not dialogs.confirm(self, _("Take off the agenda"),
+                               _("Take case {number} off this agenda? It stays ready for "
+                                 "another meeting.").format(number=item.case_number),
+                               yes_label=_("Take off"), destructive=True):
+            return
+        if self._run(lambda: svc.remove_item(self.vault, item.id)):
+            self.refresh(meeting.id)
+
+    def start_live(self) -> LiveMeetingWindow | None:
+        meeting_id = self.selected_meeting_id()
+        if meeting_id is None:
+            return None
+        try:
+            self.live = LiveMeetingWindow(self.vault, meeting_id)
+        except CasuskamerError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.live.resize(1280, 800)
+        self.live.show()
+        return self.live
+
+    # -- lock --------------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        if self.wizard is not None:
+            self.wizard.save_draft()
+        if self.live is not None:
+            self.live.save_draft()
+
+    def clear(self) -> None:
+        self.model.set_rows([])
+        self.agenda.clear()
+        self.message.clear()
+        self._meeting = None
+        if self.wizard is not None:
+            self.wizard.clear()
+        if self.live is not None:
+            self.live.clear()

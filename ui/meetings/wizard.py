@@ -1,0 +1,426 @@
+"""The agenda wizard: renders the steps of ``app.domain.meetings.WIZARD_STEPS`` (meeting,
+cases, order and times, goal/themes/decisions, invitations, review). Each page checks its
+step with ``check_step`` and shows the reason beside the page instead of a modal box; the
+service ``plan_meeting`` is called once, at the end. What is typed is saved as a draft in
+the vault (``save_draft``) and comes back after an unlock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser,
+                               QVBoxLayout, QWidget, QWizard, QWizardPage)
+
+from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, DecisionType,
+                                 DraftItem, WizardStep, WIZARD_STEPS, check_step)
+from app.errors import CasuskamerError, ValidationError
+from app.i18n import _
+from app.services import meetings as svc
+from app.vault.vault import OpenVault
+
+
+class StepPage(QWizardPage):
+    """One step: its widgets fill ``wizard.draft``; leaving it runs the step's check."""
+
+    def __init__(self, wizard: "AgendaWizard", step: WizardStep) -> None:
+        super().__init__()
+        self.wizard_ = wizard
+        self.step = step
+        self.setTitle(step.title)
+        self.setSubTitle(step.subtitle)
+        self.setObjectName(f"page_{step.value}")
+        self.body = QVBoxLayout(self)
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.setStyleSheet("color: #a00000;")
+        self.error.setWordWrap(True)
+
+    def finish_layout(self) -> None:
+        self.body.addWidget(self.error)
+
+    def enter(self) -> None:
+        """Fill the widgets from the draft (called when the page is shown)."""
+
+    def collect(self) -> None:
+        """Write the widgets into the draft."""
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt name)
+        self.error.setText("")
+        self.enter()
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+        self.collect()
+        try:
+            check_step(self.step, self.wizard_.draft)
+        except ValidationError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.error.setText("")
+        self.wizard_.save_draft()
+        return True
+
+
+class MeetingPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.MEETING)
+        form = QFormLayout()
+        self.when = QDateTimeEdit()
+        self.when.setObjectName("starts_at")
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("dd-MM-yyyy HH:mm")
+        self.place = QLineEdit()
+        self.place.setObjectName("place")
+        self.chair = QLineEdit()
+        self.chair.setObjectName("chair")
+        form.addRow(_("Date and time"), self.when)
+        form.addRow(_("Place"), self.place)
+        form.addRow(_("Chair"), self.chair)
+        self.body.addLayout(form)
+        self.finish_layout()
+
+    def enter(self) -> None:
+        draft = self.wizard_.draft
+        start = draft.starts_at or datetime.now().replace(minute=0, second=0, microsecond=0)
+        self.when.setDateTime(QDateTime(start))
+        self.place.setText(draft.place)
+        self.chair.setText(draft.chair)
+
+    def collect(self) -> None:
+        draft = self.wizard_.draft
+        draft.starts_at = self.when.dateTime().toPython().replace(second=0, microsecond=0)
+        draft.place, draft.chair = self.place.text(), self.chair.text()
+
+
+class CasesPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.CASES)
+        self.cases = QListWidget()
+        self.cases.setObjectName("cases")
+        self.body.addWidget(self.cases)
+        self.finish_layout()
+
+    def enter(self) -> None:
+        chosen = {i.case_id for i in self.wizard_.draft.items}
+        self.cases.clear()
+        for candidate in self.wizard_.candidates:
+            row = QListWidgetItem("{number} \u00b7 {initials} \u00b7 {kind}".format(
+                number=candidate.case_number, initials=candidate.subject_initials,
+                kind=candidate.kind.label))
+            row.setData(Qt.ItemDataRole.UserRole, candidate.case_id)
+            row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            row.setCheckState(Qt.CheckState.Checked if candidate.case_id in chosen
+                              else Qt.CheckState.Unchecked)
+            self.cases.addItem(row)
+
+    def collect(self) -> None:
+        draft = self.wizard_.draft
+        kept = {i.case_id: i for i in draft.items}
+        by_id = {c.case_id: c for c in self.wizard_.candidates}
+        items: list[DraftItem] = []
+        for index in range(self.cases.count()):
+            row = self.cases.item(index)
+            if row.checkState() is not Qt.CheckState.Checked:
+                continue
+            case_id = int(row.data(Qt.ItemDataRole.UserRole))
+            if case_id in kept:
+                items.append(kept[case_id])
+                continue
+            c = by_id[case_id]
+            # Goal, themes, decision types and invitees carried over from triage.
+            items.append(DraftItem(c.case_id, c.case_number, c.subject_initials, c.kind,
+                                   goal=c.routing.goal, themes=list(c.routing.themes),
+                                   decision_types=list(c.routing.decision_types),
+                                   invited={p: "" for p in c.routing.invitees}))
+        draft.items = items
+
+
+class OrderPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.ORDER)
+        self.order = QListWidget()
+        self.order.setObjectName("order")
+        row = QHBoxLayout()
+        self.up = QPushButton(_("Up"))
+        self.up.setObjectName("up")
+        self.down = QPushButton(_("Down"))
+        self.down.setObjectName("down")
+        self.duration = QSpinBox()
+        self.duration.setObjectName("duration")
+        self.duration.setRange(1, MAX_DURATION * 2)
+        self.duration.setSuffix(" min")
+        row.addWidget(self.up)
+        row.addWidget(self.down)
+        row.addStretch(1)
+        row.addWidget(QLabel(_("Duration")))
+        row.addWidget(self.duration)
+        self.body.addWidget(self.order)
+        self.body.addLayout(row)
+        self.finish_layout()
+        self.up.clicked.connect(lambda: self.move(-1))
+        self.down.clicked.connect(lambda: self.move(1))
+        self.order.currentRowChanged.connect(self._row_changed)
+        self.duration.valueChanged.connect(self._duration_changed)
+
+    def enter(self) -> None:
+        self._fill(0)
+
+    def _fill(self, current: int) -> None:
+        draft = self.wizard_.draft
+        self.order.blockSignals(True)
+        self.order.clear()
+        for item, start in zip(draft.items, draft.starts()):
+            self.order.addItem("{time}  {number} \u00b7 {initials}  ({minutes} min)".format(
+                time=start.strftime("%H:%M"), number=item.case_number,
+                initials=item.subject_initials, minutes=item.duration_minutes))
+        self.order.blockSignals(False)
+        if draft.items:
+            self.order.setCurrentRow(max(0, min(current, len(draft.items) - 1)))
+            self._row_changed(self.order.currentRow())
+
+    def _row_changed(self, row: int) -> None:
+        items = self.wizard_.draft.items
+        if 0 <= row < len(items):
+            self.duration.blockSignals(True)
+            self.duration.setValue(items[row].duration_minutes)
+            self.duration.blockSignals(False)
+
+    def _duration_changed(self, value: int) -> None:
+        row = self.order.currentRow()
+        items = self.wizard_.draft.items
+        if 0 <= row < len(items):
+            items[row].duration_minutes = value
+            self._fill(row)
+
+    def move(self, delta: int) -> None:
+        items = self.wizard_.draft.items
+        row = self.order.currentRow()
+        target = row + delta
+        if 0 <= row < len(items) and 0 <= target < len(items):
+            items[row], items[target] = items[target], items[row]
+            self._fill(target)
+
+
+class DetailsPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.DETAILS)
+        self.case = QComboBox()
+        self.case.setObjectName("case")
+        self.goal = QPlainTextEdit()
+        self.goal.setObjectName("goal")
+        self.goal.setMaximumHeight(90)
+        self.themes = QLineEdit()
+        self.themes.setObjectName("themes")
+        self.themes.setPlaceholderText(_("Themes, separated by commas"))
+        self.kinds = {d: QCheckBox(d.label) for d in DecisionType}
+        form = QFormLayout()
+        form.addRow(_("Case"), self.case)
+        form.addRow(_("Goal"), self.goal)
+        form.addRow(_("Themes"), self.themes)
+        kinds = QHBoxLayout()
+        for d, box in self.kinds.items():
+            box.setObjectName(f"decision_{d.value}")
+            kinds.addWidget(box)
+        form.addRow(_("Decisions"), kinds)
+        self.body.addLayout(form)
+        self.finish_layout()
+        self._shown = -1
+        self.case.currentIndexChanged.connect(self.show_item)
+
+    def enter(self) -> None:
+        self._shown = -1
+        self.case.blockSignals(True)
+        self.case.clear()
+        for item in self.wizard_.draft.items:
+            self.case.addItem("{number} \u00b7 {initials}".format(
+                number=item.case_number, initials=item.subject_initials))
+        self.case.blockSignals(False)
+        self.case.setCurrentIndex(0)
+        self.show_item(0)
+
+    def _store(self) -> None:
+        items = self.wizard_.draft.items
+        if 0 <= self._shown < len(items):
+            item = items[self._shown]
+            item.goal = self.goal.toPlainText()
+            item.themes = [t.strip() for t in self.themes.text().split(",") if t.strip()]
+            item.decision_types = [d for d, box in self.kinds.items() if box.isChecked()]
+
+    def show_item(self, index: int) -> None:
+        self._store()
+        items = self.wizard_.draft.items
+        if not 0 <= index < len(items):
+            return
+        item = items[index]
+        self._shown = index
+        self.goal.setPlainText(item.goal)
+        self.themes.setText(", ".join(item.themes))
+        for d, box in self.kinds.items():
+            box.setChecked(d in item.decision_types)
+
+    def collect(self) -> None:
+        self._store()
+
+
+class InvitationsPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.INVITATIONS)
+        self.case = QComboBox()
+        self.case.setObjectName("case")
+        self.parties = QListWidget()
+        self.parties.setObjectName("parties")
+        self.body.addWidget(self.case)
+        self.body.addWidget(self.parties)
+        self.finish_layout()
+        self._shown = -1
+        self.case.currentIndexChanged.connect(self.show_item)
+
+    def enter(self) -> None:
+        self._shown = -1
+        self.case.blockSignals(True)
+        self.case.clear()
+        for item in self.wizard_.draft.items:
+            self.case.addItem("{number} \u00b7 {initials}".format(
+                number=item.case_number, initials=item.subject_initials))
+        self.case.blockSignals(False)
+        self.case.setCurrentIndex(0)
+        self.show_item(0)
+
+    def _store(self) -> None:
+        items = self.wizard_.draft.items
+        if not 0 <= self._shown < len(items):
+            return
+        item = items[self._shown]
+        invited: dict[int, str] = {}
+        for index in range(self.parties.count()):
+            row = self.parties.item(index)
+            if row.checkState() is Qt.CheckState.Checked:
+                party_id = int(row.data(Qt.ItemDataRole.UserRole))
+                invited[party_id] = item.invited.get(party_id, "")
+        item.invited = invited
+
+    def show_item(self, index: int) -> None:
+        self._store()
+        items = self.wizard_.draft.items
+        if not 0 <= index < len(items):
+            return
+        item = items[index]
+        self._shown = index
+        self.parties.clear()
+        day = (self.wizard_.draft.starts_at or datetime.now()).date()
+        # Entitlement is the policy's answer (through the service); refused parties are
+        # shown greyed out with the reason, never offered.
+        for choice in svc.invitee_choices(self.wizard_.vault, item.case_id, day):
+            text = choice.name if choice.allowed else "{name} \u2013 {reason}".format(
+                name=choice.name, reason=choice.reason)
+            row = QListWidgetItem(text)
+            row.setData(Qt.ItemDataRole.UserRole, choice.party_id)
+            if choice.allowed:
+                row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                row.setCheckState(Qt.CheckState.Checked if choice.party_id in item.invited
+                                  else Qt.CheckState.Unchecked)
+            else:
+                row.setFlags(Qt.ItemFlag.NoItemFlags)
+                item.invited.pop(choice.party_id, None)
+            self.parties.addItem(row)
+
+    def check(self, party_id: int, checked: bool = True) -> None:
+        """Tick a party for the case shown (for keyboard users and tests alike)."""
+        for index in range(self.parties.count()):
+            row = self.parties.item(index)
+            if int(row.data(Qt.ItemDataRole.UserRole)) == party_id:
+                row.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def collect(self) -> None:
+        self._store()
+
+
+class ReviewPage(StepPage):
+    def __init__(self, wizard: "AgendaWizard") -> None:
+        super().__init__(wizard, WizardStep.REVIEW)
+        self.summary = QTextBrowser()
+        self.summary.setObjectName("summary")
+        self.body.addWidget(self.summary)
+        self.finish_layout()
+
+    def enter(self) -> None:
+        draft = self.wizard_.draft
+        names = svc.party_names(self.wizard_.vault)
+        lines = ["{when} \u00b7 {place} \u00b7 {chair}".format(
+            when=draft.starts_at.strftime("%d-%m-%Y %H:%M") if draft.starts_at else "",
+            place=draft.place, chair=draft.chair), ""]
+        for item, start in zip(draft.items, draft.starts()):
+            lines.append("{time}  {number} \u00b7 {initials} ({minutes} min)".format(
+                time=start.strftime("%H:%M"), number=item.case_number,
+                initials=item.subject_initials, minutes=item.duration_minutes))
+            lines.append("    {goal}".format(goal=item.goal))
+            lines.append("    " + ", ".join(item.themes) + " \u00b7 "
+                         + ", ".join(d.label for d in item.decision_types))
+            lines.append("    " + ", ".join(sorted(names.get(p, "") for p in item.invited)))
+        self.summary.setPlainText("\n".join(lines))
+
+    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+        try:
+            self.wizard_.meeting_id = svc.plan_meeting(self.wizard_.vault, self.wizard_.draft)
+        except CasuskamerError as exc:
+            self.error.setText(str(exc))
+            return False
+        return True
+
+
+PAGES = {
+    WizardStep.MEETING: MeetingPage, WizardStep.CASES: CasesPage, WizardStep.ORDER: OrderPage,
+    WizardStep.DETAILS: DetailsPage, WizardStep.INVITATIONS: InvitationsPage,
+    WizardStep.REVIEW: ReviewPage,
+}
+
+
+class AgendaWizard(QWizard):
+    """Prepare a case meeting. ``meeting_id`` is set once the meeting is planned."""
+
+    def __init__(self, vault: OpenVault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.setWindowTitle(_("New case meeting"))
+        self.setObjectName("agenda_wizard")
+        self.setMinimumSize(720, 520)
+        self.meeting_id: int | None = None
+        self.draft = svc.load_agenda_draft(vault) or AgendaDraft()
+        self.candidates = svc.candidate_cases(vault)
+        # Cases in a draft that are no longer ready are dropped, not planned blindly.
+        ready = {c.case_id for c in self.candidates}
+        self.draft.items = [i for i in self.draft.items if i.case_id in ready]
+        self.pages: dict[WizardStep, StepPage] = {}
+        for step in WIZARD_STEPS:
+            page = PAGES[step](self)
+            self.pages[step] = page
+            self.addPage(page)
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("Plan the meeting"))
+        self.button(QWizard.WizardButton.CancelButton).clicked.connect(self._cancelled)
+
+    def page_for(self, step: WizardStep) -> StepPage:
+        return self.pages[step]
+
+    def save_draft(self) -> None:
+        if self.meeting_id is None and self.vault.is_open:
+            svc.save_agenda_draft(self.vault, self.draft)
+
+    def clear(self) -> None:
+        self.draft = AgendaDraft()
+        self.candidates = []
+        for page in self.pages.values():
+            for child in page.findChildren((QLineEdit, QPlainTextEdit)):
+                child.clear()
+            for listing in page.findChildren(QListWidget):
+                listing.clear()
+
+    def _cancelled(self) -> None:
+        # Only an explicit Cancel throws the draft away; closing on lock keeps it.
+        if self.meeting_id is None and self.vault.is_open:
+            svc.discard_agenda_draft(self.vault)
+
+
+__all__ = ["AgendaWizard", "MIN_DURATION"]
