@@ -1,0 +1,106 @@
+"""pytest-qt: clicking through the closure wizard, a refusal shown beside the page, extra
+removals in the preview, and the confirmation that names the case."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QLineEdit, QRadioButton,
+                               QWizard)
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.domain.information import Category
+from app.domain.plan import ActionStatus
+from app.store.case_tables import cases, information_items
+from app.vault.vault import OpenVault
+from ui import dialogs
+from ui.closure.wizard import ClosureWizard
+
+from tests.unit.retention_fixtures import director_vault, make_case  # noqa: F401
+
+DAY = date(2025, 9, 1)
+
+
+@pytest.fixture(autouse=True)
+def _no_scripted_dialogs() -> Iterator[None]:
+    dialogs.reset()
+    yield
+    dialogs.reset()
+
+
+def _next(qtbot: QtBot, wizard: QWizard) -> None:
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+
+
+def test_click_through_the_closure_wizard(qtbot: QtBot,
+                                          director_vault: OpenVault) -> None:  # noqa: F811
+    vault = director_vault
+    made = make_case(vault, items=[("politie", Category.GENERAL, "melding")],
+                     actions=[("gemeente-den-haag", "huisbezoek", DAY, ActionStatus.DONE)])
+    wizard = ClosureWizard(vault, made.number, today=DAY)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert made.number in wizard.windowTitle()
+
+    # Criteria: one unanswered -> refused with the reason, the page stays.
+    page = wizard.currentPage()
+    assert page.objectName() == "page_criteria"
+    page.findChild(QComboBox, "criterion_0_met").setCurrentIndex(1)
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is page
+    errors = page.findChild(QLabel, "errors")
+    assert errors.isVisible() and "criterium 2" in errors.text()
+    page.findChild(QComboBox, "criterion_1_met").setCurrentIndex(1)
+    page.findChild(QLineEdit, "criterion_1_note").setText("schulden geregeld")
+    _next(qtbot, wizard)
+
+    # Decision: the coordinator is prefilled from the plan; an empty name is refused.
+    page = wizard.currentPage()
+    assert page.objectName() == "page_decision"
+    name = page.findChild(QLineEdit, "coordinator_name")
+    assert name.text() == "Sanne de Vries"
+    name.clear()
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is page and "casusregisseur" in page.findChild(
+        QLabel, "errors").text()
+    qtbot.keyClicks(name, "Sanne de Vries")
+    _next(qtbot, wizard)
+
+    # Outcome: required.
+    page = wizard.currentPage()
+    assert page.objectName() == "page_outcome"
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is page
+    page.findChild(QRadioButton, "outcome_partly_reached").setChecked(True)
+    _next(qtbot, wizard)
+
+    # Preview: the default removals, and one more ticked.
+    page = wizard.currentPage()
+    assert page.objectName() == "page_preview"
+    removed = page.findChild(QLabel, "removed").text()
+    assert "Informatie-items: 1" in removed and "BSN" in removed
+    page.findChild(QCheckBox, "remove_referral_texts").setChecked(True)
+    assert "aanmelding" in page.findChild(QLabel, "removed").text()
+    _next(qtbot, wizard)
+
+    page = wizard.currentPage()
+    assert page.objectName() == "page_confirm"
+    assert made.number in page.findChild(QLabel, "summary").text()
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    with dialogs.scripted(False) as script:
+        qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    assert made.number in script.shown[0].text and wizard.result is None
+    with dialogs.scripted(True) as script:
+        qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    assert script.shown[0].kind == "confirm" and made.number in script.shown[0].title
+    assert wizard.result is not None and wizard.result.case_number == made.number
+    with vault.read() as conn:
+        row = conn.execute(select(cases).where(cases.c.id == made.id)).mappings().one()
+        assert row["state"] == "closed" and row["outcome"] == "partly_reached"
+        assert row["reason"] is None                     # the extra removal was applied
+        assert conn.execute(select(information_items.c.id).where(
+            information_items.c.case_id == made.id)).first() is None

@@ -1,0 +1,1 @@
+"""The closure wizard (afschaling): renders the steps of ``app.domain.closure``."""

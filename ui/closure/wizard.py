@@ -1,0 +1,268 @@
+"""The closure wizard (afschaling): one page per step of ``app.domain.closure.STEPS``.
+
+Pages only render and gather; the rules are ``app.domain.closure.refusals`` (shown beside
+the page when Next is pressed), and the one call that closes is
+``app.services.closure.close_case``, made once on Finish after a confirmation that names
+the case (through ``ui.dialogs``, the test seam). The preview page shows exactly the
+preview the service will check, recomputed whenever an extra kind of data is ticked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QFormLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QRadioButton, QVBoxLayout,
+                               QWidget, QWizard, QWizardPage)
+
+from app.domain.closure import (OPTIONAL_REMOVALS, STEPS, ClosureDecision, ClosurePreview,
+                                CoordinatorAgreement, Outcome, Removal, Step, StepId, refusals)
+from app.errors import CasuskamerError
+from app.i18n import _
+from app.services import closure as closure_service
+from app.vault.vault import OpenVault
+from ui import dialogs
+
+ERROR_STYLE = "color: #a00000;"
+
+
+class StepPage(QWizardPage):
+    """A page for one step: ``store()`` writes its widgets into the wizard's decision."""
+
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.step = step
+        self.setObjectName(f"page_{step.id.value}")
+        self.setTitle(_(step.title))
+        self.setSubTitle(_(step.help))
+        self.layout_ = QVBoxLayout(self)
+        self.errors = QLabel("")
+        self.errors.setObjectName("errors")
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setVisible(False)
+
+    def finish_layout(self) -> None:
+        self.layout_.addWidget(self.errors)
+        self.layout_.addStretch(1)
+
+    def store(self) -> None:  # pragma: no cover - every page overrides it
+        raise NotImplementedError
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+        self.store()
+        found = refusals(self.step.id, self.owner.decision, self.owner.today,
+                         self.owner.party_ids)
+        self.errors.setText("\n".join(message for _field, message in found))
+        self.errors.setVisible(bool(found))
+        return not found
+
+
+class CriteriaPage(StepPage):
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__(wizard, step)
+        form = QFormLayout()
+        self.met: list[QComboBox] = []
+        self.notes: list[QLineEdit] = []
+        for i, check in enumerate(wizard.decision.criteria):
+            combo = QComboBox()
+            combo.setObjectName(f"criterion_{i}_met")
+            combo.addItem(_("\u2013 choose \u2013"), None)
+            combo.addItem(_("Met"), True)
+            combo.addItem(_("Not met"), False)
+            note = QLineEdit()
+            note.setObjectName(f"criterion_{i}_note")
+            note.setPlaceholderText(_("Note"))
+            row = QWidget()
+            row_layout = QVBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.addWidget(combo)
+            row_layout.addWidget(note)
+            label = QLabel(check.criterion)
+            label.setWordWrap(True)
+            form.addRow(label, row)
+            self.met.append(combo)
+            self.notes.append(note)
+        if not wizard.decision.criteria:
+            form.addRow(QLabel(_("The plan of action has no closure criteria.")))
+        self.reason = QPlainTextEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setPlaceholderText(_("Why the case closes although not every criterion "
+                                         "is met"))
+        form.addRow(_("Reason"), self.reason)
+        self.layout_.addLayout(form)
+        self.finish_layout()
+
+    def store(self) -> None:
+        decision = self.owner.decision
+        for i, (combo, note) in enumerate(zip(self.met, self.notes)):
+            decision = decision.with_criterion(i, combo.currentData(), note.text())
+        self.owner.decision = replace(decision, reason=self.reason.toPlainText())
+
+
+class DecisionPage(StepPage):
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__(wizard, step)
+        form = QFormLayout()
+        decider = QLabel(_("{account} (process director)").format(
+            account=wizard.vault.actor.account))
+        form.addRow(_("Decided by"), decider)
+        agreement = wizard.decision.agreement
+        self.name = QLineEdit(agreement.name)
+        self.name.setObjectName("coordinator_name")
+        self.party = QComboBox()
+        self.party.setObjectName("coordinator_party")
+        self.party.addItem(_("\u2013 choose \u2013"), None)
+        for choice in wizard.context.parties:
+            self.party.addItem(choice.name, choice.id)
+        if agreement.party_id is not None:
+            self.party.setCurrentIndex(max(0, self.party.findData(agreement.party_id)))
+        self.agreed_on = QDateEdit()
+        self.agreed_on.setObjectName("agreed_on")
+        self.agreed_on.setCalendarPopup(True)
+        self.agreed_on.setDisplayFormat("dd-MM-yyyy")
+        today = wizard.today
+        self.agreed_on.setDate(QDate(today.year, today.month, today.day))
+        form.addRow(_("Case coordinator"), self.name)
+        form.addRow(_("Party of the case coordinator"), self.party)
+        form.addRow(_("Agreed on"), self.agreed_on)
+        self.layout_.addLayout(form)
+        self.finish_layout()
+
+    def store(self) -> None:
+        qdate = self.agreed_on.date()
+        self.owner.decision = replace(self.owner.decision, agreement=CoordinatorAgreement(
+            self.name.text(), self.party.currentData(),
+            date(qdate.year(), qdate.month(), qdate.day())))
+
+
+class OutcomePage(StepPage):
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__(wizard, step)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[Outcome, QRadioButton] = {}
+        for outcome in Outcome:
+            button = QRadioButton(outcome.label)
+            button.setObjectName(f"outcome_{outcome.value}")
+            self.group.addButton(button)
+            self.buttons[outcome] = button
+            self.layout_.addWidget(button)
+        self.finish_layout()
+
+    def store(self) -> None:
+        chosen = next((o for o, b in self.buttons.items() if b.isChecked()), None)
+        self.owner.decision = replace(self.owner.decision, outcome=chosen)
+
+
+class PreviewPage(StepPage):
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__(wizard, step)
+        self.removed = QLabel("")
+        self.removed.setObjectName("removed")
+        self.removed.setWordWrap(True)
+        self.layout_.addWidget(self.removed)
+        self.layout_.addWidget(QLabel(_("You may also remove now:")))
+        self.extra: dict[Removal, QCheckBox] = {}
+        for removal in OPTIONAL_REMOVALS:
+            box = QCheckBox(removal.label)
+            box.setObjectName(f"remove_{removal.value}")
+            box.toggled.connect(self.refresh)
+            self.extra[removal] = box
+            self.layout_.addWidget(box)
+        kept = QLabel(_("Kept until the retention period ends:") + "\n" + "\n".join(
+            "\u2022 " + _(label) for label in wizard.context.preview.kept))
+        kept.setObjectName("kept")
+        kept.setWordWrap(True)
+        self.layout_.addWidget(kept)
+        self.finish_layout()
+        self.show_preview(wizard.shown)
+
+    def chosen(self) -> frozenset[Removal]:
+        return frozenset(r for r, box in self.extra.items() if box.isChecked())
+
+    def refresh(self) -> None:
+        self.owner.shown = closure_service.preview(self.owner.vault, self.owner.case_number,
+                                                   self.chosen())
+        self.show_preview(self.owner.shown)
+
+    def show_preview(self, shown: ClosurePreview) -> None:
+        lines = [_("Removed now:")]
+        for line in shown.lines:
+            text = "\u2022 {label}: {count}".format(label=line.removal.label, count=line.count)
+            if line.details:
+                text += " ({details})".format(details=", ".join(line.details))
+            lines.append(text)
+        self.removed.setText("\n".join(lines))
+
+    def store(self) -> None:
+        self.owner.decision = replace(self.owner.decision, extra_removals=self.chosen())
+
+
+class ConfirmPage(StepPage):
+    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+        super().__init__(wizard, step)
+        self.summary = QLabel("")
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+        self.finish_layout()
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        context = self.owner.context
+        outcome = self.owner.decision.outcome
+        self.summary.setText(_("Case {number} will be closed with the outcome \u201c{outcome}"
+                               "\u201d. Its retention period ends on {date}; then the case is "
+                               "destroyed.").format(
+            number=context.case_number, outcome=outcome.label if outcome else "\u2013",
+            date=context.destroy_on_if_closed_today.strftime("%d-%m-%Y")))
+
+    def store(self) -> None:
+        pass
+
+
+PAGE_TYPES: dict[StepId, type[StepPage]] = {
+    StepId.CRITERIA: CriteriaPage, StepId.DECISION: DecisionPage, StepId.OUTCOME: OutcomePage,
+    StepId.PREVIEW: PreviewPage, StepId.CONFIRM: ConfirmPage,
+}
+
+
+class ClosureWizard(QWizard):
+    """Close one case. ``result`` holds the service's answer after a successful Finish."""
+
+    def __init__(self, vault: OpenVault, case_number: str, today: date | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("closure_wizard")
+        self.vault = vault
+        self.today = today or date.today()
+        self.context = closure_service.closure_context(vault, case_number, self.today)
+        self.case_number = self.context.case_number
+        self.party_ids = frozenset(p.id for p in self.context.parties)
+        self.decision: ClosureDecision = self.context.initial_decision()
+        self.shown: ClosurePreview = self.context.preview
+        self.result: closure_service.ClosureResult | None = None
+        self.setWindowTitle(_("Close case {number}").format(number=self.case_number))
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("Close the case"))
+        self.pages: dict[StepId, StepPage] = {}
+        for step in STEPS:
+            page = PAGE_TYPES[step.id](self, step)
+            self.pages[step.id] = page
+            self.addPage(page)
+
+    def accept(self) -> None:
+        if not dialogs.confirm(
+                self, _("Close case {number}").format(number=self.case_number),
+                _("Close case {number} now? The data listed in the preview is removed for "
+                  "good.").format(number=self.case_number),
+                yes_label=_("Close the case"), destructive=True):
+            return
+        try:
+            self.result = closure_service.close_case(self.vault, self.case_number,
+                                                     self.decision, self.shown, self.today)
+        except CasuskamerError as refused:
+            dialogs.error(self, _("The case was not closed"), str(refused))
+            return
+        super().accept()

@@ -1,0 +1,1 @@
+"""The follow-up screen: open actions across all cases, with progress updates."""
