@@ -184,7 +184,7 @@ class ClosureDecision:
         chosen = set(DEFAULT_REMOVALS) | set(self.extra_removals)
         return tuple(r for r in Removal if r in chosen)
 
-    def with_criterion(self, index: int, met: bool | None, note: str) -> "ClosureDecision":
+    def with_criterion(self, index: int, met: bool | None, note: str) -> ClosureDecision:
         items = list(self.criteria)
         items[index] = replace(items[index], met=met, note=note)
         return replace(self, criteria=tuple(items))
@@ -268,7 +268,8 @@ class PreviewLine:
     """One kind of data that closing removes now, with the ids of the rows it touches."""
 
     removal: Removal
-    row_ids: tuple[int, ...]
+    #: ``"table:id"`` references (``"cases.reason:7"`` for a field of the case row)
+    row_ids: tuple[str, ...]
     #: short descriptions for the screen (e.g. the life domains, the subjects' roles); no
     #: content of the data itself
     details: tuple[str, ...] = ()

@@ -26,34 +26,54 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
-from app.domain.closure import (DEFAULT_REMOVALS, ClosureDecision, ClosurePreview,
-                                CoordinatorAgreement, CriterionCheck, Outcome, PreviewLine,
-                                Removal, check, criteria_from_plan)
+from app.domain.cases import SubjectRole
+from app.domain.closure import (
+    DEFAULT_REMOVALS,
+    ClosureDecision,
+    ClosurePreview,
+    CoordinatorAgreement,
+    CriterionCheck,
+    Outcome,
+    PreviewLine,
+    Removal,
+    check,
+    criteria_from_plan,
+)
 from app.domain.criteria import Criterion
 from app.domain.information import Category
-from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.plan import ActionStatus
 from app.domain.protocols import Protocol
 from app.domain.retention import RetentionPeriod, destroy_on
 from app.domain.roles import Permission
-from app.domain.cases import SubjectRole
 from app.errors import TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
 from app.services import retention as retention_service
-from app.store.case_tables import (cases, criteria_answers, information_items,
-                                   life_domain_problems, subjects)
+from app.store.case_tables import (
+    cases,
+    criteria_answers,
+    information_items,
+    life_domain_problems,
+    subjects,
+)
 from app.store.party_tables import parties
-from app.store.plan_tables import (plan_action_notes, plan_actions, plan_information_needs,
-                                   plan_versions, plans)
+from app.store.plan_tables import (
+    plan_action_notes,
+    plan_actions,
+    plan_information_needs,
+    plan_versions,
+    plans,
+)
 from app.store.retention_tables import case_closures, case_tombstones
 from app.store.tables import metadata
 from app.vault.vault import OpenVault, utcnow
@@ -194,8 +214,8 @@ def closure_context(vault: OpenVault, case: str | int,
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case)
         state, number = case_service.current_state(conn, case_id)
-        protocol = Protocol(conn.execute(select(cases.c.protocol)
-                                         .where(cases.c.id == case_id)).scalar())
+        protocol = Protocol(str(conn.execute(select(cases.c.protocol)
+                                             .where(cases.c.id == case_id)).scalar()))
         plan = _plan_row(conn, case_id)
         criteria = criteria_from_plan(plan["closure_criteria"] if plan else "")
         coordinator = CoordinatorAgreement(

@@ -16,9 +16,10 @@ Reading needs ``VIEW_CASES`` and is itself audited (``disclosure.report``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -119,11 +120,11 @@ def read_disclosures(conn: Connection, *, case_numbers: Iterable[str] | None = N
             at=_parse_at(str(at)), case_number=number, action=str(action),
             kind=str(detail.get("kind", action.split(".", 1)[-1])),
             recipient_party_id=party_id,
-            recipient=names.get(party_id, "#{id}".format(id=party_id)) if party_id else "",
+            recipient=names.get(party_id, f"#{party_id}") if party_id else "",
             sha256=str(detail.get("sha256", "")), encrypted=bool(detail.get("encrypted")),
             items=detail.get("items"), meeting_id=detail.get("meeting_id"), actor=str(actor),
             source_party_ids=source_ids,
-            sources=(tuple(names.get(s, "#{id}".format(id=s)) for s in source_ids)
+            sources=(tuple(names.get(s, f"#{s}") for s in source_ids)
                      if source_ids is not None else None)))
     return found
 

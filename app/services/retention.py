@@ -26,13 +26,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, Table, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, insert, or_, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables: destruction must see them all)
 from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.protocols import Protocol
-from app.domain.retention import (ENDED_STATES, RetentionPeriod, check_months, default_period,
-                                  destroy_on, ended_on)
+from app.domain.retention import (
+    ENDED_STATES,
+    RetentionPeriod,
+    check_months,
+    default_period,
+    destroy_on,
+    ended_on,
+)
 from app.domain.roles import Permission
 from app.errors import VaultInUse
 from app.i18n import _
@@ -166,7 +172,7 @@ def _referencing(table: Table, present: set[str]) -> list[tuple[Table, str, str]
         for fk in child.foreign_keys:
             try:
                 target = fk.column
-            except Exception:  # noqa: BLE001 - a key to a table not declared (yet)
+            except Exception:  # noqa: BLE001, S112 - a key to a table not declared (yet)
                 continue
             if target.table is table:
                 found.append((child, fk.parent.name, target.name))

@@ -30,8 +30,8 @@ from sqlalchemy import Connection, select
 from app.domain.bsn import normalise_bsn
 from app.domain.cases import SubjectRole, display_name, fold_for_search
 from app.domain.information import Category
-from app.domain.lifecycle import CaseState
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.errors import NotFound, ValidationError
@@ -217,7 +217,7 @@ def _case_section(conn: Connection, subject_row: Any, today: date, names: dict[i
     withheld: dict[str, tuple[int, set[str]]] = {}
     for item in case_service.information_items(conn, case_id):
         decision = decide(item, viewer, Setting.SUBJECT_ACCESS, context, standings)
-        source = names.get(item.source_party_id, "#{id}".format(id=item.source_party_id))
+        source = names.get(item.source_party_id, f"#{item.source_party_id}")
         if not decision.allowed:
             label = decision.reason.label
             count, asked = withheld.get(label, (0, set()))
@@ -276,8 +276,8 @@ def export_subject_access(vault: OpenVault, out: Path, *, bsn: str | None = None
                           given_names: str | None = None, password: str | None = None,
                           today: date | None = None) -> SubjectExport:
     """Find the person, build the report, write the PDF and log the export."""
-    from app.export.subject_access_pdf import render_subject_access
     from app.export import pdf
+    from app.export.subject_access_pdf import render_subject_access
 
     match = find_subject(vault, bsn=bsn, surname=surname, birth_date=birth_date,
                          given_names=given_names)

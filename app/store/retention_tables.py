@@ -17,7 +17,7 @@ Migration ``0007_closure`` creates these tables.
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Integer, String, Table, Text)
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 
 from app.store.tables import metadata
 

@@ -13,12 +13,34 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QFormLayout,
-                               QLabel, QLineEdit, QPlainTextEdit, QRadioButton, QVBoxLayout,
-                               QWidget, QWizard, QWizardPage)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
-from app.domain.closure import (OPTIONAL_REMOVALS, STEPS, ClosureDecision, ClosurePreview,
-                                CoordinatorAgreement, Outcome, Removal, Step, StepId, refusals)
+from app.domain.closure import (
+    OPTIONAL_REMOVALS,
+    STEPS,
+    ClosureDecision,
+    ClosurePreview,
+    CoordinatorAgreement,
+    Outcome,
+    Removal,
+    Step,
+    StepId,
+    refusals,
+)
 from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import closure as closure_service
@@ -31,7 +53,7 @@ ERROR_STYLE = "color: #a00000;"
 class StepPage(QWizardPage):
     """A page for one step: ``store()`` writes its widgets into the wizard's decision."""
 
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__()
         self.owner = wizard
         self.step = step
@@ -52,7 +74,7 @@ class StepPage(QWizardPage):
     def store(self) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
 
-    def validatePage(self) -> bool:  # noqa: N802 - Qt's name
+    def validatePage(self) -> bool:
         self.store()
         found = refusals(self.step.id, self.owner.decision, self.owner.today,
                          self.owner.party_ids)
@@ -62,7 +84,7 @@ class StepPage(QWizardPage):
 
 
 class CriteriaPage(StepPage):
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         form = QFormLayout()
         self.met: list[QComboBox] = []
@@ -104,7 +126,7 @@ class CriteriaPage(StepPage):
 
 
 class DecisionPage(StepPage):
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         form = QFormLayout()
         decider = QLabel(_("{account} (process director)").format(
@@ -140,7 +162,7 @@ class DecisionPage(StepPage):
 
 
 class OutcomePage(StepPage):
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         self.group = QButtonGroup(self)
         self.buttons: dict[Outcome, QRadioButton] = {}
@@ -158,7 +180,7 @@ class OutcomePage(StepPage):
 
 
 class PreviewPage(StepPage):
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         self.removed = QLabel("")
         self.removed.setObjectName("removed")
@@ -191,7 +213,7 @@ class PreviewPage(StepPage):
     def show_preview(self, shown: ClosurePreview) -> None:
         lines = [_("Removed now:")]
         for line in shown.lines:
-            text = "\u2022 {label}: {count}".format(label=line.removal.label, count=line.count)
+            text = f"\u2022 {line.removal.label}: {line.count}"
             if line.details:
                 text += " ({details})".format(details=", ".join(line.details))
             lines.append(text)
@@ -202,7 +224,7 @@ class PreviewPage(StepPage):
 
 
 class ConfirmPage(StepPage):
-    def __init__(self, wizard: "ClosureWizard", step: Step) -> None:
+    def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
@@ -210,7 +232,7 @@ class ConfirmPage(StepPage):
         self.layout_.addWidget(self.summary)
         self.finish_layout()
 
-    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+    def initializePage(self) -> None:
         context = self.owner.context
         outcome = self.owner.decision.outcome
         self.summary.setText(_("Case {number} will be closed with the outcome \u201c{outcome}"
