@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "app.cli.party_commands",
     "app.cli.case_commands",
     "app.cli.export_commands",
+    "app.cli.retention_commands",
 )
 
 
