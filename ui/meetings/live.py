@@ -91,6 +91,8 @@ class LiveMeetingWindow(QWidget):
         bar.addStretch(1)
         for widget in (self.screen_choice, self.show_room_button, self.end_button):
             bar.addWidget(widget)
+        self.screen_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.screen_choice.setMaximumWidth(180)
         outer.addLayout(bar)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -100,9 +102,11 @@ class LiveMeetingWindow(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.agenda = QListWidget()
         self.agenda.setObjectName("agenda")
+        self.agenda.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.agenda.setWordWrap(True)
         self.timer_label = QLabel("")
         self.timer_label.setObjectName("timer")
-        self.timer_label.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.timer_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
         left_layout.addWidget(QLabel(_("Agenda")))
         left_layout.addWidget(self.agenda, 1)
         left_layout.addWidget(self.timer_label)
@@ -126,7 +130,12 @@ class LiveMeetingWindow(QWidget):
         self.items.verticalHeader().setVisible(False)
         header = self.items.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.items.setColumnWidth(1, 105)
+        self.items.setColumnWidth(2, 140)
+        header.setMinimumSectionSize(60)
         mid.addWidget(self.summary)
         mid.addWidget(self.room_state)
         mid.addWidget(self.items, 3)
@@ -139,6 +148,9 @@ class LiveMeetingWindow(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 2)
+        split.setSizes([150, 600, 250])
+        left.setMinimumWidth(150)
+        right.setMinimumWidth(220)
         outer.addWidget(split, 1)
 
         self.previous_button.clicked.connect(self.previous_item)
@@ -183,10 +195,12 @@ class LiveMeetingWindow(QWidget):
         who.addWidget(self.entry_party, 1)
         who.addWidget(QLabel(_("Owner")))
         who.addWidget(self.entry_owner, 1)
-        who.addWidget(QLabel(_("Due")))
-        who.addWidget(self.entry_due)
-        who.addWidget(self.add_entry_button)
         form.addRow(_("Party"), who)
+        when = QHBoxLayout()
+        when.addWidget(self.entry_due)
+        when.addStretch(1)
+        when.addWidget(self.add_entry_button)
+        form.addRow(_("Due"), when)
         layout.addLayout(form)
         layout.addWidget(self.entry_error)
         self.entries = QListWidget()
@@ -199,15 +213,15 @@ class LiveMeetingWindow(QWidget):
     def _attendance_box(self) -> QGroupBox:
         box = QGroupBox(_("Attendance"))
         layout = QVBoxLayout(box)
-        self.attendance = QTableWidget(0, 4)
+        self.attendance = QTableWidget(0, 2)
         self.attendance.setObjectName("attendance")
-        self.attendance.setHorizontalHeaderLabels([_("Name"), _("Party"),
-                                                   _("Confidentiality"), _("This case")])
+        self.attendance.setHorizontalHeaderLabels([_("Name"), _("This case")])
         self.attendance.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.attendance.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.attendance.verticalHeader().setVisible(False)
         self.attendance.horizontalHeader().setSectionResizeMode(
-            3, QHeaderView.ResizeMode.Stretch)
+            QHeaderView.ResizeMode.Stretch)
+        self.attendance.setWordWrap(True)
         layout.addWidget(self.attendance, 1)
         form = QFormLayout()
         self.person_name = QLineEdit()
@@ -224,13 +238,13 @@ class LiveMeetingWindow(QWidget):
         form.addRow(_("Party"), self.person_party)
         form.addRow(_("Function"), self.person_function)
         layout.addLayout(form)
-        self.add_person_button = QPushButton(_("Add and show the confidentiality statement"))
+        self.add_person_button = QPushButton(_("Add and show the statement"))
         self.add_person_button.setObjectName("add_person")
         self.person_error = QLabel("")
         self.person_error.setObjectName("person_error")
         self.person_error.setStyleSheet("color: #a00000;")
         self.person_error.setWordWrap(True)
-        buttons = QHBoxLayout()
+        buttons = QVBoxLayout()
         self.accept_button = QPushButton(_("Accepts confidentiality"))
         self.accept_button.setObjectName("accept")
         self.left_button = QPushButton(_("Has left"))
@@ -268,7 +282,7 @@ class LiveMeetingWindow(QWidget):
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for item, start in zip(self.room.meeting.items, self.room.meeting.item_starts()):
-            self.agenda.addItem("{time}  {number} \u00b7 {initials}\n{minutes} min".format(
+            self.agenda.addItem("{time} \u00b7 {minutes} min\n{number}\n{initials}".format(
                 time=start.strftime("%H:%M"), number=item.case_number,
                 initials=item.subject_initials, minutes=item.duration_minutes))
         self.agenda.blockSignals(False)
@@ -358,17 +372,18 @@ class LiveMeetingWindow(QWidget):
         self.attendance.setRowCount(len(view.presence))
         for row, line in enumerate(view.presence):
             attendee = self.room.attendees[row]
-            accepted = (attendee.confidentiality_accepted_at.strftime("%H:%M:%S")
-                        if attendee.confidentiality_accepted_at else _("not yet"))
-            here = line.absent_label or _("Present")
-            values = ["{name}\n{function}".format(name=line.name, function=line.function),
-                      line.party, accepted, here]
-            for column, value in enumerate(values):
+            accepted = (_("Confidentiality accepted {time}").format(
+                time=attendee.confidentiality_accepted_at.strftime("%H:%M:%S"))
+                if attendee.confidentiality_accepted_at
+                else _("Confidentiality not yet accepted"))
+            person = "{name}\n{function} \u00b7 {party}".format(
+                name=line.name, function=line.function, party=line.party)
+            here = "{state}\n{accepted}".format(state=line.absent_label or _("Present"),
+                                                accepted=accepted)
+            for column, value in enumerate((person, here)):
                 cell = QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, line.attendee_id)
-                if column == 3 and line.absent is not None:
-                    cell.setForeground(Qt.GlobalColor.darkRed)
-                if column == 2 and not line.accepted:
+                if column == 1 and (line.absent is not None or not line.accepted):
                     cell.setForeground(Qt.GlobalColor.darkRed)
                 self.attendance.setItem(row, column, cell)
         self.attendance.resizeRowsToContents()
@@ -394,7 +409,7 @@ class LiveMeetingWindow(QWidget):
             return
         timer = item_timer(item, datetime.now())
         self.timer_label.setText(timer.text())
-        self.timer_label.setStyleSheet("font-size: 16pt; font-weight: bold; color: {c};".format(
+        self.timer_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: {c};".format(
             c="#a00000" if timer.overrun else "#1d5e20"))
 
     # -- attendance ------------------------------------------------------------------

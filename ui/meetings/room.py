@@ -44,6 +44,7 @@ class MeetingRoomWindow(QWidget):
         layout.setContentsMargins(48, 36, 48, 36)
         self.title = QLabel("")
         self.title.setObjectName("case_title")
+        self.title.setWordWrap(True)
         self.goal = QLabel("")
         self.goal.setObjectName("case_goal")
         self.goal.setWordWrap(True)
@@ -54,6 +55,7 @@ class MeetingRoomWindow(QWidget):
         self.items.setObjectName("room_items")
         self.items.setWordWrap(True)
         self.items.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for widget in (self.title, self.goal, self.meta):
             layout.addWidget(widget)
         layout.addSpacing(12)
