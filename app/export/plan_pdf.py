@@ -75,12 +75,12 @@ def plan_sections(plan: ActionPlan, party: PartyName, *, show_limits: bool) -> l
 
     story.append(pdf.para(_("Actions"), st.subheading))
     if plan.actions:
-        rows: list[list[str | Flowable]] = [[_("Party"), _("Action"), _("Owner"), _("Due"),
+        # The owner goes under the party, so that the action's text gets the width.
+        rows: list[list[str | Flowable]] = [[_("Party / owner"), _("Action"), _("Due"),
                                              _("Status")]]
         for action in plan.actions:
-            text = action.description
             goal = plan.goal(action.goal_key)
-            lines = [text]
+            lines = [action.description]
             if goal is not None:
                 lines.append(_("Goal: {domain}").format(domain=goal.life_domain.label))
             if show_limits and action.limited_to:
@@ -89,10 +89,10 @@ def plan_sections(plan: ActionPlan, party: PartyName, *, show_limits: bool) -> l
             for note in action.notes:
                 lines.append(_("Progress {date} ({author}): {text}").format(
                     date=fmt_date(note.at), author=note.author, text=note.text))
-            rows.append([party(action.party_id), "\n".join(lines), action.owner,
-                         fmt_date(action.due), action.status.label])
-        story.append(pdf.table(rows, [34 * mm, pdf.CONTENT_WIDTH - 108 * mm, 30 * mm,
-                                      22 * mm, 22 * mm]))
+            who = party(action.party_id) + ("\n" + action.owner if action.owner else "")
+            rows.append([who, "\n".join(lines), fmt_date(action.due), action.status.label])
+        story.append(pdf.table(rows, [40 * mm, pdf.CONTENT_WIDTH - 84 * mm, 22 * mm,
+                                      22 * mm]))
     else:
         story.append(pdf.para(_("No actions recorded."), st.body))
 
