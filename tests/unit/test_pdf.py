@@ -182,3 +182,22 @@ def test_a_failed_build_leaves_the_old_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         pdf.build_pdf([pdf.para("nieuw", pdf.styles().body)], out, MARKS, META, password="x")
     assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("recipient", ["Stichting " + "Zeer Lange Naam " * 14, "جمعية الرعاية"])
+def test_long_or_arabic_recipient_still_marks_every_page(tmp_path: Path, recipient: str) -> None:
+    marks = pdf.PageMarks(MARKS.house, recipient, MARKS.case_number, MARKS.printed_on)
+    out = tmp_path / "r.pdf"
+    story = [pdf.para("tekst " * 900, pdf.styles().body)]
+    pdf.build_pdf(story, out, marks, META)
+    texts = page_texts(out)
+    assert len(texts) >= 2
+    for number, text in enumerate(texts, start=1):
+        folded = unicodedata.normalize("NFKC", text)
+        assert "VERTROUWELIJK – uitsluitend bestemd voor" in folded
+        assert f"pagina {number} van {len(texts)}" in folded
+        if len(recipient) > 100:
+            # Shortened only with a visible mark.
+            assert "Stichting Zeer Lange Naam" in folded and "..." in folded  # NFKC of …
+        else:
+            assert all(word in folded for word in recipient.split())
