@@ -42,6 +42,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import ttfonts as _ttfonts
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -74,6 +75,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 WATERMARK_ANGLE = 45.0
 MIN_PASSWORD_LENGTH = 8
+
+# reportlab shapes with kern, liga and dlig by default, which turns Latin "st", "fi", "ff"
+# in a shaped paragraph into ligature glyphs: the PDF's text then reads "Tekﬆ", "ﬁnanciën",
+# and a search for a name fails. Arabic's required forms (init/medi/fina, rlig for lam-alef)
+# are applied by HarfBuzz whatever these say, so only kerning is asked for.
+if getattr(_ttfonts, "uharfbuzz", None) is not None:
+    _ttfonts.shapeFragWord.__defaults__ = ({"kern": True, "liga": False, "dlig": False}, False)
 #: unambiguous letters and digits for generated passwords (no 0/O, 1/l/I)
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

@@ -105,6 +105,15 @@ def test_arabic_is_shaped_with_harfbuzz() -> None:
     assert pdf.para("Şükrü", st.body).style.shaping == 0
 
 
+def test_latin_words_in_a_shaped_paragraph_keep_their_letters(tmp_path: Path) -> None:
+    """No "st"/"fi" ligature glyphs: a search in the PDF for a Dutch word still finds it."""
+    out, _ = build(tmp_path, [pdf.para(f"Tekst financiën effect {ARABIC_NAME} لا",
+                                       pdf.styles().body)])
+    text = page_texts(out)[0]
+    assert "Tekst financiën effect" in text
+    assert "\ufefb" in text or "\ufefc" in text      # lam-alef still joined (required form)
+
+
 def test_font_is_embedded(tmp_path: Path) -> None:
     out, _ = build(tmp_path, [pdf.para("Łukasz", pdf.styles().body)])
     reader = PdfReader(str(out))
