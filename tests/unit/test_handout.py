@@ -20,8 +20,14 @@ from app.domain.life_domains import LifeDomain
 from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
-from app.export.handout import (CaseFacts, HandoutRefused, MeetingRef, compose, file_name,
-                                render_handout)
+from app.export.handout import (
+    CaseFacts,
+    HandoutRefused,
+    MeetingRef,
+    compose,
+    file_name,
+    render_handout,
+)
 from app.sharing.policy import Reason
 
 TODAY = date(2026, 12, 1)
@@ -93,8 +99,8 @@ def random_case(draw: st.DrawFn) -> tuple[dict[int, str], tuple[InformationItem,
             ["Şükrü Yılmaz meldt zich", "<b>niet vet</b> &amp;", "Nguyễn Thị Minh Khai"])),
         received=date(2026, 11, 3),
         terms=SharingTerms(frozenset(draw(st.sets(st.sampled_from(sorted(NAMES))))),
-                           use_restriction=draw(st.sampled_from(["", "Alleen voor de "
-                                                                 "reclasseringsrapportage"]))))
+                           use_restriction=draw(st.sampled_from(["", ("Alleen voor de "
+                                                                 "reclasseringsrapportage")]))))
         for i in range(n_items))
     invited = draw(st.one_of(st.none(), st.frozensets(st.sampled_from(sorted(NAMES)))))
     actions = tuple(Action(
