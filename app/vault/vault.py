@@ -170,6 +170,12 @@ class Vault:
         opened = self._open(account, role, data_key, slots.vault_id, exclusive=exclusive)
         try:
             opened.after_unlock()
+            if exclusive:
+                # The program (and every command that holds the vault) destroys what is due
+                # at each unlock; read-mostly commands (verify, backup) change nothing.
+                from app.services.retention import purge_due
+
+                opened.purged_at_unlock = purge_due(opened)
         except sa_exc.DatabaseError:
             opened.lock(audit_it=False)
             raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
@@ -273,6 +279,8 @@ class OpenVault:
     _lock: FolderLock | None
     engine: Engine = field(init=False)
     _lock_listeners: list[Any] = field(default_factory=list)
+    #: case numbers destroyed by the retention purge that ran at this unlock
+    purged_at_unlock: list[str] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
