@@ -97,12 +97,9 @@ class AccountPage(QWizardPage):
         self.status.setObjectName("status")
         self.error = _reason_label()
         self.error.setObjectName("create_error")
-        label = QLabel(_("Account &name:"))
-        label.setBuddy(self.account)
+        self.pair.form.insertRow(0, _("Account &name:"), self.account)
+        self.pair.form.insertRow(1, "", self.account_reason)
         layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.account)
-        layout.addWidget(self.account_reason)
         layout.addWidget(self.pair)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
@@ -116,6 +113,8 @@ class AccountPage(QWizardPage):
         except ValidationError as exc:
             self.account_reason.setText(str(exc))
             self.account_reason.setVisible(True)
+            self.account.setFocus()
+            self.account.selectAll()
             raise
         self.account_reason.setVisible(False)
         return name, self.pair.checked_value(name)

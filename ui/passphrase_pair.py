@@ -21,6 +21,14 @@ def secret_field(object_name: str) -> QLineEdit:
     return field
 
 
+def grow_to_fit(window: QWidget) -> None:
+    """A wrapped label that appears does not make its dialog grow by itself; grow it (never
+    shrink it, which would cut off what the user is reading)."""
+    hint = window.sizeHint()
+    if hint.width() > window.width() or hint.height() > window.height():
+        window.resize(max(window.width(), hint.width()), max(window.height(), hint.height()))
+
+
 class PassphrasePair(QWidget):
     """Two password fields and a line telling what is wrong (empty while nothing is)."""
 
@@ -37,7 +45,9 @@ class PassphrasePair(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("color: #b00020;")
         self.reason.setVisible(False)
-        form = QFormLayout(self)
+        #: dialogs insert their own rows (account name, current passphrase) above, so all
+        #: labels line up in one column
+        self.form = form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(_("&New passphrase:"), self.first)
         form.addRow(_("&Repeat passphrase:"), self.second)
@@ -49,10 +59,12 @@ class PassphrasePair(QWidget):
     def show_reason(self, text: str) -> None:
         self.reason.setText(text)
         self.reason.setVisible(bool(text))
+        if text:
+            grow_to_fit(self.window())
 
     def checked_value(self, account: str = "") -> str:
-        """The passphrase if both fields agree and the rule accepts it; else raise
-        ValidationError with the reason (also shown under the fields)."""
+        """The passphrase if both fields agree and the rule accepts it; else empty both
+        fields and raise ValidationError with the reason (also shown under the fields)."""
         value = self.first.text()
         try:
             check_passphrase(value, account)
@@ -60,10 +72,22 @@ class PassphrasePair(QWidget):
                 raise ValidationError(_("The two passphrases are not the same."),
                                       field="passphrase")
         except ValidationError as exc:
+            # Start over in the first field: both have to be typed again anyway.
+            self.wipe_and_focus()
             self.show_reason(str(exc))
             raise
         self.show_reason("")
         return value
+
+    def wipe_and_focus(self) -> None:
+        """After a refusal: empty both fields (keeping the reason) and start in the first."""
+        self.first.blockSignals(True)
+        self.second.blockSignals(True)
+        self.first.clear()
+        self.second.clear()
+        self.first.blockSignals(False)
+        self.second.blockSignals(False)
+        self.first.setFocus()
 
     def wipe(self) -> None:
         self.first.clear()

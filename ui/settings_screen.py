@@ -25,7 +25,7 @@ from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
 from ui import dialogs
 from ui.app_context import AppContext
-from ui.passphrase_pair import PassphrasePair, secret_field
+from ui.passphrase_pair import PassphrasePair, grow_to_fit, secret_field
 from ui.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN
 from ui.tasks import run_in_background
 
@@ -35,12 +35,15 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 class _ServiceDialog(QDialog):
     """A dialog whose OK runs one service call off the GUI thread, then closes."""
 
-    def __init__(self, title: str, parent: QWidget | None) -> None:
+    def __init__(self, title: str, ok_label: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(True)
+        self.setMinimumWidth(520)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
+        # The button names the action, not just "OK".
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_label)
         self.buttons.accepted.connect(self._ok)
         self.buttons.rejected.connect(self.reject)
         self.busy = QLabel("")
@@ -54,6 +57,7 @@ class _ServiceDialog(QDialog):
         try:
             work = self.prepare()
         except ValidationError:
+            grow_to_fit(self)
             return  # the reason is already shown beside the field
         self.error.setVisible(False)
         self.buttons.setEnabled(False)
@@ -74,6 +78,7 @@ class _ServiceDialog(QDialog):
             raise exc
         self.error.setText(str(exc))
         self.error.setVisible(True)
+        grow_to_fit(self)
 
     def clear(self) -> None:
         """Lock protocol and after use: wipe every passphrase field."""
@@ -89,7 +94,7 @@ class _ServiceDialog(QDialog):
 class AddAccountDialog(_ServiceDialog):
     def __init__(self, vault: OpenVault, kdf: KdfParams | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(_("Add account"), parent)
+        super().__init__(_("Add account"), _("Add"), parent)
         self.vault = vault
         self.kdf = kdf
         self.name = QLineEdit()
@@ -106,12 +111,11 @@ class AddAccountDialog(_ServiceDialog):
         self.name_reason.setWordWrap(True)
         self.name_reason.setVisible(False)
         self.pair = PassphrasePair()
-        form = QFormLayout()
-        form.addRow(_("Account &name:"), self.name)
-        form.addRow("", self.name_reason)
-        form.addRow(_("R&ole:"), self.role)
+        form = self.pair.form
+        form.insertRow(0, _("Account &name:"), self.name)
+        form.insertRow(1, "", self.name_reason)
+        form.insertRow(2, _("R&ole:"), self.role)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
         layout.addWidget(self.pair)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
@@ -136,16 +140,14 @@ class AddAccountDialog(_ServiceDialog):
 class ChangePassphraseDialog(_ServiceDialog):
     def __init__(self, vault: OpenVault, kdf: KdfParams | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(_("Change passphrase"), parent)
+        super().__init__(_("Change passphrase"), _("Change"), parent)
         self.vault = vault
         self.kdf = kdf
         self.current = secret_field("current_passphrase")
         self.pair = PassphrasePair()
-        form = QFormLayout()
-        form.addRow(_("&Current passphrase:"), self.current)
+        self.pair.form.insertRow(0, _("Account:"), QLabel(vault.actor.account))
+        self.pair.form.insertRow(1, _("&Current passphrase:"), self.current)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("Account: {account}").format(account=vault.actor.account)))
-        layout.addLayout(form)
         layout.addWidget(self.pair)
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
@@ -186,6 +188,7 @@ class SettingsScreen(QWidget):
         self.idle_minutes.valueChanged.connect(self._idle_changed)
         workstation = QGroupBox(_("This workstation"))
         form = QFormLayout(workstation)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(_("&Language:"), self.language)
         form.addRow("", self.language_note)
         form.addRow(_("Lock after &idle time of:"), self.idle_minutes)
