@@ -232,3 +232,30 @@ def test_bulk_insert_with_states_then_list(director: OpenVault) -> None:
 def test_fill_demo_adds_cases_once(admin_vault: OpenVault) -> None:
     assert synthetic.fill_demo(admin_vault, cases=20, seed=1, today=TODAY) == 20
     assert synthetic.fill_demo(admin_vault, cases=20, seed=1, today=TODAY) == 0
+
+
+def test_next_meeting_and_action_counts_come_from_the_plan(director: OpenVault) -> None:
+    from app.store.plan_tables import plan_actions, plans
+
+    numbers = seed(director, 2)
+    party = party_service.find_party_by_name(director, "Veilig Thuis")
+    assert party is not None
+    with director.begin() as conn:
+        case_id = cases.case_id_for(conn, numbers[0])
+        plan_id = cases.inserted_id(conn.execute(plans.insert().values(
+            case_id=case_id, version=1, coordinator_person="", closure_criteria="",
+            next_meeting=date(2026, 12, 10), next_meeting_note="", updated_at=cases.utcnow(),
+            updated_by="regisseur")))
+        for key, status, due in (("a1", "open", date(2026, 11, 1)),
+                                 ("a2", "in_progress", date(2026, 12, 31)),
+                                 ("a3", "done", date(2026, 1, 1)),
+                                 ("a4", "open", None)):
+            conn.execute(plan_actions.insert().values(
+                plan_id=plan_id, key=key, position=0, party_id=party.id, description="x",
+                owner="", due=due, status=status))
+    rows = {r.number: r for r in cases.list_cases(director, today=TODAY)}
+    planned = rows[numbers[0]]
+    assert (planned.next_meeting, planned.open_actions, planned.overdue_actions) == (
+        date(2026, 12, 10), 3, 1)
+    other = rows[numbers[1]]
+    assert (other.next_meeting, other.open_actions, other.overdue_actions) == (None, 0, 0)
