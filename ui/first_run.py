@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
                                QWidget, QWizard, QWizardPage)
 
@@ -99,11 +100,17 @@ class AccountPage(QWizardPage):
         self.error.setObjectName("create_error")
         self.pair.form.insertRow(0, _("Account &name:"), self.account)
         self.pair.form.insertRow(1, "", self.account_reason)
+        QWidget.setTabOrder(self.account, self.pair.first)
+        QWidget.setTabOrder(self.pair.first, self.pair.second)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pair)
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt name)
+        # The account name has a sensible default; the passphrase is what must be typed.
+        QTimer.singleShot(0, self.pair.first, self.pair.first.setFocus)
 
     def checked(self) -> tuple[str, str]:
         """Account name and passphrase, or ValidationError with the reason shown."""
