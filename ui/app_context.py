@@ -42,7 +42,7 @@ class AppContext:
 
     @classmethod
     def create(cls, settings: Settings, folder: Path, kdf: KdfParams | None = None,
-               backoff: Backoff | None = None, idle_ms: int | None = None) -> "AppContext":
+               backoff: Backoff | None = None, idle_ms: int | None = None) -> AppContext:
         interval = idle_ms if idle_ms is not None else settings.idle_lock_minutes * 60_000
         return cls(settings=settings, vault=Vault(folder), idle=IdleWatcher(interval),
                    clipboard=ClipboardGuard(), kdf=kdf, backoff=backoff or Backoff())

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -108,7 +108,7 @@ class CrashHandler(QObject):
             if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
                 text = path.read_text(encoding="utf-8", errors="replace")
                 path.write_text(text[len(text) // 2:], encoding="utf-8")
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(f"=== {stamp} casuskamer {__version__} crash {key}\n{report}\n\n")
             os.chmod(path, 0o600)

@@ -10,8 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget, QWizard, QWizardPage)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
 
 from app.domain.accounts import check_account_name
 from app.errors import CasuskamerError, ValidationError
@@ -67,7 +75,7 @@ class FolderPage(QWizardPage):
         if picked is not None:
             self.folder.setText(str(picked))
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+    def validatePage(self) -> bool:
         text = self.folder.text().strip()
         reason = ""
         if not text:
@@ -108,7 +116,7 @@ class AccountPage(QWizardPage):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt name)
+    def initializePage(self) -> None:
         # The account name has a sensible default; the passphrase is what must be typed.
         QTimer.singleShot(0, self.pair.first, self.pair.first.setFocus)
 
@@ -126,7 +134,7 @@ class AccountPage(QWizardPage):
         self.account_reason.setVisible(False)
         return name, self.pair.checked_value(name)
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+    def validatePage(self) -> bool:
         wizard = self.wizard()
         assert isinstance(wizard, FirstRunWizard)
         return wizard.create_vault()

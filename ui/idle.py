@@ -68,7 +68,7 @@ class IdleWatcher(QObject):
             app.removeEventFilter(self)
             self._installed = False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in INPUT_EVENTS:
             now = time.monotonic()
             if now - self._last_restart >= RESTART_EVERY_S or \

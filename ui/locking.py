@@ -19,7 +19,8 @@ and friends do not count as taking part (the widgets are destroyed anyway).
 from __future__ import annotations
 
 import sys
-from typing import Iterable, Protocol, runtime_checkable
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget

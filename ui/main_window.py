@@ -12,18 +12,25 @@ shown, and only then the vault's key dropped.
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
 
 from app.i18n import _
 from app.vault.vault import OpenVault
 from ui import dialogs, locking
-from ui.actions import ActionId, make_action, shortcut_text
 from ui.actions import SPECS as ACTION_SPECS
+from ui.actions import ActionId, make_action, shortcut_text
 from ui.app_context import AppContext
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
@@ -210,10 +217,10 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(opened, self.sections)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
-        if not (same_account and self._last_section
-                and self.workspace.show_section(self._last_section)):
-            if self.workspace.sections:
-                self.workspace.nav.setCurrentRow(0)
+        back_where_it_was = bool(same_account and self._last_section
+                                 and self.workspace.show_section(self._last_section))
+        if not back_where_it_was and self.workspace.sections:
+            self.workspace.nav.setCurrentRow(0)
         self.workspace.nav.setFocus()
         self.ctx.settings.last_vault_folder = self.ctx.vault.folder
         self.ctx.idle.start()
@@ -284,7 +291,7 @@ class MainWindow(QMainWindow):
                 lines.append(f"{shortcut_text(spec.id)}\t{_(spec.label).replace('&', '')}")
         dialogs.inform(self, _("Help"), "\n".join(lines))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Quitting locks first (drafts saved), waits for running key work, saves geometry."""
         self.lock()
         wait_for_background()

@@ -16,8 +16,18 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
@@ -47,7 +57,7 @@ class _CapsLockWatch(QObject):
 
     changed = Signal(bool)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             text = event.text()
             if len(text) == 1 and text.isalpha() and text.upper() != text.lower():
@@ -256,6 +266,6 @@ class UnlockScreen(QWidget):
                                      "Too many failed attempts; wait {n} seconds.",
                                      seconds).format(n=seconds))
 
-    def hideEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+    def hideEvent(self, event: QEvent) -> None:
         self.passphrase.clear()
         super().hideEvent(event)  # type: ignore[arg-type]

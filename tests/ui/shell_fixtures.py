@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -77,8 +77,14 @@ def make_window(qtbot: object, ctx: AppContext) -> Iterator[Callable[..., MainWi
 
 def all_texts(root: QWidget) -> str:
     """Every text a widget tree shows (labels, fields, buttons, list items, titles)."""
-    from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit,
-                                   QListWidget, QTableWidget)
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QListWidget,
+        QTableWidget,
+    )
     parts: list[str] = [root.windowTitle()]
     for w in [root, *root.findChildren(QWidget)]:
         if isinstance(w, (QLabel, QLineEdit, QAbstractButton)):

@@ -1,15 +1,16 @@
 """The first-run wizard, clicked through: it refuses with reasons, then makes a vault that
 unlocks with what was typed."""
+# Fixtures are imported from shell_fixtures, so pytest sees them as parameters here.
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtWidgets import QWizard
-from tests.ui.shell_fixtures import _no_scripted_dialogs  # noqa: F401
 
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
+from tests.ui.shell_fixtures import _no_scripted_dialogs  # noqa: F401
 from ui import dialogs
 from ui.first_run import DEFAULT_ADMIN, FirstRunWizard
 
@@ -28,8 +29,8 @@ def test_wizard_creates_a_vault_that_then_unlocks(qtbot, tmp_path: Path) -> None
 
     # Page 1: the folder, chosen through the (scripted) folder picker.
     with dialogs.scripted(folder) as script:
-        browse = [b for b in wizard.folder_page.findChildren(type(wizard.button(
-            QWizard.WizardButton.NextButton))) if b.text() == "&Bladeren…"][0]
+        browse = next(b for b in wizard.folder_page.findChildren(type(wizard.button(
+            QWizard.WizardButton.NextButton))) if b.text() == "&Bladeren…")
         browse.click()
     assert script.shown[0].kind == "folder"
     assert wizard.folder_page.folder.text() == str(folder)

@@ -1,7 +1,11 @@
 """The main window and locking: idle auto-lock, Ctrl+L, quitting, drafts saved first,
 dialogs closed, clipboard cleared, nothing of the workspace left, and who sees which section."""
+# Fixtures are imported from shell_fixtures, so pytest sees them as parameters here.
+# ruff: noqa: F811
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -9,9 +13,16 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.vault.vault import OpenVault, Vault
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
-from tests.ui.shell_fixtures import (MANAGER, MANAGER_PASSPHRASE,  # noqa: F401
-                                     _no_scripted_dialogs, all_texts, ctx, locked_vault,
-                                     make_window, settings)
+from tests.ui.shell_fixtures import (  # noqa: F401
+    MANAGER,
+    MANAGER_PASSPHRASE,
+    _no_scripted_dialogs,
+    all_texts,
+    ctx,
+    locked_vault,
+    make_window,
+    settings,
+)
 from ui.actions import ActionId
 from ui.main_window import MainWindow, Workspace
 from ui.navigation import Section, default_sections
@@ -22,7 +33,7 @@ CANARY = "Kanarie-Jansen-7731"
 class CanaryScreen(QWidget):
     """A screen holding personal data and a half-filled form, taking part in the protocol."""
 
-    log: list[tuple[str, bool]] = []
+    log: ClassVar[list[tuple[str, bool]]] = []
 
     def __init__(self, vault: OpenVault) -> None:
         super().__init__()
@@ -42,7 +53,7 @@ class CanaryScreen(QWidget):
 
 
 class CanaryDialog(QDialog):
-    log: list[str] = []
+    log: ClassVar[list[str]] = []
 
     def save_draft(self) -> None:
         CanaryDialog.log.append("save_draft")

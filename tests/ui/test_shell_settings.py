@@ -1,5 +1,7 @@
 """Settings screen (preferences, accounts, own passphrase), the settings file holding no
 personal data, Qt's own buttons in Dutch, the action registry, and the crash handler."""
+# Fixtures are imported from shell_fixtures, so pytest sees them as parameters here.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -12,8 +14,15 @@ from app.domain.roles import Role
 from app.services import accounts as account_service
 from app.vault.vault import OpenVault, Vault
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
-from tests.ui.shell_fixtures import (MANAGER, _no_scripted_dialogs, all_texts,  # noqa: F401
-                                     ctx, locked_vault, make_window, settings)
+from tests.ui.shell_fixtures import (  # noqa: F401
+    MANAGER,
+    _no_scripted_dialogs,
+    all_texts,
+    ctx,
+    locked_vault,
+    make_window,
+    settings,
+)
 from ui import dialogs
 from ui.actions import ActionId, shortcut_conflicts, spec
 from ui.crash import CrashHandler

@@ -1,15 +1,23 @@
 """The unlock screen: wrong passphrase, growing delay, field wiped, caps lock, success."""
+# Fixtures are imported from shell_fixtures, so pytest sees them as parameters here.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
 import time
 
-from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from PySide6.QtCore import Qt
-from tests.ui.shell_fixtures import (FAST_BACKOFF, MANAGER, _no_scripted_dialogs, ctx,  # noqa: F401
-                            locked_vault, settings)
 
 from app.vault.vault import OpenVault, Vault
+from tests.conftest import ADMIN, ADMIN_PASSPHRASE
+from tests.ui.shell_fixtures import (  # noqa: F401
+    FAST_BACKOFF,
+    MANAGER,
+    _no_scripted_dialogs,
+    ctx,
+    locked_vault,
+    settings,
+)
 from ui.unlock import Backoff, UnlockScreen
 
 
@@ -31,7 +39,7 @@ def attempt(qtbot, screen: UnlockScreen, account: str, passphrase: str) -> None:
 
 def test_backoff_grows_and_has_a_ceiling() -> None:
     b = Backoff(threshold=3, first_ms=1000, max_ms=30_000)
-    assert [b.delay_ms(n) for n in range(0, 10)] == [
+    assert [b.delay_ms(n) for n in range(10)] == [
         0, 0, 0, 1000, 2000, 4000, 8000, 16000, 30000, 30000]
 
 
