@@ -1,6 +1,12 @@
-"""The child process of the crash-injection test: unlock, then do real work at random write
-points until killed, acknowledging each finished piece of work on one line of an ack file
-(``point<TAB>tag``). The ack file holds only point names and tags, nothing personal."""
+"""The child process of the crash-injection test: open the vault, then do real work at the
+write points until killed, acknowledging each finished piece of work on one line of an ack
+file (``point<TAB>tag``). The ack file holds only point names and tags, nothing personal.
+
+The points are taken in the order given (the parent puts the least exercised first), then
+at random. The child opens the vault with the data key the parent hands it (skipping the
+key slot's Argon2id, which the parent checks instead), but does everything an unlock does
+after that: the lock file, migrations, the login row and the retention purge.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +14,37 @@ import os
 import random
 from pathlib import Path
 
+from app.vault.vault import OpenVault, Vault
 
-def work(folder: str, account: str, passphrase: str, ack_path: str, seed: int,
+
+def open_with_key(folder: str, account: str, key_hex: str) -> OpenVault:
+    """Open as ``account`` with the raw data key: ``Vault.unlock`` minus the key slot."""
+    from app.domain.roles import Role
+    from app.services.retention import purge_due
+
+    vault = Vault(Path(folder))
+    slots = vault.slot_file()
+    role = Role(slots.roles.get(account, Role.PROCESS_DIRECTOR.value))
+    opened = vault._open(account, role, bytes.fromhex(key_hex), slots.vault_id,
+                         exclusive=True)
+    opened.after_unlock()
+    opened.purged_at_unlock = purge_due(opened)
+    return opened
+
+
+def work(folder: str, account: str, key_hex: str, ack_path: str, seed: int,
          points: list[str], start: int) -> None:
     os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
     from tests.reliability.write_points import POINTS
-    from app.vault.vault import Vault
 
     rng = random.Random(seed)
-    vault = Vault(Path(folder)).unlock(account, passphrase)
+    vault = open_with_key(folder, account, key_hex)
     fd = os.open(ack_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.write(fd, b"ready\t-\n")
     n = start
     while True:
-        name = rng.choice(points)
+        step = n - start
+        name = points[step] if step < len(points) else rng.choice(points)
         tag = POINTS[name].do(vault, n, rng)
-        os.write(fd, f"{name}\t{tag}\n".encode("utf-8"))
+        os.write(fd, f"{name}\t{tag}\n".encode())
         n += 1

@@ -1,6 +1,11 @@
 """Crash injection: a child process does real work and is killed with SIGKILL at random
 moments. After each kill the vault opens, ``verify`` passes, every acknowledged piece of
-work is present and nothing is half-written."""
+work is present and nothing is half-written.
+
+After every tenth kill (and the last) the parent opens the vault with the passphrase, so the
+key-slot file is proved sound too; in between it opens it with the data key, which keeps a
+kill at about a second (Argon2id at its floor takes 0.3 s here).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,9 @@ from app.vault import maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
+from tests.reliability.case_write_points import stray_parts
 from tests.reliability.conftest import Counts
-from tests.reliability.crash_worker import work
+from tests.reliability.crash_worker import open_with_key, work
 from tests.reliability.write_points import POINTS, halves
 
 CI_KILLS = 50
@@ -33,7 +39,9 @@ def _read_acks(path: Path) -> list[tuple[str, str]]:
 def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Counts) -> None:
     kills = FULL_KILLS if full else CI_KILLS
     folder = tmp_path / "kluis"
-    Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams()).lock()
+    created = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    key_hex = created.data_key.hex()
+    created.lock()
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tests.reliability.crash_worker",
                                 "tests.reliability.write_points"])
@@ -44,8 +52,10 @@ def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Cou
     next_n = 0
     for kill in range(kills):
         ack = tmp_path / f"ack-{kill}.txt"
-        child = ctx.Process(target=work, args=(str(folder), ADMIN, ADMIN_PASSPHRASE,
-                                               str(ack), rng.randrange(2**32), names,
+        # the least exercised points first, so that every one is killed in and acknowledged
+        order = sorted(names, key=lambda n: (per_point[n], rng.random()))
+        child = ctx.Process(target=work, args=(str(folder), ADMIN, key_hex,
+                                               str(ack), rng.randrange(2**32), order,
                                                next_n))
         child.start()
         deadline = time.monotonic() + 30
@@ -53,7 +63,8 @@ def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Cou
             assert child.is_alive(), "the worker died before it was ready"
             assert time.monotonic() < deadline, "the worker did not unlock"
             time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, 0.25))
+        # CI: longer windows, so 50 kills still acknowledge every point; full: more kills
+        time.sleep(rng.uniform(0.0, 0.6 if full else 1.2))
         child.kill()
         child.join()
         counts.add("crash: kills survived")
@@ -63,7 +74,10 @@ def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Cou
         for name, _tag in done:
             per_point[name] += 1
 
-        opened = Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE)
+        if kill % 10 == 9 or kill == kills - 1:
+            opened = Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE)
+        else:
+            opened = open_with_key(str(folder), ADMIN, key_hex)
         try:
             report = maintenance.verify(opened, quick=True)
             assert report.sound, (kill, report.problems)
@@ -76,12 +90,17 @@ def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Cou
             opened.lock()
     counts.add("crash: acknowledged commits checked", len(acknowledged))
     counts.add("crash: write points", len(names))
+    counts.add("crash: write points acknowledged", sum(1 for n in names if per_point[n]))
     # every write point was really exercised
     assert all(per_point[n] > 0 for n in names) or kills < 20, per_point
     opened = Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE)
     try:
+        # A kill between writing an export's temporary file and renaming it leaves the
+        # hidden part file in the export folder; counted, as the program cannot clean it.
+        counts.add("crash: stray export part files", len(stray_parts(opened)))
         assert maintenance.verify(opened).sound
-        assert all(POINTS[n].present(opened, t) for n, t in acknowledged
-                   if n != "draft.autosave")
+        gone = [(n, t) for n, t in acknowledged
+                if n != "draft.autosave" and not POINTS[n].present(opened, t)]
+        assert not gone, gone
     finally:
         opened.lock()

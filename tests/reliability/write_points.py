@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -150,4 +150,10 @@ def halves(vault: OpenVault) -> list[str]:
     for slot in vault.vault.slot_file().slots:
         if slot.account not in names:
             problems.append(f"slot {slot.account} without an account row")
+    problems.extend(case_write_points.case_halves(vault))
     return problems
+
+
+# The case-work points register themselves on import; their whole-or-nothing checks join
+# ``halves``.
+from tests.reliability import case_write_points
