@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "app.cli.case_commands",
     "app.cli.export_commands",
     "app.cli.retention_commands",
+    "app.cli.report_commands",
 )
 
 

@@ -1,0 +1,1 @@
+"""The Figures screen: charts and tables of the figures for the Stuurgroep."""
