@@ -69,3 +69,54 @@ class CheckFailed(CasuskamerError):
     """An integrity check found a problem."""
 
     exit_code = 1
+
+
+class WriteFailed(CasuskamerError):
+    """The disk refused a write (full, or an input/output error): nothing was saved, and
+    what was saved before is untouched."""
+
+
+#: SQLite's primary result codes for a full disk and an input/output error.
+SQLITE_FULL = 13
+SQLITE_IOERR = 10
+
+
+def storage_write_failed(code: int | None) -> bool:
+    """Whether a SQLite error code (extended or primary) means the disk refused a write."""
+    return code is not None and (code & 0xFF) in (SQLITE_FULL, SQLITE_IOERR)
+
+
+def vault_write_failed(code: int | None, folder: object = None) -> WriteFailed:
+    """The error a user sees when the vault's database (in ``folder``) could not be written.
+
+    SQLite reports some writes on a full disk (the WAL index) as input/output errors, so a
+    folder without free space counts as full too.
+    """
+    import os
+
+    from app.i18n import _
+
+    full = code is not None and (code & 0xFF) == SQLITE_FULL
+    if not full and folder is not None:
+        try:
+            full = os.statvfs(str(folder)).f_bavail == 0
+        except OSError:
+            pass
+    if full:
+        return WriteFailed(_("The disk is full: nothing was saved. Free some space and try "
+                             "again; what was saved before is safe."))
+    return WriteFailed(_("The vault could not be written (a disk error): nothing was saved. "
+                         "What was saved before is safe."))
+
+
+def file_write_failed(exc: OSError, path: object) -> WriteFailed:
+    """The error a user sees when a file (backup, export) could not be written."""
+    import errno
+
+    from app.i18n import _
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return WriteFailed(_("The disk is full: {path} could not be written. Free some "
+                             "space and try again.").format(path=path))
+    return WriteFailed(_("{path} could not be written: {reason}").format(
+        path=path, reason=exc.strerror or exc))

@@ -56,7 +56,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from app.errors import ValidationError
+from app.errors import ValidationError, file_write_failed
 from app.export import fonts
 from app.i18n import _
 
@@ -367,7 +367,10 @@ def write_atomically(path: Path, data: bytes) -> None:
     a temporary file in the same folder (mode 600), fsync, rename, fsync of the folder."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".casuskamer-", suffix=".part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".casuskamer-", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise file_write_failed(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o600)
@@ -375,11 +378,14 @@ def write_atomically(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            # a full disk or a write error: a message the user can act on, no half file
+            raise file_write_failed(exc, path) from None
         raise
     try:
         dir_fd = os.open(folder, os.O_RDONLY)

@@ -18,7 +18,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from app.errors import VaultDamaged, VaultReadOnly
+from app.errors import VaultDamaged, VaultReadOnly, storage_write_failed, vault_write_failed
 from app.i18n import _
 
 BUSY_TIMEOUT_MS = 10_000
@@ -69,6 +69,10 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
+        code = getattr(exc, "sqlite_errorcode", None)
+        if storage_write_failed(code):
+            # opening writes too (the WAL's index): a full disk is not a damaged vault
+            raise vault_write_failed(code, path.parent) from None
         if "readonly" in type(exc).__name__.lower() or "read-only" in str(exc).lower():
             raise VaultReadOnly(_("The vault folder cannot be written to. "
                                   "Check the folder's permissions.")) from None

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import os
 import shutil
 import tempfile
 import zipfile
@@ -23,7 +25,8 @@ from pathlib import Path
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import exc as sa_exc
 
-from app.errors import CheckFailed, ValidationError, VaultDamaged, VaultExists, VaultInUse
+from app.errors import (SQLITE_FULL, CheckFailed, ValidationError, VaultDamaged, VaultExists,
+                        VaultInUse, file_write_failed, storage_write_failed)
 from app.i18n import _
 from app.store import audit, migrate
 from app.store.db import connect_raw
@@ -90,6 +93,34 @@ def backup(vault: OpenVault, target: Path) -> str:
     if target.is_dir():
         raise ValidationError(_("{path} is a folder; give a file name for the backup.")
                               .format(path=target), field="to")
+    try:
+        data = _write_backup(vault, target)
+    except OSError as exc:
+        raise file_write_failed(exc, target) from None
+    except sqlcipher.OperationalError as exc:
+        # The keyed copy is written through SQLite, so a full disk shows up here; the
+        # backup step reports it as a plain "disk I/O error" without an error code.
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and not storage_write_failed(code):
+            raise
+        full = (code is not None and code & 0xFF == SQLITE_FULL) or _no_room(target.parent)
+        reason = errno.ENOSPC if full else errno.EIO
+        raise file_write_failed(OSError(reason, os.strerror(reason)), target) from None
+    digest = hashlib.sha256(data).hexdigest()
+    vault.log_now("backup", "vault", vault.vault_id, detail={"sha256": digest,
+                                                             "bytes": len(data)})
+    return digest
+
+
+def _no_room(folder: Path) -> bool:
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
+def _write_backup(vault: OpenVault, target: Path) -> bytes:
+    """The backup's bytes, written atomically to ``target``."""
     with tempfile.TemporaryDirectory(prefix="ck-backup-", dir=target.parent) as tmp:
         copy_path = Path(tmp) / DB_NAME
         dest = connect_raw(copy_path, vault.data_key, create=True)
@@ -119,10 +150,7 @@ def backup(vault: OpenVault, target: Path) -> str:
         zf.writestr(DB_NAME, db_bytes)
     data = buffer.getvalue()
     atomic_write(target, data)
-    digest = hashlib.sha256(data).hexdigest()
-    vault.log_now("backup", "vault", vault.vault_id, detail={"sha256": digest,
-                                                             "bytes": len(data)})
-    return digest
+    return data
 
 
 def read_backup(source: Path) -> tuple[dict[str, object], bytes, bytes]:

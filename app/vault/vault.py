@@ -29,7 +29,8 @@ from sqlalchemy import exc as sa_exc
 
 from app.domain.roles import Permission, Role, may
 from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
-                        VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase)
+                        VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase,
+                        storage_write_failed, vault_write_failed)
 from app.i18n import _
 from app.store import audit, migrate
 from app.store.db import connect_raw, make_engine
@@ -176,8 +177,12 @@ class Vault:
                 from app.services.retention import purge_due
 
                 opened.purged_at_unlock = purge_due(opened)
-        except sa_exc.DatabaseError:
+        except sa_exc.DatabaseError as exc:
             opened.lock(audit_it=False)
+            code = getattr(exc.orig, "sqlite_errorcode", None)
+            if storage_write_failed(code):
+                # a full disk is not a damaged vault: say what to do about it
+                raise vault_write_failed(code, self.folder) from None
             raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
                                  "was altered. Restore the vault from a backup.")) from None
         except BaseException:
@@ -204,6 +209,9 @@ class Vault:
                 opened.lock(audit_it=False)
                 if isinstance(exc.orig, sqlcipher.OperationalError) and "locked" in str(exc.orig):
                     raise VaultInUse(_("The vault is busy in another program; try again."))
+                code = getattr(exc.orig, "sqlite_errorcode", None)
+                if storage_write_failed(code):
+                    raise vault_write_failed(code, self.folder) from None
                 raise VaultDamaged(_("The database of this vault cannot be read: it is "
                                      "damaged or was altered. Restore the vault from a "
                                      "backup.")) from None
@@ -351,9 +359,19 @@ class OpenVault:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``)."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One write transaction (``BEGIN IMMEDIATE``).
+
+        A full disk or an input/output error rolls the transaction back and reaches the
+        caller as ``WriteFailed`` (a message a user can act on), not as a driver error.
+        """
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa_exc.OperationalError as exc:
+            code = getattr(exc.orig, "sqlite_errorcode", None)
+            if storage_write_failed(code):
+                raise vault_write_failed(code, self.vault.folder) from None
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
