@@ -271,6 +271,24 @@ def test_a_referred_case_opens_its_intake(qtbot, director_vault) -> None:
     wizard.close()
 
 
+def test_a_case_past_intake_opens_the_case_screen(qtbot, director_vault) -> None:
+    from app.domain.criteria import CRITERIA, CriterionAnswer
+    from app.domain.intake import IntakeOutcome
+    from ui.cases.case_view import CaseViewScreen
+
+    number = register(director_vault, "Karim", "Ouali", GOOD_BSN)
+    intake_service.decide_intake(director_vault, number, IntakeOutcome.ACCEPT,
+                                 [CriterionAnswer(c, True, "Ja.") for c in CRITERIA])
+    screen = make_screen(qtbot, director_vault)
+    assert screen.select_case(number) and not screen.intake_button.isEnabled()
+    with qtbot.waitSignal(screen.open_case_requested) as signal:
+        screen.table.doubleClicked.emit(screen.proxy.index(0, Column.MAIN_SUBJECT))
+    assert signal.args == [number]
+    views = screen.findChildren(CaseViewScreen)
+    assert len(views) == 1 and views[0].isWindow() and views[0].windowTitle() == number
+    views[0].close()
+
+
 def test_the_information_centre_registers_but_does_not_decide(qtbot, centre_vault) -> None:
     screen = make_screen(qtbot, centre_vault)
     assert screen.new_button.isVisible() and screen.import_button.isVisible()

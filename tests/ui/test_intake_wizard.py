@@ -29,6 +29,7 @@ from tests.ui.cases_fixtures import (  # noqa: F401
     eligible_party,
 )
 from tests.ui.shell_fixtures import ctx, make_window, settings  # noqa: F401
+from ui import dialogs
 from ui.cases.intake_wizard import IntakeWizard
 from ui.cases.screen import CasesScreen
 
@@ -297,9 +298,13 @@ def test_an_empty_surname_is_refused_on_the_right_subject(qtbot, director_vault)
     assert wizard.current_step() is IntakeStep.SUBJECTS
     assert wizard.error_text("subjects[1].surname")
     assert not wizard.error_text("subjects[0].surname")
-    # removing the faulty subject lets the page go
-    page.forms[1].remove_button.click()
-    assert len(page.forms) == 1
+    # removing a subject with typed data asks first; then the page may go
+    with dialogs.scripted(False) as script:
+        page.forms[1].remove_button.click()
+    assert script.shown[0].kind == "confirm" and len(page.forms) == 2
+    with dialogs.scripted(True):
+        page.forms[1].remove_button.click()
+    assert len(page.forms) == 1 and page.forms[0].surname.text() == "Jansen"
     next_page(qtbot, wizard)
     assert wizard.current_step() is IntakeStep.PROBLEMS
 

@@ -170,7 +170,7 @@ class CaseTableModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._headers[section]
         if role == Qt.ItemDataRole.TextAlignmentRole and Column(section) in (
                 Column.OPEN_ACTIONS, Column.OVERDUE_ACTIONS):

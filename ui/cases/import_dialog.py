@@ -90,11 +90,13 @@ class ImportDialog(QDialog):
         layout.addWidget(self.status_label)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.numbers_list, 1)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.resize(640, 420)
 
     def choose_file(self) -> Path | None:
         chosen = dialogs.open_file(self, _("Import referrals"),
+                                   self.path.parent if self.path else Path.home(),
                                    file_filter=_("Referral files (*.json);;All files (*)"))
         if chosen is not None:
             self.set_file(chosen)
@@ -116,7 +118,7 @@ class ImportDialog(QDialog):
         except CasuskamerError as exc:
             problems = [str(p) for p in getattr(exc, "problems", [])]
             self._show(_("Nothing was imported: {reason}").format(reason=str(exc)),
-                       problems, [])
+                       problems, [], refused=True)
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
@@ -128,8 +130,10 @@ class ImportDialog(QDialog):
         self.imported.emit(list(numbers))
         return True
 
-    def _show(self, status: str, problems: list[str], numbers: list[str]) -> None:
+    def _show(self, status: str, problems: list[str], numbers: list[str],
+              refused: bool = False) -> None:
         self.status_label.setText(status)
+        self.status_label.setStyleSheet("color: #b00020; font-weight: bold;" if refused else "")
         self.problems.setPlainText("\n".join(problems))
         self.problems.setVisible(len(problems) > 1)
         self.numbers_list.clear()

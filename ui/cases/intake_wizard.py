@@ -19,7 +19,7 @@ import html
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -71,11 +71,15 @@ from app.i18n import _
 from app.services import intake as intake_service
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
+from ui import dialogs
 
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
 LINE_MAX = 100_000
 
 ERROR_STYLE = "color: #b00020;"
+KNOWN_STYLE = ("background: #fff4e0; border: 1px solid #e0a030; border-radius: 3px; "
+               "padding: 4px;")
+NOT_KNOWN_STYLE = "color: #555555;"
 
 
 def line_edit(name: str, placeholder: str = "") -> QLineEdit:
@@ -87,11 +91,17 @@ def line_edit(name: str, placeholder: str = "") -> QLineEdit:
     return edit
 
 
-def text_edit(name: str, lines: int = 4) -> QPlainTextEdit:
+def text_edit(name: str, lines: int = 4, grows: bool = False) -> QPlainTextEdit:
+    """A free-text field ``lines`` high; ``grows`` lets it take the room a page has left
+    (otherwise it scrolls, so ten of them fit on one page)."""
     edit = QPlainTextEdit()
     edit.setObjectName(name)
     edit.setTabChangesFocus(True)
-    edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * lines + 12)
+    height = edit.fontMetrics().lineSpacing() * lines + 14
+    if grows:
+        edit.setMinimumHeight(height)
+    else:
+        edit.setFixedHeight(height)
     return edit
 
 
@@ -408,7 +418,6 @@ class SubjectForm(QGroupBox):
             self.role.addItem(role.label, role.value)
         self.known = QLabel("")
         self.known.setObjectName("already_known")
-        self.known.setWordWrap(True)
         self.known.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.known.setVisible(False)
         self.remove_button = QPushButton(_("Remove this subject"))
@@ -423,7 +432,10 @@ class SubjectForm(QGroupBox):
         form.addRow(_("Role in the family system"),
                     page.with_error(f"{prefix}.role", self.role))
         form.addRow("", self.known)
-        form.addRow("", self.remove_button)
+        remove_row = QHBoxLayout()
+        remove_row.addStretch(1)
+        remove_row.addWidget(self.remove_button)
+        form.addRow("", remove_row)
         for edit in (self.bsn, self.surname, self.birth_date):
             edit.editingFinished.connect(self.check_known)
         self.renumber(index)
@@ -467,6 +479,8 @@ class SubjectForm(QGroupBox):
             self.known.setVisible(True)
             return
         self.known.setText(known_text(found))
+        # A match must catch the eye; "not known" stays quiet.
+        self.known.setStyleSheet(KNOWN_STYLE if found else NOT_KNOWN_STYLE)
         self.known.setVisible(True)
 
 
@@ -498,17 +512,24 @@ class SubjectsPage(StepPage):
         self.column.addStretch(1)
         self.add_button = QPushButton(_("Add a subject"))
         self.add_button.setObjectName("add_subject")
-        self.add_button.clicked.connect(lambda: self.add_subject(SubjectEntry(
-            role=SubjectRole.CHILD.value if self.forms else SubjectRole.MAIN_SUBJECT.value)))
+        self.add_button.clicked.connect(self._add_clicked)
         subjects_error = self.make_error_label("subjects")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
+        self.scroll = scrolled(self.holder)
         layout = QVBoxLayout(self)
         layout.addWidget(subjects_error)
-        layout.addWidget(scrolled(self.holder), 1)
+        layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.page_error)
+
+    def _add_clicked(self) -> None:
+        # The first subject is the main subject; a family's next person is most often a child.
+        role = SubjectRole.CHILD if self.forms else SubjectRole.MAIN_SUBJECT
+        form = self.add_subject(SubjectEntry(role=role.value))
+        form.given_names.setFocus()
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(form))
 
     def add_subject(self, entry: SubjectEntry) -> SubjectForm:
         form = SubjectForm(self, len(self.forms))
@@ -519,6 +540,14 @@ class SubjectsPage(StepPage):
         return form
 
     def remove_subject(self, form: SubjectForm) -> None:
+        entry = form.entry()
+        typed = [entry.given_names, entry.surname, entry.birth_date, entry.bsn, entry.address]
+        if any(t.strip() for t in typed) and not dialogs.confirm(
+                self, _("Remove subject"),
+                _("Remove {subject} and everything typed for this person?").format(
+                    subject=form.title()),
+                yes_label=_("Remove"), destructive=True):
+            return
         entries = [f.entry() for f in self.forms if f is not form]
         self._set_entries(entries)
 
@@ -553,7 +582,7 @@ class ProblemsPage(StepPage):
 
     def __init__(self, owner: IntakeWizard) -> None:
         super().__init__(owner)
-        self.reason = text_edit("reason", 4)
+        self.reason = text_edit("reason", 5)
         self.reason.setAccessibleName(_("Reason for the referral"))
         self.domains: dict[LifeDomain, QPlainTextEdit] = {}
         body = QWidget()
@@ -684,7 +713,7 @@ class QuestionPage(StepPage):
 
     def __init__(self, owner: IntakeWizard) -> None:
         super().__init__(owner)
-        self.question = text_edit("question", 6)
+        self.question = text_edit("question", 6, grows=True)
         self.question.setAccessibleName(_("Question to the house"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("What should the case meeting achieve, in the referring "
@@ -717,9 +746,9 @@ class SummaryPage(StepPage):
             IntakeOutcome.ACCEPT: may(role, Permission.CASE_WORK),
             IntakeOutcome.DECLINE: may(role, Permission.CASE_WORK),
             IntakeOutcome.REGISTER: may(role, Permission.REGISTER_REFERRAL),
-            IntakeOutcome.KEEP_DRAFT: may(role, Permission.REGISTER_REFERRAL),
         }
-        for outcome in IntakeOutcome:
+        # Keeping a draft is the "Keep as draft and close" button, on every page.
+        for outcome in (IntakeOutcome.ACCEPT, IntakeOutcome.DECLINE, IntakeOutcome.REGISTER):
             button = QRadioButton(outcome.label)
             button.setObjectName(f"outcome_{outcome.value}")
             button.setEnabled(allowed[outcome])
@@ -742,8 +771,9 @@ class SummaryPage(StepPage):
                             self.with_error("decline_advice", self.decline_advice))
         self.decline_box.setVisible(False)
         default = next((o for o in (IntakeOutcome.ACCEPT, IntakeOutcome.REGISTER)
-                        if allowed[o]), IntakeOutcome.KEEP_DRAFT)
-        self.outcome_buttons[default].setChecked(True)
+                        if allowed[o]), None)
+        if default is not None:
+            self.outcome_buttons[default].setChecked(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary, 1)
         layout.addWidget(self.with_error("outcome", outcomes))
@@ -758,7 +788,13 @@ class SummaryPage(StepPage):
         return IntakeOutcome.KEEP_DRAFT
 
     def choose(self, outcome: IntakeOutcome) -> None:
-        self.outcome_buttons[outcome].setChecked(True)
+        if outcome is IntakeOutcome.KEEP_DRAFT:
+            self.group.setExclusive(False)
+            for button in self.outcome_buttons.values():
+                button.setChecked(False)
+            self.group.setExclusive(True)
+        else:
+            self.outcome_buttons[outcome].setChecked(True)
 
     def _outcome_changed(self) -> None:
         outcome = self.outcome()
@@ -950,7 +986,10 @@ class IntakeWizard(QWizard):
 
         def row(label: str, value: str) -> str:
             shown = e(value).replace("\n", "<br>") if value.strip() else "<i>\u2014</i>"
-            return f"<tr><th align='left' valign='top'>{e(label)}</th><td>{shown}</td></tr>"
+            # Left to right like the rest of the page: a value that starts in Arabic script
+            # would otherwise turn its whole cell around (the name itself still reads RTL).
+            return (f"<tr><th align='left' valign='top'>{e(label)}</th>"
+                    f"<td><p dir='ltr' style='margin:0'>{shown}</p></td></tr>")
 
         try:
             protocol = Protocol(d.protocol).label

@@ -50,12 +50,9 @@ from ui.cases.case_table import (
 DEBOUNCE_FROM_ROWS = 20_000
 DEBOUNCE_MS = 120
 
-#: Column widths in characters ("M" widths), so the table reads well at any font size.
-COLUMN_CHARS = {
-    Column.NUMBER: 11, Column.MAIN_SUBJECT: 22, Column.PROTOCOL: 18, Column.STATUS: 11,
-    Column.REFERRING_PARTY: 20, Column.RECEIVED: 8, Column.NEXT_MEETING: 8,
-    Column.OPEN_ACTIONS: 7, Column.OVERDUE_ACTIONS: 6,
-}
+#: Widths of the columns whose content is free text, in "M" widths; the others are sized on
+#: what they hold (a case number, a date, a status), so the table reads well at any font size.
+COLUMN_CHARS = {Column.PROTOCOL: 10, Column.REFERRING_PARTY: 13}
 
 #: Cases whose intake is still to be done (the wizard opens on them).
 INTAKE_STATES = frozenset({CaseState.REFERRED, CaseState.INTAKE})
@@ -117,7 +114,7 @@ class CasesScreen(QWidget):
         self.drafts_label = QLabel(_("Your intake drafts"))
         self.drafts_list = QListWidget()
         self.drafts_list.setObjectName("drafts")
-        self.drafts_list.setMaximumHeight(90)
+
         self.drafts_list.itemActivated.connect(lambda _item: self.open_selected_draft())
         self.open_draft_button = QPushButton(_("Open draft"))
         self.open_draft_button.setObjectName("open_draft")
@@ -189,11 +186,13 @@ class CasesScreen(QWidget):
         # Fixed row heights: the view never measures 100,000 rows.
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        em = self.fontMetrics().horizontalAdvance("M")
-        for column, chars in COLUMN_CHARS.items():
-            self.table.setColumnWidth(column, chars * em)
-        self.table.horizontalHeader().setSectionResizeMode(
-            Column.MAIN_SUBJECT, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
+        header = self.table.horizontalHeader()
+        # The main subject's name is what people look for: it takes the room that is left.
+        header.setSectionResizeMode(Column.MAIN_SUBJECT, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(4 * self.fontMetrics().horizontalAdvance("M"))
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().selectionChanged.connect(
@@ -236,6 +235,31 @@ class CasesScreen(QWidget):
         self.addAction(find)
 
         self.refresh()
+
+    def _size_columns(self) -> None:
+        metrics = self.table.fontMetrics()
+        header_metrics = self.table.horizontalHeader().fontMetrics()
+        em = metrics.horizontalAdvance("M")
+        pad = em + 8
+
+        def fits(*texts: str) -> int:
+            return max(metrics.horizontalAdvance(t) for t in texts) + pad
+
+        def header(column: Column) -> int:
+            # room for the text, the margins and the sort arrow
+            return header_metrics.horizontalAdvance(column.header) + 30
+
+        widths = {
+            Column.NUMBER: max(fits("ZVH-2026-0000"), header(Column.NUMBER)),
+            Column.STATUS: fits(*(s.label for s in CaseState)) + 16,
+            Column.RECEIVED: max(fits("2026-12-31"), header(Column.RECEIVED)),
+            Column.NEXT_MEETING: fits("2026-12-31"),
+            Column.OPEN_ACTIONS: header(Column.OPEN_ACTIONS),
+            Column.OVERDUE_ACTIONS: header(Column.OVERDUE_ACTIONS),
+        }
+        widths.update({c: n * em for c, n in COLUMN_CHARS.items()})
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -298,6 +322,11 @@ class CasesScreen(QWidget):
             self.drafts_list.addItem(item)
         if found:
             self.drafts_list.setCurrentRow(0)
+            # As tall as its drafts, up to four; the table keeps the room.
+            shown = min(len(found), 4)
+            self.drafts_list.setFixedHeight(
+                shown * self.drafts_list.sizeHintForRow(0)
+                + 2 * self.drafts_list.frameWidth() + 2 * shown * self.drafts_list.spacing() + 8)
         self.drafts_box.setVisible(bool(found))
 
     def _show_message(self, text: str) -> None:
@@ -381,7 +410,26 @@ class CasesScreen(QWidget):
         if self.may_register and CaseState(state) in INTAKE_STATES:
             self.open_intake(str(number))
         else:
-            self.open_case_requested.emit(str(number))
+            self.open_case(str(number))
+
+    def open_case(self, number: str) -> None:
+        """Open the case screen (of the triage area) in its own window."""
+        self.open_case_requested.emit(number)
+        try:
+            from ui.cases.case_view import CaseViewScreen
+        except ImportError:
+            return
+        try:
+            view = CaseViewScreen(self.vault, number, parent=self)
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Cases"), str(exc))
+            return
+        view.setWindowFlag(Qt.WindowType.Window, True)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        # The case number holds nothing personal; it may stand in a window title.
+        view.setWindowTitle(number)
+        view.resize(1000, 720)
+        view.show()
 
     # -- intake and import ------------------------------------------------------------------
 
