@@ -50,6 +50,10 @@ CASE_NUMBER_ROLE = Qt.ItemDataRole.UserRole + 2
 #: Role holding the row's ``CaseState``.
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 
+#: From this many rows coming or going at once, the proxy relayouts instead of announcing
+#: each run of rows (see ``CaseFilterProxy._refilter``).
+BULK_CHANGE_ROWS = 2_000
+
 #: A pasted text can be any length; a cell shows this much and the tooltip a little more.
 DISPLAY_LIMIT = 160
 TOOLTIP_LIMIT = 600
@@ -321,6 +325,10 @@ class CaseFilterProxy(QSortFilterProxyModel):
         #: the rows the last search matched (for narrowing when the query only grows)
         self._search_hits: list[int] | None = None
         self._stale = True
+        self._count = 0
+        #: what Qt last filtered with (to skip a pass that would change nothing)
+        self._applied: list[bool] | None = None
+        self._applied_all = False
         self.setDynamicSortFilter(False)
 
     # -- wiring -----------------------------------------------------------------------------
@@ -348,6 +356,9 @@ class CaseFilterProxy(QSortFilterProxyModel):
     def _refresh_if_stale(self) -> None:
         if self._stale:
             self._stale = False
+            # New rows or a new order: Qt rebuilds its own mapping, so nothing is "applied".
+            self._applied = None
+            self._applied_all = False
             model = self._model()
             self._keys = model.search_keys() if model is not None else []
             self._search_hits = None
@@ -413,11 +424,11 @@ class CaseFilterProxy(QSortFilterProxyModel):
                 candidates: Iterable[int] = self._search_hits
             else:
                 candidates = range(len(keys))
-            if len(words) == 1:
-                w = words[0]
-                hits = [i for i in candidates if w in keys[i]]
-            else:
-                hits = [i for i in candidates if all(w in keys[i] for w in words)]
+            # One plain comprehension per word, longest (rarest) word first: each pass
+            # looks only at what the previous one kept.
+            hits = list(candidates)
+            for w in sorted(words, key=len, reverse=True):
+                hits = [i for i in hits if w in keys[i]]
             self._search_hits = hits
         else:
             self._search_hits = None
@@ -441,8 +452,22 @@ class CaseFilterProxy(QSortFilterProxyModel):
 
     def _refilter(self) -> None:
         self._refresh_if_stale()
-        self.beginFilterChange()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        accepted = self._accepted
+        if accepted == self._applied and (accepted is not None or self._applied_all):
+            # Typing on without changing which rows match (a common case: the hits were
+            # already narrowed down): Qt's pass over every row would change nothing.
+            return
+        self._applied = None if accepted is None else list(accepted)
+        self._applied_all = accepted is None
+        shown = self._count
+        self._count = len(self._keys) if accepted is None else sum(accepted)
+        if abs(self._count - shown) > BULK_CHANGE_ROWS:
+            # Thousands of scattered rows come or go: one relayout is far cheaper than Qt
+            # announcing every contiguous run of them to the view one by one.
+            self.invalidate()
+        else:
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if self._stale:

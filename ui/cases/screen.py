@@ -218,8 +218,7 @@ class CasesScreen(QWidget):
         self.status_combo.currentIndexChanged.connect(self._status_chosen)
         self.protocol_combo.currentIndexChanged.connect(self._protocol_chosen)
         self.party_combo.currentIndexChanged.connect(self._party_chosen)
-        self.proxy.rowsInserted.connect(self._update_count)
-        self.proxy.rowsRemoved.connect(self._update_count)
+        # Not on rowsInserted/rowsRemoved: one filter change can announce thousands of runs.
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
 
