@@ -15,6 +15,7 @@ from pathlib import Path
 from app.domain.meetings import AgendaItem, Meeting
 from app.errors import ValidationError
 from app.export import pdf
+from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as meeting_service
 from app.services import parties as party_service
@@ -27,7 +28,7 @@ def story(meeting: Meeting, party_name: str, party_id: int,
     flow: list[object] = [
         pdf.para(_("Agenda case meeting"), st.title),
         pdf.para([("b", _("Date and time: ")),
-                  meeting.starts_at.strftime("%d-%m-%Y %H:%M")], st.body),
+                  format_datetime(meeting.starts_at)], st.body),
         pdf.para([("b", _("Place: ")), meeting.place], st.body),
         pdf.para([("b", _("Chair: ")), meeting.chair], st.body),
         pdf.para([("b", _("For: ")), party_name], st.body),
@@ -47,7 +48,7 @@ def story(meeting: Meeting, party_name: str, party_id: int,
         contribution = next((i.contribution for i in item.invitations
                              if i.party_id == party_id), "")
         rows.append([
-            "{start}\n{minutes} min".format(start=starts[item.id].strftime("%H:%M"),
+            "{start}\n{minutes} min".format(start=format_time(starts[item.id]),
                                            minutes=item.duration_minutes),
             "{number}\n{initials}\n{kind}".format(number=item.case_number,
                                                   initials=item.subject_initials,

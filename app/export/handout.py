@@ -39,6 +39,7 @@ from app.domain.standing import PartyStanding
 from app.errors import CasuskamerError
 from app.export import pdf
 from app.export.plan_pdf import fmt_date, name_lookup, plan_sections, subjects_section
+from app.formatting import format_time
 from app.i18n import _
 from app.sharing.policy import (
     CaseContext,
@@ -157,7 +158,7 @@ def _items_section(handout: Handout) -> list[Flowable]:
 def handout_story(handout: Handout) -> list[Flowable]:
     st = pdf.styles()
     meeting = (_("{date} {time}, {place}").format(
-        date=fmt_date(handout.meeting.starts_at), time=handout.meeting.starts_at.strftime("%H:%M"),
+        date=fmt_date(handout.meeting.starts_at), time=format_time(handout.meeting.starts_at),
         place=handout.meeting.place).rstrip(", ")
         if handout.meeting else _("not yet on a meeting's agenda"))
     story: list[Flowable] = [

@@ -58,6 +58,7 @@ from reportlab.platypus import (
 
 from app.errors import ValidationError, file_write_failed
 from app.export import fonts
+from app.formatting import format_date
 from app.i18n import _
 
 PAGE_SIZE = A4
@@ -279,8 +280,7 @@ def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None
     canvas.line(MARGIN_X, line_y, width - MARGIN_X, line_y)
     canvas.setStrokeColor(colors.HexColor("#999999"))
     canvas.line(MARGIN_X, MARGIN_BOTTOM - 5 * mm, width - MARGIN_X, MARGIN_BOTTOM - 5 * mm)
-    footer_left = "{number} \u00b7 {date}".format(
-        number=marks.case_number, date=marks.printed_on.strftime("%d-%m-%Y"))
+    footer_left = f"{marks.case_number} \u00b7 {format_date(marks.printed_on)}"
     footer_right = _("page {page} of {pages}").format(page=page, pages=pages)
     canvas.setFont(fonts.FONT, st.footer.fontSize)
     canvas.setFillColor(colors.HexColor("#444444"))

@@ -21,15 +21,15 @@ from app.domain.cases import Subject
 from app.domain.plan import ActionPlan
 from app.domain.protocols import Protocol
 from app.export import pdf
+from app.formatting import format_date
 from app.i18n import _
 
 PartyName = Callable[[int], str]
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
-        return "\u2013"
-    return value.strftime("%d-%m-%Y")
+    """A date as the reader's language writes it (``app.formatting``); a dash for none."""
+    return format_date(value)
 
 
 def name_lookup(names: Mapping[int, str]) -> PartyName:

@@ -10,16 +10,19 @@ every page (the subject, who is the recipient).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from app.export import pdf
+from app.formatting import format_date
 from app.i18n import _
 from app.services.subject_access import CaseSection, SubjectAccessReport
 
 
 def _day(value: object) -> str:
-    return value.strftime("%d-%m-%Y") if hasattr(value, "strftime") else "\u2013"
+    return format_date(value) if isinstance(value, (date, datetime)) else "\u2013"
 
 
 def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
