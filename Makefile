@@ -1,6 +1,7 @@
 # Casuskamer: every set-up step on a fresh Debian machine goes through here.
 #   make run    start the program on a demo vault (created the first time)
 #   make test   the whole test suite
+#   make package  the one-folder program in dist/casuskamer, then its smoke test
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -43,6 +44,19 @@ reliability: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app ui tests
 	$(VENV)/bin/mypy app
+
+# The one-folder build (PyInstaller) and its smoke test: --version, a demo vault made by the
+# built program, and the unlock screen shown offscreen (timed).
+PKG_STAMP := $(VENV)/.package-installed
+
+$(PKG_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[package]'
+	@touch $(PKG_STAMP)
+
+package: $(PKG_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/casuskamer.spec
+	$(PY) packaging/smoke.py dist/casuskamer
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist *.egg-info
