@@ -125,6 +125,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("demo", help=_("a vault full of synthetic cases to try the program"))
     add_vault_options(p)
-    p.add_argument("--cases", type=int, default=60, metavar="N")
+    p.add_argument("--cases", type=int, default=1500, metavar="N")
     p.add_argument("--seed", type=int, default=2019, metavar="S")
     p.set_defaults(func=cmd_demo)

@@ -57,7 +57,7 @@ class Value:
 
 
 def suppressed_text() -> str:
-    return "< {n}".format(n=THRESHOLD)
+    return f"< {THRESHOLD}"
 
 
 def suppress(count: int) -> Value:
@@ -186,7 +186,7 @@ LEAD_STEP_LABELS = {
 
 def party_type_label(value: str | None) -> str:
     try:
-        return PartyType(value).label
+        return PartyType(value or "").label
     except ValueError:
         return _("Unknown")
 

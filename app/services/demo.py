@@ -13,7 +13,7 @@ from app.domain.roles import Role
 from app.i18n import _
 from app.services import accounts
 from app.vault.keyslots import calibrate
-from app.vault.vault import Vault
+from app.vault.vault import OpenVault, Vault
 
 DEMO_ACCOUNTS = (
     ("procesregisseur", Role.PROCESS_DIRECTOR),
@@ -22,7 +22,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def build_demo_vault(folder: Path, passphrase: str, cases: int = 60, seed: int = 2019,
+def build_demo_vault(folder: Path, passphrase: str, cases: int = 1500, seed: int = 2019,
                      account: str = "beheerder") -> str:
     """Create (or add to) a demo vault; returns a one-line summary."""
     vault = Vault(folder)
@@ -41,13 +41,9 @@ def build_demo_vault(folder: Path, passphrase: str, cases: int = 60, seed: int =
                                                                         cases=made)
 
 
-def _fill(opened: object, cases: int, seed: int) -> int:
-    """Add synthetic activity; returns how many cases were added."""
-    try:
-        from app.services import synthetic
-    except ImportError:
-        return 0
-    fill = getattr(synthetic, "fill_demo", None)
-    if fill is None:
-        return 0
-    return int(fill(opened, cases=cases, seed=seed))
+def _fill(opened: OpenVault, cases: int, seed: int) -> int:
+    """Add synthetic cases with a few years of activity (intake, triage, meetings, plans,
+    closures, destructions); returns how many cases were added."""
+    from app.services import demo_activity
+
+    return demo_activity.fill(opened, cases=cases, seed=seed)

@@ -17,8 +17,10 @@ items of a destroyed case are gone, so a destroyed case counts in the month of i
 case meeting (from its tombstone date) and its follow-up discussions no longer do.
 """
 
+
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,96 +40,88 @@ from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.vault.vault import OpenVault
 
-#: The end of a case (the start of its retention clock), from its tombstone fields: declined
-#: at intake, routed elsewhere at triage, or closed.
-_ENDED_AT = ("CASE WHEN intake_decision = 'declined' THEN intake_decided_at "
-             "WHEN outcome = 'routed_elsewhere' THEN triage_done_at ELSE closed_at END")
-
 
 def _tables(conn: Connection) -> set[str]:
     return {r[0] for r in conn.exec_driver_sql(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def _protocol_clause(protocol: Protocol | None, column: str = "protocol") -> str:
-    return "" if protocol is None else f" AND {column} = :protocol"
+def _days(later: str, earlier: str) -> float:
+    return float((date.fromisoformat(later[:10]) - date.fromisoformat(earlier[:10])).days)
 
 
-def _params(year: int, protocol: Protocol | None, **extra: Any) -> dict[str, Any]:
+@dataclass
+class _Tally:
+    """The figures that come from the ``cases`` rows, counted in one pass."""
+
+    referrals: dict[str, list[int]] = field(default_factory=dict)
+    intake: dict[IntakeOutcome, int] = field(
+        default_factory=lambda: {o: 0 for o in IntakeOutcome})
+    lead: dict[LeadStep, list[float]] = field(
+        default_factory=lambda: {s: [] for s in LeadStep})
+    in_progress: dict[Protocol, dict[Stage, int]] = field(default_factory=dict)
+    destroyed_first_meetings: list[tuple[int, int]] = field(default_factory=list)
+    in_scope: set[int] = field(default_factory=set)
+
+
+def _tally(conn: Connection, year: int, protocol: Protocol | None, day: date) -> _Tally:
+    """One scan of the tombstone fields of ``cases``: under SQLCipher a full scan costs
+    about what one aggregate query does, so one pass beats a query per figure.
+
+    ``day`` is the reference day of "in progress": the cases open on that day, in the stage
+    their per-transition dates put them in, so an earlier year reads as it was then.
+    """
+    start, end = f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
+    after = (day + timedelta(days=1)).isoformat()       # on or before ``day``: < after
+    tally = _Tally()
+    protocols = [protocol] if protocol is not None else list(Protocol)
+    tally.in_progress = {p: {s: 0 for s in Stage} for p in protocols}
+    where = "" if protocol is None else " WHERE protocol = :protocol"
+    rows = conn.execute(text(
+        "SELECT id, protocol, state, received, referring_party_type, intake_decision, "
+        "outcome, intake_started_at, intake_decided_at, triage_done_at, first_meeting_at, "
+        "closed_at FROM cases" + where),
+        {"protocol": protocol.value} if protocol is not None else {})
+    for (case_id, proto, state, received, party_type, decision, outcome, started, decided,
+         triaged, first, closed) in rows:
+        received = str(received)
+        tally.in_scope.add(int(case_id))
+        routed = outcome == "routed_elsewhere"
+        if start <= received < end:
+            months = tally.referrals.setdefault(party_type or "other", [0] * 12)
+            months[int(received[5:7]) - 1] += 1
+        if decided is not None and decision and start <= decided < end:
+            tally.intake[IntakeOutcome.DECLINED if decision == "declined" else
+                         IntakeOutcome.ROUTED_ELSEWHERE if routed else
+                         IntakeOutcome.ACCEPTED] += 1
+        for step, moment in ((LeadStep.INTAKE_DECISION, decided),
+                             (LeadStep.FIRST_MEETING, first), (LeadStep.CLOSURE, closed)):
+            if moment is not None and start <= moment < end:
+                tally.lead[step].append(_days(moment, received))
+        if state == "destroyed" and first is not None and start <= first < end:
+            tally.destroyed_first_meetings.append((int(first[5:7]), int(case_id)))
+        # Open on ``day``: referred by then and not yet ended (declined at intake, routed
+        # elsewhere at triage, or closed) by then.
+        ended = decided if decision == "declined" else triaged if routed else closed
+        if received < after and (ended is None or ended >= after):
+            stage = (Stage.IN_MEETINGS if first is not None and first < after else
+                     Stage.SCHEDULED if triaged is not None and triaged < after else
+                     Stage.TRIAGE if decided is not None and decided < after else
+                     Stage.INTAKE if started is not None and started < after else
+                     Stage.REFERRED)
+            try:
+                key = Protocol(proto)
+            except ValueError:
+                continue
+            tally.in_progress.setdefault(key, {s: 0 for s in Stage})[stage] += 1
+    return tally
+
+
+def _params(year: int, protocol: Protocol | None) -> dict[str, Any]:
     params: dict[str, Any] = {"start": f"{year:04d}-01-01", "end": f"{year + 1:04d}-01-01"}
     if protocol is not None:
         params["protocol"] = protocol.value
-    params.update(extra)
     return params
-
-
-def _referrals(conn: Connection, year: int, protocol: Protocol | None) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = {}
-    for month, party_type, count in conn.execute(text(
-            "SELECT CAST(substr(received, 6, 2) AS INTEGER), "
-            "COALESCE(referring_party_type, 'other'), COUNT(*) FROM cases "
-            "WHERE received >= :start AND received < :end" + _protocol_clause(protocol)
-            + " GROUP BY 1, 2"), _params(year, protocol)):
-        found.setdefault(str(party_type), [0] * 12)[int(month) - 1] += int(count)
-    return found
-
-
-def _intake(conn: Connection, year: int, protocol: Protocol | None
-            ) -> dict[IntakeOutcome, int]:
-    counts = {o: 0 for o in IntakeOutcome}
-    for decision, routed, count in conn.execute(text(
-            "SELECT intake_decision, COALESCE(outcome, '') = 'routed_elsewhere', COUNT(*) "
-            "FROM cases WHERE intake_decided_at >= :start AND intake_decided_at < :end "
-            "AND intake_decision IS NOT NULL" + _protocol_clause(protocol)
-            + " GROUP BY 1, 2"), _params(year, protocol)):
-        if decision == "declined":
-            counts[IntakeOutcome.DECLINED] += int(count)
-        elif routed:
-            counts[IntakeOutcome.ROUTED_ELSEWHERE] += int(count)
-        else:
-            counts[IntakeOutcome.ACCEPTED] += int(count)
-    return counts
-
-
-_LEAD_COLUMNS = {LeadStep.INTAKE_DECISION: "intake_decided_at",
-                 LeadStep.FIRST_MEETING: "first_meeting_at",
-                 LeadStep.CLOSURE: "closed_at"}
-
-
-def _lead_times(conn: Connection, year: int, protocol: Protocol | None
-                ) -> dict[LeadStep, LeadTime]:
-    found: dict[LeadStep, LeadTime] = {}
-    for step, column in _LEAD_COLUMNS.items():
-        days = [float(d) for d in conn.execute(text(
-            f"SELECT CAST(julianday(substr({column}, 1, 10)) - julianday(received) "
-            f"AS INTEGER) FROM cases WHERE {column} >= :start AND {column} < :end"
-            + _protocol_clause(protocol)), _params(year, protocol)).scalars()]
-        found[step] = LeadTime.of(days)
-    return found
-
-
-def _in_progress(conn: Connection, protocol: Protocol | None, day: date
-                 ) -> dict[Protocol, dict[Stage, int]]:
-    """Open cases on ``day`` per protocol and stage, from the per-transition dates (so the
-    figure for an earlier year is what it was then, destroyed cases included)."""
-    protocols = [protocol] if protocol is not None else list(Protocol)
-    found: dict[Protocol, dict[Stage, int]] = {p: {s: 0 for s in Stage} for p in protocols}
-    stage_sql = ("CASE WHEN first_meeting_at < :next THEN 'in_meetings' "
-                 "WHEN triage_done_at < :next THEN 'scheduled' "
-                 "WHEN intake_decided_at < :next THEN 'triage' "
-                 "WHEN intake_started_at < :next THEN 'intake' ELSE 'referred' END")
-    rows = conn.execute(text(
-        f"SELECT protocol, {stage_sql}, COUNT(*) FROM cases WHERE received < :next "
-        f"AND ({_ENDED_AT} IS NULL OR {_ENDED_AT} >= :next)"
-        + _protocol_clause(protocol) + " GROUP BY 1, 2"),
-        {"next": (day + timedelta(days=1)).isoformat(),
-         **({"protocol": protocol.value} if protocol else {})})
-    for proto, stage, count in rows:
-        try:
-            found.setdefault(Protocol(proto), {s: 0 for s in Stage})[Stage(stage)] += int(count)
-        except ValueError:
-            continue
-    return found
 
 
 def _actions(conn: Connection, year: int, protocol: Protocol | None,
@@ -138,7 +132,8 @@ def _actions(conn: Connection, year: int, protocol: Protocol | None,
         "SELECT COUNT(*), COALESCE(SUM(actions_total), 0), COALESCE(SUM(actions_done), 0), "
         "COALESCE(SUM(actions_done_on_time), 0), COALESCE(SUM(actions_cancelled), 0) "
         "FROM case_tombstones WHERE closed_on >= :start AND closed_on < :end"
-        + _protocol_clause(protocol)), _params(year, protocol)).one()
+        + ("" if protocol is None else " AND protocol = :protocol")),
+        _params(year, protocol)).one()
     return ActionFigures(*(int(v) for v in row))
 
 
@@ -150,65 +145,61 @@ def _overdue(conn: Connection, protocol: Protocol | None, day: date,
         "SELECT COUNT(*) FROM plan_actions a JOIN plans p ON p.id = a.plan_id "
         "JOIN cases c ON c.id = p.case_id WHERE a.status IN ('open', 'in_progress') "
         "AND a.due < :day AND c.state IN ('referred', 'intake', 'triage', 'scheduled', "
-        "'in_progress')" + _protocol_clause(protocol, "c.protocol")),
+        "'in_progress')" + ("" if protocol is None else " AND c.protocol = :protocol")),
         {"day": day.isoformat(), **({"protocol": protocol.value} if protocol else {})}
     ).scalar() or 0)
 
 
-def _meetings(conn: Connection, year: int, protocol: Protocol | None, present: set[str]
-              ) -> tuple[list[int], list[int], int, int]:
+def _meetings(conn: Connection, year: int, protocol: Protocol | None, present: set[str],
+              tally: _Tally) -> tuple[list[int], list[int], int, int]:
+    """Meetings held per month and the distinct cases they discussed. Under one protocol a
+    meeting counts when it discussed a case of that protocol."""
     meetings = [0] * 12
     discussed = [0] * 12
     if not {"meetings", "agenda_items"} <= present:
         return meetings, discussed, 0, 0
-    params = _params(year, protocol)
-    # A meeting counts for a protocol when it discussed a case of that protocol.
-    proto_filter = ("" if protocol is None else
-                    " AND EXISTS (SELECT 1 FROM agenda_items ai JOIN cases c ON c.id = "
-                    "ai.case_id WHERE ai.meeting_id = m.id AND c.protocol = :protocol)")
-    for month, count in conn.execute(text(
-            "SELECT CAST(substr(m.starts_at, 6, 2) AS INTEGER), COUNT(*) FROM meetings m "
-            "WHERE m.state = 'finished' AND m.starts_at >= :start AND m.starts_at < :end"
-            + proto_filter + " GROUP BY 1"), params):
-        meetings[int(month) - 1] = int(count)
-    # Distinct cases per month: on the agenda of a held meeting, or (destroyed, their agenda
-    # items gone) first discussed that month.
-    union = (
-        "SELECT CAST(substr(m.starts_at, 6, 2) AS INTEGER) AS month, ai.case_id AS case_id "
-        "FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id "
-        "JOIN cases c ON c.id = ai.case_id WHERE m.state = 'finished' "
-        "AND m.starts_at >= :start AND m.starts_at < :end" + _protocol_clause(
-            protocol, "c.protocol")
-        + " UNION SELECT CAST(substr(first_meeting_at, 6, 2) AS INTEGER), id FROM cases "
-        "WHERE state = 'destroyed' AND first_meeting_at >= :start AND first_meeting_at < :end"
-        + _protocol_clause(protocol))
-    for month, count in conn.execute(text(
-            f"SELECT month, COUNT(DISTINCT case_id) FROM ({union}) GROUP BY month"), params):
-        discussed[int(month) - 1] = int(count)
-    in_year = int(conn.execute(text(f"SELECT COUNT(DISTINCT case_id) FROM ({union})"),
-                               params).scalar() or 0)
-    return meetings, discussed, sum(meetings), in_year
+    params = _params(year, None)
+    held = ("SELECT id FROM meetings WHERE state = 'finished' AND starts_at >= :start "
+            "AND starts_at < :end")
+    month_of = {int(i): int(m) for i, m in conn.execute(text(
+        "SELECT id, CAST(substr(starts_at, 6, 2) AS INTEGER) FROM meetings "
+        "WHERE state = 'finished' AND starts_at >= :start AND starts_at < :end"), params)}
+    pairs: set[tuple[int, int]] = set()
+    counted: set[int] = set() if protocol is not None else set(month_of)
+    for meeting_id, case_id in conn.execute(text(
+            f"SELECT meeting_id, case_id FROM agenda_items WHERE meeting_id IN ({held})"),
+            params):
+        if int(case_id) in tally.in_scope:
+            pairs.add((month_of[int(meeting_id)], int(case_id)))
+            counted.add(int(meeting_id))
+    # A destroyed case's agenda items are gone: it counts in the month of its first meeting.
+    pairs.update(tally.destroyed_first_meetings)
+    for meeting_id in counted:
+        meetings[month_of[meeting_id] - 1] += 1
+    for month, _case in pairs:
+        discussed[month - 1] += 1
+    return meetings, discussed, sum(meetings), len({case for _m, case in pairs})
 
 
 def compute_in(conn: Connection, year: int, protocol: Protocol | None = None,
                today: date | None = None) -> Figures:
-    """The figures inside a caller's read connection (no permission check, no audit row:
-    for :func:`compute` and the benchmark's reference)."""
+    """The figures inside a caller's read connection (no permission check, no audit row)."""
     today = today or date.today()
     present = _tables(conn)
     reference = min(date(year, 12, 31), today)
-    referrals = _referrals(conn, year, protocol)
-    meetings, discussed, held, cases_discussed = _meetings(conn, year, protocol, present)
+    tally = _tally(conn, year, protocol, reference)
+    meetings, discussed, held, cases_discussed = _meetings(conn, year, protocol, present,
+                                                           tally)
     return Figures(
         year=year, protocol=protocol, reference_day=reference.isoformat(),
-        referrals=referrals, intake=_intake(conn, year, protocol),
-        lead_times=_lead_times(conn, year, protocol),
-        in_progress=_in_progress(conn, protocol, reference),
+        referrals=tally.referrals, intake=tally.intake,
+        lead_times={s: LeadTime.of(d) for s, d in tally.lead.items()},
+        in_progress=tally.in_progress,
         actions=_actions(conn, year, protocol, present),
         overdue_open_actions=_overdue(conn, protocol, today, present),
         meetings_per_month=meetings, cases_discussed_per_month=discussed,
         meetings_held=held, cases_discussed=cases_discussed,
-        referrals_total=sum(sum(v) for v in referrals.values()))
+        referrals_total=sum(sum(v) for v in tally.referrals.values()))
 
 
 def compute(vault: OpenVault, year: int, protocol: Protocol | None = None,

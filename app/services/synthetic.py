@@ -13,11 +13,11 @@ look real to the program) but are drawn at random.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, Table, func, select
 
 from app.domain.bsn import eleven_test_check_digit
 from app.domain.cases import format_case_number
@@ -41,6 +41,8 @@ from app.store.case_tables import (
     subjects,
 )
 from app.vault.vault import OpenVault, utcnow
+
+T = TypeVar("T")
 
 # (given names of men, of women, surnames) per background; weights below.
 _NAMES: dict[str, tuple[Sequence[str], Sequence[str], Sequence[str]]] = {
@@ -178,13 +180,28 @@ def generate_referrals(n: int, seed: int = 2019, *,
     that take part in ``protocols`` from ``start``; received dates lie between ``start`` and
     ``today``.
     """
+    return list(iter_referrals(n, seed, parties=parties, protocols=protocols, today=today,
+                               start=start, ref_prefix=ref_prefix))
+
+
+def iter_referrals(n: int, seed: int = 2019, *,
+                   parties: Sequence[str] | Mapping[Protocol, Sequence[str]] = DEFAULT_PARTIES,
+                   protocols: Sequence[Protocol] = (Protocol.INTEGRALE_VEILIGHEID,),
+                   today: date | None = None, start: date = date(2019, 1, 1),
+                   ref_prefix: str = "SYN") -> Iterator[dict[str, Any]]:
+    """:func:`generate_referrals` one at a time (the same referrals for the same seed), so
+    that 100,000 of them never sit in memory at once. ``parties`` may also map each protocol
+    to the parties that take part in it."""
     rng = random.Random(seed)
+    by_protocol = parties if isinstance(parties, Mapping) else None
     today = today or date.today()
     span = max((today - start).days, 1)
     backgrounds = list(_WEIGHTS)
     weights = [_WEIGHTS[b] for b in backgrounds]
-    referrals: list[dict[str, Any]] = []
     for i in range(n):
+        protocol = rng.choice(list(protocols)) if by_protocol is not None else None
+        choices: Sequence[str] = (by_protocol[protocol] if by_protocol is not None
+                                  and protocol is not None else parties)  # type: ignore[assignment]
         received = start + timedelta(days=rng.randrange(span))
         background = rng.choices(backgrounds, weights)[0]
         female = rng.random() < 0.4
@@ -213,10 +230,10 @@ def generate_referrals(n: int, seed: int = 2019, *,
                            "birth_date": _birth(rng, received, 45, 90).isoformat(),
                            "role": "parent"})
         domains = rng.sample(list(_PROBLEMS), rng.randint(2, 5))
-        referrer = rng.choice(parties)
+        referrer = rng.choice(choices)
         items = []
         for _item in range(rng.choice((0, 1, 1, 2))):
-            source = rng.choice(parties)
+            source = rng.choice(choices)
             items.append({
                 "source_party": source,
                 "received": (received - timedelta(days=rng.randint(0, 14))
@@ -225,25 +242,24 @@ def generate_referrals(n: int, seed: int = 2019, *,
                 "category": rng.choice(("general", "general", "police", "judicial",
                                         "special")),
                 "text": rng.choice(_ITEMS),
-                "shared_with": sorted(set(rng.sample(list(parties), rng.randint(0, 3)))
+                "shared_with": sorted(set(rng.sample(list(choices), rng.randint(0, 3)))
                                       - {source}),
                 "pre_meeting_view": rng.random() < 0.5,
                 "meeting_screen": rng.random() < 0.3,
                 "use_restriction": rng.choice(("", "", "Niet delen met derden.",
                                                "Alleen mondeling toelichten.")),
             })
-        referrals.append({
+        yield {
             "external_ref": f"{ref_prefix}-{seed}-{i:06d}",
             "referring_party": referrer,
-            "protocol": rng.choice(list(protocols)).value,
+            "protocol": (protocol or rng.choice(list(protocols))).value,
             "received": received.isoformat(),
             "reason": rng.choice(_REASONS),
             "question": rng.choice(_QUESTIONS),
             "life_domains": {d.value: rng.choice(_PROBLEMS[d]) for d in domains},
             "subjects": people,
             "information": items,
-        })
-    return referrals
+        }
 
 
 def referral_file(referrals: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -255,9 +271,59 @@ def _dt(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0))
 
 
+def sql_value(value: Any) -> Any:
+    """A Python value as SQLAlchemy stores it in SQLite (the same text for dates and
+    times), for writing with the driver's ``executemany`` directly."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+#: Rows per ``executemany`` call: large enough that the per-call cost vanishes, small enough
+#: that the parameter list stays modest in memory.
+BATCH = 20_000
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) with the driver's ``executemany``.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLCipher's own work at demo
+    and benchmark sizes; this writes the same values (``sql_value``) without it.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    for name in columns:
+        table.c[name]
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join('?' for _c in columns)})")
+    for start in range(0, len(rows), BATCH):
+        conn.exec_driver_sql(statement, [tuple(sql_value(row[c]) for c in columns)
+                                         for row in rows[start:start + BATCH]])
+
+
+def insert_tuples(conn: Connection, table: Table, columns: Sequence[str],
+                  rows: Sequence[Sequence[Any]]) -> None:
+    """Like :func:`insert_rows` for rows already given as tuples of stored values."""
+    if not rows:
+        return
+    for name in columns:
+        table.c[name]
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join('?' for _c in columns)})")
+    for start in range(0, len(rows), BATCH):
+        conn.exec_driver_sql(statement, list(rows[start:start + BATCH]))
+
+
 def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], *,
                       states: Sequence[CaseState] | None = None, today: date | None = None,
-                      seed: int = 0) -> list[str]:
+                      seed: int = 0,
+                      overrides: Sequence[Mapping[str, Any] | None] | None = None
+                      ) -> list[str]:
     """Store many referrals (import format) as cases in one transaction; returns numbers.
 
     The referrals are checked with the import's rules first (all or nothing). ``states``
@@ -266,6 +332,12 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
     answers. Rows are written with ``executemany``; one audit row records the batch.
     Allowed to roles that register referrals, and to the administrator (who fills demo and
     benchmark vaults, but cannot read the cases afterwards).
+
+    ``overrides`` (one per referral, for the demo's activity) sets columns of the ``cases``
+    row after the intake fields are filled (a later state, its dates, the outcome); with
+    ``"_destroyed": True`` the case is written as its retention left it (the tombstone
+    fields only, no subjects, texts or items), and with ``"_closed": True`` as closing
+    left it (information items and life-domain texts removed, addresses and BSNs emptied).
     """
     # Registering referrals, or an administrator filling a demo or benchmark vault.
     if not may(vault.actor.role, Permission.MANAGE_SETTINGS):
@@ -300,7 +372,8 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
         next_item = int(conn.execute(select(func.max(information_items.c.id))).scalar()
                         or 0) + 1
         seqs: dict[int, int] = {}
-        for referral, state in zip(parsed, wanted):
+        extra = list(overrides) if overrides is not None else [None] * len(parsed)
+        for referral, state, override in zip(parsed, wanted, extra):
             year = referral.received.year
             if year not in seqs:
                 seqs[year] = int(conn.execute(select(func.max(cases.c.number_seq)).where(
@@ -320,12 +393,16 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
                 "external_ref": referral.external_ref, "intake_decision": None,
                 "intake_decided_by": None, "decline_reason": None, "decline_advice": None,
                 "created_at": now, "created_by": account, "updated_at": now,
-                "intake_started_at": None, "intake_decided_at": None}
+                "intake_started_at": None, "intake_decided_at": None,
+                "triage_done_at": None, "first_meeting_at": None, "closed_at": None,
+                "destroyed_at": None, "outcome": None}
             if state is not CaseState.REFERRED:
                 started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
                 row["intake_started_at"] = _dt(started)
             if state in (CaseState.TRIAGE, CaseState.DECLINED):
                 decided = min(referral.received + timedelta(days=rng.randint(2, 14)), today)
+                if override and override.get("intake_decided_at"):
+                    decided = override["intake_decided_at"].date()
                 declined = state is CaseState.DECLINED
                 row.update(intake_decision="declined" if declined else "accepted",
                            intake_decided_by=account, intake_decided_at=_dt(decided, 15))
@@ -334,17 +411,32 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
                                               "liggen op één leefgebied.",
                                decline_advice="Pak de casus op binnen het reguliere "
                                               "zorgnetwerk; meld opnieuw bij escalatie.")
-                for criterion in CRITERIA:
+                for criterion in CRITERIA if not (override and override.get("_destroyed")) \
+                        else ():
                     met = not declined or criterion is not CRITERIA[-1]
                     answer_rows.append({
                         "case_id": case_id, "criterion": criterion.value, "answer": met,
                         "motivation": "Blijkt uit de aanmelding en de informatie van de "
                                       "partners." if met else "Problemen op één leefgebied.",
                         "answered_at": _dt(decided, 15), "answered_by": account})
+            destroyed = bool(override and override.get("_destroyed"))
+            closed = bool(override and override.get("_closed"))
+            if override:
+                row.update({k: v for k, v in override.items() if not k.startswith("_")})
+            if destroyed:
+                # What retention leaves: the tombstone fields of the row, nothing else.
+                row.update({name: None for name in _PERSONAL_CASE_FIELDS})
+                case_rows.append(row)
+                continue
             case_rows.append(row)
             for position, subject in enumerate(referral.subjects):
-                subject_rows.append(case_store.subject_values(case_id, position, subject))
+                values = case_store.subject_values(case_id, position, subject)
+                if closed:
+                    values.update(address=None, bsn=None)
+                subject_rows.append(values)
             search_rows.append(case_store.search_values(case_id, number, referral.subjects))
+            if closed:
+                continue
             for domain, text in referral.life_domains.items():
                 domain_rows.append({"case_id": case_id, "domain": domain.value,
                                     "description": text})
@@ -364,12 +456,17 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
                             (life_domain_problems, domain_rows),
                             (criteria_answers, answer_rows), (information_items, item_rows),
                             (item_shared_with, shared_rows)):
-            if rows:
-                conn.execute(insert(table), rows)
+            insert_rows(conn, table, rows)
         if numbers:
             vault.log(conn, "case.bulk_create", "case", "-", detail={
                 "count": len(numbers), "first": numbers[0], "last": numbers[-1]})
     return numbers
+
+
+#: The personal fields of the ``cases`` row that destruction empties (as
+#: ``app.services.retention.PERSONAL_CASE_FIELDS``).
+_PERSONAL_CASE_FIELDS = ("referring_contact", "reason", "question", "external_ref",
+                         "decline_reason", "decline_advice")
 
 
 #: How the demo spreads its cases over the intake states (the later states belong to the
@@ -379,16 +476,32 @@ DEMO_STATES = ((CaseState.REFERRED, 25), (CaseState.INTAKE, 15), (CaseState.TRIA
 
 
 def fill_demo(vault: OpenVault, cases: int = 60, seed: int = 2019,
-              today: date | None = None) -> int:
-    """Add ``cases`` synthetic cases to a demo vault; returns how many were added."""
+              today: date | None = None, chunk: int = 10_000) -> int:
+    """Add ``cases`` synthetic cases to a demo vault; returns how many were added.
+
+    Written ``chunk`` cases per transaction, so that memory stays flat at 100,000 cases.
+    """
     today = today or date.today()
-    existing = case_store.known_external_refs
-    referrals = generate_referrals(cases, seed, today=today, ref_prefix="DEMO")
-    with vault.read() as conn:
-        taken = existing(conn, [r["external_ref"] for r in referrals])
-    referrals = [r for r in referrals if r["external_ref"] not in taken]
     rng = random.Random(seed)
     population = [s for s, _w in DEMO_STATES]
     weights = [w for _s, w in DEMO_STATES]
-    states = rng.choices(population, weights, k=len(referrals))
-    return len(bulk_insert_cases(vault, referrals, states=states, today=today, seed=seed))
+    added = 0
+    for part in chunked(iter_referrals(cases, seed, today=today, ref_prefix="DEMO"), chunk):
+        with vault.read() as conn:
+            taken = case_store.known_external_refs(conn, [r["external_ref"] for r in part])
+        fresh = [r for r in part if r["external_ref"] not in taken]
+        states = rng.choices(population, weights, k=len(fresh))
+        added += len(bulk_insert_cases(vault, fresh, states=states, today=today, seed=seed))
+    return added
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
+    part: list[T] = []
+    for item in items:
+        part.append(item)
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part

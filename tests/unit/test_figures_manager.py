@@ -15,14 +15,28 @@ from sqlalchemy import func, select
 
 from app.cli import main as cli_main
 from app.domain.cases import Subject, SubjectRole
-from app.domain.protocols import Protocol
 from app.domain.intake import Referral
+from app.domain.protocols import Protocol
 from app.domain.roles import Role
 from app.errors import PermissionDenied
 from app.export import annual_report
-from app.services import accounts, case_view, cases, closure, disclosures, figures, followup
-from app.services import handouts, intake, meeting_room, meetings, plan, referral_import
-from app.services import subject_access, triage
+from app.services import (
+    accounts,
+    case_view,
+    cases,
+    closure,
+    disclosures,
+    figures,
+    followup,
+    handouts,
+    intake,
+    meeting_room,
+    meetings,
+    plan,
+    referral_import,
+    subject_access,
+    triage,
+)
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
@@ -143,5 +157,5 @@ def test_report_command_for_the_manager(manager: tuple[OpenVault, str], tmp_path
     finally:
         del os.environ["CASUSKAMER_PASSPHRASE"]
     assert code == 0 and (tmp_path / "j.pdf").exists()
-    assert sorted(p.name for p in (tmp_path / "csv").iterdir())[0] == "2025-actions.csv"
+    assert min(p.name for p in (tmp_path / "csv").iterdir()) == "2025-actions.csv"
     assert bad == 2 and not (tmp_path / "k.pdf").exists()

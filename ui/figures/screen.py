@@ -22,7 +22,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QCursor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -114,7 +114,7 @@ def build_chart(figure: Figure) -> QChart:
         tip = f"{bar_set.label()} \u00b7 {categories[index]}: {row[index]}"
         if stacked and index < len(totals):
             tip += "\n" + _("Total: {n}").format(n=totals[index])
-        QToolTip.showText(chart_cursor(), tip)
+        QToolTip.showText(QCursor.pos(), tip)
 
     bars.hovered.connect(hovered)
     chart.setProperty("figure_key", figure.key)
