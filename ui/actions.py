@@ -21,6 +21,7 @@ class ActionId(StrEnum):
     LOCK = "lock"
     QUIT = "quit"
     HELP = "help"
+    ABOUT = "about"
     CHANGE_PASSPHRASE = "change_passphrase"
     GO_CASES = "go_cases"
     GO_MEETINGS = "go_meetings"
@@ -46,6 +47,8 @@ SPECS: tuple[ActionSpec, ...] = (
                N_("Lock the vault and close the program"), when_locked=True),
     ActionSpec(ActionId.HELP, N_("&Help"), "F1", N_("Show help and the keyboard shortcuts"),
                when_locked=True),
+    ActionSpec(ActionId.ABOUT, N_("&About Casuskamer"), "",
+               N_("Version, licences, and where the vault is kept"), when_locked=True),
     ActionSpec(ActionId.CHANGE_PASSPHRASE, N_("Change &passphrase..."), "",
                N_("Change the passphrase of the account you are using")),
     ActionSpec(ActionId.GO_CASES, N_("Cases"), "Ctrl+1", N_("Go to the cases")),

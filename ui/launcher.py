@@ -4,7 +4,11 @@ anything else is the command line in ``app.cli``. Qt is imported only for the de
 from __future__ import annotations
 
 import sys
+import time
 from typing import Sequence
+
+#: when the program started (for the packaging smoke test's start-up time)
+STARTED = time.perf_counter()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,16 +8,21 @@ wizard (no vault in the folder yet) or the main window with its unlock screen.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.i18n import LANGUAGES, _, set_language
+from app.resources import resource_path
 from app.vault.vault import OpenVault
 from ui import crash
+from ui import help as program_help
 from ui.app_context import AppContext, default_vault_folder, log_folder
 from ui.first_run import FirstRunWizard
 from ui.main_window import MainWindow
@@ -72,23 +77,43 @@ def build_window(ctx: AppContext) -> MainWindow | None:
     return window
 
 
+#: Set to ``unlock`` by ``packaging/smoke.py``: quit as soon as the unlock screen is shown and
+#: say how long it took (the built program's start-up time). Nothing else reads it.
+SMOKE_EXIT = "CASUSKAMER_SMOKE_EXIT"
+
+
+def _smoke_exit(app: QApplication, window: MainWindow) -> None:
+    from ui.launcher import STARTED
+
+    shown = window.isVisible() and window.stack.currentWidget() is window.unlock_screen
+    if shown:
+        took = time.perf_counter() - STARTED
+        print(f"casuskamer: unlock screen shown after {took:.2f} s", flush=True)
+    app.exit(0 if shown else 1)
+
+
 def run_gui(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Casuskamer")
     app.setApplicationName("Casuskamer")
+    app.setDesktopFileName("casuskamer")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "casuskamer.svg"))))
     settings = Settings()
     language = args.lang or settings.language
     set_language(language)
     install_qt_translation(app, language)
     handler = crash.install(log_folder())
+    program_help.install_f1(app)
     try:
         ctx = AppContext.create(settings, choose_folder(args, settings))
         window = build_window(ctx)
         if window is None:
             return 0
         window.show()
+        if os.environ.get(SMOKE_EXIT) == "unlock":
+            QTimer.singleShot(0, lambda: _smoke_exit(app, window))
         return int(app.exec())
     finally:
         handler.uninstall()

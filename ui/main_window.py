@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -29,9 +30,9 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.vault.vault import OpenVault
 from ui import dialogs, locking
-from ui.actions import SPECS as ACTION_SPECS
-from ui.actions import ActionId, make_action, shortcut_text
-from ui.app_context import AppContext
+from ui import help as program_help
+from ui.actions import ActionId, make_action
+from ui.app_context import AppContext, log_folder
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
 from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
             ActionId.LOCK: make_action(self, ActionId.LOCK, self.lock),
             ActionId.QUIT: make_action(self, ActionId.QUIT, self.close),
             ActionId.HELP: make_action(self, ActionId.HELP, self.show_help),
+            ActionId.ABOUT: make_action(self, ActionId.ABOUT, self.show_about),
             ActionId.CHANGE_PASSPHRASE: make_action(self, ActionId.CHANGE_PASSPHRASE,
                                                     self.change_passphrase),
         }
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self.go_menu = go
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(a[ActionId.HELP])
+        help_menu.addAction(a[ActionId.ABOUT])
 
     def _restore_geometry(self) -> None:
         geometry = self.ctx.settings.get(WINDOW_GEOMETRY)
@@ -192,7 +195,7 @@ class MainWindow(QMainWindow):
         is_open = self.opened is not None
         self.setWindowTitle(_("Casuskamer") if is_open else _("Casuskamer (locked)"))
         for action_id, action in self.actions_by_id.items():
-            spec_locked = action_id in (ActionId.QUIT, ActionId.HELP)
+            spec_locked = action_id in (ActionId.QUIT, ActionId.HELP, ActionId.ABOUT)
             visible_sections = self.workspace.section_ids() if self.workspace else []
             if action_id in (s.action for s in self.sections):
                 section_id = next(s.id for s in self.sections if s.action == action_id)
@@ -281,15 +284,27 @@ class MainWindow(QMainWindow):
             self, _("Change passphrase"), _("Your passphrase has been changed.")))
         dialog.open()
 
+    def help_topic(self) -> str | None:
+        """The help topic of the screen the keyboard is in, else of the section shown."""
+        if self.workspace is None:
+            return "unlock"
+        focus = QApplication.focusWidget()
+        topic = program_help.topic_for(focus) if focus is not None and (
+            focus.window() is self) else None
+        section = self.workspace.current_section()
+        return topic or program_help.SECTION_TOPICS.get(section or "")
+
     def show_help(self) -> None:
-        lines = [_("Casuskamer keeps the case work of the house in one encrypted vault. "
-                   "The program locks itself after {minutes} minutes without activity.")
-                 .format(minutes=self.ctx.settings.idle_lock_minutes), "",
-                 _("Keyboard shortcuts:")]
-        for spec in ACTION_SPECS:
-            if spec.shortcut:
-                lines.append(f"{shortcut_text(spec.id)}\t{_(spec.label).replace('&', '')}")
-        dialogs.inform(self, _("Help"), "\n".join(lines))
+        """F1: the guide of the current screen and every shortcut (``ui.help``)."""
+        note = _("Casuskamer keeps the case work of the house in one encrypted vault. "
+                 "The program locks itself after {minutes} minutes without activity.").format(
+            minutes=self.ctx.settings.idle_lock_minutes)
+        self.help_dialog = program_help.show_help(self, self.help_topic(),
+                                                  about=self.show_about, note=note)
+
+    def show_about(self) -> None:
+        self.about_dialog = program_help.show_about(
+            self, self.ctx.vault.folder, self.ctx.settings.path, log_folder())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Quitting locks first (drafts saved), waits for running key work, saves geometry."""
