@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from app.domain.parties import PartyType
+from app.formatting import format_date, format_number
 from app.domain.protocols import Protocol
 from app.i18n import N_, _
 
@@ -45,10 +47,10 @@ class Value:
         if self.number is None:
             return "\u2013"
         if self.unit == "%":
-            return f"{self.number:.0f}%"
+            return f"{format_number(self.number, decimals=0)}%"
         if float(self.number).is_integer():
-            return f"{int(self.number)}{self.unit}"
-        return f"{self.number:.1f}{self.unit}"
+            return f"{format_number(int(self.number))}{self.unit}"
+        return f"{format_number(self.number, decimals=1)}{self.unit}"
 
     @property
     def plot(self) -> float:
@@ -184,6 +186,14 @@ LEAD_STEP_LABELS = {
 }
 
 
+#: The protocols' names as short as a chart axis needs them.
+PROTOCOL_SHORT = {
+    Protocol.INTEGRALE_VEILIGHEID: N_("Integrated Safety"),
+    Protocol.RADICALISERING: N_("Radicalisation"),
+    Protocol.JEUGDGROEPEN: N_("(Youth) groups"),
+}
+
+
 def party_type_label(value: str | None) -> str:
     try:
         return PartyType(value or "").label
@@ -247,11 +257,14 @@ class Figure:
     #: how many series and categories the chart draws (0: all); the table shows all
     chart_series: int = 0
     chart_categories: int = 0
+    #: shorter category names for the chart's axis (an axis cuts long names off)
+    short_categories: tuple[str, ...] = ()
 
     def chart(self) -> tuple[tuple[str, ...], tuple[Series, ...]]:
         """The categories and series a chart draws (a share or a count of cases beside
         days would not fit one value axis)."""
-        categories = self.categories[:self.chart_categories or None]
+        names = self.short_categories or self.categories
+        categories = names[:self.chart_categories or None]
         series = tuple(Series(s.name, s.values[:len(categories)])
                        for s in self.series[:self.chart_series or None])
         return categories, series
@@ -308,7 +321,8 @@ def figure_list(figures: Figures) -> list[Figure]:
           "accepted but routed elsewhere at triage (to one party or a chain), or declined "
           "with advice to the referring party.").format(year=figures.year),
         _("Cases"), tuple(o.label for o in outcomes),
-        (Series(_("Cases"), tuple(suppress(figures.intake.get(o, 0)) for o in outcomes)),))
+        (Series(_("Cases"), tuple(suppress(figures.intake.get(o, 0)) for o in outcomes)),),
+        short_categories=(_("Accepted"), _("Routed elsewhere"), _("Declined")))
     steps = tuple(LeadStep)
     lead = Figure(
         "lead_times", _("Lead times from referral (days)"),
@@ -321,19 +335,21 @@ def figure_list(figures: Figures) -> list[Figure]:
          Series(_("90th percentile"), tuple(figures.lead_times[s].p90_value() for s in steps)),
          Series(_("Cases"), tuple(suppress(figures.lead_times[s].cases) for s in steps))),
         note=_("Chart: median and 90th percentile; the table also gives the number of "
-               "cases."), chart_series=2)
+               "cases."), chart_series=2,
+        short_categories=(_("Intake decision"), _("First case meeting"), _("Closure")))
     stages = tuple(Stage)
     protocols = tuple(figures.in_progress)
     in_progress = Figure(
         "in_progress", _("Cases in progress per protocol"),
         _("The cases still open on {day}, per privacy protocol, by the step they had "
           "reached: from the referral to the case meetings.").format(
-              day=figures.reference_day),
+              day=format_date(date.fromisoformat(figures.reference_day))),
         _("Cases"), tuple(p.label for p in protocols),
         tuple(Series(st.label, tuple(suppress(figures.in_progress[p].get(st, 0))
                                      for p in protocols)) for st in stages),
         ChartKind.STACKED,
-        tuple(suppress(sum(figures.in_progress[p].values())) for p in protocols))
+        tuple(suppress(sum(figures.in_progress[p].values())) for p in protocols),
+        short_categories=tuple(_(PROTOCOL_SHORT[p]) for p in protocols))
     a = figures.actions
 
     def action_count(n: int) -> Value:

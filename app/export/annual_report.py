@@ -24,11 +24,13 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
-from app.domain.figures import ChartKind, Figure, figure_list, suppression_note
+from app.domain.figures import ChartKind, Figure, suppression_note
 from app.domain.protocols import Protocol
 from app.export import fonts, pdf
+from app.formatting import format_date
 from app.i18n import _
 from app.services import figures as figure_service
 from app.services.handouts import house_name
@@ -125,9 +127,19 @@ def wrap_label(label: str, width: int = 18) -> str:
 
 def _table(figure: Figure) -> Flowable:
     header, rows = figure.table()
-    first = 42 * mm if figure.by_series else 60 * mm
-    rest = (pdf.CONTENT_WIDTH - first) / max(len(header) - 1, 1)
-    return pdf.table([header] + rows, [first] + [rest] * (len(header) - 1))
+    if figure.by_series:
+        first = 42 * mm
+        rest = [(pdf.CONTENT_WIDTH - first) / max(len(header) - 1, 1)] * (len(header) - 1)
+    else:
+        # Each number column as wide as its header's longest word (a header such as
+        # "Geagendeerd" must not break inside the word); the labels take the rest.
+        style = pdf.styles().cell_head
+        rest = [max(max(stringWidth(w, style.fontName, style.fontSize) for w in h.split())
+                    + 8, 16 * mm) for h in header[1:]]
+        first = max(pdf.CONTENT_WIDTH - sum(rest), 40 * mm)
+        if first + sum(rest) > pdf.CONTENT_WIDTH:
+            rest = [w * (pdf.CONTENT_WIDTH - first) / sum(rest) for w in rest]
+    return pdf.table([header] + rows, [first] + rest)
 
 
 def story(figures: Sequence[Figure], year: int, protocol: Protocol | None, house: str,
@@ -140,14 +152,14 @@ def story(figures: Sequence[Figure], year: int, protocol: Protocol | None, house
                  .format(house=house, scope=scope), st.body),
         pdf.para(_("The figures are counted from dates, states and party types only, never "
                    "from names or case texts; cases destroyed since still count. Printed "
-                   "on {day}.").format(day=printed_on.strftime("%d-%m-%Y")), st.body),
+                   "on {day}.").format(day=format_date(printed_on)), st.body),
         pdf.para(suppression_note(), st.small),
         pdf.spacer(4),
     ]
     for number, figure in enumerate(figures, start=1):
         flow.append(CondPageBreak(110 * mm))
         parts: list[Flowable] = [
-            pdf.para("{n}. {title}".format(n=number, title=figure.title), st.heading),
+            pdf.para(f"{number}. {figure.title}", st.heading),
             pdf.para(figure.explanation, st.body),
             chart_drawing(figure),
         ]

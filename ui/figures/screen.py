@@ -77,11 +77,12 @@ def build_chart(figure: Figure) -> QChart:
                            for c in range(len(categories))])
     chart.addSeries(bars)
     axis_x = QBarCategoryAxis()
-    axis_x.append(list(categories))
+    axis_x.append([wrap_label(c) for c in categories])
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     bars.attachAxis(axis_x)
     axis_y = QValueAxis()
     axis_y.setRange(0, max(top * 1.15, 5.0))
+    axis_y.applyNiceNumbers()
     axis_y.setLabelFormat("%d")
     axis_y.setTitleText(figure.axis)
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -119,6 +120,18 @@ def build_chart(figure: Figure) -> QChart:
     bars.hovered.connect(hovered)
     chart.setProperty("figure_key", figure.key)
     return chart
+
+
+def wrap_label(label: str, width: int = 22) -> str:
+    """A category name over lines of about ``width`` characters, so the axis does not cut
+    it off with an ellipsis."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 class BarLabels:
@@ -186,8 +199,8 @@ class FigureCard(QFrame):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
-        layout.addWidget(explanation)
         layout.addWidget(self.chart_view)
+        layout.addWidget(explanation)
         if figure.note:
             note = QLabel(figure.note)
             note.setWordWrap(True)
@@ -290,8 +303,6 @@ class FiguresScreen(QWidget):
         for figure in shown:
             card = FigureCard(figure)
             self.cards.append(card)
-            self.body_layout.addWidget(QLabel("<b>{}</b>".format(
-                figure.title.replace("&", "&amp;").replace("<", "&lt;"))))
             self.body_layout.addWidget(card)
         self.body_layout.addStretch(1)
 
