@@ -21,8 +21,8 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.parties import PartyType
-from app.formatting import format_date, format_number
 from app.domain.protocols import Protocol
+from app.formatting import format_date, format_number
 from app.i18n import N_, _
 
 #: Counts of cases below this show as "< 5".
