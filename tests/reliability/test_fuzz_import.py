@@ -145,7 +145,9 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
     def check(doc: Any) -> None:
         counts.add("fuzz: imports into a vault tried")
         try:
-            referral_import.import_referrals(vault, doc, today=TODAY)
+            # through a file, as the command line and the import dialog do
+            source.write_text(json.dumps(doc, allow_nan=True), encoding="utf-8")
+            referral_import.import_referrals(vault, source, today=TODAY)
         except ValidationError:
             assert case_data() == tuple(state), "a refused file left case data behind"
             counts.add("fuzz: imports refused, vault unchanged")
@@ -156,5 +158,10 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
         state[:] = now
         counts.add("fuzz: imports accepted")
 
-    state = list(case_data())
-    check()
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "aanmeldingen.json"
+        state = list(case_data())
+        check()
