@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.vault.vault import OpenVault
-from ui import dialogs, locking
+from ui import a11y, dialogs, locking
 from ui import help as program_help
 from ui.actions import ActionId, make_action
 from ui.app_context import AppContext, log_folder
@@ -56,6 +56,7 @@ class Workspace(QWidget):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
+        a11y.name(self.nav, _("Sections"))
         self.nav.setFixedWidth(190)
         self.nav.setSpacing(2)
         font = self.nav.font()
