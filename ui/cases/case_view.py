@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
 from app.domain.information import Category
 from app.domain.triage import Route, describe_terms
 from app.i18n import _
+from ui import a11y
 from app.services import case_view as case_view_service
 from app.services.case_view import CaseView, ItemRow
 from app.vault.vault import OpenVault
@@ -176,9 +177,9 @@ class CaseViewScreen(QWidget):
         self.items_note.setObjectName("items_note")
 
         filters = QHBoxLayout()
-        filters.addWidget(QLabel(_("Source:")))
+        filters.addWidget(a11y.tie(QLabel(_("Source:")), self.source_filter))
         filters.addWidget(self.source_filter)
-        filters.addWidget(QLabel(_("Category:")))
+        filters.addWidget(a11y.tie(QLabel(_("Category:")), self.category_filter))
         filters.addWidget(self.category_filter)
         filters.addStretch(1)
         case_box = QGroupBox(_("Case"))

@@ -71,7 +71,7 @@ from app.i18n import _
 from app.services import intake as intake_service
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
 LINE_MAX = 100_000
@@ -110,6 +110,8 @@ def scrolled(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(widget)
+    # Not a Tab stop of its own: Tab goes to the fields inside, and the area scrolls to them.
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return area
 
 
@@ -639,7 +641,7 @@ class CriterionBox(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(text)
         layout.addWidget(page.with_error(path, answers))
-        layout.addWidget(QLabel(_("Motivation")))
+        layout.addWidget(a11y.tie(QLabel(_("Motivation")), self.motivation))
         layout.addWidget(page.with_error(f"{path}.motivation", self.motivation))
         self.met.toggled.connect(lambda _on: page.update_conclusion())
         self.not_met.toggled.connect(lambda _on: page.update_conclusion())
@@ -716,8 +718,9 @@ class QuestionPage(StepPage):
         self.question = text_edit("question", 6, grows=True)
         self.question.setAccessibleName(_("Question to the house"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(_("What should the case meeting achieve, in the referring "
-                                  "party's words?")))
+        question_label = QLabel(_("What should the case meeting achieve, in the referring "
+                                  "party's words?"))
+        layout.addWidget(a11y.tie(question_label, self.question))
         layout.addWidget(self.with_error("question", self.question), 1)
         layout.addWidget(self.page_error)
 
@@ -735,6 +738,7 @@ class SummaryPage(StepPage):
         super().__init__(owner)
         self.summary = QTextBrowser()
         self.summary.setObjectName("summary")
+        a11y.name(self.summary, _("Summary"))
         self.summary.setOpenLinks(False)
         role = owner.vault.actor.role
         self.group = QButtonGroup(self)
@@ -876,6 +880,8 @@ class IntakeWizard(QWizard):
             self.setPage(step_index(step), page)
         self.setStartId(0)
         self.resize(860, 680)
+        # Form rows hold a field with its problem line: tie each label to the field itself.
+        a11y.tie_labels(self)
 
     # -- context ----------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from app.i18n import _, ngettext
 from app.services import cases as case_service
 from app.services import intake as intake_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.cases.case_table import (
     CASE_NUMBER_ROLE,
     STATE_ROLE,
@@ -114,6 +114,7 @@ class CasesScreen(QWidget):
         self.drafts_label = QLabel(_("Your intake drafts"))
         self.drafts_list = QListWidget()
         self.drafts_list.setObjectName("drafts")
+        a11y.tie(self.drafts_label, self.drafts_list)
 
         self.drafts_list.itemActivated.connect(lambda _item: self.open_selected_draft())
         self.open_draft_button = QPushButton(_("Open draft"))
@@ -158,10 +159,16 @@ class CasesScreen(QWidget):
         self.count_label.setObjectName("case_count")
         self._fill_fixed_filters()
 
+        # Every filter has a visible label tied to it (Alt+letter, and what a screen reader
+        # says); the placeholder text alone disappears as soon as one types.
         filters = QHBoxLayout()
+        filters.addWidget(a11y.tie(QLabel(_("&Search:")), self.search_edit))
         filters.addWidget(self.search_edit, 3)
+        filters.addWidget(a11y.tie(QLabel(_("S&tatus:")), self.status_combo))
         filters.addWidget(self.status_combo, 1)
+        filters.addWidget(a11y.tie(QLabel(_("P&rotocol:")), self.protocol_combo))
         filters.addWidget(self.protocol_combo, 1)
+        filters.addWidget(a11y.tie(QLabel(_("Referring part&y:")), self.party_combo))
         filters.addWidget(self.party_combo, 1)
 
         # -- the table ------------------------------------------------------------------------
@@ -170,6 +177,7 @@ class CasesScreen(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setObjectName("case_table")
+        a11y.name(self.table, _("Cases"))
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
