@@ -31,7 +31,7 @@ from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.meetings.room import MeetingRoomWindow
 
 
@@ -89,6 +89,7 @@ class LiveMeetingWindow(QWidget):
         for widget in (self.previous_button, self.next_button, self.blank_button):
             bar.addWidget(widget)
         bar.addStretch(1)
+        bar.addWidget(a11y.tie(QLabel(_("Room &screen:")), self.screen_choice))
         for widget in (self.screen_choice, self.show_room_button, self.end_button):
             bar.addWidget(widget)
         self.screen_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -107,7 +108,7 @@ class LiveMeetingWindow(QWidget):
         self.timer_label = QLabel("")
         self.timer_label.setObjectName("timer")
         self.timer_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
-        left_layout.addWidget(QLabel(_("Agenda")))
+        left_layout.addWidget(a11y.tie(QLabel(_("Agenda")), self.agenda))
         left_layout.addWidget(self.agenda, 1)
         left_layout.addWidget(self.timer_label)
         # middle: summary, items, minutes
@@ -123,6 +124,7 @@ class LiveMeetingWindow(QWidget):
         self.room_state.setWordWrap(True)
         self.items = QTableWidget(0, 4)
         self.items.setObjectName("items")
+        a11y.name(self.items, _("Information"))
         self.items.setHorizontalHeaderLabels([_("Information"), _("Source"),
                                               _("Meeting-room screen"), _("Who may see it")])
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -187,20 +189,23 @@ class LiveMeetingWindow(QWidget):
         self.entry_error = QLabel("")
         self.entry_error.setObjectName("entry_error")
         self.entry_error.setStyleSheet("color: #a00000;")
+        # Each field has its own visible label tied to it (Alt+letter, screen readers),
+        # still on three rows.
         row = QHBoxLayout()
         row.addWidget(self.entry_kind)
+        row.addWidget(a11y.tie(QLabel(_("Te&xt:")), self.entry_text))
         row.addWidget(self.entry_text, 1)
-        form.addRow(_("Entry"), row)
+        form.addRow(a11y.tie(QLabel(_("Entry")), self.entry_kind), row)
         who = QHBoxLayout()
         who.addWidget(self.entry_party, 1)
-        who.addWidget(QLabel(_("Owner")))
+        who.addWidget(a11y.tie(QLabel(_("Owner")), self.entry_owner))
         who.addWidget(self.entry_owner, 1)
-        form.addRow(_("Party"), who)
+        form.addRow(a11y.tie(QLabel(_("Party")), self.entry_party), who)
         when = QHBoxLayout()
         when.addWidget(self.entry_due)
         when.addStretch(1)
         when.addWidget(self.add_entry_button)
-        form.addRow(_("Due"), when)
+        form.addRow(a11y.tie(QLabel(_("Due")), self.entry_due), when)
         layout.addLayout(form)
         layout.addWidget(self.entry_error)
         self.entries = QListWidget()

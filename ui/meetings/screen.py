@@ -21,7 +21,7 @@ from app.i18n import N_, _
 from app.services import meetings as svc
 from app.services.meetings import MeetingRow
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.meetings.live import LiveMeetingWindow
 from ui.meetings.wizard import AgendaWizard
 
@@ -73,6 +73,7 @@ class MeetingsScreen(QWidget):
         self.model = MeetingTableModel()
         self.table = QTableView()
         self.table.setObjectName("meetings")
+        a11y.name(self.table, _("Meetings"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -106,7 +107,7 @@ class MeetingsScreen(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(QLabel(_("Agenda")))
+        right_layout.addWidget(a11y.tie(QLabel(_("Agenda")), self.agenda))
         right_layout.addWidget(self.agenda, 1)
         edit = QHBoxLayout()
         for button in (self.up_button, self.down_button, self.move_button, self.remove_button):

@@ -19,6 +19,7 @@ from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, Decisi
                                  DraftItem, WizardStep, WIZARD_STEPS, check_step)
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
+from ui import a11y
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
 
@@ -100,6 +101,7 @@ class CasesPage(StepPage):
         super().__init__(wizard, WizardStep.CASES)
         self.cases = QListWidget()
         self.cases.setObjectName("cases")
+        self.body.addWidget(a11y.tie(QLabel(_("&Cases ready for a meeting:")), self.cases))
         self.body.addWidget(self.cases)
         self.finish_layout()
 
@@ -155,8 +157,9 @@ class OrderPage(StepPage):
         row.addWidget(self.up)
         row.addWidget(self.down)
         row.addStretch(1)
-        row.addWidget(QLabel(_("Duration")))
+        row.addWidget(a11y.tie(QLabel(_("Duration")), self.duration))
         row.addWidget(self.duration)
+        self.body.addWidget(a11y.tie(QLabel(_("&Order of the cases:")), self.order))
         self.body.addWidget(self.order)
         self.body.addLayout(row)
         self.finish_layout()
@@ -272,7 +275,9 @@ class InvitationsPage(StepPage):
         self.case.setObjectName("case")
         self.parties = QListWidget()
         self.parties.setObjectName("parties")
+        self.body.addWidget(a11y.tie(QLabel(_("C&ase:")), self.case))
         self.body.addWidget(self.case)
+        self.body.addWidget(a11y.tie(QLabel(_("&Invited parties:")), self.parties))
         self.body.addWidget(self.parties)
         self.finish_layout()
         self._shown = -1
@@ -343,6 +348,7 @@ class ReviewPage(StepPage):
         super().__init__(wizard, WizardStep.REVIEW)
         self.summary = QTextBrowser()
         self.summary.setObjectName("summary")
+        a11y.name(self.summary, _("Summary"))
         self.body.addWidget(self.summary)
         self.finish_layout()
 
