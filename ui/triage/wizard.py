@@ -26,6 +26,7 @@ from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingD
                                parse_themes, validate_step)
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
+from ui import a11y
 from app.services import triage as triage_service
 from app.services.triage import TriageContext
 from app.sharing.policy import describe_mark, who_may_see, CaseContext
@@ -206,6 +207,7 @@ class TriageWizard(QWizard):
         form = QFormLayout()
         form.addRow(_("Asked on:"), self.asked_on)
         layout = QVBoxLayout(page)
+        layout.addWidget(a11y.tie(QLabel(_("&Parties to ask:")), self.asked_list))
         layout.addWidget(self.asked_list)
         layout.addLayout(form)
         layout.addWidget(record)
@@ -392,6 +394,7 @@ class TriageWizard(QWizard):
         page = _StepPage(self, TriageStep.REVIEW)
         self.items_table = QTableWidget(0, 5)
         self.items_table.setObjectName("items_table")
+        a11y.name(self.items_table, _("Information"))
         self.items_table.setHorizontalHeaderLabels(
             [_("Source"), _("Category"), _("Information"), _("Terms"), _("Who may see it")])
         self.items_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
