@@ -45,7 +45,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import closure as closure_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 ERROR_STYLE = "color: #a00000;"
 
@@ -97,15 +97,10 @@ class CriteriaPage(StepPage):
             combo.addItem(_("Not met"), False)
             note = QLineEdit()
             note.setObjectName(f"criterion_{i}_note")
-            note.setPlaceholderText(_("Note"))
-            row = QWidget()
-            row_layout = QVBoxLayout(row)
-            row_layout.setContentsMargins(0, 0, 0, 0)
-            row_layout.addWidget(combo)
-            row_layout.addWidget(note)
             label = QLabel(check.criterion)
             label.setWordWrap(True)
-            form.addRow(label, row)
+            form.addRow(a11y.tie(label, combo), combo)
+            form.addRow(a11y.tie(QLabel(_("Note:")), note), note)
             self.met.append(combo)
             self.notes.append(note)
         if not wizard.decision.criteria:
