@@ -50,7 +50,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import plan as plan_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 NO_DATE = QDate(2000, 1, 1)
@@ -93,7 +93,9 @@ class PlanEditor(QWidget):
         self.coordinator_person = QLineEdit()
         self.coordinator_person.setPlaceholderText(_("Name of the case coordinator"))
         coordinator = QHBoxLayout()
+        coordinator.addWidget(a11y.tie(QLabel(_("Part&y:")), self.coordinator_party))
         coordinator.addWidget(self.coordinator_party, 1)
+        coordinator.addWidget(a11y.tie(QLabel(_("&Name:")), self.coordinator_person))
         coordinator.addWidget(self.coordinator_person, 1)
 
         self.goals = QTableWidget(0, 2)

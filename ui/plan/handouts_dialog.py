@@ -34,7 +34,7 @@ from app.i18n import _, ngettext
 from app.services import handouts
 from app.services.handouts import BatchResult
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.tasks import run_in_background
 
 
@@ -87,14 +87,17 @@ class HandoutsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         folder_row = QHBoxLayout()
+        folder_row.addWidget(a11y.tie(QLabel(_("&Folder:")), self.folder))
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.folder_button)
         password_row = QHBoxLayout()
         password_row.addWidget(self.protect)
+        password_row.addWidget(a11y.tie(QLabel(_("Pass&word:")), self.password))
         password_row.addWidget(self.password, 1)
         password_row.addWidget(self.generate_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
+        layout.addWidget(a11y.tie(QLabel(_("&Recipients:")), self.recipients))
         layout.addWidget(self.recipients, 1)
         layout.addLayout(folder_row)
         layout.addLayout(password_row)
