@@ -37,7 +37,7 @@ from app.errors import CasuskamerError
 from app.i18n import N_, _
 from app.services import followup
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -164,13 +164,18 @@ class FollowUpScreen(QWidget):
         self.save = QPushButton(_("Save progress"))
         self.save.setObjectName("save_progress")
         filters = QHBoxLayout()
-        filters.addWidget(QLabel(_("Party")))
+        filters.addWidget(a11y.tie(QLabel(_("Party")), self.party))
         filters.addWidget(self.party, 1)
-        filters.addWidget(QLabel(_("Case")))
+        filters.addWidget(a11y.tie(QLabel(_("Case")), self.case))
         filters.addWidget(self.case, 1)
+        a11y.name(self.table, _("Open actions"))
         progress = QHBoxLayout()
-        progress.addWidget(self.note, 3)
+        note_column = QVBoxLayout()
+        note_column.addWidget(a11y.tie(QLabel(_("Progress &note:")), self.note))
+        note_column.addWidget(self.note)
+        progress.addLayout(note_column, 3)
         side = QVBoxLayout()
+        side.addWidget(a11y.tie(QLabel(_("New s&tatus:")), self.status))
         side.addWidget(self.status)
         side.addWidget(self.save)
         side.addStretch(1)
