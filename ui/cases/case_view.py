@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroup
 from app.domain.information import Category
 from app.domain.triage import Route, describe_terms
 from app.i18n import _
-from ui import a11y
 from app.services import case_view as case_view_service
 from app.services.case_view import CaseView, ItemRow
 from app.vault.vault import OpenVault
+from ui import a11y
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -19,9 +19,9 @@ from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, Decisi
                                  DraftItem, WizardStep, WIZARD_STEPS, check_step)
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
-from ui import a11y
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
+from ui import a11y
 
 
 class StepPage(QWizardPage):

@@ -26,11 +26,11 @@ from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingD
                                parse_themes, validate_step)
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
-from ui import a11y
 from app.services import triage as triage_service
 from app.services.triage import TriageContext
 from app.sharing.policy import describe_mark, who_may_see, CaseContext
 from app.vault.vault import OpenVault
+from ui import a11y
 
 
 def _qdate(value: date) -> QDate:
