@@ -46,7 +46,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import figures as figure_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 #: Series colours (the same as the annual report's).
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000",
@@ -176,9 +176,13 @@ class FigureCard(QFrame):
         self.chart_view = QChartView(build_chart(figure))
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(300)
+        # A screen reader says which figure the chart and its table are; the table carries
+        # the same numbers as the chart, in words and digits, for whoever cannot see it.
+        a11y.name(self.chart_view, _("Chart: {title}").format(title=figure.title))
         header, rows = figure.table()
         self.table = QTableWidget(len(rows), len(header))
         self.table.setHorizontalHeaderLabels(header)
+        a11y.name(self.table, _("Table: {title}").format(title=figure.title))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for r, row in enumerate(rows):
@@ -248,9 +252,9 @@ class FiguresScreen(QWidget):
             self.protocol_box.addItem(protocol.label, protocol.value)
         filters.addWidget(heading)
         filters.addStretch(1)
-        filters.addWidget(QLabel(_("Year")))
+        filters.addWidget(a11y.tie(QLabel(_("Year")), self.year_box))
         filters.addWidget(self.year_box)
-        filters.addWidget(QLabel(_("Protocol")))
+        filters.addWidget(a11y.tie(QLabel(_("Protocol")), self.protocol_box))
         filters.addWidget(self.protocol_box)
         self.note = QLabel(suppression_note())
         self.note.setWordWrap(True)
@@ -261,6 +265,9 @@ class FiguresScreen(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.body)
+        # Not a Tab stop of its own: Tab goes through the charts and tables, and the area
+        # scrolls to the one with the focus.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addLayout(filters)
         layout.addWidget(self.note)
         layout.addWidget(self.message)
