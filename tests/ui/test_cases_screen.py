@@ -34,6 +34,7 @@ from ui import dialogs
 from ui.cases.case_table import (
     CASE_NUMBER_ROLE,
     DISPLAY_LIMIT,
+    SORT_ROLE,
     CaseFilterProxy,
     CaseTableModel,
     Column,
@@ -102,7 +103,7 @@ def test_every_column_shows_text_and_status_is_named_not_only_coloured(qtbot,
     assert row[Column.PROTOCOL] == Protocol.INTEGRALE_VEILIGHEID.label
     assert row[Column.STATUS] == "Aangemeld"          # the status's name, not just a colour
     assert row[Column.REFERRING_PARTY] == eligible_party(director_vault).name
-    assert row[Column.RECEIVED] == "2026-03-02"
+    assert row[Column.RECEIVED] == "02-03-2026"     # a Dutch date in Dutch
     assert row[Column.OPEN_ACTIONS] == "0" and row[Column.OVERDUE_ACTIONS] == "0"
     assert screen.proxy.index(0, Column.STATUS).data(Qt.ItemDataRole.DecorationRole) is not None
     assert screen.count_label.text() == "1 casus"
@@ -180,7 +181,7 @@ def test_clicking_a_header_sorts_through_the_source_model(qtbot, director_vault)
     screen = make_screen(qtbot, director_vault)
     header = screen.table.horizontalHeader()
     header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.AscendingOrder)
-    received = [screen.proxy.index(r, Column.RECEIVED).data()
+    received = [screen.proxy.index(r, Column.RECEIVED).data(SORT_ROLE)
                 for r in range(screen.proxy.rowCount())]
     assert received == sorted(received)
     header.setSortIndicator(Column.MAIN_SUBJECT, Qt.SortOrder.DescendingOrder)

@@ -35,6 +35,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
+from app.formatting import format_date
 from app.i18n import N_, _
 from app.services.cases import CaseRow, fold_query
 
@@ -118,7 +119,8 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _date_text(value: date | None) -> str:
-    return value.isoformat() if value is not None else ""
+    """As the reader's language writes dates (05-03-2026 in Dutch); sorting uses the date."""
+    return format_date(value, empty="")
 
 
 class CaseTableModel(QAbstractTableModel):

@@ -9,6 +9,7 @@ Plug it into the main window with ``lambda vault: CasesScreen(vault)``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -32,6 +33,7 @@ from app.domain.lifecycle import OPEN_STATES, CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.errors import CasuskamerError
+from app.formatting import format_date
 from app.i18n import _, ngettext
 from app.services import cases as case_service
 from app.services import intake as intake_service
@@ -256,11 +258,12 @@ class CasesScreen(QWidget):
             # room for the text, the margins and the sort arrow
             return header_metrics.horizontalAdvance(column.header) + 30
 
+        widest_date = format_date(date(2026, 12, 31))
         widths = {
             Column.NUMBER: max(fits("ZVH-2026-0000"), header(Column.NUMBER)),
             Column.STATUS: fits(*(s.label for s in CaseState)) + 16,
-            Column.RECEIVED: max(fits("2026-12-31"), header(Column.RECEIVED)),
-            Column.NEXT_MEETING: fits("2026-12-31"),
+            Column.RECEIVED: max(fits(widest_date), header(Column.RECEIVED)),
+            Column.NEXT_MEETING: fits(widest_date),
             Column.OPEN_ACTIONS: header(Column.OPEN_ACTIONS),
             Column.OVERDUE_ACTIONS: header(Column.OVERDUE_ACTIONS),
         }
