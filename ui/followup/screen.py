@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.plan import ActionStatus
 from app.errors import CasuskamerError
+from app.formatting import format_date
 from app.i18n import N_, _
 from app.services import followup
 from app.vault.vault import OpenVault
@@ -93,7 +94,7 @@ class OpenActionsModel(QAbstractTableModel):
             if column is Column.DUE:
                 if action.due is None:
                     return "\u2013"
-                text = action.due.strftime("%d-%m-%Y")
+                text = format_date(action.due)
                 if action.overdue:
                     text += " " + _("(overdue {days} d)").format(days=action.days_overdue)
                 return text

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLay
 from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind,
                                  confidentiality_statement, item_timer)
 from app.errors import CasuskamerError
+from app.formatting import format_date, format_time
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
@@ -288,7 +289,7 @@ class LiveMeetingWindow(QWidget):
         self.agenda.clear()
         for item, start in zip(self.room.meeting.items, self.room.meeting.item_starts()):
             self.agenda.addItem("{time} \u00b7 {minutes} min\n{number}\n{initials}".format(
-                time=start.strftime("%H:%M"), number=item.case_number,
+                time=format_time(start), number=item.case_number,
                 initials=item.subject_initials, minutes=item.duration_minutes))
         self.agenda.blockSignals(False)
 
@@ -378,7 +379,7 @@ class LiveMeetingWindow(QWidget):
         for row, line in enumerate(view.presence):
             attendee = self.room.attendees[row]
             accepted = (_("Confidentiality accepted {time}").format(
-                time=attendee.confidentiality_accepted_at.strftime("%H:%M:%S"))
+                time=format_time(attendee.confidentiality_accepted_at, seconds=True))
                 if attendee.confidentiality_accepted_at
                 else _("Confidentiality not yet accepted"))
             person = "{name}\n{function} \u00b7 {party}".format(
@@ -500,7 +501,7 @@ class LiveMeetingWindow(QWidget):
             if entry.owner:
                 parts.append(entry.owner)
             if entry.due:
-                parts.append(entry.due.strftime("%d-%m-%Y"))
+                parts.append(format_date(entry.due))
             self.entries.addItem(QListWidgetItem(" \u00b7 ".join(p for p in parts if p)))
 
     def new_agreement(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInp
 
 from app.domain.meetings import MeetingState
 from app.errors import CasuskamerError
+from app.formatting import format_datetime, format_time
 from app.i18n import N_, _
 from app.services import meetings as svc
 from app.services.meetings import MeetingRow
@@ -59,7 +60,7 @@ class MeetingTableModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         row = self.rows[index.row()]
-        return (row.starts_at.strftime("%d-%m-%Y %H:%M"), row.place, row.chair,
+        return (format_datetime(row.starts_at), row.place, row.chair,
                 row.state.label, str(row.items))[index.column()]
 
 
@@ -163,7 +164,7 @@ class MeetingsScreen(QWidget):
         for item, start in zip(self._meeting.items, self._meeting.item_starts()):
             self.agenda.addItem("{time}  {number} \u00b7 {initials} \u00b7 {kind} "
                                 "({minutes} min)".format(
-                                    time=start.strftime("%H:%M"), number=item.case_number,
+                                    time=format_time(start), number=item.case_number,
                                     initials=item.subject_initials, kind=item.kind.label,
                                     minutes=item.duration_minutes))
         editable = self._meeting.state is MeetingState.PLANNED
@@ -249,7 +250,7 @@ class MeetingsScreen(QWidget):
             others = [r for r in self.model.rows
                       if r.id != meeting.id and r.state is MeetingState.PLANNED]
             labels = ["{when} \u00b7 {place}".format(
-                when=r.starts_at.strftime("%d-%m-%Y %H:%M"), place=r.place) for r in others]
+                when=format_datetime(r.starts_at), place=r.place) for r in others]
             if not others:
                 self.message.setText(_("There is no other planned meeting."))
                 return

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QFormLayout,
 from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, DecisionType,
                                  DraftItem, WizardStep, WIZARD_STEPS, check_step)
 from app.errors import CasuskamerError, ValidationError
+from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
@@ -177,7 +178,7 @@ class OrderPage(StepPage):
         self.order.clear()
         for item, start in zip(draft.items, draft.starts()):
             self.order.addItem("{time}  {number} \u00b7 {initials}  ({minutes} min)".format(
-                time=start.strftime("%H:%M"), number=item.case_number,
+                time=format_time(start), number=item.case_number,
                 initials=item.subject_initials, minutes=item.duration_minutes))
         self.order.blockSignals(False)
         if draft.items:
@@ -356,11 +357,11 @@ class ReviewPage(StepPage):
         draft = self.wizard_.draft
         names = svc.party_names(self.wizard_.vault)
         lines = ["{when} \u00b7 {place} \u00b7 {chair}".format(
-            when=draft.starts_at.strftime("%d-%m-%Y %H:%M") if draft.starts_at else "",
+            when=format_datetime(draft.starts_at, empty=""),
             place=draft.place, chair=draft.chair), ""]
         for item, start in zip(draft.items, draft.starts()):
             lines.append("{time}  {number} \u00b7 {initials} ({minutes} min)".format(
-                time=start.strftime("%H:%M"), number=item.case_number,
+                time=format_time(start), number=item.case_number,
                 initials=item.subject_initials, minutes=item.duration_minutes))
             lines.append("    {goal}".format(goal=item.goal))
             lines.append("    " + ", ".join(item.themes) + " \u00b7 "

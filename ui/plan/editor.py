@@ -47,6 +47,7 @@ from app.domain.plan import (
     new_key,
 )
 from app.errors import CasuskamerError
+from app.formatting import format_datetime
 from app.i18n import _
 from app.services import plan as plan_service
 from app.vault.vault import OpenVault
@@ -232,7 +233,7 @@ class PlanEditor(QWidget):
             return
         for version in reversed(plan_service.history(self.vault, self.case_number)):
             head = _("Version {version}, {when}, {who}").format(
-                version=version.version, when=version.saved_at.strftime("%d-%m-%Y %H:%M"),
+                version=version.version, when=format_datetime(version.saved_at),
                 who=version.saved_by)
             if version.meeting_id is not None:
                 head += " \u00b7 " + _("meeting {id}").format(id=version.meeting_id)
