@@ -13,6 +13,9 @@ it is visible *relative to* that page, so each page's fields are walked in the w
 focus chain (the order Tab follows) whichever page is on screen.
 """
 
+# Fixtures are imported from shell_fixtures, so pytest sees them as parameters here.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -22,7 +25,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
