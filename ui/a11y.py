@@ -58,3 +58,42 @@ def name(widget: QWidget, text: str) -> QWidget:
     """Give ``widget`` a spoken name (for a table or list whose heading is not a label)."""
     widget.setAccessibleName(spoken(text))
     return widget
+
+
+# -- colours that stay readable in the light and the dark scheme ---------------------------
+
+def is_dark() -> bool:
+    """Whether the program is drawn in a dark scheme (the system's choice, through Qt 6.5+
+    ``QStyleHints.colorScheme``, or a dark palette chosen by the platform theme)."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return False
+    if app.styleHints().colorScheme() == Qt.ColorScheme.Dark:
+        return True
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def error_colour() -> str:
+    """Red for problems: dark red on a light window, light red on a dark one (both above
+    4.5:1 contrast)."""
+    return "#ff8a80" if is_dark() else "#b00020"
+
+
+def warning_colour() -> str:
+    return "#ffcc80" if is_dark() else "#8a5300"
+
+
+def error_style(bold: bool = False) -> str:
+    return f"color: {error_colour()};" + (" font-weight: bold;" if bold else "")
+
+
+def warning_style() -> str:
+    return f"color: {warning_colour()};"
+
+
+#: A highlighted notice on its own light background: the text colour is fixed with it, so a
+#: dark scheme (light text) does not put light text on the light box.
+NOTICE_STYLE = ("background: #fff4ce; color: #1a1a1a; padding: 6px; border: 1px solid "
+                "#c9a227; border-radius: 3px;")

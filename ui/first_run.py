@@ -26,7 +26,7 @@ from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.passphrase_pair import PassphrasePair
 from ui.tasks import run_in_background
 
@@ -36,7 +36,7 @@ DEFAULT_ADMIN = "beheerder"
 def _reason_label() -> QLabel:
     label = QLabel("")
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
+    label.setStyleSheet(a11y.error_style())
     label.setVisible(False)
     return label
 

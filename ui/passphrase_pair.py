@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 from app.domain.passphrase import MIN_LENGTH, check_passphrase
 from app.errors import ValidationError
 from app.i18n import _
+from ui import a11y
 
 
 def secret_field(object_name: str) -> QLineEdit:
@@ -43,7 +44,7 @@ class PassphrasePair(QWidget):
         self.reason = QLabel("")
         self.reason.setObjectName("passphrase_reason")
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #b00020;")
+        self.reason.setStyleSheet(a11y.error_style())
         self.reason.setVisible(False)
         #: dialogs insert their own rows (account name, current passphrase) above, so all
         #: labels line up in one column

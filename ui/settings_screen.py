@@ -37,7 +37,7 @@ from app.i18n import _
 from app.services import accounts as account_service
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.app_context import AppContext
 from ui.passphrase_pair import PassphrasePair, grow_to_fit, secret_field
 from ui.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN
@@ -64,7 +64,7 @@ class _ServiceDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("service_error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(a11y.error_style())
         self.error.setVisible(False)
 
     def _ok(self) -> None:

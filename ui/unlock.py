@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
 from app.vault.vault import OpenVault, Vault
+from ui import a11y
 from ui.tasks import run_in_background
 
 
@@ -103,7 +104,7 @@ class UnlockScreen(QWidget):
         self.passphrase.returnPressed.connect(self.submit)
         self.caps_warning = QLabel(_("Caps Lock is on."))
         self.caps_warning.setObjectName("caps_warning")
-        self.caps_warning.setStyleSheet("color: #9a5b00;")
+        self.caps_warning.setStyleSheet(a11y.warning_style())
         self.caps_warning.setVisible(False)
         self._caps = _CapsLockWatch(self)
         self._caps.changed.connect(self.caps_warning.setVisible)
@@ -112,7 +113,7 @@ class UnlockScreen(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.setStyleSheet(a11y.error_style())
         self.message.setVisible(False)
         self.status = QLabel("")
         self.status.setObjectName("status")
