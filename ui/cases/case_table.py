@@ -38,6 +38,7 @@ from app.domain.protocols import Protocol
 from app.formatting import format_date
 from app.i18n import N_, _
 from app.services.cases import CaseRow, fold_query
+from ui import a11y
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -104,8 +105,6 @@ STATE_COLOURS = {
     CaseState.DECLINED: "#d62728",
     CaseState.ROUTED_ELSEWHERE: "#8c564b",
 }
-
-OVERDUE_COLOUR = "#b00020"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -213,7 +212,7 @@ class CaseTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if (role == Qt.ItemDataRole.ForegroundRole and column is Column.OVERDUE_ACTIONS
                 and row.overdue_actions > 0):
-            return QBrush(QColor(OVERDUE_COLOUR))
+            return QBrush(QColor(a11y.error_colour()))
         return None
 
     def _display(self, row: CaseRow, column: Column) -> str:

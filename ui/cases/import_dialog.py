@@ -29,7 +29,7 @@ from app.errors import CasuskamerError
 from app.i18n import _, ngettext
 from app.services import referral_import
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 
 
 class ImportDialog(QDialog):
@@ -133,7 +133,7 @@ class ImportDialog(QDialog):
     def _show(self, status: str, problems: list[str], numbers: list[str],
               refused: bool = False) -> None:
         self.status_label.setText(status)
-        self.status_label.setStyleSheet("color: #b00020; font-weight: bold;" if refused else "")
+        self.status_label.setStyleSheet(a11y.error_style(bold=True) if refused else "")
         self.problems.setPlainText("\n".join(problems))
         self.problems.setVisible(len(problems) > 1)
         self.numbers_list.clear()

@@ -76,11 +76,6 @@ from ui import a11y, dialogs
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
 LINE_MAX = 100_000
 
-ERROR_STYLE = "color: #b00020;"
-KNOWN_STYLE = ("background: #fff4e0; border: 1px solid #e0a030; border-radius: 3px; "
-               "padding: 4px;")
-NOT_KNOWN_STYLE = "color: #555555;"
-
 
 def line_edit(name: str, placeholder: str = "") -> QLineEdit:
     edit = QLineEdit()
@@ -152,7 +147,7 @@ class StepPage(QWizardPage):
         label.setObjectName("field_error")
         label.setProperty("field", path)
         label.setWordWrap(True)
-        label.setStyleSheet(ERROR_STYLE)
+        label.setStyleSheet(a11y.error_style())
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setVisible(False)
         if path:
@@ -482,7 +477,7 @@ class SubjectForm(QGroupBox):
             return
         self.known.setText(known_text(found))
         # A match must catch the eye; "not known" stays quiet.
-        self.known.setStyleSheet(KNOWN_STYLE if found else NOT_KNOWN_STYLE)
+        self.known.setStyleSheet(a11y.NOTICE_STYLE if found else "")
         self.known.setVisible(True)
 
 
