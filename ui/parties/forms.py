@@ -41,6 +41,7 @@ from app.domain.parties import (
 from app.domain.protocols import Protocol
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
+from ui import a11y
 
 DATE_FORMAT = "dd-MM-yyyy"
 
@@ -74,7 +75,7 @@ class FieldErrors:
     def _make_label() -> QLabel:
         label = QLabel()
         label.setWordWrap(True)
-        label.setStyleSheet("color: #b00020;")
+        label.setStyleSheet(a11y.error_style())
         label.setVisible(False)
         return label
 

@@ -39,7 +39,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import a11y, dialogs
 from ui.parties.accession import AccessionWizard
 from ui.parties.forms import (
     ContactDialog,
@@ -110,8 +110,7 @@ class PartiesScreen(QWidget):
         self.prompt = QLabel()
         self.prompt.setWordWrap(True)
         self.prompt.setObjectName("protocolPrompt")
-        self.prompt.setStyleSheet("background: #fff4ce; padding: 6px; border: 1px solid "
-                                  "#e0c060;")
+        self.prompt.setStyleSheet(a11y.NOTICE_STYLE)
         self.prompt.setVisible(False)
 
         # -- the table ------------------------------------------------------------------
