@@ -189,7 +189,7 @@ class LiveMeetingWindow(QWidget):
         self.add_entry_button.setObjectName("add_entry")
         self.entry_error = QLabel("")
         self.entry_error.setObjectName("entry_error")
-        self.entry_error.setStyleSheet("color: #a00000;")
+        self.entry_error.setStyleSheet(a11y.error_style())
         # Each field has its own visible label tied to it (Alt+letter, screen readers),
         # still on three rows.
         row = QHBoxLayout()
@@ -248,7 +248,7 @@ class LiveMeetingWindow(QWidget):
         self.add_person_button.setObjectName("add_person")
         self.person_error = QLabel("")
         self.person_error.setObjectName("person_error")
-        self.person_error.setStyleSheet("color: #a00000;")
+        self.person_error.setStyleSheet(a11y.error_style())
         self.person_error.setWordWrap(True)
         buttons = QVBoxLayout()
         self.accept_button = QPushButton(_("Accepts confidentiality"))
@@ -416,7 +416,7 @@ class LiveMeetingWindow(QWidget):
         timer = item_timer(item, datetime.now())
         self.timer_label.setText(timer.text())
         self.timer_label.setStyleSheet("font-size: 13pt; font-weight: bold; color: {c};".format(
-            c="#a00000" if timer.overrun else "#1d5e20"))
+            c=a11y.error_colour() if timer.overrun else "palette(text)"))
 
     # -- attendance ------------------------------------------------------------------
 

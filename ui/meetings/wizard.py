@@ -38,7 +38,7 @@ class StepPage(QWizardPage):
         self.body = QVBoxLayout(self)
         self.error = QLabel("")
         self.error.setObjectName("error")
-        self.error.setStyleSheet("color: #a00000;")
+        self.error.setStyleSheet(a11y.error_style())
         self.error.setWordWrap(True)
 
     def finish_layout(self) -> None:
