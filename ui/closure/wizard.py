@@ -47,8 +47,6 @@ from app.services import closure as closure_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
 
-ERROR_STYLE = "color: #a00000;"
-
 
 class StepPage(QWizardPage):
     """A page for one step: ``store()`` writes its widgets into the wizard's decision."""
@@ -64,7 +62,7 @@ class StepPage(QWizardPage):
         self.errors = QLabel("")
         self.errors.setObjectName("errors")
         self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(ERROR_STYLE)
+        self.errors.setStyleSheet(a11y.error_style())
         self.errors.setVisible(False)
 
     def finish_layout(self) -> None:

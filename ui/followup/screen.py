@@ -59,7 +59,6 @@ HEADERS = {
     Column.NOTES: N_("Notes"),
 }
 
-OVERDUE_COLOUR = QColor("#a00000")
 
 
 class OpenActionsModel(QAbstractTableModel):
@@ -103,7 +102,7 @@ class OpenActionsModel(QAbstractTableModel):
                     Column.STATUS: action.status.label,
                     Column.NOTES: str(action.notes)}.get(column)
         if role == Qt.ItemDataRole.ForegroundRole and action.overdue:
-            return QBrush(OVERDUE_COLOUR)
+            return QBrush(QColor(a11y.error_colour()))
         if role == Qt.ItemDataRole.UserRole:
             return action
         return None
