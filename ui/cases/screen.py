@@ -145,12 +145,17 @@ class CasesScreen(QWidget):
         self.search_edit.setPlaceholderText(_("Search by case number, name or BSN"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName(_("Search cases"))
+        # Room to read what one typed beside the labelled filters, at any font size.
+        self.search_edit.setMinimumWidth(16 * self.fontMetrics().horizontalAdvance("M"))
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("status_filter")
         self.status_combo.setAccessibleName(_("Status"))
         self.protocol_combo = QComboBox()
         self.protocol_combo.setObjectName("protocol_filter")
         self.protocol_combo.setAccessibleName(_("Protocol"))
+        self.protocol_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.protocol_combo.setMinimumContentsLength(14)
         self.party_combo = QComboBox()
         self.party_combo.setObjectName("party_filter")
         self.party_combo.setAccessibleName(_("Referring party"))
