@@ -145,8 +145,6 @@ class CasesScreen(QWidget):
         self.search_edit.setPlaceholderText(_("Search by case number, name or BSN"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName(_("Search cases"))
-        # Room to read what one typed beside the labelled filters, at any font size.
-        self.search_edit.setMinimumWidth(16 * self.fontMetrics().horizontalAdvance("M"))
         self.status_combo = QComboBox()
         self.status_combo.setObjectName("status_filter")
         self.status_combo.setAccessibleName(_("Status"))
@@ -168,15 +166,21 @@ class CasesScreen(QWidget):
 
         # Every filter has a visible label tied to it (Alt+letter, and what a screen reader
         # says); the placeholder text alone disappears as soon as one types.
-        filters = QHBoxLayout()
-        filters.addWidget(a11y.tie(QLabel(_("&Search:")), self.search_edit))
-        filters.addWidget(self.search_edit, 3)
-        filters.addWidget(a11y.tie(QLabel(_("S&tatus:")), self.status_combo))
-        filters.addWidget(self.status_combo, 1)
-        filters.addWidget(a11y.tie(QLabel(_("P&rotocol:")), self.protocol_combo))
-        filters.addWidget(self.protocol_combo, 1)
-        filters.addWidget(a11y.tie(QLabel(_("Referring part&y:")), self.party_combo))
-        filters.addWidget(self.party_combo, 1)
+        # Two rows (search, then the three lists), so that at 200 % scaling or in a narrow
+        # window no label is squeezed over its neighbour.
+        filters = QVBoxLayout()
+        search_row = QHBoxLayout()
+        search_row.addWidget(a11y.tie(QLabel(_("&Search:")), self.search_edit))
+        search_row.addWidget(self.search_edit, 1)
+        lists_row = QHBoxLayout()
+        lists_row.addWidget(a11y.tie(QLabel(_("S&tatus:")), self.status_combo))
+        lists_row.addWidget(self.status_combo, 1)
+        lists_row.addWidget(a11y.tie(QLabel(_("P&rotocol:")), self.protocol_combo))
+        lists_row.addWidget(self.protocol_combo, 1)
+        lists_row.addWidget(a11y.tie(QLabel(_("Referring part&y:")), self.party_combo))
+        lists_row.addWidget(self.party_combo, 1)
+        filters.addLayout(search_row)
+        filters.addLayout(lists_row)
 
         # -- the table ------------------------------------------------------------------------
         self.model = CaseTableModel(self)
