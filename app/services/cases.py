@@ -90,7 +90,7 @@ def _list_sql(conn: Connection, where: str) -> str:
     Next meeting and action counts come from the plan tables when the vault has them (the
     plan area adds them in a later migration); until then they are empty and zero.
     """
-    have = _existing_tables(conn, ("plans", "plan_actions"))
+    have = _existing_tables(conn, ("plans", "plan_actions", "meetings", "agenda_items"))
     # The plan figures come in one grouped pass joined by case, not as subqueries per row.
     if {"plans", "plan_actions"} <= have:
         plan_join = """
@@ -100,21 +100,37 @@ def _list_sql(conn: Connection, where: str) -> str:
                                 AND a.due < :today) AS overdue_actions
                        FROM plans pl LEFT JOIN plan_actions a ON a.plan_id = pl.id
                       GROUP BY pl.case_id) pf ON pf.case_id = c.id"""
-        plan_columns = ("pf.next_meeting, ifnull(pf.open_actions, 0), "
-                        "ifnull(pf.overdue_actions, 0)")
+        planned, open_count, overdue = ("pf.next_meeting", "ifnull(pf.open_actions, 0)",
+                                         "ifnull(pf.overdue_actions, 0)")
     elif "plans" in have:
         plan_join = " LEFT JOIN plans pf ON pf.case_id = c.id"
-        plan_columns = "pf.next_meeting, 0, 0"
+        planned, open_count, overdue = "pf.next_meeting", "0", "0"
     else:
-        plan_join, plan_columns = "", "NULL, 0, 0"
+        plan_join, planned, open_count, overdue = "", "NULL", "0", "0"
+    # The next meeting is the first coming meeting the case is on the agenda of; the
+    # plan's own "next meeting" date is the fallback before it is put on an agenda.
+    if {"meetings", "agenda_items"} <= have:
+        plan_join += """
+          LEFT JOIN (SELECT ai.case_id AS case_id, min(date(m.starts_at)) AS starts_on
+                       FROM agenda_items ai JOIN meetings m ON m.id = ai.meeting_id
+                      WHERE m.state != 'finished' AND date(m.starts_at) >= :today
+                      GROUP BY ai.case_id) nm ON nm.case_id = c.id"""
+        next_meeting = f"coalesce(nm.starts_on, {planned})"
+    else:
+        next_meeting = planned
+    # Actions still open in a case that has ended are not work for anyone: not counted.
+    ended = ",".join(f"'{s.value}'" for s in CaseState if not s.is_open)
     return f"""
         SELECT c.id, c.number, cs.main_subject, c.protocol, c.state, p.name, c.received,
-               {plan_columns}, cs.search_key
+               {next_meeting},
+               CASE WHEN c.state IN ({ended}) THEN 0 ELSE {open_count} END,
+               CASE WHEN c.state IN ({ended}) THEN 0 ELSE {overdue} END,
+               cs.search_key
           FROM cases c
           LEFT JOIN case_search cs ON cs.case_id = c.id
           LEFT JOIN parties p ON p.id = c.referring_party_id{plan_join}
          WHERE {where}
-         ORDER BY c.id DESC
+         ORDER BY c.number_year DESC, c.number_seq DESC
     """
 
 

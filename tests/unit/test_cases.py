@@ -52,7 +52,9 @@ def test_list_cases_gives_one_row_per_case_newest_first(director: OpenVault) -> 
     numbers = seed(director)
     rows = cases.list_cases(director, today=TODAY)
     assert len(rows) == 30 and {r.number for r in rows} == set(numbers)
-    assert [r.id for r in rows] == sorted((r.id for r in rows), reverse=True)
+    # newest number first: by the year of the number, then its sequence
+    keys = [(int(r.number[4:8]), int(r.number[9:])) for r in rows]
+    assert keys == sorted(keys, reverse=True)
     row = rows[0]
     case = cases.get_case(director, row.number)
     main = case.main_subject
@@ -259,3 +261,39 @@ def test_next_meeting_and_action_counts_come_from_the_plan(director: OpenVault) 
         date(2026, 12, 10), 3, 1)
     other = rows[numbers[1]]
     assert (other.next_meeting, other.open_actions, other.overdue_actions) == (None, 0, 0)
+
+
+def test_ended_cases_count_no_open_actions_and_next_meeting_comes_from_the_agenda(
+        director: OpenVault) -> None:
+    """A closed case's leftover actions are no one's work; a case on a coming meeting's
+    agenda shows that meeting's date."""
+    from datetime import datetime, timedelta
+
+    from app.store.meeting_tables import agenda_items, meetings
+    from app.store.plan_tables import plan_actions, plans
+
+    numbers = seed(director, n=2)
+    with director.read() as conn:
+        first, second = (cases.case_id_for(conn, n) for n in numbers)
+    coming = datetime.combine(TODAY + timedelta(days=9), datetime.min.time())
+    with director.begin() as conn:
+        for case_id in (first, second):
+            plan_id = conn.execute(plans.insert().values(
+                case_id=case_id, version=1, updated_at=coming,
+                updated_by="regisseur")).inserted_primary_key[0]
+            conn.execute(plan_actions.insert().values(
+                plan_id=plan_id, key="a1", position=0, party_id=1, description="x",
+                owner="o", due=TODAY - timedelta(days=3), status="open"))
+        conn.execute(cases.cases.update().where(cases.cases.c.id == second)
+                     .values(state="closed"))
+        meeting_id = conn.execute(meetings.insert().values(
+            starts_at=coming, place="Den Haag", place_key="den haag", chair="pr",
+            state="planned", created_at=coming, created_by="regisseur")
+        ).inserted_primary_key[0]
+        conn.execute(agenda_items.insert().values(
+            meeting_id=meeting_id, case_id=first, position=0, kind="first",
+            duration_minutes=20, goal="g", themes="[]", decision_types="[]"))
+    rows = {r.id: r for r in cases.list_cases(director, today=TODAY)}
+    assert (rows[first].open_actions, rows[first].overdue_actions) == (1, 1)
+    assert (rows[second].open_actions, rows[second].overdue_actions) == (0, 0)
+    assert rows[first].next_meeting == coming.date()
