@@ -28,12 +28,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
+from app.store.convert import as_date
 from app.domain.cases import SubjectRole
 from app.domain.closure import (
     DEFAULT_REMOVALS,
@@ -241,14 +242,6 @@ def preview(vault: OpenVault, case: str | int,
 
 # -- the counts a tombstone keeps -----------------------------------------------------------
 
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _meetings_of(conn: Connection, case_id: int) -> int:
@@ -293,7 +286,7 @@ def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
             continue
         for action in actions:
             if action.get("status") == ActionStatus.DONE.value and action["key"] not in first_done:
-                first_done[action["key"]] = _as_date(saved_at) or date.max
+                first_done[action["key"]] = as_date(saved_at) or date.max
     for key, status, due in rows:
         counts["actions_total"] += 1
         if status == ActionStatus.CANCELLED.value:
@@ -301,7 +294,7 @@ def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
         if status == ActionStatus.DONE.value:
             counts["actions_done"] += 1
             done_on = first_done.get(key)
-            due_on = _as_date(due)
+            due_on = as_date(due)
             if due_on is None or (done_on is not None and done_on <= due_on):
                 counts["actions_done_on_time"] += 1
     return counts
@@ -312,7 +305,7 @@ def tombstone_values(conn: Connection, case_id: int,
     """Everything the figures need about a case, nothing personal (taken before removal)."""
     row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
     state = CaseState(row["state"])
-    closed_on = _as_date(row["closed_at"])
+    closed_on = as_date(row["closed_at"])
     from app.domain.retention import ended_on
 
     end = ended_on(state, closed_at=row["closed_at"],
@@ -322,9 +315,9 @@ def tombstone_values(conn: Connection, case_id: int,
         "case_id": case_id, "number": row["number"], "protocol": row["protocol"],
         "referring_party_type": row["referring_party_type"], "final_state": state.value,
         "referred_on": row["received"],
-        "intake_decided_on": _as_date(row["intake_decided_at"]),
-        "triage_done_on": _as_date(row["triage_done_at"]),
-        "first_meeting_on": _as_date(row["first_meeting_at"]),
+        "intake_decided_on": as_date(row["intake_decided_at"]),
+        "triage_done_on": as_date(row["triage_done_at"]),
+        "first_meeting_on": as_date(row["first_meeting_at"]),
         "closed_on": closed_on, "ended_on": end or closed_on or date.today(),
         "destroyed_on": None, "outcome": row["outcome"],
         "subjects": conn.execute(select(func.count()).select_from(subjects)

@@ -23,12 +23,13 @@ and a second checkpoint, so that no freed page and no WAL frame still holds the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, insert, or_, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables: destruction must see them all)
+from app.store.convert import as_date
 from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.protocols import Protocol
 from app.domain.retention import (
@@ -97,14 +98,6 @@ def set_retention_period(vault: OpenVault, protocol: Protocol, months: int) -> R
 
 # -- when ------------------------------------------------------------------------------------
 
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _ended_on(conn: Connection, row: Any) -> date | None:
@@ -113,7 +106,7 @@ def _ended_on(conn: Connection, row: Any) -> date | None:
         starts = conn.execute(select(case_closures.c.retention_starts).where(
             case_closures.c.case_id == row["id"])).scalar()
         if starts is not None:
-            return _as_date(starts)
+            return as_date(starts)
     return ended_on(state, closed_at=row["closed_at"],
                     intake_decided_at=row["intake_decided_at"],
                     triage_done_at=row["triage_done_at"])
@@ -125,7 +118,7 @@ def destruction_date(conn: Connection, case_id: int) -> date | None:
     if row is None:
         return None
     if row["state"] == CaseState.DESTROYED.value:
-        return _as_date(row["destroyed_at"])
+        return as_date(row["destroyed_at"])
     end = _ended_on(conn, row)
     if end is None:
         return None
