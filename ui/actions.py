@@ -28,6 +28,14 @@ class ActionId(StrEnum):
     GO_PARTIES = "go_parties"
     GO_FIGURES = "go_figures"
     GO_SETTINGS = "go_settings"
+    GO_FOLLOWUP = "go_followup"
+    # The case screen's action bar (they work in the window of one case).
+    CASE_INTAKE = "case_intake"
+    CASE_TRIAGE = "case_triage"
+    CASE_PLAN = "case_plan"
+    CASE_HANDOUTS = "case_handouts"
+    CASE_MINUTES = "case_minutes"
+    CASE_CLOSURE = "case_closure"
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,31 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(ActionId.GO_PARTIES, N_("Parties"), "Ctrl+3", N_("Go to the parties")),
     ActionSpec(ActionId.GO_FIGURES, N_("Figures"), "Ctrl+4", N_("Go to the figures")),
     ActionSpec(ActionId.GO_SETTINGS, N_("Settings"), "Ctrl+5", N_("Go to the settings")),
+    ActionSpec(ActionId.GO_FOLLOWUP, N_("Follow-up of actions"), "Ctrl+6",
+               N_("Go to the open actions of every plan of action")),
+    ActionSpec(ActionId.CASE_INTAKE, N_("&Intake\u2026"), "Ctrl+Shift+I",
+               N_("Case screen: start or resume the intake of this case")),
+    ActionSpec(ActionId.CASE_TRIAGE, N_("&Triage\u2026"), "Ctrl+Shift+T",
+               N_("Case screen: do the triage of this case")),
+    ActionSpec(ActionId.CASE_PLAN, N_("&Plan of action\u2026"), "Ctrl+Shift+P",
+               N_("Case screen: view and edit the plan of action")),
+    ActionSpec(ActionId.CASE_HANDOUTS, N_("&Handouts\u2026"), "Ctrl+Shift+H",
+               N_("Case screen: make the handouts for the invited parties")),
+    ActionSpec(ActionId.CASE_MINUTES, N_("&Minutes of meetings\u2026"), "Ctrl+Shift+N",
+               N_("Case screen: read the minutes of the meetings on this case")),
+    ActionSpec(ActionId.CASE_CLOSURE, N_("&Close the case\u2026"), "Ctrl+Shift+A",
+               N_("Case screen: close the case (step it down) with the closure wizard")),
 )
+
+#: The actions of the case screen's action bar, in the order of its buttons.
+CASE_ACTIONS: tuple[ActionId, ...] = (
+    ActionId.CASE_INTAKE, ActionId.CASE_TRIAGE, ActionId.CASE_PLAN, ActionId.CASE_HANDOUTS,
+    ActionId.CASE_MINUTES, ActionId.CASE_CLOSURE)
+
+#: Window-wide actions that must also work in the program's other windows (a case window, a
+#: wizard in front of it): locking above all, so Ctrl+L never depends on which window is in
+#: front.
+SHARED_ACTIONS: tuple[ActionId, ...] = (ActionId.LOCK, ActionId.HELP)
 
 BY_ID: dict[ActionId, ActionSpec] = {spec.id: spec for spec in SPECS}
 
@@ -103,6 +135,27 @@ def make_actions(parent: QWidget,
         parent.addAction(action)
         actions[action_id] = action
     return actions
+
+
+def share_window_actions(target: QWidget, ids: tuple[ActionId, ...] = SHARED_ACTIONS) -> int:
+    """Give ``target`` (another window: a case window, a wizard) the main window's actions
+    ``ids``, so their shortcuts work while it is in front; returns how many were shared.
+
+    The actions are found on the nearest window up ``target``'s parent chain that holds them
+    (no global registry); a window without such an ancestor gets none.
+    """
+    names = {f"action_{i.value}" for i in ids}
+    widget = target.parentWidget()
+    while widget is not None:
+        found = [a for a in widget.actions() if a.objectName() in names]
+        if found:
+            present = set(target.actions())
+            for action in found:
+                if action not in present:
+                    target.addAction(action)
+            return len(found)
+        widget = widget.parentWidget()
+    return 0
 
 
 def shortcut_text(action_id: ActionId) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from app.i18n import _
 
@@ -100,6 +100,21 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | N
     box.setEscapeButton(no)
     box.exec()
     return box.clickedButton() is yes
+
+
+def choose(parent: QWidget | None, title: str, label: str, options: list[str]) -> str | None:
+    """Let the user pick one of ``options`` (shown as given); None when cancelled or when
+    there is nothing to choose from. Scripted, the answer is the option itself (or None)."""
+    script = _record("choose", title, label)
+    if script is not None:
+        answer = script.next_answer("choose")
+        if answer is not None and answer not in options:
+            raise AssertionError(f"dialogs: scripted choice {answer!r} is not an option")
+        return answer if answer is None else str(answer)
+    if not options:
+        return None
+    chosen, ok = QInputDialog.getItem(parent, title, label, options, 0, False)
+    return chosen if ok and chosen in options else None
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ BY_ID: dict[str, Topic] = {t.id: t for t in TOPICS}
 _BY_SCREEN: dict[str, str] = {name: t.id for t in TOPICS for name in t.screens}
 #: the main window's sections (``ui.navigation``) and their topics
 SECTION_TOPICS = {"cases": "cases", "meetings": "meetings", "parties": "parties",
-                  "figures": "figures", "settings": "settings"}
+                  "figures": "figures", "followup": "followup", "settings": "settings"}
 DEFAULT_TOPIC = "cases"
 
 

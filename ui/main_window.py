@@ -7,6 +7,12 @@ protocol in ``ui.locking``: drafts saved while the vault is still open, then eve
 dialog cleared, every other window closed, the clipboard cleared if we filled it, the
 workspace destroyed (so no widget, model or Python object of it is left), the unlock screen
 shown, and only then the vault's key dropped.
+
+After an unlock the workspace shows, above the sections, a short notice of overdue actions
+(counts only, from ``app.services.followup.overdue_notice``) that can be dismissed, and a
+moment after the window shows, the vault's quick check (``app.vault.maintenance.verify``
+with ``quick=True``) runs off the GUI thread; a problem it finds is shown as a warning that
+says to restore the latest backup.
 """
 
 from __future__ import annotations
@@ -14,20 +20,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
+from app.errors import CasuskamerError
 from app.i18n import _
+from app.services import followup
+from app.vault import maintenance
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, locking
 from ui import help as program_help
@@ -36,8 +48,44 @@ from ui.app_context import AppContext, log_folder
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
 from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
-from ui.tasks import wait_for_background
+from ui.tasks import run_in_background, wait_for_background
 from ui.unlock import UnlockScreen
+
+
+class NoticeBanner(QFrame):
+    """A line above the sections: a notice (overdue actions) or a warning (the vault check),
+    with a button that puts it away."""
+
+    def __init__(self, name: str, text: str, warning: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"notice_{name}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(text)
+        self.label.setObjectName("notice_text")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if warning:
+            self.label.setStyleSheet(a11y.error_style(bold=True))
+        self.close_button = QPushButton(_("Dismiss"))
+        self.close_button.setObjectName("dismiss_notice")
+        self.close_button.setToolTip(_("Put this notice away"))
+        self.close_button.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def dismiss(self) -> None:
+        self.hide()
+        self.deleteLater()
+
+    def clear(self) -> None:
+        self.label.clear()
 
 
 class Workspace(QWidget):
@@ -68,11 +116,31 @@ class Workspace(QWidget):
             self.nav.addItem(item)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        layout = QHBoxLayout(self)
+        self.notices = QVBoxLayout()
+        self.notices.setContentsMargins(0, 0, 0, 0)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.nav)
+        body.addWidget(self.pages, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
+        layout.addLayout(self.notices)
+        layout.addLayout(body, 1)
         self.nav.currentRowChanged.connect(self._row_changed)
+
+    def show_notice(self, name: str, text: str, warning: bool = False) -> NoticeBanner:
+        """Show (or replace) the notice called ``name`` above the sections."""
+        old = self.notice(name)
+        if old is not None:
+            old.dismiss()
+        banner = NoticeBanner(name, text, warning, self)
+        # A warning goes first: it matters more than a count of overdue actions.
+        self.notices.insertWidget(0 if warning else self.notices.count(), banner)
+        return banner
+
+    def notice(self, name: str) -> NoticeBanner | None:
+        found = self.findChild(NoticeBanner, f"notice_{name}")
+        return found if found is not None and found.isVisibleTo(self) else None
 
     def section_ids(self) -> list[str]:
         return [s.id for s in self.sections]
@@ -117,6 +185,12 @@ class MainWindow(QMainWindow):
     locked = Signal()
     unlocked = Signal()
     _closed_elsewhere = Signal()
+    #: the quick check after an unlock finished: True when it found nothing wrong
+    vault_checked = Signal(bool)
+
+    #: how long after the workspace shows the vault's quick check starts (the window first
+    #: paints and the user can start working; the check runs off the GUI thread anyway)
+    QUICK_CHECK_DELAY_MS = 1500
 
     def __init__(self, ctx: AppContext, sections: Sequence[Section] | None = None,
                  opened: OpenVault | None = None) -> None:
@@ -229,7 +303,52 @@ class MainWindow(QMainWindow):
         self.ctx.settings.last_vault_folder = self.ctx.vault.folder
         self.ctx.idle.start()
         self._update_chrome()
+        self._show_overdue_notice()
+        if self.QUICK_CHECK_DELAY_MS >= 0:
+            # Tied to the workspace: a lock before the delay ends cancels the check.
+            QTimer.singleShot(self.QUICK_CHECK_DELAY_MS, self.workspace, self.start_quick_check)
         self.unlocked.emit()
+
+    # -- after the unlock: the overdue notice and the quick check ---------------------------
+
+    def _show_overdue_notice(self) -> None:
+        if self.opened is None or self.workspace is None:
+            return
+        try:
+            text = followup.overdue_notice(self.opened).text()
+        except CasuskamerError:
+            return  # a notice, not a condition for working
+        if text:
+            self.workspace.show_notice("overdue", text)
+
+    def start_quick_check(self) -> None:
+        """Run the vault's quick check off the GUI thread; warn when it finds a problem."""
+        opened, workspace = self.opened, self.workspace
+        if opened is None or workspace is None or not opened.is_open:
+            return
+        run_in_background(lambda: maintenance.verify(opened, quick=True),
+                          self._quick_check_done, self._quick_check_failed, context=workspace)
+
+    def _quick_check_done(self, report: maintenance.VerifyReport) -> None:
+        if report.sound:
+            self.vault_checked.emit(True)
+            return
+        self._warn_damaged("\n".join(report.problems))
+
+    def _quick_check_failed(self, exc: BaseException) -> None:
+        if self.opened is None or not self.opened.is_open:
+            return  # locked meanwhile: nothing was checked, nothing to say
+        self._warn_damaged(str(exc) if isinstance(exc, CasuskamerError) else type(exc).__name__)
+
+    def _warn_damaged(self, details: str) -> None:
+        text = _("The check of the vault found a problem: the data may be damaged. Stop "
+                 "working in this vault and ask the administrator to restore the latest "
+                 "backup (casuskamer restore).")
+        if self.workspace is not None:
+            banner = self.workspace.show_notice("vault_check", text, warning=True)
+            banner.setToolTip(details)
+        self.vault_checked.emit(False)
+        dialogs.warn(self, _("The vault may be damaged"), text)
 
     def go_to(self, section_id: str) -> bool:
         return self.workspace is not None and self.workspace.show_section(section_id)

@@ -1,4 +1,5 @@
-"""The main window's sections (Cases, Meetings, Parties, Figures, Settings) and who sees them.
+"""The main window's sections (Cases, Meetings, Parties, Figures, Follow-up, Settings) and who
+sees them.
 
 Each section is a ``Section``: a label, its go-to action, the permission that shows it in the
 navigation, and a factory ``Callable[[OpenVault], QWidget]`` that builds its screen after an
@@ -74,6 +75,9 @@ def default_sections(settings_factory: ScreenFactory) -> list[Section]:
         Section("figures", N_("Figures"), ActionId.GO_FIGURES,
                 optional_screen("ui.figures.screen", "FiguresScreen"),
                 any_of=(Permission.VIEW_FIGURES,)),
+        Section("followup", N_("Follow-up of actions"), ActionId.GO_FOLLOWUP,
+                optional_screen("ui.followup.screen", "FollowUpScreen"),
+                any_of=(Permission.VIEW_CASES,)),
         # The manager sees figures only (covenant art. 11); changing the own passphrase is
         # in the account menu for every role.
         Section("settings", N_("Settings"), ActionId.GO_SETTINGS, settings_factory,

@@ -1,5 +1,6 @@
 """The Settings section: this workstation's preferences, the own account, and (for an
-administrator) the vault's accounts.
+administrator) the vault's accounts and the retention period per protocol (a period not yet
+set shows as the default the house must still confirm).
 
 Preferences go to ``ui.settings`` (never personal data); accounts go through
 ``app.services.accounts``, which checks the role and writes the audit log. Sealing a key slot
@@ -31,10 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.accounts import check_account_name
+from app.domain.protocols import Protocol
+from app.domain.retention import MAX_MONTHS, RetentionPeriod
 from app.domain.roles import Permission, Role, may
 from app.errors import CasuskamerError, ValidationError
+from app.formatting import format_date
 from app.i18n import _
 from app.services import accounts as account_service
+from app.services import retention as retention_service
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
@@ -264,7 +269,14 @@ class SettingsScreen(QWidget):
             box_layout.addLayout(buttons)
             layout.addWidget(box, 1)
             self.refresh_accounts()
-        else:
+
+        # -- retention periods (administrator) --------------------------------------------
+        self.retention_spins: dict[Protocol, QSpinBox] = {}
+        self.retention_status: dict[Protocol, QLabel] = {}
+        if may(vault.actor.role, Permission.MANAGE_SETTINGS):
+            layout.addWidget(self._retention_box())
+            self.refresh_retention()
+        if self.accounts_table is None:
             layout.addStretch(1)
 
     # -- preferences ------------------------------------------------------------------------
@@ -337,6 +349,83 @@ class SettingsScreen(QWidget):
             dialogs.error(self, _("Revoke account"), str(exc))
             return
         self.refresh_accounts()
+
+    # -- retention periods ------------------------------------------------------------------
+
+    def _retention_box(self) -> QGroupBox:
+        box = QGroupBox(_("Retention periods"))
+        form = QFormLayout(box)
+        intro = QLabel(_("How long a case is kept after it ended, per protocol; then it is "
+                         "destroyed. Until the house sets a period, the default applies and "
+                         "is marked as still to be confirmed."))
+        intro.setWordWrap(True)
+        form.addRow(intro)
+        for protocol in Protocol:
+            spin = QSpinBox()
+            spin.setObjectName(f"retention_{protocol.value}")
+            spin.setRange(1, MAX_MONTHS)
+            spin.setSuffix(_(" months"))
+            status = QLabel("")
+            status.setObjectName(f"retention_status_{protocol.value}")
+            status.setWordWrap(True)
+            row = QHBoxLayout()
+            row.addWidget(spin)
+            row.addWidget(status, 1)
+            label = QLabel(protocol.label + ":")
+            a11y.tie(label, spin)
+            form.addRow(label, row)
+            self.retention_spins[protocol] = spin
+            self.retention_status[protocol] = status
+        self.save_retention_button = QPushButton(_("&Save retention periods"))
+        self.save_retention_button.setObjectName("save_retention")
+        self.save_retention_button.setToolTip(_("Set (and so confirm) the period shown for "
+                                                "every protocol"))
+        self.save_retention_button.clicked.connect(self.save_retention)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_retention_button)
+        form.addRow(buttons)
+        return box
+
+    def _retention_status(self, period: RetentionPeriod) -> str:
+        if not period.confirmed:
+            return _("Default – the house must still confirm this period.")
+        return _("Set by {account} on {date}.").format(
+            account=period.set_by or "?", date=format_date(period.set_at))
+
+    def refresh_retention(self) -> None:
+        try:
+            periods = retention_service.retention_periods(self.vault)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Retention periods"), str(exc))
+            return
+        for period in periods:
+            spin = self.retention_spins.get(period.protocol)
+            if spin is None:
+                continue
+            spin.setValue(period.months)
+            status = self.retention_status[period.protocol]
+            status.setText(self._retention_status(period))
+            status.setStyleSheet("" if period.confirmed else a11y.warning_style())
+
+    def save_retention(self) -> bool:
+        """Set every protocol's period to the value shown (confirming a default too)."""
+        if not self.retention_spins:
+            return False
+        if not dialogs.confirm(
+                self, _("Retention periods"),
+                _("Set these retention periods? Cases are destroyed when their period has "
+                  "passed since they ended."), yes_label=_("Set periods")):
+            return False
+        try:
+            for protocol, spin in self.retention_spins.items():
+                retention_service.set_retention_period(self.vault, protocol, spin.value())
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Retention periods"), str(exc))
+            self.refresh_retention()
+            return False
+        self.refresh_retention()
+        return True
 
     def clear(self) -> None:
         """Lock protocol: drop the account list."""

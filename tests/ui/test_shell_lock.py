@@ -121,7 +121,7 @@ def test_ctrl_l_saves_drafts_clears_closes_dialogs_and_drops_the_key(
     window = make_window(opened, canary_sections())
     assert window.workspace is not None
     assert window.workspace.section_ids() == ["cases", "meetings", "parties", "figures",
-                                              "settings"]
+                                              "followup", "settings"]
     assert window.workspace.current_section() == "cases"
     assert CANARY in all_texts(window)
 

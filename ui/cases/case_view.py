@@ -2,6 +2,13 @@
 triage, and its information items, each with its source, category and a visible mark of who
 may see it; the items can be filtered by source and category.
 
+An action bar above the case starts the next step of the work on it (intake, triage, plan of
+action, handouts, minutes, closure); each button follows the case's state and the role
+(``ui.cases.case_actions.availability``) and says why when it does not work. After a step
+that may change the case, the screen reads the case again and emits ``case_changed`` (the
+Cases screen listens and refreshes its table). The intake is opened by whoever set
+``intake_opener`` (the Cases screen, which owns the intake wizard).
+
 Everything comes from one call to ``app.services.case_view.open_case`` (audited once per
 opening); sorting and filtering go through a proxy model and never read the vault again.
 The marks are computed by ``app.sharing.policy``; nothing here decides visibility.
@@ -9,22 +16,49 @@ The marks are computed by ``app.sharing.policy``; nothing here decides visibilit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt)
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QTableView, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.information import Category
 from app.domain.triage import Route, describe_terms
+from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import case_view as case_view_service
 from app.services.case_view import CaseView, ItemRow
 from app.vault.vault import OpenVault
-from ui import a11y
+from ui import a11y, dialogs
+from ui.actions import CASE_ACTIONS, ActionId, make_action, share_window_actions, shortcut_text
+from ui.cases.case_actions import Availability, MinutesDialog, PlanDialog, availability
+
+#: Opens the intake wizard of a case and returns it (or None when it could not open).
+IntakeOpener = Callable[[str], QWidget | None]
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -64,10 +98,10 @@ class ItemsModel(QAbstractTableModel):
     def row_at(self, row: int) -> ItemRow:
         return self._rows[row]
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(ItemColumn)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -129,12 +163,21 @@ class ItemFilterProxy(QSortFilterProxyModel):
 class CaseViewScreen(QWidget):
     """One case for the process director. ``clear()`` drops everything shown (on lock)."""
 
-    def __init__(self, vault: OpenVault, number: str, parent: QWidget | None = None) -> None:
+    #: a step on the case finished (the case may have changed): its number
+    case_changed = Signal(str)
+
+    def __init__(self, vault: OpenVault, number: str, parent: QWidget | None = None,
+                 intake_opener: IntakeOpener | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("case_view")
         self.vault = vault
         self.number = number
         self.view: CaseView | None = None
+        self.intake_opener = intake_opener
+        #: the window a button of the bar opened (a wizard, the plan, ...), while it is open
+        self.step_window: QWidget | None = None
+        self.availability: dict[ActionId, Availability] = {}
+        self._build_action_bar()
 
         self.header = QLabel()
         self.header.setObjectName("case_header")
@@ -196,10 +239,145 @@ class CaseViewScreen(QWidget):
         items_layout.addWidget(self.items_note)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addLayout(self.action_bar)
         layout.addWidget(case_box)
         layout.addWidget(triage_box)
         layout.addWidget(items_box, 1)
         self.load()
+
+    # -- the action bar ---------------------------------------------------------------------
+
+    def _build_action_bar(self) -> None:
+        handlers = {
+            ActionId.CASE_INTAKE: self.open_intake, ActionId.CASE_TRIAGE: self.open_triage,
+            ActionId.CASE_PLAN: self.open_plan, ActionId.CASE_HANDOUTS: self.open_handouts,
+            ActionId.CASE_MINUTES: self.open_minutes, ActionId.CASE_CLOSURE: self.open_closure,
+        }
+        self.actions_by_id: dict[ActionId, QAction] = {}
+        self.buttons: dict[ActionId, QPushButton] = {}
+        self.action_bar = QHBoxLayout()
+        for action_id in CASE_ACTIONS:
+            action = make_action(self, action_id,
+                                 lambda a=action_id, h=handlers[action_id]: self._run(a, h))
+            self.addAction(action)
+            button = QPushButton(action.text())
+            button.setObjectName(f"button_{action_id.value}")
+            button.clicked.connect(lambda _checked=False, a=action: a.trigger())
+            self.actions_by_id[action_id] = action
+            self.buttons[action_id] = button
+            self.action_bar.addWidget(button)
+        self.action_bar.addStretch(1)
+        # Ctrl+L and F1 work in this window too (they are the main window's actions).
+        share_window_actions(self)
+
+    def _run(self, action_id: ActionId, handler: Callable[[], None]) -> None:
+        if self.step_window is not None or not self.availability.get(
+                action_id, Availability(False)).enabled:
+            return
+        handler()
+
+    def _update_actions(self) -> None:
+        state = self.view.case.state if self.view is not None else None
+        role = self.vault.actor.role
+        for action_id, action in self.actions_by_id.items():
+            if state is None:
+                found = Availability(False)
+            else:
+                found = availability(action_id, state, role)
+                if action_id is ActionId.CASE_INTAKE and found.enabled \
+                        and self.intake_opener is None:
+                    found = Availability(False, _("Open the intake from the Cases screen."))
+            self.availability[action_id] = found
+            action.setEnabled(found.enabled)
+            button = self.buttons[action_id]
+            button.setEnabled(found.enabled)
+            tip = action.toolTip() + " (" + shortcut_text(action_id) + ")" if found.enabled \
+                else found.why
+            button.setToolTip(tip)
+            button.setAccessibleDescription(tip)
+
+    def focus_first_action(self) -> None:
+        for button in self.buttons.values():
+            if button.isEnabled():
+                button.setFocus()
+                return
+
+    def _show_step(self, window: QWidget, changes_case: bool = True) -> None:
+        """Show a step's window in front of this one; read the case again when it closes."""
+        self.step_window = window
+        window.setWindowModality(Qt.WindowModality.WindowModal)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        share_window_actions(window)
+        if isinstance(window, QDialog):
+            window.finished.connect(lambda _result: self._step_done(window, changes_case))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def _step_done(self, window: QWidget, changes_case: bool, announce: bool = True) -> None:
+        """A step's window closed: read the case again and say it may have changed
+        (``announce`` False when whoever opened the step refreshes on its own)."""
+        if self.step_window is window:
+            self.step_window = None
+        if not changes_case or not self.vault.is_open or self.view is None:
+            return
+        try:
+            self.load()
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Case"), str(exc))
+            return
+        if announce:
+            self.case_changed.emit(self.number)
+        self.focus_first_action()
+
+    def _open(self, make: Callable[[], QWidget], changes_case: bool = True) -> QWidget | None:
+        try:
+            window = make()
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Case"), str(exc))
+            return None
+        self._show_step(window, changes_case)
+        return window
+
+    def open_intake(self) -> None:
+        """Intake: the Cases screen opens (or resumes) its intake wizard for this case."""
+        if self.intake_opener is None:
+            return
+        wizard = self.intake_opener(self.number)
+        if isinstance(wizard, QDialog):
+            self.step_window = wizard
+            share_window_actions(wizard)
+            # The Cases screen refreshes its table itself when its wizard finishes.
+            wizard.finished.connect(lambda _result: self._step_done(wizard, True, False))
+            wizard.raise_()
+            wizard.activateWindow()
+
+    def open_triage(self) -> None:
+        from ui.triage.wizard import TriageWizard
+        self._open(lambda: TriageWizard(self.vault, self.number, parent=self))
+
+    def open_plan(self) -> None:
+        self._open(lambda: PlanDialog(self.vault, self.number, parent=self))
+
+    def open_handouts(self) -> None:
+        from ui.plan.handouts_dialog import HandoutsDialog
+
+        def make() -> QWidget:
+            dialog = HandoutsDialog(self.vault, parent=self)
+            dialog.load(self.number)
+            dialog.resize(720, 520)
+            return dialog
+        self._open(make, changes_case=False)
+
+    def open_minutes(self) -> None:
+        self._open(lambda: MinutesDialog(self.vault, self.number, parent=self),
+                   changes_case=False)
+
+    def open_closure(self) -> None:
+        from ui.closure.wizard import ClosureWizard
+        self._open(lambda: ClosureWizard(self.vault, self.number, parent=self))
+
+    # -- reading the case -------------------------------------------------------------------
 
     def load(self) -> None:
         """Read the case once (one audited opening) and show it."""
@@ -235,6 +413,7 @@ class CaseViewScreen(QWidget):
         self.category_filter.blockSignals(False)
         self.items_note.setText("" if view.items_shown else _(
             "Only the process director sees the information items."))
+        self._update_actions()
 
     def _triage_text(self, view: CaseView) -> str:
         names = view.party_names
@@ -292,3 +471,5 @@ class CaseViewScreen(QWidget):
             label.clear()
         self.source_filter.clear()
         self.category_filter.clear()
+        self.step_window = None
+        self._update_actions()

@@ -439,10 +439,13 @@ class CasesScreen(QWidget):
         except ImportError:
             return
         try:
-            view = CaseViewScreen(self.vault, number, parent=self)
+            view = CaseViewScreen(self.vault, number, parent=self,
+                                  intake_opener=self.open_intake)
         except CasuskamerError as exc:
             dialogs.warn(self, _("Cases"), str(exc))
             return
+        # A step done from the case screen (triage, closure, ...) changes the table.
+        view.case_changed.connect(lambda _number: self.refresh())
         view.setWindowFlag(Qt.WindowType.Window, True)
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         # The case number holds nothing personal; it may stand in a window title.
@@ -476,14 +479,16 @@ class CasesScreen(QWidget):
         from ui.cases.intake_wizard import IntakeWizard
         self._show_wizard(IntakeWizard(self.vault, parent=self))
 
-    def open_intake(self, number: str) -> None:
+    def open_intake(self, number: str) -> QWidget | None:
+        """Start or resume the intake of a registered case; returns the wizard shown."""
         from ui.cases.intake_wizard import IntakeWizard
         try:
             draft, draft_id = intake_service.draft_for_case(self.vault, number)
         except CasuskamerError as exc:
             dialogs.warn(self, _("Intake"), str(exc))
-            return
+            return None
         self._show_wizard(IntakeWizard(self.vault, draft=draft, draft_id=draft_id, parent=self))
+        return self.wizard
 
     def open_intake_of_selected(self) -> None:
         number = self.selected_case_number()
