@@ -21,9 +21,8 @@ from typing import Any
 
 from benchmarks.harness import Row, demo_vault, unlock
 
-#: per keystroke at 100,000 cases; the screen waits 120 ms for a pause in typing from
-#: 20,000 cases on, so a pass must stay well inside a keystroke's time
-BUDGET_MS = 150.0
+#: median per keystroke at 100,000 cases (the issue's budget: one frame at 60 Hz)
+BUDGET_MS = 16.0
 
 
 def _keystrokes(rows: list[Any]) -> list[str]:

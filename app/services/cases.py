@@ -327,6 +327,24 @@ def search_values(case_id: int, number: str, found: Sequence[Subject]) -> dict[s
             "search_key": " | ".join(parts)}
 
 
+def refresh_case_search(conn: Connection, case_id: int) -> None:
+    """Rewrite the case's search row from its subjects as they are now stored.
+
+    Whoever changes a subject's names or BSN outside :func:`replace_case_details` (the
+    closure removing BSNs) calls this in the same transaction, so the Cases table neither
+    shows nor finds a case by a name or BSN the vault no longer holds.
+    """
+    number = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one()
+    stored = tuple(Subject(r.given_names, r.surname, r.birth_date, SubjectRole(r.role), r.bsn)
+                   for r in conn.execute(
+                       select(subjects.c.given_names, subjects.c.surname,
+                              subjects.c.birth_date, subjects.c.role, subjects.c.bsn)
+                       .where(subjects.c.case_id == case_id)
+                       .order_by(subjects.c.position)))
+    conn.execute(case_search.delete().where(case_search.c.case_id == case_id))
+    conn.execute(insert(case_search), [search_values(case_id, number, stored)])
+
+
 def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> None:
     """Write the subjects, the search row and the life-domain problems of ``referral``
     (replacing earlier ones)."""

@@ -381,6 +381,8 @@ def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None
             conn.execute(update(subjects).where(
                 subjects.c.case_id == case_id,
                 subjects.c.id.in_(_ids(line, "subjects"))).values(bsn=None))
+            # The Cases table's search row held those BSNs too.
+            case_service.refresh_case_search(conn, case_id)
         elif line.removal is Removal.REFERRAL_TEXTS:
             columns = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids]
             if columns:

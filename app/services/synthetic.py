@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -434,7 +435,10 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
                 if closed:
                     values.update(address=None, bsn=None)
                 subject_rows.append(values)
-            search_rows.append(case_store.search_values(case_id, number, referral.subjects))
+            # A closed case's BSNs were removed at closure: its search row has none either.
+            searched = tuple(replace(subject, bsn=None) for subject in referral.subjects) \
+                if closed else referral.subjects
+            search_rows.append(case_store.search_values(case_id, number, searched))
             if closed:
                 continue
             for domain, text in referral.life_domains.items():
