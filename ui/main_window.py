@@ -136,11 +136,12 @@ class Workspace(QWidget):
         banner = NoticeBanner(name, text, warning, self)
         # A warning goes first: it matters more than a count of overdue actions.
         self.notices.insertWidget(0 if warning else self.notices.count(), banner)
+        banner.show()
         return banner
 
     def notice(self, name: str) -> NoticeBanner | None:
         found = self.findChild(NoticeBanner, f"notice_{name}")
-        return found if found is not None and found.isVisibleTo(self) else None
+        return found if found is not None and not found.isHidden() else None
 
     def section_ids(self) -> list[str]:
         return [s.id for s in self.sections]

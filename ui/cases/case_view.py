@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -258,7 +259,7 @@ class CaseViewScreen(QWidget):
         self.action_bar = QHBoxLayout()
         for action_id in CASE_ACTIONS:
             action = make_action(self, action_id,
-                                 lambda a=action_id, h=handlers[action_id]: self._run(a, h))
+                                 partial(self._run, action_id, handlers[action_id]))
             self.addAction(action)
             button = QPushButton(action.text())
             button.setObjectName(f"button_{action_id.value}")
