@@ -102,7 +102,10 @@ def _shaped(style: ParagraphStyle) -> ParagraphStyle:
     """The same style with HarfBuzz shaping on (cached per style object)."""
     shaped = _shaped_styles.get(id(style))
     if shaped is None or shaped.parent is not style:
-        shaped = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1)
+        # splitLongWords off: reportlab re-shapes the halves of a split shaped word and
+        # uharfbuzz refuses its ShapedStr (TypeError); _breakable gives long runs spaces
+        shaped = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1,
+                                splitLongWords=0)
         _shaped_styles[id(style)] = shaped
     return shaped
 
@@ -120,11 +123,22 @@ def markup(fragments: Sequence[str | tuple[str, str]]) -> str:
             parts.append(escape_text(fragment))
     return "".join(parts)
 
+#: an unbroken run this long gets a break opportunity in a shaped paragraph
+_LONG_RUN = re.compile(r"\S{24}(?=\S)")
+
+def _breakable(text: str) -> str:
+    """Reportlab cannot split a shaped word wider than its line (the whole document fails
+    with a LayoutError), so a shaped run of 24 characters without a space gets one."""
+    return _LONG_RUN.sub(lambda m: m.group(0) + " ", text)
+
 def para(text: str | Sequence[str | tuple[str, str]], style: ParagraphStyle) -> Paragraph:
     """A paragraph of user text (escaped). A sequence is joined with :func:`markup`."""
-    source = escape_text(text) if isinstance(text, str) else markup(text)
     plain = text if isinstance(text, str) else "".join(
         f[1] if isinstance(f, tuple) else f for f in text)
+    if needs_shaping(plain):
+        text = _breakable(text) if isinstance(text, str) else [
+            (f[0], _breakable(f[1])) if isinstance(f, tuple) else _breakable(f) for f in text]
+    source = escape_text(text) if isinstance(text, str) else markup(text)
     return Paragraph(source, _shaped(style) if needs_shaping(plain) else style)
 
 # -- styles ----------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Fuzzing every text that reaches a PDF: names, addresses, party names, information items
+and their use restrictions, goals, agreements (actions and owners), information needs,
+the coordinator, closure criteria and the meeting place, filled with markup-like, control,
+right-to-left, combining, astral and very long strings. The party handout, the full plan
+and the subject-access export must build every time and be readable PDFs."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import date, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from app.domain.cases import Subject, SubjectRole
+from app.domain.information import Category, InformationItem, SharingTerms
+from app.domain.life_domains import LifeDomain
+from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
+from app.domain.protocols import Protocol
+from app.domain.standing import PartyStanding, ProtocolMembership
+from app.export.handout import CaseFacts, MeetingRef, compose, render_handout
+from app.export.plan_pdf import PlanDocument, render_full_plan
+from tests.reliability.conftest import Counts
+
+PROTOCOL = Protocol.INTEGRALE_VEILIGHEID
+PARTIES = (1, 2, 3)
+
+MARKUP = ["<b>vet", "</para>", "<para>", "&amp;", "&", "&#0;", "&nbsp;", "<br/>", "<br>",
+          "<font name='x' size='900'>", "<img src='/etc/passwd'/>", "<a href='x'>", "]]>",
+          "<![CDATA[", "<seq id='x'/>", "<onDraw name=x/>", "{name}", "%s", "\\", "<<>>"]
+CONTROL = ["\x00", "\x01", "\x07", "\x08", "\t", "\n", "\r", "\x0b", "\x0c", "\x1b[31m",
+           "\x7f", "\x85", "\u00ad", "\u200b", "\u200d", "\u2028", "\u2029", "\ufeff",
+           "\ufffe", "\uffff", "\ufffd"]
+RTL = ["\u202e", "\u202d", "\u202c", "\u2067", "\u2069", "\u200f", "مُحَمَّد", "العلي",
+       "שָׁלוֹם", "ﷺ", "لا", "ﻻ", "۝", "\u0651\u064e"]
+OTHER = ["Şükrü", "Nguyễn Thị", "Łukasz", "ǅ", "ﬆ", "ß", "İ", "😀", "👨‍👩‍👧", "𝔘𝔫𝔦", "\U0010fffd",
+         "e\u0301\u0301\u0301\u0301", "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǫ̯"]
+
+PIECE = st.one_of(st.sampled_from(MARKUP + CONTROL + RTL + OTHER),
+                  st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40))
+SHORT = st.lists(PIECE, max_size=12).map("".join)
+# very long: a piece repeated to 200-5,000 characters, or one unbreakable word; rare per
+# field (about one field in fifteen), so a document stays a few pages and quick to build
+LONG = st.one_of(
+    st.builds(lambda p, n: (p * (n // len(p) + 1))[:n], PIECE.filter(bool),
+              st.integers(200, 5_000)),
+    st.integers(200, 5_000).map(lambda n: "W" * n),
+)
+HOSTILE = st.one_of(*([SHORT] * 14), LONG)
+NONEMPTY = HOSTILE.map(lambda s: s if s.strip() else s + "x")
+
+
+def _standing(pid: int) -> PartyStanding:
+    return PartyStanding(pid, date(2019, 1, 1), None,
+                         (ProtocolMembership(PROTOCOL, date(2019, 1, 1)),))
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[CaseFacts, PlanDocument]:
+    text = draw
+    names = {p: text(NONEMPTY) for p in PARTIES}
+    subjects = tuple(
+        Subject(text(NONEMPTY), text(NONEMPTY), date(1980, 1, 1), role,
+                text(st.none() | st.just("111222333")), text(st.none() | HOSTILE), id=i)
+        for i, role in enumerate((SubjectRole.MAIN_SUBJECT, SubjectRole.CHILD), start=1))
+    items = tuple(
+        InformationItem(i, 42, draw(st.sampled_from(PARTIES)),
+                        draw(st.sampled_from(list(Category))), text(NONEMPTY),
+                        date(2026, 11, 3),
+                        SharingTerms(frozenset(PARTIES), True, True, text(HOSTILE)))
+        for i in range(draw(st.integers(0, 4))))
+    goal = Goal("g1", draw(st.sampled_from(list(LifeDomain))), text(NONEMPTY))
+    actions = tuple(Action(f"a{i}", draw(st.sampled_from(PARTIES)), text(NONEMPTY),
+                           owner=text(HOSTILE), due=date(2027, 1, 1), goal_key="g1")
+                    for i in range(draw(st.integers(0, 4))))
+    needs = tuple(InformationNeed(f"n{i}", draw(st.sampled_from(PARTIES)), text(NONEMPTY))
+                  for i in range(draw(st.integers(0, 2))))
+    plan = ActionPlan(case_id=42, goals=(goal,), actions=actions, information_needs=needs,
+                      coordinator=CaseCoordinator(1, text(NONEMPTY)),
+                      closure_criteria=text(HOSTILE), next_meeting=date(2027, 2, 1),
+                      next_meeting_note=text(HOSTILE), version=3)
+    house = text(NONEMPTY)
+    facts = CaseFacts(house=house, case_id=42, case_number="ZVH-2026-0042",
+                      protocol=PROTOCOL, received=date(2026, 11, 2), subjects=subjects,
+                      plan=plan, items=items, party_names=names,
+                      standings={p: _standing(p) for p in PARTIES},
+                      invited=frozenset(PARTIES), on=date(2026, 12, 1),
+                      meeting=MeetingRef(7, datetime(2026, 12, 8, 14, 30), text(NONEMPTY)))
+    full = PlanDocument(house=house, case_number="ZVH-2026-0042", protocol=PROTOCOL,
+                        subjects=subjects, plan=plan, party_names=names,
+                        printed_on=date(2026, 12, 1))
+    return facts, full
+
+
+def _readable(data: bytes) -> None:
+    assert data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 1
+    for page in reader.pages:
+        page.extract_text()
+
+
+def test_every_text_reaching_a_pdf_builds(full: bool, counts: Counts) -> None:
+    slowest = [0.0]
+
+    @settings(max_examples=100 if full else 8, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(documents(), st.sampled_from(PARTIES))
+    def check(docs: tuple[CaseFacts, PlanDocument], party: int) -> None:
+        facts, plan_doc = docs
+        start = time.perf_counter()
+        counts.add("fuzz: pdf documents tried", 2)
+        try:
+            _readable(render_handout(compose(facts, party)))
+            _readable(render_full_plan(plan_doc))
+        except Exception:
+            counts.add("fuzz: pdf build failures")
+            raise
+        slowest[0] = max(slowest[0], time.perf_counter() - start)
+
+    check()
+    assert counts.get("fuzz: pdf build failures") == 0
