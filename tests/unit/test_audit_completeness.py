@@ -1,0 +1,149 @@
+"""Audit completeness (NEN 7513, BIO logging): every service that reads, searches, changes,
+prints or exports personal data writes a row with action, object (case number or subject id,
+never a name), result, origin, actor, role and time; failed unlocks and locks too. No row
+holds a passphrase, the data key or a subject's name (the subjects here carry canary names).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.domain.roles import Role
+from app.errors import WrongPassphrase
+from app.services import (
+    accounts,
+    case_view,
+    closure,
+    disclosures,
+    followup,
+    handouts,
+    intake,
+    subject_access,
+)
+from app.services import cases as case_service
+from app.services import meetings as meeting_service
+from app.services import plan as plan_service
+from app.store.tables import audit_log
+from app.vault.keyslots import KdfParams
+from app.vault.vault import OpenVault, Vault
+from tests.conftest import ADMIN, ADMIN_PASSPHRASE
+from tests.reliability.case_write_points import GGZ, _with_plan, acting, ids
+
+FIELDS = ("at", "actor", "role", "action", "object_type", "object_id", "result", "origin")
+BIRTH = date(1980, 5, 1)
+DIRECTOR_PASSPHRASE = "regie wachtzin voor de audit proef"
+
+
+def _rows(vault: OpenVault, after: int = 0) -> list[dict[str, str]]:
+    with vault.read() as conn:
+        return [dict(r) for r in conn.execute(
+            select(audit_log).where(audit_log.c.id > after).order_by(audit_log.c.id)).mappings()]
+
+
+def _last_id(vault: OpenVault) -> int:
+    rows = _rows(vault)
+    return int(rows[-1]["id"]) if rows else 0
+
+
+@pytest.fixture
+def world(admin_vault: OpenVault, vault_dir: Path, tmp_path: Path
+          ) -> tuple[OpenVault, str, str, list[str]]:
+    """A case in progress with a plan; its subjects are called Piet and Kees Crash1."""
+    accounts.add_account(admin_vault, "regie", Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
+                         kdf=KdfParams())
+    with acting(admin_vault):
+        _case_id, number = _with_plan(admin_vault, 1, random.Random(1))
+    admin_vault.lock()
+    vault = Vault(vault_dir).unlock("regie", DIRECTOR_PASSPHRASE)
+    canaries = ["Crash1", "Piet", "Kees", "Spui 70", ADMIN_PASSPHRASE, DIRECTOR_PASSPHRASE,
+                vault.data_key.hex()]
+    return vault, number, str(tmp_path), canaries
+
+
+def test_every_personal_data_service_writes_a_complete_row(
+        world: tuple[OpenVault, str, str, list[str]]) -> None:
+    vault, number, out, canaries = world
+    ggz = ids(vault)[GGZ]
+    calls: list[tuple[str, str, Callable[[], object]]] = [
+        ("list the cases", "case.list", lambda: case_service.list_cases(vault)),
+        ("open a case", "case.open", lambda: case_service.get_case(vault, number)),
+        ("case screen", "case.view", lambda: case_view.open_case(vault, number)),
+        ("already known search", "case.search",
+         lambda: intake.already_known(vault, surname="Crash1", birth_date=BIRTH)),
+        ("subject search", "subject.search",
+         lambda: subject_access.find_subject(vault, surname="Crash1", birth_date=BIRTH)),
+        ("read the plan", "plan.read", lambda: plan_service.get_plan(vault, number)),
+        ("plan history", "plan.history", lambda: plan_service.history(vault, number)),
+        ("minutes of the case", "meeting.minutes_read",
+         lambda: meeting_service.case_minutes(vault, number)),
+        ("closure wizard", "case.closure_open",
+         lambda: closure.closure_context(vault, number)),
+        ("follow-up list", "followup.list", lambda: followup.open_actions(vault, case=number)),
+        ("disclosure report", "disclosure.report",
+         lambda: disclosures.case_disclosures(vault, number)),
+        ("print a handout", "export.handout",
+         lambda: handouts.export_handout(vault, number, ggz, Path(out) / "h.pdf")),
+        ("print the plan", "export.plan",
+         lambda: handouts.export_plan(vault, number, Path(out) / "p.pdf")),
+        ("subject access export", "export.subject_access",
+         lambda: subject_access.export_subject_access(vault, Path(out) / "i.pdf",
+                                                      surname="Crash1", birth_date=BIRTH)),
+        ("change the plan", "plan.save",
+         lambda: plan_service.record_agreement(vault, number, party_id=ggz,
+                                               description="Huisbezoek")),
+    ]
+    missing = []
+    for label, action, call in calls:
+        before = _last_id(vault)
+        call()
+        new = [r for r in _rows(vault, before) if r["action"] == action]
+        if not new:
+            missing.append(f"{label}: no {action} row")
+            continue
+        row = new[-1]
+        empty = [f for f in FIELDS if not str(row[f]).strip()]
+        assert not empty, (label, empty)
+        assert row["actor"] == "regie" and row["role"] == Role.PROCESS_DIRECTOR.value
+        assert row["result"] == "ok"
+    assert not missing, missing
+    _assert_no_canary(vault, canaries)
+    vault.lock()
+
+
+def test_failed_unlocks_and_locks_are_logged(
+        world: tuple[OpenVault, str, str, list[str]]) -> None:
+    vault, _number, _out, canaries = world
+    folder = vault.vault.folder
+    vault.lock()
+    second = Vault(folder)
+    with pytest.raises(WrongPassphrase):
+        second.unlock("regie", "verkeerde wachtzin voor de proef")
+    with pytest.raises(WrongPassphrase):
+        second.unlock("onbekend", "verkeerde wachtzin voor de proef")
+    opened = second.unlock(ADMIN, ADMIN_PASSPHRASE)
+    try:
+        rows = _rows(opened)
+        failed = [r for r in rows if r["action"] == "unlock" and r["result"] == "failed"]
+        assert {r["object_id"] for r in failed} == {"regie", "onbekend"}
+        assert all(str(r[f]).strip() for r in failed for f in FIELDS)
+        locks = [r for r in rows if r["action"] == "lock"]
+        assert any(r["actor"] == "regie" for r in locks), "the director's lock is logged"
+        assert rows[-1]["action"] == "unlock" and rows[-1]["actor"] == ADMIN
+        _assert_no_canary(opened, canaries)
+    finally:
+        opened.lock()
+
+
+def _assert_no_canary(vault: OpenVault, canaries: list[str]) -> None:
+    """No row holds a name, an address, a passphrase or the key, in any field."""
+    for row in _rows(vault):
+        text = json.dumps({k: str(v) for k, v in row.items()}, ensure_ascii=False)
+        found = [c for c in canaries if c.casefold() in text.casefold()]
+        assert not found, (row["action"], found)
