@@ -45,11 +45,13 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from app.domain.information import Category
 from app.domain.triage import Route, describe_terms
 from app.errors import CasuskamerError
+from app.formatting import format_date
 from app.i18n import _
 from app.services import case_view as case_view_service
 from app.services.case_view import CaseView, ItemRow
@@ -82,6 +84,8 @@ def _headers() -> dict[ItemColumn, str]:
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2
+#: what the items sort on: the date itself for the received column, else the text shown
+SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 class ItemsModel(QAbstractTableModel):
@@ -121,6 +125,10 @@ class ItemsModel(QAbstractTableModel):
             return row.item.source_party_id
         if role == CATEGORY_ROLE:
             return row.item.category.value
+        if role == SORT_ROLE:
+            if column is ItemColumn.RECEIVED:
+                return row.item.received.isoformat()
+            role = Qt.ItemDataRole.DisplayRole
         if role == Qt.ItemDataRole.ToolTipRole and column is ItemColumn.WHO_MAY_SEE:
             return "\n".join([row.mark_text] + [
                 f"{reason.label}" for _party, reason in row.mark.refused])
@@ -131,7 +139,7 @@ class ItemsModel(QAbstractTableModel):
         if column is ItemColumn.CATEGORY:
             return row.category_label
         if column is ItemColumn.RECEIVED:
-            return row.item.received.isoformat()
+            return format_date(row.item.received)
         if column is ItemColumn.TEXT:
             return row.item.text
         if column is ItemColumn.WHO_MAY_SEE:
@@ -183,6 +191,10 @@ class CaseViewScreen(QWidget):
         self.header = QLabel()
         self.header.setObjectName("case_header")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.header.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.header.setFont(font)
         self.subjects = QTableWidget(0, 4)
         self.subjects.setObjectName("subjects")
         self.subjects.setHorizontalHeaderLabels(
@@ -204,6 +216,7 @@ class CaseViewScreen(QWidget):
         self.model = ItemsModel(self)
         self.proxy = ItemFilterProxy(self)
         self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
         self.items = QTableView()
         self.items.setObjectName("items")
         self.items.setModel(self.proxy)
@@ -306,6 +319,9 @@ class CaseViewScreen(QWidget):
     def _show_step(self, window: QWidget, changes_case: bool = True) -> None:
         """Show a step's window in front of this one; read the case again when it closes."""
         self.step_window = window
+        if isinstance(window, QWizard):
+            # A wizard's own size hint is cramped for the criteria and routing pages.
+            window.resize(max(window.width(), 820), max(window.height(), 600))
         window.setWindowModality(Qt.WindowModality.WindowModal)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         share_window_actions(window)
@@ -390,7 +406,7 @@ class CaseViewScreen(QWidget):
         self.subjects.setRowCount(len(case.subjects))
         for row, subject in enumerate(case.subjects):
             for col, text in enumerate([subject.display_name, subject.role.label,
-                                        subject.birth_date.isoformat(), subject.bsn or ""]):
+                                        format_date(subject.birth_date), subject.bsn or ""]):
                 self.subjects.setItem(row, col, QTableWidgetItem(text))
         self.life_domains.setText("\n".join(f"{domain.label}: {text}"
                                             for domain, text in case.life_domains.items()))
@@ -422,12 +438,12 @@ class CaseViewScreen(QWidget):
         for query in view.queries:
             if query.answer is None:
                 lines.append(_("{party}: asked on {date}, no answer yet").format(
-                    party=names.get(query.party_id, "?"), date=query.asked_on.isoformat()))
+                    party=names.get(query.party_id, "?"), date=format_date(query.asked_on)))
             else:
                 lines.append(_("{party}: asked on {asked}, answered on {answered}: "
                                "{answer}").format(
-                    party=names.get(query.party_id, "?"), asked=query.asked_on.isoformat(),
-                    answered=query.answered_on.isoformat() if query.answered_on else "",
+                    party=names.get(query.party_id, "?"), asked=format_date(query.asked_on),
+                    answered=format_date(query.answered_on, empty=""),
                     answer=query.answer.label))
         pending = sum(1 for w in view.widening if w.pending)
         if pending:
@@ -435,8 +451,9 @@ class CaseViewScreen(QWidget):
         routing = view.routing
         if routing is not None:
             if routing.route is Route.TO_MEETING:
+                # The sentence ends the goal itself; a goal typed with a full stop keeps one.
                 lines.append(_("To a case meeting. Goal: {goal}. Invited: {parties}").format(
-                    goal=routing.goal, parties=", ".join(
+                    goal=routing.goal.strip().rstrip("."), parties=", ".join(
                         sorted(names.get(p, "?") for p in routing.invitees))))
             else:
                 lines.append(_("Handled elsewhere: {reason}").format(reason=routing.reason))

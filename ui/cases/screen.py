@@ -438,6 +438,12 @@ class CasesScreen(QWidget):
             from ui.cases.case_view import CaseViewScreen
         except ImportError:
             return
+        for shown in self.findChildren(CaseViewScreen):
+            # A double-click also counts as "activated": one window per case, brought forward.
+            if shown.number == number and shown.isVisible():
+                shown.raise_()
+                shown.activateWindow()
+                return
         try:
             view = CaseViewScreen(self.vault, number, parent=self,
                                   intake_opener=self.open_intake)

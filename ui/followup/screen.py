@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -159,6 +160,12 @@ class FollowUpScreen(QWidget):
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        # The action's text takes the room that is left; the rest fits what it holds.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.ACTION, QHeaderView.ResizeMode.Stretch)
         self.status = QComboBox()
         self.status.setObjectName("progress_status")
         self.status.addItem(_("(status unchanged)"), None)
