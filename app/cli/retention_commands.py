@@ -20,7 +20,7 @@ from typing import Any
 from app.cli.common import add_vault_options, unlock
 from app.domain.cases import parse_date
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 
 
 def register(sub: Any) -> None:
@@ -67,7 +67,8 @@ def run_purge(args: argparse.Namespace) -> int:
         vault.lock()
     for number in destroyed:
         print(number)
-    print(_("{n} case(s) destroyed.").format(n=len(destroyed)), file=sys.stderr)
+    print(ngettext("{n} case destroyed.", "{n} cases destroyed.", len(destroyed))
+          .format(n=len(destroyed)), file=sys.stderr)
     return 0
 
 

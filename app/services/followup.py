@@ -25,7 +25,7 @@ from app.domain.lifecycle import OPEN_STATES
 from app.domain.plan import ActionStatus
 from app.domain.roles import Permission, may
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services import cases as case_service
 from app.services import plan as plan_service
 from app.store.case_tables import cases
@@ -130,8 +130,12 @@ class OverdueNotice:
         """One line for the notice at unlock (empty when nothing is overdue)."""
         if not self.overdue_actions:
             return ""
-        return _("{actions} action(s) overdue in {cases} case(s); {soon} due within a week.") \
-            .format(actions=self.overdue_actions, cases=self.cases, soon=self.due_soon)
+        actions = ngettext("{n} action is overdue", "{n} actions are overdue",
+                           self.overdue_actions).format(n=self.overdue_actions)
+        cases = ngettext("in {n} case", "in {n} cases", self.cases).format(n=self.cases)
+        soon = ngettext("{n} falls due within a week", "{n} fall due within a week",
+                        self.due_soon).format(n=self.due_soon)
+        return _("{actions} {cases}; {soon}.").format(actions=actions, cases=cases, soon=soon)
 
 
 def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice:

@@ -40,7 +40,7 @@ def test_open_actions_filters_and_progress(qtbot: QtBot, qtmodeltester: Any,
         ("politie", "buurtonderzoek", None, ActionStatus.OPEN)])
     notice = followup.overdue_notice(vault)
     assert (notice.overdue_actions, notice.cases, notice.due_soon) == (1, 1, 1)
-    assert "1 actie(s)" in notice.text()
+    assert "1 actie is over de datum" in notice.text()
 
     screen = FollowUpScreen(vault)
     qtbot.addWidget(screen)
@@ -50,7 +50,7 @@ def test_open_actions_filters_and_progress(qtbot: QtBot, qtmodeltester: Any,
     assert top.data().endswith("(3 dagen over de datum)")
     assert isinstance(screen.proxy.data(top, Qt.ItemDataRole.ForegroundRole), QBrush)
     assert screen.proxy.index(2, Column.DUE).data() == "\u2013"   # no due date: last
-    assert "1 actie(s)" in screen.notice.text()
+    assert "1 actie is over de datum" in screen.notice.text()
 
     police = party_id(vault, "politie")
     screen.party.setCurrentIndex(screen.party.findData(police))
