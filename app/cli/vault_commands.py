@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.cli.common import add_vault_options, read_passphrase, unlock
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.vault import maintenance
 from app.vault.vault import Vault
 
@@ -66,7 +66,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(_("Sound: encryption, database and audit log ({rows} rows) checked.")
               .format(rows=report.audit_rows))
         return 0
-    print(_("NOT SOUND: {count} problem(s) found:").format(count=len(report.problems)))
+    print(ngettext("NOT SOUND: {count} problem found:", "NOT SOUND: {count} problems found:",
+                   len(report.problems)).format(count=len(report.problems)))
     for problem in report.problems[:50]:
         print(f"  - {problem}")
     return 1
