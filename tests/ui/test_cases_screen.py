@@ -382,3 +382,60 @@ def test_empty_and_single_row_models(qtmodeltester, rows: int) -> None:
                             "zvh-2026-0001 sukru yilmaz")][:rows])
     qtmodeltester.check(model)
     assert model.index(0, 0, QModelIndex()).isValid() == bool(rows)
+
+
+def test_the_newest_cases_show_at_once_and_the_rest_load_in_the_background(
+        qtbot, director_vault, monkeypatch) -> None:
+    from ui.cases import screen as screen_module
+
+    add_synthetic_cases(director_vault, 30)
+    every = [r.number for r in case_service.list_cases(director_vault)]
+    monkeypatch.setattr(screen_module, "FIRST_ROWS", 8)
+    screen = make_screen(qtbot, director_vault)
+    # At once: the newest eight, said to be still loading, and usable (search, select).
+    assert shown_numbers(screen) == every[:8]
+    assert screen.loading and "8" in screen.count_label.text()
+    assert screen.select_case(every[3])
+    with qtbot.waitSignal(screen.loaded, timeout=10_000):
+        pass
+    assert not screen.loading
+    assert shown_numbers(screen) == every
+    assert screen.selected_case_number() == every[3]
+    assert screen.count_label.text() == "30 casussen"
+    # The search then covers every case, also the ones that came later.
+    screen.search_edit.setText(every[-1].lower())
+    screen.apply_search()
+    assert shown_numbers(screen) == [every[-1]]
+
+
+def test_a_background_load_that_ends_after_the_lock_shows_nothing(
+        qtbot, director_vault, monkeypatch) -> None:
+    from ui.cases import screen as screen_module
+
+    add_synthetic_cases(director_vault, 12)
+    monkeypatch.setattr(screen_module, "FIRST_ROWS", 4)
+    screen = make_screen(qtbot, director_vault)
+    assert screen.loading
+    screen.clear()
+    qtbot.wait(300)  # the load finishes meanwhile; its rows must not come back
+    assert screen.model.rowCount() == 0 and not screen.loading
+
+
+def test_proxy_follows_the_source_when_it_sorts_and_resets(qtbot, director_vault) -> None:
+    """The proxy keeps only the matching rows as a list of source rows: a sort in the source
+    and a selection across a filter change must keep pointing at the same case."""
+    add_synthetic_cases(director_vault, 40)
+    screen = make_screen(qtbot, director_vault)
+    keys = {r.number: r.search_key for r in screen.model.rows()}
+    screen.search_edit.setText("e")
+    screen.apply_search()
+    shown = shown_numbers(screen)
+    assert shown == [n for n in keys if "e" in keys[n]]
+    assert screen.select_case(shown[-1])
+    screen.proxy.sort(Column.NUMBER, Qt.SortOrder.AscendingOrder)
+    assert shown_numbers(screen) == sorted(shown, key=lambda n: (len(n), n))
+    assert screen.selected_case_number() == shown[-1]
+    screen.search_edit.setText("")
+    screen.apply_search()
+    assert screen.proxy.rowCount() == len(keys)
+    assert screen.selected_case_number() == shown[-1]

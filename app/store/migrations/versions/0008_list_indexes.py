@@ -1,0 +1,74 @@
+"""Covering indexes for the Cases table and the retention check at unlock; closed cases'
+search rows rebuilt without the BSNs their closure removed.
+
+With SQLCipher every page read is decrypted, and a ``cases`` row is wide (the referral's
+reason and question inline), so a query that touches every case (the Cases table, the
+retention check that runs at each unlock) paid for decrypting every page of the table. These
+indexes hold just the columns those queries read, so SQLite answers them from the narrow
+index pages alone (``EXPLAIN QUERY PLAN`` says ``USING COVERING INDEX``); SQLite keeps them
+in step with every write itself. The plan and meeting indexes do the same for the action
+counts and the next meeting of the Cases table.
+
+Closure removed BSNs from ``subjects`` but left them in ``case_search`` (fixed in the
+closure service); the rows of cases closed before that are rebuilt here from the subjects
+as stored.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # The Cases table (newest number first) and the retention check (ended cases in number
+    # order) read only these columns of ``cases``; ``id`` is the rowid, in every index.
+    op.create_index("ix_cases_listing", "cases", [
+        "number_year", "number_seq", "number", "state", "protocol", "received",
+        "referring_party_id"])
+    # When an ended case's retention clock started (``app.services.retention.ENDED_AT_SQL``,
+    # the same expression): the check at unlock reads only the cases that ended long ago.
+    op.execute("CREATE INDEX ix_cases_ended_at ON cases ((CASE state WHEN 'closed' THEN "
+               "closed_at WHEN 'declined' THEN intake_decided_at WHEN 'routed_elsewhere' "
+               "THEN triage_done_at END), state, number_year, number_seq, number, protocol)")
+    op.create_index("ix_case_closures_retention_starts", "case_closures",
+                    ["retention_starts", "case_id"])
+    op.create_index("ix_plans_case_next_meeting", "plans", ["case_id", "next_meeting"])
+    # The open actions per plan (counted for the Cases table), in plan order: a partial
+    # index holds just those (``app.services.cases`` counts with the same condition).
+    op.execute("CREATE INDEX ix_plan_actions_open ON plan_actions (plan_id, due, status) "
+               "WHERE status IN ('open', 'in_progress')")
+    op.create_index("ix_meetings_starts_at_state", "meetings", ["starts_at", "state"])
+    _rebuild_closed_search_rows()
+
+
+def _rebuild_closed_search_rows() -> None:
+    from app.domain.cases import Subject, SubjectRole
+    from app.services.cases import search_values
+
+    conn = op.get_bind()
+    closed = conn.exec_driver_sql(
+        "SELECT c.id, c.number FROM cases c JOIN case_search cs ON cs.case_id = c.id "
+        "WHERE c.state = 'closed'").fetchall()
+    for case_id, number in closed:
+        found = tuple(
+            Subject(given, surname, born, SubjectRole(role), bsn)
+            for given, surname, born, role, bsn in conn.exec_driver_sql(
+                "SELECT given_names, surname, birth_date, role, bsn FROM subjects "
+                "WHERE case_id = ? ORDER BY position", (case_id,)).fetchall())
+        values = search_values(case_id, number, found)
+        conn.exec_driver_sql(
+            "UPDATE case_search SET main_subject = ?, search_key = ? WHERE case_id = ?",
+            (values["main_subject"], values["search_key"], case_id))
+
+
+def downgrade() -> None:
+    raise NotImplementedError("migrations only go forward")
