@@ -9,12 +9,12 @@ import os
 import sys
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
 
-from benchmarks.harness import RESULTS, Row  # noqa: E402
+from benchmarks.harness import RESULTS, Row
 
 Bench = Callable[[int, bool], list[Row]]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
 
-from benchmarks.harness import Row, median_seconds  # noqa: E402
+from benchmarks.harness import Row, median_seconds
 
 ITEMS_PER_CASE = 50
 CASES = 3
@@ -52,12 +52,12 @@ def _setup(folder: Path, items_per_case: int, n_cases: int) -> tuple[Any, int]:
     for c in range(n_cases):
         info = tuple(InformationInput(
             party_ids[i % len(party_ids)], date(2026, 11, 3), Category.GENERAL,
-            "Informatie {0}-{1}".format(c, i),
+            f"Informatie {c}-{i}",
             SharingTerms(frozenset(party_ids[: (i % len(party_ids))]), False, i % 5 != 0))
             for i in range(items_per_case))
         number = intake.register_referral(vault, Referral(
             Protocol.INTEGRALE_VEILIGHEID, party_ids[0], date(2026, 11, 2), "Zorgen",
-            "Aanpak", (Subject("Bench", "Mark {0}".format(c), date(1980, 1, 1),
+            "Aanpak", (Subject("Bench", f"Mark {c}", date(1980, 1, 1),
                                SubjectRole.MAIN_SUBJECT),), information=info))
         with vault.begin() as conn:
             case_id = case_service.case_id_for(conn, number)
@@ -78,7 +78,7 @@ def _setup(folder: Path, items_per_case: int, n_cases: int) -> tuple[Any, int]:
                                                      draft_items))
     svc.start_meeting(vault, meeting_id)
     for i, party in enumerate(party_ids[:5]):
-        person = svc.add_attendee(vault, meeting_id, "Deelnemer {0}".format(i), party, "f")
+        person = svc.add_attendee(vault, meeting_id, f"Deelnemer {i}", party, "f")
         svc.accept_confidentiality(vault, person)
     return vault, meeting_id
 
@@ -139,11 +139,11 @@ def rows(n: int, smoke: bool) -> list[Row]:
     size = "{0} items/case".format(int(figures["items_per_case"]))
     return [
         Row("meeting room: switch agenda item", size, figures["switch_ms"],
-            figures["policy_only_ms"], "ms", "<= {0:.0f} ms".format(BUDGET_MS),
+            figures["policy_only_ms"], "ms", f"<= {BUDGET_MS:.0f} ms",
             None if smoke else figures["switch_ms"] <= BUDGET_MS,
             "room + director screen vs the policy alone"),
         Row("meeting room: someone leaves", size, figures["departure_ms"],
-            figures["policy_only_ms"], "ms", "<= {0:.0f} ms".format(BUDGET_MS),
+            figures["policy_only_ms"], "ms", f"<= {BUDGET_MS:.0f} ms",
             None if smoke else figures["departure_ms"] <= BUDGET_MS),
     ]
 

@@ -69,7 +69,8 @@ class CaseRow(NamedTuple):
     next_meeting: date | None
     open_actions: int
     overdue_actions: int
-    search_key: str              # folded: number, names and BSNs of every subject
+    search_key: str              # folded: number, names and BSNs of every subject (each
+    #                              word once, separated by spaces)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -103,6 +104,14 @@ _NEXT_MEETING_SQL = """
     SELECT ai.case_id, min(date(m.starts_at))
       FROM meetings m CROSS JOIN agenda_items ai ON ai.meeting_id = m.id
      WHERE m.starts_at >= :today AND m.state != 'finished'
+     GROUP BY ai.case_id"""
+
+
+#: The same for a few cases: from their agenda items to the meetings.
+_NEXT_MEETING_OF_SQL = """
+    SELECT ai.case_id, min(date(m.starts_at))
+      FROM agenda_items ai CROSS JOIN meetings m ON m.id = ai.meeting_id
+     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'
      GROUP BY ai.case_id"""
 
 
@@ -158,8 +167,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
             open_actions = cursor.execute(
                 _OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if only else "")).fetchall()
             meeting_of = dict(cursor.execute(
-                _NEXT_MEETING_SQL.replace("GROUP BY", f"AND ai.case_id IN {only} GROUP BY")
-                if only else _NEXT_MEETING_SQL, on_day).fetchall())
+                _NEXT_MEETING_OF_SQL.format(only=only) if only else _NEXT_MEETING_SQL,
+                on_day).fetchall())
             party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())
         finally:
             cursor.close()
@@ -175,6 +184,14 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     ended = {s.value for s in CaseState if not s.is_open}
     fromiso = date.fromisoformat
     make = CaseRow._make
+    # A word of a query never holds a space, so it occurs in a search key exactly when it
+    # occurs in one of the key's words: each word once is enough (the stored key names each
+    # subject twice, "given surname" and "surname given"), and half as long to search.
+    fromkeys = dict.fromkeys
+
+    def compact(key: str) -> str:
+        return " ".join(fromkeys(key.split()))
+
     no_search = (None, "", "")
     no_plan = (None, None, None)
     rows = []
@@ -190,7 +207,7 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         rows.append(make((case_id, number, main_subject or "", protocols[protocol_value],
                           states_by[state], party_names.get(party) or "", fromiso(received),
                           fromiso(coming) if coming else None, open_count, overdue,
-                          search_key or number)))
+                          compact(search_key or number.lower()))))
     vault.log_now("case.list", "case", "-", detail={"count": len(rows)})
     return rows
 

@@ -144,8 +144,22 @@ def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice
         return OverdueNotice(0, 0, 0)
     today = today or date.today()
     soon = today + timedelta(days=DUE_SOON_DAYS)
+    # This runs at every unlock: only ids and dates, each from a narrow index (cases by
+    # state, plans by case, the open actions' partial index of migration 0008), instead
+    # of every open action's row with its text (half a second at 100,000 cases). Dates are
+    # stored as ISO text and compared as text, in the order of the days.
+    states = ",".join(f"'{s.value}'" for s in OPEN_STATES)
+    open_plans = (f"SELECT p.id, p.case_id FROM plans p WHERE p.case_id IN "
+                  f"(SELECT c.id FROM cases c WHERE c.state IN ({states}))")
     with vault.read() as conn:
-        rows = _query_open(conn, None, None)
-    overdue = [r for r in rows if r[7] is not None and r[7] < today]
+        case_of = dict(conn.exec_driver_sql(open_plans).fetchall())
+        dated = conn.exec_driver_sql(f"""
+            SELECT a.plan_id, a.due FROM plan_actions a
+             WHERE a.status IN ('open', 'in_progress') AND a.due IS NOT NULL AND a.due <= ?
+               AND a.plan_id IN (SELECT id FROM ({open_plans}))""",
+            (soon.isoformat(),)).fetchall()
+    rows = [(case_of[plan_id], due) for plan_id, due in dated]
+    day = today.isoformat()
+    overdue = [r for r in rows if str(r[1])[:10] < day]
     return OverdueNotice(len(overdue), len({r[0] for r in overdue}),
-                         sum(1 for r in rows if r[7] is not None and today <= r[7] <= soon))
+                         sum(1 for r in rows if str(r[1])[:10] >= day))

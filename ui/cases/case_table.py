@@ -191,7 +191,11 @@ class CaseTableModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid():
             return None
-        r, c = index.row(), index.column()
+        return self.data_at(index.row(), index.column(), role)
+
+    def data_at(self, r: int, c: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """``data`` for row ``r`` and column ``c`` (the proxy asks this way: no index to
+        make per cell painted)."""
         if not (0 <= r < len(self._rows) and 0 <= c < len(Column)):
             return None
         row = self._rows[r]
@@ -328,7 +332,7 @@ class CaseFilterProxy(QAbstractProxyModel):
         self._protocol: Protocol | None = None
         self._party: str | None = None
         self._query_words: tuple[str, ...] = ()
-        #: per source row: its distinct search words, one space between them (see _refresh)
+        #: per source row: its folded search key (``CaseRow.search_key``)
         self._keys: list[str] = []
         #: the queries typed on the way to the current one, with their hits (ascending
         #: source rows), shortest first
@@ -405,11 +409,7 @@ class CaseFilterProxy(QAbstractProxyModel):
             return
         self._stale = False
         model = self._model()
-        # A word of the query never holds a space, so it occurs in a search key exactly
-        # when it occurs in one of the key's words: each word once is enough (the keys name
-        # everyone twice, "given surname" and "surname given"), and half as long to search.
-        self._keys = [" ".join(dict.fromkeys(r.search_key.split()))
-                      for r in model.rows()] if model is not None else []
+        self._keys = model.search_keys() if model is not None else []
         self._trail = []
         self._shown = self._compute()
 
@@ -561,6 +561,33 @@ class CaseFilterProxy(QAbstractProxyModel):
                 return QModelIndex()
             row = at
         return self.index(row, source_index.column())
+
+    # The view asks these per cell painted: answered straight from the source's row, without
+    # the base class's ``mapToSource`` and source index per call.
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        model = self._model()
+        if model is None or not index.isValid():
+            return None
+        row = index.row()
+        shown = self._shown
+        if shown is not None:
+            if not 0 <= row < len(shown):
+                return None
+            row = shown[row]
+        return model.data_at(row, index.column(), role)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        model = self.sourceModel()
+        if model is None or orientation != Qt.Orientation.Horizontal:
+            return None
+        return model.headerData(section, orientation, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is the source model's (one Python sort on its list); the proxy keeps the

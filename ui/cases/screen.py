@@ -64,8 +64,10 @@ from ui.tasks import run_in_background
 DEBOUNCE_FROM_ROWS = 1_000_000
 DEBOUNCE_MS = 120
 
-#: Cases shown at once when the screen opens or refreshes; the rest load in the background.
+#: Cases shown at once when the screen opens or refreshes; the rest load in the background,
+#: starting this long after (once the window has painted).
 FIRST_ROWS = 300
+LOAD_REST_AFTER_MS = 100
 
 #: Widths of the columns whose content is free text, in "M" widths; the others are sized on
 #: what they hold (a case number, a date, a status), so the table reads well at any font size.
@@ -334,11 +336,18 @@ class CasesScreen(QWidget):
         self._show_rows(rows, selected)
         self.refresh_drafts()
         if self.loading:
-            generation = self._generation
-            vault = self.vault
-            run_in_background(lambda: case_service.list_cases(vault),
-                              lambda found: self._all_loaded(generation, found),
-                              lambda exc: self._load_failed(generation, exc), context=self)
+            # After the window has painted what it has: the load holds Python's lock for
+            # much of its work, and the first paint should not wait for it.
+            QTimer.singleShot(LOAD_REST_AFTER_MS, self,
+                              lambda generation=self._generation: self._load_rest(generation))
+
+    def _load_rest(self, generation: int) -> None:
+        if generation != self._generation or not self.vault.is_open:
+            return
+        vault = self.vault
+        run_in_background(lambda: case_service.list_cases(vault),
+                          lambda found: self._all_loaded(generation, found),
+                          lambda exc: self._load_failed(generation, exc), context=self)
 
     def _show_rows(self, rows: list[CaseRow], selected: str | None) -> None:
         self.model.set_rows(rows)
