@@ -136,7 +136,7 @@ def run(items_per_case: int = ITEMS_PER_CASE, n_cases: int = CASES,
 def rows(n: int, smoke: bool) -> list[Row]:
     figures = run(10 if smoke else ITEMS_PER_CASE, 2 if smoke else CASES,
                   repeat=3 if smoke else 25)
-    size = "{0} items/case".format(int(figures["items_per_case"]))
+    size = f"{int(figures['items_per_case'])} items/case"
     return [
         Row("meeting room: switch agenda item", size, figures["switch_ms"],
             figures["policy_only_ms"], "ms", f"<= {BUDGET_MS:.0f} ms",

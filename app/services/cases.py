@@ -184,14 +184,6 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     ended = {s.value for s in CaseState if not s.is_open}
     fromiso = date.fromisoformat
     make = CaseRow._make
-    # A word of a query never holds a space, so it occurs in a search key exactly when it
-    # occurs in one of the key's words: each word once is enough (the stored key names each
-    # subject twice, "given surname" and "surname given"), and half as long to search.
-    fromkeys = dict.fromkeys
-
-    def compact(key: str) -> str:
-        return " ".join(fromkeys(key.split()))
-
     no_search = (None, "", "")
     no_plan = (None, None, None)
     rows = []
@@ -207,7 +199,7 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         rows.append(make((case_id, number, main_subject or "", protocols[protocol_value],
                           states_by[state], party_names.get(party) or "", fromiso(received),
                           fromiso(coming) if coming else None, open_count, overdue,
-                          compact(search_key or number.lower()))))
+                          search_key or number)))
     vault.log_now("case.list", "case", "-", detail={"count": len(rows)})
     return rows
 
@@ -223,8 +215,10 @@ def fold_query(text: str) -> str:
 
 
 def row_matches(row: CaseRow, folded_query: str) -> bool:
-    """Whether a Cases-table row answers the (already folded) search text."""
-    return folded_query in row.search_key
+    """Whether a Cases-table row answers the (already folded) search text: every word of
+    it occurs in the row's number, a subject's names or BSN, as in the search box."""
+    key = row.search_key
+    return all(word in key for word in folded_query.split())
 
 
 def case_id_for(conn: Connection, number_or_id: str | int) -> int:
@@ -352,9 +346,16 @@ def search_values(case_id: int, number: str, found: Sequence[Subject]) -> dict[s
         parts.append(fold_for_search(f"{surname} {given}"))
         if subject.bsn:
             parts.append(subject.bsn)
+    # A word of a query never holds a space, so it occurs in this text exactly when it
+    # occurs in one of its words: each word once is enough, and half as long to search.
     return {"case_id": case_id,
             "main_subject": display_name(main.given_names, main.surname) if main else "",
-            "search_key": " | ".join(parts)}
+            "search_key": compact_search_key(" ".join(parts))}
+
+
+def compact_search_key(text: str) -> str:
+    """Each word of a search text once, in their first order, one space between them."""
+    return " ".join(dict.fromkeys(text.split()))
 
 
 def refresh_case_search(conn: Connection, case_id: int) -> None:

@@ -9,8 +9,9 @@ index pages alone (``EXPLAIN QUERY PLAN`` says ``USING COVERING INDEX``); SQLite
 in step with every write itself. The plan and meeting indexes do the same for the action
 counts and the next meeting of the Cases table.
 
-Closure removed BSNs from ``subjects`` but left them in ``case_search`` (fixed in the
-closure service); the rows of cases closed before that are rebuilt here from the subjects
+``case_search`` rows are made compact (each word once; ``search_values`` writes them so
+now), and closure removed BSNs from ``subjects`` but left them in ``case_search`` (fixed in
+the closure service): the rows of cases closed before that are rebuilt from the subjects
 as stored.
 
 Revision ID: 0008
@@ -47,14 +48,21 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_plan_actions_open ON plan_actions (plan_id, due, status) "
                "WHERE status IN ('open', 'in_progress')")
     op.create_index("ix_meetings_starts_at_state", "meetings", ["starts_at", "state"])
-    _rebuild_closed_search_rows()
+    _rebuild_search_rows()
 
 
-def _rebuild_closed_search_rows() -> None:
+def _rebuild_search_rows() -> None:
     from app.domain.cases import Subject, SubjectRole
-    from app.services.cases import search_values
+    from app.services.cases import compact_search_key, search_values
 
     conn = op.get_bind()
+    # Every search row in its compact form (each word once: what the Cases table loads
+    # and searches, half as long).
+    compacted = [(compact_search_key(key), case_id) for case_id, key in conn.exec_driver_sql(
+        "SELECT case_id, search_key FROM case_search").fetchall()]
+    if compacted:
+        conn.exec_driver_sql("UPDATE case_search SET search_key = ? WHERE case_id = ?",
+                             compacted)
     closed = conn.exec_driver_sql(
         "SELECT c.id, c.number FROM cases c JOIN case_search cs ON cs.case_id = c.id "
         "WHERE c.state = 'closed'").fetchall()
