@@ -650,7 +650,7 @@ def passwd_present(vault: OpenVault, name: str) -> bool:
 
 
 def retention_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    period = retention.set_retention_period(vault, Protocol.JEUGDGROEPEN, 24 + n % 1000)
+    period = retention.set_retention_period(vault, Protocol.JEUGDGROEPEN, 1 + n % 240)
     assert period.set_at is not None
     return period.set_at.isoformat()
 

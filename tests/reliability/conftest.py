@@ -7,7 +7,7 @@ smaller subset with the same code.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

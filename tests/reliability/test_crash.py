@@ -14,6 +14,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from app.vault import maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
@@ -36,6 +38,7 @@ def _read_acks(path: Path) -> list[tuple[str, str]]:
     return [(a, b) for a, b in done if a != "ready"]
 
 
+@pytest.mark.timeout(1500)  # the full run (1,000 kills) takes about ten minutes
 def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Counts) -> None:
     kills = FULL_KILLS if full else CI_KILLS
     folder = tmp_path / "kluis"

@@ -10,6 +10,7 @@ import io
 import time
 from datetime import date, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -102,11 +103,13 @@ def _readable(data: bytes) -> None:
         page.extract_text()
 
 
+@pytest.mark.timeout(1500)  # the full run builds about 200 documents
 def test_every_text_reaching_a_pdf_builds(full: bool, counts: Counts) -> None:
     slowest = [0.0]
 
+    # CI: the same few documents every run (no flaky failures); full: new ones each time
     @settings(max_examples=100 if full else 8, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+              derandomize=not full, suppress_health_check=list(HealthCheck))
     @given(documents(), st.sampled_from(PARTIES))
     def check(docs: tuple[CaseFacts, PlanDocument], party: int) -> None:
         facts, plan_doc = docs
