@@ -17,4 +17,6 @@ def test_every_benchmark_runs_at_smoke_size() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout
     assert "query mix" in table and "casuskamer demo" in table and "audit chain" in table
+    assert "case search box" in table and "usable main window" in table
+    assert "peak memory" in table
     assert "failed" not in result.stderr
