@@ -22,6 +22,8 @@ from app.errors import VaultDamaged, VaultReadOnly, storage_write_failed, vault_
 from app.i18n import _
 
 BUSY_TIMEOUT_MS = 10_000
+#: execution option marking a connection that only reads (plain deferred ``BEGIN``)
+READ_OPTION = "casuskamer_read_only"
 
 CONNECTION_PRAGMAS = (
     # SQLCipher's own log goes to stderr; it holds no data, but a damaged file would fill a
@@ -96,7 +98,10 @@ def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
                            poolclass=QueuePool, pool_size=2, max_overflow=4)
 
     @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:  # pragma: no cover - exercised by every write
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    def _begin(conn: Any) -> None:  # pragma: no cover - exercised by every transaction
+        # Reads take no write lock (WAL lets them run beside a writer: a backup copying the
+        # whole file must not hold up the program's saves); writes take it at once.
+        deferred = read_only or conn.get_execution_options().get(READ_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine

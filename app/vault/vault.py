@@ -33,7 +33,7 @@ from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExi
                         storage_write_failed, vault_write_failed)
 from app.i18n import _
 from app.store import audit, migrate
-from app.store.db import connect_raw, make_engine
+from app.store.db import READ_OPTION, connect_raw, make_engine
 from app.store.tables import accounts, meta
 from app.vault import keyslots
 from app.vault.keyslots import KdfParams, SlotFile
@@ -375,7 +375,9 @@ class OpenVault:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A connection for reading: its transaction takes no write lock."""
         with self.engine.connect() as conn:
+            conn.execution_options(**{READ_OPTION: True})
             yield conn
 
     def log(self, conn: Connection, action: str, object_type: str, object_id: str | int,

@@ -256,3 +256,24 @@ def test_vault_id_recorded(admin_vault: OpenVault) -> None:
     with admin_vault.read() as conn:
         stored = conn.execute(select(meta.c.value).where(meta.c.key == "vault_id")).scalar()
     assert stored == admin_vault.vault_id == admin_vault.vault.slot_file().vault_id
+
+
+def test_a_long_read_does_not_hold_up_a_writer(admin_vault: OpenVault) -> None:
+    """A backup or a long list read runs beside the program's saves (WAL, deferred BEGIN)."""
+    import threading
+
+    with admin_vault.read() as reader:
+        reader.execute(select(meta.c.key)).all()  # the read transaction is open
+        done = threading.Event()
+
+        def write() -> None:
+            with admin_vault.begin() as conn:
+                conn.execute(meta.insert().values(key="naast", value="lezen"))
+            done.set()
+
+        worker = threading.Thread(target=write)
+        worker.start()
+        assert done.wait(5), "the write waited for the reader"
+        worker.join()
+        # the reader keeps its own snapshot
+        assert reader.execute(select(meta.c.value).where(meta.c.key == "naast")).first() is None
