@@ -31,7 +31,8 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,8 +129,10 @@ _LONG_RUN = re.compile(r"\S{24}(?=\S)")
 
 def _breakable(text: str) -> str:
     """Reportlab cannot split a shaped word wider than its line (the whole document fails
-    with a LayoutError), so a shaped run of 24 characters without a space gets one."""
-    return _LONG_RUN.sub(lambda m: m.group(0) + " ", text)
+    with a LayoutError), so a shaped run of 24 characters without a space gets one. Soft
+    hyphens go: reportlab hyphenates there and re-shapes the halves, which uharfbuzz refuses
+    (TypeError on its ShapedStr)."""
+    return _LONG_RUN.sub(lambda m: m.group(0) + " ", text.replace("\u00ad", ""))
 
 def para(text: str | Sequence[str | tuple[str, str]], style: ParagraphStyle) -> Paragraph:
     """A paragraph of user text (escaped). A sequence is joined with :func:`markup`."""
@@ -379,7 +382,24 @@ def encrypt(pdf: bytes, password: str) -> bytes:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the whole new one:
     a temporary file in the same folder (mode 600), fsync, rename, fsync of the folder."""
+    _publish(_write_part(Path(path), data), Path(path))
+
+@contextmanager
+def published_after(path: Path, data: bytes) -> Iterator[None]:
+    """Write ``data`` to a hidden part file beside ``path``; run the body (which records the
+    disclosure and commits); only then rename the file into place. A crash before the
+    commit leaves no file under its name, so no exported file lacks its disclosure row."""
     path = Path(path)
+    tmp = _write_part(path, data)
+    try:
+        yield
+        _publish(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+def _write_part(path: Path, data: bytes) -> str:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".casuskamer-", suffix=".part", dir=folder)
@@ -391,16 +411,23 @@ def write_atomically(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             # a full disk or a write error: a message the user can act on, no half file
             raise file_write_failed(exc, path) from None
         raise
+    return tmp
+
+def _publish(tmp: str, path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise file_write_failed(exc, path) from None
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:

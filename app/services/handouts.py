@@ -20,7 +20,6 @@ program can run it on a worker thread; it never touches Qt.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -171,17 +170,10 @@ def _write_logged(vault: OpenVault, out: Path, data: bytes, action: str, number:
                   detail: dict[str, object]) -> str:
     digest = pdf.sha256(data)
     out = Path(out)
-    with vault.begin() as conn:
-        pdf.write_atomically(out, data)
-        try:
-            vault.log(conn, action, "case", number, detail={**detail, "sha256": digest})
-        except BaseException:
-            # Not recorded, so not handed out: take the file back.
-            try:
-                os.unlink(out)
-            except OSError:
-                pass
-            raise
+    # The file takes its name only after its disclosure row is committed: not recorded
+    # (an error, or a crash at any moment) means not handed out.
+    with pdf.published_after(out, data), vault.begin() as conn:
+        vault.log(conn, action, "case", number, detail={**detail, "sha256": digest})
     return digest
 
 

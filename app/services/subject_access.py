@@ -284,8 +284,8 @@ def export_subject_access(vault: OpenVault, out: Path, *, bsn: str | None = None
     report = subject_access_report(vault, match, today)
     data = render_subject_access(report, password)
     digest = pdf.sha256(data)
-    with vault.begin() as conn:
-        pdf.write_atomically(Path(out), data)
+    # named only once its row is committed (see ``pdf.published_after``)
+    with pdf.published_after(Path(out), data), vault.begin() as conn:
         vault.log(conn, "export.subject_access", "subject",
                   ",".join(map(str, match.subject_ids[:8])), detail={
                       "kind": "subject_access", "cases": list(match.case_numbers),
