@@ -272,6 +272,17 @@ def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterab
     answers True the run stops between two files (files already written stay, and are
     logged). Safe to run on a worker thread: no Qt, its own transactions.
     """
+    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
+                                            password, on)
+    return _batch(vault, facts, shorts, list(party_ids), out_dir, password, progress,
+                  cancelled)
+
+
+def _prepare_batch(vault: OpenVault, number_or_id: str | int, out_dir: Path,
+                   meeting_id: int | None, password: str | None, on: date | None
+                   ) -> tuple[Path, CaseFacts, dict[int, str]]:
+    """What every batch checks and reads first: the role, the password, the folder, the
+    case's facts and the parties' short names."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     if password is not None:
         pdf.check_password(password)
@@ -280,10 +291,7 @@ def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterab
         raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
                               field="out_dir")
     with vault.read() as conn:
-        facts = load_facts(conn, number_or_id, meeting_id, on)
-        shorts = _short_names(conn)
-    return _batch(vault, facts, shorts, list(party_ids), out_dir, password, progress,
-                  cancelled)
+        return out_dir, load_facts(conn, number_or_id, meeting_id, on), _short_names(conn)
 
 
 def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids: list[int],
@@ -330,16 +338,8 @@ def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_d
                                 on: date | None = None) -> BatchResult:
     """One handout per party invited to the case's meeting (see :func:`export_handouts`).
     A case on no agenda has no invitees: ``ValidationError``."""
-    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
-    if password is not None:
-        pdf.check_password(password)
-    out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
-                              field="out_dir")
-    with vault.read() as conn:
-        facts = load_facts(conn, number_or_id, meeting_id, on)
-        shorts = _short_names(conn)
+    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
+                                            password, on)
     if facts.invited is None:
         raise ValidationError(_("Case {number} is not on a meeting's agenda, so nobody is "
                                 "invited yet. Make handouts one party at a time.")
