@@ -88,6 +88,7 @@ def register_names(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, 
     return names, standings
 
 
+@pytest.mark.timeout(1800)  # the full run (100,000 inputs) takes about 300 s here
 def test_parser_never_fails_unhandled(register_names: tuple[dict[str, int], Any], full: bool,
                                       counts: Counts) -> None:
     names, standings = register_names
