@@ -7,6 +7,8 @@ the vault (``save_draft``) and comes back after an unlock.
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from PySide6.QtCore import QDateTime, Qt
@@ -24,6 +26,20 @@ from app.services import meetings as svc
 from app.vault.vault import OpenVault
 from ui import a11y
 
+
+
+def _enter_per_case_page(page: Any) -> None:
+    """Fill a per-case page's case picker with the agenda's cases (number and initials
+    only) and show the first; used by both pages that edit one agenda item at a time."""
+    page._shown = -1
+    page.case.blockSignals(True)
+    page.case.clear()
+    for item in page.wizard_.draft.items:
+        page.case.addItem("{number} \u00b7 {initials}".format(
+            number=item.case_number, initials=item.subject_initials))
+    page.case.blockSignals(False)
+    page.case.setCurrentIndex(0)
+    page.show_item(0)
 
 class StepPage(QWizardPage):
     """One step: its widgets fill ``wizard.draft``; leaving it runs the step's check."""
@@ -235,15 +251,7 @@ class DetailsPage(StepPage):
         self.case.currentIndexChanged.connect(self.show_item)
 
     def enter(self) -> None:
-        self._shown = -1
-        self.case.blockSignals(True)
-        self.case.clear()
-        for item in self.wizard_.draft.items:
-            self.case.addItem("{number} \u00b7 {initials}".format(
-                number=item.case_number, initials=item.subject_initials))
-        self.case.blockSignals(False)
-        self.case.setCurrentIndex(0)
-        self.show_item(0)
+        _enter_per_case_page(self)
 
     def _store(self) -> None:
         items = self.wizard_.draft.items
@@ -285,15 +293,7 @@ class InvitationsPage(StepPage):
         self.case.currentIndexChanged.connect(self.show_item)
 
     def enter(self) -> None:
-        self._shown = -1
-        self.case.blockSignals(True)
-        self.case.clear()
-        for item in self.wizard_.draft.items:
-            self.case.addItem("{number} \u00b7 {initials}".format(
-                number=item.case_number, initials=item.subject_initials))
-        self.case.blockSignals(False)
-        self.case.setCurrentIndex(0)
-        self.show_item(0)
+        _enter_per_case_page(self)
 
     def _store(self) -> None:
         items = self.wizard_.draft.items
