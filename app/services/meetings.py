@@ -213,6 +213,7 @@ def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[Me
                         MeetingState(r["state"]), int(counts.get(r["id"], 0)))
              for r in rows if include_finished or r["state"] != MeetingState.FINISHED.value]
     found.sort(key=lambda m: (m.state is MeetingState.FINISHED, m.starts_at))
+    vault.log_now("meeting.list", "meeting", "-", detail={"count": len(found)})
     return found
 
 
@@ -315,7 +316,9 @@ def candidate_cases(vault: OpenVault) -> list[Candidate]:
 def list_attendees(vault: OpenVault, meeting_id: int) -> list[Attendee]:
     vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
     with vault.read() as conn:
-        return load_attendees(conn, meeting_id)
+        found = load_attendees(conn, meeting_id)
+    vault.log_now("meeting.attendees", "meeting", meeting_id, detail={"count": len(found)})
+    return found
 
 
 def load_attendees(conn: Connection, meeting_id: int) -> list[Attendee]:
@@ -342,9 +345,14 @@ def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
 
 
 def entries(vault: OpenVault, item_id: int) -> list[MinutesEntry]:
+    """The minutes of one agenda item so far (logged against its case)."""
     vault.require(Permission.VIEW_CASES, "agenda_item", item_id)
     with vault.read() as conn:
-        return load_entries(conn, item_id)
+        number = _item_row(conn, item_id)["number"]
+        found = load_entries(conn, item_id)
+    vault.log_now("meeting.minutes_read", "case", number,
+                  detail={"agenda_item": item_id, "count": len(found)})
+    return found
 
 
 # -- checks inside a write transaction -------------------------------------------------------
@@ -627,7 +635,10 @@ def party_agenda(vault: OpenVault, meeting_id: int, party_id: int) -> tuple[Meet
     with vault.read() as conn:
         meeting = load_meeting(conn, meeting_id)
         party_service.get_party(conn, party_id)
-    return meeting, [i for i in meeting.items if party_id in i.invited]
+    items = [i for i in meeting.items if party_id in i.invited]
+    vault.log_now("meeting.party_agenda", "meeting", meeting_id,
+                  detail={"party": party_id, "cases": [i.case_number for i in items]})
+    return meeting, items
 
 
 # -- live mode -------------------------------------------------------------------------------

@@ -261,7 +261,10 @@ def subject_access_report(vault: OpenVault, match: SubjectMatch,
                           today: date | None = None) -> SubjectAccessReport:
     vault.require(Permission.CASE_WORK, "subject", "-")
     with vault.read() as conn:
-        return build_report(conn, match, today or date.today())
+        report = build_report(conn, match, today or date.today())
+    vault.log_now("subject.report", "subject", ",".join(map(str, match.subject_ids[:8])),
+                  detail={"cases": list(match.case_numbers)})
+    return report
 
 
 @dataclass(frozen=True)

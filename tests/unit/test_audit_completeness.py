@@ -34,7 +34,7 @@ from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
-from tests.reliability.case_write_points import GGZ, _with_plan, acting, ids
+from tests.reliability.case_write_points import GGZ, _live_item, _with_plan, acting, ids
 
 FIELDS = ("at", "actor", "role", "action", "object_type", "object_id", "result", "origin")
 BIRTH = date(1980, 5, 1)
@@ -99,6 +99,42 @@ def test_every_personal_data_service_writes_a_complete_row(
          lambda: plan_service.record_agreement(vault, number, party_id=ggz,
                                                description="Huisbezoek")),
     ]
+    _assert_each_call_logs(vault, calls)
+    _assert_no_canary(vault, canaries)
+    vault.lock()
+
+
+def test_meeting_subject_and_closure_reads_write_a_row_too(
+        world: tuple[OpenVault, str, str, list[str]]) -> None:
+    """The reads behind the meeting screens, the agenda PDF, the subject-access report and
+    the closure record: each is logged against its meeting, case or subject."""
+    vault, number, _out, canaries = world
+    item_id, item_case = _live_item(vault, 2, random.Random(2))
+    meeting_id = next(m.id for m in meeting_service.list_meetings(vault)
+                      if any(i.id == item_id for i in meeting_service.get_meeting(vault, m.id).items))
+    ggz = ids(vault)[GGZ]
+    match = subject_access.find_subject(vault, surname="Crash1", birth_date=BIRTH)
+    calls: list[tuple[str, str, Callable[[], object]]] = [
+        ("meetings screen", "meeting.list", lambda: meeting_service.list_meetings(vault)),
+        ("attendance list", "meeting.attendees",
+         lambda: meeting_service.list_attendees(vault, meeting_id)),
+        ("minutes of the item under discussion", "meeting.minutes_read",
+         lambda: meeting_service.entries(vault, item_id)),
+        ("a party's agenda", "meeting.party_agenda",
+         lambda: meeting_service.party_agenda(vault, meeting_id, ggz)),
+        ("subject access report", "subject.report",
+         lambda: subject_access.subject_access_report(vault, match)),
+        ("closure record", "case.closure_read", lambda: closure.closure_of(vault, number)),
+    ]
+    _assert_each_call_logs(vault, calls)
+    minutes = [r for r in _rows(vault) if r["action"] == "meeting.minutes_read"]
+    assert minutes[-1]["object_type"] == "case" and minutes[-1]["object_id"] == item_case
+    _assert_no_canary(vault, canaries)
+    vault.lock()
+
+
+def _assert_each_call_logs(vault: OpenVault,
+                           calls: list[tuple[str, str, Callable[[], object]]]) -> None:
     missing = []
     for label, action, call in calls:
         before = _last_id(vault)
@@ -113,8 +149,6 @@ def test_every_personal_data_service_writes_a_complete_row(
         assert row["actor"] == "regie" and row["role"] == Role.PROCESS_DIRECTOR.value
         assert row["result"] == "ok"
     assert not missing, missing
-    _assert_no_canary(vault, canaries)
-    vault.lock()
 
 
 def test_failed_unlocks_and_locks_are_logged(
