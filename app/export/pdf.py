@@ -71,7 +71,7 @@ CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
 
 #: characters of scripts that need contextual shaping or right-to-left ordering
 _COMPLEX_SCRIPT = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0900-\u0dff\u1000-\u109f]")
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u0900-\u0dff\u1000-\u109f]")
 #: control characters other than tab and line breaks: shown, not silently dropped
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -105,6 +105,13 @@ def test_arabic_is_shaped_with_harfbuzz() -> None:
     assert pdf.para("Şükrü", st.body).style.shaping == 0
 
 
+def test_a_byte_order_mark_is_not_taken_for_arabic() -> None:
+    """U+FEFF sits just after the Arabic presentation forms; a pasted BOM must not send a
+    Latin name down the path meant for Arabic script, while those forms themselves still go."""
+    assert not pdf.needs_shaping("\ufeffJansen")
+    assert pdf.needs_shaping("\ufefbJansen")  # ARABIC LIGATURE LAM WITH ALEF, isolated form
+
+
 def test_latin_words_in_a_shaped_paragraph_keep_their_letters(tmp_path: Path) -> None:
     """No "st"/"fi" ligature glyphs: a search in the PDF for a Dutch word still finds it."""
     out, _ = build(tmp_path, [pdf.para(f"Tekst financiën effect {ARABIC_NAME} لا",
