@@ -399,10 +399,45 @@ def published_after(path: Path, data: bytes) -> Iterator[None]:
             os.unlink(tmp)
         raise
 
+_PART = re.compile(r"^\.casuskamer-(\d+)-[^/]*\.part$")
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Delete the part files a killed program left in ``folder``; returns how many.
+
+    A part file carries the pid of the program that wrote it. If that process is gone the
+    file was never renamed into place, so it has no disclosure row and nobody was meant to
+    receive it: it is removed rather than left lying around with personal data in it. A
+    part file whose process still runs (perhaps another program) is left alone."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        found = _PART.match(name)
+        if found is None or int(found.group(1)) == os.getpid() or _alive(int(found.group(1))):
+            continue
+        with suppress(OSError):
+            os.unlink(folder / name)
+            removed += 1
+    return removed
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
 def _write_part(path: Path, data: bytes) -> str:
     folder = path.parent if str(path.parent) else Path(".")
+    remove_stale_parts(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".casuskamer-", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".casuskamer-{os.getpid()}-", suffix=".part",
+                                   dir=folder)
     except OSError as exc:
         raise file_write_failed(exc, path) from None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from datetime import date
@@ -217,3 +218,26 @@ def test_long_or_arabic_recipient_still_marks_every_page(tmp_path: Path, recipie
             assert "Stichting Zeer Lange Naam" in folded and "..." in folded  # NFKC of …
         else:
             assert all(word in folded for word in recipient.split())
+
+
+def test_the_next_export_removes_part_files_a_killed_program_left(tmp_path: Path) -> None:
+    """A part file is named after the pid that wrote it; once that process is gone the file
+    was never handed out, so the next write into the folder deletes it. Files of running
+    processes (this one, pid 1) and other files are left alone."""
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".casuskamer-{dead.pid}-abc123.part"
+    mine = tmp_path / f".casuskamer-{os.getpid()}-def456.part"
+    running = tmp_path / ".casuskamer-1-ghi789.part"
+    other = tmp_path / "notities.part"
+    for path in (stale, mine, running, other):
+        path.write_bytes(b"%PDF-1.4 half")
+    pdf.write_atomically(tmp_path / "overdracht.pdf", b"%PDF-1.4 whole")
+    assert not stale.exists()
+    assert mine.exists() and running.exists() and other.exists()
+    assert (tmp_path / "overdracht.pdf").read_bytes() == b"%PDF-1.4 whole"
+    assert not [p for p in tmp_path.glob(".casuskamer-*.part")
+                if p not in (mine, running)], "the new file's own part was renamed away"
