@@ -43,6 +43,7 @@ from app.domain.roles import Permission
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
+from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.sharing.policy import may_be_invited
 from app.store.case_tables import cases
@@ -298,7 +299,60 @@ def save_plan(vault: OpenVault, plan: ActionPlan, *, meeting_id: int | None = No
     as); returns the plan as saved, with its new version number."""
     vault.require(Permission.CASE_WORK, "case", plan.case_id)
     with vault.begin() as conn:
-        return _save(conn, vault, plan, meeting_id, on or date.today())
+        saved = _save(conn, vault, plan, meeting_id, on or date.today())
+        _state, number = case_service.current_state(conn, plan.case_id)
+        draft_store.drop(vault, PLAN_DRAFT_KIND, number, conn)
+        return saved
+
+
+# -- unsaved edits kept over a lock ---------------------------------------------------------
+
+PLAN_DRAFT_KIND = "plan"
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    """Edits to a plan that were not saved when the program locked.
+
+    ``plan`` carries the version it was edited from; ``outdated`` is true when someone has
+    saved a newer version since, so saving the draft as it is would be refused."""
+
+    plan: ActionPlan
+    kept_at: datetime
+    outdated: bool
+
+
+def save_plan_draft(vault: OpenVault, plan: ActionPlan) -> int:
+    """Keep the editor's unsaved plan in the vault (one draft per account and case)."""
+    vault.require(Permission.CASE_WORK, "case", plan.case_id)
+    with vault.read() as conn:
+        _state, number = case_service.current_state(conn, plan.case_id)
+    return draft_store.put(vault, PLAN_DRAFT_KIND, number,
+                           {"version": plan.version, "plan": snapshot(plan)},
+                           detail={"version": plan.version})
+
+
+def load_plan_draft(vault: OpenVault, number_or_id: str | int) -> PlanDraft | None:
+    """This account's unsaved edits of the case's plan, or None."""
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        current = load_plan(conn, case_id).version
+    stored = draft_store.get(vault, PLAN_DRAFT_KIND, number)
+    if stored is None:
+        return None
+    version = int(stored.payload["version"])
+    return PlanDraft(from_snapshot(case_id, stored.payload["plan"], version),
+                     stored.updated_at, version != current)
+
+
+def discard_plan_draft(vault: OpenVault, number_or_id: str | int) -> None:
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.read() as conn:
+        _state, number = case_service.current_state(
+            conn, case_service.case_id_for(conn, number_or_id))
+    draft_store.drop(vault, PLAN_DRAFT_KIND, number)
 
 
 def _update(vault: OpenVault, number_or_id: str | int, change: Callable[[ActionPlan],

@@ -39,6 +39,7 @@ from app.domain.triage import (DRAFT_KIND, NewItem, PartyQuery, QueryAnswer, Rou
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_store
+from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.store.case_tables import information_items, item_shared_with
 from app.store.tables import drafts
@@ -388,47 +389,17 @@ def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
 def save_draft(vault: OpenVault, draft: TriageDraft) -> int:
     """Store the wizard's state for this account and case (one draft each); returns its id."""
     vault.require(Permission.CASE_WORK, "draft", draft.case_number)
-    payload = json.dumps(draft.to_payload(), ensure_ascii=False)
-    now = utcnow()
-    with vault.begin() as conn:
-        existing = conn.execute(select(drafts.c.id).where(
-            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
-            drafts.c.object_id == draft.case_number)).scalar()
-        if existing is None:
-            inserted = conn.execute(insert(drafts).values(
-                kind=DRAFT_KIND, owner=vault.actor.account, object_id=draft.case_number,
-                title=draft.case_number, payload=payload,
-                updated_at=now)).inserted_primary_key
-            assert inserted is not None
-            draft_id = int(inserted[0])
-        else:
-            draft_id = int(existing)
-            conn.execute(update(drafts).where(drafts.c.id == draft_id)
-                         .values(payload=payload, updated_at=now))
-        vault.log(conn, "draft.save", "draft", draft_id,
-                  detail={"kind": DRAFT_KIND, "case": draft.case_number,
-                          "step": draft.step.value})
-    return draft_id
+    return draft_store.put(vault, DRAFT_KIND, draft.case_number, draft.to_payload(),
+                           detail={"step": draft.step.value})
 
 
 def load_draft(vault: OpenVault, number: str) -> TriageDraft | None:
     """This account's triage draft for the case, or None."""
     vault.require(Permission.CASE_WORK, "draft", number)
-    with vault.read() as conn:
-        row = conn.execute(select(drafts.c.id, drafts.c.payload).where(
-            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
-            drafts.c.object_id == number)).first()
-    if row is None:
-        return None
-    vault.log_now("draft.open", "draft", int(row[0]), detail={"kind": DRAFT_KIND})
-    return TriageDraft.from_payload(json.loads(row[1]))
+    stored = draft_store.get(vault, DRAFT_KIND, number)
+    return None if stored is None else TriageDraft.from_payload(stored.payload)
 
 
 def discard_draft(vault: OpenVault, number: str) -> None:
     vault.require(Permission.CASE_WORK, "draft", number)
-    with vault.begin() as conn:
-        gone = conn.execute(delete(drafts).where(
-            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
-            drafts.c.object_id == number))
-        if gone.rowcount:
-            vault.log(conn, "draft.discard", "draft", number, detail={"kind": DRAFT_KIND})
+    draft_store.drop(vault, DRAFT_KIND, number)

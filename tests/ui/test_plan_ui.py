@@ -153,3 +153,98 @@ def test_handouts_dialog_can_be_cancelled(qtbot, case, tmp_path: Path,  # type: 
     assert 1 <= len(written) < total
     assert len(written) == len(dialog.result.exported)
     assert "Geannuleerd" in dialog.outcome.text()
+
+
+def _plan_with_content(vault: OpenVault, number: str, ids: dict[str, int]) -> None:
+    plan_service.record_agreement(vault, number, party_id=ids["Reclassering Nederland"],
+                                  description="Toezicht afstemmen", due=date(2026, 12, 20))
+
+
+def test_unsaved_edits_survive_a_lock_as_a_draft(qtbot, case) -> None:  # type: ignore[no-untyped-def]
+    """The lock asks every editor for its draft: the plan's unsaved edits are kept in the
+    vault and come back the next time the plan is opened, until saved or discarded."""
+    vault, number, ids = case
+    _plan_with_content(vault, number, ids)
+    editor = PlanEditor(vault)
+    qtbot.addWidget(editor)
+    editor.load(number)
+    assert not editor.has_unsaved_changes, "a form just loaded equals the saved plan"
+    editor.save_draft()
+    assert plan_service.load_plan_draft(vault, number) is None, "nothing to keep"
+    editor.closure.setPlainText("Zes maanden zonder incidenten")
+    assert editor.has_unsaved_changes
+    editor.save_draft()          # what the lock does, then it clears the editor
+    editor.clear()
+    assert editor.closure.toPlainText() == ""
+
+    reopened = PlanEditor(vault)
+    qtbot.addWidget(reopened)
+    reopened.load(number)
+    assert reopened.closure.toPlainText() == "Zes maanden zonder incidenten"
+    assert reopened.discard_button.isVisibleTo(reopened)
+    assert "Plan opslaan" in reopened.status.text() and "teruggezet" in reopened.status.text()
+    assert reopened.has_unsaved_changes
+    assert reopened.save()
+    saved = plan_service.get_plan(vault, number)
+    assert saved.closure_criteria == "Zes maanden zonder incidenten" and saved.version == 2
+    assert plan_service.load_plan_draft(vault, number) is None, "saving ends the draft"
+
+    reopened.next_meeting_note.setText("Na de zomer")
+    reopened.save_draft()
+    reopened.load(number)
+    reopened.discard_restored()
+    assert reopened.next_meeting_note.text() == ""
+    assert plan_service.load_plan_draft(vault, number) is None
+
+
+def test_a_draft_older_than_the_saved_plan_is_put_back_only_when_asked(  # type: ignore[no-untyped-def]
+        qtbot, case) -> None:
+    vault, number, ids = case
+    _plan_with_content(vault, number, ids)
+    editor = PlanEditor(vault)
+    qtbot.addWidget(editor)
+    for answer in (False, True):
+        editor.load(number)
+        editor.closure.setPlainText(f"Mijn wijziging {answer}")
+        editor.save_draft()
+        editor.clear()
+        plan_service.record_agreement(vault, number, party_id=ids["Reclassering Nederland"],
+                                      description=f"Elders opgeslagen {answer}")
+        with dialogs.scripted(answer) as script:
+            editor.load(number)
+        assert script.shown[0].kind == "confirm" and "versie" in script.shown[0].text
+        shown = editor.closure.toPlainText()
+        assert (shown == f"Mijn wijziging {answer}") is answer
+        assert (plan_service.load_plan_draft(vault, number) is not None) is answer
+    assert editor.save(), "the put-back edits build on the newest version"
+    assert plan_service.get_plan(vault, number).closure_criteria == "Mijn wijziging True"
+
+
+def test_closing_the_plan_window_with_unsaved_edits_asks_first(  # type: ignore[no-untyped-def]
+        qtbot, case) -> None:
+    from ui.cases.case_actions import PlanDialog
+
+    vault, number, ids = case
+    _plan_with_content(vault, number, ids)
+    window = PlanDialog(vault, number)
+    qtbot.addWidget(window)
+    window.show()
+    window.editor.closure.setPlainText("Nog niet opgeslagen")
+    with dialogs.scripted(False) as script:
+        window.reject()
+    assert window.isVisible() and script.shown[0].kind == "confirm"
+    with dialogs.scripted(True):
+        window.reject()
+    assert not window.isVisible()
+    assert plan_service.get_plan(vault, number).closure_criteria == ""
+    # Cleared first (as the lock does): it closes without asking.
+    again = PlanDialog(vault, number)
+    qtbot.addWidget(again)
+    again.show()
+    again.editor.closure.setPlainText("Bij vergrendelen bewaard")
+    again.editor.save_draft()
+    again.clear()
+    with dialogs.scripted() as script:
+        again.reject()
+    assert not again.isVisible() and not script.shown
+    assert plan_service.load_plan_draft(vault, number) is not None

@@ -31,7 +31,7 @@ from app.formatting import format_date, format_datetime
 from app.i18n import _
 from app.services import meetings as meeting_service
 from app.vault.vault import OpenVault
-from ui import a11y
+from ui import a11y, dialogs
 from ui.actions import ActionId, share_window_actions
 from ui.plan.editor import PlanEditor
 
@@ -132,6 +132,17 @@ class PlanDialog(QDialog):
         layout.addWidget(buttons)
         share_window_actions(self)
         self.resize(1000, 760)
+
+    def reject(self) -> None:
+        """Close; with unsaved changes only after the user says so (Esc must not lose work).
+        On lock the editor is cleared first, so this asks nothing and its draft stays."""
+        if self.editor.has_unsaved_changes and not dialogs.confirm(
+                self, _("Unsaved changes"),
+                _("The plan has changes that have not been saved. Close without saving "
+                  "them?"), yes_label=_("Close without saving"), destructive=True):
+            return
+        self.editor.discard_unsaved()
+        super().reject()
 
     def clear(self) -> None:
         self.editor.clear()

@@ -45,6 +45,7 @@ from app.domain.plan import (
     InformationNeed,
     ProgressNote,
     new_key,
+    snapshot,
 )
 from app.errors import CasuskamerError
 from app.formatting import format_datetime
@@ -82,7 +83,10 @@ class PlanEditor(QWidget):
         super().__init__(parent)
         self.vault = vault
         self.case_number: str | None = None
+        #: the plan the form is based on (its version is the one a save builds on)
         self.plan: ActionPlan | None = None
+        #: the plan as last saved, to tell whether the form holds unsaved changes
+        self._saved: ActionPlan | None = None
         self.parties: list[tuple[int, str]] = []
         #: notes and limits of actions, by key (edited through the buttons, not the grid)
         self._notes: dict[str, tuple[ProgressNote, ...]] = {}
@@ -135,6 +139,8 @@ class PlanEditor(QWidget):
         self.history = QListWidget()
         self.save_button = QPushButton(_("Save plan"))
         self.save_button.clicked.connect(self.save)
+        self.discard_button = QPushButton(_("Discard restored changes"))
+        self.discard_button.clicked.connect(self.discard_restored)
         self.status = QLabel()
 
         form = QFormLayout()
@@ -157,6 +163,7 @@ class PlanEditor(QWidget):
         layout.addWidget(self._group(_("History"), self.history, []))
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.discard_button)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
         self.clear()
@@ -180,6 +187,7 @@ class PlanEditor(QWidget):
         """Forget the case and every value shown (on lock or when the case closes)."""
         self.case_number = None
         self.plan = None
+        self._saved = None
         self.parties = []
         self._notes.clear()
         self._limits.clear()
@@ -193,6 +201,7 @@ class PlanEditor(QWidget):
         self.next_meeting_note.clear()
         self.history.clear()
         self.status.clear()
+        self.discard_button.setVisible(False)
         self.setEnabled(False)
 
     def load(self, case_number: str) -> None:
@@ -206,8 +215,22 @@ class PlanEditor(QWidget):
         self.parties += sorted(((pid, names.get(pid, str(pid))) for pid in plan.party_ids()
                                 if pid not in known), key=lambda p: p[1].casefold())
         self.case_number = case_number
+        self._saved = plan
+        restored = self._restorable(case_number, plan)
+        self._fill(restored.plan if restored else plan)
+        if restored is not None:
+            self.status.setText(_("Changes not saved when the program locked ({when}) are "
+                                  "back. Choose ‘Save plan’ to keep them.")
+                                .format(when=format_datetime(restored.kept_at)))
+            self.discard_button.setVisible(True)
+        self._show_history()
+        self.setEnabled(True)
+
+    def _fill(self, plan: ActionPlan) -> None:
         self.plan = plan
-        self.title.setText(_("Plan of action \u2013 case {number}").format(number=case_number))
+        assert self.case_number is not None
+        self.title.setText(_("Plan of action \u2013 case {number}")
+                           .format(number=self.case_number))
         self.coordinator_party.addItem(_("(not appointed)"), None)
         for pid, name in self.parties:
             self.coordinator_party.addItem(name, pid)
@@ -224,8 +247,50 @@ class PlanEditor(QWidget):
         self.closure.setPlainText(plan.closure_criteria)
         self.next_meeting.setDate(_to_qdate(plan.next_meeting))
         self.next_meeting_note.setText(plan.next_meeting_note)
-        self._show_history()
-        self.setEnabled(True)
+
+    def _restorable(self, number: str, current: ActionPlan) -> plan_service.PlanDraft | None:
+        """Edits kept at the last lock, if any and if the user wants them back. The returned
+        draft's plan builds on the current version, so that a save is not refused."""
+        try:
+            draft = plan_service.load_plan_draft(self.vault, number)
+        except CasuskamerError:
+            return None  # this role keeps no drafts
+        if draft is None:
+            return None
+        if draft.outdated and not dialogs.confirm(
+                self, _("Unsaved changes"),
+                _("When the program locked, this plan had changes that were not saved. "
+                  "Someone has saved version {version} since. Put your changes back? Saving "
+                  "them then replaces that version's content; its history stays.")
+                .format(version=current.version),
+                yes_label=_("Put my changes back")):
+            plan_service.discard_plan_draft(self.vault, number)
+            return None
+        return replace(draft, plan=replace(draft.plan, version=current.version))
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return (self._saved is not None and self.plan is not None
+                and snapshot(self.collect()) != snapshot(self._saved))
+
+    def save_draft(self) -> None:
+        """Keep unsaved edits in the vault when the program locks (they come back on load)."""
+        if self.has_unsaved_changes:
+            plan_service.save_plan_draft(self.vault, self.collect())
+
+    def discard_restored(self) -> None:
+        """Throw away restored edits and show the plan as saved."""
+        if self.case_number is None:
+            return
+        number = self.case_number
+        plan_service.discard_plan_draft(self.vault, number)
+        self.load(number)
+
+    def discard_unsaved(self) -> None:
+        """The user closes without saving: drop the edits and any kept draft of them."""
+        if self.case_number is not None:
+            plan_service.discard_plan_draft(self.vault, self.case_number)
+        self.clear()
 
     def _show_history(self) -> None:
         self.history.clear()
