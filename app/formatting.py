@@ -12,7 +12,7 @@ staff of Dutch organisations who prefer English, and ``3/5/25`` would be misread
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
@@ -65,6 +65,20 @@ def format_datetime(value: datetime | None, *, empty: str = NO_VALUE,
     if value is None:
         return empty
     return f"{format_date(value, language=language)} {format_time(value, language=language)}"
+
+
+def format_moment(value: datetime | str | None, *, empty: str = NO_VALUE,
+                  language: str | None = None) -> str:
+    """A moment the program recorded (a save, a lock, an audit row) in the workstation's
+    local time. The vault stores such moments in UTC without a zone (``utcnow``); dates and
+    times a person entered (a meeting's start) are local already and go to
+    :func:`format_datetime` instead."""
+    if value is None or value == "":
+        return empty
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone().replace(tzinfo=None), language=language)
 
 
 def format_number(value: float, *, decimals: int | None = None,

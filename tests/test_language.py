@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.export.plan_pdf import fmt_date
-from app.formatting import format_date, format_datetime, format_number, format_time
+from app.formatting import (
+    format_date,
+    format_datetime,
+    format_moment,
+    format_number,
+    format_time,
+)
 from app.i18n import _, current_language, set_language
 from app.services.cases import CaseRow
 from app.vault.vault import Vault
@@ -92,6 +98,24 @@ def test_dates_times_and_numbers_per_language() -> None:
     # an explicit language wins over the current one
     assert format_date(day, language="nl") == "05-03-2026"
     set_language("nl")
+
+
+def test_recorded_moments_are_shown_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vault records saves and audit rows in UTC; a Dutch workstation shows them in
+    Dutch time (winter +1, summer +2), across midnight too. Entered times are left alone."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        set_language("nl")
+        assert format_moment(datetime(2026, 11, 29, 23, 47)) == "30-11-2026 00:47"
+        assert format_moment("2026-07-01T08:00:00") == "01-07-2026 10:00"
+        assert format_moment(None) == "\u2013"
+        assert format_datetime(datetime(2026, 11, 29, 23, 47)) == "29-11-2026 23:47"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_cases_table_and_pdf_dates_follow_the_language(qapp: QApplication) -> None:

@@ -47,6 +47,7 @@ from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.errors import NotFound, ValidationError
+from app.formatting import format_moment
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
@@ -89,8 +90,7 @@ class DraftInfo:
         """How the draft is listed (no personal data in it)."""
         if self.case_number:
             return _("Intake of {number} (draft)").format(number=self.case_number)
-        return _("New referral (draft, {when})").format(
-            when=self.updated_at.strftime("%Y-%m-%d %H:%M"))
+        return _("New referral (draft, {when})").format(when=format_moment(self.updated_at))
 
 
 def _require_draft_rights(vault: OpenVault) -> None:

@@ -36,6 +36,7 @@ from app.domain.parties import Contact, Party, PartyDomain, PartyType
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.errors import CasuskamerError
+from app.formatting import format_moment
 from app.i18n import _
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
@@ -366,8 +367,7 @@ class PartiesScreen(QWidget):
                 QTreeWidgetItem(self.contacts_view, [c.name, c.function, c.phone, c.email,
                                                      ", ".join(roles)])
         for event in reversed(party_service.history(self.vault, party.id)):
-            when = event.at[:16].replace("T", " ")
-            QTreeWidgetItem(self.history_view, [when, self._event_text(event), event.actor])
+            QTreeWidgetItem(self.history_view, [format_moment(event.at), self._event_text(event), event.actor])
         self._update_buttons()
 
     @staticmethod

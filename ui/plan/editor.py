@@ -48,7 +48,7 @@ from app.domain.plan import (
     snapshot,
 )
 from app.errors import CasuskamerError
-from app.formatting import format_datetime
+from app.formatting import format_moment
 from app.i18n import _
 from app.services import plan as plan_service
 from app.vault.vault import OpenVault
@@ -221,7 +221,7 @@ class PlanEditor(QWidget):
         if restored is not None:
             self.status.setText(_("Changes not saved when the program locked ({when}) are "
                                   "back. Choose ‘Save plan’ to keep them.")
-                                .format(when=format_datetime(restored.kept_at)))
+                                .format(when=format_moment(restored.kept_at)))
             self.discard_button.setVisible(True)
         self._show_history()
         self.setEnabled(True)
@@ -298,7 +298,7 @@ class PlanEditor(QWidget):
             return
         for version in reversed(plan_service.history(self.vault, self.case_number)):
             head = _("Version {version}, {when}, {who}").format(
-                version=version.version, when=format_datetime(version.saved_at),
+                version=version.version, when=format_moment(version.saved_at),
                 who=version.saved_by)
             if version.meeting_id is not None:
                 head += " \u00b7 " + _("meeting {id}").format(id=version.meeting_id)
