@@ -182,7 +182,7 @@ def test_unsaved_edits_survive_a_lock_as_a_draft(qtbot, case) -> None:  # type: 
     reopened.load(number)
     assert reopened.closure.toPlainText() == "Zes maanden zonder incidenten"
     assert reopened.discard_button.isVisibleTo(reopened)
-    assert "Plan opslaan" in reopened.status.text() and "teruggezet" in reopened.status.text()
+    assert "Plan opslaan" in reopened.notice.text() and "teruggezet" in reopened.notice.text()
     assert reopened.has_unsaved_changes
     assert reopened.save()
     saved = plan_service.get_plan(vault, number)

@@ -142,11 +142,19 @@ class PlanEditor(QWidget):
         self.discard_button = QPushButton(_("Discard restored changes"))
         self.discard_button.clicked.connect(self.discard_restored)
         self.status = QLabel()
+        #: shown at the top, where it is seen: edits kept at the last lock are back
+        self.notice = QLabel()
+        self.notice.setObjectName("planNotice")
+        self.notice.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow(_("Case coordinator"), coordinator)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        restored = QHBoxLayout()
+        restored.addWidget(self.notice, 1)
+        restored.addWidget(self.discard_button)
+        layout.addLayout(restored)
         layout.addLayout(form)
         layout.addWidget(self._group(_("Goals per life domain"), self.goals,
                                      [self.add_goal_button, self.remove_goal_button]))
@@ -163,7 +171,6 @@ class PlanEditor(QWidget):
         layout.addWidget(self._group(_("History"), self.history, []))
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.discard_button)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
         self.clear()
@@ -201,6 +208,8 @@ class PlanEditor(QWidget):
         self.next_meeting_note.clear()
         self.history.clear()
         self.status.clear()
+        self.notice.clear()
+        self.notice.setVisible(False)
         self.discard_button.setVisible(False)
         self.setEnabled(False)
 
@@ -219,9 +228,10 @@ class PlanEditor(QWidget):
         restored = self._restorable(case_number, plan)
         self._fill(restored.plan if restored else plan)
         if restored is not None:
-            self.status.setText(_("Changes not saved when the program locked ({when}) are "
+            self.notice.setText(_("Changes not saved when the program locked ({when}) are "
                                   "back. Choose ‘Save plan’ to keep them.")
                                 .format(when=format_moment(restored.kept_at)))
+            self.notice.setVisible(True)
             self.discard_button.setVisible(True)
         self._show_history()
         self.setEnabled(True)
