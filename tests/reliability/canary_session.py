@@ -11,10 +11,12 @@ environment whose home, temp and XDG folders all lie in one sandbox folder:
     the sandbox), does the intake through a saved draft, leaves a second referral as a
     draft, triages (items of four parties under different terms, two widening requests),
     routes the case to a meeting, runs the meeting (agenda, invitations, attendance, live
-    minutes and agreements), completes the plan, prints a handout for every invited party
-    and the main subject's subject-access export into ``sandbox/exports``, then opens the
-    desktop shell offscreen on the vault (Cases screen, a search typed, the case screen) and
-    locks it with Ctrl+L; after a new unlock the case is closed and the vault locked.
+    minutes and agreements), completes the plan, prints a handout for every invited party,
+    the main subject's subject-access export and the full plan into ``sandbox/exports``,
+    then opens the desktop shell offscreen on the vault (Cases screen with a search typed,
+    the case screen, its plan and minutes windows, an unexpected error reported) and locks
+    it with Ctrl+L; after a new unlock the case is closed, a backup made and the vault
+    locked.
 ``crash``
     unlocks and autosaves an intake draft holding a canary in a loop, printing ``saved N``
     after each acknowledged save, until the parent kills it with SIGKILL.
@@ -57,6 +59,8 @@ DIRECTOR_PASSPHRASE = "kanarie regie wachtzin proef"
 HANDOUT_PASSWORD = "Overdracht-kanarie-2026"
 EXPORTS = "exports"
 SUBJECT_ACCESS_FILE = "inzage.pdf"
+#: the full plan, for the process director's own file
+FULL_PLAN_FILE = "plan.pdf"
 BIRTH = date(1981, 4, 17)
 
 
@@ -337,8 +341,9 @@ def _close(vault: Any, number: str, ids: dict[str, int], today: date) -> None:
 def _shell(vault: Any, number: str) -> tuple[list[str], list[str]]:
     """The desktop shell offscreen, as the program starts it: preferences, crash handler,
     main window on the vault, the Cases screen with a search typed, the case screen in its
-    own window, an unexpected error reported; then Ctrl+L and quit. Returns the titles of
-    the top-level windows shown and the texts of the dialogs shown."""
+    own window with its plan and minutes windows, an unexpected error reported; then Ctrl+L
+    and quit. Returns the titles of the top-level windows shown and the texts of the
+    dialogs shown."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -346,6 +351,7 @@ def _shell(vault: Any, number: str) -> tuple[list[str], list[str]]:
     from app.vault.keyslots import KdfParams
     from ui import crash, dialogs
     from ui.app_context import AppContext, log_folder
+    from ui.cases.case_view import CaseViewScreen
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
@@ -365,7 +371,13 @@ def _shell(vault: Any, number: str) -> tuple[list[str], list[str]]:
         QTest.keyClicks(screen.search_edit, C[48])
         QTest.qWait(50)
         screen.open_case(number)
-        QTest.qWait(100)
+        QTest.qWait(50)
+        case_screen = next(w for w in app.topLevelWidgets()
+                           if isinstance(w, CaseViewScreen) and w.isVisible())
+        case_screen.open_plan()       # the plan and the minutes, each in its own window
+        QTest.qWait(50)
+        case_screen.open_minutes()
+        QTest.qWait(50)
         titles = [w.windowTitle() for w in app.topLevelWidgets() if w.isVisible()]
         with dialogs.scripted() as script:
             # an unexpected error whose message holds what the user typed, as a failing
@@ -397,6 +409,7 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
     from app.domain.roles import Role
     from app.services import accounts, handouts, referral_import, subject_access
     from app.services import parties as party_service
+    from app.vault import maintenance
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Vault
 
@@ -423,15 +436,20 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
     if batch.refused or len(batch.exported) != len(INVITED):
         raise SystemExit(f"handouts: {len(batch.exported)} made, {len(batch.refused)} refused")
     subject_access.export_subject_access(vault, exports / SUBJECT_ACCESS_FILE, bsn=BSN)
+    handouts.export_plan(vault, number, exports / FULL_PLAN_FILE)
     titles, notices = _shell(vault, number)
 
     vault = Vault(folder).unlock(DIRECTOR, DIRECTOR_PASSPHRASE)
     _close(vault, number, ids, today)
+    backups = folder.parent / "backups"
+    backups.mkdir()
+    maintenance.backup(vault, backups / "kluis.backup")
     vault.lock()
     report.write_text(json.dumps({
         "case": number, "parties": ids, "titles": titles, "notices": notices,
         "handouts": {str(r.party_id): str(r.path) for r in batch.exported},
         "subject_access": str(exports / SUBJECT_ACCESS_FILE),
+        "full_plan": str(exports / FULL_PLAN_FILE),
     }, indent=1), encoding="utf-8")
 
 

@@ -222,6 +222,13 @@ class Expectation:
                           self.context, self.standings).allowed
         return False      # BSN, address, referral text, minutes, drafts, closure, ...
 
+    @staticmethod
+    def full_plan(use: Use) -> bool:
+        """The process director's full plan: the policy lets the director see everything
+        (``Setting.DIRECTOR``); the document holds the subjects by name and the whole plan,
+        actions limited to some parties included, and no information items."""
+        return use.kind in (Kind.MAIN_NAME, Kind.OTHER_NAME, Kind.PLAN, Kind.PLAN_ACTION)
+
     def subject_access(self, use: Use) -> bool:
         """The main subject's own export."""
         if use.kind in (Kind.MAIN_NAME, Kind.MAIN_PRIVATE, Kind.LIFE_DOMAIN):
@@ -273,14 +280,15 @@ def test_canaries_stay_in_the_vault(tmp_path: Path, counts: Counts) -> None:
     final_files = list(files_under(sandbox))
     searched += search(final_files, hits)
     names = {p.name for p in final_files}
-    assert {"casuskamer.db", "keyslots.json", "casuskamer.ini"} <= names, names
+    assert {"casuskamer.db", "keyslots.json", "casuskamer.ini", "crash.log",
+            "kluis.backup"} <= names, names
     new_temp = sorted(set(os.listdir(real_temp)) - temp_before)
     for entry in new_temp:
         searched += search(files_under(real_temp / entry), hits, cap=MAX_TEMP_FILE)
     counts.add("canary: files searched", searched)
 
     deliberate = {Path(p) for p in report["handouts"].values()}
-    deliberate.add(Path(report["subject_access"]))
+    deliberate |= {Path(report["subject_access"]), Path(report["full_plan"])}
     outside_hits = {str(p.relative_to(sandbox) if p.is_relative_to(sandbox) else p):
                     sorted(f"{c} ({CANARIES[c].where})" for c in found)
                     for p, found in hits.items() if p not in deliberate}
@@ -300,6 +308,8 @@ def test_canaries_stay_in_the_vault(tmp_path: Path, counts: Counts) -> None:
         for pid, path in sorted(report["handouts"].items())]
     recipients.append(("subject-access export", Path(report["subject_access"]),
                        {c for c, use in CANARIES.items() if expect.subject_access(use)}))
+    recipients.append(("full plan", Path(report["full_plan"]),
+                       {c for c, use in CANARIES.items() if expect.full_plan(use)}))
     for label, path, may in recipients:
         found = canaries_in_pdf(path)
         allowed += len(found & may)
