@@ -4,8 +4,10 @@ is, how it is laid out as a chart and as a table, and small-number suppression.
 Small numbers are suppressed so that no one can be recognised from a count: a count of cases
 below :data:`THRESHOLD` shows as "< 5" (:func:`suppress` is the one function that decides
 it), a lead time or a share computed over fewer than five cases shows as "< 5" too, and a
-chart draws a suppressed bar with no height (its label says "< 5"). Counts that are not
-about people (meetings held) are shown as they are.
+chart draws a suppressed bar with no height (its label says "< 5"). Where a total is shown,
+a lone small count could be worked out from it, so one more count is hidden ("x",
+:func:`protect_total`). Counts that are not about people (meetings held) are shown as they
+are.
 
 The service (``app.services.figures``) fills a :class:`Figures`; the dashboard, the annual
 report PDF and the CSV export all lay it out through :func:`figure_list`, so the three always
@@ -27,6 +29,8 @@ from app.i18n import N_, _
 
 #: Counts of cases below this show as "< 5".
 THRESHOLD = 5
+#: What a cell hidden by secondary suppression shows (as Statistics Netherlands writes it).
+HIDDEN_TEXT = "x"
 
 MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
           N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))
@@ -39,9 +43,13 @@ class Value:
     number: float | None
     suppressed: bool = False
     unit: str = ""          # "", "%" or " d" (days): appended to the text
+    #: hidden although not small, so that a small neighbour cannot be worked out from a total
+    secondary: bool = False
 
     @property
     def text(self) -> str:
+        if self.secondary:
+            return HIDDEN_TEXT
         if self.suppressed:
             return suppressed_text()
         if self.number is None:
@@ -65,6 +73,34 @@ def suppressed_text() -> str:
 def suppress(count: int) -> Value:
     """A count of cases as it may be shown: below :data:`THRESHOLD` it shows as "< 5"."""
     return Value(count, suppressed=count < THRESHOLD)
+
+
+def protect_total(cells: Sequence[Value], total: Value) -> tuple[Value, ...]:
+    """Secondary suppression for cells that add up to a shown total.
+
+    With one small count hidden ("< 5") and the total shown, the count is the total minus
+    the other cells. So when exactly one hidden cell holds people (a hidden zero reveals no
+    one), the smallest shown cell is hidden too (as "x"); the reader then knows only the
+    sum of two hidden cells. A hidden total needs nothing."""
+    if total.suppressed or total.number is None:
+        return tuple(cells)
+    small = [v for v in cells if v.suppressed and v.number]
+    shown = [i for i, v in enumerate(cells) if not v.suppressed and v.number]
+    if len(small) != 1 or not shown:
+        return tuple(cells)
+    smallest = min(shown, key=lambda i: (cells[i].number or 0.0, i))
+    protected = list(cells)
+    protected[smallest] = Value(cells[smallest].number, suppressed=True,
+                                unit=cells[smallest].unit, secondary=True)
+    return tuple(protected)
+
+
+def _protect_series(series: Sequence[Series], totals: Sequence[Value]) -> tuple[Series, ...]:
+    """:func:`protect_total` per category, over the series stacked in it."""
+    columns = [protect_total([s.values[c] for s in series], totals[c])
+               for c in range(len(totals))]
+    return tuple(Series(s.name, tuple(columns[c][i] for c in range(len(totals))))
+                 for i, s in enumerate(series))
 
 
 def exact(count: int) -> Value:
@@ -304,6 +340,7 @@ def figure_list(figures: Figures) -> list[Figure]:
     months = tuple(_(m) for m in MONTHS)
     types = sorted(figures.referrals, key=lambda t: (party_type_label(t).casefold(), t))
     monthly_totals = [sum(figures.referrals[t][m] for t in types) for m in range(12)]
+    referral_totals = tuple(suppress(n) for n in monthly_totals)
     referrals = Figure(
         "referrals", _("Referrals per month by the referring party's type"),
         _("How many cases were referred to the house in each month of {year} ({filter}), by "
@@ -311,9 +348,10 @@ def figure_list(figures: Figures) -> list[Figure]:
           "from and how that changes over the year.").format(year=figures.year,
                                                              filter=_filter_text(figures)),
         _("Cases"), months,
-        tuple(Series(party_type_label(t), tuple(suppress(n) for n in figures.referrals[t]))
-              for t in types),
-        ChartKind.STACKED, tuple(suppress(n) for n in monthly_totals), by_series=True)
+        _protect_series([Series(party_type_label(t),
+                                tuple(suppress(n) for n in figures.referrals[t]))
+                         for t in types], referral_totals),
+        ChartKind.STACKED, referral_totals, by_series=True)
     outcomes = tuple(IntakeOutcome)
     intake = Figure(
         "intake", _("Intake outcomes"),
@@ -339,16 +377,17 @@ def figure_list(figures: Figures) -> list[Figure]:
         short_categories=(_("Intake decision"), _("First case meeting"), _("Closure")))
     stages = tuple(Stage)
     protocols = tuple(figures.in_progress)
+    progress_totals = tuple(suppress(sum(figures.in_progress[p].values())) for p in protocols)
     in_progress = Figure(
         "in_progress", _("Cases in progress per protocol"),
         _("The cases still open on {day}, per privacy protocol, by the step they had "
           "reached: from the referral to the case meetings.").format(
               day=format_date(date.fromisoformat(figures.reference_day))),
         _("Cases"), tuple(p.label for p in protocols),
-        tuple(Series(st.label, tuple(suppress(figures.in_progress[p].get(st, 0))
-                                     for p in protocols)) for st in stages),
-        ChartKind.STACKED,
-        tuple(suppress(sum(figures.in_progress[p].values())) for p in protocols),
+        _protect_series([Series(st.label, tuple(suppress(figures.in_progress[p].get(st, 0))
+                                                for p in protocols)) for st in stages],
+                        progress_totals),
+        ChartKind.STACKED, progress_totals,
         short_categories=tuple(_(PROTOCOL_SHORT[p]) for p in protocols))
     a = figures.actions
 
@@ -385,4 +424,6 @@ def figure_list(figures: Figures) -> list[Figure]:
 def suppression_note() -> str:
     return _("Counts of cases below {n} are shown as \u201c< {n}\u201d, so that no one can "
              "be recognised from a number; a chart draws such a bar with no height and "
-             "labels it \u201c< {n}\u201d.").format(n=THRESHOLD)
+             "labels it \u201c< {n}\u201d. Where such a count could be worked out from a "
+             "total, one more count is hidden and shown as \u201c{x}\u201d.").format(
+                 n=THRESHOLD, x=HIDDEN_TEXT)

@@ -21,6 +21,7 @@ from app.domain.figures import (
     Value,
     figure_list,
     percentile,
+    protect_total,
     suppress,
 )
 from app.domain.protocols import Protocol
@@ -235,12 +236,33 @@ def test_suppression_of_small_numbers() -> None:
         == "< 5"
 
 
+def test_secondary_suppression_keeps_a_small_count_from_being_worked_out() -> None:
+    def texts(values: tuple[Value, ...]) -> list[str]:
+        return [v.text for v in values]
+
+    # one small count beside a shown total: the smallest shown cell is hidden as well
+    assert texts(protect_total([suppress(9), suppress(2), suppress(6)], suppress(17))) \
+        == ["9", "< 5", "x"]
+    hidden = protect_total([suppress(9), suppress(2), suppress(6)], suppress(17))[2]
+    assert hidden.plot == 0.0 and hidden.secondary and hidden.number == 6
+    # two small counts: only their sum can be worked out
+    assert texts(protect_total([suppress(9), suppress(2), suppress(1)], suppress(12))) \
+        == ["9", "< 5", "< 5"]
+    # a hidden zero reveals no one; a hidden total reveals nothing to subtract from
+    assert texts(protect_total([suppress(9), suppress(0)], suppress(9))) == ["9", "< 5"]
+    assert texts(protect_total([suppress(3), suppress(0)], suppress(3))) == ["< 5", "< 5"]
+    # a zero is never chosen as the second hidden cell
+    assert texts(protect_total([suppress(0), suppress(3), suppress(7), suppress(8)],
+                               suppress(18))) == ["< 5", "< 5", "x", "8"]
+
+
 def test_the_figures_as_shown_are_suppressed(hand_made: OpenVault) -> None:
     shown = {f.key: f for f in service.figures_for_display(hand_made, 2025, today=TODAY)}
     header, rows = shown["referrals"].table()
     assert header[3] == "mrt"
     by_type = {row[0]: row for row in rows}
-    assert by_type["Politie"][3] == "6"
+    # March: police 6, municipality 2, total 8. The 2 would be 8 - 6, so the 6 is hidden too.
+    assert by_type["Politie"][3] == "x"
     assert by_type["Gemeente"][3] == "< 5"       # 2 in March
     assert by_type["Gemeente"][12] == "< 5"      # 1 in December
     assert by_type["Totaal"][3] == "8"
