@@ -10,6 +10,11 @@ user will answer before the code asks, and the box is never shown::
 Inside ``scripted``, ``confirm`` and the pickers take the next scripted answer (a test that
 forgot one fails loudly instead of hanging on a modal box), and ``inform``/``warn``/``error``
 only record what would have been shown. Outside it, real Qt dialogs are used.
+
+File pickers are Qt's own (not the desktop's): a GTK picker adds every chosen file to the
+desktop's "recently used" list, outside our control. Qt's picker in turn writes the folders
+it visited to its own settings file (``QtProject.conf``); a folder may be named after a
+family, so those entries are removed after every picker (:func:`_forget_visited`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from app.i18n import _
@@ -147,11 +153,27 @@ def _path_or_none(value: Any) -> Path | None:
     return Path(value) if value else None
 
 
+#: Qt's picker, never the desktop's (see the module's docstring)
+_PICKER = QFileDialog.Option.DontUseNativeDialog
+
+
+def _forget_visited() -> None:
+    """Remove the folders Qt's file picker remembered in its settings file."""
+    settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+    settings.beginGroup("FileDialog")
+    for key in ("history", "lastVisited"):
+        settings.remove(key)
+    settings.endGroup()
+    settings.sync()
+
+
 def choose_folder(parent: QWidget | None, title: str, start: Path | None = None) -> Path | None:
     script = _record("folder", title, str(start or ""))
     if script is not None:
         return _path_or_none(script.next_answer("folder"))
-    chosen = QFileDialog.getExistingDirectory(parent, title, str(start or ""))
+    chosen = QFileDialog.getExistingDirectory(
+        parent, title, str(start or ""), QFileDialog.Option.ShowDirsOnly | _PICKER)
+    _forget_visited()
     return _path_or_none(chosen)
 
 
@@ -160,7 +182,9 @@ def open_file(parent: QWidget | None, title: str, start: Path | None = None,
     script = _record("open", title, str(start or ""))
     if script is not None:
         return _path_or_none(script.next_answer("open"))
-    chosen, _selected = QFileDialog.getOpenFileName(parent, title, str(start or ""), file_filter)
+    chosen, _selected = QFileDialog.getOpenFileName(parent, title, str(start or ""), file_filter,
+                                                    options=_PICKER)
+    _forget_visited()
     return _path_or_none(chosen)
 
 
@@ -170,5 +194,6 @@ def save_file(parent: QWidget | None, title: str, suggested: Path | None = None,
     if script is not None:
         return _path_or_none(script.next_answer("save"))
     chosen, _selected = QFileDialog.getSaveFileName(parent, title, str(suggested or ""),
-                                                    file_filter)
+                                                    file_filter, options=_PICKER)
+    _forget_visited()
     return _path_or_none(chosen)
