@@ -36,6 +36,9 @@ class ActionId(StrEnum):
     CASE_HANDOUTS = "case_handouts"
     CASE_MINUTES = "case_minutes"
     CASE_CLOSURE = "case_closure"
+    # The case screen's subjects: copy to the clipboard, marked as sensitive.
+    COPY_BSN = "copy_bsn"
+    COPY_ADDRESS = "copy_address"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,12 @@ SPECS: tuple[ActionSpec, ...] = (
                N_("Case screen: read the minutes of the meetings on this case")),
     ActionSpec(ActionId.CASE_CLOSURE, N_("&Close the case\u2026"), "Ctrl+Shift+A",
                N_("Case screen: close the case (step it down) with the closure wizard")),
+    ActionSpec(ActionId.COPY_BSN, N_("Copy &BSN"), "Ctrl+Shift+B",
+               N_("Case screen: copy the chosen subject's BSN; the clipboard is emptied "
+                  "again after 10 seconds")),
+    ActionSpec(ActionId.COPY_ADDRESS, N_("Copy a&ddress"), "Ctrl+Shift+D",
+               N_("Case screen: copy the chosen subject's address; the clipboard is emptied "
+                  "again after 10 seconds")),
 )
 
 #: The actions of the case screen's action bar, in the order of its buttons.

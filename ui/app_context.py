@@ -1,9 +1,10 @@
 """What the shell hands to the windows it builds, instead of global singletons.
 
 One ``AppContext`` per running program: the preferences, the vault's files (not opened), the
-idle watcher, the clipboard guard, and the key-derivation settings for new key slots (None:
-measure on this machine; tests pass the floor). Screens get only the ``OpenVault``; the shell
-keeps the rest.
+idle watcher, the screen-saver watcher, the clipboard guard, and the key-derivation settings
+for new key slots (None: measure on this machine; tests pass the floor). Screens get only the
+``OpenVault``; the shell keeps the rest (a screen finds the clipboard guard through
+``ui.clipboard.guard_for``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
 from ui.clipboard import ClipboardGuard
 from ui.idle import IdleWatcher
+from ui.screensaver import ScreenSaverWatcher
 from ui.settings import Settings
 from ui.unlock import Backoff
 
@@ -39,6 +41,8 @@ class AppContext:
     clipboard: ClipboardGuard
     kdf: KdfParams | None = None
     backoff: Backoff = field(default_factory=Backoff)
+    #: locks when the desktop's screen saver starts (where a session bus exists)
+    screensaver: ScreenSaverWatcher = field(default_factory=ScreenSaverWatcher)
 
     @classmethod
     def create(cls, settings: Settings, folder: Path, kdf: KdfParams | None = None,

@@ -4,12 +4,16 @@ Like KeePassXC's ``gui/Clipboard.cpp``: the copy is marked as secret for clipboa
 (``x-kde-passwordManagerHint``), cleared after a while, and cleared on lock and quit, but in
 every case only if the clipboard still holds what we put there (the user may have copied
 something of their own since).
+
+A screen finds the program's guard with :func:`guard_for`, up its parent chain (the main
+window offers it as ``clipboard_guard``), so that the shell's lock clears what it copied.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QObject, QTimer
+from PySide6.QtCore import QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtWidgets import QWidget
 
 CLEAR_AFTER_MS = 10_000
 SECRET_HINT_MIME = "x-kde-passwordManagerHint"
@@ -50,3 +54,21 @@ class ClipboardGuard(QObject):
                 clipboard.text(QClipboard.Mode.Selection) == self._ours:
             clipboard.clear(QClipboard.Mode.Selection)
         self._ours = None
+
+
+def guard_for(widget: QWidget) -> ClipboardGuard:
+    """The guard of the window ``widget`` belongs to: the nearest ancestor's
+    ``clipboard_guard`` (the main window's), else one of ``widget``'s own (a screen shown on
+    its own; it clears it in its ``clear``)."""
+    ancestor: QWidget | None = widget
+    while ancestor is not None:
+        found = getattr(ancestor, "clipboard_guard", None)
+        if isinstance(found, ClipboardGuard):
+            return found
+        ancestor = ancestor.parentWidget()
+    own = widget.findChild(ClipboardGuard, "own_clipboard_guard",
+                           Qt.FindChildOption.FindDirectChildrenOnly)
+    if own is None:
+        own = ClipboardGuard(widget)
+        own.setObjectName("own_clipboard_guard")
+    return own

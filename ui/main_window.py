@@ -2,11 +2,12 @@
 see), the chosen section's screen beside it, and in place of both the unlock screen whenever
 the vault is locked.
 
-Locking (Ctrl+L, idle time, quitting, or the vault locked from elsewhere) follows the
-protocol in ``ui.locking``: drafts saved while the vault is still open, then every screen and
-dialog cleared, every other window closed, the clipboard cleared if we filled it, the
-workspace destroyed (so no widget, model or Python object of it is left), the unlock screen
-shown, and only then the vault's key dropped.
+Locking (Ctrl+L, idle time, the desktop's screen saver starting (``ui.screensaver``),
+quitting, or the vault locked from elsewhere) follows the protocol in ``ui.locking``: drafts
+saved while the vault is still open, then every screen and dialog cleared, every other
+window closed, the clipboard cleared if we filled it, the workspace destroyed (so no widget,
+model or Python object of it is left), the unlock screen shown, and only then the vault's
+key dropped.
 
 After an unlock the workspace shows, above the sections, a short notice of overdue actions
 (counts only, from ``app.services.followup.overdue_notice``) that can be dismissed, and a
@@ -17,6 +18,7 @@ says to restore the latest backup.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -45,11 +47,19 @@ from ui import a11y, dialogs, locking
 from ui import help as program_help
 from ui.actions import ActionId, make_action
 from ui.app_context import AppContext, log_folder
+from ui.clipboard import ClipboardGuard
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
 from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
 from ui.tasks import run_in_background, wait_for_background
 from ui.unlock import UnlockScreen
+
+
+def _collect_soon(*_args: object) -> None:
+    """Once Qt has destroyed the workspace after a lock: free the Python objects its screens
+    held (cases, plans, rows kept alive by reference cycles among widgets' wrappers and
+    their callbacks) now, not whenever the garbage collector next happens to run."""
+    QTimer.singleShot(0, lambda: gc.collect())
 
 
 class NoticeBanner(QFrame):
@@ -231,6 +241,8 @@ class MainWindow(QMainWindow):
         self.account_label = QLabel("")
         self.statusBar().addPermanentWidget(self.account_label)
         ctx.idle.idle.connect(self.lock)
+        ctx.screensaver.activated.connect(self.lock)
+        ctx.screensaver.watch()
         self._closed_elsewhere.connect(self._vault_closed_elsewhere,
                                        Qt.ConnectionType.QueuedConnection)
         self._restore_geometry()
@@ -238,6 +250,12 @@ class MainWindow(QMainWindow):
             self.open_workspace(opened)
         else:
             self._show_locked()
+
+    @property
+    def clipboard_guard(self) -> ClipboardGuard:
+        """What screens copy sensitive text through (``ui.clipboard.guard_for``), so that a
+        lock clears it."""
+        return self.ctx.clipboard
 
     # -- assembly ---------------------------------------------------------------------------
 
@@ -379,6 +397,7 @@ class MainWindow(QMainWindow):
             self._last_section = self.workspace.current_section()
             self.stack.removeWidget(self.workspace)
             self.workspace.hide()
+            self.workspace.destroyed.connect(_collect_soon)
             self.workspace.deleteLater()
             self.workspace = None
         self.opened = None

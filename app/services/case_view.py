@@ -10,6 +10,10 @@ DIRECTOR setting, so only an account with ``CASE_WORK`` (the process director) g
 other roles that may view cases get the case without its items. The marks take the
 routing decision's invitees as the case's invitees (so "before the meeting" names only
 invited parties); the meetings area may pass the agenda item's invitations instead.
+
+:func:`copy_subject_field` hands the screen a subject's BSN or address for the clipboard,
+read from the vault for whoever may view the case and audited as ``subject.copy`` (the
+field's name, never its value).
 """
 
 from __future__ import annotations
@@ -17,16 +21,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import select
 
 from app.domain.cases import Case
 from app.domain.information import Category, InformationItem
 from app.domain.roles import Permission, may
 from app.domain.triage import PartyQuery, RoutingDecision, WideningRequest
+from app.errors import NotFound
+from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services import triage as triage_service
 from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Setting, SharingMark,
                                 describe_mark, visible_items, who_may_see)
+from app.store.case_tables import subjects
 from app.vault.vault import OpenVault
 
 
@@ -100,3 +110,33 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
                   detail={"items": len(rows), "items_shown": with_items})
     return CaseView(case, names, tuple(queries), tuple(widening), routing, tuple(rows),
                     with_items)
+
+
+class CopyField(StrEnum):
+    """What of a subject the case screen may put on the clipboard."""
+
+    BSN = "bsn"
+    ADDRESS = "address"
+
+
+def copy_subject_field(vault: OpenVault, number: str, subject_id: int,
+                       field: CopyField) -> str:
+    """The BSN or address of one subject of case ``number``, to copy to the clipboard.
+
+    Only for an account that may view the case (the subject is on its screen already);
+    audited as ``subject.copy`` with the field's name and the case number, never the value.
+    ``NotFound`` when the subject is not one of the case's or has no such value (removed at
+    closure, never given).
+    """
+    vault.require(Permission.VIEW_CASES, "subject", subject_id)
+    column = subjects.c.bsn if field is CopyField.BSN else subjects.c.address
+    with vault.read() as conn:
+        case_id = case_store.case_id_for(conn, number)
+        value = conn.execute(select(column).where(subjects.c.id == subject_id,
+                                                  subjects.c.case_id == case_id)).scalar()
+    if not value:
+        raise NotFound(_("Case {number} has no such subject, or it has no such detail.")
+                       .format(number=number))
+    vault.log_now("subject.copy", "subject", subject_id,
+                  detail={"field": field.value, "case": number})
+    return str(value)

@@ -417,6 +417,9 @@ class OpenVault:
                 except Exception:  # noqa: BLE001 - locking must never fail
                     pass
             self.engine.dispose()
+            # SQLAlchemy's statement cache keeps each cached statement's first parameters
+            # (an INSERT's name, BSN or case text): personal data in memory after the lock.
+            self.engine.clear_compiled_cache()
             for i in range(len(self._key)):
                 self._key[i] = 0
             self._key = None

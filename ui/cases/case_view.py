@@ -12,6 +12,12 @@ Cases screen listens and refreshes its table). The intake is opened by whoever s
 Everything comes from one call to ``app.services.case_view.open_case`` (audited once per
 opening); sorting and filtering go through a proxy model and never read the vault again.
 The marks are computed by ``app.sharing.policy``; nothing here decides visibility.
+
+A subject's BSN or address is copied with the subjects table's context menu or its
+shortcut (``ActionId.COPY_BSN`` / ``COPY_ADDRESS``): the value comes from
+``app.services.case_view.copy_subject_field`` (which checks the role and audits the copy)
+and goes to the clipboard through the program's ``ClipboardGuard`` (marked as secret for
+clipboard managers, emptied after 10 seconds and on lock).
 """
 
 from __future__ import annotations
@@ -54,11 +60,12 @@ from app.errors import CasuskamerError
 from app.formatting import format_date
 from app.i18n import _
 from app.services import case_view as case_view_service
-from app.services.case_view import CaseView, ItemRow
+from app.services.case_view import CaseView, CopyField, ItemRow
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
 from ui.actions import CASE_ACTIONS, ActionId, make_action, share_window_actions, shortcut_text
 from ui.cases.case_actions import Availability, MinutesDialog, PlanDialog, availability
+from ui.clipboard import CLEAR_AFTER_MS, ClipboardGuard, guard_for
 
 #: Opens the intake wizard of a case and returns it (or None when it could not open).
 IntakeOpener = Callable[[str], QWidget | None]
@@ -195,11 +202,17 @@ class CaseViewScreen(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.header.setFont(font)
-        self.subjects = QTableWidget(0, 4)
+        self.subjects = QTableWidget(0, 5)
         self.subjects.setObjectName("subjects")
         self.subjects.setHorizontalHeaderLabels(
-            [_("Name"), _("Role"), _("Date of birth"), _("BSN")])
+            [_("Name"), _("Role"), _("Date of birth"), _("BSN"), _("Address")])
         self.subjects.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.subjects.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.subjects.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.subjects.horizontalHeader().setStretchLastSection(True)
+        self._build_copy_actions()
+        self.copy_note = QLabel()
+        self.copy_note.setObjectName("copy_note")
         self.life_domains = QLabel()
         self.life_domains.setObjectName("life_domains")
         self.life_domains.setWordWrap(True)
@@ -242,6 +255,7 @@ class CaseViewScreen(QWidget):
         case_box = QGroupBox(_("Case"))
         case_form = QFormLayout(case_box)
         case_form.addRow(_("Subjects:"), self.subjects)
+        case_form.addRow("", self.copy_note)
         case_form.addRow(_("Life domains:"), self.life_domains)
         case_form.addRow(_("Criteria:"), self.criteria)
         triage_box = QGroupBox(_("Triage"))
@@ -394,6 +408,54 @@ class CaseViewScreen(QWidget):
         from ui.closure.wizard import ClosureWizard
         self._open(lambda: ClosureWizard(self.vault, self.number, parent=self))
 
+    # -- copying a BSN or address -----------------------------------------------------------
+
+    def _build_copy_actions(self) -> None:
+        """Context menu and shortcuts of the subjects table."""
+        self.copy_actions: dict[CopyField, QAction] = {}
+        for field, action_id in ((CopyField.BSN, ActionId.COPY_BSN),
+                                 (CopyField.ADDRESS, ActionId.COPY_ADDRESS)):
+            action = make_action(self, action_id, partial(self.copy_subject_field, field))
+            action.setEnabled(False)
+            self.subjects.addAction(action)
+            self.copy_actions[field] = action
+        self.subjects.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.subjects.itemSelectionChanged.connect(self._update_copy_actions)
+
+    def _selected_subject_row(self) -> int | None:
+        if self.view is None:
+            return None
+        rows = self.subjects.selectionModel().selectedRows()
+        row = rows[0].row() if rows else -1
+        return row if 0 <= row < len(self.view.case.subjects) else None
+
+    def _update_copy_actions(self) -> None:
+        row = self._selected_subject_row()
+        subject = self.view.case.subjects[row] if self.view is not None and row is not None \
+            else None
+        self.copy_actions[CopyField.BSN].setEnabled(bool(subject and subject.bsn))
+        self.copy_actions[CopyField.ADDRESS].setEnabled(bool(subject and subject.address))
+
+    def copy_subject_field(self, field: CopyField) -> bool:
+        """Copy the selected subject's BSN or address (as sensitive); True when copied."""
+        row = self._selected_subject_row()
+        if row is None or self.view is None or not self.copy_actions[field].isEnabled():
+            return False  # no subject chosen, or it has no such detail
+        subject_id = self.view.case.subjects[row].id
+        if subject_id is None:
+            return False
+        try:
+            value = case_view_service.copy_subject_field(self.vault, self.number, subject_id,
+                                                         field)
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Case"), str(exc))
+            return False
+        guard_for(self).copy_sensitive(value)
+        self.copy_note.setText(
+            _("Copied. The clipboard is emptied again after {seconds} seconds.").format(
+                seconds=CLEAR_AFTER_MS // 1000))
+        return True
+
     # -- reading the case -------------------------------------------------------------------
 
     def load(self) -> None:
@@ -406,8 +468,12 @@ class CaseViewScreen(QWidget):
         self.subjects.setRowCount(len(case.subjects))
         for row, subject in enumerate(case.subjects):
             for col, text in enumerate([subject.display_name, subject.role.label,
-                                        format_date(subject.birth_date), subject.bsn or ""]):
+                                        format_date(subject.birth_date), subject.bsn or "",
+                                        subject.address or ""]):
                 self.subjects.setItem(row, col, QTableWidgetItem(text))
+        if case.subjects:
+            self.subjects.selectRow(0)
+        self._update_copy_actions()
         self.life_domains.setText("\n".join(f"{domain.label}: {text}"
                                             for domain, text in case.life_domains.items()))
         self.criteria.setText("\n".join(
@@ -484,8 +550,14 @@ class CaseViewScreen(QWidget):
         self.view = None
         self.model.set_rows([])
         self.subjects.setRowCount(0)
+        self._update_copy_actions()
+        # A guard of its own (shown without the main window): the shell clears only its own.
+        own = self.findChild(ClipboardGuard, "own_clipboard_guard",
+                             Qt.FindChildOption.FindDirectChildrenOnly)
+        if own is not None:
+            own.clear_if_ours()
         for label in (self.header, self.life_domains, self.criteria, self.triage,
-                      self.items_note):
+                      self.items_note, self.copy_note):
             label.clear()
         self.source_filter.clear()
         self.category_filter.clear()
