@@ -28,8 +28,11 @@ DEFAULT_LANGUAGE = "nl"
 
 _catalogue: dict[str, str] = {}
 _plurals: dict[str, tuple[str, ...]] = {}
-_plural_rule = lambda n: 0 if n == 1 else 1  # noqa: E731  (both languages use this rule)
 _language = ""
+
+
+def _plural_rule(n: int) -> int:
+    return 0 if n == 1 else 1  # both languages use this rule
 
 
 def locale_dir(language: str) -> Path:
@@ -50,7 +53,7 @@ def load_catalogue(language: str) -> tuple[dict[str, str], dict[str, tuple[str, 
                 strings = tuple(message.string or ())
                 if all(strings):
                     plural[message.id[0]] = strings
-            elif message.string:
+            elif isinstance(message.string, str) and message.string:
                 singular[message.id] = message.string
     return singular, plural
 

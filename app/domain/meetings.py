@@ -440,7 +440,7 @@ class WizardStep(StrEnum):
     REVIEW = "review"            # everything once more; then the agenda PDFs per party
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # the step's title, not str.title
         return _(STEP_TITLES[self][0])
 
     @property

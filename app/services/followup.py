@@ -152,7 +152,7 @@ def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice
     open_plans = (f"SELECT p.id, p.case_id FROM plans p WHERE p.case_id IN "
                   f"(SELECT c.id FROM cases c WHERE c.state IN ({states}))")
     with vault.read() as conn:
-        case_of = dict(conn.exec_driver_sql(open_plans).fetchall())
+        case_of: dict[int, int] = dict(conn.exec_driver_sql(open_plans).fetchall())
         dated = conn.exec_driver_sql(f"""
             SELECT a.plan_id, a.due FROM plan_actions a
              WHERE a.status IN ('open', 'in_progress') AND a.due IS NOT NULL AND a.due <= ?

@@ -34,9 +34,10 @@ Public functions other areas call: :func:`list_meetings`, :func:`get_meeting`,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
@@ -206,7 +207,7 @@ def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[Me
     """Every meeting, soonest first (finished ones after the others)."""
     vault.require(Permission.VIEW_CASES, "meeting", "-")
     with vault.read() as conn:
-        counts = dict(conn.execute(select(agenda_items.c.meeting_id, func.count())
+        counts: dict[int, int] = dict(conn.execute(select(agenda_items.c.meeting_id, func.count())
                                    .group_by(agenda_items.c.meeting_id)).all())
         rows = list(conn.execute(select(meetings).order_by(meetings.c.starts_at)).mappings())
     found = [MeetingRow(r["id"], r["starts_at"], r["place"], r["chair"],
@@ -243,7 +244,7 @@ def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeCho
     vault.require(Permission.VIEW_CASES, "case", case_id)
     with vault.read() as conn:
         protocol = Protocol(conn.execute(select(cases.c.protocol)
-                                         .where(cases.c.id == case_id)).scalar())
+                                         .where(cases.c.id == case_id)).scalar_one())
         standings = party_service.standings(conn)
         names = party_names(conn)
     choices = []
@@ -361,7 +362,7 @@ def _meeting_row(conn: Connection, meeting_id: int) -> Mapping[str, Any]:
     row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
     if row is None:
         raise NotFound(_("There is no meeting with number {id}.").format(id=meeting_id))
-    return row
+    return cast(Mapping[str, Any], row)
 
 
 def _item_row(conn: Connection, item_id: int) -> Mapping[str, Any]:
@@ -370,7 +371,7 @@ def _item_row(conn: Connection, item_id: int) -> Mapping[str, Any]:
                        .where(agenda_items.c.id == item_id)).mappings().first()
     if row is None:
         raise NotFound(_("This agenda item no longer exists."))
-    return row
+    return cast(Mapping[str, Any], row)
 
 
 def _check_no_clash(conn: Connection, starts_at: datetime, place: str,
@@ -454,11 +455,11 @@ def _insert_item(conn: Connection, meeting_id: int, meeting_day: date, case_id: 
     if position is None:
         position = int(conn.execute(select(func.coalesce(func.max(agenda_items.c.position), -1))
                                     .where(agenda_items.c.meeting_id == meeting_id)
-                                    ).scalar()) + 1
-    item_id = int(conn.execute(insert(agenda_items).values(
+                                    ).scalar_one()) + 1
+    item_id = case_service.inserted_id(conn.execute(insert(agenda_items).values(
         meeting_id=meeting_id, case_id=case_id, position=position, kind=kind.value,
         duration_minutes=duration, goal=goal, themes=json.dumps(list(clean_themes)),
-        decision_types=json.dumps([d.value for d in kinds]))).inserted_primary_key[0])
+        decision_types=json.dumps([d.value for d in kinds]))))
     _write_invitations(conn, item_id, cleaned, at)
     _schedule_case(conn, case_id, state_value, bool(goal), bool(clean_themes), bool(cleaned),
                    at)
@@ -479,10 +480,10 @@ def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
     at = now()
     with vault.begin() as conn:
         _check_no_clash(conn, starts_at, place)
-        meeting_id = int(conn.execute(insert(meetings).values(
+        meeting_id = case_service.inserted_id(conn.execute(insert(meetings).values(
             starts_at=starts_at, place=place, place_key=place_key(place), chair=chair,
             state=MeetingState.PLANNED.value, created_at=at,
-            created_by=vault.actor.account)).inserted_primary_key[0])
+            created_by=vault.actor.account)))
         numbers = []
         for position, item in enumerate(draft.items):
             _item_id, number = _insert_item(
@@ -598,7 +599,7 @@ def move_item(vault: OpenVault, item_id: int, to_meeting_id: int) -> None:
         _check_invitees(conn, Protocol(item["protocol"]), invited, target["starts_at"].date())
         position = int(conn.execute(select(func.coalesce(func.max(agenda_items.c.position), -1))
                                     .where(agenda_items.c.meeting_id == to_meeting_id)
-                                    ).scalar()) + 1
+                                    ).scalar_one()) + 1
         conn.execute(update(agenda_items).where(agenda_items.c.id == item_id).values(
             meeting_id=to_meeting_id, position=position))
         _renumber(conn, item["meeting_id"])
@@ -656,7 +657,7 @@ def start_meeting(vault: OpenVault, meeting_id: int) -> None:
         today = date.today()
         for item in meeting.items:
             protocol = Protocol(conn.execute(select(cases.c.protocol)
-                                             .where(cases.c.id == item.case_id)).scalar())
+                                             .where(cases.c.id == item.case_id)).scalar_one())
             standings = party_service.standings(conn)
             still = {i.party_id: i.contribution for i in item.invitations
                      if may_be_invited(standings.get(i.party_id), protocol, today)}
@@ -683,10 +684,10 @@ def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | N
         if conn.execute(select(parties.c.id).where(parties.c.id == party)).first() is None:
             raise ValidationError(_("choose the party this person represents"),
                                   field="party_id")
-        attendee_id = int(conn.execute(insert(attendees).values(
+        attendee_id = case_service.inserted_id(conn.execute(insert(attendees).values(
             meeting_id=meeting_id, name=name, party_id=party, function=function,
             arrived_at=now(), confidentiality_accepted_at=accepted_at
-        )).inserted_primary_key[0])
+        )))
         vault.log(conn, "meeting.attendee_add", "meeting", meeting_id,
                   detail={"attendee": attendee_id, "party": party})
     return attendee_id
@@ -696,7 +697,7 @@ def _attendee_row(conn: Connection, attendee_id: int) -> Mapping[str, Any]:
     row = conn.execute(select(attendees).where(attendees.c.id == attendee_id)).mappings().first()
     if row is None:
         raise NotFound(_("This person is no longer on the attendance list."))
-    return row
+    return cast(Mapping[str, Any], row)
 
 
 def accept_confidentiality(vault: OpenVault, attendee_id: int, at: datetime | None = None) -> datetime:
@@ -776,11 +777,11 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
                 raise ValidationError(_("This party is not invited to this case."),
                                       field="party_id")
         at = now()
-        entry_id = int(conn.execute(insert(minutes_entries).values(
+        entry_id = case_service.inserted_id(conn.execute(insert(minutes_entries).values(
             agenda_item_id=item_id, case_id=item["case_id"], kind=checked.kind.value,
             text=checked.text, party_id=checked.party_id, owner=checked.owner,
             due=checked.due, created_at=at, created_by=vault.actor.account
-        )).inserted_primary_key[0])
+        )))
         vault.log(conn, "meeting.minutes_add", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "kind": checked.kind.value})
     return MinutesEntry(entry_id, item_id, item["case_id"], checked.kind, checked.text,

@@ -37,7 +37,7 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+def row_hash(prev_hash: str, row: Mapping[Any, Any]) -> str:
     payload = json.dumps([prev_hash] + [row[f] for f in HASHED_FIELDS], ensure_ascii=True,
                          separators=(",", ":"))
     return hashlib.sha256(payload.encode("ascii")).hexdigest()
@@ -84,7 +84,7 @@ def append(conn: Connection, *, actor: str, role: str, entry: AuditEntry,
         conn.execute(meta.insert().values(key=HEAD_KEY, value=value))
     else:
         conn.execute(meta.update().where(meta.c.key == HEAD_KEY).values(value=value))
-    return int(row["id"])
+    return last_id + 1
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,7 @@ def _write_backup(vault: OpenVault, target: Path) -> bytes:
             with vault.read() as conn:
                 src = conn.connection.dbapi_connection
                 assert src is not None
-                src.backup(dest)  # type: ignore[attr-defined]
+                src.backup(dest)
                 revision = migrate.current_revision(conn)
             dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
