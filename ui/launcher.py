@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 #: when the program started (for the packaging smoke test's start-up time)
 STARTED = time.perf_counter()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
-from typing import Sequence
+from collections.abc import Sequence
 
 from app import __version__
 from app.errors import CasuskamerError

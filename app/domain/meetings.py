@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from app.domain.cases import fold_for_search
 from app.errors import ValidationError
@@ -303,12 +303,11 @@ class ItemTimer:
         """``12:05 / 30:00`` (elapsed / planned), with ``+mm:ss`` once overrun."""
         def mmss(delta: timedelta) -> str:
             seconds = max(0, int(delta.total_seconds()))
-            return "{m:02d}:{s:02d}".format(m=seconds // 60, s=seconds % 60)
+            return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
-        base = "{elapsed} / {planned}".format(elapsed=mmss(self.elapsed),
-                                              planned=mmss(self.planned))
+        base = f"{mmss(self.elapsed)} / {mmss(self.planned)}"
         if self.overrun:
-            return base + " (+{over})".format(over=mmss(self.elapsed - self.planned))
+            return base + f" (+{mmss(self.elapsed - self.planned)})"
         return base
 
 
@@ -505,7 +504,7 @@ class AgendaDraft:
                       for i in self.items]}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> "AgendaDraft":
+    def from_json(cls, data: dict[str, object]) -> AgendaDraft:
         raw_items = data.get("items") or []
         assert isinstance(raw_items, list)
         starts = data.get("starts_at")
@@ -545,8 +544,7 @@ def check_step(step: WizardStep, draft: AgendaDraft) -> None:
             try:
                 check_item_details(item.goal, item.themes, item.decision_types)
             except ValidationError as exc:
-                raise ValidationError("{number}: {reason}".format(
-                    number=item.case_number, reason=str(exc)), field=exc.field) from None
+                raise ValidationError(f"{item.case_number}: {exc!s}", field=exc.field) from None
     elif step is WizardStep.INVITATIONS:
         for item in draft.items:
             if not item.invited:

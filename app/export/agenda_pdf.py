@@ -48,11 +48,8 @@ def story(meeting: Meeting, party_name: str, party_id: int,
         contribution = next((i.contribution for i in item.invitations
                              if i.party_id == party_id), "")
         rows.append([
-            "{start}\n{minutes} min".format(start=format_time(starts[item.id]),
-                                           minutes=item.duration_minutes),
-            "{number}\n{initials}\n{kind}".format(number=item.case_number,
-                                                  initials=item.subject_initials,
-                                                  kind=item.kind.label),
+            f"{format_time(starts[item.id])}\n{item.duration_minutes} min",
+            f"{item.case_number}\n{item.subject_initials}\n{item.kind.label}",
             "{goal}\n{label} {themes}".format(goal=item.goal, label=_("Themes:"),
                                               themes=", ".join(item.themes)),
             ", ".join(d.label for d in item.decision_types),

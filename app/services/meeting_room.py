@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from app.domain.information import InformationItem
 from app.domain.meetings import (AbsenceReason, AgendaItem, Attendee, Meeting, absence,
@@ -79,10 +79,10 @@ class Room:
         return CaseContext(case_id=facts.case_id, protocol=facts.protocol, on=self.on,
                            invited=item.invited, subject_ids=facts.subject_ids)
 
-    def with_attendees(self, attendees: Sequence[Attendee]) -> "Room":
+    def with_attendees(self, attendees: Sequence[Attendee]) -> Room:
         return replace(self, attendees=list(attendees))
 
-    def with_meeting(self, meeting: Meeting) -> "Room":
+    def with_meeting(self, meeting: Meeting) -> Room:
         return replace(self, meeting=meeting)
 
     def clear(self) -> None:
@@ -209,7 +209,7 @@ class DirectorView:
 def _summary(room: Room, item: AgendaItem) -> Summary:
     return Summary(item.id, item.position + 1, item.case_number, item.subject_initials,
                    item.goal, item.themes, tuple(d.label for d in item.decision_types),
-                   tuple(sorted((room.party_names.get(p, "#{0}".format(p))
+                   tuple(sorted((room.party_names.get(p, f"#{p}")
                                  for p in item.invited), key=str.casefold)))
 
 

@@ -401,7 +401,7 @@ def _check_invitees(conn: Connection, protocol: Protocol, invited: Mapping[int, 
         entitlement = may_be_invited(standings.get(int(party_id)), protocol, on)
         if not entitlement:
             raise ValidationError(_("{party} may not be invited: {reason}").format(
-                party=names.get(int(party_id), "#{0}".format(party_id)),
+                party=names.get(int(party_id), f"#{party_id}"),
                 reason=entitlement.reason.label), field="invited")
         cleaned[int(party_id)] = " ".join(str(contribution or "").split())
     return cleaned

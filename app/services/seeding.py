@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from app.vault.vault import OpenVault
 
 
-def seed_new_vault(vault: "OpenVault") -> None:
+def seed_new_vault(vault: OpenVault) -> None:
     """Fill a freshly created vault with its seed data (called once, by ``Vault.create``)."""
     from app.services.parties import seed_parties
 

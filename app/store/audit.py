@@ -14,8 +14,9 @@ import hashlib
 import json
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import Connection, select
 
@@ -34,7 +35,7 @@ def workstation() -> str:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def row_hash(prev_hash: str, row: Mapping[Any, Any]) -> str:

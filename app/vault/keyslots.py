@@ -47,7 +47,7 @@ class KdfParams:
     iterations: int = MIN_ITERATIONS
     lanes: int = LANES
 
-    def checked(self) -> "KdfParams":
+    def checked(self) -> KdfParams:
         if self.memory_kib < MIN_MEMORY_KIB or self.iterations < MIN_ITERATIONS:
             raise VaultDamaged(_("A key slot has key-derivation settings below the safe minimum."))
         return self
@@ -123,7 +123,7 @@ class KeySlot:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "KeySlot":
+    def from_json(cls, data: dict[str, Any]) -> KeySlot:
         kdf = data["kdf"]
         if kdf.get("name") != "argon2id":
             raise ValueError("unknown kdf")
@@ -138,7 +138,7 @@ class KeySlot:
 
 
 def _aad(vault_id: str, account: str) -> bytes:
-    return f"{FORMAT}|{vault_id}|{account}".encode("utf-8")
+    return f"{FORMAT}|{vault_id}|{account}".encode()
 
 
 def seal(vault_id: str, account: str, passphrase: str, data_key: bytes,
@@ -204,7 +204,7 @@ class SlotFile:
         return json.dumps(doc, indent=2, ensure_ascii=True).encode("ascii") + b"\n"
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "SlotFile":
+    def from_bytes(cls, raw: bytes) -> SlotFile:
         try:
             doc = json.loads(raw.decode("utf-8"))
             if doc.get("format") != FORMAT:
@@ -219,7 +219,7 @@ class SlotFile:
             )) from None
 
     @classmethod
-    def read(cls, path: Path) -> "SlotFile":
+    def read(cls, path: Path) -> SlotFile:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:

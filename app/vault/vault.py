@@ -19,9 +19,10 @@ import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, select
@@ -46,7 +47,7 @@ SYSTEM_ACTOR = "-"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class Vault:
 
     @classmethod
     def create(cls, folder: Path | str, account: str, passphrase: str,
-               kdf: KdfParams | None = None) -> "OpenVault":
+               kdf: KdfParams | None = None) -> OpenVault:
         """Make a new vault with its first admin account and return it unlocked."""
         from app.domain.accounts import check_account_name
         from app.domain.passphrase import check_passphrase
@@ -146,7 +147,7 @@ class Vault:
 
     # -- unlocking ----------------------------------------------------------------------
 
-    def unlock(self, account: str, passphrase: str, *, exclusive: bool = True) -> "OpenVault":
+    def unlock(self, account: str, passphrase: str, *, exclusive: bool = True) -> OpenVault:
         """Open the vault as ``account``.
 
         ``exclusive`` takes the folder's lock, so that a second program is told the vault is
@@ -194,7 +195,7 @@ class Vault:
         self.pending_failures.append(FailedUnlock(account, audit.utc_now_iso(), reason))
 
     def _open(self, account: str, role: Role, data_key: bytes, vault_id: str,
-              exclusive: bool) -> "OpenVault":
+              exclusive: bool) -> OpenVault:
         if not self.db_path.exists():
             raise VaultDamaged(_("The database file of this vault is missing. "
                                  "Restore the vault from a backup."))
@@ -430,7 +431,7 @@ class OpenVault:
             callback()
         self._lock_listeners.clear()
 
-    def __enter__(self) -> "OpenVault":
+    def __enter__(self) -> OpenVault:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,7 +4,7 @@ removals in the preview, and the confirmation that names the case."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt

@@ -4,7 +4,8 @@ filters by party and case, and saves a progress update through the plan."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt

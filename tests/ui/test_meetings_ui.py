@@ -7,7 +7,7 @@ unsaved minutes asking first."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QDate, QDateTime, Qt

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 

@@ -45,12 +45,10 @@ def test_sound_chain_has_no_problems(admin_vault: OpenVault) -> None:
 def test_the_table_refuses_update_and_delete(admin_vault: OpenVault) -> None:
     from sqlalchemy.exc import DatabaseError
 
-    with pytest.raises(DatabaseError):
-        with admin_vault.begin() as conn:
-            conn.exec_driver_sql("UPDATE audit_log SET result='ok' WHERE id=1")
-    with pytest.raises(DatabaseError):
-        with admin_vault.begin() as conn:
-            conn.exec_driver_sql("DELETE FROM audit_log WHERE id=1")
+    with pytest.raises(DatabaseError), admin_vault.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_log SET result='ok' WHERE id=1")
+    with pytest.raises(DatabaseError), admin_vault.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_log WHERE id=1")
 
 
 @pytest.mark.parametrize("tamper", ["change", "delete_middle", "delete_last", "reorder",

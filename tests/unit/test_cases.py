@@ -8,7 +8,7 @@ import json
 import secrets
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, inspect, select

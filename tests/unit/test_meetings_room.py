@@ -108,7 +108,7 @@ def test_switching_items_is_fast_for_a_case_with_fifty_items(
     pd = as_process_director(admin_vault)
     ids = party_ids(pd)
     p, g, m = ids[POLICE], ids[GGZ], ids[MUNICIPALITY]
-    many = [item([p, g, m][i % 3], "Informatie {0}".format(i), [p, g, m][: i % 4])
+    many = [item([p, g, m][i % 3], f"Informatie {i}", [p, g, m][: i % 4])
             for i in range(50)]
     case = routed_case(pd, "Veel", "Informatie", invitees=[p, g, m], items=many)
     meeting_id = svc.plan_meeting(pd, draft_for([case], [p, g, m]))

@@ -149,9 +149,8 @@ def test_lock_drops_key_and_connections(admin_vault: OpenVault) -> None:
     admin_vault.lock()
     assert not admin_vault.is_open
     assert seen == ["locked"]
-    with pytest.raises(VaultNotFound):
-        with admin_vault.read() as conn:
-            conn.execute(text("SELECT 1"))
+    with pytest.raises(VaultNotFound), admin_vault.read() as conn:
+        conn.execute(text("SELECT 1"))
     admin_vault.lock()  # twice is harmless
 
 

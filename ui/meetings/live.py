@@ -288,9 +288,7 @@ class LiveMeetingWindow(QWidget):
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for item, start in zip(self.room.meeting.items, self.room.meeting.item_starts()):
-            self.agenda.addItem("{time} \u00b7 {minutes} min\n{number}\n{initials}".format(
-                time=format_time(start), number=item.case_number,
-                initials=item.subject_initials, minutes=item.duration_minutes))
+            self.agenda.addItem(f"{format_time(start)} \u00b7 {item.duration_minutes} min\n{item.case_number}\n{item.subject_initials}")
         self.agenda.blockSignals(False)
 
     def _agenda_clicked(self, row: int) -> None:
@@ -382,8 +380,7 @@ class LiveMeetingWindow(QWidget):
                 time=format_time(attendee.confidentiality_accepted_at, seconds=True))
                 if attendee.confidentiality_accepted_at
                 else _("Confidentiality not yet accepted"))
-            person = "{name}\n{function} \u00b7 {party}".format(
-                name=line.name, function=line.function, party=line.party)
+            person = f"{line.name}\n{line.function} \u00b7 {line.party}"
             here = "{state}\n{accepted}".format(state=line.absent_label or _("Present"),
                                                 accepted=accepted)
             for column, value in enumerate((person, here)):
@@ -588,21 +585,21 @@ class LiveMeetingWindow(QWidget):
         self._ended = True
         self.close()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
                 and event.key() == Qt.Key.Key_B and not event.modifiers()):
             self.toggle_blank()
             return True
         return super().eventFilter(watched, event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Reached only when no text field took the key: B blanks the room screen.
         if event.key() == Qt.Key.Key_B and not event.modifiers():
             self.toggle_blank()
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         if (self.vault.is_open and not getattr(self, "_ended", False)
                 and self.has_unsaved_minutes
                 and not dialogs.confirm(self, _("Close live mode"),

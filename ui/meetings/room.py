@@ -6,7 +6,7 @@ nothing itself. B (or the director's button) blanks it at once and brings it bac
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
@@ -79,15 +79,14 @@ class MeetingRoomWindow(QWidget):
             self._blank(view.blank)
             return
         summary = view.summary
-        self.title.setText("{number} \u00b7 {initials}".format(
-            number=summary.case_number, initials=summary.subject_initials))
+        self.title.setText(f"{summary.case_number} \u00b7 {summary.subject_initials}")
         self.goal.setText(summary.goal)
         self.meta.setText("{themes_label} {themes}\n{types_label} {types}".format(
             themes_label=_("Themes:"), themes=", ".join(summary.themes),
             types_label=_("Decisions:"), types=", ".join(summary.decision_types)))
         self.items.clear()
         for shown in view.items:
-            text = "{text}\n\u2014 {source}".format(text=shown.text, source=shown.source_party)
+            text = f"{shown.text}\n\u2014 {shown.source_party}"
             if shown.use_restriction:
                 text += "\n" + _("Use restriction: {restriction}").format(
                     restriction=shown.use_restriction)
@@ -132,7 +131,7 @@ class MeetingRoomWindow(QWidget):
     def screens() -> list[QScreen]:
         return list(QGuiApplication.screens())
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_B and self.on_blank_key is not None:
             self.on_blank_key()
             return

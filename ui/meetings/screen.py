@@ -43,13 +43,13 @@ class MeetingTableModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt name)
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt name)
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(self.HEADERS):
@@ -162,11 +162,8 @@ class MeetingsScreen(QWidget):
         if self._meeting is None:
             return
         for item, start in zip(self._meeting.items, self._meeting.item_starts()):
-            self.agenda.addItem("{time}  {number} \u00b7 {initials} \u00b7 {kind} "
-                                "({minutes} min)".format(
-                                    time=format_time(start), number=item.case_number,
-                                    initials=item.subject_initials, kind=item.kind.label,
-                                    minutes=item.duration_minutes))
+            self.agenda.addItem(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials} \u00b7 {item.kind.label} "
+                                f"({item.duration_minutes} min)")
         editable = self._meeting.state is MeetingState.PLANNED
         for button in (self.up_button, self.down_button, self.move_button,
                        self.remove_button):
@@ -249,8 +246,7 @@ class MeetingsScreen(QWidget):
         if not to_meeting_id:
             others = [r for r in self.model.rows
                       if r.id != meeting.id and r.state is MeetingState.PLANNED]
-            labels = ["{when} \u00b7 {place}".format(
-                when=format_datetime(r.starts_at), place=r.place) for r in others]
+            labels = [f"{format_datetime(r.starts_at)} \u00b7 {r.place}" for r in others]
             if not others:
                 self.message.setText(_("There is no other planned meeting."))
                 return

@@ -35,8 +35,7 @@ def _enter_per_case_page(page: Any) -> None:
     page.case.blockSignals(True)
     page.case.clear()
     for item in page.wizard_.draft.items:
-        page.case.addItem("{number} \u00b7 {initials}".format(
-            number=item.case_number, initials=item.subject_initials))
+        page.case.addItem(f"{item.case_number} \u00b7 {item.subject_initials}")
     page.case.blockSignals(False)
     page.case.setCurrentIndex(0)
     page.show_item(0)
@@ -44,7 +43,7 @@ def _enter_per_case_page(page: Any) -> None:
 class StepPage(QWizardPage):
     """One step: its widgets fill ``wizard.draft``; leaving it runs the step's check."""
 
-    def __init__(self, wizard: "AgendaWizard", step: WizardStep) -> None:
+    def __init__(self, wizard: AgendaWizard, step: WizardStep) -> None:
         super().__init__()
         self.wizard_ = wizard
         self.step = step
@@ -66,11 +65,11 @@ class StepPage(QWizardPage):
     def collect(self) -> None:
         """Write the widgets into the draft."""
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt name)
+    def initializePage(self) -> None:
         self.error.setText("")
         self.enter()
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+    def validatePage(self) -> bool:
         self.collect()
         try:
             check_step(self.step, self.wizard_.draft)
@@ -83,7 +82,7 @@ class StepPage(QWizardPage):
 
 
 class MeetingPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.MEETING)
         form = QFormLayout()
         self.when = QDateTimeEdit()
@@ -114,7 +113,7 @@ class MeetingPage(StepPage):
 
 
 class CasesPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.CASES)
         self.cases = QListWidget()
         self.cases.setObjectName("cases")
@@ -126,9 +125,7 @@ class CasesPage(StepPage):
         chosen = {i.case_id for i in self.wizard_.draft.items}
         self.cases.clear()
         for candidate in self.wizard_.candidates:
-            row = QListWidgetItem("{number} \u00b7 {initials} \u00b7 {kind}".format(
-                number=candidate.case_number, initials=candidate.subject_initials,
-                kind=candidate.kind.label))
+            row = QListWidgetItem(f"{candidate.case_number} \u00b7 {candidate.subject_initials} \u00b7 {candidate.kind.label}")
             row.setData(Qt.ItemDataRole.UserRole, candidate.case_id)
             row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             row.setCheckState(Qt.CheckState.Checked if candidate.case_id in chosen
@@ -158,7 +155,7 @@ class CasesPage(StepPage):
 
 
 class OrderPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.ORDER)
         self.order = QListWidget()
         self.order.setObjectName("order")
@@ -193,9 +190,7 @@ class OrderPage(StepPage):
         self.order.blockSignals(True)
         self.order.clear()
         for item, start in zip(draft.items, draft.starts()):
-            self.order.addItem("{time}  {number} \u00b7 {initials}  ({minutes} min)".format(
-                time=format_time(start), number=item.case_number,
-                initials=item.subject_initials, minutes=item.duration_minutes))
+            self.order.addItem(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials}  ({item.duration_minutes} min)")
         self.order.blockSignals(False)
         if draft.items:
             self.order.setCurrentRow(max(0, min(current, len(draft.items) - 1)))
@@ -225,7 +220,7 @@ class OrderPage(StepPage):
 
 
 class DetailsPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.DETAILS)
         self.case = QComboBox()
         self.case.setObjectName("case")
@@ -278,7 +273,7 @@ class DetailsPage(StepPage):
 
 
 class InvitationsPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.INVITATIONS)
         self.case = QComboBox()
         self.case.setObjectName("case")
@@ -320,8 +315,7 @@ class InvitationsPage(StepPage):
         # Entitlement is the policy's answer (through the service); refused parties are
         # shown greyed out with the reason, never offered.
         for choice in svc.invitee_choices(self.wizard_.vault, item.case_id, day):
-            text = choice.name if choice.allowed else "{name} \u2013 {reason}".format(
-                name=choice.name, reason=choice.reason)
+            text = choice.name if choice.allowed else f"{choice.name} \u2013 {choice.reason}"
             row = QListWidgetItem(text)
             row.setData(Qt.ItemDataRole.UserRole, choice.party_id)
             if choice.allowed:
@@ -345,7 +339,7 @@ class InvitationsPage(StepPage):
 
 
 class ReviewPage(StepPage):
-    def __init__(self, wizard: "AgendaWizard") -> None:
+    def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.REVIEW)
         self.summary = QTextBrowser()
         self.summary.setObjectName("summary")
@@ -360,16 +354,14 @@ class ReviewPage(StepPage):
             when=format_datetime(draft.starts_at, empty=""),
             place=draft.place, chair=draft.chair), ""]
         for item, start in zip(draft.items, draft.starts()):
-            lines.append("{time}  {number} \u00b7 {initials} ({minutes} min)".format(
-                time=format_time(start), number=item.case_number,
-                initials=item.subject_initials, minutes=item.duration_minutes))
-            lines.append("    {goal}".format(goal=item.goal))
+            lines.append(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials} ({item.duration_minutes} min)")
+            lines.append(f"    {item.goal}")
             lines.append("    " + ", ".join(item.themes) + " \u00b7 "
                          + ", ".join(d.label for d in item.decision_types))
             lines.append("    " + ", ".join(sorted(names.get(p, "") for p in item.invited)))
         self.summary.setPlainText("\n".join(lines))
 
-    def validatePage(self) -> bool:  # noqa: N802 (Qt name)
+    def validatePage(self) -> bool:
         try:
             self.wizard_.meeting_id = svc.plan_meeting(self.wizard_.vault, self.wizard_.draft)
         except CasuskamerError as exc:
@@ -430,4 +422,4 @@ class AgendaWizard(QWizard):
             svc.discard_agenda_draft(self.vault)
 
 
-__all__ = ["AgendaWizard", "MIN_DURATION"]
+__all__ = ["MIN_DURATION", "AgendaWizard"]
