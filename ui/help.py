@@ -341,7 +341,8 @@ class Component:
 COMPONENTS: tuple[Component, ...] = (
     Component("DejaVu Sans", "Bitstream Vera / DejaVu (free font licence)",
               ("DejaVu.txt",)),
-    Component("Qt / PySide6 / Shiboken6", "LGPL-3.0", ("Qt-NOTICE.txt", "LGPL-3.0.txt", "GPL-3.0.txt")),
+    Component("Qt / PySide6 / Shiboken6", "LGPL-3.0",
+              ("Qt-NOTICE.txt", "LGPL-3.0.txt", "GPL-3.0.txt")),
     Component("SQLCipher", "BSD-3-Clause (Zetetic LLC)", ("SQLCipher.txt",)),
     Component("sqlcipher3", "zlib", ("sqlcipher3.txt",)),
     Component("ReportLab", "BSD-3-Clause", ("reportlab.txt",)),

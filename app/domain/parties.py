@@ -263,7 +263,10 @@ def check_no_overlap(memberships: list[MembershipPeriod], field_name: str = "mem
 
 
 def short_name_for(name: str) -> str:
-    """An ASCII name fit for file names: 'Politie regionale eenheid' -> 'politie-regionale-eenheid'."""
+    """An ASCII name fit for file names.
+
+    'Politie regionale eenheid' -> 'politie-regionale-eenheid'.
+    """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:64].strip("-") or "partij"

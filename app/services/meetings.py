@@ -630,7 +630,8 @@ def _renumber(conn: Connection, meeting_id: int) -> None:
                      .values(position=position))
 
 
-def party_agenda(vault: OpenVault, meeting_id: int, party_id: int) -> tuple[Meeting, list[AgendaItem]]:
+def party_agenda(vault: OpenVault, meeting_id: int,
+                 party_id: int) -> tuple[Meeting, list[AgendaItem]]:
     """The meeting and only the agenda items ``party_id`` is invited to (for its agenda)."""
     vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
     with vault.read() as conn:
@@ -700,7 +701,8 @@ def _attendee_row(conn: Connection, attendee_id: int) -> Mapping[str, Any]:
     return cast(Mapping[str, Any], row)
 
 
-def accept_confidentiality(vault: OpenVault, attendee_id: int, at: datetime | None = None) -> datetime:
+def accept_confidentiality(vault: OpenVault, attendee_id: int,
+                           at: datetime | None = None) -> datetime:
     """Record that the person accepted the confidentiality statement, and when."""
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
     when = (at or now()).replace(microsecond=0)

@@ -31,33 +31,40 @@ silent answer.
 Rules, in order of precedence: the first row that applies gives the answer
 -------------------------------------------------------------------------
 
-==  ==============  ==========================================================  ======  =========================
-#   setting         condition                                                   answer  reason code
-==  ==============  ==========================================================  ======  =========================
-1   all             the item belongs to another case than the one shown         no      other_case
-2   SUBJECT_ACCESS  the subject is not a subject of this case                   no      not_a_subject
-3   SUBJECT_ACCESS  category police or judicial data                            no      other_access_regime
-4   SUBJECT_ACCESS  otherwise                                                   yes     right_of_access
-5   DIRECTOR        always                                                      yes     process_director
-6   PRE_MEETING,    the party has no standing in the register                   no      unknown_party
+==  ==============  ==================================================  ======  ====================
+#   setting         condition                                           answer  reason code
+==  ==============  ==================================================  ======  ====================
+1   all             the item belongs to another case than the one       no      other_case
+                    shown
+2   SUBJECT_ACCESS  the subject is not a subject of this case           no      not_a_subject
+3   SUBJECT_ACCESS  category police or judicial data                    no      other_access_regime
+4   SUBJECT_ACCESS  otherwise                                           yes     right_of_access
+5   DIRECTOR        always                                              yes     process_director
+6   PRE_MEETING,    the party has no standing in the register           no      unknown_party
     HANDOUT
-7   ..              the party is not yet active on the date (no accession)     no      not_yet_active
-8   ..              the party withdrew or was excluded on or before the date    no      withdrawn
-9   ..              the party does not take part in the case's protocol        no      not_in_protocol
-10  PRE_MEETING     the party is not invited to the case's meeting             no      not_invited
-11  HANDOUT         the case is on an agenda and the party is not invited      no      not_invited
-12  PRE_MEETING,    the party is the item's source party                        yes     source_party
+7   ..              the party is not yet active on the date (no         no      not_yet_active
+                    accession)
+8   ..              the party withdrew or was excluded on or before     no      withdrawn
+                    the date
+9   ..              the party does not take part in the case's          no      not_in_protocol
+                    protocol
+10  PRE_MEETING     the party is not invited to the case's meeting      no      not_invited
+11  HANDOUT         the case is on an agenda and the party is not       no      not_invited
+                    invited
+12  PRE_MEETING,    the party is the item's source party                yes     source_party
     HANDOUT
-13  ..              the party is not in ``shared_with``                         no      not_shared
-14  PRE_MEETING     ``pre_meeting_view`` is not set                             no      no_pre_meeting_view
-15  PRE_MEETING     otherwise                                                   yes     pre_meeting_agreed
-16  HANDOUT         otherwise                                                   yes     shared_with
-17  MEETING_SCREEN  no party is present                                         no      nobody_present
-18  MEETING_SCREEN  ``meeting_screen`` is not set                               no      no_meeting_screen
-19  MEETING_SCREEN  a party present fails rows 6-10 (checked in party-id order) no      present_not_entitled
-20  MEETING_SCREEN  a party present is neither the source nor in ``shared_with`` no     present_not_shared
-21  MEETING_SCREEN  otherwise                                                   yes     all_present_may_see
-==  ==============  ==========================================================  ======  =========================
+13  ..              the party is not in ``shared_with``                 no      not_shared
+14  PRE_MEETING     ``pre_meeting_view`` is not set                     no      no_pre_meeting_view
+15  PRE_MEETING     otherwise                                           yes     pre_meeting_agreed
+16  HANDOUT         otherwise                                           yes     shared_with
+17  MEETING_SCREEN  no party is present                                 no      nobody_present
+18  MEETING_SCREEN  ``meeting_screen`` is not set                       no      no_meeting_screen
+19  MEETING_SCREEN  a party present fails rows 6-10 (checked in        no      present_not_entitled
+                    party-id order)
+20  MEETING_SCREEN  a party present is neither the source nor in        no      present_not_shared
+                    ``shared_with``
+21  MEETING_SCREEN  otherwise                                           yes     all_present_may_see
+==  ==============  ==================================================  ======  ====================
 
 Notes on the choices made:
 

@@ -28,7 +28,8 @@ from app.store.tables import metadata
 plans = Table(
     "plans", metadata,
     Column("id", Integer, primary_key=True),
-    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False,
+           unique=True),
     Column("version", Integer, nullable=False),
     Column("coordinator_party_id", Integer, ForeignKey("parties.id"), nullable=True),
     Column("coordinator_person", String(200), nullable=False, default=""),
@@ -42,7 +43,8 @@ plans = Table(
 plan_goals = Table(
     "plan_goals", metadata,
     Column("id", Integer, primary_key=True),
-    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False,
+           index=True),
     Column("key", String(32), nullable=False),
     Column("position", Integer, nullable=False),
     Column("life_domain", String(32), nullable=False),
@@ -53,7 +55,8 @@ plan_goals = Table(
 plan_actions = Table(
     "plan_actions", metadata,
     Column("id", Integer, primary_key=True),
-    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False,
+           index=True),
     Column("key", String(32), nullable=False),
     Column("position", Integer, nullable=False),
     Column("party_id", Integer, ForeignKey("parties.id"), nullable=False, index=True),
@@ -69,14 +72,16 @@ plan_actions = Table(
 #: party invited to the case sees the action.
 plan_action_parties = Table(
     "plan_action_parties", metadata,
-    Column("action_id", Integer, ForeignKey("plan_actions.id", ondelete="CASCADE"), primary_key=True),
+    Column("action_id", Integer, ForeignKey("plan_actions.id", ondelete="CASCADE"),
+           primary_key=True),
     Column("party_id", Integer, ForeignKey("parties.id"), primary_key=True),
 )
 
 plan_action_notes = Table(
     "plan_action_notes", metadata,
     Column("id", Integer, primary_key=True),
-    Column("action_id", Integer, ForeignKey("plan_actions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("action_id", Integer, ForeignKey("plan_actions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
     Column("at", DateTime, nullable=False),
     Column("author", String(64), nullable=False),
     Column("text", Text, nullable=False),
@@ -85,7 +90,8 @@ plan_action_notes = Table(
 plan_information_needs = Table(
     "plan_information_needs", metadata,
     Column("id", Integer, primary_key=True),
-    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False,
+           index=True),
     Column("key", String(32), nullable=False),
     Column("position", Integer, nullable=False),
     Column("party_id", Integer, ForeignKey("parties.id"), nullable=False),
@@ -99,7 +105,8 @@ plan_information_needs = Table(
 plan_versions = Table(
     "plan_versions", metadata,
     Column("id", Integer, primary_key=True),
-    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False,
+           index=True),
     Column("version", Integer, nullable=False),
     Column("meeting_id", Integer, nullable=True),
     Column("saved_at", DateTime, nullable=False),

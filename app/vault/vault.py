@@ -209,7 +209,8 @@ class Vault:
             except sa_exc.DatabaseError as exc:
                 opened.lock(audit_it=False)
                 if isinstance(exc.orig, sqlcipher.OperationalError) and "locked" in str(exc.orig):
-                    raise VaultInUse(_("The vault is busy in another program; try again."))
+                    raise VaultInUse(_("The vault is busy in another program; "
+                                       "try again.")) from None
                 code = getattr(exc.orig, "sqlite_errorcode", None)
                 if storage_write_failed(code):
                     raise vault_write_failed(code, self.folder) from None

@@ -99,7 +99,8 @@ def _crash(env: dict[str, str], folder: Path, rng: random.Random) -> int:
         deadline = time.monotonic() + 60
         while acked < wanted:
             line = child.stdout.readline()
-            assert line, f"the autosaving child ended: {child.stderr.read() if child.stderr else ''}"
+            assert line, ("the autosaving child ended: "
+                          f"{child.stderr.read() if child.stderr else ''}")
             if line.startswith("saved "):
                 acked = int(line.split()[1])
             assert time.monotonic() < deadline, "the autosaving child is too slow"

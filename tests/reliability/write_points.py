@@ -156,4 +156,4 @@ def halves(vault: OpenVault) -> list[str]:
 
 # The case-work points register themselves on import; their whole-or-nothing checks join
 # ``halves``.
-from tests.reliability import case_write_points
+from tests.reliability import case_write_points  # noqa: E402  (it imports register from here)

@@ -52,7 +52,8 @@ def test_case_screen_marks_filters_and_audits_once(admin_vault, qtbot, qtmodelte
     screen.filter_items()
     assert len(screen.visible_texts()) == 3
     # repaints, sorting and filtering do not audit again
-    screen.items.sortByColumn(ItemColumn.SOURCE, screen.items.horizontalHeader().sortIndicatorOrder())
+    screen.items.sortByColumn(ItemColumn.SOURCE,
+                              screen.items.horizontalHeader().sortIndicatorOrder())
     screen.repaint()
     assert views(vault) == before + 1
     assert "Yılmaz" in screen.subjects.item(0, 0).text()

@@ -111,7 +111,8 @@ def test_meeting_subject_and_closure_reads_write_a_row_too(
     vault, number, _out, canaries = world
     item_id, item_case = _live_item(vault, 2, random.Random(2))
     meeting_id = next(m.id for m in meeting_service.list_meetings(vault)
-                      if any(i.id == item_id for i in meeting_service.get_meeting(vault, m.id).items))
+                      if any(i.id == item_id
+                             for i in meeting_service.get_meeting(vault, m.id).items))
     ggz = ids(vault)[GGZ]
     match = subject_access.find_subject(vault, surname="Crash1", birth_date=BIRTH)
     calls: list[tuple[str, str, Callable[[], object]]] = [

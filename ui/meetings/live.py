@@ -288,7 +288,8 @@ class LiveMeetingWindow(QWidget):
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for item, start in zip(self.room.meeting.items, self.room.meeting.item_starts()):
-            self.agenda.addItem(f"{format_time(start)} \u00b7 {item.duration_minutes} min\n{item.case_number}\n{item.subject_initials}")
+            self.agenda.addItem(f"{format_time(start)} \u00b7 {item.duration_minutes} min\n"
+                                f"{item.case_number}\n{item.subject_initials}")
         self.agenda.blockSignals(False)
 
     def _agenda_clicked(self, row: int) -> None:

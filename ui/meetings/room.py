@@ -10,7 +10,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.i18n import _
 from app.services.meeting_room import Blank, RoomView

@@ -28,6 +28,9 @@ from ui.meetings.wizard import AgendaWizard
 
 _Index = QModelIndex | QPersistentModelIndex
 
+#: The parent of every row of a flat table (one shared default, as in ui/cases/case_table.py).
+_NO_PARENT = QModelIndex()
+
 
 class MeetingTableModel(QAbstractTableModel):
     """The meetings as a table: date and time, place, chair, state, cases."""
@@ -43,10 +46,10 @@ class MeetingTableModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+    def rowCount(self, parent: _Index = _NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+    def columnCount(self, parent: _Index = _NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -162,7 +165,8 @@ class MeetingsScreen(QWidget):
         if self._meeting is None:
             return
         for item, start in zip(self._meeting.items, self._meeting.item_starts()):
-            self.agenda.addItem(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials} \u00b7 {item.kind.label} "
+            self.agenda.addItem(f"{format_time(start)}  {item.case_number} \u00b7 "
+                                f"{item.subject_initials} \u00b7 {item.kind.label} "
                                 f"({item.duration_minutes} min)")
         editable = self._meeting.state is MeetingState.PLANNED
         for button in (self.up_button, self.down_button, self.move_button,
@@ -214,7 +218,9 @@ class MeetingsScreen(QWidget):
             safe = "".join(ch if ch.isalnum() else "-" for ch in names.get(party_id, "party"))
             out = folder / "agenda-overleg-{id}-{party}.pdf".format(id=meeting.id,
                                                                     party=safe.strip("-"))
-            if self._run(lambda: export_agenda(self.vault, meeting.id, party_id, out)):
+            # _run calls the action at once, inside this iteration: bind the loop values anyway.
+            if self._run(lambda party_id=party_id, out=out:
+                         export_agenda(self.vault, meeting.id, party_id, out)):
                 written.append(out)
         dialogs.inform(self, _("Agendas per party"),
                        _("{count} agendas written to {folder}.").format(count=len(written),

@@ -125,7 +125,8 @@ class CasesPage(StepPage):
         chosen = {i.case_id for i in self.wizard_.draft.items}
         self.cases.clear()
         for candidate in self.wizard_.candidates:
-            row = QListWidgetItem(f"{candidate.case_number} \u00b7 {candidate.subject_initials} \u00b7 {candidate.kind.label}")
+            row = QListWidgetItem(f"{candidate.case_number} \u00b7 "
+                                  f"{candidate.subject_initials} \u00b7 {candidate.kind.label}")
             row.setData(Qt.ItemDataRole.UserRole, candidate.case_id)
             row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             row.setCheckState(Qt.CheckState.Checked if candidate.case_id in chosen
@@ -190,7 +191,8 @@ class OrderPage(StepPage):
         self.order.blockSignals(True)
         self.order.clear()
         for item, start in zip(draft.items, draft.starts()):
-            self.order.addItem(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials}  ({item.duration_minutes} min)")
+            self.order.addItem(f"{format_time(start)}  {item.case_number} \u00b7 "
+                               f"{item.subject_initials}  ({item.duration_minutes} min)")
         self.order.blockSignals(False)
         if draft.items:
             self.order.setCurrentRow(max(0, min(current, len(draft.items) - 1)))
@@ -354,7 +356,8 @@ class ReviewPage(StepPage):
             when=format_datetime(draft.starts_at, empty=""),
             place=draft.place, chair=draft.chair), ""]
         for item, start in zip(draft.items, draft.starts()):
-            lines.append(f"{format_time(start)}  {item.case_number} \u00b7 {item.subject_initials} ({item.duration_minutes} min)")
+            lines.append(f"{format_time(start)}  {item.case_number} \u00b7 "
+                         f"{item.subject_initials} ({item.duration_minutes} min)")
             lines.append(f"    {item.goal}")
             lines.append("    " + ", ".join(item.themes) + " \u00b7 "
                          + ", ".join(d.label for d in item.decision_types))

@@ -367,7 +367,8 @@ class PartiesScreen(QWidget):
                 QTreeWidgetItem(self.contacts_view, [c.name, c.function, c.phone, c.email,
                                                      ", ".join(roles)])
         for event in reversed(party_service.history(self.vault, party.id)):
-            QTreeWidgetItem(self.history_view, [format_moment(event.at), self._event_text(event), event.actor])
+            QTreeWidgetItem(self.history_view,
+                            [format_moment(event.at), self._event_text(event), event.actor])
         self._update_buttons()
 
     @staticmethod

@@ -21,8 +21,8 @@ def upgrade() -> None:
     op.create_table(
         "plans",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False,
-                  unique=True),
+        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", ondelete="CASCADE"),
+                  nullable=False, unique=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("coordinator_party_id", sa.Integer, sa.ForeignKey("parties.id"),
                   nullable=True),
@@ -36,7 +36,8 @@ def upgrade() -> None:
     op.create_table(
         "plan_goals",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("life_domain", sa.String(32), nullable=False),
@@ -47,7 +48,8 @@ def upgrade() -> None:
     op.create_table(
         "plan_actions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("party_id", sa.Integer, sa.ForeignKey("parties.id"), nullable=False),
@@ -69,7 +71,8 @@ def upgrade() -> None:
     op.create_table(
         "plan_action_notes",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("action_id", sa.Integer, sa.ForeignKey("plan_actions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("action_id", sa.Integer, sa.ForeignKey("plan_actions.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("at", sa.DateTime, nullable=False),
         sa.Column("author", sa.String(64), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
@@ -78,7 +81,8 @@ def upgrade() -> None:
     op.create_table(
         "plan_information_needs",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("key", sa.String(32), nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("party_id", sa.Integer, sa.ForeignKey("parties.id"), nullable=False),
@@ -90,7 +94,8 @@ def upgrade() -> None:
     op.create_table(
         "plan_versions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"),
+                  nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("meeting_id", sa.Integer, nullable=True),
         sa.Column("saved_at", sa.DateTime, nullable=False),
