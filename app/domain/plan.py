@@ -204,6 +204,59 @@ def validate(plan: ActionPlan, allowed_parties: Iterable[int] | None = None) -> 
 
 # -- versions --------------------------------------------------------------------------
 
+def rebase(base: ActionPlan, mine: ActionPlan, theirs: ActionPlan) -> ActionPlan:
+    """Edits made from ``base`` (``mine``) put on top of a plan saved since (``theirs``).
+
+    A three-way merge, per field and per goal, action and information need (by key): what
+    ``mine`` changed wins; what others added or changed, and ``mine`` left alone, stays.
+    Something ``mine`` removed goes, unless others changed it meanwhile (their change is not
+    thrown away unseen). Progress notes are only ever added, each saved at once, so an action
+    keeps the notes of both sides. The result carries ``theirs``' version: saving it builds
+    on the newest plan and the version check passes."""
+
+    def pick(field_name: str) -> Any:
+        mine_value = getattr(mine, field_name)
+        changed = mine_value != getattr(base, field_name)
+        return mine_value if changed else getattr(theirs, field_name)
+
+    def without_notes(item: Any) -> Any:
+        return replace(item, notes=()) if isinstance(item, Action) else item
+
+    def both_notes(chosen: Any, other: Any) -> Any:
+        if not isinstance(chosen, Action) or not isinstance(other, Action):
+            return chosen
+        notes = other.notes + tuple(n for n in chosen.notes if n not in other.notes)
+        return replace(chosen, notes=tuple(sorted(notes, key=lambda n: n.at)))
+
+    def merged(field_name: str) -> tuple[Any, ...]:
+        old = {x.key: x for x in getattr(base, field_name)}
+        edited = {x.key: x for x in getattr(mine, field_name)}
+        result = []
+        for item in getattr(theirs, field_name):
+            before = old.get(item.key)
+            if item.key not in edited:
+                if before is not None and without_notes(item) == without_notes(before):
+                    continue                      # removed by me, untouched by others
+                result.append(item)               # added by others, or changed by them
+            elif before is None or without_notes(edited[item.key]) != without_notes(before):
+                result.append(both_notes(edited[item.key], item))   # changed by me
+            else:
+                result.append(item)               # left alone by me
+        theirs_keys = {x.key for x in getattr(theirs, field_name)}
+        for item in getattr(mine, field_name):
+            before = old.get(item.key)
+            if item.key in theirs_keys:
+                continue
+            if before is None or without_notes(item) != without_notes(before):
+                result.append(item)   # added by me, or changed by me after others removed it
+        return tuple(result)
+
+    return replace(theirs, goals=merged("goals"), actions=merged("actions"),
+                   information_needs=merged("information_needs"),
+                   coordinator=pick("coordinator"), closure_criteria=pick("closure_criteria"),
+                   next_meeting=pick("next_meeting"), next_meeting_note=pick("next_meeting_note"))
+
+
 def snapshot(plan: ActionPlan) -> dict[str, Any]:
     """The plan as JSON-able data, stored with each version."""
     return {

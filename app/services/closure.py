@@ -59,6 +59,7 @@ from app.domain.roles import Permission
 from app.errors import TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
+from app.services import drafts as draft_store
 from app.services import retention as retention_service
 from app.store.case_tables import (
     cases,
@@ -465,6 +466,8 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
                                outcome=decision.outcome.value)
         tomb = tombstone_values(conn, case_id, decision)
         apply_preview(conn, case_id, current)
+        # half-finished work on the case (a plan or triage draft of any account) goes too
+        drafts_removed = draft_store.remove_for_case(conn, number, case_id)
         conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
         conn.execute(insert(case_closures).values(
             case_id=case_id, decided_on=today, decided_by=vault.actor.account,
@@ -485,7 +488,7 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
         vault.log(conn, "case.close", "case", number, detail={
             "outcome": decision.outcome.value, "removed": current.summary(),
             "criteria_met": decision.criteria_met, "destroy_on": due.isoformat(),
-            "coordinator_party_id": decision.agreement.party_id})
+            "coordinator_party_id": decision.agreement.party_id, "drafts": drafts_removed})
     return ClosureResult(number, today, due, current.summary())
 
 

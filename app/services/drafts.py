@@ -3,8 +3,9 @@
 A wizard or editor that is interrupted (the user locks, the idle lock strikes, the program
 is closed) keeps what was typed as a draft, one per kind, account and object (a case
 number), so it comes back after unlocking. Drafts live only in the vault; their title and
-object are case numbers, never names. Destruction of a case removes its drafts
-(``retention``), and each area removes its own draft once the real thing is saved.
+object are case numbers, never names. Closing a case (afschaling) and destroying it remove
+every account's drafts of it (:func:`remove_for_case`), and each area removes its own draft
+once the real thing is saved.
 
 The intake wizard keeps its own, richer draft list (drafts of referrals without a case
 number yet); the triage wizard and the plan editor use these functions.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
@@ -65,8 +66,16 @@ def get(vault: OpenVault, kind: str, object_id: str) -> StoredDraft | None:
                            .where(_mine(vault, kind, object_id))).first()
     if row is None:
         return None
-    vault.log_now("draft.open", "draft", int(row[0]), detail={"kind": kind})
+    vault.log_now("draft.open", "draft", int(row[0]), detail={"kind": kind, "case": object_id})
     return StoredDraft(int(row[0]), json.loads(row[1]), row[2])
+
+
+def remove_for_case(conn: Connection, number: str, case_id: int) -> int:
+    """Remove every account's drafts of a case (when it is closed or destroyed: a draft is
+    half-finished work on the case, with its personal data); returns how many."""
+    gone = conn.execute(delete(drafts).where(or_(drafts.c.object_id.in_([number, str(case_id)]),
+                                                 drafts.c.title == number)))
+    return int(gone.rowcount or 0)
 
 
 def drop(vault: OpenVault, kind: str, object_id: str, conn: Connection | None = None) -> bool:
@@ -75,7 +84,10 @@ def drop(vault: OpenVault, kind: str, object_id: str, conn: Connection | None = 
     if conn is None:
         with vault.begin() as own:
             return drop(vault, kind, object_id, own)
-    gone = conn.execute(delete(drafts).where(_mine(vault, kind, object_id)))
-    if gone.rowcount:
-        vault.log(conn, "draft.discard", "draft", object_id, detail={"kind": kind})
-    return bool(gone.rowcount)
+    draft_id = conn.execute(select(drafts.c.id).where(_mine(vault, kind, object_id))).scalar()
+    if draft_id is None:
+        return False
+    conn.execute(delete(drafts).where(drafts.c.id == draft_id))
+    vault.log(conn, "draft.discard", "draft", int(draft_id),
+              detail={"kind": kind, "case": object_id})
+    return True

@@ -50,6 +50,7 @@ from app.errors import NotFound, ValidationError
 from app.formatting import format_moment
 from app.i18n import _
 from app.services import cases as case_store
+from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.store.case_tables import cases, subjects
 from app.store.tables import drafts
@@ -175,12 +176,9 @@ def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | No
     case = case_store.get_case(vault, number)
     if case.state not in (CaseState.REFERRED, CaseState.INTAKE):
         raise ValidationError(_("Case {number} is past intake.").format(number=case.number))
-    with vault.read() as conn:
-        saved = conn.execute(select(drafts.c.id, drafts.c.payload).where(
-            drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
-            drafts.c.object_id == case.number)).first()
+    saved = draft_store.get(vault, DRAFT_KIND, case.number)   # audited as draft.open
     if saved is not None:
-        return IntakeDraft.from_payload(json.loads(saved[1])), int(saved[0])
+        return IntakeDraft.from_payload(saved.payload), saved.id
     draft = IntakeDraft(
         protocol=case.protocol.value, referring_party_id=case.referring_party_id,
         referring_contact=case.referring_contact, received=case.received.isoformat(),

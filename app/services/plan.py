@@ -35,6 +35,7 @@ from app.domain.plan import (
     changes,
     from_snapshot,
     new_key,
+    rebase,
     snapshot,
     validate,
 )
@@ -190,14 +191,22 @@ def plan_version(vault: OpenVault, number_or_id: str | int, version: int) -> Act
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)
-        row = _plan_row(conn, case_id)
-        found = None if row is None else conn.execute(
-            select(plan_versions.c.snapshot).where(plan_versions.c.plan_id == row["id"],
-                                                   plan_versions.c.version == version)).scalar()
+        found = _version_of(conn, case_id, version)
     if found is None:
         raise NotFound(_("This plan has no version {version}.").format(version=version))
     vault.log_now("plan.read", "case", number, detail={"version": version})
-    return from_snapshot(case_id, json.loads(found), version)
+    return found
+
+
+def _version_of(conn: Connection, case_id: int, version: int) -> ActionPlan | None:
+    """The plan as saved in ``version`` (version 0: the empty plan before the first save)."""
+    if version == 0:
+        return ActionPlan(case_id=case_id)
+    row = _plan_row(conn, case_id)
+    found = None if row is None else conn.execute(
+        select(plan_versions.c.snapshot).where(plan_versions.c.plan_id == row["id"],
+                                               plan_versions.c.version == version)).scalar()
+    return None if found is None else from_snapshot(case_id, json.loads(found), version)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -294,14 +303,17 @@ def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int 
 
 
 def save_plan(vault: OpenVault, plan: ActionPlan, *, meeting_id: int | None = None,
-              on: date | None = None) -> ActionPlan:
+              on: date | None = None, ends_draft: bool = False) -> ActionPlan:
     """Save ``plan`` as the next version (``plan.version`` must be the version it was loaded
-    as); returns the plan as saved, with its new version number."""
+    as); returns the plan as saved, with its new version number. ``ends_draft``: this is
+    the plan editor saving its form, so this account's kept draft of it goes (in the same
+    transaction); other saves (a meeting's agreements) leave a draft alone."""
     vault.require(Permission.CASE_WORK, "case", plan.case_id)
     with vault.begin() as conn:
         saved = _save(conn, vault, plan, meeting_id, on or date.today())
-        _state, number = case_service.current_state(conn, plan.case_id)
-        draft_store.drop(vault, PLAN_DRAFT_KIND, number, conn)
+        if ends_draft:
+            _state, number = case_service.current_state(conn, plan.case_id)
+            draft_store.drop(vault, PLAN_DRAFT_KIND, number, conn)
         return saved
 
 
@@ -314,12 +326,13 @@ PLAN_DRAFT_KIND = "plan"
 class PlanDraft:
     """Edits to a plan that were not saved when the program locked.
 
-    ``plan`` carries the version it was edited from; ``outdated`` is true when someone has
-    saved a newer version since, so saving the draft as it is would be refused."""
+    ``plan`` builds on the current version. When a newer version was saved since the edits
+    began (``rebased``: an agreement from a meeting, a progress note), the edits have been
+    put on top of it (``app.domain.plan.rebase``), so nothing saved meanwhile is lost."""
 
     plan: ActionPlan
     kept_at: datetime
-    outdated: bool
+    rebased: bool
 
 
 def save_plan_draft(vault: OpenVault, plan: ActionPlan) -> int:
@@ -338,13 +351,17 @@ def load_plan_draft(vault: OpenVault, number_or_id: str | int) -> PlanDraft | No
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)
-        current = load_plan(conn, case_id).version
+        current = load_plan(conn, case_id)
     stored = draft_store.get(vault, PLAN_DRAFT_KIND, number)
     if stored is None:
         return None
     version = int(stored.payload["version"])
-    return PlanDraft(from_snapshot(case_id, stored.payload["plan"], version),
-                     stored.updated_at, version != current)
+    edited = from_snapshot(case_id, stored.payload["plan"], version)
+    if version == current.version:
+        return PlanDraft(edited, stored.updated_at, rebased=False)
+    with vault.read() as conn:
+        base = _version_of(conn, case_id, version) or ActionPlan(case_id=case_id)
+    return PlanDraft(rebase(base, edited, current), stored.updated_at, rebased=True)
 
 
 def discard_plan_draft(vault: OpenVault, number_or_id: str | int) -> None:

@@ -32,7 +32,6 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
-    or_,
     select,
     update,
 )
@@ -51,11 +50,12 @@ from app.domain.retention import (
 from app.domain.roles import Permission
 from app.errors import VaultInUse
 from app.i18n import _
+from app.services import drafts as draft_store
 from app.store.case_tables import cases
 from app.store.convert import as_date
 from app.store.retention_tables import case_closures, case_tombstones
 from app.store.retention_tables import retention_periods as periods_table
-from app.store.tables import drafts, metadata
+from app.store.tables import metadata
 from app.vault.vault import OpenVault, utcnow
 
 #: Fields of the ``cases`` row that can hold personal data; emptied at destruction. The rest
@@ -243,8 +243,7 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
         if child.name in KEPT_TABLES:
             continue
         delete_rows(conn, child, child.c[column] == case_id, present)
-    conn.execute(delete(drafts).where(or_(drafts.c.object_id.in_([number, str(case_id)]),
-                                          drafts.c.title == number)))
+    draft_store.remove_for_case(conn, number, case_id)
     now = utcnow()
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         {**{name: None for name in PERSONAL_CASE_FIELDS},

@@ -197,27 +197,52 @@ def test_unsaved_edits_survive_a_lock_as_a_draft(qtbot, case) -> None:  # type: 
     assert plan_service.load_plan_draft(vault, number) is None
 
 
-def test_a_draft_older_than_the_saved_plan_is_put_back_only_when_asked(  # type: ignore[no-untyped-def]
+def test_kept_edits_go_on_top_of_what_was_saved_since(  # type: ignore[no-untyped-def]
+        qtbot, case) -> None:
+    """Locked with unsaved edits, then the meeting records an agreement (a new version):
+    the agreement does not end the draft, and reopening puts the edits on top of it, so
+    saving keeps both."""
+    vault, number, ids = case
+    _plan_with_content(vault, number, ids)
+    editor = PlanEditor(vault)
+    qtbot.addWidget(editor)
+    editor.load(number)
+    editor.closure.setPlainText("Mijn wijziging")
+    editor.save_draft()
+    editor.clear()
+    plan_service.record_agreement(vault, number, party_id=ids["Reclassering Nederland"],
+                                  description="Elders opgeslagen")
+    assert plan_service.load_plan_draft(vault, number) is not None, "a meeting's save keeps it"
+    with dialogs.scripted() as script:
+        editor.load(number)
+    assert not script.shown, "nothing to ask: nothing is lost either way"
+    assert editor.closure.toPlainText() == "Mijn wijziging"
+    assert "versie 2" in editor.notice.text()
+    assert editor.save()
+    saved = plan_service.get_plan(vault, number)
+    assert saved.closure_criteria == "Mijn wijziging" and saved.version == 3
+    assert [a.description for a in saved.actions] == ["Toezicht afstemmen", "Elders opgeslagen"]
+
+
+def test_a_progress_note_keeps_the_edits_in_the_form(  # type: ignore[no-untyped-def]
         qtbot, case) -> None:
     vault, number, ids = case
     _plan_with_content(vault, number, ids)
     editor = PlanEditor(vault)
     qtbot.addWidget(editor)
-    for answer in (False, True):
-        editor.load(number)
-        editor.closure.setPlainText(f"Mijn wijziging {answer}")
-        editor.save_draft()
-        editor.clear()
-        plan_service.record_agreement(vault, number, party_id=ids["Reclassering Nederland"],
-                                      description=f"Elders opgeslagen {answer}")
-        with dialogs.scripted(answer) as script:
-            editor.load(number)
-        assert script.shown[0].kind == "confirm" and "versie" in script.shown[0].text
-        shown = editor.closure.toPlainText()
-        assert (shown == f"Mijn wijziging {answer}") is answer
-        assert (plan_service.load_plan_draft(vault, number) is not None) is answer
-    assert editor.save(), "the put-back edits build on the newest version"
-    assert plan_service.get_plan(vault, number).closure_criteria == "Mijn wijziging True"
+    editor.load(number)
+    key = editor.actions.item(0, 1).data(0x0100)
+    editor.actions.item(0, 2).setText("J. de Vries")
+    editor.add_progress_note(key, "Eerste gesprek gevoerd")
+    assert editor.actions.item(0, 2).text() == "J. de Vries", "the edit is still there"
+    assert editor.has_unsaved_changes
+    assert editor.save()
+    action = plan_service.get_plan(vault, number).actions[0]
+    assert action.owner == "J. de Vries"
+    assert [n.text for n in action.notes] == ["Eerste gesprek gevoerd"]
+    # Without edits the form simply shows the new version.
+    editor.add_progress_note(key, "Tweede gesprek")
+    assert not editor.has_unsaved_changes
 
 
 def test_closing_the_plan_window_with_unsaved_edits_asks_first(  # type: ignore[no-untyped-def]

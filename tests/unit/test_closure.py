@@ -21,6 +21,7 @@ from app.store.case_tables import (cases, criteria_answers, information_items,
                                    life_domain_problems, subjects)
 from app.store.plan_tables import plan_action_notes, plan_goals, plan_versions, plans
 from app.store.retention_tables import case_closures, case_tombstones
+from app.store.tables import drafts
 from app.vault.vault import OpenVault
 
 from tests.unit.retention_fixtures import director_vault, make_case, party_id  # noqa: F401
@@ -92,6 +93,10 @@ def test_closure_cleans_exactly_what_the_preview_showed(director_vault: OpenVaul
                       items=[("politie", Category.GENERAL, "ander")])
     other_before = _snapshot(vault, other.id)
     before = _snapshot(vault, made.id)
+    # A plan edit kept at a lock, with the progress note in it: half-finished work on the
+    # case goes at closure too (the other case's draft stays).
+    plan_service.save_plan_draft(vault, plan_service.get_plan(vault, made.number))
+    plan_service.save_plan_draft(vault, plan_service.get_plan(vault, other.number))
 
     context = closure_service.closure_context(vault, made.number, today=DAY)
     assert [c.criterion for c in context.criteria] == ["Stable housing", "Debts under control"]
@@ -123,6 +128,9 @@ def test_closure_cleans_exactly_what_the_preview_showed(director_vault: OpenVaul
     with vault.read() as conn:
         snapshots = conn.execute(select(plan_versions.c.snapshot)).scalars().all()
         assert not any("gebeld" in s for s in snapshots)
+        kept = conn.execute(select(drafts.c.object_id, drafts.c.payload)).all()
+        assert [number for number, _payload in kept] == [other.number]
+        assert not any("gebeld" in payload for _number, payload in kept)
         assert conn.execute(select(cases.c.state).where(cases.c.id == made.id)).scalar() \
             == "closed"
         closure_row = conn.execute(select(case_closures)).mappings().one()

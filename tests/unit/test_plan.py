@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -18,9 +18,11 @@ from app.domain.plan import (
     CaseCoordinator,
     Goal,
     InformationNeed,
+    ProgressNote,
     changes,
     from_snapshot,
     new_key,
+    rebase,
     snapshot,
     validate,
 )
@@ -201,3 +203,36 @@ def test_roles_and_lifecycle(director: OpenVault) -> None:
         conn.execute(update(cases).where(cases.c.id == case_id).values(state="closed"))
     with pytest.raises(TransitionRefused):
         plan_service.save_plan(director, ActionPlan(case_id=case_id, closure_criteria="x"))
+
+
+def test_rebase_puts_my_edits_on_top_of_what_others_saved() -> None:
+    """Three-way merge by key: my changes win, theirs survive where I did not touch, what I
+    removed goes unless they changed it, notes of both sides are kept."""
+    note_a = ProgressNote(datetime(2026, 11, 1, 9), "regie", "Gebeld")
+    note_b = ProgressNote(datetime(2026, 11, 2, 9), "regie", "Langsgeweest")
+    visit = Action("a1", 1, "Huisbezoek", owner="", notes=(note_a,))
+    debts = Action("a2", 2, "Schulden in kaart")
+    talk = Action("a3", 3, "Gesprek school")
+    base = ActionPlan(case_id=7, actions=(visit, debts, talk), closure_criteria="Oud",
+                      next_meeting_note="Na de zomer", version=4)
+    mine = replace(base, actions=(replace(visit, owner="J. de Vries"),    # changed by me
+                                  Action("m1", 1, "Nieuwe actie")),        # added; a2, a3 removed
+                   closure_criteria="Nieuw")
+    theirs = replace(base, actions=(replace(visit, notes=(note_a, note_b)),  # a note added
+                                    debts,                                   # untouched
+                                    replace(talk, status=ActionStatus.DONE),  # changed
+                                    Action("t1", 4, "Afspraak uit overleg")),  # added
+                     next_meeting_note="In september", version=6)
+    merged = rebase(base, mine, theirs)
+    assert merged.version == 6
+    assert merged.closure_criteria == "Nieuw"               # mine changed it
+    assert merged.next_meeting_note == "In september"       # theirs changed it, I did not
+    by_key = {a.key: a for a in merged.actions}
+    assert [a.key for a in merged.actions] == ["a1", "a3", "t1", "m1"]
+    assert by_key["a1"].owner == "J. de Vries" and by_key["a1"].notes == (note_a, note_b)
+    assert "a2" not in by_key                               # removed by me, untouched
+    assert by_key["a3"].status is ActionStatus.DONE          # removed by me, changed by them
+    # Nothing changed on either side: the result is theirs.
+    assert rebase(base, base, theirs) == theirs
+    # Only mine changed: the result is mine, at their version.
+    assert rebase(base, mine, base) == replace(mine, version=4)

@@ -45,6 +45,7 @@ from app.domain.plan import (
     InformationNeed,
     ProgressNote,
     new_key,
+    rebase,
     snapshot,
 )
 from app.errors import CasuskamerError
@@ -87,6 +88,8 @@ class PlanEditor(QWidget):
         self.plan: ActionPlan | None = None
         #: the plan as last saved, to tell whether the form holds unsaved changes
         self._saved: ActionPlan | None = None
+        #: the form's content with nothing changed; None while it holds unsaved edits
+        self._baseline: dict[str, object] | None = None
         self.parties: list[tuple[int, str]] = []
         #: notes and limits of actions, by key (edited through the buttons, not the grid)
         self._notes: dict[str, tuple[ProgressNote, ...]] = {}
@@ -195,6 +198,7 @@ class PlanEditor(QWidget):
         self.case_number = None
         self.plan = None
         self._saved = None
+        self._baseline = None
         self.parties = []
         self._notes.clear()
         self._limits.clear()
@@ -213,28 +217,50 @@ class PlanEditor(QWidget):
         self.discard_button.setVisible(False)
         self.setEnabled(False)
 
-    def load(self, case_number: str) -> None:
-        """Show the current plan of a case and its history."""
+    def load(self, case_number: str, *,
+             keep: tuple[ActionPlan, ActionPlan] | None = None) -> None:
+        """Show the current plan of a case and its history, with this account's edits kept at
+        the last lock put back (if any). With ``keep`` (the plan the form started from, and
+        the form's edits) those edits are put on top of the current plan instead."""
+        restored_notice = self.notice.text() if keep is not None else ""
         self.clear()
         plan = plan_service.get_plan(self.vault, case_number)
+        draft = None if keep is not None else self._restorable(case_number)
+        if keep is not None:
+            shown = rebase(keep[0], keep[1], plan)
+        else:
+            shown = draft.plan if draft is not None else plan
         self.parties = plan_service.entitled_parties(self.vault, case_number)
         known = {pid for pid, _name in self.parties}
         names = plan_service.party_name_map(self.vault)
         # Parties already in the plan stay choosable even if they no longer take part.
-        self.parties += sorted(((pid, names.get(pid, str(pid))) for pid in plan.party_ids()
+        self.parties += sorted(((pid, names.get(pid, str(pid)))
+                                for pid in plan.party_ids() | shown.party_ids()
                                 if pid not in known), key=lambda p: p[1].casefold())
         self.case_number = case_number
         self._saved = plan
-        restored = self._restorable(case_number, plan)
-        self._fill(restored.plan if restored else plan)
-        if restored is not None:
-            self.notice.setText(_("Changes not saved when the program locked ({when}) are "
-                                  "back. Choose ‘Save plan’ to keep them.")
-                                .format(when=format_moment(restored.kept_at)))
-            self.notice.setVisible(True)
-            self.discard_button.setVisible(True)
+        self._fill(shown)
+        # taken from the form itself, so the widgets' own handling of text (line breaks)
+        # never counts as a change
+        self._baseline = snapshot(self.collect()) if shown is plan else None
+        if draft is not None:
+            when = format_moment(draft.kept_at)
+            self._show_notice(
+                _("Changes not saved when the program locked ({when}) are back, put on top "
+                  "of the newer version {version} saved since. Check them and choose "
+                  "\u2018Save plan\u2019 to keep them.").format(when=when, version=plan.version)
+                if draft.rebased else
+                _("Changes not saved when the program locked ({when}) are back. Choose "
+                  "\u2018Save plan\u2019 to keep them.").format(when=when))
+        elif restored_notice:
+            self._show_notice(restored_notice)
         self._show_history()
         self.setEnabled(True)
+
+    def _show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(True)
+        self.discard_button.setVisible(True)
 
     def _fill(self, plan: ActionPlan) -> None:
         self.plan = plan
@@ -258,30 +284,18 @@ class PlanEditor(QWidget):
         self.next_meeting.setDate(_to_qdate(plan.next_meeting))
         self.next_meeting_note.setText(plan.next_meeting_note)
 
-    def _restorable(self, number: str, current: ActionPlan) -> plan_service.PlanDraft | None:
-        """Edits kept at the last lock, if any and if the user wants them back. The returned
-        draft's plan builds on the current version, so that a save is not refused."""
+    def _restorable(self, number: str) -> plan_service.PlanDraft | None:
+        """Edits kept at the last lock, if any (already put on top of a newer version)."""
         try:
-            draft = plan_service.load_plan_draft(self.vault, number)
+            return plan_service.load_plan_draft(self.vault, number)
         except CasuskamerError:
             return None  # this role keeps no drafts
-        if draft is None:
-            return None
-        if draft.outdated and not dialogs.confirm(
-                self, _("Unsaved changes"),
-                _("When the program locked, this plan had changes that were not saved. "
-                  "Someone has saved version {version} since. Put your changes back? Saving "
-                  "them then replaces that version's content; its history stays.")
-                .format(version=current.version),
-                yes_label=_("Put my changes back")):
-            plan_service.discard_plan_draft(self.vault, number)
-            return None
-        return replace(draft, plan=replace(draft.plan, version=current.version))
 
     @property
     def has_unsaved_changes(self) -> bool:
-        return (self._saved is not None and self.plan is not None
-                and snapshot(self.collect()) != snapshot(self._saved))
+        if self._saved is None or self.plan is None:
+            return False
+        return self._baseline is None or snapshot(self.collect()) != self._baseline
 
     def save_draft(self) -> None:
         """Keep unsaved edits in the vault when the program locks (they come back on load)."""
@@ -394,14 +408,16 @@ class PlanEditor(QWidget):
             self.add_progress_note(key, text)
 
     def add_progress_note(self, key: str, text: str) -> None:
-        """Record a note on an action at once (its own version of the plan)."""
-        assert self.case_number is not None
+        """Record a note on an action at once (its own version of the plan); edits in the
+        form that are not saved yet stay in the form, on top of that new version."""
+        assert self.case_number is not None and self._saved is not None
+        keep = (self._saved, self.collect()) if self.has_unsaved_changes else None
         try:
             plan_service.add_progress_note(self.vault, self.case_number, key, text)
         except CasuskamerError as exc:
             dialogs.error(self, _("Progress note"), str(exc))
             return
-        self.load(self.case_number)
+        self.load(self.case_number, keep=keep)
 
     def _ask_limit(self) -> None:
         key = self._current_action_key()
@@ -476,7 +492,7 @@ class PlanEditor(QWidget):
         if self.plan is None or self.case_number is None:
             return False
         try:
-            saved = plan_service.save_plan(self.vault, self.collect())
+            saved = plan_service.save_plan(self.vault, self.collect(), ends_draft=True)
         except CasuskamerError as exc:
             dialogs.error(self, _("Plan not saved"), str(exc))
             return False
