@@ -4,8 +4,8 @@ is, how it is laid out as a chart and as a table, and small-number suppression.
 Small numbers are suppressed so that no one can be recognised from a count: a count of cases
 below :data:`THRESHOLD` shows as "< 5" (:func:`suppress` is the one function that decides
 it), a lead time or a share computed over fewer than five cases shows as "< 5" too, and a
-chart draws a suppressed bar with no height (its label says "< 5"). Where a total is shown,
-a lone small count could be worked out from it, so one more count is hidden ("x",
+chart draws a suppressed bar with no height (its label says "< 5"). A total beside a single
+small count would give that count away, so such a total is hidden too ("x",
 :func:`protect_total`). Counts that are not about people (meetings held) are shown as they
 are.
 
@@ -43,7 +43,7 @@ class Value:
     number: float | None
     suppressed: bool = False
     unit: str = ""          # "", "%" or " d" (days): appended to the text
-    #: hidden although not small, so that a small neighbour cannot be worked out from a total
+    #: a total hidden although not small, so that a small cell cannot be worked out from it
     secondary: bool = False
 
     @property
@@ -75,32 +75,25 @@ def suppress(count: int) -> Value:
     return Value(count, suppressed=count < THRESHOLD)
 
 
-def protect_total(cells: Sequence[Value], total: Value) -> tuple[Value, ...]:
-    """Secondary suppression for cells that add up to a shown total.
+def protect_total(cells: Sequence[Value], total: Value) -> Value:
+    """The total of ``cells`` as it may be shown (secondary suppression).
 
-    With one small count hidden ("< 5") and the total shown, the count is the total minus
-    the other cells. So when exactly one hidden cell holds people (a hidden zero reveals no
-    one), the smallest shown cell is hidden too (as "x"); the reader then knows only the
-    sum of two hidden cells. A hidden total needs nothing."""
+    With exactly one cell hidden as "< 5" beside a shown total, that cell is the total minus
+    the others. The total is then hidden too, shown as "x": hiding another cell instead
+    would still narrow the small one down, since a reader knows a hidden cell that is not
+    small is 5 or more. The rule looks only at which cells are hidden, never at their
+    values, so that whether it acts tells nothing either."""
     if total.suppressed or total.number is None:
-        return tuple(cells)
-    small = [v for v in cells if v.suppressed and v.number]
-    shown = [i for i, v in enumerate(cells) if not v.suppressed and v.number]
-    if len(small) != 1 or not shown:
-        return tuple(cells)
-    smallest = min(shown, key=lambda i: (cells[i].number or 0.0, i))
-    protected = list(cells)
-    protected[smallest] = Value(cells[smallest].number, suppressed=True,
-                                unit=cells[smallest].unit, secondary=True)
-    return tuple(protected)
+        return total
+    if sum(1 for v in cells if v.suppressed) != 1:
+        return total
+    return Value(total.number, suppressed=True, unit=total.unit, secondary=True)
 
 
-def _protect_series(series: Sequence[Series], totals: Sequence[Value]) -> tuple[Series, ...]:
+def _protected_totals(series: Sequence[Series], totals: Sequence[Value]) -> tuple[Value, ...]:
     """:func:`protect_total` per category, over the series stacked in it."""
-    columns = [protect_total([s.values[c] for s in series], totals[c])
-               for c in range(len(totals))]
-    return tuple(Series(s.name, tuple(columns[c][i] for c in range(len(totals))))
-                 for i, s in enumerate(series))
+    return tuple(protect_total([s.values[c] for s in series], total)
+                 for c, total in enumerate(totals))
 
 
 def exact(count: int) -> Value:
@@ -340,7 +333,10 @@ def figure_list(figures: Figures) -> list[Figure]:
     months = tuple(_(m) for m in MONTHS)
     types = sorted(figures.referrals, key=lambda t: (party_type_label(t).casefold(), t))
     monthly_totals = [sum(figures.referrals[t][m] for t in types) for m in range(12)]
-    referral_totals = tuple(suppress(n) for n in monthly_totals)
+    referral_series = [Series(party_type_label(t), tuple(suppress(n) for n in figures.referrals[t]))
+                       for t in types]
+    referral_totals = _protected_totals(referral_series,
+                                        [suppress(n) for n in monthly_totals])
     referrals = Figure(
         "referrals", _("Referrals per month by the referring party's type"),
         _("How many cases were referred to the house in each month of {year} ({filter}), by "
@@ -348,10 +344,7 @@ def figure_list(figures: Figures) -> list[Figure]:
           "from and how that changes over the year.").format(year=figures.year,
                                                              filter=_filter_text(figures)),
         _("Cases"), months,
-        _protect_series([Series(party_type_label(t),
-                                tuple(suppress(n) for n in figures.referrals[t]))
-                         for t in types], referral_totals),
-        ChartKind.STACKED, referral_totals, by_series=True)
+        tuple(referral_series), ChartKind.STACKED, referral_totals, by_series=True)
     outcomes = tuple(IntakeOutcome)
     intake = Figure(
         "intake", _("Intake outcomes"),
@@ -377,17 +370,17 @@ def figure_list(figures: Figures) -> list[Figure]:
         short_categories=(_("Intake decision"), _("First case meeting"), _("Closure")))
     stages = tuple(Stage)
     protocols = tuple(figures.in_progress)
-    progress_totals = tuple(suppress(sum(figures.in_progress[p].values())) for p in protocols)
+    progress_series = [Series(st.label, tuple(suppress(figures.in_progress[p].get(st, 0))
+                                              for p in protocols)) for st in stages]
+    progress_totals = _protected_totals(
+        progress_series, [suppress(sum(figures.in_progress[p].values())) for p in protocols])
     in_progress = Figure(
         "in_progress", _("Cases in progress per protocol"),
         _("The cases still open on {day}, per privacy protocol, by the step they had "
           "reached: from the referral to the case meetings.").format(
               day=format_date(date.fromisoformat(figures.reference_day))),
         _("Cases"), tuple(p.label for p in protocols),
-        _protect_series([Series(st.label, tuple(suppress(figures.in_progress[p].get(st, 0))
-                                                for p in protocols)) for st in stages],
-                        progress_totals),
-        ChartKind.STACKED, progress_totals,
+        tuple(progress_series), ChartKind.STACKED, progress_totals,
         short_categories=tuple(_(PROTOCOL_SHORT[p]) for p in protocols))
     a = figures.actions
 
@@ -425,5 +418,5 @@ def suppression_note() -> str:
     return _("Counts of cases below {n} are shown as \u201c< {n}\u201d, so that no one can "
              "be recognised from a number; a chart draws such a bar with no height and "
              "labels it \u201c< {n}\u201d. Where such a count could be worked out from a "
-             "total, one more count is hidden and shown as \u201c{x}\u201d.").format(
+             "total, the total is hidden as well and shown as \u201c{x}\u201d.").format(
                  n=THRESHOLD, x=HIDDEN_TEXT)
