@@ -30,7 +30,9 @@ import math
 import os
 import re
 import secrets
+import socket
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -399,31 +401,51 @@ def published_after(path: Path, data: bytes) -> Iterator[None]:
             os.unlink(tmp)
         raise
 
-_PART = re.compile(r"^\.casuskamer-(\d+)-[^/]*\.part$")
+_PART = re.compile(r"^\.casuskamer-(?P<host>\w+)-(?P<pid>\d+)-[^/]*\.part$", re.ASCII)
+#: a part file this old is left over whoever wrote it (an export takes seconds)
+STALE_PART_SECONDS = 24 * 3600
+
+
+def _host() -> str:
+    """This machine's name as it goes into a part file's name (letters, digits, _)."""
+    return re.sub(r"\W", "_", socket.gethostname(), flags=re.ASCII)[:40] or "host"
 
 
 def remove_stale_parts(folder: Path) -> int:
     """Delete the part files a killed program left in ``folder``; returns how many.
 
-    A part file carries the pid of the program that wrote it. If that process is gone the
-    file was never renamed into place, so it has no disclosure row and nobody was meant to
-    receive it: it is removed rather than left lying around with personal data in it. A
-    part file whose process still runs (perhaps another program) is left alone."""
+    A part file is named after the machine and the process that write it. A part file of
+    this machine whose process is gone was never renamed into place: it has no disclosure
+    row and nobody was meant to receive it, so it is removed rather than left lying around
+    with personal data in it. Another machine's (a shared export folder) is only removed
+    once it is a day old, as is any part file where this system cannot tell whether its
+    writer still runs (Windows)."""
     removed = 0
     try:
         names = os.listdir(folder)
     except OSError:
         return 0
+    host, now = _host(), time.time()
     for name in names:
         found = _PART.match(name)
-        if found is None or int(found.group(1)) == os.getpid() or _alive(int(found.group(1))):
+        if found is None:
             continue
-        with suppress(OSError):
-            os.unlink(folder / name)
-            removed += 1
+        path = folder / name
+        try:
+            old = now - path.stat().st_mtime > STALE_PART_SECONDS
+        except OSError:
+            continue
+        pid = int(found.group("pid"))
+        ours_and_dead = (found.group("host") == host and os.name == "posix"
+                         and pid != os.getpid() and not _alive(pid))
+        if old or ours_and_dead:
+            with suppress(OSError):
+                path.unlink()
+                removed += 1
     return removed
 
 def _alive(pid: int) -> bool:
+    """Whether a process runs (POSIX: signal 0 only checks; it is never sent)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -436,8 +458,8 @@ def _write_part(path: Path, data: bytes) -> str:
     folder = path.parent if str(path.parent) else Path(".")
     remove_stale_parts(folder)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".casuskamer-{os.getpid()}-", suffix=".part",
-                                   dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".casuskamer-{_host()}-{os.getpid()}-",
+                                   suffix=".part", dir=folder)
     except OSError as exc:
         raise file_write_failed(exc, path) from None
     try:

@@ -221,23 +221,30 @@ def test_long_or_arabic_recipient_still_marks_every_page(tmp_path: Path, recipie
 
 
 def test_the_next_export_removes_part_files_a_killed_program_left(tmp_path: Path) -> None:
-    """A part file is named after the pid that wrote it; once that process is gone the file
-    was never handed out, so the next write into the folder deletes it. Files of running
-    processes (this one, pid 1) and other files are left alone."""
+    """A part file is named after the machine and pid that write it; once that process is
+    gone the file was never handed out, so the next write into the folder deletes it.
+    Running processes' files (this one, pid 1), another machine's recent one (a shared
+    folder) and other files are left alone; any part file a day old goes."""
     import subprocess
     import sys
+    import time
 
+    host = pdf._host()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".casuskamer-{dead.pid}-abc123.part"
-    mine = tmp_path / f".casuskamer-{os.getpid()}-def456.part"
-    running = tmp_path / ".casuskamer-1-ghi789.part"
+    stale = tmp_path / f".casuskamer-{host}-{dead.pid}-abc123.part"
+    mine = tmp_path / f".casuskamer-{host}-{os.getpid()}-def456.part"
+    running = tmp_path / f".casuskamer-{host}-1-ghi789.part"
+    elsewhere = tmp_path / f".casuskamer-andere_werkplek-{dead.pid}-jkl012.part"
+    forgotten = tmp_path / ".casuskamer-andere_werkplek-77-mno345.part"
     other = tmp_path / "notities.part"
-    for path in (stale, mine, running, other):
+    for path in (stale, mine, running, elsewhere, forgotten, other):
         path.write_bytes(b"%PDF-1.4 half")
+    day_old = time.time() - pdf.STALE_PART_SECONDS - 60
+    os.utime(forgotten, (day_old, day_old))
     pdf.write_atomically(tmp_path / "overdracht.pdf", b"%PDF-1.4 whole")
-    assert not stale.exists()
-    assert mine.exists() and running.exists() and other.exists()
+    assert not stale.exists() and not forgotten.exists()
+    assert mine.exists() and running.exists() and elsewhere.exists() and other.exists()
     assert (tmp_path / "overdracht.pdf").read_bytes() == b"%PDF-1.4 whole"
-    assert not [p for p in tmp_path.glob(".casuskamer-*.part")
-                if p not in (mine, running)], "the new file's own part was renamed away"
+    assert sorted(tmp_path.glob(".casuskamer-*.part")) == sorted([mine, running, elsewhere]), \
+        "the new file's own part was renamed away"
