@@ -62,7 +62,7 @@ from app.i18n import _
 from app.services import case_view as case_view_service
 from app.services.case_view import CaseView, CopyField, ItemRow
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, changes, dialogs
 from ui.actions import CASE_ACTIONS, ActionId, make_action, share_window_actions, shortcut_text
 from ui.cases.case_actions import Availability, MinutesDialog, PlanDialog, availability
 from ui.clipboard import CLEAR_AFTER_MS, ClipboardGuard, guard_for
@@ -272,6 +272,8 @@ class CaseViewScreen(QWidget):
         layout.addWidget(triage_box)
         layout.addWidget(items_box, 1)
         self.load()
+        # a meeting in another window may move this case on or change its plan
+        changes.follow(self, lambda number: number == self.number, self._changed_elsewhere)
 
     # -- the action bar ---------------------------------------------------------------------
 
@@ -344,6 +346,16 @@ class CaseViewScreen(QWidget):
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def _changed_elsewhere(self) -> None:
+        """Read the case again after another window changed it (not under an open step: its
+        closing reads the case anyway)."""
+        if self.step_window is not None or not self.vault.is_open or self.view is None:
+            return
+        try:
+            self.load()
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Case"), str(exc))
 
     def _step_done(self, window: QWidget, changes_case: bool, announce: bool = True) -> None:
         """A step's window closed: read the case again and say it may have changed

@@ -48,7 +48,7 @@ from app.services import cases as case_service
 from app.services import intake as intake_service
 from app.services.cases import CaseRow
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, changes, dialogs
 from ui.cases.case_table import (
     CASE_NUMBER_ROLE,
     STATE_ROLE,
@@ -275,6 +275,8 @@ class CasesScreen(QWidget):
         self.addAction(find)
 
         self.refresh()
+        # a meeting in another window moves cases on and gives them a next meeting
+        changes.follow(self, lambda _number: True, self.refresh)
 
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()

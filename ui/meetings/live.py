@@ -32,7 +32,7 @@ from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, changes, dialogs
 from ui.meetings.room import MeetingRoomWindow
 
 
@@ -312,6 +312,7 @@ class LiveMeetingWindow(QWidget):
             dialogs.error(self, _("Case meeting"), str(exc))
             return
         self.current = item.id
+        changes.announce(item.case_number)   # under discussion; the one before it finished
         self.room = room_service.refresh(self.vault, self.room)
         self.agenda.blockSignals(True)
         self.agenda.setCurrentRow(row)
@@ -581,6 +582,7 @@ class LiveMeetingWindow(QWidget):
         except CasuskamerError as exc:
             dialogs.error(self, _("End meeting"), str(exc))
             return
+        changes.announce()   # minutes stored, agreements in the plans, cases moved on
         self.entry_text.clear()
         self.entry_owner.clear()
         self._ended = True

@@ -22,7 +22,7 @@ from app.i18n import N_, _
 from app.services import meetings as svc
 from app.services.meetings import MeetingRow
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, changes, dialogs
 from ui.meetings.live import LiveMeetingWindow
 from ui.meetings.wizard import AgendaWizard
 
@@ -183,6 +183,7 @@ class MeetingsScreen(QWidget):
             self.message.setText(str(exc))
             return False
         self.message.setText("")
+        changes.announce()   # the next meeting of the cases involved
         return True
 
     def new_meeting(self) -> None:

@@ -24,7 +24,7 @@ from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
-from ui import a11y
+from ui import a11y, changes
 
 
 
@@ -370,6 +370,7 @@ class ReviewPage(StepPage):
         except CasuskamerError as exc:
             self.error.setText(str(exc))
             return False
+        changes.announce()   # the cases on the agenda have a next meeting now
         return True
 
 

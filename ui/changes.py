@@ -1,0 +1,78 @@
+"""Telling open windows that cases changed elsewhere in the program.
+
+The case screens and the Cases table read the vault when they open; a meeting in another
+window (an agreement recorded, an item finished, a meeting planned) changes cases behind
+their back. Whoever changes cases calls :func:`announce` with the case number (or nothing
+for "some cases"); a screen that shows cases calls :func:`follow`, and is told to read
+again the next time its window is active, so a live meeting does not make every open
+window reread (and log a read) at each agreement.
+
+Only case numbers pass through here, nothing personal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+class _Changes(QObject):
+    changed = Signal(str)   # a case number, or "" for "some cases"
+
+
+_hub: _Changes | None = None
+
+
+def _changes() -> _Changes:
+    global _hub
+    if _hub is None:
+        _hub = _Changes(QApplication.instance())
+    return _hub
+
+
+def announce(number: str = "") -> None:
+    """Case ``number`` (or, with no number, some cases) changed."""
+    _changes().changed.emit(number)
+
+
+class _Follower(QObject):
+    """Marks its screen stale when a case it shows changes; reloads it on activation."""
+
+    def __init__(self, screen: QWidget, shows: Callable[[str], bool],
+                 reload: Callable[[], None]) -> None:
+        super().__init__(screen)
+        self.screen, self.shows, self.reload = screen, shows, reload
+        self.stale = False
+        self._watched: QWidget | None = None
+        _changes().changed.connect(self._on_changed)
+
+    def _on_changed(self, number: str) -> None:
+        if number and not self.shows(number):
+            return
+        self.stale = True
+        window = self.screen.window()
+        if window is not self._watched:
+            if self._watched is not None:
+                self._watched.removeEventFilter(self)
+            window.installEventFilter(self)
+            self._watched = window
+        if window.isActiveWindow():
+            self._reload_if_stale()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate:
+            self._reload_if_stale()
+        return False
+
+    def _reload_if_stale(self) -> None:
+        if self.stale and self.screen.isVisible():
+            self.stale = False
+            self.reload()
+
+
+def follow(screen: QWidget, shows: Callable[[str], bool], reload: Callable[[], None]) -> None:
+    """Reload ``screen`` (``reload``) when a case it ``shows`` changed elsewhere: at once
+    if its window is the active one, else when it is next activated. Ends with the screen."""
+    _Follower(screen, shows, reload)
