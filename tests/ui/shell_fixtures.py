@@ -34,6 +34,16 @@ def _no_scripted_dialogs() -> Iterator[None]:
 
 
 @pytest.fixture
+def no_quick_check() -> Iterator[None]:
+    """No vault quick check on a timer after an unlock (a test starts it by hand, or is not
+    about it); a module that wants this everywhere makes an autouse fixture use it."""
+    before = MainWindow.QUICK_CHECK_DELAY_MS
+    MainWindow.QUICK_CHECK_DELAY_MS = -1
+    yield
+    MainWindow.QUICK_CHECK_DELAY_MS = before
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(tmp_path / "settings" / "casuskamer.ini")
 

@@ -9,7 +9,6 @@ Settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -54,7 +53,12 @@ from tests.ui.cases_fixtures import (  # noqa: F401
     cases_vault_template,
     director_vault,
 )
-from tests.ui.shell_fixtures import ctx, make_window, settings  # noqa: F401
+from tests.ui.shell_fixtures import (  # noqa: F401
+    ctx,
+    make_window,
+    no_quick_check,
+    settings,
+)
 from tests.unit.handout_cases import item, make_case, party_ids
 from ui import dialogs
 from ui.actions import CASE_ACTIONS, ActionId, shortcut_conflicts, spec
@@ -73,12 +77,8 @@ POLICE, VT, CITY = "Politie regionale eenheid Den Haag", "Veilig Thuis", "Den Ha
 
 
 @pytest.fixture(autouse=True)
-def _no_check_on_a_timer() -> Iterator[None]:
+def _no_check_on_a_timer(no_quick_check: None) -> None:
     """The quick check after an unlock is started by hand in these tests."""
-    before = MainWindow.QUICK_CHECK_DELAY_MS
-    MainWindow.QUICK_CHECK_DELAY_MS = -1
-    yield
-    MainWindow.QUICK_CHECK_DELAY_MS = before
 
 
 # -- helpers ----------------------------------------------------------------------------------

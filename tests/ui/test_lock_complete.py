@@ -81,7 +81,12 @@ from tests.ui.cases_fixtures import (  # noqa: F401
     cases_vault_template,
     director_vault,
 )
-from tests.ui.shell_fixtures import ctx, make_window, settings  # noqa: F401
+from tests.ui.shell_fixtures import (  # noqa: F401
+    ctx,
+    make_window,
+    no_quick_check,
+    settings,
+)
 from ui import dialogs
 from ui.app_context import AppContext
 from ui.cases.case_actions import PlanDialog
@@ -455,12 +460,8 @@ def world(director_vault: OpenVault) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _no_check_on_a_timer() -> Iterator[None]:
+def _no_check_on_a_timer(no_quick_check: None) -> None:
     """The vault's quick check after an unlock is not what these tests are about."""
-    before = MainWindow.QUICK_CHECK_DELAY_MS
-    MainWindow.QUICK_CHECK_DELAY_MS = -1
-    yield
-    MainWindow.QUICK_CHECK_DELAY_MS = before
 
 
 @pytest.mark.parametrize("how", ["ctrl_l", "idle"])
