@@ -39,6 +39,8 @@ class ActionId(StrEnum):
     # The case screen's subjects: copy to the clipboard, marked as sensitive.
     COPY_BSN = "copy_bsn"
     COPY_ADDRESS = "copy_address"
+    # A window of its own (a case): closed from the keyboard too
+    CLOSE_WINDOW = "close_window"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(ActionId.COPY_ADDRESS, N_("Copy a&ddress"), "Ctrl+Shift+D",
                N_("Case screen: copy the chosen subject's address; the clipboard is emptied "
                   "again after 10 seconds")),
+    ActionSpec(ActionId.CLOSE_WINDOW, N_("&Close window"), "Ctrl+W",
+               N_("Case screen: close the window of this case")),
 )
 
 #: The actions of the case screen's action bar, in the order of its buttons.

@@ -357,6 +357,17 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
     window.lock()
 
 
+def test_a_case_window_closes_from_the_keyboard(
+        qtbot: QtBot, director_vault: OpenVault, make_window) -> None:  # noqa: F811
+    number = referral(director_vault)
+    view = open_case_view(make_window(director_vault), number)
+    close = [a for a in view.actions() if a.objectName() == "action_close_window"]
+    assert len(close) == 1 and close[0].shortcut().toString() == "Ctrl+W"
+    close[0].trigger()
+    assert not view.isVisible()
+    assert shortcut_conflicts() == {}
+
+
 def test_the_bar_follows_the_role() -> None:
     """The information centre registers and may do the intake, but no case work."""
     centre, director = Role.INFORMATION_CENTRE, Role.PROCESS_DIRECTOR

@@ -49,6 +49,7 @@ from app.services import intake as intake_service
 from app.services.cases import CaseRow
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
+from ui.actions import ActionId, make_action
 from ui.cases.case_table import (
     CASE_NUMBER_ROLE,
     STATE_ROLE,
@@ -531,6 +532,7 @@ class CasesScreen(QWidget):
         view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         # The case number holds nothing personal; it may stand in a window title.
         view.setWindowTitle(number)
+        view.addAction(make_action(view, ActionId.CLOSE_WINDOW, view.close))
         view.resize(1000, 720)
         view.show()
 
