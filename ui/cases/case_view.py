@@ -483,6 +483,8 @@ class CaseViewScreen(QWidget):
                                         format_date(subject.birth_date), subject.bsn or "",
                                         subject.address or ""]):
                 self.subjects.setItem(row, col, QTableWidgetItem(text))
+        # a handful of rows: every name, role and date in full (the address takes the rest)
+        self.subjects.resizeColumnsToContents()
         if case.subjects:
             self.subjects.selectRow(0)
         self._update_copy_actions()
