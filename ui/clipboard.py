@@ -11,7 +11,7 @@ window offers it as ``clipboard_guard``), so that the shell's lock clears what i
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QObject, Qt, QTimer
+from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -21,6 +21,9 @@ SECRET_HINT_MIME = "x-kde-passwordManagerHint"
 
 class ClipboardGuard(QObject):
     """Remembers what the program copied and clears it when asked or when time runs out."""
+
+    #: what the program copied is no longer on the clipboard (cleared, or replaced by the user)
+    cleared = Signal()
 
     def __init__(self, parent: QObject | None = None, clear_after_ms: int = CLEAR_AFTER_MS
                  ) -> None:
@@ -54,6 +57,7 @@ class ClipboardGuard(QObject):
                 clipboard.text(QClipboard.Mode.Selection) == self._ours:
             clipboard.clear(QClipboard.Mode.Selection)
         self._ours = None
+        self.cleared.emit()
 
 
 def guard_for(widget: QWidget) -> ClipboardGuard:

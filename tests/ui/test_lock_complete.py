@@ -553,6 +553,9 @@ def test_copy_bsn_and_address_from_the_case_screen(
     assert all(r[3]["case"] == world.triage_number for r in rows)
     assert not hits(json.dumps(r) for r in rows), "a copied value ended up in the audit log"
 
+    ctx.clipboard.clear_if_ours()            # as when its ten seconds are up
+    assert clipboard.text() == "" and view.copy_note.text() == "", "the note goes with it"
+    address_action.trigger()
     window.lock()
     assert clipboard.text() == "" and not ctx.clipboard.holds_ours
 

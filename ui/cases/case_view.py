@@ -212,6 +212,7 @@ class CaseViewScreen(QWidget):
         self.subjects.horizontalHeader().setStretchLastSection(True)
         self._build_copy_actions()
         self.copy_note = QLabel()
+        self._note_follows_guard = False
         self.copy_note.setObjectName("copy_note")
         self.life_domains = QLabel()
         self.life_domains.setObjectName("life_domains")
@@ -462,7 +463,12 @@ class CaseViewScreen(QWidget):
         except CasuskamerError as exc:
             dialogs.warn(self, _("Case"), str(exc))
             return False
-        guard_for(self).copy_sensitive(value)
+        guard = guard_for(self)
+        guard.copy_sensitive(value)
+        if not self._note_follows_guard:
+            # the note goes when the copy does (after its time, or at a lock)
+            guard.cleared.connect(self.copy_note.clear)
+            self._note_follows_guard = True
         self.copy_note.setText(
             _("Copied. The clipboard is emptied again after {seconds} seconds.").format(
                 seconds=CLEAR_AFTER_MS // 1000))
