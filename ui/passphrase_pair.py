@@ -40,7 +40,7 @@ class PassphrasePair(QWidget):
         self.hint = QLabel(_("At least {n} characters; a few unusual words make a strong "
                              "passphrase.").format(n=MIN_LENGTH))
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: palette(mid);")
+        self.hint.setStyleSheet(a11y.secondary_style())
         self.reason = QLabel("")
         self.reason.setObjectName("passphrase_reason")
         self.reason.setWordWrap(True)

@@ -126,7 +126,7 @@ class AddAccountDialog(_ServiceDialog):
         self.role.setCurrentIndex(list(Role).index(Role.PROCESS_DIRECTOR))
         self.name_reason = QLabel("")
         self.name_reason.setObjectName("name_reason")
-        self.name_reason.setStyleSheet("color: #b00020;")
+        self.name_reason.setStyleSheet(a11y.error_style())
         self.name_reason.setWordWrap(True)
         self.name_reason.setVisible(False)
         self.pair = PassphrasePair()

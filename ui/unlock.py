@@ -145,7 +145,7 @@ class UnlockScreen(QWidget):
         inner.addWidget(self.message)
         inner.addLayout(buttons)
         self.folder_label = QLabel(_("Vault: {folder}").format(folder=vault.folder))
-        self.folder_label.setStyleSheet("color: palette(mid);")
+        self.folder_label.setStyleSheet(a11y.secondary_style())
         self.folder_label.setWordWrap(True)
         inner.addWidget(self.folder_label)
 

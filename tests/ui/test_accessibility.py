@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -57,6 +57,7 @@ from tests.unit.meeting_fixtures import (
     party_ids,
     routed_case,
 )
+from ui import a11y
 from ui import help as program_help
 from ui.main_window import MainWindow
 
@@ -335,3 +336,32 @@ def test_f1_finds_the_screen_the_focus_is_in(world: tuple[OpenVault, dict[str, i
         assert hasattr(module, name) and name in every_screen
     app = QApplication.instance()
     assert app is not None
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    q = QColor(colour)
+    return 0.2126 * channel(q.red()) + 0.7152 * channel(q.green()) + 0.0722 * channel(q.blue())
+
+
+def _contrast(one: str, other: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("window", ["#efefef", "#ffffff", "#2b2b2b", "#1e1e1e"])
+def test_status_colours_are_readable_in_either_scheme(qapp: QApplication, window: str) -> None:
+    """Error, warning and secondary text keep WCAG AA contrast (4.5:1) on a light and on a
+    dark window: the colour follows the scheme the palette says the program is in."""
+    before = qapp.palette()
+    palette = QPalette(before)
+    palette.setColor(QPalette.ColorRole.Window, QColor(window))
+    qapp.setPalette(palette)
+    try:
+        assert a11y.is_dark() is (QColor(window).lightness() < 128)
+        for colour in (a11y.error_colour(), a11y.warning_colour(), a11y.secondary_colour()):
+            assert _contrast(colour, window) >= 4.5, (colour, window)
+    finally:
+        qapp.setPalette(before)

@@ -236,8 +236,17 @@ class CaseViewScreen(QWidget):
         self.items.setModel(self.proxy)
         self.items.setSortingEnabled(True)
         self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.items.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.items.horizontalHeader().setStretchLastSection(True)
+        # The information, who may see it and its restriction share the room; the short
+        # columns fit their contents, and a row grows to show its whole text (a case has
+        # few items).
+        header = self.items.horizontalHeader()
+        for column in ItemColumn:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch
+                                        if column >= ItemColumn.TEXT   # text, who, restriction
+                                        else QHeaderView.ResizeMode.ResizeToContents)
+        self.items.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.items.setWordWrap(True)
         self.source_filter = QComboBox()
         self.source_filter.setObjectName("source_filter")
         self.category_filter = QComboBox()
