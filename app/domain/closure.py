@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from app.errors import ValidationError
 from app.i18n import N_, _
@@ -188,6 +189,44 @@ class ClosureDecision:
         items = list(self.criteria)
         items[index] = replace(items[index], met=met, note=note)
         return replace(self, criteria=tuple(items))
+
+
+def decision_payload(decision: ClosureDecision) -> dict[str, Any]:
+    """The wizard's answers as JSON-able data (kept as a draft in the vault over a lock)."""
+    agreement = decision.agreement
+    return {
+        "criteria": [{"criterion": c.criterion, "met": c.met, "note": c.note}
+                     for c in decision.criteria],
+        "reason": decision.reason,
+        "agreement": {"name": agreement.name, "party_id": agreement.party_id,
+                      "agreed_on": agreement.agreed_on.isoformat()
+                      if agreement.agreed_on else None},
+        "outcome": decision.outcome.value if decision.outcome else None,
+        "extra_removals": sorted(r.value for r in decision.extra_removals),
+    }
+
+
+def decision_from_payload(data: dict[str, Any],
+                          criteria: tuple[CriterionCheck, ...]) -> ClosureDecision:
+    """Answers kept in a draft, laid over the plan's ``criteria`` as they are now: an answer
+    counts only for a criterion the plan still has (by its text); a removal or outcome this
+    version does not know is left out rather than refused."""
+    answered = {c.get("criterion"): c for c in data.get("criteria", [])}
+    checks = tuple(replace(check, met=answered[check.criterion].get("met"),
+                           note=str(answered[check.criterion].get("note") or ""))
+                   if check.criterion in answered else check for check in criteria)
+    agreement = data.get("agreement") or {}
+    agreed_on = agreement.get("agreed_on")
+    removals = {r.value: r for r in Removal}
+    outcomes = {o.value: o for o in Outcome}
+    return ClosureDecision(
+        criteria=checks, reason=str(data.get("reason") or ""),
+        agreement=CoordinatorAgreement(
+            str(agreement.get("name") or ""), agreement.get("party_id"),
+            date.fromisoformat(agreed_on) if agreed_on else None),
+        outcome=outcomes.get(data.get("outcome") or ""),
+        extra_removals=frozenset(removals[v] for v in data.get("extra_removals", [])
+                                 if v in removals))
 
 
 def criteria_from_plan(text: str) -> tuple[CriterionCheck, ...]:

@@ -47,6 +47,8 @@ from app.domain.closure import (
     Removal,
     check,
     criteria_from_plan,
+    decision_from_payload,
+    decision_payload,
 )
 from app.domain.criteria import Criterion
 from app.domain.information import Category
@@ -229,6 +231,30 @@ def closure_context(vault: OpenVault, case: str | int,
     vault.log_now("case.closure_open", "case", number)
     return ClosureContext(case_id, number, protocol, state, criteria, coordinator, choices,
                           preview_now, period, today)
+
+
+# -- the wizard's answers kept over a lock ----------------------------------------------------
+
+CLOSURE_DRAFT_KIND = "closure"
+
+
+def save_closure_draft(vault: OpenVault, number: str, decision: ClosureDecision) -> int:
+    """Keep the wizard's answers (this account, this case) when the program locks; closing
+    the case removes the draft (with every other draft of it)."""
+    vault.require(Permission.CASE_WORK, "case", number)
+    return draft_store.put(vault, CLOSURE_DRAFT_KIND, number, decision_payload(decision))
+
+
+def load_closure_draft(vault: OpenVault, context: ClosureContext) -> ClosureDecision | None:
+    """This account's kept answers for the case, laid over its criteria as they are now."""
+    vault.require(Permission.CASE_WORK, "case", context.case_number)
+    stored = draft_store.get(vault, CLOSURE_DRAFT_KIND, context.case_number)
+    return None if stored is None else decision_from_payload(stored.payload, context.criteria)
+
+
+def discard_closure_draft(vault: OpenVault, number: str) -> None:
+    vault.require(Permission.CASE_WORK, "case", number)
+    draft_store.drop(vault, CLOSURE_DRAFT_KIND, number)
 
 
 def preview(vault: OpenVault, case: str | int,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.domain.information import Category
 from app.domain.plan import ActionStatus
 from app.store.case_tables import cases, information_items
+from app.store.tables import drafts
 from app.vault.vault import OpenVault
 from ui import dialogs
 from ui.closure.wizard import ClosureWizard
@@ -104,3 +105,55 @@ def test_click_through_the_closure_wizard(qtbot: QtBot,
         assert row["reason"] is None                     # the extra removal was applied
         assert conn.execute(select(information_items.c.id).where(
             information_items.c.case_id == made.id)).first() is None
+
+
+def test_answers_kept_at_a_lock_come_back(qtbot: QtBot,
+                                         director_vault: OpenVault) -> None:  # noqa: F811
+    """The lock asks the wizard for its draft: the answers so far are kept in the vault and
+    fill the wizard the next time it opens; closing the case removes them."""
+    from app.services import closure as closure_service
+
+    vault = director_vault
+    made = make_case(vault, items=[("politie", Category.GENERAL, "melding")],
+                     actions=[("gemeente-den-haag", "huisbezoek", DAY, ActionStatus.DONE)])
+    wizard = ClosureWizard(vault, made.number, today=DAY)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.save_draft()
+    context = closure_service.closure_context(vault, made.number, today=DAY)
+    assert closure_service.load_closure_draft(vault, context) is None, "nothing answered yet"
+    page = wizard.currentPage()
+    page.findChild(QComboBox, "criterion_0_met").setCurrentIndex(1)
+    page.findChild(QLineEdit, "criterion_1_note").setText("schulden geregeld")
+    wizard.pages[next(s for s in wizard.pages if s.value == "outcome")].findChild(
+        QRadioButton, "outcome_partly_reached").setChecked(True)
+    wizard.pages[next(s for s in wizard.pages if s.value == "preview")].findChild(
+        QCheckBox, "remove_referral_texts").setChecked(True)
+    wizard.save_draft()                       # what the lock does before closing it
+    wizard.reject()
+
+    again = ClosureWizard(vault, made.number, today=DAY)
+    qtbot.addWidget(again)
+    again.show()
+    page = again.currentPage()
+    assert "teruggezet" in page.subTitle()
+    assert page.findChild(QComboBox, "criterion_0_met").currentData() is True
+    assert page.findChild(QComboBox, "criterion_1_met").currentData() is None
+    assert page.findChild(QLineEdit, "criterion_1_note").text() == "schulden geregeld"
+    pages = {s.value: p for s, p in again.pages.items()}
+    assert pages["outcome"].findChild(QRadioButton, "outcome_partly_reached").isChecked()
+    assert pages["preview"].findChild(QCheckBox, "remove_referral_texts").isChecked()
+    assert "aanmelding" in pages["preview"].findChild(QLabel, "removed").text()
+
+    # Closed: the kept answers go with every other draft of the case.
+    page.findChild(QComboBox, "criterion_1_met").setCurrentIndex(1)
+    for _step in range(4):
+        _next(qtbot, again)
+    assert again.currentPage().objectName() == "page_confirm"
+    with dialogs.scripted(True):
+        qtbot.mouseClick(again.button(QWizard.WizardButton.FinishButton),
+                         Qt.MouseButton.LeftButton)
+    assert again.result is not None
+    with vault.read() as conn:
+        assert conn.execute(select(drafts.c.id).where(
+            drafts.c.object_id == made.number)).first() is None

@@ -3,6 +3,7 @@ exactly what the preview showed and refuses incomplete decisions with the reason
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -205,3 +206,22 @@ def test_admin_may_not_close(admin_vault: OpenVault) -> None:
     assert admin_vault.actor.role is Role.ADMIN
     with pytest.raises(PermissionDenied):
         closure_service.closure_context(admin_vault, "ZVH-2025-0001")
+
+
+def test_kept_answers_lay_over_the_criteria_as_they_are_now() -> None:
+    kept = ClosureDecision(
+        criteria=(CriterionCheck("Stabiel wonen", True, "sinds mei"),
+                  CriterionCheck("Schulden geregeld", False)),
+        reason="Verhuisd", agreement=CoordinatorAgreement("Sanne de Vries", 4, DAY),
+        outcome=Outcome.PARTLY_REACHED, extra_removals=frozenset({Removal.PLAN_DETAILS}))
+    data = json.loads(json.dumps(closure_domain.decision_payload(kept)))
+    assert closure_domain.decision_from_payload(data, kept.criteria) == kept
+    # The plan changed since: an answer counts only for a criterion it still has.
+    now = (CriterionCheck("Stabiel wonen"), CriterionCheck("Werk gevonden"))
+    back = closure_domain.decision_from_payload(data, now)
+    assert back.criteria == (CriterionCheck("Stabiel wonen", True, "sinds mei"),
+                             CriterionCheck("Werk gevonden"))
+    # Values this version does not know are left out, not refused.
+    data.update(outcome="onbekend", extra_removals=["plan_details", "iets_anders"])
+    odd = closure_domain.decision_from_payload(data, now)
+    assert odd.outcome is None and odd.extra_removals == {Removal.PLAN_DETAILS}

@@ -93,7 +93,9 @@ class CriteriaPage(StepPage):
             combo.addItem(_("\u2013 choose \u2013"), None)
             combo.addItem(_("Met"), True)
             combo.addItem(_("Not met"), False)
-            note = QLineEdit()
+            if check.met is not None:
+                combo.setCurrentIndex(combo.findData(check.met))
+            note = QLineEdit(check.note)
             note.setObjectName(f"criterion_{i}_note")
             label = QLabel(check.criterion)
             label.setWordWrap(True)
@@ -103,7 +105,7 @@ class CriteriaPage(StepPage):
             self.notes.append(note)
         if not wizard.decision.criteria:
             form.addRow(QLabel(_("The plan of action has no closure criteria.")))
-        self.reason = QPlainTextEdit()
+        self.reason = QPlainTextEdit(wizard.decision.reason)
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText(_("Why the case closes although not every criterion "
                                          "is met"))
@@ -139,8 +141,8 @@ class DecisionPage(StepPage):
         self.agreed_on.setObjectName("agreed_on")
         self.agreed_on.setCalendarPopup(True)
         self.agreed_on.setDisplayFormat("dd-MM-yyyy")
-        today = wizard.today
-        self.agreed_on.setDate(QDate(today.year, today.month, today.day))
+        day = agreement.agreed_on or wizard.today
+        self.agreed_on.setDate(QDate(day.year, day.month, day.day))
         form.addRow(_("Case coordinator"), self.name)
         form.addRow(_("Party of the case coordinator"), self.party)
         form.addRow(_("Agreed on"), self.agreed_on)
@@ -162,6 +164,7 @@ class OutcomePage(StepPage):
         for outcome in Outcome:
             button = QRadioButton(outcome.label)
             button.setObjectName(f"outcome_{outcome.value}")
+            button.setChecked(outcome is wizard.decision.outcome)
             self.group.addButton(button)
             self.buttons[outcome] = button
             self.layout_.addWidget(button)
@@ -184,6 +187,7 @@ class PreviewPage(StepPage):
         for removal in OPTIONAL_REMOVALS:
             box = QCheckBox(removal.label)
             box.setObjectName(f"remove_{removal.value}")
+            box.setChecked(removal in wizard.decision.extra_removals)
             box.toggled.connect(self.refresh)
             self.extra[removal] = box
             self.layout_.addWidget(box)
@@ -256,8 +260,11 @@ class ClosureWizard(QWizard):
         self.context = closure_service.closure_context(vault, case_number, self.today)
         self.case_number = self.context.case_number
         self.party_ids = frozenset(p.id for p in self.context.parties)
-        self.decision: ClosureDecision = self.context.initial_decision()
-        self.shown: ClosurePreview = self.context.preview
+        kept = closure_service.load_closure_draft(vault, self.context)
+        self.decision: ClosureDecision = kept or self.context.initial_decision()
+        self.shown: ClosurePreview = (
+            closure_service.preview(vault, self.case_number, kept.extra_removals)
+            if kept is not None and kept.extra_removals else self.context.preview)
         self.result: closure_service.ClosureResult | None = None
         self.setWindowTitle(_("Close case {number}").format(number=self.case_number))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Close the case"))
@@ -266,6 +273,24 @@ class ClosureWizard(QWizard):
             page = PAGE_TYPES[step.id](self, step)
             self.pages[step.id] = page
             self.addPage(page)
+        #: the answers as the pages hold them before anyone touches them
+        self._untouched = self._collected()
+        if kept is not None:
+            first = self.pages[STEPS[0].id]
+            first.setSubTitle(_("Your answers from before the program locked are back.") + " "
+                              + first.subTitle())
+
+    def save_draft(self) -> None:
+        """Keep the answers given so far in the vault when the program locks (they come back
+        the next time the wizard opens; closing the case removes them)."""
+        if self._collected() != self._untouched:
+            closure_service.save_closure_draft(self.vault, self.case_number, self.decision)
+
+    def _collected(self) -> ClosureDecision:
+        """The decision as every page's widgets hold it now."""
+        for page in self.pages.values():
+            page.store()
+        return self.decision
 
     def accept(self) -> None:
         if not dialogs.confirm(
