@@ -523,7 +523,7 @@ def closure_of(vault: OpenVault, case: str | int) -> dict[str, Any] | None:
     vault.require(Permission.VIEW_CASES, "case", str(case))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case)
-        number = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one()
+        _state, number = case_service.current_state(conn, case_id)
         row = conn.execute(select(case_closures).where(case_closures.c.case_id == case_id)
                            ).mappings().first()
     vault.log_now("case.closure_read", "case", number, detail={"closed": row is not None})

@@ -4,6 +4,7 @@ removals in the preview, and the confirmation that names the case."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from collections.abc import Iterator
 
 import pytest
@@ -37,14 +38,21 @@ def _next(qtbot: QtBot, wizard: QWizard) -> None:
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
 
 
-def test_click_through_the_closure_wizard(qtbot: QtBot,
-                                          director_vault: OpenVault) -> None:  # noqa: F811
-    vault = director_vault
+def _open_wizard(qtbot: QtBot, vault: OpenVault) -> tuple[Any, ClosureWizard]:
+    """A case in progress with a plan (two criteria, one action done) and its closure
+    wizard, shown."""
     made = make_case(vault, items=[("politie", Category.GENERAL, "melding")],
                      actions=[("gemeente-den-haag", "huisbezoek", DAY, ActionStatus.DONE)])
     wizard = ClosureWizard(vault, made.number, today=DAY)
     qtbot.addWidget(wizard)
     wizard.show()
+    return made, wizard
+
+
+def test_click_through_the_closure_wizard(qtbot: QtBot,
+                                          director_vault: OpenVault) -> None:  # noqa: F811
+    vault = director_vault
+    made, wizard = _open_wizard(qtbot, vault)
     assert made.number in wizard.windowTitle()
 
     # Criteria: one unanswered -> refused with the reason, the page stays.
@@ -114,11 +122,7 @@ def test_answers_kept_at_a_lock_come_back(qtbot: QtBot,
     from app.services import closure as closure_service
 
     vault = director_vault
-    made = make_case(vault, items=[("politie", Category.GENERAL, "melding")],
-                     actions=[("gemeente-den-haag", "huisbezoek", DAY, ActionStatus.DONE)])
-    wizard = ClosureWizard(vault, made.number, today=DAY)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    made, wizard = _open_wizard(qtbot, vault)
     wizard.save_draft()
     context = closure_service.closure_context(vault, made.number, today=DAY)
     assert closure_service.load_closure_draft(vault, context) is None, "nothing answered yet"

@@ -345,24 +345,25 @@ class CaseFilterProxy(QAbstractProxyModel):
 
     # -- wiring -----------------------------------------------------------------------------
 
+    def _source_links(self, model: Any) -> tuple[tuple[Any, Any], ...]:
+        """The source model's signals this proxy follows, each with its handler."""
+        return ((model.modelAboutToBeReset, self._source_resetting),
+                (model.modelReset, self._source_reset),
+                (model.layoutAboutToBeChanged, self._source_relayouting),
+                (model.layoutChanged, self._source_relayouted),
+                (model.dataChanged, self._source_data_changed),
+                (model.headerDataChanged, self.headerDataChanged))
+
     def setSourceModel(self, model: Any) -> None:
         old = self.sourceModel()
         self.beginResetModel()
         if old is not None:
-            old.modelAboutToBeReset.disconnect(self._source_resetting)
-            old.modelReset.disconnect(self._source_reset)
-            old.layoutAboutToBeChanged.disconnect(self._source_relayouting)
-            old.layoutChanged.disconnect(self._source_relayouted)
-            old.dataChanged.disconnect(self._source_data_changed)
-            old.headerDataChanged.disconnect(self.headerDataChanged)
+            for signal, slot in self._source_links(old):
+                signal.disconnect(slot)
         super().setSourceModel(model)
         if model is not None:
-            model.modelAboutToBeReset.connect(self._source_resetting)
-            model.modelReset.connect(self._source_reset)
-            model.layoutAboutToBeChanged.connect(self._source_relayouting)
-            model.layoutChanged.connect(self._source_relayouted)
-            model.dataChanged.connect(self._source_data_changed)
-            model.headerDataChanged.connect(self.headerDataChanged)
+            for signal, slot in self._source_links(model):
+                signal.connect(slot)
         self._stale = True
         self._refresh()
         self.endResetModel()
