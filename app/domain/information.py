@@ -43,6 +43,9 @@ class SharingTerms:
     pre_meeting_view: bool = False
     meeting_screen: bool = False
     use_restriction: str = ""
+    #: the source party agreed that the house gives the item to a subject who asks for
+    #: access (AVG 15); without it the item is marked for the process director's review
+    subject_access: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,11 @@ class InformationItem:
     text: str
     received: date
     terms: SharingTerms = field(default_factory=SharingTerms)
+    #: the case's subjects (by id) the item concerns; None: the whole household
+    concerns: frozenset[int] | None = None
+    #: the terms were set by someone other than the source party (an import) and are held
+    #: at the narrowest until the source party confirms them in triage
+    terms_to_confirm: bool = False
+
+    def concerns_subject(self, subject_id: int) -> bool:
+        return self.concerns is None or subject_id in self.concerns

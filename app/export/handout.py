@@ -33,6 +33,7 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from app.domain.cases import Subject
 from app.domain.information import InformationItem
+from app.domain.lifecycle import CaseState
 from app.domain.plan import ActionPlan
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
@@ -87,6 +88,16 @@ class CaseFacts:
     invited: frozenset[int] | None
     on: date
     meeting: MeetingRef | None = None
+    state: CaseState = CaseState.IN_PROGRESS
+    #: whether the case's current meeting has started (else: the pre-meeting view only)
+    meeting_started: bool = False
+
+    def context(self) -> CaseContext:
+        return CaseContext(case_id=self.case_id, protocol=self.protocol, on=self.on,
+                           state=self.state, invited=self.invited,
+                           subject_ids=frozenset(s.id for s in self.subjects
+                                                 if s.id is not None),
+                           meeting_started=self.meeting_started)
 
 
 @dataclass(frozen=True)
@@ -114,14 +125,10 @@ def refusal_message(party: str, reason: Reason) -> str:
 def compose(facts: CaseFacts, party_id: int) -> Handout:
     """The handout for ``party_id``, or :class:`HandoutRefused` with the reason."""
     name = facts.party_names.get(party_id, _("party #{id}").format(id=party_id))
-    entitled = may_receive_handout(facts.standings.get(party_id), facts.protocol, facts.on,
-                                   facts.invited)
+    context = facts.context()
+    entitled = may_receive_handout(party_id, context, facts.standings)
     if not entitled:
         raise HandoutRefused(refusal_message(name, entitled.reason), entitled.reason)
-    context = CaseContext(case_id=facts.case_id, protocol=facts.protocol, on=facts.on,
-                          invited=facts.invited,
-                          subject_ids=frozenset(s.id for s in facts.subjects
-                                                if s.id is not None))
     shown = visible_items(facts.items, PartyViewer(party_id), Setting.HANDOUT, context,
                           facts.standings)
     return Handout(house=facts.house, recipient_id=party_id, recipient=name,

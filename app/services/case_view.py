@@ -7,9 +7,9 @@ with its source, category and a visible mark of who may see it, computed by
 number and the number of items shown), so that repainting, sorting and filtering the screen
 (:meth:`CaseView.filtered`) never touch the vault again. Items are shown in the policy's
 DIRECTOR setting, so only an account with ``CASE_WORK`` (the process director) gets them;
-other roles that may view cases get the case without its items. The marks take the
-routing decision's invitees as the case's invitees (so "before the meeting" names only
-invited parties); the meetings area may pass the agenda item's invitations instead.
+other roles that may view cases get the case without its items. The marks say who may see
+each item now (``app.services.sharing_context``: the case's state and current meeting):
+before the case is on an agenda, no party but the process director.
 
 :func:`copy_subject_field` hands the screen a subject's BSN or address for the clipboard,
 read from the vault for whoever may view the case and audited as ``subject.copy`` (the
@@ -34,7 +34,8 @@ from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services import triage as triage_service
-from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Setting, SharingMark,
+from app.services.sharing_context import case_context
+from app.sharing.policy import (PROCESS_DIRECTOR, Setting, SharingMark,
                                 describe_mark, visible_items, who_may_see)
 from app.store.case_tables import subjects
 from app.vault.vault import OpenVault
@@ -96,11 +97,8 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
         queries = triage_service.queries(conn, case_id)
         widening = triage_service.widening(conn, case_id)
         routing = triage_service.routing_decision(conn, case_id)
+        context = case_context(conn, case_id, today)
     names = {p.id: p.name for p in parties}
-    invited = routing.invitees if routing is not None and routing.invitees else None
-    context = CaseContext(case_id, case.protocol, today, invited=invited,
-                          subject_ids=frozenset(s.id for s in case.subjects
-                                                if s.id is not None))
     rows = []
     for shown in visible_items(items, PROCESS_DIRECTOR, Setting.DIRECTOR, context, standings):
         mark = who_may_see(shown.item, context, standings)

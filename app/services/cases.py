@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, CursorResult, and_, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, and_, delete, func, insert, select, update
 
 from app.domain.cases import (
     Case,
@@ -41,7 +41,7 @@ from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
-from app.errors import NotFound
+from app.errors import NotFound, ValidationError
 from app.i18n import _
 from app.store.case_tables import (
     case_search,
@@ -52,6 +52,7 @@ from app.store.case_tables import (
     subjects,
 )
 from app.store.case_tables import information_items as items_table
+from app.store.case_tables import item_subjects
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault, utcnow
 
@@ -294,14 +295,41 @@ def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
             .join(items_table, items_table.c.id == item_shared_with.c.item_id)
             .where(items_table.c.case_id == case_id)):
         shared.setdefault(item_id, set()).add(party_id)
+    concerned: dict[int, set[int]] = {}
+    for item_id, subject_id in conn.execute(
+            select(item_subjects.c.item_id, item_subjects.c.subject_id)
+            .join(items_table, items_table.c.id == item_subjects.c.item_id)
+            .where(items_table.c.case_id == case_id)):
+        concerned.setdefault(item_id, set()).add(subject_id)
     rows = conn.execute(select(items_table).where(items_table.c.case_id == case_id)
                         .order_by(items_table.c.id)).mappings()
     return [InformationItem(
         id=r["id"], case_id=r["case_id"], source_party_id=r["source_party_id"],
         category=Category(r["category"]), text=r["text"], received=r["received"],
         terms=SharingTerms(frozenset(shared.get(r["id"], ())), bool(r["pre_meeting_view"]),
-                           bool(r["meeting_screen"]), r["use_restriction"]))
+                           bool(r["meeting_screen"]), r["use_restriction"],
+                           bool(r["subject_access"])),
+        concerns=(None if r["concerns_all"] else frozenset(concerned.get(r["id"], ()))),
+        terms_to_confirm=bool(r["terms_to_confirm"]))
         for r in rows]
+
+
+def set_item_concerns(conn: Connection, item_id: int, concerns: frozenset[int] | None) -> None:
+    """Record whom an item concerns (None: the whole household), inside the caller's
+    transaction. The subjects must belong to the item's case."""
+    conn.execute(delete(item_subjects).where(item_subjects.c.item_id == item_id))
+    conn.execute(update(items_table).where(items_table.c.id == item_id)
+                 .values(concerns_all=concerns is None))
+    if concerns:
+        case_id = conn.execute(select(items_table.c.case_id)
+                               .where(items_table.c.id == item_id)).scalar_one()
+        known = set(conn.execute(select(subjects.c.id).where(
+            subjects.c.case_id == case_id)).scalars())
+        if not set(concerns) <= known:
+            raise ValidationError(_("An item can only concern subjects of its own case."),
+                                  field="concerns")
+        conn.execute(insert(item_subjects), [{"item_id": item_id, "subject_id": s}
+                                             for s in sorted(concerns)])
 
 
 # -- writing (inside the caller's transaction) ----------------------------------------------

@@ -45,7 +45,9 @@ from app.i18n import _
 from app.services import cases as case_service
 from app.services import parties as party_service
 from app.services.plan import load_plan
+from app.services.sharing_context import case_context, current_meeting
 from app.sharing.policy import Reason, may_receive_handout
+from app.store.meeting_tables import agenda_items
 from app.store.party_tables import parties
 from app.store.tables import meta
 from app.vault.vault import OpenVault
@@ -88,40 +90,30 @@ def house_name(conn: Connection) -> str:
     return str(value) if value else DEFAULT_HOUSE
 
 
-def _tables(conn: Connection) -> set[str]:
-    return {str(r[0]) for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type='table'")}
-
-
 def agenda_for(conn: Connection, case_id: int, meeting_id: int | None
                ) -> tuple[frozenset[int] | None, MeetingRef | None]:
-    """The parties invited to the case's agenda item, and the meeting.
+    """The parties invited to the case's current meeting (the latest it is on), and that
+    meeting; (None, None) while the case is on no agenda.
 
-    With ``meeting_id``: that meeting's item for the case (``NotFound`` when the case is not
-    on it). Without: the case's most recent agenda item, if any. While the vault has no
-    meeting tables, or the case is on no agenda, the invitees are None (before an agenda,
-    any party active in the protocol may receive a handout).
+    ``meeting_id`` may name only the current meeting: an older meeting's invitees do not
+    receive today's handout (``ValidationError``), and a meeting the case is not on is
+    ``NotFound``.
     """
-    if "agenda_items" not in _tables(conn):
-        if meeting_id is not None:
-            raise NotFound(_("There is no meeting {id}.").format(id=meeting_id))
-        return None, None
-    from app.store.meeting_tables import agenda_items, invitations, meetings
-
-    query = (select(agenda_items.c.id, meetings.c.id, meetings.c.starts_at, meetings.c.place)
-             .join(meetings, meetings.c.id == agenda_items.c.meeting_id)
-             .where(agenda_items.c.case_id == case_id))
+    current = current_meeting(conn, case_id)
     if meeting_id is not None:
-        query = query.where(meetings.c.id == meeting_id)
-    row = conn.execute(query.order_by(meetings.c.starts_at.desc()).limit(1)).first()
-    if row is None:
-        if meeting_id is not None:
+        if current is None or not conn.execute(
+                select(agenda_items.c.id).where(agenda_items.c.case_id == case_id,
+                                                agenda_items.c.meeting_id == meeting_id)
+        ).first():
             raise NotFound(_("This case is not on the agenda of meeting {id}.")
                            .format(id=meeting_id))
+        if meeting_id != current.meeting_id:
+            raise ValidationError(_("Meeting {id} is not the case's current meeting; "
+                                    "handouts are made for the current meeting only.")
+                                  .format(id=meeting_id), field="meeting")
+    if current is None:
         return None, None
-    invited = frozenset(int(p) for p in conn.execute(
-        select(invitations.c.party_id).where(invitations.c.agenda_item_id == row[0])).scalars())
-    return invited, MeetingRef(int(row[1]), row[2], str(row[3] or ""))
+    return current.invited, MeetingRef(current.meeting_id, current.starts_at, current.place)
 
 
 def on_agenda(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None) -> bool:
@@ -139,13 +131,15 @@ def load_facts(conn: Connection, number_or_id: str | int, meeting_id: int | None
     case_id = case_service.case_id_for(conn, number_or_id)
     case = case_service.load_case(conn, case_id)
     invited, meeting = agenda_for(conn, case_id, meeting_id)
+    context = case_context(conn, case_id, on)
     names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
     return CaseFacts(
         house=house_name(conn), case_id=case_id, case_number=case.number,
         protocol=case.protocol, received=case.received, subjects=case.subjects,
         plan=load_plan(conn, case_id), items=tuple(case_service.information_items(conn, case_id)),
         party_names=names, standings=party_service.standings(conn), invited=invited,
-        on=on or date.today(), meeting=meeting)
+        on=context.on, meeting=meeting, state=context.state,
+        meeting_started=context.meeting_started)
 
 
 def _short_names(conn: Connection) -> dict[int, str]:
@@ -252,10 +246,10 @@ def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None
         shorts = _short_names(conn)
     candidates = sorted(facts.invited if facts.invited is not None else facts.party_names,
                         key=lambda pid: facts.party_names.get(pid, "").casefold())
+    context = facts.context()
     result = []
     for pid in candidates:
-        answer = may_receive_handout(facts.standings.get(pid), facts.protocol, facts.on,
-                                     facts.invited)
+        answer = may_receive_handout(pid, context, facts.standings)
         result.append(Recipient(pid, facts.party_names.get(pid, str(pid)),
                                 shorts.get(pid, str(pid)), answer.allowed, answer.reason))
     return result

@@ -25,6 +25,7 @@ from enum import StrEnum
 from collections.abc import Mapping, Sequence
 
 from app.domain.information import InformationItem
+from app.domain.lifecycle import CaseState
 from app.domain.meetings import (AbsenceReason, AgendaItem, Attendee, Meeting, absence,
                                  awaiting_confidentiality, present_parties)
 from app.domain.protocols import Protocol
@@ -49,6 +50,7 @@ class CaseFacts:
     protocol: Protocol
     subject_ids: frozenset[int]
     items: tuple[InformationItem, ...]
+    state: CaseState = CaseState.IN_PROGRESS
 
 
 @dataclass
@@ -77,7 +79,8 @@ class Room:
     def context(self, item: AgendaItem) -> CaseContext:
         facts = self.cases[item.case_id]
         return CaseContext(case_id=facts.case_id, protocol=facts.protocol, on=self.on,
-                           invited=item.invited, subject_ids=facts.subject_ids)
+                           state=facts.state, invited=item.invited,
+                           subject_ids=facts.subject_ids, meeting_started=True)
 
     def with_attendees(self, attendees: Sequence[Attendee]) -> Room:
         return replace(self, attendees=list(attendees))
@@ -106,7 +109,7 @@ def load_room(vault: OpenVault, meeting_id: int, on: date | None = None) -> Room
             facts[item.case_id] = CaseFacts(
                 case.id, case.number, case.protocol,
                 frozenset(s.id for s in case.subjects if s.id is not None),
-                tuple(case_service.information_items(conn, item.case_id)))
+                tuple(case_service.information_items(conn, item.case_id)), case.state)
         standings = party_service.standings(conn)
         names = meeting_service.party_names(conn)
     vault.log_now("meeting.room_load", "meeting", meeting_id,

@@ -210,7 +210,7 @@ def _case_section(conn: Connection, subject_row: Any, today: date, names: dict[i
     subject_ids = frozenset(int(i) for i in conn.execute(
         select(subjects.c.id).where(subjects.c.case_id == case_id)).scalars())
     context = CaseContext(case_id=case_id, protocol=protocol, on=today,
-                          subject_ids=subject_ids)
+                          state=CaseState(case_row["state"]), subject_ids=subject_ids)
     viewer = DataSubject(int(subject_row["id"]))
     disclosures = read_disclosures(conn, case_numbers=[str(case_row["number"])])
     held: list[HeldItem] = []

@@ -8,9 +8,9 @@ how (covenant 16.2, 9.2); invitees see anything before the meeting only if that 
 
 Inputs are plain values: the :class:`~app.domain.information.InformationItem` with its
 :class:`~app.domain.information.SharingTerms`, the viewer, the setting, a
-:class:`CaseContext` (case id, protocol, the date, the invitees of the case's meeting if it
-is on an agenda, the case's subjects) and the :class:`~app.domain.standing.PartyStanding` of
-the parties by id. No database, no Qt.
+:class:`CaseContext` (case id, protocol, state, the date, the invitees of the case's current
+meeting if it is on an agenda and whether that meeting has started, the case's subjects) and
+the :class:`~app.domain.standing.PartyStanding` of the parties by id. No database, no Qt.
 
 Settings and viewers
 --------------------
@@ -37,8 +37,9 @@ Rules, in order of precedence: the first row that applies gives the answer
 1   all             the item belongs to another case than the one       no      other_case
                     shown
 2   SUBJECT_ACCESS  the subject is not a subject of this case           no      not_a_subject
-3   SUBJECT_ACCESS  category police or judicial data                    no      other_access_regime
-4   SUBJECT_ACCESS  otherwise                                           yes     right_of_access
+3   SUBJECT_ACCESS  the item concerns other subjects only               no      not_concerned
+4   SUBJECT_ACCESS  otherwise (subject to the director's review, see    yes     right_of_access
+                    :func:`subject_access_review`)
 5   DIRECTOR        always                                              yes     process_director
 6   PRE_MEETING,    the party has no standing in the register           no      unknown_party
     HANDOUT
@@ -48,53 +49,56 @@ Rules, in order of precedence: the first row that applies gives the answer
                     the date
 9   ..              the party does not take part in the case's          no      not_in_protocol
                     protocol
-10  PRE_MEETING     the party is not invited to the case's meeting      no      not_invited
-11  HANDOUT         the case is on an agenda and the party is not       no      not_invited
-                    invited
-12  PRE_MEETING,    the party is the item's source party                yes     source_party
-    HANDOUT
-13  ..              the party is not in ``shared_with``                 no      not_shared
-14  PRE_MEETING     ``pre_meeting_view`` is not set                     no      no_pre_meeting_view
-15  PRE_MEETING     otherwise                                           yes     pre_meeting_agreed
-16  HANDOUT         otherwise                                           yes     shared_with
-17  MEETING_SCREEN  no party is present                                 no      nobody_present
-18  MEETING_SCREEN  ``meeting_screen`` is not set                       no      no_meeting_screen
-19  MEETING_SCREEN  a party present fails rows 6-10 (checked in        no      present_not_entitled
+10  ..              the case is declined, routed elsewhere, closed or   no      case_ended
+                    destroyed
+11  ..              the case is on no meeting's agenda                  no      not_on_agenda
+12  ..              the party is not invited to the case's current      no      not_invited
+                    meeting
+13  ..              the party is the item's source party                yes     source_party
+14  ..              the party is not in ``shared_with``                 no      not_shared
+15  PRE_MEETING,    ``pre_meeting_view`` is not set                     no      no_pre_meeting_view
+    HANDOUT before
+    the meeting
+16  ..              otherwise                                           yes     pre_meeting_agreed
+17  HANDOUT from    otherwise                                           yes     shared_with
+    the meeting on
+18  MEETING_SCREEN  no party is present                                 no      nobody_present
+19  MEETING_SCREEN  ``meeting_screen`` is not set                       no      no_meeting_screen
+20  MEETING_SCREEN  a party present fails rows 6-12 (checked in         no      present_not_entitled
                     party-id order)
-20  MEETING_SCREEN  a party present is neither the source nor in        no      present_not_shared
+21  MEETING_SCREEN  a party present is neither the source nor in        no      present_not_shared
                     ``shared_with``
-21  MEETING_SCREEN  otherwise                                           yes     all_present_may_see
+22  MEETING_SCREEN  otherwise                                           yes     all_present_may_see
 ==  ==============  ==================================================  ======  ====================
 
 Notes on the choices made:
 
-* Standing beats terms (rows 6-11 before row 12): "a party that is withdrawn or excluded, or
+* Standing beats terms (rows 6-12 before row 13): "a party that is withdrawn or excluded, or
   does not take part in the case's protocol, sees nothing, whatever the terms say" holds for
   the source party too. From the day after ``active_until`` the source party no longer sees
   even its own items here; the items stay in the case, and what the source allowed for others
   stays in force (covenant 23.3: duties of confidentiality outlive the membership).
-* Pre-meeting viewing is for invitees (12.2f speaks of "deelnemers aan het Casusoverleg"):
-  a case on no agenda (``CaseContext.invited is None``) has no pre-meeting view for anyone.
-* The meeting-room screen is shown only for parties invited to the case's agenda item; a
-  party present but not invited blocks the item (the meeting screens mark such a person
-  absent for that item before they ask). A room with nobody present shows nothing.
-* A handout holds what the party may have (``shared_with``), also before a meeting (issue
-  "Plan of action and PDF handouts"): ``pre_meeting_view`` governs viewing in the house's
-  pre-meeting view, not a copy the source explicitly shared. Whether a party may receive a
-  handout at all is :func:`may_receive_handout` (rows 6-9 and 11).
+* Rows 6-12 are one entitlement (:func:`party_entitlement`), asked the same way by every
+  output a party receives: the handout, the party's agenda, the pre-meeting view and every
+  party present at the meeting-room screen. Nothing reaches a party before the case is on a
+  meeting's agenda and the party is invited to the case's current meeting (covenant 12.2e,
+  9.2), and nothing about a case that is declined, routed elsewhere, closed or destroyed.
+* Handouts follow the meeting (covenant 12.2f): until the case's current meeting has started
+  (``CaseContext.meeting_started``: its live mode begun, or else its planned start passed) a
+  handout holds only what the pre-meeting view allows; from the start on, what
+  ``shared_with`` allows. The source party always has its own items.
+* The meeting-room screen fails closed: a person recorded as present whose party is not
+  entitled to the item (not invited, withdrawn, not in the protocol) blocks every item (row
+  20); the program never counts such a person absent on its own. A room with nobody present
+  shows nothing.
 * Subject access (AVG art. 15): the sharing terms govern sharing among parties, not the
-  subject's own right, so the subject gets every item of the case regardless of terms.
-  Exceptions chosen:
-  - police data (Wet politiegegevens art. 25) and judicial data (Wet justitiële en
-    strafvorderlijke gegevens art. 18) have their own access regimes, answered by the police
-    or the Public Prosecution Service as controller (covenant annex: controllers stay
-    responsible for answering access requests themselves). They are withheld from the export
-    (``other_access_regime``); the export should tell the subject where to apply.
-  - Out of scope, and left to the process director who reviews the export before it is sent:
-    restrictions under AVG art. 23 / UAVG art. 41 (e.g. a running investigation, the
-    protection of others), and the data of other subjects or third parties inside an item
-    (AVG 15(4)). Items belong to the case, not to one subject, so a family case's export may
-    hold text about another family member that needs redaction.
+  subject's own right, so rows 2-4 give the subject every item of the case that concerns
+  them (``InformationItem.concerns``; None is the whole household). What may still not be
+  given is the process director's call: :func:`subject_access_review` names why an item must
+  be reviewed (a use restriction; it also concerns other subjects, AVG 15(4); police or
+  judicial data with their own access regimes, Wet politiegegevens art. 25 and Wjsg art. 18;
+  the supplier has not agreed). The export is made only from a reviewed draft
+  (``app.services.subject_access``).
 * ``use_restriction`` travels with every decision, allowed or not, so that every place that
   shows an item shows its restriction beside it.
 """
@@ -107,6 +111,7 @@ from datetime import date
 from enum import StrEnum
 
 from app.domain.information import Category, InformationItem
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
 from app.i18n import N_, _
@@ -182,15 +187,21 @@ class CaseContext:
     """What the policy needs to know about the case being shown.
 
     ``on`` is the date the question is asked for (normally today): standings are taken on
-    that day. ``invited`` is the set of parties invited to the case's meeting (its agenda
-    item), or None while the case is on no agenda. ``subject_ids`` are the case's subjects.
+    that day. ``state`` is the case's lifecycle state: parties receive nothing of a case
+    that ended. ``invited`` is the set of parties invited to the case's current meeting
+    (its agenda item on the latest meeting the case is on), or None while the case is on no
+    agenda. ``meeting_started`` says whether that meeting has started (live mode begun, or
+    else its planned start passed): before it, a handout holds only the pre-meeting view.
+    ``subject_ids`` are the case's subjects.
     """
 
     case_id: int
     protocol: Protocol
     on: date
+    state: CaseState
     invited: frozenset[int] | None = None
     subject_ids: frozenset[int] = field(default_factory=frozenset)
+    meeting_started: bool = False
 
 
 # --- answers ---------------------------------------------------------------------------
@@ -207,11 +218,13 @@ class Reason(StrEnum):
     # refused
     OTHER_CASE = "other_case"
     NOT_A_SUBJECT = "not_a_subject"
-    OTHER_ACCESS_REGIME = "other_access_regime"
+    NOT_CONCERNED = "not_concerned"
     UNKNOWN_PARTY = "unknown_party"
     NOT_YET_ACTIVE = "not_yet_active"
     WITHDRAWN = "withdrawn"
     NOT_IN_PROTOCOL = "not_in_protocol"
+    CASE_ENDED = "case_ended"
+    NOT_ON_AGENDA = "not_on_agenda"
     NOT_INVITED = "not_invited"
     NOT_SHARED = "not_shared"
     NO_PRE_MEETING_VIEW = "no_pre_meeting_view"
@@ -235,12 +248,13 @@ REASON_LABELS = {
     Reason.ENTITLED: N_("Entitled"),
     Reason.OTHER_CASE: N_("The item belongs to another case"),
     Reason.NOT_A_SUBJECT: N_("Not a subject of this case"),
-    Reason.OTHER_ACCESS_REGIME: N_(
-        "Police or judicial data: access is requested from the supplying party"),
+    Reason.NOT_CONCERNED: N_("The item concerns other subjects of the case"),
     Reason.UNKNOWN_PARTY: N_("Not a party in the register"),
     Reason.NOT_YET_ACTIVE: N_("The party has not (yet) joined"),
     Reason.WITHDRAWN: N_("The party has withdrawn or was excluded"),
     Reason.NOT_IN_PROTOCOL: N_("The party does not take part in this case's protocol"),
+    Reason.CASE_ENDED: N_("The case is declined, routed elsewhere, closed or destroyed"),
+    Reason.NOT_ON_AGENDA: N_("The case is not on a meeting's agenda"),
     Reason.NOT_INVITED: N_("The party is not invited to this case's meeting"),
     Reason.NOT_SHARED: N_("The supplying party did not share it with this party"),
     Reason.NO_PRE_MEETING_VIEW: N_("The supplying party did not agree to viewing before "
@@ -297,35 +311,41 @@ def may_be_invited(standing: PartyStanding | None, protocol: Protocol,
     return Entitlement(True, Reason.ENTITLED)
 
 
-def may_receive_handout(standing: PartyStanding | None, protocol: Protocol, on: date,
-                        invited: frozenset[int] | None) -> Entitlement:
-    """May this party receive a handout of the case at all?
+#: Lifecycle states in which no party receives anything of the case (covenant 12.2e, 9.2).
+ENDED_FOR_PARTIES = frozenset({CaseState.DECLINED, CaseState.ROUTED_ELSEWHERE,
+                               CaseState.CLOSED, CaseState.DESTROYED})
 
-    Before the case is on an agenda (``invited`` None): any party active in the protocol.
-    Once it is on an agenda: only the parties invited to it.
+
+def party_entitlement(party_id: int, case: CaseContext,
+                      standings: Mapping[int, PartyStanding]) -> Entitlement:
+    """Rows 6-12: may this party receive anything of the case now (a handout, its agenda,
+    the pre-meeting view, a seat before the meeting-room screen)?
+
+    Only a party active on ``case.on``, in the case's protocol, for a case still open, on a
+    meeting's agenda, and invited to the case's current meeting.
     """
-    entitled = may_be_invited(standing, protocol, on)
+    entitled = may_be_invited(standings.get(party_id), case.protocol, case.on)
     if not entitled:
         return entitled
-    assert standing is not None  # may_be_invited refuses an unknown party
-    if invited is not None and standing.party_id not in invited:
+    if case.state in ENDED_FOR_PARTIES:
+        return Entitlement(False, Reason.CASE_ENDED)
+    if case.invited is None:
+        return Entitlement(False, Reason.NOT_ON_AGENDA)
+    if party_id not in case.invited:
         return Entitlement(False, Reason.NOT_INVITED)
     return entitled
 
 
-def _party_entitled(party_id: int, setting: Setting, case: CaseContext,
-                    standings: Mapping[int, PartyStanding]) -> Entitlement:
-    """Rows 6-11: standing and invitation, before any term is looked at."""
-    standing = standings.get(party_id)
-    if setting is Setting.HANDOUT:
-        return may_receive_handout(standing, case.protocol, case.on, case.invited)
-    entitled = may_be_invited(standing, case.protocol, case.on)
-    if not entitled:
-        return entitled
-    # PRE_MEETING and MEETING_SCREEN are for invitees only; no agenda means no invitees.
-    if case.invited is None or party_id not in case.invited:
-        return Entitlement(False, Reason.NOT_INVITED)
-    return entitled
+def may_receive_handout(party_id: int, case: CaseContext,
+                        standings: Mapping[int, PartyStanding]) -> Entitlement:
+    """May this party receive a handout of the case at all? (:func:`party_entitlement`)"""
+    return party_entitlement(party_id, case, standings)
+
+
+def may_receive_agenda(party_id: int, case: CaseContext,
+                       standings: Mapping[int, PartyStanding]) -> Entitlement:
+    """May this case stand on this party's agenda? (:func:`party_entitlement`)"""
+    return party_entitlement(party_id, case, standings)
 
 
 # --- the one function ------------------------------------------------------------------
@@ -347,22 +367,22 @@ def decide(item: InformationItem, viewer: Viewer, setting: Setting, case: CaseCo
     if isinstance(viewer, DataSubject):
         if viewer.subject_id not in case.subject_ids:
             return answer(False, Reason.NOT_A_SUBJECT)
-        if item.category in (Category.POLICE, Category.JUDICIAL):
-            return answer(False, Reason.OTHER_ACCESS_REGIME)
+        if not item.concerns_subject(viewer.subject_id):
+            return answer(False, Reason.NOT_CONCERNED)
         return answer(True, Reason.RIGHT_OF_ACCESS)
 
     if isinstance(viewer, ProcessDirector):
         return answer(True, Reason.PROCESS_DIRECTOR)
 
     if isinstance(viewer, PartyViewer):
-        entitled = _party_entitled(viewer.party_id, setting, case, standings)
+        entitled = party_entitlement(viewer.party_id, case, standings)
         if not entitled:
             return answer(False, entitled.reason)
         if viewer.party_id == item.source_party_id:
             return answer(True, Reason.SOURCE_PARTY)
         if viewer.party_id not in item.terms.shared_with:
             return answer(False, Reason.NOT_SHARED)
-        if setting is Setting.PRE_MEETING:
+        if setting is Setting.PRE_MEETING or not case.meeting_started:
             if not item.terms.pre_meeting_view:
                 return answer(False, Reason.NO_PRE_MEETING_VIEW)
             return answer(True, Reason.PRE_MEETING_AGREED)
@@ -374,7 +394,7 @@ def decide(item: InformationItem, viewer: Viewer, setting: Setting, case: CaseCo
     if not item.terms.meeting_screen:
         return answer(False, Reason.NO_MEETING_SCREEN)
     for party_id in sorted(viewer.present):
-        if not _party_entitled(party_id, setting, case, standings):
+        if not party_entitlement(party_id, case, standings):
             return answer(False, Reason.PRESENT_NOT_ENTITLED, party_id)
         if party_id != item.source_party_id and party_id not in item.terms.shared_with:
             return answer(False, Reason.PRESENT_NOT_SHARED, party_id)
@@ -413,6 +433,47 @@ def meeting_screen_items(items: Iterable[InformationItem], present: Iterable[int
     """What the meeting-room screen may show with these parties present."""
     return visible_items(items, MeetingRoom(frozenset(present)), Setting.MEETING_SCREEN,
                          case, standings)
+
+
+class ReviewFlag(StrEnum):
+    """Why an item in a subject-access export needs the process director's review."""
+
+    USE_RESTRICTION = "use_restriction"          # the supplier restricted its use
+    OTHER_SUBJECTS = "other_subjects"            # it also concerns others (AVG 15(4))
+    OTHER_ACCESS_REGIME = "other_access_regime"  # police or judicial data (Wpg 25, Wjsg 18)
+    SUPPLIER_NOT_AGREED = "supplier_not_agreed"  # the supplier did not agree to giving it
+
+    @property
+    def label(self) -> str:
+        return _(REVIEW_FLAG_LABELS[self])
+
+
+REVIEW_FLAG_LABELS = {
+    ReviewFlag.USE_RESTRICTION: N_("The supplying party set a use restriction"),
+    ReviewFlag.OTHER_SUBJECTS: N_("It also concerns other people (AVG art. 15(4))"),
+    ReviewFlag.OTHER_ACCESS_REGIME: N_(
+        "Police or judicial data: these have their own access regime"),
+    ReviewFlag.SUPPLIER_NOT_AGREED: N_(
+        "The supplying party has not agreed to giving it to the subject"),
+}
+
+
+def subject_access_review(item: InformationItem, subject_id: int,
+                          case: CaseContext) -> tuple[ReviewFlag, ...]:
+    """Why ``item`` may not go into ``subject_id``'s access export without the process
+    director's review; empty: it may go as it is. Only for items :func:`decide` allows in
+    the SUBJECT_ACCESS setting."""
+    flags: list[ReviewFlag] = []
+    if item.terms.use_restriction.strip():
+        flags.append(ReviewFlag.USE_RESTRICTION)
+    concerned = case.subject_ids if item.concerns is None else item.concerns
+    if set(concerned) - {subject_id}:
+        flags.append(ReviewFlag.OTHER_SUBJECTS)
+    if item.category in (Category.POLICE, Category.JUDICIAL):
+        flags.append(ReviewFlag.OTHER_ACCESS_REGIME)
+    if not item.terms.subject_access:
+        flags.append(ReviewFlag.SUPPLIER_NOT_AGREED)
+    return tuple(flags)
 
 
 @dataclass(frozen=True)

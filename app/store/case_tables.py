@@ -130,8 +130,25 @@ information_items = Table(
     Column("meeting_screen", Boolean, nullable=False),
     Column("use_restriction", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    #: the item concerns every subject of the case ("the whole household"); when false,
+    #: ``item_subjects`` names the subjects it concerns (migration 0009)
+    Column("concerns_all", Boolean, nullable=False, server_default="1"),
+    #: the source party agreed that the house gives the item to a subject who asks (AVG 15)
+    Column("subject_access", Boolean, nullable=False, server_default="0"),
+    #: the terms were set by someone other than the source party (an import by the
+    #: referring party): stored narrowest until the source party confirms them
+    Column("terms_to_confirm", Boolean, nullable=False, server_default="0"),
 )
 Index("ix_information_items_case_id", information_items.c.case_id)
+
+#: Which of the case's subjects an item concerns, when not all of them (``concerns_all``).
+item_subjects = Table(
+    "item_subjects", metadata,
+    Column("item_id", Integer, ForeignKey("information_items.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("subject_id", Integer, ForeignKey("subjects.id", ondelete="CASCADE"),
+           primary_key=True),
+)
 
 #: The parties (besides the source party and the process director) an item may be shown to.
 item_shared_with = Table(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from app.domain.information import Category, SharingTerms
+from app.domain.lifecycle import CaseState
 from app.domain.meetings import DecisionType
 from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingDecision,
                                TriageDraft, TriageStep, WideningAnswer, describe_terms,
@@ -451,8 +452,12 @@ class TriageWizard(QWizard):
 
     def _context(self) -> CaseContext:
         invitees = self._routing_from_widgets().invitees or None
+        # What the terms will mean once the case is on the agenda with these invitees, from
+        # the meeting's start on (the marks name the pre-meeting view apart).
         return CaseContext(self.ctx.case.id, self.ctx.case.protocol, self.today,
-                           invited=frozenset(invitees) if invitees else None)
+                           state=CaseState.SCHEDULED,
+                           invited=frozenset(invitees) if invitees else None,
+                           meeting_started=True)
 
     def _fill_review(self) -> None:
         names = self.ctx.party_names
