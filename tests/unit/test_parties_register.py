@@ -21,7 +21,8 @@ from app.domain.protocols import Protocol
 from app.domain.roles import Role
 from app.errors import PermissionDenied, TransitionRefused, ValidationError
 from app.services import parties as ps
-from app.sharing.policy import Reason, may_be_invited, may_receive_handout
+from app.domain.lifecycle import CaseState
+from app.sharing.policy import CaseContext, Reason, may_be_invited, may_receive_handout
 from app.store.tables import audit_log
 from app.vault.vault import Actor, OpenVault
 
@@ -99,7 +100,9 @@ def test_withdrawn_party_is_refused_as_invitee_and_recipient(admin_vault: OpenVa
     assert may_be_invited(standing, protocol, day_before)
     refused = may_be_invited(standing, protocol, end_on)
     assert not refused and refused.reason == Reason.WITHDRAWN
-    handout = may_receive_handout(standing, protocol, end_on, frozenset({police.id}))
+    invited = CaseContext(case_id=1, protocol=protocol, on=end_on,
+                          state=CaseState.SCHEDULED, invited=frozenset({police.id}))
+    handout = may_receive_handout(police.id, invited, {police.id: standing})
     assert not handout and handout.reason == Reason.WITHDRAWN
     # Its protocol membership was closed on its last day; the party says why it ended.
     party = ps.get_party(admin_vault, police.id)

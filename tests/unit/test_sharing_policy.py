@@ -4,6 +4,7 @@ property tests that compare the policy with an independent oracle written from t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.domain.information import Category, InformationItem, SharingTerms
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
 from app.sharing.policy import (
@@ -20,12 +22,16 @@ from app.sharing.policy import (
     MeetingRoom,
     PartyViewer,
     Reason,
+    ReviewFlag,
     Setting,
     decide,
     describe_mark,
     may_be_invited,
+    may_receive_agenda,
     may_receive_handout,
     meeting_screen_items,
+    party_entitlement,
+    subject_access_review,
     visible_items,
     who_may_see,
 )
@@ -50,17 +56,29 @@ STANDINGS = {
     OUTSIDER: member(OUTSIDER, RAD),            # active, but not in the case's protocol
 }
 ALL_INVITED = frozenset({POLICE, GGZ, SCHOOL, OM})
-CASE = CaseContext(case_id=7, protocol=IV, on=TODAY, invited=ALL_INVITED,
-                   subject_ids=frozenset({70, 71}))
-NOT_ON_AGENDA = CaseContext(case_id=7, protocol=IV, on=TODAY, invited=None)
+ACTIVE = CaseState.IN_PROGRESS
+#: the case on the agenda of a meeting that has started
+CASE = CaseContext(case_id=7, protocol=IV, on=TODAY, state=ACTIVE, invited=ALL_INVITED,
+                   subject_ids=frozenset({70, 71}), meeting_started=True)
+#: the same, the day before the meeting
+BEFORE = replace(CASE, meeting_started=False)
+NOT_ON_AGENDA = CaseContext(case_id=7, protocol=IV, on=TODAY, state=CaseState.TRIAGE,
+                            invited=None)
+
+
+def invited_only(*parties: int) -> CaseContext:
+    return replace(CASE, invited=frozenset(parties))
 
 
 def item(source: int = POLICE, shared: frozenset[int] = frozenset(), *, pre: bool = False,
          screen: bool = False, restriction: str = "", case_id: int = 7,
-         category: Category = Category.GENERAL) -> InformationItem:
+         category: Category = Category.GENERAL, subject_access: bool = False,
+         concerns: frozenset[int] | None = None) -> InformationItem:
     return InformationItem(id=1, case_id=case_id, source_party_id=source, category=category,
                            text="Zorgen over de woonsituatie", received=date(2026, 3, 1),
-                           terms=SharingTerms(frozenset(shared), pre, screen, restriction))
+                           terms=SharingTerms(frozenset(shared), pre, screen, restriction,
+                                              subject_access),
+                           concerns=concerns)
 
 
 # --- one test per rule ------------------------------------------------------------------
@@ -80,19 +98,38 @@ def test_rule_2_subject_access_only_for_the_case_subjects() -> None:
     assert not d and d.reason is Reason.NOT_A_SUBJECT
 
 
-@pytest.mark.parametrize("category", [Category.POLICE, Category.JUDICIAL])
-def test_rule_3_subject_access_withholds_police_and_judicial_data(category: Category) -> None:
-    d = decide(item(category=category), DataSubject(70), Setting.SUBJECT_ACCESS, CASE,
-               STANDINGS)
-    assert not d and d.reason is Reason.OTHER_ACCESS_REGIME
+def test_rule_3_subject_access_only_for_items_that_concern_the_subject() -> None:
+    """AVG 15 gives a subject their own data: an item about the mother only is not the
+    child's."""
+    about_71 = item(concerns=frozenset({71}))
+    d = decide(about_71, DataSubject(70), Setting.SUBJECT_ACCESS, CASE, STANDINGS)
+    assert not d and d.reason is Reason.NOT_CONCERNED
+    assert decide(about_71, DataSubject(71), Setting.SUBJECT_ACCESS, CASE, STANDINGS)
 
 
-@pytest.mark.parametrize("category", [Category.GENERAL, Category.SPECIAL, Category.BSN])
-def test_rule_4_subject_access_gives_other_items_whatever_the_terms(
+@pytest.mark.parametrize("category", list(Category))
+def test_rule_4_subject_access_gives_items_that_concern_the_subject_whatever_the_terms(
         category: Category) -> None:
     d = decide(item(category=category), DataSubject(71), Setting.SUBJECT_ACCESS, CASE,
                STANDINGS)
     assert d and d.reason is Reason.RIGHT_OF_ACCESS
+
+
+def test_subject_access_review_flags_what_the_director_must_decide() -> None:
+    """AVG 15(4) (others' rights), AVG 23 / UAVG 41 and the police's and the prosecution's
+    own access regimes (Wpg 25, Wjsg 18): such items are never given unreviewed."""
+    plain = item(subject_access=True, concerns=frozenset({70}))
+    assert subject_access_review(plain, 70, CASE) == ()
+    assert subject_access_review(item(subject_access=True, concerns=None), 70, CASE) == (
+        ReviewFlag.OTHER_SUBJECTS,)   # the whole household: 71 too
+    assert subject_access_review(
+        item(subject_access=True, concerns=frozenset({70}), restriction="Niet aan "
+             "betrokkenen verstrekken"), 70, CASE) == (ReviewFlag.USE_RESTRICTION,)
+    assert subject_access_review(
+        item(subject_access=True, concerns=frozenset({70}), category=Category.POLICE),
+        70, CASE) == (ReviewFlag.OTHER_ACCESS_REGIME,)
+    assert subject_access_review(item(concerns=frozenset({70})), 70, CASE) == (
+        ReviewFlag.SUPPLIER_NOT_AGREED,)
 
 
 def test_rule_5_process_director_always_sees() -> None:
@@ -107,8 +144,7 @@ def test_rule_5_process_director_always_sees() -> None:
 @pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
 def test_rule_6_a_party_not_in_the_register_sees_nothing(setting: Setting) -> None:
     it = item(shared=frozenset({42}), pre=True)
-    d = decide(it, PartyViewer(42), setting, CaseContext(7, IV, TODAY, frozenset({42})),
-               STANDINGS)
+    d = decide(it, PartyViewer(42), setting, invited_only(42), STANDINGS)
     assert not d and d.reason is Reason.UNKNOWN_PARTY
 
 
@@ -139,7 +175,7 @@ def test_rule_8_a_withdrawn_party_sees_nothing_whatever_the_terms(setting: Setti
 
 @pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
 def test_rule_9_a_party_outside_the_protocol_sees_nothing(setting: Setting) -> None:
-    case = CaseContext(7, IV, TODAY, frozenset({OUTSIDER}))
+    case = invited_only(OUTSIDER)
     d = decide(item(shared=frozenset({OUTSIDER}), pre=True), PartyViewer(OUTSIDER), setting,
                case, STANDINGS)
     assert not d and d.reason is Reason.NOT_IN_PROTOCOL
@@ -150,65 +186,90 @@ def test_rule_9_a_party_outside_the_protocol_sees_nothing(setting: Setting) -> N
                   CASE, ended).reason is Reason.NOT_IN_PROTOCOL
 
 
-def test_rule_10_pre_meeting_view_only_for_invitees() -> None:
+@pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
+@pytest.mark.parametrize("state", [CaseState.DECLINED, CaseState.ROUTED_ELSEWHERE,
+                                   CaseState.CLOSED, CaseState.DESTROYED])
+def test_rule_10_nothing_of_an_ended_case_reaches_a_party(setting: Setting,
+                                                          state: CaseState) -> None:
+    """Covenant 12.2e and 9.2: only what is needed, for a case the house still handles."""
+    ended = replace(CASE, state=state)
+    own = decide(item(source=GGZ), PartyViewer(GGZ), setting, ended, STANDINGS)
+    assert not own and own.reason is Reason.CASE_ENDED
+    shared = decide(item(shared=frozenset({GGZ}), pre=True), PartyViewer(GGZ), setting,
+                    ended, STANDINGS)
+    assert not shared and shared.reason is Reason.CASE_ENDED
+
+
+@pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
+def test_rule_11_nothing_before_the_case_is_on_an_agenda(setting: Setting) -> None:
+    """Covenant 12.2e: before the case is on an agenda nobody is invited, so no party,
+    not even the source, receives anything of it (this replaces the old rule "before the
+    agenda any protocol party may receive a handout")."""
     generous = item(shared=frozenset({GGZ, SCHOOL}), pre=True)
-    only_ggz = CaseContext(7, IV, TODAY, frozenset({POLICE, GGZ}))
-    assert decide(generous, PartyViewer(GGZ), Setting.PRE_MEETING, only_ggz, STANDINGS)
-    d = decide(generous, PartyViewer(SCHOOL), Setting.PRE_MEETING, only_ggz, STANDINGS)
-    assert not d and d.reason is Reason.NOT_INVITED
-    # no agenda yet: nobody has a pre-meeting view, not even the source
-    assert decide(generous, PartyViewer(POLICE), Setting.PRE_MEETING, NOT_ON_AGENDA,
-                  STANDINGS).reason is Reason.NOT_INVITED
+    for party in (POLICE, GGZ, SCHOOL):
+        d = decide(generous, PartyViewer(party), setting, NOT_ON_AGENDA, STANDINGS)
+        assert not d and d.reason is Reason.NOT_ON_AGENDA
 
 
-def test_rule_11_handout_once_on_an_agenda_only_for_invitees() -> None:
-    shared = item(shared=frozenset({GGZ, SCHOOL}))
-    only_ggz = CaseContext(7, IV, TODAY, frozenset({POLICE, GGZ}))
-    assert decide(shared, PartyViewer(SCHOOL), Setting.HANDOUT, NOT_ON_AGENDA, STANDINGS)
-    d = decide(shared, PartyViewer(SCHOOL), Setting.HANDOUT, only_ggz, STANDINGS)
+@pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
+def test_rule_12_only_invitees_of_the_current_meeting(setting: Setting) -> None:
+    generous = item(shared=frozenset({GGZ, SCHOOL}), pre=True)
+    only_ggz = invited_only(POLICE, GGZ)
+    assert decide(generous, PartyViewer(GGZ), setting, only_ggz, STANDINGS)
+    d = decide(generous, PartyViewer(SCHOOL), setting, only_ggz, STANDINGS)
     assert not d and d.reason is Reason.NOT_INVITED
 
 
 @pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
-def test_rule_12_the_source_party_sees_its_own_item_with_narrowest_terms(
+def test_rule_13_the_source_party_sees_its_own_item_with_narrowest_terms(
         setting: Setting) -> None:
-    d = decide(item(source=GGZ), PartyViewer(GGZ), setting, CASE, STANDINGS)
-    assert d and d.reason is Reason.SOURCE_PARTY
+    for case in (CASE, BEFORE):
+        d = decide(item(source=GGZ), PartyViewer(GGZ), setting, case, STANDINGS)
+        assert d and d.reason is Reason.SOURCE_PARTY
 
 
 @pytest.mark.parametrize("setting", [Setting.PRE_MEETING, Setting.HANDOUT])
-def test_rule_13_another_party_needs_to_be_in_shared_with(setting: Setting) -> None:
+def test_rule_14_another_party_needs_to_be_in_shared_with(setting: Setting) -> None:
     d = decide(item(shared=frozenset({GGZ}), pre=True), PartyViewer(SCHOOL), setting, CASE,
                STANDINGS)
     assert not d and d.reason is Reason.NOT_SHARED
 
 
-def test_rule_14_pre_meeting_needs_pre_meeting_view_too() -> None:
+def test_rule_15_pre_meeting_needs_pre_meeting_view_too() -> None:
     d = decide(item(shared=frozenset({GGZ})), PartyViewer(GGZ), Setting.PRE_MEETING, CASE,
                STANDINGS)
     assert not d and d.reason is Reason.NO_PRE_MEETING_VIEW
 
 
-def test_rule_15_pre_meeting_view_when_shared_and_agreed() -> None:
-    d = decide(item(shared=frozenset({GGZ}), pre=True, restriction="Alleen ter inzage"),
-               PartyViewer(GGZ), Setting.PRE_MEETING, CASE, STANDINGS)
-    assert d and d.reason is Reason.PRE_MEETING_AGREED
-    assert d.use_restriction == "Alleen ter inzage"
+def test_rule_15_a_handout_before_the_meeting_holds_only_the_pre_meeting_view() -> None:
+    """Covenant 12.2f: before the meeting, participants see only what the supplier agreed
+    to; shared without pre-meeting view means: from the meeting's start."""
+    d = decide(item(shared=frozenset({GGZ})), PartyViewer(GGZ), Setting.HANDOUT, BEFORE,
+               STANDINGS)
+    assert not d and d.reason is Reason.NO_PRE_MEETING_VIEW
 
 
-def test_rule_16_handout_when_shared_without_pre_meeting_view() -> None:
+def test_rule_16_pre_meeting_view_when_shared_and_agreed() -> None:
+    for setting, case in ((Setting.PRE_MEETING, CASE), (Setting.HANDOUT, BEFORE)):
+        d = decide(item(shared=frozenset({GGZ}), pre=True, restriction="Alleen ter inzage"),
+                   PartyViewer(GGZ), setting, case, STANDINGS)
+        assert d and d.reason is Reason.PRE_MEETING_AGREED
+        assert d.use_restriction == "Alleen ter inzage"
+
+
+def test_rule_17_handout_from_the_meeting_on_when_shared() -> None:
     d = decide(item(shared=frozenset({GGZ})), PartyViewer(GGZ), Setting.HANDOUT, CASE,
                STANDINGS)
     assert d and d.reason is Reason.SHARED_WITH
 
 
-def test_rule_17_meeting_screen_with_nobody_present_shows_nothing() -> None:
+def test_rule_18_meeting_screen_with_nobody_present_shows_nothing() -> None:
     d = decide(item(screen=True), MeetingRoom(frozenset()), Setting.MEETING_SCREEN, CASE,
                STANDINGS)
     assert not d and d.reason is Reason.NOBODY_PRESENT
 
 
-def test_rule_18_meeting_screen_needs_the_meeting_screen_term() -> None:
+def test_rule_19_meeting_screen_needs_the_meeting_screen_term() -> None:
     everyone = frozenset({POLICE, GGZ})
     d = decide(item(shared=everyone), MeetingRoom(everyone), Setting.MEETING_SCREEN, CASE,
                STANDINGS)
@@ -218,26 +279,26 @@ def test_rule_18_meeting_screen_needs_the_meeting_screen_term() -> None:
                       CASE, STANDINGS)
 
 
-def test_rule_19_a_present_party_that_is_not_entitled_blocks_the_screen() -> None:
+def test_rule_20_a_present_party_that_is_not_entitled_blocks_the_screen() -> None:
     withdrawn = {**STANDINGS, GGZ: member(GGZ, IV, active_until=date(2026, 1, 1))}
     it = item(shared=frozenset({GGZ, SCHOOL}), screen=True)
     d = decide(it, MeetingRoom(frozenset({POLICE, GGZ})), Setting.MEETING_SCREEN, CASE,
                withdrawn)
     assert not d and d.reason is Reason.PRESENT_NOT_ENTITLED and d.blocking_party == GGZ
-    not_invited = CaseContext(7, IV, TODAY, frozenset({POLICE, GGZ}))
+    not_invited = invited_only(POLICE, GGZ)
     d = decide(it, MeetingRoom(frozenset({POLICE, SCHOOL})), Setting.MEETING_SCREEN,
                not_invited, STANDINGS)
     assert not d and d.reason is Reason.PRESENT_NOT_ENTITLED and d.blocking_party == SCHOOL
 
 
-def test_rule_20_a_present_party_outside_shared_with_blocks_the_screen() -> None:
+def test_rule_21_a_present_party_outside_shared_with_blocks_the_screen() -> None:
     it = item(shared=frozenset({GGZ}), screen=True)
     d = decide(it, MeetingRoom(frozenset({POLICE, GGZ, SCHOOL})), Setting.MEETING_SCREEN,
                CASE, STANDINGS)
     assert not d and d.reason is Reason.PRESENT_NOT_SHARED and d.blocking_party == SCHOOL
 
 
-def test_rule_21_meeting_screen_when_every_party_present_may_see() -> None:
+def test_rule_22_meeting_screen_when_every_party_present_may_see() -> None:
     it = item(shared=frozenset({GGZ, SCHOOL}), screen=True, restriction="Niet noteren")
     d = decide(it, MeetingRoom(frozenset({POLICE, GGZ, SCHOOL})), Setting.MEETING_SCREEN,
                CASE, STANDINGS)
@@ -276,13 +337,17 @@ def test_may_be_invited_only_active_parties_in_the_protocol() -> None:
     assert may_be_invited(pending, IV, TODAY).reason is Reason.NOT_YET_ACTIVE
 
 
-def test_may_receive_handout_before_and_after_the_agenda() -> None:
-    assert may_receive_handout(STANDINGS[SCHOOL], IV, TODAY, None)
-    assert may_receive_handout(STANDINGS[SCHOOL], IV, TODAY, frozenset({SCHOOL}))
-    d = may_receive_handout(STANDINGS[SCHOOL], IV, TODAY, frozenset({POLICE}))
-    assert not d and d.reason is Reason.NOT_INVITED
-    assert may_receive_handout(STANDINGS[OUTSIDER], IV, TODAY, None).reason \
-        is Reason.NOT_IN_PROTOCOL
+def test_handout_and_agenda_share_one_entitlement() -> None:
+    """Covenant 12.2e: only invitees of the case's current meeting, and only after the case
+    is on an agenda; a handout and an agenda ask the same question."""
+    for ask in (may_receive_handout, may_receive_agenda, party_entitlement):
+        assert ask(SCHOOL, invited_only(SCHOOL), STANDINGS)
+        assert ask(SCHOOL, NOT_ON_AGENDA, STANDINGS).reason is Reason.NOT_ON_AGENDA
+        d = ask(SCHOOL, invited_only(POLICE), STANDINGS)
+        assert not d and d.reason is Reason.NOT_INVITED
+        assert ask(OUTSIDER, NOT_ON_AGENDA, STANDINGS).reason is Reason.NOT_IN_PROTOCOL
+        declined = replace(NOT_ON_AGENDA, state=CaseState.DECLINED)
+        assert ask(SCHOOL, declined, STANDINGS).reason is Reason.CASE_ENDED
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -344,15 +409,19 @@ def information(draw: st.DrawFn, case_id: int) -> list[InformationItem]:
         source_party_id=draw(PARTY_IDS), category=draw(st.sampled_from(list(Category))),
         text=f"tekst {n}", received=BASE,
         terms=SharingTerms(frozenset(draw(st.sets(PARTY_IDS, max_size=7))), draw(st.booleans()),
-                           draw(st.booleans()), draw(st.sampled_from(["", "alleen mondeling"]))))
+                           draw(st.booleans()), draw(st.sampled_from(["", "alleen mondeling"])),
+                           draw(st.booleans())),
+        concerns=draw(st.one_of(st.none(), st.frozensets(st.integers(1, 5), max_size=3))))
         for n in range(count)]
 
 
 @st.composite
 def cases(draw: st.DrawFn) -> CaseContext:
     invited = draw(st.one_of(st.none(), st.frozensets(PARTY_IDS, max_size=7)))
-    return CaseContext(case_id=5, protocol=draw(protocols), on=draw(days), invited=invited,
-                       subject_ids=draw(st.frozensets(st.integers(1, 4), max_size=4)))
+    return CaseContext(case_id=5, protocol=draw(protocols), on=draw(days),
+                       state=draw(st.sampled_from(list(CaseState))), invited=invited,
+                       subject_ids=draw(st.frozensets(st.integers(1, 4), max_size=4)),
+                       meeting_started=draw(st.booleans()))
 
 
 @st.composite
@@ -379,7 +448,9 @@ def oracle(it: InformationItem, viewer: object, setting: Setting, case: CaseCont
                    and (m.end is None or case.on <= m.end) for m in s.memberships)
 
     def invited(party: int) -> bool:
-        return case.invited is not None and party in case.invited
+        # nothing for a case that ended, nor before it is on an agenda (12.2e, 9.2)
+        return (case.state not in ("declined", "routed_elsewhere", "closed", "destroyed")
+                and case.invited is not None and party in case.invited)
 
     def named(party: int) -> bool:
         return party == it.source_party_id or party in it.terms.shared_with
@@ -391,16 +462,16 @@ def oracle(it: InformationItem, viewer: object, setting: Setting, case: CaseCont
     if setting is Setting.SUBJECT_ACCESS:
         assert isinstance(viewer, DataSubject)
         return (viewer.subject_id in case.subject_ids
-                and it.category not in (Category.POLICE, Category.JUDICIAL))
+                and (it.concerns is None or viewer.subject_id in it.concerns))
     if setting is Setting.MEETING_SCREEN:
         assert isinstance(viewer, MeetingRoom)
         return (it.terms.meeting_screen and len(viewer.present) > 0
                 and all(entitled(p) and invited(p) and named(p) for p in viewer.present))
     assert isinstance(viewer, PartyViewer)
     p = viewer.party_id
-    if setting is Setting.HANDOUT:
-        return entitled(p) and (case.invited is None or invited(p)) and named(p)
-    # PRE_MEETING
+    if setting is Setting.HANDOUT and case.meeting_started:
+        return entitled(p) and invited(p) and named(p)
+    # PRE_MEETING, and a handout before the meeting (12.2f)
     return entitled(p) and invited(p) and (
         p == it.source_party_id or (p in it.terms.shared_with and it.terms.pre_meeting_view))
 
@@ -445,9 +516,10 @@ def test_property_someone_joining_the_room_never_reveals_more(
                                                      register)}
     assert after <= before
     # and whatever the room shows, each party present may have it in a handout too
+    started = replace(case, meeting_started=True)
     for s in meeting_screen_items(items, present, case, register):
         for p in present:
-            assert decide(s.item, PartyViewer(p), Setting.HANDOUT, case, register)
+            assert decide(s.item, PartyViewer(p), Setting.HANDOUT, started, register)
 
 
 @settings(FAST, max_examples=400)
