@@ -75,12 +75,19 @@ class CrashHandler(QObject):
         return self.log_dir / LOG_NAME
 
     def install(self) -> None:
+        from ui import locking
+
         sys.excepthook = self.handle
         threading.excepthook = self._thread_hook
+        locking.failure_reporter = self.report
 
     def uninstall(self) -> None:
+        from ui import locking
+
         sys.excepthook = self._previous_hook
         threading.excepthook = self._previous_thread_hook
+        if locking.failure_reporter == self.report:
+            locking.failure_reporter = None
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
@@ -92,7 +99,11 @@ class CrashHandler(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             self._previous_hook(exc_type, exc, tb)
             return
-        report = scrub_report(exc_type, tb)
+        self.report(scrub_report(exc_type, tb))
+
+    def report(self, report: str) -> None:
+        """Write and show a report that is already scrubbed (also a lock step's failure,
+        reported once the lock is complete)."""
         key = fingerprint(report)
         if key in self.seen:
             return

@@ -10,19 +10,23 @@ A screen, wizard or dialog may implement either or both of:
     all drafts are saved, just before the vault closes.
 
 The shell finds these on every widget of the workspace and on every other window of the
-program (dialogs, the meeting-room screen), calls them, closes those windows, clears the
-clipboard if the program put something there, destroys the workspace and only then locks
-the vault. ``clear`` is called only where *our* code defines it: Qt's own ``QLineEdit.clear``
+program (dialogs, the meeting-room screen), saves the drafts, drops the key, and then clears
+and closes those windows, clears the clipboard if the program put something there and
+destroys the workspace. Each object's step runs on its own: one that fails cannot stop the
+others, and its failure is reported only after the lock is complete (as a scrubbed report:
+type and frames, no message, no values), never by a dialog that would hold the lock up with
+data on screen. ``clear`` is called only where *our* code defines it: Qt's own ``QLineEdit.clear``
 and friends do not count as taking part (the widgets are destroyed anyway).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 
@@ -66,26 +70,64 @@ def participants(roots: Iterable[QObject]) -> list[QObject]:
     return found
 
 
+class LockStepFailed(Exception):
+    """A screen's draft or clear step failed during a lock; the message is the scrubbed
+    report (type and frames of the original error, no message, no values)."""
+
+
+#: Set by the crash handler (``ui.crash.install``): takes a scrubbed report. Without it the
+#: report goes to ``sys.excepthook`` as a :class:`LockStepFailed` without a traceback.
+failure_reporter: Callable[[str], None] | None = None
+_pending: list[str] = []
+
+
+def _scrubbed(exc: BaseException) -> str:
+    """Type and frames only; the traceback (whose frames hold widgets and their data) is
+    dropped here, so nothing of it outlives the lock."""
+    lines = ["Traceback (most recent call last):"]
+    for frame in traceback.extract_tb(exc.__traceback__):
+        lines.append(f"  in {frame.name}, line {frame.lineno}")
+    lines.append(f"{type(exc).__module__}.{type(exc).__qualname__} (during a lock)")
+    return "\n".join(lines)
+
+
+def _run_step(obj: QObject, name: str) -> bool:
+    try:
+        getattr(obj, name)()
+        return True
+    except Exception as exc:  # noqa: BLE001 - reported after the lock, and locking goes on
+        _pending.append(_scrubbed(exc))
+        del exc
+        return False
+
+
 def save_drafts(objects: Iterable[QObject]) -> int:
     """Ask each taking part to save its draft; one failing must not stop the lock."""
-    saved = 0
-    for obj in objects:
-        if takes_part(obj, "save_draft"):
-            try:
-                obj.save_draft()  # type: ignore[attr-defined]
-                saved += 1
-            except Exception:  # noqa: BLE001 - reported, and locking goes on
-                sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
-    return saved
+    return sum(1 for obj in objects
+               if takes_part(obj, "save_draft") and _run_step(obj, "save_draft"))
 
 
 def clear_all(objects: Iterable[QObject]) -> None:
+    """Ask each taking part to drop its data; one failing must not stop the others."""
     for obj in objects:
         if takes_part(obj, "clear"):
-            try:
-                obj.clear()  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - reported, and locking goes on
-                sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            _run_step(obj, "clear")
+
+
+def report_failures_later() -> None:
+    """Report the failures of this lock once it is complete (from the event loop)."""
+    if not _pending:
+        return
+    reports, _pending[:] = list(_pending), []
+
+    def report() -> None:
+        for text in reports:
+            if failure_reporter is not None:
+                failure_reporter(text)
+            else:
+                sys.excepthook(LockStepFailed, LockStepFailed(text), None)
+
+    QTimer.singleShot(0, report)
 
 
 def close_windows(windows: Iterable[QWidget]) -> None:
@@ -95,10 +137,15 @@ def close_windows(windows: Iterable[QWidget]) -> None:
     only closed, since they belong to widgets that live on.
     """
     for window in windows:
-        popup = window.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
-        if isinstance(window, QDialog):
-            window.reject()
-        if window.isVisible():
-            window.close()
+        try:
+            popup = window.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip)
+            if isinstance(window, QDialog):
+                window.reject()
+            if window.isVisible():
+                window.close()
+        except Exception as exc:  # noqa: BLE001 - the window is destroyed all the same
+            _pending.append(_scrubbed(exc))
+            del exc
+            popup = False
         if not popup and (isinstance(window, QDialog) or window.parent() is None):
             window.deleteLater()

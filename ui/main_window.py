@@ -375,19 +375,26 @@ class MainWindow(QMainWindow):
     # -- locking ----------------------------------------------------------------------------
 
     def lock(self) -> None:
-        """Lock now: save drafts, clear, close, destroy the workspace, drop the key."""
+        """Lock now: save drafts while the vault is open, drop the key, then clear, close
+        and destroy every window (each on its own, so one failure cannot stop the rest)."""
         opened = self.opened
         if opened is None:
             return
-        self._lock_ui(save_drafts=opened.is_open)
-        opened.lock()
+        if opened.is_open:
+            locking.save_drafts(locking.participants(self._lock_roots()))
+        try:
+            opened.lock()
+        finally:
+            self._lock_ui()
 
-    def _lock_ui(self, save_drafts: bool) -> None:
+    def _lock_roots(self) -> list[QWidget]:
+        windows = locking.other_windows(self)
+        return [w for w in (self.workspace, *windows) if w is not None]
+
+    def _lock_ui(self) -> None:
         windows = locking.other_windows(self)
         roots = [w for w in (self.workspace, *windows) if w is not None]
         taking_part = locking.participants(roots)
-        if save_drafts:
-            locking.save_drafts(taking_part)
         locking.clear_all(taking_part)
         locking.close_windows(windows)
         del taking_part, roots, windows
@@ -403,6 +410,7 @@ class MainWindow(QMainWindow):
         self.opened = None
         self._show_locked()
         self.locked.emit()
+        locking.report_failures_later()
 
     def _show_locked(self) -> None:
         self.stack.setCurrentWidget(self.unlock_screen)
@@ -412,7 +420,7 @@ class MainWindow(QMainWindow):
     def _vault_closed_elsewhere(self) -> None:
         """The vault was locked by someone other than this window (a service, a test)."""
         if self.opened is not None and not self.opened.is_open:
-            self._lock_ui(save_drafts=False)
+            self._lock_ui()
 
     # -- other actions ----------------------------------------------------------------------
 

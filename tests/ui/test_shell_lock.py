@@ -137,8 +137,9 @@ def test_ctrl_l_saves_drafts_clears_closes_dialogs_and_drops_the_key(
     qtbot.waitUntil(lambda: window.opened is None, timeout=5000)
 
     assert not opened.is_open
-    # Drafts first, while the vault was open; then clear; both on screen and dialog.
-    assert CanaryScreen.log == [("save_draft", True), ("clear", True)]
+    # Drafts first, while the vault was open; then the key goes; then clear; both on
+    # screen and dialog.
+    assert CanaryScreen.log == [("save_draft", True), ("clear", False)]
     assert CanaryDialog.log == ["save_draft", "clear"]
     assert not dialog.isVisible()
     assert QGuiApplication.clipboard().text() == ""
@@ -178,7 +179,7 @@ def test_quitting_locks_first(qtbot, ctx, locked_vault, make_window) -> None:
     window = make_window(opened, sections)
     window.close()
     assert not opened.is_open
-    assert CanaryScreen.log == [("save_draft", True), ("clear", True)]
+    assert CanaryScreen.log == [("save_draft", True), ("clear", False)]
     assert not ctx.settings.get(__import__("ui.settings").settings.WINDOW_GEOMETRY).isEmpty()
 
 

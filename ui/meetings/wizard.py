@@ -415,8 +415,11 @@ class AgendaWizard(QWizard):
         self.draft = AgendaDraft()
         self.candidates = []
         for page in self.pages.values():
-            for child in page.findChildren((QLineEdit, QPlainTextEdit)):
-                child.clear()
+            # One type per call: PySide6 6.11 refuses a tuple (a TypeError that once stopped
+            # the lock with this wizard's case data on screen).
+            for kind in (QLineEdit, QPlainTextEdit):
+                for child in page.findChildren(kind):
+                    child.clear()
             for listing in page.findChildren(QListWidget):
                 listing.clear()
 
