@@ -42,6 +42,7 @@ reliability: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/reliability --full
 
 lint: $(STAMP)
+	@test -x $(VENV)/bin/ruff -a -x $(VENV)/bin/mypy || $(PY) -m pip install --quiet ruff mypy
 	$(VENV)/bin/ruff check app ui tests
 	$(VENV)/bin/mypy app
 
