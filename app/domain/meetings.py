@@ -5,8 +5,11 @@ of the agenda wizard as data (the ``ui/`` wizard only renders them).
 
 No database and no Qt. Who may be invited, and who may see which information item, is not
 decided here: that is ``app.sharing.policy``. This module decides only *who counts as
-present* at an agenda item (a person who left, whose party is not invited to the item, or
-who was marked absent for it does not count), which is what the policy is then asked with.
+present* at an agenda item, which is what the policy is then asked with. The program never
+counts anyone absent on its own: only a person who left, or whom the process director
+explicitly marked absent for the item, does not count. Everyone else recorded as present
+counts, whatever their party; a person whose party may not see the case keeps the
+meeting-room screen empty (``app.services.meeting_room``), it is not quietly left out.
 """
 
 from __future__ import annotations
@@ -114,10 +117,13 @@ ENTRY_KIND_LABELS = {
 
 
 class AbsenceReason(StrEnum):
-    """Why a person in the attendance list does not count as present at an agenda item."""
+    """Why a person in the attendance list does not count as present at an agenda item.
+
+    Only what a person did (left) or what the process director recorded (absent for this
+    item): never something the program concludes by itself, such as the person's party not
+    being invited (covenant 12.2e, 17: who sits in the room is a fact, not a setting)."""
 
     LEFT = "left"
-    NOT_INVITED = "not_invited"
     MARKED_ABSENT = "marked_absent"
 
     @property
@@ -127,7 +133,6 @@ class AbsenceReason(StrEnum):
 
 ABSENCE_LABELS = {
     AbsenceReason.LEFT: N_("Has left the meeting"),
-    AbsenceReason.NOT_INVITED: N_("Party not invited to this case: absent for this item"),
     AbsenceReason.MARKED_ABSENT: N_("Marked absent for this item"),
 }
 
@@ -250,11 +255,12 @@ class MinutesEntry:
 # -- attendance at an item ---------------------------------------------------------------
 
 def absence(attendee: Attendee, item: AgendaItem) -> AbsenceReason | None:
-    """Why ``attendee`` does not count as present at ``item`` (None: they count)."""
+    """Why ``attendee`` does not count as present at ``item`` (None: they count).
+
+    A person counts as present unless they left or were explicitly marked absent for this
+    item; their party (invited or not, entitled or not) does not make them absent."""
     if attendee.left_at is not None:
         return AbsenceReason.LEFT
-    if attendee.party_id not in item.invited:
-        return AbsenceReason.NOT_INVITED
     if item.id in attendee.absent_items:
         return AbsenceReason.MARKED_ABSENT
     return None
@@ -265,7 +271,8 @@ def present_at(attendees: Iterable[Attendee], item: AgendaItem) -> list[Attendee
 
 
 def present_parties(attendees: Iterable[Attendee], item: AgendaItem) -> frozenset[int]:
-    """The parties present at ``item``: what the meeting-room screen is decided for."""
+    """The parties present at ``item``: what the meeting-room screen is decided for (also
+    parties that are not invited or not entitled: the policy then keeps items off)."""
     return frozenset(a.party_id for a in present_at(attendees, item))
 
 
@@ -388,10 +395,18 @@ def check_item_details(goal: str, themes: Sequence[str],
 
 
 def check_attendee(name: str, party_id: int | None, function: str) -> tuple[str, int, str]:
+    """A person present: a name, the party they represent (required: the meeting-room
+    screen is decided for the parties present) and a function. Whether the party id is in
+    the register is checked by the service."""
     name = _text(name, "name", required=True)
-    if party_id is None:
+    if party_id is None or isinstance(party_id, bool):
         raise ValidationError(_("choose the party this person represents"), field="party_id")
-    return name, int(party_id), _text(function, "function", required=True)
+    try:
+        party = int(party_id)
+    except (TypeError, ValueError):
+        raise ValidationError(_("choose the party this person represents"),
+                              field="party_id") from None
+    return name, party, _text(function, "function", required=True)
 
 
 @dataclass(frozen=True)

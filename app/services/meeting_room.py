@@ -11,10 +11,23 @@ inputs once per meeting (:func:`load_room`, one read and one audit row) and reco
 views in memory, so switching items or changing the attendance is instant (well under 50 ms
 for a case with 50 items; see ``benchmarks/bench_meeting_room.py``).
 
-Attendance rules (``app.domain.meetings``): a person who left, whose party is not invited
-to the item, or who was marked absent for it does not count as present. While someone who
-counts as present has not accepted the confidentiality statement, the meeting-room screen
-shows nothing of the case (covenant 9.2, 17).
+Attendance rules (``app.domain.meetings``): only a person who left, or whom the director
+marked absent for the item, does not count as present; the program never counts anyone
+absent on its own. The meeting-room screen fails closed (covenant 9.2, 12.2e, 17):
+
+* while a person counted present belongs to a party that is not entitled to the case
+  (``app.sharing.policy.party_entitlement`` with the room's :class:`CaseContext`: not
+  invited to the item, withdrawn, not in the protocol, the case ended), that party may see
+  nothing of the case, so the screen shows nothing of it: no summary, no initials, no goal
+  (:attr:`Blank.PRESENT_NOT_ENTITLED`); the policy's row 20 blocks each item for the same
+  reason;
+* while a person counted present has not accepted the confidentiality statement, the
+  screen shows nothing of the case (:attr:`Blank.AWAITING_CONFIDENTIALITY`);
+* otherwise it shows the items the policy allows for every party present.
+
+The director's screen names each person who keeps the screen empty, their party and why
+(:class:`Blocker`), so that the director can mark the person as having left
+(``meetings.attendee_left``) or have them accept the statement.
 """
 
 from __future__ import annotations
@@ -24,10 +37,12 @@ from datetime import date
 from enum import StrEnum
 from collections.abc import Mapping, Sequence
 
+from sqlalchemy import select
+
 from app.domain.information import InformationItem
 from app.domain.lifecycle import CaseState
 from app.domain.meetings import (AbsenceReason, AgendaItem, Attendee, Meeting, absence,
-                                 awaiting_confidentiality, present_parties)
+                                 awaiting_confidentiality, present_at, present_parties)
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
@@ -35,9 +50,10 @@ from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import meetings as meeting_service
 from app.services import parties as party_service
-from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Decision, MeetingRoom,
+from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Decision, MeetingRoom, Reason,
                                 Setting, SharingMark, decide, describe_mark,
-                                meeting_screen_items, who_may_see)
+                                meeting_screen_items, party_entitlement, who_may_see)
+from app.store.case_tables import cases
 from app.vault.vault import OpenVault
 
 
@@ -124,6 +140,7 @@ class Blank(StrEnum):
 
     BLANKED = "blanked"                          # the blank-screen key
     NOBODY_PRESENT = "nobody_present"
+    PRESENT_NOT_ENTITLED = "present_not_entitled"  # someone present may not see the case
     AWAITING_CONFIDENTIALITY = "awaiting_confidentiality"
     NO_ITEM = "no_item"
 
@@ -135,6 +152,8 @@ class Blank(StrEnum):
 BLANK_LABELS = {
     Blank.BLANKED: N_("The screen is hidden"),
     Blank.NOBODY_PRESENT: N_("Nobody present for this case"),
+    Blank.PRESENT_NOT_ENTITLED: N_("Nothing of this case is shown: someone present is not "
+                                   "entitled to it"),
     Blank.AWAITING_CONFIDENTIALITY: N_("Waiting until everyone present has accepted the "
                                        "confidentiality statement"),
     Blank.NO_ITEM: N_("No case is being discussed"),
@@ -171,6 +190,39 @@ class ShownItem:
     mark: SharingMark | None = None
     mark_text: str = ""
     blocking_party: str = ""
+    #: on the director's screen: "On the meeting-room screen", or why not (in words)
+    room_text: str = ""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A person counted present who keeps the meeting-room screen empty, and why: their
+    party is not entitled to the case (``entitlement``, the policy's reason) and/or they
+    have not accepted the confidentiality statement."""
+
+    attendee_id: int
+    name: str
+    party_id: int
+    party: str
+    entitlement: Reason | None
+    accepted: bool
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, in words, one line per reason."""
+        found: list[str] = []
+        if self.entitlement is not None:
+            found.append(self.entitlement.label)
+        if not self.accepted:
+            found.append(_("Has not accepted the confidentiality statement"))
+        return tuple(found)
+
+    @property
+    def text(self) -> str:
+        """Person, party, why, and what: one line for the director."""
+        return _("{name} ({party}): {reasons}. The meeting-room screen shows nothing of "
+                 "this case while this person is present.").format(
+                     name=self.name, party=self.party, reasons="; ".join(self.reasons))
 
 
 @dataclass(frozen=True)
@@ -181,6 +233,8 @@ class PresenceLine:
     function: str
     accepted: bool
     absent: AbsenceReason | None
+    #: why this person keeps the meeting-room screen empty ("" when they do not)
+    blocks: str = ""
 
     @property
     def absent_label(self) -> str:
@@ -207,6 +261,8 @@ class DirectorView:
     present: frozenset[int]
     room_blank: Blank | None
     awaiting: tuple[str, ...] = field(default_factory=tuple)
+    #: the people who keep the meeting-room screen empty, and why
+    blockers: tuple[Blocker, ...] = field(default_factory=tuple)
 
 
 def _summary(room: Room, item: AgendaItem) -> Summary:
@@ -216,10 +272,31 @@ def _summary(room: Room, item: AgendaItem) -> Summary:
                                  for p in item.invited), key=str.casefold)))
 
 
-def _room_blank(room: Room, item: AgendaItem, present: frozenset[int]) -> Blank | None:
+def blockers(room: Room, item: AgendaItem) -> tuple[Blocker, ...]:
+    """Everyone counted present at ``item`` whose party is not entitled to the case (asked
+    of ``party_entitlement`` with the room's context) or who has not accepted the
+    confidentiality statement, in attendance order."""
+    case = room.context(item)
+    found: list[Blocker] = []
+    for person in present_at(room.attendees, item):
+        entitled = party_entitlement(person.party_id, case, room.standings)
+        if entitled and person.has_accepted:
+            continue
+        found.append(Blocker(person.id, person.name, person.party_id,
+                             room.party_names.get(person.party_id, f"#{person.party_id}"),
+                             None if entitled else entitled.reason, person.has_accepted))
+    return tuple(found)
+
+
+def _room_blank(present: frozenset[int], blocking: Sequence[Blocker]) -> Blank | None:
+    """Why the meeting-room screen shows nothing of the case (None: it shows the summary and
+    what the policy allows). Fails closed: anyone present who may not see the case, or who
+    has not accepted the statement, empties it."""
     if not present:
         return Blank.NOBODY_PRESENT
-    if awaiting_confidentiality(room.attendees, item):
+    if any(b.entitlement is not None for b in blocking):
+        return Blank.PRESENT_NOT_ENTITLED
+    if any(not b.accepted for b in blocking):
         return Blank.AWAITING_CONFIDENTIALITY
     return None
 
@@ -233,7 +310,7 @@ def room_view(room: Room, item_id: int | None, *, blanked: bool = False) -> Room
     present = present_parties(room.attendees, item)
     if blanked:
         return RoomView(None, (), Blank.BLANKED, present)
-    blank = _room_blank(room, item, present)
+    blank = _room_blank(present, blockers(room, item))
     if blank is not None:
         return RoomView(None, (), blank, present)
     case = room.context(item)
@@ -245,15 +322,17 @@ def room_view(room: Room, item_id: int | None, *, blanked: bool = False) -> Room
     return RoomView(_summary(room, item), items, None, present)
 
 
-def director_view(room: Room, item_id: int) -> DirectorView:
+def director_view(room: Room, item_id: int, *, blanked: bool = False) -> DirectorView:
     """The director's screen for one item: every information item with who may see it and
-    whether it is on the meeting-room screen now; and who counts as present."""
+    whether it is on the meeting-room screen now (exactly what :func:`room_view` shows with
+    the same ``blanked``); who counts as present; and who keeps the room screen empty."""
     item = room.item(item_id)
     present = present_parties(room.attendees, item)
     case = room.context(item)
     names = room.party_names
     viewer = MeetingRoom(present)
-    blank = _room_blank(room, item, present)
+    blocking = blockers(room, item)
+    blank = Blank.BLANKED if blanked else _room_blank(present, blocking)
     shown: list[ShownItem] = []
     for info in room.cases[item.case_id].items:
         # The director's own right to see it goes through the policy too.
@@ -266,36 +345,55 @@ def director_view(room: Room, item_id: int) -> DirectorView:
             mark = who_may_see(info, case, room.standings)
             cached = room.marks[key] = (mark, describe_mark(mark, names))
         mark, mark_text = cached
-        blocking = (names.get(on_screen.blocking_party, "")
-                    if on_screen.blocking_party is not None else "")
+        blocking_party = (names.get(on_screen.blocking_party, "")
+                          if on_screen.blocking_party is not None else "")
         shown.append(ShownItem(info.id, info.text, info.category.label,
                                names.get(info.source_party_id, ""), info.received,
                                info.terms.use_restriction,
                                bool(on_screen) and blank is None, on_screen, mark,
-                               mark_text, blocking))
+                               mark_text, blocking_party,
+                               room_reason_text(on_screen, blocking_party, blank)))
+    why = {b.attendee_id: "; ".join(b.reasons) for b in blocking}
     presence = tuple(PresenceLine(a.id, a.name, names.get(a.party_id, ""), a.function,
-                                  a.has_accepted, absence(a, item))
+                                  a.has_accepted, absence(a, item), why.get(a.id, ""))
                      for a in room.attendees)
     awaiting = tuple(a.name for a in awaiting_confidentiality(room.attendees, item))
-    return DirectorView(_summary(room, item), tuple(shown), presence, present, blank, awaiting)
+    return DirectorView(_summary(room, item), tuple(shown), presence, present, blank, awaiting,
+                        blocking)
 
 
-def room_reason_text(decision: Decision, blocking_party: str) -> str:
-    """Why an item is not on the meeting-room screen, in words, for the director."""
-    if decision.allowed:
-        return _("On the meeting-room screen")
-    text = decision.reason.label
-    if blocking_party:
-        return _("{reason} ({party})").format(reason=text, party=blocking_party)
-    return text
+def room_reason_text(decision: Decision, blocking_party: str,
+                     blank: Blank | None = None) -> str:
+    """Whether an item is on the meeting-room screen, or why not, in words, for the
+    director. Says "On the meeting-room screen" only when the room shows it: an item the
+    policy allows is still off the screen while the screen is empty (``blank``)."""
+    if not decision.allowed:
+        text = decision.reason.label
+        if blocking_party:
+            return _("{reason} ({party})").format(reason=text, party=blocking_party)
+        return text
+    if blank is not None:
+        return _("Not shown: {reason}").format(reason=blank.label)
+    return _("On the meeting-room screen")
 
 
 def refresh(vault: OpenVault, room: Room) -> Room:
-    """The same room with the attendance and agenda as now stored (after a change)."""
+    """The same room with the attendance, the agenda, the parties' standing and the cases'
+    states as now stored (after a change): a party that withdrew or a case that ended
+    during the meeting keeps the screen empty from then on."""
+    vault.require(Permission.CASE_WORK, "meeting", room.meeting.id)
     with vault.read() as conn:
         meeting = meeting_service.load_meeting(conn, room.meeting.id)
         attendance = meeting_service.load_attendees(conn, room.meeting.id)
-    return replace(room, meeting=meeting, attendees=attendance)
+        standings = party_service.standings(conn)
+        states = {int(case_id): CaseState(state) for case_id, state in conn.execute(
+            select(cases.c.id, cases.c.state).where(cases.c.id.in_(list(room.cases))))}
+    # A case no longer in the vault counts as ended: nothing of it is shown.
+    facts = {case_id: replace(f, state=states.get(case_id, CaseState.DESTROYED))
+             for case_id, f in room.cases.items()}
+    changed = standings != room.standings or facts != room.cases
+    return replace(room, meeting=meeting, attendees=attendance, standings=standings,
+                   cases=facts, marks={} if changed else room.marks)
 
 
 def party_name_map(room: Room) -> Mapping[int, str]:

@@ -677,20 +677,31 @@ def _check_live(row: Mapping[str, Any]) -> None:
 def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | None,
                  function: str, *, accepted_at: datetime | None = None) -> int:
     """Someone present: name, party, function (and, when given, the time they accepted the
-    confidentiality statement)."""
+    confidentiality statement).
+
+    Every person in the room is recorded, whatever their party's standing: the meeting-room
+    screen is decided for everyone present and fails closed for a party that may not see
+    the case (``app.services.meeting_room``). A person without a party, or with a party id
+    that is not in the register, is refused (``ValidationError`` on ``party_id``), nothing is
+    written and the refusal is audited (the field only, never the name)."""
     vault.require(Permission.MEETING_LOGISTICS, "meeting", meeting_id)
-    name, party, function = check_attendee(name, party_id, function)
-    with vault.begin() as conn:
-        _check_editable(_meeting_row(conn, meeting_id))
-        if conn.execute(select(parties.c.id).where(parties.c.id == party)).first() is None:
-            raise ValidationError(_("choose the party this person represents"),
-                                  field="party_id")
-        attendee_id = case_service.inserted_id(conn.execute(insert(attendees).values(
-            meeting_id=meeting_id, name=name, party_id=party, function=function,
-            arrived_at=now(), confidentiality_accepted_at=accepted_at
-        )))
-        vault.log(conn, "meeting.attendee_add", "meeting", meeting_id,
-                  detail={"attendee": attendee_id, "party": party})
+    try:
+        name, party, function = check_attendee(name, party_id, function)
+        with vault.begin() as conn:
+            _check_editable(_meeting_row(conn, meeting_id))
+            if conn.execute(select(parties.c.id).where(parties.c.id == party)).first() is None:
+                raise ValidationError(_("this party is not in the register; choose the party "
+                                        "this person represents"), field="party_id")
+            attendee_id = case_service.inserted_id(conn.execute(insert(attendees).values(
+                meeting_id=meeting_id, name=name, party_id=party, function=function,
+                arrived_at=now(), confidentiality_accepted_at=accepted_at
+            )))
+            vault.log(conn, "meeting.attendee_add", "meeting", meeting_id,
+                      detail={"attendee": attendee_id, "party": party})
+    except ValidationError as refused:
+        vault.log_now("meeting.attendee_add", "meeting", meeting_id, result="denied",
+                      detail={"field": refused.field})
+        raise
     return attendee_id
 
 
