@@ -10,10 +10,18 @@ The flow (rendered by ``ui/closure``, run without Qt in the tests):
 4. ``preview``   what is removed now and what is kept; more may be chosen for removal;
 5. ``confirm``   the case named once more, then ``app.services.closure.close_case``.
 
-By default closing removes the information items, the life-domain texts, and the subjects'
-addresses and BSNs; it keeps the case number, protocol, dates, outcome, the plan's summary
-and the subjects' names (for the retention period, so that a subject-access request can
-still be answered). Everything else goes at destruction, when the retention period ends.
+By default closing removes the information items (with their terms and the requests to widen
+them), the life-domain texts, the subjects' addresses and BSNs, the minutes (live entries and
+the minutes stored with the case: they quote the items) and every draft of the case (plan,
+triage, intake, closure, an agenda being prepared, minutes being typed). The process director
+may also remove the referral texts, the criteria motivations, the plan's details, the plan's
+texts (goals, actions, criteria, in every version), the agenda texts (goal, themes and the
+contribution asked of each party) and the triage routing's texts. What every closure keeps:
+the case number, protocol, dates and outcome; the closure decision (criteria met or not, the
+notes and reason written at closure, the coordinator's agreement); the tombstone with the
+counts for the figures; the subjects' names and birth dates (for the retention period, so
+that a subject-access request can still be answered); and, unless removed, the texts above.
+Everything else goes at destruction, when the retention period ends.
 
 The preview lists the rows it will touch by id; :func:`ClosurePreview.fingerprint` lets the
 service check, inside the closing transaction, that it removes exactly what was shown.
@@ -61,14 +69,23 @@ class Removal(StrEnum):
     LIFE_DOMAIN_TEXTS = "life_domain_texts"
     SUBJECT_ADDRESSES = "subject_addresses"
     SUBJECT_BSNS = "subject_bsns"
+    MINUTES = "minutes"
+    DRAFTS = "drafts"
     # optional: only when the process director chooses to remove more now
     REFERRAL_TEXTS = "referral_texts"
     CRITERIA_MOTIVATIONS = "criteria_motivations"
     PLAN_DETAILS = "plan_details"
+    PLAN_TEXTS = "plan_texts"
+    AGENDA_TEXTS = "agenda_texts"
+    ROUTING_TEXTS = "routing_texts"
 
     @property
     def label(self) -> str:
         return _(REMOVAL_LABELS[self])
+
+    @property
+    def help(self) -> str:
+        return _(REMOVAL_HELP[self])
 
 
 REMOVAL_LABELS = {
@@ -76,27 +93,65 @@ REMOVAL_LABELS = {
     Removal.LIFE_DOMAIN_TEXTS: N_("Life-domain texts"),
     Removal.SUBJECT_ADDRESSES: N_("Subjects' addresses"),
     Removal.SUBJECT_BSNS: N_("Subjects' BSNs"),
+    Removal.MINUTES: N_("Minutes"),
+    Removal.DRAFTS: N_("Drafts of the case"),
     Removal.REFERRAL_TEXTS: N_("Referral texts (reason, question, contact, decline texts)"),
     Removal.CRITERIA_MOTIVATIONS: N_("Motivations of the Bijlage 2 criteria"),
-    Removal.PLAN_DETAILS: N_("Plan details (progress notes and information needs; the "
-                             "goals and actions stay as the plan's summary)"),
+    Removal.PLAN_DETAILS: N_("Plan details (progress notes and information needs)"),
+    Removal.PLAN_TEXTS: N_("Plan texts"),
+    Removal.AGENDA_TEXTS: N_("Agenda texts"),
+    Removal.ROUTING_TEXTS: N_("Triage routing texts"),
+}
+
+#: What a kind covers, in a sentence (the preview shows it beside the label).
+REMOVAL_HELP = {
+    Removal.INFORMATION_ITEMS: N_("Every item supplied, with its sharing terms and the "
+                                  "requests to widen them."),
+    Removal.LIFE_DOMAIN_TEXTS: N_("The description of the problems per life domain."),
+    Removal.SUBJECT_ADDRESSES: N_("The address of each subject."),
+    Removal.SUBJECT_BSNS: N_("The BSN of each subject (the case is no longer found by it)."),
+    Removal.MINUTES: N_("The entries made during the meetings and the minutes stored with "
+                        "the case; they quote the information items."),
+    Removal.DRAFTS: N_("Unfinished work of every account: plan, triage, intake and closure "
+                       "drafts, the case's part of an agenda being prepared, minutes being "
+                       "typed."),
+    Removal.REFERRAL_TEXTS: N_("The referral's reason and question, the contact person, the "
+                               "external reference and the texts of a decline."),
+    Removal.CRITERIA_MOTIVATIONS: N_("Why each Bijlage 2 criterion was answered as it was."),
+    Removal.PLAN_DETAILS: N_("Progress notes and information needs, in every version of the "
+                             "plan."),
+    Removal.PLAN_TEXTS: N_("Goals, actions and who carries them out, closure criteria and the "
+                           "note on the next meeting, in every version; the life domains and "
+                           "the actions' party, date and status stay."),
+    Removal.AGENDA_TEXTS: N_("The goal and themes of each agenda item and the contribution "
+                             "asked of each party."),
+    Removal.ROUTING_TEXTS: N_("The goal, themes and reason of the triage routing and the "
+                              "other chain named."),
 }
 
 #: Removed at every closure.
 DEFAULT_REMOVALS: tuple[Removal, ...] = (Removal.INFORMATION_ITEMS, Removal.LIFE_DOMAIN_TEXTS,
-                                         Removal.SUBJECT_ADDRESSES, Removal.SUBJECT_BSNS)
+                                         Removal.SUBJECT_ADDRESSES, Removal.SUBJECT_BSNS,
+                                         Removal.MINUTES, Removal.DRAFTS)
 #: What the process director may add.
 OPTIONAL_REMOVALS: tuple[Removal, ...] = (Removal.REFERRAL_TEXTS, Removal.CRITERIA_MOTIVATIONS,
-                                          Removal.PLAN_DETAILS)
+                                          Removal.PLAN_DETAILS, Removal.PLAN_TEXTS,
+                                          Removal.AGENDA_TEXTS, Removal.ROUTING_TEXTS)
 
-#: What closing keeps, as the preview shows it.
+#: What closing keeps in any case, as the preview shows it (the kinds not chosen for
+#: removal are listed beside it).
 KEPT_LABELS: tuple[str, ...] = (
     N_("Case number and protocol"),
     N_("Dates (referral, intake, triage, meetings, closure)"),
-    N_("Outcome and the closure decision"),
-    N_("The plan's summary (goals and actions)"),
+    N_("Outcome and the closure decision (criteria met or not, the notes and reason written "
+       "now, the case coordinator's agreement)"),
+    N_("Counts for the figures (subjects, items, meetings, actions)"),
     N_("Subjects' names and birth dates, until the retention period ends"),
 )
+
+#: Written in place of a removed text where the row stays (an action keeps its party, due
+#: date and status for the summary): the same in every language, says nothing.
+REMOVED_TEXT = "\u2014"
 
 
 # -- the steps ------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ What ``ui/closure`` calls, in order:
    case ``closed`` (which starts its retention clock) and audits ``case.close`` with counts
    only.
 
+What each kind covers is :data:`CASE_TEXT_FIELDS`: every text column of a case's tables with
+the kind that removes it or the reason it stays (a test enumerates the schema against it).
+Drafts are found by :func:`case_drafts` (named after the case, minutes being typed on its
+agenda item, its part of an agenda being prepared); destruction uses the same function.
+After closing, the WAL is checkpointed, so the removed texts are gone from the file too.
+
 :func:`closure_figures` gives the aggregate figures over closed and destroyed cases alike,
 from the tombstones, so that a destroyed case still counts.
 
@@ -38,6 +44,7 @@ from app.store.convert import as_date
 from app.domain.cases import SubjectRole
 from app.domain.closure import (
     DEFAULT_REMOVALS,
+    REMOVED_TEXT,
     ClosureDecision,
     ClosurePreview,
     CoordinatorAgreement,
@@ -59,7 +66,7 @@ from app.domain.protocols import Protocol
 from app.domain.retention import RetentionPeriod, destroy_on
 from app.domain.roles import Permission
 from app.errors import TransitionRefused, ValidationError
-from app.i18n import _
+from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import drafts as draft_store
 from app.services import retention as retention_service
@@ -70,16 +77,19 @@ from app.store.case_tables import (
     life_domain_problems,
     subjects,
 )
+from app.store.meeting_tables import agenda_items, case_minutes, invitations, minutes_entries
 from app.store.party_tables import parties
 from app.store.plan_tables import (
     plan_action_notes,
     plan_actions,
+    plan_goals,
     plan_information_needs,
     plan_versions,
     plans,
 )
 from app.store.retention_tables import case_closures, case_tombstones
-from app.store.tables import metadata
+from app.store.tables import drafts, metadata
+from app.store.triage_tables import routing_decisions, widening_requests
 from app.vault.vault import OpenVault, utcnow
 
 
@@ -134,6 +144,201 @@ def _party_choices(conn: Connection, today: date) -> tuple[PartyChoice, ...]:
                  if r[0] in standings and standings[r[0]].is_active(today))
 
 
+# -- what belongs to the case ------------------------------------------------------------------
+
+#: Every text column of a table that belongs to a case, and what closure does with it: the
+#: :class:`Removal` that removes it (or replaces it with :data:`REMOVED_TEXT`), or why it is
+#: kept until destruction. A test enumerates the text columns from the schema and fails on
+#: one missing here, so a new column is decided on, not forgotten. Destruction removes every
+#: row of these tables that belongs to the case, whatever this says.
+KEPT_CODE = "code"                # a number, state, key or enum value: no free text
+KEPT_ACCOUNT = "account"          # the account that acted (a professional, not the family)
+KEPT_NAMES = "subjects' names"    # for a subject-access request during retention
+KEPT_PROFESSIONAL = "professional"  # the case coordinator's name (a professional)
+KEPT_DECISION = "closure record"  # the decision written at closure
+KEPT_TOMBSTONE = "tombstone"      # nothing personal: the figures
+
+CASE_TEXT_FIELDS: dict[str, Removal | str] = {
+    "cases.number": KEPT_CODE, "cases.protocol": KEPT_CODE, "cases.state": KEPT_CODE,
+    "cases.referring_party_type": KEPT_CODE, "cases.intake_decision": KEPT_CODE,
+    "cases.outcome": KEPT_CODE, "cases.intake_decided_by": KEPT_ACCOUNT,
+    "cases.created_by": KEPT_ACCOUNT,
+    "cases.referring_contact": Removal.REFERRAL_TEXTS, "cases.reason": Removal.REFERRAL_TEXTS,
+    "cases.question": Removal.REFERRAL_TEXTS, "cases.external_ref": Removal.REFERRAL_TEXTS,
+    "cases.decline_reason": Removal.REFERRAL_TEXTS,
+    "cases.decline_advice": Removal.REFERRAL_TEXTS,
+    "subjects.given_names": KEPT_NAMES, "subjects.surname": KEPT_NAMES,
+    "subjects.surname_key": KEPT_NAMES, "subjects.name_key": KEPT_NAMES,
+    "subjects.role": KEPT_CODE, "subjects.bsn": Removal.SUBJECT_BSNS,
+    "subjects.address": Removal.SUBJECT_ADDRESSES,
+    "case_search.main_subject": KEPT_NAMES,
+    "case_search.search_key": Removal.SUBJECT_BSNS,     # rebuilt without the BSNs
+    "life_domain_problems.domain": KEPT_CODE,
+    "life_domain_problems.description": Removal.LIFE_DOMAIN_TEXTS,
+    "criteria_answers.criterion": KEPT_CODE, "criteria_answers.answered_by": KEPT_ACCOUNT,
+    "criteria_answers.motivation": Removal.CRITERIA_MOTIVATIONS,
+    "information_items.category": Removal.INFORMATION_ITEMS,
+    "information_items.text": Removal.INFORMATION_ITEMS,
+    "information_items.use_restriction": Removal.INFORMATION_ITEMS,
+    "widening_requests.requested_by": Removal.INFORMATION_ITEMS,
+    "widening_requests.answer": Removal.INFORMATION_ITEMS,
+    "widening_requests.answered_by": Removal.INFORMATION_ITEMS,
+    "widening_requests.recorded_by": Removal.INFORMATION_ITEMS,
+    "triage_queries.answer": KEPT_CODE, "triage_queries.recorded_by": KEPT_ACCOUNT,
+    "routing_decisions.route": KEPT_CODE, "routing_decisions.decision_types": KEPT_CODE,
+    "routing_decisions.decided_by": KEPT_ACCOUNT,
+    "routing_decisions.goal": Removal.ROUTING_TEXTS,
+    "routing_decisions.themes": Removal.ROUTING_TEXTS,
+    "routing_decisions.reason": Removal.ROUTING_TEXTS,
+    "routing_decisions.elsewhere_chain": Removal.ROUTING_TEXTS,
+    "agenda_items.kind": KEPT_CODE, "agenda_items.decision_types": KEPT_CODE,
+    "agenda_items.goal": Removal.AGENDA_TEXTS, "agenda_items.themes": Removal.AGENDA_TEXTS,
+    "invitations.contribution": Removal.AGENDA_TEXTS,
+    "minutes_entries.kind": Removal.MINUTES, "minutes_entries.text": Removal.MINUTES,
+    "minutes_entries.owner": Removal.MINUTES, "minutes_entries.created_by": Removal.MINUTES,
+    "minutes_entries.plan_key": Removal.MINUTES,
+    "case_minutes.stored_by": Removal.MINUTES, "case_minutes.body": Removal.MINUTES,
+    "plans.coordinator_person": KEPT_PROFESSIONAL, "plans.updated_by": KEPT_ACCOUNT,
+    "plans.closure_criteria": Removal.PLAN_TEXTS,
+    "plans.next_meeting_note": Removal.PLAN_TEXTS,
+    "plan_goals.key": KEPT_CODE, "plan_goals.life_domain": KEPT_CODE,
+    "plan_goals.description": Removal.PLAN_TEXTS,
+    "plan_actions.key": KEPT_CODE, "plan_actions.status": KEPT_CODE,
+    "plan_actions.goal_key": KEPT_CODE,
+    "plan_actions.description": Removal.PLAN_TEXTS, "plan_actions.owner": Removal.PLAN_TEXTS,
+    "plan_versions.saved_by": KEPT_ACCOUNT,
+    "plan_versions.snapshot": Removal.PLAN_TEXTS,        # the details: PLAN_DETAILS
+    "plan_action_notes.author": Removal.PLAN_DETAILS,
+    "plan_action_notes.text": Removal.PLAN_DETAILS,
+    "plan_information_needs.key": Removal.PLAN_DETAILS,
+    "plan_information_needs.description": Removal.PLAN_DETAILS,
+    "case_closures.decided_by": KEPT_ACCOUNT, "case_closures.outcome": KEPT_CODE,
+    "case_closures.removed": KEPT_CODE,                  # counts per kind
+    "case_closures.coordinator_name": KEPT_DECISION,
+    "case_closures.criteria": KEPT_DECISION,   # met or not and the notes; the criteria's
+    "case_closures.reason": KEPT_DECISION,     # own texts only if the plan texts stay
+    "case_closures.plan_summary": KEPT_DECISION,   # without goals if the plan texts go
+    "case_tombstones.number": KEPT_TOMBSTONE, "case_tombstones.protocol": KEPT_TOMBSTONE,
+    "case_tombstones.referring_party_type": KEPT_TOMBSTONE,
+    "case_tombstones.final_state": KEPT_TOMBSTONE, "case_tombstones.outcome": KEPT_TOMBSTONE,
+    "drafts.kind": Removal.DRAFTS, "drafts.owner": Removal.DRAFTS,
+    "drafts.object_id": Removal.DRAFTS, "drafts.title": Removal.DRAFTS,
+    "drafts.payload": Removal.DRAFTS,
+}
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A draft that holds work on the case. ``rewrite``: a draft of more than this case
+    (an agenda being prepared), from which only the case's part is taken out."""
+
+    id: int
+    kind: str
+    owner: str
+    object_id: str | None
+    rewrite: bool = False
+
+    @property
+    def ref(self) -> str:
+        """Stable over a re-save (a live draft is written anew every few seconds)."""
+        return f"drafts:{self.kind}:{self.owner}:{self.object_id or '-'}"
+
+
+DRAFT_KIND_LABELS = {
+    "plan": N_("Plan of action"), "triage": N_("Triage"), "intake": N_("Intake"),
+    "closure": N_("Closure"), "agenda_wizard": N_("Agenda being prepared"),
+    "meeting_live": N_("Minutes being typed"),
+}
+
+
+def draft_kind_label(kind: str) -> str:
+    return _(DRAFT_KIND_LABELS[kind]) if kind in DRAFT_KIND_LABELS else kind
+
+
+def _payload(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
+    """Every account's drafts that hold work on the case: those named after it (plan,
+    triage, intake, closure and any later kind that uses the case number), the minutes
+    being typed in a meeting while the case is its current item, and agendas being
+    prepared with the case on them."""
+    from app.services.meetings import AGENDA_DRAFT, LIVE_DRAFT
+
+    item_ids = {int(i) for i in conn.execute(select(agenda_items.c.id).where(
+        agenda_items.c.case_id == case_id)).scalars()}
+    found: list[CaseDraft] = []
+    for draft_id, kind, owner, object_id, title, payload in conn.execute(
+            select(drafts.c.id, drafts.c.kind, drafts.c.owner, drafts.c.object_id,
+                   drafts.c.title, drafts.c.payload).order_by(drafts.c.id)):
+        draft = CaseDraft(int(draft_id), str(kind), str(owner), object_id)
+        if kind == LIVE_DRAFT:
+            item = _payload(payload).get("item")
+            if isinstance(item, int) and item in item_ids:
+                found.append(draft)
+        elif kind == AGENDA_DRAFT:
+            items = _payload(payload).get("items") or []
+            if any(isinstance(i, dict) and (i.get("case_id") == case_id
+                                            or i.get("case_number") == number)
+                   for i in items):
+                found.append(CaseDraft(draft.id, draft.kind, draft.owner, object_id, True))
+        elif object_id in (number, str(case_id)) or title == number:
+            found.append(draft)
+    return found
+
+
+def remove_case_drafts(conn: Connection, case_id: int, number: str) -> int:
+    """Remove every draft :func:`case_drafts` finds (an agenda being prepared keeps its other
+    cases); returns how many were touched."""
+    found = case_drafts(conn, case_id, number)
+    for draft in found:
+        if not draft.rewrite:
+            conn.execute(delete(drafts).where(drafts.c.id == draft.id))
+            continue
+        payload = _payload(conn.execute(select(drafts.c.payload).where(
+            drafts.c.id == draft.id)).scalar_one())
+        payload["items"] = [i for i in payload.get("items") or []
+                            if not (isinstance(i, dict) and (i.get("case_id") == case_id
+                                                             or i.get("case_number") == number))]
+        conn.execute(update(drafts).where(drafts.c.id == draft.id).values(
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True)))
+    return len(found)
+
+
+def _plan_text_refs(conn: Connection, case_id: int) -> tuple[list[str], list[str]]:
+    """The rows and fields of the plan whose texts :data:`Removal.PLAN_TEXTS` replaces."""
+    plan = _plan_row(conn, case_id)
+    if plan is None:
+        return [], []
+    plan_id = plan["id"]
+    goals = conn.execute(select(plan_goals.c.id).where(plan_goals.c.plan_id == plan_id)
+                         .order_by(plan_goals.c.id)).scalars().all()
+    actions = conn.execute(select(plan_actions.c.id).where(plan_actions.c.plan_id == plan_id)
+                           .order_by(plan_actions.c.id)).scalars().all()
+    versions = conn.execute(select(plan_versions.c.id).where(
+        plan_versions.c.plan_id == plan_id).order_by(plan_versions.c.id)).scalars().all()
+    ids = ([f"plan_goals:{i}" for i in goals] + [f"plan_actions:{i}" for i in actions]
+           + [f"plan_versions:{i}" for i in versions])
+    details = []
+    if goals:
+        details.append(_("Goals: {n}").format(n=len(goals)))
+    if actions:
+        details.append(_("Actions: {n}").format(n=len(actions)))
+    for column_name, label in (("closure_criteria", _("Closure criteria")),
+                               ("next_meeting_note", _("Note on the next meeting"))):
+        if plan[column_name]:
+            ids.append(f"plans.{column_name}:{plan_id}")
+            details.append(label)
+    if versions:
+        details.append(_("Saved versions: {n}").format(n=len(versions)))
+    return ids, details
+
+
 def compute_preview(conn: Connection, case_id: int, number: str,
                     removals: Iterable[Removal]) -> ClosurePreview:
     """What closing with ``removals`` removes from the case now, row by row."""
@@ -153,6 +358,10 @@ def compute_preview(conn: Connection, case_id: int, number: str,
                 ids.append(f"information_items:{item_id}")
                 counts[Category(category).label] += 1
             details = [f"{label}: {n}" for label, n in sorted(counts.items())]
+            widenings = conn.execute(select(func.count()).select_from(widening_requests).where(
+                widening_requests.c.case_id == case_id)).scalar() or 0
+            if widenings:
+                details.append(_("Requests to widen terms: {n}").format(n=widenings))
         elif removal is Removal.LIFE_DOMAIN_TEXTS:
             for row_id, domain in conn.execute(
                     select(life_domain_problems.c.id, life_domain_problems.c.domain)
@@ -206,6 +415,50 @@ def compute_preview(conn: Connection, case_id: int, number: str,
                     details.append(_("Progress notes: {n}").format(n=len(notes)))
                 if needs:
                     details.append(_("Information needs: {n}").format(n=len(needs)))
+        elif removal is Removal.MINUTES:
+            entry_ids = conn.execute(select(minutes_entries.c.id).where(
+                minutes_entries.c.case_id == case_id).order_by(minutes_entries.c.id)
+            ).scalars().all()
+            stored_ids = conn.execute(select(case_minutes.c.id).where(
+                case_minutes.c.case_id == case_id).order_by(case_minutes.c.id)).scalars().all()
+            ids.extend(f"minutes_entries:{i}" for i in entry_ids)
+            ids.extend(f"case_minutes:{i}" for i in stored_ids)
+            if entry_ids:
+                details.append(_("Entries: {n}").format(n=len(entry_ids)))
+            if stored_ids:
+                details.append(_("Stored minutes: {n}").format(n=len(stored_ids)))
+        elif removal is Removal.DRAFTS:
+            kinds: Counter[str] = Counter()
+            for found in case_drafts(conn, case_id, number):
+                ids.append(found.ref)
+                kinds[draft_kind_label(found.kind)] += 1
+            details = [f"{label}: {n}" for label, n in sorted(kinds.items())]
+        elif removal is Removal.PLAN_TEXTS:
+            ids, details = _plan_text_refs(conn, case_id)
+        elif removal is Removal.AGENDA_TEXTS:
+            item_ids = conn.execute(select(agenda_items.c.id).where(
+                agenda_items.c.case_id == case_id).order_by(agenda_items.c.id)).scalars().all()
+            asked = conn.execute(
+                select(invitations.c.agenda_item_id, invitations.c.party_id)
+                .where(invitations.c.agenda_item_id.in_(item_ids),
+                       invitations.c.contribution != "",
+                       invitations.c.contribution != REMOVED_TEXT)
+                .order_by(invitations.c.agenda_item_id, invitations.c.party_id)).all()
+            ids.extend(f"agenda_items:{i}" for i in item_ids)
+            ids.extend(f"invitations:{item}:{party}" for item, party in asked)
+            if item_ids:
+                details.append(_("Agenda items: {n}").format(n=len(item_ids)))
+            if asked:
+                details.append(_("Contributions asked: {n}").format(n=len(asked)))
+        elif removal is Removal.ROUTING_TEXTS:
+            row = conn.execute(select(routing_decisions).where(
+                routing_decisions.c.case_id == case_id)).mappings().first()
+            labels = {"goal": _("Goal"), "themes": _("Themes"), "reason": _("Reason"),
+                      "elsewhere_chain": _("Other chain")}
+            for column_name, label in labels.items():
+                if row is not None and row[column_name] not in ("", "[]", REMOVED_TEXT):
+                    ids.append(f"routing_decisions.{column_name}:{case_id}")
+                    details.append(label)
         lines.append(PreviewLine(removal, tuple(ids), tuple(details)))
     return ClosurePreview(number, tuple(lines))
 
@@ -360,16 +613,16 @@ def tombstone_values(conn: Connection, case_id: int,
     return values
 
 
-def _plan_summary(conn: Connection, case_id: int) -> str:
-    """The plan's summary kept after closing: goals per life domain and the actions' status."""
+def _plan_summary(conn: Connection, case_id: int, with_texts: bool = True) -> str:
+    """The plan's summary kept after closing: goals per life domain (with their texts unless
+    the plan's texts are removed) and the actions' status."""
     plan = _plan_row(conn, case_id)
     if plan is None:
         return ""
-    from app.store.plan_tables import plan_goals
-
-    lines = [f"{LifeDomain(d).label}: {text}" for d, text in conn.execute(
-        select(plan_goals.c.life_domain, plan_goals.c.description)
-        .where(plan_goals.c.plan_id == plan["id"]).order_by(plan_goals.c.position))]
+    lines = [f"{LifeDomain(d).label}: {text}" if with_texts else LifeDomain(d).label
+             for d, text in conn.execute(
+                 select(plan_goals.c.life_domain, plan_goals.c.description)
+                 .where(plan_goals.c.plan_id == plan["id"]).order_by(plan_goals.c.position))]
     status_counts = Counter(str(s) for s in conn.execute(
         select(plan_actions.c.status).where(plan_actions.c.plan_id == plan["id"])).scalars())
     if status_counts:
@@ -433,6 +686,67 @@ def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None
                 # The versions hold the same notes and needs as snapshots: keep only the
                 # summary-level parts of each (goals, actions without notes).
                 _strip_versions(conn, int(plan["id"]))
+        elif line.removal is Removal.PLAN_TEXTS:
+            _blank_plan_texts(conn, case_id, line)
+        elif line.removal is Removal.MINUTES:
+            conn.execute(delete(minutes_entries).where(
+                minutes_entries.c.case_id == case_id,
+                minutes_entries.c.id.in_(_ids(line, "minutes_entries"))))
+            conn.execute(delete(case_minutes).where(
+                case_minutes.c.case_id == case_id,
+                case_minutes.c.id.in_(_ids(line, "case_minutes"))))
+        elif line.removal is Removal.DRAFTS:
+            # whatever drafts of the case exist now (the preview's references are per kind,
+            # account and object, so a draft saved again since is the same one)
+            remove_case_drafts(conn, case_id, shown.case_number)
+        elif line.removal is Removal.AGENDA_TEXTS:
+            item_ids = _ids(line, "agenda_items")
+            conn.execute(update(agenda_items).where(
+                agenda_items.c.case_id == case_id, agenda_items.c.id.in_(item_ids))
+                .values(goal=REMOVED_TEXT, themes="[]"))
+            conn.execute(update(invitations).where(invitations.c.agenda_item_id.in_(item_ids))
+                         .values(contribution=""))
+        elif line.removal is Removal.ROUTING_TEXTS:
+            columns = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids]
+            blank = {"goal": REMOVED_TEXT, "themes": "[]", "reason": "",
+                     "elsewhere_chain": ""}
+            if columns:
+                conn.execute(update(routing_decisions).where(
+                    routing_decisions.c.case_id == case_id)
+                    .values({c: blank[c] for c in columns}))
+
+
+def _blank_plan_texts(conn: Connection, case_id: int, line: PreviewLine) -> None:
+    """Replace the plan's texts (every version's too) with :data:`REMOVED_TEXT` or nothing;
+    the life domains, parties, due dates and statuses stay for the summary."""
+    plan = _plan_row(conn, case_id)
+    if plan is None:
+        return
+    plan_id = int(plan["id"])
+    conn.execute(update(plan_goals).where(plan_goals.c.plan_id == plan_id,
+                                          plan_goals.c.id.in_(_ids(line, "plan_goals")))
+                 .values(description=REMOVED_TEXT))
+    conn.execute(update(plan_actions).where(plan_actions.c.plan_id == plan_id,
+                                            plan_actions.c.id.in_(_ids(line, "plan_actions")))
+                 .values(description=REMOVED_TEXT, owner=""))
+    fields = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids
+              if ref.startswith("plans.")]
+    if fields:
+        conn.execute(update(plans).where(plans.c.id == plan_id).values({f: "" for f in fields}))
+    for version_id, snapshot in conn.execute(
+            select(plan_versions.c.id, plan_versions.c.snapshot)
+            .where(plan_versions.c.plan_id == plan_id,
+                   plan_versions.c.id.in_(_ids(line, "plan_versions")))).all():
+        data = _payload(snapshot)
+        for goal in data.get("goals", []):
+            goal["description"] = REMOVED_TEXT
+        for action in data.get("actions", []):
+            action["description"] = REMOVED_TEXT
+            action["owner"] = ""
+        data["closure_criteria"] = ""
+        data["next_meeting_note"] = ""
+        conn.execute(update(plan_versions).where(plan_versions.c.id == version_id)
+                     .values(snapshot=json.dumps(data, ensure_ascii=False)))
 
 
 def _strip_versions(conn: Connection, plan_id: int) -> None:
@@ -486,14 +800,15 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
             raise TransitionRefused(_("Case {number} changed since the preview was shown; "
                                       "look at the preview again before closing.")
                                     .format(number=number))
-        summary = _plan_summary(conn, case_id)
+        plan_texts_go = Removal.PLAN_TEXTS in decision.removals
+        summary = _plan_summary(conn, case_id, with_texts=not plan_texts_go)
         assert decision.outcome is not None  # check() refuses a decision without one
         case_service.set_state(conn, case_id, CaseState.CLOSED, now,
                                outcome=decision.outcome.value)
         tomb = tombstone_values(conn, case_id, decision)
         apply_preview(conn, case_id, current)
-        # half-finished work on the case (a plan or triage draft of any account) goes too
-        drafts_removed = draft_store.remove_for_case(conn, number, case_id)
+        drafts_line = current.line(Removal.DRAFTS)
+        drafts_removed = drafts_line.count if drafts_line is not None else 0
         conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
         conn.execute(insert(case_closures).values(
             case_id=case_id, decided_on=today, decided_by=vault.actor.account,
@@ -501,7 +816,9 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
             coordinator_party_id=decision.agreement.party_id,
             coordinator_agreed_on=decision.agreement.agreed_on,
             outcome=decision.outcome.value,
-            criteria=json.dumps([{"criterion": c.criterion, "met": c.met, "note": c.note}
+            # the criteria are the plan's texts: they go with them (met or not stays)
+            criteria=json.dumps([{"criterion": REMOVED_TEXT if plan_texts_go else c.criterion,
+                                  "met": c.met, "note": c.note}
                                  for c in decision.criteria], ensure_ascii=False),
             reason=decision.reason.strip(), removed=json.dumps(current.summary()),
             plan_summary=summary, retention_starts=today))
@@ -515,6 +832,9 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
             "outcome": decision.outcome.value, "removed": current.summary(),
             "criteria_met": decision.criteria_met, "destroy_on": due.isoformat(),
             "coordinator_party_id": decision.agreement.party_id, "drafts": drafts_removed})
+    # What was removed is gone from the database's pages (secure_delete); the WAL still
+    # holds the pages as they were written before: fold it in and empty it.
+    retention_service.checkpoint(vault)
     return ClosureResult(number, today, due, current.summary())
 
 

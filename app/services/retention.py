@@ -14,7 +14,9 @@ Public API:
 
 Destroying a case removes every row that hangs off it (found through the foreign keys of
 every area's tables, so a table added later is covered without touching this module),
-empties the personal fields of the ``cases`` row, removes drafts that point at it, completes
+empties the personal fields of the ``cases`` row, removes every draft that holds work on it
+(``app.services.closure.case_drafts``: those named after it, the minutes being typed while it
+was the current item, its part of an agenda being prepared), completes
 its tombstone, and then compacts the file: ``PRAGMA wal_checkpoint(TRUNCATE)``, ``VACUUM``
 and a second checkpoint, so that no freed page and no WAL frame still holds the data
 (``secure_delete`` is on from the vault's first day as well).
@@ -224,7 +226,7 @@ def delete_rows(conn: Connection, table: Table, condition: ColumnElement[bool],
 def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
                  due: DueCase | None = None) -> str:
     """Destroy one case inside the caller's transaction; returns its number."""
-    from app.services.closure import tombstone_values
+    from app.services.closure import remove_case_drafts, tombstone_values
 
     row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
     state = CaseState(row["state"])
@@ -238,12 +240,14 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
         conn.execute(insert(case_tombstones).values(**values))
     conn.execute(update(case_tombstones).where(case_tombstones.c.case_id == case_id)
                  .values(destroyed_on=today))
+    # Drafts first: the minutes being typed are found through the case's agenda items.
+    remove_case_drafts(conn, case_id, number)
+    draft_store.remove_for_case(conn, number, case_id)
     present = _present_tables(conn)
     for child, column, _parent in _referencing(cases, present):
         if child.name in KEPT_TABLES:
             continue
         delete_rows(conn, child, child.c[column] == case_id, present)
-    draft_store.remove_for_case(conn, number, case_id)
     now = utcnow()
     conn.execute(update(cases).where(cases.c.id == case_id).values(
         {**{name: None for name in PERSONAL_CASE_FIELDS},
@@ -276,6 +280,24 @@ def compact(vault: OpenVault, attempts: int = 20) -> None:
             time.sleep(0.05)
     raise VaultInUse(_("The vault could not be compacted because it is busy; the destroyed "
                        "cases are gone, but run the purge again to clear the free space."))
+
+
+def checkpoint(vault: OpenVault, attempts: int = 20) -> bool:
+    """Move the WAL into the database and truncate it, so that the page images of rows just
+    removed (a closure's) no longer sit in the WAL; with ``secure_delete`` the database's
+    own pages hold nothing of them. True when done; False when readers kept it busy (the
+    next checkpoint or purge finishes it)."""
+    import time
+
+    with vault.engine.connect() as sa_conn:
+        raw = sa_conn.connection.dbapi_connection
+        assert raw is not None
+        for _attempt in range(attempts):
+            busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+            time.sleep(0.05)
+    return False
 
 
 def purge_due(vault: OpenVault, today: date | None = None) -> list[str]:
