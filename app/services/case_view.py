@@ -5,15 +5,17 @@ with its source, category and a visible mark of who may see it, computed by
 
 :func:`open_case` reads everything once and is audited once (``case.view``, with the case
 number and the number of items shown), so that repainting, sorting and filtering the screen
-(:meth:`CaseView.filtered`) never touch the vault again. Items are shown in the policy's
-DIRECTOR setting, so only an account with ``CASE_WORK`` (the process director) gets them;
-other roles that may view cases get the case without its items. The marks say who may see
+(:meth:`CaseView.filtered`) never touch the vault again. The case screen is the case's
+substance (subjects' names, BSN, birth dates and addresses, the referral's texts, triage's
+routing, the items), so opening it needs ``CASE_SUBSTANCE``: the information centre is
+refused (and the refusal audited). Items are shown in the policy's DIRECTOR setting, so only
+an account with ``CASE_WORK`` (the process director) gets them. The marks say who may see
 each item now (``app.services.sharing_context``: the case's state and current meeting):
 before the case is on an agenda, no party but the process director.
 
 :func:`copy_subject_field` hands the screen a subject's BSN or address for the clipboard,
-read from the vault for whoever may view the case and audited as ``subject.copy`` (the
-field's name, never its value).
+read from the vault for whoever may open the case screen (``CASE_SUBSTANCE``) and audited
+as ``subject.copy`` (the field's name, never its value).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class CaseView:
 
 def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseView:
     """Read the case screen's data once; audited once as ``case.view``."""
-    vault.require(Permission.VIEW_CASES, "case", number)
+    vault.require(Permission.CASE_SUBSTANCE, "case", number)
     today = today or date.today()
     with_items = may(vault.actor.role, Permission.CASE_WORK)
     with vault.read() as conn:
@@ -121,12 +123,12 @@ def copy_subject_field(vault: OpenVault, number: str, subject_id: int,
                        field: CopyField) -> str:
     """The BSN or address of one subject of case ``number``, to copy to the clipboard.
 
-    Only for an account that may view the case (the subject is on its screen already);
+    Only for an account that may open the case screen (the subject is on it already);
     audited as ``subject.copy`` with the field's name and the case number, never the value.
     ``NotFound`` when the subject is not one of the case's or has no such value (removed at
     closure, never given).
     """
-    vault.require(Permission.VIEW_CASES, "subject", subject_id)
+    vault.require(Permission.CASE_SUBSTANCE, "subject", subject_id)
     column = subjects.c.bsn if field is CopyField.BSN else subjects.c.address
     with vault.read() as conn:
         case_id = case_store.case_id_for(conn, number)

@@ -12,7 +12,11 @@ Public API for the ``ui/`` Cases screen and other areas:
 - :func:`case_id_for` / :func:`information_items` for other services.
 
 Reading needs ``VIEW_CASES`` and is audited (``case.list``, ``case.open``) with case numbers
-only. Every function that writes takes an open write ``Connection`` from the calling
+only. A role without ``CASE_SUBSTANCE`` (the information centre) gets the Cases table in its
+register shape: the main subject's initials instead of the name, and a search key of the
+case number and those initials only (no names, no BSN); :func:`get_case` refuses it.
+
+Every function that writes takes an open write ``Connection`` from the calling
 service, so that a whole use case stays one transaction.
 """
 
@@ -40,7 +44,8 @@ from app.domain.intake import InformationInput, Referral
 from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
 from app.domain.protocols import Protocol
-from app.domain.roles import Permission
+from app.domain.meetings import initials
+from app.domain.roles import Permission, may
 from app.errors import NotFound, ValidationError
 from app.i18n import _
 from app.store.case_tables import (
@@ -62,7 +67,8 @@ class CaseRow(NamedTuple):
 
     id: int
     number: str
-    main_subject: str            # "Surname, Given names" of the main subject
+    main_subject: str            # "Surname, Given names" of the main subject (its initials
+    #                              only, "J.P. de V.", for a role without CASE_SUBSTANCE)
     protocol: Protocol
     state: CaseState
     referring_party: str         # the party's name ("" when gone from the tombstone)
@@ -71,7 +77,8 @@ class CaseRow(NamedTuple):
     open_actions: int
     overdue_actions: int
     search_key: str              # folded: number, names and BSNs of every subject (each
-    #                              word once, separated by spaces)
+    #                              word once, separated by spaces); number and initials only
+    #                              for a role without CASE_SUBSTANCE
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -130,9 +137,11 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
 
     The filters narrow the query; the screen normally loads everything once and filters
     through its proxy model. Destroyed cases (tombstones) are left out unless asked for.
-    Next meeting and action counts are not counted for cases that have ended.
+    Next meeting and action counts are not counted for cases that have ended. A role
+    without ``CASE_SUBSTANCE`` gets the register's shape (:func:`register_shape`).
     """
     vault.require(Permission.VIEW_CASES, "case", "-")
+    substance = may(vault.actor.role, Permission.CASE_SUBSTANCE)
     clauses = ["1 = 1"] if include_destroyed else ["c.state != 'destroyed'"]
     params: dict[str, Any] = {}
     if states is not None:
@@ -190,6 +199,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     rows = []
     for case_id, number, protocol_value, state, party, received in raw:
         _id, main_subject, search_key = searched.get(case_id, no_search)
+        if not substance:
+            main_subject, search_key = register_shape(number, main_subject or "")
         _case, plan_id, planned = plan_of.get(case_id, no_plan)
         # The first coming meeting on an agenda; the plan's own date before that.
         coming = meeting_of.get(case_id) or planned
@@ -201,8 +212,18 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                           states_by[state], party_names.get(party) or "", fromiso(received),
                           fromiso(coming) if coming else None, open_count, overdue,
                           search_key or number)))
-    vault.log_now("case.list", "case", "-", detail={"count": len(rows)})
+    vault.log_now("case.list", "case", "-", detail={"count": len(rows),
+                                                    "substance": substance})
     return rows
+
+
+def register_shape(number: str, main_subject: str) -> tuple[str, str]:
+    """The Cases table's name and search key for a role that sees the register only: the
+    main subject's initials (as a meeting invitation names them) and a search key of the
+    case number and those initials, so that neither a name nor a BSN leaves the service."""
+    surname, _comma, given = main_subject.partition(", ")
+    shown = initials(given, surname) if given else initials("", surname)
+    return shown, compact_search_key(f"{number.lower()} {fold_for_search(shown)}")
 
 
 def fold_query(text: str) -> str:
@@ -278,8 +299,9 @@ def load_case(conn: Connection, case_id: int) -> Case:
 
 
 def get_case(vault: OpenVault, number_or_id: str | int) -> Case:
-    """Open one case (audited as ``case.open`` under its number)."""
-    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    """Open one case (audited as ``case.open`` under its number): its subjects' personal
+    details and the referral's texts, so ``CASE_SUBSTANCE`` (the process director)."""
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
         case = load_case(conn, case_id_for(conn, number_or_id))
     vault.log_now("case.open", "case", case.number)

@@ -840,7 +840,7 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
 
 def closure_of(vault: OpenVault, case: str | int) -> dict[str, Any] | None:
     """The recorded closure decision of a closed case (None when not closed)."""
-    vault.require(Permission.VIEW_CASES, "case", str(case))
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(case))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case)
         _state, number = case_service.current_state(conn, case_id)

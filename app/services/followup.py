@@ -5,12 +5,13 @@ Public API:
 
 - :func:`open_actions` ``(vault, party_id=None, case=None, today=None)``: every action that
   is open or in progress in a case the house still works on, soonest due first, each marked
-  overdue when its due date has passed. Audited as ``followup.list`` (counts only).
+  overdue when its due date has passed. The actions' texts are the plan's:
+  ``CASE_SUBSTANCE`` (the process director). Audited as ``followup.list`` (counts only).
 - :func:`record_progress`: a progress note and/or a new status on one action, through the
   plan service (so that it becomes a new version of the plan, with its history).
 - :func:`overdue_notice` ``(vault, today=None) -> OverdueNotice``: counts only (overdue
   actions, the cases they are in, actions due within a week), for the notice at unlock. An
-  account whose role may not see cases gets zeros.
+  account whose role does not follow the plans (no ``CASE_SUBSTANCE``) gets zeros.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _note_counts(conn: Connection, action_ids: list[int]) -> dict[int, int]:
 def open_actions(vault: OpenVault, *, party_id: int | None = None,
                  case: str | int | None = None, today: date | None = None) -> list[OpenAction]:
     """Open actions across all cases (or one case, or one party's), soonest due first."""
-    vault.require(Permission.VIEW_CASES, "case", str(case) if case is not None else "-")
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(case) if case is not None else "-")
     today = today or date.today()
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case) if case is not None else None
@@ -140,7 +141,7 @@ class OverdueNotice:
 
 def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice:
     """Counts for the notice at unlock; no names, no audit row (nothing personal is read)."""
-    if not may(vault.actor.role, Permission.VIEW_CASES):
+    if not may(vault.actor.role, Permission.CASE_SUBSTANCE):
         return OverdueNotice(0, 0, 0)
     today = today or date.today()
     soon = today + timedelta(days=DUE_SOON_DAYS)

@@ -19,6 +19,13 @@ Rules:
   name or case text). Reading needs ``VIEW_CASES``; the agenda, invitations and minutes need
   ``CASE_WORK`` (covenant 12.2c-e: the process director's tasks); attendance needs
   ``MEETING_LOGISTICS`` (the information centre may keep the attendance list).
+* What is said about a case is ``CASE_SUBSTANCE`` (the process director only): minutes
+  (:func:`entries`, :func:`case_minutes`), the cases ready for an agenda with triage's goal
+  and themes (:func:`candidate_cases`) and a party's agenda (:func:`party_agenda`) refuse
+  any other role. :func:`get_meeting` serves both: a role without ``CASE_SUBSTANCE`` gets
+  the meeting's logistics only (date, place, chair, the cases by number and initials, the
+  order and durations, the invited parties) with no goal, themes, decision types or the
+  contribution asked of each party (:func:`logistics_only`).
 * Live mode loses nothing: every minutes entry is written the moment it is added, and what
   is being typed is saved as a draft in the vault every few seconds (:func:`save_live_draft`)
   and on lock.
@@ -50,7 +57,7 @@ from app.domain.meetings import (AgendaDraft, AgendaItem, Attendee, DecisionType
                                  check_item_details, check_meeting, decision_types_from,
                                  initials, place_key)
 from app.domain.protocols import Protocol
-from app.domain.roles import Permission
+from app.domain.roles import Permission, may
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
@@ -219,12 +226,27 @@ def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[Me
 
 
 def get_meeting(vault: OpenVault, meeting_id: int) -> Meeting:
+    """The meeting with its agenda; for a role without ``CASE_SUBSTANCE`` its logistics only
+    (:func:`logistics_only`)."""
     vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
+    substance = may(vault.actor.role, Permission.CASE_SUBSTANCE)
     with vault.read() as conn:
         meeting = load_meeting(conn, meeting_id)
     vault.log_now("meeting.open", "meeting", meeting_id,
-                  detail={"cases": [i.case_number for i in meeting.items]})
-    return meeting
+                  detail={"cases": [i.case_number for i in meeting.items],
+                          "substance": substance})
+    return meeting if substance else logistics_only(meeting)
+
+
+def logistics_only(meeting: Meeting) -> Meeting:
+    """The meeting as the information centre may see it: what an invitation needs (date,
+    place, chair, each case's number and subjects' initials, order, duration, the invited
+    parties), without the goal and themes the process director wrote for the invitees (they
+    may name the family), the decision types, or the contribution asked of each party."""
+    return replace(meeting, items=tuple(
+        replace(item, goal="", themes=(), decision_types=(),
+                invitations=tuple(Invitation(i.party_id) for i in item.invitations))
+        for item in meeting.items))
 
 
 @dataclass(frozen=True)
@@ -291,8 +313,9 @@ def _readiness(conn: Connection, case_id: int, state: CaseState,
 
 def candidate_cases(vault: OpenVault) -> list[Candidate]:
     """The cases ready for a meeting and on no agenda yet: routed to a case meeting by
-    triage, or in progress (a follow-up), newest number first."""
-    vault.require(Permission.VIEW_CASES, "case", "-")
+    triage, or in progress (a follow-up), newest number first; with triage's goal and
+    themes, so ``CASE_SUBSTANCE``."""
+    vault.require(Permission.CASE_SUBSTANCE, "case", "-")
     found: list[Candidate] = []
     with vault.read() as conn:
         rows = list(conn.execute(
@@ -346,8 +369,8 @@ def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
 
 
 def entries(vault: OpenVault, item_id: int) -> list[MinutesEntry]:
-    """The minutes of one agenda item so far (logged against its case)."""
-    vault.require(Permission.VIEW_CASES, "agenda_item", item_id)
+    """The minutes of one agenda item so far (logged against its case); ``CASE_SUBSTANCE``."""
+    vault.require(Permission.CASE_SUBSTANCE, "agenda_item", item_id)
     with vault.read() as conn:
         number = _item_row(conn, item_id)["number"]
         found = load_entries(conn, item_id)
@@ -633,7 +656,7 @@ def _renumber(conn: Connection, meeting_id: int) -> None:
 def party_agenda(vault: OpenVault, meeting_id: int,
                  party_id: int) -> tuple[Meeting, list[AgendaItem]]:
     """The meeting and only the agenda items ``party_id`` is invited to (for its agenda)."""
-    vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
+    vault.require(Permission.CASE_SUBSTANCE, "meeting", meeting_id)
     with vault.read() as conn:
         meeting = load_meeting(conn, meeting_id)
         party_service.get_party(conn, party_id)
@@ -974,8 +997,9 @@ class StoredMinutes:
 
 
 def case_minutes(vault: OpenVault, number_or_id: str | int) -> list[StoredMinutes]:
-    """The minutes stored with a case, one per meeting where it was discussed, oldest first."""
-    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    """The minutes stored with a case, one per meeting where it was discussed, oldest first;
+    ``CASE_SUBSTANCE`` (they quote items, name the family and hold the agreements)."""
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)

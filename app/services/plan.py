@@ -2,7 +2,9 @@
 for a meeting), record an agreement from the meeting as an action, note progress and
 change an action's status, and read the history (what changed when).
 
-Reading needs ``VIEW_CASES``, writing ``CASE_WORK``. Every save is one transaction that
+Reading the plan's texts (the current plan, its versions and history) needs
+``CASE_SUBSTANCE`` (the process director: the information centre is refused), writing
+``CASE_WORK``. Every save is one transaction that
 checks the version it started from (two people editing at once: the second is told), checks
 the case's lifecycle (a plan is kept while the case is open), writes the current plan rows,
 stores a snapshot as a new version and appends to the audit log (case number and version
@@ -127,7 +129,7 @@ def load_plan(conn: Connection, case_id: int) -> ActionPlan:
 
 def get_plan(vault: OpenVault, number_or_id: str | int) -> ActionPlan:
     """The current plan of a case (audited as ``plan.read``)."""
-    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)
@@ -164,7 +166,7 @@ def entitled_parties(vault: OpenVault, number_or_id: str | int,
 
 def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
     """Every saved version, oldest first, each with what changed from the one before."""
-    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)
@@ -187,7 +189,7 @@ def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
 
 def plan_version(vault: OpenVault, number_or_id: str | int, version: int) -> ActionPlan:
     """The plan as it was saved in ``version``."""
-    vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)

@@ -107,8 +107,10 @@ def _widening(r: Any) -> WideningRequest:
 
 
 def routing_decision(source: Connection | OpenVault, case_id: int) -> RoutingDecision | None:
-    """The case's routing decision, or None before it is made (for the meetings area)."""
+    """The case's routing decision, or None before it is made (for the meetings area).
+    Its goal, themes and reason are the case's substance: from the vault, ``CASE_SUBSTANCE``."""
     if isinstance(source, OpenVault):
+        source.require(Permission.CASE_SUBSTANCE, "case", case_id)
         with source.read() as conn:
             return routing_decision(conn, case_id)
     row = source.execute(select(routing_decisions).where(
