@@ -12,17 +12,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -176,27 +178,60 @@ class OutcomePage(StepPage):
 
 
 class PreviewPage(StepPage):
+    """What goes: every kind of data about the case that is removed now, each with its count
+    (and what it is), the optional kinds each with what ticking it would take, and what is
+    kept. The page scrolls when the list is longer than the window."""
+
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
         self.removed = QLabel("")
         self.removed.setObjectName("removed")
         self.removed.setWordWrap(True)
-        self.layout_.addWidget(self.removed)
-        self.layout_.addWidget(QLabel(_("You may also remove now:")))
+        self.removed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.removed)
+        column.addWidget(QLabel(_("You may also remove now:")))
+        # what each optional kind would take, counted once when the page is made
+        available = closure_service.preview(wizard.vault, wizard.case_number,
+                                             OPTIONAL_REMOVALS)
         self.extra: dict[Removal, QCheckBox] = {}
         for removal in OPTIONAL_REMOVALS:
-            box = QCheckBox(removal.label)
+            line = available.line(removal)
+            count = line.count if line is not None else 0
+            box = QCheckBox(_("{kind}: {count}").format(kind=removal.label, count=count))
             box.setObjectName(f"remove_{removal.value}")
             box.setChecked(removal in wizard.decision.extra_removals)
             box.toggled.connect(self.refresh)
+            what = removal.help
+            if line is not None and line.details:
+                what += " (" + ", ".join(line.details) + ")"
+            box.setToolTip(what)
+            box.setAccessibleDescription(what)
+            help_text = QLabel(what)
+            help_text.setObjectName(f"help_{removal.value}")
+            help_text.setWordWrap(True)
+            help_text.setStyleSheet(a11y.secondary_style())
+            help_text.setContentsMargins(24, 0, 0, 4)
             self.extra[removal] = box
-            self.layout_.addWidget(box)
+            column.addWidget(box)
+            column.addWidget(help_text)
         kept = QLabel(_("Kept until the retention period ends:") + "\n" + "\n".join(
-            "\u2022 " + _(label) for label in wizard.context.preview.kept))
+            "\u2022 " + _(label) for label in wizard.context.preview.kept)
+            + "\n" + _("The notes and the reason you write in this wizard are kept in the "
+                       "closure record: write them without naming the family."))
         kept.setObjectName("kept")
         kept.setWordWrap(True)
-        self.layout_.addWidget(kept)
-        self.finish_layout()
+        column.addWidget(kept)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("preview_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.layout_.addWidget(scroll, 1)
+        self.layout_.addWidget(self.errors)
         self.show_preview(wizard.shown)
 
     def chosen(self) -> frozenset[Removal]:
