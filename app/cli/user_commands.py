@@ -1,4 +1,4 @@
-"""``users add|passwd|revoke|list``: accounts and their key slots."""
+"""``users add|passwd|revoke|list|rekey``: accounts, their key slots and the data key."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import add_vault_options, read_passphrase, unlock
-from app.domain.roles import Role
+from app.domain.roles import Permission, Role
 from app.errors import ValidationError
 from app.i18n import _
 from app.services import accounts
@@ -50,14 +50,33 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_change_line(change: accounts.KeyChange) -> str:
+    if change.done:
+        return _("The data key was changed; every remaining account keeps its passphrase.")
+    return change.reason
+
+
 def cmd_revoke(args: argparse.Namespace) -> int:
     opened = unlock(args)
     try:
-        accounts.revoke_account(opened, args.name)
+        opened.require(Permission.MANAGE_ACCOUNTS, "account", args.name)
+        change = accounts.revoke_account(opened, args.name)
     finally:
         opened.lock()
     print(_("Account {name} revoked.").format(name=args.name))
+    print(_key_change_line(change))
     return 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    opened = unlock(args)
+    try:
+        opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
+        change = accounts.change_data_key(opened)
+    finally:
+        opened.lock()
+    print(_key_change_line(change))
+    return 0 if change.done else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -75,7 +94,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     users = sub.add_parser("users", help=_("manage accounts"))
-    verbs = users.add_subparsers(dest="verb", metavar="add|passwd|revoke|list",
+    verbs = users.add_subparsers(dest="verb", metavar="add|passwd|revoke|list|rekey",
                                  parser_class=type(users))
     verbs.required = True
 
@@ -99,3 +118,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = verbs.add_parser("list", help=_("list the accounts"))
     add_vault_options(p)
     p.set_defaults(func=cmd_list)
+
+    p = verbs.add_parser("rekey", help=_("give the vault a new data key (administrators "
+                                         "only); passphrases stay as they are"))
+    add_vault_options(p)
+    p.set_defaults(func=cmd_rekey)

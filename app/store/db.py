@@ -1,7 +1,9 @@
 """Opening the SQLCipher database behind SQLAlchemy Core.
 
-Every connection is keyed with the raw 256-bit data key (``PRAGMA key = "x'...'"``), never
-with a passphrase. Right after keying, ``PRAGMA cipher_version`` must answer (a plain SQLite
+Every connection is keyed with the raw 256-bit data key (SQLCipher's ``x'...'`` raw-key
+form, never a passphrase), handed to the driver's ``set_key`` in a buffer that is zeroed right
+after (``app.keymem``): no ``str`` or ``bytes`` copy of the key is made. Right after keying,
+``PRAGMA cipher_version`` must answer (a plain SQLite
 library ignores ``PRAGMA key`` and would write plaintext) and a first read must succeed (a
 wrong key or a damaged file fails only there). Each connection then gets the settings the
 design asks for: WAL with ``synchronous = FULL``, foreign keys, ``secure_delete``,
@@ -14,11 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from app import keymem
 from app.errors import VaultDamaged, VaultReadOnly, storage_write_failed, vault_write_failed
 from app.i18n import _
 
@@ -38,13 +42,25 @@ CONNECTION_PRAGMAS = (
 )
 
 
-def key_pragma(data_key: bytes | bytearray) -> str:
-    return f"PRAGMA key = \"x'{bytes(data_key).hex()}'\""
+def set_key(conn: sqlcipher.Connection, data_key: bytes | bytearray) -> None:
+    """Key a new connection with the raw data key (``PRAGMA key``), through a zeroed buffer."""
+    with keymem.key_literal(data_key) as literal:
+        conn.set_key(literal)
+
+
+def rekey(conn: sqlcipher.Connection, new_key: bytearray) -> None:
+    """Re-encrypt the connection's database under ``new_key`` (``PRAGMA rekey``)."""
+    with keymem.key_literal(new_key) as literal:
+        conn.reset_key(literal)
 
 
 def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False,
-                read_only: bool = False) -> sqlcipher.Connection:
-    """One keyed, checked and configured DB-API connection."""
+                read_only: bool = False, wal: bool = True) -> sqlcipher.Connection:
+    """One keyed, checked and configured DB-API connection.
+
+    ``wal=False`` leaves the journal mode as the file has it (the data-key change works on
+    a copy in rollback-journal mode).
+    """
     if not create and not path.exists():
         raise VaultDamaged(_("The database file of this vault is missing. "
                              "Restore the vault from a backup."))
@@ -56,7 +72,7 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
         raise VaultReadOnly(_("The vault folder cannot be opened for writing. "
                               "Check the folder's permissions.")) from None
     try:
-        conn.execute(key_pragma(data_key))
+        set_key(conn, data_key)
         version = conn.execute("PRAGMA cipher_version").fetchone()
         if not version or not version[0]:
             raise VaultDamaged(_("The database library has no encryption; refusing to open."))
@@ -66,7 +82,7 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if create:
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        elif not read_only:
+        elif not read_only and wal:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -85,15 +101,21 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
 
 
 def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
-                read_only: bool = False) -> Engine:
+                read_only: bool = False, gate: AbstractContextManager[Any] | None = None
+                ) -> Engine:
     """An engine whose pool hands out keyed connections.
 
     ``data_key_getter`` is asked each time a new connection is made, so that dropping the
-    key (on lock) leaves nothing in the pool that can make another one.
+    key (on lock) leaves nothing in the pool that can make another one. ``gate``, when
+    given, is held while a connection is made (the data-key change holds it, so that no
+    connection opens the file it is about to replace).
     """
 
     def creator() -> Any:
-        return connect_raw(path, data_key_getter(), read_only=read_only)
+        if gate is None:
+            return connect_raw(path, data_key_getter(), read_only=read_only)
+        with gate:
+            return connect_raw(path, data_key_getter(), read_only=read_only)
 
     engine = create_engine("sqlite+pysqlite://", module=sqlcipher, creator=creator,
                            poolclass=QueuePool, pool_size=2, max_overflow=4)

@@ -1,14 +1,25 @@
-"""Key slots: the vault's random data key, sealed once per account with that account's
-passphrase.
+"""Key slots: the vault's random data key, reachable once per account through that account's
+passphrase, and replaceable without anyone's passphrase.
 
-A slot holds the account name, its Argon2id parameters and salt, and the data key sealed with
-AES-256-GCM under the key Argon2id derives from the passphrase. The account name and the
-vault id are the AEAD's associated data, so a slot cannot be moved to another account or
-vault. The slot file is JSON next to the database, written atomically (temp file, fsync,
-rename) with its previous version kept as ``keyslots.json.prev``.
+Each account has an X25519 key pair. Its slot holds the account name, its Argon2id parameters
+and salt, the private key sealed with AES-256-GCM under the key Argon2id derives from the
+passphrase, the public key, and the data key wrapped for that public key (an ephemeral X25519
+exchange, HKDF-SHA256, AES-256-GCM). The format, vault id, account name and public key are
+the AEADs' associated data, so nothing can be moved to another account or vault.
 
-Adding an account, changing a passphrase or revoking an account touches one slot and never
-the database.
+Because the data key is wrapped for a public key, an administrator can give every remaining
+account a new data key without knowing their passphrases: that is how revoking an account
+changes the data key (``app.vault.rekey``). During that change a slot holds two wrapped keys,
+the new one first; unlocking tries them in order, so a crash at any moment leaves a vault
+that opens with one of them. A passphrase change replaces the account's key pair.
+
+Slots of the first format (``casuskamer-keyslots/1``: the data key sealed directly under the
+passphrase) are still read; such a slot is rewritten in the new form at its account's next
+unlock, since only the passphrase can open it.
+
+The slot file is JSON next to the database, written atomically (temp file, fsync, rename)
+with its previous version kept as ``keyslots.json.prev``. The data key itself only ever sits
+in ``bytearray`` buffers (``app.keymem``).
 """
 
 from __future__ import annotations
@@ -18,18 +29,24 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app import keymem
 from app.errors import VaultDamaged, WrongPassphrase
 from app.i18n import _
 
-FORMAT = "casuskamer-keyslots/1"
+FORMAT = "casuskamer-keyslots/2"
+LEGACY_FORMAT = "casuskamer-keyslots/1"
 DATA_KEY_BYTES = 32
 
 #: The floor no slot may go below, whatever the timing says.
@@ -104,62 +121,196 @@ def _unb64(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
+class WrappedKey:
+    """The data key wrapped for one account's public key: an ephemeral public key, the
+    AES-GCM nonce and the sealed key."""
+
+    ephemeral: bytes
+    nonce: bytes
+    sealed: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {"ephemeral": _b64(self.ephemeral), "nonce": _b64(self.nonce),
+                "sealed_key": _b64(self.sealed)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WrappedKey:
+        return cls(_unb64(data["ephemeral"]), _unb64(data["nonce"]), _unb64(data["sealed_key"]))
+
+
+@dataclass(frozen=True)
 class KeySlot:
+    """One account's slot. ``sealed`` is the private key sealed under the passphrase; in a
+    slot of the first format (``public_key`` empty) it is the data key itself."""
+
     account: str
     kdf: KdfParams
     salt: bytes
     nonce: bytes
-    sealed_key: bytes
+    sealed: bytes
     created: str
+    public_key: bytes = b""
+    #: the data key(s) wrapped for ``public_key``: one, or two (new first) while the data
+    #: key is being changed
+    keys: tuple[WrappedKey, ...] = ()
+
+    @property
+    def legacy(self) -> bool:
+        return not self.public_key
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "account": self.account,
             "kdf": {"name": "argon2id", **asdict(self.kdf)},
             "salt": _b64(self.salt),
             "nonce": _b64(self.nonce),
-            "sealed_key": _b64(self.sealed_key),
-            "created": self.created,
         }
+        if self.legacy:
+            doc["sealed_key"] = _b64(self.sealed)
+        else:
+            doc["sealed_private_key"] = _b64(self.sealed)
+            doc["public_key"] = _b64(self.public_key)
+            doc["data_keys"] = [k.to_json() for k in self.keys]
+        doc["created"] = self.created
+        return doc
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> KeySlot:
         kdf = data["kdf"]
         if kdf.get("name") != "argon2id":
             raise ValueError("unknown kdf")
-        return cls(
-            account=str(data["account"]),
-            kdf=KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"])),
-            salt=_unb64(data["salt"]),
-            nonce=_unb64(data["nonce"]),
-            sealed_key=_unb64(data["sealed_key"]),
-            created=str(data.get("created", "")),
-        )
+        params = KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
+        account, created = str(data["account"]), str(data.get("created", ""))
+        salt, nonce = _unb64(data["salt"]), _unb64(data["nonce"])
+        if "public_key" not in data:
+            return cls(account, params, salt, nonce, _unb64(data["sealed_key"]), created)
+        keys = tuple(WrappedKey.from_json(k) for k in data["data_keys"])
+        public = _unb64(data["public_key"])
+        if len(public) != 32 or not keys:
+            raise ValueError("slot")
+        return cls(account, params, salt, nonce, _unb64(data["sealed_private_key"]), created,
+                   public, keys)
 
 
-def _aad(vault_id: str, account: str) -> bytes:
-    return f"{FORMAT}|{vault_id}|{account}".encode()
+def _aad(vault_id: str, account: str, public_key: bytes = b"") -> bytes:
+    if not public_key:
+        return f"{LEGACY_FORMAT}|{vault_id}|{account}".encode()
+    return f"{FORMAT}|private|{vault_id}|{account}|".encode() + public_key
 
 
-def seal(vault_id: str, account: str, passphrase: str, data_key: bytes,
+def _wrap_aad(vault_id: str, account: str, public_key: bytes) -> bytes:
+    return f"{FORMAT}|data-key|{vault_id}|{account}|".encode() + public_key
+
+
+def _kek(shared: bytes, aad: bytes) -> bytes:
+    kek = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=aad).derive(shared)
+    keymem.wipe_bytes(shared)
+    return kek
+
+
+def wrap(vault_id: str, account: str, public_key: bytes,
+         data_key: bytes | bytearray) -> WrappedKey:
+    """Wrap ``data_key`` for ``public_key`` (no passphrase needed)."""
+    ephemeral = X25519PrivateKey.generate()
+    eph_public = ephemeral.public_key().public_bytes(serialization.Encoding.Raw,
+                                                      serialization.PublicFormat.Raw)
+    aad = _wrap_aad(vault_id, account, public_key)
+    kek = _kek(ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key)), aad)
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(kek).encrypt(nonce, data_key, aad)
+    keymem.wipe_bytes(kek)
+    return WrappedKey(eph_public, nonce, sealed)
+
+
+def seal(vault_id: str, account: str, passphrase: str, data_key: bytes | bytearray,
          params: KdfParams) -> KeySlot:
+    """A new slot for ``account``: a new key pair, its private key sealed under the
+    passphrase, and ``data_key`` wrapped for it."""
+    private = X25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.Raw,
+                                               serialization.PublicFormat.Raw)
+    raw = keymem.take(private.private_bytes(serialization.Encoding.Raw,
+                                            serialization.PrivateFormat.Raw,
+                                            serialization.NoEncryption()))
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     wrapping = derive(passphrase, salt, params)
-    sealed = AESGCM(wrapping).encrypt(nonce, data_key, _aad(vault_id, account))
+    try:
+        sealed = AESGCM(wrapping).encrypt(nonce, raw, _aad(vault_id, account, public))
+    finally:
+        keymem.wipe(raw)
+        keymem.wipe_bytes(wrapping)
     return KeySlot(account, params, salt, nonce, sealed,
-                   time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                   time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), public,
+                   (wrap(vault_id, account, public, data_key),))
 
 
-def open_slot(vault_id: str, slot: KeySlot, passphrase: str) -> bytes:
+def with_keys(vault_id: str, slot: KeySlot, data_keys: Sequence[bytes | bytearray]) -> KeySlot:
+    """The same slot with its wrapped data keys replaced by ``data_keys`` (first tried first).
+
+    A slot of the first format cannot take a new key without its passphrase; it is returned
+    as it is.
+    """
+    if slot.legacy:
+        return slot
+    return KeySlot(slot.account, slot.kdf, slot.salt, slot.nonce, slot.sealed, slot.created,
+                   slot.public_key,
+                   tuple(wrap(vault_id, slot.account, slot.public_key, k) for k in data_keys))
+
+
+def _unseal(vault_id: str, slot: KeySlot, passphrase: str) -> bytearray:
     wrapping = derive(passphrase, slot.salt, slot.kdf.checked())
     try:
-        key = AESGCM(wrapping).decrypt(slot.nonce, slot.sealed_key, _aad(vault_id, slot.account))
+        opened = AESGCM(wrapping).decrypt(slot.nonce, slot.sealed,
+                                          _aad(vault_id, slot.account, slot.public_key))
     except InvalidTag:
         raise WrongPassphrase(_("The account or passphrase is not correct.")) from None
-    if len(key) != DATA_KEY_BYTES:
-        raise VaultDamaged(_("A key slot holds a key of the wrong length."))
-    return key
+    finally:
+        keymem.wipe_bytes(wrapping)
+    return keymem.take(opened)
+
+
+def open_slot(vault_id: str, slot: KeySlot, passphrase: str) -> list[bytearray]:
+    """The data keys ``slot`` holds, opened with ``passphrase``: one, or two (the new one
+    first) when a change of the data key was interrupted. The caller wipes them."""
+    secret = _unseal(vault_id, slot, passphrase)
+    if slot.legacy:
+        if len(secret) != DATA_KEY_BYTES:
+            keymem.wipe(secret)
+            raise VaultDamaged(_("A key slot holds a key of the wrong length."))
+        return [secret]
+    try:
+        private = X25519PrivateKey.from_private_bytes(secret)
+    except ValueError:
+        raise VaultDamaged(_("A key slot holds a key of the wrong length.")) from None
+    finally:
+        keymem.wipe(secret)
+    keys: list[bytearray] = []
+    aad = _wrap_aad(vault_id, slot.account, slot.public_key)
+    for wrapped in slot.keys:
+        try:
+            kek = _kek(private.exchange(X25519PublicKey.from_public_bytes(wrapped.ephemeral)),
+                       aad)
+            try:
+                key = keymem.take(AESGCM(kek).decrypt(wrapped.nonce, wrapped.sealed, aad))
+            finally:
+                keymem.wipe_bytes(kek)
+        except (InvalidTag, ValueError):
+            continue  # a damaged wrapped key: the other one may still open the vault
+        if len(key) == DATA_KEY_BYTES:
+            keys.append(key)
+        else:
+            keymem.wipe(key)
+    if not keys:
+        raise VaultDamaged(_("The key slot of {account} is damaged. Restore the vault from a "
+                             "backup.").format(account=slot.account))
+    return keys
+
+
+def check_passphrase(vault_id: str, slot: KeySlot, passphrase: str) -> None:
+    """Raise ``WrongPassphrase`` unless ``passphrase`` opens ``slot`` (nothing is kept)."""
+    for key in open_slot(vault_id, slot, passphrase):
+        keymem.wipe(key)
 
 
 @dataclass
@@ -191,6 +342,16 @@ class SlotFile:
             self.roles[slot.account] = role
         self.revoked.pop(slot.account, None)
 
+    def legacy_accounts(self) -> list[str]:
+        """Accounts whose slot is of the first format (cannot take a new data key yet)."""
+        return [s.account for s in self.slots if s.legacy]
+
+    def rewrapped(self, data_keys: Sequence[bytes | bytearray]) -> SlotFile:
+        """A copy whose every slot holds ``data_keys`` (wrapped), first tried first."""
+        return SlotFile(self.vault_id, [with_keys(self.vault_id, s, data_keys)
+                                        for s in self.slots],
+                        dict(self.roles), dict(self.revoked))
+
     def remove(self, account: str, when: str) -> None:
         self.slots = [s for s in self.slots if s.account != account]
         self.roles.pop(account, None)
@@ -207,7 +368,7 @@ class SlotFile:
     def from_bytes(cls, raw: bytes) -> SlotFile:
         try:
             doc = json.loads(raw.decode("utf-8"))
-            if doc.get("format") != FORMAT:
+            if doc.get("format") not in (FORMAT, LEGACY_FORMAT):
                 raise ValueError("format")
             slots = [KeySlot.from_json(s) for s in doc["slots"]]
             roles = {str(s["account"]): str(s.get("role", "")) for s in doc["slots"]}

@@ -3,7 +3,12 @@
 ``Vault(folder)`` knows the files; ``Vault.create`` makes a new vault with its first admin
 account; ``Vault.unlock`` checks an account's passphrase against its key slot, takes the
 folder's lock, opens the database with the data key, migrates the schema forward and
-returns an ``OpenVault``. ``OpenVault.lock()`` drops the connection pool and the key.
+returns an ``OpenVault``. ``OpenVault.lock()`` drops the connection pool and zeroes the key.
+
+The data key lives only in ``bytearray`` buffers (``app.keymem``): the one an ``OpenVault``
+holds is zeroed at the lock, and every temporary one as soon as it has been used. A slot may
+hold two wrapped keys after a change of the data key was interrupted; unlocking tries them in
+order, and an exclusive unlock finishes what was interrupted (``app.vault.rekey``).
 
 Failed unlocks cannot be written to the audit log at the moment they happen (there is no key
 then, and a wrong passphrase must change no file); they are kept in memory and written at
@@ -28,6 +33,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
 
+from app import keymem
 from app.domain.roles import Permission, Role, may
 from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
                         VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase,
@@ -122,17 +128,20 @@ class Vault:
         if not os.access(vault.folder, os.W_OK):
             raise VaultReadOnly(_("The folder {folder} cannot be written to.")
                                 .format(folder=vault.folder))
-        data_key = secrets.token_bytes(keyslots.DATA_KEY_BYTES)
-        vault_id = secrets.token_hex(16)
-        params = kdf or keyslots.calibrate()
-        slot = keyslots.seal(vault_id, account, passphrase, data_key, params)
-        slots = SlotFile(vault_id, [slot], roles={account: Role.ADMIN.value})
-        conn = connect_raw(vault.db_path, data_key, create=True)
-        conn.close()
-        os.chmod(vault.db_path, 0o600)
-        slots.write(vault.slots_path)
-        vault.lock_path.touch(mode=0o600)
-        opened = vault._open(account, Role.ADMIN, data_key, vault_id, exclusive=True)
+        data_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
+        try:
+            vault_id = secrets.token_hex(16)
+            params = kdf or keyslots.calibrate()
+            slot = keyslots.seal(vault_id, account, passphrase, data_key, params)
+            slots = SlotFile(vault_id, [slot], roles={account: Role.ADMIN.value})
+            conn = connect_raw(vault.db_path, data_key, create=True)
+            conn.close()
+            os.chmod(vault.db_path, 0o600)
+            slots.write(vault.slots_path)
+            vault.lock_path.touch(mode=0o600)
+            opened = vault._open(account, Role.ADMIN, data_key, vault_id, exclusive=True)
+        finally:
+            keymem.wipe(data_key)
         with opened.engine.begin() as c:
             c.execute(meta.insert().values(key="vault_id", value=vault_id))
             c.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
@@ -140,6 +149,7 @@ class Vault:
                                                created_at=utcnow(), created_by=None))
             opened.log(c, "vault.create", "vault", vault_id)
             opened.log(c, "account.add", "account", account, detail={"role": "admin"})
+            record_slot_key(c, slot)
         from app.services import seeding
 
         seeding.seed_new_vault(opened)
@@ -164,15 +174,24 @@ class Vault:
                                      .format(account=account, date=revoked[:10]))
             raise WrongPassphrase(_("The account or passphrase is not correct."))
         try:
-            data_key = keyslots.open_slot(slots.vault_id, slot, passphrase)
+            candidates = keyslots.open_slot(slots.vault_id, slot, passphrase)
         except WrongPassphrase:
             self._remember_failure(account, "passphrase")
             raise
         role = Role(slots.roles.get(account, Role.PROCESS_DIRECTOR.value))
-        opened = self._open(account, role, data_key, slots.vault_id, exclusive=exclusive)
+        try:
+            opened = self._open_with_any(account, role, candidates, slots.vault_id, exclusive)
+        finally:
+            for key in candidates:
+                keymem.wipe(key)
         try:
             opened.after_unlock()
             if exclusive:
+                # Finish what a crash may have interrupted: a slot of the first format is
+                # rewritten, a half-done change of the data key is completed.
+                from app.vault.rekey import settle
+
+                settle(opened, passphrase if slot.legacy else None)
                 # The program (and every command that holds the vault) destroys what is due
                 # at each unlock; read-mostly commands (verify, backup) change nothing.
                 from app.services.retention import purge_due
@@ -194,7 +213,21 @@ class Vault:
     def _remember_failure(self, account: str, reason: str) -> None:
         self.pending_failures.append(FailedUnlock(account, audit.utc_now_iso(), reason))
 
-    def _open(self, account: str, role: Role, data_key: bytes, vault_id: str,
+    def _open_with_any(self, account: str, role: Role, candidates: list[bytearray],
+                       vault_id: str, exclusive: bool) -> OpenVault:
+        """Open with the first of ``candidates`` the database accepts (a slot holds two keys
+        only while a change of the data key was interrupted; the other one fails at once).
+        """
+        for i, key in enumerate(candidates):
+            try:
+                return self._open(account, role, key, vault_id, exclusive=exclusive)
+            except VaultDamaged:
+                if i == len(candidates) - 1:
+                    raise
+        raise VaultDamaged(_("The key slot of {account} is damaged. Restore the vault from a "
+                             "backup.").format(account=account))
+
+    def _open(self, account: str, role: Role, data_key: bytes | bytearray, vault_id: str,
               exclusive: bool) -> OpenVault:
         if not self.db_path.exists():
             raise VaultDamaged(_("The database file of this vault is missing. "
@@ -217,6 +250,9 @@ class Vault:
                 raise VaultDamaged(_("The database of this vault cannot be read: it is "
                                      "damaged or was altered. Restore the vault from a "
                                      "backup.")) from None
+            except BaseException:
+                opened.lock(audit_it=False)  # zeroes its copy of the (wrong) key
+                raise
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -292,9 +328,13 @@ class OpenVault:
     #: case numbers destroyed by the retention purge that ran at this unlock
     purged_at_unlock: list[str] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+    #: held while a connection is made, and by the data-key change for its whole length
+    connect_gate: threading.RLock = field(default_factory=threading.RLock)
+    #: the id of the audit row this unlock wrote (rows from here on are this session's)
+    login_row_id: int = 0
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.vault.db_path, self._data_key)
+        self.engine = make_engine(self.vault.db_path, self._data_key, gate=self.connect_gate)
 
     def _data_key(self) -> bytearray:
         if self._key is None:
@@ -306,8 +346,23 @@ class OpenVault:
         return self._key is not None
 
     @property
+    def holds_folder_lock(self) -> bool:
+        return self._lock is not None
+
+    def key_buffer(self) -> bytearray:
+        """The data key itself (not a copy), for keying a connection or wrapping it for a key
+        slot. Never convert it to ``bytes``/``str`` and never keep it: the lock zeroes it."""
+        return self._data_key()
+
+    def replace_key(self, new_key: bytearray) -> None:
+        """Put ``new_key`` in place of the data key, in the same buffer (the old is zeroed)."""
+        key = self._data_key()
+        key[:] = new_key
+
+    @property
     def data_key(self) -> bytes:
-        """The raw data key, for a backup's keyed copy and the page-level tests."""
+        """A ``bytes`` copy of the data key, for tests that open the file at page level.
+        The program itself never uses it (a ``bytes`` object cannot be zeroed)."""
         return bytes(self._data_key())
 
     def migrate(self) -> None:
@@ -334,7 +389,7 @@ class OpenVault:
                     "unlock", "account", failure.account, "failed",
                     {"reason": failure.reason, "at": failure.at}))
             self.vault.pending_failures.clear()
-            self.log(conn, "unlock", "account", self.actor.account)
+            self.login_row_id = self.log(conn, "unlock", "account", self.actor.account)
 
     def _reconcile_slots(self, conn: Connection) -> None:
         """Remove key slots whose account has no active row.
@@ -422,8 +477,7 @@ class OpenVault:
             # SQLAlchemy's statement cache keeps each cached statement's first parameters
             # (an INSERT's name, BSN or case text): personal data in memory after the lock.
             self.engine.clear_compiled_cache()
-            for i in range(len(self._key)):
-                self._key[i] = 0
+            keymem.wipe(self._key)
             self._key = None
             if self._lock is not None:
                 self._lock.release()
@@ -437,3 +491,17 @@ class OpenVault:
 
     def __exit__(self, *exc: object) -> None:
         self.lock()
+
+
+def slot_key_name(account: str) -> str:
+    return f"slot_key:{account}"
+
+
+def record_slot_key(conn: Connection, slot: keyslots.KeySlot) -> None:
+    """Record the account's public key in the database, so that a slot file altered to hold
+    someone else's key is noticed before a new data key is wrapped for it."""
+    if slot.legacy:
+        return
+    name = slot_key_name(slot.account)
+    conn.execute(meta.delete().where(meta.c.key == name))
+    conn.execute(meta.insert().values(key=name, value=slot.public_key.hex()))

@@ -1,0 +1,262 @@
+"""Changing the vault's data key: after a revocation, and as an administrator's action.
+
+A new random key replaces the old one: the database is re-encrypted under it (SQLCipher's
+``PRAGMA rekey`` with the raw key), every remaining account's slot receives it (wrapped for
+the account's public key, so no passphrase is needed), and the old key is gone from the slot
+file and its kept previous version. A revoked person's passphrase with an old copy of
+``keyslots.json`` then opens only the old key, which opens nothing that is still in use.
+
+Crash safety: the live database file is never re-encrypted in place. With the vault's own
+lock held and every other connection closed (switching the file out of WAL mode fails while
+any other program has it open: that is the check), the database is copied, the copy is
+re-keyed, the slot file is written holding both keys (new first), and the copy is renamed
+over the database in one step; then the slot file is written again with the new key only. A
+kill at any moment leaves one of: the old database with slots holding the old key (or both),
+or the new database with slots holding both (or the new key). Unlocking tries a slot's keys
+in order, so the vault always opens with the remaining accounts.
+
+The request is recorded in the database (``meta.data_key_change``) in the same transaction
+as the revocation; the re-keyed copy no longer has it. If the program dies before the swap,
+the next exclusive unlock finds the request and finishes the change (``settle``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Connection, select
+
+from app import keymem
+from app.errors import CasuskamerError, ValidationError, VaultDamaged, VaultInUse
+from app.i18n import _
+from app.store.db import connect_raw
+from app.store.db import rekey as db_rekey
+from app.store.tables import meta
+from app.vault import keyslots
+from app.vault.keyslots import SlotFile
+from app.vault.vault import OpenVault, record_slot_key, slot_key_name
+
+#: the re-keyed copy, beside the database until it is renamed over it
+COPY_NAME = "casuskamer.db.rekey"
+PENDING_KEY = "data_key_change"
+GENERATION_KEY = "data_key_generation"
+#: how long the change waits for another program's connection to go
+BUSY_MS = 2000
+
+REVOCATION = "revocation"
+ADMINISTRATOR = "administrator"
+
+
+class KeyChangeWaiting(ValidationError):
+    """Some accounts still have a slot of the first format, which only their passphrase can
+    open; the data key changes once each of them has unlocked (the request is kept)."""
+
+    def __init__(self, accounts: list[str]) -> None:
+        super().__init__(_("The data key will be changed once these accounts have unlocked "
+                           "the vault once (their key slots are of an older kind): "
+                           "{accounts}.").format(accounts=", ".join(accounts)))
+        self.accounts = accounts
+
+
+def request(conn: Connection, reason: str) -> None:
+    """Record, inside the caller's transaction, that the data key must change."""
+    conn.execute(meta.delete().where(meta.c.key == PENDING_KEY))
+    conn.execute(meta.insert().values(key=PENDING_KEY, value=reason))
+
+
+def pending(opened: OpenVault) -> str | None:
+    with opened.read() as conn:
+        value = conn.execute(select(meta.c.value).where(meta.c.key == PENDING_KEY)).scalar()
+    return None if value is None else str(value)
+
+
+def generation(opened: OpenVault) -> int:
+    """How many times the data key has been changed."""
+    with opened.read() as conn:
+        return _generation(conn)
+
+
+def _generation(conn: Connection) -> int:
+    value = conn.execute(select(meta.c.value).where(meta.c.key == GENERATION_KEY)).scalar()
+    return int(value) if value is not None else 0
+
+
+def _check_slot_keys(conn: Connection, slots: SlotFile) -> None:
+    """Every slot's public key must be the one the database recorded for that account."""
+    recorded = {str(k): str(v) for k, v in conn.execute(
+        select(meta.c.key, meta.c.value).where(meta.c.key.like("slot_key:%")))}
+    for slot in slots.slots:
+        known = recorded.get(slot_key_name(slot.account))
+        if known is None:
+            record_slot_key(conn, slot)
+        elif known != slot.public_key.hex():
+            raise VaultDamaged(_("The key slot of {account} is not the one this vault "
+                                 "recorded: the key-slot file was altered. The data key was "
+                                 "not changed.").format(account=slot.account))
+
+
+def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> int:
+    """Give the vault a new data key; returns the key's generation number.
+
+    The caller has checked the role. The vault must be open with its folder lock (the
+    program, or a command that holds the vault); any other connection to the database, in
+    this program or another, makes it refuse with ``VaultInUse`` before anything changed.
+    """
+    vault = opened.vault
+    if not opened.holds_folder_lock:
+        raise VaultInUse(_("The data key can only be changed while holding the vault."))
+    slots = vault.slot_file()
+    waiting = slots.legacy_accounts()
+    with opened.begin() as conn:
+        request(conn, reason)
+        if waiting:
+            opened.log(conn, "vault.rekey", "vault", opened.vault_id, "deferred",
+                       {"reason": reason, "waiting_accounts": len(waiting)})
+    if waiting:
+        raise KeyChangeWaiting(waiting)
+    with opened.begin() as conn:
+        _check_slot_keys(conn, slots)
+        number = _generation(conn) + 1
+        # Written before the copy, so the re-keyed database holds it.
+        opened.log(conn, "vault.rekey", "vault", opened.vault_id,
+                   detail={"reason": reason, "generation": number, "resumed": resumed,
+                           "accounts": len(slots.slots)})
+    new_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
+    try:
+        with opened.connect_gate:
+            opened.engine.dispose()
+            _swap(opened, slots, new_key, number)
+            opened.replace_key(new_key)
+            opened.engine.dispose()
+    finally:
+        keymem.wipe(new_key)
+    # The old key leaves the slot file and its kept previous version.
+    slots.rewrapped([opened.key_buffer()]).write(vault.slots_path, forget_previous=True)
+    return number
+
+
+def _swap(opened: OpenVault, slots: SlotFile, new_key: bytearray, number: int) -> None:
+    vault = opened.vault
+    old_key = opened.key_buffer()
+    copy = vault.folder / COPY_NAME
+    remove_copy(vault.folder)
+    live = connect_raw(vault.db_path, old_key, wal=False)
+    both_written = False
+    try:
+        live.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        try:
+            mode = live.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlcipher.OperationalError:
+            mode = None
+        if str(mode).lower() != "delete":
+            raise VaultInUse(_("The vault is open in another program (a backup or a check); "
+                               "the data key was not changed. Try again when it has "
+                               "finished."))
+        # Nobody reads or writes the file from here until it is replaced.
+        live.execute("BEGIN EXCLUSIVE")
+        _copy_file(vault.db_path, copy)
+        dup = connect_raw(copy, old_key, wal=False)
+        try:
+            # The copy is thrown away if anything fails: no journal needed for the rekey.
+            dup.execute("PRAGMA journal_mode = OFF").fetchone()
+            dup.execute("DELETE FROM meta WHERE key IN (?, ?)", (PENDING_KEY, GENERATION_KEY))
+            dup.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
+                        (GENERATION_KEY, str(number)))
+            db_rekey(dup, new_key)
+            dup.execute("PRAGMA journal_mode = DELETE").fetchone()
+        finally:
+            dup.close()
+        check = connect_raw(copy, new_key, wal=False)  # opens with the new key, or raises
+        check.close()
+        _fsync(copy)
+        # Both keys, the new one first: whichever file is in place, the slots open it.
+        slots.rewrapped([new_key, old_key]).write(vault.slots_path)
+        both_written = True
+        os.replace(copy, vault.db_path)
+        _fsync_dir(vault.folder)
+    except BaseException:
+        remove_copy(vault.folder)
+        if both_written:
+            try:
+                slots.rewrapped([old_key]).write(vault.slots_path, forget_previous=True)
+            except OSError:
+                pass  # the next unlock tidies the slot file
+        raise
+    finally:
+        try:
+            live.execute("ROLLBACK") if live.in_transaction else None
+        except sqlcipher.Error:
+            pass
+        live.close()
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        while True:
+            block = src.read(1 << 20)
+            if not block:
+                break
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_copy(folder: Path) -> None:
+    """Remove a re-keyed copy left by an interrupted change (never the database)."""
+    for name in (COPY_NAME, COPY_NAME + "-journal", COPY_NAME + "-wal", COPY_NAME + "-shm"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def settle(opened: OpenVault, passphrase: str | None) -> None:
+    """At an exclusive unlock: finish what an interrupted change left.
+
+    A copy left beside the database goes; the unlocking account's slot of the first format
+    is rewritten in the new form (``passphrase`` is given only then); slots still holding two
+    keys keep the one that opened the vault; a requested change of the data key is made
+    (if another program holds the database, it is left for the next unlock).
+    """
+    vault = opened.vault
+    remove_copy(vault.folder)
+    slots = vault.slot_file()
+    changed = False
+    own = slots.find(opened.actor.account)
+    if own is not None and own.legacy and passphrase is not None:
+        fresh = keyslots.seal(opened.vault_id, own.account, passphrase, opened.key_buffer(),
+                              own.kdf)
+        slots.replace(fresh)
+        with opened.begin() as conn:
+            record_slot_key(conn, fresh)
+            opened.log(conn, "account.slot_upgrade", "account", own.account)
+        changed = True
+    if any(len(s.keys) > 1 for s in slots.slots):
+        slots = slots.rewrapped([opened.key_buffer()])
+        changed = True
+    if changed:
+        slots.write(vault.slots_path, forget_previous=True)
+    reason = pending(opened)
+    if reason is None or slots.legacy_accounts():
+        return
+    try:
+        change_data_key(opened, reason, resumed=True)
+    except CasuskamerError:
+        opened.log_now("vault.rekey", "vault", opened.vault_id, "failed",
+                       {"reason": reason, "resumed": True})
