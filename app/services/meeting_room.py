@@ -219,10 +219,12 @@ class Blocker:
 
     @property
     def text(self) -> str:
-        """Person, party, why, and what: one line for the director."""
-        return _("{name} ({party}): {reasons}. The meeting-room screen shows nothing of "
-                 "this case while this person is present.").format(
-                     name=self.name, party=self.party, reasons="; ".join(self.reasons))
+        """Person and party, each reason on a line of its own, and what it blocks."""
+        lines = [f"{self.name} ({self.party})"]
+        lines.extend(f"\u2013 {reason}" for reason in self.reasons)
+        lines.append(_("The meeting-room screen shows nothing of this case while this "
+                       "person is present."))
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ class PresenceLine:
     function: str
     accepted: bool
     absent: AbsenceReason | None
-    #: why this person keeps the meeting-room screen empty ("" when they do not)
+    #: why this person's party keeps the meeting-room screen empty ("" when it does not)
     blocks: str = ""
 
     @property
@@ -353,7 +355,9 @@ def director_view(room: Room, item_id: int, *, blanked: bool = False) -> Directo
                                bool(on_screen) and blank is None, on_screen, mark,
                                mark_text, blocking_party,
                                room_reason_text(on_screen, blocking_party, blank)))
-    why = {b.attendee_id: "; ".join(b.reasons) for b in blocking}
+    # In the attendance list: the party's lack of entitlement (not having accepted the
+    # statement is shown there already).
+    why = {b.attendee_id: b.entitlement.label for b in blocking if b.entitlement is not None}
     presence = tuple(PresenceLine(a.id, a.name, names.get(a.party_id, ""), a.function,
                                   a.has_accepted, absence(a, item), why.get(a.id, ""))
                      for a in room.attendees)

@@ -4,7 +4,11 @@ Left the agenda with a timer per item against its planned duration; in the middl
 summary and every information item, each marked with who may see it and whether it is on
 the meeting-room screen now; right the attendance (name, party, function, the time the
 confidentiality statement was accepted, and who is absent for this item); below the live
-minutes. The meeting-room screen (``ui.meetings.room``) is a second window on a chosen
+minutes. While someone present keeps the meeting-room screen empty (their party may not see
+the case, or they have not accepted the confidentiality statement), a box above the items
+names each such person, their party and why, with one action to mark the selected person as
+having left (Alt+M in English, Alt+V in Dutch; the list and the button are in the tab
+order). The meeting-room screen (``ui.meetings.room``) is a second window on a chosen
 monitor. Both screens are recomputed by ``app.services.meeting_room`` the moment the
 attendance or the item changes; this widget decides nothing about visibility.
 
@@ -38,6 +42,9 @@ from ui.meetings.room import MeetingRoomWindow
 
 class LiveMeetingWindow(QWidget):
     """The director's screen for one meeting in session."""
+
+    #: the list of people who keep the room screen empty grows up to this height
+    BLOCKERS_MAX_HEIGHT = 160
 
     def __init__(self, vault: OpenVault, meeting_id: int) -> None:
         super().__init__(None, Qt.WindowType.Window)
@@ -141,6 +148,7 @@ class LiveMeetingWindow(QWidget):
         header.setMinimumSectionSize(60)
         mid.addWidget(self.summary)
         mid.addWidget(self.room_state)
+        mid.addWidget(self._blocker_box())
         mid.addWidget(self.items, 3)
         mid.addWidget(self._minutes_box(), 2)
         # right: attendance
@@ -163,8 +171,28 @@ class LiveMeetingWindow(QWidget):
         self.end_button.clicked.connect(self.end_meeting)
         self.agenda.currentRowChanged.connect(self._agenda_clicked)
         # Lists and tables would take B for their type-ahead search; here B blanks.
-        for view in (self.agenda, self.items):
+        for view in (self.agenda, self.items, self.blockers):
             view.installEventFilter(self)
+
+    def _blocker_box(self) -> QGroupBox:
+        """Who keeps the meeting-room screen empty, and why; one action: has left."""
+        box = QGroupBox(_("Who keeps the meeting-room screen empty"))
+        box.setObjectName("blocker_box")
+        layout = QVBoxLayout(box)
+        self.blockers = QListWidget()
+        self.blockers.setObjectName("blockers")
+        a11y.name(self.blockers, _("Who keeps the meeting-room screen empty"))
+        self.blockers.setWordWrap(True)
+        self.blockers.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.blockers.setStyleSheet(a11y.error_style())
+        self.blocker_left_button = QPushButton(_("&Mark the selected person as having left"))
+        self.blocker_left_button.setObjectName("blocker_left")
+        self.blocker_left_button.clicked.connect(self.mark_blocker_left)
+        layout.addWidget(self.blockers)
+        layout.addWidget(self.blocker_left_button)
+        box.setVisible(False)
+        self.blocker_box = box
+        return box
 
     def _minutes_box(self) -> QGroupBox:
         box = QGroupBox(_("Minutes"))
@@ -333,8 +361,9 @@ class LiveMeetingWindow(QWidget):
         """Recompute the director's and the meeting-room screen from the room as it is."""
         if self.current is None:
             self.room_window.show_view(room_service.room_view(self.room, None))
+            self._fill_blockers(())
             return
-        view = room_service.director_view(self.room, self.current)
+        view = room_service.director_view(self.room, self.current, blanked=self.blanked)
         s = view.summary
         self.summary.setText("{position}. {number} \u00b7 {initials}\n{goal}\n{themes} \u00b7 "
                              "{types}\n{invited_label} {invited}".format(
@@ -345,9 +374,8 @@ class LiveMeetingWindow(QWidget):
         if self.blanked:
             state = _("Meeting-room screen: hidden (press B to show it again)")
         elif view.room_blank is not None:
+            # Who keeps it empty, and why, is in the box below.
             state = _("Meeting-room screen: {reason}").format(reason=view.room_blank.label)
-            if view.awaiting:
-                state += " (" + ", ".join(view.awaiting) + ")"
         else:
             state = _("Meeting-room screen: {count} of {total} items shown").format(
                 count=sum(1 for i in view.items if i.on_room_screen), total=len(view.items))
@@ -358,10 +386,8 @@ class LiveMeetingWindow(QWidget):
             if shown.use_restriction:
                 text += "\n" + _("Use restriction: {restriction}").format(
                     restriction=shown.use_restriction)
-            on_screen = (_("Shown") if shown.on_room_screen else
-                         room_service.room_reason_text(shown.room_decision,
-                                                       shown.blocking_party))
-            cells = [text, shown.source_party, on_screen, shown.mark_text]
+            # The service's words: "on the screen" only when the room shows it.
+            cells = [text, shown.source_party, shown.room_text, shown.mark_text]
             for column, value in enumerate(cells):
                 cell = QTableWidgetItem(value)
                 if column == 2:
@@ -369,6 +395,7 @@ class LiveMeetingWindow(QWidget):
                                        else Qt.GlobalColor.darkRed)
                 self.items.setItem(row, column, cell)
         self.items.resizeRowsToContents()
+        self._fill_blockers(view.blockers)
         self._fill_attendance(view)
         self.room_window.show_view(room_service.room_view(self.room, self.current,
                                                           blanked=self.blanked))
@@ -385,13 +412,54 @@ class LiveMeetingWindow(QWidget):
             person = f"{line.name}\n{line.function} \u00b7 {line.party}"
             here = "{state}\n{accepted}".format(state=line.absent_label or _("Present"),
                                                 accepted=accepted)
+            if line.blocks:
+                here += "\n" + _("Keeps the meeting-room screen empty: {reasons}").format(
+                    reasons=line.blocks)
             for column, value in enumerate((person, here)):
                 cell = QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, line.attendee_id)
-                if column == 1 and (line.absent is not None or not line.accepted):
+                if column == 1 and (line.absent is not None or not line.accepted
+                                    or line.blocks):
                     cell.setForeground(Qt.GlobalColor.darkRed)
                 self.attendance.setItem(row, column, cell)
         self.attendance.resizeRowsToContents()
+
+    def _fill_blockers(self, blockers: tuple[room_service.Blocker, ...]) -> None:
+        """The people who keep the room screen empty; the selection stays on the same
+        person, else on the first."""
+        selected = self.blockers.currentItem()
+        keep = selected.data(Qt.ItemDataRole.UserRole) if selected is not None else None
+        had_focus = self.blockers.hasFocus() or self.blocker_left_button.hasFocus()
+        self.blockers.clear()
+        row_to_select = 0
+        for row, blocker in enumerate(blockers):
+            entry = QListWidgetItem(blocker.text)
+            entry.setData(Qt.ItemDataRole.UserRole, blocker.attendee_id)
+            self.blockers.addItem(entry)
+            if blocker.attendee_id == keep:
+                row_to_select = row
+        if blockers:
+            self.blockers.setCurrentRow(row_to_select)
+            # As high as its lines, up to the cap: no empty band under one person.
+            rows = sum(self.blockers.sizeHintForRow(r) for r in range(self.blockers.count()))
+            self.blockers.setFixedHeight(min(rows + 2 * self.blockers.frameWidth() + 4,
+                                             self.BLOCKERS_MAX_HEIGHT))
+        self.blocker_box.setVisible(bool(blockers))
+        if had_focus and not blockers:
+            # The box went away with the focus in it: keep the keyboard in the attendance.
+            self.attendance.setFocus()
+
+    def mark_blocker_left(self) -> None:
+        """Record that the selected blocking person has left the meeting."""
+        entry = self.blockers.currentItem()
+        if entry is None:
+            return
+        try:
+            svc.attendee_left(self.vault, int(entry.data(Qt.ItemDataRole.UserRole)))
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Case meeting"), str(exc))
+            return
+        self._after_attendance_change()
 
     def toggle_blank(self) -> None:
         self.blanked = not self.blanked
@@ -631,6 +699,8 @@ class LiveMeetingWindow(QWidget):
         for table in (self.items, self.attendance):
             table.setRowCount(0)
         self.entries.clear()
+        self.blockers.clear()
+        self.blocker_box.setVisible(False)
         self.agenda.clear()
         self.entry_text.clear()
         self.entry_owner.clear()
