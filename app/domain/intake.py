@@ -259,13 +259,26 @@ class IntakeContext:
 
 @dataclass(frozen=True)
 class InformationInput:
-    """One information item arriving with a referral, with its source party's terms."""
+    """One information item arriving with a referral, with the terms it is stored under.
+
+    ``concerns`` names the referral's subjects the item concerns by their position in
+    :attr:`Referral.subjects` (None: the whole household). ``asked_terms`` are terms that
+    someone other than the source party asked for (an import file of the referring party):
+    the item is then stored with ``terms`` (the narrowest, keeping any use restriction) and
+    the asked terms become requests to the source party to widen them (covenant 16.2, 9.2).
+    """
 
     source_party_id: int
     received: date
     category: Category
     text: str
     terms: SharingTerms = field(default_factory=SharingTerms)
+    concerns: tuple[int, ...] | None = None
+    asked_terms: SharingTerms | None = None
+
+    @property
+    def terms_to_confirm(self) -> bool:
+        return self.asked_terms is not None
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ No database and no Qt. Who may see an item is never decided here: ``app.sharing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from app.domain.information import Category, SharingTerms
+from app.domain.cases import Subject
+from app.domain.information import Category, InformationItem, SharingTerms
 from app.domain.meetings import DecisionType, decision_types_from
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
@@ -167,6 +168,8 @@ class NewItem:
     text: str
     received: date
     terms: SharingTerms = field(default_factory=SharingTerms)   # narrowest by default
+    #: the case's subjects (by id) the item concerns; None: the whole household (default)
+    concerns: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,37 @@ class WideningRequest:
         return SharingTerms(frozenset(shared),
                             terms.pre_meeting_view or self.want_pre_meeting_view,
                             terms.meeting_screen or self.want_meeting_screen,
-                            terms.use_restriction)
+                            terms.use_restriction, terms.subject_access)
+
+
+@dataclass(frozen=True)
+class WideningAsk:
+    """What one widening request asks of an item's source party (before it is stored)."""
+
+    party_id: int | None
+    pre_meeting_view: bool = False
+    meeting_screen: bool = False
+
+
+def narrowest_keeping_restriction(terms: SharingTerms) -> SharingTerms:
+    """The terms an item is held under until its source party confirms terms that someone
+    else set: seen by nobody but the source and the process director, no pre-meeting view,
+    not on the meeting screen, not given to a subject without review. A use restriction is
+    kept, as it only narrows."""
+    return SharingTerms(use_restriction=terms.use_restriction.strip())
+
+
+def widening_asks(asked: SharingTerms, current: SharingTerms,
+                  source_party_id: int) -> tuple[WideningAsk, ...]:
+    """The requests that would take ``current`` to ``asked``, each one question the source
+    party answers on its own: one for the pre-meeting view and the meeting screen (when
+    wanted), then one per party to add, in id order. Empty when ``asked`` is no wider than
+    ``current``."""
+    pre = asked.pre_meeting_view and not current.pre_meeting_view
+    screen = asked.meeting_screen and not current.meeting_screen
+    flags = (WideningAsk(None, pre, screen),) if pre or screen else ()
+    return flags + tuple(WideningAsk(p) for p in sorted(
+        asked.shared_with - current.shared_with - {source_party_id}))
 
 
 @dataclass(frozen=True)
@@ -292,7 +325,20 @@ def check_terms(terms: SharingTerms, source_party_id: int,
     _bounded(terms.use_restriction, MAX_SHORT * 4, "terms.use_restriction")
     shared = frozenset(p for p in terms.shared_with if p != source_party_id)
     return SharingTerms(shared, terms.pre_meeting_view, terms.meeting_screen,
-                        terms.use_restriction.strip())
+                        terms.use_restriction.strip(), terms.subject_access)
+
+
+def check_concerns(concerns: Iterable[int] | None, field_name: str = "concerns"
+                   ) -> frozenset[int] | None:
+    """None (the whole household) or a non-empty set of subjects; whether they are the
+    case's own subjects is the service's to check (``cases.set_item_concerns``)."""
+    if concerns is None:
+        return None
+    found = frozenset(concerns)
+    if not found:
+        raise ValidationError(_("choose the subjects the information concerns, or the "
+                                "whole household"), field=field_name)
+    return found
 
 
 def check_new_item(item: NewItem, standings: Mapping[int, PartyStanding], protocol: Protocol,
@@ -310,7 +356,9 @@ def check_new_item(item: NewItem, standings: Mapping[int, PartyStanding], protoc
     except ValueError:
         raise ValidationError(_("is not a category"), field="category") from None
     terms = check_terms(item.terms, item.source_party_id, standings, protocol, on)
-    return NewItem(item.source_party_id, category, item.text.strip(), item.received, terms)
+    concerns = check_concerns(item.concerns)
+    return NewItem(item.source_party_id, category, item.text.strip(), item.received, terms,
+                   concerns)
 
 
 def check_query(query: PartyQuery, on: date) -> PartyQuery:
@@ -416,6 +464,24 @@ def describe_terms(terms: SharingTerms, party_names: Mapping[int, str]) -> str:
     if terms.use_restriction:
         parts.append(_("restriction: {text}").format(text=terms.use_restriction))
     return "; ".join(parts)
+
+
+def describe_item_terms(item: InformationItem, party_names: Mapping[int, str]) -> str:
+    """An item's terms in words, first saying when they still await its source party's
+    confirmation (terms someone else set, held at the narrowest until then)."""
+    text = describe_terms(item.terms, party_names)
+    if not item.terms_to_confirm:
+        return text
+    source = party_names.get(item.source_party_id, f"#{item.source_party_id}")
+    return "; ".join((_("terms to be confirmed by {party}").format(party=source), text))
+
+
+def describe_concerns(concerns: frozenset[int] | None, subjects: Sequence[Subject]) -> str:
+    """Whom an item concerns, in words: the whole household, or the subjects' names in the
+    case's order."""
+    if concerns is None:
+        return _("the whole household")
+    return ", ".join(s.display_name for s in subjects if s.id in concerns)
 
 
 def parse_themes(text: str) -> tuple[str, ...]:

@@ -444,6 +444,9 @@ def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> 
 
 def insert_information(conn: Connection, case_id: int, items: Sequence[InformationInput],
                        now: datetime) -> list[int]:
+    """Store items with their terms, ``terms_to_confirm`` when someone other than the source
+    set them, and whom they concern (``InformationInput.concerns`` names the case's subjects
+    by their position); returns the new ids in order."""
     ids = []
     for item in items:
         item_id = inserted_id(conn.execute(insert(items_table).values(
@@ -451,10 +454,20 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
             category=item.category.value, text=item.text,
             pre_meeting_view=item.terms.pre_meeting_view,
             meeting_screen=item.terms.meeting_screen,
-            use_restriction=item.terms.use_restriction, created_at=now)))
+            use_restriction=item.terms.use_restriction,
+            subject_access=item.terms.subject_access,
+            terms_to_confirm=item.terms_to_confirm, created_at=now)))
         if item.terms.shared_with:
             conn.execute(insert(item_shared_with), [
                 {"item_id": item_id, "party_id": p} for p in sorted(item.terms.shared_with)])
+        if item.concerns is not None:
+            by_position = {int(r[0]): int(r[1]) for r in conn.execute(
+                select(subjects.c.position, subjects.c.id)
+                .where(subjects.c.case_id == case_id))}
+            if not set(item.concerns) <= set(by_position):
+                raise ValidationError(_("An item can only concern subjects of its own case."),
+                                      field="concerns")
+            set_item_concerns(conn, item_id, frozenset(by_position[p] for p in item.concerns))
         ids.append(item_id)
     return ids
 

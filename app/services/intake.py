@@ -362,7 +362,7 @@ def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
             state, number = case_store.current_state(conn, case_id)
             if state not in (CaseState.REFERRED, CaseState.INTAKE):
                 raise ValidationError(_("Case {number} is past intake.").format(number=number))
-            case_store.update_registration(conn, case_id, referral, now)
+            _update_keeping_concerns(conn, case_id, referral, now)
             vault.log(conn, "case.update", "case", number, detail={"what": "referral"})
         state = CaseState.REFERRED
         if outcome is not IntakeOutcome.REGISTER:
@@ -377,6 +377,46 @@ def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
                                               drafts.c.owner == vault.actor.account,
                                               drafts.c.object_id == draft.case_number))
     return SubmitResult(outcome, number, state, None)
+
+
+def _subject_rows(conn: Connection, case_id: int) -> list[tuple[int, int, str, date, str]]:
+    """``(id, position, folded name, birth date, bsn)`` of the case's subjects."""
+    return [(int(r.id), int(r.position), fold_for_search(f"{r.given_names} {r.surname}"),
+             r.birth_date, r.bsn or "")
+            for r in conn.execute(select(subjects.c.id, subjects.c.position,
+                                         subjects.c.given_names, subjects.c.surname,
+                                         subjects.c.birth_date, subjects.c.bsn)
+                                  .where(subjects.c.case_id == case_id))]
+
+
+def _update_keeping_concerns(conn: Connection, case_id: int, referral: Referral,
+                             now: datetime) -> None:
+    """Rewrite the registered case's referral data, keeping whom its information items
+    concern. The subjects are written anew (new ids), so each item's subjects are carried
+    over: the same BSN, else the same name and birth date, else the same place in the list.
+    An item left with none of its subjects concerns the whole household again (the reading
+    that puts it before the process director in a subject-access review)."""
+    concerned = {it.id: it.concerns for it in case_store.information_items(conn, case_id)
+                 if it.concerns is not None}
+    before = _subject_rows(conn, case_id)
+    case_store.update_registration(conn, case_id, referral, now)
+    if not concerned:
+        return
+    after = _subject_rows(conn, case_id)
+    moved: dict[int, int] = {}
+    for match in (lambda o, n: bool(o[4]) and o[4] == n[4],
+                  lambda o, n: (o[2], o[3]) == (n[2], n[3]),
+                  lambda o, n: o[1] == n[1]):
+        for old in before:
+            if old[0] in moved:
+                continue
+            new = next((n for n in after if n[0] not in moved.values() and match(old, n)),
+                       None)
+            if new is not None:
+                moved[old[0]] = new[0]
+    for item_id, concerns in concerned.items():
+        kept = frozenset(moved[s] for s in concerns if s in moved)
+        case_store.set_item_concerns(conn, item_id, kept or None)
 
 
 def life_domain_labels() -> list[tuple[str, str]]:

@@ -5,9 +5,17 @@ The import is all or nothing: every referral is checked first, with the same fie
 the intake wizard, and one problem anywhere refuses the whole file with a message that names
 the referral and the field by a stable path (``referrals[3].subjects[0].bsn: fails the
 eleven-test``; the path stays English, the explanation is in the user's language). Only then
-are all cases created, in ``referred``, in one transaction, with their information items
-stored with exactly the sharing terms the file gives. An ``external_ref`` already in the
-vault (or twice in the file) is refused.
+are all cases created, in ``referred``, in one transaction. An ``external_ref`` already in
+the vault (or twice in the file) is refused.
+
+Whose terms (covenant 16.2, 9.2: the party that supplied information decides on it): an
+item the referring party supplied itself is stored with the terms the file gives. An item
+of any other party is stored with the narrowest terms (only its source and the process
+director; a use restriction is kept, as it only narrows) and marked ``terms_to_confirm``;
+the terms the file asked for become requests to the source party to widen them
+(``app.services.triage.ask_source_party``), answered in triage. Each item records which of
+the referral's subjects it concerns (``concerns``: positions in ``subjects``, or
+``"household"``, the default).
 
 :func:`parse_referrals` is pure (no vault) and is what the tests exercise rule by rule;
 :func:`import_referrals` is the use case (``REGISTER_REFERRAL``, audited per case).
@@ -40,10 +48,12 @@ from app.domain.intake import (
 from app.domain.lifecycle import CaseState
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
+from app.domain.triage import narrowest_keeping_restriction, widening_asks
 from app.errors import ValidationError
 from app.i18n import _, ngettext
 from app.services import cases as case_store
 from app.services import parties as party_service
+from app.services import triage as triage_service
 from app.vault.vault import OpenVault, utcnow
 
 FORMAT = "casuskamer-referrals/1"
@@ -54,7 +64,10 @@ REFERRAL_REQUIRED = REFERRAL_FIELDS - {"life_domains", "information"}
 SUBJECT_FIELDS = {"given_names", "surname", "birth_date", "bsn", "address", "role"}
 SUBJECT_REQUIRED = SUBJECT_FIELDS - {"bsn", "address"}
 ITEM_FIELDS = {"source_party", "received", "category", "text", "shared_with",
-               "pre_meeting_view", "meeting_screen", "use_restriction"}
+               "pre_meeting_view", "meeting_screen", "use_restriction", "concerns"}
+ITEM_REQUIRED = ITEM_FIELDS - {"concerns"}
+#: The value of an item's ``concerns`` that names every subject of the referral.
+HOUSEHOLD = "household"
 
 
 class ImportRefused(ValidationError):
@@ -176,7 +189,10 @@ class _Checker:
                 self.problem(f"{p}.life_domains", _("must be an object"))
         found_subjects = self.subjects(obj.get("subjects"), f"{p}.subjects") \
             if "subjects" in obj else []
-        items = self.items(obj.get("information"), f"{p}.information", protocol) \
+        raw_subjects = obj.get("subjects")
+        subject_count = len(raw_subjects) if isinstance(raw_subjects, list) else None
+        items = self.items(obj.get("information"), f"{p}.information", party_id,
+                           subject_count) \
             if obj.get("information") is not None else []
         if len(self.problems) > before:
             return None
@@ -218,7 +234,34 @@ class _Checker:
         self.problems.extend(check_family(roles, found, path))
         return found
 
-    def items(self, raw: Any, path: str, protocol: Any) -> list[InformationInput]:
+    def concerns(self, value: Any, path: str, subject_count: int | None
+                 ) -> tuple[int, ...] | None:
+        """``"household"`` (or null): None; else the positions in the referral's
+        ``subjects`` list, each a subject of this referral."""
+        if value is None or value == HOUSEHOLD:
+            return None
+        if not isinstance(value, list):
+            self.problem(path, _("must be \u201chousehold\u201d or a list of the positions of "
+                                 "subjects in \u201csubjects\u201d (0 is the first)"))
+            return None
+        if not value:
+            self.problem(path, _("name at least one subject, or \u201chousehold\u201d"))
+            return None
+        found: set[int] = set()
+        for k, position in enumerate(value):
+            if isinstance(position, bool) or not isinstance(position, int):
+                self.problem(f"{path}[{k}]", _("must be the position of a subject in "
+                                               "\u201csubjects\u201d (0 is the first)"))
+            elif subject_count is not None and not 0 <= position < subject_count:
+                self.problem(f"{path}[{k}]", _("is not a subject of this referral (it has "
+                                               "{n} subjects, numbered from 0)")
+                             .format(n=subject_count))
+            else:
+                found.add(position)
+        return tuple(sorted(found))
+
+    def items(self, raw: Any, path: str, referring_party_id: int | None,
+              subject_count: int | None) -> list[InformationInput]:
         if not isinstance(raw, list):
             self.problem(path, _("must be a list"))
             return []
@@ -226,7 +269,7 @@ class _Checker:
         for i, item in enumerate(raw):
             ip = f"{path}[{i}]"
             before = len(self.problems)  # before the field check: a missing key counts too
-            obj = self.object_fields(item, ip, ITEM_FIELDS, ITEM_FIELDS)
+            obj = self.object_fields(item, ip, ITEM_FIELDS, ITEM_REQUIRED)
             if obj is None:
                 continue
             received = None
@@ -270,13 +313,22 @@ class _Checker:
                     restriction = value.strip()
                 else:
                     self.problem(f"{ip}.use_restriction", _("must be text"))
+            concerns = self.concerns(obj.get("concerns"), f"{ip}.concerns", subject_count)
             if len(self.problems) > before:
                 continue
             assert source is not None and received is not None and category is not None
             assert text is not None
-            found.append(InformationInput(source, received, category, text, SharingTerms(
-                shared_with=frozenset(shared), pre_meeting_view=pre, meeting_screen=screen,
-                use_restriction=restriction)))
+            terms = SharingTerms(shared_with=frozenset(shared), pre_meeting_view=pre,
+                                 meeting_screen=screen, use_restriction=restriction)
+            asked = None
+            if source != referring_party_id:
+                # Not the file's author's to decide (16.2, 9.2): held at the narrowest, the
+                # rest asked of the source party.
+                held = narrowest_keeping_restriction(terms)
+                asked = terms if widening_asks(terms, held, source) else None
+                terms = held
+            found.append(InformationInput(source, received, category, text, terms,
+                                          concerns=concerns, asked_terms=asked))
         return found
 
 
@@ -373,8 +425,21 @@ def _import(vault: OpenVault, conn: Connection, data: Any, refs: list[str],
     known = case_store.known_external_refs(conn, refs)
     referrals = parse_referrals(data, parties_by_name=names, standings=standings,
                                 today=today, known_refs=known)
-    numbers = [case_store.insert_case(conn, vault, r, CaseState.REFERRED, now)[1]
-               for r in referrals]
+    numbers = []
+    to_confirm = 0
+    for referral in referrals:
+        case_id, number = case_store.insert_case(conn, vault, referral, CaseState.REFERRED,
+                                                 now)
+        numbers.append(number)
+        stored = case_store.information_items(conn, case_id)    # in insertion order
+        for given, item in zip(referral.information, stored, strict=True):
+            if given.asked_terms is not None:
+                to_confirm += 1
+                triage_service.ask_source_party(
+                    conn, vault, case_id, number, item,
+                    widening_asks(given.asked_terms, item.terms, item.source_party_id),
+                    today)
     vault.log(conn, "referral.import", "case", "-",
-              detail={"count": len(numbers), "first": numbers[0], "last": numbers[-1]})
+              detail={"count": len(numbers), "first": numbers[0], "last": numbers[-1],
+                      "terms_to_confirm": to_confirm})
     return numbers

@@ -8,7 +8,10 @@ the audit log with ids and the case number only. Public API:
 
 - :func:`triage_context` -> :class:`TriageContext`: everything the wizard shows, read once;
 - :func:`record_query`, :func:`record_answer`, :func:`add_item`;
-- :func:`request_widening`, :func:`answer_widening`;
+- :func:`request_widening`, :func:`answer_widening` (an item imported with terms its source
+  party did not set is held at the narrowest with ``terms_to_confirm``; the import records
+  the asked terms as requests with :func:`ask_source_party`, and the source party's answers
+  to them confirm the terms);
 - :func:`decide_routing` (to a meeting: the case becomes ``scheduled``, ready for an agenda;
   elsewhere: it ends as ``routed_elsewhere``);
 - :func:`routing_decision` for the meetings area (goal, themes, decision types, invitees);
@@ -18,7 +21,7 @@ the audit log with ids and the case number only. Public API:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,9 +36,9 @@ from app.domain.meetings import decision_types_from
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
 from app.domain.triage import (DRAFT_KIND, NewItem, PartyQuery, QueryAnswer, Route,
-                               RoutingDecision, TriageDraft, WideningAnswer, WideningRequest,
-                               check_new_item, check_party_in_protocol, check_query,
-                               check_routing)
+                               RoutingDecision, TriageDraft, WideningAnswer, WideningAsk,
+                               WideningRequest, check_new_item, check_party_in_protocol,
+                               check_query, check_routing)
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_store
@@ -230,7 +233,8 @@ def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAns
 
 
 def add_item(vault: OpenVault, number: str, item: NewItem, today: date | None = None) -> int:
-    """Store an item a party supplied, with the terms it set (default: the narrowest)."""
+    """Store an item a party supplied, with the terms it set (default: the narrowest) and
+    the case's subjects it concerns (default: the whole household)."""
     vault.require(Permission.CASE_WORK, "case", number)
     today = today or date.today()
     with vault.begin() as conn:
@@ -240,11 +244,13 @@ def add_item(vault: OpenVault, number: str, item: NewItem, today: date | None = 
             conn, case_id, [InformationInput(clean.source_party_id, clean.received,
                                              clean.category, clean.text, clean.terms)],
             utcnow())
+        case_store.set_item_concerns(conn, item_id, clean.concerns)
         vault.log(conn, "item.add", "information_item", item_id, detail={
             "case": case.number, "source": clean.source_party_id,
             "category": clean.category.value, "shared_with": sorted(clean.terms.shared_with),
             "pre_meeting_view": clean.terms.pre_meeting_view,
-            "meeting_screen": clean.terms.meeting_screen})
+            "meeting_screen": clean.terms.meeting_screen,
+            "concerns": (None if clean.concerns is None else sorted(clean.concerns))})
     return item_id
 
 
@@ -282,17 +288,37 @@ def request_widening(vault: OpenVault, number: str, item_id: int, *,
         if not (adds_party or adds_pre or adds_screen):
             raise ValidationError(_("The terms already allow this; there is nothing to ask."),
                                   field="party")
-        inserted = conn.execute(insert(widening_requests).values(
-            case_id=case_id, item_id=item_id, party_id=party_id if adds_party else None,
-            want_pre_meeting_view=adds_pre, want_meeting_screen=adds_screen,
-            requested_on=requested_on, requested_by=vault.actor.account)).inserted_primary_key
-        assert inserted is not None
-        request_id = int(inserted[0])
-        vault.log(conn, "item.widening_request", "information_item", item_id, detail={
-            "case": case.number, "request": request_id, "source": it.source_party_id,
-            "party": party_id if adds_party else None, "pre_meeting_view": adds_pre,
-            "meeting_screen": adds_screen})
+        request_id = _insert_request(conn, vault, case_id, case.number, it, WideningAsk(
+            party_id if adds_party else None, adds_pre, adds_screen), requested_on)
     return request_id
+
+
+def _insert_request(conn: Connection, vault: OpenVault, case_id: int, number: str,
+                    it: InformationItem, ask: WideningAsk, requested_on: date,
+                    imported: bool = False) -> int:
+    request_id = case_store.inserted_id(conn.execute(insert(widening_requests).values(
+        case_id=case_id, item_id=it.id, party_id=ask.party_id,
+        want_pre_meeting_view=ask.pre_meeting_view, want_meeting_screen=ask.meeting_screen,
+        requested_on=requested_on, requested_by=vault.actor.account)))
+    detail: dict[str, Any] = {
+        "case": number, "request": request_id, "source": it.source_party_id,
+        "party": ask.party_id, "pre_meeting_view": ask.pre_meeting_view,
+        "meeting_screen": ask.meeting_screen}
+    if imported:
+        detail["imported"] = True
+    vault.log(conn, "item.widening_request", "information_item", it.id, detail=detail)
+    return request_id
+
+
+def ask_source_party(conn: Connection, vault: OpenVault, case_id: int, number: str,
+                     it: InformationItem, asks: Sequence[WideningAsk],
+                     requested_on: date) -> list[int]:
+    """Inside the caller's transaction: record terms that someone other than the item's
+    source party asked for (an import) as requests to the source party, which answers them
+    in triage like any other request. Returns the request ids. No protocol check here: the
+    asked parties are recorded as asked; the policy still applies standing and protocol."""
+    return [_insert_request(conn, vault, case_id, number, it, ask, requested_on,
+                            imported=True) for ask in asks]
 
 
 def answer_widening(vault: OpenVault, number: str, request_id: int, answer: WideningAnswer,
@@ -344,6 +370,25 @@ def answer_widening(vault: OpenVault, number: str, request_id: int, answer: Wide
                                                    after.pre_meeting_view],
                               "meeting_screen": [before.meeting_screen,
                                                  after.meeting_screen]})
+        _confirm_when_answered(conn, vault, case.number, request.item_id)
+
+
+def _confirm_when_answered(conn: Connection, vault: OpenVault, number: str,
+                           item_id: int) -> None:
+    """Terms someone else set are confirmed once the source party has answered every
+    request about the item: what it said yes to was applied, the rest stays narrowest, and
+    from then on the terms are the source party's own (``terms_to_confirm`` cleared)."""
+    pending = conn.execute(select(widening_requests.c.id).where(
+        widening_requests.c.item_id == item_id,
+        widening_requests.c.answer.is_(None))).first()
+    if pending is not None:
+        return
+    done = conn.execute(update(information_items).where(
+        information_items.c.id == item_id, information_items.c.terms_to_confirm.is_(True))
+        .values(terms_to_confirm=False))
+    if done.rowcount:
+        vault.log(conn, "item.terms_confirmed", "information_item", item_id,
+                  detail={"case": number})
 
 
 def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,

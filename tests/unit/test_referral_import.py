@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.domain.information import Category
+from app.domain.information import Category, SharingTerms
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
@@ -69,7 +69,7 @@ def refused(data: Any) -> ImportRefused:
     return caught.value
 
 
-def test_a_good_file_gives_every_referral_with_exact_terms() -> None:
+def test_a_good_file_gives_every_referral_and_the_terms_asked() -> None:
     found = parse(good_file())
     assert len(found) == 3
     first = found[0]
@@ -80,9 +80,12 @@ def test_a_good_file_gives_every_referral_with_exact_terms() -> None:
     item = first.information[0]
     assert (item.source_party_id, item.category, item.received) == (1, Category.POLICE,
                                                                     date(2026, 11, 18))
-    assert item.terms.shared_with == frozenset({2, 3})
-    assert item.terms.pre_meeting_view is True and item.terms.meeting_screen is False
-    assert item.terms.use_restriction == "Niet in het plan opnemen."
+    # the police's item, in a file of Veilig Thuis: held at the narrowest (the restriction
+    # kept), the file's terms asked of the police (covenant 16.2, 9.2)
+    assert item.terms == SharingTerms(use_restriction="Niet in het plan opnemen.")
+    assert item.asked_terms == SharingTerms(frozenset({2, 3}), True, False,
+                                            "Niet in het plan opnemen.")
+    assert item.concerns is None
 
 
 def test_optional_fields_may_be_left_out() -> None:

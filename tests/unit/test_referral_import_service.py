@@ -1,6 +1,6 @@
-"""Importing referral files into a vault: all or nothing, numbers printed, items stored with
-exactly the terms given, a second import of the same reference refused; and the command
-``casuskamer import`` with its exit codes."""
+"""Importing referral files into a vault: all or nothing, numbers printed, another party's
+items held at the narrowest with the terms asked of their source, a second import of the
+same reference refused; and the command ``casuskamer import`` with its exit codes."""
 
 from __future__ import annotations
 
@@ -84,10 +84,15 @@ def test_import_creates_referred_cases_with_items_on_their_terms(director: OpenV
     assert len(items) == 1
     item = items[0]
     assert item.source_party_id == police.id and item.category.value == "police"
-    assert item.terms.shared_with == frozenset({vt.id, delft.id})
-    assert (item.terms.pre_meeting_view, item.terms.meeting_screen) == (False, True)
+    # the police's item in Veilig Thuis's file: narrowest until the police confirm
+    assert item.terms.shared_with == frozenset()
+    assert (item.terms.pre_meeting_view, item.terms.meeting_screen) == (False, False)
     assert item.terms.use_restriction == "Alleen mondeling."
+    assert item.terms_to_confirm
     assert item.received == date(2026, 2, 27)
+    asked = triage.triage_context(director, "ZVH-2026-0001", date(2026, 11, 29)).widening
+    assert {(w.item_id, w.party_id, w.want_meeting_screen) for w in asked} == {
+        (item.id, None, True), (item.id, delft.id, False), (item.id, vt.id, False)}
 
 
 def test_one_bad_referral_and_nothing_is_imported(director: OpenVault, tmp_path: Path) -> None:

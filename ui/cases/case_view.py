@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.information import Category
-from app.domain.triage import Route, describe_terms
+from app.domain.triage import Route, describe_item_terms
 from app.errors import CasuskamerError
 from app.formatting import format_date
 from app.i18n import _
@@ -555,7 +555,7 @@ class CaseViewScreen(QWidget):
         return "\n".join(lines) or _("No triage yet.")
 
     def terms_text(self, row: ItemRow) -> str:
-        return describe_terms(row.item.terms, self.view.party_names if self.view else {})
+        return describe_item_terms(row.item, self.view.party_names if self.view else {})
 
     def filter_items(self, source_party: int | None = None,
                      category: Category | None = None) -> None:

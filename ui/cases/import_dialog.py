@@ -50,7 +50,10 @@ class ImportDialog(QDialog):
                          "web form of the house produces it. The file is imported as a "
                          "whole: if one referral in it is wrong, nothing is imported and "
                          "the problem is shown here. Imported referrals become cases with "
-                         "the status \u201cReferred\u201d, ready for intake."))
+                         "the status \u201cReferred\u201d, ready for intake. Information "
+                         "supplied by a party other than the referring party is held with "
+                         "the narrowest terms until that party confirms the terms the file "
+                         "asks for, in triage."))
         intro.setWordWrap(True)
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("import_file")

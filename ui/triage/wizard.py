@@ -23,8 +23,8 @@ from app.domain.information import Category, SharingTerms
 from app.domain.lifecycle import CaseState
 from app.domain.meetings import DecisionType
 from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingDecision,
-                               TriageDraft, TriageStep, WideningAnswer, describe_terms,
-                               parse_themes, validate_step)
+                               TriageDraft, TriageStep, WideningAnswer, describe_concerns,
+                               describe_item_terms, parse_themes, validate_step)
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
 from app.services import triage as triage_service
@@ -162,7 +162,8 @@ class TriageWizard(QWizard):
             if self.vault.is_open:
                 self.save_draft()
         finally:
-            for widget in (self.asked_list, self.shared_list, self.invitee_list):
+            for widget in (self.asked_list, self.shared_list, self.invitee_list,
+                           self.item_concerns):
                 widget.clear()
             self.items_table.setRowCount(0)
             self.goal_edit.clear()
@@ -295,6 +296,12 @@ class TriageWizard(QWizard):
         self.item_screen.setObjectName("item_meeting_screen")
         self.item_restriction = QLineEdit()
         self.item_restriction.setObjectName("item_use_restriction")
+        # Whom the item concerns: the whole household (default) or the subjects checked;
+        # Space toggles the current entry, so the list works from the keyboard.
+        self.item_concerns = QListWidget()
+        self.item_concerns.setObjectName("item_concerns")
+        a11y.name(self.item_concerns, _("Concerns"))
+        self.item_concerns.itemChanged.connect(self._concerns_changed)
         add = QPushButton(_("Add information"))
         add.setObjectName("add_item")
         add.clicked.connect(self._add_item)
@@ -306,8 +313,11 @@ class TriageWizard(QWizard):
         item_form.addRow("", self.item_pre)
         item_form.addRow("", self.item_screen)
         item_form.addRow(_("Use restriction:"), self.item_restriction)
+        item_form.addRow(a11y.tie(QLabel(_("C&oncerns:")), self.item_concerns),
+                         self.item_concerns)
         item_form.addRow("", add)
 
+        self._fill_concerns()
         layout = QVBoxLayout(page)
         layout.addLayout(answer_form)
         layout.addWidget(items_box)
@@ -354,6 +364,56 @@ class TriageWizard(QWizard):
             entry.setCheckState(Qt.CheckState.Unchecked)       # narrowest by default
             self.shared_list.addItem(entry)
 
+    def _fill_concerns(self) -> None:
+        """The whole household (checked) and each subject of the case (unchecked)."""
+        self.item_concerns.blockSignals(True)
+        self.item_concerns.clear()
+        household = QListWidgetItem(_("The whole household"))
+        household.setData(Qt.ItemDataRole.UserRole, None)
+        household.setFlags(household.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        household.setCheckState(Qt.CheckState.Checked)
+        self.item_concerns.addItem(household)
+        for subject in self.ctx.case.subjects:
+            entry = QListWidgetItem(_("{name} ({role})").format(
+                name=subject.display_name, role=subject.role.label))
+            entry.setData(Qt.ItemDataRole.UserRole, subject.id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.item_concerns.addItem(entry)
+        self.item_concerns.setCurrentRow(0)
+        self.item_concerns.blockSignals(False)
+
+    def _concerns_changed(self, changed: QListWidgetItem) -> None:
+        """The whole household and single subjects exclude each other: checking one side
+        unchecks the other."""
+        if changed.checkState() != Qt.CheckState.Checked:
+            return
+        whole = changed.data(Qt.ItemDataRole.UserRole) is None
+        self.item_concerns.blockSignals(True)
+        for i in range(self.item_concerns.count()):
+            entry = self.item_concerns.item(i)
+            if (entry.data(Qt.ItemDataRole.UserRole) is None) != whole:
+                entry.setCheckState(Qt.CheckState.Unchecked)
+        self.item_concerns.blockSignals(False)
+
+    def check_concerns(self, subject_ids: frozenset[int] | None) -> None:
+        """Check the whole household (None) or exactly these subjects (as a click does)."""
+        for i in range(self.item_concerns.count()):
+            entry = self.item_concerns.item(i)
+            value = entry.data(Qt.ItemDataRole.UserRole)
+            wanted = value is None if subject_ids is None else value in subject_ids
+            entry.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+
+    def chosen_concerns(self) -> frozenset[int] | None:
+        """None for the whole household, else the subjects checked (maybe none: the
+        service then refuses, naming the field)."""
+        checked = [self.item_concerns.item(i).data(Qt.ItemDataRole.UserRole)
+                   for i in range(self.item_concerns.count())
+                   if self.item_concerns.item(i).checkState() == Qt.CheckState.Checked]
+        if None in checked:
+            return None
+        return frozenset(int(v) for v in checked)
+
     def check_shared_with(self, party_id: int) -> None:
         for i in range(self.shared_list.count()):
             entry = self.shared_list.item(i)
@@ -381,23 +441,26 @@ class TriageWizard(QWizard):
                        self.item_text.toPlainText(), _pydate(self.item_received),
                        SharingTerms(frozenset(_checked_ids(self.shared_list)),
                                     self.item_pre.isChecked(), self.item_screen.isChecked(),
-                                    self.item_restriction.text()))
+                                    self.item_restriction.text()),
+                       concerns=self.chosen_concerns())
         if self._run(page, lambda: triage_service.add_item(self.vault, self.number, item,
                                                            self.today)):
             self.item_text.clear()
             self.item_restriction.clear()
             self.item_pre.setChecked(False)
             self.item_screen.setChecked(False)
+            self.check_concerns(None)
 
     # -- step 3: review and widening -------------------------------------------------------
 
     def _build_review(self) -> None:
         page = _StepPage(self, TriageStep.REVIEW)
-        self.items_table = QTableWidget(0, 5)
+        self.items_table = QTableWidget(0, 6)
         self.items_table.setObjectName("items_table")
         a11y.name(self.items_table, _("Information"))
         self.items_table.setHorizontalHeaderLabels(
-            [_("Source"), _("Category"), _("Information"), _("Terms"), _("Who may see it")])
+            [_("Source"), _("Category"), _("Information"), _("Terms"), _("Who may see it"),
+             _("Concerns")])
         self.items_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.items_table.horizontalHeader().setStretchLastSection(True)
 
@@ -466,7 +529,8 @@ class TriageWizard(QWizard):
         for row, it in enumerate(self.ctx.items):
             mark = who_may_see(it, context, self.ctx.standings)
             cells = [self.name(it.source_party_id), it.category.label, it.text,
-                     describe_terms(it.terms, names), describe_mark(mark, names)]
+                     describe_item_terms(it, names), describe_mark(mark, names),
+                     describe_concerns(it.concerns, self.ctx.case.subjects)]
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, it.id)
