@@ -4,10 +4,22 @@ period has passed, and the subject-access export.
 ``purge --vault D --due`` prints the number of every case it destroyed, one per line (also
 those destroyed by the purge that runs at unlock), and a count on stderr.
 
+The subject-access export is made in two steps, with the process director's review between
+them (AVG art. 15):
+
 ``export subject --vault D (--bsn N | --surname S --birth-date YYYY-MM-DD [--given-names G])
---out FILE.pdf [--password-file F]`` writes the subject-access PDF. The ``export`` group is
-owned by ``app.cli.export_commands``, which calls :func:`register_export_verb` (this module
-is named in its ``EXTRA_VERB_MODULES``).
+--draft FILE.json`` writes the review file: every item that concerns the person, the marked
+ones undecided. It holds the items' texts, so it is personal data: written atomically (mode
+600) and logged like an export, with its SHA-256. The director sets a decision for every
+marked item in it (include, redact with the redacted text, withhold with a ground).
+
+``export subject ... --review FILE.json --out FILE.pdf [--password-file F]`` makes the PDF from
+the reviewed file. A file that is not a review file, a marked item left undecided, or a
+review of data that changed since the draft: exit 2 with one line, nothing written, the
+refusal logged. ``--out`` without ``--review`` is refused the same way.
+
+The ``export`` group is owned by ``app.cli.export_commands``, which calls
+:func:`register_export_verb` (this module is named in its ``EXTRA_VERB_MODULES``).
 """
 
 from __future__ import annotations
@@ -38,8 +50,16 @@ def register_export_verb(verbs: Any) -> None:
 
 
 def register_subject_export(export_sub: Any) -> None:
-    subject = export_sub.add_parser("subject", help=_("the subject-access export (AVG "
-                                                      "article 15) of one person"))
+    subject = export_sub.add_parser(
+        "subject", help=_("the subject-access export (AVG article 15) of one person: first "
+                          "--draft, then --review with --out"),
+        description=_("The subject-access export is made in two steps. --draft FILE.json "
+                      "writes a review file with every item that concerns the person; "
+                      "decide every marked item in it (include, redact, or withhold with a "
+                      "ground). --review FILE.json --out FILE.pdf then makes the PDF from "
+                      "it. The review file holds the items' texts: it is personal data. "
+                      "Keep it where the exports are kept and delete it once the PDF is "
+                      "made."))
     add_vault_options(subject)
     subject.add_argument("--bsn", default=None, metavar="N", help=_("the person's BSN"))
     subject.add_argument("--surname", default=None, metavar="S",
@@ -48,8 +68,13 @@ def register_subject_export(export_sub: Any) -> None:
                          help=_("the person's birth date (with --surname)"))
     subject.add_argument("--given-names", default=None, metavar="G",
                          help=_("the person's given names, to narrow the search"))
-    subject.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
-                         help=_("the PDF to write"))
+    subject.add_argument("--draft", type=Path, default=None, metavar="FILE.json",
+                         help=_("write the review file (personal data: it holds the items' "
+                                "texts; logged with its SHA-256)"))
+    subject.add_argument("--review", type=Path, default=None, metavar="FILE.json",
+                         help=_("make the PDF (with --out) from this reviewed file"))
+    subject.add_argument("--out", type=Path, default=None, metavar="FILE.pdf",
+                         help=_("the PDF to write (with --review)"))
     subject.add_argument("--password-file", dest="pdf_password_file", type=Path,
                          default=None, metavar="F",
                          help=_("protect the PDF with the password on the first line of F"))
@@ -73,8 +98,14 @@ def run_purge(args: argparse.Namespace) -> int:
 
 
 def run_export_subject(args: argparse.Namespace) -> int:
-    from app.services.subject_access import export_subject_access
+    from app.services import subject_access
 
+    if args.draft is not None and (args.out is not None or args.review is not None):
+        raise ValidationError(_("--draft writes the review file only; --review and --out "
+                                "make the PDF from it afterwards."))
+    if args.draft is None and args.out is None:
+        raise ValidationError(_("Give --draft FILE.json to write the review file, or "
+                                "--review FILE.json with --out FILE.pdf to make the PDF."))
     if bool(args.bsn) == bool(args.surname or args.birth_date):
         raise ValidationError(_("Give either --bsn, or --surname with --birth-date."))
     birth = None
@@ -97,10 +128,26 @@ def run_export_subject(args: argparse.Namespace) -> int:
         password = text.splitlines()[0] if text else ""
     vault = unlock(args)
     try:
-        result = export_subject_access(vault, args.out, bsn=args.bsn, surname=args.surname,
-                                       birth_date=birth, given_names=args.given_names,
-                                       password=password)
+        match = subject_access.find_subject(vault, bsn=args.bsn, surname=args.surname,
+                                            birth_date=birth, given_names=args.given_names)
+        if args.draft is not None:
+            draft = subject_access.draft_subject_access(vault, match)
+            written = subject_access.write_draft(vault, draft, args.draft)
+        else:
+            review = (subject_access.read_review(vault, args.review)
+                      if args.review is not None else None)
+            result = subject_access.export_subject_access(
+                vault, args.out, review, match=match, password=password)
     finally:
         vault.lock()
+    if args.draft is not None:
+        print(_("Written: {path} (SHA-256 {sha})").format(path=written.path,
+                                                          sha=written.sha256))
+        print(ngettext("{n} item, {marked} to review. The file holds personal data: delete "
+                       "it once the PDF is made.",
+                       "{n} items, {marked} to review. The file holds personal data: delete "
+                       "it once the PDF is made.", written.items)
+              .format(n=written.items, marked=written.to_review))
+        return 0
     print(_("Written: {path} (SHA-256 {sha})").format(path=result.path, sha=result.sha256))
     return 0

@@ -1,8 +1,11 @@
 """The subject-access export (inzageverzoek, AVG art. 15) as a PDF, built on the shared
-document layer (``app.export.pdf``): per case, the personal data held, the life-domain
-texts, every information item the sharing policy's subject-access setting allows with its
-source, the parties it went to and when (from the disclosure log), the items withheld and
-where to ask for them, and when the case will be destroyed.
+document layer (``app.export.pdf``) from a report of a *reviewed* draft
+(``app.services.subject_access``): per case, the personal data held, the life-domain texts,
+every information item the process director included (or its redacted version, marked as
+such) with its source and the parties it went to and when (from the disclosure log), the
+items withheld by category and supplier only, with the ground and the supplier to whom the
+subject may apply, and when the case will be destroyed. A report with items still to be
+reviewed is refused (``ValueError``: a programming error, the service never passes one).
 
 Metadata and page marks hold no personal data beyond the recipient line the layer puts on
 every page (the subject, who is the recipient).
@@ -17,12 +20,26 @@ from reportlab.platypus import Flowable
 
 from app.export import pdf
 from app.formatting import format_date
-from app.i18n import _
-from app.services.subject_access import CaseSection, SubjectAccessReport
+from app.i18n import N_, _
+from app.services.subject_access import CaseSection, Ground, SubjectAccessReport
 
 
 def _day(value: object) -> str:
     return format_date(value) if isinstance(value, (date, datetime)) else "\u2013"
+
+
+#: the ground as the subject reads it
+_GROUND_FOR_SUBJECT = {
+    Ground.RIGHTS_OF_OTHERS: N_("To protect the rights of others (AVG art. 15(4))"),
+    Ground.RESTRICTION: N_("A legal restriction of the right of access (AVG art. 23, "
+                           "UAVG art. 41)"),
+    Ground.OTHER_CONTROLLER: N_("The supplying party is responsible for it and answers a "
+                                "request for it itself"),
+}
+
+
+def _ground_text(ground: Ground) -> str:
+    return _(_GROUND_FOR_SUBJECT[ground])
 
 
 def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
@@ -53,22 +70,26 @@ def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
                                   _("Passed on to")]]
         for item in section.items:
             text = item.text
-            if item.use_restriction:
-                text += "\n" + _("Use restriction: {text}").format(text=item.use_restriction)
+            if item.redacted:
+                text += "\n" + _("(Parts of this item are left out.)")
             went = "\n".join(_("{party} on {date}").format(party=d.recipient, date=_day(d.at))
                              for d in item.disclosed_to) or _("not passed on")
             rows.append([f"{item.source}\n({item.category.label})", _day(item.received),
                          text, went])
         story.append(pdf.table(rows, [38 * mm, 20 * mm,
                                       pdf.CONTENT_WIDTH - 103 * mm, 45 * mm]))
-    else:
+    elif not section.withheld:
         story.append(pdf.para(_("No information items are held (any more)."), st.body))
-    for withheld in section.withheld:
-        story.append(pdf.para(_("{count} item(s) are not in this export: {reason}. Ask: "
-                                "{parties}.").format(count=withheld.count,
-                                                     reason=withheld.reason,
-                                                     parties=", ".join(withheld.ask)),
-                              st.body))
+    if section.withheld:
+        story.append(pdf.para(_("Information not given in this export"), st.subheading))
+        story.append(pdf.para(_("The house holds the following information about you that "
+                                "is not in this overview. You may ask the party named for "
+                                "it."), st.body))
+        story.append(pdf.table(
+            [[_("Category"), _("Supplied by, and where you may ask"), _("Ground")]] + [
+                [w.category.label, w.source, _ground_text(w.ground)]
+                for w in section.withheld],
+            [40 * mm, 55 * mm, pdf.CONTENT_WIDTH - 95 * mm]))
     story.append(pdf.para(_("Handed out (disclosure log)"), st.subheading))
     if section.disclosures:
         story.append(pdf.table(
@@ -111,6 +132,8 @@ def build_story(report: SubjectAccessReport) -> list[Flowable]:
 
 def render_subject_access(report: SubjectAccessReport, password: str | None = None) -> bytes:
     """The PDF as bytes (AES-256 protected when ``password`` is given)."""
+    if not report.complete:
+        raise ValueError("a subject-access report with items still to review")
     marks = pdf.PageMarks(report.house, report.person.display_name,
                           _("Subject-access request"), report.made_on)
     meta = pdf.Metadata(title=_("Subject-access request"), subject=_("Subject-access request"))

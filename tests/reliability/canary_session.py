@@ -435,7 +435,13 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
                                                  password=HANDOUT_PASSWORD)
     if batch.refused or len(batch.exported) != len(INVITED):
         raise SystemExit(f"handouts: {len(batch.exported)} made, {len(batch.refused)} refused")
-    subject_access.export_subject_access(vault, exports / SUBJECT_ACCESS_FILE, bsn=BSN)
+    match = subject_access.find_subject(vault, bsn=BSN)
+    draft = subject_access.draft_subject_access(vault, match)
+    for item in draft.items:   # the director's review: every item the policy allows included
+        draft = draft.decide(item.item_id,
+                             subject_access.ItemDecision(subject_access.Choice.INCLUDE))
+    subject_access.export_subject_access(vault, exports / SUBJECT_ACCESS_FILE, draft,
+                                         match=match)
     handouts.export_plan(vault, number, exports / FULL_PLAN_FILE)
     titles, notices = _shell(vault, number)
 

@@ -558,7 +558,12 @@ def subject_access_do(vault: OpenVault, n: int, rng: random.Random) -> str:
             del number
         else:
             surname, born = str(row[0]), row[1]
-        subject_access.export_subject_access(vault, out, surname=surname, birth_date=born)
+        match = subject_access.find_subject(vault, surname=surname, birth_date=born)
+        draft = subject_access.draft_subject_access(vault, match)
+        for item in draft.items:   # the director's review: every item included
+            draft = draft.decide(item.item_id,
+                                 subject_access.ItemDecision(subject_access.Choice.INCLUDE))
+        subject_access.export_subject_access(vault, out, draft, match=match)
     return str(out)
 
 

@@ -93,8 +93,7 @@ def test_every_personal_data_service_writes_a_complete_row(
         ("print the plan", "export.plan",
          lambda: handouts.export_plan(vault, number, Path(out) / "p.pdf")),
         ("subject access export", "export.subject_access",
-         lambda: subject_access.export_subject_access(vault, Path(out) / "i.pdf",
-                                                      surname="Crash1", birth_date=BIRTH)),
+         lambda: _subject_access_export(vault, Path(out) / "i.pdf")),
         ("change the plan", "plan.save",
          lambda: plan_service.record_agreement(vault, number, party_id=ggz,
                                                description="Huisbezoek")),
@@ -132,6 +131,16 @@ def test_meeting_subject_and_closure_reads_write_a_row_too(
     assert minutes[-1]["object_type"] == "case" and minutes[-1]["object_id"] == item_case
     _assert_no_canary(vault, canaries)
     vault.lock()
+
+
+def _subject_access_export(vault: OpenVault, out: Path) -> object:
+    """The export from a draft reviewed item by item (every item included)."""
+    match = subject_access.find_subject(vault, surname="Crash1", birth_date=BIRTH)
+    draft = subject_access.draft_subject_access(vault, match)
+    for item in draft.items:
+        draft = draft.decide(item.item_id,
+                             subject_access.ItemDecision(subject_access.Choice.INCLUDE))
+    return subject_access.export_subject_access(vault, out, draft, match=match)
 
 
 def _assert_each_call_logs(vault: OpenVault,

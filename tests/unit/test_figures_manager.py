@@ -84,7 +84,7 @@ def personal_calls(number: str, tmp: Path) -> dict[str, Callable[[OpenVault], An
         "disclosures": lambda v: disclosures.case_disclosures(v, number),
         "subject access search": lambda v: subject_access.find_subject(v, bsn="111222333"),
         "subject access export": lambda v: subject_access.export_subject_access(
-            v, tmp / "s.pdf", bsn="111222333"),
+            v, tmp / "s.pdf", None),
     }
 
 

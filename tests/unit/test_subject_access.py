@@ -1,6 +1,7 @@
 """Subject access (AVG art. 15): one person found across cases, more than one match refused
-with the reason, and a PDF that lists what is held, its source, the disclosures the log
-holds (by the file's SHA-256) and the destruction date."""
+with the reason, and a PDF (made from a reviewed draft) that lists what is held, its source,
+the disclosures the log holds (by the file's SHA-256), what was withheld and where to ask,
+and the destruction date."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from app.services import closure as closure_service
 from app.services import disclosures as disclosure_service
 from app.services import handouts
 from app.services import subject_access
+from app.services.subject_access import Choice, Ground, ItemDecision
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
 
@@ -40,6 +42,15 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def reviewed(draft: subject_access.SubjectAccessDraft,
+             **by_category: ItemDecision) -> subject_access.SubjectAccessDraft:
+    """The draft with a decision per item by its category (``police=...``); include else."""
+    for item in draft.items:
+        draft = draft.decide(item.item_id, by_category.get(item.category.value,
+                                                           ItemDecision(Choice.INCLUDE)))
+    return draft
+
+
 def test_the_pdf_lists_items_sources_disclosures_and_destruction(
         director_vault: OpenVault, tmp_path: Path) -> None:  # noqa: F811
     vault = director_vault
@@ -47,22 +58,26 @@ def test_the_pdf_lists_items_sources_disclosures_and_destruction(
                      items=[("gemeente-den-haag", Category.GENERAL, "Huurachterstand gemeld"),
                             ("politie", Category.POLICE, "Proces-verbaal 2025-77")])
     police = party_id(vault, "politie")
-    first = handouts.export_handout(vault, made.number, police, tmp_path / "h1.pdf")
-    second = handouts.export_handout(vault, made.number, police, tmp_path / "h2.pdf")
+    plan = handouts.export_plan(vault, made.number, tmp_path / "plan.pdf")
+    # a handout to the police as the disclosure log holds it
+    vault.log_now("export.handout", "case", made.number,
+                  detail={"kind": "handout", "party_id": police, "sha256": "ab" * 32})
     logged = disclosure_service.case_disclosures(vault, made.number)
-    assert [d.sha256 for d in logged] == [first.sha256, second.sha256]
-    assert {d.recipient_party_id for d in logged} == {police}
-    assert all(set(d.source_party_ids or ()) >= {police} for d in logged)
+    assert [d.sha256 for d in logged] == [plan.sha256, "ab" * 32]
 
     out = tmp_path / "inzage.pdf"
-    result = subject_access.export_subject_access(vault, out, bsn="1234.56.782")
+    match = subject_access.find_subject(vault, bsn="1234.56.782")
+    draft = subject_access.draft_subject_access(vault, match)
+    result = subject_access.export_subject_access(
+        vault, out, reviewed(draft, police=ItemDecision(
+            Choice.WITHHOLD, ground=Ground.OTHER_CONTROLLER)), match=match)
     assert result.cases == (made.number,)
     text = _text(out)
     compact = _compact(text)
     assert "Şükrü" in text and "Yılmaz" in text
     assert "Huurachterstand gemeld" in text
-    assert "Proces-verbaal" not in text, "police data has its own access regime"
-    assert "Politie" in text and "1 item(s)" in text
+    assert "Proces-verbaal" not in text, "police data withheld: its own access regime"
+    assert "Politiegegevens" in text and "Politie regionale eenheid Den Haag" in text
     # Every disclosure the log holds is in the PDF, with its hash.
     for disclosure in logged:
         assert disclosure.sha256 in compact
@@ -121,15 +136,19 @@ def test_more_than_one_person_is_refused_and_can_be_narrowed(
     try:
         base = ["export", "subject", "--vault", str(vault_dir), "--account", DIRECTOR]
         code = cli_main(base + ["--surname", "de Jong", "--birth-date", "2001-06-01",
-                                "--out", str(tmp_path / "x.pdf")])
+                                "--draft", str(tmp_path / "x.json")])
         err = capsys.readouterr().err
         assert code == 2 and "2 verschillende personen" in err
-        assert not (tmp_path / "x.pdf").exists()
-        code = cli_main(base + ["--surname", "de Jong", "--birth-date", "2001-06-01",
-                                "--given-names", "Kees", "--out", str(tmp_path / "k.pdf")])
+        assert not (tmp_path / "x.json").exists()
+        kees = base + ["--surname", "de Jong", "--birth-date", "2001-06-01",
+                       "--given-names", "Kees"]
+        code = cli_main(kees + ["--draft", str(tmp_path / "k.json")])
+        assert code == 0, capsys.readouterr().err
+        code = cli_main(kees + ["--review", str(tmp_path / "k.json"),
+                                "--out", str(tmp_path / "k.pdf")])
         assert code == 0, capsys.readouterr().err
         assert "Kees" in _text(tmp_path / "k.pdf")
-        assert cli_main(base + ["--bsn", "1", "--surname", "x", "--out",
-                                str(tmp_path / "y.pdf")]) == 2
+        assert cli_main(base + ["--bsn", "1", "--surname", "x", "--draft",
+                                str(tmp_path / "y.json")]) == 2
     finally:
         os.environ.pop("CASUSKAMER_PASSPHRASE", None)
