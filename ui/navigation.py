@@ -75,9 +75,10 @@ def default_sections(settings_factory: ScreenFactory) -> list[Section]:
         Section("figures", N_("Figures"), ActionId.GO_FIGURES,
                 optional_screen("ui.figures.screen", "FiguresScreen"),
                 any_of=(Permission.VIEW_FIGURES,)),
+        # The actions' texts are the plans': case substance (not the information centre's).
         Section("followup", N_("Follow-up of actions"), ActionId.GO_FOLLOWUP,
                 optional_screen("ui.followup.screen", "FollowUpScreen"),
-                any_of=(Permission.VIEW_CASES,)),
+                any_of=(Permission.CASE_SUBSTANCE,)),
         # The manager sees figures only (covenant art. 11); changing the own passphrase is
         # in the account menu for every role.
         Section("settings", N_("Settings"), ActionId.GO_SETTINGS, settings_factory,

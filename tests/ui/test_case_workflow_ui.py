@@ -369,13 +369,17 @@ def test_a_case_window_closes_from_the_keyboard(
 
 
 def test_the_bar_follows_the_role() -> None:
-    """The information centre registers and may do the intake, but no case work."""
+    """The information centre registers new referrals (the Cases screen), but neither
+    reopens a registered case's intake nor reads its minutes (issue 16: case substance is
+    the process director's), and does no case work."""
     centre, director = Role.INFORMATION_CENTRE, Role.PROCESS_DIRECTOR
-    assert availability(ActionId.CASE_INTAKE, CaseState.REFERRED, centre).enabled
-    for action in (ActionId.CASE_TRIAGE, ActionId.CASE_PLAN, ActionId.CASE_CLOSURE):
+    assert not availability(ActionId.CASE_INTAKE, CaseState.REFERRED, centre).enabled
+    for action in (ActionId.CASE_TRIAGE, ActionId.CASE_PLAN, ActionId.CASE_CLOSURE,
+                   ActionId.CASE_MINUTES):
         found = availability(action, CaseState.IN_PROGRESS, centre)
         assert not found.enabled and centre.label in found.why
-    assert availability(ActionId.CASE_MINUTES, CaseState.IN_PROGRESS, centre).enabled
+    assert availability(ActionId.CASE_INTAKE, CaseState.REFERRED, director).enabled
+    assert availability(ActionId.CASE_MINUTES, CaseState.IN_PROGRESS, director).enabled
     # the lifecycle decides for the director
     assert availability(ActionId.CASE_TRIAGE, CaseState.TRIAGE, director).enabled
     assert not availability(ActionId.CASE_TRIAGE, CaseState.SCHEDULED, director).enabled
@@ -501,14 +505,14 @@ def test_follow_up_section_puts_a_case_in_progress_on_a_meeting_and_unlock_notic
     assert screen.model.rowCount() == 0 and screen.party.count() == 0
 
 
-def test_information_centre_sees_follow_up_but_cannot_schedule(
+def test_information_centre_is_not_offered_the_follow_up(
         qtbot: QtBot, accounts_vault: Path, make_window) -> None:  # noqa: F811
+    """The actions' texts are the plans' (issue 16): no Follow-up section for the
+    information centre, and nothing to go to."""
     opened = Vault(accounts_vault).unlock(CENTRE, CENTRE_PASSPHRASE)
     window = make_window(opened)
-    assert "followup" in window.workspace.section_ids()
-    window.go_to("followup")
-    screen = window.workspace.screens["followup"]
-    assert not screen.schedule.isVisibleTo(screen)
+    assert "followup" not in window.workspace.section_ids()
+    assert not window.go_to("followup")
     window.lock()
 
 

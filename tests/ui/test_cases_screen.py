@@ -291,6 +291,10 @@ def test_a_case_past_intake_opens_the_case_screen(qtbot, director_vault) -> None
 
 
 def test_the_information_centre_registers_but_does_not_decide(qtbot, centre_vault) -> None:
+    """The centre registers referrals (and only registers them); once registered, it sees
+    the case in the register by number and initials, not the names it typed, and neither
+    the case screen nor the intake opens for it (issue 16: case substance is the process
+    director's)."""
     screen = make_screen(qtbot, centre_vault)
     assert screen.new_button.isVisible() and screen.import_button.isVisible()
     screen.new_button.click()
@@ -300,6 +304,21 @@ def test_the_information_centre_registers_but_does_not_decide(qtbot, centre_vaul
     assert not summary.outcome_buttons[IntakeOutcome.DECLINE].isEnabled()
     assert summary.outcome() is IntakeOutcome.REGISTER
     screen.wizard.close()
+
+    number = register(centre_vault, "Jan Pieter", "de Vries", GOOD_BSN)
+    screen.refresh()
+    assert shown_numbers(screen) == [number]
+    assert screen.proxy.index(0, Column.MAIN_SUBJECT).data() == "J.P. de V."
+    for typed, found in (("de vries", 0), (GOOD_BSN, 0), ("J.P.", 1), (number, 1)):
+        screen.search_edit.setText(typed)
+        screen.apply_search()
+        assert screen.proxy.rowCount() == found, typed
+    screen.search_edit.clear()
+    screen.apply_search()
+    assert screen.select_case(number) and not screen.intake_button.isVisibleTo(screen)
+    screen.table.doubleClicked.emit(screen.proxy.index(0, Column.NUMBER))
+    assert screen.wizard is None
+    assert "procesregisseur" in screen.message_label.text()
 
 
 # -- import -------------------------------------------------------------------------------------

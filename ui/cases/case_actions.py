@@ -35,13 +35,15 @@ from ui import a11y, dialogs
 from ui.actions import ActionId, share_window_actions
 from ui.plan.editor import PlanEditor
 
-#: What each action of the bar needs of the role.
+#: What each action of the bar needs of the role. The intake of a registered case reopens
+#: its subjects and the referral's texts, and the minutes quote items: case substance, which
+#: the information centre never sees (it registers new referrals from the Cases screen).
 NEEDS: dict[ActionId, Permission] = {
-    ActionId.CASE_INTAKE: Permission.REGISTER_REFERRAL,
+    ActionId.CASE_INTAKE: Permission.CASE_SUBSTANCE,
     ActionId.CASE_TRIAGE: Permission.CASE_WORK,
     ActionId.CASE_PLAN: Permission.CASE_WORK,
     ActionId.CASE_HANDOUTS: Permission.CASE_WORK,
-    ActionId.CASE_MINUTES: Permission.VIEW_CASES,
+    ActionId.CASE_MINUTES: Permission.CASE_SUBSTANCE,
     ActionId.CASE_CLOSURE: Permission.CASE_WORK,
 }
 

@@ -3,7 +3,10 @@ referring party, a search box over number, name and BSN that answers as you type
 account's intake drafts, and the way into the intake wizard and the referral import.
 
 The screen only shows what ``app.services.cases.list_cases`` returns and asks
-``app.services.intake`` for drafts; the services check the role and audit every read.
+``app.services.intake`` for drafts; the services check the role and audit every read. A role
+without ``CASE_SUBSTANCE`` (the information centre) gets the register from the service (the
+main subject's initials, searchable by number and initials) and is not offered the case
+screen or the intake of a registered case: activating a case says so instead.
 Plug it into the main window with ``lambda vault: CasesScreen(vault)``.
 """
 
@@ -97,6 +100,8 @@ class CasesScreen(QWidget):
         self.vault = vault
         role = vault.actor.role
         self.may_register = may(role, Permission.REGISTER_REFERRAL)
+        #: the case screen and the intake of a registered case show the case's substance
+        self.may_open = may(role, Permission.CASE_SUBSTANCE)
         self.wizard: QWidget | None = None
         self.import_dialog: QWidget | None = None
 
@@ -125,7 +130,7 @@ class CasesScreen(QWidget):
         for widget in (self.new_button, self.import_button):
             widget.setVisible(self.may_register)
         self.import_action.setEnabled(self.may_register)
-        self.intake_button.setVisible(self.may_register)
+        self.intake_button.setVisible(self.may_register and self.may_open)
         self.intake_button.setEnabled(False)
 
         top = QHBoxLayout()
@@ -165,7 +170,9 @@ class CasesScreen(QWidget):
         # -- filters --------------------------------------------------------------------------
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("case_search")
-        self.search_edit.setPlaceholderText(_("Search by case number, name or BSN"))
+        self.search_edit.setPlaceholderText(
+            _("Search by case number, name or BSN") if self.may_open
+            else _("Search by case number or initials"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAccessibleName(_("Search cases"))
         self.status_combo = QComboBox()
@@ -494,7 +501,7 @@ class CasesScreen(QWidget):
         return False
 
     def _selection_changed(self) -> None:
-        self.intake_button.setEnabled(self.may_register
+        self.intake_button.setEnabled(self.may_register and self.may_open
                                       and self._selected_state() in INTAKE_STATES)
 
     def _activated(self, index: QModelIndex) -> None:
@@ -502,13 +509,26 @@ class CasesScreen(QWidget):
         state = index.data(STATE_ROLE)
         if not number:
             return
-        if self.may_register and CaseState(state) in INTAKE_STATES:
+        if self.may_register and self.may_open and CaseState(state) in INTAKE_STATES:
             self.open_intake(str(number))
         else:
             self.open_case(str(number))
 
+    def _register_only(self) -> bool:
+        """For a role that sees the register only: say why a case does not open (no window,
+        no call that would be refused); True when that was the case."""
+        if self.may_open:
+            return False
+        self._show_message(_("Your role ({role}) sees the case register and the meetings' "
+                             "logistics only: a case's subjects, texts, plan and minutes are "
+                             "for the process director.").format(
+                                 role=self.vault.actor.role.label))
+        return True
+
     def open_case(self, number: str) -> None:
         """Open the case screen (of the triage area) in its own window."""
+        if self._register_only():
+            return
         self.open_case_requested.emit(number)
         try:
             from ui.cases.case_view import CaseViewScreen
@@ -565,6 +585,8 @@ class CasesScreen(QWidget):
     def open_intake(self, number: str) -> QWidget | None:
         """Start or resume the intake of a registered case; returns the wizard shown."""
         from ui.cases.intake_wizard import IntakeWizard
+        if self._register_only():
+            return None
         try:
             draft, draft_id = intake_service.draft_for_case(self.vault, number)
         except CasuskamerError as exc:

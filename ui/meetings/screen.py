@@ -4,6 +4,11 @@ off), the agenda wizard for a new meeting, the agenda PDFs per party, and live m
 
 It is given the open vault and nothing else; every read and change goes through
 ``app.services.meetings``. ``clear()`` drops everything it shows (the shell calls it on lock).
+
+The information centre sees the meetings' logistics only (the service gives it the agenda
+without goals or themes): the agenda wizard, the editing of the agenda, live mode (minutes)
+and the agendas per party (which carry each case's goal) are not offered to a role without
+``CASE_WORK`` / ``CASE_SUBSTANCE``, and asked for anyway they say why.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInp
                                QVBoxLayout, QWidget)
 
 from app.domain.meetings import MeetingState
+from app.domain.roles import Permission, may
 from app.errors import CasuskamerError
 from app.formatting import format_datetime, format_time
 from app.i18n import N_, _
@@ -104,6 +110,18 @@ class MeetingsScreen(QWidget):
         self.remove_button = QPushButton(_("Take off the agenda"))
         self.remove_button.setObjectName("item_remove")
 
+        role = vault.actor.role
+        #: the agenda is the process director's to make and change (covenant 12.2c-e)
+        self.may_edit = may(role, Permission.CASE_WORK)
+        #: live mode shows and takes minutes; an agenda PDF carries each case's goal
+        self.may_see_substance = may(role, Permission.CASE_SUBSTANCE)
+        self.new_button.setVisible(self.may_edit)
+        self.live_button.setVisible(self.may_edit and self.may_see_substance)
+        self.pdf_button.setVisible(self.may_see_substance)
+        for button in (self.up_button, self.down_button, self.move_button,
+                       self.remove_button):
+            button.setVisible(self.may_edit)
+
         top = QHBoxLayout()
         for button in (self.new_button, self.live_button, self.pdf_button):
             top.addWidget(button)
@@ -186,7 +204,19 @@ class MeetingsScreen(QWidget):
         changes.announce()   # the next meeting of the cases involved
         return True
 
+    def _not_for_this_role(self, allowed: bool) -> bool:
+        """Say why, when this role may not do what was asked; True when it may not."""
+        if allowed:
+            return False
+        self.message.setText(_("Your role ({role}) sees the meetings' logistics only: the "
+                               "agenda's goals and themes, the minutes and the agendas per "
+                               "party are for the process director.").format(
+                                   role=self.vault.actor.role.label))
+        return True
+
     def new_meeting(self) -> None:
+        if self._not_for_this_role(self.may_edit):
+            return
         self.wizard = AgendaWizard(self.vault, self)
         self.wizard.finished.connect(self._wizard_done)
         self.wizard.open()
@@ -206,7 +236,7 @@ class MeetingsScreen(QWidget):
         from app.export.agenda_pdf import export_agenda
 
         meeting = getattr(self, "_meeting", None)
-        if meeting is None:
+        if meeting is None or self._not_for_this_role(self.may_see_substance):
             return []
         folder = dialogs.choose_folder(self, _("Folder for the agendas"))
         if folder is None:
@@ -282,7 +312,8 @@ class MeetingsScreen(QWidget):
 
     def start_live(self) -> LiveMeetingWindow | None:
         meeting_id = self.selected_meeting_id()
-        if meeting_id is None:
+        if meeting_id is None or self._not_for_this_role(self.may_edit
+                                                         and self.may_see_substance):
             return None
         try:
             self.live = LiveMeetingWindow(self.vault, meeting_id)
