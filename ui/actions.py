@@ -29,6 +29,7 @@ class ActionId(StrEnum):
     GO_FIGURES = "go_figures"
     GO_SETTINGS = "go_settings"
     GO_FOLLOWUP = "go_followup"
+    GO_AUDIT = "go_audit"
     # The case screen's action bar (they work in the window of one case).
     CASE_INTAKE = "case_intake"
     CASE_TRIAGE = "case_triage"
@@ -71,6 +72,8 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(ActionId.GO_SETTINGS, N_("Settings"), "Ctrl+5", N_("Go to the settings")),
     ActionSpec(ActionId.GO_FOLLOWUP, N_("Follow-up of actions"), "Ctrl+6",
                N_("Go to the open actions of every plan of action")),
+    ActionSpec(ActionId.GO_AUDIT, N_("Audit log"), "Ctrl+7",
+               N_("Go to the audit log (for the privacy officer)")),
     ActionSpec(ActionId.CASE_INTAKE, N_("&Intake\u2026"), "Ctrl+Shift+I",
                N_("Case screen: start or resume the intake of this case")),
     ActionSpec(ActionId.CASE_TRIAGE, N_("&Triage\u2026"), "Ctrl+Shift+T",

@@ -83,6 +83,9 @@ def default_sections(settings_factory: ScreenFactory) -> list[Section]:
         # in the account menu for every role.
         Section("settings", N_("Settings"), ActionId.GO_SETTINGS, settings_factory,
                 hidden_for=(Role.MANAGER,)),
+        Section("audit", N_("Audit log"), ActionId.GO_AUDIT,
+                optional_screen("ui.audit.screen", "AuditScreen"),
+                any_of=(Permission.READ_AUDIT,)),
     ]
 
 

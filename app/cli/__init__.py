@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "app.cli.export_commands",
     "app.cli.retention_commands",
     "app.cli.report_commands",
+    "app.cli.audit_commands",
 )
 
 

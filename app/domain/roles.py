@@ -52,12 +52,14 @@ class Permission(StrEnum):
     MEETING_LOGISTICS = "meeting_logistics"
     VIEW_FIGURES = "view_figures"            # aggregate figures, never a name
     BACKUP = "backup"
+    READ_AUDIT = "read_audit"                # the audit log, for the privacy officer
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({Permission.MANAGE_ACCOUNTS, Permission.MANAGE_PARTIES,
                            Permission.MANAGE_SETTINGS, Permission.VIEW_PARTIES,
-                           Permission.BACKUP, Permission.VIEW_FIGURES}),
+                           Permission.BACKUP, Permission.VIEW_FIGURES,
+                           Permission.READ_AUDIT}),
     Role.PROCESS_DIRECTOR: frozenset({Permission.VIEW_PARTIES, Permission.REGISTER_REFERRAL,
                                       Permission.CASE_WORK, Permission.VIEW_CASES,
                                       Permission.CASE_SUBSTANCE,

@@ -8,7 +8,7 @@ what the queries are written against, and a test checks that both agree.
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
 
 metadata = MetaData()
@@ -51,6 +51,11 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+# Reading the log by filter, a page at a time (migration 0010; app.services.audit_log).
+Index("ix_audit_log_actor", audit_log.c.actor, audit_log.c.id)
+Index("ix_audit_log_action", audit_log.c.action, audit_log.c.id)
+Index("ix_audit_log_object", audit_log.c.object_type, audit_log.c.object_id, audit_log.c.id)
+Index("ix_audit_log_at", audit_log.c.at)
 
 #: Half-finished wizards, saved as the user goes and on lock; JSON inside the vault.
 drafts = Table(
