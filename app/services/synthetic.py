@@ -445,15 +445,17 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
                 domain_rows.append({"case_id": case_id, "domain": domain.value,
                                     "description": text})
             for item in referral.information:
+                # In the made-up world every source party has confirmed the terms asked.
+                terms = item.asked_terms or item.terms
                 item_rows.append({
                     "id": next_item, "case_id": case_id,
                     "source_party_id": item.source_party_id, "received": item.received,
                     "category": item.category.value, "text": item.text,
-                    "pre_meeting_view": item.terms.pre_meeting_view,
-                    "meeting_screen": item.terms.meeting_screen,
-                    "use_restriction": item.terms.use_restriction, "created_at": now})
+                    "pre_meeting_view": terms.pre_meeting_view,
+                    "meeting_screen": terms.meeting_screen,
+                    "use_restriction": terms.use_restriction, "created_at": now})
                 shared_rows.extend({"item_id": next_item, "party_id": p}
-                                   for p in sorted(item.terms.shared_with))
+                                   for p in sorted(terms.shared_with))
                 next_item += 1
         for table, rows in ((cases, case_rows), (subjects, subject_rows),
                             (case_search, search_rows),
