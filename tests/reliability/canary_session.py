@@ -241,6 +241,11 @@ def _triage(vault: Any, number: str, ids: dict[str, int], today: date) -> None:
 
     triage.record_query(vault, number, ids[GGZ], today)
     triage.record_answer(vault, number, ids[GGZ], QueryAnswer.KNOWN, today)
+    # the police agree to the terms Veilig Thuis's file asked for their item (held at the
+    # narrowest until then, covenant 16.2)
+    for asked in triage.triage_context(vault, number, today).widening:
+        triage.answer_widening(vault, number, asked.id, WideningAnswer.YES, today,
+                               "Wachtcommandant")
 
     def add(source: str, category: Category, text: str, shared: tuple[str, ...] = ()) -> int:
         terms = SharingTerms(frozenset(ids[p] for p in shared))
