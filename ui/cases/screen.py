@@ -47,6 +47,7 @@ from app.domain.roles import Permission, may
 from app.errors import CasuskamerError
 from app.formatting import format_date
 from app.i18n import _, ngettext
+from app.services import audit_log
 from app.services import cases as case_service
 from app.services import intake as intake_service
 from app.services.cases import CaseRow
@@ -67,6 +68,9 @@ from ui.tasks import run_in_background
 #: comes near this).
 DEBOUNCE_FROM_ROWS = 1_000_000
 DEBOUNCE_MS = 120
+#: A search is logged once the typing has paused this long (not per keystroke), with the
+#: number of hits and a keyed hash of the text (``app.services.audit_log.log_search``).
+SEARCH_SETTLED_MS = 1500
 
 #: Cases shown at once when the screen opens or refreshes; the rest load in the background,
 #: starting this long after (once the window has painted).
@@ -263,6 +267,10 @@ class CasesScreen(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.timeout.connect(self.apply_search)
+        self._settled_timer = QTimer(self)
+        self._settled_timer.setSingleShot(True)
+        self._settled_timer.timeout.connect(self.log_settled_search)
+        self._logged_search = ""
         self.search_edit.textChanged.connect(self._search_typed)
         self.status_combo.currentIndexChanged.connect(self._status_chosen)
         self.protocol_combo.currentIndexChanged.connect(self._protocol_chosen)
@@ -446,10 +454,24 @@ class CasesScreen(QWidget):
     # -- filters ----------------------------------------------------------------------------
 
     def _search_typed(self, _text: str) -> None:
+        self._settled_timer.start(SEARCH_SETTLED_MS)
         if self.model.rowCount() >= DEBOUNCE_FROM_ROWS:
             self._search_timer.start(DEBOUNCE_MS)
         else:
             self.apply_search()
+
+    def log_settled_search(self) -> None:
+        """Audit the search once typing has paused: the hits and a keyed hash, no text."""
+        self._settled_timer.stop()
+        text = self.search_edit.text()
+        if text.strip() == self._logged_search.strip() or not self.vault.is_open:
+            return
+        self.apply_search()
+        self._logged_search = text
+        try:
+            audit_log.log_search(self.vault, "cases", text, self.proxy.rowCount())
+        except CasuskamerError as exc:
+            self.message_label.setText(str(exc))
 
     def apply_search(self) -> None:
         """Filter on the search box's text now."""
@@ -646,11 +668,18 @@ class CasesScreen(QWidget):
 
     # -- the lock protocol ------------------------------------------------------------------
 
+    def save_draft(self) -> None:
+        """On lock, while the vault is still open: a search typed just before is logged."""
+        if self._settled_timer.isActive():
+            self.log_settled_search()
+
     def clear(self) -> None:
         """Drop every case, draft title and search text (on lock)."""
         self._generation += 1  # a load still running finds no one to show its rows to
         self.loading = False
         self._search_timer.stop()
+        self._settled_timer.stop()
+        self._logged_search = ""
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
         self.search_edit.blockSignals(False)
