@@ -6,8 +6,12 @@ the disclosure log.
     casuskamer export plan    --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
     casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID] [...]
 
-A refused recipient (withdrawn, not in the protocol, not invited) is a one-line refusal with
-exit code 2 and no file. A generated password is printed once and never stored.
+A handout is made only for a case on a meeting's agenda, for a party invited to the case's
+current meeting (``--meeting`` may name only that meeting), and says whether it was made
+before the case meeting (the pre-meeting view only) or after its start. A refused recipient
+(withdrawn, not in the protocol, not invited, the case ended or on no agenda) is a one-line
+refusal with exit code 2 and no file; ``handouts`` prints one line per refused invitee and
+exits 2 when it wrote no file at all. A generated password is printed once and never stored.
 
 Other areas add verbs to ``export`` (e.g. ``agenda``) through a module named in
 ``EXTRA_VERB_MODULES`` that has ``register_export_verb(verbs)``.
@@ -16,6 +20,7 @@ Other areas add verbs to ``export`` (e.g. ``agenda``) through a module named in
 from __future__ import annotations
 
 import argparse
+import sys
 from importlib import import_module
 from pathlib import Path
 
@@ -23,6 +28,7 @@ from app.cli.common import add_vault_options, unlock
 from app.errors import ValidationError
 from app.export import pdf
 from app.i18n import _
+from app.export.handout import phase_label
 from app.services import handouts
 
 #: Modules that add further ``export`` verbs when they exist (an area not built yet is
@@ -49,9 +55,12 @@ def _password(args: argparse.Namespace) -> str | None:
     return password
 
 
-def _report(path: Path, sha256: str, encrypted: bool) -> None:
+def _report(path: Path, sha256: str, encrypted: bool,
+            meeting_started: bool | None = None) -> None:
     print(_("Written: {file}").format(file=path))
     print(f"SHA-256: {sha256}")
+    if meeting_started is not None:
+        print(_("Handout {phase}.").format(phase=phase_label(meeting_started)))
     if encrypted:
         print(_("The file is protected with a password (AES-256)."))
 
@@ -65,7 +74,7 @@ def cmd_handout(args: argparse.Namespace) -> int:
                                          meeting_id=args.meeting, password=password)
     finally:
         opened.lock()
-    _report(result.path, result.sha256, result.encrypted)
+    _report(result.path, result.sha256, result.encrypted, result.meeting_started)
     return 0
 
 
@@ -91,9 +100,12 @@ def cmd_handouts(args: argparse.Namespace) -> int:
         opened.lock()
     for result in batch.exported:
         print(f"{result.path.name}\t{result.sha256}")
+    if batch.exported and batch.exported[0].meeting_started is not None:
+        print(_("Handouts {phase}.").format(phase=phase_label(
+            bool(batch.exported[0].meeting_started))))
     for refusal in batch.refused:
-        print(refusal.message)
-    return 0
+        print(f"casuskamer: {refusal.message}", file=sys.stderr)
+    return 0 if batch.exported or not batch.refused else 2
 
 
 def _add_password_options(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +131,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
                          help=_("the PDF to write"))
     handout.add_argument("--meeting", type=int, default=None, metavar="ID",
-                         help=_("the case meeting the handout is for (default: the latest)"))
+                         help=_("the case's current meeting (the default; an older "
+                                "meeting is refused)"))
     _add_password_options(handout)
     handout.set_defaults(func=cmd_handout)
 
@@ -140,7 +153,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     batch.add_argument("--out-dir", required=True, type=Path, metavar="DIR",
                        help=_("the folder to write the PDFs into"))
     batch.add_argument("--meeting", type=int, default=None, metavar="ID",
-                       help=_("the case meeting the handouts are for (default: the latest)"))
+                       help=_("the case's current meeting (the default; an older "
+                              "meeting is refused)"))
     _add_password_options(batch)
     batch.set_defaults(func=cmd_handouts)
 

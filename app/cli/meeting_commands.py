@@ -4,8 +4,11 @@
                              [--account NAME] [--password-file F | --generate-password]
 
 The ``export`` group lives in ``app.cli.export_commands``; this module adds its ``agenda``
-verb through that module's ``EXTRA_VERB_MODULES`` hook (:func:`register_export_verb`). A
-party invited to no case of the meeting gets no file: a one-line refusal, exit code 2.
+verb through that module's ``EXTRA_VERB_MODULES`` hook (:func:`register_export_verb`). Each
+case stands on the agenda only when the sharing policy lets the party have it
+(``app.services.agenda``); a party entitled to no case of the meeting (not invited,
+withdrawn, not in the case's protocol, the case ended) gets no file: a one-line refusal
+with the reason, exit code 2, and the refusal is logged.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from app.i18n import _
 
 def cmd_agenda(args: argparse.Namespace) -> int:
     from app.cli.export_commands import _password, _report
-    from app.export.agenda_pdf import export_agenda
+    from app.services.agenda import export_agenda
     from app.services.handouts import resolve_party
 
     password = _password(args)

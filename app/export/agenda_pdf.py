@@ -1,59 +1,83 @@
-"""The agenda of a case meeting for one party (covenant 12.2c-e): only the agenda items that
-party is invited to, each case by its number and the subject's initials only, with the
-start time, duration, goal, themes, decision types and the contribution asked of the party.
+"""The agenda of a case meeting for one party (covenant 12.2c-e), rendered from a frozen view
+model (:class:`PartyAgenda`) and nothing else.
+
+What goes into the view model is decided by ``app.services.agenda`` through the sharing
+policy: only the cases the party may have on its agenda, each by its number and the
+subjects' initials only, with the start time, duration, goal, themes, decision types and
+the contribution asked of this party. This module reads no vault and decides nothing.
 
 Built on the shared PDF layer (``app.export.pdf``: confidential banner with the party's
-name, page x of y, watermark, literal user text, atomic write with SHA-256). The export is
-logged with the meeting id, the party id and the file's hash, never a name.
+name, page x of y, watermark, literal user text). The file name and the metadata hold the
+meeting number only, never a case or a person.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from app.domain.meetings import AgendaItem, Meeting
-from app.errors import ValidationError
+from reportlab.platypus import Flowable
+
+from app.domain.meetings import DecisionType
 from app.export import pdf
 from app.formatting import format_datetime, format_time
 from app.i18n import _
-from app.services import meetings as meeting_service
-from app.services import parties as party_service
-from app.vault.vault import OpenVault
 
-def story(meeting: Meeting, party_name: str, party_id: int,
-          items: list[AgendaItem]) -> list[object]:
+
+@dataclass(frozen=True)
+class AgendaCase:
+    """One case on a party's agenda: only what that party may see before the meeting."""
+
+    starts_at: datetime
+    duration_minutes: int
+    case_number: str
+    subject_initials: str
+    goal: str
+    themes: tuple[str, ...]
+    decision_types: tuple[DecisionType, ...]
+    #: the contribution asked of the recipient (never another party's)
+    contribution: str = ""
+
+
+@dataclass(frozen=True)
+class PartyAgenda:
+    """A meeting's agenda as one party receives it; made only by ``app.services.agenda``."""
+
+    house: str
+    meeting_id: int
+    starts_at: datetime
+    place: str
+    chair: str
+    party_id: int
+    party_name: str
+    printed_on: date
+    cases: tuple[AgendaCase, ...]
+
+
+def story(agenda: PartyAgenda) -> list[Flowable]:
     st = pdf.styles()
-    starts = dict(zip((i.id for i in meeting.items), meeting.item_starts()))
-    flow: list[object] = [
+    flow: list[Flowable] = [
         pdf.para(_("Agenda case meeting"), st.title),
-        pdf.para([("b", _("Date and time: ")),
-                  format_datetime(meeting.starts_at)], st.body),
-        pdf.para([("b", _("Place: ")), meeting.place], st.body),
-        pdf.para([("b", _("Chair: ")), meeting.chair], st.body),
-        pdf.para([("b", _("For: ")), party_name], st.body),
+        pdf.para([("b", _("Date and time: ")), format_datetime(agenda.starts_at)], st.body),
+        pdf.para([("b", _("Place: ")), agenda.place], st.body),
+        pdf.para([("b", _("Chair: ")), agenda.chair], st.body),
+        pdf.para([("b", _("For: ")), agenda.party_name], st.body),
         pdf.spacer(2),
         pdf.para(_("This agenda lists only the cases your organisation is invited to. The "
                    "meeting is not public (covenant 9.2); keep this agenda confidential."),
                  st.small),
         pdf.spacer(3),
     ]
-    if not items:
-        flow.append(pdf.para(_("Your organisation is not invited to any case of this "
-                               "meeting."), st.body))
-        return flow
-    rows: list[list[object]] = [[_("Time"), _("Case"), _("Goal and themes"),
+    rows: list[list[str]] = [[_("Time"), _("Case"), _("Goal and themes"),
                                  _("Decisions"), _("Your contribution")]]
-    for item in items:
-        contribution = next((i.contribution for i in item.invitations
-                             if i.party_id == party_id), "")
+    for case in agenda.cases:
         rows.append([
-            f"{format_time(starts[item.id])}\n{item.duration_minutes} min",
-            f"{item.case_number}\n{item.subject_initials}\n{item.kind.label}",
-            "{goal}\n{label} {themes}".format(goal=item.goal, label=_("Themes:"),
-                                              themes=", ".join(item.themes)),
-            ", ".join(d.label for d in item.decision_types),
-            contribution or "\u2013",
+            f"{format_time(case.starts_at)}\n{case.duration_minutes} min",
+            f"{case.case_number}\n{case.subject_initials}",
+            "{goal}\n{label} {themes}".format(goal=case.goal, label=_("Themes:"),
+                                              themes=", ".join(case.themes)),
+            ", ".join(d.label for d in case.decision_types),
+            case.contribution or "\u2013",
         ])
     width = pdf.CONTENT_WIDTH
     flow.append(pdf.table(rows, [width * 0.11, width * 0.19, width * 0.38, width * 0.14,
@@ -61,25 +85,9 @@ def story(meeting: Meeting, party_name: str, party_id: int,
     return flow
 
 
-def export_agenda(vault: OpenVault, meeting_id: int, party_id: int, out: Path | str,
-                  *, password: str | None = None, on: date | None = None) -> str:
-    """Write the agenda of ``meeting_id`` for ``party_id`` to ``out``; returns its SHA-256.
-    A party not invited to any item gets no agenda (``ValidationError``)."""
-    meeting, items = meeting_service.party_agenda(vault, meeting_id, party_id)
-    party = party_service.get_party(vault, party_id)
-    if not items:
-        raise ValidationError(_("{party} is not invited to any case of this meeting.")
-                              .format(party=party.name), field="party")
-    from app.services.handouts import house_name
-
-    with vault.read() as conn:
-        house = house_name(conn)
-    marks = pdf.PageMarks(house, party.name,
-                          _("Meeting {id}").format(id=meeting.id), on or date.today())
-    meta = pdf.Metadata(_("Agenda case meeting"), _("Meeting {id}").format(id=meeting.id),
-                        ("agenda",))
-    digest = pdf.build_pdf(story(meeting, party.name, party_id, items), Path(out), marks, meta,
-                           password=password)
-    vault.log_now("meeting.agenda_export", "meeting", meeting_id, detail={
-        "party": party_id, "cases": [i.case_number for i in items], "sha256": digest})
-    return digest
+def render_agenda(agenda: PartyAgenda, password: str | None = None) -> bytes:
+    """The agenda file's contents (encrypted when a password is given)."""
+    title = _("Meeting {id}").format(id=agenda.meeting_id)
+    marks = pdf.PageMarks(agenda.house, agenda.party_name, title, agenda.printed_on)
+    meta = pdf.Metadata(_("Agenda case meeting"), title, ("agenda",))
+    return pdf.produce(story(agenda), marks, meta, password)

@@ -5,16 +5,25 @@ the sharing policy and nothing else.
 case, unfiltered, and asks ``app.sharing.policy``:
 
 * may this party receive a handout at all (``may_receive_handout``: active, in the case's
-  protocol, and invited once the case is on an agenda)? If not, :class:`HandoutRefused`
-  with the policy's reason: never an empty PDF;
-* which information items may it have (``visible_items`` in the ``HANDOUT`` setting)? Each
-  is printed with its source party, date, category and use restriction;
-* the plan as this party may see it (``ActionPlan.as_seen_by``: by default the whole plan;
-  an action limited to other parties is left out).
+  protocol, the case still open and on a meeting's agenda, and the party invited to the
+  case's current meeting)? If not, :class:`HandoutRefused` with the policy's reason: never
+  an empty PDF, and nothing of the case (not its subjects, not its plan) for that party;
+* which information items may it have (``visible_items`` in the ``HANDOUT`` setting)?
+  Before the case's current meeting has started only what the pre-meeting view allows
+  (covenant 12.2f: ``pre_meeting_view`` and ``shared_with``), from the start on what
+  ``shared_with`` allows; the source party always has its own items. Each item is printed
+  with its source party, date, category and use restriction;
+* the plan as this party may see it (``ActionPlan.as_seen_by``: an action limited to other
+  parties is left out). The plan is the meeting's own agreement among its participants
+  (covenant 8.4b), not a supplier's item, so it is shown to every entitled party in either
+  phase; a party that is not entitled never gets it, because :func:`compose` refuses first.
+
+The handout says which of the two it is: made before the case meeting, or after its start
+(:attr:`Handout.meeting_started`).
 
 What a handout holds besides: the house, "Vertrouwelijk", the recipient, the case number,
-protocol and date of referral, the meeting (when given), and the subjects by name, role and
-date of birth. Chosen and documented: the subjects' BSN and address are not printed from the
+protocol and date of referral, the meeting, and the subjects by name, role and date of
+birth. Chosen and documented: the subjects' BSN and address are not printed from the
 case record; they reach a party only as information items (category BSN, or an item holding
 the address) that the source party shared with it. Likewise the referral's free text
 (reason, question, the problems per life domain) is not printed: it is the referring
@@ -116,6 +125,8 @@ class Handout:
     items: tuple[Shown, ...]
     party_names: Mapping[int, str] = field(default_factory=dict)
     on: date = field(default_factory=date.today)
+    #: made after the start of the case meeting (else: before it, the pre-meeting view)
+    meeting_started: bool = False
 
 
 def refusal_message(party: str, reason: Reason) -> str:
@@ -135,7 +146,21 @@ def compose(facts: CaseFacts, party_id: int) -> Handout:
                    case_number=facts.case_number, protocol=facts.protocol,
                    received=facts.received, meeting=facts.meeting, subjects=facts.subjects,
                    plan=facts.plan.as_seen_by(party_id), items=tuple(shown),
-                   party_names=facts.party_names, on=facts.on)
+                   party_names=facts.party_names, on=facts.on,
+                   meeting_started=facts.meeting_started)
+
+
+def phase_label(meeting_started: bool) -> str:
+    """Which of the two handouts this is, as the PDF says it."""
+    return _("after the case meeting") if meeting_started else _("before the case meeting")
+
+
+def phase_note(meeting_started: bool) -> str:
+    if meeting_started:
+        return _("Made after the start of the case meeting: it holds the information its "
+                 "suppliers shared with your organisation.")
+    return _("Made before the case meeting: it holds only the information whose suppliers "
+             "agreed to its being seen before the meeting (covenant art. 12.2f).")
 
 
 def _items_section(handout: Handout) -> list[Flowable]:
@@ -178,9 +203,12 @@ def handout_story(handout: Handout) -> list[Flowable]:
             [_("Privacy protocol"), handout.protocol.label],
             [_("Referred on"), fmt_date(handout.received)],
             [_("Case meeting"), meeting],
+            [_("Handout"), phase_label(handout.meeting_started)],
             [_("Date"), fmt_date(handout.on)],
         ], [45 * mm, pdf.CONTENT_WIDTH - 45 * mm], header=False)),
         pdf.spacer(2),
+        pdf.para([("b", phase_note(handout.meeting_started))], st.body),
+        pdf.spacer(1),
         pdf.para(_("This document is confidential (covenant art. 9.2 and 17). It is meant only "
                    "for the organisation named above, for its part in the plan of action. Do "
                    "not pass it on; destroy it when it is no longer needed."), st.small),

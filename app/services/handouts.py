@@ -6,11 +6,20 @@ policy; this module only loads the facts, writes the file and logs it. A party t
 receive nothing is refused with the policy's reason (and the refusal is logged), never
 given an empty PDF.
 
+Handouts are made only for a case on a meeting's agenda, for the parties invited to the
+case's *current* meeting (the latest meeting it is on; ``app.services.sharing_context``),
+and never for a case that is declined, routed elsewhere, closed or destroyed (covenant
+12.2e, 9.2). Until that meeting has started (its live mode begun, or else its planned start
+passed) a handout holds only the pre-meeting view (12.2f); from the start on, what the
+suppliers shared. ``meeting_id`` may name only the current meeting: an older meeting's
+invitees do not receive today's handout.
+
 The disclosure log is the audit log: each exported file gets a row ``export.handout`` or
 ``export.plan`` on the case number with ``detail`` = kind, recipient party id, SHA-256 of
-the file as written, whether it is password-protected, and the meeting id. The file is
-rendered first, then written and logged in one transaction; if the log cannot be written the
-new file is removed again, so that no handout leaves the house unrecorded.
+the file as written, whether it is password-protected, the meeting id and whether the
+meeting had started. The file is rendered first, then written to a hidden part file; it
+takes its name only after its disclosure row is committed, so that no handout leaves the
+house unrecorded. A refusal is logged with ``result="denied"`` and the reason.
 
 File names hold no personal data: ``ZVH-2026-0042_handout_<party-short>.pdf``.
 
@@ -22,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, select
@@ -65,6 +74,8 @@ class ExportResult:
     kind: str                     # handout | plan
     party_id: int | None
     encrypted: bool
+    #: for a handout: made after the start of the case meeting (else before it)
+    meeting_started: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,8 @@ def house_name(conn: Connection) -> str:
     return str(value) if value else DEFAULT_HOUSE
 
 
-def agenda_for(conn: Connection, case_id: int, meeting_id: int | None
+def agenda_for(conn: Connection, case_id: int, meeting_id: int | None,
+               now: datetime | None = None
                ) -> tuple[frozenset[int] | None, MeetingRef | None]:
     """The parties invited to the case's current meeting (the latest it is on), and that
     meeting; (None, None) while the case is on no agenda.
@@ -99,7 +111,7 @@ def agenda_for(conn: Connection, case_id: int, meeting_id: int | None
     receive today's handout (``ValidationError``), and a meeting the case is not on is
     ``NotFound``.
     """
-    current = current_meeting(conn, case_id)
+    current = current_meeting(conn, case_id, now)
     if meeting_id is not None:
         if current is None or not conn.execute(
                 select(agenda_items.c.id).where(agenda_items.c.case_id == case_id,
@@ -108,9 +120,11 @@ def agenda_for(conn: Connection, case_id: int, meeting_id: int | None
             raise NotFound(_("This case is not on the agenda of meeting {id}.")
                            .format(id=meeting_id))
         if meeting_id != current.meeting_id:
-            raise ValidationError(_("Meeting {id} is not the case's current meeting; "
-                                    "handouts are made for the current meeting only.")
-                                  .format(id=meeting_id), field="meeting")
+            raise ValidationError(_("Meeting {id} is not the case's current meeting "
+                                    "(meeting {current}); handouts are made for the current "
+                                    "meeting only.")
+                                  .format(id=meeting_id, current=current.meeting_id),
+                                  field="meeting")
     if current is None:
         return None, None
     return current.invited, MeetingRef(current.meeting_id, current.starts_at, current.place)
@@ -126,12 +140,17 @@ def on_agenda(vault: OpenVault, number_or_id: str | int, meeting_id: int | None 
 
 
 def load_facts(conn: Connection, number_or_id: str | int, meeting_id: int | None = None,
-               on: date | None = None) -> CaseFacts:
-    """Everything the handouts of a case are composed from (unfiltered)."""
+               on: date | None = None, now: datetime | None = None) -> CaseFacts:
+    """Everything the handouts of a case are composed from (unfiltered): the case, its
+    current meeting's invitees, whether that meeting has started, and the case's state.
+
+    ``now`` is the moment the meeting's start is compared with (default: now); ``on`` the
+    day standings are taken on (default: ``now``'s day)."""
+    moment = now or datetime.now()
     case_id = case_service.case_id_for(conn, number_or_id)
     case = case_service.load_case(conn, case_id)
-    invited, meeting = agenda_for(conn, case_id, meeting_id)
-    context = case_context(conn, case_id, on)
+    invited, meeting = agenda_for(conn, case_id, meeting_id, moment)
+    context = case_context(conn, case_id, on or moment.date(), moment)
     names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
     return CaseFacts(
         house=house_name(conn), case_id=case_id, case_number=case.number,
@@ -185,24 +204,47 @@ def _compose_or_refuse(vault: OpenVault, facts: CaseFacts, party_id: int) -> Han
         raise
 
 
+def _read_facts(vault: OpenVault, number_or_id: str | int, meeting_id: int | None,
+                on: date | None, now: datetime | None,
+                party_id: int | None = None) -> CaseFacts:
+    """The case's facts; a ``--meeting`` that is not the case's current meeting is refused
+    and the refusal logged (an older meeting's invitees get no handout)."""
+    try:
+        with vault.read() as conn:
+            return load_facts(conn, number_or_id, meeting_id, on, now)
+    except ValidationError as exc:
+        if exc.field == "meeting":
+            vault.log_now("export.handout", "case", str(number_or_id), result="denied",
+                          detail={"kind": "handout", "party_id": party_id,
+                                  "meeting_id": meeting_id, "reason": "not_current_meeting"})
+        raise
+
+
+def _detail(facts: CaseFacts, handout: Handout, encrypted: bool) -> dict[str, object]:
+    detail: dict[str, object] = {"kind": "handout", "party_id": handout.recipient_id,
+                                 "encrypted": encrypted, "items": len(handout.items),
+                                 "plan_version": handout.plan.version,
+                                 "meeting_started": handout.meeting_started}
+    if facts.meeting is not None:
+        detail["meeting_id"] = facts.meeting.id
+    return detail
+
+
 def export_handout(vault: OpenVault, number_or_id: str | int, party_id: int, out: Path, *,
                    meeting_id: int | None = None, password: str | None = None,
-                   on: date | None = None) -> ExportResult:
-    """Write one party's handout to ``out``; ``HandoutRefused`` if it may receive nothing."""
+                   on: date | None = None, now: datetime | None = None) -> ExportResult:
+    """Write one party's handout to ``out``; ``HandoutRefused`` if it may receive nothing
+    (nothing written, the refusal logged)."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     if password is not None:
         pdf.check_password(password)
-    with vault.read() as conn:
-        facts = load_facts(conn, number_or_id, meeting_id, on)
+    facts = _read_facts(vault, number_or_id, meeting_id, on, now, party_id)
     handout = _compose_or_refuse(vault, facts, party_id)
     data = render_handout(handout, password)
-    detail: dict[str, object] = {"kind": "handout", "party_id": party_id,
-                                 "encrypted": password is not None,
-                                 "items": len(handout.items), "plan_version": handout.plan.version}
-    if facts.meeting is not None:
-        detail["meeting_id"] = facts.meeting.id
-    digest = _write_logged(vault, out, data, "export.handout", facts.case_number, detail)
-    return ExportResult(Path(out), digest, "handout", party_id, password is not None)
+    digest = _write_logged(vault, out, data, "export.handout", facts.case_number,
+                           _detail(facts, handout, password is not None))
+    return ExportResult(Path(out), digest, "handout", party_id, password is not None,
+                        handout.meeting_started)
 
 
 def export_plan(vault: OpenVault, number_or_id: str | int, out: Path, *,
@@ -236,29 +278,56 @@ class Recipient:
     reason: Reason
 
 
-def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
-               on: date | None = None) -> list[Recipient]:
-    """Who would get a handout: the invitees of the case's agenda item (or, before any
-    agenda, every party in the register), each with the policy's answer."""
+@dataclass(frozen=True)
+class Outlook:
+    """What the handouts of a case would be now, before anything is made: the case's current
+    meeting, whether it has started (before it: the pre-meeting view), and each invitee with
+    the policy's answer. A case on no agenda has no recipients (``on_agenda`` False)."""
+
+    case_number: str
+    meeting: MeetingRef | None
+    meeting_started: bool
+    on_agenda: bool
+    recipients: tuple[Recipient, ...]
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why nobody gets a handout, when that holds for the whole case."""
+        return None if self.on_agenda else Reason.NOT_ON_AGENDA
+
+
+def outlook(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
+            on: date | None = None, now: datetime | None = None) -> Outlook:
+    """Who would get a handout: the invitees of the case's current meeting, each with the
+    policy's answer (``may_receive_handout``). Before the case is on an agenda: nobody."""
     vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
     with vault.read() as conn:
-        facts = load_facts(conn, number_or_id, meeting_id, on)
+        facts = load_facts(conn, number_or_id, meeting_id, on, now)
         shorts = _short_names(conn)
-    candidates = sorted(facts.invited if facts.invited is not None else facts.party_names,
+    candidates = sorted(facts.invited or (),
                         key=lambda pid: facts.party_names.get(pid, "").casefold())
     context = facts.context()
-    result = []
+    found = []
     for pid in candidates:
         answer = may_receive_handout(pid, context, facts.standings)
-        result.append(Recipient(pid, facts.party_names.get(pid, str(pid)),
-                                shorts.get(pid, str(pid)), answer.allowed, answer.reason))
-    return result
+        found.append(Recipient(pid, facts.party_names.get(pid, str(pid)),
+                               shorts.get(pid, str(pid)), answer.allowed, answer.reason))
+    return Outlook(facts.case_number, facts.meeting, facts.meeting_started,
+                   facts.invited is not None, tuple(found))
+
+
+def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
+               on: date | None = None, now: datetime | None = None) -> list[Recipient]:
+    """Who would get a handout (see :func:`outlook`); empty before the case is on an
+    agenda."""
+    return list(outlook(vault, number_or_id, meeting_id, on, now).recipients)
 
 
 def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterable[int],
                     out_dir: Path, *, meeting_id: int | None = None,
                     password: str | None = None, progress: Progress | None = None,
-                    cancelled: Cancelled | None = None, on: date | None = None) -> BatchResult:
+                    cancelled: Cancelled | None = None, on: date | None = None,
+                    now: datetime | None = None) -> BatchResult:
     """One handout per party in ``party_ids``, into ``out_dir`` (one file each).
 
     Parties that may receive nothing are listed in ``refused`` with the policy's reason.
@@ -267,14 +336,14 @@ def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterab
     logged). Safe to run on a worker thread: no Qt, its own transactions.
     """
     out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
-                                            password, on)
+                                            password, on, now)
     return _batch(vault, facts, shorts, list(party_ids), out_dir, password, progress,
                   cancelled)
 
 
 def _prepare_batch(vault: OpenVault, number_or_id: str | int, out_dir: Path,
-                   meeting_id: int | None, password: str | None, on: date | None
-                   ) -> tuple[Path, CaseFacts, dict[int, str]]:
+                   meeting_id: int | None, password: str | None, on: date | None,
+                   now: datetime | None = None) -> tuple[Path, CaseFacts, dict[int, str]]:
     """What every batch checks and reads first: the role, the password, the folder, the
     case's facts and the parties' short names."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
@@ -284,8 +353,9 @@ def _prepare_batch(vault: OpenVault, number_or_id: str | int, out_dir: Path,
     if not out_dir.is_dir():
         raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
                               field="out_dir")
+    facts = _read_facts(vault, number_or_id, meeting_id, on, now)
     with vault.read() as conn:
-        return out_dir, load_facts(conn, number_or_id, meeting_id, on), _short_names(conn)
+        return out_dir, facts, _short_names(conn)
 
 
 def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids: list[int],
@@ -309,16 +379,11 @@ def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids
             continue
         target = out_dir / file_name(facts.case_number, shorts.get(party_id, str(party_id)))
         data = render_handout(handout, password)
-        detail: dict[str, object] = {"kind": "handout", "party_id": party_id,
-                                     "encrypted": password is not None,
-                                     "items": len(handout.items),
-                                     "plan_version": handout.plan.version, "batch": True}
-        if facts.meeting is not None:
-            detail["meeting_id"] = facts.meeting.id
+        detail = {**_detail(facts, handout, password is not None), "batch": True}
         digest = _write_logged(vault, target, data, "export.handout", facts.case_number,
                                detail)
         result.exported.append(ExportResult(target, digest, "handout", party_id,
-                                            password is not None))
+                                            password is not None, handout.meeting_started))
         if progress is not None:
             progress(done, total, target.name)
     return result
@@ -329,12 +394,17 @@ def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_d
                                 password: str | None = None,
                                 progress: Progress | None = None,
                                 cancelled: Cancelled | None = None,
-                                on: date | None = None) -> BatchResult:
-    """One handout per party invited to the case's meeting (see :func:`export_handouts`).
-    A case on no agenda has no invitees: ``ValidationError``."""
+                                on: date | None = None,
+                                now: datetime | None = None) -> BatchResult:
+    """One handout per party invited to the case's current meeting (see
+    :func:`export_handouts`). A case on no agenda has no invitees: ``ValidationError``, and
+    the refusal is logged."""
     out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
-                                            password, on)
+                                            password, on, now)
     if facts.invited is None:
+        vault.log_now("export.handout", "case", facts.case_number, result="denied",
+                      detail={"kind": "handout", "party_id": None, "batch": True,
+                              "reason": Reason.NOT_ON_AGENDA.value})
         raise ValidationError(_("Case {number} is not on a meeting's agenda, so nobody is "
                                 "invited yet. Make handouts one party at a time.")
                               .format(number=facts.case_number), field="meeting")

@@ -653,14 +653,17 @@ def _renumber(conn: Connection, meeting_id: int) -> None:
                      .values(position=position))
 
 
-def party_agenda(vault: OpenVault, meeting_id: int,
-                 party_id: int) -> tuple[Meeting, list[AgendaItem]]:
-    """The meeting and only the agenda items ``party_id`` is invited to (for its agenda)."""
+def party_agenda(vault: OpenVault, meeting_id: int, party_id: int,
+                 on: date | None = None) -> tuple[Meeting, list[AgendaItem]]:
+    """The meeting and only the agenda items ``party_id`` may have on its agenda: the sharing
+    policy's ``may_receive_agenda`` for each case (active, in the case's protocol, invited
+    to the case's item of this meeting, the case not ended; ``app.services.agenda``)."""
+    from app.services.agenda import read_party_agenda
+
     vault.require(Permission.CASE_SUBSTANCE, "meeting", meeting_id)
     with vault.read() as conn:
-        meeting = load_meeting(conn, meeting_id)
-        party_service.get_party(conn, party_id)
-    items = [i for i in meeting.items if party_id in i.invited]
+        meeting, answers = read_party_agenda(conn, meeting_id, party_id, on)
+    items = [item for item, answer in answers if answer]
     vault.log_now("meeting.party_agenda", "meeting", meeting_id,
                   detail={"party": party_id, "cases": [i.case_number for i in items]})
     return meeting, items

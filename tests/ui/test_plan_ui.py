@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from app.domain.parties import EndReason
 from app.domain.plan import ActionStatus
-from app.services import handouts
+from app.domain.roles import Role
+from app.services import cases as case_service
+from app.services import meetings as meeting_service
 from app.services import parties as party_service
 from app.services import plan as plan_service
-from app.vault.vault import OpenVault
-from tests.unit.handout_cases import as_process_director, item, make_case, party_ids
+from app.vault.vault import Actor, OpenVault
+from tests.unit.handout_cases import as_process_director, item, make_case, on_agenda, party_ids
 from ui import dialogs
 from ui.plan.editor import PlanEditor
 from ui.plan.handouts_dialog import HandoutsDialog
@@ -95,18 +96,35 @@ def test_edit_save_history_and_clear(qtbot, case) -> None:  # type: ignore[no-un
     assert editor.coordinator_person.text() == "" and not editor.isEnabled()
 
 
-def test_handouts_dialog_runs_off_the_gui_thread(qtbot, case, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+LEAVER = "Leger des Heils reclassering"
+
+
+@pytest.fixture
+def scheduled(case):  # type: ignore[no-untyped-def]
+    """The case on tomorrow's meeting with the police, probation and a party that withdrew
+    today, after it was invited."""
     vault, number, ids = case
+    on_agenda(vault, number, [ids["Politie regionale eenheid Den Haag"],
+                              ids["Reclassering Nederland"], ids[LEAVER]])
+    vault.actor = Actor("beheerder", Role.ADMIN)
+    party_service.end_participation(vault, ids[LEAVER], date.today(),
+                                    EndReason.WITHDRAWAL)
+    as_process_director(vault)
+    return vault, number, ids
+
+
+def test_handouts_dialog_runs_off_the_gui_thread(qtbot, scheduled, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vault, number, ids = scheduled
     invited = frozenset({ids["Politie regionale eenheid Den Haag"],
-                         ids["Reclassering Nederland"], ids["Stichting Barka"]})
-    monkeypatch.setattr(handouts, "agenda_for", lambda conn, case_id, meeting_id: (invited, None))
+                         ids["Reclassering Nederland"], ids[LEAVER]})
     dialog = HandoutsDialog(vault)
     qtbot.addWidget(dialog)
     dialog.load(number)
     texts = [dialog.recipients.item(i).text() for i in range(dialog.recipients.count())]
-    assert any(t.startswith("Stichting Barka \u2013 geen hand-out") for t in texts)
-    assert sorted(dialog.chosen()) == sorted(invited - {ids["Stichting Barka"]})
+    assert any(t.startswith(f"{LEAVER} \u2013 geen hand-out") and "uitgetreden" in t
+               for t in texts)
+    assert "vóór het casusoverleg" in dialog.phase.text()
+    assert sorted(dialog.chosen()) == sorted(invited - {ids[LEAVER]})
     dialog.generate_button.click()
     password = dialog.password.text()
     assert password in dialog.generated.text() and dialog.protect.isChecked()
@@ -124,20 +142,20 @@ def test_handouts_dialog_runs_off_the_gui_thread(qtbot, case, tmp_path: Path,  #
     assert "2 hand-outs geschreven." in dialog.outcome.text()
     dialog.clear()
     assert dialog.recipients.count() == 0 and dialog.password.text() == ""
+    assert dialog.phase.text() == ""
 
 
-def test_handouts_dialog_can_be_cancelled(qtbot, case, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handouts_dialog_can_be_cancelled(qtbot, case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     vault, number, _ids = case
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number)
+    everyone = [c.party_id for c in meeting_service.invitee_choices(vault, case_id,
+                                                                     date.today())
+                if c.allowed]
+    on_agenda(vault, number, everyone)
     dialog = HandoutsDialog(vault)
     qtbot.addWidget(dialog)
-    dialog.load(number)                     # on no agenda: the parties are chosen by hand
-    assert "niet op de agenda" in dialog.intro.text()
-    assert dialog.chosen() == []
-    for row in range(dialog.recipients.count()):
-        entry = dialog.recipients.item(row)
-        if entry.flags() & Qt.ItemFlag.ItemIsUserCheckable:
-            entry.setCheckState(Qt.CheckState.Checked)
+    dialog.load(number)
     total = len(dialog.chosen())
     assert total > 10
     dialog.folder.setText(str(tmp_path))

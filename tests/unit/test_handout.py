@@ -1,6 +1,8 @@
-"""Handouts: on random cases, each handout holds exactly what the sharing policy allows (by
-an independent statement of the rules), with the recipient on every page, page numbers,
-intact names and literal markup; refusals instead of empty PDFs."""
+"""Handouts: on random cases, each handout holds exactly what the covenant allows (by an
+independent statement of the rules: only for an open case on an agenda, only to an active
+party of the protocol invited to its current meeting, before the meeting's start only the
+pre-meeting view), with the recipient on every page, page numbers, intact names and literal
+markup; refusals instead of empty PDFs."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pypdf import PdfReader
 from app.domain.cases import Subject, SubjectRole
 from app.domain.information import Category, InformationItem, SharingTerms
 from app.domain.life_domains import LifeDomain
+from app.domain.lifecycle import CaseState
 from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
@@ -57,13 +60,16 @@ def standing(pid: int, kind: str) -> PartyStanding:
 
 
 def facts(standings: dict[int, PartyStanding], items: tuple[InformationItem, ...],
-          invited: frozenset[int] | None, plan: ActionPlan | None = None) -> CaseFacts:
+          invited: frozenset[int] | None, plan: ActionPlan | None = None, *,
+          state: CaseState = CaseState.SCHEDULED, started: bool = False) -> CaseFacts:
     return CaseFacts(
         house="Zorg- en Veiligheidshuis Haaglanden", case_id=42, case_number="ZVH-2026-0042",
         protocol=PROTOCOL, received=date(2026, 11, 2), subjects=SUBJECTS,
         plan=plan or ActionPlan(case_id=42), items=items, party_names=NAMES,
         standings=standings, invited=invited, on=TODAY,
-        meeting=MeetingRef(7, datetime(2026, 12, 8, 14, 30), "Zaal 2") if invited else None)
+        meeting=(MeetingRef(7, datetime(2026, 12, 8, 14, 30), "Zaal 2")
+                 if invited is not None else None),
+        state=state, meeting_started=started)
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -76,20 +82,45 @@ def squash(text: str) -> str:
 
 # -- the independent statement of the rules for handouts -------------------------------
 
-def may_have_handout(kind: str, pid: int, invited: frozenset[int] | None) -> bool:
-    return kind == "active" and (invited is None or pid in invited)
+ENDED = {CaseState.DECLINED, CaseState.ROUTED_ELSEWHERE, CaseState.CLOSED,
+         CaseState.DESTROYED}
 
 
-def may_have_item(pid: int, item: InformationItem) -> bool:
-    return pid == item.source_party_id or pid in item.terms.shared_with
+def may_have_handout(kind: str, pid: int, invited: frozenset[int] | None,
+                     state: CaseState) -> bool:
+    """Covenant 12.2e, 9.2: only a party that may lawfully attend the meeting of an open
+    case, i.e. active in the protocol and invited to the case's current meeting."""
+    return (kind == "active" and state not in ENDED and invited is not None
+            and pid in invited)
+
+
+def expected_refusal(kind: str, state: CaseState, invited: frozenset[int] | None) -> Reason:
+    if kind != "active":
+        return {"withdrawn": Reason.WITHDRAWN, "outside": Reason.NOT_IN_PROTOCOL,
+                "pending": Reason.NOT_YET_ACTIVE}[kind]
+    if state in ENDED:
+        return Reason.CASE_ENDED
+    return Reason.NOT_ON_AGENDA if invited is None else Reason.NOT_INVITED
+
+
+def may_have_item(pid: int, item: InformationItem, started: bool) -> bool:
+    """Its own items always; another's only when shared with it, and before the meeting's
+    start only when the supplier agreed to pre-meeting viewing (covenant 12.2f)."""
+    if pid == item.source_party_id:
+        return True
+    return pid in item.terms.shared_with and (started or item.terms.pre_meeting_view)
 
 
 kinds = st.sampled_from(["active", "active", "active", "withdrawn", "outside", "pending"])
+states = st.sampled_from([CaseState.SCHEDULED, CaseState.SCHEDULED, CaseState.IN_PROGRESS,
+                          CaseState.IN_PROGRESS, CaseState.DECLINED,
+                          CaseState.ROUTED_ELSEWHERE, CaseState.CLOSED])
 
 
 @st.composite
 def random_case(draw: st.DrawFn) -> tuple[dict[int, str], tuple[InformationItem, ...],
-                                           frozenset[int] | None, ActionPlan, int]:
+                                           frozenset[int] | None, ActionPlan, int,
+                                           CaseState, bool]:
     party_kinds = {pid: draw(kinds) for pid in NAMES}
     n_items = draw(st.integers(0, 6))
     items = tuple(InformationItem(
@@ -99,10 +130,13 @@ def random_case(draw: st.DrawFn) -> tuple[dict[int, str], tuple[InformationItem,
             ["Şükrü Yılmaz meldt zich", "<b>niet vet</b> &amp;", "Nguyễn Thị Minh Khai"])),
         received=date(2026, 11, 3),
         terms=SharingTerms(frozenset(draw(st.sets(st.sampled_from(sorted(NAMES))))),
+                           pre_meeting_view=draw(st.booleans()),
                            use_restriction=draw(st.sampled_from(["", ("Alleen voor de "
                                                                  "reclasseringsrapportage")]))))
         for i in range(n_items))
     invited = draw(st.one_of(st.none(), st.frozensets(st.sampled_from(sorted(NAMES)))))
+    state = draw(states)
+    started = draw(st.booleans())
     actions = tuple(Action(
         key=f"a{i}", party_id=draw(st.sampled_from(sorted(NAMES))),
         description=f"ACTION{i:02d}MARK huisbezoek",
@@ -110,22 +144,22 @@ def random_case(draw: st.DrawFn) -> tuple[dict[int, str], tuple[InformationItem,
         for i in range(draw(st.integers(0, 4))))
     plan = ActionPlan(case_id=42, actions=actions, closure_criteria="Stabiel wonen",
                       goals=(Goal("g", LifeDomain.HOUSING, "Woning behouden"),))
-    recipient = draw(st.sampled_from(sorted(NAMES)))
-    return party_kinds, items, invited, plan, recipient
+    # Mostly an invitee, so that most examples reach a handout; sometimes anyone.
+    recipient = draw(st.sampled_from(sorted(invited)) if invited and draw(st.booleans())
+                     else st.sampled_from(sorted(NAMES)))
+    return party_kinds, items, invited, plan, recipient, state, started
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_case())
 def test_each_handout_holds_exactly_what_the_policy_allows(case) -> None:  # type: ignore[no-untyped-def]
-    party_kinds, items, invited, plan, pid = case
+    party_kinds, items, invited, plan, pid, state, started = case
     standings = {p: standing(p, k) for p, k in party_kinds.items()}
-    f = facts(standings, items, invited, plan)
-    if not may_have_handout(party_kinds[pid], pid, invited):
+    f = facts(standings, items, invited, plan, state=state, started=started)
+    if not may_have_handout(party_kinds[pid], pid, invited, state):
         with pytest.raises(HandoutRefused) as refused:
             compose(f, pid)
-        expected = {"withdrawn": Reason.WITHDRAWN, "outside": Reason.NOT_IN_PROTOCOL,
-                    "pending": Reason.NOT_YET_ACTIVE}.get(party_kinds[pid], Reason.NOT_INVITED)
-        assert refused.value.reason == expected
+        assert refused.value.reason == expected_refusal(party_kinds[pid], state, invited)
         assert NAMES[pid] in str(refused.value)
         return
     pages = pdf_pages(render_handout(compose(f, pid)))
@@ -135,9 +169,11 @@ def test_each_handout_holds_exactly_what_the_policy_allows(case) -> None:  # typ
         assert f"pagina {number} van {len(pages)}" in text
         assert "ZVH-2026-0042" in text
     text = "\n".join(pages)
+    phase = "na het casusoverleg" if started else "vóór het casusoverleg"
+    assert phase in text
     for item in items:
         marker = f"ITEM{item.id:02d}MARK"
-        if may_have_item(pid, item):
+        if may_have_item(pid, item, started):
             assert marker in text
             body = item.text.split(" ", 1)[1]
             assert body in text                      # markup-like text literal, names intact
@@ -153,7 +189,7 @@ def test_each_handout_holds_exactly_what_the_policy_allows(case) -> None:  # typ
 
 def test_subjects_names_in_every_script_and_no_bsn_or_address() -> None:
     standings = {p: standing(p, "active") for p in NAMES}
-    pages = pdf_pages(render_handout(compose(facts(standings, (), None), 2)))
+    pages = pdf_pages(render_handout(compose(facts(standings, (), frozenset({2})), 2)))
     text = "\n".join(pages)
     for name in ("Şükrü Yılmaz", "Łukasz Wiśniewski", "Thị Minh Khai Nguyễn"):
         assert name in text
@@ -165,7 +201,7 @@ def test_subjects_names_in_every_script_and_no_bsn_or_address() -> None:
 
 def test_party_name_with_markup_is_literal_in_banner_and_body() -> None:
     standings = {p: standing(p, "active") for p in NAMES}
-    data = render_handout(compose(facts(standings, (), None), 6))
+    data = render_handout(compose(facts(standings, (), frozenset({6})), 6))
     for page in pdf_pages(data):
         assert "uitsluitend bestemd voor Stichting Şükrü & Zonen <b>" in page
     meta = PdfReader(io.BytesIO(data)).metadata

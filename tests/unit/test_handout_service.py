@@ -1,12 +1,12 @@
 """Handouts from a vault: the disclosure log (kind, case, recipient, SHA-256 of the file),
-refusals logged and without a file, password protection, the batch for every invitee with
-progress and cancel, and the ``casuskamer export`` commands."""
+refusals logged and without a file, password protection, the batch for every invitee of
+the case's meeting with progress and cancel, and the ``casuskamer export`` commands."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,8 @@ from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Actor, OpenVault
 from tests.conftest import ADMIN_PASSPHRASE
-from tests.unit.handout_cases import as_process_director, item, make_case, party_ids
+from tests.unit.handout_cases import (as_process_director, item, make_case, on_agenda,
+                                     party_ids, tomorrow_at_ten)
 
 POLICE = "Politie regionale eenheid Den Haag"
 PROBATION = "Reclassering Nederland"
@@ -37,18 +38,28 @@ GONE = "Stichting Barka"
 DIRECTOR_PASSPHRASE = "regie voert de casus altijd zorgvuldig"
 
 
+#: a moment after the start of the fixture's meeting (tomorrow at ten)
+AFTER_START = tomorrow_at_ten() + timedelta(hours=1)
+
+
 @pytest.fixture
 def case(admin_vault: OpenVault) -> tuple[OpenVault, str, dict[str, int]]:
+    """A case on tomorrow's meeting with the police, probation, the city and a party that
+    withdrew since it was invited (today)."""
     ids = party_ids(admin_vault)
-    party_service.end_participation(admin_vault, ids[GONE], date(2026, 11, 20),
-                                    EndReason.WITHDRAWAL)
     as_process_director(admin_vault)
     number = make_case(admin_vault, items=[
         item(ids[POLICE], "GEDEELD melding huiselijk geweld", [ids[PROBATION]],
              category=Category.POLICE, restriction="Alleen voor risicotaxatie"),
         item(ids[POLICE], "GEHEIM lopend onderzoek", [], category=Category.POLICE),
-        item(ids[CITY], "HUUR achterstand vier maanden", [ids[PROBATION], ids[POLICE]]),
+        item(ids[CITY], "HUUR achterstand vier maanden", [ids[PROBATION], ids[POLICE]],
+             pre_meeting=True),
     ])
+    on_agenda(admin_vault, number, [ids[POLICE], ids[PROBATION], ids[CITY], ids[GONE]])
+    admin_vault.actor = Actor("beheerder", Role.ADMIN)
+    party_service.end_participation(admin_vault, ids[GONE], date.today(),
+                                    EndReason.WITHDRAWAL)
+    as_process_director(admin_vault)
     with admin_vault.read() as conn:
         from app.services.cases import case_id_for
         case_id = case_id_for(conn, number)
@@ -79,7 +90,7 @@ def test_a_handout_is_written_and_recorded_with_its_sha256(case, tmp_path: Path)
     vault, number, ids = case
     out = tmp_path / handouts.handout_file_name(vault, number, ids[PROBATION])
     assert out.name == f"{number}_handout_reclassering-nederland.pdf"
-    result = handouts.export_handout(vault, number, ids[PROBATION], out)
+    result = handouts.export_handout(vault, number, ids[PROBATION], out, now=AFTER_START)
     assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     text = text_of(out)
     assert "GEDEELD" in text and "HUUR" in text and "Alleen voor risicotaxatie" in text
@@ -90,6 +101,7 @@ def test_a_handout_is_written_and_recorded_with_its_sha256(case, tmp_path: Path)
     assert (action, result_word) == ("export.handout", "ok")
     assert detail["kind"] == "handout" and detail["party_id"] == ids[PROBATION]
     assert detail["sha256"] == result.sha256 and detail["encrypted"] is False
+    assert detail["meeting_started"] is True and "meeting_id" in detail
     assert "Şükrü" not in json.dumps(detail, ensure_ascii=False)
     assert handouts.disclosures(vault, number)[0]["sha256"] == result.sha256
 
@@ -139,10 +151,8 @@ def test_only_the_process_director_exports(case, tmp_path: Path) -> None:  # typ
 
 
 def test_batch_for_every_invitee_with_progress_refusals_and_cancel(  # type: ignore[no-untyped-def]
-        case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        case, tmp_path: Path) -> None:
     vault, number, ids = case
-    invited = frozenset({ids[POLICE], ids[PROBATION], ids[CITY], ids[GONE]})
-    monkeypatch.setattr(handouts, "agenda_for", lambda conn, case_id, meeting_id: (invited, None))
     seen: list[tuple[int, int, str]] = []
     out_dir = tmp_path / "handouts"
     out_dir.mkdir()
@@ -161,7 +171,7 @@ def test_batch_for_every_invitee_with_progress_refusals_and_cancel(  # type: ign
     later = tmp_path / "later"
     later.mkdir()
     calls = iter([False, True])
-    stopped = handouts.export_handouts_for_invited(vault, number, later,
+    stopped = handouts.export_handouts_for_invited(vault, number, later, now=AFTER_START,
                                                    cancelled=lambda: next(calls, True))
     assert stopped.cancelled and len(stopped.exported) == 1
     assert len(list(later.iterdir())) == 1
@@ -183,7 +193,7 @@ def test_the_export_commands(case, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             "--case", number]
     assert main(base + ["--party", "reclassering-nederland", "--out", str(out),
                         "--password-file", str(password_file)]) == 0
-    assert "HUUR" in text_of(out, "een-lang-wachtwoord")
+    assert "HUUR" in text_of(out, "een-lang-wachtwoord")        # shared for before the meeting
     assert hashlib.sha256(out.read_bytes()).hexdigest() in capsys.readouterr().out
     assert main(base + ["--party", GONE, "--out", str(tmp_path / "no.pdf")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -1,6 +1,6 @@
-"""The agenda PDF per party: only the party's own items, each case by number and the
-subject's initials only; the ``casuskamer export agenda`` command writes it and refuses a
-party that is invited to nothing."""
+"""The agenda PDF per party: only the cases the party may have (the sharing policy), each by
+number and the subject's initials only; the ``casuskamer export agenda`` command writes it
+and refuses a party that is entitled to nothing."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from app.domain.roles import Role
-from app.errors import ValidationError
-from app.export.agenda_pdf import export_agenda
 from app.services import accounts
+from app.services.agenda import AgendaRefused, export_agenda
 from app.services import meetings as svc
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Actor, OpenVault
@@ -55,7 +54,7 @@ def test_agenda_lists_only_the_party_items_by_number_and_initials(
     assert len(digest) == 64
     both = pdf_text(_export(pd, meeting_id, ids[GGZ], tmp_path / "ggz.pdf"))
     assert numbers[0] in both and numbers[1] in both and "F. Y." in both
-    with pytest.raises(ValidationError):
+    with pytest.raises(AgendaRefused):
         export_agenda(pd, meeting_id, ids[OM], tmp_path / "om.pdf")
     assert not (tmp_path / "om.pdf").exists()
 

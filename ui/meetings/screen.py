@@ -232,8 +232,10 @@ class MeetingsScreen(QWidget):
                 self.export_agendas()
 
     def export_agendas(self) -> list[Path]:
-        """One agenda PDF per invited party, into a folder the user picks."""
-        from app.export.agenda_pdf import export_agenda
+        """One agenda PDF per invited party, into a folder the user picks. Which cases stand
+        on each party's agenda is the sharing policy's answer (``app.services.agenda``); a
+        party entitled to none is refused with the reason, and the summary says so."""
+        from app.services.agenda import export_agenda
 
         meeting = getattr(self, "_meeting", None)
         if meeting is None or self._not_for_this_role(self.may_see_substance):
@@ -242,6 +244,7 @@ class MeetingsScreen(QWidget):
         if folder is None:
             return []
         written: list[Path] = []
+        problems: list[str] = []
         parties = sorted({p for item in meeting.items for p in item.invited})
         names = svc.party_names(self.vault)
         for party_id in parties:
@@ -249,13 +252,15 @@ class MeetingsScreen(QWidget):
             safe = "".join(ch if ch.isalnum() else "-" for ch in names.get(party_id, "party"))
             out = folder / "agenda-overleg-{id}-{party}.pdf".format(id=meeting.id,
                                                                     party=safe.strip("-"))
-            # _run calls the action at once, inside this iteration: bind the loop values anyway.
-            if self._run(lambda party_id=party_id, out=out:
-                         export_agenda(self.vault, meeting.id, party_id, out)):
-                written.append(out)
-        dialogs.inform(self, _("Agendas per party"),
-                       _("{count} agendas written to {folder}.").format(count=len(written),
-                                                                        folder=folder))
+            try:
+                export_agenda(self.vault, meeting.id, party_id, out)
+            except CasuskamerError as refused:      # AgendaRefused names the reason
+                problems.append(str(refused))
+                continue
+            written.append(out)
+        lines = [_("{count} agendas written to {folder}.").format(count=len(written),
+                                                                  folder=folder)]
+        dialogs.inform(self, _("Agendas per party"), "\n".join(lines + problems))
         return written
 
     def _selected_item_index(self) -> int:

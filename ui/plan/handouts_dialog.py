@@ -1,9 +1,12 @@
-"""The handouts dialog: one action makes a PDF for every party invited to a case's meeting
-(or, before the case is on an agenda, for the parties chosen), optionally password-protected,
-on a worker thread with a progress dialog that can be cancelled.
+"""The handouts dialog: one action makes a PDF for every party invited to a case's current
+meeting, optionally password-protected, on a worker thread with a progress dialog that can
+be cancelled.
 
-Who may receive a handout is the sharing policy's answer, shown per party with its reason;
-the dialog decides nothing itself. A generated password is shown once, in the dialog.
+Who may receive a handout is the sharing policy's answer (``handouts.outlook``), shown per
+invitee with its reason; the dialog decides nothing itself. It says whether the handouts
+are made before the case meeting (the pre-meeting view only) or after its start, and a case
+on no meeting's agenda gets no handouts at all (the dialog says why). A generated password
+is shown once, in the dialog.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from app.errors import CasuskamerError
 from app.export import pdf
 from app.i18n import _, ngettext
 from app.services import handouts
+from app.export.handout import phase_label, phase_note
 from app.services.handouts import BatchResult
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
@@ -52,6 +56,7 @@ class HandoutsDialog(QDialog):
         self.vault = vault
         self.case_number: str | None = None
         self.meeting_id: int | None = None
+        self.invited = False
         self.result: BatchResult | None = None
         self.error: BaseException | None = None
         self.running = False
@@ -63,6 +68,9 @@ class HandoutsDialog(QDialog):
         self.setWindowTitle(_("Handouts"))
         self.intro = QLabel()
         self.intro.setWordWrap(True)
+        self.phase = QLabel()
+        self.phase.setWordWrap(True)
+        self.phase.setObjectName("handout_phase")
         self.recipients = QListWidget()
         self.folder = QLineEdit()
         self.folder.setReadOnly(True)
@@ -97,6 +105,7 @@ class HandoutsDialog(QDialog):
         password_row.addWidget(self.generate_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
+        layout.addWidget(self.phase)
         layout.addWidget(a11y.tie(QLabel(_("&Recipients:")), self.recipients))
         layout.addWidget(self.recipients, 1)
         layout.addLayout(folder_row)
@@ -120,6 +129,9 @@ class HandoutsDialog(QDialog):
         self.generated.clear()
         self.outcome.clear()
         self.intro.clear()
+        self.phase.clear()
+        self.invited = False
+        self.make_button.setEnabled(True)
 
     def load(self, case_number: str, meeting_id: int | None = None) -> None:
         """Show who would receive a handout, each with the policy's answer."""
@@ -127,15 +139,18 @@ class HandoutsDialog(QDialog):
         self._cancel = threading.Event()
         self.case_number = case_number
         self.meeting_id = meeting_id
-        found = handouts.recipients(self.vault, case_number, meeting_id)
-        self.invited = self._on_agenda(case_number, meeting_id)
-        if self.invited:
-            self.intro.setText(_("One handout for every party invited to the meeting on case "
-                                 "{number}.").format(number=case_number))
-        else:
-            self.intro.setText(_("Case {number} is not on a meeting's agenda yet: choose the "
-                                 "parties that receive a handout.").format(number=case_number))
-        for recipient in found:
+        found = handouts.outlook(self.vault, case_number, meeting_id)
+        self.invited = found.on_agenda
+        if found.reason is not None:
+            self.intro.setText(_("No handouts for case {number}: {reason}.").format(
+                number=case_number, reason=found.reason.label))
+            self.make_button.setEnabled(False)
+            return
+        self.intro.setText(_("One handout for every party invited to the meeting on case "
+                             "{number}.").format(number=case_number))
+        self.phase.setText(_("Handouts {phase}. {note}").format(
+            phase=phase_label(found.meeting_started), note=phase_note(found.meeting_started)))
+        for recipient in found.recipients:
             if recipient.allowed:
                 text = recipient.name
             else:
@@ -145,15 +160,12 @@ class HandoutsDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, recipient.party_id)
             if recipient.allowed:
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked if self.invited
-                                   else Qt.CheckState.Unchecked)
+                item.setCheckState(Qt.CheckState.Checked)
             else:
                 item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEnabled
                                                | Qt.ItemFlag.ItemIsUserCheckable))
             self.recipients.addItem(item)
-
-    def _on_agenda(self, case_number: str, meeting_id: int | None) -> bool:
-        return handouts.on_agenda(self.vault, case_number, meeting_id)
+        self.make_button.setEnabled(any(r.allowed for r in found.recipients))
 
     def chosen(self) -> list[int]:
         result = []
