@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import add_vault_options, read_passphrase, unlock
+from app.domain.roles import Permission
 from app.errors import ValidationError
 from app.i18n import _, ngettext
 from app.vault import maintenance
@@ -62,6 +63,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 report.problems.append(_("The audit log cannot be written to."))
     finally:
         opened.lock()
+    _print_replaced(report)
     if report.sound:
         print(_("Sound: encryption, database and audit log ({rows} rows) checked.")
               .format(rows=report.audit_rows))
@@ -73,9 +75,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _print_replaced(report: maintenance.VerifyReport) -> None:
+    for path in report.replaced:
+        print(_("A vault replaced by a restore on {date} is kept at {path}; an administrator "
+                "removes it in Settings.").format(date=maintenance.replaced_date(path),
+                                                   path=path))
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     opened = unlock(args, exclusive=False)
     try:
+        opened.require(Permission.BACKUP, "vault", opened.vault_id)  # administrators only
         digest = maintenance.backup(opened, args.to)
     finally:
         opened.lock()
@@ -83,11 +93,24 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+BACKUP_PASSPHRASE_ENV = "CASUSKAMER_BACKUP_PASSPHRASE"
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
-    report = maintenance.restore(args.source, args.vault, args.account, read_passphrase(args),
-                                 force=args.force)
+    import os
+
+    passphrase = read_passphrase(args)
+    backup_passphrase = None
+    if args.backup_passphrase_file is not None or BACKUP_PASSPHRASE_ENV in os.environ:
+        backup_passphrase = read_passphrase(args, env=BACKUP_PASSPHRASE_ENV,
+                                            file_attr="backup_passphrase_file")
+    report = maintenance.restore(args.source, args.vault, args.account, passphrase,
+                                 force=args.force, backup_passphrase=backup_passphrase)
     print(_("Vault restored in {folder} and verified ({rows} audit rows).")
           .format(folder=args.vault, rows=report.audit_rows))
+    if report.replaced_by_restore is not None:
+        print(_("The vault it replaced is kept at {path}.")
+              .format(path=report.replaced_by_restore))
     return 0
 
 
@@ -121,7 +144,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("restore", help=_("restore a vault from a backup and verify it"))
     p.add_argument("--from", dest="source", required=True, type=Path, metavar="FILE")
     add_vault_options(p)
-    p.add_argument("--force", action="store_true", help=_("replace an existing vault"))
+    p.add_argument("--force", action="store_true",
+                   help=_("replace a vault whose audit log is newer than the backup (it is "
+                          "kept beside it)"))
+    p.add_argument("--backup-passphrase-file", type=Path, default=None, metavar="FILE",
+                   help=_("the passphrase the account had when the backup was made, if it "
+                          "has changed since"))
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("demo", help=_("a vault full of synthetic cases to try the program"))

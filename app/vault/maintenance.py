@@ -4,9 +4,19 @@
   foreign keys, and the audit log's hash chain. Any finding is a failed check.
 - ``backup``: a consistent copy through SQLite's backup API (never a file copy of a live
   database), still encrypted with the same data key, together with the key-slot file, in one
-  zip file written atomically. It works while the program has the vault open.
-- ``restore``: unpacks a backup next to the target, unlocks it with any account whose slot was
-  valid when the backup was made, verifies it, and only then puts it in place.
+  zip file written atomically. It works while the program has the vault open. Only an
+  administrator (``Permission.BACKUP``) may make one.
+- ``restore``: the administrator's too. It unpacks a backup next to the target, unlocks it
+  with an administrator account whose slot was valid when the backup was made, verifies it,
+  and only then puts it in place. It never deletes: the vault it replaces is moved aside,
+  beside the vault folder and named with the date (``<folder>.replaced-<date>``), named by
+  ``verify`` and in Settings until an administrator removes it (audited). Over an existing
+  vault it first unlocks that vault (which takes its lock: a vault open elsewhere is refused),
+  checks the account is an administrator there and that the backup is of the same vault, and,
+  without ``--force``, refuses when that vault's audit log is newer than the backup, saying
+  how many rows and which closures, destructions and exports would be undone. The restored
+  vault records the restore, the backup's date and the replaced vault's chain head in its own
+  log; retention runs at its first unlock as usual.
 """
 
 from __future__ import annotations
@@ -20,21 +30,29 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import func, select
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import exc as sa_exc
 
-from app.errors import (SQLITE_FULL, CheckFailed, ValidationError, VaultDamaged, VaultExists,
-                        VaultInUse, file_write_failed, storage_write_failed)
-from app.i18n import _
+from app.domain.roles import Permission
+from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, VaultDamaged,
+                        VaultExists, file_write_failed, storage_write_failed)
+from app.i18n import _, ngettext
 from app.store import audit, migrate
 from app.store.db import connect_raw
 from app.vault.keyslots import SlotFile, atomic_write
-from app.vault.vault import DB_NAME, SLOTS_NAME, FolderLock, OpenVault, Vault
+from app.store.tables import audit_log
+from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
 
 BACKUP_FORMAT = "casuskamer-backup/1"
 MANIFEST = "manifest.json"
+#: a replaced vault is kept beside the vault folder as ``<folder>.replaced-<date>``
+REPLACED_MARK = ".replaced-"
+REPLACED_DATE = "%Y-%m-%d-%H%M%S"
 
 
 @dataclass
@@ -42,10 +60,99 @@ class VerifyReport:
     cipher_pages_checked: bool = False
     problems: list[str] = field(default_factory=list)
     audit_rows: int = 0
+    #: vaults a restore replaced, kept beside this one until an administrator removes them
+    replaced: list[Path] = field(default_factory=list)
+    #: after a restore: where the vault it replaced was put (None: there was none)
+    replaced_by_restore: Path | None = None
 
     @property
     def sound(self) -> bool:
         return not self.problems
+
+
+def replaced_vaults(folder: Path) -> list[Path]:
+    """The vaults a restore moved aside from ``folder``, oldest first."""
+    folder = Path(folder)
+    parent = folder.parent
+    if not parent.is_dir():
+        return []
+    prefix = folder.name + REPLACED_MARK
+    return sorted(p for p in parent.iterdir() if p.is_dir() and p.name.startswith(prefix))
+
+
+def replaced_date(path: Path) -> str:
+    """When the vault kept at ``path`` was replaced, as its name says (``YYYY-MM-DD HH:MM``)."""
+    stamp = path.name.rsplit(REPLACED_MARK, 1)[-1]
+    try:
+        return datetime.strptime(stamp, REPLACED_DATE).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
+def remove_replaced(vault: OpenVault, path: Path) -> None:
+    """Delete a replaced vault kept beside this one (administrator only; audited)."""
+    vault.require(Permission.BACKUP, "vault", vault.vault_id)
+    path = Path(path)
+    kept = {p.resolve(): p for p in replaced_vaults(vault.vault.folder)}
+    target = kept.get(path.resolve())
+    if target is None:
+        raise NotFound(_("{path} is not a replaced vault of this vault.").format(path=path))
+    shutil.rmtree(target)
+    vault.log_now("vault.replaced_remove", "vault", vault.vault_id,
+                  detail={"replaced": replaced_date(target)})
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What replacing a vault by a backup would take back: its audit rows newer than the
+    backup, and among them the closures, destructions and exports (case numbers)."""
+
+    rows: int
+    closures: tuple[str, ...] = ()
+    destructions: tuple[str, ...] = ()
+    exports: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [ngettext("{count} audit row newer than the backup",
+                          "{count} audit rows newer than the backup", self.rows)
+                 .format(count=self.rows)]
+        if self.closures:
+            parts.append(_("closures of {cases}").format(cases=", ".join(self.closures)))
+        if self.destructions:
+            parts.append(_("destructions of {cases}").format(
+                cases=", ".join(self.destructions)))
+        if self.exports:
+            parts.append(ngettext("{count} export ({what})", "{count} exports ({what})",
+                                  len(self.exports)).format(count=len(self.exports),
+                                                            what=", ".join(self.exports)))
+        return "; ".join(parts)
+
+
+def _undone(current: OpenVault, backup_last_id: int) -> Undone:
+    """Rows of ``current`` after the backup's last row, up to (not including) the rows this
+    restore's own unlock wrote."""
+    with current.read() as conn:
+        rows = conn.execute(select(audit_log.c.action, audit_log.c.object_id).where(
+            audit_log.c.id > backup_last_id, audit_log.c.id < current.login_row_id,
+            audit_log.c.result == "ok").order_by(audit_log.c.id)).all()
+        total = int(conn.execute(select(func.count()).select_from(audit_log).where(
+            audit_log.c.id > backup_last_id,
+            audit_log.c.id < current.login_row_id)).scalar_one())
+    closures = tuple(dict.fromkeys(str(o) for a, o in rows if a == "case.close"))
+    destructions = tuple(dict.fromkeys(str(o) for a, o in rows if a == "case.destroy"))
+    exports = tuple(f"{a.split('.', 1)[-1]} {o}" for a, o in rows
+                    if str(a).startswith("export.") or str(a).endswith("_export"))
+    return Undone(total, closures, destructions, exports)
+
+
+def _chain_head(vault: OpenVault, before: int | None = None) -> tuple[int, str]:
+    """The last audit row's id and hash (before row ``before``, when given)."""
+    with vault.read() as conn:
+        query = select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc())
+        if before is not None:
+            query = query.where(audit_log.c.id < before)
+        row = conn.execute(query.limit(1)).first()
+    return (0, "") if row is None else (int(row[0]), str(row[1]))
 
 
 def verify(vault: OpenVault, quick: bool = False) -> VerifyReport:
@@ -84,11 +191,14 @@ def verify(vault: OpenVault, quick: bool = False) -> VerifyReport:
         except (sqlcipher.DatabaseError, sa_exc.DatabaseError) as exc:
             report.problems.append(_("The database cannot be read: {reason}")
                                    .format(reason=getattr(exc, "orig", exc)))
+    report.replaced = replaced_vaults(vault.vault.folder)
     return report
 
 
 def backup(vault: OpenVault, target: Path) -> str:
-    """Write a backup of the open vault to ``target``; returns its SHA-256."""
+    """Write a backup of the open vault to ``target``; returns its SHA-256.
+    Administrators only (a refusal is audited)."""
+    vault.require(Permission.BACKUP, "vault", vault.vault_id)
     target = Path(target)
     if target.is_dir():
         raise ValidationError(_("{path} is a folder; give a file name for the backup.")
@@ -123,7 +233,7 @@ def _write_backup(vault: OpenVault, target: Path) -> bytes:
     """The backup's bytes, written atomically to ``target``."""
     with tempfile.TemporaryDirectory(prefix="ck-backup-", dir=target.parent) as tmp:
         copy_path = Path(tmp) / DB_NAME
-        dest = connect_raw(copy_path, vault.data_key, create=True)
+        dest = connect_raw(copy_path, vault.key_buffer(), create=True)
         try:
             with vault.read() as conn:
                 src = conn.connection.dbapi_connection
@@ -176,49 +286,102 @@ def read_backup(source: Path) -> tuple[dict[str, object], bytes, bytes]:
 
 
 def restore(source: Path, folder: Path, account: str | None, passphrase: str,
-            force: bool = False) -> VerifyReport:
-    """Restore ``source`` into ``folder``; the old vault is replaced only with ``force``
-    and only after the restored copy unlocked and verified."""
+            force: bool = False, backup_passphrase: str | None = None) -> VerifyReport:
+    """Restore ``source`` into ``folder`` as an administrator.
+
+    Over an existing vault: ``account`` (default: that vault's first administrator) unlocks
+    it with ``passphrase`` first; the backup is opened with ``backup_passphrase`` (default:
+    the same), as it was when the backup was made. Nothing is deleted: the vault replaced is
+    moved aside (``report.replaced_by_restore``).
+    """
     folder = Path(folder)
-    manifest, slots_bytes, db_bytes = read_backup(Path(source))
+    source = Path(source)
+    manifest, slots_bytes, db_bytes = read_backup(source)
     existing = Vault(folder)
+    current: OpenVault | None = None
     if existing.exists():
-        if not force:
-            raise VaultExists(_("There is already a vault in {folder}. Use --force to "
-                                "replace it.").format(folder=folder))
-        probe = FolderLock(existing.lock_path)
-        probe.acquire("restore")  # raises VaultInUse while a program has it open
-        probe.release()
+        # Unlocking takes the vault's lock: a vault open in another program is refused here.
+        current = existing.unlock(account or existing.first_admin(), passphrase)
+    try:
+        if current is not None:
+            current.require(Permission.BACKUP, "vault", current.vault_id)
+            if str(manifest.get("vault_id", "")) != current.vault_id:
+                current.log_now("restore", "vault", current.vault_id, "denied",
+                                {"reason": "backup of another vault"})
+                raise ValidationError(_("{path} is a backup of another vault; nothing was "
+                                        "changed. Restore it into a new folder.")
+                                      .format(path=source), field="from")
+        return _restore_into(source, folder, manifest, slots_bytes, db_bytes, current,
+                             account, backup_passphrase or passphrase, force)
+    finally:
+        if current is not None:
+            current.lock()
+
+
+def _restore_into(source: Path, folder: Path, manifest: dict[str, object], slots_bytes: bytes,
+                  db_bytes: bytes, current: OpenVault | None, account: str | None,
+                  passphrase: str, force: bool) -> VerifyReport:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.restore-", dir=folder.parent))
     try:
         atomic_write(staging / SLOTS_NAME, slots_bytes)
         atomic_write(staging / DB_NAME, db_bytes)
         staged = Vault(staging)
-        name = account or staged.first_admin()
+        name = account or (current.actor.account if current is not None
+                           else staged.first_admin())
         opened = staged.unlock(name, passphrase, exclusive=True)
         try:
+            opened.require(Permission.BACKUP, "vault", opened.vault_id)
+            backup_head = _chain_head(opened, before=opened.login_row_id)
+            undone = (_undone(current, backup_head[0]) if current is not None
+                      else Undone(0))
+            if current is not None and undone.rows and not force:
+                current.log_now("restore", "vault", current.vault_id, "denied",
+                                {"reason": "vault newer than backup", "rows": undone.rows})
+                raise VaultExists(_("The vault in {folder} is newer than the backup: "
+                                    "restoring would undo {what}. Nothing was changed; use "
+                                    "--force to replace it (it is kept beside it).")
+                                  .format(folder=folder, what=undone.describe()))
             report = verify(opened)
-            opened.log_now("restore", "vault", opened.vault_id,
-                           detail={"backup_created": str(manifest.get("created", ""))})
+            if not report.sound:
+                raise CheckFailed(_("The restored vault did not pass its checks: {problem}")
+                                  .format(problem=report.problems[0]))
+            aside = folder.with_name(folder.name + REPLACED_MARK
+                                     + datetime.now().strftime(REPLACED_DATE))
+            while aside.exists():
+                aside = aside.with_name(aside.name + "-1")
+            replaced_head = (0, "")
+            if current is not None:
+                # The replaced vault's last row says where it went; its hash is the head the
+                # restored vault records.
+                current.log_now("vault.replaced", "vault", current.vault_id,
+                                detail={"rows_undone": undone.rows, "kept": aside.name})
+                replaced_head = _chain_head(current)
+            opened.log_now("restore", "vault", opened.vault_id, detail={
+                "backup_created": str(manifest.get("created", "")),
+                "backup_head_id": backup_head[0],
+                "replaced_head_id": replaced_head[0],
+                "replaced_head_hash": replaced_head[1],
+                "rows_undone": undone.rows})
         finally:
             opened.lock()
-        if not report.sound:
-            raise CheckFailed(_("The restored vault did not pass its checks: {problem}")
-                              .format(problem=report.problems[0]))
-        if existing.exists():
-            retired = folder.with_name(f".{folder.name}.replaced")
-            shutil.rmtree(retired, ignore_errors=True)
-            folder.rename(retired)
-            staging.rename(folder)
-            shutil.rmtree(retired, ignore_errors=True)
+        if current is not None:
+            # The lock stays held (on the folder moved aside) until the new vault is in place.
+            folder_lock = current.detach_folder_lock()
+            current.lock(audit_it=False)  # "vault.replaced" stays its last row
+            try:
+                folder.rename(aside)
+                staging.rename(folder)
+            finally:
+                if folder_lock is not None:
+                    folder_lock.release()
+            report.replaced_by_restore = aside
         else:
             if folder.exists():
                 folder.rmdir()  # an empty folder the user made; anything else stays
             staging.rename(folder)
+        report.replaced = replaced_vaults(folder)
         return report
-    except VaultInUse:
-        raise
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

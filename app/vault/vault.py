@@ -349,6 +349,13 @@ class OpenVault:
     def holds_folder_lock(self) -> bool:
         return self._lock is not None
 
+    def detach_folder_lock(self) -> FolderLock | None:
+        """Hand the folder lock to the caller, who releases it (a restore holds it while it
+        moves the vault aside); the lock of this ``OpenVault`` then no longer releases it."""
+        with self._guard:
+            lock, self._lock = self._lock, None
+        return lock
+
     def key_buffer(self) -> bytearray:
         """The data key itself (not a copy), for keying a connection or wrapping it for a key
         slot. Never convert it to ``bytes``/``str`` and never keep it: the lock zeroes it."""

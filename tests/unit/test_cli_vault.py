@@ -96,8 +96,8 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path, env: None,
     vault = tmp_path / "v"
     assert main(["init", "--vault", str(vault)]) == 0
     monkeypatch.setenv("CASUSKAMER_NEW_PASSPHRASE", "regisseur wachtzin lang")
-    assert main(["users", "add", "--vault", str(vault), "regisseur",
-                 "--role", "process_director"]) == 0
+    assert main(["users", "add", "--vault", str(vault), "tweedebeheer",
+                 "--role", "admin"]) == 0
     backup = tmp_path / "kluis.ckbak"
     # while another program holds the vault open, the backup is still consistent
     holder = Vault(vault).unlock(ADMIN, PASS)
@@ -109,12 +109,12 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path, env: None,
         holder.lock()
     assert b"probe" not in backup.read_bytes() and b"SQLite format 3" not in backup.read_bytes()
     target = tmp_path / "terug"
-    # restore with another account's slot, valid when the backup was made
+    # restore with another administrator's slot, valid when the backup was made
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", "regisseur wachtzin lang")
     assert main(["restore", "--from", str(backup), "--vault", str(target),
-                 "--account", "regisseur"]) == 0
+                 "--account", "tweedebeheer"]) == 0
     assert main(["restore", "--from", str(backup), "--vault", str(target),
-                 "--account", "regisseur"]) == 2  # exists: needs --force
+                 "--account", "tweedebeheer"]) == 2  # newer than the backup: needs --force
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASS)
     restored = Vault(target).unlock(ADMIN, PASS)
     try:
@@ -124,7 +124,7 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path, env: None,
     finally:
         restored.lock()
     assert value == "voor"
-    assert names == [ADMIN, "regisseur"]
+    assert names == [ADMIN, "tweedebeheer"]
     assert main(["restore", "--from", str(backup), "--vault", str(target), "--force"]) == 0
     # a damaged backup is refused and the vault is untouched
     broken = tmp_path / "kapot.ckbak"
