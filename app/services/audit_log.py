@@ -121,15 +121,23 @@ def query_hash(conn: Connection, query: str) -> str:
     return hmac.new(key, normalise_query(query).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def log_search(vault: OpenVault, area: str, query: str, hits: int) -> None:
-    """Log one settled search (``search`` on ``area``): the hash and the number of hits.
-    An empty query is no search."""
+#: Up to this many hits, a search's row names the cases found (a list narrowed to one
+#: family is a reading of that family's cases, and is then found by its case number).
+NAMED_HITS = 50
+
+
+def log_search(vault: OpenVault, area: str, query: str, hits: int,
+               case_numbers: list[str] | None = None) -> None:
+    """Log one settled search (``search`` on ``area``): the hash, the number of hits and,
+    for a narrow search, the case numbers found. An empty query is no search."""
     if not normalise_query(query):
         return
+    detail: dict[str, Any] = {"hits": int(hits), "length": len(query.strip())}
+    if case_numbers is not None and len(case_numbers) <= NAMED_HITS:
+        detail["cases"] = sorted(case_numbers)
     with vault.begin() as conn:
-        vault.log(conn, "search", area, "-",
-                  detail={"query_hmac": query_hash(conn, query), "hits": int(hits),
-                          "length": len(query.strip())})
+        detail["query_hmac"] = query_hash(conn, query)
+        vault.log(conn, "search", area, "-", detail=detail)
 
 
 # -- reading ---------------------------------------------------------------------------------

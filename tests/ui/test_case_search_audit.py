@@ -33,7 +33,7 @@ def _searches(vault: OpenVault) -> list[dict[str, object]]:
 
 def test_a_settled_search_is_logged_once_with_its_hits_and_no_text(
         qtbot: QtBot, director_vault: OpenVault) -> None:
-    register(director_vault, "Kwartelien", "Zwaluwhorst")
+    number = register(director_vault, "Kwartelien", "Zwaluwhorst")
     register(director_vault, "Piet", "Bakker")
     screen = make_screen(qtbot, director_vault)
     qtbot.keyClicks(screen.search_edit, "zwaluw")
@@ -42,6 +42,7 @@ def test_a_settled_search_is_logged_once_with_its_hits_and_no_text(
                     timeout=screen_module.SEARCH_SETTLED_MS + 3000)
     [row] = _searches(director_vault)
     assert row["hits"] == 1 and len(str(row["query_hmac"])) == 64
+    assert row["cases"] == [number]         # the list narrowed to one family is traceable
     with director_vault.read() as conn:
         everything = json.dumps([list(map(str, r)) for r in conn.execute(audit_table.select())])
     assert "zwaluw" not in everything.lower()

@@ -468,8 +468,11 @@ class CasesScreen(QWidget):
             return
         self.apply_search()
         self._logged_search = text
+        hits = self.proxy.rowCount()
+        numbers = ([str(self.proxy.index(r, Column.NUMBER).data(CASE_NUMBER_ROLE))
+                    for r in range(hits)] if hits <= audit_log.NAMED_HITS else None)
         try:
-            audit_log.log_search(self.vault, "cases", text, self.proxy.rowCount())
+            audit_log.log_search(self.vault, "cases", text, hits, numbers)
         except CasuskamerError as exc:
             self.message_label.setText(str(exc))
 
