@@ -80,7 +80,8 @@ def story(agenda: PartyAgenda) -> list[Flowable]:
             case.contribution or "\u2013",
         ])
     width = pdf.CONTENT_WIDTH
-    flow.append(pdf.table(rows, [width * 0.11, width * 0.19, width * 0.38, width * 0.14,
+    # The decisions column is wide enough for "Beeldvormend" on one line.
+    flow.append(pdf.table(rows, [width * 0.11, width * 0.18, width * 0.35, width * 0.18,
                                  width * 0.18]))
     return flow
 

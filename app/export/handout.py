@@ -173,17 +173,20 @@ def _items_section(handout: Handout) -> list[Flowable]:
                                    "for this case."), st.body)]
     story.append(pdf.para(_("Use each item only within the use restriction its source set "
                             "(covenant art. 16.2)."), st.small))
-    for shown in handout.items:
+    for number, shown in enumerate(handout.items):
         item = shown.item
         restriction = shown.use_restriction.strip() or _("none stated")
+        if number:
+            # Space between items only: a trailing spacer could start an empty last page.
+            story.append(pdf.spacer(1.5))
+        # The source and restriction stay with (at least the start of) the item's text.
         story.append(KeepTogether([
             pdf.para([_("Source: "), ("b", party(item.source_party_id)), " \u00b7 ",
                       _("Received: "), fmt_date(item.received), " \u00b7 ",
                       _("Category: "), item.category.label], st.body),
             pdf.para([_("Use restriction: "), ("b", restriction)], st.small),
+            pdf.para(item.text, st.body),
         ]))
-        story.append(pdf.para(item.text, st.body))
-        story.append(pdf.spacer(1.5))
     return story
 
 
