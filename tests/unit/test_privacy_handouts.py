@@ -8,7 +8,7 @@ The expected answers are written from the covenant's rules, not computed by the 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -288,7 +288,3 @@ def test_the_batch_command_for_a_case_on_no_agenda_says_why_in_one_line(
     assert len(lines) == 1 and number in lines[0]
     assert list(out_dir.iterdir()) == []
 
-
-def test_dates_in_this_file_are_relative_to_today() -> None:
-    """The meetings are planned from tomorrow on, so the tests do not age."""
-    assert tomorrow_at_ten().date() == date.today() + timedelta(days=1)
