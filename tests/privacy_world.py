@@ -1035,6 +1035,31 @@ def agenda_either(expect: Expect, pid: int, meeting: WMeeting) -> Wanted:
     return Wanted(frozenset(may), frozenset(must), refused=not may)
 
 
+def _blockers_leave(world: World, vault: Any, meeting: WMeeting, item: WAgendaItem,
+                    blocking: Mapping[int, str], tally: Tally) -> list[str]:
+    """Attendance changes: the director marks each person who keeps the screen empty as
+    having left (``meetings.attendee_left``, the one action the director's screen offers);
+    the world follows, and the room screen read again must show what the covenant allows
+    for those who remain."""
+    from app.services import meeting_room, meetings
+
+    for attendee_id in sorted(blocking):
+        meetings.attendee_left(vault, attendee_id)
+    world.attendees = [dataclasses.replace(a, left=True) if a.aid in blocking else a
+                       for a in world.attendees]
+    room = meeting_room.load_room(vault, meeting.mid)
+    wanted = Expect(world).room(meeting, item)
+    tally.add("e2e room after the blockers left " + ("blank" if wanted.refused else "shown"))
+    view = meeting_room.room_view(room, item.aid)
+    label = (f"room screen (vault) of meeting {meeting.mid}, agenda item {item.aid}, after "
+             f"{sorted(blocking)} left")
+    problems = verdict(world, label, "the room", wanted, canaries_in(view))
+    if wanted.refused and view.summary is not None:
+        problems.append(f"seed {world.seed}: {label} shows the case summary although the "
+                        "screen must show nothing of the case")
+    return problems
+
+
 def check_vault(world: World, vault: Any, folder: Any, tally: Tally) -> list[str]:
     """Every output of the world through the program's services on a real vault, the PDFs
     read back; ``vault`` is unlocked by a process director."""
@@ -1135,6 +1160,36 @@ def check_vault(world: World, vault: Any, folder: Any, tally: Tally) -> list[str
                                     f"blockers {sorted(got_ids)}, expected "
                                     f"{sorted(expect.blockers(meeting, item))}")
             tally.add("e2e room " + ("blank" if wanted.refused else "shown"))
+            blocking = expect.blockers(meeting, item) if expect.is_latest(item) else {}
+            if blocking and meeting.started_at is not None:
+                problems += _blockers_leave(world, vault, meeting, item, blocking, tally)
+                room = meeting_room.load_room(vault, meeting.mid)
+    # the director's case screen: every item, each marked with who may have it now
+    from app.services import case_view
+
+    world_pids = {p.pid for p in world.parties}
+    for case in world.cases:
+        if case.state is CaseState.DESTROYED:
+            continue
+        screen = case_view.open_case(vault, case.number)
+        everything = {i.canary for i in case.items} | case.subject_canaries()
+        problems += verdict(world, f"case screen of {case.number}", "the director",
+                            Wanted(frozenset(everything), frozenset(everything)),
+                            canaries_in(screen))
+        by_id = {i.iid: i for i in case.items}
+        for row in screen.items:
+            item = by_id[row.item.id]
+            may_have = {p for p in world_pids if expect.item_for_party(p, case, item)}
+            pre = {p for p in world_pids if expect.entitled(p, case) and (
+                p == item.source or (p in item.shared_with and item.pre_meeting_view))}
+            if set(row.mark.may_have) & world_pids != may_have or \
+                    set(row.mark.pre_meeting) & world_pids != pre:
+                problems.append(
+                    f"seed {world.seed}: the case screen of {case.number} marks item "
+                    f"{item.iid} as for {sorted(set(row.mark.may_have) & world_pids)} (before "
+                    f"the meeting {sorted(set(row.mark.pre_meeting) & world_pids)}), "
+                    f"expected {sorted(may_have)} ({sorted(pre)})")
+        tally.add("e2e case screen marks", len(screen.items))
     # the full plan: the process director's own file
     for case in world.cases:
         out = folder / f"p-{world.seed}-{case.cid}.pdf"
@@ -1518,6 +1573,28 @@ CLI_COMMANDS = {
     "audit": "check_cli: the audit log as JSON holds no canary (and check_audit_log reads "
              "every row)",
 }
+
+
+#: Every screen module (``ui/``) that uses the sharing policy or the export layer directly,
+#: and why that is no output of its own: every other screen gets what it shows from the
+#: services (checked above through them). A new one fails ``test_every_output_is_covered``.
+UI_DIRECT_USES = {
+    "ui/plan/handouts_dialog.py": "the handout dialog: password rules and the phase's "
+                                  "words from app.export; the handouts themselves come "
+                                  "from app.services.handouts (check_vault)",
+    "ui/triage/wizard.py": "the director's triage preview: who_may_see marks for the "
+                           "invitees being chosen (the director's own screen)",
+}
+
+
+def ui_direct_uses() -> list[str]:
+    """The ui modules that import ``app.sharing`` or ``app.export`` themselves."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"^\s*(from|import)\s+app\.(sharing|export)\b", re.MULTILINE)
+    return sorted(str(path.relative_to(root)) for path in (root / "ui").rglob("*.py")
+                  if pattern.search(path.read_text(encoding="utf-8")))
 
 
 def export_modules() -> list[str]:

@@ -36,6 +36,7 @@ from tests.privacy_world import (
     CLI_COMMANDS,
     EXPORT_MODULES,
     OUTPUT_FUNCTIONS,
+    UI_DIRECT_USES,
     Expect,
     Tally,
     WAgendaItem,
@@ -53,6 +54,7 @@ from tests.privacy_world import (
     output_functions,
     run_pure,
     run_vaults,
+    ui_direct_uses,
     verdict,
 )
 
@@ -101,9 +103,10 @@ def test_no_output_leaks_end_to_end(tmp_path: Path) -> None:
 
 
 def test_every_output_is_covered() -> None:
-    """Every export module, every function that makes a document or a file, and every
-    command of the command line is named in the leak test's registers, so a new output
-    fails here until the world covers it."""
+    """Every export module, every function that makes a document or a file, every screen
+    that uses the policy or the export layer itself, and every command of the command line
+    is named in the leak test's registers, so a new output fails here until the world
+    covers it."""
     assert export_modules() == sorted(EXPORT_MODULES), (
         "app/export changed: add the module to EXPORT_MODULES in tests/privacy_world.py "
         "and cover it in the world")
@@ -111,6 +114,9 @@ def test_every_output_is_covered() -> None:
     assert not new, f"outputs not covered by the leak test: {new}"
     gone = sorted(set(OUTPUT_FUNCTIONS) - set(output_functions()))
     assert not gone, f"OUTPUT_FUNCTIONS names functions that no longer exist: {gone}"
+    assert ui_direct_uses() == sorted(UI_DIRECT_USES), (
+        "a screen uses app.sharing or app.export directly: say in UI_DIRECT_USES why it is "
+        "not an output of its own, or cover it in the world")
     commands = set(cli_commands())
     assert commands == set(CLI_COMMANDS), (
         "the command line changed: classify in CLI_COMMANDS (tests/privacy_world.py) "
@@ -208,3 +214,56 @@ def test_generated_worlds_are_reproducible(seed: int) -> None:
     from tests.privacy_world import generate
 
     assert generate(seed).describe() == generate(seed).describe()
+
+
+# -- the test would have failed on the old code: its bugs put back, one at a time ---------------
+
+def _old_handout_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before issue 16 a handout followed ``shared_with`` whatever the meeting's start."""
+    from dataclasses import replace
+
+    from app.export import handout
+
+    context = handout.CaseFacts.context
+    monkeypatch.setattr(handout.CaseFacts, "context",
+                        lambda self: replace(context(self), meeting_started=True))
+
+
+def _old_room_attendance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before issue 16 a person whose party was not invited counted as absent."""
+    from app.domain import meetings
+
+    absence = meetings.absence
+
+    def old(attendee: meetings.Attendee, item: meetings.AgendaItem
+            ) -> meetings.AbsenceReason | None:
+        if attendee.left_at is None and attendee.party_id not in item.invited:
+            return meetings.AbsenceReason.MARKED_ABSENT
+        return absence(attendee, item)
+
+    monkeypatch.setattr(meetings, "absence", old)
+
+
+def _old_case_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before issue 16 a declined, closed or routed case still went to parties."""
+    from dataclasses import replace
+
+    from app.export import handout
+
+    context = handout.CaseFacts.context
+    monkeypatch.setattr(handout.CaseFacts, "context",
+                        lambda self: replace(context(self), state=CaseState.IN_PROGRESS))
+
+
+@pytest.mark.parametrize("old_behaviour", [_old_handout_terms, _old_room_attendance,
+                                           _old_case_states],
+                         ids=["handout-ignores-12.2f", "room-counts-uninvited-absent",
+                              "ended-case-still-shared"])
+def test_the_leak_test_fails_on_the_old_behaviour(old_behaviour: object,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each leak issue 16 reported, put back into the program, is found within 150 worlds
+    (so the CI run of 2,000 would fail on it)."""
+    assert callable(old_behaviour)
+    old_behaviour(monkeypatch)
+    problems = run_pure(range(150), Tally())
+    assert any("LEAK" in p for p in problems)
