@@ -40,6 +40,8 @@ class ActionId(StrEnum):
     # The case screen's subjects: copy to the clipboard, marked as sensitive.
     COPY_BSN = "copy_bsn"
     COPY_ADDRESS = "copy_address"
+    # The subjects table: the subject-access request (AVG 15) of the chosen subject
+    SUBJECT_ACCESS = "subject_access"
     # A window of its own (a case): closed from the keyboard too
     CLOSE_WINDOW = "close_window"
 
@@ -92,6 +94,9 @@ SPECS: tuple[ActionSpec, ...] = (
     ActionSpec(ActionId.COPY_ADDRESS, N_("Copy a&ddress"), "Ctrl+Shift+D",
                N_("Case screen: copy the chosen subject's address; the clipboard is emptied "
                   "again after 10 seconds")),
+    ActionSpec(ActionId.SUBJECT_ACCESS, N_("Subject-access &request\u2026"), "Ctrl+Shift+R",
+               N_("Case screen: review and make the subject-access export (AVG art. 15) of "
+                  "the chosen subject")),
     ActionSpec(ActionId.CLOSE_WINDOW, N_("&Close window"), "Ctrl+W",
                N_("Case screen: close the window of this case")),
 )

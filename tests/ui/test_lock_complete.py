@@ -521,7 +521,8 @@ def test_copy_bsn_and_address_from_the_case_screen(
                                   view.copy_actions[CopyField.ADDRESS])
     # In the subjects table's context menu, named as the user reads them.
     assert view.subjects.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
-    assert [a.text() for a in view.subjects.actions()] == ["&BSN kopiëren", "A&dres kopiëren"]
+    assert [a.text() for a in view.subjects.actions()] == ["&BSN kopiëren", "A&dres kopiëren",
+                                                           "Inzage&verzoek\u2026"]
     assert bsn_action.shortcut().toString() == "Ctrl+Shift+B"
 
     # The child has neither BSN nor address: nothing to copy.

@@ -110,6 +110,27 @@ def availability(action: ActionId, state: CaseState, role: Role) -> Availability
     return Availability(True)
 
 
+# -- the subject-access request of a subject ------------------------------------------------
+
+#: What the subjects table's subject-access action needs of the role (the service checks it
+#: again).
+SUBJECT_ACCESS_NEEDS = Permission.CASE_WORK
+
+
+def subject_access_available(role: Role, subject_id: int | None) -> bool:
+    """Whether the subject-access review can be opened for the chosen subject."""
+    return subject_id is not None and may(role, SUBJECT_ACCESS_NEEDS)
+
+
+def open_subject_access(vault: OpenVault, subject_id: int,
+                        parent: QWidget | None = None) -> QDialog:
+    """The review of the chosen subject's subject-access draft (AVG 15), in a dialog of its
+    own (``ui.cases.subject_access_review``); refusals are the services' errors."""
+    from ui.cases.subject_access_review import open_review
+
+    return open_review(vault, subject_id, parent)
+
+
 # -- the plan of action in a dialog ----------------------------------------------------------
 
 class PlanDialog(QDialog):

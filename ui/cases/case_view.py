@@ -64,7 +64,14 @@ from app.services.case_view import CaseView, CopyField, ItemRow
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
 from ui.actions import CASE_ACTIONS, ActionId, make_action, share_window_actions, shortcut_text
-from ui.cases.case_actions import Availability, MinutesDialog, PlanDialog, availability
+from ui.cases.case_actions import (
+    Availability,
+    MinutesDialog,
+    PlanDialog,
+    availability,
+    open_subject_access,
+    subject_access_available,
+)
 from ui.clipboard import CLEAR_AFTER_MS, ClipboardGuard, guard_for
 
 #: Opens the intake wizard of a case and returns it (or None when it could not open).
@@ -441,6 +448,10 @@ class CaseViewScreen(QWidget):
             action.setEnabled(False)
             self.subjects.addAction(action)
             self.copy_actions[field] = action
+        self.access_action = make_action(self, ActionId.SUBJECT_ACCESS,
+                                         self.open_subject_access)
+        self.access_action.setEnabled(False)
+        self.subjects.addAction(self.access_action)
         self.subjects.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.subjects.itemSelectionChanged.connect(self._update_copy_actions)
 
@@ -457,6 +468,18 @@ class CaseViewScreen(QWidget):
             else None
         self.copy_actions[CopyField.BSN].setEnabled(bool(subject and subject.bsn))
         self.copy_actions[CopyField.ADDRESS].setEnabled(bool(subject and subject.address))
+        self.access_action.setEnabled(subject_access_available(
+            self.vault.actor.role, subject.id if subject is not None else None))
+
+    def open_subject_access(self) -> None:
+        """The subject-access review of the chosen subject (AVG 15), as a step window."""
+        row = self._selected_subject_row()
+        if row is None or self.view is None or not self.access_action.isEnabled():
+            return
+        subject_id = self.view.case.subjects[row].id
+        if subject_id is not None and self.step_window is None:
+            self._open(lambda: open_subject_access(self.vault, subject_id, parent=self),
+                       changes_case=False)
 
     def copy_subject_field(self, field: CopyField) -> bool:
         """Copy the selected subject's BSN or address (as sensitive); True when copied."""
