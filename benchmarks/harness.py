@@ -21,8 +21,9 @@ ACCOUNT = "beheerder"
 DIRECTOR = "procesregisseur"
 #: Part of the cached vaults' folder names: raised when what ``casuskamer demo`` writes
 #: changes, so that no benchmark runs on a vault an older demo built (2: closed cases'
-#: search rows without the BSNs closure removed; 3: compact search rows, migration 0008).
-CACHE_VERSION = 3
+#: search rows without the BSNs closure removed; 3: compact search rows, migration 0008;
+#: 4: key slots with a key pair per account, so the data key can be changed).
+CACHE_VERSION = 4
 
 
 def median_seconds(fn: Callable[[], Any], repeat: int = 7, warmup: int = 2) -> float:
