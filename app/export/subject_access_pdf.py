@@ -76,9 +76,12 @@ def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
                              for d in item.disclosed_to) or _("not passed on")
             rows.append([f"{item.source}\n({item.category.label})", _day(item.received),
                          text, went])
-        story.append(pdf.table(rows, [38 * mm, 20 * mm,
+        story.append(pdf.table(rows, [36 * mm, 22 * mm,
                                       pdf.CONTENT_WIDTH - 103 * mm, 45 * mm]))
-    elif not section.withheld:
+    elif section.withheld:
+        story.append(pdf.para(_("No information items are given in this overview; what is "
+                                "held but not given is listed below."), st.body))
+    else:
         story.append(pdf.para(_("No information items are held (any more)."), st.body))
     if section.withheld:
         story.append(pdf.para(_("Information not given in this export"), st.subheading))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -168,10 +169,15 @@ class SubjectAccessReviewDialog(QDialog):
         self.original = QPlainTextEdit()
         self.original.setObjectName("review_original")
         self.original.setReadOnly(True)
+        lines = self.original.fontMetrics().lineSpacing()
+        self.original.setMinimumHeight(lines * 3)
+        self.original.setMaximumHeight(lines * 6)
         self.flags = QLabel()
         self.flags.setObjectName("review_flags")
         self.flags.setWordWrap(True)
         self.flags.setTextFormat(Qt.TextFormat.PlainText)
+        # a wrapped label must keep the height of its lines when the box is tight
+        self.flags.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.include = QRadioButton(_("&Include as it is"))
         self.redact = QRadioButton(_("Include a &redacted version"))
         self.withhold = QRadioButton(_("&Withhold"))
@@ -184,6 +190,8 @@ class SubjectAccessReviewDialog(QDialog):
         self.redacted = QPlainTextEdit()
         self.redacted.setObjectName("review_redacted")
         self.redacted.setTabChangesFocus(True)
+        self.redacted.setMinimumHeight(lines * 3)
+        self.redacted.setMaximumHeight(lines * 8)
         self.redacted.textChanged.connect(self._edited)
         self.ground = QComboBox()
         self.ground.setObjectName("review_ground")
@@ -194,6 +202,7 @@ class SubjectAccessReviewDialog(QDialog):
         self.problem = QLabel()
         self.problem.setObjectName("review_problem")
         self.problem.setWordWrap(True)
+        self.problem.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.status = QLabel()
         self.status.setObjectName("review_status")
 
@@ -239,6 +248,7 @@ class SubjectAccessReviewDialog(QDialog):
         splitter.addWidget(decision_box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.next_button)
@@ -379,6 +389,7 @@ class SubjectAccessReviewDialog(QDialog):
             row = (start + step) % count
             if not self.draft.items[row].decided:
                 self.table.selectRow(row)
+                self.table.scrollTo(self.model.index(row, 0))
                 self.include.setFocus()
                 return
 
