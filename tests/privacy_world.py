@@ -1388,6 +1388,27 @@ def check_figures(world: World, vault: Any, folder: Any) -> list[str]:
         leaked |= canaries_in_text(path.read_text(encoding="utf-8"))
     if leaked:
         problems.append(f"seed {world.seed}: LEAK the figures hold {sorted(leaked)}")
+    problems += small_counts_shown(shown)
+    return problems
+
+
+def small_counts_shown(shown: Iterable[Any]) -> list[str]:
+    """Counts of cases below 5 show as "< 5" (the manager sees figures only, never a number
+    that could single a family out). Not counts of cases: the meetings held per month, the
+    actions (hidden as a whole below five closed cases) and lead times in days."""
+    problems: list[str] = []
+    for figure in shown:
+        if figure.key == "actions":
+            continue
+        for n, series in enumerate(figure.series):
+            if figure.key == "meetings" and n == 0:
+                continue
+            for value in (*series.values, *figure.totals):
+                if value.unit or value.suppressed or value.number is None:
+                    continue
+                if 0 < value.number < 5:
+                    problems.append(f"LEAK the figure {figure.key} ({series.name}) shows a "
+                                    f"count of {value.number} cases")
     return problems
 
 

@@ -13,7 +13,8 @@ it, and every one it must have is there.
   screen and the director's screen from a ``Room``);
 * 20 worlds end to end on real vaults: handouts (single, batch, for an older meeting),
   agendas, the meeting room loaded from the vault, the full plan, subject access (draft,
-  review, PDF), the figures with the annual report and its CSV, the audit log, every
+  review, PDF), the figures (no canary; counts below 5 as "< 5") with the annual report
+  and its CSV, the audit log, every
   service called as the information centre and as the manager, and the command line
   (``parties list --json``, ``export ...``, ``report``, ``audit``); every PDF read back.
 
@@ -267,3 +268,17 @@ def test_the_leak_test_fails_on_the_old_behaviour(old_behaviour: object,
     old_behaviour(monkeypatch)
     problems = run_pure(range(150), Tally())
     assert any("LEAK" in p for p in problems)
+
+
+def test_checker_finds_a_small_count_shown() -> None:
+    """The manager's figures: a count of 1-4 cases shown as it is fails; "< 5" passes."""
+    from app.domain.figures import Figure, Series, Value
+
+    from tests.privacy_world import small_counts_shown
+
+    def figure(value: Value) -> Figure:
+        return Figure("in_progress", "t", "e", "a", ("x",), (Series("s", (value,)),))
+
+    assert small_counts_shown([figure(Value(3))])
+    assert not small_counts_shown([figure(Value(3, suppressed=True))])
+    assert not small_counts_shown([figure(Value(7))])
