@@ -13,10 +13,10 @@ it, and every one it must have is there.
   screen and the director's screen from a ``Room``);
 * 20 worlds end to end on real vaults: handouts (single, batch, for an older meeting),
   agendas, the meeting room loaded from the vault, the full plan, subject access (draft,
-  review, PDF), the figures (no canary; counts below 5 as "< 5") with the annual report
-  and its CSV, the audit log, every
-  service called as the information centre and as the manager, and the command line
-  (``parties list --json``, ``export ...``, ``report``, ``audit``); every PDF read back.
+  review, PDF), the director's case screen and its marks, the figures (no canary; counts
+  below 5 as "< 5") with the annual report and its CSV, the audit log, every service
+  called as the information centre and as the manager, and the command line (``parties
+  list --json``, ``export ...``, ``report``, ``audit``); every PDF read back.
 
 A failure names the world's seed: ``generate(seed)`` (or ``vault_world(seed, ...)``) gives
 the same world again. ``make reliability`` runs more of both
