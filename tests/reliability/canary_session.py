@@ -452,8 +452,10 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
 
     vault = Vault(folder).unlock(DIRECTOR, DIRECTOR_PASSPHRASE)
     _close(vault, number, ids, today)
+    vault.lock()
     backups = folder.parent / "backups"
     backups.mkdir()
+    vault = Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE)  # backups are the administrator's
     maintenance.backup(vault, backups / "kluis.backup")
     vault.lock()
     report.write_text(json.dumps({
