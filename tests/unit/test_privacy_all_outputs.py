@@ -108,20 +108,21 @@ def test_every_output_is_covered() -> None:
     that uses the policy or the export layer itself, and every command of the command line
     is named in the leak test's registers, so a new output fails here until the world
     covers it."""
-    assert export_modules() == sorted(EXPORT_MODULES), (
-        "app/export changed: add the module to EXPORT_MODULES in tests/privacy_world.py "
-        "and cover it in the world")
-    new = sorted(set(output_functions()) - set(OUTPUT_FUNCTIONS))
-    assert not new, f"outputs not covered by the leak test: {new}"
-    gone = sorted(set(OUTPUT_FUNCTIONS) - set(output_functions()))
-    assert not gone, f"OUTPUT_FUNCTIONS names functions that no longer exist: {gone}"
-    assert ui_direct_uses() == sorted(UI_DIRECT_USES), (
-        "a screen uses app.sharing or app.export directly: say in UI_DIRECT_USES why it is "
-        "not an output of its own, or cover it in the world")
-    commands = set(cli_commands())
-    assert commands == set(CLI_COMMANDS), (
-        "the command line changed: classify in CLI_COMMANDS (tests/privacy_world.py) "
-        f"{sorted(commands - set(CLI_COMMANDS))}; gone: {sorted(set(CLI_COMMANDS) - commands)}")
+    # Names in a register that no longer exist do no harm (an output renamed or still on
+    # its way in); an output that is in no register fails.
+    modules = sorted(set(export_modules()) - set(EXPORT_MODULES))
+    assert not modules, (f"app/export has modules the leak test does not cover: {modules} "
+                         "(add them to EXPORT_MODULES in tests/privacy_world.py and to the "
+                         "world)")
+    functions = sorted(set(output_functions()) - set(OUTPUT_FUNCTIONS))
+    assert not functions, f"outputs not covered by the leak test: {functions}"
+    screens = sorted(set(ui_direct_uses()) - set(UI_DIRECT_USES))
+    assert not screens, (
+        f"screens use app.sharing or app.export directly: {screens}; say in UI_DIRECT_USES "
+        "why each is not an output of its own, or cover it in the world")
+    commands = sorted(set(cli_commands()) - set(CLI_COMMANDS))
+    assert not commands, ("commands not classified in CLI_COMMANDS "
+                          f"(tests/privacy_world.py): {commands}")
 
 
 # -- the checker itself, on hand-made worlds: it must be able to fail both ways -----------------
