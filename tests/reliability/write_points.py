@@ -22,7 +22,7 @@ from app.domain.roles import Role
 from app.services import accounts
 from app.store.tables import accounts as accounts_table
 from app.store.tables import audit_log, drafts, meta
-from app.vault import maintenance
+from app.vault import maintenance, rekey
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
 
@@ -129,16 +129,49 @@ def _backup_present(vault: OpenVault, path: str) -> bool:
     return True
 
 
+def _revoke_do(vault: OpenVault, n: int, rng: random.Random) -> str:
+    """An account is added and revoked: the revocation changes the data key."""
+    name = f"weg{n}"
+    accounts.add_account(vault, name, Role.INFORMATION_CENTRE, f"wachtzin voor weg {n}",
+                         kdf=KdfParams())
+    change = accounts.revoke_account(vault, name)
+    assert change.done, change.reason
+    return f"{name}:{change.generation}"
+
+
+def _revoke_present(vault: OpenVault, tag: str) -> bool:
+    name, number = tag.split(":")
+    with vault.read() as conn:
+        revoked = conn.execute(select(accounts_table.c.revoked_at).where(
+            accounts_table.c.name == name)).scalar()
+    return (revoked is not None and vault.vault.slot_file().find(name) is None
+            and rekey.generation(vault) >= int(number))
+
+
+def _rekey_do(vault: OpenVault, n: int, rng: random.Random) -> str:
+    """An administrator changes the data key."""
+    change = accounts.change_data_key(vault)
+    assert change.done, change.reason
+    return str(change.generation)
+
+
+def _rekey_present(vault: OpenVault, tag: str) -> bool:
+    return rekey.generation(vault) >= int(tag) and rekey.pending(vault) is None
+
+
 register("audit.append", _audit_do, _audit_present)
 register("draft.autosave", _draft_do, _draft_present)
 register("meta.multirow", _meta_do, _meta_present)
 register("account.add", _account_do, _account_present)
 register("vault.backup", _backup_do, _backup_present)
+register("account.revoke_rekey", _revoke_do, _revoke_present)
+register("vault.rekey", _rekey_do, _rekey_present)
 
 
 def halves(vault: OpenVault) -> list[str]:
     """Anything half-written anywhere: multi-row writes whose end marker is missing, slots
-    whose account row is missing, and stray temp files."""
+    whose account row is missing, a change of the data key not finished (a slot holding two
+    keys, the request still recorded, the re-keyed copy left), and stray temp files."""
     problems: list[str] = []
     with vault.read() as conn:
         keys = [k for (k,) in conn.execute(select(meta.c.key).where(meta.c.key.like("kv-%")))]
@@ -150,6 +183,12 @@ def halves(vault: OpenVault) -> list[str]:
     for slot in vault.vault.slot_file().slots:
         if slot.account not in names:
             problems.append(f"slot {slot.account} without an account row")
+        if len(slot.keys) != 1:
+            problems.append(f"slot {slot.account} holds {len(slot.keys)} data keys")
+    if rekey.pending(vault) is not None:
+        problems.append("a change of the data key still pending after an exclusive open")
+    if (vault.vault.folder / rekey.COPY_NAME).exists():
+        problems.append("a re-keyed copy of the database left beside it")
     problems.extend(case_write_points.case_halves(vault))
     return problems
 
