@@ -4,7 +4,10 @@ set shows as the default the house must still confirm).
 
 Preferences go to ``ui.settings`` (never personal data); accounts go through
 ``app.services.accounts``, which checks the role and writes the audit log. Sealing a key slot
-takes about a second (Argon2id), so account changes run off the GUI thread.
+takes about a second (Argon2id), and revoking an account changes the data key (seconds on a
+large vault), so account changes run off the GUI thread. An administrator can also change
+the data key on its own, and sees the vaults a restore replaced (kept beside the vault
+folder) until removing them.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from app.formatting import format_date
 from app.i18n import _
 from app.services import accounts as account_service
 from app.services import retention as retention_service
+from app.vault import maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
@@ -261,14 +265,33 @@ class SettingsScreen(QWidget):
             self.revoke_button = QPushButton(_("&Revoke..."))
             self.revoke_button.setObjectName("revoke_account")
             self.revoke_button.clicked.connect(self.revoke_selected)
+            self.rekey_button = QPushButton(_("Change the data &key..."))
+            self.rekey_button.setObjectName("change_data_key")
+            self.rekey_button.setToolTip(_("A new key for the whole vault; every account keeps "
+                                           "its passphrase. Copies made before stay on the "
+                                           "old key."))
+            self.rekey_button.clicked.connect(self.change_data_key)
+            self.key_busy = QLabel("")
+            self.key_busy.setObjectName("key_busy")
             buttons = QHBoxLayout()
             buttons.addWidget(self.add_button)
             buttons.addWidget(self.revoke_button)
+            buttons.addWidget(self.rekey_button)
+            buttons.addWidget(self.key_busy)
             buttons.addStretch(1)
             box_layout.addWidget(table)
             box_layout.addLayout(buttons)
             layout.addWidget(box, 1)
             self.refresh_accounts()
+
+        # -- vaults a restore replaced (administrator) ------------------------------------
+        self.replaced_box: QGroupBox | None = None
+        if may(vault.actor.role, Permission.BACKUP):
+            self.replaced_box = QGroupBox(_("Replaced vaults"))
+            self.replaced_box.setObjectName("replaced_vaults")
+            QVBoxLayout(self.replaced_box)
+            layout.addWidget(self.replaced_box)
+            self.refresh_replaced()
 
         # -- retention periods (administrator) --------------------------------------------
         self.retention_spins: dict[Protocol, QSpinBox] = {}
@@ -343,12 +366,96 @@ class SettingsScreen(QWidget):
                   "undone; add a new account if it is needed again.").format(name=name),
                 yes_label=_("Revoke"), destructive=True):
             return
-        try:
-            account_service.revoke_account(self.vault, name)
-        except CasuskamerError as exc:
-            dialogs.error(self, _("Revoke account"), str(exc))
+        vault = self.vault
+        self._key_work(_("Revoke account"),
+                       lambda: account_service.revoke_account(vault, name),
+                       _("The account {name} is revoked.").format(name=name))
+
+    def change_data_key(self) -> None:
+        if not dialogs.confirm(
+                self, _("Change the data key"),
+                _("Give the vault a new data key? Every account keeps its passphrase; copies "
+                  "of the vault or of its key-slot file made before can no longer open it. "
+                  "No other program may have the vault open meanwhile."),
+                yes_label=_("Change the key")):
             return
-        self.refresh_accounts()
+        vault = self.vault
+        self._key_work(_("Change the data key"),
+                       lambda: account_service.change_data_key(vault), "")
+
+    def _key_work(self, title: str, work: Callable[[], account_service.KeyChange],
+                  done_text: str) -> None:
+        """Run a revocation or a key change off the GUI thread, then say what became of the
+        data key."""
+        self._set_key_busy(True)
+
+        def finished(change: account_service.KeyChange) -> None:
+            self._set_key_busy(False)
+            self.refresh_accounts()
+            line = (_("The data key was changed; every remaining account keeps its "
+                      "passphrase.") if change.done else change.reason)
+            dialogs.inform(self, title, f"{done_text}\n\n{line}".strip())
+
+        def failed(exc: BaseException) -> None:
+            self._set_key_busy(False)
+            self.refresh_accounts()
+            if not isinstance(exc, CasuskamerError):
+                raise exc
+            dialogs.error(self, title, str(exc))
+
+        run_in_background(work, finished, failed, context=self)
+
+    def _set_key_busy(self, busy: bool) -> None:
+        for button in (self.add_button, self.revoke_button, self.rekey_button):
+            button.setEnabled(not busy)
+        self.key_busy.setText(_("One moment, the vault is being given a new key...")
+                              if busy else "")
+
+    # -- replaced vaults --------------------------------------------------------------------
+
+    def refresh_replaced(self) -> None:
+        box = self.replaced_box
+        if box is None:
+            return
+        box_layout = box.layout()
+        assert box_layout is not None
+        while box_layout.count():
+            item = box_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        kept = maintenance.replaced_vaults(self.vault.vault.folder)
+        box.setVisible(bool(kept))
+        for path in kept:
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            note = QLabel(_("A vault replaced by a restore on {date} is kept at {path}.")
+                          .format(date=maintenance.replaced_date(path), path=path))
+            note.setWordWrap(True)
+            note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            remove = QPushButton(_("Remove..."))
+            remove.setObjectName("remove_replaced")
+            remove.clicked.connect(lambda _checked=False, p=path: self.remove_replaced(p))
+            row_layout.addWidget(note, 1)
+            row_layout.addWidget(remove)
+            box_layout.addWidget(row)
+
+    def remove_replaced(self, path: object) -> None:
+        from pathlib import Path
+
+        target = Path(str(path))
+        if not dialogs.confirm(
+                self, _("Remove replaced vault"),
+                _("Delete the replaced vault kept at {path}? Everything in it that is not in "
+                  "this vault (audit rows too) is then gone for good.").format(path=target),
+                yes_label=_("Delete"), destructive=True):
+            return
+        try:
+            maintenance.remove_replaced(self.vault, target)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Remove replaced vault"), str(exc))
+        self.refresh_replaced()
 
     # -- retention periods ------------------------------------------------------------------
 

@@ -93,14 +93,16 @@ def test_revoke_asks_first_and_lists_the_revocation(qtbot, ctx, locked_vault,
         screen.revoke_selected()
     assert script.shown[0].kind == "confirm" and MANAGER in script.shown[0].text
     assert table.item(row, 3).text() == "actief"
-    with dialogs.scripted(True):
-        screen.revoke_selected()
+    with dialogs.scripted(True) as script:
+        screen.revoke_selected()  # the revocation changes the data key, off the GUI thread
+        qtbot.waitUntil(lambda: len(script.shown) == 2, timeout=30_000)
     assert table.item(row, 3).text().startswith("ingetrokken op ")
     assert MANAGER not in Vault(locked_vault.vault.folder).account_names()
     # Revoking oneself is refused with the service's reason, shown as an error.
     table.selectRow([table.item(r, 0).text() for r in range(table.rowCount())].index(ADMIN))
     with dialogs.scripted(True) as script:
         screen.revoke_selected()
+        qtbot.waitUntil(lambda: len(script.shown) == 2, timeout=30_000)
     assert [s.kind for s in script.shown] == ["confirm", "error"]
 
 
