@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "app.cli.retention_commands",
     "app.cli.report_commands",
     "app.cli.audit_commands",
+    "app.cli.config_commands",
 )
 
 

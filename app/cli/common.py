@@ -9,8 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from app.errors import ValidationError
+from app.errors import AccountRevoked, ValidationError, WrongPassphrase
 from app.i18n import _
+from app.vault import forwarding
 from app.vault.vault import OpenVault, Vault
 
 PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
@@ -49,4 +50,13 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
     vault = Vault(args.vault)
     vault.require_exists()
     account = getattr(args, "account", None) or vault.first_admin()
-    return vault.unlock(account, read_passphrase(args), exclusive=exclusive)
+    try:
+        opened = vault.unlock(account, read_passphrase(args), exclusive=exclusive)
+    except (WrongPassphrase, AccountRevoked) as exc:
+        # No vault to write it into: the system's log and the central log (when on) get it.
+        reason = (vault.pending_failures[-1].reason if vault.pending_failures
+                  else "revoked" if isinstance(exc, AccountRevoked) else "passphrase")
+        forwarding.report_failed_unlock(vault.folder, account, reason)
+        raise
+    forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
+    return opened

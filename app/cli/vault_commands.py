@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from app.cli.common import add_vault_options, read_passphrase, unlock
+from app.cli.config_commands import add_collector_options, apply_collector_options
 from app.domain.roles import Permission
 from app.errors import ValidationError
 from app.i18n import _, ngettext
-from app.vault import maintenance
+from app.vault import forwarding, maintenance
 from app.vault.vault import Vault
 
 
@@ -38,9 +39,13 @@ def _env_has_passphrase() -> bool:
 
 def cmd_init(args: argparse.Namespace) -> int:
     opened = Vault.create(args.vault, args.account, _new_passphrase(args))
-    opened.lock()
     print(_("Vault created in {folder} with administrator account {account}.")
           .format(folder=args.vault, account=args.account))
+    try:
+        if apply_collector_options(opened, args):  # --collector: forwarding from the start
+            forwarding.send_before_lock(opened)
+    finally:
+        opened.lock()
     return 0
 
 
@@ -130,6 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--vault", required=True, type=Path, metavar="DIR")
     p.add_argument("--account", default="beheerder", metavar="NAME")
     p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
+    add_collector_options(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("verify", help=_("check encryption, database integrity and audit log"))

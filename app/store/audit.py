@@ -6,6 +6,8 @@ in and the time. ``hash`` is SHA-256 over the previous row's hash and this row's
 changed, removed, reordered or inserted row breaks the chain. The newest row's id and hash
 are also kept in ``meta`` (key ``audit_head``) in the same transaction, so cutting rows off
 the end is seen too. Triggers in the schema refuse UPDATE and DELETE on the table.
+While forwarding to the house's central log is on, each row is also queued for it in the
+same transaction (``app.store.forward_tables``, sent by ``app.vault.forwarding``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection, select
 
+from app.store import forward_tables
 from app.store.tables import audit_log, meta
 
 GENESIS = "0" * 64
@@ -79,6 +82,8 @@ def append(conn: Connection, *, actor: str, role: str, entry: AuditEntry,
     }
     digest = row_hash(last_hash, row)
     conn.execute(audit_log.insert().values(**row, prev_hash=last_hash, hash=digest))
+    # queued for the house's central log in the same transaction, when forwarding is on
+    forward_tables.enqueue(conn, row, last_hash, digest)
     value = f"{row['id']}:{digest}"
     if last_id == 0 and last_hash == GENESIS and conn.execute(
             select(meta.c.key).where(meta.c.key == HEAD_KEY)).first() is None:

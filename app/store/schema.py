@@ -17,6 +17,7 @@ AREA_MODULES = (
     "app.store.plan_tables",
     "app.store.meeting_tables",
     "app.store.retention_tables",
+    "app.store.forward_tables",
 )
 
 for _name in AREA_MODULES:

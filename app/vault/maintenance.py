@@ -44,6 +44,7 @@ from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, Vau
 from app.i18n import _, ngettext
 from app.store import audit, migrate
 from app.store.db import connect_raw
+from app.vault import forwarding
 from app.vault.keyslots import SlotFile, atomic_write
 from app.store.tables import audit_log
 from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
@@ -188,6 +189,9 @@ def verify(vault: OpenVault, quick: bool = False) -> VerifyReport:
                 where = f" (#{problem.row_id})" if problem.row_id is not None else ""
                 report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
             report.audit_rows = int(raw.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+            # with forwarding on: the chain against the last head the central log received
+            report.problems.extend(forwarding.rollback_problems(conn, vault.vault.folder,
+                                                                vault.vault_id))
         except (sqlcipher.DatabaseError, sa_exc.DatabaseError) as exc:
             report.problems.append(_("The database cannot be read: {reason}")
                                    .format(reason=getattr(exc, "orig", exc)))

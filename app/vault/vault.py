@@ -325,6 +325,9 @@ class OpenVault:
     _lock: FolderLock | None
     engine: Engine = field(init=False)
     _lock_listeners: list[Any] = field(default_factory=list)
+    #: run by a normal lock while the vault is still open, after its "lock" row (the command
+    #: line forwards the command's audit rows there: ``app.vault.forwarding``)
+    _before_lock: list[Any] = field(default_factory=list)
     #: case numbers destroyed by the retention purge that ran at this unlock
     purged_at_unlock: list[str] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
@@ -470,6 +473,9 @@ class OpenVault:
     def on_lock(self, callback: Any) -> None:
         self._lock_listeners.append(callback)
 
+    def before_lock(self, callback: Any) -> None:
+        self._before_lock.append(callback)
+
     def lock(self, audit_it: bool = True) -> None:
         """Close every connection and drop the key. Safe to call twice."""
         with self._guard:
@@ -480,6 +486,12 @@ class OpenVault:
                     self.log_now("lock", "account", self.actor.account)
                 except Exception:  # noqa: BLE001 - locking must never fail
                     pass
+                for hook in self._before_lock:
+                    try:
+                        hook()
+                    except Exception:  # noqa: BLE001 - locking must never fail
+                        pass
+            self._before_lock.clear()
             self.engine.dispose()
             # SQLAlchemy's statement cache keeps each cached statement's first parameters
             # (an INSERT's name, BSN or case text): personal data in memory after the lock.
