@@ -619,8 +619,8 @@ def canaries_in_text(text: str) -> set[str]:
     return set(CANARY_RE.findall(squeeze(text)))
 
 
-def pdf_canaries(data: bytes, password: str | None = None) -> set[str]:
-    """The canaries in a PDF's pages and metadata (decrypted with ``password``)."""
+def pdf_text(data: bytes, password: str | None = None) -> str:
+    """A PDF's pages and metadata as text, squeezed (decrypted with ``password``)."""
     import io
 
     from pypdf import PdfReader
@@ -630,7 +630,12 @@ def pdf_canaries(data: bytes, password: str | None = None) -> set[str]:
         assert password is not None and reader.decrypt(password), "the PDF does not open"
     parts = [page.extract_text() or "" for page in reader.pages]
     parts += [str(v) for v in (reader.metadata or {}).values()]
-    return canaries_in_text("\n".join(parts))
+    return squeeze("\n".join(parts))
+
+
+def pdf_canaries(data: bytes, password: str | None = None) -> set[str]:
+    """The canaries in a PDF's pages and metadata (decrypted with ``password``)."""
+    return canaries_in_text(pdf_text(data, password))
 
 
 def verdict(world: World, output: str, recipient: str, wanted: Wanted, found: set[str] | None,
@@ -1067,6 +1072,12 @@ def check_vault(world: World, vault: Any, folder: Any, tally: Tally) -> list[str
 
     from app.services import handouts, meeting_room
 
+    try:
+        from app.export.handout import phase_label
+    except ImportError:                       # before issue 16's handouts
+        def phase_label(started: bool) -> str:
+            return ""
+
     folder = Path(folder)
     problems: list[str] = []
     expect = Expect(world)
@@ -1080,7 +1091,14 @@ def check_vault(world: World, vault: Any, folder: Any, tally: Tally) -> list[str
             password = HANDOUT_PASSWORD if n % 2 else None
             try:
                 handouts.export_handout(vault, case.number, party.pid, out, password=password)
-                found: set[str] | None = pdf_canaries(out.read_bytes(), password)
+                text = pdf_text(out.read_bytes(), password)
+                found: set[str] | None = canaries_in_text(text)
+                # the handout says which of the two it is (12.2f)
+                said = squeeze(phase_label(expect.started(case)))
+                if said not in text:
+                    problems.append(f"seed {world.seed}: the handout of case {case.number} "
+                                    f"for party {party.pid} does not say it is made "
+                                    f"{phase_label(expect.started(case))}")
             except refused:
                 found = None
                 if out.exists():
