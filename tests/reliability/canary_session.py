@@ -72,6 +72,9 @@ class Kind(StrEnum):
     MAIN_PRIVATE = "main_private"    # BSN, address: only the subject's own export
     LIFE_DOMAIN = "life_domain"      # problems per life domain: only the subject's export
     ITEM = "item"                    # an information item (or its use restriction): the policy
+    RESTRICTION = "restriction"      # an item's use restriction: with the item in a handout,
+    #                                  never in the subject's own export (an instruction to
+    #                                  parties, which can itself reveal something)
     PLAN = "plan"                    # goals, needs, coordinator, criteria: every handout
     PLAN_ACTION = "plan_action"      # an action (its text, owner, notes): parties it is visible to
     NOWHERE = "nowhere"              # referral text, minutes, drafts, register, closure, ...
@@ -109,7 +112,7 @@ _TABLE: list[tuple[str, Use]] = [
     ("Kanarie10Rbtm", Use("import: life domain finances", Kind.LIFE_DOMAIN)),
     ("Kanarie11Gwxh", Use("import: police item shared with the GGZ", Kind.ITEM, POLICE, (GGZ,),
                           Category.POLICE)),
-    ("Kanarie12Dmvq", Use("import: that police item's use restriction", Kind.ITEM, POLICE,
+    ("Kanarie12Dmvq", Use("import: that police item's use restriction", Kind.RESTRICTION, POLICE,
                           (GGZ,), Category.POLICE)),
     ("Kanarie13Ycjp", Use("import: Veilig Thuis item shared with nobody", Kind.ITEM, VT)),
     ("Kanarie14Nhbz", Use("intake: referring contact (saved draft, then submitted)",

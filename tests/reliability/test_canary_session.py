@@ -38,6 +38,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from app.domain.information import InformationItem, SharingTerms
+from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
 from app.sharing.policy import CaseContext, DataSubject, PartyViewer, Setting, decide
@@ -200,8 +201,12 @@ class Expectation:
     def __init__(self, ids: dict[str, int], today: date) -> None:
         self.ids = ids
         self.invited = frozenset(ids[p] for p in INVITED)
+        # the handouts are made after the meeting (12.2f: from its start, what shared_with
+        # allows); the case is then in progress
         self.context = CaseContext(case_id=1, protocol=Protocol.INTEGRALE_VEILIGHEID,
-                                   on=today, invited=self.invited, subject_ids=frozenset({1}))
+                                   on=today, state=CaseState.IN_PROGRESS,
+                                   invited=self.invited, subject_ids=frozenset({1}),
+                                   meeting_started=True)
         membership = (ProtocolMembership(Protocol.INTEGRALE_VEILIGHEID, REGISTER_START),)
         self.standings = {pid: PartyStanding(pid, REGISTER_START, None, membership)
                           for pid in ids.values()}
@@ -218,7 +223,7 @@ class Expectation:
         if use.kind is Kind.PLAN_ACTION:
             limited = {self.ids[p] for p in use.limited_to}
             return not limited or party_id in limited or party_id == self.ids[use.party]
-        if use.kind is Kind.ITEM:
+        if use.kind in (Kind.ITEM, Kind.RESTRICTION):
             return decide(self._item(use), PartyViewer(party_id), Setting.HANDOUT,
                           self.context, self.standings).allowed
         return False      # BSN, address, referral text, minutes, drafts, closure, ...
