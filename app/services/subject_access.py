@@ -503,7 +503,7 @@ def _parse_review(text: str | bytes) -> SubjectAccessDraft:
 def _fingerprint_key(vault: OpenVault) -> bytes:
     """A key of this vault for the fingerprint, so the review file (which lacks the BSN and
     the address) cannot be used to test guesses of them."""
-    return hmac.new(vault.data_key, b"casuskamer subject-access fingerprint",
+    return hmac.new(vault.key_buffer(), b"casuskamer subject-access fingerprint",
                     hashlib.sha256).digest()
 
 
