@@ -48,6 +48,7 @@ from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
 from ui.app_context import AppContext
+from ui.forwarding_box import ForwardingBox
 from ui.passphrase_pair import PassphrasePair, grow_to_fit, secret_field
 from ui.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN
 from ui.tasks import run_in_background
@@ -299,6 +300,7 @@ class SettingsScreen(QWidget):
         if may(vault.actor.role, Permission.MANAGE_SETTINGS):
             layout.addWidget(self._retention_box())
             self.refresh_retention()
+            layout.addWidget(ForwardingBox(vault, self))  # the house's central log
         if self.accounts_table is None:
             layout.addStretch(1)
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
+from app.vault import forwarding
 from app.vault.vault import OpenVault, Vault
 from ui import a11y
 from ui.tasks import run_in_background
@@ -83,6 +84,7 @@ class UnlockScreen(QWidget):
         self.failures = 0
         self.busy = False
         self._ready_at = 0.0
+        self._attempt_account = ""
 
         self.title = QLabel(_("Casuskamer is locked"))
         font = self.title.font()
@@ -214,6 +216,7 @@ class UnlockScreen(QWidget):
             self._show_message(_("Type your passphrase."))
             return
         self.busy = True
+        self._attempt_account = account
         self._set_enabled(False)
         self.status.setText(_("Unlocking..."))
         vault = self.vault
@@ -226,6 +229,7 @@ class UnlockScreen(QWidget):
         self.status.setText("")
         self._show_message("")
         self._set_enabled(True)
+        forwarding.start_background(opened)  # the central log, while unlocked (when on)
         self.unlocked.emit(opened)
 
     def _failed(self, exc: BaseException) -> None:
@@ -234,6 +238,11 @@ class UnlockScreen(QWidget):
         if isinstance(exc, (WrongPassphrase, AccountRevoked)):
             self.failures += 1
             self._show_message(str(exc))
+            # not in the vault that did not open: the system's log and the central log
+            failures = self.vault.pending_failures
+            forwarding.report_failed_unlock_later(
+                self.vault.folder, self._attempt_account,
+                failures[-1].reason if failures else "passphrase")
         elif isinstance(exc, CasuskamerError):
             # In use, damaged, read-only: the message names the problem and the way out.
             self._show_message(str(exc))

@@ -20,7 +20,7 @@ from pathlib import Path
 from app.cli.common import add_vault_options, unlock
 from app.domain.roles import Permission
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.vault import forwarding
 from app.vault.vault import OpenVault
 
@@ -53,8 +53,9 @@ def apply_collector_options(opened: OpenVault, args: argparse.Namespace) -> bool
         dropped = forwarding.disable(opened)
         print(_("Forwarding to the central log is off."))
         if dropped:
-            print(_("{count} queued rows were not sent; they stay in the vault's own log.")
-                  .format(count=dropped))
+            print(ngettext("{count} queued row was not sent; it stays in the vault's own log.",
+                           "{count} queued rows were not sent; they stay in the vault's own "
+                           "log.", dropped).format(count=dropped))
         return True
     current = forwarding.config_of(opened)
     if args.ca_file is not None:
@@ -91,8 +92,10 @@ def _print_status(opened: OpenVault) -> None:
     delivered = (_("last delivered: row {id} (sequence {seq})").format(
         id=state.delivered.audit_id, seq=state.delivered.seq) if state.delivered
         else _("nothing delivered yet"))
-    print(_("Forwarding to {address}: {queued} rows queued; {delivered}.").format(
-        address=state.collector, queued=state.queued, delivered=delivered))
+    print(ngettext("Forwarding to {address}: {queued} row queued; {delivered}.",
+                   "Forwarding to {address}: {queued} rows queued; {delivered}.",
+                   state.queued).format(address=state.collector, queued=state.queued,
+                                        delivered=delivered))
     if report.problem:
         print(f"casuskamer: {report.problem}", file=sys.stderr)
 

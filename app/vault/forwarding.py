@@ -640,6 +640,10 @@ def report_failed_unlock_later(folder: Path, account: str, reason: str) -> threa
 
 # -- when sending runs ---------------------------------------------------------------------
 
+#: the sender thread of each vault open in this program
+_threads: dict[str, ForwardThread] = {}
+
+
 class ForwardThread(threading.Thread):
     """Sends the queue while the program is unlocked: at once, then every ``interval``
     seconds (longer after failures, up to ``MAX_INTERVAL``), until the vault locks."""
@@ -679,7 +683,13 @@ def start_background(vault: OpenVault, interval: float = INTERVAL,
             return None
     except Exception:  # noqa: BLE001 - forwarding never fails an unlock
         return None
-    thread = ForwardThread(vault, interval, timeout)
+    with _send_locks_guard:
+        running = _threads.get(vault.vault_id)
+        if running is not None and running.is_alive() and running.vault is vault:
+            running.wake.set()  # e.g. the collector was changed in Settings: try it now
+            return running
+        thread = ForwardThread(vault, interval, timeout)
+        _threads[vault.vault_id] = thread
     vault.on_lock(thread.stop)
     thread.start()
     return thread
