@@ -302,7 +302,9 @@ def _describe(config: ForwardingConfig, exc: BaseException) -> str:
     if isinstance(exc, (TimeoutError, socket.timeout)):
         reason = _("no answer within {seconds} seconds").format(seconds=int(TIMEOUT))
     elif isinstance(exc, ssl.SSLError):
-        reason = str(exc.reason or exc)
+        return _("The collector {address} broke off the secure connection ({reason}); the "
+                 "rows stay queued and are sent again.").format(
+            address=config.address, reason=exc.reason or type(exc).__name__)
     elif isinstance(exc, OSError):
         reason = exc.strerror or type(exc).__name__
     else:

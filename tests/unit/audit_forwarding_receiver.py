@@ -19,6 +19,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +36,8 @@ class Authority:
     folder: Path
     name: str = "Test CA"
     ca_pem: str = ""
+    _ca_key: Any = None
+    _ca: Any = None
     cert_file: Path = field(init=False)
     key_file: Path = field(init=False)
     ca_file: Path = field(init=False)
@@ -43,6 +46,7 @@ class Authority:
         self.folder.mkdir(parents=True, exist_ok=True)
         now = dt.datetime.now(dt.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
+        self._ca_key = ca_key
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.name)])
         ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
               .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
@@ -64,6 +68,7 @@ class Authority:
                     x509.DNSName("localhost"),
                     x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
                 .sign(ca_key, hashes.SHA256()))
+        self._ca = ca
         self.ca_pem = ca.public_bytes(serialization.Encoding.PEM).decode("ascii")
         self.ca_file = self.folder / "ca.pem"
         self.ca_file.write_text(self.ca_pem)
@@ -74,10 +79,30 @@ class Authority:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()))
 
-    def server_context(self) -> ssl.SSLContext:
+    def server_context(self, require_client: bool = False) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_file, self.key_file)
+        if require_client:  # mutual TLS: a client certificate from this CA
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cadata=self.ca_pem)
         return context
+
+    def client_pair(self) -> tuple[str, str]:
+        """A client certificate from this CA and its key, both PEM."""
+        now = dt.datetime.now(dt.UTC)
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                            "casuskamer")]))
+                .issuer_name(self._ca.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1))
+                .not_valid_after(now + dt.timedelta(days=30))
+                .sign(self._ca_key, hashes.SHA256()))
+        return (cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+                key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()).decode("ascii"))
 
 
 @dataclass
@@ -143,9 +168,9 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 class Receiver:
-    def __init__(self, authority: Authority) -> None:
+    def __init__(self, authority: Authority, require_client: bool = False) -> None:
         self.authority = authority
-        self.context = authority.server_context()
+        self.context = authority.server_context(require_client)
         self.received: list[Message] = []
         self.lock = threading.Lock()
         self.cut_after: int | None = None

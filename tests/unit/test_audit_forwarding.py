@@ -314,3 +314,26 @@ def test_the_background_sender_runs_while_unlocked_and_stops_at_the_lock(
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert maintenance.verify(Vault(vault_dir).unlock(ADMIN, ADMIN_PASSPHRASE)).sound
+
+
+def test_a_client_certificate_is_presented_to_a_collector_that_asks(
+        admin_vault: OpenVault, authority: Authority) -> None:
+    """Mutual TLS: the collector refuses clients without a certificate from its CA; with
+    the pair configured (kept inside the vault only) the rows are delivered."""
+    strict = Receiver(authority, require_client=True).start()
+    try:
+        assert forwarding.configure(admin_vault, strict.address, authority.ca_pem) is not None
+        _act(admin_vault, 2)
+        assert forwarding.send_pending(admin_vault).problem is not None
+        assert strict.total() == 0
+        cert, key = authority.client_pair()
+        assert forwarding.configure(admin_vault, strict.address, authority.ca_pem,
+                                    cert, key) is None
+        assert forwarding.send_pending(admin_vault).problem is None
+        assert [m.params["action"] for m in strict.unique()][-1] == "forwarding.configure"
+        assert "PRIVATE KEY" not in (admin_vault.vault.folder
+                                     / forwarding.SIDE_NAME).read_text()
+        with pytest.raises(ValidationError):
+            forwarding.configure(admin_vault, strict.address, authority.ca_pem, cert, "")
+    finally:
+        strict.stop()
