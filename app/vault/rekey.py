@@ -124,22 +124,26 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
                    detail={"reason": reason, "generation": number, "resumed": resumed,
                            "accounts": len(slots.slots)})
     new_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
+    # Own copies: a lock meanwhile (another thread) zeroes the vault's buffer, and a slot
+    # must never be given a zeroed key. They are zeroed here when done.
+    old_key = bytearray(opened.key_buffer())
     try:
         with opened.connect_gate:
             opened.engine.dispose()
-            _swap(opened, slots, new_key, number)
+            _swap(opened, slots, old_key, new_key, number)
             opened.replace_key(new_key)
             opened.engine.dispose()
+        # The old key leaves the slot file and its kept previous version.
+        slots.rewrapped([new_key]).write(vault.slots_path, forget_previous=True)
     finally:
         keymem.wipe(new_key)
-    # The old key leaves the slot file and its kept previous version.
-    slots.rewrapped([opened.key_buffer()]).write(vault.slots_path, forget_previous=True)
+        keymem.wipe(old_key)
     return number
 
 
-def _swap(opened: OpenVault, slots: SlotFile, new_key: bytearray, number: int) -> None:
+def _swap(opened: OpenVault, slots: SlotFile, old_key: bytearray, new_key: bytearray,
+          number: int) -> None:
     vault = opened.vault
-    old_key = opened.key_buffer()
     copy = vault.folder / COPY_NAME
     remove_copy(vault.folder)
     live = connect_raw(vault.db_path, old_key, wal=False)
@@ -186,7 +190,8 @@ def _swap(opened: OpenVault, slots: SlotFile, new_key: bytearray, number: int) -
         raise
     finally:
         try:
-            live.execute("ROLLBACK") if live.in_transaction else None
+            if live.in_transaction:
+                live.execute("ROLLBACK")
         except sqlcipher.Error:
             pass
         live.close()

@@ -271,3 +271,31 @@ def test_first_format_slots_are_upgraded_at_their_unlock(admin_vault: OpenVault)
     Vault(folder).unlock(STAYING, STAYING_PASS).lock()  # upgrades, then changes the key
     assert not _opens(folder / "casuskamer.db", key)
     Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE).lock()
+
+
+def test_a_lock_in_the_middle_of_a_change_leaves_a_vault_that_opens(
+        admin_vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program locks (idle, Ctrl+L) while a revocation's key change runs off the GUI
+    thread: the lock zeroes the vault's key at once; the change goes on with its own copies,
+    and every remaining account opens the vault afterwards."""
+    from app.errors import VaultNotFound
+    from app.vault import rekey
+
+    _with_two_accounts(admin_vault)
+    folder = admin_vault.vault.folder
+    old = admin_vault.data_key
+    real_copy = rekey._copy_file
+
+    def copy_then_lock(source: Path, target: Path) -> None:
+        real_copy(source, target)
+        admin_vault.lock()
+
+    monkeypatch.setattr(rekey, "_copy_file", copy_then_lock)
+    with pytest.raises(VaultNotFound):  # "the vault is locked": nothing more to do here
+        accounts.change_data_key(admin_vault)
+    assert not admin_vault.is_open
+    assert not _opens(folder / "casuskamer.db", old)
+    for account, passphrase in ((STAYING, STAYING_PASS), (ADMIN, ADMIN_PASSPHRASE),
+                                (REVOKED, REVOKED_PASS)):
+        Vault(folder).unlock(account, passphrase).lock()
+    assert all(len(s.keys) == 1 for s in SlotFile.read(folder / "keyslots.json").slots)
