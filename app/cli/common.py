@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.errors import AccountRevoked, ValidationError, WrongPassphrase
 from app.i18n import _
-from app.vault import forwarding
+from app.vault import access, forwarding
 from app.vault.vault import OpenVault, Vault
 
 PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
@@ -46,7 +46,18 @@ def read_passphrase(args: argparse.Namespace, prompt: str | None = None,
     return getpass.getpass(prompt or _("Passphrase: "))
 
 
+def command_action(args: argparse.Namespace) -> str:
+    """The command's row in the permission matrix: ``casuskamer VERB [SUBVERB]``."""
+    words = [str(args.command)]
+    if getattr(args, "verb", None):
+        words.append(str(args.verb))
+    return "casuskamer " + " ".join(words)
+
+
 def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
+    """Unlock the vault as the account the command names, and check the command's row in
+    the permission matrix before anything else is done (a refusal: one line, exit 2,
+    audited; the services it calls check their own rows again)."""
     vault = Vault(args.vault)
     vault.require_exists()
     account = getattr(args, "account", None) or vault.first_admin()
@@ -59,4 +70,9 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
         forwarding.report_failed_unlock(vault.folder, account, reason)
         raise
     forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
+    try:
+        access.check(opened, command_action(args), "vault", opened.vault_id)
+    except Exception:
+        opened.lock()
+        raise
     return opened

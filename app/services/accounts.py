@@ -30,6 +30,7 @@ from app.store.tables import accounts
 from app.vault import keyslots, rekey
 from app.vault.vault import OpenVault, record_slot_key, slot_key_name, utcnow
 from app.store.tables import meta
+from app.vault.access import entry_point
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class AccountInfo:
     revoked_at: datetime | None
 
 
+@entry_point
 def list_accounts(vault: OpenVault) -> list[AccountInfo]:
     vault.require(Permission.MANAGE_ACCOUNTS, "account")
     with vault.read() as conn:
@@ -48,6 +50,7 @@ def list_accounts(vault: OpenVault) -> list[AccountInfo]:
             for r in rows]
 
 
+@entry_point
 def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
                 kdf: keyslots.KdfParams | None = None) -> None:
     vault.require(Permission.MANAGE_ACCOUNTS, "account", name)
@@ -70,6 +73,7 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
         slots.write(vault.vault.slots_path)
 
 
+@entry_point
 def change_passphrase(vault: OpenVault, current: str, new: str,
                       kdf: keyslots.KdfParams | None = None) -> None:
     """Change the unlocked account's own passphrase (the current one is asked again)."""
@@ -118,6 +122,7 @@ def _change_key(vault: OpenVault, why: str) -> KeyChange:
         return KeyChange(0, (), str(exc))
 
 
+@entry_point
 def change_data_key(vault: OpenVault) -> KeyChange:
     """An administrator's action: give the vault a new data key (every account keeps its
     passphrase; copies of the vault and of ``keyslots.json`` made before stay on the old
@@ -128,6 +133,7 @@ def change_data_key(vault: OpenVault) -> KeyChange:
     return _change_key(vault, rekey.ADMINISTRATOR)
 
 
+@entry_point
 def revoke_account(vault: OpenVault, name: str) -> KeyChange:
     """Revoke ``name``: its row is marked, its slot goes, and the data key changes."""
     vault.require(Permission.MANAGE_ACCOUNTS, "account", name)

@@ -45,6 +45,7 @@ from app.services.meetings import load_meeting
 from app.services.sharing_context import case_context
 from app.sharing.policy import CaseContext, Entitlement, Reason, may_receive_agenda
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 
 class AgendaRefused(CasuskamerError):
@@ -92,6 +93,7 @@ def _refusal_reason(answers: list[Entitlement]) -> Reason:
     return next((r for r in _REASON_ORDER if r in reasons), Reason.NOT_INVITED)
 
 
+@entry_point
 def party_agenda_view(vault: OpenVault, meeting_id: int, party_id: int, *,
                       on: date | None = None, now: datetime | None = None) -> PartyAgenda:
     """The agenda of ``meeting_id`` as ``party_id`` may receive it (the frozen view model the
@@ -122,6 +124,7 @@ def party_agenda_view(vault: OpenVault, meeting_id: int, party_id: int, *,
                        party_name=party.name, printed_on=day, cases=cases)
 
 
+@entry_point
 def export_agenda(vault: OpenVault, meeting_id: int, party_id: int, out: Path | str, *,
                   password: str | None = None, on: date | None = None,
                   now: datetime | None = None) -> str:

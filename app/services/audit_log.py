@@ -39,6 +39,7 @@ from app.errors import ValidationError
 from app.i18n import _
 from app.store.tables import audit_log, meta
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 #: One page of the screen; the export reads in batches of this many rows.
 PAGE = 500
@@ -126,6 +127,7 @@ def query_hash(conn: Connection, query: str) -> str:
 NAMED_HITS = 50
 
 
+@entry_point
 def log_search(vault: OpenVault, area: str, query: str, hits: int,
                case_numbers: list[str] | None = None) -> None:
     """Log one settled search (``search`` on ``area``): the hash, the number of hits and,
@@ -204,6 +206,7 @@ def _query(conn: Connection, flt: AuditFilter) -> Select[Any]:
     return select(audit_log).where(*_where(conn, flt))
 
 
+@entry_point
 def read_page(vault: OpenVault, flt: AuditFilter, *, before_id: int | None = None,
               limit: int = PAGE, log_it: bool = True) -> list[AuditRow]:
     """One page, newest first: the rows matching ``flt`` with an id below ``before_id``.
@@ -220,6 +223,7 @@ def read_page(vault: OpenVault, flt: AuditFilter, *, before_id: int | None = Non
     return rows
 
 
+@entry_point
 def count(vault: OpenVault, flt: AuditFilter) -> int:
     """How many rows match (for the screen's status line)."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
@@ -228,6 +232,7 @@ def count(vault: OpenVault, flt: AuditFilter) -> int:
                                 .where(*_where(conn, flt))).scalar_one())
 
 
+@entry_point
 def accounts(vault: OpenVault) -> list[str]:
     """Every account name that appears in the log (for the screen's account filter)."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
@@ -236,6 +241,7 @@ def accounts(vault: OpenVault) -> list[str]:
             select(audit_log.c.actor).distinct()).scalars())
 
 
+@entry_point
 def iter_rows(vault: OpenVault, flt: AuditFilter) -> Iterator[AuditRow]:
     """Every matching row, oldest first, read in batches (for an export)."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
@@ -251,6 +257,7 @@ def iter_rows(vault: OpenVault, flt: AuditFilter) -> Iterator[AuditRow]:
         after = batch[-1].id
 
 
+@entry_point
 def export(vault: OpenVault, flt: AuditFilter, fmt: str) -> Iterator[str]:
     """The matching rows as CSV or JSON text, in pieces; logged as ``audit.export`` with the
     filter and the format before the first piece."""

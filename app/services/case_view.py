@@ -41,6 +41,7 @@ from app.sharing.policy import (PROCESS_DIRECTOR, Setting, SharingMark,
                                 describe_mark, visible_items, who_may_see)
 from app.store.case_tables import subjects
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class CaseView:
         return sorted(seen.items(), key=lambda kv: kv[1].casefold())
 
 
+@entry_point
 def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseView:
     """Read the case screen's data once; audited once as ``case.view``."""
     vault.require(Permission.CASE_SUBSTANCE, "case", number)
@@ -119,6 +121,7 @@ class CopyField(StrEnum):
     ADDRESS = "address"
 
 
+@entry_point
 def copy_subject_field(vault: OpenVault, number: str, subject_id: int,
                        field: CopyField) -> str:
     """The BSN or address of one subject of case ``number``, to copy to the clipboard.

@@ -60,6 +60,7 @@ from app.store.case_tables import information_items as items_table
 from app.store.case_tables import item_subjects
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 
 class CaseRow(NamedTuple):
@@ -128,6 +129,7 @@ _NEXT_MEETING_OF_SQL = """
 LIST_CACHE_KIB = 65_536
 
 
+@entry_point
 def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                protocol: Protocol | None = None, party_id: int | None = None,
                include_destroyed: bool = False, today: date | None = None,
@@ -298,6 +300,7 @@ def load_case(conn: Connection, case_id: int) -> Case:
         destroyed_at=row["destroyed_at"], outcome=row["outcome"])
 
 
+@entry_point
 def get_case(vault: OpenVault, number_or_id: str | int) -> Case:
     """Open one case (audited as ``case.open`` under its number): its subjects' personal
     details and the referral's texts, so ``CASE_SUBSTANCE`` (the process director)."""

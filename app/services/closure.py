@@ -91,6 +91,7 @@ from app.store.retention_tables import case_closures, case_tombstones
 from app.store.tables import drafts, metadata
 from app.store.triage_tables import routing_decisions, widening_requests
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,7 @@ def compute_preview(conn: Connection, case_id: int, number: str,
     return ClosurePreview(number, tuple(lines))
 
 
+@entry_point
 def closure_context(vault: OpenVault, case: str | int,
                     today: date | None = None) -> ClosureContext:
     """Everything the closure wizard starts from (audited as ``case.closure_open``)."""
@@ -491,6 +493,7 @@ def closure_context(vault: OpenVault, case: str | int,
 CLOSURE_DRAFT_KIND = "closure"
 
 
+@entry_point
 def save_closure_draft(vault: OpenVault, number: str, decision: ClosureDecision) -> int:
     """Keep the wizard's answers (this account, this case) when the program locks; closing
     the case removes the draft (with every other draft of it)."""
@@ -498,6 +501,7 @@ def save_closure_draft(vault: OpenVault, number: str, decision: ClosureDecision)
     return draft_store.put(vault, CLOSURE_DRAFT_KIND, number, decision_payload(decision))
 
 
+@entry_point
 def load_closure_draft(vault: OpenVault, context: ClosureContext) -> ClosureDecision | None:
     """This account's kept answers for the case, laid over its criteria as they are now."""
     vault.require(Permission.CASE_WORK, "case", context.case_number)
@@ -505,11 +509,13 @@ def load_closure_draft(vault: OpenVault, context: ClosureContext) -> ClosureDeci
     return None if stored is None else decision_from_payload(stored.payload, context.criteria)
 
 
+@entry_point
 def discard_closure_draft(vault: OpenVault, number: str) -> None:
     vault.require(Permission.CASE_WORK, "case", number)
     draft_store.drop(vault, CLOSURE_DRAFT_KIND, number)
 
 
+@entry_point
 def preview(vault: OpenVault, case: str | int,
             extra: Iterable[Removal] = ()) -> ClosurePreview:
     """The preview with the default removals and ``extra`` ones."""
@@ -774,6 +780,7 @@ class ClosureResult:
     removed: dict[str, int]
 
 
+@entry_point
 def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
                shown: ClosurePreview, today: date | None = None) -> ClosureResult:
     """Close the case: check, clean exactly what ``shown`` listed, start the retention clock.
@@ -838,6 +845,7 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
     return ClosureResult(number, today, due, current.summary())
 
 
+@entry_point
 def closure_of(vault: OpenVault, case: str | int) -> dict[str, Any] | None:
     """The recorded closure decision of a closed case (None when not closed)."""
     vault.require(Permission.CASE_SUBSTANCE, "case", str(case))
@@ -874,6 +882,7 @@ class ClosureFigures:
     average_days_referral_to_closure: float | None
 
 
+@entry_point
 def closure_figures(vault: OpenVault, start: date, end: date) -> ClosureFigures:
     """Figures over the cases that ended between ``start`` and ``end`` (inclusive), read
     from the tombstones, so destruction does not change them. No names, only counts."""

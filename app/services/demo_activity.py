@@ -50,6 +50,7 @@ from app.store.retention_tables import case_closures, case_tombstones
 from app.store.tables import audit_log
 from app.store.triage_tables import routing_decisions, routing_invitees, triage_queries
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 #: Cases per transaction.
 CHUNK = 10_000
@@ -299,6 +300,7 @@ def _members(vault: OpenVault) -> dict[Protocol, list[str]]:
     return {p: sorted(set(names)) for p, names in found.items() if names}
 
 
+@entry_point
 def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None = None,
          years: int = 3) -> int:
     """Add ``cases`` synthetic cases with their activity since 1 January ``years`` years

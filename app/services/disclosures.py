@@ -29,6 +29,7 @@ from app.store.case_tables import cases
 from app.store.party_tables import parties
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 #: The audit actions that record a file leaving the house.
 DISCLOSURE_ACTIONS = ("export.handout", "export.plan")
@@ -129,6 +130,7 @@ def read_disclosures(conn: Connection, *, case_numbers: Iterable[str] | None = N
     return found
 
 
+@entry_point
 def case_disclosures(vault: OpenVault, case: str | int) -> list[Disclosure]:
     """Every PDF of one case that left the house (audited as ``disclosure.report``)."""
     vault.require(Permission.VIEW_CASES, "case", str(case))
@@ -140,6 +142,7 @@ def case_disclosures(vault: OpenVault, case: str | int) -> list[Disclosure]:
     return rows
 
 
+@entry_point
 def period_disclosures(vault: OpenVault, start: date, end: date,
                        recipient_party_id: int | None = None) -> list[Disclosure]:
     """Every PDF that left the house between ``start`` and ``end`` (inclusive, UTC dates),

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def _mine(vault: OpenVault, kind: str, object_id: str) -> Any:
             & (drafts.c.object_id == object_id))
 
 
+@entry_point
 def put(vault: OpenVault, kind: str, object_id: str, payload: dict[str, Any],
         detail: dict[str, Any] | None = None) -> int:
     """Store (or overwrite) this account's draft of ``kind`` for ``object_id``; its id."""
@@ -59,6 +61,7 @@ def put(vault: OpenVault, kind: str, object_id: str, payload: dict[str, Any],
     return draft_id
 
 
+@entry_point
 def get(vault: OpenVault, kind: str, object_id: str) -> StoredDraft | None:
     """This account's draft of ``kind`` for ``object_id`` (audited as a read), or None."""
     with vault.read() as conn:
@@ -78,6 +81,7 @@ def remove_for_case(conn: Connection, number: str, case_id: int) -> int:
     return int(gone.rowcount or 0)
 
 
+@entry_point
 def drop(vault: OpenVault, kind: str, object_id: str, conn: Connection | None = None) -> bool:
     """Remove this account's draft; inside ``conn`` when given (the save that replaces it),
     else in a transaction of its own. True when there was one."""

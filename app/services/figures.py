@@ -39,6 +39,7 @@ from app.domain.figures import (
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 
 def _tables(conn: Connection) -> set[str]:
@@ -202,6 +203,7 @@ def compute_in(conn: Connection, year: int, protocol: Protocol | None = None,
         referrals_total=sum(sum(v) for v in tally.referrals.values()))
 
 
+@entry_point
 def compute(vault: OpenVault, year: int, protocol: Protocol | None = None,
             today: date | None = None) -> Figures:
     """The year's figures (all protocols, or one); ``VIEW_FIGURES``; audited."""
@@ -215,12 +217,14 @@ def compute(vault: OpenVault, year: int, protocol: Protocol | None = None,
     return figures
 
 
+@entry_point
 def figures_for_display(vault: OpenVault, year: int, protocol: Protocol | None = None,
                         today: date | None = None) -> list[Figure]:
     """The year's figures as shown (suppressed), in the dashboard's order."""
     return figure_list(compute(vault, year, protocol, today))
 
 
+@entry_point
 def available_years(vault: OpenVault, today: date | None = None) -> list[int]:
     """The years from the first referral to this year, newest first (``VIEW_FIGURES``)."""
     vault.require(Permission.VIEW_FIGURES, "figures", "-")

@@ -33,6 +33,7 @@ from app.store.case_tables import cases
 from app.store.party_tables import parties
 from app.store.plan_tables import plan_action_notes, plan_actions, plans
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 OPEN_STATUSES = (ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value)
 #: "Due soon" in the notice at unlock.
@@ -81,6 +82,7 @@ def _note_counts(conn: Connection, action_ids: list[int]) -> dict[int, int]:
     return counts
 
 
+@entry_point
 def open_actions(vault: OpenVault, *, party_id: int | None = None,
                  case: str | int | None = None, today: date | None = None) -> list[OpenAction]:
     """Open actions across all cases (or one case, or one party's), soonest due first."""
@@ -104,6 +106,7 @@ def open_actions(vault: OpenVault, *, party_id: int | None = None,
     return found
 
 
+@entry_point
 def record_progress(vault: OpenVault, case: str | int, action_key: str, *, note: str = "",
                     status: ActionStatus | None = None) -> None:
     """A progress update on one action: a note, a new status, or both (one plan version)."""
@@ -139,6 +142,7 @@ class OverdueNotice:
         return _("{actions} {cases}; {soon}.").format(actions=actions, cases=cases, soon=soon)
 
 
+@entry_point
 def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice:
     """Counts for the notice at unlock; no names, no audit row (nothing personal is read)."""
     if not may(vault.actor.role, Permission.CASE_SUBSTANCE):

@@ -60,6 +60,7 @@ from app.store.meeting_tables import agenda_items
 from app.store.party_tables import parties
 from app.store.tables import meta
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 DEFAULT_HOUSE = "Zorg- en Veiligheidshuis Haaglanden"
 
@@ -130,6 +131,7 @@ def agenda_for(conn: Connection, case_id: int, meeting_id: int | None,
     return current.invited, MeetingRef(current.meeting_id, current.starts_at, current.place)
 
 
+@entry_point
 def on_agenda(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None) -> bool:
     """Whether the case is on a meeting's agenda (so that its invitees get handouts)."""
     vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
@@ -166,6 +168,7 @@ def _short_names(conn: Connection) -> dict[int, str]:
             for r in conn.execute(select(parties.c.id, parties.c.short_name))}
 
 
+@entry_point
 def resolve_party(vault: OpenVault, name: str) -> int:
     """A party id from its name or short name (case ignored); ``NotFound`` otherwise."""
     wanted = " ".join(name.split()).casefold()
@@ -230,6 +233,7 @@ def _detail(facts: CaseFacts, handout: Handout, encrypted: bool) -> dict[str, ob
     return detail
 
 
+@entry_point
 def export_handout(vault: OpenVault, number_or_id: str | int, party_id: int, out: Path, *,
                    meeting_id: int | None = None, password: str | None = None,
                    on: date | None = None, now: datetime | None = None) -> ExportResult:
@@ -247,6 +251,7 @@ def export_handout(vault: OpenVault, number_or_id: str | int, party_id: int, out
                         handout.meeting_started)
 
 
+@entry_point
 def export_plan(vault: OpenVault, number_or_id: str | int, out: Path, *,
                 password: str | None = None, on: date | None = None) -> ExportResult:
     """Write the full plan (for the process director's file) to ``out``."""
@@ -296,6 +301,7 @@ class Outlook:
         return None if self.on_agenda else Reason.NOT_ON_AGENDA
 
 
+@entry_point
 def outlook(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
             on: date | None = None, now: datetime | None = None) -> Outlook:
     """Who would get a handout: the invitees of the case's current meeting, each with the
@@ -316,6 +322,7 @@ def outlook(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = 
                    facts.invited is not None, tuple(found))
 
 
+@entry_point
 def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = None,
                on: date | None = None, now: datetime | None = None) -> list[Recipient]:
     """Who would get a handout (see :func:`outlook`); empty before the case is on an
@@ -323,6 +330,7 @@ def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None
     return list(outlook(vault, number_or_id, meeting_id, on, now).recipients)
 
 
+@entry_point
 def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterable[int],
                     out_dir: Path, *, meeting_id: int | None = None,
                     password: str | None = None, progress: Progress | None = None,
@@ -389,6 +397,7 @@ def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids
     return result
 
 
+@entry_point
 def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_dir: Path, *,
                                 meeting_id: int | None = None,
                                 password: str | None = None,
@@ -412,6 +421,7 @@ def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_d
                   cancelled)
 
 
+@entry_point
 def handout_file_name(vault: OpenVault, number_or_id: str | int, party_id: int) -> str:
     """The suggested file name for one party's handout (no personal data)."""
     with vault.read() as conn:
@@ -423,6 +433,7 @@ def handout_file_name(vault: OpenVault, number_or_id: str | int, party_id: int) 
     return file_name(number, short)
 
 
+@entry_point
 def disclosures(vault: OpenVault, number: str) -> list[dict[str, object]]:
     """What went to whom and when for one case: the disclosure log's rows."""
     import json

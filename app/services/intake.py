@@ -55,9 +55,11 @@ from app.services import parties as party_service
 from app.store.case_tables import cases, subjects
 from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 # -- what the wizard needs to know ----------------------------------------------------------
 
+@entry_point
 def intake_context(vault: OpenVault, today: date | None = None) -> IntakeContext:
     """Today and every party's standing, for ``validate_step`` / ``to_referral``."""
     return IntakeContext(today=today or date.today(), standings=party_service.standings(vault))
@@ -69,6 +71,7 @@ class PartyChoice:
     name: str
 
 
+@entry_point
 def eligible_parties(vault: OpenVault, protocol: Protocol, on: date | None = None
                      ) -> list[PartyChoice]:
     """The parties that may refer under ``protocol`` on ``on``: active and members."""
@@ -98,6 +101,7 @@ def _require_draft_rights(vault: OpenVault) -> None:
     vault.require(Permission.REGISTER_REFERRAL, "draft", "-")
 
 
+@entry_point
 def save_draft(vault: OpenVault, draft: IntakeDraft, draft_id: int | None = None) -> int:
     """Store the wizard's state (valid or not) for this account; returns the draft id.
 
@@ -127,6 +131,7 @@ def save_draft(vault: OpenVault, draft: IntakeDraft, draft_id: int | None = None
     return int(draft_id)
 
 
+@entry_point
 def list_drafts(vault: OpenVault) -> list[DraftInfo]:
     """This account's intake drafts, newest first."""
     _require_draft_rights(vault)
@@ -143,6 +148,7 @@ def list_drafts(vault: OpenVault) -> list[DraftInfo]:
     return result
 
 
+@entry_point
 def load_draft(vault: OpenVault, draft_id: int) -> IntakeDraft:
     """Reopen one of this account's drafts (audited as a read)."""
     _require_draft_rights(vault)
@@ -156,6 +162,7 @@ def load_draft(vault: OpenVault, draft_id: int) -> IntakeDraft:
     return IntakeDraft.from_payload(json.loads(payload))
 
 
+@entry_point
 def discard_draft(vault: OpenVault, draft_id: int) -> None:
     _require_draft_rights(vault)
     with vault.begin() as conn:
@@ -170,6 +177,7 @@ def _delete_draft(conn: Connection, vault: OpenVault, draft_id: int) -> None:
         vault.log(conn, "draft.discard", "draft", draft_id)
 
 
+@entry_point
 def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | None]:
     """The intake draft for a registered case: this account's saved draft if there is one,
     else a new one filled from the case. Returns ``(draft, draft_id or None)``."""
@@ -204,6 +212,7 @@ class KnownCase:
     closed_at: datetime | None
 
 
+@entry_point
 def already_known(vault: OpenVault, *, bsn: str | None = None, surname: str | None = None,
                   birth_date: date | None = None, exclude_case: str | None = None
                   ) -> list[KnownCase]:
@@ -243,6 +252,7 @@ def already_known(vault: OpenVault, *, bsn: str | None = None, surname: str | No
 
 # -- registering and deciding ---------------------------------------------------------------
 
+@entry_point
 def register_referral(vault: OpenVault, referral: Referral, *, start_intake: bool = False
                       ) -> str:
     """Create a case from a checked referral, in ``referred`` (or straight in ``intake``);
@@ -288,6 +298,7 @@ def _decide(conn: Connection, vault: OpenVault, case_id: int, outcome: IntakeOut
     return new_state
 
 
+@entry_point
 def decide_intake(vault: OpenVault, number: str, outcome: IntakeOutcome,
                   answers: list[CriterionAnswer], decline_reason: str = "",
                   decline_advice: str = "") -> CaseState:
@@ -307,6 +318,7 @@ def decide_intake(vault: OpenVault, number: str, outcome: IntakeOutcome,
                        decline_advice, utcnow())
 
 
+@entry_point
 def start_intake(vault: OpenVault, number: str) -> None:
     """Move a referred case into intake (when the process director takes it up)."""
     vault.require(Permission.CASE_WORK, "case", number)
@@ -325,6 +337,7 @@ class SubmitResult:
     draft_id: int | None         # the draft's id when kept as draft
 
 
+@entry_point
 def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
                   draft_id: int | None = None, ctx: IntakeContext | None = None
                   ) -> SubmitResult:

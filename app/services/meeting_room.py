@@ -55,6 +55,7 @@ from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Decision, Meeting
                                 meeting_screen_items, party_entitlement, who_may_see)
 from app.store.case_tables import cases
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Room:
         self.marks = {}
 
 
+@entry_point
 def load_room(vault: OpenVault, meeting_id: int, on: date | None = None) -> Room:
     """Read the meeting, its attendance, and every case's information items and the parties'
     standing, once. Audited as ``meeting.room_load`` with the case numbers."""
@@ -381,6 +383,7 @@ def room_reason_text(decision: Decision, blocking_party: str,
     return _("On the meeting-room screen")
 
 
+@entry_point
 def refresh(vault: OpenVault, room: Room) -> Room:
     """The same room with the attendance, the agenda, the parties' standing and the cases'
     states as now stored (after a change): a party that withdrew or a case that ended

@@ -70,6 +70,7 @@ from app.store.meeting_tables import (agenda_items, attendee_absences, attendees
 from app.store.party_tables import parties
 from app.store.tables import drafts
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 AGENDA_DRAFT = "agenda_wizard"
 LIVE_DRAFT = "meeting_live"
@@ -210,6 +211,7 @@ def load_meeting(conn: Connection, meeting_id: int) -> Meeting:
                    started_at=row["started_at"], ended_at=row["ended_at"])
 
 
+@entry_point
 def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[MeetingRow]:
     """Every meeting, soonest first (finished ones after the others)."""
     vault.require(Permission.VIEW_CASES, "meeting", "-")
@@ -225,6 +227,7 @@ def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[Me
     return found
 
 
+@entry_point
 def get_meeting(vault: OpenVault, meeting_id: int) -> Meeting:
     """The meeting with its agenda; for a role without ``CASE_SUBSTANCE`` its logistics only
     (:func:`logistics_only`)."""
@@ -260,6 +263,7 @@ class InviteeChoice:
     reason: str
 
 
+@entry_point
 def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeChoice]:
     """Every party of the register with the policy's answer to "may it be invited to a
     meeting on this case on ``on``?", entitled ones first, by name."""
@@ -277,6 +281,7 @@ def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeCho
     return sorted(choices, key=lambda c: (not c.allowed, c.name.casefold()))
 
 
+@entry_point
 def party_names(source: Any) -> dict[int, str]:
     """Party id -> name (organisation names are no personal data)."""
     return {p.id: p.name for p in party_service.list_parties(source)}
@@ -311,6 +316,7 @@ def _readiness(conn: Connection, case_id: int, state: CaseState,
     return None
 
 
+@entry_point
 def candidate_cases(vault: OpenVault) -> list[Candidate]:
     """The cases ready for a meeting and on no agenda yet: routed to a case meeting by
     triage, or in progress (a follow-up), newest number first; with triage's goal and
@@ -337,6 +343,7 @@ def candidate_cases(vault: OpenVault) -> list[Candidate]:
     return found
 
 
+@entry_point
 def list_attendees(vault: OpenVault, meeting_id: int) -> list[Attendee]:
     vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
     with vault.read() as conn:
@@ -368,6 +375,7 @@ def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
                                   .order_by(minutes_entries.c.id)).mappings()]
 
 
+@entry_point
 def entries(vault: OpenVault, item_id: int) -> list[MinutesEntry]:
     """The minutes of one agenda item so far (logged against its case); ``CASE_SUBSTANCE``."""
     vault.require(Permission.CASE_SUBSTANCE, "agenda_item", item_id)
@@ -491,6 +499,7 @@ def _insert_item(conn: Connection, meeting_id: int, meeting_day: date, case_id: 
 
 # -- planning --------------------------------------------------------------------------------
 
+@entry_point
 def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
     """Plan a meeting with its whole agenda in one transaction (the agenda wizard's end);
     returns the meeting's id."""
@@ -520,6 +529,7 @@ def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
     return meeting_id
 
 
+@entry_point
 def update_meeting(vault: OpenVault, meeting_id: int, starts_at: datetime, place: str,
                    chair: str) -> None:
     vault.require(Permission.MEETING_LOGISTICS, "meeting", meeting_id)
@@ -532,6 +542,7 @@ def update_meeting(vault: OpenVault, meeting_id: int, starts_at: datetime, place
         vault.log(conn, "meeting.update", "meeting", meeting_id)
 
 
+@entry_point
 def add_item(vault: OpenVault, meeting_id: int, case_id: int, *, duration: int, goal: str,
              themes: Sequence[str], decision_types: Sequence[DecisionType],
              invited: Mapping[int, str]) -> int:
@@ -549,6 +560,7 @@ def add_item(vault: OpenVault, meeting_id: int, case_id: int, *, duration: int, 
     return item_id
 
 
+@entry_point
 def update_item(vault: OpenVault, item_id: int, *, duration: int, goal: str,
                 themes: Sequence[str], decision_types: Sequence[DecisionType]) -> None:
     vault.require(Permission.CASE_WORK, "agenda_item", item_id)
@@ -564,6 +576,7 @@ def update_item(vault: OpenVault, item_id: int, *, duration: int, goal: str,
                   detail={"case": item["number"]})
 
 
+@entry_point
 def set_invitations(vault: OpenVault, item_id: int, invited: Mapping[int, str]) -> None:
     """Replace the parties invited to one agenda item (each checked by the policy)."""
     vault.require(Permission.CASE_WORK, "agenda_item", item_id)
@@ -580,6 +593,7 @@ def set_invitations(vault: OpenVault, item_id: int, invited: Mapping[int, str]) 
                   detail={"case": item["number"], "parties": sorted(cleaned)})
 
 
+@entry_point
 def reorder(vault: OpenVault, meeting_id: int, item_ids: Sequence[int]) -> None:
     """Put the agenda in this order (every item of the meeting exactly once)."""
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
@@ -596,6 +610,7 @@ def reorder(vault: OpenVault, meeting_id: int, item_ids: Sequence[int]) -> None:
         vault.log(conn, "meeting.reorder", "meeting", meeting_id)
 
 
+@entry_point
 def move_item(vault: OpenVault, item_id: int, to_meeting_id: int) -> None:
     """Move a case not yet discussed to another planned meeting (at the end of its agenda).
     Its invitations are checked again for the other meeting's day."""
@@ -630,6 +645,7 @@ def move_item(vault: OpenVault, item_id: int, to_meeting_id: int) -> None:
                   detail={"case": item["number"], "to": to_meeting_id})
 
 
+@entry_point
 def remove_item(vault: OpenVault, item_id: int) -> None:
     """Take a case not yet discussed off the agenda (it stays ready for another meeting)."""
     vault.require(Permission.CASE_WORK, "agenda_item", item_id)
@@ -653,6 +669,7 @@ def _renumber(conn: Connection, meeting_id: int) -> None:
                      .values(position=position))
 
 
+@entry_point
 def party_agenda(vault: OpenVault, meeting_id: int, party_id: int,
                  on: date | None = None) -> tuple[Meeting, list[AgendaItem]]:
     """The meeting and only the agenda items ``party_id`` may have on its agenda: the sharing
@@ -671,6 +688,7 @@ def party_agenda(vault: OpenVault, meeting_id: int, party_id: int,
 
 # -- live mode -------------------------------------------------------------------------------
 
+@entry_point
 def start_meeting(vault: OpenVault, meeting_id: int) -> None:
     """Open the meeting (planned -> in session). Invitations are checked once more: a party
     that withdrew since the agenda was made is refused here, before anyone is shown a case."""
@@ -700,6 +718,7 @@ def _check_live(row: Mapping[str, Any]) -> None:
         raise TransitionRefused(_("Start the meeting first."))
 
 
+@entry_point
 def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | None,
                  function: str, *, accepted_at: datetime | None = None) -> int:
     """Someone present: name, party, function (and, when given, the time they accepted the
@@ -738,6 +757,7 @@ def _attendee_row(conn: Connection, attendee_id: int) -> Mapping[str, Any]:
     return cast(Mapping[str, Any], row)
 
 
+@entry_point
 def accept_confidentiality(vault: OpenVault, attendee_id: int,
                            at: datetime | None = None) -> datetime:
     """Record that the person accepted the confidentiality statement, and when."""
@@ -752,6 +772,7 @@ def accept_confidentiality(vault: OpenVault, attendee_id: int,
     return when
 
 
+@entry_point
 def attendee_left(vault: OpenVault, attendee_id: int, returned: bool = False) -> None:
     """The person left the meeting (or, ``returned``, came back)."""
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
@@ -763,6 +784,7 @@ def attendee_left(vault: OpenVault, attendee_id: int, returned: bool = False) ->
                   "meeting", row["meeting_id"], detail={"attendee": attendee_id})
 
 
+@entry_point
 def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent: bool) -> None:
     """Mark a person absent (or present again) for one agenda item."""
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
@@ -779,6 +801,7 @@ def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent
                                                         "item": item_id})
 
 
+@entry_point
 def start_item(vault: OpenVault, item_id: int) -> None:
     """Begin discussing one case: its timer starts and the case becomes ``in_progress``."""
     vault.require(Permission.CASE_WORK, "agenda_item", item_id)
@@ -798,6 +821,7 @@ def start_item(vault: OpenVault, item_id: int) -> None:
                   detail={"case": item["number"]})
 
 
+@entry_point
 def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
               today: date | None = None) -> MinutesEntry:
     """Record one entry of the live minutes at once (it survives a crash from here on)."""
@@ -827,6 +851,7 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
                         checked.party_id, checked.owner, checked.due, at)
 
 
+@entry_point
 def remove_entry(vault: OpenVault, entry_id: int) -> None:
     vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
     with vault.begin() as conn:
@@ -885,6 +910,7 @@ def _plan_service() -> Any:
     return plan_service
 
 
+@entry_point
 def hand_over_to_plan(vault: OpenVault, item_id: int) -> None:
     """Hand the stored minutes of one agenda item to the plan of action (again): what is
     already in the plan is not added twice."""
@@ -930,6 +956,7 @@ def _hand_over_to_plan(vault: OpenVault, case_id: int, meeting_id: int,
         plan_service.save_plan(vault, new, meeting_id=meeting_id)
 
 
+@entry_point
 def finish_item(vault: OpenVault, item_id: int) -> None:
     """End the discussion of one case: its timer stops, its minutes are stored with the
     case, and the agreements, coordinator and closure criteria go into the plan of action.
@@ -974,6 +1001,7 @@ def finish_item(vault: OpenVault, item_id: int) -> None:
         _hand_over_to_plan(vault, item["case_id"], item["meeting_id"], found)
 
 
+@entry_point
 def end_meeting(vault: OpenVault, meeting_id: int) -> None:
     """Close the meeting: every case discussed gets its minutes stored (and its agreements
     in the plan); cases not reached stay ``scheduled`` for another meeting."""
@@ -999,6 +1027,7 @@ class StoredMinutes:
     body: dict[str, Any]
 
 
+@entry_point
 def case_minutes(vault: OpenVault, number_or_id: str | int) -> list[StoredMinutes]:
     """The minutes stored with a case, one per meeting where it was discussed, oldest first;
     ``CASE_SUBSTANCE`` (they quote items, name the family and hold the agreements)."""
@@ -1043,23 +1072,27 @@ def _load_draft(vault: OpenVault, kind: str, object_id: str | None) -> dict[str,
     return json.loads(found) if found else None
 
 
+@entry_point
 def save_agenda_draft(vault: OpenVault, draft: AgendaDraft) -> None:
     """The agenda wizard half filled in (kept in the vault; back after unlock)."""
     vault.require(Permission.CASE_WORK, "meeting", "-")
     _save_draft(vault, AGENDA_DRAFT, None, _("Agenda being prepared"), draft.to_json())
 
 
+@entry_point
 def load_agenda_draft(vault: OpenVault) -> AgendaDraft | None:
     vault.require(Permission.CASE_WORK, "meeting", "-")
     data = _load_draft(vault, AGENDA_DRAFT, None)
     return AgendaDraft.from_json(data) if data else None
 
 
+@entry_point
 def discard_agenda_draft(vault: OpenVault) -> None:
     with vault.begin() as conn:
         _drop_draft(conn, vault, AGENDA_DRAFT, None)
 
 
+@entry_point
 def save_live_draft(vault: OpenVault, meeting_id: int, payload: Mapping[str, Any]) -> None:
     """What is being typed in live mode (the entry not yet added, the current item): saved
     every few seconds and on lock, so a crash loses at most those seconds."""
@@ -1068,11 +1101,13 @@ def save_live_draft(vault: OpenVault, meeting_id: int, payload: Mapping[str, Any
                 _("Minutes of meeting {id}").format(id=meeting_id), payload)
 
 
+@entry_point
 def load_live_draft(vault: OpenVault, meeting_id: int) -> dict[str, Any] | None:
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
     return _load_draft(vault, LIVE_DRAFT, str(meeting_id))
 
 
+@entry_point
 def discard_live_draft(vault: OpenVault, meeting_id: int) -> None:
     with vault.begin() as conn:
         _drop_draft(conn, vault, LIVE_DRAFT, str(meeting_id))

@@ -45,6 +45,7 @@ from app.i18n import _
 from app.store import audit
 from app.store.party_tables import parties, party_contacts, party_events, party_protocols
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 ConnOrVault = Connection | OpenVault
 
@@ -92,6 +93,7 @@ def _standing(party: Party) -> PartyStanding:
                           for m in party.memberships))
 
 
+@entry_point
 def list_parties(source: ConnOrVault, *, party_type: PartyType | None = None,
                  domain: PartyDomain | None = None, protocol: Protocol | None = None,
                  active_on: date | None = None) -> list[Party]:
@@ -118,6 +120,7 @@ def list_parties(source: ConnOrVault, *, party_type: PartyType | None = None,
     return list(_with_conn(source, run))
 
 
+@entry_point
 def get_party(source: ConnOrVault, party_id: int) -> Party:
     def run(conn: Connection) -> Party:
         row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
@@ -129,6 +132,7 @@ def get_party(source: ConnOrVault, party_id: int) -> Party:
     return result
 
 
+@entry_point
 def find_party_by_name(source: ConnOrVault, name: str) -> Party | None:
     """The party with this name (case and extra spaces ignored), or None."""
     wanted = " ".join(name.split())
@@ -144,16 +148,19 @@ def find_party_by_name(source: ConnOrVault, name: str) -> Party | None:
     return result
 
 
+@entry_point
 def standing(source: ConnOrVault, party_id: int) -> PartyStanding:
     """The party's standing (active period and protocol memberships) for the sharing policy."""
     return _standing(get_party(source, party_id))
 
 
+@entry_point
 def standings(source: ConnOrVault) -> dict[int, PartyStanding]:
     """Every party's standing, by party id (one read for a whole screen or handout run)."""
     return {p.id: _standing(p) for p in list_parties(source)}
 
 
+@entry_point
 def host_municipality(source: ConnOrVault) -> Party | None:
     def run(conn: Connection) -> Party | None:
         row = conn.execute(select(parties).where(
@@ -166,6 +173,7 @@ def host_municipality(source: ConnOrVault) -> Party | None:
     return result
 
 
+@entry_point
 def contacts(vault: OpenVault, party_id: int) -> list[Contact]:
     """The party's contact persons (art. 10), for the roles that plan meetings."""
     vault.require(Permission.VIEW_PARTIES, "party", party_id)
@@ -179,6 +187,7 @@ def contacts(vault: OpenVault, party_id: int) -> list[Contact]:
                         case_meetings=bool(r["case_meetings"]), id=r["id"]) for r in rows]
 
 
+@entry_point
 def history(source: ConnOrVault, party_id: int) -> list[PartyEvent]:
     """What happened to the party, oldest first."""
 
@@ -243,6 +252,7 @@ def _check_details(conn: Connection, details: PartyDetails, party_id: int | None
                    domain=PartyDomain(details.domain))
 
 
+@entry_point
 def seed_parties(vault: OpenVault) -> int:
     """Load the covenant's signatories into a new vault (``resources/parties.json``)."""
     from app.resources import resource_path
@@ -273,6 +283,7 @@ def seed_parties(vault: OpenVault) -> int:
     return len(data["parties"])
 
 
+@entry_point
 def add_party(vault: OpenVault, details: PartyDetails, active_from: date | None,
               protocols: Iterable[Protocol] = ()) -> int:
     """Enter a party directly (e.g. one that signed on paper before the vault existed)."""
@@ -303,6 +314,7 @@ def _insert_party(conn: Connection, details: PartyDetails, **dates: Any) -> int:
     return _new_id(result)
 
 
+@entry_point
 def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> None:
     """Change a party's name, type, domain, seat, address or representative."""
     vault.require(Permission.MANAGE_PARTIES, "party", party_id)
@@ -321,6 +333,7 @@ def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> No
         vault.log(conn, "party.update", "party", party_id, detail={"fields": changed})
 
 
+@entry_point
 def set_memberships(vault: OpenVault, party_id: int,
                     memberships: Iterable[MembershipPeriod]) -> None:
     """Replace the party's protocol memberships with ``memberships`` (all protocols)."""
@@ -357,6 +370,7 @@ def _clean_contact(contact: Contact) -> dict[str, Any]:
             "case_meetings": bool(contact.case_meetings)}
 
 
+@entry_point
 def save_contact(vault: OpenVault, contact: Contact) -> int:
     """Add (``contact.id`` None) or change a contact person; returns its id."""
     vault.require(Permission.MANAGE_PARTIES, "party", contact.party_id)
@@ -381,6 +395,7 @@ def save_contact(vault: OpenVault, contact: Contact) -> int:
     return contact_id
 
 
+@entry_point
 def remove_contact(vault: OpenVault, party_id: int, contact_id: int) -> None:
     vault.require(Permission.MANAGE_PARTIES, "party", party_id)
     with vault.begin() as conn:
@@ -393,6 +408,7 @@ def remove_contact(vault: OpenVault, party_id: int, contact_id: int) -> None:
                   detail={"contact_id": contact_id})
 
 
+@entry_point
 def record_accession(vault: OpenVault, details: PartyDetails, requested_on: date,
                      steering_group_agreed_on: date | None = None,
                      signed_on: date | None = None,
@@ -430,6 +446,7 @@ def record_accession(vault: OpenVault, details: PartyDetails, requested_on: date
     return party_id
 
 
+@entry_point
 def record_steering_group_agreement(vault: OpenVault, party_id: int, agreed_on: date) -> None:
     vault.require(Permission.MANAGE_PARTIES, "party", party_id)
     with vault.begin() as conn:
@@ -444,6 +461,7 @@ def record_steering_group_agreement(vault: OpenVault, party_id: int, agreed_on: 
                   detail={"on": agreed_on.isoformat()})
 
 
+@entry_point
 def record_signature(vault: OpenVault, party_id: int, signed_on: date,
                      protocols: Iterable[Protocol] = (Protocol.INTEGRALE_VEILIGHEID,)) -> None:
     """The signed Bijlage 1 is recorded: the party is active from ``signed_on``."""
@@ -472,6 +490,7 @@ def _sign(vault: OpenVault, conn: Connection, party_id: int, signed_on: date,
         "on": signed_on.isoformat(), "protocols": [p.value for p in protocols]})
 
 
+@entry_point
 def end_participation(vault: OpenVault, party_id: int, end_on: date, reason: EndReason,
                       note: str = "") -> None:
     """Withdrawal (21.3) or exclusion (23.2): from ``end_on`` the party takes no part.
@@ -506,6 +525,7 @@ def end_participation(vault: OpenVault, party_id: int, end_on: date, reason: End
                   detail={"on": end_on.isoformat(), "reason": reason.value})
 
 
+@entry_point
 def export_bijlage1(vault: OpenVault, party_id: int, path: Path | str,
                     place: str = "") -> str:
     """Write the party's Bijlage 1 (accession form) as a PDF, ready to sign; log it.

@@ -61,6 +61,7 @@ from app.store.plan_tables import (
     plans,
 )
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 
 class PlanConflict(ValidationError):
@@ -127,6 +128,7 @@ def load_plan(conn: Connection, case_id: int) -> ActionPlan:
                       next_meeting_note=row["next_meeting_note"], version=row["version"])
 
 
+@entry_point
 def get_plan(vault: OpenVault, number_or_id: str | int) -> ActionPlan:
     """The current plan of a case (audited as ``plan.read``)."""
     vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
@@ -142,12 +144,14 @@ def party_names(conn: Connection) -> dict[int, str]:
     return {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
 
 
+@entry_point
 def party_name_map(vault: OpenVault) -> dict[int, str]:
     """Every party's name by id (organisation names: no personal data, no permission)."""
     with vault.read() as conn:
         return party_names(conn)
 
 
+@entry_point
 def entitled_parties(vault: OpenVault, number_or_id: str | int,
                      on: date | None = None) -> list[tuple[int, str]]:
     """The parties that may be named in the plan now: active and in the case's protocol
@@ -164,6 +168,7 @@ def entitled_parties(vault: OpenVault, number_or_id: str | int,
     return sorted(allowed, key=lambda p: p[1].casefold())
 
 
+@entry_point
 def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
     """Every saved version, oldest first, each with what changed from the one before."""
     vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
@@ -187,6 +192,7 @@ def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
     return result
 
 
+@entry_point
 def plan_version(vault: OpenVault, number_or_id: str | int, version: int) -> ActionPlan:
     """The plan as it was saved in ``version``."""
     vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
@@ -304,6 +310,7 @@ def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int 
     return saved
 
 
+@entry_point
 def save_plan(vault: OpenVault, plan: ActionPlan, *, meeting_id: int | None = None,
               on: date | None = None, ends_draft: bool = False) -> ActionPlan:
     """Save ``plan`` as the next version (``plan.version`` must be the version it was loaded
@@ -337,6 +344,7 @@ class PlanDraft:
     rebased: bool
 
 
+@entry_point
 def save_plan_draft(vault: OpenVault, plan: ActionPlan) -> int:
     """Keep the editor's unsaved plan in the vault (one draft per account and case)."""
     vault.require(Permission.CASE_WORK, "case", plan.case_id)
@@ -347,6 +355,7 @@ def save_plan_draft(vault: OpenVault, plan: ActionPlan) -> int:
                            detail={"version": plan.version})
 
 
+@entry_point
 def load_plan_draft(vault: OpenVault, number_or_id: str | int) -> PlanDraft | None:
     """This account's unsaved edits of the case's plan, or None."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
@@ -366,6 +375,7 @@ def load_plan_draft(vault: OpenVault, number_or_id: str | int) -> PlanDraft | No
     return PlanDraft(rebase(base, edited, current), stored.updated_at, rebased=True)
 
 
+@entry_point
 def discard_plan_draft(vault: OpenVault, number_or_id: str | int) -> None:
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     with vault.read() as conn:
@@ -384,6 +394,7 @@ def _update(vault: OpenVault, number_or_id: str | int, change: Callable[[ActionP
         return _save(conn, vault, plan, meeting_id, on or date.today())
 
 
+@entry_point
 def record_agreement(vault: OpenVault, number_or_id: str | int, *, party_id: int,
                      description: str, owner: str = "", due: date | None = None,
                      goal_key: str | None = None, limited_to: Iterable[int] = (),
@@ -403,6 +414,7 @@ def _change_action(plan: ActionPlan, key: str, fn: Callable[[Action], Action]) -
     return replace(plan, actions=tuple(fn(a) if a.key == key else a for a in plan.actions))
 
 
+@entry_point
 def add_progress_note(vault: OpenVault, number_or_id: str | int, action_key: str,
                       text: str) -> ActionPlan:
     note = ProgressNote(utcnow(), vault.actor.account, text)
@@ -410,6 +422,7 @@ def add_progress_note(vault: OpenVault, number_or_id: str | int, action_key: str
         p, action_key, lambda a: replace(a, notes=a.notes + (note,))))
 
 
+@entry_point
 def set_action_status(vault: OpenVault, number_or_id: str | int, action_key: str,
                       status: ActionStatus, note: str = "") -> ActionPlan:
     """Change an action's status, with an optional progress note in the same version."""

@@ -55,6 +55,7 @@ from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services import triage as triage_service
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 FORMAT = "casuskamer-referrals/1"
 
@@ -391,10 +392,12 @@ def read_referral_file(path: Path | str) -> Any:
                               field="format") from None
 
 
+@entry_point
 def party_names(vault: OpenVault) -> dict[str, int]:
     return {p.name: p.id for p in party_service.list_parties(vault)}
 
 
+@entry_point
 def import_referrals(vault: OpenVault, source: Path | str | Any,
                      today: date | None = None) -> list[str]:
     """Import a referral file (a path, or its parsed JSON content); returns the new case

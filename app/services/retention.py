@@ -58,6 +58,7 @@ from app.store.retention_tables import case_closures, case_tombstones
 from app.store.retention_tables import retention_periods as periods_table
 from app.store.tables import metadata
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 #: Fields of the ``cases`` row that can hold personal data; emptied at destruction. The rest
 #: (number, protocol, state, dates, outcome, the referring party and its type, the
@@ -83,12 +84,14 @@ def retention_periods_now(conn: Connection) -> dict[Protocol, RetentionPeriod]:
     return {p: period_for(conn, p) for p in Protocol}
 
 
+@entry_point
 def retention_periods(vault: OpenVault) -> list[RetentionPeriod]:
     """The period per protocol (no personal data: any account may read it)."""
     with vault.read() as conn:
         return list(retention_periods_now(conn).values())
 
 
+@entry_point
 def set_retention_period(vault: OpenVault, protocol: Protocol, months: int) -> RetentionPeriod:
     """Set (and so confirm) the period for ``protocol``; zero or less is refused."""
     vault.require(Permission.MANAGE_SETTINGS, "retention", str(protocol))
@@ -259,6 +262,7 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
     return number
 
 
+@entry_point
 def compact(vault: OpenVault, attempts: int = 20) -> None:
     """Leave nothing of deleted rows in the file: checkpoint the WAL into the database and
     truncate it, rebuild the database without free pages (VACUUM), and checkpoint again.
@@ -282,6 +286,7 @@ def compact(vault: OpenVault, attempts: int = 20) -> None:
                        "cases are gone, but run the purge again to clear the free space."))
 
 
+@entry_point
 def checkpoint(vault: OpenVault, attempts: int = 20) -> bool:
     """Move the WAL into the database and truncate it, so that the page images of rows just
     removed (a closure's) no longer sit in the WAL; with ``secure_delete`` the database's
@@ -300,6 +305,7 @@ def checkpoint(vault: OpenVault, attempts: int = 20) -> bool:
     return False
 
 
+@entry_point
 def purge_due(vault: OpenVault, today: date | None = None) -> list[str]:
     """Destroy every case whose retention period has passed; return their numbers.
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.vault.access import entry_point
+
 if TYPE_CHECKING:
     from app.vault.vault import OpenVault
 
 
+@entry_point
 def seed_new_vault(vault: OpenVault) -> None:
     """Fill a freshly created vault with its seed data (called once, by ``Vault.create``)."""
     from app.services.parties import seed_parties

@@ -76,6 +76,7 @@ from app.sharing.policy import (
 )
 from app.store.case_tables import cases, life_domain_problems, subjects
 from app.vault.vault import OpenVault
+from app.vault.access import entry_point
 
 
 class MoreThanOneMatch(ValidationError):
@@ -176,6 +177,7 @@ def match_subject_id(conn: Connection, subject_id: int) -> SubjectMatch:
     return _person(found)
 
 
+@entry_point
 def find_subject(vault: OpenVault, *, bsn: str | None = None, surname: str | None = None,
                  birth_date: date | None = None, given_names: str | None = None,
                  subject_id: int | None = None) -> SubjectMatch:
@@ -567,6 +569,7 @@ def _object_id(subject_ids: Iterable[int]) -> str:
     return ",".join(map(str, list(subject_ids)[:8]))
 
 
+@entry_point
 def draft_subject_access(vault: OpenVault, match: SubjectMatch,
                          today: date | None = None) -> SubjectAccessDraft:
     """The draft for the person found: every item that concerns them, flagged where the
@@ -588,6 +591,7 @@ class DraftFile:
     to_review: int
 
 
+@entry_point
 def write_draft(vault: OpenVault, draft: SubjectAccessDraft, out: Path) -> DraftFile:
     """Write the review file atomically (mode 600) and log it like an export, with its
     SHA-256: it holds the items' texts."""
@@ -606,6 +610,7 @@ def write_draft(vault: OpenVault, draft: SubjectAccessDraft, out: Path) -> Draft
     return DraftFile(Path(out), digest, len(draft.items), draft.flagged)
 
 
+@entry_point
 def read_review(vault: OpenVault, path: Path) -> SubjectAccessDraft:
     """A review file read back; unreadable or malformed: ``ReviewRefused``, audited."""
     vault.require(Permission.CASE_WORK, "subject", "-")
@@ -821,6 +826,7 @@ def _reviewed_report(vault: OpenVault, match: SubjectMatch | None,
     return match, reviewed, report
 
 
+@entry_point
 def subject_access_report(vault: OpenVault, match: SubjectMatch,
                           review: SubjectAccessDraft | None = None,
                           today: date | None = None) -> SubjectAccessReport:
@@ -848,6 +854,7 @@ class SubjectExport:
     cases: tuple[str, ...]
 
 
+@entry_point
 def export_subject_access(vault: OpenVault, out: Path, review: SubjectAccessDraft | None, *,
                           match: SubjectMatch | None = None, password: str | None = None,
                           today: date | None = None) -> SubjectExport:

@@ -42,6 +42,7 @@ from app.store.case_tables import (
     subjects,
 )
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 T = TypeVar("T")
 
@@ -320,6 +321,7 @@ def insert_tuples(conn: Connection, table: Table, columns: Sequence[str],
         conn.exec_driver_sql(statement, list(rows[start:start + BATCH]))
 
 
+@entry_point
 def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], *,
                       states: Sequence[CaseState] | None = None, today: date | None = None,
                       seed: int = 0,
@@ -481,6 +483,7 @@ DEMO_STATES = ((CaseState.REFERRED, 25), (CaseState.INTAKE, 15), (CaseState.TRIA
                (CaseState.DECLINED, 10))
 
 
+@entry_point
 def fill_demo(vault: OpenVault, cases: int = 60, seed: int = 2019,
               today: date | None = None, chunk: int = 10_000) -> int:
     """Add ``cases`` synthetic cases to a demo vault; returns how many were added.

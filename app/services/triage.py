@@ -49,6 +49,7 @@ from app.store.tables import drafts
 from app.store.triage_tables import (routing_decisions, routing_invitees, triage_queries,
                                      widening_requests)
 from app.vault.vault import OpenVault, utcnow
+from app.vault.access import entry_point
 
 #: Where each kind of triage work may happen. Items and widening may still come in after
 #: routing, until the case ends (a party may widen its terms right before the meeting).
@@ -109,6 +110,7 @@ def _widening(r: Any) -> WideningRequest:
         answered_by=r["answered_by"])
 
 
+@entry_point
 def routing_decision(source: Connection | OpenVault, case_id: int) -> RoutingDecision | None:
     """The case's routing decision, or None before it is made (for the meetings area).
     Its goal, themes and reason are the case's substance: from the vault, ``CASE_SUBSTANCE``."""
@@ -130,6 +132,7 @@ def routing_decision(source: Connection | OpenVault, case_id: int) -> RoutingDec
         elsewhere_chain=row["elsewhere_chain"], reason=row["reason"])
 
 
+@entry_point
 def triage_context(vault: OpenVault, number: str, today: date | None = None, *,
                    audit: bool = True) -> TriageContext:
     """Read the case for the triage wizard (audited as ``triage.open``; the wizard re-reads
@@ -169,6 +172,7 @@ def _open_case(conn: Connection, number: str, allowed: frozenset[CaseState]
     return case_id, case
 
 
+@entry_point
 def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
                  today: date | None = None) -> None:
     """Record that ``party_id`` was asked on ``asked_on`` (asked again: the date moves)."""
@@ -197,6 +201,7 @@ def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
                   detail={"party": party_id, "asked_on": asked_on.isoformat()})
 
 
+@entry_point
 def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
     """Undo a query recorded by mistake (only while it has no answer)."""
     vault.require(Permission.CASE_WORK, "case", number)
@@ -210,6 +215,7 @@ def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
                       detail={"party": party_id})
 
 
+@entry_point
 def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAnswer,
                   answered_on: date, today: date | None = None) -> None:
     """Record an asked party's answer (known, not known, declined) and its date."""
@@ -232,6 +238,7 @@ def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAns
                           "answered_on": answered_on.isoformat()})
 
 
+@entry_point
 def add_item(vault: OpenVault, number: str, item: NewItem, today: date | None = None) -> int:
     """Store an item a party supplied, with the terms it set (default: the narrowest) and
     the case's subjects it concerns (default: the whole household)."""
@@ -261,6 +268,7 @@ def _item(conn: Connection, case_id: int, item_id: int) -> InformationItem:
     raise NotFound(_("This information item does not exist (any more)."))
 
 
+@entry_point
 def request_widening(vault: OpenVault, number: str, item_id: int, *,
                      party_id: int | None = None, pre_meeting_view: bool = False,
                      meeting_screen: bool = False, requested_on: date | None = None,
@@ -321,6 +329,7 @@ def ask_source_party(conn: Connection, vault: OpenVault, case_id: int, number: s
                             imported=True) for ask in asks]
 
 
+@entry_point
 def answer_widening(vault: OpenVault, number: str, request_id: int, answer: WideningAnswer,
                     answered_on: date, answered_by: str, today: date | None = None) -> None:
     """Record the source party's answer. Only a yes widens the terms (audited as
@@ -391,6 +400,7 @@ def _confirm_when_answered(conn: Connection, vault: OpenVault, number: str,
                   detail={"case": number})
 
 
+@entry_point
 def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
                    today: date | None = None) -> CaseState:
     """The routing decision, once: to a case meeting (the case becomes ``scheduled``, ready
@@ -433,6 +443,7 @@ def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
 
 # -- drafts -------------------------------------------------------------------------------
 
+@entry_point
 def save_draft(vault: OpenVault, draft: TriageDraft) -> int:
     """Store the wizard's state for this account and case (one draft each); returns its id."""
     vault.require(Permission.CASE_WORK, "draft", draft.case_number)
@@ -440,6 +451,7 @@ def save_draft(vault: OpenVault, draft: TriageDraft) -> int:
                            detail={"step": draft.step.value})
 
 
+@entry_point
 def load_draft(vault: OpenVault, number: str) -> TriageDraft | None:
     """This account's triage draft for the case, or None."""
     vault.require(Permission.CASE_WORK, "draft", number)
@@ -447,6 +459,7 @@ def load_draft(vault: OpenVault, number: str) -> TriageDraft | None:
     return None if stored is None else TriageDraft.from_payload(stored.payload)
 
 
+@entry_point
 def discard_draft(vault: OpenVault, number: str) -> None:
     vault.require(Permission.CASE_WORK, "draft", number)
     draft_store.drop(vault, DRAFT_KIND, number)
