@@ -25,7 +25,6 @@ import hashlib
 import hmac
 import io
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,7 +36,8 @@ from app.domain.cases import fold_for_search
 from app.domain.roles import Permission
 from app.errors import ValidationError
 from app.i18n import _
-from app.store.tables import audit_log, meta
+from app.store.tables import audit_log
+from app.store.vault_secrets import vault_secret
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -106,19 +106,10 @@ def normalise_query(query: str) -> str:
     return " ".join(fold_for_search(query).split())
 
 
-def _search_key(conn: Connection) -> bytes:
-    value = conn.execute(select(meta.c.value).where(meta.c.key == SEARCH_KEY)).scalar()
-    if value:
-        return bytes.fromhex(str(value))
-    key = secrets.token_bytes(32)
-    conn.execute(meta.insert().values(key=SEARCH_KEY, value=key.hex()))
-    return key
-
-
 def query_hash(conn: Connection, query: str) -> str:
     """The keyed hash a search is logged with (inside the caller's write transaction: the
     key is made on first use)."""
-    key = _search_key(conn)
+    key = vault_secret(conn, SEARCH_KEY)
     return hmac.new(key, normalise_query(query).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
