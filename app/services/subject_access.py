@@ -75,6 +75,7 @@ from app.sharing.policy import (
     subject_access_review,
 )
 from app.store.case_tables import cases, life_domain_problems, subjects
+from app.store.vault_secrets import vault_secret
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -502,11 +503,16 @@ def _parse_review(text: str | bytes) -> SubjectAccessDraft:
 
 # -- reading the draft from the vault ---------------------------------------------------------
 
+FINGERPRINT_KEY = "subject_access_fingerprint_key"
+
+
 def _fingerprint_key(vault: OpenVault) -> bytes:
     """A key of this vault for the fingerprint, so the review file (which lacks the BSN and
-    the address) cannot be used to test guesses of them."""
-    return hmac.new(vault.key_buffer(), b"casuskamer subject-access fingerprint",
-                    hashlib.sha256).digest()
+    the address) cannot be used to test guesses of them: a random secret inside the vault,
+    which outlives a change of the data key (a review made before a revocation still
+    matches after it)."""
+    with vault.begin() as conn:
+        return vault_secret(conn, FINGERPRINT_KEY)
 
 
 def _canonical(value: Any) -> bytes:
