@@ -53,6 +53,8 @@ BEGIN, END = "<!-- roles:begin -->", "<!-- roles:end -->"
 ACCOUNTS = {Role.ADMIN: "beheerder", Role.PROCESS_DIRECTOR: "regisseur",
             Role.INFORMATION_CENTRE: "infocentrum", Role.MANAGER: "manager"}
 PASSPHRASE = {role: f"de wachtzin van {name} is lang genoeg" for role, name in ACCOUNTS.items()}
+#: The passphrase the administrator gives a new account, before its holder chooses one.
+FIRST_PASSPHRASE = "door de beheerder gekozen wachtzin"
 
 #: Keyword values for service functions whose defaults would make the call slow (demo data).
 SMALL = {"demo_activity.fill": {"cases": 1}, "synthetic.fill_demo": {"cases": 1}}
@@ -74,7 +76,18 @@ def make_vault(folder: Path, tmp: Path) -> Vaulted:
     try:
         for role, name in ACCOUNTS.items():
             if role is not Role.ADMIN:
-                accounts.add_account(opened, name, role, PASSPHRASE[role], kdf=KdfParams())
+                accounts.add_account(opened, name, role, FIRST_PASSPHRASE, kdf=KdfParams())
+        opened.lock()
+        # each holder chooses their own passphrase (first use), as the program asks
+        for role, name in ACCOUNTS.items():
+            if role is not Role.ADMIN:
+                own = Vault(folder).unlock(name, FIRST_PASSPHRASE)
+                try:
+                    accounts.change_passphrase(own, FIRST_PASSPHRASE, PASSPHRASE[role],
+                                               kdf=KdfParams())
+                finally:
+                    own.lock()
+        opened = Vault(folder).unlock(ACCOUNTS[Role.ADMIN], PASSPHRASE[Role.ADMIN])
         world = build_world(opened, tmp)
     finally:
         opened.actor = Actor(ACCOUNTS[Role.ADMIN], Role.ADMIN)
