@@ -158,7 +158,7 @@ class AuditScreen(QWidget):
         form = QFormLayout()
         period = QHBoxLayout()
         period.addWidget(self.since)
-        period.addWidget(QLabel("\u2013"))
+        period.addWidget(a11y.tie(QLabel(_("unt&il")), self.until))
         period.addWidget(self.until)
         form.addRow(a11y.tie(QLabel(_("&Period")), self.since), period)
         form.addRow(a11y.tie(QLabel(_("A&ccount")), self.account), self.account)
