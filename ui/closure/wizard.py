@@ -227,6 +227,8 @@ class PreviewPage(StepPage):
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setObjectName("preview_scroll")
+        # Only a frame to scroll in: Tab goes to the choices inside it, which it scrolls to.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
