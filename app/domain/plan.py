@@ -2,11 +2,10 @@
 actions per party with owner, due date, status and progress notes, the information each
 party needs, the case coordinator, the closure criteria and the next meeting.
 
-Plain values, no database and no Qt. ``ActionPlan.as_seen_by(party_id)`` is the one rule for
-which part of a plan a party sees: by default every party invited to the case sees the whole
-plan; an action limited to some parties is seen only by those parties and by the party that
-carries it out. Whether a party may receive anything at all is the sharing policy's decision
-(``app.sharing.policy``); this module only narrows the plan once the policy said yes.
+Plain values, no database and no Qt. Which part of a plan a party sees is the sharing
+policy's rule (``app.sharing.policy.plan_for_party``): by default every party entitled to the
+case sees the whole plan; an action limited to some parties is seen only by those parties and
+by the party that carries it out.
 
 Each save of a plan is kept as a version (a snapshot, see :func:`snapshot`), and
 :func:`changes` says in words what changed from one version to the next.
@@ -87,9 +86,6 @@ class Action:
     limited_to: frozenset[int] = field(default_factory=frozenset)
     notes: tuple[ProgressNote, ...] = ()
 
-    def visible_to(self, party_id: int) -> bool:
-        return not self.limited_to or party_id in self.limited_to or party_id == self.party_id
-
 
 @dataclass(frozen=True)
 class InformationNeed:
@@ -126,10 +122,6 @@ class ActionPlan:
         return not (self.goals or self.actions or self.information_needs or self.coordinator
                     or self.closure_criteria.strip() or self.next_meeting
                     or self.next_meeting_note.strip())
-
-    def as_seen_by(self, party_id: int) -> ActionPlan:
-        """The plan as one party may see it: actions limited to others left out."""
-        return replace(self, actions=tuple(a for a in self.actions if a.visible_to(party_id)))
 
     def goal(self, key: str | None) -> Goal | None:
         return next((g for g in self.goals if g.key == key), None) if key else None

@@ -13,7 +13,7 @@ case, unfiltered, and asks ``app.sharing.policy``:
   (covenant 12.2f: ``pre_meeting_view`` and ``shared_with``), from the start on what
   ``shared_with`` allows; the source party always has its own items. Each item is printed
   with its source party, date, category and use restriction;
-* the plan as this party may see it (``ActionPlan.as_seen_by``: an action limited to other
+* the plan as this party may see it (``policy.plan_for_party``: an action limited to other
   parties is left out). The plan is the meeting's own agreement among its participants
   (covenant 8.4b), not a supplier's item, so it is shown to every entitled party in either
   phase; a party that is not entitled never gets it, because :func:`compose` refuses first.
@@ -58,6 +58,7 @@ from app.sharing.policy import (
     Setting,
     Shown,
     may_receive_handout,
+    plan_for_party,
     visible_items,
 )
 
@@ -145,7 +146,7 @@ def compose(facts: CaseFacts, party_id: int) -> Handout:
     return Handout(house=facts.house, recipient_id=party_id, recipient=name,
                    case_number=facts.case_number, protocol=facts.protocol,
                    received=facts.received, meeting=facts.meeting, subjects=facts.subjects,
-                   plan=facts.plan.as_seen_by(party_id), items=tuple(shown),
+                   plan=plan_for_party(facts.plan, party_id), items=tuple(shown),
                    party_names=facts.party_names, on=facts.on,
                    meeting_started=facts.meeting_started)
 

@@ -2,9 +2,9 @@
 the full plan for the process director's file.
 
 The full plan shows every action, with the parties an action is limited to; a handout uses
-the same sections on the plan as the recipient may see it (``ActionPlan.as_seen_by``), where
-such limits are not shown. Everything a user typed goes through ``pdf.para``/``pdf.table``
-and so appears literally.
+the same sections on the plan as the recipient may see it
+(``app.sharing.policy.plan_for_party``), where such limits are not shown. Everything a user
+typed goes through ``pdf.para``/``pdf.table`` and so appears literally.
 """
 
 from __future__ import annotations

@@ -106,12 +106,13 @@ Notes on the choices made:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
 from app.domain.information import Category, InformationItem
 from app.domain.lifecycle import CaseState
+from app.domain.plan import Action, ActionPlan
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
 from app.i18n import N_, _
@@ -399,6 +400,23 @@ def decide(item: InformationItem, viewer: Viewer, setting: Setting, case: CaseCo
         if party_id != item.source_party_id and party_id not in item.terms.shared_with:
             return answer(False, Reason.PRESENT_NOT_SHARED, party_id)
     return answer(True, Reason.ALL_PRESENT_MAY_SEE)
+
+
+# --- the plan of action ----------------------------------------------------------------
+
+def action_visible_to(action: Action, party_id: int) -> bool:
+    """May a party see this action of the plan? Every party may, unless the meeting limited
+    it to some parties: then those, and the party that carries it out (covenant 8.4c: each
+    party's role and need to know are agreed in the meeting)."""
+    return (not action.limited_to or party_id in action.limited_to
+            or party_id == action.party_id)
+
+
+def plan_for_party(plan: ActionPlan, party_id: int) -> ActionPlan:
+    """The plan as one party may see it in its handout: actions limited to others left
+    out. Only for a party :func:`party_entitlement` allows."""
+    return replace(plan, actions=tuple(a for a in plan.actions
+                                       if action_visible_to(a, party_id)))
 
 
 # --- helpers built on decide() ---------------------------------------------------------

@@ -29,6 +29,7 @@ from app.domain.plan import (
 from app.domain.roles import Role
 from app.errors import NotFound, PermissionDenied, TransitionRefused, ValidationError
 from app.services import plan as plan_service
+from app.sharing.policy import plan_for_party
 from app.store.case_tables import cases
 from app.store.tables import audit_log
 from app.vault.vault import Actor, OpenVault
@@ -51,12 +52,12 @@ def sample_plan(case_id: int = 1) -> ActionPlan:
 
 def test_every_party_sees_an_unlimited_action_and_only_named_parties_a_limited_one() -> None:
     plan = sample_plan()
-    assert [a.key for a in plan.as_seen_by(10).actions] == ["a1"]
-    assert [a.key for a in plan.as_seen_by(11).actions] == ["a1", "a2"]   # its own action
-    assert [a.key for a in plan.as_seen_by(12).actions] == ["a1", "a2"]   # named in the limit
-    assert [a.key for a in plan.as_seen_by(99).actions] == ["a1"]
+    assert [a.key for a in plan_for_party(plan, 10).actions] == ["a1"]
+    assert [a.key for a in plan_for_party(plan, 11).actions] == ["a1", "a2"]   # its own action
+    assert [a.key for a in plan_for_party(plan, 12).actions] == ["a1", "a2"]   # named in the limit
+    assert [a.key for a in plan_for_party(plan, 99).actions] == ["a1"]
     # The rest of the plan is for everyone.
-    seen = plan.as_seen_by(99)
+    seen = plan_for_party(plan, 99)
     assert seen.goals == plan.goals and seen.coordinator == plan.coordinator
 
 
