@@ -15,6 +15,11 @@ File pickers are Qt's own (not the desktop's): a GTK picker adds every chosen fi
 desktop's "recently used" list, outside our control. Qt's picker in turn writes the folders
 it visited to its own settings file (``QtProject.conf``); a folder may be named after a
 family, so those entries are removed after every picker (:func:`_forget_visited`).
+
+After a lock (``ui.locking.is_locked``) nothing of the ended session is shown: a question,
+message or picker asked for a window (code that waited in a modal loop the lock closed, or a
+window asking while it closes) is not shown; a question counts as cancelled. Parentless
+messages (the crash handler's report) still show.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from app.i18n import _
+from ui import locking
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,11 @@ def _record(kind: str, title: str, text: str) -> Script | None:
     return _script
 
 
+def _session_ended(parent: QWidget | None) -> bool:
+    """A window of a session that a lock ended asks something: show nothing."""
+    return parent is not None and locking.is_locked()
+
+
 # -- questions -------------------------------------------------------------------------------
 
 def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | None = None,
@@ -98,6 +109,8 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | N
     script = _record("confirm", title, text)
     if script is not None:
         return bool(script.next_answer("confirm"))
+    if _session_ended(parent):
+        return False
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
                       parent)
     yes = box.addButton(yes_label or _("Yes"), QMessageBox.ButtonRole.AcceptRole)
@@ -117,7 +130,7 @@ def choose(parent: QWidget | None, title: str, label: str, options: list[str]) -
         if answer is not None and answer not in options:
             raise AssertionError(f"dialogs: scripted choice {answer!r} is not an option")
         return answer if answer is None else str(answer)
-    if not options:
+    if not options or _session_ended(parent):
         return None
     chosen, ok = QInputDialog.getItem(parent, title, label, options, 0, False)
     return chosen if ok and chosen in options else None
@@ -127,7 +140,7 @@ def choose(parent: QWidget | None, title: str, label: str, options: list[str]) -
 
 def _message(kind: str, icon: QMessageBox.Icon, parent: QWidget | None, title: str, text: str,
              details: str = "") -> None:
-    if _record(kind, title, text) is not None:
+    if _record(kind, title, text) is not None or _session_ended(parent):
         return
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     if details:
@@ -171,6 +184,8 @@ def choose_folder(parent: QWidget | None, title: str, start: Path | None = None)
     script = _record("folder", title, str(start or ""))
     if script is not None:
         return _path_or_none(script.next_answer("folder"))
+    if _session_ended(parent):
+        return None
     chosen = QFileDialog.getExistingDirectory(
         parent, title, str(start or ""), QFileDialog.Option.ShowDirsOnly | _PICKER)
     _forget_visited()
@@ -182,6 +197,8 @@ def open_file(parent: QWidget | None, title: str, start: Path | None = None,
     script = _record("open", title, str(start or ""))
     if script is not None:
         return _path_or_none(script.next_answer("open"))
+    if _session_ended(parent):
+        return None
     chosen, _selected = QFileDialog.getOpenFileName(parent, title, str(start or ""), file_filter,
                                                     options=_PICKER)
     _forget_visited()
@@ -193,6 +210,8 @@ def save_file(parent: QWidget | None, title: str, suggested: Path | None = None,
     script = _record("save", title, str(suggested or ""))
     if script is not None:
         return _path_or_none(script.next_answer("save"))
+    if _session_ended(parent):
+        return None
     chosen, _selected = QFileDialog.getSaveFileName(parent, title, str(suggested or ""),
                                                     file_filter, options=_PICKER)
     _forget_visited()

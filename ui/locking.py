@@ -17,6 +17,16 @@ others, and its failure is reported only after the lock is complete (as a scrubb
 type and frames, no message, no values), never by a dialog that would hold the lock up with
 data on screen. ``clear`` is called only where *our* code defines it: Qt's own ``QLineEdit.clear``
 and friends do not count as taking part (the widgets are destroyed anyway).
+
+The lock key (Ctrl+L) works in every window of the program, modal or not, through one
+application-wide key filter (:class:`LockKeys`), installed by the main window while a vault
+is open: a window shortcut works only in its own window, and a modal dialog (a message box,
+a file picker, a wizard run with ``exec()``) shadows even an application shortcut. The lock
+it starts is deferred to the event loop, so the widget that received the key is not
+destroyed under its own key handler. A lock that comes while code waits in a modal loop
+closes that dialog as "cancelled"; when the loop returns, the code after it finds the vault
+locked (:func:`is_locked`), and ``ui.dialogs`` shows no further question or message for the
+session that ended (a question counts as cancelled).
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QKeyCombination, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 
@@ -149,3 +160,85 @@ def close_windows(windows: Iterable[QWidget]) -> None:
             popup = False
         if not popup and (isinstance(window, QDialog) or window.parent() is None):
             window.deleteLater()
+
+
+# -- locked or not, and the lock key in every window -------------------------------------------
+
+_locked = False
+
+
+def note_locked() -> None:
+    """The main window locked: the session's windows are gone (see :func:`is_locked`)."""
+    global _locked
+    _locked = True
+
+
+def note_unlocked() -> None:
+    global _locked
+    _locked = False
+
+
+def is_locked() -> bool:
+    """True from a lock until the next unlock. Code that waited in a modal loop (a message
+    box, a picker, a dialog run with ``exec()``) checks this when the loop returns: the lock
+    closed the dialog, cleared the screens and dropped the key meanwhile."""
+    return _locked
+
+
+_MODIFIER_KEYS = frozenset({Qt.Key.Key_Control, Qt.Key.Key_Shift, Qt.Key.Key_Alt,
+                            Qt.Key.Key_Meta, Qt.Key.Key_AltGr, Qt.Key.Key_unknown})
+
+
+class LockKeys(QObject):
+    """The lock key in any window of the program: an application-wide event filter.
+
+    It takes the key's ``ShortcutOverride`` (so no shortcut of any window, and no modal
+    dialog's shadow, gets in between) and its ``KeyPress``, and starts ``lock`` from the event
+    loop (a zero timer), not inside the key handler of a widget the lock destroys. Only while
+    ``active()`` (a vault is open); other keys pass untouched.
+    """
+
+    def __init__(self, sequence: QKeySequence, lock: Callable[[], None],
+                 active: Callable[[], bool], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.sequence = QKeySequence(sequence)
+        self._lock = lock
+        self._active = active
+        self._pending = False
+        self._installed = False
+
+    def start(self) -> None:
+        app = QCoreApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+
+    def stop(self) -> None:
+        app = QCoreApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+            self._installed = False
+
+    def matches(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if self.sequence.isEmpty() or key in _MODIFIER_KEYS or key == 0:
+            return False
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(key)))
+        return pressed.matches(self.sequence) == QKeySequence.SequenceMatch.ExactMatch
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        if not isinstance(event, QKeyEvent) or not self.matches(event) or not self._active():
+            return False
+        event.accept()
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self, self._fire)
+        return True
+
+    def _fire(self) -> None:
+        self._pending = False
+        if self._active():
+            self._lock()

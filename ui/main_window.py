@@ -2,12 +2,14 @@
 see), the chosen section's screen beside it, and in place of both the unlock screen whenever
 the vault is locked.
 
-Locking (Ctrl+L, idle time, the desktop's screen saver starting (``ui.screensaver``),
-quitting, or the vault locked from elsewhere) follows the protocol in ``ui.locking``: drafts
-saved while the vault is still open, then every screen and dialog cleared, every other
-window closed, the clipboard cleared if we filled it, the workspace destroyed (so no widget,
-model or Python object of it is left), the unlock screen shown, and only then the vault's
-key dropped.
+Locking (Ctrl+L in any window of the program, idle time, the desktop's screen saver
+starting (``ui.screensaver``), quitting, or the vault locked from elsewhere) follows the
+protocol in ``ui.locking``: drafts saved while the vault is still open, then the vault's key
+dropped, then every screen and dialog cleared, every other window closed, the clipboard
+cleared if we filled it, the workspace destroyed (so no widget, model or Python object of it
+is left) and the unlock screen shown. Ctrl+L is caught by an application-wide key filter
+(``locking.LockKeys``), since the Lock action's own shortcut works only in this window and a
+modal dialog shadows every shortcut.
 
 After an unlock the workspace shows, above the sections, a short notice of overdue actions
 (counts only, from ``app.services.followup.overdue_notice``) that can be dismissed, and a
@@ -237,6 +239,9 @@ class MainWindow(QMainWindow):
         for action in self.actions_by_id.values():
             self.addAction(action)
         self._build_menus()
+        # Ctrl+L in every window of the program, dialogs and modal loops included.
+        self.lock_keys = locking.LockKeys(self.actions_by_id[ActionId.LOCK].shortcut(),
+                                          self.lock, self._has_vault, self)
 
         self.account_label = QLabel("")
         self.statusBar().addPermanentWidget(self.account_label)
@@ -320,7 +325,9 @@ class MainWindow(QMainWindow):
             self.workspace.nav.setCurrentRow(0)
         self.workspace.nav.setFocus()
         self.ctx.settings.last_vault_folder = self.ctx.vault.folder
+        locking.note_unlocked()
         self.ctx.idle.start()
+        self.lock_keys.start()
         self._update_chrome()
         self._show_overdue_notice()
         if self.QUICK_CHECK_DELAY_MS >= 0:
@@ -391,7 +398,13 @@ class MainWindow(QMainWindow):
         windows = locking.other_windows(self)
         return [w for w in (self.workspace, *windows) if w is not None]
 
+    def _has_vault(self) -> bool:
+        return self.opened is not None
+
     def _lock_ui(self) -> None:
+        # From here on no question or message of the ending session is shown (ui.dialogs),
+        # not even one asked by a window closing now or by code after a modal loop.
+        locking.note_locked()
         windows = locking.other_windows(self)
         roots = [w for w in (self.workspace, *windows) if w is not None]
         taking_part = locking.participants(roots)
@@ -400,6 +413,7 @@ class MainWindow(QMainWindow):
         del taking_part, roots, windows
         self.ctx.clipboard.clear_if_ours()
         self.ctx.idle.stop()
+        self.lock_keys.stop()
         if self.workspace is not None:
             self._last_section = self.workspace.current_section()
             self.stack.removeWidget(self.workspace)

@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import time
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -133,8 +133,9 @@ def _answers() -> list[CriterionAnswer]:
     return [CriterionAnswer(c, True, "ja") for c in Criterion]
 
 
-def build_world(vault: OpenVault) -> World:
-    """Two cases full of canaries, made through the services as the process director."""
+def build_world(vault: OpenVault, agenda_goal: str = "Beeld vormen") -> World:
+    """Two cases full of canaries, made through the services as the process director (the
+    agenda item's goal is ``agenda_goal``)."""
     ids = _party_ids(vault)
     police, ggz = ids[POLICE], ids[GGZ]
     terms = SharingTerms(frozenset({police, ggz}), False, True, "")
@@ -169,7 +170,7 @@ def build_world(vault: OpenVault) -> World:
     starts = (datetime.now() + timedelta(hours=1)).replace(second=0, microsecond=0)
     meeting_id = meetings.plan_meeting(vault, AgendaDraft(
         starts_at=starts, place="Zaal 2", chair="A. de Voorzitter", items=[
-            DraftItem(case_id, number_p, "", ItemKind.FIRST, 20, "Beeld vormen", ["wonen"],
+            DraftItem(case_id, number_p, "", ItemKind.FIRST, 20, agenda_goal, ["wonen"],
                       [DecisionType.IMAGE_FORMING], {police: "Toelichting",
                                                      ggz: "Toelichting"})]))
     meetings.start_meeting(vault, meeting_id)
@@ -304,21 +305,22 @@ def reachable_texts(roots: Iterable[object], limit: int = 400_000) -> Iterator[s
             stack.extend(gc.get_referents(obj))
 
 
-def hits(texts: Iterable[str]) -> set[str]:
+def hits(texts: Iterable[str], canaries: Mapping[str, str] = CANARY) -> set[str]:
     """Which canaries appear in ``texts``."""
     found: set[str] = set()
     for text in texts:
         if text:
-            found.update(name for name, canary in CANARY.items() if canary in text)
+            found.update(name for name, canary in canaries.items() if canary in text)
     return found
 
 
-def widget_hits() -> set[str]:
-    return hits(t for w in QApplication.allWidgets() if _alive(w) for t in widget_texts(w))
+def widget_hits(canaries: Mapping[str, str] = CANARY) -> set[str]:
+    return hits((t for w in QApplication.allWidgets() if _alive(w) for t in widget_texts(w)),
+                canaries)
 
 
-def model_hits() -> set[str]:
-    return hits(t for m in live_models() if _alive(m) for t in model_texts(m))
+def model_hits(canaries: Mapping[str, str] = CANARY) -> set[str]:
+    return hits((t for m in live_models() if _alive(m) for t in model_texts(m)), canaries)
 
 
 def object_hits(window: MainWindow, ctx: AppContext) -> set[str]:

@@ -322,7 +322,8 @@ class FollowUpScreen(QWidget):
                                       "{when}. Change the goal, themes or invitations under "
                                       "Meetings if needed.").format(
             number=action.case_number, when=format_datetime(meeting.starts_at)))
-        self.reload()
+        if self.vault.is_open:      # a lock may have come while the message was open
+            self.reload()
         return item_id
 
     def clear(self) -> None:

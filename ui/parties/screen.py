@@ -421,8 +421,9 @@ class PartiesScreen(QWidget):
         wizard = AccessionWizard(self.vault, self)
         self.exec_dialog(wizard)
         wizard.deleteLater()
-        # Even a wizard closed after a failed print has written the accession: show it.
-        if wizard.party_id is not None:
+        # Even a wizard closed after a failed print has written the accession: show it
+        # (unless a lock closed it: then there is nothing to show it in).
+        if wizard.party_id is not None and self.vault.is_open:
             self.refresh(select_id=wizard.party_id)
 
     def edit_details(self) -> None:
