@@ -9,9 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from app.errors import AccountRevoked, ValidationError, WrongPassphrase
+from app.errors import AccountRevoked, CasuskamerError, ValidationError, WrongPassphrase
 from app.i18n import _
-from app.vault import access, forwarding
+from app.services import accounts
+from app.vault import access, first_use, forwarding
 from app.vault.vault import OpenVault, Vault
 
 PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
@@ -57,7 +58,10 @@ def command_action(args: argparse.Namespace) -> str:
 def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
     """Unlock the vault as the account the command names, and check the command's row in
     the permission matrix before anything else is done (a refusal: one line, exit 2,
-    audited; the services it calls check their own rows again)."""
+    audited; the services it calls check their own rows again). An account whose passphrase
+    an administrator set may only run ``users passwd`` until it has chosen its own
+    (``app.vault.first_use``). Changes to the accounts since the last unlock are printed
+    on stderr for process directors and administrators, once."""
     vault = Vault(args.vault)
     vault.require_exists()
     account = getattr(args, "account", None) or vault.first_admin()
@@ -71,8 +75,25 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
         raise
     forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
     try:
-        access.check(opened, command_action(args), "vault", opened.vault_id)
+        action = command_action(args)
+        first_use.refuse_until_chosen(opened, action)  # before anything else
+        access.check(opened, action, "vault", opened.vault_id)
     except Exception:
         opened.lock()
         raise
+    print_account_notices(opened)
     return opened
+
+
+def print_account_notices(opened: OpenVault) -> None:
+    """The changes to the accounts this account has not seen yet, on stderr (recorded as
+    seen, so the next command does not repeat them)."""
+    try:
+        notices = accounts.account_notices(opened)
+    except CasuskamerError:
+        return  # a notice, not a condition for the command
+    if notices:
+        print("casuskamer: " + _("Changes to the accounts since you last unlocked:"),
+              file=sys.stderr)
+        for notice in notices:
+            print(f"  - {notice.text()}", file=sys.stderr)

@@ -32,11 +32,15 @@ def _new_passphrase(args: argparse.Namespace) -> str:
 def cmd_add(args: argparse.Namespace) -> int:
     opened = unlock(args)
     try:
-        accounts.add_account(opened, args.name, Role(args.role), _new_passphrase(args))
+        # The holder chooses their own passphrase at the first unlock (issue 17, point 4).
+        accounts.add_account(opened, args.name, Role(args.role), _new_passphrase(args),
+                             must_choose_passphrase=True)
     finally:
         opened.lock()
     print(_("Account {name} added with role {role}.").format(name=args.name,
                                                            role=Role(args.role).label))
+    print(_("At the first unlock {name} must choose their own passphrase "
+            "(casuskamer users passwd).").format(name=args.name))
     return 0
 
 

@@ -151,6 +151,8 @@ COMMANDS_WITHOUT_VAULT: dict[str, str] = {
 #: The service entry points (``module.function`` in ``app.services``) and what each needs.
 SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     # accounts and the data key
+    "accounts.account_notices": ANY_ACCOUNT,     # one's own: process directors and
+    #                                              administrators get them, others none
     "accounts.add_account": _ACCOUNTS,
     "accounts.change_data_key": _ACCOUNTS,
     "accounts.change_passphrase": ANY_ACCOUNT,   # one's own

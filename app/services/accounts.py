@@ -11,14 +11,23 @@ re-encrypted under a new random key that only the remaining accounts' slots rece
 revoked passphrase opens nothing in use, even with an old copy of ``keyslots.json``. The
 request is recorded with the revocation; if the change cannot be made at once (another
 program has the database open), the next unlock that holds the vault makes it.
+
+First use (issue 17, point 4): an account the administrator adds through the program or the
+command line (``must_choose_passphrase=True``) must choose its own passphrase before it can
+do anything else; the mark is read from the audit log (``app.vault.first_use``) and cleared
+only by the account's own ``change_passphrase``. Adding and revoking an account (and a
+change of role, should one be added: action ``account.role``) reach every process director
+and administrator at their next unlock as notices (:func:`account_notices`), and seeing them
+is audited.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from app.domain.accounts import check_account_name
 from app.domain.passphrase import check_passphrase
@@ -26,8 +35,9 @@ from app.domain.roles import Permission, Role
 from app.errors import NotFound, ValidationError, VaultInUse
 from app.i18n import _
 from app.store import audit
-from app.store.tables import accounts
-from app.vault import keyslots, rekey
+from app.formatting import format_moment
+from app.store.tables import accounts, audit_log
+from app.vault import first_use, keyslots, rekey
 from app.vault.vault import OpenVault, record_slot_key, slot_key_name, utcnow
 from app.store.tables import meta
 from app.vault.access import entry_point
@@ -52,7 +62,15 @@ def list_accounts(vault: OpenVault) -> list[AccountInfo]:
 
 @entry_point
 def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
-                kdf: keyslots.KdfParams | None = None) -> None:
+                kdf: keyslots.KdfParams | None = None, *,
+                must_choose_passphrase: bool = False) -> None:
+    """Add ``name`` with ``role`` and the first ``passphrase``.
+
+    ``must_choose_passphrase``: the holder must choose their own passphrase at the first
+    unlock (the command line's ``users add`` and the program's Accounts dialog always ask
+    for it; the demo, whose accounts share a published passphrase, does not). It is recorded
+    in the ``account.add`` row's detail, where ``app.vault.first_use`` reads it.
+    """
     vault.require(Permission.MANAGE_ACCOUNTS, "account", name)
     check_account_name(name)
     check_passphrase(passphrase, name)
@@ -64,7 +82,10 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
                                   .format(name=name), field="account")
         conn.execute(accounts.insert().values(name=name, role=role.value, created_at=utcnow(),
                                               created_by=vault.actor.account))
-        vault.log(conn, "account.add", "account", name, detail={"role": role.value})
+        detail: dict[str, object] = {"role": role.value}
+        if must_choose_passphrase and name != vault.actor.account:
+            detail[first_use.MUST_CHOOSE] = True
+        vault.log(conn, first_use.ADD, "account", name, detail=detail)
         slot = keyslots.seal(vault.vault_id, name, passphrase, vault.key_buffer(),
                              kdf or keyslots.calibrate())
         record_slot_key(conn, slot)
@@ -76,7 +97,10 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
 @entry_point
 def change_passphrase(vault: OpenVault, current: str, new: str,
                       kdf: keyslots.KdfParams | None = None) -> None:
-    """Change the unlocked account's own passphrase (the current one is asked again)."""
+    """Change the unlocked account's own passphrase (the current one is asked again).
+
+    For an account whose passphrase an administrator set this is its first use: the mark
+    goes (the ``account.passwd`` row says ``first_use``) and the account may work."""
     name = vault.actor.account
     check_passphrase(new, name)
     if new == current:
@@ -90,12 +114,14 @@ def change_passphrase(vault: OpenVault, current: str, new: str,
     with vault.begin() as conn:
         conn.execute(accounts.update().where(accounts.c.name == name)
                      .values(passphrase_changed_at=utcnow()))
-        vault.log(conn, "account.passwd", "account", name)
+        vault.log(conn, first_use.PASSWD, "account", name,
+                  detail={"first_use": True} if vault.passphrase_set_by else None)
         fresh = keyslots.seal(vault.vault_id, name, new, vault.key_buffer(),
                               kdf or keyslots.calibrate())
         record_slot_key(conn, fresh)
         slots.replace(fresh)
         slots.write(vault.vault.slots_path, forget_previous=True)
+    vault.passphrase_set_by = ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +182,7 @@ def revoke_account(vault: OpenVault, name: str) -> KeyChange:
                                       field="account")
         conn.execute(accounts.update().where(accounts.c.name == name)
                      .values(revoked_at=utcnow(), revoked_by=vault.actor.account))
-        vault.log(conn, "account.revoke", "account", name)
+        vault.log(conn, "account.revoke", "account", name, detail={"role": row["role"]})
         conn.execute(meta.delete().where(meta.c.key == slot_key_name(name)))
         # Recorded with the revocation: if the program stops before the key is changed,
         # the next unlock that holds the vault changes it.
@@ -164,3 +190,102 @@ def revoke_account(vault: OpenVault, name: str) -> KeyChange:
         slots.remove(name, audit.utc_now_iso())
         slots.write(vault.vault.slots_path, forget_previous=True)
     return _change_key(vault, rekey.REVOCATION)
+
+
+# -- notices of changes to the accounts ------------------------------------------------------
+
+#: The audit actions that are shown as notices: an account added, revoked, its role changed
+#: (no service changes a role today; a future one logs ``account.role`` with ``from`` and
+#: ``to`` in the detail and is shown without a change here).
+NOTICE_ACTIONS = ("account.add", "account.revoke", "account.role")
+#: Who is told: the roles that can see case substance or manage the accounts.
+NOTICE_ROLES = frozenset({Role.PROCESS_DIRECTOR, Role.ADMIN})
+SEEN_ACTION = "account.notices_seen"
+
+
+@dataclass(frozen=True)
+class AccountNotice:
+    """One change to the accounts, as the audit log recorded it."""
+
+    row_id: int
+    action: str
+    account: str
+    by: str
+    #: the moment as logged (ISO 8601, UTC)
+    at: str
+    role: Role | None = None
+    #: for a change of role: the role before
+    old_role: Role | None = None
+
+    def text(self) -> str:
+        """One line in the user's language, the moment in local time."""
+        role = self.role.label.lower() if self.role else "?"
+        when = format_moment(self.at)
+        if self.action == "account.add":
+            return _("New account {account} ({role}), created by {by} on {when}").format(
+                account=self.account, role=role, by=self.by, when=when)
+        if self.action == "account.revoke":
+            return _("Account {account} ({role}) revoked by {by} on {when}").format(
+                account=self.account, role=role, by=self.by, when=when)
+        old = self.old_role.label.lower() if self.old_role else "?"
+        return _("Role of account {account} changed from {old} to {role} by {by} on "
+                 "{when}").format(account=self.account, old=old, role=role, by=self.by,
+                                  when=when)
+
+
+def _role(value: object) -> Role | None:
+    try:
+        return Role(str(value))
+    except ValueError:
+        return None
+
+
+def _seen_up_to(conn: Connection, name: str) -> int:
+    """The audit row up to which ``name`` has seen the notices: its last ``seen`` row, else
+    the row that added it (what came before is no news to a new account)."""
+    seen = conn.execute(select(audit_log.c.id).where(
+        audit_log.c.action == SEEN_ACTION, audit_log.c.actor == name)
+        .order_by(audit_log.c.id.desc()).limit(1)).scalar()
+    if seen is not None:
+        return int(seen)
+    added = conn.execute(select(audit_log.c.id).where(
+        audit_log.c.action == "account.add", audit_log.c.object_type == "account",
+        audit_log.c.object_id == name).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+    return int(added or 0)
+
+
+@entry_point
+def account_notices(vault: OpenVault) -> list[AccountNotice]:
+    """The changes to the accounts since the unlocked account last saw them (accounts
+    created, revoked, roles changed; one's own doing left out), oldest first, and record
+    that it has now seen them (audited: ``account.notices_seen`` with their number).
+
+    Only process directors and administrators are told; for the other roles the list is
+    empty and nothing is recorded. The command line and the program call this once after
+    each unlock.
+    """
+    me = vault.actor.account
+    if vault.actor.role not in NOTICE_ROLES:
+        return []
+    with vault.begin() as conn:
+        since = _seen_up_to(conn, me)
+        rows = conn.execute(select(audit_log).where(
+            audit_log.c.action.in_(NOTICE_ACTIONS), audit_log.c.id > since,
+            audit_log.c.result == "ok", audit_log.c.actor != me)
+            .order_by(audit_log.c.id)).mappings().all()
+        notices: list[AccountNotice] = []
+        for row in rows:
+            try:
+                detail = json.loads(row["detail"] or "{}")
+            except ValueError:
+                detail = {}
+            if not isinstance(detail, dict):
+                detail = {}
+            notices.append(AccountNotice(
+                int(row["id"]), str(row["action"]), str(row["object_id"]), str(row["actor"]),
+                str(row["at"]), _role(detail.get("to", detail.get("role"))),
+                _role(detail.get("from"))))
+        if notices:
+            vault.log(conn, SEEN_ACTION, "account", me,
+                      detail={"count": len(notices), "up_to": notices[-1].row_id})
+    return notices

@@ -44,7 +44,7 @@ from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, Vau
 from app.i18n import _, ngettext
 from app.store import audit, migrate
 from app.store.db import connect_raw
-from app.vault import forwarding
+from app.vault import first_use, forwarding
 from app.vault.keyslots import SlotFile, atomic_write
 from app.store.tables import audit_log
 from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
@@ -308,6 +308,7 @@ def restore(source: Path, folder: Path, account: str | None, passphrase: str,
         current = existing.unlock(account or existing.first_admin(), passphrase)
     try:
         if current is not None:
+            first_use.refuse_until_chosen(current, "casuskamer restore")
             current.require(Permission.BACKUP, "vault", current.vault_id)
             if str(manifest.get("vault_id", "")) != current.vault_id:
                 current.log_now("restore", "vault", current.vault_id, "denied",
@@ -335,6 +336,7 @@ def _restore_into(source: Path, folder: Path, manifest: dict[str, object], slots
                            else staged.first_admin())
         opened = staged.unlock(name, passphrase, exclusive=True)
         try:
+            first_use.refuse_until_chosen(opened, "casuskamer restore")
             opened.require(Permission.BACKUP, "vault", opened.vault_id)
             backup_head = _chain_head(opened, before=opened.login_row_id)
             undone = (_undone(current, backup_head[0]) if current is not None

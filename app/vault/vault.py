@@ -42,7 +42,7 @@ from app.i18n import _
 from app.store import audit, migrate
 from app.store.db import READ_OPTION, connect_raw, make_engine
 from app.store.tables import accounts, meta
-from app.vault import keyslots
+from app.vault import first_use, keyslots
 from app.vault.keyslots import KdfParams, SlotFile
 
 DB_NAME = "casuskamer.db"
@@ -335,6 +335,11 @@ class OpenVault:
     connect_gate: threading.RLock = field(default_factory=threading.RLock)
     #: the id of the audit row this unlock wrote (rows from here on are this session's)
     login_row_id: int = 0
+    #: who set this account's passphrase, when it was someone else (an administrator adding
+    #: it) and the holder has not chosen their own yet: empty once they have. While set, the
+    #: command line and the program let the account do nothing but choose one
+    #: (``app.vault.first_use``)
+    passphrase_set_by: str = ""
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.vault.db_path, self._data_key, gate=self.connect_gate)
@@ -394,6 +399,7 @@ class OpenVault:
             if row["role"] != self.actor.role.value:
                 self.actor = Actor(self.actor.account, Role(row["role"]))
             self._reconcile_slots(conn)
+            self.passphrase_set_by = first_use.passphrase_set_by(conn, self.actor.account)
             for failure in self.vault.pending_failures:
                 audit.append(conn, actor=SYSTEM_ACTOR, role="-", entry=audit.AuditEntry(
                     "unlock", "account", failure.account, "failed",

@@ -98,6 +98,11 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path, env: None,
     monkeypatch.setenv("CASUSKAMER_NEW_PASSPHRASE", "regisseur wachtzin lang")
     assert main(["users", "add", "--vault", str(vault), "tweedebeheer",
                  "--role", "admin"]) == 0
+    # the new administrator chooses their own passphrase first (issue 17, point 4)
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", "regisseur wachtzin lang")
+    monkeypatch.setenv("CASUSKAMER_NEW_PASSPHRASE", "tweede beheerder eigen zin")
+    assert main(["users", "passwd", "--vault", str(vault), "--account", "tweedebeheer"]) == 0
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASS)
     backup = tmp_path / "kluis.ckbak"
     # while another program holds the vault open, the backup is still consistent
     holder = Vault(vault).unlock(ADMIN, PASS)
@@ -110,7 +115,7 @@ def test_backup_then_restore_gives_back_the_same_data(tmp_path: Path, env: None,
     assert b"probe" not in backup.read_bytes() and b"SQLite format 3" not in backup.read_bytes()
     target = tmp_path / "terug"
     # restore with another administrator's slot, valid when the backup was made
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", "regisseur wachtzin lang")
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", "tweede beheerder eigen zin")
     assert main(["restore", "--from", str(backup), "--vault", str(target),
                  "--account", "tweedebeheer"]) == 0
     assert main(["restore", "--from", str(backup), "--vault", str(target),
