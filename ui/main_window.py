@@ -50,6 +50,7 @@ from ui import help as program_help
 from ui.actions import ActionId, make_action
 from ui.app_context import AppContext, log_folder
 from ui.clipboard import ClipboardGuard
+from ui.first_use import show_account_notices
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
 from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
@@ -220,7 +221,8 @@ class MainWindow(QMainWindow):
         self._quitting = False
 
         self.stack = QStackedWidget()
-        self.unlock_screen = UnlockScreen(ctx.vault, backoff=ctx.backoff)
+        self.unlock_screen = UnlockScreen(ctx.vault, backoff=ctx.backoff, kdf=ctx.kdf,
+                                          first_use_idle_ms=ctx.idle.interval_ms)
         self.unlock_screen.unlocked.connect(self.open_workspace)
         self.stack.addWidget(self.unlock_screen)
         self.setCentralWidget(self.stack)
@@ -330,6 +332,7 @@ class MainWindow(QMainWindow):
         self.lock_keys.start()
         self._update_chrome()
         self._show_overdue_notice()
+        show_account_notices(self.workspace, opened)
         if self.QUICK_CHECK_DELAY_MS >= 0:
             # Tied to the workspace: a lock before the delay ends cancels the check.
             QTimer.singleShot(self.QUICK_CHECK_DELAY_MS, self.workspace, self.start_quick_check)
@@ -386,6 +389,7 @@ class MainWindow(QMainWindow):
         and destroy every window (each on its own, so one failure cannot stop the rest)."""
         opened = self.opened
         if opened is None:
+            self.unlock_screen.cancel_first_use()  # an account still choosing its passphrase
             return
         if opened.is_open:
             locking.save_drafts(locking.participants(self._lock_roots()))

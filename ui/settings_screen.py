@@ -162,7 +162,9 @@ class AddAccountDialog(_ServiceDialog):
         role = Role(self.role.currentData())
         vault, kdf = self.vault, self.kdf
         self.pair.wipe()
-        return lambda: account_service.add_account(vault, name, role, passphrase, kdf=kdf)
+        # the holder chooses their own passphrase at the first unlock (issue 17, point 4)
+        return lambda: account_service.add_account(vault, name, role, passphrase, kdf=kdf,
+                                                   must_choose_passphrase=True)
 
 
 class ChangePassphraseDialog(_ServiceDialog):

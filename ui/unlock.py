@@ -6,6 +6,11 @@ keeps painting. The passphrase field is wiped the moment an attempt starts, what
 outcome. After ``Backoff.threshold`` failed attempts the button waits before the next try, the
 wait doubling each time up to a ceiling, with a countdown on the button; the count survives
 locking and unlocking again within one run of the program.
+
+An account whose passphrase someone else set (an administrator adding it) does not get the
+workspace at once: the screen shows ``ui.first_use.FirstUsePanel`` in place of its own panel,
+and ``unlocked`` is emitted only after the account has chosen its own passphrase; cancelling
+locks the vault again (issue 17, point 4).
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
-from app.vault import forwarding
+from app.vault import first_use, forwarding
+from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 from ui import a11y
+from ui.first_use import IDLE_MS, FirstUsePanel
 from ui.tasks import run_in_background
 
 
@@ -76,11 +83,18 @@ class UnlockScreen(QWidget):
     unlocked = Signal(object)
 
     def __init__(self, vault: Vault, parent: QWidget | None = None,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, kdf: KdfParams | None = None,
+                 first_use_idle_ms: int = IDLE_MS) -> None:
         super().__init__(parent)
         self.setObjectName("unlock_screen")
         self.vault = vault
         self.backoff = backoff or Backoff()
+        #: for the key slot of a passphrase chosen at first use (None: measured here)
+        self.kdf = kdf
+        self.first_use_idle_ms = first_use_idle_ms
+        #: the vault opened by an account that is choosing its own passphrase first
+        self.first_use: FirstUsePanel | None = None
+        self._first_use_vault: OpenVault | None = None
         self.failures = 0
         self.busy = False
         self._ready_at = 0.0
@@ -133,7 +147,7 @@ class UnlockScreen(QWidget):
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.button)
 
-        panel = QFrame()
+        self.panel = panel = QFrame()
         panel.setObjectName("unlock_panel")
         panel.setFrameShape(QFrame.Shape.StyledPanel)
         panel.setFixedWidth(500)
@@ -153,7 +167,7 @@ class UnlockScreen(QWidget):
 
         outer = QVBoxLayout(self)
         outer.addStretch(1)
-        row = QHBoxLayout()
+        self._row = row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(panel)
         row.addStretch(1)
@@ -230,7 +244,65 @@ class UnlockScreen(QWidget):
         self._show_message("")
         self._set_enabled(True)
         forwarding.start_background(opened)  # the central log, while unlocked (when on)
+        if opened.passphrase_set_by:
+            self._begin_first_use(opened)
+            return
         self.unlocked.emit(opened)
+
+    # -- first use: choosing one's own passphrase -------------------------------------------
+
+    @property
+    def first_use_pending(self) -> bool:
+        return self._first_use_vault is not None
+
+    def _begin_first_use(self, opened: OpenVault) -> None:
+        """Nothing but the choice of a passphrase until it is made (audited)."""
+        try:
+            first_use.note_refused(opened, "program")
+        except CasuskamerError:
+            pass  # the unlock row is there; the choice is asked all the same
+        self._first_use_vault = opened
+        panel = FirstUsePanel(opened, self.kdf, self.first_use_idle_ms, self)
+        panel.chosen.connect(self._first_use_chosen)
+        panel.cancelled.connect(self.cancel_first_use)
+        self.first_use = panel
+        self.panel.hide()
+        self._row.insertWidget(2, panel)
+        panel.show()
+        panel.given.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _end_first_use(self) -> None:
+        panel, self.first_use = self.first_use, None
+        self._first_use_vault = None
+        if panel is not None:
+            panel.clear()
+            self._row.removeWidget(panel)
+            panel.hide()
+            panel.deleteLater()
+        self.panel.show()
+
+    def _first_use_chosen(self) -> None:
+        opened = self._first_use_vault
+        self._end_first_use()
+        if opened is not None and opened.is_open:
+            self.unlocked.emit(opened)
+        else:
+            self.prepare()
+
+    def cancel_first_use(self) -> None:
+        """Lock the vault of an account still choosing its passphrase and show the unlock
+        screen again (Cancel, Escape, Ctrl+L, the idle time, the screen saver, quitting).
+        While its new key slot is being sealed, the lock waits for that to finish."""
+        panel, opened = self.first_use, self._first_use_vault
+        if opened is None:
+            return
+        if panel is not None and panel.busy:
+            panel.cancel()  # cancels (and comes back here) once the sealing has ended
+            return
+        account = opened.actor.account
+        self._end_first_use()
+        opened.lock()
+        self.prepare(account)
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False

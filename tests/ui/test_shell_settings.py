@@ -32,6 +32,7 @@ from ui.settings_screen import AddAccountDialog, ChangePassphraseDialog, Setting
 
 CANARY = "kanarie-pietersen"
 CANARY_PASSPHRASE = "Kanarie geheim zinnetje 4411"
+CANARY_OWN_PASSPHRASE = "Kanarie eigen zinnetje 5522"
 
 
 def open_settings(qtbot, window) -> SettingsScreen:
@@ -66,6 +67,13 @@ def test_settings_file_holds_no_personal_data(qtbot, ctx, locked_vault, make_win
     screen_unlock.account.setCurrentText(CANARY)
     screen_unlock.passphrase.setText(CANARY_PASSPHRASE)
     screen_unlock.button.click()
+    # added by the administrator: it chooses its own passphrase first (issue 17, point 4)
+    qtbot.waitUntil(lambda: screen_unlock.first_use is not None, timeout=10_000)
+    first_use = screen_unlock.first_use
+    first_use.given.setText(CANARY_PASSPHRASE)
+    first_use.pair.first.setText(CANARY_OWN_PASSPHRASE)
+    first_use.pair.second.setText(CANARY_OWN_PASSPHRASE)
+    first_use.choose_button.click()
     qtbot.waitUntil(lambda: window.opened is not None, timeout=10_000)
     assert window.opened.actor.account == CANARY
     window.close()
@@ -74,7 +82,8 @@ def test_settings_file_holds_no_personal_data(qtbot, ctx, locked_vault, make_win
     path = ctx.settings.path
     text = path.read_bytes()
     assert text, "the settings file was written"
-    for secret in (CANARY, CANARY_PASSPHRASE, ADMIN, ADMIN_PASSPHRASE, MANAGER):
+    for secret in (CANARY, CANARY_PASSPHRASE, CANARY_OWN_PASSPHRASE, ADMIN, ADMIN_PASSPHRASE,
+                   MANAGER):
         assert secret.encode() not in text, secret
     reread = Settings(path)
     assert reread.idle_lock_minutes == 7
