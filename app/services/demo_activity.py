@@ -436,7 +436,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                             _ts(at - timedelta(days=10))) for p in chosen)
             if held:
                 minutes.append((item_id, case_id, "decision",
-                                "Plan van aanpak vastgesteld; casusregisseur benoemd."
+                                "Plan van aanpak vastgesteld; casuscoördinator benoemd."
                                 if n == 0 else "Voortgang besproken; afspraken bijgesteld.",
                                 None, "", None, _ts(started + timedelta(minutes=15)),
                                 DIRECTOR, None))

@@ -132,7 +132,7 @@ _REASONS = (("Meerdere partijen maken zich zorgen over het gezin; de aanpak van 
             "Na detentie dreigt terugval; huisvesting, inkomen en zorg ontbreken.",
             "Zorgen over radicaliserende uitingen en een afnemend sociaal netwerk.",
             "Jeugdige met herhaald delictgedrag en zorgen over de thuissituatie.")
-_QUESTIONS = ("Komen tot één gezamenlijk plan van aanpak met een vaste casusregisseur.",
+_QUESTIONS = ("Komen tot één gezamenlijk plan van aanpak met een vaste casuscoördinator.",
               "Afstemmen van zorg en straf zodat de interventies elkaar versterken.",
               "Bepalen wie welke rol heeft en hoe de veiligheid van de kinderen wordt geborgd.",
               "Een sluitende aanpak rond huisvesting en begeleiding na detentie.")

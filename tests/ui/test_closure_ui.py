@@ -74,7 +74,7 @@ def test_click_through_the_closure_wizard(qtbot: QtBot,
     assert name.text() == "Sanne de Vries"
     name.clear()
     _next(qtbot, wizard)
-    assert wizard.currentPage() is page and "casusregisseur" in page.findChild(
+    assert wizard.currentPage() is page and "casuscoördinator" in page.findChild(
         QLabel, "errors").text()
     qtbot.keyClicks(name, "Sanne de Vries")
     _next(qtbot, wizard)

@@ -176,7 +176,7 @@ def test_incomplete_decisions_are_refused_with_the_reason(
     with pytest.raises(ValidationError) as refused:
         closure_service.close_case(vault, made.number, decision, shown, today=DAY)
     assert refused.value.field == field
-    expected = {"agreement.name": "casusregisseur", "outcome": "uitkomst"}[field]
+    expected = {"agreement.name": "casuscoördinator", "outcome": "uitkomst"}[field]
     assert expected in str(refused.value)
     assert _snapshot(vault, made.id)["domains"] != []
 

@@ -96,7 +96,7 @@ def test_changes_say_what_changed() -> None:
     assert "Open \u2192 Gereed" in text and "Huisbezoek afleggen" in text
     assert "Actie verwijderd: Schuldhulp starten" in text
     assert "Criteria voor afschaling gewijzigd" in text
-    assert "Casusregisseur verwijderd" in text
+    assert "Casuscoördinator verwijderd" in text
     assert changes(old, old) == []
     first = changes(None, old, lambda pid: f"partij {pid}")
     assert any("partij 10" in line for line in first)
