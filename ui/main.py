@@ -18,7 +18,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
-from app.i18n import LANGUAGES, _, set_language
+from app.i18n import LANGUAGES, N_, _, set_language
 from app.resources import resource_path
 from app.vault.vault import OpenVault
 from ui import crash
@@ -40,9 +40,34 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
+#: Qt's own texts that its bundled Dutch catalogue lacks (Qt 6 added a mnemonic to the file
+#: picker's labels, and the old translations no longer match): (context, source) -> msgid
+QT_GAPS: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): N_("&Look in:"),
+    ("QFileDialog", "Files of &type:"): N_("Files of &type:"),
+    ("QFileDialog", "Directory:"): N_("Directory:"),
+    ("QPlatformTheme", "Don't Save"): N_("Don't Save"),
+}
+
+
+class QtGaps(QTranslator):
+    """Fills the gaps in Qt's catalogue from ours (asked before Qt's own, it answers only
+    for the texts in :data:`QT_GAPS`)."""
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        msgid = QT_GAPS.get((context, source))
+        # None is Qt's "no translation here", so Qt asks its own catalogue next
+        return _(msgid) if msgid else None
+
+    def isEmpty(self) -> bool:
+        return False
+
+
 def install_qt_translation(app: QApplication, language: str) -> QTranslator | None:
     """Load Qt's bundled ``qtbase_<lang>.qm`` so Qt's own buttons (OK, Cancel, Yes) and
-    dialogs speak the program's language. English needs none."""
+    dialogs (the file picker's "Look in:") speak the program's language, with the few texts
+    it lacks from our catalogue (:class:`QtGaps`). English needs none."""
     QLocale.setDefault(QLocale(language))
     if language == "en":
         return None
@@ -50,6 +75,7 @@ def install_qt_translation(app: QApplication, language: str) -> QTranslator | No
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(f"qtbase_{language}", folder):
         app.installTranslator(translator)
+        app.installTranslator(QtGaps(translator))
         return translator
     return None
 
