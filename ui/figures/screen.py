@@ -2,13 +2,20 @@
 
 One card per figure (``app.domain.figures.figure_list``): its title, a short explanation, a
 Qt chart and a table of the same values, with small numbers already suppressed by the
-service ("< 5"; a suppressed bar has no height). Filters: year and protocol. Each chart can
-be saved as PNG through the file picker of ``ui.dialogs``. The screen shows only counts,
-never a name; ``clear()`` drops them when the vault locks.
+service ("< 5", a total that would give one away "x"). A chart draws every bar to the
+values shown: a suppressed part is a hatched band (``hidden_bands``), which fills a stacked
+bar up to its total where the total is shown, and is a stub of fixed height where nothing
+shown gives the value away. Filters: year (this year first) and protocol. Each chart can be
+saved as PNG, and the annual report (with its tables as CSV if asked) written through
+``app.export.annual_report.export_annual_report``, both through the file picker of
+``ui.dialogs``. The screen shows only counts, never a name; ``clear()`` drops them when the
+vault locks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCharts import (
@@ -21,12 +28,14 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QCursor, QFont, QPainter
+from PySide6.QtCore import QMargins, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFrame,
+    QGraphicsRectItem,
     QGraphicsSimpleTextItem,
     QHBoxLayout,
     QHeaderView,
@@ -40,7 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.figures import ChartKind, Figure, suppression_note
+from app.domain.figures import HIDDEN_TEXT, THRESHOLD, ChartKind, Figure, suppressed_text
 from app.domain.protocols import Protocol
 from app.errors import CasuskamerError
 from app.i18n import _
@@ -53,9 +62,61 @@ PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#b
            "#a9d18e", "#f4b183", "#9dc3e6", "#595959", "#ff7c80")
 
 
+#: How high a hatched stub is drawn for a hidden value that no shown number gives away
+#: (pixels): always the same, so that its height says nothing about the value.
+STUB_PIXELS = 12.0
+#: The bar width Qt draws by default, as a share of a category.
+BAR_WIDTH = 0.5
+
+
+@dataclass(frozen=True)
+class Band:
+    """A hatched band over a bar for what suppression hides.
+
+    ``top`` is the value the band reaches when the shown numbers give it (a stacked bar
+    whose total is shown: the band fills the bar up to that total, so the bar reaches the
+    number above it); None for a value nothing shown gives away: a stub of
+    :data:`STUB_PIXELS` on top of ``bottom``, the same for every hidden value."""
+
+    x: float
+    width: float
+    bottom: float
+    top: float | None
+    text: str
+
+
+def hidden_bands(figure: Figure) -> list[Band]:
+    """The hatched bands of the figure's chart (see :class:`Band`)."""
+    categories, series = figure.chart()
+    bands: list[Band] = []
+    if figure.kind is ChartKind.STACKED:
+        for c in range(len(categories)):
+            parts = [s.values[c] for s in series]
+            if not any(v.suppressed for v in parts):
+                continue
+            shown = sum(v.plot for v in parts)
+            total = figure.totals[c] if c < len(figure.totals) else None
+            known = total is not None and not total.suppressed and total.number is not None
+            top = float(total.number) if known and total is not None \
+                and total.number is not None else None
+            bands.append(Band(float(c), BAR_WIDTH, shown,
+                              top if top is not None and top > shown else None,
+                              total.text if total is not None else suppressed_text()))
+        return bands
+    width = BAR_WIDTH / max(len(series), 1)
+    for i, s in enumerate(series):
+        offset = (i - (len(series) - 1) / 2) * width
+        bands.extend(Band(c + offset, width, 0.0, None, v.text)
+                     for c, v in enumerate(s.values) if v.suppressed)
+    return bands
+
+
 def build_chart(figure: Figure) -> QChart:
-    """The figure as a Qt chart; a suppressed bar is drawn with no height and its label
-    (and tooltip) says "< 5"."""
+    """The figure as a Qt chart. A suppressed part is drawn as a hatched band
+    (:func:`hidden_bands`): a stacked bar whose total is shown reaches that total, the band
+    making up what the shown parts do not; a hidden value that no shown number gives away
+    gets a hatched stub of a fixed height. The labels (and tooltips) say "< 5" or "x", as
+    the table does."""
     categories, series = figure.chart()
     chart = QChart()
     chart.setTitle(figure.title)
@@ -63,6 +124,8 @@ def build_chart(figure: Figure) -> QChart:
     chart.setMargins(QMargins(4, 4, 4, 4))
     stacked = figure.kind is ChartKind.STACKED
     bars = QStackedBarSeries() if stacked else QBarSeries()
+    bars.setBarWidth(BAR_WIDTH)
+    bands = hidden_bands(figure)
     top = 0.0
     for i, s in enumerate(series):
         bar_set = QBarSet(s.name)
@@ -75,6 +138,7 @@ def build_chart(figure: Figure) -> QChart:
     if stacked:
         top = max([0.0] + [sum(s.values[c].plot for s in series)
                            for c in range(len(categories))])
+    top = max([top] + [b.top for b in bands if b.top is not None])
     chart.addSeries(bars)
     axis_x = QBarCategoryAxis()
     axis_x.append([wrap_label(c) for c in categories])
@@ -92,19 +156,27 @@ def build_chart(figure: Figure) -> QChart:
     texts = [[v.text for v in s.values] for s in series]
     totals = [t.text for t in figure.totals]
     # Qt's own bar labels print the plotted number, which for a suppressed bar is 0; the
-    # labels are drawn over the chart instead, with the same text as the table.
-    labels: list[tuple[float, float, str]] = []
+    # labels are drawn over the chart instead, with the same text as the table, on top of
+    # the bar or of its hatched band.
+    band_at = {round(b.x, 6): b for b in bands}
+    labels: list[tuple[float, float, str, bool]] = []
     if stacked:
         for c in range(len(categories)):
+            band = band_at.get(round(float(c), 6))
             height = sum(s.values[c].plot for s in series)
+            if band is not None and band.top is not None:
+                height = band.top
             if c < len(totals):
-                labels.append((float(c), height, totals[c]))
+                labels.append((float(c), height, totals[c],
+                               band is not None and band.top is None))
     else:
-        width = 0.5 / max(len(series), 1)     # Qt's default: the bars fill half a category
+        width = BAR_WIDTH / max(len(series), 1)
         for i, s in enumerate(series):
             offset = (i - (len(series) - 1) / 2) * width
-            labels.extend((c + offset, v.plot, v.text) for c, v in enumerate(s.values))
-    chart.setProperty("bar_labels", [text for _x, _y, text in labels])
+            labels.extend((c + offset, v.plot, v.text, v.suppressed)
+                          for c, v in enumerate(s.values))
+    chart.setProperty("bar_labels", [text for _x, _y, text, _stub in labels])
+    HatchedBands(chart, bars, bands)
     BarLabels(chart, bars, labels)
 
     def hovered(status: bool, index: int, bar_set: QBarSet) -> None:
@@ -122,6 +194,17 @@ def build_chart(figure: Figure) -> QChart:
     return chart
 
 
+def chart_note() -> str:
+    """What the screen says about small numbers and how its charts draw them."""
+    return _("Counts of cases below {n} are shown as \u201c{small}\u201d, so that no one "
+             "can be recognised from a number. Where such a count could be worked out from "
+             "a total, the total is hidden as well and shown as \u201c{x}\u201d. In a "
+             "chart a hidden part is a hatched band: in a stacked bar whose total is shown "
+             "the band makes up the rest of that total; elsewhere it is a low stub whose "
+             "height says nothing about the number.").format(
+                 n=THRESHOLD, small=suppressed_text(), x=HIDDEN_TEXT)
+
+
 def wrap_label(label: str, width: int = 22) -> str:
     """A category name over lines of about ``width`` characters, so the axis does not cut
     it off with an ellipsis."""
@@ -134,21 +217,60 @@ def wrap_label(label: str, width: int = 22) -> str:
     return "\n".join(lines)
 
 
-class BarLabels:
-    """Text over the bars (value, or "< 5"), kept in place when the chart is resized."""
+class HatchedBands:
+    """The hatched bands over the bars (:class:`Band`), kept in place when the chart is
+    resized."""
 
-    def __init__(self, chart: QChart, series: QAbstractBarSeries,
-                 labels: list[tuple[float, float, str]]) -> None:
+    def __init__(self, chart: QChart, series: QAbstractBarSeries, bands: list[Band]) -> None:
         self.chart = chart
         self.series = series
-        self.items: list[tuple[float, float, QGraphicsSimpleTextItem]] = []
+        self.items: list[tuple[Band, QGraphicsRectItem]] = []
+        brush = QBrush(QColor("#404040"), Qt.BrushStyle.BDiagPattern)
+        for band in bands:
+            item = QGraphicsRectItem(chart)
+            item.setBrush(brush)
+            item.setPen(QPen(QColor("#404040"), 1))
+            item.setZValue(9)
+            item.setToolTip(_("Hidden: {text}").format(text=band.text))
+            self.items.append((band, item))
+        chart.plotAreaChanged.connect(self.place)
+        self.place()
+        chart.setProperty("hatched_bands", len(self.items))
+        chart._hatched_bands = self  # type: ignore[attr-defined]
+
+    def place(self, *_args: object) -> None:
+        for band, item in self.items:
+            left = self.chart.mapToPosition(QPointF(band.x - band.width / 2, band.bottom),
+                                            self.series)
+            right = self.chart.mapToPosition(QPointF(band.x + band.width / 2, band.bottom),
+                                             self.series)
+            if band.top is None:
+                upper = left.y() - STUB_PIXELS
+            else:
+                upper = self.chart.mapToPosition(QPointF(band.x, band.top), self.series).y()
+            item.setRect(QRectF(QPointF(left.x(), upper), QPointF(right.x(), left.y())))
+
+    def rects(self) -> list[tuple[Band, QRectF]]:
+        """Each band with where it is drawn (chart coordinates)."""
+        return [(band, item.rect()) for band, item in self.items]
+
+
+class BarLabels:
+    """Text over the bars (value, "< 5" or "x"), kept in place when the chart is resized;
+    over a hatched stub the label stands above the stub."""
+
+    def __init__(self, chart: QChart, series: QAbstractBarSeries,
+                 labels: list[tuple[float, float, str, bool]]) -> None:
+        self.chart = chart
+        self.series = series
+        self.items: list[tuple[float, float, bool, QGraphicsSimpleTextItem]] = []
         font = QFont(chart.font())
         font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.0))
-        for x, y, text in labels:
+        for x, y, text, over_stub in labels:
             item = QGraphicsSimpleTextItem(text, chart)
             item.setFont(font)
             item.setZValue(10)
-            self.items.append((x, y, item))
+            self.items.append((x, y, over_stub, item))
         chart.plotAreaChanged.connect(self.place)
         self.place()
         chart.setProperty("bar_label_items", len(self.items))
@@ -156,10 +278,11 @@ class BarLabels:
         chart._bar_labels = self  # type: ignore[attr-defined]
 
     def place(self, *_args: object) -> None:
-        for x, y, item in self.items:
+        for x, y, over_stub, item in self.items:
             point = self.chart.mapToPosition(QPointF(x, y), self.series)
             box = item.boundingRect()
-            item.setPos(point.x() - box.width() / 2, point.y() - box.height() - 1)
+            lift = STUB_PIXELS if over_stub else 0.0
+            item.setPos(point.x() - box.width() / 2, point.y() - lift - box.height() - 1)
 
 
 class FigureCard(QFrame):
@@ -256,7 +379,18 @@ class FiguresScreen(QWidget):
         filters.addWidget(self.year_box)
         filters.addWidget(a11y.tie(QLabel(_("Protocol")), self.protocol_box))
         filters.addWidget(self.protocol_box)
-        self.note = QLabel(suppression_note())
+        self.report_button = QPushButton(_("&Annual report (PDF)\u2026"))
+        self.report_button.setObjectName("figures_annual_report")
+        self.report_button.setToolTip(_("The year's figures as the annual report for the "
+                                        "steering group, for the protocol chosen"))
+        self.with_csv = QCheckBox(_("With the tables as &CSV"))
+        self.with_csv.setObjectName("figures_with_csv")
+        self.with_csv.setToolTip(_("Also write each table as a CSV file in the PDF's folder"))
+        self.report_button.clicked.connect(self.export_report)
+        filters.addSpacing(12)
+        filters.addWidget(self.report_button)
+        filters.addWidget(self.with_csv)
+        self.note = QLabel(chart_note())
         self.note.setWordWrap(True)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -279,9 +413,9 @@ class FiguresScreen(QWidget):
             self.message.setText(str(exc))
         for year in years:
             self.year_box.addItem(str(year), year)
-        # The last whole year is what the Stuurgroep asks for; this year is still running.
-        if self.year_box.count() > 1:
-            self.year_box.setCurrentIndex(1)
+        # The screen opens on this year (the one running); earlier years are in the list.
+        this_year = self.year_box.findData(date.today().year)
+        self.year_box.setCurrentIndex(this_year if this_year >= 0 else 0)
         self.year_box.currentIndexChanged.connect(self.refresh)
         self.protocol_box.currentIndexChanged.connect(self.refresh)
         self.refresh()
@@ -312,6 +446,40 @@ class FiguresScreen(QWidget):
             self.cards.append(card)
             self.body_layout.addWidget(card)
         self.body_layout.addStretch(1)
+
+    def export_report(self) -> Path | None:
+        """Ask where, then write the annual report of the year and protocol shown (and, when
+        ticked, its tables as CSV beside it) through ``export_annual_report``, which audits
+        it as every annual report is (``figures.annual_report``). Returns the PDF written."""
+        year, protocol = self.selected()
+        if self.opened is None or year is None:
+            return None
+        suffix = f"-{protocol.value}" if protocol else ""
+        title = _("Annual report (PDF)")
+        chosen = dialogs.save_file(self, title, Path(_("annual-report-{year}{suffix}.pdf")
+                                                     .format(year=year, suffix=suffix)),
+                                   _("PDF document (*.pdf)"))
+        if chosen is None:
+            return None
+        if chosen.suffix.lower() != ".pdf":
+            chosen = chosen.with_suffix(".pdf")
+        from app.export import annual_report
+        csv_dir = chosen.parent if self.with_csv.isChecked() else None
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            annual_report.export_annual_report(self.opened, year, chosen, protocol=protocol,
+                                               csv_dir=csv_dir)
+        except (CasuskamerError, OSError) as exc:
+            dialogs.error(self, title, _("The annual report could not be written: {reason}")
+                          .format(reason=exc))
+            return None
+        finally:
+            self.unsetCursor()
+        done = _("Annual report {year} written to {file}.").format(year=year, file=chosen)
+        if csv_dir is not None:
+            done += " " + _("The tables are written as CSV files in the same folder.")
+        self.message.setText(done)
+        return chosen
 
     def _drop_cards(self) -> None:
         while self.body_layout.count():
