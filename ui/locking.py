@@ -154,6 +154,10 @@ def close_windows(windows: Iterable[QWidget]) -> None:
                 window.reject()
             if window.isVisible():
                 window.close()
+            if window.isVisible():
+                # It refused (a "close without saving?" that may not ask now): hidden all
+                # the same, which also ends a modal loop it runs in.
+                window.hide()
         except Exception as exc:  # noqa: BLE001 - the window is destroyed all the same
             _pending.append(_scrubbed(exc))
             del exc

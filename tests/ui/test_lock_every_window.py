@@ -600,3 +600,38 @@ def test_after_a_lock_the_ended_session_asks_and_says_nothing(
     dialogs.error(None, "Casus", "report")
     assert shown == ["QMessageBox"]
     closer.stop()
+
+
+class _Refuses(QDialog):
+    """A dialog that will not close while it holds something (as the plan editor's
+    "close without saving?" does), run with exec()."""
+
+    def reject(self) -> None:
+        return
+
+
+def test_a_dialog_that_refuses_to_close_is_closed_by_the_lock(
+        qtbot: QtBot, ctx: AppContext, world: World, make_window: Callable[..., MainWindow],
+        reports: list[str]) -> None:
+    window = make_window(world.vault)
+    dialog = _Refuses(window)
+    QLineEdit(EXTRA["x_typed"], dialog)
+    problems: list[str] = []
+
+    def press() -> None:
+        make_active(qtbot, dialog)
+        qtbot.keyClick(dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    def still_open() -> None:
+        if dialog.isVisible():
+            problems.append("the dialog was still open after the lock")
+            QDialog.done(dialog, 0)
+
+    QTimer.singleShot(0, press)
+    QTimer.singleShot(LOCK_WITHIN_MS, still_open)
+    dialog.exec()          # returns once the lock has closed it
+    assert problems == []
+    assert window.opened is None and not world.vault.is_open
+    settle()
+    assert "x_typed" not in widget_hits(every_canary())
+    assert reports == []
