@@ -241,13 +241,17 @@ def _role(value: object) -> Role | None:
 
 
 def _seen_up_to(conn: Connection, name: str) -> int:
-    """The audit row up to which ``name`` has seen the notices: its last ``seen`` row, else
-    the row that added it (what came before is no news to a new account)."""
-    seen = conn.execute(select(audit_log.c.id).where(
+    """The audit row up to which ``name`` has seen the notices: the ``up_to`` of its last
+    ``seen`` row, else the row that added it (what came before is no news to a new
+    account)."""
+    seen = conn.execute(select(audit_log.c.id, audit_log.c.detail).where(
         audit_log.c.action == SEEN_ACTION, audit_log.c.actor == name)
-        .order_by(audit_log.c.id.desc()).limit(1)).scalar()
+        .order_by(audit_log.c.id.desc()).limit(1)).first()
     if seen is not None:
-        return int(seen)
+        try:
+            return int(json.loads(seen.detail or "{}")["up_to"])
+        except (ValueError, KeyError, TypeError):
+            return int(seen.id)
     added = conn.execute(select(audit_log.c.id).where(
         audit_log.c.action == "account.add", audit_log.c.object_type == "account",
         audit_log.c.object_id == name).order_by(audit_log.c.id.desc()).limit(1)).scalar()
@@ -267,7 +271,7 @@ def account_notices(vault: OpenVault) -> list[AccountNotice]:
     me = vault.actor.account
     if vault.actor.role not in NOTICE_ROLES:
         return []
-    with vault.begin() as conn:
+    with vault.read() as conn:  # no write lock unless there is something to record
         since = _seen_up_to(conn, me)
         rows = conn.execute(select(audit_log).where(
             audit_log.c.action.in_(NOTICE_ACTIONS), audit_log.c.id > since,
@@ -285,7 +289,7 @@ def account_notices(vault: OpenVault) -> list[AccountNotice]:
                 int(row["id"]), str(row["action"]), str(row["object_id"]), str(row["actor"]),
                 str(row["at"]), _role(detail.get("to", detail.get("role"))),
                 _role(detail.get("from"))))
-        if notices:
-            vault.log(conn, SEEN_ACTION, "account", me,
+    if notices:
+        vault.log_now(SEEN_ACTION, "account", me,
                       detail={"count": len(notices), "up_to": notices[-1].row_id})
     return notices
