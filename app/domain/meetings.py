@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 
 from app.domain.cases import fold_for_search
 from app.errors import ValidationError
+from app.formatting import format_datetime
 from app.i18n import N_, _
 
 #: Bounds that keep one field from swallowing the vault; generous for real use.
@@ -325,6 +326,37 @@ def item_timer(item: AgendaItem, now: datetime) -> ItemTimer:
     return ItemTimer(max(elapsed, timedelta(0)), timedelta(minutes=item.duration_minutes))
 
 
+# -- naming a meeting ----------------------------------------------------------------------
+
+#: starting a meeting further than this many days from its planned date asks first
+START_QUESTION_DAYS = 1
+
+
+def meeting_label(meeting: Meeting) -> str:
+    """How a meeting is named to people: by its planned date, time and place
+    ("Casusoverleg 12-03-2026 10:00, Zaal 3"), never by its internal number. The place is
+    a room or a building, not personal data."""
+    return _("Case meeting {when}, {place}").format(when=format_datetime(meeting.starts_at),
+                                                     place=meeting.place)
+
+
+def meeting_file_stamp(starts_at: datetime) -> str:
+    """The meeting in a file name: its planned date and time only (``2026-03-12-1000``),
+    which sorts and holds nothing personal (the place may name a person's room)."""
+    return starts_at.strftime("%Y-%m-%d-%H%M")
+
+
+def days_from_plan(meeting: Meeting, today: date) -> int:
+    """How many days ``today`` lies from the meeting's planned date (0: the same day)."""
+    return abs((today - meeting.starts_at.date()).days)
+
+
+def start_needs_question(meeting: Meeting, today: date) -> bool:
+    """Starting on ``today`` is more than :data:`START_QUESTION_DAYS` from the planned date:
+    the director is asked first (the minutes carry the real date, not the planned one)."""
+    return days_from_plan(meeting, today) > START_QUESTION_DAYS
+
+
 # -- identifying a case without naming its subject ------------------------------------------
 
 _PARTICLES = {"van", "de", "der", "den", "het", "ten", "ter", "te", "la", "le", "du", "da",
@@ -332,9 +364,12 @@ _PARTICLES = {"van", "de", "der", "den", "het", "ten", "ter", "te", "la", "le", 
 
 
 def initials(given_names: str, surname: str) -> str:
-    """``J.P. de V.`` for Jan Pieter de Vries: the subject as an agenda may show them."""
+    """``J.P. de V.`` for Jan Pieter de Vries: the subject as an agenda may show them.
+    An Arabic article ("ال", al-) is not the name's initial: محمد العلي gives "م. ع."."""
     def first_letter(word: str) -> str:
         letters = [ch for ch in word if ch.isalpha()]
+        if len(letters) > 3 and letters[0] == "\u0627" and letters[1] == "\u0644":
+            letters = letters[2:]   # alef lam: the article, written together with the name
         return letters[0].upper() if letters else ""
 
     given = "".join(f"{first_letter(w)}." for w in given_names.split() if first_letter(w))
@@ -418,6 +453,20 @@ class EntryInput:
     party_id: int | None = None
     owner: str = ""
     due: date | None = None
+
+
+#: the fields of a minutes entry and of the attendance form, as the live window labels them
+FIELD_LABELS = {
+    "kind": N_("Entry"), "text": N_("Text"), "party_id": N_("Party"), "owner": N_("Owner"),
+    "due": N_("Due"), "name": N_("Name"), "function": N_("Function"),
+}
+
+
+def refusal_text(error: ValidationError) -> str:
+    """A refusal with the field it concerns: "Owner: must not be empty"."""
+    label = FIELD_LABELS.get(error.field or "")
+    return _("{field}: {message}").format(field=_(label), message=str(error)) if label \
+        else str(error)
 
 
 def check_entry(entry: EntryInput, today: date) -> EntryInput:

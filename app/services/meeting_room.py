@@ -245,6 +245,88 @@ class PresenceLine:
         return self.absent.label if self.absent else ""
 
 
+class StatusKind(StrEnum):
+    """The one state of the meeting-room screen both windows show."""
+
+    NO_ITEM = "no_item"
+    BLANKED = "blanked"            # the B key: dark at once
+    NOBODY_PRESENT = "nobody_present"
+    BLOCKED = "blocked"            # someone present is not entitled to the case
+    WAITING = "waiting"            # someone present has not accepted the statement
+    SHOWING = "showing"            # the summary and N of M items
+
+
+@dataclass(frozen=True)
+class RoomStatus:
+    """What the meeting-room screen is doing, computed once (:func:`room_status`) and shown
+    by the director's window and the room window from this same value: blank, waiting for
+    named people to accept the statement, blocked by named people whose party may not see
+    the case, or showing ``shown`` of ``total`` items."""
+
+    kind: StatusKind
+    #: the names of the people it waits for or who block it ("Name (Party)")
+    names: tuple[str, ...] = ()
+    shown: int = 0
+    total: int = 0
+
+    @property
+    def showing(self) -> bool:
+        return self.kind is StatusKind.SHOWING
+
+    @property
+    def text(self) -> str:
+        """One line, for the director's window."""
+        who = ", ".join(self.names)
+        if self.kind is StatusKind.SHOWING:
+            return _("Meeting-room screen: showing {count} of {total} items").format(
+                count=self.shown, total=self.total)
+        if self.kind is StatusKind.BLANKED:
+            return _("Meeting-room screen: blank (press B to show it again)")
+        if self.kind in (StatusKind.WAITING, StatusKind.BLOCKED):
+            reason = (Blank.AWAITING_CONFIDENTIALITY if self.kind is StatusKind.WAITING
+                      else Blank.PRESENT_NOT_ENTITLED)
+            return _("Meeting-room screen: {reason} \u2013 {names}").format(
+                reason=reason.label, names=who)
+        if self.kind is StatusKind.NOBODY_PRESENT:
+            return _("Meeting-room screen: nobody present for this case")
+        return _("Meeting-room screen: no case is being discussed")
+
+    @property
+    def room_text(self) -> str:
+        """What the room screen itself says while it shows nothing of the case ("" when it
+        is blanked on purpose: pure black, or while it shows the case)."""
+        if self.kind in (StatusKind.BLANKED, StatusKind.SHOWING):
+            return ""
+        if self.kind is StatusKind.WAITING:
+            return _("Waiting until everyone present has accepted the confidentiality "
+                     "statement:\n{names}").format(names="\n".join(self.names))
+        if self.kind is StatusKind.BLOCKED:
+            return Blank.PRESENT_NOT_ENTITLED.label
+        return (Blank.NOBODY_PRESENT.label if self.kind is StatusKind.NOBODY_PRESENT
+                else Blank.NO_ITEM.label)
+
+
+_STATUS_OF_BLANK = {Blank.BLANKED: StatusKind.BLANKED,
+                    Blank.NOBODY_PRESENT: StatusKind.NOBODY_PRESENT,
+                    Blank.PRESENT_NOT_ENTITLED: StatusKind.BLOCKED,
+                    Blank.AWAITING_CONFIDENTIALITY: StatusKind.WAITING,
+                    Blank.NO_ITEM: StatusKind.NO_ITEM}
+
+
+def _status(blank: Blank | None, blocking: Sequence[Blocker], shown: int,
+            total: int) -> RoomStatus:
+    if blank is None:
+        return RoomStatus(StatusKind.SHOWING, (), shown, total)
+    kind = _STATUS_OF_BLANK[blank]
+    if kind is StatusKind.WAITING:
+        names = tuple(f"{b.name} ({b.party})" for b in blocking if not b.accepted)
+    elif kind is StatusKind.BLOCKED:
+        names = tuple(f"{b.name} ({b.party})" for b in blocking if b.entitlement is not None)
+    else:
+        names = ()
+    return RoomStatus(kind, names, 0, total)
+
+
 @dataclass(frozen=True)
 class RoomView:
     """The meeting-room screen: the summary and the items allowed, or blank (and why)."""
@@ -253,6 +335,7 @@ class RoomView:
     items: tuple[ShownItem, ...]
     blank: Blank | None
     present: frozenset[int]
+    status: RoomStatus = RoomStatus(StatusKind.NO_ITEM)
 
 
 @dataclass(frozen=True)
@@ -267,6 +350,8 @@ class DirectorView:
     awaiting: tuple[str, ...] = field(default_factory=tuple)
     #: the people who keep the meeting-room screen empty, and why
     blockers: tuple[Blocker, ...] = field(default_factory=tuple)
+    #: the meeting-room screen's one status (the same value :func:`room_view` carries)
+    status: RoomStatus = RoomStatus(StatusKind.NO_ITEM)
 
 
 def _summary(room: Room, item: AgendaItem) -> Summary:
@@ -307,23 +392,42 @@ def _room_blank(present: frozenset[int], blocking: Sequence[Blocker]) -> Blank |
 
 def room_view(room: Room, item_id: int | None, *, blanked: bool = False) -> RoomView:
     """What the meeting-room screen shows for ``item_id`` with the attendance held in
-    ``room``. Recompute it whenever the attendance or the current item changes."""
+    ``room``. Recompute it whenever the attendance or the current item changes. Its
+    ``status`` is :func:`room_status`'s, the same the director's window shows."""
     if item_id is None:
-        return RoomView(None, (), Blank.NO_ITEM, frozenset())
+        return RoomView(None, (), Blank.NO_ITEM, frozenset(), RoomStatus(StatusKind.NO_ITEM))
     item = room.item(item_id)
     present = present_parties(room.attendees, item)
+    total = _director_item_count(room, item)
+    blocking = blockers(room, item)
     if blanked:
-        return RoomView(None, (), Blank.BLANKED, present)
-    blank = _room_blank(present, blockers(room, item))
+        return RoomView(None, (), Blank.BLANKED, present,
+                        _status(Blank.BLANKED, blocking, 0, total))
+    blank = _room_blank(present, blocking)
     if blank is not None:
-        return RoomView(None, (), blank, present)
+        return RoomView(None, (), blank, present, _status(blank, blocking, 0, total))
     case = room.context(item)
     shown = meeting_screen_items(room.cases[item.case_id].items, present, case, room.standings)
     names = room.party_names
     items = tuple(ShownItem(s.item.id, s.item.text, s.item.category.label,
                             names.get(s.item.source_party_id, ""), s.item.received,
                             s.use_restriction, True, s.decision) for s in shown)
-    return RoomView(_summary(room, item), items, None, present)
+    return RoomView(_summary(room, item), items, None, present,
+                    _status(None, blocking, len(items), total))
+
+
+def room_status(room: Room, item_id: int | None, *, blanked: bool = False) -> RoomStatus:
+    """The meeting-room screen's one status for ``item_id``: what :func:`room_view` shows,
+    in words, for both windows."""
+    return room_view(room, item_id, blanked=blanked).status
+
+
+def _director_item_count(room: Room, item: AgendaItem) -> int:
+    """How many information items the director's table lists for the item (the M of
+    "showing N of M")."""
+    case = room.context(item)
+    return sum(1 for info in room.cases[item.case_id].items
+               if decide(info, PROCESS_DIRECTOR, Setting.DIRECTOR, case, room.standings))
 
 
 def director_view(room: Room, item_id: int, *, blanked: bool = False) -> DirectorView:
@@ -364,8 +468,9 @@ def director_view(room: Room, item_id: int, *, blanked: bool = False) -> Directo
                                   a.has_accepted, absence(a, item), why.get(a.id, ""))
                      for a in room.attendees)
     awaiting = tuple(a.name for a in awaiting_confidentiality(room.attendees, item))
+    status = _status(blank, blocking, sum(1 for s in shown if s.on_room_screen), len(shown))
     return DirectorView(_summary(room, item), tuple(shown), presence, present, blank, awaiting,
-                        blocking)
+                        blocking, status)
 
 
 def room_reason_text(decision: Decision, blocking_party: str,

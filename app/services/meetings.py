@@ -55,7 +55,7 @@ from app.domain.meetings import (AgendaDraft, AgendaItem, Attendee, DecisionType
                                  EntryKind, Invitation, ItemKind, Meeting, MeetingState,
                                  MinutesEntry, check_attendee, check_duration, check_entry,
                                  check_item_details, check_meeting, decision_types_from,
-                                 initials, place_key)
+                                 initials, meeting_label, place_key)
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.errors import NotFound, TransitionRefused, ValidationError
@@ -785,6 +785,22 @@ def attendee_left(vault: OpenVault, attendee_id: int, returned: bool = False) ->
 
 
 @entry_point
+def remove_attendee(vault: OpenVault, attendee_id: int) -> None:
+    """Take a mistyped person off the attendance list (they were never there: not "has
+    left"). Only while the meeting has not ended; audited with the attendee's id and
+    party, never the name."""
+    vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
+    with vault.begin() as conn:
+        row = _attendee_row(conn, attendee_id)
+        _check_editable(_meeting_row(conn, row["meeting_id"]))
+        conn.execute(delete(attendee_absences).where(
+            attendee_absences.c.attendee_id == attendee_id))
+        conn.execute(delete(attendees).where(attendees.c.id == attendee_id))
+        vault.log(conn, "meeting.attendee_remove", "meeting", row["meeting_id"],
+                  detail={"attendee": attendee_id, "party": row["party_id"]})
+
+
+@entry_point
 def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent: bool) -> None:
     """Mark a person absent (or present again) for one agenda item."""
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
@@ -853,19 +869,57 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
 
 @entry_point
 def remove_entry(vault: OpenVault, entry_id: int) -> None:
+    """Delete one entry of the live minutes while the meeting is in session (a mistake;
+    the window can undo it by adding it again). Audited without the text."""
     vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
     with vault.begin() as conn:
-        row = conn.execute(select(minutes_entries).where(minutes_entries.c.id == entry_id)
-                           ).mappings().first()
-        if row is None:
-            raise NotFound(_("This entry no longer exists."))
-        item = _item_row(conn, row["agenda_item_id"])
-        if item["minutes_stored_at"] is not None:
-            raise TransitionRefused(_("The minutes of this case have been stored; add to the "
-                                      "plan of action instead."))
+        row, item = _live_entry_row(conn, entry_id)
         conn.execute(delete(minutes_entries).where(minutes_entries.c.id == entry_id))
         vault.log(conn, "meeting.minutes_remove", "case", item["number"],
-                  detail={"meeting": item["meeting_id"]})
+                  detail={"meeting": item["meeting_id"], "entry": entry_id,
+                          "kind": row["kind"]})
+
+
+def _live_entry_row(conn: Connection, entry_id: int) -> tuple[Mapping[str, Any],
+                                                               Mapping[str, Any]]:
+    """The entry and its agenda item, while the entry may still change: the meeting is in
+    session and the case's minutes are not stored yet."""
+    row = conn.execute(select(minutes_entries).where(minutes_entries.c.id == entry_id)
+                       ).mappings().first()
+    if row is None:
+        raise NotFound(_("This entry no longer exists."))
+    item = _item_row(conn, row["agenda_item_id"])
+    _check_live(_meeting_row(conn, item["meeting_id"]))
+    if item["minutes_stored_at"] is not None:
+        raise TransitionRefused(_("The minutes of this case have been stored; add to the "
+                                  "plan of action instead."))
+    return cast(Mapping[str, Any], row), item
+
+
+@entry_point
+def edit_entry(vault: OpenVault, entry_id: int, entry: EntryInput, *,
+               today: date | None = None) -> MinutesEntry:
+    """Correct one entry of the live minutes while the meeting is in session (the same
+    rules as :func:`add_entry`). Audited as ``meeting.minutes_edit`` with the kind, never
+    the text."""
+    vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
+    checked = check_entry(entry, today or date.today())
+    with vault.begin() as conn:
+        row, item = _live_entry_row(conn, entry_id)
+        if checked.party_id is not None:
+            invited = set(conn.execute(select(invitations.c.party_id).where(
+                invitations.c.agenda_item_id == item["id"])).scalars())
+            if checked.party_id not in invited:
+                raise ValidationError(_("This party is not invited to this case."),
+                                      field="party_id")
+        conn.execute(update(minutes_entries).where(minutes_entries.c.id == entry_id).values(
+            kind=checked.kind.value, text=checked.text, party_id=checked.party_id,
+            owner=checked.owner, due=checked.due))
+        vault.log(conn, "meeting.minutes_edit", "case", item["number"],
+                  detail={"meeting": item["meeting_id"], "entry": entry_id,
+                          "kind": checked.kind.value})
+    return MinutesEntry(entry_id, item["id"], item["case_id"], checked.kind, checked.text,
+                        checked.party_id, checked.owner, checked.due, row["created_at"])
 
 
 # -- after the case: the minutes with the case, the agreements in the plan -------------------
@@ -879,13 +933,20 @@ def _minutes_body(meeting: Mapping[str, Any], item: Mapping[str, Any],
                             tuple(Invitation(p) for p in item["invited"]))
     from app.domain.meetings import absence
     return {
-        "meeting": {"id": meeting["id"], "starts_at": meeting["starts_at"].isoformat(),
+        # "starts_at" is when the meeting really began (the planned time before that).
+        "meeting": {"id": meeting["id"],
+                    "starts_at": (meeting["started_at"] or meeting["starts_at"]).isoformat(),
+                    "planned_starts_at": meeting["starts_at"].isoformat(),
+                    "started_at": meeting["started_at"].isoformat()
+                    if meeting["started_at"] else None,
+                    "ended_at": meeting["ended_at"].isoformat() if meeting["ended_at"] else None,
                     "place": meeting["place"], "chair": meeting["chair"]},
         "case_number": item["number"],
         "goal": item["goal"],
         "themes": json.loads(item["themes"]),
         "decision_types": json.loads(item["decision_types"]),
         "started_at": item["started_at"].isoformat() if item["started_at"] else None,
+        "ended_at": item["ended_at"].isoformat() if item.get("ended_at") else None,
         "present": [{"name": a.name, "party": names.get(a.party_id, ""),
                      "party_id": a.party_id, "function": a.function,
                      "confidentiality_accepted_at": a.confidentiality_accepted_at.isoformat()
@@ -973,6 +1034,7 @@ def finish_item(vault: OpenVault, item_id: int) -> None:
         if item["ended_at"] is None:
             conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
                          .values(ended_at=at))
+            item["ended_at"] = at
         # Fix the plan keys in the vault first, so that handing over can be repeated.
         for entry_id in conn.execute(select(minutes_entries.c.id).where(
                 minutes_entries.c.agenda_item_id == item_id,
@@ -1013,8 +1075,17 @@ def end_meeting(vault: OpenVault, meeting_id: int) -> None:
         if item.started_at is not None and item.minutes_stored_at is None:
             finish_item(vault, item.id)
     with vault.begin() as conn:
+        ended = now()
         conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
-            state=MeetingState.FINISHED.value, ended_at=now()))
+            state=MeetingState.FINISHED.value, ended_at=ended))
+        # The minutes stored with each case carry the meeting's real end too.
+        for minutes_id, raw in list(conn.execute(
+                select(case_minutes_table.c.id, case_minutes_table.c.body)
+                .where(case_minutes_table.c.meeting_id == meeting_id))):
+            body = json.loads(raw)
+            body.setdefault("meeting", {})["ended_at"] = ended.isoformat()
+            conn.execute(update(case_minutes_table).where(case_minutes_table.c.id == minutes_id)
+                         .values(body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
         _drop_draft(conn, vault, LIVE_DRAFT, str(meeting_id))
         vault.log(conn, "meeting.end", "meeting", meeting_id)
 
@@ -1097,8 +1168,10 @@ def save_live_draft(vault: OpenVault, meeting_id: int, payload: Mapping[str, Any
     """What is being typed in live mode (the entry not yet added, the current item): saved
     every few seconds and on lock, so a crash loses at most those seconds."""
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
-    _save_draft(vault, LIVE_DRAFT, str(meeting_id),
-                _("Minutes of meeting {id}").format(id=meeting_id), payload)
+    with vault.read() as conn:
+        title = _("Minutes of {meeting}").format(
+            meeting=meeting_label(load_meeting(conn, meeting_id)))
+    _save_draft(vault, LIVE_DRAFT, str(meeting_id), title, payload)
 
 
 @entry_point

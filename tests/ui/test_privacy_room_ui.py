@@ -49,7 +49,12 @@ def meeting(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], str, int
         item(p, "Melding huiselijk geweld", [g]),
         item(g, "Behandeling gestart", [p]),
         item(m, "Schuldhulp aangevraagd", [p])])
-    meeting_id = svc.plan_meeting(pd, draft_for([case], [p, g]))
+    # The municipality is invited to another case of the meeting, not to this one: the
+    # attendance form offers only the parties invited to the meeting's cases (issue 18).
+    other = routed_case(pd, "Piet", "Bakker", invitees=[m])
+    draft = draft_for([case, other], [p, g])
+    draft.items[1].invited = {m: "Toelichting"}
+    meeting_id = svc.plan_meeting(pd, draft)
     return pd, ids, case[1], meeting_id
 
 

@@ -23,21 +23,71 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDateEdit,
+                               QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
-from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind,
-                                 confidentiality_statement, item_timer)
-from app.errors import CasuskamerError
+from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind, MeetingState,
+                                 MinutesEntry, confidentiality_statement, days_from_plan,
+                                 item_timer, meeting_label, refusal_text,
+                                 start_needs_question)
+from app.errors import CasuskamerError, TransitionRefused, ValidationError
 from app.formatting import format_date, format_time
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
 from ui.meetings.room import MeetingRoomWindow
+
+
+def _message(exc: CasuskamerError) -> str:
+    """A refusal as the form shows it: a field's rule names the field."""
+    return refusal_text(exc) if isinstance(exc, ValidationError) else str(exc)
+
+
+class PartyBox(QComboBox):
+    """A party chosen from a short list, or typed: "Den Haag" typed into the box finds the
+    party (no Space-opens-the-list trap); an empty box is no party."""
+
+    def __init__(self, placeholder: str) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line = self.lineEdit()
+        assert line is not None
+        line.setPlaceholderText(placeholder)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
+
+    def set_parties(self, parties: list[tuple[int, str]]) -> None:
+        self.clear()
+        for party_id, name in parties:
+            self.addItem(name, party_id)
+        completer = QCompleter([name for _id, name in parties], self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(completer)
+        self.reset_choice()
+
+    def reset_choice(self) -> None:
+        self.setCurrentIndex(-1)
+        self.setEditText("")
+
+    def party_id(self) -> int | None:
+        """The party whose name is in the box (None: empty). A name that is none of the
+        list's is refused, naming the field."""
+        text = " ".join(self.currentText().split())
+        if not text:
+            return None
+        for row in range(self.count()):
+            if self.itemText(row).casefold() == text.casefold():
+                return int(self.itemData(row))
+        raise ValidationError(_("choose one of the parties invited to this meeting"),
+                              field="party_id")
 
 
 class LiveMeetingWindow(QWidget):
@@ -51,11 +101,27 @@ class LiveMeetingWindow(QWidget):
         self.vault = vault
         self.meeting_id = meeting_id
         self.setObjectName("live_meeting")
-        self.setWindowTitle(_("Case meeting {id} \u2013 process director").format(id=meeting_id))
+        planned = svc.get_meeting(vault, meeting_id)
+        if (planned.state is MeetingState.PLANNED
+                and start_needs_question(planned, date.today())
+                and not dialogs.confirm(
+                    self, _("Start the meeting"),
+                    _("This meeting is planned for {when}, {days} days from today. Start it "
+                      "now? The minutes will carry today's date and time.").format(
+                          when=meeting_label(planned),
+                          days=days_from_plan(planned, date.today())),
+                    yes_label=_("Start now"))):
+            raise TransitionRefused(_("The meeting was not started."))
         svc.start_meeting(vault, meeting_id)
         self.room = room_service.load_room(vault, meeting_id)
+        self.setWindowTitle(_("{meeting} \u2013 process director").format(
+            meeting=meeting_label(self.room.meeting)))
         self.current: int | None = None
         self.blanked = False
+        #: what Ctrl+Z undoes in the minutes, newest last (kept until the meeting ends)
+        self.undo_stack: list[tuple[str, int, MinutesEntry | None]] = []
+        self.editing: int | None = None      # the entry being corrected in the form
+        self.entry_values: dict[int, MinutesEntry] = {}
         self.room_window = MeetingRoomWindow(on_blank_key=self.toggle_blank)
         self._build()
         self._shortcuts()
@@ -204,7 +270,7 @@ class LiveMeetingWindow(QWidget):
             self.entry_kind.addItem(kind.label, kind.value)
         self.entry_text = QLineEdit()
         self.entry_text.setObjectName("entry_text")
-        self.entry_party = QComboBox()
+        self.entry_party = PartyBox(_("(no party)"))
         self.entry_party.setObjectName("entry_party")
         self.entry_owner = QLineEdit()
         self.entry_owner.setObjectName("entry_owner")
@@ -235,13 +301,40 @@ class LiveMeetingWindow(QWidget):
         when.addStretch(1)
         when.addWidget(self.add_entry_button)
         form.addRow(a11y.tie(QLabel(_("Due")), self.entry_due), when)
+        self.cancel_edit_button = QPushButton(_("Cancel the correction"))
+        self.cancel_edit_button.setObjectName("cancel_edit")
+        self.cancel_edit_button.setVisible(False)
+        when.addWidget(self.cancel_edit_button)
         layout.addLayout(form)
         layout.addWidget(self.entry_error)
         self.entries = QListWidget()
         self.entries.setObjectName("entries")
+        a11y.name(self.entries, _("Minutes so far"))
+        self.entries.setWordWrap(True)
         layout.addWidget(self.entries, 1)
+        actions = QHBoxLayout()
+        self.edit_entry_button = QPushButton(_("Correct the selected entry"))
+        self.edit_entry_button.setObjectName("edit_entry")
+        self.delete_entry_button = QPushButton(_("Delete the selected entry"))
+        self.delete_entry_button.setObjectName("delete_entry")
+        self.undo_button = QPushButton(_("Undo (Ctrl+Z)"))
+        self.undo_button.setObjectName("undo_minutes")
+        self.undo_button.setEnabled(False)
+        for widget in (self.edit_entry_button, self.delete_entry_button, self.undo_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        layout.addLayout(actions)
         self.add_entry_button.clicked.connect(self.add_entry)
-        self.entry_text.returnPressed.connect(self.add_entry)
+        self.cancel_edit_button.clicked.connect(self.cancel_edit)
+        self.edit_entry_button.clicked.connect(self.edit_selected_entry)
+        self.delete_entry_button.clicked.connect(self.delete_selected_entry)
+        self.undo_button.clicked.connect(self.undo)
+        self.entries.itemActivated.connect(lambda _item: self.edit_selected_entry())
+        for field in (self.entry_text, self.entry_owner):
+            field.returnPressed.connect(self.add_entry)
+        party_line = self.entry_party.lineEdit()
+        assert party_line is not None
+        party_line.returnPressed.connect(self.add_entry)
         return box
 
     def _attendance_box(self) -> QGroupBox:
@@ -258,20 +351,28 @@ class LiveMeetingWindow(QWidget):
         self.attendance.setWordWrap(True)
         layout.addWidget(self.attendance, 1)
         form = QFormLayout()
+        # A contact person of an invited party fills the three fields; or type them.
+        self.person_contact = QComboBox()
+        self.person_contact.setObjectName("person_contact")
         self.person_name = QLineEdit()
         self.person_name.setObjectName("person_name")
-        self.person_party = QComboBox()
+        self.person_party = PartyBox(_("(choose a party)"))
         self.person_party.setObjectName("person_party")
-        self.person_party.addItem(_("(choose a party)"), None)
-        for party_id, name in sorted(self.room.party_names.items(),
-                                     key=lambda p: p[1].casefold()):
-            self.person_party.addItem(name, party_id)
         self.person_function = QLineEdit()
         self.person_function.setObjectName("person_function")
-        form.addRow(_("Name"), self.person_name)
-        form.addRow(_("Party"), self.person_party)
-        form.addRow(_("Function"), self.person_function)
+        self._fill_person_choices()
+        form.addRow(a11y.tie(QLabel(_("Contact")), self.person_contact), self.person_contact)
+        form.addRow(a11y.tie(QLabel(_("Name")), self.person_name), self.person_name)
+        form.addRow(a11y.tie(QLabel(_("Party")), self.person_party), self.person_party)
+        form.addRow(a11y.tie(QLabel(_("Function")), self.person_function),
+                    self.person_function)
         layout.addLayout(form)
+        self.person_contact.activated.connect(self._contact_chosen)
+        for field in (self.person_name, self.person_function):
+            field.returnPressed.connect(self.add_person)
+        person_party_line = self.person_party.lineEdit()
+        assert person_party_line is not None
+        person_party_line.returnPressed.connect(self.add_person)
         self.add_person_button = QPushButton(_("Add and show the statement"))
         self.add_person_button.setObjectName("add_person")
         self.person_error = QLabel("")
@@ -285,7 +386,10 @@ class LiveMeetingWindow(QWidget):
         self.left_button.setObjectName("left")
         self.absent_button = QPushButton(_("Absent for this case"))
         self.absent_button.setObjectName("absent")
-        for widget in (self.accept_button, self.left_button, self.absent_button):
+        self.remove_person_button = QPushButton(_("Remove (entered by mistake)"))
+        self.remove_person_button.setObjectName("remove_person")
+        for widget in (self.accept_button, self.left_button, self.absent_button,
+                       self.remove_person_button):
             buttons.addWidget(widget)
         layout.addWidget(self.add_person_button)
         layout.addWidget(self.person_error)
@@ -295,7 +399,37 @@ class LiveMeetingWindow(QWidget):
         self.accept_button.clicked.connect(self.accept_selected)
         self.left_button.clicked.connect(self.selected_left)
         self.absent_button.clicked.connect(self.selected_absent)
+        self.remove_person_button.clicked.connect(self.remove_selected_person)
         return box
+
+    def _invited_parties(self) -> list[tuple[int, str]]:
+        """The parties invited to any case of this meeting, by name."""
+        invited = {p for item in self.room.meeting.items for p in item.invited}
+        names = self.room.party_names
+        return sorted(((p, names.get(p, f"#{p}")) for p in invited),
+                      key=lambda pair: pair[1].casefold())
+
+    def _fill_person_choices(self) -> None:
+        parties = self._invited_parties()
+        self.person_party.set_parties(parties)
+        self.person_contact.clear()
+        self.person_contact.addItem(_("(type the name below)"), None)
+        for party_id, party in parties:
+            for contact in party_service.contacts(self.vault, party_id):
+                label = f"{contact.name} ({party}" + (
+                    f", {contact.function})" if contact.function else ")")
+                self.person_contact.addItem(label, (contact.name, party_id,
+                                                    contact.function))
+
+    def _contact_chosen(self, index: int) -> None:
+        chosen = self.person_contact.itemData(index)
+        if not chosen:
+            return
+        name, party_id, function = chosen
+        self.person_name.setText(name)
+        self.person_party.setCurrentIndex(self.person_party.findData(party_id))
+        self.person_function.setText(function)
+        self.person_function.setFocus()
 
     def _shortcuts(self) -> None:
         def bind(keys: str, handler: object) -> None:
@@ -309,6 +443,7 @@ class LiveMeetingWindow(QWidget):
         bind("PgUp", self.previous_item)
         bind("Ctrl+B", self.toggle_blank)
         bind("Ctrl+N", self.new_agreement)
+        bind("Ctrl+Z", self.undo)
 
     # -- navigation ------------------------------------------------------------------
 
@@ -360,7 +495,9 @@ class LiveMeetingWindow(QWidget):
     def recompute(self) -> None:
         """Recompute the director's and the meeting-room screen from the room as it is."""
         if self.current is None:
-            self.room_window.show_view(room_service.room_view(self.room, None))
+            screen = room_service.room_view(self.room, None)
+            self.room_window.show_view(screen)
+            self.room_state.setText(screen.status.text)
             self._fill_blockers(())
             return
         view = room_service.director_view(self.room, self.current, blanked=self.blanked)
@@ -371,15 +508,10 @@ class LiveMeetingWindow(QWidget):
                                  initials=s.subject_initials, goal=s.goal,
                                  themes=", ".join(s.themes), types=", ".join(s.decision_types),
                                  invited_label=_("Invited:"), invited=", ".join(s.invited)))
-        if self.blanked:
-            state = _("Meeting-room screen: hidden (press B to show it again)")
-        elif view.room_blank is not None:
-            # Who keeps it empty, and why, is in the box below.
-            state = _("Meeting-room screen: {reason}").format(reason=view.room_blank.label)
-        else:
-            state = _("Meeting-room screen: {count} of {total} items shown").format(
-                count=sum(1 for i in view.items if i.on_room_screen), total=len(view.items))
-        self.room_state.setText(state)
+        # One status, computed once by the service: the room window shows this same view.
+        screen = room_service.room_view(self.room, self.current, blanked=self.blanked)
+        self.room_state.setText(screen.status.text)
+        self.room_state.setStyleSheet("" if screen.status.showing else a11y.error_style())
         self.items.setRowCount(len(view.items))
         for row, shown in enumerate(view.items):
             text = shown.text
@@ -397,8 +529,7 @@ class LiveMeetingWindow(QWidget):
         self.items.resizeRowsToContents()
         self._fill_blockers(view.blockers)
         self._fill_attendance(view)
-        self.room_window.show_view(room_service.room_view(self.room, self.current,
-                                                          blanked=self.blanked))
+        self.room_window.show_view(screen)
         self._update_timer()
 
     def _fill_attendance(self, view: room_service.DirectorView) -> None:
@@ -495,15 +626,37 @@ class LiveMeetingWindow(QWidget):
         self.person_error.setText("")
         try:
             attendee_id = svc.add_attendee(self.vault, self.meeting_id, self.person_name.text(),
-                                           self.person_party.currentData(),
+                                           self.person_party.party_id(),
                                            self.person_function.text())
         except CasuskamerError as exc:
-            self.person_error.setText(str(exc))
+            self.person_error.setText(_message(exc))
             return
+        # Every field empty again, so the next person starts clean.
         self.person_name.clear()
         self.person_function.clear()
-        self.person_party.setCurrentIndex(0)
+        self.person_party.reset_choice()
+        self.person_contact.setCurrentIndex(0)
         self._ask_confidentiality(attendee_id)
+        self._after_attendance_change()
+        self.person_name.setFocus()
+
+    def remove_selected_person(self) -> None:
+        """Take a mistyped person off the list (not "has left": they were never here)."""
+        attendee_id = self._selected_attendee()
+        person = next((a for a in self.room.attendees if a.id == attendee_id), None)
+        if person is None:
+            return
+        if not dialogs.confirm(self, _("Remove from the attendance"),
+                               _("Remove {name} from the attendance list? Use this for a "
+                                 "person entered by mistake; for someone who went away, use "
+                                 "'Has left'.").format(name=person.name),
+                               yes_label=_("Remove"), destructive=True):
+            return
+        try:
+            svc.remove_attendee(self.vault, person.id)
+        except CasuskamerError as exc:
+            dialogs.error(self, _("Case meeting"), str(exc))
+            return
         self._after_attendance_change()
 
     def _ask_confidentiality(self, attendee_id: int) -> None:
@@ -549,15 +702,14 @@ class LiveMeetingWindow(QWidget):
 
     def _fill_parties_for_minutes(self) -> None:
         item = self.room.meeting.item(self.current) if self.current is not None else None
-        self.entry_party.clear()
-        self.entry_party.addItem(_("(no party)"), None)
-        if item is None:
-            return
-        for party_id in sorted(item.invited, key=lambda p: self.room.party_names.get(p, "")):
-            self.entry_party.addItem(self.room.party_names.get(party_id, ""), party_id)
+        names = self.room.party_names
+        invited = sorted(item.invited, key=lambda p: names.get(p, "").casefold()) \
+            if item is not None else []
+        self.entry_party.set_parties([(p, names.get(p, f"#{p}")) for p in invited])
 
     def _fill_entries(self) -> None:
         self.entries.clear()
+        self.entry_values = {}
         if self.current is None:
             return
         names = self.room.party_names
@@ -569,7 +721,10 @@ class LiveMeetingWindow(QWidget):
                 parts.append(entry.owner)
             if entry.due:
                 parts.append(format_date(entry.due))
-            self.entries.addItem(QListWidgetItem(" \u00b7 ".join(p for p in parts if p)))
+            line = QListWidgetItem(" \u00b7 ".join(p for p in parts if p))
+            line.setData(Qt.ItemDataRole.UserRole, entry.id)
+            self.entries.addItem(line)
+            self.entry_values[entry.id] = entry
 
     def new_agreement(self) -> None:
         self.entry_kind.setCurrentIndex(self.entry_kind.findData(EntryKind.ACTION.value))
@@ -581,22 +736,124 @@ class LiveMeetingWindow(QWidget):
         kind = EntryKind(self.entry_kind.currentData())
         if kind is EntryKind.ACTION:
             due = self.entry_due.date().toPython()
-        return EntryInput(kind, self.entry_text.text(), self.entry_party.currentData(),
+        return EntryInput(kind, self.entry_text.text(), self.entry_party.party_id(),
                           self.entry_owner.text(), due)
 
+    def _clear_entry_form(self) -> None:
+        """Every field of the form empty again (the party too: the next decision is not
+        stored with the previous action's party)."""
+        self.entry_text.clear()
+        self.entry_owner.clear()
+        self.entry_party.reset_choice()
+        self.entry_due.setDate(QDate.currentDate().addDays(14))
+        self.editing = None
+        self.add_entry_button.setText(_("Add to the minutes"))
+        self.cancel_edit_button.setVisible(False)
+
     def add_entry(self) -> None:
+        """Add the entry in the form (or, while correcting one, store the correction)."""
         if self.current is None:
             return
         self.entry_error.setText("")
         try:
-            svc.add_entry(self.vault, self.current, self._entry_input())
+            entry = self._entry_input()
+            if self.editing is not None:
+                before = self.entry_values[self.editing]
+                svc.edit_entry(self.vault, self.editing, entry)
+                self._push_undo("edit", self.editing, before)
+            else:
+                added = svc.add_entry(self.vault, self.current, entry)
+                self._push_undo("add", added.id, None)
         except CasuskamerError as exc:
-            self.entry_error.setText(str(exc))
+            self.entry_error.setText(_message(exc))
             return
-        self.entry_text.clear()
-        self.entry_owner.clear()
+        self._clear_entry_form()
         self._fill_entries()
         self.save_draft()
+        self.entry_text.setFocus()
+
+    def _selected_entry(self) -> MinutesEntry | None:
+        line = self.entries.currentItem()
+        if line is None:
+            return None
+        return self.entry_values.get(int(line.data(Qt.ItemDataRole.UserRole)))
+
+    def edit_selected_entry(self) -> None:
+        """Put the selected entry into the form to correct it; Add stores the correction."""
+        entry = self._selected_entry()
+        if entry is None:
+            return
+        self.editing = entry.id
+        self.entry_kind.setCurrentIndex(self.entry_kind.findData(entry.kind.value))
+        self.entry_text.setText(entry.text)
+        if entry.party_id is not None:
+            self.entry_party.setCurrentIndex(self.entry_party.findData(entry.party_id))
+        else:
+            self.entry_party.reset_choice()
+        self.entry_owner.setText(entry.owner)
+        if entry.due is not None:
+            self.entry_due.setDate(QDate(entry.due.year, entry.due.month, entry.due.day))
+        self.add_entry_button.setText(_("Store the correction"))
+        self.cancel_edit_button.setVisible(True)
+        self.entry_error.setText("")
+        self.entry_text.setFocus()
+
+    def cancel_edit(self) -> None:
+        self._clear_entry_form()
+        self.entry_error.setText("")
+
+    def delete_selected_entry(self) -> None:
+        entry = self._selected_entry()
+        if entry is None:
+            return
+        try:
+            svc.remove_entry(self.vault, entry.id)
+        except CasuskamerError as exc:
+            self.entry_error.setText(_message(exc))
+            return
+        if self.editing == entry.id:
+            self._clear_entry_form()
+        self._push_undo("delete", entry.id, entry)
+        self._fill_entries()
+
+    def _push_undo(self, action: str, entry_id: int, before: MinutesEntry | None) -> None:
+        self.undo_stack.append((action, entry_id, before))
+        self.undo_button.setEnabled(True)
+
+    def undo(self) -> None:
+        """Undo the last change to the minutes (Ctrl+Z; until the meeting ends)."""
+        if not self.undo_stack:
+            return
+        action, entry_id, before = self.undo_stack.pop()
+        self.undo_button.setEnabled(bool(self.undo_stack))
+        self.entry_error.setText("")
+        try:
+            if action == "add":
+                svc.remove_entry(self.vault, entry_id)
+            elif before is not None:
+                again = EntryInput(before.kind, before.text, before.party_id, before.owner,
+                                   before.due)
+                if action == "edit":
+                    svc.edit_entry(self.vault, entry_id, again,
+                                   today=min(date.today(), before.due or date.today()))
+                else:
+                    restored = svc.add_entry(self.vault, before.agenda_item_id, again,
+                                             today=min(date.today(),
+                                                       before.due or date.today()))
+                    # Older steps name the entry by its id: it has a new one now.
+                    self.undo_stack = [(a, restored.id if i == entry_id else i, b)
+                                       for a, i, b in self.undo_stack]
+        except CasuskamerError as exc:
+            self.entry_error.setText(_message(exc))
+            return
+        if self.editing == entry_id:
+            self._clear_entry_form()
+        if before is not None and before.agenda_item_id != self.current:
+            ids = [i.id for i in self.room.meeting.items]
+            if before.agenda_item_id in ids:
+                self.go_to(ids.index(before.agenda_item_id))
+                return
+        self._fill_entries()
 
     @property
     def has_unsaved_minutes(self) -> bool:
@@ -651,6 +908,7 @@ class LiveMeetingWindow(QWidget):
             dialogs.error(self, _("End meeting"), str(exc))
             return
         changes.announce()   # minutes stored, agreements in the plans, cases moved on
+        self.undo_stack.clear()
         self.entry_text.clear()
         self.entry_owner.clear()
         self._ended = True
@@ -706,3 +964,8 @@ class LiveMeetingWindow(QWidget):
         self.entry_owner.clear()
         self.person_name.clear()
         self.person_function.clear()
+        self.person_contact.clear()
+        self.person_party.clear()
+        self.entry_party.clear()
+        self.entry_values = {}
+        self.undo_stack.clear()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.services.meeting_room import Blank, RoomView
+from app.services.meeting_room import RoomStatus, RoomView
 
 _STYLE = """
 QWidget#meeting_room { background: #10161f; }
@@ -83,7 +83,7 @@ class MeetingRoomWindow(QWidget):
     def show_view(self, view: RoomView) -> None:
         self.view = view
         if view.blank is not None or view.summary is None:
-            self._blank(view.blank)
+            self._blank(view.status)
             return
         summary = view.summary
         self.title.setText(f"{summary.case_number} \u00b7 {summary.subject_initials}")
@@ -103,14 +103,21 @@ class MeetingRoomWindow(QWidget):
                                                  "case with the parties present.")))
         self.stack.setCurrentIndex(0)
 
-    def _blank(self, reason: Blank | None) -> None:
+    def _blank(self, status: RoomStatus | None) -> None:
         self.title.clear()
         self.goal.clear()
         self.meta.clear()
         self.items.clear()
-        # Blanked on purpose: pure black, not even a reason (someone walked in).
-        self.blank_reason.setText("" if reason in (None, Blank.BLANKED) else reason.label)
+        # The status the director's window shows too, in the room's words; blanked on
+        # purpose it is pure black, not even a reason (someone walked in).
+        self.blank_reason.setText(status.room_text if status is not None else "")
+        self.blank_reason.setWordWrap(True)
         self.stack.setCurrentIndex(1)
+
+    @property
+    def status(self) -> RoomStatus | None:
+        """The status this window renders (the same value the director's window shows)."""
+        return self.view.status if self.view is not None else None
 
     def shown_texts(self) -> list[str]:
         """The information texts on the screen now (for tests and the director's check)."""
