@@ -2,7 +2,8 @@
 
 Everything lives in one INI file through ``QSettings`` (the user's config folder,
 ``Casuskamer/casuskamer.ini``). Only workstation preferences belong here: the language, the
-idle-lock time, the vault folder last used and the window geometry. NEVER personal data: no
+idle-lock time, the vault folder last used and the windows' geometry (the main window's,
+the case screen's and its splitter). NEVER personal data: no
 account names, no case numbers, no search terms, no file names chosen for exports. A test
 writes canary strings through the shell and greps this file for them.
 """
@@ -56,9 +57,13 @@ LANGUAGE: Option[str] = Option("ui/language", DEFAULT_LANGUAGE)
 IDLE_LOCK_MINUTES: Option[int] = Option("security/idle_lock_minutes", 5)
 LAST_VAULT_FOLDER: Option[str] = Option("vault/last_folder", "")
 WINDOW_GEOMETRY: Option[QByteArray] = Option("window/geometry", QByteArray())
+#: the case screen's window size and the position of its splitter (geometry only)
+CASE_WINDOW_GEOMETRY: Option[QByteArray] = Option("window/case_geometry", QByteArray())
+CASE_SPLITTER: Option[QByteArray] = Option("window/case_splitter", QByteArray())
 
 ALL_OPTIONS: tuple[Option[object], ...] = (  # type: ignore[assignment]
-    LANGUAGE, IDLE_LOCK_MINUTES, LAST_VAULT_FOLDER, WINDOW_GEOMETRY)
+    LANGUAGE, IDLE_LOCK_MINUTES, LAST_VAULT_FOLDER, WINDOW_GEOMETRY, CASE_WINDOW_GEOMETRY,
+    CASE_SPLITTER)
 
 
 class Settings:

@@ -1,5 +1,6 @@
-"""The process director's case screen: the case (subjects, life domains, criteria), its
-triage, and its information items, each with its source, category and a visible mark of who
+"""The process director's case screen: the referral (received, referring party and contact,
+reason and question), the case (subjects, life domains, criteria), its triage, and its
+information items, each with its source, category and a visible mark of who
 may see it; the items can be filtered by source and category.
 
 An action bar above the case starts the next step of the work on it (intake, triage, plan of
@@ -8,6 +9,11 @@ action, handouts, minutes, closure); each button follows the case's state and th
 that may change the case, the screen reads the case again and emits ``case_changed`` (the
 Cases screen listens and refreshes its table). The intake is opened by whoever set
 ``intake_opener`` (the Cases screen, which owns the intake wizard).
+
+The referral and triage stand beside the case in a scroll area above the items, split by a
+splitter; the subjects table is as high as its rows. At 1280x720 every section is usable.
+The window's size and the splitter's position are kept in ``ui.settings`` (geometry only,
+nothing of the case).
 
 Everything comes from one call to ``app.services.case_view.open_case`` (audited once per
 opening); sorting and filtering go through a proxy model and never read the vault again.
@@ -29,13 +35,14 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QByteArray,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +53,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -73,6 +83,7 @@ from ui.cases.case_actions import (
     subject_access_available,
 )
 from ui.clipboard import CLEAR_AFTER_MS, ClipboardGuard, guard_for
+from ui.settings import CASE_SPLITTER, CASE_WINDOW_GEOMETRY, Settings
 
 #: Opens the intake wizard of a case and returns it (or None when it could not open).
 IntakeOpener = Callable[[str], QWidget | None]
@@ -190,9 +201,13 @@ class CaseViewScreen(QWidget):
     case_changed = Signal(str)
 
     def __init__(self, vault: OpenVault, number: str, parent: QWidget | None = None,
-                 intake_opener: IntakeOpener | None = None) -> None:
+                 intake_opener: IntakeOpener | None = None,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("case_view")
+        #: where the window's size and the splitter's position are kept (geometry only)
+        self.settings = settings if settings is not None else Settings()
+        self._geometry_restored = False
         self.vault = vault
         self.number = number
         self.view: CaseView | None = None
@@ -209,6 +224,17 @@ class CaseViewScreen(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.header.setFont(font)
+        # The referral as it came in: when, from whom (party and contact), why, and what
+        # the referring party asks of the house.
+        self.referral_fields: dict[str, QLabel] = {}
+        for key in ("received", "referring_party", "referring_contact", "reason", "question"):
+            label = QLabel()
+            label.setObjectName(f"referral_{key}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            self.referral_fields[key] = label
         self.subjects = QTableWidget(0, 5)
         self.subjects.setObjectName("subjects")
         self.subjects.setHorizontalHeaderLabels(
@@ -269,25 +295,71 @@ class CaseViewScreen(QWidget):
         filters.addWidget(a11y.tie(QLabel(_("Category:")), self.category_filter))
         filters.addWidget(self.category_filter)
         filters.addStretch(1)
+        referral_box = QGroupBox(_("Referral"))
+        referral_box.setObjectName("referral_box")
+        referral_form = QFormLayout(referral_box)
+        referral_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        for key, caption in (("received", _("Received:")),
+                             ("referring_party", _("Referring party:")),
+                             ("referring_contact", _("Contact:")),
+                             ("reason", _("Reason for referral:")),
+                             ("question", _("Question:"))):
+            field_label = QLabel(caption)
+            field_label.setBuddy(self.referral_fields[key])
+            referral_form.addRow(field_label, self.referral_fields[key])
         case_box = QGroupBox(_("Case"))
+        case_box.setObjectName("case_box")
         case_form = QFormLayout(case_box)
         case_form.addRow(_("Subjects:"), self.subjects)
         case_form.addRow("", self.copy_note)
         case_form.addRow(_("Life domains:"), self.life_domains)
         case_form.addRow(_("Criteria:"), self.criteria)
         triage_box = QGroupBox(_("Triage"))
+        triage_box.setObjectName("triage_box")
         QVBoxLayout(triage_box).addWidget(self.triage)
         items_box = QGroupBox(_("Information"))
+        items_box.setObjectName("items_box")
         items_layout = QVBoxLayout(items_box)
+        items_layout.setContentsMargins(6, 6, 6, 6)
         items_layout.addLayout(filters)
-        items_layout.addWidget(self.items)
+        items_layout.addWidget(self.items, 1)
         items_layout.addWidget(self.items_note)
+        # The subjects table is as high as its rows (a one-row table took 150 pixels and
+        # squeezed the items to about 40); the referral and the triage beside the case.
+        self.subjects.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.subjects.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.items.setMinimumHeight(140)
+        self.sections_box = QWidget()
+        self.sections_box.setObjectName("case_sections")
+        left = QVBoxLayout()
+        left.addWidget(referral_box)
+        left.addWidget(triage_box)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(case_box)
+        right.addStretch(1)
+        columns = QHBoxLayout(self.sections_box)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addLayout(left, 2)
+        columns.addLayout(right, 3)
+        self.sections = QScrollArea()
+        self.sections.setObjectName("case_sections_scroll")
+        self.sections.setWidgetResizable(True)
+        self.sections.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.sections.setWidget(self.sections_box)
+        # The scroll area is no Tab stop of its own: Tab goes through its fields.
+        self.sections.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("case_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.sections)
+        self.splitter.addWidget(items_box)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addLayout(self.action_bar)
-        layout.addWidget(case_box)
-        layout.addWidget(triage_box)
-        layout.addWidget(items_box, 1)
+        layout.addWidget(self.splitter, 1)
         self.load()
         # a meeting in another window may move this case on or change its plan
         changes.follow(self, lambda number: number == self.number, self._changed_elsewhere)
@@ -523,6 +595,13 @@ class CaseViewScreen(QWidget):
                 self.subjects.setItem(row, col, QTableWidgetItem(text))
         # a handful of rows: every name, role and date in full (the address takes the rest)
         self.subjects.resizeColumnsToContents()
+        self._fit_subjects()
+        fields = self.referral_fields
+        fields["received"].setText(format_date(case.received))
+        fields["referring_party"].setText(case.referring_party_name or "\u2013")
+        fields["referring_contact"].setText(case.referring_contact or "\u2013")
+        fields["reason"].setText(case.reason or "\u2013")
+        fields["question"].setText(case.question or "\u2013")
         if case.subjects:
             self.subjects.selectRow(0)
         self._update_copy_actions()
@@ -549,6 +628,53 @@ class CaseViewScreen(QWidget):
         self.items_note.setText("" if view.items_shown else _(
             "Only the process director sees the information items."))
         self._update_actions()
+
+    def _fit_subjects(self, most: int = 6) -> None:
+        """Make the subjects table as high as its rows (up to ``most``; more scroll)."""
+        table = self.subjects
+        table.resizeRowsToContents()
+        rows = min(table.rowCount(), most)
+        height = (table.horizontalHeader().sizeHint().height()
+                  + sum(table.rowHeight(r) for r in range(rows)) + 2 * table.frameWidth())
+        if table.rowCount() == 0:
+            height += table.verticalHeader().defaultSectionSize()
+        if table.horizontalScrollBar().isVisible() or rows < table.rowCount():
+            height += table.horizontalScrollBar().sizeHint().height()
+        table.setFixedHeight(height + 2)
+
+    # -- the window's size and the splitter (geometry only, never what is shown) -------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._geometry_restored:
+            return
+        self._geometry_restored = True
+        if self.isWindow():
+            geometry = self.settings.get(CASE_WINDOW_GEOMETRY)
+            if not geometry.isEmpty():
+                self.restoreGeometry(geometry)
+        state = self.settings.get(CASE_SPLITTER)
+        if state.isEmpty() or not self.splitter.restoreState(state):
+            # The sections and the items share the height; the items at least a third.
+            total = max(self.splitter.height(), 400)
+            self.splitter.setSizes([total * 11 // 20, total * 9 // 20])
+
+    def remember_geometry(self) -> None:
+        """Keep the window's size and the splitter's position for the next case."""
+        if not self._geometry_restored:
+            return
+        if self.isWindow():
+            self.settings.set(CASE_WINDOW_GEOMETRY, QByteArray(self.saveGeometry()))
+        self.settings.set(CASE_SPLITTER, QByteArray(self.splitter.saveState()))
+        self.settings.sync()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        self.remember_geometry()
+        super().hideEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.remember_geometry()
+        super().closeEvent(event)
 
     def _triage_text(self, view: CaseView) -> str:
         names = view.party_names
@@ -609,7 +735,7 @@ class CaseViewScreen(QWidget):
         if own is not None:
             own.clear_if_ours()
         for label in (self.header, self.life_domains, self.criteria, self.triage,
-                      self.items_note, self.copy_note):
+                      self.items_note, self.copy_note, *self.referral_fields.values()):
             label.clear()
         self.source_filter.clear()
         self.category_filter.clear()
