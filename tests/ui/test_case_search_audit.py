@@ -33,10 +33,10 @@ def _searches(vault: OpenVault) -> list[dict[str, object]]:
 
 def test_a_settled_search_is_logged_once_with_its_hits_and_no_text(
         qtbot: QtBot, director_vault: OpenVault) -> None:
-    number = register(director_vault, "Kwartelien", "Zwaluwhorst")
+    number = register(director_vault, "Pimpeltje", "Boomkleverhof")
     register(director_vault, "Piet", "Bakker")
     screen = make_screen(qtbot, director_vault)
-    qtbot.keyClicks(screen.search_edit, "zwaluw")
+    qtbot.keyClicks(screen.search_edit, "boomklever")
     assert _searches(director_vault) == []            # not per keystroke
     qtbot.waitUntil(lambda: len(_searches(director_vault)) == 1,
                     timeout=screen_module.SEARCH_SETTLED_MS + 3000)
@@ -45,7 +45,7 @@ def test_a_settled_search_is_logged_once_with_its_hits_and_no_text(
     assert row["cases"] == [number]         # the list narrowed to one family is traceable
     with director_vault.read() as conn:
         everything = json.dumps([list(map(str, r)) for r in conn.execute(audit_table.select())])
-    assert "zwaluw" not in everything.lower()
+    assert "boomklever" not in everything.lower()
     # the same search settling again is not a new search
     screen.log_settled_search()
     assert len(_searches(director_vault)) == 1
