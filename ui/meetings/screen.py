@@ -73,6 +73,19 @@ class MeetingTableModel(QAbstractTableModel):
                 row.state.label, str(row.items))[index.column()]
 
 
+def meeting_order(rows: list[MeetingRow]) -> list[MeetingRow]:
+    """The meetings by date and time, the latest first."""
+    return sorted(rows, key=lambda r: (r.starts_at, r.id), reverse=True)
+
+
+def next_meeting(rows: list[MeetingRow]) -> int | None:
+    """The meeting to choose first: the soonest one not yet held (else the latest held)."""
+    open_ones = [r for r in rows if r.state is not MeetingState.FINISHED]
+    if open_ones:
+        return min(open_ones, key=lambda r: (r.starts_at, r.id)).id
+    return rows[0].id if rows else None
+
+
 class MeetingsScreen(QWidget):
     """The Meetings section of the main window."""
 
@@ -88,7 +101,13 @@ class MeetingsScreen(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The date and time on one line, in full (they wrapped in a narrow column); the place
+        # takes the room that is left.
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column in range(len(MeetingTableModel.HEADERS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == 1
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.agenda = QListWidget()
         self.agenda.setObjectName("meeting_agenda")
         self.message = QLabel("")
@@ -158,13 +177,17 @@ class MeetingsScreen(QWidget):
     # -- reading -----------------------------------------------------------------------
 
     def refresh(self, select_id: int | None = None) -> None:
+        """Read the meetings again: one order by date, the latest first (a planned meeting
+        above the ones held, 2023 at the bottom), and the next meeting chosen unless
+        ``select_id`` (or the one chosen before) is still there."""
         keep = select_id if select_id is not None else self.selected_meeting_id()
-        self.model.set_rows(svc.list_meetings(self.vault))
+        self.model.set_rows(meeting_order(svc.list_meetings(self.vault)))
         ids = [r.id for r in self.model.rows]
+        if keep not in ids:
+            keep = next_meeting(self.model.rows)
         if keep in ids:
             self.table.selectRow(ids.index(keep))
-        elif ids:
-            self.table.selectRow(0)
+            self.table.scrollTo(self.model.index(ids.index(keep), 0))
         self.show_agenda()
 
     def selected_meeting_id(self) -> int | None:

@@ -97,12 +97,21 @@ class PartiesScreen(QWidget):
         self.active_filter.addItem(_("Active and not active"), None)
         self.active_filter.addItem(_("Active today"), True)
         self.active_filter.addItem(_("Not active today"), False)
+        # The search box keeps room for a name (it was squeezed to 20 pixels in English by
+        # the four lists beside it); the lists give way, showing about 14 characters.
+        self.search.setObjectName("parties_search")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("m" * 16))
+        for combo in (self.type_filter, self.domain_filter, self.protocol_filter,
+                      self.active_filter):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
         filters = QHBoxLayout()
-        filters.addWidget(_labelled(_("&Search:"), self.search))
-        filters.addWidget(_labelled(_("T&ype:"), self.type_filter))
-        filters.addWidget(_labelled(_("Do&main:"), self.domain_filter))
-        filters.addWidget(_labelled(_("&Protocol:"), self.protocol_filter))
-        filters.addWidget(_labelled(_("S&tatus:"), self.active_filter))
+        filters.addWidget(_labelled(_("&Search:"), self.search), 3)
+        filters.addWidget(_labelled(_("T&ype:"), self.type_filter), 1)
+        filters.addWidget(_labelled(_("Do&main:"), self.domain_filter), 1)
+        filters.addWidget(_labelled(_("&Protocol:"), self.protocol_filter), 1)
+        filters.addWidget(_labelled(_("S&tatus:"), self.active_filter), 1)
         self.search.textChanged.connect(self.apply_filters)
         for combo in (self.type_filter, self.domain_filter, self.protocol_filter,
                       self.active_filter):
