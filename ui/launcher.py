@@ -19,7 +19,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args[1:])
     from app.cli import main as cli_main
 
-    return cli_main(args)
+    return cli_main(args, gui=_run_gui)  # e.g. 'casuskamer --lang en gui'
+
+
+def _run_gui(words: list[str]) -> int:
+    from ui.main import run_gui
+
+    return run_gui(words)
 
 
 if __name__ == "__main__":  # pragma: no cover

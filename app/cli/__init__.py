@@ -12,12 +12,14 @@ The passphrase comes from a prompt, ``--passphrase-file FILE`` or the environmen
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable, Sequence
 from importlib import import_module
-from collections.abc import Sequence
 
 from app import __version__
 from app.errors import CasuskamerError
+from app.cli.options import free_standing, settle, translate_argparse
 from app.i18n import _, set_language
 
 #: The modules that add sub-commands, in the order they appear in ``--help``.
@@ -31,7 +33,13 @@ COMMAND_MODULES = (
     "app.cli.report_commands",
     "app.cli.audit_commands",
     "app.cli.config_commands",
+    "app.cli.read_commands",
+    "app.cli.gui_command",
 )
+
+#: What ``casuskamer gui`` runs: the desktop program's entry, given by the launcher
+#: (``ui.launcher``), since ``app`` never imports the desktop. Takes the words for it.
+GuiRunner = Callable[[list[str]], int]
 
 
 class UsageError(CasuskamerError):
@@ -52,33 +60,64 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree, in the current language, with the shared options
+    free-standing (``app.cli.options``)."""
+    translate_argparse()
     parser = _Parser(prog="casuskamer",
-                     description=_("Casuskamer: case work for a Zorg- en Veiligheidshuis."))
-    parser.add_argument("--version", action="version", version=f"casuskamer {__version__}")
+                     description=_("Casuskamer: case work for a Zorg- en Veiligheidshuis."),
+                     epilog=_("Without a command (or with 'gui') the desktop program starts. "
+                              "'casuskamer COMMAND --help' describes each command."))
+    parser.add_argument("--version", action="version", version=f"casuskamer {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--lang", choices=("nl", "en"), default=None,
                         help=_("language of messages (default: nl)"))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                title=_("commands"))
     for name in COMMAND_MODULES:
         import_module(name).register(sub)
+    free_standing(parser)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+def language_of(args_list: Sequence[str]) -> str:
+    """The ``--lang`` given anywhere in the words (before parsing: the parser's own texts
+    are in it); Dutch by default."""
     lang = "nl"
-    if "--lang" in args_list:
-        i = args_list.index("--lang")
-        if i + 1 < len(args_list):
+    for i, word in enumerate(args_list):
+        if word == "--lang" and i + 1 < len(args_list):
             lang = args_list[i + 1]
-    set_language(lang)
+        elif word.startswith("--lang="):
+            lang = word.partition("=")[2]
+    return lang
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiRunner | None = None) -> int:
+    """Run one command; output to a closed pipe (``| head``) ends quietly."""
+    try:
+        return _main(argv, gui)
+    except BrokenPipeError:
+        # The reader stopped: not an error of ours. Point stdout at devnull so that
+        # Python's flush at exit does not complain a second time.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
+
+
+def _main(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language(language_of(args_list))
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
+        settle(args, parser)
     except SystemExit as exc:  # usage errors, --help, --version
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    args.gui_runner = gui
     try:
         return int(args.func(args))
     except CasuskamerError as exc:

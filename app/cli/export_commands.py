@@ -24,12 +24,14 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from app.cli import output
 from app.cli.common import add_vault_options, unlock
 from app.errors import ValidationError
 from app.export import pdf
 from app.i18n import _
 from app.export.handout import phase_label
 from app.services import handouts
+from app.vault.vault import OpenVault
 
 #: Modules that add further ``export`` verbs when they exist (an area not built yet is
 #: simply absent).
@@ -38,10 +40,10 @@ EXTRA_VERB_MODULES = ("app.cli.agenda_export", "app.cli.meeting_commands",
 
 
 def _password(args: argparse.Namespace) -> str | None:
+    """The PDF's password: generated (printed by :func:`app.cli.output.report` only after
+    every file is written), from ``--password-file``, or none."""
     if getattr(args, "generate_password", False):
-        password = pdf.generate_password()
-        print(_("Password (shown only this once): {password}").format(password=password))
-        return password
+        return pdf.generate_password()
     path = getattr(args, "password_file", None)
     if path is None:
         return None
@@ -55,37 +57,51 @@ def _password(args: argparse.Namespace) -> str | None:
     return password
 
 
-def _report(path: Path, sha256: str, encrypted: bool,
-            meeting_started: bool | None = None) -> None:
-    print(_("Written: {file}").format(file=path))
-    print(f"SHA-256: {sha256}")
-    if meeting_started is not None:
-        print(_("Handout {phase}.").format(phase=phase_label(meeting_started)))
-    if encrypted:
-        print(_("The file is protected with a password (AES-256)."))
+def party_names(opened: OpenVault) -> dict[int, str]:
+    from app.services.parties import list_parties
+
+    return {p.id: p.name for p in list_parties(opened)}
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
+    from app.cli.read_commands import party_by_name
+
     password = _password(args)
     opened = unlock(args)
     try:
-        party_id = handouts.resolve_party(opened, args.party)
+        party_id = party_by_name(opened, args.party)
+        names = party_names(opened)
+        output.make_folder(Path(args.out).parent)
         result = handouts.export_handout(opened, args.case, party_id, args.out,
                                          meeting_id=args.meeting, password=password)
     finally:
         opened.lock()
-    _report(result.path, result.sha256, result.encrypted, result.meeting_started)
+    output.report(args, [output.written(result.path, result.sha256, _case(args.case),
+                                        names.get(party_id), "handout", result.encrypted)],
+                  password, _phase(result.meeting_started))
     return 0
+
+
+def _phase(meeting_started: bool | None) -> list[str]:
+    if meeting_started is None:
+        return []
+    return [_("Handout {phase}.").format(phase=phase_label(bool(meeting_started)))]
+
+
+def _case(number: str) -> str:
+    return str(number).strip().upper()
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     password = _password(args)
     opened = unlock(args)
     try:
+        output.make_folder(Path(args.out).parent)
         result = handouts.export_plan(opened, args.case, args.out, password=password)
     finally:
         opened.lock()
-    _report(result.path, result.sha256, result.encrypted)
+    output.report(args, [output.written(result.path, result.sha256, _case(args.case), None,
+                                        "plan", result.encrypted)], password)
     return 0
 
 
@@ -93,19 +109,22 @@ def cmd_handouts(args: argparse.Namespace) -> int:
     password = _password(args)
     opened = unlock(args)
     try:
+        names = party_names(opened)
+        output.make_folder(Path(args.out_dir))
         batch = handouts.export_handouts_for_invited(opened, args.case, args.out_dir,
                                                      meeting_id=args.meeting,
                                                      password=password)
     finally:
         opened.lock()
-    for result in batch.exported:
-        print(f"{result.path.name}\t{result.sha256}")
-    if batch.exported and batch.exported[0].meeting_started is not None:
-        print(_("Handouts {phase}.").format(phase=phase_label(
-            bool(batch.exported[0].meeting_started))))
     for refusal in batch.refused:
         print(f"casuskamer: {refusal.message}", file=sys.stderr)
-    return 0 if batch.exported or not batch.refused else 2
+    if not batch.exported and batch.refused:
+        return 2
+    output.report(args, [output.written(r.path, r.sha256, _case(args.case),
+                                        names.get(r.party_id or 0), "handout", r.encrypted)
+                         for r in batch.exported], password,
+                  _phase(batch.exported[0].meeting_started if batch.exported else None))
+    return 0
 
 
 def _add_password_options(parser: argparse.ArgumentParser) -> None:
@@ -113,12 +132,15 @@ def _add_password_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--password-file", type=Path, default=None, metavar="F",
                        help=_("protect the PDF with the password on the first line of F"))
     group.add_argument("--generate-password", action="store_true",
-                       help=_("protect the PDF with a new password, printed once"))
+                       help=_("protect the PDF with a new password, printed once after "
+                              "every file is written"))
+    output.add_output_options(parser)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = sub.add_parser("export", help=_("PDFs: a party's handout, the plan of action"))
-    verbs = group.add_subparsers(dest="verb", metavar="handout|plan|handouts",
+    group = sub.add_parser("export", help=_("PDFs: handouts, the plan of action, agendas, "
+                                            "the subject-access export"))
+    verbs = group.add_subparsers(dest="verb", metavar="handout|handouts|plan|agenda|subject",
                                  parser_class=type(group))
     verbs.required = True
 

@@ -21,18 +21,22 @@ from app.i18n import _
 
 
 def cmd_agenda(args: argparse.Namespace) -> int:
-    from app.cli.export_commands import _password, _report
+    from app.cli import output
+    from app.cli.export_commands import _password, party_names
+    from app.cli.read_commands import party_by_name
     from app.services.agenda import export_agenda
-    from app.services.handouts import resolve_party
 
     password = _password(args)
     opened = unlock(args)
     try:
-        party_id = resolve_party(opened, args.party)
+        party_id = party_by_name(opened, args.party)
+        names = party_names(opened)
+        output.make_folder(Path(args.out).parent)
         digest = export_agenda(opened, args.meeting, party_id, args.out, password=password)
     finally:
         opened.lock()
-    _report(Path(args.out), digest, password is not None)
+    output.report(args, [output.written(args.out, digest, None, names.get(party_id),
+                                        "agenda", password is not None)], password)
     return 0
 
 

@@ -78,6 +78,8 @@ def register_subject_export(export_sub: Any) -> None:
     subject.add_argument("--password-file", dest="pdf_password_file", type=Path,
                          default=None, metavar="F",
                          help=_("protect the PDF with the password on the first line of F"))
+    subject.add_argument("--json", action="store_true",
+                         help=_("print the files written as JSON for scripts"))
     subject.set_defaults(func=run_export_subject)
 
 
@@ -130,6 +132,9 @@ def run_export_subject(args: argparse.Namespace) -> int:
     try:
         match = subject_access.find_subject(vault, bsn=args.bsn, surname=args.surname,
                                             birth_date=birth, given_names=args.given_names)
+        from app.cli.output import make_folder
+
+        make_folder(Path(args.draft if args.draft is not None else args.out).parent)
         if args.draft is not None:
             draft = subject_access.draft_subject_access(vault, match)
             written = subject_access.write_draft(vault, draft, args.draft)
@@ -140,14 +145,18 @@ def run_export_subject(args: argparse.Namespace) -> int:
                 vault, args.out, review, match=match, password=password)
     finally:
         vault.lock()
+    from app.cli import output
+
     if args.draft is not None:
-        print(_("Written: {path} (SHA-256 {sha})").format(path=written.path,
-                                                          sha=written.sha256))
-        print(ngettext("{n} item, {marked} to review. The file holds personal data: delete "
-                       "it once the PDF is made.",
-                       "{n} items, {marked} to review. The file holds personal data: delete "
-                       "it once the PDF is made.", written.items)
-              .format(n=written.items, marked=written.to_review))
+        output.report(args, [output.written(written.path, written.sha256, None, None,
+                                            "subject-access-review", False)])
+        if not args.json:
+            print(ngettext("{n} item, {marked} to review. The file holds personal data: "
+                           "delete it once the PDF is made.",
+                           "{n} items, {marked} to review. The file holds personal data: "
+                           "delete it once the PDF is made.", written.items)
+                  .format(n=written.items, marked=written.to_review))
         return 0
-    print(_("Written: {path} (SHA-256 {sha})").format(path=result.path, sha=result.sha256))
+    output.report(args, [output.written(result.path, result.sha256, None, None,
+                                        "subject-access", password is not None)])
     return 0

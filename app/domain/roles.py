@@ -139,6 +139,11 @@ COMMAND_ACTIONS: dict[str, frozenset[Permission]] = {
     "casuskamer purge": ANY_ACCOUNT,             # the destruction every unlock runs anyway
     "casuskamer report": _FIGURES,
     "casuskamer audit": _AUDIT,
+    "casuskamer cases list": _REGISTER_VIEW,     # the centre: initials only
+    "casuskamer cases show": _SUBSTANCE,
+    "casuskamer meetings list": _REGISTER_VIEW,
+    "casuskamer meetings show": _REGISTER_VIEW,  # the centre: logistics only
+    "casuskamer disclosures": _REGISTER_VIEW,
 }
 
 #: Commands that open no existing vault, so there is no account to check.
@@ -146,6 +151,7 @@ COMMANDS_WITHOUT_VAULT: dict[str, str] = {
     "casuskamer init": "creates a new vault; its first account is the administrator",
     "casuskamer demo": "on a new folder: creates a demo vault, as its administrator",
     "casuskamer --help": "prints the usage",
+    "casuskamer gui": "starts the desktop program, which unlocks on its own screen",
 }
 
 #: The service entry points (``module.function`` in ``app.services``) and what each needs.

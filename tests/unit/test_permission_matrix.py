@@ -301,6 +301,11 @@ def command_arguments(cli: Vaulted, tmp: Path, role: Role) -> dict[str, list[str
         "casuskamer report": ["--year", str(date.today().year),
                               "--out", str(out / "jaarverslag.pdf")],
         "casuskamer audit": ["--out", str(out / "log.csv")],
+        "casuskamer cases list": [],
+        "casuskamer cases show": [w.number],
+        "casuskamer meetings list": [],
+        "casuskamer meetings show": [str(w.planned_meeting_id)],
+        "casuskamer disclosures": [],
     }
 
 
