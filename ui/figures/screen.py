@@ -383,7 +383,7 @@ class FiguresScreen(QWidget):
         self.report_button.setObjectName("figures_annual_report")
         self.report_button.setToolTip(_("The year's figures as the annual report for the "
                                         "steering group, for the protocol chosen"))
-        self.with_csv = QCheckBox(_("With the tables as &CSV"))
+        self.with_csv = QCheckBox(_("With the tables as CS&V"))
         self.with_csv.setObjectName("figures_with_csv")
         self.with_csv.setToolTip(_("Also write each table as a CSV file in the PDF's folder"))
         self.report_button.clicked.connect(self.export_report)
