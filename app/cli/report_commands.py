@@ -49,8 +49,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("report", help=_("the annual report for the steering group (PDF)"))
     add_vault_options(p)
-    p.add_argument("--year", required=True, type=int, metavar="YYYY")
-    p.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    p.add_argument("--year", required=True, type=int, metavar="YYYY",
+                   help=_("the year the report is about"))
+    p.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                   help=_("the PDF to write"))
     p.add_argument("--csv", type=Path, default=None, metavar="DIR",
                    help=_("also write the tables as CSV files into DIR"))
     p.add_argument("--protocol", choices=[p.value for p in Protocol], default=None,

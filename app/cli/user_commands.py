@@ -104,19 +104,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = verbs.add_parser("add", help=_("add an account (administrators only)"))
     add_vault_options(p)
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE")
+    p.add_argument("name", metavar="NAME", help=_("the new account's name"))
+    p.add_argument("--role", required=True, choices=[r.value for r in Role],
+                   help=_("the account's role"))
+    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE",
+                   help=_("read the new account's first passphrase from FILE"))
     p.set_defaults(func=cmd_add)
 
     p = verbs.add_parser("passwd", help=_("change the passphrase of the account you unlock with"))
     add_vault_options(p)
-    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE")
+    p.add_argument("--new-passphrase-file", type=Path, default=None, metavar="FILE",
+                   help=_("read the new passphrase from the first line of FILE"))
     p.set_defaults(func=cmd_passwd)
 
     p = verbs.add_parser("revoke", help=_("revoke an account"))
     add_vault_options(p)
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help=_("the account to revoke"))
     p.set_defaults(func=cmd_revoke)
 
     p = verbs.add_parser("list", help=_("list the accounts"))

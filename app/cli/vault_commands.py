@@ -132,9 +132,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("init", help=_("create a vault and its first administrator account"))
-    p.add_argument("--vault", required=True, type=Path, metavar="DIR")
-    p.add_argument("--account", default="beheerder", metavar="NAME")
-    p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE")
+    p.add_argument("--vault", required=True, type=Path, metavar="DIR",
+                   help=_("the folder for the new vault"))
+    p.add_argument("--account", default="beheerder", metavar="NAME",
+                   help=_("the first administrator account (default: beheerder)"))
+    p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
+                   help=_("read the passphrase from the first line of FILE"))
     add_collector_options(p)
     p.set_defaults(func=cmd_init)
 
@@ -144,11 +147,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("backup", help=_("write an encrypted, consistent backup"))
     add_vault_options(p)
-    p.add_argument("--to", required=True, type=Path, metavar="FILE")
+    p.add_argument("--to", required=True, type=Path, metavar="FILE",
+                   help=_("the backup file to write"))
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("restore", help=_("restore a vault from a backup and verify it"))
-    p.add_argument("--from", dest="source", required=True, type=Path, metavar="FILE")
+    p.add_argument("--from", dest="source", required=True, type=Path, metavar="FILE",
+                   help=_("the backup file to restore"))
     add_vault_options(p)
     p.add_argument("--force", action="store_true",
                    help=_("replace a vault whose audit log is newer than the backup (it is "
@@ -160,6 +165,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("demo", help=_("a vault full of synthetic cases to try the program"))
     add_vault_options(p)
-    p.add_argument("--cases", type=int, default=1500, metavar="N")
-    p.add_argument("--seed", type=int, default=2019, metavar="S")
+    p.add_argument("--cases", type=int, default=1500, metavar="N",
+                   help=_("how many synthetic cases (default: 1500)"))
+    p.add_argument("--seed", type=int, default=2019, metavar="S",
+                   help=_("the seed of the random generator (the same seed, the same vault)"))
     p.set_defaults(func=cmd_demo)
