@@ -45,7 +45,7 @@ def bijlage1_pdf(party: Party, *, place: str = "", house_name: str = HOUSE_NAME)
         buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=22 * mm,
         bottomMargin=22 * mm, title=f"Bijlage 1 – {party.name}",
         author=house_name, subject="Toetredingsformulier nieuwe partner tot Convenant",
-        creator="Casuskamer")
+        creator="Casuskamer", lang="nl-NL")  # the covenant's Dutch wording
     story: list[Any] = [
         Paragraph(escape(f"Convenant {house_name}"), st["small"]),
         Paragraph("Bijlage 1: Toetredingsformulier nieuwe partner tot Convenant", st["title"]),
@@ -76,17 +76,21 @@ def bijlage1_pdf(party: Party, *, place: str = "", house_name: str = HOUSE_NAME)
     left = [Paragraph("Naam organisatie:", st["label"]),
             Paragraph(escape(party.name), st["body"]),
             Paragraph("Naam bevoegde functionaris:", st["label"]),
-            Paragraph(escape(party.representative) or BLANK, st["body"]),
-            Spacer(1, 16 * mm), Paragraph(signature_line, st["body"]),
-            Paragraph("handtekening", st["small"])]
+            Paragraph(escape(party.representative) or BLANK, st["body"])]
     right = [Paragraph(escape(f"Namens {house_name}:"), st["label"]),
              Paragraph("voorzitter van de Stuurgroep", st["body"]),
-             Paragraph("Naam:", st["label"]), Paragraph(BLANK, st["body"]),
-             Spacer(1, 16 * mm), Paragraph(signature_line, st["body"]),
-             Paragraph("handtekening", st["small"])]
+             Paragraph("Naam:", st["label"]), Paragraph(BLANK, st["body"])]
+
+    def signature() -> list[Any]:
+        return [Spacer(1, 16 * mm), Paragraph(signature_line, st["body"]),
+                Paragraph("handtekening", st["small"])]
+
     # The frame pads its content by 6 pt on each side: the table must fit inside that.
     half = (doc.width - 2 * FRAME_PADDING) / 2
-    table = Table([[left, right]], colWidths=[half, half], hAlign="LEFT")
+    # The names and the signatures are rows of their own, so the two signature lines stand
+    # at the same height however long either side's names are.
+    table = Table([[left, right], [signature(), signature()]], colWidths=[half, half],
+                  hAlign="LEFT")
     table.setStyle(TableStyle(table_font_commands() + [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -105,17 +109,35 @@ def bijlage1_pdf(party: Party, *, place: str = "", house_name: str = HOUSE_NAME)
                   Paragraph("Uit het partijenregister: " + "; ".join(register_lines) + ".",
                             st["small"])]
 
-    def footer(canvas: Any, document: Any) -> None:
+    def footer(canvas: Any, page: int, pages: int) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.setFillColor(HexColor("#666666"))
         canvas.drawString(25 * mm + FRAME_PADDING, 12 * mm,
                           f"Bijlage 1 bij het Convenant {house_name} (artikel 20.4)")
         canvas.drawRightString(A4[0] - 25 * mm - FRAME_PADDING, 12 * mm,
-                               f"pagina {document.page}")
+                               f"pagina {page} van {pages}")
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=HouseCanvas)
+    class FooterCanvas(HouseCanvas):
+        """Keeps the pages until the end, when "pagina x van y" knows its y."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                footer(self, number, len(self._pages))
+                HouseCanvas.showPage(self)
+            HouseCanvas.save(self)
+
+    doc.build(story, canvasmaker=FooterCanvas)
     return buffer.getvalue()
 
 

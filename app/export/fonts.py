@@ -12,6 +12,8 @@ face: ``<i>`` falls back to the regular face rather than to Helvetica.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from reportlab.lib.colors import HexColor
@@ -44,11 +46,34 @@ def register_fonts() -> None:
         _registered = True
 
 
+#: pyphen's dictionary per language of the program (Dutch is the default)
+_HYPHENATION = {"nl": "nl_NL", "en": "en_GB"}
+
+
+@cache
+def _hyphenator(dictionary: str) -> Callable[[str], Iterator[tuple[str, str]]]:
+    import pyphen  # a declared dependency; reportlab asks it for break points
+
+    return pyphen.Pyphen(lang=dictionary).iterate  # type: ignore[no-any-return]
+
+
+def hyphenation(language: str | None = None) -> Callable[[str], Iterator[tuple[str, str]]]:
+    """Where a word may be broken over two lines (with a hyphen), as reportlab's
+    ``hyphenationLang`` takes it: "Oordeels-vormend", never "Oordeelsvorm / end". Reportlab
+    only asks it about words of letters alone (a number or a code is never hyphenated)."""
+    from app.i18n import current_language
+
+    language = language or current_language()
+    return _hyphenator(_HYPHENATION.get(language, "nl_NL"))
+
+
 def styles(base_size: float = 10.0) -> dict[str, ParagraphStyle]:
-    """The house paragraph styles: body, small, title, heading, label."""
+    """The house paragraph styles: body, small, title, heading, label. Headings keep with
+    what follows; every style hyphenates in the program's language."""
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=base_size,
-                          leading=base_size * 1.4, spaceAfter=base_size * 0.6)
+                          leading=base_size * 1.4, spaceAfter=base_size * 0.6,
+                          hyphenationLang=hyphenation())
     return {
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=base_size * 0.8,
@@ -58,16 +83,27 @@ def styles(base_size: float = 10.0) -> dict[str, ParagraphStyle]:
                                 spaceAfter=base_size * 0.9),
         "heading": ParagraphStyle("heading", parent=body, fontName=FONT_BOLD,
                                   fontSize=base_size * 1.1, leading=base_size * 1.5,
-                                  spaceBefore=base_size * 0.6, spaceAfter=base_size * 0.4),
-        "label": ParagraphStyle("label", parent=body, fontName=FONT_BOLD, spaceAfter=0),
+                                  spaceBefore=base_size * 0.6, spaceAfter=base_size * 0.4,
+                                  keepWithNext=1),
+        "label": ParagraphStyle("label", parent=body, fontName=FONT_BOLD, spaceAfter=0,
+                                keepWithNext=1),
         "bullet": ParagraphStyle("bullet", parent=body, leftIndent=base_size * 1.6,
                                  bulletFontName=FONT,
                                  bulletIndent=base_size * 0.4),
     }
 
 
+#: reportlab's standard fonts (never embedded) and the bundled face drawn in their place
+_STANDARD = {"Helvetica": FONT, "Helvetica-Bold": FONT_BOLD, "Helvetica-Oblique": FONT,
+             "Helvetica-BoldOblique": FONT_BOLD, "Times-Roman": FONT, "Times-Bold": FONT_BOLD,
+             "Courier": FONT, "Courier-Bold": FONT_BOLD}
+
+
 class HouseCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
-    """A reportlab canvas whose initial font is DejaVu Sans instead of Helvetica."""
+    """A reportlab canvas whose initial font is DejaVu Sans instead of Helvetica, and that
+    draws DejaVu wherever reportlab would fall back to one of its standard fonts (a chart's
+    initial state, a table's default cell font): those are never embedded, and a PDF that
+    references a font it does not embed passes no PDF/A check."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         register_fonts()
@@ -75,6 +111,9 @@ class HouseCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
         if not kwargs.get("initialFontName"):
             kwargs["initialFontName"] = FONT
         super().__init__(*args, **kwargs)
+
+    def setFont(self, psfontname: str, size: float, leading: float | None = None) -> None:  # noqa: N802
+        super().setFont(_STANDARD.get(psfontname, psfontname), size, leading)
 
 
 def table_font_commands(size: float = 10.0) -> list[tuple[Any, ...]]:

@@ -167,21 +167,26 @@ def phase_note(meeting_started: bool) -> str:
 def _items_section(handout: Handout) -> list[Flowable]:
     st = pdf.styles()
     party = name_lookup(handout.party_names)
-    story: list[Flowable] = [pdf.para(_("Information shared with {party}").format(
-        party=handout.recipient), st.heading)]
+    heading = pdf.para(_("Information shared with {party}").format(party=handout.recipient),
+                       st.heading)
     if not handout.items:
-        return story + [pdf.para(_("No information has been shared with your organisation "
-                                   "for this case."), st.body)]
-    story.append(pdf.para(_("Use each item only within the use restriction its source set "
-                            "(covenant art. 16.2)."), st.small))
+        return [KeepTogether([heading, pdf.para(_(
+            "No information has been shared with your organisation for this case."),
+            st.body)])]
+    intro = pdf.para(_("Use each item only within the use restriction its source set "
+                       "(covenant art. 16.2)."), st.intro)
+    story: list[Flowable] = []
     for number, shown in enumerate(handout.items):
         item = shown.item
         restriction = shown.use_restriction.strip() or _("none stated")
         if number:
             # Space between items only: a trailing spacer could start an empty last page.
             story.append(pdf.spacer(1.5))
-        # The source and restriction stay with (at least the start of) the item's text.
-        story.append(KeepTogether([
+        # The source and restriction stay with (at least the start of) the item's text;
+        # the section's heading and its introduction stay with the first item (never alone
+        # at the foot of a page: reportlab's keepWithNext does not reach into a
+        # KeepTogether, so they go into the first item's).
+        story.append(KeepTogether(([heading, intro] if number == 0 else []) + [
             pdf.para([_("Source: "), ("b", party(item.source_party_id)), " \u00b7 ",
                       _("Received: "), fmt_date(item.received), " \u00b7 ",
                       _("Category: "), item.category.label], st.body),

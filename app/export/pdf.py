@@ -5,7 +5,14 @@ What it guarantees, so that no document has to think about it again:
 * every page carries "VERTROUWELIJK – uitsluitend bestemd voor <party>" at the top, and the
   case number, the date and "pagina x van y" at the bottom (a two-pass numbered canvas: the
   pages are kept until the end, when the total is known), plus a light diagonal watermark
-  with the recipient's name;
+  with the recipient's name, drawn as outlines (vector paths, not text), so that copying or
+  extracting a page's text never mixes its letters into the body;
+* no font is referenced without being embedded: the canvas starts in the bundled DejaVu
+  Sans (not reportlab's Helvetica) and tables set it for their cells;
+* headings stay with what follows them (``keepWithNext``), and so does an introduction
+  line (``Styles.intro``); Dutch words are hyphenated at syllable boundaries (pyphen's
+  ``nl_NL``) where a word does not fit its line, so narrow columns break "Oordeels-vormend",
+  not "Oordeelsvorm / end";
 * user text is always escaped (:func:`para`, :func:`cell`): text that looks like markup
   (``<b>``, ``&amp;``, ``<br/>``) appears literally; line breaks are kept; control characters
   are shown as U+FFFD rather than silently dropped;
@@ -15,15 +22,20 @@ What it guarantees, so that no document has to think about it again:
   recipient name too long for the page header) ends in an ellipsis;
 * scripts that need shaping (Arabic, Hebrew, ...) are shaped with HarfBuzz (``uharfbuzz``,
   which reportlab uses when it is installed); shaping is turned on per paragraph, only where
-  such characters occur, because it is an order of magnitude slower;
+  such characters occur, because it is an order of magnitude slower. Right-to-left words
+  are put in display order (a run of them reversed, as the bidi algorithm does for a run
+  on one line), and the fonts' ToUnicode maps map Arabic presentation forms back to the
+  letters typed, so a reader extracts (copies, searches) the name as it was typed;
 * the metadata name the house as author; title, subject and keywords are chosen by the
   caller and must hold no personal data (a case number and the document kind);
-* optional AES-256 password protection (pypdf); the file is written atomically (temporary
+* optional AES-256 password protection (pypdf), with the header version AES-256 belongs to
+  (%PDF-2.0); the file is written atomically (temporary
   file in the same folder, fsync, rename) and :func:`build_pdf` returns its SHA-256.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
@@ -33,6 +45,7 @@ import secrets
 import socket
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -47,7 +60,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import ttfonts as _ttfonts
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
@@ -63,6 +76,7 @@ from app.errors import ValidationError, file_write_failed
 from app.export import fonts
 from app.formatting import format_date
 from app.i18n import _
+from app.resources import resource_path
 
 PAGE_SIZE = A4
 MARGIN_X = 20 * mm
@@ -86,6 +100,33 @@ MIN_PASSWORD_LENGTH = 8
 # are applied by HarfBuzz whatever these say, so only kerning is asked for.
 if getattr(_ttfonts, "uharfbuzz", None) is not None:
     _ttfonts.shapeFragWord.__defaults__ = ({"kern": True, "liga": False, "dlig": False}, False)
+
+_reportlab_to_unicode = _ttfonts.makeToUnicodeCMap
+
+
+def _is_presentation_form(code: int) -> bool:
+    return 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFC
+
+
+def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """Reportlab's ToUnicode map, but a shaped Arabic glyph (which the font's cmap knows by
+    its presentation form, e.g. U+FEE3 for an initial meem) maps back to the letter(s) typed
+    (U+0645; lam-alef to two letters): a reader that copies or extracts the text gets the
+    name as it was typed, not look-alike compatibility characters."""
+    cmap = _reportlab_to_unicode(fontname, subset)
+    if not any(_is_presentation_form(code) for code in subset):
+        return str(cmap)
+    lines = str(cmap).split("\n")
+    first = lines.index(f"{len(subset)} beginbfchar") + 1
+    for index, code in enumerate(subset):
+        if _is_presentation_form(code):
+            typed = unicodedata.normalize("NFKC", chr(code))
+            lines[first + index] = f"<{index:02X}> <{typed.encode('utf-16-be').hex().upper()}>"
+    return "\n".join(lines)
+
+
+_ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
 #: unambiguous letters and digits for generated passwords (no 0/O, 1/l/I)
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -108,7 +149,7 @@ def _shaped(style: ParagraphStyle) -> ParagraphStyle:
         # splitLongWords off: reportlab re-shapes the halves of a split shaped word and
         # uharfbuzz refuses its ShapedStr (TypeError); _breakable gives long runs spaces
         shaped = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1,
-                                splitLongWords=0)
+                                splitLongWords=0, hyphenationLang="")
         _shaped_styles[id(style)] = shaped
     return shaped
 
@@ -126,6 +167,49 @@ def markup(fragments: Sequence[str | tuple[str, str]]) -> str:
             parts.append(escape_text(fragment))
     return "".join(parts)
 
+_STRONG_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_STRONG = re.compile(r"[^\W\d_]")
+
+
+def _is_rtl_word(word: str) -> bool:
+    """Whether a word's first strong (letter) character is right-to-left."""
+    first = _STRONG.search(word)
+    return first is not None and bool(_STRONG_RTL.match(first.group(0)))
+
+
+def display_order(text: str) -> str:
+    """Right-to-left words in the order they are displayed: each run of them on a line
+    reversed, as the Unicode bidi algorithm orders such a run in a left-to-right paragraph
+    (HarfBuzz turns each word's own letters). "Casuscoördinator: محمد العلي" is drawn with
+    "العلي" at the left, and a reader's text extraction, which reads right-to-left runs back
+    to front, gives "محمد العلي" again. A run that wraps over two lines keeps the order of
+    one line (reportlab has no bidi of its own without python-bidi)."""
+    out_lines = []
+    for line in text.split("\n"):
+        tokens = re.split(r"(\s+)", line)
+        result: list[str] = []
+        run: list[str] = []          # an RTL run: words and the spaces between them
+        for token in tokens:
+            rtl_word = bool(token) and not token.isspace() and _is_rtl_word(token)
+            if rtl_word or (token.isspace() and run):
+                run.append(token)
+            else:
+                trailing: list[str] = []
+                while run and run[-1].isspace():
+                    trailing.insert(0, run.pop())
+                result += reversed(run)
+                result += trailing
+                run = []
+                result.append(token)
+        trailing = []
+        while run and run[-1].isspace():
+            trailing.insert(0, run.pop())
+        result += reversed(run)
+        result += trailing
+        out_lines.append("".join(result))
+    return "\n".join(out_lines)
+
+
 #: an unbroken run this long gets a break opportunity in a shaped paragraph
 _LONG_RUN = re.compile(r"\S{24}(?=\S)")
 
@@ -141,8 +225,9 @@ def para(text: str | Sequence[str | tuple[str, str]], style: ParagraphStyle) -> 
     plain = text if isinstance(text, str) else "".join(
         f[1] if isinstance(f, tuple) else f for f in text)
     if needs_shaping(plain):
-        text = _breakable(text) if isinstance(text, str) else [
-            (f[0], _breakable(f[1])) if isinstance(f, tuple) else _breakable(f) for f in text]
+        text = _breakable(display_order(text)) if isinstance(text, str) else [
+            (f[0], _breakable(display_order(f[1]))) if isinstance(f, tuple)
+            else _breakable(display_order(f)) for f in text]
     source = escape_text(text) if isinstance(text, str) else markup(text)
     return Paragraph(source, _shaped(style) if needs_shaping(plain) else style)
 
@@ -155,21 +240,28 @@ class Styles:
     title: ParagraphStyle
     heading: ParagraphStyle
     subheading: ParagraphStyle
+    #: a line that introduces what follows (kept on the page of what it introduces)
+    intro: ParagraphStyle
     label: ParagraphStyle
     cell: ParagraphStyle
     cell_head: ParagraphStyle
+    #: a cell holding a code (a hash, a number): broken anywhere, never hyphenated
+    code: ParagraphStyle
     banner: ParagraphStyle
     footer: ParagraphStyle
 
-_styles: Styles | None = None
+_styles: dict[str, Styles] = {}
 
 def styles() -> Styles:
-    """The paragraph styles of every document, built on the house styles in ``fonts``."""
-    global _styles
-    if _styles is None:
+    """The paragraph styles of every document, built on the house styles in ``fonts``
+    (one set per language: they hyphenate in it)."""
+    from app.i18n import current_language
+
+    language = current_language()
+    if language not in _styles:
         base = fonts.styles()
         body = base["body"]
-        _styles = Styles(
+        _styles[language] = Styles(
             body=body,
             small=base["small"],
             title=base["title"],
@@ -178,18 +270,21 @@ def styles() -> Styles:
             subheading=ParagraphStyle("subheading", parent=base["heading"], fontSize=10.5,
                                       leading=14, spaceBefore=4, spaceAfter=2,
                                       keepWithNext=1),
+            intro=ParagraphStyle("intro", parent=base["small"], keepWithNext=1),
             label=base["label"],
             cell=ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5,
                                 spaceAfter=0),
             cell_head=ParagraphStyle("cell_head", parent=body, fontName=fonts.FONT_BOLD,
                                      fontSize=8.5, leading=10.5, spaceAfter=0),
+            code=ParagraphStyle("code", parent=body, fontSize=8.5, leading=10.5,
+                                spaceAfter=0, hyphenationLang=""),
             banner=ParagraphStyle("banner", parent=body, fontName=fonts.FONT_BOLD,
                                   fontSize=8.5, leading=10.5, spaceAfter=0,
                                   textColor=colors.HexColor("#8b0000")),
             footer=ParagraphStyle("footer", parent=body, fontSize=7.5, leading=9,
                                   spaceAfter=0, textColor=colors.HexColor("#444444")),
         )
-    return _styles
+    return _styles[language]
 
 # -- flowables -------------------------------------------------------------------------
 
@@ -206,7 +301,7 @@ def table(rows: Sequence[Sequence[str | Flowable]], widths: Sequence[float],
     if abs(sum(widths) - CONTENT_WIDTH) > 1 and sum(widths) > CONTENT_WIDTH:
         raise ValueError("table wider than the page")
     data = [[cell(v, head=header and i == 0) for v in row] for i, row in enumerate(rows)]
-    commands: list[tuple[Any, ...]] = [
+    commands: list[tuple[Any, ...]] = fonts.table_font_commands(8.5) + [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -250,30 +345,111 @@ def _fit_one_line(text: str, font: str, size: float, width: float) -> str:
 def _banner_text(recipient: str) -> str:
     return _("CONFIDENTIAL \u2013 intended only for {party}").format(party=recipient)
 
+class _OutlinePen:
+    """A fontTools-style pen (what HarfBuzz draws a glyph with) that adds the outline to a
+    reportlab path, scaled from font units and moved to the glyph's place."""
+
+    def __init__(self, path: Any, scale: float) -> None:
+        self.path, self.scale = path, scale
+        self.dx = self.dy = 0.0
+        self._current = (0.0, 0.0)
+
+    def _xy(self, point: tuple[float, float]) -> tuple[float, float]:
+        return self.dx + point[0] * self.scale, self.dy + point[1] * self.scale
+
+    def moveTo(self, p: tuple[float, float]) -> None:  # noqa: N802 (the pen protocol)
+        self._current = p
+        self.path.moveTo(*self._xy(p))
+
+    def lineTo(self, p: tuple[float, float]) -> None:  # noqa: N802
+        self._current = p
+        self.path.lineTo(*self._xy(p))
+
+    def curveTo(self, *points: tuple[float, float]) -> None:  # noqa: N802
+        c1, c2, end = points[-3:]
+        self._current = end
+        self.path.curveTo(*self._xy(c1), *self._xy(c2), *self._xy(end))
+
+    def qCurveTo(self, *points: tuple[float, float]) -> None:  # noqa: N802
+        # TrueType's quadratic pieces (implied on-curve points between controls), as cubics
+        *controls, end = points
+        start = self._current
+        for i, control in enumerate(controls):
+            last = i == len(controls) - 1
+            target = end if last else ((control[0] + controls[i + 1][0]) / 2,
+                                       (control[1] + controls[i + 1][1]) / 2)
+            c1 = (start[0] + 2 / 3 * (control[0] - start[0]),
+                  start[1] + 2 / 3 * (control[1] - start[1]))
+            c2 = (target[0] + 2 / 3 * (control[0] - target[0]),
+                  target[1] + 2 / 3 * (control[1] - target[1]))
+            self.path.curveTo(*self._xy(c1), *self._xy(c2), *self._xy(target))
+            start = target
+        self._current = end
+
+    def closePath(self) -> None:  # noqa: N802
+        self.path.close()
+
+    def endPath(self) -> None:  # noqa: N802
+        pass
+
+
+@functools.cache
+def _hb_font(file_name: str) -> Any:
+    import uharfbuzz as hb  # a declared dependency (shaping)
+
+    return hb.Font(hb.Face(hb.Blob.from_file_path(str(resource_path("fonts", file_name)))))
+
+
+def _shape_line(text: str) -> tuple[Any, list[Any], list[Any]]:
+    """The bold face's glyphs for ``text`` in display order (HarfBuzz: Arabic joined and
+    right to left), with their positions in font units."""
+    import uharfbuzz as hb
+
+    font = _hb_font("DejaVuSans-Bold.ttf")
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    hb.shape(font, buf, {"kern": True, "liga": False, "dlig": False})
+    return font, list(buf.glyph_infos), list(buf.glyph_positions)
+
+
+def _outline_width(text: str, size: float) -> float:
+    font, _infos, positions = _shape_line(text)
+    return float(sum(p.x_advance for p in positions) * size / font.face.upem)
+
+
 def _draw_watermark(canvas: Canvas, marks: PageMarks) -> None:
-    """A light diagonal watermark with the recipient's name, under the page's content."""
+    """A light diagonal watermark with the recipient's name, under the page's content.
+
+    It is drawn as the glyphs' outlines (filled paths), not as text: copying, searching or
+    extracting a page's text never picks up its letters, whatever the reader."""
     width, height = PAGE_SIZE
-    text = marks.recipient
+    text = " ".join(marks.recipient.split())
+    # The widest text that stays on the page along that angle (it leaves through the sides).
+    diagonal = width / math.cos(math.radians(WATERMARK_ANGLE)) * 0.75
+    size = 48.0
+    while size > 14 and _outline_width(text, size) > diagonal:
+        size -= 2
+    if _outline_width(text, size) > diagonal:
+        while text and _outline_width(text + "\u2026", size) > diagonal:
+            text = text[:-1]
+        text += "\u2026"
+    font, infos, positions = _shape_line(text)
+    scale = size / font.face.upem
     canvas.saveState()
     canvas.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.13))
     canvas.translate(width / 2, height / 2)
     canvas.rotate(WATERMARK_ANGLE)
-    # The widest text that stays on the page along that angle (it leaves through the sides).
-    diagonal = width / math.cos(math.radians(WATERMARK_ANGLE)) * 0.75
-    size = 48.0
-    while size > 14 and stringWidth(text, fonts.FONT_BOLD, size) > diagonal:
-        size -= 2
-    text = _fit_one_line(text, fonts.FONT_BOLD, size, diagonal)
-    canvas.setFont(fonts.FONT_BOLD, size)
-    if needs_shaping(text):
-        # Shaped through a paragraph so that Arabic letters join and run right to left.
-        p = Paragraph(escape_text(text), ParagraphStyle(
-            "wm", fontName=fonts.FONT_BOLD, fontSize=size, leading=size * 1.2,
-            textColor=colors.Color(0.55, 0.55, 0.55, alpha=0.13), alignment=1, shaping=1))
-        _w, h = p.wrap(diagonal, size * 3)
-        p.drawOn(canvas, -diagonal / 2, -h / 2)
-    else:
-        canvas.drawCentredString(0, -size / 3, text)
+    path = canvas.beginPath()
+    pen = _OutlinePen(path, scale)
+    x = -_outline_width(text, size) / 2
+    y = -size / 3
+    for info, pos in zip(infos, positions, strict=True):
+        pen.dx, pen.dy = x + pos.x_offset * scale, y + pos.y_offset * scale
+        font.draw_glyph_with_pen(info.codepoint, pen)
+        x += pos.x_advance * scale
+        y += pos.y_advance * scale
+    canvas.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
     canvas.restoreState()
 
 def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None:
@@ -314,7 +490,7 @@ def _draw_marks(canvas: Canvas, marks: PageMarks, page: int, pages: int) -> None
 def _numbered_canvas(marks: PageMarks) -> type[Canvas]:
     """A canvas that keeps every page until the end, then draws the marks with the total."""
 
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
+    class NumberedCanvas(fonts.HouseCanvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
@@ -328,10 +504,17 @@ def _numbered_canvas(marks: PageMarks) -> type[Canvas]:
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 _draw_marks(self, marks, number, total)
-                Canvas.showPage(self)
-            Canvas.save(self)
+                fonts.HouseCanvas.showPage(self)
+            fonts.HouseCanvas.save(self)
 
     return NumberedCanvas
+
+def document_language() -> str:
+    """The document's language (the catalogue's /Lang) as a BCP 47 tag: the program's."""
+    from app.i18n import current_language
+
+    return {"nl": "nl-NL", "en": "en-GB"}.get(current_language(), "nl-NL")
+
 
 class Document(BaseDocTemplate):  # type: ignore[misc]
     """One page template for every document: watermark under, marks over the content."""
@@ -341,7 +524,7 @@ class Document(BaseDocTemplate):  # type: ignore[misc]
             target, pagesize=PAGE_SIZE, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=meta.title,
             author=marks.house, subject=meta.subject, keywords=list(meta.keywords),
-            creator="Casuskamer", producer="Casuskamer", lang="nl")
+            creator="Casuskamer", producer="Casuskamer", lang=document_language())
         self.marks = marks
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(
@@ -377,6 +560,9 @@ def encrypt(pdf: bytes, password: str) -> bytes:
     # The owner password is random and thrown away: nobody can lift the protection.
     writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(32),
                    algorithm="AES-256")
+    # AES-256 (security handler revision 6) is PDF 2.0's: a reader must not take the file
+    # for the 1.3/1.4 reportlab wrote
+    writer.pdf_header = "%PDF-2.0"
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -98,7 +98,7 @@ def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
         story.append(pdf.table(
             [[_("Date"), _("To"), _("Document"), _("SHA-256 of the file")]] + [
                 [_day(d.at), d.recipient or _("Process director (own file)"), d.kind,
-                 d.sha256] for d in section.disclosures],
+                 pdf.para(d.sha256, st.code)] for d in section.disclosures],
             [20 * mm, 45 * mm, 22 * mm, pdf.CONTENT_WIDTH - 87 * mm]))
     else:
         story.append(pdf.para(_("Nothing of this case was handed out."), st.body))

@@ -77,7 +77,8 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    # without the hyphens the PDF's Dutch hyphenation put at line ends
+    return re.sub(r"\s+", "", re.sub(r"(?<=\w)-\n(?=\w)", "", text))
 
 
 # -- the independent statement of the rules for handouts -------------------------------

@@ -5,6 +5,7 @@ and refuses a party that is entitled to nothing."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from tests.unit.meeting_fixtures import (GGZ, OM, POLICE, as_process_director, d
 def pdf_text(path: Path) -> str:
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes()))
                     .pages)
+    text = re.sub(r"(?<=\w)-\n(?=\w)", "", text)   # words hyphenated at a line's end
     return " ".join(text.split())       # table cells wrap: compare words, not lines
 
 

@@ -36,8 +36,9 @@ def page_texts(path: Path, password: str | None = None) -> list[str]:
 
 
 def squash(text: str) -> str:
-    """Extracted text without line breaks and spaces (reportlab wraps where it likes)."""
-    return re.sub(r"\s+", "", text)
+    """Extracted text without line breaks and spaces (reportlab wraps where it likes), and
+    without the hyphens of words it broke over two lines (Dutch hyphenation)."""
+    return re.sub(r"\s+", "", re.sub(r"-\n", "", text))
 
 
 def build(tmp_path: Path, story: list, **kw: object) -> tuple[Path, str]:
@@ -114,12 +115,14 @@ def test_a_byte_order_mark_is_not_taken_for_arabic() -> None:
 
 
 def test_latin_words_in_a_shaped_paragraph_keep_their_letters(tmp_path: Path) -> None:
-    """No "st"/"fi" ligature glyphs: a search in the PDF for a Dutch word still finds it."""
+    """No "st"/"fi" ligature glyphs: a search in the PDF for a Dutch word still finds it.
+    Lam-alef is still drawn joined (a required ligature) and reads back as the two letters
+    typed."""
     out, _ = build(tmp_path, [pdf.para(f"Tekst financiën effect {ARABIC_NAME} لا",
                                        pdf.styles().body)])
     text = page_texts(out)[0]
     assert "Tekst financiën effect" in text
-    assert "\ufefb" in text or "\ufefc" in text      # lam-alef still joined (required form)
+    assert "لا" in text and not set(text) & {"\ufefb", "\ufefc"}
 
 
 def test_font_is_embedded(tmp_path: Path) -> None:
@@ -146,7 +149,9 @@ def test_huge_input_builds_and_nothing_is_cut(tmp_path: Path) -> None:
     out, _ = build(tmp_path, story)
     texts = page_texts(out)
     assert len(texts) > 10
-    joined = squash("".join(texts))
+    # the marks are drawn last on each page; without them a word hyphenated at a page's
+    # foot joins its end on the next page
+    joined = squash("\n".join(t.rsplit("\nVERTROUWELIJK", 1)[0] for t in texts))
     assert joined.count("Q") == 1000
     assert joined.count("huisbezoek") == words.count("huisbezoek")
     assert joined.count("celtekst") == 5000
