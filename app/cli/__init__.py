@@ -126,6 +126,8 @@ def _main(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
     except KeyboardInterrupt:
         print("casuskamer: " + _("interrupted"), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # the reader stopped: main ends quietly
     except OSError as exc:
         # A file the user named could not be read or written: say which, without a traceback.
         print(f"casuskamer: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
