@@ -1625,6 +1625,9 @@ UI_DIRECT_USES = {
                                   "from app.services.handouts (check_vault)",
     "ui/triage/wizard.py": "the director's triage preview: who_may_see marks for the "
                            "invitees being chosen (the director's own screen)",
+    "ui/figures/screen.py": "the figures screen writes the annual report through "
+                            "app.export.annual_report.export_annual_report, the function "
+                            "'casuskamer report' calls, which the world covers (counts only)",
 }
 
 

@@ -14,13 +14,14 @@ No database and no Qt. Who may see an item is never decided here: ``app.sharing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from app.domain.cases import Subject
 from app.domain.information import Category, InformationItem, SharingTerms
+from app.domain.intake import Referral
 from app.domain.meetings import DecisionType, decision_types_from
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
@@ -216,6 +217,23 @@ def narrowest_keeping_restriction(terms: SharingTerms) -> SharingTerms:
     not on the meeting screen, not given to a subject without review. A use restriction is
     kept, as it only narrows."""
     return SharingTerms(use_restriction=terms.use_restriction.strip())
+
+
+def hold_foreign_terms(referral: Referral) -> Referral:
+    """The referral with the terms of every item supplied by another party than the
+    referring one held at the narrowest (covenant 16.2, 9.2: the supplier decides on its
+    own information, not the author of the referral); what the referral asked for becomes
+    ``asked_terms``, to be confirmed by that party in triage. Items already held (an
+    import) and the referring party's own items are left as they are."""
+    held_items = []
+    for item in referral.information:
+        if item.source_party_id == referral.referring_party_id or item.asked_terms is not None:
+            held_items.append(item)
+            continue
+        held = narrowest_keeping_restriction(item.terms)
+        asked = item.terms if widening_asks(item.terms, held, item.source_party_id) else None
+        held_items.append(replace(item, terms=held, asked_terms=asked))
+    return replace(referral, information=tuple(held_items))
 
 
 def widening_asks(asked: SharingTerms, current: SharingTerms,

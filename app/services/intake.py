@@ -52,6 +52,7 @@ from app.i18n import _
 from app.services import cases as case_store
 from app.services import drafts as draft_store
 from app.services import parties as party_service
+from app.services import triage as triage_service
 from app.store.case_tables import cases, subjects
 from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
@@ -256,11 +257,12 @@ def already_known(vault: OpenVault, *, bsn: str | None = None, surname: str | No
 def register_referral(vault: OpenVault, referral: Referral, *, start_intake: bool = False
                       ) -> str:
     """Create a case from a checked referral, in ``referred`` (or straight in ``intake``);
-    returns its number."""
+    returns its number. Items another party supplied are held at the narrowest terms until
+    that party confirms what the referral asked (``triage.insert_referral``)."""
     vault.require(Permission.REGISTER_REFERRAL, "case", "-")
     with vault.begin() as conn:
         _check_external_ref(conn, referral.external_ref)
-        _case_id, number = case_store.insert_case(
+        _case_id, number, _waiting = triage_service.insert_referral(
             conn, vault, referral, CaseState.INTAKE if start_intake else CaseState.REFERRED)
     return number
 

@@ -431,17 +431,10 @@ def _import(vault: OpenVault, conn: Connection, data: Any, refs: list[str],
     numbers = []
     to_confirm = 0
     for referral in referrals:
-        case_id, number = case_store.insert_case(conn, vault, referral, CaseState.REFERRED,
-                                                 now)
+        _case_id, number, waiting = triage_service.insert_referral(
+            conn, vault, referral, CaseState.REFERRED, now, today)
         numbers.append(number)
-        stored = case_store.information_items(conn, case_id)    # in insertion order
-        for given, item in zip(referral.information, stored, strict=True):
-            if given.asked_terms is not None:
-                to_confirm += 1
-                triage_service.ask_source_party(
-                    conn, vault, case_id, number, item,
-                    widening_asks(given.asked_terms, item.terms, item.source_party_id),
-                    today)
+        to_confirm += waiting
     vault.log(conn, "referral.import", "case", "-",
               detail={"count": len(numbers), "first": numbers[0], "last": numbers[-1],
                       "terms_to_confirm": to_confirm})

@@ -23,14 +23,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app.domain.cases import Case
 from app.domain.information import InformationItem
-from app.domain.intake import InformationInput
+from app.domain.intake import InformationInput, Referral
 from app.domain.lifecycle import CaseState, TransitionFacts, transition
 from app.domain.meetings import decision_types_from
 from app.domain.roles import Permission
@@ -38,7 +38,8 @@ from app.domain.standing import PartyStanding
 from app.domain.triage import (DRAFT_KIND, NewItem, PartyQuery, QueryAnswer, Route,
                                RoutingDecision, TriageDraft, WideningAnswer, WideningAsk,
                                WideningRequest, check_new_item, check_party_in_protocol,
-                               check_query, check_routing)
+                               check_query, check_routing, hold_foreign_terms,
+                               widening_asks)
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_store
@@ -327,6 +328,28 @@ def ask_source_party(conn: Connection, vault: OpenVault, case_id: int, number: s
     asked parties are recorded as asked; the policy still applies standing and protocol."""
     return [_insert_request(conn, vault, case_id, number, it, ask, requested_on,
                             imported=True) for ask in asks]
+
+
+def insert_referral(conn: Connection, vault: OpenVault, referral: Referral,
+                    state: CaseState, now: datetime | None = None,
+                    today: date | None = None) -> tuple[int, str, int]:
+    """Inside the caller's transaction: store a referral as a new case, every item from
+    another party than the referring one held at the narrowest terms
+    (``hold_foreign_terms``, covenant 16.2) and what the referral asked for recorded as
+    requests to that party. The one way a referral becomes a case, for registration and
+    import alike. Returns the case id, its number and how many items await confirmation."""
+    referral = hold_foreign_terms(referral)
+    case_id, number = case_store.insert_case(conn, vault, referral, state, now)
+    stored = case_store.information_items(conn, case_id)    # in insertion order
+    waiting = 0
+    for given, item in zip(referral.information, stored, strict=True):
+        if given.asked_terms is not None:
+            waiting += 1
+            ask_source_party(conn, vault, case_id, number, item,
+                             widening_asks(given.asked_terms, item.terms,
+                                           item.source_party_id),
+                             today or date.today())
+    return case_id, number, waiting
 
 
 @entry_point

@@ -13,6 +13,7 @@ from app.domain.cases import Subject, SubjectRole
 from app.domain.criteria import Criterion, CriterionAnswer
 from app.domain.information import Category, SharingTerms
 from app.domain.intake import InformationInput, IntakeOutcome, Referral
+from tests.terms_fixtures import confirm_asked_terms
 from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
 from app.domain.protocols import Protocol
 from app.domain.roles import Role
@@ -51,7 +52,9 @@ def make_case(vault: OpenVault, items: Iterable[InformationInput] = (),
         protocol=Protocol.INTEGRALE_VEILIGHEID, referring_party_id=ids[referring],
         received=received, reason="Zorgen over het gezin", question="Samenhangende aanpak",
         subjects=subjects, information=tuple(items))
-    return intake.register_referral(vault, referral)
+    number = intake.register_referral(vault, referral)
+    confirm_asked_terms(vault, number)   # the sources agree to the terms the items carry
+    return number
 
 
 def item(source: int, text: str, shared: Iterable[int] = (), *,

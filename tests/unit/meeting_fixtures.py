@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
+from tests.terms_fixtures import confirm_asked_terms
 from app.domain.cases import Subject, SubjectRole
 from app.domain.criteria import Criterion, CriterionAnswer
 from app.domain.information import Category, SharingTerms
@@ -68,6 +69,7 @@ def routed_case(vault: OpenVault, given: str, surname: str, *, invitees: Iterabl
                                           SubjectRole.MAIN_SUBJECT),),
                         information=tuple(items))
     number = intake.register_referral(vault, referral)
+    confirm_asked_terms(vault, number)   # the sources agree to the terms the items carry
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number)
     if route == "forced":

@@ -60,7 +60,8 @@ def pdf_text(path: Path) -> str:
 
 
 def compact(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """Without spaces, and a word hyphenated at a line's end joined again."""
+    return re.sub(r"\s+", "", re.sub(r"(\w)-\n(\w)", r"\1\2", text))
 
 
 def item_id(vault: OpenVault, text: str) -> int:
