@@ -1613,6 +1613,13 @@ CLI_COMMANDS = {
              "every row)",
     "config": "exempt: settings; the audit rows it forwards to a central log are the audit "
               "log's rows without their detail, which check_audit_log reads whole",
+    "cases list": "check_cli: the information centre's and the manager's --json and table "
+                  "hold no canary (initials only); the director's lists every case",
+    "cases show": "check_cli: refused to the information centre and the manager",
+    "meetings list": "check_cli: the information centre's --json holds no canary",
+    "meetings show": "check_cli: every meeting as the information centre, no canary",
+    "disclosures": "check_cli: the information centre's --json holds no canary",
+    "gui": "exempt: starts the desktop program (its screens: the services they call)",
 }
 
 
@@ -1727,6 +1734,54 @@ def run_cli(argv: list[str], passphrase: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def _check_read_commands(world: World, base: list[str], accounts: Mapping[str, str],
+                         tally: Tally, all_canaries: set[str]) -> list[str]:
+    """The read commands (issue 19) as the roles without case substance: the information
+    centre gets the register and the logistics with no canary, the manager nothing; the
+    case in full (``cases show``) is refused to both."""
+    import json
+
+    problems: list[str] = []
+
+    def json_of(text: str) -> Any:
+        """The JSON document in the output (stderr may carry account notices first)."""
+        return json.loads(text[text.index("\n{") + 1:] if not text.startswith("{")
+                          else text)
+
+    director, director_pass = accounts["director"].split(":", 1)
+    code, text = run_cli(["cases", "list", *base, "--account", director, "--json"],
+                         director_pass)
+    numbers = [c["number"] for c in json_of(text)["cases"]] if code == 0 else []
+    if code != 0 or not numbers:
+        problems.append(f"seed {world.seed}: the director's `cases list --json` exit {code}")
+    for role in ("centre", "manager"):
+        if role not in accounts:
+            continue
+        name, passphrase = accounts[role].split(":", 1)
+        who = [*base, "--account", name]
+        runs = [["cases", "list", *who, "--json"], ["cases", "list", *who],
+                ["meetings", "list", *who, "--json"], ["disclosures", *who, "--json"]]
+        code, text = run_cli(["meetings", "list", *who, "--json"], passphrase)
+        if code == 0:
+            runs += [["meetings", "show", str(m["id"]), *who, "--json"]
+                     for m in json.loads(text)["meetings"]]
+        for argv in runs:
+            code, text = run_cli(argv, passphrase)
+            leaked = canaries_in_text(text) & all_canaries
+            if leaked:
+                problems.append(f"seed {world.seed}: LEAK `{' '.join(argv[:2])}` as the "
+                                f"{role} prints {sorted(leaked)}")
+            if role == "manager" and code != 2:
+                problems.append(f"seed {world.seed}: the manager's `{' '.join(argv[:2])}` "
+                                f"exit {code}, not refused")
+            tally.add(f"cli read as {role}")
+        for number in numbers[:3]:
+            code, text = run_cli(["cases", "show", number, *who, "--json"], passphrase)
+            if code != 2 or canaries_in_text(text) & all_canaries:
+                problems.append(f"seed {world.seed}: `cases show` as the {role}: exit {code}")
+    return problems
+
+
 def check_cli(world: World, vault_dir: Any, folder: Any, accounts: Mapping[str, str],
               tally: Tally, all_canaries: set[str]) -> list[str]:
     """The command line on a locked vault that holds ``world``: ``accounts`` maps
@@ -1742,6 +1797,7 @@ def check_cli(world: World, vault_dir: Any, folder: Any, accounts: Mapping[str, 
     director, director_pass = accounts["director"].split(":", 1)
     base = ["--vault", str(vault_dir)]
     as_director = [*base, "--account", director]
+    problems += _check_read_commands(world, base, accounts, tally, all_canaries)
 
     def no_canaries(label: str, text: str) -> None:
         leaked = canaries_in_text(text) & all_canaries
@@ -1877,6 +1933,7 @@ ADMIN = "beheerder"
 ADMIN_PASSPHRASE = "correct paard batterij nietje"
 DIRECTOR = "regisseur"
 DIRECTOR_PASSPHRASE = "regisseur paard batterij nietje"
+CENTRE, MANAGER = "informatiecentrum", "manager"
 
 
 def run_pure(seeds: Iterable[int], tally: Tally) -> list[str]:
@@ -1914,6 +1971,10 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
         try:
             accounts.add_account(vault, DIRECTOR, Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
                                  kdf=KdfParams())
+            accounts.add_account(vault, CENTRE, Role.INFORMATION_CENTRE, DIRECTOR_PASSPHRASE,
+                                 kdf=KdfParams())
+            accounts.add_account(vault, MANAGER, Role.MANAGER, DIRECTOR_PASSPHRASE,
+                                 kdf=KdfParams())
             vault.actor = Actor(DIRECTOR, Role.PROCESS_DIRECTOR)
             worlds: list[World] = []
             for slot, seed in enumerate(batch):
@@ -1938,6 +1999,8 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
         if cli:
             problems += check_cli(worlds[0], vault_dir, out,
                                   {"admin": f"{ADMIN}:{ADMIN_PASSPHRASE}",
-                                   "director": f"{DIRECTOR}:{DIRECTOR_PASSPHRASE}"},
+                                   "director": f"{DIRECTOR}:{DIRECTOR_PASSPHRASE}",
+                                   "centre": f"{CENTRE}:{DIRECTOR_PASSPHRASE}",
+                                   "manager": f"{MANAGER}:{DIRECTOR_PASSPHRASE}"},
                                   tally, canaries)
     return problems
