@@ -3,9 +3,10 @@ ask the sharing policy for every case on it, write the PDF and its disclosure ro
 
 Which cases stand on a party's agenda is the policy's answer alone
 (``app.sharing.policy.may_receive_agenda``, the one party entitlement every output a party
-receives is asked with): the party active on the day, taking part in the case's protocol,
-invited to that case's item of *this* meeting, and the case not declined, routed elsewhere,
-closed or destroyed. A party that withdrew today, or left the case's protocol, gets no line
+receives is asked with): this meeting is the case's current meeting (the latest it is on: an
+older meeting's agenda must not hand a party since dropped from the case its goal again),
+the party active on the day, taking part in the case's protocol, invited to that case's item
+of this meeting, and the case not declined, routed elsewhere, closed or destroyed. A party that withdrew today, or left the case's protocol, gets no line
 for that case; a party entitled to none of the cases gets no agenda at all
 (:class:`AgendaRefused` with the policy's reason, the refusal logged with
 ``result="denied"``, nothing written).
@@ -42,7 +43,7 @@ from app.i18n import _
 from app.services import parties as party_service
 from app.services.handouts import house_name
 from app.services.meetings import load_meeting
-from app.services.sharing_context import case_context
+from app.services.sharing_context import case_context, current_meeting
 from app.sharing.policy import CaseContext, Entitlement, Reason, may_receive_agenda
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -61,7 +62,7 @@ class AgendaRefused(CasuskamerError):
 #: party's own standing, then the case, then the invitation).
 _REASON_ORDER = (Reason.UNKNOWN_PARTY, Reason.NOT_YET_ACTIVE, Reason.WITHDRAWN,
                  Reason.NOT_IN_PROTOCOL, Reason.CASE_ENDED, Reason.NOT_ON_AGENDA,
-                 Reason.NOT_INVITED)
+                 Reason.NOT_CURRENT_MEETING, Reason.NOT_INVITED)
 
 
 def item_context(conn: Connection, item: AgendaItem, on: date | None = None,
@@ -69,6 +70,12 @@ def item_context(conn: Connection, item: AgendaItem, on: date | None = None,
     """The policy's view of a case as it stands on this meeting's agenda: the case's state,
     protocol and subjects from the vault, the invitees of this meeting's item for it."""
     return replace(case_context(conn, item.case_id, on, now), invited=item.invited)
+
+
+def is_current(conn: Connection, item: AgendaItem, now: datetime | None = None) -> bool:
+    """Is this meeting the case's current meeting (the latest it is on)?"""
+    current = current_meeting(conn, item.case_id, now)
+    return current is not None and current.agenda_item_id == item.id
 
 
 def read_party_agenda(conn: Connection, meeting_id: int, party_id: int,
@@ -80,7 +87,8 @@ def read_party_agenda(conn: Connection, meeting_id: int, party_id: int,
     party_service.get_party(conn, party_id)
     standings = party_service.standings(conn)
     return meeting, [(item, may_receive_agenda(party_id, item_context(conn, item, on, now),
-                                               standings))
+                                               standings,
+                                               current_meeting=is_current(conn, item, now)))
                      for item in meeting.items]
 
 

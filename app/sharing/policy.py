@@ -227,6 +227,7 @@ class Reason(StrEnum):
     CASE_ENDED = "case_ended"
     NOT_ON_AGENDA = "not_on_agenda"
     NOT_INVITED = "not_invited"
+    NOT_CURRENT_MEETING = "not_current_meeting"
     NOT_SHARED = "not_shared"
     NO_PRE_MEETING_VIEW = "no_pre_meeting_view"
     NOBODY_PRESENT = "nobody_present"
@@ -257,6 +258,7 @@ REASON_LABELS = {
     Reason.CASE_ENDED: N_("The case is declined, routed elsewhere, closed or destroyed"),
     Reason.NOT_ON_AGENDA: N_("The case is not on a meeting's agenda"),
     Reason.NOT_INVITED: N_("The party is not invited to this case's meeting"),
+    Reason.NOT_CURRENT_MEETING: N_("The case is on a later meeting now"),
     Reason.NOT_SHARED: N_("The supplying party did not share it with this party"),
     Reason.NO_PRE_MEETING_VIEW: N_("The supplying party did not agree to viewing before "
                                    "the meeting"),
@@ -344,8 +346,13 @@ def may_receive_handout(party_id: int, case: CaseContext,
 
 
 def may_receive_agenda(party_id: int, case: CaseContext,
-                       standings: Mapping[int, PartyStanding]) -> Entitlement:
-    """May this case stand on this party's agenda? (:func:`party_entitlement`)"""
+                       standings: Mapping[int, PartyStanding], *,
+                       current_meeting: bool = True) -> Entitlement:
+    """May this case stand on this party's agenda of a meeting? Only on the agenda of the
+    case's current meeting (an older meeting's agenda would hand a party dropped from the
+    case its goal and themes again), and then :func:`party_entitlement`."""
+    if not current_meeting:
+        return Entitlement(False, Reason.NOT_CURRENT_MEETING)
     return party_entitlement(party_id, case, standings)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +241,35 @@ def test_the_agenda_command_refuses_a_withdrawn_party_with_one_line(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and "Geen agenda voor" in lines[0] and "uitgetreden" in lines[0]
     assert captured.out == "" and not out.exists()
+
+
+def test_12_2e_an_older_meetings_agenda_does_not_bring_back_a_party_dropped_from_the_case(
+        meeting, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Covenant 12.2e and 9.2 (found in review): case A was discussed, then put on a
+    follow-up meeting to which the police are no longer invited. The agenda of the first
+    meeting must not hand the police case A's goal and themes again: only the agenda of the
+    case's current meeting (the latest it is on) names it."""
+    vault, ids, meeting_id, numbers = meeting
+    svc.start_meeting(vault, meeting_id)
+    for agenda_item in svc.get_meeting(vault, meeting_id).items:
+        svc.start_item(vault, agenda_item.id)
+        svc.finish_item(vault, agenda_item.id)
+    svc.end_meeting(vault, meeting_id)
+    case_a = next(i for i in svc.get_meeting(vault, meeting_id).items
+                  if i.case_number == numbers[0])
+    follow_up = draft_for([(case_a.case_id, numbers[0])], [ids[GGZ]],
+                          starts_at=datetime.combine(TODAY + timedelta(days=14), time(10)))
+    follow_up.items[0].goal = "DOEL-A2 vervolg"
+    later = svc.plan_meeting(vault, follow_up)
+
+    with pytest.raises(AgendaRefused) as refused:
+        export_agenda(vault, meeting_id, ids[POLICE], folder / "politie-oud.pdf")
+    assert refused.value.reason.value == "not_current_meeting"
+    assert list(folder.iterdir()) == []
+    assert agenda_rows(vault, meeting_id)[-1][0] == "denied"
+    # the care provider's old agenda keeps case B only; its current one names case A
+    export_agenda(vault, meeting_id, ids[GGZ], folder / "ggz-oud.pdf")
+    old = pdf_text(folder / "ggz-oud.pdf")
+    assert numbers[1] in old and numbers[0] not in old and "DOEL-A" not in old
+    export_agenda(vault, later, ids[GGZ], folder / "ggz-nieuw.pdf")
+    assert numbers[0] in pdf_text(folder / "ggz-nieuw.pdf")
