@@ -6,8 +6,9 @@ Which cases stand on a party's agenda is the policy's answer alone
 receives is asked with): this meeting is the case's current meeting (the latest it is on: an
 older meeting's agenda must not hand a party since dropped from the case its goal again),
 the party active on the day, taking part in the case's protocol, invited to that case's item
-of this meeting, and the case not declined, routed elsewhere, closed or destroyed. A party that withdrew today, or left the case's protocol, gets no line
-for that case; a party entitled to none of the cases gets no agenda at all
+of this meeting, and the case not declined, routed elsewhere, closed or destroyed. A party
+that withdrew today, or left the case's protocol, gets no line for that case; a party
+entitled to none of the cases gets no agenda at all
 (:class:`AgendaRefused` with the policy's reason, the refusal logged with
 ``result="denied"``, nothing written).
 
