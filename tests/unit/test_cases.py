@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Connection, func, inspect, select
 
 from app.domain.bsn import passes_eleven_test
 from app.domain.lifecycle import CaseState
@@ -171,53 +172,53 @@ ADDED_AFTER_0003 = {"information_items": {"concerns_all", "subject_access",
                                           "terms_to_confirm"}}
 
 
-def test_migration_0009_adds_the_item_columns_and_the_concerns_table(tmp_path: Path) -> None:
+@contextmanager
+def migrated_to(tmp_path: Path, revision: str) -> Iterator[Connection]:
+    """A new encrypted database migrated up to ``revision``, in one transaction."""
     key = secrets.token_bytes(32)
     connect_raw(tmp_path / "v.db", key, create=True).close()
     engine = make_engine(tmp_path / "v.db", lambda: key)
     try:
         with engine.begin() as conn:
-            migrate.upgrade(conn, "0009")
-            insp = inspect(conn)
-            for table in (case_tables.information_items, case_tables.item_subjects):
-                columns = {c["name"]: c for c in insp.get_columns(table.name)}
-                assert set(columns) == {c.name for c in table.columns}, table.name
-                for column in table.columns:
-                    assert columns[column.name]["nullable"] == column.nullable, column
+            migrate.upgrade(conn, revision)
+            yield conn
     finally:
         engine.dispose()
+
+
+def test_migration_0009_adds_the_item_columns_and_the_concerns_table(tmp_path: Path) -> None:
+    with migrated_to(tmp_path, "0009") as conn:
+        insp = inspect(conn)
+        for table in (case_tables.information_items, case_tables.item_subjects):
+            columns = {c["name"]: c for c in insp.get_columns(table.name)}
+            assert set(columns) == {c.name for c in table.columns}, table.name
+            for column in table.columns:
+                assert columns[column.name]["nullable"] == column.nullable, column
 
 
 def test_migration_0003_matches_the_core_tables(tmp_path: Path) -> None:
-    key = secrets.token_bytes(32)
-    connect_raw(tmp_path / "v.db", key, create=True).close()
-    engine = make_engine(tmp_path / "v.db", lambda: key)
-    try:
-        with engine.begin() as conn:
-            migrate.upgrade(conn, "0003")
-            insp = inspect(conn)
-            for table in (case_tables.cases, case_tables.subjects, case_tables.case_search,
-                          case_tables.life_domain_problems, case_tables.criteria_answers,
-                          case_tables.information_items, case_tables.item_shared_with):
-                columns = {c["name"]: c for c in insp.get_columns(table.name)}
-                later = ADDED_AFTER_0003.get(table.name, set())
-                assert set(columns) == {c.name for c in table.columns} - later, table.name
-                for column in table.columns:
-                    if column.name in later:
-                        continue
-                    assert columns[column.name]["nullable"] == column.nullable, column
-                declared = {i.name: [c.name for c in i.columns] for i in table.indexes}
-                present = {i["name"]: i["column_names"] for i in insp.get_indexes(table.name)}
-                assert declared == present, table.name
-            plan = conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT case_id FROM subjects WHERE bsn = '1'").all()
-            assert "ix_subjects_bsn" in str(plan)
-            plan = conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT case_id FROM subjects WHERE surname_key = 'x' "
-                "AND birth_date = '2000-01-01'").all()
-            assert "ix_subjects_surname_birth" in str(plan)
-    finally:
-        engine.dispose()
+    with migrated_to(tmp_path, "0003") as conn:
+        insp = inspect(conn)
+        for table in (case_tables.cases, case_tables.subjects, case_tables.case_search,
+                      case_tables.life_domain_problems, case_tables.criteria_answers,
+                      case_tables.information_items, case_tables.item_shared_with):
+            columns = {c["name"]: c for c in insp.get_columns(table.name)}
+            later = ADDED_AFTER_0003.get(table.name, set())
+            assert set(columns) == {c.name for c in table.columns} - later, table.name
+            for column in table.columns:
+                if column.name in later:
+                    continue
+                assert columns[column.name]["nullable"] == column.nullable, column
+            declared = {i.name: [c.name for c in i.columns] for i in table.indexes}
+            present = {i["name"]: i["column_names"] for i in insp.get_indexes(table.name)}
+            assert declared == present, table.name
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT case_id FROM subjects WHERE bsn = '1'").all()
+        assert "ix_subjects_bsn" in str(plan)
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT case_id FROM subjects WHERE surname_key = 'x' "
+            "AND birth_date = '2000-01-01'").all()
+        assert "ix_subjects_surname_birth" in str(plan)
 
 
 # -- synthetic referrals and the bulk path --------------------------------------------------
