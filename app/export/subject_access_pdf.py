@@ -1,11 +1,14 @@
 """The subject-access export (inzageverzoek, AVG art. 15) as a PDF, built on the shared
 document layer (``app.export.pdf``) from a report of a *reviewed* draft
-(``app.services.subject_access``): per case, the personal data held, the life-domain texts,
-every information item the process director included (or its redacted version, marked as
-such) with its source and the parties it went to and when (from the disclosure log), the
-items withheld by category and supplier only, with the ground and the supplier to whom the
-subject may apply, and when the case will be destroyed. A report with items still to be
-reviewed is refused (``ValueError``: a programming error, the service never passes one).
+(``app.services.subject_access``): per case, the personal data held, the referral's
+life-domain texts as the director decided them (included, or redacted and marked as such;
+a withheld one is listed as "the referral's description of the household's problems" with
+the referring party), every information item the process director included (or its
+redacted version, marked as such) with its source and the parties it went to and when
+(from the disclosure log), the items withheld by category and supplier only, with the
+ground and the supplier to whom the subject may apply, and when the case will be
+destroyed. A report with items still to be reviewed is refused (``ValueError``: a
+programming error, the service never passes one).
 
 Metadata and page marks hold no personal data beyond the recipient line the layer puts on
 every page (the subject, who is the recipient).
@@ -62,7 +65,9 @@ def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
     if section.life_domains:
         story.append(pdf.para(_("Problems recorded per life domain"), st.subheading))
         story.append(pdf.table([[_("Life domain"), _("Description")]] + [
-            [domain.label, text] for domain, text in section.life_domains],
+            [domain.label, text + ("\n" + _("(Parts of this text are left out.)")
+                                   if domain in section.redacted_domains else "")]
+            for domain, text in section.life_domains],
             [45 * mm, pdf.CONTENT_WIDTH - 45 * mm]))
     story.append(pdf.para(_("Information held"), st.subheading))
     if section.items:
@@ -90,7 +95,8 @@ def _case_story(section: CaseSection, made_on: object) -> list[Flowable]:
                                 "it."), st.body))
         story.append(pdf.table(
             [[_("Category"), _("Supplied by, and where you may ask"), _("Ground")]] + [
-                [w.category.label, w.source, _ground_text(w.ground)]
+                [_("The referral's description of the household's problems")
+                 if w.life_domain else w.category.label, w.source, _ground_text(w.ground)]
                 for w in section.withheld],
             [40 * mm, 55 * mm, pdf.CONTENT_WIDTH - 95 * mm]))
     story.append(pdf.para(_("Handed out (disclosure log)"), st.subheading))

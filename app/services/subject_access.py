@@ -13,6 +13,10 @@ Public API:
   item the sharing policy's ``SUBJECT_ACCESS`` setting allows (items that concern them),
   each with the policy's review flags (:func:`app.sharing.policy.subject_access_review`: a
   use restriction, other subjects, police or judicial data, the supplier has not agreed).
+  The referral's texts per life domain of each case are entries of the draft too (they
+  describe the whole household: always marked ``OTHER_SUBJECTS``, supplied by the referring
+  party), decided like items; the fingerprint covers them, so a review made before such a
+  text changed is refused.
   An item without flags starts as "include"; a flagged one starts undecided. The director
   decides each (:meth:`SubjectAccessDraft.decide`): include, redact (with the redacted text)
   or withhold with a :class:`Ground` (AVG 15(4), AVG 23 / UAVG 41, another controller). The
@@ -33,7 +37,10 @@ Public API:
   rest, and the PDF layer refuses such a report).
 
 Withheld items are shown in the PDF by category and supplier only, with the supplier to
-whom the subject may apply; a redacted item only by its redacted text.
+whom the subject may apply (a withheld life-domain text as "the referral's description of
+the household's problems" and the referring party); a redacted item only by its redacted
+text. The review file is versioned (``REVIEW_VERSION``); a file of another version is
+refused with one line.
 
 The search terms are never written to the audit log, only how the person was sought and
 how many matched. Needs ``CASE_WORK`` (the process director handles access requests).
@@ -274,10 +281,20 @@ class ItemDecision:
 INCLUDE = ItemDecision(Choice.INCLUDE)
 
 
+def life_domain_entry(row_id: int) -> int:
+    """The draft's id of the life-domain text with row id ``row_id``."""
+    return -row_id
+
+
 @dataclass(frozen=True)
 class DraftItem:
-    """One item the subject may have, with why it needs review and the decision so far
-    (None: undecided)."""
+    """One entry the subject may have, with why it needs review and the decision so far
+    (None: undecided): an information item, or (``life_domain`` set) one of the referral's
+    texts about the household's problems in a life domain. A life-domain entry's
+    ``item_id`` is minus its row's id (:func:`life_domain_entry`), so that items and
+    life-domain texts share one numbering in the draft; it is always marked
+    ``OTHER_SUBJECTS`` (it describes the whole household) and supplied by the referring
+    party."""
 
     item_id: int
     case_number: str
@@ -288,6 +305,27 @@ class DraftItem:
     text: str
     flags: tuple[ReviewFlag, ...]
     decision: ItemDecision | None = None
+    life_domain: LifeDomain | None = None
+
+    @property
+    def row_id(self) -> int:
+        """The id of the item, or of the life-domain row."""
+        return -self.item_id if self.life_domain is not None else self.item_id
+
+    @property
+    def name(self) -> str:
+        """How a one-line message names the entry ("item 12", "life-domain text 3")."""
+        if self.life_domain is not None:
+            return _("life-domain text {id}").format(id=self.row_id)
+        return _("item {id}").format(id=self.item_id)
+
+    @property
+    def kind_label(self) -> str:
+        """What the entry is, as a reviewer reads it: the item's category, or the life
+        domain of the referral's text."""
+        if self.life_domain is not None:
+            return _("Referral, life domain: {domain}").format(domain=self.life_domain.label)
+        return self.category.label
 
     @property
     def needs_review(self) -> bool:
@@ -310,7 +348,8 @@ class DraftItem:
 
 #: what a review file says it is
 REVIEW_FORMAT = "casuskamer-subject-access-review"
-REVIEW_VERSION = 1
+#: 2: the referral's life-domain texts are entries of their own ("life_domain")
+REVIEW_VERSION = 2
 
 
 class ReviewRefused(ValidationError):
@@ -346,8 +385,8 @@ class SubjectAccessDraft:
         if decision is not None:
             problem = decision.problem(target.text)
             if problem is not None:
-                raise ValidationError(_("Item {id}: {problem}").format(
-                    id=item_id, problem=problem), field="decision")
+                raise ValidationError(_("{entry}: {problem}").format(
+                    entry=target.name, problem=problem), field="decision")
             if decision.choice is not Choice.REDACT:
                 decision = replace(decision, redacted_text="")
             if decision.choice is not Choice.WITHHOLD:
@@ -380,8 +419,9 @@ class SubjectAccessDraft:
             "about": _("Subject-access review (AVG art. 15). For every item set \"decision\" "
                        "to \"include\", \"redact\" (and write \"redacted_text\") or "
                        "\"withhold\" (and set \"ground\"). Items listed under \"review\" "
-                       "must be decided. This file holds personal data: delete it once the "
-                       "PDF is made."),
+                       "must be decided; an entry with \"life_domain\" is the referral's "
+                       "text about the household's problems in that life domain. This "
+                       "file holds personal data: delete it once the PDF is made."),
             "choices": {"decision": [c.value for c in Choice],
                         "ground": [g.value for g in Ground]},
             "made_on": self.made_on.isoformat(),
@@ -389,7 +429,9 @@ class SubjectAccessDraft:
             "cases": list(self.case_numbers),
             "fingerprint": self.fingerprint,
             "items": [{
-                "item": i.item_id, "case": i.case_number, "supplied_by": i.source,
+                **({"life_domain": i.row_id, "domain": i.life_domain.value}
+                   if i.life_domain is not None else {"item": i.item_id}),
+                "case": i.case_number, "supplied_by": i.source,
                 "category": i.category.value, "received": i.received.isoformat(),
                 "text": i.text, "review": [f.value for f in i.flags],
                 "decision": i.decision.choice.value if i.decision else None,
@@ -424,7 +466,9 @@ def _parse_review(text: str | bytes) -> SubjectAccessDraft:
     if not isinstance(body, dict) or body.get("format") != REVIEW_FORMAT:
         raise _malformed(_("it is not a subject-access review file of Casuskamer."))
     if body.get("version") != REVIEW_VERSION:
-        raise _malformed(_("its version is not {version}.").format(version=REVIEW_VERSION))
+        raise _malformed(_("its version is not {version} (made by another version of the "
+                           "program): make a new draft and review it.").format(
+            version=REVIEW_VERSION))
 
     def ints(key: str) -> tuple[int, ...]:
         value = body.get(key)
@@ -460,13 +504,29 @@ def _parse_review(text: str | bytes) -> SubjectAccessDraft:
         where = _("entry {n} of \"items\"").format(n=position)
         if not isinstance(entry, dict):
             raise _malformed(_("{where} is not an object.").format(where=where))
-        item_id = entry.get("item")
-        if not isinstance(item_id, int) or isinstance(item_id, bool):
-            raise _malformed(_("{where}: \"item\" is not a number.").format(where=where))
+        domain: LifeDomain | None = None
+        if "life_domain" in entry:
+            row_id = entry.get("life_domain")
+            if not isinstance(row_id, int) or isinstance(row_id, bool) or row_id <= 0:
+                raise _malformed(_("{where}: \"life_domain\" is not a number.").format(
+                    where=where))
+            try:
+                domain = LifeDomain(str(entry.get("domain", "")))
+            except ValueError:
+                raise _malformed(_("{where}: unknown life domain.").format(
+                    where=where)) from None
+            item_id = life_domain_entry(row_id)
+            where = _("life-domain text {id}").format(id=row_id)
+        else:
+            raw_id = entry.get("item")
+            if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id <= 0:
+                raise _malformed(_("{where}: \"item\" is not a number.").format(
+                    where=where))
+            item_id = raw_id
+            where = _("item {id}").format(id=item_id)
         if item_id in seen:
-            raise _malformed(_("item {id} is listed twice.").format(id=item_id))
+            raise _malformed(_("{where} is listed twice.").format(where=where))
         seen.add(item_id)
-        where = _("item {id}").format(id=item_id)
         try:
             category = Category(str(entry.get("category", "")))
             flags = tuple(ReviewFlag(f) for f in entry.get("review") or ())
@@ -495,7 +555,8 @@ def _parse_review(text: str | bytes) -> SubjectAccessDraft:
             item_id=item_id, case_number=string(entry, "case", where),
             source_party_id=0, source=string(entry, "supplied_by", where),
             category=category, received=day(entry.get("received"), where),
-            text=string(entry, "text", where), flags=flags, decision=decision))
+            text=string(entry, "text", where), flags=flags, decision=decision,
+            life_domain=domain))
     return SubjectAccessDraft(subject_ids, tuple(cases_listed),
                               day(body.get("made_on"), _("the file")), fingerprint,
                               tuple(items))
@@ -525,6 +586,27 @@ def _subject_rows(conn: Connection, match: SubjectMatch) -> list[Any]:
         select(subjects, cases.c.number).join(cases, cases.c.id == subjects.c.case_id)
         .where(subjects.c.id.in_(match.subject_ids))
         .order_by(cases.c.number, subjects.c.id)).mappings())
+
+
+def _life_domain_entries(conn: Connection, case_id: int, number: str,
+                         names: Mapping[int, str]) -> list[DraftItem]:
+    """The referral's texts per life domain of one case, as draft entries: they describe
+    the whole household, so each is marked OTHER_SUBJECTS and starts undecided; supplied
+    by the referring party."""
+    case_row = conn.execute(select(cases.c.referring_party_id, cases.c.received)
+                            .where(cases.c.id == case_id)).one()
+    referrer = int(case_row[0]) if case_row[0] is not None else 0
+    source = names.get(referrer) if referrer else None
+    return [DraftItem(
+        item_id=life_domain_entry(int(row_id)), case_number=number,
+        source_party_id=referrer, source=source or _("the referring party"),
+        category=Category.GENERAL, received=case_row[1], text=str(text),
+        flags=(ReviewFlag.OTHER_SUBJECTS,), decision=None, life_domain=LifeDomain(domain))
+        for row_id, domain, text in conn.execute(
+            select(life_domain_problems.c.id, life_domain_problems.c.domain,
+                   life_domain_problems.c.description)
+            .where(life_domain_problems.c.case_id == case_id)
+            .order_by(life_domain_problems.c.id))]
 
 
 def build_draft(conn: Connection, match: SubjectMatch, today: date,
@@ -565,6 +647,11 @@ def build_draft(conn: Connection, match: SubjectMatch, today: date,
                 "subject_access": item.terms.subject_access,
                 "concerns": None if item.concerns is None else sorted(item.concerns),
                 "flags": [f.value for f in flags]})
+        for entry in _life_domain_entries(conn, case_id, str(row["number"]), names):
+            items.append(entry)
+            seen.append({"life_domain": entry.row_id, "case": case_id,
+                         "domain": str(entry.life_domain), "text": entry.text,
+                         "source": entry.source_party_id})
     fingerprint = hmac.new(key, _canonical({"subjects": sorted(match.subject_ids),
                                             "data": seen}), hashlib.sha256).hexdigest()
     return SubjectAccessDraft(tuple(match.subject_ids), tuple(match.case_numbers), today,
@@ -670,16 +757,16 @@ def review_against(current: SubjectAccessDraft,
             continue
         problem = theirs.decision.problem(current.item(theirs.item_id).text)
         if problem is not None:
-            raise ReviewRefused(_("Item {id}: {problem}").format(id=theirs.item_id,
-                                                                 problem=problem),
-                                "invalid_decision")
+            raise ReviewRefused(_("{entry}: {problem}").format(
+                entry=current.item(theirs.item_id).name, problem=problem),
+                "invalid_decision")
         merged = merged.decide(theirs.item_id, theirs.decision)
     open_items = merged.undecided
     if open_items:
         raise ReviewRefused(_("{count} marked item(s) are not decided yet (include, redact "
                               "or withhold with a ground): {items}.").format(
             count=len(open_items),
-            items=", ".join(str(i.item_id) for i in open_items[:10])), "undecided")
+            items=", ".join(i.name for i in open_items[:10])), "undecided")
     return merged
 
 
@@ -707,11 +794,14 @@ class HeldItem:
 @dataclass(frozen=True)
 class WithheldItem:
     """An item not given: only its category, its supplier (where the subject may apply)
-    and the ground."""
+    and the ground. ``life_domain``: a referral's life-domain text, listed only as "the
+    referral's description of the household's problems" and the referring party (never
+    by its domain)."""
 
     category: Category
     source: str
     ground: Ground
+    life_domain: bool = False
 
 
 @dataclass(frozen=True)
@@ -734,6 +824,8 @@ class CaseSection:
     retention_months: int
     #: items still to be reviewed (only in a report made without a reviewed draft)
     pending_review: int = 0
+    #: the life domains whose text in ``life_domains`` is the director's redacted version
+    redacted_domains: tuple[LifeDomain, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -759,6 +851,8 @@ def _case_section(conn: Connection, subject_row: Any, draft: SubjectAccessDraft,
     terms = {i.id: i for i in case_service.information_items(conn, case_id)}
     held: list[HeldItem] = []
     withheld: list[WithheldItem] = []
+    domains: list[tuple[LifeDomain, str]] = []
+    redacted_domains: list[LifeDomain] = []
     pending = 0
     for entry in draft.items:
         if entry.case_number != number:
@@ -770,7 +864,16 @@ def _case_section(conn: Connection, subject_row: Any, draft: SubjectAccessDraft,
         if decision.choice is Choice.WITHHOLD:
             assert decision.ground is not None
             withheld.append(WithheldItem(entry.category, names.get(
-                entry.source_party_id, entry.source), decision.ground))
+                entry.source_party_id, entry.source), decision.ground,
+                life_domain=entry.life_domain is not None))
+            continue
+        if entry.life_domain is not None:
+            # the text as the draft holds it: the vault's now (the review was checked)
+            if decision.choice is Choice.REDACT:
+                domains.append((entry.life_domain, decision.redacted_text.strip()))
+                redacted_domains.append(entry.life_domain)
+            else:
+                domains.append((entry.life_domain, entry.text))
             continue
         item = terms[entry.item_id]
         allowed = set(item.terms.shared_with) | {item.source_party_id}
@@ -781,18 +884,20 @@ def _case_section(conn: Connection, subject_row: Any, draft: SubjectAccessDraft,
                              item.received,
                              decision.redacted_text.strip() if redacted else item.text,
                              redacted, went))
-    domains = tuple((LifeDomain(d), text) for d, text in conn.execute(
-        select(life_domain_problems.c.domain, life_domain_problems.c.description)
-        .where(life_domain_problems.c.case_id == case_id)
-        .order_by(life_domain_problems.c.id)))
     period = retention_service.period_for(conn, protocol)
     return CaseSection(
         number=number, protocol=protocol, state=CaseState(case_row["state"]),
         received=case_row["received"], role=SubjectRole(subject_row["role"]),
         given_names=subject_row["given_names"], surname=subject_row["surname"],
         birth_date=subject_row["birth_date"], address=subject_row["address"],
-        bsn=subject_row["bsn"], life_domains=domains, items=tuple(held),
-        withheld=tuple(sorted(withheld, key=lambda w: (w.source, w.category, w.ground))),
+        bsn=subject_row["bsn"], life_domains=tuple(domains), items=tuple(held),
+        # a withheld life-domain text is listed once per referring party and ground (its
+        # domain is not named, nor how many there are)
+        withheld=tuple(sorted((w for w in withheld if not w.life_domain),
+                              key=lambda w: (w.source, w.category, w.ground))
+                       + sorted({w for w in withheld if w.life_domain},
+                                key=lambda w: (w.source, w.ground))),
+        redacted_domains=tuple(redacted_domains),
         disclosures=tuple(disclosures),
         destroy_on=retention_service.destruction_date(conn, case_id),
         retention_months=period.months, pending_review=pending)
@@ -890,7 +995,9 @@ def export_subject_access(vault: OpenVault, out: Path, review: SubjectAccessDraf
         for entry in reviewed.items:
             decision = entry.effective
             assert decision is not None
-            vault.log(conn, "subject_access.decision", "item", entry.item_id, detail={
+            vault.log(conn, "subject_access.decision",
+                      "item" if entry.life_domain is None else "life_domain",
+                      entry.row_id, detail={
                 "case": entry.case_number, "subjects": object_id,
                 "decision": decision.choice.value,
                 "ground": decision.ground.value if decision.ground else None,

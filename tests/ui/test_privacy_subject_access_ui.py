@@ -62,7 +62,7 @@ def family(vault: OpenVault) -> str:
     """A case with a main subject and a partner: a rent item about him the municipality
     agreed to give, a care item about him with a use restriction, the partner's health."""
     made = make_case(vault, surname="Boomkleverhof", given="Pimpel", bsn="111222333",
-                     birth=date(1975, 4, 3),
+                     birth=date(1975, 4, 3), life_domains={},   # items only
                      extra_subjects=[Subject("Mies", "Bakker", date(1978, 2, 9),
                                              SubjectRole.PARTNER)],
                      items=[("gemeente-den-haag", Category.GENERAL, RENT),

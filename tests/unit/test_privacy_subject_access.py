@@ -100,8 +100,10 @@ def family(vault: OpenVault) -> tuple[int, dict[str, int]]:
     """The issue's case: Şükrü Yılmaz (main subject) and his partner Mies; a rent item
     about Şükrü the municipality agreed to give him, the partner's health item, and a care
     provider's item about Şükrü marked "niet aan betrokkenen verstrekken"."""
+    # no life-domain texts: these tests are about items (tests/unit/
+    # test_privacy_subject_access_lifedomain.py reviews those texts)
     made = make_case(vault, surname="Yılmaz", given="Şükrü", bsn=BSN,
-                     birth=date(1975, 4, 3),
+                     birth=date(1975, 4, 3), life_domains={},
                      extra_subjects=[Subject("Mies", "Bakker", date(1978, 2, 9),
                                              SubjectRole.PARTNER)],
                      items=[("gemeente-den-haag", Category.GENERAL, RENT),

@@ -44,7 +44,7 @@ def cli(director_vault: OpenVault, vault_dir: Path,  # noqa: F811
     """A locked vault with one case (an item of the municipality, a police item) and the
     command's first words; the exports go to their own folder."""
     make_case(director_vault, surname="Yılmaz", given="Şükrü", bsn=BSN,
-              birth=date(1975, 4, 3),
+              birth=date(1975, 4, 3), life_domains={},   # items only: no life-domain texts
               items=[("gemeente-den-haag", Category.GENERAL, RENT),
                      ("politie", Category.POLICE, POLICE)])
     with director_vault.begin() as conn:   # the municipality agreed to subject access

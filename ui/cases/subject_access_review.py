@@ -3,8 +3,10 @@ one person's export item by item before any PDF exists.
 
 The draft comes from ``app.services.subject_access``: every item that concerns the person,
 with the sharing policy's review flags (use restriction, other subjects, police or judicial
-data, supplier not agreed). For each item the director chooses include, a redacted version
-(written in the text field) or withhold with a ground; items without a flag start as
+data, supplier not agreed), and the referral's texts per life domain (always marked: they
+describe the whole household; the category column names the life domain). For each item
+the director chooses include, a redacted version (written in the text field) or withhold
+with a ground; items without a flag start as
 "include", flagged ones undecided. "Make the PDF" works only once every flagged item is
 decided; the service checks it all again (and refuses a draft whose data changed since).
 
@@ -120,7 +122,7 @@ class ReviewModel(QAbstractTableModel):
             if column == SOURCE:
                 return item.source
             if column == CATEGORY:
-                return item.category.label
+                return item.kind_label
             if column == TEXT:
                 return item.text
             if column == FLAGS:
