@@ -476,18 +476,13 @@ class Expect:
 
     def agenda(self, pid: int, meeting: WMeeting) -> Wanted:
         """A party's agenda of one meeting: the goal of each case it is invited to there and
-        entitled to; never a subject's name, an item or the plan. For a case whose latest
-        meeting is another one, its goal here may be shown (not required)."""
-        may: set[str] = set()
-        must: set[str] = set()
-        for item in meeting.items:
-            case = self.world.case(item.cid)
-            if pid not in item.invited or not self.entitled(pid, case):
-                continue
-            may.add(item.goal)
-            if self.world.latest(case.cid) == item:
-                must.add(item.goal)
-        return Wanted(frozenset(may), frozenset(must), refused=not may)
+        entitled to, only where this meeting is the case's latest (12.2e: an older
+        meeting's agenda must not bring a case back to a party since dropped from it);
+        never a subject's name, an item or the plan."""
+        goals = frozenset(item.goal for item in meeting.items
+                          if self.is_latest(item) and pid in item.invited
+                          and self.entitled(pid, self.world.case(item.cid)))
+        return Wanted(goals, goals, refused=not goals)
 
     def present(self, meeting: WMeeting, item: WAgendaItem) -> list[WAttendee]:
         """Everyone recorded except who left or was marked absent for this item."""
@@ -1022,22 +1017,9 @@ def _agenda_exporter() -> Any:
 
 
 def agenda_either(expect: Expect, pid: int, meeting: WMeeting) -> Wanted:
-    """A party's agenda of ``meeting``: the brief's reading (entitlement with the invitees
-    of each case's latest meeting) or the meeting's own invitees, for cases whose latest
-    meeting is another one; what both readings require is required."""
-    may: set[str] = set()
-    must: set[str] = set()
-    for item in meeting.items:
-        case = expect.world.case(item.cid)
-        if pid not in item.invited:
-            continue
-        latest_reading = expect.entitled(pid, case)
-        own_reading = expect.entitled(pid, case, item.invited)
-        if latest_reading or own_reading:
-            may.add(item.goal)
-        if latest_reading and own_reading:
-            must.add(item.goal)
-    return Wanted(frozenset(may), frozenset(must), refused=not may)
+    """A party's agenda of ``meeting``: settled since the review of issue 16 (a case stands
+    only on the agenda of its latest meeting), so one reading: :meth:`Expect.agenda`."""
+    return expect.agenda(pid, meeting)
 
 
 def _blockers_leave(world: World, vault: Any, meeting: WMeeting, item: WAgendaItem,
