@@ -185,8 +185,14 @@ class AuditScreen(QWidget):
         self.table.setObjectName("audit_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # the short columns fit their text (a date and time on one line, seen under Xvfb);
+        # the details take the rest
+        for column in (Column.AT, Column.ACTOR, Column.ROLE, Column.ORIGIN, Column.ACTION,
+                       Column.RESULT):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         a11y.name(self.table, _("Audit log"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(_("The audit log: who did what, when, from which workstation "
