@@ -40,7 +40,10 @@ def test_case_screen_marks_filters_and_audits_once(admin_vault, qtbot, qtmodelte
     assert sorted(screen.visible_texts()) == ["Behandeling", "Melding", "Mutatie politie"]
     marks = {screen.model.row_at(r).item.text: screen.model.index(
         r, ItemColumn.WHO_MAY_SEE).data() for r in range(screen.model.rowCount())}
-    assert marks["Behandeling"] == "Alleen de bron en de procesregisseur"
+    # the case is on no agenda yet: no party receives anything now, not even the source
+    # (covenant 12.2e), and the mark says so
+    assert marks["Behandeling"] == ("Alleen de bron en de procesregisseur; "
+                                    "nu niet: Parnassia Groep")
     assert "Veilig Thuis" in marks["Mutatie politie"]
     restriction = {screen.model.row_at(r).item.text: screen.model.index(
         r, ItemColumn.RESTRICTION).data() for r in range(screen.model.rowCount())}

@@ -638,8 +638,9 @@ class CaseViewScreen(QWidget):
                   + sum(table.rowHeight(r) for r in range(rows)) + 2 * table.frameWidth())
         if table.rowCount() == 0:
             height += table.verticalHeader().defaultSectionSize()
-        if table.horizontalScrollBar().isVisible() or rows < table.rowCount():
-            height += table.horizontalScrollBar().sizeHint().height()
+        # Room for the horizontal scroll bar always: whether it shows is known only once
+        # the window is laid out, and at 1000 px it covered the only row (seen under Xvfb).
+        height += table.horizontalScrollBar().sizeHint().height()
         table.setFixedHeight(height + 2)
 
     # -- the window's size and the splitter (geometry only, never what is shown) -------
