@@ -50,11 +50,24 @@ def register_fonts() -> None:
 _HYPHENATION = {"nl": "nl_NL", "en": "en_GB"}
 
 
+#: Longer "words" are no words (a pasted link, a code, a row of letters): reportlab tries
+#: every break point of a word it hyphenates and measures both halves, so a 16,000-letter
+#: word took two minutes to lay out. Those are broken anywhere instead (splitLongWords).
+MAX_HYPHENATED_WORD = 40
+
+
 @cache
 def _hyphenator(dictionary: str) -> Callable[[str], Iterator[tuple[str, str]]]:
     import pyphen  # a declared dependency; reportlab asks it for break points
 
-    return pyphen.Pyphen(lang=dictionary).iterate  # type: ignore[no-any-return]
+    iterate = pyphen.Pyphen(lang=dictionary).iterate
+
+    def break_points(word: str) -> Iterator[tuple[str, str]]:
+        if len(word) > MAX_HYPHENATED_WORD:
+            return iter(())
+        return iterate(word)  # type: ignore[no-any-return]
+
+    return break_points
 
 
 def hyphenation(language: str | None = None) -> Callable[[str], Iterator[tuple[str, str]]]:
