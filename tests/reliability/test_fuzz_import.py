@@ -81,8 +81,11 @@ def register_names(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, 
     opened = Vault.create(tmp_path_factory.mktemp("fuzz") / "v", ADMIN, ADMIN_PASSPHRASE,
                           kdf=KdfParams())
     try:
-        names = referral_import.party_names(opened)
-        standings = party_service.standings(opened)
+        # read inside a transaction: the register as the parser needs it, whatever the
+        # role (reading it through the vault is for the roles that register referrals)
+        with opened.read() as conn:
+            names = referral_import.party_names(conn)
+            standings = party_service.standings(conn)
     finally:
         opened.lock(audit_it=False)
     return names, standings
