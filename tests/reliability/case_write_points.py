@@ -284,7 +284,8 @@ def intake_draft_present(vault: OpenVault, tag: str) -> bool:
     with vault.read() as conn:
         payload = conn.execute(select(drafts.c.payload).where(
             drafts.c.id == int(draft_id))).scalar()
-    if payload is not None and json.loads(payload)["reason"] == reason:
+    # the id may since hold another kind of draft (ids are reused): no "reason" there
+    if payload is not None and json.loads(payload).get("reason") == reason:
         return True
     # submitted since (the submit point takes the oldest draft; ids are reused after)
     return _case_exists(vault, f"{reason} {SUBMITTED}")

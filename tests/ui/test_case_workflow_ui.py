@@ -255,15 +255,23 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
     assert plan_dialog is not None and plan_dialog.objectName() == "plan_dialog"
     plan_dialog.editor.coordinator_person.setText("Sanne de Vries")
     make_active(qtbot, plan_dialog)
+    # The lock runs from the event loop once the key's own handler is done; the widgets are
+    # deleted after it, so they are looked at the moment the lock is complete.
+    seen: list[tuple[object, ...]] = []
+
+    def at_the_lock() -> None:
+        assert shiboken6.isValid(view)
+        # the dialog is closed and may be gone already (then it holds nothing either)
+        dialog = ((plan_dialog.editor.coordinator_person.text(), plan_dialog.isVisible())
+                  if shiboken6.isValid(plan_dialog) else ("", False))
+        seen.append((view.header.text(), view.model.rowCount(), view.subjects.rowCount(),
+                     view.view, any(b.isEnabled() for b in view.buttons.values()), *dialog))
+
+    window.locked.connect(at_the_lock)
     qtbot.keyClick(plan_dialog, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert not vault.is_open and window.workspace is None
-    # (the widgets are deleted later, when the event loop runs again; look before)
-    assert shiboken6.isValid(view) and shiboken6.isValid(plan_dialog)
-    assert view.header.text() == "" and view.model.rowCount() == 0
-    assert view.subjects.rowCount() == 0 and view.view is None
-    assert not any(b.isEnabled() for b in view.buttons.values())
-    assert plan_dialog.editor.coordinator_person.text() == ""
-    assert not plan_dialog.isVisible()
+    qtbot.waitUntil(lambda: bool(seen) and not vault.is_open and window.workspace is None,
+                    timeout=3000)
+    assert seen == [("", 0, 0, None, False, "", False)]
     # nothing half typed was saved as a plan version behind the user's back
     vault = Vault(vault.vault.folder).unlock(DIRECTOR, DIRECTOR_PASSPHRASE)
     assert plan.get_plan(vault, number).version == 0
@@ -499,10 +507,11 @@ def test_follow_up_section_puts_a_case_in_progress_on_a_meeting_and_unlock_notic
     # Ctrl+L clears the follow-up screen and drops the notices with the workspace
     assert screen.model.rowCount() == 1
     make_active(qtbot, window)
+    seen: list[tuple[int, int]] = []
+    window.locked.connect(lambda: seen.append((screen.model.rowCount(), screen.party.count())))
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert window.workspace is None and not vault.is_open
-    assert shiboken6.isValid(screen)
-    assert screen.model.rowCount() == 0 and screen.party.count() == 0
+    qtbot.waitUntil(lambda: window.workspace is None and not vault.is_open, timeout=3000)
+    assert seen == [(0, 0)]     # emptied when the lock completed (deleted after)
 
 
 def test_information_centre_is_not_offered_the_follow_up(
