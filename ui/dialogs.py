@@ -121,6 +121,35 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | N
     return box.clickedButton() is yes
 
 
+#: the answers of :func:`ask_to_save`
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+def ask_to_save(parent: QWidget | None, title: str, text: str) -> str:
+    """Closing with changes: "Opslaan" / "Niet opslaan" / "Annuleren" (:data:`SAVE`,
+    :data:`DISCARD` or :data:`CANCEL`). Save is the default; Escape cancels. Scripted, the
+    answer is one of those three words."""
+    script = _record("save_changes", title, text)
+    if script is not None:
+        answer = str(script.next_answer("save_changes"))
+        if answer not in (SAVE, DISCARD, CANCEL):
+            raise AssertionError(f"dialogs: {answer!r} is not save, discard or cancel")
+        return answer
+    if _session_ended(parent):
+        return CANCEL
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      buttons.Save | buttons.Discard | buttons.Cancel, parent)
+    # our words, so every window says the same three whatever Qt's catalogue has
+    box.button(buttons.Save).setText(_("&Save"))
+    box.button(buttons.Discard).setText(_("Do&n't save"))
+    box.button(buttons.Cancel).setText(_("Cancel"))
+    box.setDefaultButton(buttons.Save)
+    box.setEscapeButton(buttons.Cancel)
+    clicked = box.exec()
+    return {buttons.Save.value: SAVE, buttons.Discard.value: DISCARD}.get(int(clicked), CANCEL)
+
+
 def choose(parent: QWidget | None, title: str, label: str, options: list[str]) -> str | None:
     """Let the user pick one of ``options`` (shown as given); None when cancelled or when
     there is nothing to choose from. Scripted, the answer is the option itself (or None)."""

@@ -273,10 +273,10 @@ def test_closing_the_plan_window_with_unsaved_edits_asks_first(  # type: ignore[
     qtbot.addWidget(window)
     window.show()
     window.editor.closure.setPlainText("Nog niet opgeslagen")
-    with dialogs.scripted(False) as script:
+    with dialogs.scripted(dialogs.CANCEL) as script:
         window.reject()
-    assert window.isVisible() and script.shown[0].kind == "confirm"
-    with dialogs.scripted(True):
+    assert window.isVisible() and script.shown[0].kind == "save_changes"
+    with dialogs.scripted(dialogs.DISCARD):
         window.reject()
     assert not window.isVisible()
     assert plan_service.get_plan(vault, number).closure_criteria == ""

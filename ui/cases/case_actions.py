@@ -150,6 +150,11 @@ class PlanDialog(QDialog):
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # saving is always in sight, not below the fold of the scrolled form (and Ctrl+S)
+        self.save_button = buttons.addButton(_("&Save plan"),
+                                             QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_button.setToolTip(_("Save the plan (Ctrl+S)"))
+        self.save_button.clicked.connect(self.editor.save)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
@@ -159,11 +164,12 @@ class PlanDialog(QDialog):
     def reject(self) -> None:
         """Close; with unsaved changes only after the user says so (Esc must not lose work).
         On lock the editor is cleared first, so this asks nothing and its draft stays."""
-        if self.editor.has_unsaved_changes and not dialogs.confirm(
+        if self.editor.has_unsaved_changes:
+            answer = dialogs.ask_to_save(
                 self, _("Unsaved changes"),
-                _("The plan has changes that have not been saved. Close without saving "
-                  "them?"), yes_label=_("Close without saving"), destructive=True):
-            return
+                _("The plan has changes that have not been saved. Save them?"))
+            if answer == dialogs.CANCEL or (answer == dialogs.SAVE and not self.editor.save()):
+                return
         self.editor.discard_unsaved()
         super().reject()
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.life_domains import LIFE_DOMAINS, LifeDomain
+from app.domain.meetings import meeting_name
 from app.domain.plan import (
     Action,
     ActionPlan,
@@ -51,6 +53,7 @@ from app.domain.plan import (
 from app.errors import CasuskamerError
 from app.formatting import format_moment
 from app.i18n import _
+from app.services import meetings as meeting_service
 from app.services import plan as plan_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
@@ -141,7 +144,12 @@ class PlanEditor(QWidget):
         self.next_meeting_note = QLineEdit()
         self.history = QListWidget()
         self.save_button = QPushButton(_("Save plan"))
+        self.save_button.setToolTip(_("Save the plan (Ctrl+S)"))
         self.save_button.clicked.connect(self.save)
+        # Ctrl+S saves wherever the focus is in the editor
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        self.save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_shortcut.activated.connect(self.save)
         self.discard_button = QPushButton(_("Discard restored changes"))
         self.discard_button.clicked.connect(self.discard_restored)
         self.status = QLabel()
@@ -320,12 +328,17 @@ class PlanEditor(QWidget):
         self.history.clear()
         if self.case_number is None:
             return
-        for version in reversed(plan_service.history(self.vault, self.case_number)):
+        versions = plan_service.history(self.vault, self.case_number)
+        # A version made by a meeting names it by date, time and place, not its number.
+        meetings = ({m.id: meeting_name(m.starts_at, m.place)
+                     for m in meeting_service.list_meetings(self.vault)}
+                    if any(v.meeting_id is not None for v in versions) else {})
+        for version in reversed(versions):
             head = _("Version {version}, {when}, {who}").format(
                 version=version.version, when=format_moment(version.saved_at),
                 who=version.saved_by)
-            if version.meeting_id is not None:
-                head += " \u00b7 " + _("meeting {id}").format(id=version.meeting_id)
+            if version.meeting_id is not None and version.meeting_id in meetings:
+                head += " \u00b7 " + meetings[version.meeting_id]
             self.history.addItem(head + "\n  " + "\n  ".join(version.changes or ["\u2013"]))
 
     def _party_combo(self, selected: int | None) -> QComboBox:
