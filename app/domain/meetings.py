@@ -332,12 +332,17 @@ def item_timer(item: AgendaItem, now: datetime) -> ItemTimer:
 START_QUESTION_DAYS = 1
 
 
-def meeting_label(meeting: Meeting) -> str:
+def meeting_name(starts_at: datetime, place: str) -> str:
     """How a meeting is named to people: by its planned date, time and place
     ("Casusoverleg 12-03-2026 10:00, Zaal 3"), never by its internal number. The place is
     a room or a building, not personal data."""
-    return _("Case meeting {when}, {place}").format(when=format_datetime(meeting.starts_at),
-                                                     place=meeting.place)
+    return _("Case meeting {when}, {place}").format(when=format_datetime(starts_at),
+                                                     place=place)
+
+
+def meeting_label(meeting: Meeting) -> str:
+    """:func:`meeting_name` of a meeting: window titles, plan history, PDF footers."""
+    return meeting_name(meeting.starts_at, meeting.place)
 
 
 def meeting_file_stamp(starts_at: datetime) -> str:

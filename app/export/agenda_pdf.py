@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from reportlab.platypus import Flowable
 
-from app.domain.meetings import DecisionType
+from app.domain.meetings import DecisionType, meeting_name
 from app.export import pdf
 from app.formatting import format_datetime, format_time
 from app.i18n import _
@@ -88,7 +88,7 @@ def story(agenda: PartyAgenda) -> list[Flowable]:
 
 def render_agenda(agenda: PartyAgenda, password: str | None = None) -> bytes:
     """The agenda file's contents (encrypted when a password is given)."""
-    title = _("Meeting {id}").format(id=agenda.meeting_id)
+    title = meeting_name(agenda.starts_at, agenda.place)   # never the internal number
     marks = pdf.PageMarks(agenda.house, agenda.party_name, title, agenda.printed_on)
     meta = pdf.Metadata(_("Agenda case meeting"), title, ("agenda",))
     return pdf.produce(story(agenda), marks, meta, password)

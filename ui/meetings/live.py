@@ -34,7 +34,7 @@ from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind, Meetin
                                  item_timer, meeting_label, refusal_text,
                                  start_needs_question)
 from app.errors import CasuskamerError, TransitionRefused, ValidationError
-from app.formatting import format_date, format_time
+from app.formatting import format_date, format_datetime, format_time
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
@@ -108,7 +108,7 @@ class LiveMeetingWindow(QWidget):
                     self, _("Start the meeting"),
                     _("This meeting is planned for {when}, {days} days from today. Start it "
                       "now? The minutes will carry today's date and time.").format(
-                          when=meeting_label(planned),
+                          when=format_datetime(planned.starts_at),
                           days=days_from_plan(planned, date.today())),
                     yes_label=_("Start now"))):
             raise TransitionRefused(_("The meeting was not started."))
@@ -210,7 +210,7 @@ class LiveMeetingWindow(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.items.setColumnWidth(1, 105)
-        self.items.setColumnWidth(2, 140)
+        self.items.setColumnWidth(2, 175)
         header.setMinimumSectionSize(60)
         mid.addWidget(self.summary)
         mid.addWidget(self.room_state)
@@ -354,6 +354,10 @@ class LiveMeetingWindow(QWidget):
         # A contact person of an invited party fills the three fields; or type them.
         self.person_contact = QComboBox()
         self.person_contact.setObjectName("person_contact")
+        # Long "name (party, function)" lines must not squeeze the form's labels.
+        self.person_contact.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.person_contact.setMinimumContentsLength(12)
         self.person_name = QLineEdit()
         self.person_name.setObjectName("person_name")
         self.person_party = PartyBox(_("(choose a party)"))

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInp
                                QLabel, QListWidget, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
-from app.domain.meetings import MeetingState
+from app.domain.meetings import MeetingState, meeting_file_stamp
 from app.domain.roles import Permission, may
 from app.errors import CasuskamerError
 from app.formatting import format_datetime, format_time
@@ -271,10 +271,11 @@ class MeetingsScreen(QWidget):
         parties = sorted({p for item in meeting.items for p in item.invited})
         names = svc.party_names(self.vault)
         for party_id in parties:
-            # The file name holds the meeting number and the party, never a case or person.
+            # The file name holds the meeting's date and time and the party, never a case,
+            # a person or the place (a room may carry a person's name).
             safe = "".join(ch if ch.isalnum() else "-" for ch in names.get(party_id, "party"))
-            out = folder / "agenda-overleg-{id}-{party}.pdf".format(id=meeting.id,
-                                                                    party=safe.strip("-"))
+            out = folder / "agenda-overleg-{when}-{party}.pdf".format(
+                when=meeting_file_stamp(meeting.starts_at), party=safe.strip("-"))
             try:
                 export_agenda(self.vault, meeting.id, party_id, out)
             except CasuskamerError as refused:      # AgendaRefused names the reason
