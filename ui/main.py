@@ -47,6 +47,8 @@ QT_GAPS: dict[tuple[str, str], str] = {
     ("QFileDialog", "Files of &type:"): N_("Files of &type:"),
     ("QFileDialog", "Directory:"): N_("Directory:"),
     ("QPlatformTheme", "Don't Save"): N_("Don't Save"),
+    # Qt's Dutch "Vol&tooien" clashes with "< &Terug" on a wizard's last page
+    ("QWizard", "&Finish"): N_("&Finish"),
 }
 
 
