@@ -104,3 +104,21 @@ def test_the_check_finds_the_variants_the_issue_names() -> None:
                  "Casusoverleg 12 maart", "Hand-outs maken"]:
         assert not any(re.search(p, fine) for p, _ in FORBIDDEN["nl"]), fine
         assert not _MID_SENTENCE_CASUSOVERLEG.search(fine), fine
+
+
+def test_the_wizards_draft_buttons_say_the_same() -> None:
+    """The intake wizard said "Bewaren als concept en sluiten" / "Sluiten" where the triage
+    wizard said "Concept opslaan en sluiten" / "Annuleren"."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "ui"
+    for wizard in ("cases/intake_wizard.py", "triage/wizard.py"):
+        tree = ast.parse((root / wizard).read_text(encoding="utf-8"))
+        texts = {}
+        for call in ast.walk(tree):
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "setButtonText"):
+                which = ast.unparse(call.args[0]).rsplit(".", 1)[-1]
+                texts[which] = ast.unparse(call.args[1])
+        assert texts.get("CustomButton1") == "_('Save draft and close')", (wizard, texts)
+        assert "CancelButton" not in texts, (wizard, "Cancel keeps Qt's word, Annuleren")
