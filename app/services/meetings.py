@@ -837,6 +837,16 @@ def start_item(vault: OpenVault, item_id: int) -> None:
                   detail={"case": item["number"]})
 
 
+def _check_entry_party(conn: Connection, item_id: int, party_id: int | None) -> None:
+    """A minutes entry names only a party invited to its case (adding and correcting)."""
+    if party_id is None:
+        return
+    invited = set(conn.execute(select(invitations.c.party_id).where(
+        invitations.c.agenda_item_id == item_id)).scalars())
+    if party_id not in invited:
+        raise ValidationError(_("This party is not invited to this case."), field="party_id")
+
+
 @entry_point
 def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
               today: date | None = None) -> MinutesEntry:
@@ -849,12 +859,7 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
         if item["minutes_stored_at"] is not None:
             raise TransitionRefused(_("The minutes of this case have been stored; add to the "
                                       "plan of action instead."))
-        if checked.party_id is not None:
-            invited = set(conn.execute(select(invitations.c.party_id).where(
-                invitations.c.agenda_item_id == item_id)).scalars())
-            if checked.party_id not in invited:
-                raise ValidationError(_("This party is not invited to this case."),
-                                      field="party_id")
+        _check_entry_party(conn, item_id, checked.party_id)
         at = now()
         entry_id = case_service.inserted_id(conn.execute(insert(minutes_entries).values(
             agenda_item_id=item_id, case_id=item["case_id"], kind=checked.kind.value,
@@ -906,12 +911,7 @@ def edit_entry(vault: OpenVault, entry_id: int, entry: EntryInput, *,
     checked = check_entry(entry, today or date.today())
     with vault.begin() as conn:
         row, item = _live_entry_row(conn, entry_id)
-        if checked.party_id is not None:
-            invited = set(conn.execute(select(invitations.c.party_id).where(
-                invitations.c.agenda_item_id == item["id"])).scalars())
-            if checked.party_id not in invited:
-                raise ValidationError(_("This party is not invited to this case."),
-                                      field="party_id")
+        _check_entry_party(conn, item["id"], checked.party_id)
         conn.execute(update(minutes_entries).where(minutes_entries.c.id == entry_id).values(
             kind=checked.kind.value, text=checked.text, party_id=checked.party_id,
             owner=checked.owner, due=checked.due))
