@@ -406,10 +406,6 @@ KINDS = window_kinds()
 SHOWN = sorted(k for k, opener in OPENERS.items() if opener != BASE)
 #: the kinds that show the meeting's agenda goal and minutes
 SHOW_THE_MEETING = ("ui.meetings.live.LiveMeetingWindow", "ui.meetings.room.MeetingRoomWindow")
-#: the kinds locked by the idle time and the screen saver too
-A_FEW = ("ui.meetings.wizard.AgendaWizard", "ui.meetings.live.LiveMeetingWindow",
-         "PySide6.QtWidgets.QMessageBox", "ui.parties.accession.AccessionWizard",
-         "ui.cases.case_view.CaseViewScreen")
 
 
 def test_every_window_kind_has_an_opener() -> None:
@@ -561,8 +557,8 @@ def test_ctrl_l_in_every_window_locks_and_leaves_nothing(
 
 
 @pytest.mark.parametrize("route", ["idle", "screen_saver"])
-@pytest.mark.parametrize("name", A_FEW)
-def test_idle_and_screen_saver_lock_in_a_few_windows(
+@pytest.mark.parametrize("name", SHOWN)
+def test_idle_and_screen_saver_lock_in_every_window(
         qtbot: QtBot, ctx: AppContext, world: World, make_window: Callable[..., MainWindow],
         reports: list[str], tmp_path: Path, name: str, route: str) -> None:
     env = Env(qtbot, ctx, make_window(world.vault), world, tmp_path)
