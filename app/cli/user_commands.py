@@ -92,6 +92,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         state = (_("revoked {date}").format(date=row.revoked_at.date().isoformat())
                  if row.revoked_at else _("active"))
+        if row.must_choose and not row.revoked_at:
+            state += "; " + _("must choose own passphrase")
         print(f"{row.name}\t{row.role.value}\t{state}")
     return 0
 

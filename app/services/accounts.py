@@ -49,6 +49,8 @@ class AccountInfo:
     role: Role
     created_at: datetime
     revoked_at: datetime | None
+    #: Someone else set the passphrase; the holder must choose their own before working.
+    must_choose: bool = False
 
 
 @entry_point
@@ -56,8 +58,9 @@ def list_accounts(vault: OpenVault) -> list[AccountInfo]:
     vault.require(Permission.MANAGE_ACCOUNTS, "account")
     with vault.read() as conn:
         rows = conn.execute(select(accounts).order_by(accounts.c.id)).mappings().all()
-    return [AccountInfo(r["name"], Role(r["role"]), r["created_at"], r["revoked_at"])
-            for r in rows]
+        return [AccountInfo(r["name"], Role(r["role"]), r["created_at"], r["revoked_at"],
+                            bool(first_use.passphrase_set_by(conn, r["name"])))
+                for r in rows]
 
 
 @entry_point
