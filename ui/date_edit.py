@@ -24,6 +24,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QCalendarWidget, QFrame, QHBoxLayout, QLineEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
+from app.errors import ValidationError
 from app.formatting import format_date
 from app.i18n import _
 from ui import a11y
@@ -118,7 +119,19 @@ class DateEdit(QWidget):
             return str(exc)
         return ""
 
-    def setDate(self, value: date | None) -> None:  # noqa: N802 (Qt's naming)
+    def value(self, field: str = "") -> date:
+        """The date in the field, or ``ValidationError`` on ``field`` with the one-line
+        reason (empty, not a date, out of bounds) for a form to show beside the field."""
+        problem = self.error()
+        value = self.date()
+        if problem or value is None:
+            raise ValidationError(problem or _("Type a date ({form}).").format(
+                form=placeholder()), field=field or None)
+        return value
+
+    def setDate(self, value: date | QDate | None) -> None:  # noqa: N802 (Qt's naming)
+        if isinstance(value, QDate):
+            value = value.toPython() if value.isValid() else None
         self.line.setText(format_date(value, empty="") if value is not None else "")
         self._show_state()
         self._emit_if_changed()
@@ -133,6 +146,11 @@ class DateEdit(QWidget):
 
     def clear(self) -> None:
         self.setDate(None)
+
+    def setAccessibleName(self, name: str) -> None:  # noqa: N802
+        """The name is the typed field's (a screen reader lands there, not on the frame)."""
+        super().setAccessibleName(name)
+        self.line.setAccessibleName(name)
 
     def _checked(self, text: str) -> date | None:
         value = parse_date(text)

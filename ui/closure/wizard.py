@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QFrame,
     QLabel,
@@ -48,6 +47,7 @@ from app.i18n import _
 from app.services import closure as closure_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
+from ui.date_edit import DateEdit
 
 
 class StepPage(QWizardPage):
@@ -139,12 +139,8 @@ class DecisionPage(StepPage):
             self.party.addItem(choice.name, choice.id)
         if agreement.party_id is not None:
             self.party.setCurrentIndex(max(0, self.party.findData(agreement.party_id)))
-        self.agreed_on = QDateEdit()
-        self.agreed_on.setObjectName("agreed_on")
-        self.agreed_on.setCalendarPopup(True)
-        self.agreed_on.setDisplayFormat("dd-MM-yyyy")
-        day = agreement.agreed_on or wizard.today
-        self.agreed_on.setDate(QDate(day.year, day.month, day.day))
+        self.agreed_on = DateEdit(agreement.agreed_on or wizard.today, name="agreed_on",
+                                  required=True)
         form.addRow(_("Case coordinator"), self.name)
         form.addRow(_("Party of the case coordinator"), self.party)
         form.addRow(_("Agreed on"), self.agreed_on)
@@ -152,10 +148,15 @@ class DecisionPage(StepPage):
         self.finish_layout()
 
     def store(self) -> None:
-        qdate = self.agreed_on.date()
         self.owner.decision = replace(self.owner.decision, agreement=CoordinatorAgreement(
-            self.name.text(), self.party.currentData(),
-            date(qdate.year(), qdate.month(), qdate.day())))
+            self.name.text(), self.party.currentData(), self.agreed_on.date()))
+
+    def validatePage(self) -> bool:
+        if self.agreed_on.error():  # a typed text that is no date: say how to type it
+            self.errors.setText(self.agreed_on.error())
+            self.errors.setVisible(True)
+            return False
+        return super().validatePage()
 
 
 class OutcomePage(StepPage):

@@ -34,7 +34,6 @@ from ui.parties.forms import (
     ProtocolChoice,
     _row,
     date_edit,
-    from_qdate,
 )
 
 PAGE_DETAILS, PAGE_DECISION, PAGE_SIGNATURE = range(3)
@@ -116,19 +115,29 @@ class AccessionWizard(QWizard):
                                              field="name"))
             return False
         if self.currentId() == PAGE_DECISION:
+            # a date that is no date is named on its page, not only at the end
+            try:
+                self.requested_on.value("requested_on")
+                if self.agreed.isChecked():
+                    self.agreed_on.value("steering_group_agreed_on")
+            except ValidationError as exc:
+                self.errors.show(exc)
+                return False
             return True
         return super().validateCurrentPage()
 
     def accept(self) -> None:
         """Write the accession once; print Bijlage 1 if asked; stay open on a refusal."""
         self.errors.clear()
-        agreed_on = from_qdate(self.agreed_on.date()) if self.agreed.isChecked() else None
-        signed_on = from_qdate(self.signed_on.date()) if self.signed.isChecked() else None
         if self.party_id is None:
             try:
+                agreed_on = (self.agreed_on.value("steering_group_agreed_on")
+                             if self.agreed.isChecked() else None)
+                signed_on = (self.signed_on.value("signed_on")
+                             if self.signed.isChecked() else None)
                 self.party_id = party_service.record_accession(
                     self.vault, self.details_form.details(),
-                    requested_on=from_qdate(self.requested_on.date()),
+                    requested_on=self.requested_on.value("requested_on"),
                     steering_group_agreed_on=agreed_on, signed_on=signed_on,
                     protocols=self.protocols.chosen() if signed_on else ())
             except CasuskamerError as exc:

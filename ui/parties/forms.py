@@ -12,11 +12,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -42,23 +40,11 @@ from app.domain.protocols import Protocol
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from ui import a11y
+from ui.date_edit import DateEdit
 
-DATE_FORMAT = "dd-MM-yyyy"
-
-
-def to_qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def from_qdate(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
-
-
-def date_edit(name: str, value: date | None = None) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat(DATE_FORMAT)
-    edit.setDate(to_qdate(value or date.today()))
+def date_edit(name: str, value: date | None = None) -> DateEdit:
+    """A required date (dd-mm-jjjj typed or picked), today unless ``value`` is given."""
+    edit = DateEdit(value or date.today(), required=True)
     edit.setAccessibleName(name)
     return edit
 
@@ -222,7 +208,7 @@ class MembershipDialog(ServiceDialog):
         grid.addWidget(QLabel(_("Protocol")), 0, 0)
         grid.addWidget(QLabel(_("From")), 0, 1)
         grid.addWidget(QLabel(_("Until (last day)")), 0, 2)
-        self.rows: dict[Protocol, tuple[QCheckBox, QDateEdit, QCheckBox, QDateEdit]] = {}
+        self.rows: dict[Protocol, tuple[QCheckBox, DateEdit, QCheckBox, DateEdit]] = {}
         self._kept: list[MembershipPeriod] = []
         default_start = party.active_from or date.today()
         for i, protocol in enumerate(Protocol, start=1):
@@ -259,8 +245,8 @@ class MembershipDialog(ServiceDialog):
         for protocol, (takes_part, start, has_end, end) in self.rows.items():
             if takes_part.isChecked():
                 chosen.append(MembershipPeriod(
-                    protocol, from_qdate(start.date()),
-                    from_qdate(end.date()) if has_end.isChecked() else None))
+                    protocol, start.value("memberships"),
+                    end.value("memberships") if has_end.isChecked() else None))
         return chosen
 
 
@@ -335,7 +321,7 @@ class EndParticipationDialog(ServiceDialog):
         self.finish_layout()
 
     def values(self) -> tuple[date, EndReason, str]:
-        return (from_qdate(self.end_on.date()), EndReason(self.reason.currentData()),
+        return (self.end_on.value("end_on"), EndReason(self.reason.currentData()),
                 self.note.toPlainText())
 
 
@@ -375,7 +361,7 @@ class SignatureDialog(ServiceDialog):
         self.finish_layout()
 
     def value_signed(self) -> date:
-        return from_qdate(self.signed_on.date())
+        return self.signed_on.value("signed_on")
 
 
 class DateDialog(ServiceDialog):
@@ -387,9 +373,10 @@ class DateDialog(ServiceDialog):
         box = QWidget()
         form = QFormLayout(box)
         self.on = date_edit(label.replace("&", "").rstrip(":"))
+        self.field = field
         _row(form, label, self.on, self.errors, field)
         self.layout_.addWidget(box)
         self.finish_layout()
 
     def value(self) -> date:
-        return from_qdate(self.on.date())
+        return self.on.value(self.field)
