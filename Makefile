@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 DEMO   := .demo-vault
 export CASUSKAMER_DEMO_PASSPHRASE ?= demo-kluis-casuskamer
 
-.PHONY: run test sysdeps venv bench reliability package demo lint clean
+.PHONY: run test sysdeps venv bench reliability package demo lint clean lock
 
 # System libraries Qt needs under a real X server (and the fonts); installed when root.
 SYSDEPS := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
@@ -19,11 +19,27 @@ SYSDEPS := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-
 sysdeps:
 	@bash packaging/install-sysdeps.sh $(SYSDEPS)
 
-$(STAMP): pyproject.toml
+# Exactly the locked set (requirements/lock.txt: runtime, test, package and lint tools, every
+# file checked against its sha256), then the program itself without resolving anything
+# (setuptools for the editable install is in the lock too, through pyinstaller).
+LOCK := requirements/lock.txt
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Regenerate the lock after a change in pyproject.toml's dependencies (keeps the pinned
+# versions that still fit); `make lock UPGRADE=1` moves everything to the newest allowed
+# version, `make lock UPGRADE=pypdf` only that package. For Linux, Windows and macOS at once.
+lock:
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra package --extra dev \
+		--universal --python-version 3.11 --generate-hashes --quiet \
+		--custom-compile-command "make lock" -o $(LOCK) \
+		$(if $(filter 1,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE)))
 
 venv: $(STAMP)
 
@@ -50,8 +66,8 @@ lint: $(STAMP)
 # built program, and the unlock screen shown offscreen (timed).
 PKG_STAMP := $(VENV)/.package-installed
 
-$(PKG_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet -e '.[package]'
+# pyinstaller comes with the locked set ($(STAMP)); nothing is installed unpinned here.
+$(PKG_STAMP): $(STAMP)
 	@touch $(PKG_STAMP)
 
 package: $(PKG_STAMP)
