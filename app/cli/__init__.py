@@ -20,6 +20,7 @@ from importlib import import_module
 from app import __version__
 from app.errors import CasuskamerError
 from app.cli.options import free_standing, settle, translate_argparse
+from app.cli.output import error_line
 from app.i18n import _, set_language
 
 #: The modules that add sub-commands, in the order they appear in ``--help``.
@@ -121,7 +122,7 @@ def _main(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
     try:
         return int(args.func(args))
     except CasuskamerError as exc:
-        print(f"casuskamer: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("casuskamer: " + _("interrupted"), file=sys.stderr)
@@ -130,7 +131,7 @@ def _main(argv: Sequence[str] | None, gui: GuiRunner | None) -> int:
         raise  # the reader stopped: main ends quietly
     except OSError as exc:
         # A file the user named could not be read or written: say which, without a traceback.
-        print(f"casuskamer: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+        print(error_line(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
               file=sys.stderr)
         return 2
 

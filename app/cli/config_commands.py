@@ -20,6 +20,7 @@ from pathlib import Path
 from app.cli.common import add_vault_options, unlock
 from app.domain.roles import Permission
 from app.errors import ValidationError
+from app.cli.output import error_line
 from app.i18n import _, ngettext
 from app.vault import forwarding
 from app.vault.vault import OpenVault
@@ -79,7 +80,7 @@ def apply_collector_options(opened: OpenVault, args: argparse.Namespace) -> bool
     print(_("Every audit row is now forwarded to {address}.").format(
         address=config.address if config else collector))
     if problem:
-        print(f"casuskamer: {problem}", file=sys.stderr)
+        print(error_line(problem), file=sys.stderr)
     return True
 
 
@@ -97,7 +98,7 @@ def _print_status(opened: OpenVault) -> None:
                    state.queued).format(address=state.collector, queued=state.queued,
                                         delivered=delivered))
     if report.problem:
-        print(f"casuskamer: {report.problem}", file=sys.stderr)
+        print(error_line(report.problem), file=sys.stderr)
 
 
 def cmd_config(args: argparse.Namespace) -> int:

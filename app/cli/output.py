@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.domain.text_rules import escape_invisible
 from app.i18n import _
 
 
@@ -33,6 +34,13 @@ class Written:
 def written(path: Path | str, sha256: str, case: str | None, party: str | None, kind: str,
             encrypted: bool) -> Written:
     return Written(str(path), sha256, case, party, kind, encrypted)
+
+
+def error_line(message: object) -> str:
+    """One ``casuskamer: ...`` line for stderr with every control and format character of
+    ``message`` escaped (``\\x1b``, ``\\n``, ``\\u202e``): a name or key from a hostile
+    file can neither send a terminal escape sequence nor start a line of its own."""
+    return "casuskamer: " + escape_invisible(str(message))
 
 
 def make_folder(folder: Path) -> None:

@@ -18,6 +18,7 @@ from app.domain.criteria import CriterionAnswer
 from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
+from app.domain.text_rules import strip_invisible
 from app.errors import ValidationError
 from app.i18n import N_, _
 
@@ -96,9 +97,11 @@ def fold_for_search(text: str) -> str:
     """Text as search compares it: case- and accent-insensitive, spaces collapsed.
 
     ``Şükrü Yılmaz`` and ``sukru yilmaz`` fold to the same; scripts without accents
-    (Arabic, Chinese) are kept as they are.
+    (Arabic, Chinese) are kept as they are. Control and format characters (a zero-width
+    space, a bidi override: ``app.domain.text_rules``) are dropped, so a name stored with
+    one before they were refused is still found by the name as it looks.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", strip_invisible(text).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.translate(_FOLD_EXTRA).split())
 

@@ -26,6 +26,14 @@ from app.domain.information import Category, SharingTerms
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
+from app.domain.text_rules import (
+    ADDRESS_LIMIT,
+    NAME_LIMIT,
+    check_free_text,
+    check_identifying,
+    check_length,
+    escape_invisible,
+)
 from app.errors import ValidationError
 from app.i18n import N_, _
 
@@ -331,18 +339,36 @@ def check_received(text: str, today: date, field_name: str = "received") -> date
     return value
 
 
+def check_name_text(value: str, field_name: str, limit: int = NAME_LIMIT) -> str:
+    """A required identifying text (a name, a contact person): not empty, at most ``limit``
+    characters, and no invisible control or format character (``app.domain.text_rules``)."""
+    text = check_required_text(value, field_name)
+    check_identifying(text, field_name)
+    return check_length(text, field_name, limit)
+
+
+def check_prose(value: str, field_name: str) -> str:
+    """Required free text (a reason, a question): not empty, no control character other
+    than line breaks and tabs, no text-direction override."""
+    return check_free_text(check_required_text(value, field_name), field_name)
+
+
 def check_subject(entry: SubjectEntry, today: date, prefix: str) -> tuple[Subject | None,
                                                                            list[FieldError]]:
     """One subject's fields; field paths start with ``prefix`` (``subjects[0]``)."""
     errors: list[FieldError] = []
-    given = _collect(errors, lambda: check_required_text(entry.given_names,
-                                                         f"{prefix}.given_names"))
-    surname = _collect(errors, lambda: check_required_text(entry.surname, f"{prefix}.surname"))
+    given = _collect(errors, lambda: check_name_text(entry.given_names,
+                                                     f"{prefix}.given_names"))
+    surname = _collect(errors, lambda: check_name_text(entry.surname, f"{prefix}.surname"))
     birth = _collect(errors, lambda: check_birth_date(
         parse_date(entry.birth_date, f"{prefix}.birth_date"), today, f"{prefix}.birth_date"))
     bsn: str | None = None
     if entry.bsn.strip():
-        bsn = _collect(errors, lambda: check_bsn(entry.bsn, f"{prefix}.bsn"))
+        bsn = _collect(errors, lambda: check_bsn(
+            check_identifying(entry.bsn, f"{prefix}.bsn"), f"{prefix}.bsn"))
+    if entry.address.strip():
+        _collect(errors, lambda: check_length(check_identifying(
+            entry.address.strip(), f"{prefix}.address"), f"{prefix}.address", ADDRESS_LIMIT))
     role: SubjectRole | None = None
     try:
         role = SubjectRole(entry.role)
@@ -392,12 +418,17 @@ def check_life_domains(values: Mapping[str, str], prefix: str = "life_domains"
         try:
             domain = LifeDomain(key)
         except ValueError:
-            errors.append(FieldError(f"{prefix}.{key}", _("is not a life domain")))
+            shown = escape_invisible(str(key))  # from a file: never echoed raw
+            shown = shown if len(shown) <= 60 else shown[:60] + "\u2026"
+            errors.append(FieldError(f"{prefix}.{shown}", _("is not a life domain")))
             continue
         if not isinstance(text, str):
             errors.append(FieldError(f"{prefix}.{key}", _("must be text")))
         elif text.strip():
-            domains[domain] = text.strip()
+            try:
+                domains[domain] = check_free_text(text.strip(), f"{prefix}.{key}")
+            except ValidationError as exc:
+                errors.append(FieldError(exc.field or "", str(exc)))
     return domains, errors
 
 
@@ -412,6 +443,9 @@ def check_criteria_entries(entries: Mapping[str, CriterionEntry],
             errors.append(FieldError(path, _("answer whether this criterion is met")))
         if not entry.motivation.strip() and (require_all or entry.met is not None):
             errors.append(FieldError(f"{path}.motivation", _("give a motivation")))
+        elif entry.motivation.strip():
+            _collect(errors, lambda: check_free_text(entry.motivation,  # noqa: B023
+                                                     f"{path}.motivation"))  # noqa: B023
     return errors
 
 
@@ -428,17 +462,17 @@ def validate_step(draft: IntakeDraft, step: IntakeStep, ctx: IntakeContext) -> l
         _collect(errors, lambda: check_party(draft.referring_party_id, ctx.standings,
                                              received or ctx.today, protocol,
                                              "referring_party"))
-        _collect(errors, lambda: check_required_text(draft.referring_contact,
-                                                     "referring_contact"))
+        _collect(errors, lambda: check_name_text(draft.referring_contact,
+                                                 "referring_contact"))
     elif step is IntakeStep.SUBJECTS:
         errors.extend(check_subjects(draft.subjects, ctx.today)[1])
     elif step is IntakeStep.PROBLEMS:
-        _collect(errors, lambda: check_required_text(draft.reason, "reason"))
+        _collect(errors, lambda: check_prose(draft.reason, "reason"))
         errors.extend(check_life_domains(draft.life_domains)[1])
     elif step is IntakeStep.CRITERIA:
         errors.extend(check_criteria_entries(draft.criteria, require_all=False))
     elif step is IntakeStep.QUESTION:
-        _collect(errors, lambda: check_required_text(draft.question, "question"))
+        _collect(errors, lambda: check_prose(draft.question, "question"))
     return errors
 
 
@@ -469,9 +503,13 @@ def validate_outcome(draft: IntakeDraft, outcome: IntakeOutcome) -> list[FieldEr
     if outcome is IntakeOutcome.DECLINE:
         if not draft.decline_reason.strip():
             errors.append(FieldError("decline_reason", _("give the reason for declining")))
+        else:
+            _collect(errors, lambda: check_free_text(draft.decline_reason, "decline_reason"))
         if not draft.decline_advice.strip():
             errors.append(FieldError("decline_advice",
                                      _("give the advice to the referring party")))
+        else:
+            _collect(errors, lambda: check_free_text(draft.decline_advice, "decline_advice"))
     return errors
 
 

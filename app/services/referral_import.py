@@ -24,7 +24,11 @@ the referral's subjects it concerns (``concerns``: positions in ``subjects``, or
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +52,13 @@ from app.domain.intake import (
 from app.domain.lifecycle import CaseState
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
+from app.domain.text_rules import (
+    ADDRESS_LIMIT,
+    NAME_LIMIT,
+    check_free_text,
+    check_identifying,
+    escape_invisible,
+)
 from app.domain.triage import narrowest_keeping_restriction, widening_asks
 from app.errors import ValidationError
 from app.i18n import _, ngettext
@@ -69,6 +80,57 @@ ITEM_FIELDS = {"source_party", "received", "category", "text", "shared_with",
 ITEM_REQUIRED = ITEM_FIELDS - {"concerns"}
 #: The value of an item's ``concerns`` that names every subject of the referral.
 HOUSEHOLD = "household"
+
+#: The largest file read (bytes), checked before anything is read into memory.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: The deepest nesting of lists and objects: the format itself needs 6 (file, referrals,
+#: referral, information, item, shared_with); deeper is refused before the JSON is parsed.
+MAX_DEPTH = 20
+#: The longest prose the format takes (reason, question, a life domain, an item's text).
+PROSE_LIMIT = 20_000
+#: How much of an unknown key an error line shows (escaped).
+KEY_SHOWN = 60
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """What a text field of the format may hold: at most ``limit`` characters; an
+    ``identifying`` field (a name, a reference) no invisible character at all, prose no
+    control character but line breaks and tabs (``app.domain.text_rules``)."""
+
+    limit: int
+    identifying: bool
+
+
+#: Every text field of the format by key (a list's entries by the list's key), with its cap.
+#: docs/referral-format.md has the same table; a new field of the format adds a row here.
+TEXT_RULES: dict[str, TextRule] = {
+    "external_ref": TextRule(100, identifying=True),
+    "referring_party": TextRule(NAME_LIMIT, identifying=True),
+    "protocol": TextRule(100, identifying=True),
+    "received": TextRule(100, identifying=True),
+    "reason": TextRule(PROSE_LIMIT, identifying=False),
+    "question": TextRule(PROSE_LIMIT, identifying=False),
+    "life_domains": TextRule(PROSE_LIMIT, identifying=False),
+    "given_names": TextRule(NAME_LIMIT, identifying=True),
+    "surname": TextRule(NAME_LIMIT, identifying=True),
+    "birth_date": TextRule(100, identifying=True),
+    "bsn": TextRule(100, identifying=True),
+    "address": TextRule(ADDRESS_LIMIT, identifying=True),
+    "role": TextRule(100, identifying=True),
+    "source_party": TextRule(NAME_LIMIT, identifying=True),
+    "category": TextRule(100, identifying=True),
+    "text": TextRule(PROSE_LIMIT, identifying=False),
+    "shared_with": TextRule(NAME_LIMIT, identifying=True),
+    "use_restriction": TextRule(PROSE_LIMIT, identifying=False),
+}
+
+
+def shown_key(key: object) -> str:
+    """A key of the file as an error path shows it: escaped (no control character, no
+    terminal escape, no bidi override reaches a screen) and cut short."""
+    text = escape_invisible(str(key))
+    return text if len(text) <= KEY_SHOWN else text[:KEY_SHOWN] + "\u2026"
 
 
 class ImportRefused(ValidationError):
@@ -109,7 +171,7 @@ class _Checker:
             self.problem(path, _("must be an object"))
             return None
         for key in sorted(set(value) - allowed):
-            self.problem(f"{path}.{key}", _("is not a field of this format"))
+            self.problem(f"{path}.{shown_key(key)}", _("is not a field of this format"))
         for key in sorted(required - set(value)):
             self.problem(f"{path}.{key}", _("is missing"))
         return value
@@ -124,6 +186,8 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(f"{path}.{key}", _("must be text"))
             return None
+        if not self.allowed(value, key, f"{path}.{key}"):
+            return None
         if required:
             try:
                 return check_required_text(value, f"{path}.{key}")
@@ -131,6 +195,23 @@ class _Checker:
                 self.problem(exc.field or path, str(exc))
                 return None
         return value
+
+    def allowed(self, value: str, key: str, path: str) -> bool:
+        """Whether ``value`` keeps the cap and the character rule of the field ``key``
+        (every text of the file passes here before any other check)."""
+        rule = TEXT_RULES[key]
+        try:
+            if len(value) > rule.limit:
+                raise ValidationError(_("is longer than {limit} characters")
+                                      .format(limit=rule.limit), field=path)
+            if rule.identifying:
+                check_identifying(value, path)
+            else:
+                check_free_text(value, path)
+        except ValidationError as exc:
+            self.problem(path, str(exc))
+            return False
+        return True
 
     def flag(self, obj: Mapping[str, Any], key: str, path: str) -> bool:
         value = obj.get(key)
@@ -163,10 +244,9 @@ class _Checker:
         if obj is None:
             return None
         external_ref = self.text(obj, "external_ref", p)
-        if external_ref is not None and len(external_ref) > 100:
-            self.problem(f"{p}.external_ref", _("is longer than 100 characters"))
         protocol = None
-        if isinstance(obj.get("protocol"), str):
+        if isinstance(obj.get("protocol"), str) and self.allowed(obj["protocol"], "protocol",
+                                                                 f"{p}.protocol"):
             protocol = self.run(lambda: check_protocol(obj["protocol"], f"{p}.protocol"))
         elif "protocol" in obj:
             self.problem(f"{p}.protocol", _("must be text"))
@@ -184,6 +264,11 @@ class _Checker:
         domains: dict[Any, str] = {}
         if obj.get("life_domains") is not None:
             if isinstance(obj["life_domains"], dict):
+                for key, value in obj["life_domains"].items():
+                    if isinstance(value, str) and len(value) > PROSE_LIMIT:
+                        self.problem(f"{p}.life_domains.{shown_key(key)}",
+                                     _("is longer than {limit} characters")
+                                     .format(limit=PROSE_LIMIT))
                 domains, problems = check_life_domains(obj["life_domains"], f"{p}.life_domains")
                 self.problems.extend(problems)
             else:
@@ -222,7 +307,8 @@ class _Checker:
                 if value is None:
                     values[key] = ""
                 elif isinstance(value, str):
-                    values[key] = value
+                    if self.allowed(value, key, f"{sp}.{key}"):
+                        values[key] = value
                 else:
                     self.problem(f"{sp}.{key}", _("must be text"))
             roles.append(values.get("role", ""))
@@ -284,7 +370,8 @@ class _Checker:
                 self.run(lambda: check_party(source, self.standings, received,  # noqa: B023
                                              None, f"{ip}.source_party"))  # noqa: B023
             category = None
-            if isinstance(obj.get("category"), str):
+            if isinstance(obj.get("category"), str) and self.allowed(
+                    obj["category"], "category", f"{ip}.category"):
                 try:
                     category = Category(obj["category"])
                 except ValueError:
@@ -302,6 +389,8 @@ class _Checker:
                         if not isinstance(name, str):
                             self.problem(f"{ip}.shared_with[{j}]", _("must be text"))
                             continue
+                        if not self.allowed(name, "shared_with", f"{ip}.shared_with[{j}]"):
+                            continue
                         party_id = self.party(name, f"{ip}.shared_with[{j}]")
                         if party_id is not None:
                             shared.add(party_id)
@@ -311,7 +400,8 @@ class _Checker:
             if "use_restriction" in obj:
                 value = obj["use_restriction"]
                 if isinstance(value, str):
-                    restriction = value.strip()
+                    if self.allowed(value, "use_restriction", f"{ip}.use_restriction"):
+                        restriction = value.strip()
                 else:
                     self.problem(f"{ip}.use_restriction", _("must be text"))
             concerns = self.concerns(obj.get("concerns"), f"{ip}.concerns", subject_count)
@@ -348,7 +438,7 @@ def parse_referrals(data: Any, *, parties_by_name: Mapping[str, int],
         raise ImportRefused([FieldError("format", _("must be \u201c{format}\u201d")
                                         .format(format=FORMAT))])
     for key in sorted(set(data) - {"format", "referrals"}):
-        checker.problem(key, _("is not a field of this format"))
+        checker.problem(shown_key(key), _("is not a field of this format"))
     raw = data.get("referrals")
     if not isinstance(raw, list):
         raise ImportRefused([FieldError("referrals", _("must be a list"))])
@@ -376,20 +466,59 @@ def parse_referrals(data: Any, *, parties_by_name: Mapping[str, int],
     return referrals
 
 
+#: A JSON string once its escaped backslashes and quotes are gone (skipped when nesting is
+#: measured: brackets inside it do not count).
+_JSON_STRING = re.compile(r'"[^"]*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of lists and objects in JSON ``text``, measured without parsing
+    (and so without recursion): strings are skipped, brackets counted."""
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", unescaped))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
 def read_referral_file(path: Path | str) -> Any:
-    """The file's JSON content, or ``ValidationError`` saying why it cannot be read."""
+    """The file's JSON content, or ``ValidationError`` saying why it cannot be read.
+
+    A file over :data:`MAX_FILE_BYTES` is refused before it is read (at most that many
+    bytes and one more are ever read, whatever the file system says its size is), and
+    nesting deeper than :data:`MAX_DEPTH` before it is parsed."""
+    shown = escape_invisible(str(path))
+    too_big = ValidationError(_("The file {file} is larger than {mb} MB, the most a referral "
+                                "file may be.").format(file=shown,
+                                                       mb=MAX_FILE_BYTES // (1024 * 1024)),
+                              field="format")
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise too_big
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_big
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ValidationError(_("The file {file} is not UTF-8 text.").format(file=path),
+        raise ValidationError(_("The file {file} is not UTF-8 text.").format(file=shown),
                               field="format") from None
+    del raw
+    if nesting_depth(text) > MAX_DEPTH:
+        raise ValidationError(_("The file {file} nests lists and objects deeper than {depth} "
+                                "levels; a referral file needs far fewer.")
+                              .format(file=shown, depth=MAX_DEPTH), field="format")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(_("The file {file} is not valid JSON (line {line}, column "
-                                "{column}).").format(file=path, line=exc.lineno,
+                                "{column}).").format(file=shown, line=exc.lineno,
                                                      column=exc.colno),
                               field="format") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise ValidationError(_("The file {file} holds a number too long to read.")
+                              .format(file=shown), field="format") from None
 
 
 @entry_point
