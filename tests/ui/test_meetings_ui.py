@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QWizard
 
 from app.domain.meetings import EntryKind, WizardStep
@@ -71,7 +71,7 @@ def run_wizard(qtbot: object, vault: OpenVault, ids: dict[str, int]) -> int:
     qtbot.addWidget(wizard)  # type: ignore[attr-defined]
     wizard.show()
     meeting = wizard.page_for(WizardStep.MEETING)
-    meeting.when.setDateTime(QDateTime(TOMORROW_10))
+    meeting.set_start(TOMORROW_10)
     meeting.place.setText("Zaal 3, ZVH Haaglanden")
     # A missing chair is refused on the page itself, with the reason.
     wizard.next()

@@ -19,11 +19,11 @@ in the vault every few seconds and on lock; closing with unsaved minutes asks fi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QDateEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter,
                                QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -41,6 +41,7 @@ from app.services import meetings as svc
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
+from ui.date_edit import DateEdit
 from ui.meetings.room import MeetingRoomWindow
 
 
@@ -274,11 +275,7 @@ class LiveMeetingWindow(QWidget):
         self.entry_party.setObjectName("entry_party")
         self.entry_owner = QLineEdit()
         self.entry_owner.setObjectName("entry_owner")
-        self.entry_due = QDateEdit()
-        self.entry_due.setObjectName("entry_due")
-        self.entry_due.setCalendarPopup(True)
-        self.entry_due.setDisplayFormat("dd-MM-yyyy")
-        self.entry_due.setDate(QDate.currentDate().addDays(14))
+        self.entry_due = DateEdit(date.today() + timedelta(days=14), name="entry_due")
         self.add_entry_button = QPushButton(_("Add to the minutes"))
         self.add_entry_button.setObjectName("add_entry")
         self.entry_error = QLabel("")
@@ -739,7 +736,9 @@ class LiveMeetingWindow(QWidget):
         due: date | None = None
         kind = EntryKind(self.entry_kind.currentData())
         if kind is EntryKind.ACTION:
-            due = self.entry_due.date().toPython()
+            if self.entry_due.error():
+                raise ValidationError(self.entry_due.error(), field="due")
+            due = self.entry_due.date()
         return EntryInput(kind, self.entry_text.text(), self.entry_party.party_id(),
                           self.entry_owner.text(), due)
 
@@ -749,7 +748,7 @@ class LiveMeetingWindow(QWidget):
         self.entry_text.clear()
         self.entry_owner.clear()
         self.entry_party.reset_choice()
-        self.entry_due.setDate(QDate.currentDate().addDays(14))
+        self.entry_due.setDate(date.today() + timedelta(days=14))
         self.editing = None
         self.add_entry_button.setText(_("Add to the minutes"))
         self.cancel_edit_button.setVisible(False)
@@ -796,7 +795,7 @@ class LiveMeetingWindow(QWidget):
             self.entry_party.reset_choice()
         self.entry_owner.setText(entry.owner)
         if entry.due is not None:
-            self.entry_due.setDate(QDate(entry.due.year, entry.due.month, entry.due.day))
+            self.entry_due.setDate(entry.due)
         self.add_entry_button.setText(_("Store the correction"))
         self.cancel_edit_button.setVisible(True)
         self.entry_error.setText("")
@@ -869,7 +868,8 @@ class LiveMeetingWindow(QWidget):
         return {"item": self.current, "kind": self.entry_kind.currentData(),
                 "text": self.entry_text.text(), "party": self.entry_party.currentData(),
                 "owner": self.entry_owner.text(),
-                "due": self.entry_due.date().toPython().isoformat()}
+                "due": (due.isoformat() if (due := self.entry_due.date()) is not None
+                        else self.entry_due.text())}
 
     def save_draft(self) -> None:
         """Save what is being typed (autosave every few seconds, and on lock)."""
@@ -898,7 +898,8 @@ class LiveMeetingWindow(QWidget):
             self.entry_party.setCurrentIndex(index)
         self.entry_owner.setText(str(draft.get("owner", "")))
         if draft.get("due"):
-            self.entry_due.setDate(QDate.fromString(str(draft["due"]), "yyyy-MM-dd"))
+            self.entry_due.setText(str(draft["due"]))
+            self.entry_due.normalise()
 
     def end_meeting(self) -> None:
         if not dialogs.confirm(self, _("End meeting"),

@@ -11,10 +11,10 @@ from typing import Any
 
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QHBoxLayout,
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser,
+                               QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser, QTimeEdit,
                                QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, DecisionType,
@@ -25,6 +25,7 @@ from app.i18n import _
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
 from ui import a11y, changes
+from ui.date_edit import DateEdit
 
 
 
@@ -85,15 +86,21 @@ class MeetingPage(StepPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.MEETING)
         form = QFormLayout()
-        self.when = QDateTimeEdit()
-        self.when.setObjectName("starts_at")
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("dd-MM-yyyy HH:mm")
+        # the date as every screen types it (dd-mm-jjjj, or the calendar), the time beside it
+        self.when = DateEdit(name="starts_at", required=True)
+        self.time = QTimeEdit()
+        self.time.setObjectName("starts_at_time")
+        self.time.setDisplayFormat("HH:mm")
+        a11y.name(self.time, _("Time"))
+        when = QHBoxLayout()
+        when.setContentsMargins(0, 0, 0, 0)
+        when.addWidget(self.when, 1)
+        when.addWidget(self.time)
         self.place = QLineEdit()
         self.place.setObjectName("place")
         self.chair = QLineEdit()
         self.chair.setObjectName("chair")
-        form.addRow(_("Date and time"), self.when)
+        form.addRow(a11y.tie(QLabel(_("Date and time")), self.when), when)
         form.addRow(_("Place"), self.place)
         form.addRow(_("Chair"), self.chair)
         self.body.addLayout(form)
@@ -102,14 +109,28 @@ class MeetingPage(StepPage):
     def enter(self) -> None:
         draft = self.wizard_.draft
         start = draft.starts_at or datetime.now().replace(minute=0, second=0, microsecond=0)
-        self.when.setDateTime(QDateTime(start))
+        self.set_start(start)
         self.place.setText(draft.place)
         self.chair.setText(draft.chair)
 
+    def set_start(self, start: datetime) -> None:
+        self.when.setDate(start.date())
+        self.time.setTime(QTime(start.hour, start.minute))
+
     def collect(self) -> None:
         draft = self.wizard_.draft
-        draft.starts_at = self.when.dateTime().toPython().replace(second=0, microsecond=0)
+        day, at = self.when.date(), self.time.time()
+        # a text that is no date keeps the last good start; the page names the problem
+        if day is not None:
+            draft.starts_at = datetime(day.year, day.month, day.day, at.hour(), at.minute())
         draft.place, draft.chair = self.place.text(), self.chair.text()
+
+    def validatePage(self) -> bool:
+        if self.when.error():
+            self.error.setText(_("Date and time: {problem}").format(problem=self.when.error()))
+            self.when.setFocus()
+            return False
+        return super().validatePage()
 
 
 class CasesPage(StepPage):

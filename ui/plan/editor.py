@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -57,27 +56,14 @@ from app.services import meetings as meeting_service
 from app.services import plan as plan_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
+from ui.date_edit import DateEdit
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
-NO_DATE = QDate(2000, 1, 1)
 
 
-def _to_qdate(value: date | None) -> QDate:
-    return QDate(value.year, value.month, value.day) if value else NO_DATE
-
-
-def _from_qdate(value: QDate) -> date | None:
-    return None if value == NO_DATE else date(value.year(), value.month(), value.day())
-
-
-def _date_edit(value: date | None) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd-MM-yyyy")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText(_("no date"))
-    edit.setDate(_to_qdate(value))
-    return edit
+def _date_edit(value: date | None) -> DateEdit:
+    """A date that may stay empty (no due date, no next meeting): dd-mm-jjjj or a calendar."""
+    return DateEdit(value)
 
 
 class PlanEditor(QWidget):
@@ -216,7 +202,7 @@ class PlanEditor(QWidget):
         for table in (self.goals, self.actions, self.needs):
             table.setRowCount(0)
         self.closure.clear()
-        self.next_meeting.setDate(NO_DATE)
+        self.next_meeting.setDate(None)
         self.next_meeting_note.clear()
         self.history.clear()
         self.status.clear()
@@ -289,7 +275,7 @@ class PlanEditor(QWidget):
         for need in plan.information_needs:
             self._add_need(need)
         self.closure.setPlainText(plan.closure_criteria)
-        self.next_meeting.setDate(_to_qdate(plan.next_meeting))
+        self.next_meeting.setDate(plan.next_meeting)
         self.next_meeting_note.setText(plan.next_meeting_note)
 
     def _restorable(self, number: str) -> plan_service.PlanDraft | None:
@@ -298,6 +284,16 @@ class PlanEditor(QWidget):
             return plan_service.load_plan_draft(self.vault, number)
         except CasuskamerError:
             return None  # this role keeps no drafts
+
+    def _date_problem(self) -> str:
+        """The first date field holding a text that is no date (its one-line reason)."""
+        fields = [self.next_meeting] + [self.actions.cellWidget(row, 3)
+                                        for row in range(self.actions.rowCount())]
+        for field in fields:
+            if isinstance(field, DateEdit) and field.error():
+                field.setFocus()
+                return field.error()
+        return ""
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -473,14 +469,14 @@ class PlanEditor(QWidget):
             item = self.actions.item(row, 1)
             due = self.actions.cellWidget(row, 3)
             status = self.actions.cellWidget(row, 4)
-            assert isinstance(party, QComboBox) and isinstance(due, QDateEdit)
+            assert isinstance(party, QComboBox) and isinstance(due, DateEdit)
             assert isinstance(status, QComboBox) and item is not None
             key = str(item.data(KEY_ROLE))
             old = previous.get(key)
             goal_key = old.goal_key if old is not None and old.goal_key in goal_keys else None
             actions.append(Action(
                 key=key, party_id=int(party.currentData()), description=item.text(),
-                owner=self._text(self.actions, row, 2), due=_from_qdate(due.date()),
+                owner=self._text(self.actions, row, 2), due=due.date(),
                 status=ActionStatus(status.currentData()), goal_key=goal_key,
                 limited_to=self._limits.get(key, frozenset()),
                 notes=self._notes.get(key, ())))
@@ -497,12 +493,16 @@ class PlanEditor(QWidget):
         return replace(self.plan, goals=tuple(goals), actions=tuple(actions),
                        information_needs=tuple(needs), coordinator=coordinator,
                        closure_criteria=self.closure.toPlainText(),
-                       next_meeting=_from_qdate(self.next_meeting.date()),
+                       next_meeting=self.next_meeting.date(),
                        next_meeting_note=self.next_meeting_note.text())
 
     def save(self) -> bool:
         """Save the form as the plan's next version; say why when it is refused."""
         if self.plan is None or self.case_number is None:
+            return False
+        wrong = self._date_problem()
+        if wrong:
+            dialogs.error(self, _("Plan not saved"), wrong)
             return False
         try:
             saved = plan_service.save_plan(self.vault, self.collect(), ends_draft=True)
