@@ -57,12 +57,24 @@ class VaultDamaged(VaultError):
     exit_code = 1
 
 
+class KeyFileDamaged(VaultDamaged):
+    """The key-slot file (``keyslots.json``) is unreadable, altered, or holds a value out of
+    bounds: nothing in it is trusted, no key derivation starts (issue 25, point 5)."""
+
+    exit_code = 2
+
+
 class VaultInUse(VaultError):
     """Another program has this vault open."""
 
 
 class VaultReadOnly(VaultError):
     pass
+
+
+class VaultOnNetworkFolder(VaultError):
+    """The vault folder is on a network file system, where its lock and the database's
+    write-ahead log are not reliable (``app.vault.network``)."""
 
 
 class CheckFailed(CasuskamerError):
@@ -92,16 +104,12 @@ def vault_write_failed(code: int | None, folder: object = None) -> WriteFailed:
     SQLite reports some writes on a full disk (the WAL index) as input/output errors, so a
     folder without free space counts as full too.
     """
-    import os
-
+    from app.fs import no_room
     from app.i18n import _
 
     full = code is not None and (code & 0xFF) == SQLITE_FULL
     if not full and folder is not None:
-        try:
-            full = os.statvfs(str(folder)).f_bavail == 0
-        except OSError:
-            pass
+        full = no_room(str(folder))
     if full:
         return WriteFailed(_("The disk is full: nothing was saved. Free some space and try "
                              "again; what was saved before is safe."))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -42,7 +43,9 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app import keymem
-from app.errors import VaultDamaged, WrongPassphrase
+from app.domain.accounts import ACCOUNT_NAME
+from app.domain.roles import Role
+from app.errors import KeyFileDamaged, VaultDamaged, WrongPassphrase
 from app.i18n import _
 
 FORMAT = "casuskamer-keyslots/2"
@@ -55,7 +58,38 @@ MIN_ITERATIONS = 3
 LANES = 4
 #: Aim: unlocking takes about this long on the machine that made the slot.
 TARGET_SECONDS = 0.5
+#: calibration's ceiling for memory (what a new slot may ask)
 MAX_MEMORY_KIB = 1024 * 1024
+
+# What a slot read from the file may ask, whatever it says (issue 25, point 5): a hostile
+# or damaged file must not make the unlock take gigabytes or hours. Values beyond these are
+# "the vault's key file is damaged" before any key derivation starts.
+#: at most 2 GiB of memory for one derivation
+SLOT_MAX_MEMORY_KIB = 2 * 1024 * 1024
+#: at most 64 passes
+SLOT_MAX_ITERATIONS = 64
+#: and at most 16 GiB of passes in all (memory x iterations): about 10 to 30 s on a
+#: workstation, the worst wait a damaged file can cause
+SLOT_MAX_WORK_KIB = 16 * 1024 * 1024
+SLOT_MIN_LANES, SLOT_MAX_LANES = 1, 16
+SALT_MIN_BYTES, SALT_MAX_BYTES = 16, 64
+NONCE_BYTES = 12
+PUBLIC_KEY_BYTES = 32
+#: an X25519 private key or a data key (32 bytes), sealed with AES-GCM (16-byte tag)
+SEALED_BYTES = 32 + 16
+#: a slot holds one wrapped data key, two while the data key is being changed
+MAX_WRAPPED_KEYS = 2
+#: the slot file is small (about 1 KiB per account); anything bigger is not ours
+MAX_FILE_BYTES = 1024 * 1024
+MAX_SLOTS = 1000
+MAX_TEXT = 64
+VAULT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def damaged() -> KeyFileDamaged:
+    """The one error for every way the key-slot file can be wrong."""
+    return KeyFileDamaged(_("The key-slot file of this vault is damaged. Restore the vault "
+                            "from a backup."))
 
 
 @dataclass(frozen=True)
@@ -65,8 +99,19 @@ class KdfParams:
     lanes: int = LANES
 
     def checked(self) -> KdfParams:
+        """These parameters, if they lie within the floors and ceilings of a slot; else
+        ``KeyFileDamaged``. Called before every derivation from a slot."""
+        for value in (self.memory_kib, self.iterations, self.lanes):
+            if type(value) is not int:
+                raise damaged()
         if self.memory_kib < MIN_MEMORY_KIB or self.iterations < MIN_ITERATIONS:
-            raise VaultDamaged(_("A key slot has key-derivation settings below the safe minimum."))
+            raise KeyFileDamaged(_("A key slot has key-derivation settings below the safe "
+                                   "minimum."))
+        if (self.memory_kib > SLOT_MAX_MEMORY_KIB or self.iterations > SLOT_MAX_ITERATIONS
+                or self.memory_kib * self.iterations > SLOT_MAX_WORK_KIB
+                or not SLOT_MIN_LANES <= self.lanes <= SLOT_MAX_LANES
+                or self.memory_kib < 8 * self.lanes):
+            raise damaged()
         return self
 
 
@@ -109,6 +154,7 @@ def calibrate(target_seconds: float | None = None) -> KdfParams:
     memory -= memory % (8 * LANES)
     remaining = factor * params.memory_kib / memory
     iterations = max(MIN_ITERATIONS, int(round(params.iterations * remaining)))
+    iterations = min(iterations, SLOT_MAX_ITERATIONS, SLOT_MAX_WORK_KIB // memory)
     return KdfParams(memory_kib=memory, iterations=iterations, lanes=LANES)
 
 
@@ -116,8 +162,42 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
+def _unb64(text: object, low: int, high: int | None = None) -> bytes:
+    """Base64 ``text`` decoded, of ``low`` bytes (to ``high``); else ``KeyFileDamaged``."""
+    high = low if high is None else high
+    if not isinstance(text, str) or len(text) > 4 * (high // 3 + 1):
+        raise damaged()
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except ValueError:  # binascii.Error and UnicodeEncodeError are ValueErrors
+        raise damaged() from None
+    if not low <= len(data) <= high:
+        raise damaged()
+    return data
+
+
+def _text(value: object, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise damaged()
+    return value
+
+
+def _account(value: object) -> str:
+    if not isinstance(value, str) or not ACCOUNT_NAME.fullmatch(value):
+        raise damaged()
+    return value
+
+
+def _int(value: object) -> int:
+    if type(value) is not int:  # not a bool, a float, a string or NaN
+        raise damaged()
+    return value
+
+
+def _object(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise damaged()
+    return value
 
 
 @dataclass(frozen=True)
@@ -134,8 +214,11 @@ class WrappedKey:
                 "sealed_key": _b64(self.sealed)}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WrappedKey:
-        return cls(_unb64(data["ephemeral"]), _unb64(data["nonce"]), _unb64(data["sealed_key"]))
+    def from_json(cls, data: object) -> WrappedKey:
+        data = _object(data)
+        return cls(_unb64(data.get("ephemeral"), PUBLIC_KEY_BYTES),
+                   _unb64(data.get("nonce"), NONCE_BYTES),
+                   _unb64(data.get("sealed_key"), SEALED_BYTES))
 
 
 @dataclass(frozen=True)
@@ -175,21 +258,28 @@ class KeySlot:
         return doc
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> KeySlot:
-        kdf = data["kdf"]
+    def from_json(cls, data: object) -> KeySlot:
+        """The slot in ``data``, every field checked against its bounds (``KeyFileDamaged``
+        for anything else)."""
+        data = _object(data)
+        kdf = _object(data.get("kdf"))
         if kdf.get("name") != "argon2id":
-            raise ValueError("unknown kdf")
-        params = KdfParams(int(kdf["memory_kib"]), int(kdf["iterations"]), int(kdf["lanes"]))
-        account, created = str(data["account"]), str(data.get("created", ""))
-        salt, nonce = _unb64(data["salt"]), _unb64(data["nonce"])
+            raise damaged()
+        params = KdfParams(_int(kdf.get("memory_kib")), _int(kdf.get("iterations")),
+                           _int(kdf.get("lanes"))).checked()
+        account, created = _account(data.get("account")), _text(data.get("created", ""))
+        salt = _unb64(data.get("salt"), SALT_MIN_BYTES, SALT_MAX_BYTES)
+        nonce = _unb64(data.get("nonce"), NONCE_BYTES)
         if "public_key" not in data:
-            return cls(account, params, salt, nonce, _unb64(data["sealed_key"]), created)
-        keys = tuple(WrappedKey.from_json(k) for k in data["data_keys"])
-        public = _unb64(data["public_key"])
-        if len(public) != 32 or not keys:
-            raise ValueError("slot")
-        return cls(account, params, salt, nonce, _unb64(data["sealed_private_key"]), created,
-                   public, keys)
+            return cls(account, params, salt, nonce, _unb64(data.get("sealed_key"),
+                                                             SEALED_BYTES), created)
+        wrapped = data.get("data_keys")
+        if not isinstance(wrapped, list) or not 1 <= len(wrapped) <= MAX_WRAPPED_KEYS:
+            raise damaged()
+        keys = tuple(WrappedKey.from_json(k) for k in wrapped)
+        public = _unb64(data.get("public_key"), PUBLIC_KEY_BYTES)
+        return cls(account, params, salt, nonce,
+                   _unb64(data.get("sealed_private_key"), SEALED_BYTES), created, public, keys)
 
 
 def _aad(vault_id: str, account: str, public_key: bytes = b"") -> bytes:
@@ -313,6 +403,10 @@ def check_passphrase(vault_id: str, slot: KeySlot, passphrase: str) -> None:
         keymem.wipe(key)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: not JSON, not ours
+
+
 @dataclass
 class SlotFile:
     """The parsed slot file: the vault's id and its slots, in order of creation."""
@@ -366,23 +460,47 @@ class SlotFile:
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> SlotFile:
+        """Parse and check the slot file: a known format, the vault's id, at most
+        ``MAX_SLOTS`` slots of distinct valid accounts each with a known role (or none),
+        every slot within its bounds. Anything else is ``KeyFileDamaged``, raised before
+        any key derivation can start."""
+        if len(raw) > MAX_FILE_BYTES:
+            raise damaged()
         try:
-            doc = json.loads(raw.decode("utf-8"))
-            if doc.get("format") not in (FORMAT, LEGACY_FORMAT):
-                raise ValueError("format")
-            slots = [KeySlot.from_json(s) for s in doc["slots"]]
-            roles = {str(s["account"]): str(s.get("role", "")) for s in doc["slots"]}
-            revoked = {str(k): str(v) for k, v in dict(doc.get("revoked", {})).items()}
-            return cls(str(doc["vault_id"]), slots, roles, revoked)
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-            raise VaultDamaged(_(
-                "The key-slot file of this vault is damaged. Restore the vault from a backup."
-            )) from None
+            doc = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise damaged() from None
+        doc = _object(doc)
+        if doc.get("format") not in (FORMAT, LEGACY_FORMAT):
+            raise damaged()
+        vault_id = doc.get("vault_id")
+        if not isinstance(vault_id, str) or not VAULT_ID.fullmatch(vault_id):
+            raise damaged()
+        entries = doc.get("slots")
+        if not isinstance(entries, list) or len(entries) > MAX_SLOTS:
+            raise damaged()
+        slots = [KeySlot.from_json(entry) for entry in entries]
+        if len({slot.account for slot in slots}) != len(slots):
+            raise damaged()
+        roles: dict[str, str] = {}
+        known = {role.value for role in Role}
+        for slot, entry in zip(slots, entries):
+            role = entry.get("role", "")
+            if not isinstance(role, str) or (role and role not in known):
+                raise damaged()
+            if role:
+                roles[slot.account] = role
+        revoked_doc = _object(doc.get("revoked", {}))
+        if len(revoked_doc) > MAX_SLOTS:
+            raise damaged()
+        revoked = {_account(k): _text(v) for k, v in revoked_doc.items()}
+        return cls(vault_id, slots, roles, revoked)
 
     @classmethod
     def read(cls, path: Path) -> SlotFile:
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)  # a huge file is not read whole
         except FileNotFoundError:
             raise VaultDamaged(_(
                 "The key-slot file of this vault is missing. Restore the vault from a backup."
@@ -400,31 +518,10 @@ class SlotFile:
             atomic_write(path, self.to_bytes(), keep_previous=True)
 
 
-def atomic_write(path: Path, data: bytes, keep_previous: bool = False, mode: int = 0o600) -> None:
-    """Write a file so that a crash leaves either the old or the new version, never half.
+def atomic_write(path: Path, data: bytes, keep_previous: bool = False) -> None:
+    """Write a file so that a crash leaves either the old or the new version, never half
+    (owner-only; optionally the old version kept as ``<name>.prev``): ``app.fs.atomic_write``,
+    the one helper for every platform."""
+    from app import fs
 
-    Temp file in the same folder, permissions first, fsync, optional hard-link of the old
-    version to ``<name>.prev``, rename over, fsync of the folder.
-    """
-    folder = path.parent
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if keep_previous and path.exists():
-            prev = path.with_name(path.name + ".prev")
-            prev_tmp = folder / f".{prev.name}.{secrets.token_hex(4)}.tmp"
-            os.link(path, prev_tmp)
-            os.replace(prev_tmp, prev)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fs.atomic_write(path, data, private=True, keep_previous=keep_previous)
