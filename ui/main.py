@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.i18n import LANGUAGES, N_, _, set_language
 from app.resources import resource_path
 from app.vault.vault import OpenVault
-from ui import crash
+from ui import crash, single_instance
 from ui import help as program_help
 from ui.app_context import AppContext, default_vault_folder, log_folder
 from ui.first_run import FirstRunWizard
@@ -135,10 +135,18 @@ def run_gui(argv: Sequence[str]) -> int:
     handler = crash.install(log_folder())
     program_help.install_f1(app)
     try:
-        ctx = AppContext.create(settings, choose_folder(args, settings))
+        folder = choose_folder(args, settings)
+        instance = single_instance.claim(folder)  # a second start on this vault: raise the first
+        if instance is None:
+            if sys.stderr is not None:  # None in the windowed Windows program
+                print(_("Casuskamer is already open on this vault; its window has been "
+                        "brought forward."), file=sys.stderr)
+            return 0
+        ctx = AppContext.create(settings, folder)
         window = build_window(ctx)
         if window is None:
             return 0
+        instance.window = window
         window.show()
         if os.environ.get(SMOKE_EXIT) == "unlock":
             QTimer.singleShot(0, lambda: _smoke_exit(app, window))
