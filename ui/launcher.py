@@ -12,6 +12,10 @@ STARTED = time.perf_counter()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything is unlocked: no core file or crash dump of this process (issue 25).
+    from app.process_guard import harden_process
+
+    harden_process()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] == "gui":
         from ui.main import run_gui

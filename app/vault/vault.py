@@ -342,6 +342,8 @@ class OpenVault:
     passphrase_set_by: str = ""
 
     def __post_init__(self) -> None:
+        if self._key is not None:
+            keymem.pin(self._key)  # out of swap where allowed (issue 25, point 2)
         self.engine = make_engine(self.vault.db_path, self._data_key, gate=self.connect_gate)
 
     def _data_key(self) -> bytearray:
