@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from app import paths
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
 from ui.clipboard import ClipboardGuard
@@ -26,11 +25,11 @@ APP_DIR_NAME = "Casuskamer"
 
 
 def default_vault_folder() -> Path:
-    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "vault"
+    return paths.default_vault_folder()  # the platform's data folder (platformdirs)
 
 
 def log_folder() -> Path:
-    return Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+    return paths.log_folder()
 
 
 @dataclass

@@ -21,7 +21,7 @@ from types import TracebackType
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app import __version__
+from app import __version__, fs
 from app.i18n import _
 from ui import dialogs
 
@@ -114,15 +114,17 @@ class CrashHandler(QObject):
 
     def _write(self, report: str, key: str) -> None:
         try:
-            self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fs.make_private_folder(self.log_dir)
             path = self.log_path
-            if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
+            text = ""
+            if path.exists():
                 text = path.read_text(encoding="utf-8", errors="replace")
-                path.write_text(text[len(text) // 2:], encoding="utf-8")
+                if len(text.encode("utf-8")) > MAX_LOG_BYTES:
+                    text = text[len(text) // 2:]
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write(f"=== {stamp} casuskamer {__version__} crash {key}\n{report}\n\n")
-            os.chmod(path, 0o600)
+            text += f"=== {stamp} casuskamer {__version__} crash {key}\n{report}\n\n"
+            # owner-only from the first byte, and never half written (app.fs)
+            fs.write_private(path, text.encode("utf-8"))
         except OSError:
             pass  # a full or read-only disk must not turn one crash into two
 

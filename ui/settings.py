@@ -1,9 +1,9 @@
 """The desktop program's own preferences, declared once here with their defaults.
 
-Everything lives in one INI file through ``QSettings`` (the user's config folder,
-``Casuskamer/casuskamer.ini``). Only workstation preferences belong here: the language, the
-idle-lock time, the vault folder last used and the windows' geometry (the main window's,
-the case screen's and its splitter). NEVER personal data: no
+Everything lives in one INI file through ``QSettings`` (the platform's settings folder,
+``app.paths``: ``Casuskamer/casuskamer.ini``). Only workstation preferences belong here:
+the language, the idle-lock time, the vault folder last used and the windows' geometry
+(the main window's, the case screen's and its splitter). NEVER personal data: no
 account names, no case numbers, no search terms, no file names chosen for exports. A test
 writes canary strings through the shell and greps this file for them.
 """
@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from app.paths import settings_file
 
 T = TypeVar("T")
 
@@ -71,10 +72,10 @@ class Settings:
 
     def __init__(self, path: Path | str | None = None) -> None:
         if path is None:
-            self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                                 ORGANISATION, APPLICATION)
-        else:
-            self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+            # the platform's settings folder (app.paths): %LOCALAPPDATA%\Casuskamer on
+            # Windows, ~/Library/Application Support/Casuskamer on macOS, XDG on Linux
+            path = settings_file()
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
 
     @property
     def path(self) -> Path:

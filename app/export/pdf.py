@@ -72,6 +72,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from app import fs
 from app.errors import ValidationError, file_write_failed
 from app.export import fonts
 from app.formatting import format_date
@@ -649,8 +650,8 @@ def _write_part(path: Path, data: bytes) -> str:
     except OSError as exc:
         raise file_write_failed(exc, path) from None
     try:
+        # mkstemp creates the file owner-only (0o600 on POSIX; on Windows see app.fs)
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -664,23 +665,10 @@ def _write_part(path: Path, data: bytes) -> str:
     return tmp
 
 def _publish(tmp: str, path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        os.replace(tmp, path)
+        fs.publish(tmp, path)  # os.replace, then the folder flushed where the platform can
     except OSError as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
         raise file_write_failed(exc, path) from None
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 def produce(story: list[Flowable], marks: PageMarks, meta: Metadata,
             password: str | None = None) -> bytes:

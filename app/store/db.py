@@ -29,6 +29,8 @@ from app.i18n import _
 BUSY_TIMEOUT_MS = 10_000
 #: execution option marking a connection that only reads (plain deferred ``BEGIN``)
 READ_OPTION = "casuskamer_read_only"
+#: WAL normally; DELETE (a rollback journal) for a vault allowed on a network folder
+JOURNAL_MODES = ("WAL", "DELETE")
 
 CONNECTION_PRAGMAS = (
     # SQLCipher's own log goes to stderr; it holds no data, but a damaged file would fill a
@@ -55,12 +57,17 @@ def rekey(conn: sqlcipher.Connection, new_key: bytearray) -> None:
 
 
 def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False,
-                read_only: bool = False, wal: bool = True) -> sqlcipher.Connection:
+                read_only: bool = False, wal: bool = True,
+                journal_mode: str = "WAL") -> sqlcipher.Connection:
     """One keyed, checked and configured DB-API connection.
 
     ``wal=False`` leaves the journal mode as the file has it (the data-key change works on
-    a copy in rollback-journal mode).
+    a copy in rollback-journal mode). ``journal_mode="DELETE"`` is for a vault an
+    administrator allowed on a network folder, where WAL's shared index is not reliable
+    (``app.vault.network``).
     """
+    if journal_mode not in JOURNAL_MODES:
+        raise ValueError(f"journal mode {journal_mode!r}")
     if not create and not path.exists():
         raise VaultDamaged(_("The database file of this vault is missing. "
                              "Restore the vault from a backup."))
@@ -81,11 +88,11 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
         # A wrong key or a damaged file shows only at the first read: read at once.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if create:
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute(f"PRAGMA journal_mode = {journal_mode}").fetchone()
         elif not read_only and wal:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if str(mode).upper() != journal_mode:
+                conn.execute(f"PRAGMA journal_mode = {journal_mode}").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
         code = getattr(exc, "sqlite_errorcode", None)
@@ -101,8 +108,8 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
 
 
 def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
-                read_only: bool = False, gate: AbstractContextManager[Any] | None = None
-                ) -> Engine:
+                read_only: bool = False, gate: AbstractContextManager[Any] | None = None,
+                journal_mode: str = "WAL") -> Engine:
     """An engine whose pool hands out keyed connections.
 
     ``data_key_getter`` is asked each time a new connection is made, so that dropping the
@@ -113,9 +120,11 @@ def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
 
     def creator() -> Any:
         if gate is None:
-            return connect_raw(path, data_key_getter(), read_only=read_only)
+            return connect_raw(path, data_key_getter(), read_only=read_only,
+                               journal_mode=journal_mode)
         with gate:
-            return connect_raw(path, data_key_getter(), read_only=read_only)
+            return connect_raw(path, data_key_getter(), read_only=read_only,
+                               journal_mode=journal_mode)
 
     engine = create_engine("sqlite+pysqlite://", module=sqlcipher, creator=creator,
                            poolclass=QueuePool, pool_size=2, max_overflow=4)

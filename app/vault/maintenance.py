@@ -38,14 +38,16 @@ from sqlalchemy import func, select
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import exc as sa_exc
 
+from app import fs
 from app.domain.roles import Permission
 from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, VaultDamaged,
                         VaultExists, file_write_failed, storage_write_failed)
 from app.i18n import _, ngettext
 from app.store import audit, migrate
 from app.store.db import connect_raw
-from app.vault import first_use, forwarding
-from app.vault.keyslots import SlotFile, atomic_write
+from app.fs import atomic_write
+from app.vault import first_use, forwarding, network
+from app.vault.keyslots import SlotFile
 from app.store.tables import audit_log
 from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
 
@@ -227,17 +229,17 @@ def backup(vault: OpenVault, target: Path) -> str:
 
 
 def _no_room(folder: Path) -> bool:
-    try:
-        return os.statvfs(folder).f_bavail == 0
-    except OSError:
-        return False
+    return fs.no_room(folder)
 
 
 def _write_backup(vault: OpenVault, target: Path) -> bytes:
     """The backup's bytes, written atomically to ``target``."""
     with tempfile.TemporaryDirectory(prefix="ck-backup-", dir=target.parent) as tmp:
         copy_path = Path(tmp) / DB_NAME
-        dest = connect_raw(copy_path, vault.key_buffer(), create=True)
+        # the copy is made beside the target: on a network share without WAL (its index is
+        # shared memory, not reliable there; app.vault.network)
+        journal = "DELETE" if network.network_filesystem(target.parent) else "WAL"
+        dest = connect_raw(copy_path, vault.key_buffer(), create=True, journal_mode=journal)
         try:
             with vault.read() as conn:
                 src = conn.connection.dbapi_connection

@@ -198,7 +198,9 @@ def _swap(opened: OpenVault, slots: SlotFile, old_key: bytearray, new_key: bytea
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # O_BINARY: on Windows os.open is in text mode otherwise and would rewrite newlines
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o600)
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
         while True:
             block = src.read(1 << 20)
@@ -210,7 +212,8 @@ def _copy_file(source: Path, target: Path) -> None:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    # Windows flushes only a handle open for writing
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
@@ -218,11 +221,9 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from app import fs
+
+    fs.fsync_dir(folder)  # a folder cannot be opened as a file on Windows
 
 
 def remove_copy(folder: Path) -> None:

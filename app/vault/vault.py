@@ -17,7 +17,6 @@ the next successful unlock in the same program.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -29,11 +28,12 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterator
 
+import portalocker
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
 
-from app import keymem
+from app import fs, keymem
 from app.domain.roles import Permission, Role, may
 from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
                         VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase,
@@ -42,12 +42,14 @@ from app.i18n import _
 from app.store import audit, migrate
 from app.store.db import READ_OPTION, connect_raw, make_engine
 from app.store.tables import accounts, meta
-from app.vault import first_use, keyslots
+from app.vault import first_use, keyslots, network
 from app.vault.keyslots import KdfParams, SlotFile
 
 DB_NAME = "casuskamer.db"
 SLOTS_NAME = "keyslots.json"
 LOCK_NAME = "casuskamer.lock"
+#: who holds the folder's lock: account, workstation, process and since when (no secret)
+HOLDER_NAME = "casuskamer.holder"
 
 SYSTEM_ACTOR = "-"
 
@@ -78,6 +80,14 @@ class Vault:
         self.slots_path = self.folder / SLOTS_NAME
         self.lock_path = self.folder / LOCK_NAME
         self.pending_failures: list[FailedUnlock] = []
+        #: "DELETE" (no WAL) for a vault an administrator allowed on a network folder
+        self.journal_mode = "WAL"
+
+    def check_folder(self) -> None:
+        """Refuse a vault folder on a network file system unless the setting allows it;
+        then the database runs without WAL (``app.vault.network``)."""
+        allowed_on_network = network.check_vault_folder(self.folder)
+        self.journal_mode = "DELETE" if allowed_on_network else "WAL"
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -109,19 +119,23 @@ class Vault:
 
     @classmethod
     def create(cls, folder: Path | str, account: str, passphrase: str,
-               kdf: KdfParams | None = None) -> OpenVault:
-        """Make a new vault with its first admin account and return it unlocked."""
+               kdf: KdfParams | None = None, *, demo: bool = False) -> OpenVault:
+        """Make a new vault with its first admin account and return it unlocked.
+
+        ``demo``: the demo vault (``casuskamer demo``), not a real vault: its published
+        passphrase is accepted (the length rule alone) and the vault is marked ``demo``."""
         from app.domain.accounts import check_account_name
         from app.domain.passphrase import check_passphrase
 
         vault = cls(folder)
         check_account_name(account)
-        check_passphrase(passphrase, account)
+        check_passphrase(passphrase, account, demo=demo)
         if vault.exists():
             raise VaultExists(_("There is already a vault in {folder}.")
                               .format(folder=vault.folder))
+        vault.check_folder()
         try:
-            vault.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fs.make_private_folder(vault.folder)
         except OSError:
             raise VaultReadOnly(_("The folder {folder} cannot be created.")
                                 .format(folder=vault.folder)) from None
@@ -134,25 +148,26 @@ class Vault:
             params = kdf or keyslots.calibrate()
             slot = keyslots.seal(vault_id, account, passphrase, data_key, params)
             slots = SlotFile(vault_id, [slot], roles={account: Role.ADMIN.value})
-            conn = connect_raw(vault.db_path, data_key, create=True)
+            conn = connect_raw(vault.db_path, data_key, create=True,
+                               journal_mode=vault.journal_mode)
             conn.close()
-            os.chmod(vault.db_path, 0o600)
+            fs.make_private(vault.db_path)
             slots.write(vault.slots_path)
-            vault.lock_path.touch(mode=0o600)
             opened = vault._open(account, Role.ADMIN, data_key, vault_id, exclusive=True)
         finally:
             keymem.wipe(data_key)
         with opened.engine.begin() as c:
             c.execute(meta.insert().values(key="vault_id", value=vault_id))
             c.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
+            if demo:
+                c.execute(meta.insert().values(key="demo", value="1"))
             c.execute(accounts.insert().values(name=account, role=Role.ADMIN.value,
                                                created_at=utcnow(), created_by=None))
             opened.log(c, "vault.create", "vault", vault_id)
             opened.log(c, "account.add", "account", account, detail={"role": "admin"})
             record_slot_key(c, slot)
-        from app.services import seeding
-
-        seeding.seed_new_vault(opened)
+        # Its seed data (the covenant's parties) is the services' session step:
+        # ``app.services.session.after_unlock(opened, created=True)``.
         return opened
 
     # -- unlocking ----------------------------------------------------------------------
@@ -184,7 +199,7 @@ class Vault:
         finally:
             for key in candidates:
                 keymem.wipe(key)
-        try:
+        with opened.unlock_step():
             opened.after_unlock()
             if exclusive:
                 # Finish what a crash may have interrupted: a slot of the first format is
@@ -192,22 +207,8 @@ class Vault:
                 from app.vault.rekey import settle
 
                 settle(opened, passphrase if slot.legacy else None)
-                # The program (and every command that holds the vault) destroys what is due
-                # at each unlock; read-mostly commands (verify, backup) change nothing.
-                from app.services.retention import purge_due
-
-                opened.purged_at_unlock = purge_due(opened)
-        except sa_exc.DatabaseError as exc:
-            opened.lock(audit_it=False)
-            code = getattr(exc.orig, "sqlite_errorcode", None)
-            if storage_write_failed(code):
-                # a full disk is not a damaged vault: say what to do about it
-                raise vault_write_failed(code, self.folder) from None
-            raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
-                                 "was altered. Restore the vault from a backup.")) from None
-        except BaseException:
-            opened.lock(audit_it=False)
-            raise
+        # The retention purge at each unlock (the program and every command that holds the
+        # vault) is the services' session step: ``app.services.session.after_unlock``.
         return opened
 
     def _remember_failure(self, account: str, reason: str) -> None:
@@ -232,6 +233,7 @@ class Vault:
         if not self.db_path.exists():
             raise VaultDamaged(_("The database file of this vault is missing. "
                                  "Restore the vault from a backup."))
+        self.check_folder()
         lock = FolderLock(self.lock_path) if exclusive else None
         if lock is not None:
             lock.acquire(account)
@@ -261,52 +263,87 @@ class Vault:
 
 
 class FolderLock:
-    """An advisory lock on the vault folder, held while a program has the vault open.
+    """An exclusive lock on the vault folder, held while a program has the vault open.
 
-    ``flock`` is released by the kernel when the holder dies, so a lock left by a crashed
-    program is simply taken over; the file's text says who holds it and since when.
+    Taken through ``portalocker`` on the file ``casuskamer.lock``: ``flock`` on Linux and
+    macOS, ``msvcrt.locking`` (``LockFileEx``'s byte-range lock) on Windows. Both are
+    released by the system when the holder dies, so a lock left by a crashed program is
+    simply taken over.
+
+    The lock file is opened without following a symbolic link or reparse point
+    (``app.fs.open_no_follow``) and is never written or truncated: a link planted in its
+    place is refused and the file it points to is left alone. Who holds the lock (account,
+    workstation, process, since when) is written, once the lock is held, to the separate
+    note ``casuskamer.holder`` (atomically, owner-only), because on Windows the locked bytes
+    of the lock file cannot be read by the second program that finds the vault in use; the
+    holder removes the note before it lets go of the lock.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.holder_path = path.with_name(HOLDER_NAME)
         self.fd: int | None = None
 
     def holder(self) -> dict[str, Any]:
+        """The holder note's account, host, pid and since (empty when there is none)."""
         try:
-            return dict(json.loads(self.path.read_text(encoding="utf-8") or "{}"))
-        except (OSError, ValueError):
+            fd = fs.open_no_follow(self.holder_path, os.O_RDONLY)
+        except OSError:
             return {}
+        with os.fdopen(fd, "rb") as fh:
+            raw = fh.read(4096)
+        try:
+            data = json.loads(raw.decode("utf-8") or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {key: data[key] for key in ("account", "host", "pid", "since") if key in data}
 
     def acquire(self, account: str) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = fs.open_no_follow(self.path, os.O_RDWR | os.O_CREAT)
+        except fs.LinkRefused:
+            raise VaultDamaged(_("The vault's lock file {name} is a link to another file or "
+                                 "not a plain file; the vault was not opened and nothing was "
+                                 "changed. Ask your administrator to remove it.")
+                               .format(name=LOCK_NAME)) from None
         except PermissionError:
             raise VaultReadOnly(_("The vault folder cannot be written to. "
                                   "Check the folder's permissions.")) from None
         except OSError:
             raise VaultReadOnly(_("The vault's lock file cannot be opened.")) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE
+                             | portalocker.LockFlags.NON_BLOCKING)
+        except portalocker.AlreadyLocked:
             os.close(fd)
             info = self.holder()
             raise VaultInUse(_("The vault is in use by {account} on {host} since {since}. "
                                "Close the program there first.").format(
                 account=info.get("account", "?"), host=info.get("host", "?"),
                 since=str(info.get("since", "?"))[:16].replace("T", " "))) from None
+        except portalocker.LockException:
+            os.close(fd)
+            raise VaultReadOnly(_("The vault's lock file cannot be locked.")) from None
+        self.fd = fd
         info = {"account": account, "host": audit.workstation(), "pid": os.getpid(),
                 "since": audit.utc_now_iso()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
-        self.fd = fd
+        try:
+            fs.write_private(self.holder_path, json.dumps(info).encode("utf-8"))
+        except OSError:
+            pass  # the note only helps the second program's message; the lock is held
 
     def release(self) -> None:
         if self.fd is not None:
             try:
-                os.ftruncate(self.fd, 0)
+                self.holder_path.unlink()
             except OSError:
                 pass
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            try:
+                portalocker.unlock(self.fd)
+            except portalocker.LockException:
+                pass  # closing the file lets go of the lock as well
             os.close(self.fd)
             self.fd = None
 
@@ -344,7 +381,8 @@ class OpenVault:
     def __post_init__(self) -> None:
         if self._key is not None:
             keymem.pin(self._key)  # out of swap where allowed (issue 25, point 2)
-        self.engine = make_engine(self.vault.db_path, self._data_key, gate=self.connect_gate)
+        self.engine = make_engine(self.vault.db_path, self._data_key, gate=self.connect_gate,
+                                  journal_mode=self.vault.journal_mode)
 
     def _data_key(self) -> bytearray:
         if self._key is None:
@@ -385,6 +423,25 @@ class OpenVault:
     def migrate(self) -> None:
         with self.engine.begin() as conn:
             migrate.upgrade(conn)
+
+    @contextmanager
+    def unlock_step(self) -> Iterator[None]:
+        """A step that belongs to unlocking (this vault's own checks, the services' session
+        step): when it fails the vault is locked again, and a database error is told as
+        unlocking tells it (a full disk, else a damaged vault)."""
+        try:
+            yield
+        except sa_exc.DatabaseError as exc:
+            self.lock(audit_it=False)
+            code = getattr(exc.orig, "sqlite_errorcode", None)
+            if storage_write_failed(code):
+                # a full disk is not a damaged vault: say what to do about it
+                raise vault_write_failed(code, self.vault.folder) from None
+            raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
+                                 "was altered. Restore the vault from a backup.")) from None
+        except BaseException:
+            self.lock(audit_it=False)
+            raise
 
     def after_unlock(self) -> None:
         """Check the account against the database and log the login (and earlier failures)."""
