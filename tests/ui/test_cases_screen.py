@@ -343,7 +343,8 @@ def test_import_of_a_good_file_lists_the_new_case_numbers(qtbot, director_vault,
                                                           tmp_path) -> None:
     screen = make_screen(qtbot, director_vault)
     dialog = open_import(qtbot, screen, write_file(tmp_path, synthetic.generate_referrals(3, 11)))
-    dialog.import_button.click()
+    with qtbot.waitSignal(dialog.import_done, timeout=20_000):  # read off the GUI thread
+        dialog.import_button.click()
     numbers = [dialog.numbers_list.item(i).text() for i in range(dialog.numbers_list.count())]
     assert len(numbers) == 3 and all(n.startswith("ZVH-") for n in numbers)
     assert dialog.status_label.text().startswith("3 aanmeldingen")
@@ -362,7 +363,8 @@ def test_a_broken_file_imports_nothing_and_names_the_field(qtbot, director_vault
     referrals = synthetic.generate_referrals(5, 12)
     referrals[3]["subjects"][0]["bsn"] = "123456789"
     dialog = open_import(qtbot, screen, write_file(tmp_path, referrals))
-    dialog.import_button.click()
+    with qtbot.waitSignal(dialog.import_done, timeout=20_000):
+        dialog.import_button.click()
     assert "referrals[3].subjects[0].bsn" in dialog.status_label.text()
     assert "elfproef" in dialog.status_label.text()
     assert dialog.numbers_list.count() == 0 and not dialog.numbers_list.isVisible()
@@ -377,7 +379,9 @@ def test_a_file_that_is_not_json_is_refused_with_the_place(qtbot, director_vault
     path = tmp_path / "kapot.json"
     path.write_text('{"format": "casuskamer-referrals/1", "referrals": [', encoding="utf-8")
     dialog = open_import(qtbot, screen, path)
-    assert not dialog.do_import()
+    with qtbot.waitSignal(dialog.import_done, timeout=20_000) as done:
+        dialog.do_import()
+    assert done.args == [False]
     assert "JSON" in dialog.status_label.text() and "regel 1" in dialog.status_label.text()
     assert case_service.list_cases(director_vault) == []
     dialog.close()

@@ -4,11 +4,21 @@ it (``referrals[3].subjects[0].bsn: fails the eleven-test``) or the new case num
 
 The file picker goes through ``ui.dialogs`` (the test seam); the import itself is
 ``app.services.referral_import.import_referrals``, which checks the role and audits.
+
+Hostile files (issue 25, point 6): reading, parsing and checking the file (the slow part of
+a large file) run off the GUI thread (``ui.tasks``) behind a progress dialog that can be
+cancelled; only the import into the vault, in one transaction, runs back on the GUI thread
+(the vault's connection belongs to it). Every text here is plain text: a key or name from
+the file can never be read as markup, and the file's name is shown with its control
+characters escaped.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -20,16 +30,28 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.domain.text_rules import escape_invisible
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
+from app.services import parties as party_service
 from app.services import referral_import
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, dialogs, tasks
+
+
+def _read_and_check(path: Path, names: dict[str, int], standings: Any) -> Any:
+    """Off the GUI thread: read and parse the file and check every referral in it (the
+    import checks again, in its transaction, against the cases the vault holds then)."""
+    data = referral_import.read_referral_file(path)
+    referral_import.parse_referrals(data, parties_by_name=names, standings=standings,
+                                    today=date.today())
+    return data
 
 
 class ImportDialog(QDialog):
@@ -37,6 +59,8 @@ class ImportDialog(QDialog):
 
     #: the new case numbers, in file order, after a successful import
     imported = Signal(list)
+    #: an import started by :meth:`do_import` ended: True when every referral became a case
+    import_done = Signal(bool)
 
     def __init__(self, vault: OpenVault, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +69,9 @@ class ImportDialog(QDialog):
         self.vault = vault
         self.path: Path | None = None
         self.numbers: list[str] = []
+        self.progress: QProgressDialog | None = None
+        self._run: object | None = None  # the running import's token; a result is taken only
+        # while its token is still this one (cancel, lock or a new run drop it)
 
         intro = QLabel(_("Choose a referral file (JSON, format casuskamer-referrals/1) as a "
                          "web form of the house produces it. The file is imported as a "
@@ -68,6 +95,7 @@ class ImportDialog(QDialog):
 
         self.status_label = QLabel("")
         self.status_label.setObjectName("import_status")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # a file's text: never markup
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problems = QPlainTextEdit()
@@ -107,22 +135,96 @@ class ImportDialog(QDialog):
 
     def set_file(self, path: Path) -> None:
         self.path = path
-        self.file_edit.setText(str(path))
+        self.file_edit.setText(escape_invisible(str(path)))
         self.import_button.setEnabled(True)
         self._show(_("Press \u201cImport\u201d to import this file."), [], [])
 
     def do_import(self) -> bool:
-        """Import the chosen file; True when every referral in it became a case."""
-        if self.path is None:
+        """Start importing the chosen file (True when started); :attr:`import_done` says
+        how it ended. The file is read and checked in the background while a progress
+        dialog, which can cancel it, shows."""
+        if self.path is None or self._run is not None:
             return False
+        try:
+            names = referral_import.party_names(self.vault)
+            standings = party_service.standings(self.vault)
+        except CasuskamerError as exc:
+            self._refused(exc)
+            return False
+        self.import_button.setEnabled(False)
+        self.choose_button.setEnabled(False)
+        run = object()
+        self._run = run
+        progress = QProgressDialog(_("Reading and checking the referral file\u2026"),
+                                   _("Cancel"), 0, 0, self)
+        progress.setObjectName("import_progress")
+        progress.setWindowTitle(_("Import referrals"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(self.cancel_import)
+        self.progress = progress
+        progress.show()
+        path = self.path
+        tasks.run_in_background(lambda: _read_and_check(path, names, standings),
+                                lambda data: self._checked(run, data),
+                                lambda exc: self._failed(run, exc), context=self)
+        return True
+
+    def cancel_import(self) -> None:
+        """Drop the running import (its result, when it comes, goes to no one); nothing is
+        imported, as the vault is written only after the file was read and checked."""
+        if self._run is None:
+            return
+        self._end_run()
+        self._show(_("Import cancelled; nothing was imported."), [], [])
+        self.import_button.setEnabled(self.path is not None)
+        self.import_done.emit(False)
+
+    def _end_run(self) -> None:
+        self._run = None
+        if self.progress is not None:
+            self.progress.canceled.disconnect(self.cancel_import)
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+        self.choose_button.setEnabled(True)
+
+    def _failed(self, run: object, exc: BaseException) -> None:
+        if run is not self._run:
+            return  # cancelled meanwhile
+        self._end_run()
+        if isinstance(exc, CasuskamerError):
+            self._refused(exc)
+        elif isinstance(exc, OSError):
+            self._refused(CasuskamerError(_("The file {file} cannot be read: {reason}").format(
+                file=escape_invisible(str(self.path)), reason=exc.strerror or type(exc).__name__)))
+        else:
+            self.import_button.setEnabled(self.path is not None)
+            self.import_done.emit(False)
+            raise exc
+        self.import_done.emit(False)
+
+    def _refused(self, exc: CasuskamerError) -> None:
+        problems = [str(p) for p in getattr(exc, "problems", [])]
+        self._show(_("Nothing was imported: {reason}").format(reason=str(exc)),
+                   problems, [], refused=True)
+        self.import_button.setEnabled(self.path is not None)
+
+    def _checked(self, run: object, data: Any) -> None:
+        """Back on the GUI thread: the file was read and checked; import it (one
+        transaction)."""
+        if run is not self._run:
+            return  # cancelled meanwhile: nothing is imported
+        self._end_run()
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            numbers = referral_import.import_referrals(self.vault, self.path)
+            numbers = referral_import.import_referrals(self.vault, data)
         except CasuskamerError as exc:
-            problems = [str(p) for p in getattr(exc, "problems", [])]
-            self._show(_("Nothing was imported: {reason}").format(reason=str(exc)),
-                       problems, [], refused=True)
-            return False
+            self._refused(exc)
+            self.import_done.emit(False)
+            return
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.numbers = list(numbers)
@@ -131,7 +233,7 @@ class ImportDialog(QDialog):
                             "{n} referrals imported; their case numbers:",
                             len(numbers)).format(n=len(numbers)), [], numbers)
         self.imported.emit(list(numbers))
-        return True
+        self.import_done.emit(True)
 
     def _show(self, status: str, problems: list[str], numbers: list[str],
               refused: bool = False) -> None:
@@ -144,7 +246,10 @@ class ImportDialog(QDialog):
         self.numbers_list.setVisible(bool(numbers))
 
     def clear(self) -> None:
-        """Drop the file name, problems and numbers (on lock)."""
+        """Drop the file name, problems and numbers (on lock); a running import is
+        dropped too."""
+        if self._run is not None:
+            self._end_run()
         self.path = None
         self.numbers = []
         self.file_edit.clear()
