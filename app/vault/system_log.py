@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 
+from app.platform import current_platform
 from app.store.audit import workstation
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def failed_unlock_text(account: str, reason: str, vault_id: str) -> str:
 def write_warning(text: str) -> bool:
     """Write one warning line to the operating system's log; True when it was handed over."""
     try:
-        if sys.platform == "win32":
+        if current_platform() == "windows":
             return _event_log(text)
         return _syslog(text)
     except Exception as exc:  # noqa: BLE001 - the system log must never fail an action
@@ -46,6 +47,8 @@ def write_warning(text: str) -> bool:
 def _syslog(text: str) -> bool:
     if not any(os.path.exists(p) for p in SYSLOG_SOCKETS):
         log.debug("no syslog socket on this machine; failed unlock not written to it")
+        return False
+    if sys.platform == "win32":  # no syslog module there (and for the type checker)
         return False
     import syslog
 
