@@ -4,14 +4,16 @@ the disclosure log.
     casuskamer export handout --vault D --case NUMBER --party NAME --out FILE.pdf
                               [--meeting ID] [--password-file F | --generate-password]
     casuskamer export plan    --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
-    casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID] [...]
+    casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID]
+                               [--no-password] [--passwords-file FILE]
 
 A handout is made only for a case on a meeting's agenda, for a party invited to the case's
 current meeting (``--meeting`` may name only that meeting), and says whether it was made
 before the case meeting (the pre-meeting view only) or after its start. A refused recipient
 (withdrawn, not in the protocol, not invited, the case ended or on no agenda) is a one-line
 refusal with exit code 2 and no file; ``handouts`` prints one line per refused invitee and
-exits 2 when it wrote no file at all. A generated password is printed once and never stored.
+exits 2 when it wrote no file at all. A generated password is printed once and never stored;
+``handouts`` gives every party its own (``app.services.handout_passwords``), by default.
 
 Other areas add verbs to ``export`` (e.g. ``agenda``) through a module named in
 ``EXTRA_VERB_MODULES`` that has ``register_export_verb(verbs)``.
@@ -30,7 +32,7 @@ from app.errors import ValidationError
 from app.export import pdf
 from app.i18n import _
 from app.export.handout import phase_label
-from app.services import handouts
+from app.services import handout_passwords, handouts
 from app.vault.vault import OpenVault
 
 #: Modules that add further ``export`` verbs when they exist (an area not built yet is
@@ -106,25 +108,59 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_handouts(args: argparse.Namespace) -> int:
-    password = _password(args)
+    """Every invitee's handout, each protected by that party's own password (the default;
+    ``--no-password`` declines, recorded in the disclosure rows). The passwords are shown
+    once after every file is written: one line per party on the terminal, or in the
+    ``--passwords-file`` (mode 600) for the house's secure mail."""
+    declined = bool(args.no_password)
+    if declined and args.passwords_file is not None:
+        raise ValidationError(_("--passwords-file and --no-password exclude each other."),
+                              field="passwords_file")
+    if args.passwords_file is not None:
+        handout_passwords.check_passwords_file(args.passwords_file, args.out_dir)
+    passwords = None if declined else handout_passwords.PerRecipient()
     opened = unlock(args)
     try:
         names = party_names(opened)
         output.make_folder(Path(args.out_dir))
         batch = handouts.export_handouts_for_invited(opened, args.case, args.out_dir,
                                                      meeting_id=args.meeting,
-                                                     password=password)
+                                                     passwords=passwords, declined=declined)
     finally:
         opened.lock()
     for refusal in batch.refused:
         print(f"casuskamer: {refusal.message}", file=sys.stderr)
     if not batch.exported and batch.refused:
         return 2
+    entries = handout_passwords.pair(batch, passwords.issued() if passwords else {}, names)
+    if passwords is not None:
+        passwords.forget()
+    if args.passwords_file is not None and entries:
+        handout_passwords.write_passwords_file(args.passwords_file, entries)
     output.report(args, [output.written(r.path, r.sha256, _case(args.case),
                                         names.get(r.party_id or 0), "handout", r.encrypted)
-                         for r in batch.exported], password,
+                         for r in batch.exported], None,
                   _phase(batch.exported[0].meeting_started if batch.exported else None))
+    _show_passwords(args, entries)
     return 0
+
+
+def _show_passwords(args: argparse.Namespace,
+                    entries: list[handout_passwords.PartyPassword]) -> None:
+    """One line per party, after every file is written: its password, or where it is.
+    With ``--json`` only with ``--show-password`` (on stderr, as for one file)."""
+    if args.passwords_file is not None:
+        lines = [_("{party} ({file}): password in {passwords_file}").format(
+            party=e.party, file=e.file, passwords_file=args.passwords_file) for e in entries]
+    else:
+        lines = [_("Password for {party} ({file}), shown only this once: {password}").format(
+            party=e.party, file=e.file, password=e.password) for e in entries]
+    if not getattr(args, "json", False):
+        for line in lines:
+            print(line)
+    elif getattr(args, "show_password", False) and args.passwords_file is None:
+        for line in lines:
+            print(line, file=sys.stderr)
 
 
 def _add_password_options(parser: argparse.ArgumentParser) -> None:
@@ -177,7 +213,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     batch.add_argument("--meeting", type=int, default=None, metavar="ID",
                        help=_("the case's current meeting (the default; an older "
                               "meeting is refused)"))
-    _add_password_options(batch)
+    protection = batch.add_mutually_exclusive_group()
+    protection.add_argument("--generate-password", action="store_true",
+                            help=_("protect each party's PDF with its own new password (the "
+                                   "default), each shown once after every file is written"))
+    protection.add_argument("--no-password", action="store_true",
+                            help=_("make the handouts without a password (recorded in the "
+                                   "disclosure log); only for a route that is secure itself"))
+    batch.add_argument("--passwords-file", type=Path, default=None, metavar="FILE",
+                       help=_("write the passwords to FILE (one line per party: party, "
+                              "file, password; readable only by you) for the house's "
+                              "secure mail, instead of showing them"))
+    output.add_output_options(batch)
     batch.set_defaults(func=cmd_handouts)
 
     for name in EXTRA_VERB_MODULES:

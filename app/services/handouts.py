@@ -23,6 +23,11 @@ house unrecorded. A refusal is logged with ``result="denied"`` and the reason.
 
 File names hold no personal data: ``ZVH-2026-0042_handout_<party-short>.pdf``.
 
+A batch is protected per recipient: each party's file gets that party's own password
+(``app.services.handout_passwords``), never one password for the batch; the disclosure rows
+say how the batch was protected (``protection``: per_recipient, or declined by the user),
+never the password.
+
 ``export_handouts_for_invited`` takes a progress callback and a cancel check so the desktop
 program can run it on a worker thread; it never touches Qt.
 """
@@ -66,6 +71,8 @@ DEFAULT_HOUSE = "Zorg- en Veiligheidshuis Haaglanden"
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
+#: a batch's passwords: the one password of each recipient party
+PasswordFor = Callable[[int], str]
 
 
 @dataclass(frozen=True)
@@ -333,30 +340,31 @@ def recipients(vault: OpenVault, number_or_id: str | int, meeting_id: int | None
 @entry_point
 def export_handouts(vault: OpenVault, number_or_id: str | int, party_ids: Iterable[int],
                     out_dir: Path, *, meeting_id: int | None = None,
-                    password: str | None = None, progress: Progress | None = None,
+                    passwords: PasswordFor | None = None, declined: bool = False,
+                    progress: Progress | None = None,
                     cancelled: Cancelled | None = None, on: date | None = None,
                     now: datetime | None = None) -> BatchResult:
     """One handout per party in ``party_ids``, into ``out_dir`` (one file each).
 
+    ``passwords(party_id)`` gives each party's own password (never one for the batch:
+    ``app.services.handout_passwords``); without it the files are not protected, and
+    ``declined`` records in each file's disclosure row that the user chose so.
     Parties that may receive nothing are listed in ``refused`` with the policy's reason.
     ``progress(done, total, file_name)`` is called after each party; when ``cancelled()``
     answers True the run stops between two files (files already written stay, and are
     logged). Safe to run on a worker thread: no Qt, its own transactions.
     """
-    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
-                                            password, on, now)
-    return _batch(vault, facts, shorts, list(party_ids), out_dir, password, progress,
-                  cancelled)
+    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id, on, now)
+    return _batch(vault, facts, shorts, list(party_ids), out_dir, passwords, declined,
+                  progress, cancelled)
 
 
 def _prepare_batch(vault: OpenVault, number_or_id: str | int, out_dir: Path,
-                   meeting_id: int | None, password: str | None, on: date | None,
+                   meeting_id: int | None, on: date | None,
                    now: datetime | None = None) -> tuple[Path, CaseFacts, dict[int, str]]:
-    """What every batch checks and reads first: the role, the password, the folder, the
-    case's facts and the parties' short names."""
+    """What every batch checks and reads first: the role, the folder, the case's facts and
+    the parties' short names."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
-    if password is not None:
-        pdf.check_password(password)
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise ValidationError(_("The folder {folder} does not exist.").format(folder=out_dir),
@@ -367,8 +375,8 @@ def _prepare_batch(vault: OpenVault, number_or_id: str | int, out_dir: Path,
 
 
 def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids: list[int],
-           out_dir: Path, password: str | None, progress: Progress | None,
-           cancelled: Cancelled | None) -> BatchResult:
+           out_dir: Path, passwords: PasswordFor | None, declined: bool,
+           progress: Progress | None, cancelled: Cancelled | None) -> BatchResult:
     ordered = sorted(party_ids, key=lambda p: facts.party_names.get(p, "").casefold())
     result = BatchResult()
     total = len(ordered)
@@ -386,8 +394,16 @@ def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids
                 progress(done, total, "")
             continue
         target = out_dir / file_name(facts.case_number, shorts.get(party_id, str(party_id)))
+        password = passwords(party_id) if passwords is not None else None
+        if password is not None:
+            pdf.check_password(password)
         data = render_handout(handout, password)
         detail = {**_detail(facts, handout, password is not None), "batch": True}
+        # how the batch was protected, never the password itself
+        if password is not None:
+            detail["protection"] = "per_recipient"
+        elif declined:
+            detail["protection"] = "declined"
         digest = _write_logged(vault, target, data, "export.handout", facts.case_number,
                                detail)
         result.exported.append(ExportResult(target, digest, "handout", party_id,
@@ -400,7 +416,8 @@ def _batch(vault: OpenVault, facts: CaseFacts, shorts: dict[int, str], party_ids
 @entry_point
 def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_dir: Path, *,
                                 meeting_id: int | None = None,
-                                password: str | None = None,
+                                passwords: PasswordFor | None = None,
+                                declined: bool = False,
                                 progress: Progress | None = None,
                                 cancelled: Cancelled | None = None,
                                 on: date | None = None,
@@ -408,8 +425,7 @@ def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_d
     """One handout per party invited to the case's current meeting (see
     :func:`export_handouts`). A case on no agenda has no invitees: ``ValidationError``, and
     the refusal is logged."""
-    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id,
-                                            password, on, now)
+    out_dir, facts, shorts = _prepare_batch(vault, number_or_id, out_dir, meeting_id, on, now)
     if facts.invited is None:
         vault.log_now("export.handout", "case", facts.case_number, result="denied",
                       detail={"kind": "handout", "party_id": None, "batch": True,
@@ -417,8 +433,8 @@ def export_handouts_for_invited(vault: OpenVault, number_or_id: str | int, out_d
         raise ValidationError(_("Case {number} is not on a meeting's agenda, so nobody is "
                                 "invited yet. Make handouts one party at a time.")
                               .format(number=facts.case_number), field="meeting")
-    return _batch(vault, facts, shorts, list(facts.invited), out_dir, password, progress,
-                  cancelled)
+    return _batch(vault, facts, shorts, list(facts.invited), out_dir, passwords, declined,
+                  progress, cancelled)
 
 
 @entry_point

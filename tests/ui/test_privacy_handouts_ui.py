@@ -86,7 +86,9 @@ def test_12_2f_the_dialog_says_which_handout_and_lists_refusals_with_reasons(
                         timeout=20_000)
     assert dialog.error is None
     probation = next(r.path for r in dialog.result.exported if r.party_id == ids[PROBATION])
-    text = "\n".join(p.extract_text() or "" for p in PdfReader(str(probation)).pages)
+    reader = PdfReader(str(probation))   # protected with probation's own password
+    assert reader.decrypt(dialog.shown_passwords()[probation.name])
+    text = "\n".join(p.extract_text() or "" for p in reader.pages)
     assert "NIETVOORAF" not in text and "vóór het casusoverleg" in text
     # Once the meeting has started, the dialog says so.
     meeting_service.start_meeting(vault, meeting_id)

@@ -1,12 +1,17 @@
 """The handouts dialog: one action makes a PDF for every party invited to a case's current
-meeting, optionally password-protected, on a worker thread with a progress dialog that can
-be cancelled.
+meeting, each protected by that party's own password, on a worker thread with a progress
+dialog that can be cancelled.
 
 Who may receive a handout is the sharing policy's answer (``handouts.outlook``), shown per
 invitee with its reason; the dialog decides nothing itself. It says whether the handouts
 are made before the case meeting (the pre-meeting view only) or after its start, and a case
-on no meeting's agenda gets no handouts at all (the dialog says why). A generated password
-is shown once, in the dialog.
+on no meeting's agenda gets no handouts at all (the dialog says why).
+
+Passwords follow ``app.services.handout_passwords``: protection starts switched on, every
+recipient gets its own generated password, shown once beside its party (with a Copy button
+that goes through the clipboard guard; Ctrl+C in the table too) and gone when the dialog is
+cleared, closed or loaded again. Switching protection off asks first, and the choice is
+recorded in the disclosure rows.
 """
 
 from __future__ import annotations
@@ -16,29 +21,34 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressDialog,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.errors import CasuskamerError
-from app.export import pdf
 from app.i18n import _, ngettext
-from app.services import handouts
+from app.services import handout_passwords, handouts
 from app.export.handout import phase_label, phase_note
+from app.services.handout_passwords import PartyPassword
 from app.services.handouts import BatchResult
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, clipboard, dialogs
 from ui.tasks import run_in_background
 
 
@@ -46,6 +56,66 @@ class _Progress(QObject):
     """Carries the worker's progress to the GUI thread (a queued signal)."""
 
     step = Signal(int, int, str)
+
+
+class PasswordTable(QTableWidget):
+    """The batch's passwords, one row per party: party, file, password and a Copy button.
+    Copying (the button, or Ctrl+C on a row) goes through the clipboard guard, never as
+    plain text; the rows cannot be dragged out."""
+
+    COLUMNS = 4
+    #: its Ctrl+C copies the row's password through the guard itself (ui.clipboard.CopyFilter)
+    guards_own_copy = True
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, self.COLUMNS, parent)
+        self.setHorizontalHeaderLabels([_("Party"), _("File"), _("Password"), ""])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragEnabled(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._passwords: list[str] = []
+        self.setAccessibleName(_("Passwords per party"))
+
+    def show_passwords(self, entries: list[PartyPassword]) -> None:
+        self.clear_passwords()
+        self.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            self._passwords.append(entry.password)
+            for column, text in enumerate((entry.party, entry.file, entry.password)):
+                self.setItem(row, column, QTableWidgetItem(text))
+            button = QPushButton(_("Copy"))
+            button.setAccessibleName(_("Copy the password for {party}").format(
+                party=entry.party))
+            button.clicked.connect(lambda _checked=False, r=row: self.copy_row(r))
+            self.setCellWidget(row, 3, button)
+        self.setVisible(bool(entries))
+
+    def clear_passwords(self) -> None:
+        self._passwords.clear()
+        self.clearContents()
+        self.setRowCount(0)
+        self.setVisible(False)
+
+    def password_of(self, row: int) -> str:
+        return self._passwords[row]
+
+    def copy_row(self, row: int) -> None:
+        if 0 <= row < len(self._passwords):
+            clipboard.guard_for(self).copy_sensitive(self._passwords[row])
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_row(self.currentRow())
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class HandoutsDialog(QDialog):
@@ -60,6 +130,8 @@ class HandoutsDialog(QDialog):
         self.result: BatchResult | None = None
         self.error: BaseException | None = None
         self.running = False
+        self._issued: handout_passwords.PerRecipient | None = None
+        self._names: dict[int, str] = {}
         self._cancel = threading.Event()
         self._progress_dialog: QProgressDialog | None = None
         self._signals = _Progress()
@@ -76,15 +148,17 @@ class HandoutsDialog(QDialog):
         self.folder.setReadOnly(True)
         self.folder_button = QPushButton(_("Choose folder\u2026"))
         self.folder_button.clicked.connect(self._choose_folder)
-        self.protect = QCheckBox(_("Protect each PDF with a password"))
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText(_("password (at least {n} characters)")
-                                         .format(n=pdf.MIN_PASSWORD_LENGTH))
-        self.generate_button = QPushButton(_("Generate"))
-        self.generate_button.clicked.connect(self._generate)
-        self.generated = QLabel()
-        self.generated.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.protect = QCheckBox(_("&Protect each PDF with its party's own password"))
+        self.protect.setChecked(True)
+        self.protect.toggled.connect(self._protection_toggled)
+        self.declined = False
+        self._asking = False
+        self.protect_note = QLabel(_("Each party gets its own new password, shown here once "
+                                     "when the handouts are made. Pass it on by another "
+                                     "route than the PDF."))
+        self.protect_note.setWordWrap(True)
+        self.passwords = PasswordTable()
+        self.passwords.setVisible(False)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         self.buttons = QDialogButtonBox()
@@ -98,19 +172,15 @@ class HandoutsDialog(QDialog):
         folder_row.addWidget(a11y.tie(QLabel(_("&Folder:")), self.folder))
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.folder_button)
-        password_row = QHBoxLayout()
-        password_row.addWidget(self.protect)
-        password_row.addWidget(a11y.tie(QLabel(_("Pass&word:")), self.password))
-        password_row.addWidget(self.password, 1)
-        password_row.addWidget(self.generate_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.phase)
         layout.addWidget(a11y.tie(QLabel(_("&Recipients:")), self.recipients))
         layout.addWidget(self.recipients, 1)
         layout.addLayout(folder_row)
-        layout.addLayout(password_row)
-        layout.addWidget(self.generated)
+        layout.addWidget(self.protect)
+        layout.addWidget(self.protect_note)
+        layout.addWidget(self.passwords, 1)
         layout.addWidget(self.outcome)
         layout.addWidget(self.buttons)
 
@@ -124,12 +194,15 @@ class HandoutsDialog(QDialog):
         self.error = None
         self.recipients.clear()
         self.folder.clear()
-        self.password.clear()
-        self.protect.setChecked(False)
-        self.generated.clear()
+        self.passwords.clear_passwords()
+        self._asking = True           # back to the default without asking
+        self.protect.setChecked(True)
+        self._asking = False
+        self.declined = False
         self.outcome.clear()
         self.intro.clear()
         self.phase.clear()
+        self._names = {}
         self.invited = False
         self.make_button.setEnabled(True)
 
@@ -150,6 +223,7 @@ class HandoutsDialog(QDialog):
                              "{number}.").format(number=case_number))
         self.phase.setText(_("Handouts {phase}. {note}").format(
             phase=phase_label(found.meeting_started), note=phase_note(found.meeting_started)))
+        self._names = {r.party_id: r.name for r in found.recipients}
         for recipient in found.recipients:
             if recipient.allowed:
                 text = recipient.name
@@ -180,13 +254,29 @@ class HandoutsDialog(QDialog):
         if folder is not None:
             self.folder.setText(str(folder))
 
-    def _generate(self) -> None:
-        password = pdf.generate_password()
+    def _protection_toggled(self, on: bool) -> None:
+        """Switching protection off is the rare case: it asks first (Cancel by default)."""
+        if self._asking:
+            return
+        if on:
+            self.declined = False
+            return
+        agreed = dialogs.confirm(
+            self, _("Handouts without a password"),
+            _("Without a password anyone who gets hold of a file can read it. Make the "
+              "handouts without a password? This is recorded in the disclosure log."),
+            yes_label=_("Without password"), destructive=True)
+        if agreed:
+            self.declined = True
+            return
+        self._asking = True
         self.protect.setChecked(True)
-        self.password.setText(password)
-        # Shown once, here; never stored.
-        self.generated.setText(_("Password: {password} \u2013 write it down or pass it on "
-                                 "by another route than the PDF.").format(password=password))
+        self._asking = False
+
+    def shown_passwords(self) -> dict[str, str]:
+        """File name -> password, as shown in the table now (for the user's eyes only)."""
+        return {self.passwords.item(row, 1).text(): self.passwords.password_of(row)
+                for row in range(self.passwords.rowCount())}
 
     # -- running ---------------------------------------------------------------------
 
@@ -202,13 +292,10 @@ class HandoutsDialog(QDialog):
         if not party_ids:
             dialogs.warn(self, _("Handouts"), _("Choose at least one party."))
             return
-        password = self.password.text() if self.protect.isChecked() else None
-        if password is not None:
-            try:
-                pdf.check_password(password)
-            except CasuskamerError as exc:
-                dialogs.error(self, _("Handouts"), str(exc))
-                return
+        self.passwords.clear_passwords()
+        passwords = handout_passwords.PerRecipient() if self.protect.isChecked() else None
+        declined = passwords is None and self.declined
+        self._issued = passwords
         number, meeting, out_dir = self.case_number, self.meeting_id, Path(self.folder.text())
         self._cancel = threading.Event()
         cancel = self._cancel
@@ -224,7 +311,8 @@ class HandoutsDialog(QDialog):
 
         def work() -> BatchResult:
             return handouts.export_handouts(
-                self.vault, number, party_ids, out_dir, meeting_id=meeting, password=password,
+                self.vault, number, party_ids, out_dir, meeting_id=meeting,
+                passwords=passwords, declined=declined,
                 progress=lambda done, total, name: signals.step.emit(done, total, name),
                 cancelled=cancel.is_set)
 
@@ -255,9 +343,19 @@ class HandoutsDialog(QDialog):
     def _done(self, result: Any) -> None:
         self._finish()
         self.result = result
+        issued = self._issued
+        self._issued = None
+        entries = handout_passwords.pair(result, issued.issued() if issued else {},
+                                         self._names)
+        if issued is not None:
+            issued.forget()
+        self.passwords.show_passwords(entries)
         count = len(result.exported)
         lines = [ngettext("{count} handout written.", "{count} handouts written.", count)
                  .format(count=count)]
+        if entries:
+            lines.append(_("Each party's password is shown only here, now: copy it or note "
+                           "it before you close this window."))
         lines += [refusal.message for refusal in result.refused]
         if result.cancelled:
             lines.append(_("Cancelled: the handouts not yet made were skipped."))
@@ -265,6 +363,7 @@ class HandoutsDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._finish()
+        self._issued = None
         self.error = exc
         message = str(exc) if isinstance(exc, CasuskamerError) else _(
             "The handouts could not be made.")
