@@ -21,6 +21,7 @@ from enum import StrEnum
 from collections.abc import Iterable, Sequence
 
 from app.domain.cases import fold_for_search
+from app.domain.text_rules import check_free_text, check_identifying
 from app.errors import ValidationError
 from app.formatting import format_datetime
 from app.i18n import N_, _
@@ -390,6 +391,12 @@ def initials(given_names: str, surname: str) -> str:
 
 def _text(value: str, field_name: str, *, required: bool, limit: int = MAX_SHORT) -> str:
     cleaned = " ".join(value.split()) if limit <= MAX_SHORT else value.strip()
+    # a short field names someone or somewhere: no invisible character; prose keeps lines
+    # (issue 25, point 3: app.domain.text_rules)
+    if limit <= MAX_SHORT:
+        check_identifying(cleaned, field_name)
+    else:
+        check_free_text(cleaned, field_name)
     if required and not cleaned:
         raise ValidationError(_("must not be empty"), field=field_name)
     if len(cleaned) > limit:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from app.domain.protocols import Protocol
+from app.domain.text_rules import check_identifying
 from app.errors import ValidationError
 from app.i18n import N_, _
 
@@ -221,7 +222,7 @@ def check_name(value: str, field_name: str = "name") -> str:
         raise ValidationError(_("Give the organisation's name."), field=field_name)
     if len(value) > 200:
         raise ValidationError(_("The name is longer than 200 characters."), field=field_name)
-    return value
+    return check_identifying(value, field_name, _("The organisation's name"))
 
 
 def check_period(start: date | None, end: date | None, end_field: str = "end") -> None:

@@ -134,12 +134,14 @@ def strip_invisible(text: str) -> str:
 
 
 def strip_for_print(text: str) -> str:
-    """Free text as a PDF prints old data: every Cc except newline and tab, and every Cf
-    and Cs, removed (the bidi overrides would reorder the line; a zero-width space would
-    print a name that is not the one searched for)."""
+    """Text as a PDF prints it, also data stored before this rule: every character an
+    identifying field may not hold removed (rows 1 and 2: the bidi overrides would reorder
+    the line, a zero-width space print a name that is not the one searched for), except
+    newline and tab; a Persian ZWNJ between two letters stays."""
     if text.isprintable():
         return text
-    return "".join(ch for ch in text if ch in "\n\t" or not _invisible(ch))
+    drop = {i for i, ch in identifying_offences(text) if ch not in "\n\t"}
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
 
 
 def escape_invisible(text: str) -> str:

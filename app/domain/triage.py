@@ -25,6 +25,7 @@ from app.domain.intake import Referral
 from app.domain.meetings import DecisionType, decision_types_from
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
+from app.domain.text_rules import check_free_text
 from app.errors import ValidationError
 from app.i18n import N_, _
 from app.sharing.policy import may_be_invited
@@ -366,6 +367,7 @@ def check_new_item(item: NewItem, standings: Mapping[int, PartyStanding], protoc
     if not item.text.strip():
         raise ValidationError(_("must not be empty"), field="text")
     _bounded(item.text, MAX_TEXT, "text")
+    check_free_text(item.text, "text")  # issue 25, point 3
     check_party_in_protocol(item.source_party_id, standings, protocol, on, "source_party")
     if item.received > on:
         raise ValidationError(_("is in the future"), field="received")

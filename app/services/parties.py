@@ -40,6 +40,7 @@ from app.domain.parties import (
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding, ProtocolMembership
+from app.domain.text_rules import check_identifying
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.store import audit
@@ -363,6 +364,9 @@ def _clean_contact(contact: Contact) -> dict[str, Any]:
     name = " ".join(contact.name.split())
     if not name:
         raise ValidationError(_("Give the contact person's name."), field="name")
+    check_identifying(name, "name", _("The contact person's name"))  # issue 25, point 3
+    check_identifying(contact.function, "function", _("Function"))
+    check_identifying(contact.phone, "phone", _("Phone"))
     return {"name": name, "function": " ".join(contact.function.split()),
             "phone": contact.phone.strip(), "email": check_email(contact.email),
             "steering_group": bool(contact.steering_group),
