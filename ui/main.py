@@ -85,10 +85,8 @@ def install_qt_translation(app: QApplication, language: str) -> QTranslator | No
 def choose_folder(args: argparse.Namespace, settings: Settings) -> Path:
     if args.vault is not None:
         return Path(args.vault).expanduser()
-    last = settings.last_vault_folder
-    if last is not None and last.is_dir():
-        return last
-    return default_vault_folder()
+    # the machine-wide folder if IT locked it, else the last one used, else IT's default
+    return settings.preferred_vault_folder() or default_vault_folder()
 
 
 def build_window(ctx: AppContext) -> MainWindow | None:

@@ -50,7 +50,7 @@ from ui import a11y, dialogs
 from ui.app_context import AppContext
 from ui.forwarding_box import ForwardingBox
 from ui.passphrase_pair import PassphrasePair, grow_to_fit, secret_field
-from ui.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN
+from ui.settings import IDLE_LOCK_MINUTES, IDLE_MINUTES_MAX, IDLE_MINUTES_MIN, LANGUAGE
 from ui.tasks import run_in_background
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -226,6 +226,12 @@ class SettingsScreen(QWidget):
         form.addRow(_("&Language:"), self.language)
         form.addRow("", self.language_note)
         form.addRow(_("Lock after &idle time of:"), self.idle_minutes)
+        # fixed by the IT department in the machine-wide settings file (ui.settings)
+        for widget, locked in ((self.language, ctx.settings.is_locked(LANGUAGE)),
+                               (self.idle_minutes, ctx.settings.is_locked(IDLE_LOCK_MINUTES))):
+            if locked:
+                widget.setEnabled(False)
+                widget.setToolTip(_("Set for this workstation by your IT department."))
 
         # -- own account ------------------------------------------------------------------
         own = QGroupBox(_("My account"))
