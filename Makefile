@@ -15,6 +15,8 @@ export CASUSKAMER_DEMO_PASSPHRASE ?= demo-kluis-casuskamer
 SYSDEPS := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
            libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
            libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 libxkbcommon0
+# desktop-file-validate: a test checks packaging/casuskamer.desktop with it
+SYSDEPS += desktop-file-utils
 
 sysdeps:
 	@bash packaging/install-sysdeps.sh $(SYSDEPS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages Qt needs, when we are root and any is missing; otherwise say
-# which are missing and go on (the tests run offscreen and need fewer of them).
+# Install the Debian packages Qt needs (and desktop-file-utils for a packaging test), when we
+# are root and any is missing; otherwise say which are missing and go on (the tests run
+# offscreen and need fewer of them).
 set -u
 missing=()
 for pkg in "$@"; do
@@ -8,11 +9,11 @@ for pkg in "$@"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Installing system libraries for Qt: ${missing[*]}"
+  echo "Installing system packages: ${missing[*]}"
   apt-get update -qq >/dev/null 2>&1 || true
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || echo "warning: could not install: ${missing[*]}" >&2
 else
-  echo "Missing system libraries for Qt (install them as root): ${missing[*]}" >&2
+  echo "Missing system packages (install them as root): ${missing[*]}" >&2
 fi
 exit 0
