@@ -118,10 +118,12 @@ def verify_audit(rows_wanted: int, smoke: bool) -> Row:
     from app.store import audit
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Vault
+    from app.services import session
 
     with tempfile.TemporaryDirectory() as tmp:
         opened = Vault.create(Path(tmp) / "v", "beheerder", "benchmark wachtzin lang",
                               kdf=KdfParams())
+        session.after_unlock(opened, created=True)  # its seed data
         try:
             with opened.begin() as conn:
                 for i in range(rows_wanted):

@@ -42,8 +42,10 @@ def _setup(folder: Path, items_per_case: int, n_cases: int) -> tuple[Any, int]:
     from app.store.triage_tables import routing_decisions, routing_invitees
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Actor, Vault
+    from app.services import session
 
     vault = Vault.create(folder, "beheerder", "benchmark-kluis-casuskamer", kdf=KdfParams())
+    session.after_unlock(vault, created=True)  # its seed data
     vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
     with vault.read() as conn:
         party_ids = [int(r[0]) for r in conn.execute(select(parties.c.id)

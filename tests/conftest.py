@@ -23,6 +23,7 @@ os.environ.pop("CASUSKAMER_PASSPHRASE", None)
 from app.i18n import set_language  # noqa: E402
 from app.vault.keyslots import KdfParams  # noqa: E402
 from app.vault.vault import OpenVault, Vault  # noqa: E402
+from app.services import session  # noqa: E402
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--full", action="store_true", default=False,
@@ -55,5 +56,6 @@ def vault_dir(tmp_path: Path) -> Path:
 def admin_vault(vault_dir: Path) -> Iterator[OpenVault]:
     """A new vault, unlocked by its first admin account."""
     opened = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     yield opened
     opened.lock(audit_it=False)

@@ -1939,7 +1939,7 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
     from pathlib import Path
 
     from app.domain.roles import Role
-    from app.services import accounts
+    from app.services import accounts, session
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Actor, Vault
 
@@ -1951,6 +1951,7 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
         out = folder / f"out-{start}"
         out.mkdir(parents=True)
         vault = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+        session.after_unlock(vault, created=True)  # its seed data
         try:
             accounts.add_account(vault, DIRECTOR, Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
                                  kdf=KdfParams())

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.accounts import check_account_name
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
+from app.services import session
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 from ui import a11y, dialogs
@@ -178,7 +179,8 @@ class FirstRunWizard(QWizard):
                       QWizard.WizardButton.CancelButton):
             self.button(which).setEnabled(False)
         self.account_page.pair.wipe()
-        run_in_background(lambda: Vault.create(folder, account, passphrase, kdf=kdf),
+        run_in_background(lambda: session.after_unlock(
+                              Vault.create(folder, account, passphrase, kdf=kdf), created=True),
                           self._created, self._failed, context=self)
         return False
 

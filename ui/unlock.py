@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
+from app.services import session
 from app.vault import first_use, forwarding
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
@@ -234,7 +235,8 @@ class UnlockScreen(QWidget):
         self._set_enabled(False)
         self.status.setText(_("Unlocking..."))
         vault = self.vault
-        run_in_background(lambda: vault.unlock(account, passphrase), self._succeeded,
+        run_in_background(lambda: session.after_unlock(vault.unlock(account, passphrase)),
+                          self._succeeded,
                           self._failed, context=self)
 
     def _succeeded(self, opened: OpenVault) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.errors import AccountRevoked, CasuskamerError, ValidationError, WrongPassphrase
 from app.i18n import _
-from app.services import accounts
+from app.services import accounts, session
 from app.vault import access, first_use, forwarding
 from app.vault.vault import OpenVault, Vault
 
@@ -73,6 +73,8 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
                   else "revoked" if isinstance(exc, AccountRevoked) else "passphrase")
         forwarding.report_failed_unlock(vault.folder, account, reason)
         raise
+    if exclusive:  # a command that holds the vault: the session step (the retention purge)
+        session.after_unlock(opened)
     forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
     try:
         action = command_action(args)

@@ -12,6 +12,7 @@ from app.cli.config_commands import add_collector_options, apply_collector_optio
 from app.domain.roles import Permission
 from app.errors import ValidationError
 from app.i18n import _, ngettext
+from app.services import session
 from app.vault import forwarding, maintenance
 from app.vault.vault import Vault
 
@@ -38,7 +39,8 @@ def _env_has_passphrase() -> bool:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    opened = Vault.create(args.vault, args.account, _new_passphrase(args))
+    opened = session.after_unlock(Vault.create(args.vault, args.account,
+                                               _new_passphrase(args)), created=True)
     print(_("Vault created in {folder} with administrator account {account}.")
           .format(folder=args.vault, account=args.account))
     try:

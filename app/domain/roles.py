@@ -293,6 +293,8 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "parties.standings": _SEE_PARTIES,
     "parties.update_details": _PARTIES,
     "seeding.seed_new_vault": _SETTINGS,
+    # the session step after unlock (seed data of a new vault, the retention purge)
+    "session.after_unlock": ANY_ACCOUNT,
     # the plan of action
     "plan.add_progress_note": _WORK,
     "plan.discard_plan_draft": _WORK,

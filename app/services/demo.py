@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.domain.roles import Role
 from app.i18n import _
-from app.services import accounts
+from app.services import accounts, session
 from app.vault.keyslots import calibrate
 from app.vault.vault import OpenVault, Vault
 
@@ -27,12 +27,13 @@ def build_demo_vault(folder: Path, passphrase: str, cases: int = 1500, seed: int
     """Create (or add to) a demo vault; returns a one-line summary."""
     vault = Vault(folder)
     if vault.exists():
-        opened = vault.unlock(account, passphrase)
+        opened = session.after_unlock(vault.unlock(account, passphrase))
     else:
         params = calibrate()
-        opened = Vault.create(folder, account, passphrase, kdf=params)
+        opened = session.after_unlock(Vault.create(folder, account, passphrase, kdf=params,
+                                                   demo=True), created=True)
         for name, role in DEMO_ACCOUNTS:
-            accounts.add_account(opened, name, role, passphrase, kdf=params)
+            accounts.add_account(opened, name, role, passphrase, kdf=params, demo=True)
     try:
         made = _fill(opened, cases, seed)
     finally:

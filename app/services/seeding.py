@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 @entry_point
 def seed_new_vault(vault: OpenVault) -> None:
-    """Fill a freshly created vault with its seed data (called once, by ``Vault.create``)."""
+    """Fill a freshly created vault with its seed data (called once, by the session step
+    after ``Vault.create``: ``app.services.session.after_unlock``)."""
     from app.services.parties import seed_parties
 
     seed_parties(vault)

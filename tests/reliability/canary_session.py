@@ -418,6 +418,7 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
     from app.services import accounts, handouts, referral_import, subject_access
     from app.services import parties as party_service
     from app.vault import maintenance
+    from app.services import session as session_step
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Vault
 
@@ -425,6 +426,7 @@ def session(folder: Path, report: Path, input_file: Path) -> None:
     exports = folder.parent / EXPORTS
     exports.mkdir()
     admin = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session_step.after_unlock(admin, created=True)  # its seed data
     accounts.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
                          kdf=KdfParams())
     ids = _party_ids(admin)

@@ -28,6 +28,7 @@ from app.store.db import connect_raw
 from app.vault import keyslots, maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.reliability.case_write_points import stray_parts
 from tests.reliability.conftest import Counts
@@ -97,6 +98,7 @@ def test_kills_lose_no_acknowledged_work(tmp_path: Path, full: bool, counts: Cou
     kills = FULL_KILLS if full else CI_KILLS
     folder = tmp_path / "kluis"
     created = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(created, created=True)  # its seed data
     key_hex = created.data_key.hex()
     created.lock()
     ctx = multiprocessing.get_context("forkserver")
@@ -188,6 +190,7 @@ def test_kills_inside_changes_of_the_data_key(tmp_path: Path, full: bool,
     kills = FULL_REKEY_KILLS if full else CI_REKEY_KILLS
     folder = tmp_path / "kluis"
     created = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(created, created=True)  # its seed data
     others = {f"crash{i}": f"wachtzin voor crash {i}" for i in range(3)}
     for name, passphrase in others.items():
         accounts.add_account(created, name, Role.INFORMATION_CENTRE, passphrase,

@@ -35,6 +35,7 @@ from app.store.tables import audit_log
 from app.vault import maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Actor, OpenVault, Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.reliability.case_write_points import DIRECTOR, GGZ, _with_plan, acting, ids
 from tests.reliability.conftest import Counts
@@ -118,6 +119,7 @@ def _no_space(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_saves_until_the_disk_is_full_lose_nothing(disk: Disk, counts: Counts,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     vault = Vault.create(disk.folder / "kluis", ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(vault, created=True)  # its seed data
     vault.actor = Actor(DIRECTOR.account, DIRECTOR.role)
     try:
         if disk.real:
@@ -161,6 +163,7 @@ def test_saves_until_the_disk_is_full_lose_nothing(disk: Disk, counts: Counts,
 
 def _world(disk: Disk) -> tuple[OpenVault, str]:
     vault = Vault.create(disk.folder / "kluis", ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(vault, created=True)  # its seed data
     import random
 
     with acting(vault):

@@ -18,6 +18,7 @@ from app.errors import ValidationError
 from app.services import parties as party_service
 from app.services import referral_import, synthetic
 from app.vault.vault import OpenVault
+from app.services import session
 from tests.reliability.conftest import Counts
 
 TODAY = date(2026, 11, 29)
@@ -80,6 +81,7 @@ def register_names(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, 
 
     opened = Vault.create(tmp_path_factory.mktemp("fuzz") / "v", ADMIN, ADMIN_PASSPHRASE,
                           kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     try:
         # read inside a transaction: the register as the parser needs it, whatever the
         # role (reading it through the vault is for the roles that register referrals)

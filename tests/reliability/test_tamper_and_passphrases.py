@@ -13,6 +13,7 @@ from app.errors import WrongPassphrase
 from app.store.tables import meta
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.reliability.conftest import Counts
 
@@ -21,6 +22,7 @@ PAGE = 4096
 
 def _vault_with_pages(folder: Path, pages: int) -> int:
     opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     with opened.begin() as conn:
         for i in range(pages * 3):
             conn.execute(meta.insert().values(key=f"fill-{i}", value=f"{i}" * 400))

@@ -16,6 +16,7 @@ from app.services import intake as intake_service
 from app.services import synthetic
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from ui import dialogs
 
@@ -43,6 +44,7 @@ def cases_vault_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     a copy of the locked vault's files instead."""
     folder = tmp_path_factory.mktemp("cases-template") / "kluis"
     opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     account_service.add_account(opened, DIRECTOR, Role.PROCESS_DIRECTOR,
                                 DIRECTOR_PASSPHRASE, kdf=KdfParams())
     account_service.add_account(opened, CENTRE, Role.INFORMATION_CENTRE,

@@ -20,6 +20,7 @@ from app.store.tables import audit_log
 from app.vault import forwarding, maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import DB_NAME, OpenVault, Vault
+from app.services import session
 from sqlalchemy import select
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.unit.audit_forwarding_receiver import (Authority, Receiver, Silent, closed_port)
@@ -302,6 +303,7 @@ def test_failed_unlock_on_the_command_line_goes_to_the_system_log_and_collector(
 def test_the_background_sender_runs_while_unlocked_and_stops_at_the_lock(
         vault_dir: Path, receiver: Receiver) -> None:
     opened = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     _configured(opened, receiver)
     thread = forwarding.start_background(opened, interval=0.05)
     assert thread is not None

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from app.services import demo_activity, figures
 from app.store.case_tables import case_search, cases, subjects
 from app.vault.vault import OpenVault
+from app.services import session
 
 TODAY = date(2026, 11, 1)
 
@@ -71,6 +72,7 @@ def test_demo_activity_is_deterministic_and_added_once(admin_vault: OpenVault,
 
     other = Vault.create(tmp_path / "tweede", "beheerder", "nog een lange wachtzin",  # type: ignore[operator]
                          kdf=KdfParams())
+    session.after_unlock(other, created=True)  # its seed data
     try:
         demo_activity.fill(other, cases=120, seed=11, today=TODAY)
         with other.read() as conn:

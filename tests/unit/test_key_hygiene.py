@@ -21,6 +21,7 @@ from app.services import accounts
 from app.store.tables import meta
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -93,6 +94,7 @@ def _work(opened: OpenVault, n: int) -> None:
 
 def test_no_copy_of_the_data_key_is_left_after_a_lock(vault_dir: Path) -> None:
     created = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(created, created=True)  # its seed data
     accounts.add_account(created, "regie", Role.PROCESS_DIRECTOR, "wachtzin van de regie",
                          kdf=KdfParams())
     first_key = _needles(created._key)  # type: ignore[arg-type]

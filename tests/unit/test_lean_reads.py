@@ -20,6 +20,7 @@ from app.services import demo_activity, followup, retention
 from app.store.case_tables import cases
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from app.services import session
 
 DIRECTOR, PASSPHRASE = "regisseur", "lijsten lezen zonder omwegen"
 TODAY = date.today()
@@ -32,6 +33,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
     folder = tmp_path_factory.mktemp("lean") / "kluis"
     admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
+    session.after_unlock(admin, created=True)  # its seed data
     demo_activity.fill(admin, cases=160, seed=4, today=TODAY)
     account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
                                 kdf=KdfParams())

@@ -43,6 +43,7 @@ from app.services.audit_log import AuditFilter
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Actor, OpenVault, Vault
+from app.services import session
 from tests.unit.service_world import (CANARY_BSN, World, arguments, build_world,
                                       director_made, service_functions)
 
@@ -73,6 +74,7 @@ class Vaulted:
 def make_vault(folder: Path, tmp: Path) -> Vaulted:
     opened = Vault.create(folder, ACCOUNTS[Role.ADMIN], PASSPHRASE[Role.ADMIN],
                           kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     try:
         for role, name in ACCOUNTS.items():
             if role is not Role.ADMIN:

@@ -23,6 +23,7 @@ from app.services import accounts as account_service
 from app.services import closure as closure_service
 from app.services import plan as plan_service
 from app.services import retention as retention_service
+from app.services import session
 from app.services.cases import set_state
 from app.store.case_tables import cases, subjects
 from app.vault.keyslots import KdfParams
@@ -146,7 +147,7 @@ def test_purge_can_be_run_by_the_admin_account(admin_vault: OpenVault,
     made = make_case(director)
     close(director, made.number, date(2020, 1, 6))
     director.lock()
-    admin = Vault(vault_dir).unlock(ADMIN, ADMIN_PASSPHRASE)
+    admin = session.after_unlock(Vault(vault_dir).unlock(ADMIN, ADMIN_PASSPHRASE))
     try:
         # Unlocking already ran the purge (closed in 2020, due in 2022); a purge now has
         # nothing left to do.

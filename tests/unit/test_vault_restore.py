@@ -19,6 +19,7 @@ from app.store.tables import audit_log, meta
 from app.vault import maintenance
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 
 MANAGER = "manager"
@@ -33,6 +34,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def _vault_with_manager(folder: Path) -> None:
     opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    session.after_unlock(opened, created=True)  # its seed data
     accounts.add_account(opened, MANAGER, Role.MANAGER, MANAGER_PASS, kdf=KdfParams())
     opened.lock()
 

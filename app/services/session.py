@@ -1,0 +1,40 @@
+"""The session step: what the program does right after the vault is opened, above the vault.
+
+``app.vault`` opens, locks, verifies and backs up; it knows no service. What belongs to the
+house's rules at the start of a session is done here, and called by whoever opened the
+vault (the program's unlock and first-run flows, the command line's ``unlock`` and
+``init``, the demo):
+
+* a vault just made gets its seed data (the covenant's parties: ``app.services.seeding``);
+* every other unlock that holds the vault destroys the cases whose retention period has
+  passed (``app.services.retention.purge_due``; covenant art. 15) and keeps their numbers
+  in ``OpenVault.purged_at_unlock`` (``casuskamer purge`` reports them). Read-mostly commands
+  (verify, backup) open the vault without this step and change nothing.
+
+A failure locks the vault again and is told as unlocking tells it (``OpenVault.unlock_step``:
+a full disk, else a damaged vault).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from app.services import retention, seeding
+from app.vault.access import entry_point
+
+if TYPE_CHECKING:
+    from app.vault.vault import OpenVault
+
+
+@entry_point
+def after_unlock(vault: OpenVault, *, created: bool = False,
+                 today: date | None = None) -> OpenVault:
+    """Run the session step on a vault just opened (``created``: just made by
+    ``Vault.create``); returns the same vault."""
+    with vault.unlock_step():
+        if created:
+            seeding.seed_new_vault(vault)
+        else:
+            vault.purged_at_unlock = retention.purge_due(vault, today)
+    return vault
