@@ -66,7 +66,7 @@ def list_accounts(vault: OpenVault) -> list[AccountInfo]:
 @entry_point
 def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
                 kdf: keyslots.KdfParams | None = None, *,
-                must_choose_passphrase: bool = False) -> None:
+                must_choose_passphrase: bool = False, demo: bool = False) -> None:
     """Add ``name`` with ``role`` and the first ``passphrase``.
 
     ``must_choose_passphrase``: the holder must choose their own passphrase at the first
@@ -76,7 +76,7 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
     """
     vault.require(Permission.MANAGE_ACCOUNTS, "account", name)
     check_account_name(name)
-    check_passphrase(passphrase, name)
+    check_passphrase(passphrase, name, demo=demo)  # demo: only the demo vault's builder
     slots = vault.vault.slot_file()
     with vault.begin() as conn:
         existing = conn.execute(select(accounts.c.id).where(accounts.c.name == name)).first()

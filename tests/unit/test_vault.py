@@ -244,7 +244,7 @@ def test_slot_file_is_written_atomically_with_previous_kept(admin_vault: OpenVau
     folder = admin_vault.vault.folder
     first = (folder / "keyslots.json").read_bytes()
     accounts.add_account(admin_vault, "ic.jansen", Role.INFORMATION_CENTRE,
-                         "informatiecentrum zin", kdf=KdfParams())
+                         "informatiecentrum met kompas en lantaarn", kdf=KdfParams())
     assert (folder / "keyslots.json.prev").read_bytes() == first
     assert SlotFile.read(folder / "keyslots.json").find("ic.jansen") is not None
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
