@@ -14,7 +14,8 @@ from app.errors import ValidationError
 from app.i18n import _, ngettext
 from app.services import session
 from app.vault import forwarding, maintenance
-from app.vault.vault import Vault
+from app.vault.text_scan import TextFinding, text_findings
+from app.vault.vault import OpenVault, Vault
 
 
 def _new_passphrase(args: argparse.Namespace) -> str:
@@ -51,6 +52,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text_findings(opened: OpenVault) -> list[TextFinding]:
+    """Stored texts with invisible characters (issue 25, point 3): ids only, no values."""
+    try:
+        return text_findings(opened)
+    except Exception:  # noqa: BLE001 - a damaged database is reported by verify itself
+        return []
+
+
+def _print_text_findings(findings: list[TextFinding]) -> None:
+    if not findings:
+        return
+    print(ngettext("{count} stored text holds an invisible or control character; a process "
+                   "director corrects it in the case or register:",
+                   "{count} stored texts hold an invisible or control character; a process "
+                   "director corrects them in the case or register:",
+                   len(findings)).format(count=len(findings)))
+    for finding in findings[:200]:
+        where = f"{finding.table}.{finding.column} #{finding.record}"
+        print(f"  - {where} ({finding.case_number})" if finding.case_number
+              else f"  - {where}")
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from app.errors import VaultDamaged
 
@@ -61,6 +84,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     try:
         report = maintenance.verify(opened)
+        texts = _text_findings(opened)
         try:
             opened.log_now("verify", "vault", opened.vault_id,
                            "ok" if report.sound else "failed",
@@ -71,6 +95,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         opened.lock()
     _print_replaced(report)
+    _print_text_findings(texts)
     if report.sound:
         print(_("Sound: encryption, database and audit log ({rows} rows) checked.")
               .format(rows=report.audit_rows))
