@@ -3,9 +3,9 @@
 tables.
 
 Everything shown comes from ``app.domain.figures.figure_list``: the same suppressed values as
-the dashboard, so a count of cases below five is "< 5" here too and a chart draws such a bar
-with no height (its label says "< 5"). No name, no case number: the report may go to the
-Stuurgroep as it is.
+the dashboard, so a count of cases below five is "< 5" here too, and a chart draws what it
+hides as a hatched band, as the figures screen does (:func:`chart_drawing`). No name, no case
+number: the report may go to the Stuurgroep as it is.
 
 :func:`export_annual_report` (``VIEW_FIGURES``; audited as ``figures.annual_report`` with the
 file's SHA-256) writes the PDF and, if asked, one CSV file per table.
@@ -16,18 +16,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
-from app.domain.figures import ChartKind, Figure, suppression_note
+from app.domain.figures import ChartKind, Figure, suppressed_text, suppression_note
 from app.domain.protocols import Protocol
 from app.export import fonts, pdf
 from app.formatting import format_date
@@ -47,8 +48,12 @@ def series_colour(index: int) -> str:
 
 def chart_drawing(figure: Figure, width: float = pdf.CONTENT_WIDTH,
                   height: float = 62 * mm) -> Drawing:
-    """The figure's chart: bars side by side, or stacked; a suppressed bar has no height
-    and the label "< 5"."""
+    """The figure's chart: bars side by side, or stacked, drawn to the values shown.
+
+    A suppressed part is a hatched band (as on the figures screen): in a stacked bar whose
+    total is shown, the band fills the bar up to that total, so the bar reaches the number
+    above it; elsewhere it is a stub of :data:`STUB_HEIGHT`, the same for every hidden value,
+    so that its height tells nothing. The labels ("< 5", "x", the values) stand on top."""
     categories, series = figure.chart()
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
@@ -56,10 +61,18 @@ def chart_drawing(figure: Figure, width: float = pdf.CONTENT_WIDTH,
     chart.x, chart.y = 12 * mm, 12 * mm
     chart.width = width - chart.x - legend_width - 4 * mm
     chart.height = height - chart.y - 6 * mm
-    chart.data = [[v.plot for v in s.values] for s in series] or [[0.0] * len(categories)]
     stacked = figure.kind is ChartKind.STACKED
+    data = [[v.plot for v in s.values] for s in series] or [[0.0] * len(categories)]
+    bands = hidden_parts(figure)
     if stacked:
         chart.categoryAxis.style = "stacked"
+        # the band up to a shown total is one more (hatched) part on top of the stack
+        filler = [0.0] * len(categories)
+        for band in bands:
+            if band.top is not None:
+                filler[band.category] = band.top - band.bottom
+        data.append(filler)
+    chart.data = data
     names = [wrap_label(c) for c in categories]
     lines = max((n.count("\n") + 1 for n in names), default=1)
     chart.y = (6 + 3 * lines) * mm
@@ -79,22 +92,28 @@ def chart_drawing(figure: Figure, width: float = pdf.CONTENT_WIDTH,
     chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
     chart.barSpacing = 1
     chart.groupSpacing = 6
-    for i in range(len(chart.data)):
+    for i in range(len(series) or 1):
         chart.bars[i].fillColor = colors.HexColor(series_colour(i))
         chart.bars[i].strokeColor = None
-    # Labels: "< 5" on every suppressed bar; the values themselves when bars stand apart.
+    if stacked:
+        chart.bars[len(data) - 1].fillColor = None      # the band draws itself (hatched)
+        chart.bars[len(data) - 1].strokeColor = None
+    stubs = {(b.series, b.category) for b in bands if b.top is None}
     chart.barLabelFormat = "values"
     if stacked:
         # A stacked bar is labelled once, on top, with its total ("< 5" when small); the
-        # table gives every part.
+        # table gives every part. Over a stub the label stands on the stub.
         totals = [t.text for t in figure.totals[:len(categories)]] or [""] * len(categories)
-        chart.barLabelArray = [[""] * len(categories) for _s in series[:-1]] + [totals]
+        on_top = ["" if (-1, c) in stubs else text for c, text in enumerate(totals)]
+        chart.barLabelArray = [[""] * len(categories) for _s in data[:-1]] + [on_top]
     else:
-        chart.barLabelArray = [[v.text for v in s.values] for s in series] \
-            or [[""] * len(categories)]
+        chart.barLabelArray = [["" if (i, c) in stubs else v.text
+                                for c, v in enumerate(s.values)]
+                               for i, s in enumerate(series)] or [[""] * len(categories)]
     chart.barLabels.fontName = fonts.FONT
     chart.barLabels.fontSize = 6
     chart.barLabels.nudge = 5
+    chart.annotations = [lambda chart_, _cscale, _vscale: _hatched(chart_, bands, stacked)]
     drawing.add(chart)
     if len(series) > 1:
         legend = Legend()
@@ -112,6 +131,86 @@ def chart_drawing(figure: Figure, width: float = pdf.CONTENT_WIDTH,
     drawing.add(String(0, height - 4 * mm, figure.axis, fontName=fonts.FONT, fontSize=7,
                        fillColor=colors.HexColor("#444444")))
     return drawing
+
+
+#: The height of a hatched stub for a hidden value that no shown number gives away: always
+#: the same, so that it says nothing about the value (the figures screen draws 12 pixels).
+STUB_HEIGHT = 3 * mm
+#: The name the hatched bands carry in the drawing (for tests and for readers of the code).
+BAND_NAME = "hidden_part"
+
+
+@dataclass(frozen=True)
+class HiddenPart:
+    """A suppressed part of the chart: ``series`` (-1: the whole stack of a category),
+    ``bottom`` the value it starts at, ``top`` the value it reaches when the shown numbers
+    give it (a stacked bar's shown total), else None (a stub), and the text it shows."""
+
+    series: int
+    category: int
+    bottom: float
+    top: float | None
+    text: str
+
+
+def hidden_parts(figure: Figure) -> list[HiddenPart]:
+    """Where the chart hides something (the rule of the figures screen's hatched bands)."""
+    categories, series = figure.chart()
+    found: list[HiddenPart] = []
+    if figure.kind is ChartKind.STACKED:
+        for c in range(len(categories)):
+            parts = [s.values[c] for s in series]
+            if not any(v.suppressed for v in parts):
+                continue
+            shown = sum(v.plot for v in parts)
+            total = figure.totals[c] if c < len(figure.totals) else None
+            known = (total is not None and not total.suppressed
+                     and total.number is not None and float(total.number) > shown)
+            found.append(HiddenPart(-1, c, shown,
+                                    float(total.number) if known and total is not None
+                                    and total.number is not None else None,
+                                    total.text if total is not None else suppressed_text()))
+        return found
+    for i, s in enumerate(series):
+        found.extend(HiddenPart(i, c, 0.0, None, v.text)
+                     for c, v in enumerate(s.values) if v.suppressed)
+    return found
+
+
+def _hatched(chart: VerticalBarChart, parts: Sequence[HiddenPart], stacked: bool) -> Group:
+    """The hatched bands, placed from the chart's own bar positions (after it laid them
+    out): a band up to a shown total over the stack's top part, a stub otherwise."""
+    group = Group()
+    positions = chart._barPositions          # per series, per category: (x, y, w, h)
+    scale = chart.valueAxis.scale
+    for part in parts:
+        row = positions[-1 if stacked else part.series]
+        x, _y, bar_width, _h = row[part.category]
+        bottom = scale(part.bottom)
+        top = scale(part.top) if part.top is not None else bottom + STUB_HEIGHT
+        group.add(_band(x, bottom, bar_width, top - bottom))
+        if part.top is None:
+            group.add(String(x + bar_width / 2, top + 2, part.text, fontName=fonts.FONT,
+                             fontSize=6, textAnchor="middle"))
+    return group
+
+
+def _band(x: float, y: float, width: float, height: float) -> Group:
+    """A rectangle outlined in grey with diagonal hatching clipped to it."""
+    band = Group()
+    band.add(Rect(x, y, width, height, fillColor=colors.white,
+                  strokeColor=colors.HexColor("#595959"), strokeWidth=0.5, name=BAND_NAME))
+    step = 2.5
+    k = -height
+    while k < width:
+        # the line x' - y' = k (in the band's own coordinates), clipped to the rectangle
+        x0, y0 = max(k, 0.0), max(-k, 0.0)
+        x1, y1 = min(width, height + k), min(height, width - k)
+        if x1 > x0 and y1 > y0:
+            band.add(Line(x + x0, y + y0, x + x1, y + y1,
+                          strokeColor=colors.HexColor("#595959"), strokeWidth=0.4))
+        k += step
+    return band
 
 
 def wrap_label(label: str, width: int = 18) -> str:
