@@ -109,6 +109,27 @@ def folders(platform: Platform | None = None, env: Mapping[str, str] | None = No
                    log=Path(dirs.user_log_dir))
 
 
+#: The longest vault folder path the database can open beneath it, with room for the file
+#: names it adds (``casuskamer.db.rekey-journal``) and a restore's staging folder beside it.
+#: SQLite on Linux and macOS takes file names up to 512 bytes (measured: a database path of
+#: 504 bytes opens with its journal, 506 does not); on Windows it opens through the plain
+#: Win32 path of at most 260 characters (MAX_PATH), whatever Python itself can reach with
+#: the extended form above.
+MAX_VAULT_FOLDER_BYTES_POSIX = 440
+MAX_VAULT_FOLDER_CHARS_WINDOWS = 200
+
+
+def vault_folder_limit(folder: PurePath | str) -> tuple[int, int]:
+    """(length, limit) of a vault folder's absolute path in the unit that limits it on the
+    current platform (UTF-8 bytes on POSIX, characters on Windows)."""
+    if current_platform() == "windows":
+        text = str(folder)
+        if not PureWindowsPath(text).is_absolute():
+            text = os.path.abspath(text)
+        return len(text), MAX_VAULT_FOLDER_CHARS_WINDOWS
+    return len(os.fsencode(os.path.abspath(folder))), MAX_VAULT_FOLDER_BYTES_POSIX
+
+
 def default_vault_folder() -> Path:
     return Path(folders().vault)
 

@@ -39,6 +39,7 @@ from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExi
                         VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase,
                         storage_write_failed, vault_write_failed)
 from app.i18n import _
+from app.paths import vault_folder_limit
 from app.store import audit, migrate
 from app.store.db import READ_OPTION, connect_raw, make_engine
 from app.store.tables import accounts, meta
@@ -86,6 +87,11 @@ class Vault:
     def check_folder(self) -> None:
         """Refuse a vault folder on a network file system unless the setting allows it;
         then the database runs without WAL (``app.vault.network``)."""
+        length, limit = vault_folder_limit(self.folder)
+        if length > limit:
+            raise VaultReadOnly(_("The path of the vault folder {folder} is too long for the "
+                                  "database: at most {limit} characters. Choose a folder with "
+                                  "a shorter path.").format(folder=self.folder, limit=limit))
         allowed_on_network = network.check_vault_folder(self.folder)
         self.journal_mode = "DELETE" if allowed_on_network else "WAL"
 
