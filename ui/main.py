@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app.i18n import LANGUAGES, N_, _, set_language
 from app.resources import resource_path
 from app.vault.vault import OpenVault
-from ui import crash, single_instance
+from ui import crash, focus_style, single_instance
 from ui import help as program_help
 from ui.app_context import AppContext, default_vault_folder, log_folder
 from ui.first_run import FirstRunWizard
@@ -130,6 +130,7 @@ def run_gui(argv: Sequence[str]) -> int:
     language = args.lang or settings.language
     set_language(language)
     install_qt_translation(app, language)
+    focus_style.install(app)          # a visible focus ring on every input
     handler = crash.install(log_folder())
     program_help.install_f1(app)
     try:
