@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 DEMO   := .demo-vault
 export CASUSKAMER_DEMO_PASSPHRASE ?= demo-kluis-casuskamer
 
-.PHONY: run test sysdeps venv bench reliability package demo lint clean lock
+.PHONY: run test sysdeps venv bench reliability package demo lint clean lock icons
 
 # System libraries Qt needs under a real X server (and the fonts); installed when root.
 SYSDEPS := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
@@ -82,6 +82,11 @@ package: $(PKG_STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
 		--distpath dist --workpath build/pyinstaller packaging/casuskamer.spec
 	$(PY) packaging/smoke.py dist/casuskamer
+
+# The Windows and macOS icons (packaging/casuskamer.ico, .icns) from resources/icons/casuskamer.svg;
+# committed, so only needed after the drawing changed.
+icons: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/make_icons.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist *.egg-info

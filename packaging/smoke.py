@@ -2,6 +2,9 @@
 
     python packaging/smoke.py dist/casuskamer
 
+0. The folder holds none of the Qt parts the program does not use (Qt Quick/QML, the virtual
+   keyboard, QtPdf, Qt translations other than Dutch and English: the spec's QT_UNUSED),
+   and on Windows and macOS the windowed ``casuskamerw`` beside the console ``casuskamer``.
 1. ``casuskamer --version`` answers with the version.
 2. ``casuskamer demo --vault D`` makes a small demo vault with the built program itself
    (so the migrations, seed data and SQLCipher inside the folder are used).
@@ -30,6 +33,22 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+#: what must not be in the built folder (file names on Linux, Windows and macOS)
+UNUSED_QT = re.compile(r"(^|/)(lib)?Qt6?(Qml|Quick|VirtualKeyboard|Pdf)[^/]*$"
+                       r"|/Qt6?(Qml|Quick|VirtualKeyboard|Pdf)[^/]*\.framework/"
+                       r"|qtvirtualkeyboardplugin|/imageformats/(lib)?qpdf")
+OTHER_QT_LANGUAGE = re.compile(r"/translations/[a-z_]+_(?!nl\.qm$|en\.qm$)[a-zA-Z_]+\.qm$")
+
+
+def unused_parts(folder: Path) -> list[str]:
+    found = []
+    for path in folder.rglob("*"):
+        name = "/" + path.relative_to(folder).as_posix()
+        if UNUSED_QT.search(name) or OTHER_QT_LANGUAGE.search(name):
+            found.append(name)
+    return sorted(found)
+
+
 def run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> tuple[str, float]:
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True,
@@ -49,6 +68,18 @@ def main(argv: list[str]) -> int:
         print(f"no built program at {exe}", file=sys.stderr)
         return 1
     from app import __version__  # the version the build must report
+
+    unused = unused_parts(build)
+    if unused:
+        print("Qt parts the program does not use are in the build:\n  " + "\n  ".join(
+            unused[:20]), file=sys.stderr)
+        return 1
+    if sys.platform in ("win32", "darwin"):
+        windowed = build / ("casuskamerw.exe" if sys.platform == "win32" else "casuskamerw")
+        if not windowed.exists():
+            print(f"no windowed program at {windowed}", file=sys.stderr)
+            return 1
+    print("no unused Qt parts in the build")
 
     with tempfile.TemporaryDirectory(prefix="casuskamer-smoke-") as tmp:
         work = Path(tmp)
