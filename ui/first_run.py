@@ -27,7 +27,7 @@ from app.i18n import _
 from app.services import session
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
-from ui import a11y, dialogs
+from ui import a11y, dialogs, wizard_steps
 from ui.passphrase_pair import PassphrasePair
 from ui.tasks import run_in_background
 
@@ -156,6 +156,7 @@ class FirstRunWizard(QWizard):
         self.account_page = AccountPage()
         self.addPage(self.folder_page)
         self.addPage(self.account_page)
+        wizard_steps.install(self)
         self.setButtonText(QWizard.WizardButton.FinishButton, _("&Create vault"))
         self.resize(640, 520)
 

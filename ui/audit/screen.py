@@ -34,6 +34,7 @@ from app.i18n import N_, _
 from app.services import audit_log
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
+from ui.date_edit import DateEdit
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -131,12 +132,9 @@ class AuditScreen(QWidget):
         super().__init__(parent)
         self.vault = vault
         self.setObjectName("audit_screen")
-        self.since = QLineEdit()
-        self.since.setObjectName("since")
-        self.since.setPlaceholderText(_("DD-MM-YYYY"))
-        self.until = QLineEdit()
-        self.until.setObjectName("until")
-        self.until.setPlaceholderText(_("DD-MM-YYYY"))
+        # the one date input (dd-mm-jjjj, ISO, or the calendar); empty is no bound
+        self.since = DateEdit(name="since")
+        self.until = DateEdit(name="until")
         self.account = QComboBox()
         self.account.setObjectName("account")
         self.account.setEditable(True)
@@ -203,7 +201,8 @@ class AuditScreen(QWidget):
         layout.addWidget(self.table, 1)
         self.show_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.export)
-        for edit in (self.since, self.until, self.action, self.case, self.searched_for):
+        for edit in (self.since.line, self.until.line, self.action, self.case,
+                     self.searched_for):
             edit.returnPressed.connect(self.refresh)
         try:
             self.account.addItems(["", *audit_log.accounts(vault)])
@@ -214,8 +213,8 @@ class AuditScreen(QWidget):
 
     def current_filter(self) -> audit_log.AuditFilter:
         return audit_log.AuditFilter(
-            since=audit_log.parse_day(self.since.text(), "since"),
-            until=audit_log.parse_day(self.until.text(), "until"),
+            since=self.since.value("since") if self.since.text().strip() else None,
+            until=self.until.value("until") if self.until.text().strip() else None,
             account=self.account.currentText(), action=self.action.text(),
             case=self.case.text(), subject_id=self.subject.value() or None,
             searched_for=self.searched_for.text())

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -67,11 +69,13 @@ from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.errors import CasuskamerError, ValidationError
+from app.formatting import format_date, format_time
 from app.i18n import _
 from app.services import intake as intake_service
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, dialogs, wizard_steps
+from ui.date_edit import DateEdit
 
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
 LINE_MAX = 100_000
@@ -108,6 +112,30 @@ def scrolled(widget: QWidget) -> QScrollArea:
     # Not a Tab stop of its own: Tab goes to the fields inside, and the area scrolls to them.
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return area
+
+
+def set_date_text(edit: DateEdit, text: str) -> None:
+    """Show a draft's date (kept as ISO) the way every screen shows dates; a text that was
+    no date stays as typed, so its problem can be shown."""
+    try:
+        edit.setDate(parse_date(text, "date") if text.strip() else None)
+    except ValidationError:
+        edit.setText(text)
+
+
+def date_text(edit: DateEdit) -> str:
+    """A date field for the draft: ISO when it holds a date, else the text as typed (the
+    step's check then refuses it, and the page shows the field's own reason)."""
+    value = edit.date()
+    return value.isoformat() if value is not None else edit.text().strip()
+
+
+def shown_date(text: str) -> str:
+    """A draft's ISO date as the program shows dates (dd-mm-jjjj); other text as it is."""
+    try:
+        return format_date(parse_date(text, "date"))
+    except ValidationError:
+        return text
 
 
 def _draft_has_content(draft: IntakeDraft) -> bool:
@@ -193,6 +221,9 @@ class StepPage(QWizardPage):
         for error in errors:
             label = self.label_for(error.field) or self.page_error
             text = error.message if label is not self.page_error else self.describe(error)
+            typed = self.field_widgets.get(error.field)
+            if isinstance(typed, DateEdit) and typed.error():
+                text = typed.error()  # how to type a date, not the draft's ISO rule
             label.setText(f"{label.text()}\n{text}" if label.text() else text)
             label.setVisible(True)
             widget = self.field_widgets.get(error.field)
@@ -302,7 +333,7 @@ class ReferringPartyPage(StepPage):
         assert contact_edit is not None
         contact_edit.setMaxLength(LINE_MAX)
         contact_edit.setPlaceholderText(_("Name of the contact person at the referring party"))
-        self.received_edit = line_edit("received", _("YYYY-MM-DD"))
+        self.received_edit = DateEdit(name="received")
         self.received_edit.setAccessibleName(_("Received on"))
         self.no_parties = QLabel("")
         self.no_parties.setWordWrap(True)
@@ -318,13 +349,10 @@ class ReferringPartyPage(StepPage):
         layout.addWidget(self.page_error)
         layout.addStretch(1)
         self.party_combo.currentIndexChanged.connect(lambda _i: self._party_chosen())
-        self.received_edit.editingFinished.connect(self._received_changed)
+        self.received_edit.line.editingFinished.connect(self._received_changed)
 
     def _on(self) -> date:
-        try:
-            return parse_date(self.received_edit.text(), "received")
-        except ValidationError:
-            return self.owner.today
+        return self.received_edit.date() or self.owner.today
 
     def _fill_parties(self, protocol_value: str, keep: int | None) -> None:
         self.party_combo.blockSignals(True)
@@ -378,12 +406,12 @@ class ReferringPartyPage(StepPage):
         self.contact_combo.blockSignals(False)
 
     def load(self, draft: IntakeDraft) -> None:
-        self.received_edit.setText(draft.received)
+        set_date_text(self.received_edit, draft.received)
         self._fill_parties(draft.protocol, draft.referring_party_id)
         self.contact_combo.setEditText(draft.referring_contact)
 
     def store(self, draft: IntakeDraft) -> None:
-        draft.received = self.received_edit.text().strip()
+        draft.received = date_text(self.received_edit)
         party = self.party_combo.currentData()
         draft.referring_party_id = int(party) if party is not None else None
         draft.referring_contact = self.contact_combo.currentText()
@@ -406,7 +434,7 @@ class SubjectForm(QGroupBox):
         self.prefix = prefix
         self.given_names = line_edit("given_names")
         self.surname = line_edit("surname")
-        self.birth_date = line_edit("birth_date", _("YYYY-MM-DD"))
+        self.birth_date = DateEdit(name="birth_date")
         self.bsn = line_edit("bsn", _("nine digits"))
         self.address = line_edit("address")
         self.role = QComboBox()
@@ -433,7 +461,7 @@ class SubjectForm(QGroupBox):
         remove_row.addStretch(1)
         remove_row.addWidget(self.remove_button)
         form.addRow("", remove_row)
-        for edit in (self.bsn, self.surname, self.birth_date):
+        for edit in (self.bsn, self.surname, self.birth_date.line):
             edit.editingFinished.connect(self.check_known)
         self.renumber(index)
 
@@ -443,13 +471,13 @@ class SubjectForm(QGroupBox):
 
     def entry(self) -> SubjectEntry:
         return SubjectEntry(self.given_names.text(), self.surname.text(),
-                            self.birth_date.text().strip(), self.bsn.text().strip(),
+                            date_text(self.birth_date), self.bsn.text().strip(),
                             self.address.text(), str(self.role.currentData()))
 
     def set_entry(self, entry: SubjectEntry) -> None:
         self.given_names.setText(entry.given_names)
         self.surname.setText(entry.surname)
-        self.birth_date.setText(entry.birth_date)
+        set_date_text(self.birth_date, entry.birth_date)
         self.bsn.setText(entry.bsn)
         self.address.setText(entry.address)
         found = self.role.findData(entry.role)
@@ -460,10 +488,7 @@ class SubjectForm(QGroupBox):
         case number, status and dates."""
         bsn = self.bsn.text().strip()
         surname = self.surname.text().strip()
-        try:
-            birth: date | None = parse_date(self.birth_date.text(), "birth_date")
-        except ValidationError:
-            birth = None
+        birth = self.birth_date.date()
         if not bsn and not (surname and birth):
             self.known.setVisible(False)
             return
@@ -489,11 +514,11 @@ def known_text(found: list[intake_service.KnownCase]) -> str:
         if case.closed_at is not None:
             lines.append(_("{number}, {status}, received {received}, closed {closed}").format(
                 number=case.number, status=case.state.label,
-                received=case.received.isoformat(), closed=case.closed_at.date().isoformat()))
+                received=format_date(case.received), closed=format_date(case.closed_at.date())))
         else:
             lines.append(_("{number}, {status}, received {received}").format(
                 number=case.number, status=case.state.label,
-                received=case.received.isoformat()))
+                received=format_date(case.received)))
     return "\n".join(lines)
 
 
@@ -858,11 +883,12 @@ class IntakeWizard(QWizard):
         # the same words as the triage wizard's (Qt's Cancel is "Annuleren")
         self.setButtonText(QWizard.WizardButton.CustomButton1, _("Save draft and close"))
         custom = self.button(QWizard.WizardButton.CustomButton1)
-        custom.setToolTip(_("Save what you typed as a draft; it reopens from the Cases screen"))
         self.customButtonClicked.connect(self._custom_button)
         self.vault = vault
         self.today = today or date.today()
         self.draft = draft or IntakeDraft(received=self.today.isoformat())
+        #: the intake of a case registered before (it existed already)
+        self.existing_case = bool(self.draft.case_number)
         self.draft_id = draft_id
         self.result_of_submit: intake_service.SubmitResult | None = None
         self._ctx: IntakeContext | None = None
@@ -873,6 +899,14 @@ class IntakeWizard(QWizard):
             page = PAGE_CLASSES[step](self)
             self.pages[step] = page
             self.setPage(step_index(step), page)
+        self.steps = wizard_steps.install(self)
+        #: the draft as last saved (or opened), to know whether closing loses anything
+        self._baseline = self._comparable(self.draft)
+        # Ctrl+S keeps what is typed as a draft, from any field, without closing.
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        self.save_shortcut.activated.connect(self.save_now)
+        custom.setToolTip(_("Save what you typed as a draft; it reopens from the Cases "
+                            "screen (Ctrl+S saves without closing)"))
         self.setStartId(0)
         self.resize(860, 680)
         # Form rows hold a field with its problem line: tie each label to the field itself.
@@ -892,6 +926,14 @@ class IntakeWizard(QWizard):
     @property
     def is_cleared(self) -> bool:
         return self._cleared
+
+    @property
+    def created_case_number(self) -> str | None:
+        """The number of the case this intake made or decided (None for a kept draft)."""
+        result = self.result_of_submit
+        if result is None or result.outcome is IntakeOutcome.KEEP_DRAFT:
+            return None
+        return result.case_number
 
     def current_step(self) -> IntakeStep:
         page = self.currentPage()
@@ -927,6 +969,7 @@ class IntakeWizard(QWizard):
                     break
         finally:
             self._resuming = False
+            self._mark_saved()
 
     def _custom_button(self, which: int) -> None:
         if which == QWizard.WizardButton.CustomButton1.value:
@@ -999,7 +1042,7 @@ class IntakeWizard(QWizard):
         party = self.pages[IntakeStep.REFERRING_PARTY].party_combo.currentText() \
             if d.referring_party_id is not None else ""
         parts = ["<table cellspacing='4'>",
-                 row(_("Protocol"), protocol), row(_("Received on"), d.received),
+                 row(_("Protocol"), protocol), row(_("Received on"), shown_date(d.received)),
                  row(_("Referring party"), party), row(_("Contact person"), d.referring_contact)]
         for i, s in enumerate(d.subjects):
             try:
@@ -1007,7 +1050,8 @@ class IntakeWizard(QWizard):
             except ValueError:
                 role = s.role
             details = [f"{s.given_names} {s.surname}".strip(), role,
-                       _("born {date}").format(date=s.birth_date) if s.birth_date else "",
+                       _("born {date}").format(date=shown_date(s.birth_date))
+                       if s.birth_date else "",
                        _("BSN {bsn}").format(bsn=s.bsn) if s.bsn else "", s.address]
             parts.append(row(_("Subject {n}").format(n=i + 1),
                              "\n".join(p for p in details if p.strip())))
@@ -1031,11 +1075,42 @@ class IntakeWizard(QWizard):
             if page.loaded:
                 page.store(self.draft)
 
+    @staticmethod
+    def _comparable(draft: IntakeDraft) -> dict[str, object]:
+        data = asdict(draft)
+        data.pop("step", None)  # where the user is is no change to the content
+        return data
+
+    def _mark_saved(self) -> None:
+        self._baseline = self._comparable(self.draft)
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Whether anything typed since the last save (page change, Ctrl+S) would be lost."""
+        if self._cleared or self.result_of_submit is not None:
+            return False
+        self._store_all()
+        return (_draft_has_content(self.draft)
+                and self._comparable(self.draft) != self._baseline)
+
+    def save_now(self) -> bool:
+        """Ctrl+S: the draft saved in the vault, the wizard stays open; says so beside the
+        steps (or why not)."""
+        try:
+            self.save_draft()
+        except CasuskamerError as exc:
+            self.steps.say(str(exc))
+            return False
+        self.steps.say(_("Draft saved at {time}.").format(time=format_time(datetime.now()))
+                       if self.draft_id is not None else _("Nothing to save yet."))
+        return True
+
     def _save(self) -> None:
         if self._cleared or not _draft_has_content(self.draft):
             return
         try:
             self.draft_id = intake_service.save_draft(self.vault, self.draft, self.draft_id)
+            self._mark_saved()
         except CasuskamerError as exc:
             page = self.currentPage()
             if isinstance(page, StepPage):
@@ -1051,6 +1126,7 @@ class IntakeWizard(QWizard):
         if not _draft_has_content(self.draft):
             return
         self.draft_id = intake_service.save_draft(self.vault, self.draft, self.draft_id)
+        self._mark_saved()
 
     def clear(self) -> None:
         """Drop every typed text and the draft held in memory (on lock)."""
@@ -1061,12 +1137,18 @@ class IntakeWizard(QWizard):
         self._ctx = None
 
     def reject(self) -> None:
-        """Closing keeps what was typed as a draft (it reopens from the Cases screen)."""
-        if not self._cleared and self.result_of_submit is None:
-            try:
-                self.save_draft()
-            except CasuskamerError:
-                pass  # the vault may already be locked; the page drafts were saved before
+        """Closing with changes asks Opslaan / Niet opslaan / Annuleren (Opslaan keeps them
+        in the draft, which reopens from the Cases screen; what was saved on an earlier page
+        stays either way). On lock the wizard is cleared first and asks nothing."""
+        if self.has_unsaved_changes:
+            answer = dialogs.ask_to_save(
+                self, _("Unsaved changes"),
+                _("The intake has changes that have not been saved. Save them in the "
+                  "draft?"))
+            if answer == dialogs.CANCEL:
+                return
+            if answer == dialogs.SAVE and not self.save_now():
+                return
         super().reject()
 
 

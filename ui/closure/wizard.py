@@ -46,7 +46,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import closure as closure_service
 from app.vault.vault import OpenVault
-from ui import a11y, dialogs
+from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
 
 
@@ -311,6 +311,7 @@ class ClosureWizard(QWizard):
             page = PAGE_TYPES[step.id](self, step)
             self.pages[step.id] = page
             self.addPage(page)
+        wizard_steps.install(self)
         #: the answers as the pages hold them before anyone touches them
         self._untouched = self._collected()
         if kept is not None:

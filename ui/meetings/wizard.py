@@ -24,7 +24,7 @@ from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
-from ui import a11y, changes
+from ui import a11y, changes, wizard_steps
 from ui.date_edit import DateEdit
 
 
@@ -91,10 +91,11 @@ class MeetingPage(StepPage):
         self.time = QTimeEdit()
         self.time.setObjectName("starts_at_time")
         self.time.setDisplayFormat("HH:mm")
-        a11y.name(self.time, _("Time"))
+        self.when.setAccessibleName(_("Date"))
         when = QHBoxLayout()
         when.setContentsMargins(0, 0, 0, 0)
         when.addWidget(self.when, 1)
+        when.addWidget(a11y.tie(QLabel(_("Time")), self.time))
         when.addWidget(self.time)
         self.place = QLineEdit()
         self.place.setObjectName("place")
@@ -422,6 +423,7 @@ class AgendaWizard(QWizard):
             page = PAGES[step](self)
             self.pages[step] = page
             self.addPage(page)
+        wizard_steps.install(self)
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Plan the meeting"))
         self.button(QWizard.WizardButton.CancelButton).clicked.connect(self._cancelled)
 

@@ -27,7 +27,7 @@ from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
-from ui import dialogs
+from ui import dialogs, wizard_steps
 from ui.parties.forms import (
     FieldErrors,
     PartyDetailsForm,
@@ -107,6 +107,7 @@ class AccessionWizard(QWizard):
         for page_id, page in ((PAGE_DETAILS, details), (PAGE_DECISION, decision),
                               (PAGE_SIGNATURE, signature)):
             self.setPage(page_id, page)
+        wizard_steps.install(self)
 
     def validateCurrentPage(self) -> bool:
         self.errors.clear()

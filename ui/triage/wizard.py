@@ -10,12 +10,14 @@ Nothing here decides who may see what: the marks come from ``app.sharing.policy`
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox,
-                               QDateEdit, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListView, QListWidget, QListWidgetItem,
+                               QPlainTextEdit,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget, QWizard, QWizardPage)
 
@@ -25,29 +27,106 @@ from app.domain.meetings import DecisionType
 from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingDecision,
                                TriageDraft, TriageStep, WideningAnswer, describe_concerns,
                                describe_item_terms, parse_themes, validate_step)
-from app.errors import CasuskamerError
+from app.errors import CasuskamerError, ValidationError
+from app.formatting import format_date, format_time
 from app.i18n import _, ngettext
 from app.services import triage as triage_service
 from app.services.triage import TriageContext
 from app.sharing.policy import describe_mark, who_may_see, CaseContext
 from app.vault.vault import OpenVault
-from ui import a11y
+from ui import a11y, dialogs, wizard_steps
+from ui.date_edit import DateEdit
 
 
-def _qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
+def _pydate(edit: DateEdit, field: str) -> date:
+    """The date typed or picked; ``ValidationError`` naming the field when it is none."""
+    try:
+        return edit.value(field)
+    except ValidationError as exc:
+        raise ValidationError(_("{field}: {problem}").format(field=edit.accessibleName(),
+                                                             problem=exc), field) from None
 
 
-def _pydate(edit: QDateEdit) -> date:
-    d = edit.date()
-    return date(d.year(), d.month(), d.day())
-
-
-def _date_edit(value: date) -> QDateEdit:
-    edit = QDateEdit(_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+def _date_edit(value: date, name: str) -> DateEdit:
+    """A date as every screen types it (dd-mm-jjjj, ISO, or the calendar)."""
+    edit = DateEdit(value, name=name, required=True)
     return edit
+
+
+#: answers after which inviting the party asks first (it knows nothing, or shares nothing)
+ASK_BEFORE_INVITING = (QueryAnswer.NOT_KNOWN, QueryAnswer.DECLINED)
+
+
+def confirm_invitation(parent: QWidget, party: str, answer: QueryAnswer) -> bool:
+    """Ask before inviting a party that answered "not known" or declined to share."""
+    return dialogs.confirm(
+        parent, _("Invite this party?"),
+        _("{party} answered \u201c{answer}\u201d when asked about this case. Invite it to "
+          "the case meeting all the same?").format(party=party, answer=answer.label),
+        yes_label=_("&Yes, invite"))
+
+
+class PartyFilter(QWidget):
+    """A search box above a party list: typing hides the parties whose name does not hold
+    the text. The list shows its parties in as many columns as fit, so all 34 fit on a
+    page; Down in the search box goes into the list."""
+
+    def __init__(self, listing: QListWidget, label: str, name: str) -> None:
+        super().__init__()
+        self.listing = listing
+        self.search = QLineEdit()
+        self.search.setObjectName(f"{name}_filter")
+        self.search.setPlaceholderText(_("Type to filter the parties"))
+        self.search.setClearButtonEnabled(True)
+        a11y.name(self.search, _("Filter {list}").format(list=a11y.spoken(label)))
+        self.search.textChanged.connect(lambda _t: self.apply())
+        self.search.returnPressed.connect(self._to_list)
+        self.search.installEventFilter(self)
+        listing.setFlow(QListView.Flow.LeftToRight)
+        listing.setWrapping(True)
+        listing.setResizeMode(QListView.ResizeMode.Adjust)
+        listing.setUniformItemSizes(True)
+        listing.setMinimumHeight(listing.fontMetrics().lineSpacing() * 8)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.search)
+        layout.addWidget(listing, 1)
+
+    def apply(self) -> None:
+        """Hide what does not match the search text (after every refill too)."""
+        wanted = self.search.text().strip().casefold()
+        for i in range(self.listing.count()):
+            entry = self.listing.item(i)
+            entry.setHidden(bool(wanted) and wanted not in entry.text().casefold())
+        self._columns()
+
+    def _columns(self) -> None:
+        """Cells as wide as the longest name, as many side by side as the list is wide."""
+        widest = max((self.listing.fontMetrics().horizontalAdvance(self.listing.item(i).text())
+                      for i in range(self.listing.count())), default=100) + 40
+        room = max(self.listing.viewport().width() - 4, 1)
+        columns = max(1, room // widest)
+        self.listing.setGridSize(QSize(room // columns,
+                                       self.listing.fontMetrics().lineSpacing() + 6))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._columns()
+
+    def _to_list(self) -> None:
+        self.listing.setFocus()
+        for i in range(self.listing.count()):
+            if not self.listing.item(i).isHidden():
+                self.listing.setCurrentRow(i)
+                break
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down):
+            self._to_list()
+            return True
+        return super().eventFilter(watched, event)
 
 
 def _checked_ids(widget: QListWidget) -> set[int]:
@@ -106,8 +185,19 @@ class TriageWizard(QWizard):
             self.setPage(STEP_ORDER.index(step), self.pages[step])
         self.setStartId(STEP_ORDER.index(self.draft.step))
         self._show_routing(self.draft.routing)
+        self.invitee_list.itemChanged.connect(self._invitee_changed)
         self.refresh(reread=False)
         self.currentIdChanged.connect(self._on_page_changed)
+        self.steps = wizard_steps.install(self)
+        self._cleared = False
+        #: the routing as last saved (or opened), to know whether closing loses anything
+        self._saved_routing = self._routing_from_widgets()
+        # Ctrl+S keeps the draft (and records the parties ticked as asked), from any field.
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        self.save_shortcut.activated.connect(self.save_now)
+        self.button(QWizard.WizardButton.CustomButton1).setToolTip(
+            _("Save the draft and close; Ctrl+S saves without closing"))
+        self.resize(1000, 700)
 
     # -- shared ----------------------------------------------------------------------------
 
@@ -146,6 +236,42 @@ class TriageWizard(QWizard):
             return
         self.draft = self.current_draft()
         triage_service.save_draft(self.vault, self.draft)
+        self._saved_routing = self.draft.routing
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Parties ticked but not recorded as asked, or a routing not saved in the draft."""
+        if self._cleared or self.finished_state is not None:
+            return False
+        return bool(self.unrecorded_asked()) or \
+            self._routing_from_widgets() != self._saved_routing
+
+    def save_now(self) -> bool:
+        """Ctrl+S: the ticked parties recorded as asked and the draft saved; the wizard
+        stays open and says so beside its steps."""
+        if self.unrecorded_asked() and not self._record_asked():
+            self.steps.say(self.pages[TriageStep.PARTIES].error.text())
+            return False
+        try:
+            self.save_draft()
+        except CasuskamerError as exc:
+            self.steps.say(str(exc))
+            return False
+        self.steps.say(_("Draft saved at {time}.").format(time=format_time(datetime.now())))
+        return True
+
+    def reject(self) -> None:
+        """Closing with changes asks Opslaan / Niet opslaan / Annuleren."""
+        if self.has_unsaved_changes:
+            answer = dialogs.ask_to_save(
+                self, _("Unsaved changes"),
+                _("The triage has changes that have not been saved. Save them in the "
+                  "draft?"))
+            if answer == dialogs.CANCEL:
+                return
+            if answer == dialogs.SAVE and not self.save_now():
+                return
+        super().reject()
 
     def _on_page_changed(self, _page_id: int) -> None:
         if self.currentPage() is not None:
@@ -162,6 +288,7 @@ class TriageWizard(QWizard):
             if self.vault.is_open:
                 self.save_draft()
         finally:
+            self._cleared = True
             for widget in (self.asked_list, self.shared_list, self.invitee_list,
                            self.item_concerns):
                 widget.clear()
@@ -175,6 +302,9 @@ class TriageWizard(QWizard):
 
     def leave_step(self, step: TriageStep) -> bool:
         page = self.pages[step]
+        # Next records the parties ticked as asked (no separate button press needed).
+        if step is TriageStep.PARTIES and self.unrecorded_asked() and not self._record_asked():
+            return False
         draft = self.current_draft()
         problems = validate_step(step, draft, self.ctx.queries, self.ctx.standings,
                                  self.ctx.case.protocol, self.today)
@@ -201,16 +331,20 @@ class TriageWizard(QWizard):
         page = _StepPage(self, TriageStep.PARTIES)
         self.asked_list = QListWidget()
         self.asked_list.setObjectName("parties_to_ask")
-        self.asked_on = _date_edit(self.today)
-        self.asked_on.setObjectName("asked_on")
+        self.asked_filter = PartyFilter(self.asked_list, _("&Parties to ask:"), "parties_to_ask")
+        self.asked_on = _date_edit(self.today, "asked_on")
         record = QPushButton(_("Record as asked"))
         record.setObjectName("record_asked")
         record.clicked.connect(self._record_asked)
         form = QFormLayout()
         form.addRow(_("Asked on:"), self.asked_on)
         layout = QVBoxLayout(page)
+        hint = QLabel(_("Tick the parties asked; Next records them as asked on the date "
+                        "below."))
+        hint.setWordWrap(True)
         layout.addWidget(a11y.tie(QLabel(_("&Parties to ask:")), self.asked_list))
-        layout.addWidget(self.asked_list)
+        layout.addWidget(self.asked_filter, 1)
+        layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(record)
         layout.addWidget(page.error)
@@ -222,7 +356,7 @@ class TriageWizard(QWizard):
         for choice in self.ctx.eligible:
             if choice.id in asked:
                 text = _("{party}: asked on {date}").format(
-                    party=choice.name, date=asked[choice.id].asked_on.isoformat())
+                    party=choice.name, date=format_date(asked[choice.id].asked_on))
             elif choice.items_supplied:
                 text = ngettext("{party} (already supplied {n} item)",
                                 "{party} (already supplied {n} items)",
@@ -236,6 +370,7 @@ class TriageWizard(QWizard):
             entry.setCheckState(Qt.CheckState.Checked if choice.id in asked
                                 else Qt.CheckState.Unchecked)
             self.asked_list.addItem(entry)
+        self.asked_filter.apply()
 
     def check_party_to_ask(self, party_id: int) -> None:
         for i in range(self.asked_list.count()):
@@ -243,16 +378,20 @@ class TriageWizard(QWizard):
             if entry.data(Qt.ItemDataRole.UserRole) == party_id:
                 entry.setCheckState(Qt.CheckState.Checked)
 
-    def _record_asked(self) -> None:
+    def unrecorded_asked(self) -> list[int]:
+        """The parties ticked as asked that are not recorded yet."""
         asked = {q.party_id for q in self.ctx.queries}
-        wanted = sorted(_checked_ids(self.asked_list) - asked)
-        on = _pydate(self.asked_on)
+        return sorted(_checked_ids(self.asked_list) - asked)
+
+    def _record_asked(self) -> bool:
+        wanted = self.unrecorded_asked()
         page = self.pages[TriageStep.PARTIES]
 
         def run() -> None:
+            on = _pydate(self.asked_on, "asked_on")
             for party_id in wanted:
                 triage_service.record_query(self.vault, self.number, party_id, on, self.today)
-        self._run(page, run)
+        return self._run(page, run)
 
     # -- step 2: answers and items ---------------------------------------------------------
 
@@ -265,10 +404,11 @@ class TriageWizard(QWizard):
         self.answer_status.setObjectName("answer_status")
         self.answer_kind = QComboBox()
         self.answer_kind.setObjectName("answer_kind")
+        # no answer chosen until the user chooses one (for each party anew)
+        self.answer_kind.addItem(_("\u2013 choose the answer \u2013"), None)
         for answer in QueryAnswer:
             self.answer_kind.addItem(answer.label, answer.value)
-        self.answered_on = _date_edit(self.today)
-        self.answered_on.setObjectName("answered_on")
+        self.answered_on = _date_edit(self.today, "answered_on")
         record = QPushButton(_("Record answer"))
         record.setObjectName("record_answer")
         record.clicked.connect(self._record_answer)
@@ -286,10 +426,10 @@ class TriageWizard(QWizard):
             self.item_category.addItem(category.label, category.value)
         self.item_text = QPlainTextEdit()
         self.item_text.setObjectName("item_text")
-        self.item_received = _date_edit(self.today)
-        self.item_received.setObjectName("item_received")
+        self.item_received = _date_edit(self.today, "item_received")
         self.shared_list = QListWidget()
         self.shared_list.setObjectName("item_shared_with")
+        self.shared_filter = PartyFilter(self.shared_list, _("Shared with:"), "item_shared_with")
         self.item_pre = QCheckBox(_("May be viewed before the meeting"))
         self.item_pre.setObjectName("item_pre_meeting_view")
         self.item_screen = QCheckBox(_("May be shown on the meeting screen"))
@@ -309,7 +449,8 @@ class TriageWizard(QWizard):
         item_form.addRow(_("Category:"), self.item_category)
         item_form.addRow(_("Text:"), self.item_text)
         item_form.addRow(_("Received on:"), self.item_received)
-        item_form.addRow(_("Shared with:"), self.shared_list)
+        item_form.addRow(a11y.tie(QLabel(_("Shared with:")), self.shared_list),
+                         self.shared_filter)
         item_form.addRow("", self.item_pre)
         item_form.addRow("", self.item_screen)
         item_form.addRow(_("Use restriction:"), self.item_restriction)
@@ -349,11 +490,14 @@ class TriageWizard(QWizard):
             self.answer_status.setText("")
         elif query.answer is None:
             self.answer_status.setText(_("Asked on {date}; no answer yet.").format(
-                date=query.asked_on.isoformat()))
+                date=format_date(query.asked_on)))
         else:
             self.answer_status.setText(_("Answered on {date}: {answer}").format(
-                date=query.answered_on.isoformat() if query.answered_on else "",
+                date=format_date(query.answered_on, empty=""),
                 answer=query.answer.label))
+        # The answer box shows this party's answer, or none: never the previous party's.
+        recorded = query.answer.value if query is not None and query.answer else None
+        self.answer_kind.setCurrentIndex(max(self.answer_kind.findData(recorded), 0))
         self.shared_list.clear()
         for choice in self.ctx.eligible:
             if choice.id == source:
@@ -363,6 +507,7 @@ class TriageWizard(QWizard):
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             entry.setCheckState(Qt.CheckState.Unchecked)       # narrowest by default
             self.shared_list.addItem(entry)
+        self.shared_filter.apply()
 
     def _fill_concerns(self) -> None:
         """The whole household (checked) and each subject of the case (unchecked)."""
@@ -426,10 +571,14 @@ class TriageWizard(QWizard):
         if party is None:
             page.error.setText(_("Ask a party first."))
             return
+        if self.answer_kind.currentData() is None:
+            page.error.setText(_("Answer: choose what the party answered."))
+            self.answer_kind.setFocus()
+            return
         answer = QueryAnswer(self.answer_kind.currentData())
-        on = _pydate(self.answered_on)
         self._run(page, lambda: triage_service.record_answer(
-            self.vault, self.number, party, answer, on, self.today))
+            self.vault, self.number, party, answer, _pydate(self.answered_on, "answered_on"),
+            self.today))
 
     def _add_item(self) -> None:
         party = self._selected_answer_party()
@@ -437,14 +586,16 @@ class TriageWizard(QWizard):
         if party is None:
             page.error.setText(_("Ask a party first."))
             return
-        item = NewItem(party, Category(self.item_category.currentData()),
-                       self.item_text.toPlainText(), _pydate(self.item_received),
-                       SharingTerms(frozenset(_checked_ids(self.shared_list)),
-                                    self.item_pre.isChecked(), self.item_screen.isChecked(),
-                                    self.item_restriction.text()),
-                       concerns=self.chosen_concerns())
-        if self._run(page, lambda: triage_service.add_item(self.vault, self.number, item,
-                                                           self.today)):
+        def add() -> None:
+            item = NewItem(party, Category(self.item_category.currentData()),
+                           self.item_text.toPlainText(),
+                           _pydate(self.item_received, "item_received"),
+                           SharingTerms(frozenset(_checked_ids(self.shared_list)),
+                                        self.item_pre.isChecked(), self.item_screen.isChecked(),
+                                        self.item_restriction.text()),
+                           concerns=self.chosen_concerns())
+            triage_service.add_item(self.vault, self.number, item, self.today)
+        if self._run(page, add):
             self.item_text.clear()
             self.item_restriction.clear()
             self.item_pre.setChecked(False)
@@ -492,8 +643,7 @@ class TriageWizard(QWizard):
             self.widen_answer.addItem(answer.label, answer.value)
         self.widen_answered_by = QLineEdit()
         self.widen_answered_by.setObjectName("widen_answered_by")
-        self.widen_answered_on = _date_edit(self.today)
-        self.widen_answered_on.setObjectName("widen_answered_on")
+        self.widen_answered_on = _date_edit(self.today, "widen_answered_on")
         record = QPushButton(_("Record answer"))
         record.setObjectName("answer_widening")
         record.clicked.connect(self._answer_widening)
@@ -554,7 +704,7 @@ class TriageWizard(QWizard):
                     what.append(_("meeting screen"))
                 self.pending_request.addItem(_("{source}, asked {date}: {what}").format(
                     source=self.name(item.source_party_id) if item else "?",
-                    date=request.requested_on.isoformat(), what=", ".join(what)), request.id)
+                    date=format_date(request.requested_on), what=", ".join(what)), request.id)
 
     def _request_widening(self) -> None:
         page = self.pages[TriageStep.REVIEW]
@@ -576,9 +726,10 @@ class TriageWizard(QWizard):
             page.error.setText(_("There is no open request."))
             return
         answer = WideningAnswer(self.widen_answer.currentData())
-        who, on = self.widen_answered_by.text(), _pydate(self.widen_answered_on)
+        who = self.widen_answered_by.text()
         if self._run(page, lambda: triage_service.answer_widening(
-                self.vault, self.number, int(request_id), answer, on, who, self.today)):
+                self.vault, self.number, int(request_id), answer,
+                _pydate(self.widen_answered_on, "widen_answered_on"), who, self.today)):
             self.widen_answered_by.clear()
 
     # -- step 4: routing -------------------------------------------------------------------
@@ -609,6 +760,8 @@ class TriageWizard(QWizard):
             types_row.addWidget(check)
         self.invitee_list = QListWidget()
         self.invitee_list.setObjectName("invitees")
+        self.invitee_filter = PartyFilter(self.invitee_list, _("Parties to invite:"),
+                                          "invitees")
         for choice in self.ctx.eligible:
             entry = QListWidgetItem(choice.name)
             entry.setData(Qt.ItemDataRole.UserRole, choice.id)
@@ -619,7 +772,8 @@ class TriageWizard(QWizard):
         meeting_form.addRow(_("Goal of the meeting:"), self.goal_edit)
         meeting_form.addRow(_("Themes:"), self.themes_edit)
         meeting_form.addRow(_("Decisions to take:"), types_row)
-        meeting_form.addRow(_("Parties to invite:"), self.invitee_list)
+        meeting_form.addRow(a11y.tie(QLabel(_("Parties to invite:")), self.invitee_list),
+                            self.invitee_filter)
 
         self.elsewhere_box = QGroupBox(Route.ELSEWHERE.label)
         self.elsewhere_party = QComboBox()
@@ -651,6 +805,20 @@ class TriageWizard(QWizard):
         to_meeting = self.route_meeting.isChecked()
         self.meeting_box.setEnabled(to_meeting)
         self.elsewhere_box.setEnabled(not to_meeting)
+
+    def _invitee_changed(self, entry: QListWidgetItem) -> None:
+        """Ticking a party that answered "not known" or declined asks first."""
+        if entry.checkState() != Qt.CheckState.Checked:
+            return
+        party_id = int(entry.data(Qt.ItemDataRole.UserRole))
+        query = next((q for q in self.ctx.queries if q.party_id == party_id), None)
+        if query is None or query.answer not in ASK_BEFORE_INVITING:
+            return
+        assert query.answer is not None
+        if not confirm_invitation(self, self.name(party_id), query.answer):
+            self.invitee_list.blockSignals(True)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.invitee_list.blockSignals(False)
 
     def check_invitee(self, party_id: int) -> None:
         for i in range(self.invitee_list.count()):
