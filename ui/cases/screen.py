@@ -599,9 +599,24 @@ class CasesScreen(QWidget):
             self.wizard = None
         self.refresh()
         from ui.cases.intake_wizard import IntakeWizard
-        result = wizard.result_of_submit if isinstance(wizard, IntakeWizard) else None
-        if result is not None and result.case_number:
-            self.select_case(result.case_number)
+        number = wizard.created_case_number if isinstance(wizard, IntakeWizard) else None
+        if number:
+            self.show_new_case(number, existing=getattr(wizard, "existing_case", False))
+
+    def show_new_case(self, number: str, existing: bool = False) -> None:
+        """After an intake: the case selected and its number said (a search or filter that
+        would hide it is cleared first)."""
+        if self.search_edit.text():
+            self.search_edit.clear()
+            self.apply_search()
+        if not self.select_case(number):
+            for combo in (self.status_combo, self.protocol_combo, self.party_combo):
+                combo.setCurrentIndex(max(combo.findData(None), 0))
+            self.select_case(number)
+        self._show_message((_("The intake of case {number} is recorded; the case is "
+                              "selected.") if existing else
+                            _("Case {number} has been created and is selected."))
+                           .format(number=number))
 
     def new_referral(self) -> None:
         from ui.cases.intake_wizard import IntakeWizard
