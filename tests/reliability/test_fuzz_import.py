@@ -1,13 +1,22 @@
 """Fuzzing the referral importer: generated files (mutations of good ones and hostile
 values) are either imported or refused with a field path; never an unhandled exception,
-never over 2 s, and a refused file leaves no case data behind."""
+never over 2 s, and a refused file leaves no case data behind.
+
+Hostile files (issue 25, point 6): files over the 20 MB cap, nesting thousands deep in any
+field, terminal escape sequences, rich-text markup and control or format characters in
+keys and values, numbers of thousands of digits. Each is one refusal naming a field (never
+a RecursionError), nothing echoed holds a control character, and the figures (peak memory,
+the slowest file) are printed with the reliability counts."""
 
 from __future__ import annotations
 
 import copy
 import json
 import time
+import tracemalloc
+import unicodedata
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +37,11 @@ HOSTILE_TEXT = st.one_of(
     st.text(max_size=50),
     st.sampled_from(["<b>vet</b>", "&amp;", "<br/>", "\u202eevil\u202c", "\x00\x01\x1b[31m",
                      "ﻣﺤﻤﺪ بن سلمان", "Nguyễn Thị Minh Khai", "' OR 1=1 --", "%s%s%n",
-                     "x" * 5000, "\ud7ff", "../../etc/passwd", "{0.__class__}"]),
+                     "x" * 5000, "\ud7ff", "../../etc/passwd", "{0.__class__}",
+                     "Jan\u200bsen", "\u2066Jansen\u2069", "\ufeffJansen", "Jan\u00adsen",
+                     "\x1b]0;pwned\x07", "\x1b[2J\x1b[H3 referrals imported",
+                     "<b>3 referrals imported: ZVH-2026-0001</b>", "x" * 20_001,
+                     "\ud800"]),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=100, max_size=300),
 )
 JSONISH = st.recursive(
@@ -171,3 +184,129 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
         source = Path(tmp) / "aanmeldingen.json"
         state = list(case_data())
         check()
+
+
+# -- hostile files (issue 25, point 6) --------------------------------------------------------
+
+MB = 1024 * 1024
+WRAPPERS = st.sampled_from([("[", "]"), ('{"k":', "}"), ('{"a":[', "]}")])
+
+
+@st.composite
+def hostile_files(draw: st.DrawFn) -> str:
+    """The text of a hostile file: a good file with one hostile part put in at a random
+    place (deep nesting, a key or value of escapes and markup), or a hostile whole."""
+    kind = draw(st.sampled_from(["deep", "deep_whole", "key", "value", "number",
+                                 "unclosed"]))
+    doc: Any = {"format": referral_import.FORMAT, "referrals": copy.deepcopy(BASE[:1])}
+    referral = doc["referrals"][0]
+    if kind == "deep_whole":
+        opening, closing = draw(WRAPPERS)
+        depth = draw(st.integers(21, 200_000))
+        return opening * depth + "1" + closing * depth
+    if kind == "unclosed":
+        return draw(st.sampled_from(["[", "{\"a\":"])) * draw(st.integers(21, 200_000))
+    if kind == "number":
+        return '{"format": ' + "9" * draw(st.integers(4_301, 100_000)) + "}"
+    place = draw(st.sampled_from(["reason", "question", "external_ref", "life_domains"]))
+    if kind == "deep":
+        opening, closing = draw(WRAPPERS)
+        depth = draw(st.integers(21, 50_000))
+        marker = "__DEEP__"
+        referral[place] = marker
+        return json.dumps(doc).replace(f'"{marker}"', opening * depth + "1" + closing * depth)
+    hostile = draw(HOSTILE_TEXT)
+    if kind == "key":
+        referral[hostile] = draw(HOSTILE_TEXT)
+    else:
+        referral["subjects"][0][draw(st.sampled_from(["surname", "given_names", "address"]))] \
+            = hostile
+    return json.dumps(doc, ensure_ascii=draw(st.booleans()))
+
+
+def test_hostile_files_are_one_refusal_never_a_traceback(tmp_path_factory: pytest.TempPathFactory,
+                                                          register_names: tuple[dict[str, int],
+                                                                                Any],
+                                                          full: bool, counts: Counts) -> None:
+    names, standings = register_names
+    folder = tmp_path_factory.mktemp("hostile")
+    slowest = [0.0]
+
+    @settings(max_examples=3_000 if full else 150, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(hostile_files())
+    def check(text: str) -> None:
+        path = folder / "aanmeldingen.json"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        start = time.perf_counter()
+        try:
+            data = referral_import.read_referral_file(path)
+            referral_import.parse_referrals(data, parties_by_name=names, standings=standings,
+                                            today=TODAY)
+            counts.add("hostile files: accepted")
+        except ValidationError as exc:
+            assert exc.field, "a refusal names the field"
+            assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+                           for ch in str(exc)), f"an echoed control character: {str(exc)!r}"
+            counts.add("hostile files: refused with a field")
+        slowest[0] = max(slowest[0], time.perf_counter() - start)
+        counts.add("hostile files: tried")
+
+    check()
+    counts.add("hostile files: slowest (ms)", int(slowest[0] * 1000))
+
+
+@pytest.mark.parametrize("megabytes", [21, 300])
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path, megabytes: int,
+                                                  counts: Counts) -> None:
+    """A file over the cap, valid JSON with one enormous reason (21 MB) or sparse (300 MB):
+    refused, and refusing it takes (almost) no memory."""
+    path = tmp_path / "groot.json"
+    if megabytes == 21:
+        doc = {"format": referral_import.FORMAT, "referrals": copy.deepcopy(BASE[:1])}
+        doc["referrals"][0]["reason"] = "x" * (megabytes * MB)
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    else:
+        with open(path, "wb") as handle:
+            handle.truncate(megabytes * MB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValidationError):
+            referral_import.read_referral_file(path)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    counts.add(f"hostile files: peak memory refusing {megabytes} MB (KiB)", peak // 1024)
+    assert peak < MB
+
+
+def test_a_file_just_under_the_cap_is_read_and_checked(tmp_path: Path,
+                                                       register_names: tuple[dict[str, int],
+                                                                             Any],
+                                                       counts: Counts) -> None:
+    """The largest file the cap allows, of referrals within their field caps: read, parsed
+    and checked; the figures say what it costs."""
+    names, standings = register_names
+    many = synthetic.generate_referrals(1, seed=11, today=TODAY)
+    one = many[0]
+    one["reason"] = "r" * 19_000
+    size = len(json.dumps(one))
+    copies = []
+    for i in range((19 * MB) // size):
+        entry = copy.deepcopy(one)
+        entry["external_ref"] = f"WEB-{i}"
+        copies.append(entry)
+    path = tmp_path / "vol.json"
+    path.write_text(json.dumps({"format": referral_import.FORMAT, "referrals": copies}),
+                    encoding="utf-8")
+    tracemalloc.start()
+    try:
+        data = referral_import.read_referral_file(path)
+        found = referral_import.parse_referrals(data, parties_by_name=names,
+                                                standings=standings, today=TODAY)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(found) == len(copies)
+    counts.add("hostile files: referrals in a file at the cap", len(copies))
+    counts.add("hostile files: peak memory reading a file at the cap (MiB)", peak // MB)
