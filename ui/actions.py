@@ -30,6 +30,8 @@ class ActionId(StrEnum):
     GO_SETTINGS = "go_settings"
     GO_FOLLOWUP = "go_followup"
     GO_AUDIT = "go_audit"
+    # from anywhere in the main window: the Cases screen's search box
+    FIND_CASE = "find_case"
     # The case screen's action bar (they work in the window of one case).
     CASE_INTAKE = "case_intake"
     CASE_TRIAGE = "case_triage"
@@ -76,6 +78,8 @@ SPECS: tuple[ActionSpec, ...] = (
                N_("Go to the open actions of every plan of action")),
     ActionSpec(ActionId.GO_AUDIT, N_("Audit log"), "Ctrl+7",
                N_("Go to the audit log (for the privacy officer)")),
+    ActionSpec(ActionId.FIND_CASE, N_("Search cases"), "Ctrl+F",
+               N_("Go to the cases and type in the search box; Enter opens the case")),
     ActionSpec(ActionId.CASE_INTAKE, N_("&Intake\u2026"), "Ctrl+Shift+I",
                N_("Case screen: start or resume the intake of this case")),
     ActionSpec(ActionId.CASE_TRIAGE, N_("&Triage\u2026"), "Ctrl+Shift+T",

@@ -238,6 +238,8 @@ class MainWindow(QMainWindow):
         for section in self.sections:
             self.actions_by_id[section.action] = make_action(
                 self, section.action, lambda sid=section.id: self.go_to(sid))
+        self.actions_by_id[ActionId.FIND_CASE] = make_action(self, ActionId.FIND_CASE,
+                                                             self.find_case)
         for action in self.actions_by_id.values():
             self.addAction(action)
         self._build_menus()
@@ -279,6 +281,8 @@ class MainWindow(QMainWindow):
         go = self.menuBar().addMenu(_("&Go"))
         for section in self.sections:
             go.addAction(a[section.action])
+        go.addSeparator()
+        go.addAction(a[ActionId.FIND_CASE])
         self.go_menu = go
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(a[ActionId.HELP])
@@ -381,6 +385,15 @@ class MainWindow(QMainWindow):
 
     def go_to(self, section_id: str) -> bool:
         return self.workspace is not None and self.workspace.show_section(section_id)
+
+    def find_case(self) -> None:
+        """Ctrl+F from anywhere in the window: the Cases screen, its search box focused."""
+        if self.workspace is None or not self.go_to("cases"):
+            return
+        screen = self.workspace.screens.get("cases")
+        focus = getattr(screen, "focus_search", None)
+        if callable(focus):
+            focus()
 
     # -- locking ----------------------------------------------------------------------------
 

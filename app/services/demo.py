@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from app.domain.lifecycle import CaseState
 from app.domain.roles import Role
-from app.i18n import _
+from app.formatting import format_number
+from app.i18n import ngettext
 from app.services import accounts, session
 from app.vault.keyslots import calibrate
+from app.store.case_tables import cases as cases_table
 from app.vault.vault import OpenVault, Vault
 
 DEMO_ACCOUNTS = (
@@ -35,11 +40,37 @@ def build_demo_vault(folder: Path, passphrase: str, cases: int = 1500, seed: int
         for name, role in DEMO_ACCOUNTS:
             accounts.add_account(opened, name, role, passphrase, kdf=params, demo=True)
     try:
+        destroyed_before = _destroyed(opened)
         made = _fill(opened, cases, seed)
+        destroyed = _destroyed(opened) - destroyed_before
     finally:
         opened.lock()
-    return _("Demo vault in {folder}: {cases} synthetic cases.").format(folder=folder,
-                                                                        cases=made)
+    return summary(folder, made, destroyed)
+
+
+def summary(folder: Path, made: int, destroyed: int) -> str:
+    """What the demo says it did: how many cases it made, and how many of them its
+    years of activity already destroyed (their retention period passed), which is why the
+    case list shows fewer."""
+    if not destroyed:
+        return ngettext("Demo vault in {folder}: {cases} synthetic case made.",
+                        "Demo vault in {folder}: {cases} synthetic cases made.", made).format(
+            folder=folder, cases=format_number(made))
+    return ngettext(
+        "Demo vault in {folder}: {cases} synthetic case made; {destroyed} of them already "
+        "destroyed by retention (their period had passed), so the case list shows {listed}.",
+        "Demo vault in {folder}: {cases} synthetic cases made; {destroyed} of them already "
+        "destroyed by retention (their period had passed), so the case list shows {listed}.",
+        made).format(folder=folder, cases=format_number(made),
+                     destroyed=format_number(destroyed),
+                     listed=format_number(max(made - destroyed, 0)))
+
+
+def _destroyed(opened: OpenVault) -> int:
+    """How many cases of the vault are destroyed (tombstones)."""
+    with opened.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(cases_table).where(
+            cases_table.c.state == CaseState.DESTROYED.value)).scalar() or 0)
 
 
 def _fill(opened: OpenVault, cases: int, seed: int) -> int:

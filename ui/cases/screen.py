@@ -262,7 +262,16 @@ class CasesScreen(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.message_label)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
+        # why the count can be lower than the cases ever made (the demo says how many went)
+        self.count_note = QLabel(_("Cases destroyed after their retention period are not "
+                                   "listed; the figures still count them."))
+        self.count_note.setObjectName("case_count_note")
+        self.count_note.setStyleSheet(a11y.secondary_style())
+        self.count_note.setWordWrap(True)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.count_label)
+        count_row.addWidget(self.count_note, 1)
+        layout.addLayout(count_row)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -284,11 +293,9 @@ class CasesScreen(QWidget):
         refresh.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         refresh.triggered.connect(lambda _checked=False: self.refresh())
         self.addAction(refresh)
-        find = QAction(self)
-        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.triggered.connect(lambda _checked=False: self.search_edit.setFocus())
-        self.addAction(find)
+        # Ctrl+F is the main window's (ui.actions FIND_CASE: from any screen, to this box);
+        # Enter in the box opens the selected case, else the first one found.
+        self.search_edit.returnPressed.connect(self.open_from_search)
 
         self.refresh()
         # a meeting in another window moves cases on and gives them a next meeting
@@ -538,6 +545,28 @@ class CasesScreen(QWidget):
             self.open_intake(str(number))
         else:
             self.open_case(str(number))
+
+    def focus_search(self) -> None:
+        """The search box, focused with its text selected (Ctrl+F)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def open_from_search(self) -> None:
+        """Enter in the search box: filter now, then open the selected case, or else the
+        first one the search found (the only one, typically), as a double-click would."""
+        self.apply_search()
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            index = rows[0]
+        elif self.proxy.rowCount() > 0:
+            index = self.proxy.index(0, Column.NUMBER)
+            self.table.selectionModel().select(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+        else:
+            self._show_message(_("No case matches the search."))
+            return
+        self._activated(index)
 
     def _register_only(self) -> bool:
         """For a role that sees the register only: say why a case does not open (no window,
