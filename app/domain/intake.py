@@ -27,7 +27,6 @@ from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import (
-    ADDRESS_LIMIT,
     NAME_LIMIT,
     check_free_text,
     check_identifying,
@@ -366,9 +365,8 @@ def check_subject(entry: SubjectEntry, today: date, prefix: str) -> tuple[Subjec
     if entry.bsn.strip():
         bsn = _collect(errors, lambda: check_bsn(
             check_identifying(entry.bsn, f"{prefix}.bsn"), f"{prefix}.bsn"))
-    if entry.address.strip():
-        _collect(errors, lambda: check_length(check_identifying(
-            entry.address.strip(), f"{prefix}.address"), f"{prefix}.address", ADDRESS_LIMIT))
+    if entry.address.strip():  # any length typed (a referral file caps it at 500)
+        _collect(errors, lambda: check_identifying(entry.address.strip(), f"{prefix}.address"))
     role: SubjectRole | None = None
     try:
         role = SubjectRole(entry.role)

@@ -224,6 +224,7 @@ class StepPage(QWizardPage):
             typed = self.field_widgets.get(error.field)
             if isinstance(typed, DateEdit) and typed.error():
                 text = typed.error()  # how to type a date, not the draft's ISO rule
+            label.setTextFormat(Qt.TextFormat.PlainText)  # messages may quote a file's key
             label.setText(f"{label.text()}\n{text}" if label.text() else text)
             label.setVisible(True)
             widget = self.field_widgets.get(error.field)

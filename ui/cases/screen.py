@@ -253,6 +253,7 @@ class CasesScreen(QWidget):
 
         self.message_label = QLabel("")
         self.message_label.setObjectName("cases_message")
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setWordWrap(True)
         self.message_label.setVisible(False)
 

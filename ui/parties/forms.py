@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -81,6 +82,7 @@ class FieldErrors:
         """Show ``error`` beside its field (or in general); return the field shown at."""
         field = error.field if isinstance(error, ValidationError) else None
         label = self._labels.get(field or "", self.general)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # a message may quote what was typed
         label.setText(str(error))
         label.setVisible(True)
         widget = self._widgets.get(field or "")

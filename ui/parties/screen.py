@@ -155,6 +155,7 @@ class PartiesScreen(QWidget):
                           ("representative", _("Represented by:")),
                           ("status", _("Status:")), ("accession", _("Accession:"))):
             value = QLabel()
+            value.setTextFormat(Qt.TextFormat.PlainText)  # register data: never markup
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             label = QLabel(text)
