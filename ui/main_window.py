@@ -49,7 +49,7 @@ from ui import a11y, dialogs, locking
 from ui import help as program_help
 from ui.actions import ActionId, make_action
 from ui.app_context import AppContext, log_folder
-from ui.clipboard import ClipboardGuard
+from ui.clipboard import ClipboardGuard, install_copy_filter
 from ui.first_use import show_account_notices
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
@@ -246,6 +246,8 @@ class MainWindow(QMainWindow):
         # Ctrl+L in every window of the program, dialogs and modal loops included.
         self.lock_keys = locking.LockKeys(self.actions_by_id[ActionId.LOCK].shortcut(),
                                           self.lock, self._has_vault, self)
+        # Every copy out of any window through the clipboard guard, audited (ui.clipboard).
+        self.copy_filter = install_copy_filter(ctx.clipboard, self, lambda: self.opened)
 
         self.account_label = QLabel("")
         self.statusBar().addPermanentWidget(self.account_label)

@@ -8,6 +8,11 @@ the idle time. Without a session bus (Windows, a bare X session, the tests' offs
 watcher does nothing and says so in a debug log line (no personal data: only the bus error's
 name).
 
+On Windows the same ``activated`` also comes from the session lock and sleep, which Windows
+announces in window messages, read by a native event filter (``ui.session_events``); the
+watcher installs it in :meth:`ScreenSaverWatcher.watch`, so the main window's one connection
+covers both. macOS: see ``ui.session_events`` (the idle timer, and why).
+
 The connection is injectable (a factory, called once by :meth:`ScreenSaverWatcher.watch`):
 ``QDBusConnection.sessionBus()`` is made once per process and cached by Qt, so a test that
 starts a private bus passes ``lambda: QDBusConnection.connectToBus(address, name)``.
@@ -20,6 +25,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import SLOT, QObject, Signal, Slot
+
+from ui.session_events import SessionEvents
 
 if TYPE_CHECKING:
     from PySide6.QtDBus import QDBusConnection
@@ -56,12 +63,18 @@ class ScreenSaverWatcher(QObject):
         self._asked = False
         #: the (interface, path) pairs connected; empty while not watching
         self.watching: list[tuple[str, str]] = []
+        #: Windows' session lock and sleep (installed by ``watch`` on Windows only)
+        self.session_events = SessionEvents()
+        self.session_events.lock_requested.connect(lambda _why: self.activated.emit())
+        self.destroyed.connect(self.session_events.uninstall)
 
     def watch(self) -> bool:
         """Connect to the screen savers' signal (once); False when there is no session bus."""
         if self._asked:
-            return bool(self.watching)
+            return bool(self.watching) or self.session_events.installed
         self._asked = True
+        if self.session_events.install():
+            return True  # Windows: no session bus to ask
         bus = self._bus_factory()
         if bus is None or not bus.isConnected():
             log.debug("no D-Bus session bus (%s): no lock when the screen saver starts",

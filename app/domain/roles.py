@@ -177,6 +177,8 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     # the case screen and the register
     "case_view.copy_subject_field": _SUBSTANCE,
     "case_view.open_case": _SUBSTANCE,
+    # a copy to the clipboard (ui.clipboard): the kind of field and the case, never the value
+    "clipboard_log.record_copy": ANY_ACCOUNT,
     "cases.get_case": _SUBSTANCE,
     "cases.list_cases": _REGISTER_VIEW,          # the centre: initials only
     # closure
