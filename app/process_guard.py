@@ -22,8 +22,8 @@ Windows
     heap, where the key and the data live, out of any dump it makes), and, for the packaged
     program only (``casuskamer.exe``, never ``python.exe``, which other programs share),
     ``WerAddExcludedApplication`` for the current user, so WER makes no report for it at
-    all. A ``LocalDumps`` policy an administrator sets in the registry is theirs to decide;
-    ``packaging/README.md`` names it.
+    all. A ``LocalDumps`` policy an administrator sets in the registry overrides this; the
+    README's protection section says not to set one for Casuskamer.
 
 The data key's own buffer is also locked in memory (never written to swap) where the
 platform allows: ``app.keymem.pin`` (``mlock`` / ``VirtualLock``), called when a vault is
