@@ -328,7 +328,7 @@ class Env:
         view.open_plan()
         dialog = view.step_window
         assert isinstance(dialog, PlanDialog)
-        dialog.editor.actions.setCurrentCell(0, 1)
+        dialog.editor.action_table.setCurrentCell(0, 1)
         return dialog.editor
 
     def handouts(self) -> HandoutsDialog:

@@ -56,15 +56,15 @@ def test_edit_save_history_and_clear(qtbot, case) -> None:  # type: ignore[no-un
     editor.add_goal_button.click()
     editor.goals.item(0, 1).setText("Woning behouden")
     editor.add_action_button.click()
-    _select(editor.actions.cellWidget(0, 0), "Den Haag")
-    editor.actions.item(0, 1).setText("Betalingsregeling treffen")
-    editor.actions.item(0, 2).setText("M. de Boer")
+    _select(editor.action_table.cellWidget(0, 0), "Den Haag")
+    editor.action_table.item(0, 1).setText("Betalingsregeling treffen")
+    editor.action_table.item(0, 2).setText("M. de Boer")
     editor.add_action_button.click()
-    _select(editor.actions.cellWidget(1, 0), "Reclassering Nederland")
-    editor.actions.item(1, 1).setText("Toezicht afstemmen")
-    key = editor.actions.item(1, 1).data(0x0100)
+    _select(editor.action_table.cellWidget(1, 0), "Reclassering Nederland")
+    editor.action_table.item(1, 1).setText("Toezicht afstemmen")
+    key = editor.action_table.item(1, 1).data(0x0100)
     editor.set_limit(key, frozenset({ids["Politie regionale eenheid Den Haag"]}))
-    assert editor.actions.item(1, 5).text() == "Politie regionale eenheid Den Haag"
+    assert editor.action_table.item(1, 5).text() == "Politie regionale eenheid Den Haag"
     editor.add_need_button.click()
     editor.needs.item(0, 1).setText("Stand strafzaak")
     editor.closure.setPlainText("Drie maanden stabiel")
@@ -77,7 +77,7 @@ def test_edit_save_history_and_clear(qtbot, case) -> None:  # type: ignore[no-un
     assert plan.actions[1].limited_to == {ids["Politie regionale eenheid Den Haag"]}
     assert "versie 1" in editor.status.text()
     # Status change and a progress note: each a version, both in the history.
-    status = editor.actions.cellWidget(0, 4)
+    status = editor.action_table.cellWidget(0, 4)
     status.setCurrentIndex(status.findData(ActionStatus.IN_PROGRESS.value))
     assert editor.save()
     editor.add_progress_note(plan.actions[0].key, "Eerste gesprek gevoerd")
@@ -249,10 +249,10 @@ def test_a_progress_note_keeps_the_edits_in_the_form(  # type: ignore[no-untyped
     editor = PlanEditor(vault)
     qtbot.addWidget(editor)
     editor.load(number)
-    key = editor.actions.item(0, 1).data(0x0100)
-    editor.actions.item(0, 2).setText("J. de Vries")
+    key = editor.action_table.item(0, 1).data(0x0100)
+    editor.action_table.item(0, 2).setText("J. de Vries")
     editor.add_progress_note(key, "Eerste gesprek gevoerd")
-    assert editor.actions.item(0, 2).text() == "J. de Vries", "the edit is still there"
+    assert editor.action_table.item(0, 2).text() == "J. de Vries", "the edit is still there"
     assert editor.has_unsaved_changes
     assert editor.save()
     action = plan_service.get_plan(vault, number).actions[0]

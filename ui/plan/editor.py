@@ -97,12 +97,12 @@ class PlanEditor(QWidget):
 
         self.goals = QTableWidget(0, 2)
         self.goals.setHorizontalHeaderLabels([_("Life domain"), _("Goal")])
-        self.actions = QTableWidget(0, 6)
-        self.actions.setHorizontalHeaderLabels([_("Party"), _("Action"), _("Owner"), _("Due"),
+        self.action_table = QTableWidget(0, 6)
+        self.action_table.setHorizontalHeaderLabels([_("Party"), _("Action"), _("Owner"), _("Due"),
                                                 _("Status"), _("Only for")])
         self.needs = QTableWidget(0, 2)
         self.needs.setHorizontalHeaderLabels([_("Party"), _("Needs to know")])
-        for table in (self.goals, self.actions, self.needs):
+        for table in (self.goals, self.action_table, self.needs):
             table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.verticalHeader().setVisible(False)
@@ -118,7 +118,7 @@ class PlanEditor(QWidget):
         self.add_goal_button.clicked.connect(lambda: self._add_goal(None))
         self.remove_goal_button.clicked.connect(lambda: self._remove_row(self.goals))
         self.add_action_button.clicked.connect(lambda: self._add_action(None))
-        self.remove_action_button.clicked.connect(lambda: self._remove_row(self.actions))
+        self.remove_action_button.clicked.connect(lambda: self._remove_row(self.action_table))
         self.note_button.clicked.connect(self._ask_note)
         self.limit_button.clicked.connect(self._ask_limit)
         self.add_need_button.clicked.connect(lambda: self._add_need(None))
@@ -155,7 +155,7 @@ class PlanEditor(QWidget):
         layout.addLayout(form)
         layout.addWidget(self._group(_("Goals per life domain"), self.goals,
                                      [self.add_goal_button, self.remove_goal_button]))
-        layout.addWidget(self._group(_("Actions"), self.actions,
+        layout.addWidget(self._group(_("Actions"), self.action_table,
                                      [self.add_action_button, self.remove_action_button,
                                       self.note_button, self.limit_button]))
         layout.addWidget(self._group(_("Information needs per party"), self.needs,
@@ -199,7 +199,7 @@ class PlanEditor(QWidget):
         self.title.setText(_("No case chosen"))
         self.coordinator_party.clear()
         self.coordinator_person.clear()
-        for table in (self.goals, self.actions, self.needs):
+        for table in (self.goals, self.action_table, self.needs):
             table.setRowCount(0)
         self.closure.clear()
         self.next_meeting.setDate(None)
@@ -287,8 +287,8 @@ class PlanEditor(QWidget):
 
     def _date_problem(self) -> str:
         """The first date field holding a text that is no date (its one-line reason)."""
-        fields = [self.next_meeting] + [self.actions.cellWidget(row, 3)
-                                        for row in range(self.actions.rowCount())]
+        fields = [self.next_meeting] + [self.action_table.cellWidget(row, 3)
+                                        for row in range(self.action_table.rowCount())]
         for field in fields:
             if isinstance(field, DateEdit) and field.error():
                 field.setFocus()
@@ -359,26 +359,27 @@ class PlanEditor(QWidget):
         self.goals.setItem(row, 1, item)
 
     def _add_action(self, action: Action | None) -> None:
-        row = self.actions.rowCount()
-        self.actions.insertRow(row)
+        row = self.action_table.rowCount()
+        self.action_table.insertRow(row)
         key = action.key if action else new_key()
-        self.actions.setCellWidget(row, 0, self._party_combo(action.party_id if action else None))
+        self.action_table.setCellWidget(row, 0,
+                                        self._party_combo(action.party_id if action else None))
         text = QTableWidgetItem(action.description if action else "")
         text.setData(KEY_ROLE, key)
-        self.actions.setItem(row, 1, text)
-        self.actions.setItem(row, 2, QTableWidgetItem(action.owner if action else ""))
-        self.actions.setCellWidget(row, 3, _date_edit(action.due if action else None))
+        self.action_table.setItem(row, 1, text)
+        self.action_table.setItem(row, 2, QTableWidgetItem(action.owner if action else ""))
+        self.action_table.setCellWidget(row, 3, _date_edit(action.due if action else None))
         status = QComboBox()
         for value in ActionStatus:
             status.addItem(value.label, value.value)
         status.setCurrentIndex(status.findData((action.status if action
                                                 else ActionStatus.OPEN).value))
-        self.actions.setCellWidget(row, 4, status)
+        self.action_table.setCellWidget(row, 4, status)
         self._notes[key] = action.notes if action else ()
         self._limits[key] = action.limited_to if action else frozenset()
         limit = QTableWidgetItem(self._limit_text(key))
         limit.setFlags(limit.flags() & ~Qt.ItemFlag.ItemIsEditable)
-        self.actions.setItem(row, 5, limit)
+        self.action_table.setItem(row, 5, limit)
 
     def _add_need(self, need: InformationNeed | None) -> None:
         row = self.needs.rowCount()
@@ -402,10 +403,10 @@ class PlanEditor(QWidget):
             table.removeRow(row)
 
     def _current_action_key(self) -> str | None:
-        row = self.actions.currentRow()
+        row = self.action_table.currentRow()
         if row < 0:
             return None
-        item = self.actions.item(row, 1)
+        item = self.action_table.item(row, 1)
         return str(item.data(KEY_ROLE)) if item is not None else None
 
     def _ask_note(self) -> None:
@@ -438,10 +439,10 @@ class PlanEditor(QWidget):
 
     def set_limit(self, key: str, parties: frozenset[int]) -> None:
         self._limits[key] = parties
-        for row in range(self.actions.rowCount()):
-            item = self.actions.item(row, 1)
+        for row in range(self.action_table.rowCount()):
+            item = self.action_table.item(row, 1)
             if item is not None and item.data(KEY_ROLE) == key:
-                cell = self.actions.item(row, 5)
+                cell = self.action_table.item(row, 5)
                 if cell is not None:
                     cell.setText(self._limit_text(key))
 
@@ -464,11 +465,11 @@ class PlanEditor(QWidget):
         goal_keys = {g.key for g in goals}
         previous = {a.key: a for a in self.plan.actions}
         actions = []
-        for row in range(self.actions.rowCount()):
-            party = self.actions.cellWidget(row, 0)
-            item = self.actions.item(row, 1)
-            due = self.actions.cellWidget(row, 3)
-            status = self.actions.cellWidget(row, 4)
+        for row in range(self.action_table.rowCount()):
+            party = self.action_table.cellWidget(row, 0)
+            item = self.action_table.item(row, 1)
+            due = self.action_table.cellWidget(row, 3)
+            status = self.action_table.cellWidget(row, 4)
             assert isinstance(party, QComboBox) and isinstance(due, DateEdit)
             assert isinstance(status, QComboBox) and item is not None
             key = str(item.data(KEY_ROLE))
@@ -476,7 +477,7 @@ class PlanEditor(QWidget):
             goal_key = old.goal_key if old is not None and old.goal_key in goal_keys else None
             actions.append(Action(
                 key=key, party_id=int(party.currentData()), description=item.text(),
-                owner=self._text(self.actions, row, 2), due=due.date(),
+                owner=self._text(self.action_table, row, 2), due=due.date(),
                 status=ActionStatus(status.currentData()), goal_key=goal_key,
                 limited_to=self._limits.get(key, frozenset()),
                 notes=self._notes.get(key, ())))
