@@ -309,10 +309,10 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
     out.mkdir()
     with dialogs.scripted(out):
         handouts_dialog.start()
-        qtbot.waitUntil(lambda: handouts_dialog.result is not None
+        qtbot.waitUntil(lambda: handouts_dialog.batch_result is not None
                         or handouts_dialog.error is not None, timeout=20000)
     assert handouts_dialog.error is None
-    assert len(handouts_dialog.result.exported) == 2
+    assert len(handouts_dialog.batch_result.exported) == 2
     assert len(list(out.glob("*.pdf"))) == 2
     handouts_dialog.reject()
     assert view.step_window is None
@@ -356,7 +356,7 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
             qtbot.mouseClick(closure.button(QWizard.WizardButton.FinishButton),
                              Qt.MouseButton.LeftButton)
         assert script.shown[0].kind == "confirm" and number in script.shown[0].text
-    assert closure.result is not None
+    assert closure.closure_result is not None
     assert stored_state(vault, number) is CaseState.CLOSED
     assert view.view.case.state is CaseState.CLOSED
     assert table_state(screen, number) is CaseState.CLOSED

@@ -102,11 +102,11 @@ def test_click_through_the_closure_wizard(qtbot: QtBot,
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     with dialogs.scripted(False) as script:
         qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
-    assert made.number in script.shown[0].text and wizard.result is None
+    assert made.number in script.shown[0].text and wizard.closure_result is None
     with dialogs.scripted(True) as script:
         qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
     assert script.shown[0].kind == "confirm" and made.number in script.shown[0].title
-    assert wizard.result is not None and wizard.result.case_number == made.number
+    assert wizard.closure_result is not None and wizard.closure_result.case_number == made.number
     with vault.read() as conn:
         row = conn.execute(select(cases).where(cases.c.id == made.id)).mappings().one()
         assert row["state"] == "closed" and row["outcome"] == "partly_reached"
@@ -157,7 +157,7 @@ def test_answers_kept_at_a_lock_come_back(qtbot: QtBot,
     with dialogs.scripted(True):
         qtbot.mouseClick(again.button(QWizard.WizardButton.FinishButton),
                          Qt.MouseButton.LeftButton)
-    assert again.result is not None
+    assert again.closure_result is not None
     with vault.read() as conn:
         assert conn.execute(select(drafts.c.id).where(
             drafts.c.object_id == made.number)).first() is None

@@ -51,7 +51,7 @@ def _make(qtbot, dialog: HandoutsDialog, folder: Path) -> None:  # type: ignore[
     folder.mkdir()
     with dialogs.scripted(folder):
         dialog.start()
-        qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+        qtbot.waitUntil(lambda: dialog.batch_result is not None or dialog.error is not None,
                         timeout=30_000)
     assert dialog.error is None
 

@@ -132,9 +132,9 @@ def test_handouts_dialog_runs_off_the_gui_thread(qtbot, scheduled, tmp_path: Pat
     out.mkdir()
     with dialogs.scripted(out):
         dialog.start()
-        qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+        qtbot.waitUntil(lambda: dialog.batch_result is not None or dialog.error is not None,
                         timeout=20_000)
-    assert dialog.error is None and dialog.result is not None
+    assert dialog.error is None and dialog.batch_result is not None
     files = sorted(out.iterdir())
     assert len(files) == 2 and all("_handout_" in f.name for f in files)
     reader = PdfReader(str(files[0]))
@@ -163,13 +163,13 @@ def test_handouts_dialog_can_be_cancelled(qtbot, case, tmp_path: Path) -> None: 
     dialog._signals.step.connect(lambda *_a: dialog._progress_dialog
                                  and dialog._progress_dialog.cancel())
     dialog.start()
-    qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+    qtbot.waitUntil(lambda: dialog.batch_result is not None or dialog.error is not None,
                     timeout=30_000)
-    assert dialog.error is None and dialog.result is not None
-    assert dialog.result.cancelled
+    assert dialog.error is None and dialog.batch_result is not None
+    assert dialog.batch_result.cancelled
     written = [p for p in tmp_path.iterdir() if p.suffix == ".pdf"]
     assert 1 <= len(written) < total
-    assert len(written) == len(dialog.result.exported)
+    assert len(written) == len(dialog.batch_result.exported)
     assert "Geannuleerd" in dialog.outcome.text()
 
 

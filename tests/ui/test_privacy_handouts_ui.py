@@ -82,10 +82,10 @@ def test_12_2f_the_dialog_says_which_handout_and_lists_refusals_with_reasons(
     out.mkdir()
     with dialogs.scripted(out):
         dialog.start()
-        qtbot.waitUntil(lambda: dialog.result is not None or dialog.error is not None,
+        qtbot.waitUntil(lambda: dialog.batch_result is not None or dialog.error is not None,
                         timeout=20_000)
     assert dialog.error is None
-    probation = next(r.path for r in dialog.result.exported if r.party_id == ids[PROBATION])
+    probation = next(r.path for r in dialog.batch_result.exported if r.party_id == ids[PROBATION])
     reader = PdfReader(str(probation))   # protected with probation's own password
     assert reader.decrypt(dialog.shown_passwords()[probation.name])
     text = "\n".join(p.extract_text() or "" for p in reader.pages)

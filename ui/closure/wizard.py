@@ -303,7 +303,7 @@ class ClosureWizard(QWizard):
         self.shown: ClosurePreview = (
             closure_service.preview(vault, self.case_number, kept.extra_removals)
             if kept is not None and kept.extra_removals else self.context.preview)
-        self.result: closure_service.ClosureResult | None = None
+        self.closure_result: closure_service.ClosureResult | None = None
         self.setWindowTitle(_("Close case {number}").format(number=self.case_number))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Close the case"))
         self.pages: dict[StepId, StepPage] = {}
@@ -339,8 +339,8 @@ class ClosureWizard(QWizard):
                 yes_label=_("Close the case"), destructive=True):
             return
         try:
-            self.result = closure_service.close_case(self.vault, self.case_number,
-                                                     self.decision, self.shown, self.today)
+            self.closure_result = closure_service.close_case(
+                self.vault, self.case_number, self.decision, self.shown, self.today)
         except CasuskamerError as refused:
             dialogs.error(self, _("The case was not closed"), str(refused))
             return

@@ -127,7 +127,7 @@ class HandoutsDialog(QDialog):
         self.case_number: str | None = None
         self.meeting_id: int | None = None
         self.invited = False
-        self.result: BatchResult | None = None
+        self.batch_result: BatchResult | None = None
         self.error: BaseException | None = None
         self.running = False
         self._issued: handout_passwords.PerRecipient | None = None
@@ -190,7 +190,7 @@ class HandoutsDialog(QDialog):
         self._cancel.set()
         self.case_number = None
         self.meeting_id = None
-        self.result = None
+        self.batch_result = None
         self.error = None
         self.recipients.clear()
         self.folder.clear()
@@ -342,7 +342,7 @@ class HandoutsDialog(QDialog):
 
     def _done(self, result: Any) -> None:
         self._finish()
-        self.result = result
+        self.batch_result = result
         issued = self._issued
         self._issued = None
         entries = handout_passwords.pair(result, issued.issued() if issued else {},
