@@ -46,6 +46,7 @@ from app.domain.lifecycle import TIMESTAMP_COLUMN, CaseState
 from app.domain.protocols import Protocol
 from app.domain.meetings import initials
 from app.domain.roles import Permission, may
+from app.domain.text_rules import check_identifying
 from app.errors import NotFound, ValidationError
 from app.i18n import _
 from app.store.case_tables import (
@@ -381,6 +382,10 @@ def _clean_name(text: str) -> str:
 
 def subject_values(case_id: int, position: int, subject: Subject) -> dict[str, Any]:
     given, surname = _clean_name(subject.given_names), _clean_name(subject.surname)
+    # every subject written passes here: the character rule holds whatever path built it
+    for name, value in (("given_names", given), ("surname", surname),
+                        ("address", subject.address or ""), ("bsn", subject.bsn or "")):
+        check_identifying(value, f"subjects[{position}].{name}")
     return {"case_id": case_id, "position": position, "given_names": given,
             "surname": surname, "surname_key": fold_for_search(surname),
             "name_key": fold_for_search(f"{given} {surname}"),

@@ -243,3 +243,19 @@ def test_a_pdf_does_not_print_the_invisible_characters_of_old_data() -> None:
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "Jansen" in text
     assert ZWSP not in text and "\u202e" not in text
+
+
+def test_a_subject_built_past_the_checks_is_still_refused_where_it_is_written(
+        admin_vault) -> None:  # type: ignore[no-untyped-def]
+    """Every path that writes a subject (the wizard, the import, an edit, a service caller
+    that builds a Referral itself) meets the rule where the row is written."""
+    from app.domain.cases import Subject, SubjectRole
+    from app.services import cases
+    from tests.unit.handout_cases import as_process_director, make_case
+
+    vault = as_process_director(admin_vault)
+    with pytest.raises(ValidationError) as caught:
+        make_case(vault, subjects=(Subject("Piet", f"Jan{ZWSP}sen", date(1970, 5, 5),
+                                           SubjectRole.MAIN_SUBJECT),))
+    assert caught.value.field == "subjects[0].surname"
+    assert cases.list_cases(vault) == []
