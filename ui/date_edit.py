@@ -93,6 +93,8 @@ class DateEdit(QWidget):
         layout.addWidget(self.line, 1)
         layout.addWidget(self.button)
         self.setFocusProxy(self.line)
+        # The frame's own name (the typed field gets its form label's, through a11y.tie).
+        super().setAccessibleName(_("Date"))
         self.popup: QFrame | None = None
         self.calendar: QCalendarWidget | None = None
         self._last: date | None = None

@@ -87,10 +87,13 @@ class PartyFilter(QWidget):
         listing.setResizeMode(QListView.ResizeMode.Adjust)
         listing.setUniformItemSizes(True)
         listing.setMinimumHeight(listing.fontMetrics().lineSpacing() * 8)
+        search_row = QHBoxLayout()
+        search_row.addWidget(a11y.tie(QLabel(_("Filter:")), self.search))
+        search_row.addWidget(self.search, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.search)
+        layout.addLayout(search_row)
         layout.addWidget(listing, 1)
 
     def apply(self) -> None:
