@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.life_domains import LifeDomain
+from app.domain.text_rules import check_free_text, check_identifying
 from app.errors import ValidationError
 from app.i18n import N_, _
 
@@ -149,6 +150,10 @@ def _check_text(value: str, field_name: str, label: str, *, required: bool,
     if len(value) > limit:
         raise ValidationError(_("{what} is longer than {limit} characters.")
                               .format(what=label, limit=limit), field=field_name)
+    if limit == MAX_SHORT:  # a person's name: no invisible character (issue 25, point 3)
+        check_identifying(value, field_name, label)
+    else:
+        check_free_text(value, field_name, label)
 
 
 def validate(plan: ActionPlan, allowed_parties: Iterable[int] | None = None) -> None:

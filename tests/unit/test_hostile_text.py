@@ -259,3 +259,20 @@ def test_a_subject_built_past_the_checks_is_still_refused_where_it_is_written(
                                            SubjectRole.MAIN_SUBJECT),))
     assert caught.value.field == "subjects[0].surname"
     assert cases.list_cases(vault) == []
+
+
+@pytest.mark.parametrize("owner, description, refused", [
+    (f"Jan{ZWSP}sen", "Huisbezoek afleggen.", True),
+    ("Jansen", "Huisbezoek \u202eafleggen.", True),
+    ("Jansen", "Huisbezoek afleggen.\nDaarna bellen.", False)])
+def test_the_plan_of_action_follows_the_rule(owner: str, description: str,
+                                             refused: bool) -> None:
+    from app.domain.plan import Action, ActionPlan, validate
+
+    plan = ActionPlan(case_id=1, actions=(Action("a1", 1, description, owner=owner),))
+    if refused:
+        with pytest.raises(ValidationError) as caught:
+            validate(plan)
+        assert caught.value.field == "actions"
+    else:
+        validate(plan)
