@@ -540,10 +540,10 @@ class SubjectsPage(StepPage):
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
-        self.scroll = scrolled(self.holder)
+        self.scroll_area = scrolled(self.holder)
         layout = QVBoxLayout(self)
         layout.addWidget(subjects_error)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.page_error)
 
@@ -552,7 +552,7 @@ class SubjectsPage(StepPage):
         role = SubjectRole.CHILD if self.forms else SubjectRole.MAIN_SUBJECT
         form = self.add_subject(SubjectEntry(role=role.value))
         form.given_names.setFocus()
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(form))
+        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(form))
 
     def add_subject(self, entry: SubjectEntry) -> SubjectForm:
         form = SubjectForm(self, len(self.forms))
@@ -1040,8 +1040,10 @@ class IntakeWizard(QWizard):
             protocol = Protocol(d.protocol).label
         except ValueError:
             protocol = ""
-        party = self.pages[IntakeStep.REFERRING_PARTY].party_combo.currentText() \
-            if d.referring_party_id is not None else ""
+        referring = self.pages[IntakeStep.REFERRING_PARTY]
+        party = referring.party_combo.currentText() \
+            if isinstance(referring, ReferringPartyPage) and d.referring_party_id is not None \
+            else ""
         parts = ["<table cellspacing='4'>",
                  row(_("Protocol"), protocol), row(_("Received on"), shown_date(d.received)),
                  row(_("Referring party"), party), row(_("Contact person"), d.referring_contact)]

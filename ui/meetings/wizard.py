@@ -200,8 +200,8 @@ class OrderPage(StepPage):
         self.body.addWidget(self.order)
         self.body.addLayout(row)
         self.finish_layout()
-        self.up.clicked.connect(lambda: self.move(-1))
-        self.down.clicked.connect(lambda: self.move(1))
+        self.up.clicked.connect(lambda: self.move_item(-1))
+        self.down.clicked.connect(lambda: self.move_item(1))
         self.order.currentRowChanged.connect(self._row_changed)
         self.duration.valueChanged.connect(self._duration_changed)
 
@@ -234,7 +234,7 @@ class OrderPage(StepPage):
             items[row].duration_minutes = value
             self._fill(row)
 
-    def move(self, delta: int) -> None:
+    def move_item(self, delta: int) -> None:
         items = self.wizard_.draft.items
         row = self.order.currentRow()
         target = row + delta
@@ -440,9 +440,10 @@ class AgendaWizard(QWizard):
         for page in self.pages.values():
             # One type per call: PySide6 6.11 refuses a tuple (a TypeError that once stopped
             # the lock with this wizard's case data on screen).
-            for kind in (QLineEdit, QPlainTextEdit):
-                for child in page.findChildren(kind):
-                    child.clear()
+            for line in page.findChildren(QLineEdit):
+                line.clear()
+            for text in page.findChildren(QPlainTextEdit):
+                text.clear()
             for listing in page.findChildren(QListWidget):
                 listing.clear()
 
