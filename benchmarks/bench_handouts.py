@@ -39,7 +39,8 @@ from app.domain.plan import (
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
 from app.export import fonts, pdf
-from app.export.handout import CaseFacts, compose, handout_story, render_handout
+from app.export.handout import handout_story, render_handout
+from app.sharing.handout import CaseFacts, compose
 from benchmarks.harness import Row
 
 PARTIES = 15

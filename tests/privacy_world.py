@@ -699,8 +699,9 @@ def plan_of(case: WCase) -> Any:
 
 
 def handout_facts(world: World, case: WCase, now: datetime) -> Any:
-    """``app.export.handout.CaseFacts`` for the case as the world has it at ``now``."""
-    from app.export.handout import CaseFacts, MeetingRef
+    """``app.sharing.handout.CaseFacts`` for the case as the world has it at ``now``."""
+    from app.domain.views import MeetingRef
+    from app.sharing.handout import CaseFacts
 
     latest = world.latest(case.cid)
     meeting = world.meeting(latest.meeting_id) if latest is not None else None
@@ -718,7 +719,7 @@ def handout_facts(world: World, case: WCase, now: datetime) -> Any:
 def compose_handout(facts: Any, pid: int) -> Any | None:
     """The program's handout value from ``facts`` (:func:`handout_facts`), or None when it
     refuses."""
-    from app.export.handout import HandoutRefused, compose
+    from app.sharing.handout import HandoutRefused, compose
 
     try:
         return compose(facts, pid)
@@ -1055,7 +1056,7 @@ def check_vault(world: World, vault: Any, folder: Any, tally: Tally) -> list[str
     from app.services import handouts, meeting_room
 
     try:
-        from app.export.handout import phase_label
+        from app.domain.views import phase_label
     except ImportError:                       # before issue 16's handouts
         def phase_label(started: bool) -> str:
             return ""
@@ -1372,7 +1373,6 @@ def check_figures(world: World, vault: Any, folder: Any) -> list[str]:
     """The figures, the annual report and its CSV tables hold no canary."""
     from pathlib import Path
 
-    from app.export import annual_report
     from app.services import figures
 
     problems: list[str] = []
@@ -1382,7 +1382,7 @@ def check_figures(world: World, vault: Any, folder: Any) -> list[str]:
     csv_dir = Path(folder) / f"csv-{world.seed}"
     csv_dir.mkdir()
     out = Path(folder) / f"report-{world.seed}.pdf"
-    annual_report.export_annual_report(vault, year, out, csv_dir=csv_dir)
+    figures.export_annual_report(vault, year, out, csv_dir=csv_dir)
     leaked |= pdf_canaries(out.read_bytes())
     for path in csv_dir.iterdir():
         leaked |= canaries_in_text(path.read_text(encoding="utf-8"))
@@ -1533,6 +1533,7 @@ EXPORT_MODULES = {
 OUTPUT_FUNCTIONS = {
     "app.export.agenda_pdf.render_agenda": "check_vault (agenda), check_cli",
     "app.export.agenda_pdf.story": "check_vault (agenda)",
+    "app.export.annual_report.build_annual_report": "check_figures, check_cli (report)",
     "app.export.annual_report.csv_text": "check_figures, check_cli (report --csv)",
     "app.export.annual_report.export_annual_report": "check_figures, check_cli (report)",
     "app.export.annual_report.story": "check_figures",
@@ -1555,6 +1556,7 @@ OUTPUT_FUNCTIONS = {
     "app.services.audit_log.export": "check_audit_log, check_cli (audit)",
     "app.services.demo.build_demo_vault": "exempt: makes a demo vault",
     "app.services.demo_activity.plan_story": "exempt: the demo's made-up plan texts",
+    "app.services.figures.export_annual_report": "check_figures, check_cli (report)",
     "app.services.handouts.export_handout": "check_vault, check_cli",
     "app.services.handouts.export_handouts": "check_vault (through "
                                              "export_handouts_for_invited)",

@@ -29,9 +29,9 @@ from pathlib import Path
 from app.cli import output
 from app.cli.common import add_vault_options, unlock
 from app.errors import ValidationError
-from app.export import pdf
+from app.domain import document_password
 from app.i18n import _
-from app.export.handout import phase_label
+from app.domain.views import phase_label
 from app.services import handout_passwords, handouts
 from app.vault.vault import OpenVault
 
@@ -45,7 +45,7 @@ def _password(args: argparse.Namespace) -> str | None:
     """The PDF's password: generated (printed by :func:`app.cli.output.report` only after
     every file is written), from ``--password-file``, or none."""
     if getattr(args, "generate_password", False):
-        return pdf.generate_password()
+        return document_password.generate_password()
     path = getattr(args, "password_file", None)
     if path is None:
         return None
@@ -55,7 +55,7 @@ def _password(args: argparse.Namespace) -> str | None:
         raise ValidationError(_("The password file {file} cannot be read: {reason}")
                               .format(file=path, reason=exc.strerror)) from None
     password = text.splitlines()[0] if text else ""
-    pdf.check_password(password)
+    document_password.check_password(password)
     return password
 
 

@@ -20,7 +20,7 @@ from app.i18n import _
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from app.export import annual_report
+    from app.services import figures
 
     this_year = date.today().year
     if not 2000 <= args.year <= this_year:
@@ -35,8 +35,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     protocol = Protocol(args.protocol) if args.protocol else None
     vault = unlock(args, exclusive=False)
     try:
-        digest = annual_report.export_annual_report(vault, args.year, out, protocol=protocol,
-                                                    csv_dir=args.csv)
+        digest = figures.export_annual_report(vault, args.year, out, protocol=protocol,
+                                              csv_dir=args.csv)
     finally:
         vault.lock()
     print(_("Annual report {year} written to {file} (SHA-256 {sha}).")

@@ -205,6 +205,7 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "figures.available_years": _FIGURES,
     "figures.compute": _FIGURES,
     "figures.figures_for_display": _FIGURES,
+    "figures.export_annual_report": _FIGURES,
     # follow-up of the plans' actions
     "followup.open_actions": _SUBSTANCE,
     "followup.overdue_notice": ANY_ACCOUNT,      # counts; zero without case substance

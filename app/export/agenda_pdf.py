@@ -1,5 +1,5 @@
 """The agenda of a case meeting for one party (covenant 12.2c-e), rendered from a frozen view
-model (:class:`PartyAgenda`) and nothing else.
+model (:class:`app.domain.views.AgendaView`) and nothing else.
 
 What goes into the view model is decided by ``app.services.agenda`` through the sharing
 policy: only the cases the party may have on its agenda, each by its number and the
@@ -13,48 +13,16 @@ meeting number only, never a case or a person.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
 from reportlab.platypus import Flowable
 
-from app.domain.meetings import DecisionType, meeting_name
+from app.domain.meetings import meeting_name
+from app.domain.views import AgendaView
 from app.export import pdf
 from app.formatting import format_datetime, format_time
 from app.i18n import _
 
 
-@dataclass(frozen=True)
-class AgendaCase:
-    """One case on a party's agenda: only what that party may see before the meeting."""
-
-    starts_at: datetime
-    duration_minutes: int
-    case_number: str
-    subject_initials: str
-    goal: str
-    themes: tuple[str, ...]
-    decision_types: tuple[DecisionType, ...]
-    #: the contribution asked of the recipient (never another party's)
-    contribution: str = ""
-
-
-@dataclass(frozen=True)
-class PartyAgenda:
-    """A meeting's agenda as one party receives it; made only by ``app.services.agenda``."""
-
-    house: str
-    meeting_id: int
-    starts_at: datetime
-    place: str
-    chair: str
-    party_id: int
-    party_name: str
-    printed_on: date
-    cases: tuple[AgendaCase, ...]
-
-
-def story(agenda: PartyAgenda) -> list[Flowable]:
+def story(agenda: AgendaView) -> list[Flowable]:
     st = pdf.styles()
     flow: list[Flowable] = [
         pdf.para(_("Agenda case meeting"), st.title),
@@ -86,7 +54,7 @@ def story(agenda: PartyAgenda) -> list[Flowable]:
     return flow
 
 
-def render_agenda(agenda: PartyAgenda, password: str | None = None) -> bytes:
+def render_agenda(agenda: AgendaView, password: str | None = None) -> bytes:
     """The agenda file's contents (encrypted when a password is given)."""
     title = meeting_name(agenda.starts_at, agenda.place)   # never the internal number
     marks = pdf.PageMarks(agenda.house, agenda.party_name, title, agenda.printed_on)

@@ -7,8 +7,10 @@ the dashboard, so a count of cases below five is "< 5" here too, and a chart dra
 hides as a hatched band, as the figures screen does (:func:`chart_drawing`). No name, no case
 number: the report may go to the Stuurgroep as it is.
 
-:func:`export_annual_report` (``VIEW_FIGURES``; audited as ``figures.annual_report`` with the
-file's SHA-256) writes the PDF and, if asked, one CSV file per table.
+:func:`build_annual_report` renders the view model (``app.domain.views.AnnualReportView``)
+that ``app.services.figures.export_annual_report`` builds (``VIEW_FIGURES``; audited as
+``figures.annual_report`` with the file's SHA-256), and :func:`write_csv` writes one CSV file
+per table; this module reads no vault and decides nothing.
 """
 
 from __future__ import annotations
@@ -30,12 +32,10 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
 from app.domain.figures import ChartKind, Figure, suppressed_text, suppression_note
 from app.domain.protocols import Protocol
+from app.domain.views import AnnualReportView
 from app.export import fonts, pdf
 from app.formatting import format_date
 from app.i18n import _
-from app.services import figures as figure_service
-from app.services.handouts import house_name
-from app.vault.vault import OpenVault
 
 #: Colours of the series, in order (distinguishable in grey print too).
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000",
@@ -298,23 +298,13 @@ def write_csv(figures: Sequence[Figure], folder: Path, year: int,
     return written
 
 
-def export_annual_report(vault: OpenVault, year: int, out: Path, *,
-                         protocol: Protocol | None = None, csv_dir: Path | None = None,
-                         today: date | None = None) -> str:
-    """Write the annual report PDF (and the CSV tables); returns the PDF's SHA-256."""
-    today = today or date.today()
-    shown = figure_service.figures_for_display(vault, year, protocol, today)
-    with vault.read() as conn:
-        house = house_name(conn)
-    marks = pdf.PageMarks(house=house, recipient=_("the steering group"),
-                          case_number=_("Annual report {year}").format(year=year),
-                          printed_on=today)
-    meta = pdf.Metadata(title=_("Annual report {year}").format(year=year),
+def build_annual_report(view: AnnualReportView, out: Path) -> str:
+    """Write the annual report PDF; returns its SHA-256."""
+    marks = pdf.PageMarks(house=view.house, recipient=_("the steering group"),
+                          case_number=_("Annual report {year}").format(year=view.year),
+                          printed_on=view.printed_on)
+    meta = pdf.Metadata(title=_("Annual report {year}").format(year=view.year),
                         subject=_("Figures for the steering group"),
-                        keywords=("jaarverslag", str(year)))
-    digest = pdf.build_pdf(story(shown, year, protocol, house, today), Path(out), marks, meta)
-    written = write_csv(shown, csv_dir, year, protocol) if csv_dir is not None else []
-    vault.log_now("figures.annual_report", "figures", str(year), detail={
-        "protocol": protocol.value if protocol else None, "sha256": digest,
-        "csv_files": len(written)})
-    return digest
+                        keywords=("jaarverslag", str(view.year)))
+    return pdf.build_pdf(story(view.figures, view.year, view.protocol, view.house,
+                               view.printed_on), Path(out), marks, meta)

@@ -22,7 +22,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from app.domain.parties import Party
 from app.export.fonts import FONT, HouseCanvas, styles, table_font_commands
-from app.vault.keyslots import atomic_write
+from app.export.pdf import write_atomically
 
 HOUSE_NAME = "Zorg- en Veiligheidshuis Haaglanden"
 BLANK = "…………………………"
@@ -145,5 +145,5 @@ def write_bijlage1(path: Path, party: Party, *, place: str = "",
                    house_name: str = HOUSE_NAME) -> str:
     """Write the form to ``path`` (atomically, owner-only); return its SHA-256."""
     data = bijlage1_pdf(party, place=place, house_name=house_name)
-    atomic_write(Path(path), data)
+    write_atomically(Path(path), data)
     return hashlib.sha256(data).hexdigest()

@@ -73,8 +73,12 @@ from reportlab.platypus import (
 )
 
 from app import fs
+# the password rules are the domain's; named here too for the services that encrypt
+from app.domain.document_password import MIN_PASSWORD_LENGTH as MIN_PASSWORD_LENGTH
+from app.domain.document_password import check_password as check_password
+from app.domain.document_password import generate_password as generate_password
 from app.domain.text_rules import strip_for_print
-from app.errors import ValidationError, file_write_failed
+from app.errors import file_write_failed
 from app.export import fonts
 from app.formatting import format_date
 from app.i18n import _
@@ -94,7 +98,6 @@ _COMPLEX_SCRIPT = re.compile(
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 WATERMARK_ANGLE = 45.0
-MIN_PASSWORD_LENGTH = 8
 
 # reportlab shapes with kern, liga and dlig by default, which turns Latin "st", "fi", "ff"
 # in a shaped paragraph into ligature glyphs: the PDF's text then reads "Tekﬆ", "ﬁnanciën",
@@ -129,8 +132,6 @@ def _to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
 
 _ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
-#: unambiguous letters and digits for generated passwords (no 0/O, 1/l/I)
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 # -- text ------------------------------------------------------------------------------
 
@@ -536,17 +537,6 @@ class Document(BaseDocTemplate):  # type: ignore[misc]
             id="page", frames=[frame], onPage=lambda c, _d: _draw_watermark(c, marks))])
 
 # -- writing ---------------------------------------------------------------------------
-
-def generate_password(groups: int = 5) -> str:
-    """A random password to show once: five groups of four unambiguous characters
-    (about 115 bits)."""
-    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _i in range(4))
-                    for _g in range(groups))
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_("A PDF password needs at least {n} characters.")
-                              .format(n=MIN_PASSWORD_LENGTH), field="password")
 
 def render(story: list[Flowable], marks: PageMarks, meta: Metadata) -> bytes:
     """The PDF as bytes (not encrypted)."""

@@ -10,7 +10,6 @@ typed goes through ``pdf.para``/``pdf.table`` and so appears literally.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from app.domain.cases import Subject
 from app.domain.plan import ActionPlan
-from app.domain.protocols import Protocol
+from app.domain.views import PlanView
 from app.export import pdf
 from app.formatting import format_date
 from app.i18n import _
@@ -115,20 +114,7 @@ def plan_sections(plan: ActionPlan, party: PartyName, *, show_limits: bool) -> l
     return story
 
 
-@dataclass(frozen=True)
-class PlanDocument:
-    """What the full plan shows: the case, its subjects, the whole plan."""
-
-    house: str
-    case_number: str
-    protocol: Protocol
-    subjects: tuple[Subject, ...]
-    plan: ActionPlan
-    party_names: Mapping[int, str]
-    printed_on: date
-
-
-def full_plan_story(doc: PlanDocument) -> list[Flowable]:
+def full_plan_story(doc: PlanView) -> list[Flowable]:
     st = pdf.styles()
     story: list[Flowable] = [
         pdf.para(doc.house, st.small),
@@ -152,7 +138,7 @@ def director_recipient() -> str:
     return _("the process director (case file)")
 
 
-def render_full_plan(doc: PlanDocument, password: str | None = None) -> bytes:
+def render_full_plan(doc: PlanView, password: str | None = None) -> bytes:
     """The full plan's file contents (encrypted when a password is given)."""
     marks = pdf.PageMarks(doc.house, director_recipient(), doc.case_number, doc.printed_on)
     meta = pdf.Metadata(title=_("Plan of action {number}").format(number=doc.case_number),
@@ -160,7 +146,7 @@ def render_full_plan(doc: PlanDocument, password: str | None = None) -> bytes:
     return pdf.produce(full_plan_story(doc), marks, meta, password)
 
 
-def build_full_plan(doc: PlanDocument, out: Path, password: str | None = None) -> str:
+def build_full_plan(doc: PlanView, out: Path, password: str | None = None) -> str:
     """Write the full plan; returns the SHA-256 of the file."""
     data = render_full_plan(doc, password)
     pdf.write_atomically(Path(out), data)

@@ -1,14 +1,14 @@
 """The subject-access export (inzageverzoek, AVG art. 15) as a PDF, built on the shared
-document layer (``app.export.pdf``) from a report of a *reviewed* draft
-(``app.services.subject_access``): per case, the personal data held, the referral's
-life-domain texts as the director decided them (included, or redacted and marked as such;
-a withheld one is listed as "the referral's description of the household's problems" with
-the referring party), every information item the process director included (or its
-redacted version, marked as such) with its source and the parties it went to and when
-(from the disclosure log), the items withheld by category and supplier only, with the
-ground and the supplier to whom the subject may apply, and when the case will be
-destroyed. A report with items still to be reviewed is refused (``ValueError``: a
-programming error, the service never passes one).
+document layer (``app.export.pdf``) from a report of a *reviewed* draft (the view model
+``app.domain.views.SubjectAccessReport``, built by ``app.services.subject_access``): per
+case, the personal data held, the referral's life-domain texts as the director decided them
+(included, or redacted and marked as such; a withheld one is listed as "the referral's
+description of the household's problems" with the referring party), every information item
+the process director included (or its redacted version, marked as such) with its source and
+the parties it went to and when (from the disclosure log), the items withheld by category
+and supplier only, with the ground and the supplier to whom the subject may apply, and when
+the case will be destroyed. A report with items still to be reviewed is refused
+(``ValueError``: a programming error, the service never passes one).
 
 Metadata and page marks hold no personal data beyond the recipient line the layer puts on
 every page (the subject, who is the recipient).
@@ -21,10 +21,10 @@ from datetime import date, datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
+from app.domain.views import CaseSection, Ground, SubjectAccessReport
 from app.export import pdf
 from app.formatting import format_date
 from app.i18n import N_, _
-from app.services.subject_access import CaseSection, Ground, SubjectAccessReport
 
 
 def _day(value: object) -> str:

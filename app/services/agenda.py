@@ -19,7 +19,7 @@ invitees of that item) with the case's state, protocol and subjects from the vau
 Each case on the agenda shows only what the party may see before the meeting: the case
 number, the subjects' initials, the time, the goal, the themes, the decision types and the
 contribution asked of *this* party; never an information item, a name, another party's
-contribution or the minutes. The view model (``app.export.agenda_pdf.PartyAgenda``) is made
+contribution or the minutes. The view model (``app.domain.views.AgendaView``) is made
 here, frozen, and the PDF is rendered from it alone.
 
 The file takes its name only after its disclosure row (``meeting.agenda_export`` on the
@@ -39,7 +39,8 @@ from app.domain.meetings import AgendaItem, Meeting
 from app.domain.roles import Permission
 from app.errors import CasuskamerError
 from app.export import pdf
-from app.export.agenda_pdf import AgendaCase, PartyAgenda, render_agenda
+from app.domain.views import AgendaCase, AgendaView
+from app.export.agenda_pdf import render_agenda
 from app.i18n import _
 from app.services import parties as party_service
 from app.services.handouts import house_name
@@ -104,7 +105,7 @@ def _refusal_reason(answers: list[Entitlement]) -> Reason:
 
 @entry_point
 def party_agenda_view(vault: OpenVault, meeting_id: int, party_id: int, *,
-                      on: date | None = None, now: datetime | None = None) -> PartyAgenda:
+                      on: date | None = None, now: datetime | None = None) -> AgendaView:
     """The agenda of ``meeting_id`` as ``party_id`` may receive it (the frozen view model the
     PDF is rendered from), or :class:`AgendaRefused` (logged) when it may have no case."""
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
@@ -128,7 +129,7 @@ def party_agenda_view(vault: OpenVault, meeting_id: int, party_id: int, *,
         contribution=next((i.contribution for i in item.invitations
                            if i.party_id == party_id), ""))
         for item in allowed)
-    return PartyAgenda(house=house, meeting_id=meeting.id, starts_at=meeting.starts_at,
+    return AgendaView(house=house, meeting_id=meeting.id, starts_at=meeting.starts_at,
                        place=meeting.place, chair=meeting.chair, party_id=party_id,
                        party_name=party.name, printed_on=day, cases=cases)
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from app.domain.roles import Permission
+from app.domain.views import Disclosure
 from app.services import cases as case_service
 from app.store.case_tables import cases
 from app.store.party_tables import parties
@@ -33,26 +33,6 @@ from app.vault.access import entry_point
 
 #: The audit actions that record a file leaving the house.
 DISCLOSURE_ACTIONS = ("export.handout", "export.plan")
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """One PDF that left the house."""
-
-    at: datetime                       # UTC, from the audit row
-    case_number: str
-    action: str
-    kind: str                          # handout | plan
-    recipient_party_id: int | None     # None: the process director's own file (the plan)
-    recipient: str                     # the party's name ("" for the director's file)
-    sha256: str
-    encrypted: bool
-    items: int | None
-    meeting_id: int | None
-    actor: str
-    #: the parties whose items the recipient was allowed to have (None: items removed)
-    source_party_ids: tuple[int, ...] | None
-    sources: tuple[str, ...] | None
 
 
 def _parse_at(text: str) -> datetime:

@@ -5,6 +5,8 @@ protocols or one) and audits that the figures were viewed.
 returns the raw :class:`app.domain.figures.Figures`; :func:`figures_for_display` returns the
 suppressed :class:`app.domain.figures.Figure` list that the dashboard, the annual report and
 the CSV export show. :func:`available_years` gives the years there is data for.
+:func:`export_annual_report` writes the annual report (and its CSV tables) through
+``app.export.annual_report``.
 
 Every figure is computed from fields that carry no personal data, so that a destroyed case
 still counts: the ``cases`` row (which doubles as the tombstone: number, protocol, the
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -38,6 +41,7 @@ from app.domain.figures import (
 )
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
+from app.domain.views import AnnualReportView
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -234,3 +238,27 @@ def available_years(vault: OpenVault, today: date | None = None) -> list[int]:
     start = int(str(first)[:4]) if first else this_year
     return list(range(this_year, min(start, this_year) - 1, -1))
 
+
+@entry_point
+def export_annual_report(vault: OpenVault, year: int, out: Path, *,
+                         protocol: Protocol | None = None, csv_dir: Path | None = None,
+                         today: date | None = None) -> str:
+    """Write the annual report PDF (and the CSV tables, one per table, into ``csv_dir``):
+    the figures as :func:`figures_for_display` shows them (``VIEW_FIGURES``), audited as
+    ``figures.annual_report`` with the file's SHA-256; returns that SHA-256."""
+    from app.export import annual_report
+    from app.services.handouts import house_name
+
+    today = today or date.today()
+    shown = figures_for_display(vault, year, protocol, today)
+    with vault.read() as conn:
+        house = house_name(conn)
+    view = AnnualReportView(year=year, protocol=protocol, house=house, printed_on=today,
+                            figures=tuple(shown))
+    digest = annual_report.build_annual_report(view, Path(out))
+    written = (annual_report.write_csv(view.figures, csv_dir, year, protocol)
+               if csv_dir is not None else [])
+    vault.log_now("figures.annual_report", "figures", str(year), detail={
+        "protocol": protocol.value if protocol else None, "sha256": digest,
+        "csv_files": len(written)})
+    return digest

@@ -1,7 +1,7 @@
 """Exports as use cases: one party's handout, the full plan, and handouts for every party
 invited to a case's meeting; each export recorded in the disclosure log.
 
-Every handout's content is decided by ``app.export.handout.compose``, which asks the sharing
+Every handout's content is decided by ``app.sharing.handout.compose``, which asks the sharing
 policy; this module only loads the facts, writes the file and logs it. A party that may
 receive nothing is refused with the policy's reason (and the refusal is logged), never
 given an empty PDF.
@@ -42,24 +42,17 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from app.domain.roles import Permission
+from app.domain.views import HandoutView, MeetingRef, PlanView
 from app.errors import NotFound, ValidationError
 from app.export import pdf
-from app.export.handout import (
-    CaseFacts,
-    Handout,
-    HandoutRefused,
-    MeetingRef,
-    compose,
-    file_name,
-    refusal_message,
-    render_handout,
-)
-from app.export.plan_pdf import PlanDocument, render_full_plan
+from app.export.handout import file_name, render_handout
+from app.export.plan_pdf import render_full_plan
 from app.i18n import _
 from app.services import cases as case_service
 from app.services import parties as party_service
 from app.services.plan import load_plan
 from app.services.sharing_context import case_context, current_meeting
+from app.sharing.handout import CaseFacts, HandoutRefused, compose, refusal_message
 from app.sharing.policy import Reason, may_receive_handout
 from app.store.meeting_tables import agenda_items
 from app.store.party_tables import parties
@@ -206,7 +199,7 @@ def _refuse(vault: OpenVault, number: str, party_id: int, refused: HandoutRefuse
                           "reason": refused.reason.value})
 
 
-def _compose_or_refuse(vault: OpenVault, facts: CaseFacts, party_id: int) -> Handout:
+def _compose_or_refuse(vault: OpenVault, facts: CaseFacts, party_id: int) -> HandoutView:
     try:
         return compose(facts, party_id)
     except HandoutRefused as refused:
@@ -230,7 +223,7 @@ def _read_facts(vault: OpenVault, number_or_id: str | int, meeting_id: int | Non
         raise
 
 
-def _detail(facts: CaseFacts, handout: Handout, encrypted: bool) -> dict[str, object]:
+def _detail(facts: CaseFacts, handout: HandoutView, encrypted: bool) -> dict[str, object]:
     detail: dict[str, object] = {"kind": "handout", "party_id": handout.recipient_id,
                                  "encrypted": encrypted, "items": len(handout.items),
                                  "plan_version": handout.plan.version,
@@ -270,10 +263,10 @@ def export_plan(vault: OpenVault, number_or_id: str | int, out: Path, *,
         case = case_service.load_case(conn, case_id)
         names = {int(r[0]): str(r[1])
                  for r in conn.execute(select(parties.c.id, parties.c.name))}
-        doc = PlanDocument(house=house_name(conn), case_number=case.number,
-                           protocol=case.protocol, subjects=case.subjects,
-                           plan=load_plan(conn, case_id), party_names=names,
-                           printed_on=on or date.today())
+        doc = PlanView(house=house_name(conn), case_number=case.number,
+                       protocol=case.protocol, subjects=case.subjects,
+                       plan=load_plan(conn, case_id), party_names=names,
+                       printed_on=on or date.today())
     data = render_full_plan(doc, password)
     digest = _write_logged(vault, out, data, "export.plan", case.number, {
         "kind": "plan", "party_id": None, "encrypted": password is not None,

@@ -61,18 +61,27 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from app.domain.bsn import normalise_bsn
-from app.domain.cases import SubjectRole, display_name, fold_for_search
+from app.domain.cases import SubjectRole, fold_for_search
 from app.domain.information import Category
 from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
+from app.domain.views import (
+    CaseSection,
+    Ground,
+    HeldItem,
+    ItemDisclosure,
+    SubjectAccessReport,
+    SubjectMatch,
+    WithheldItem,
+)
 from app.errors import NotFound, ValidationError
 from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import parties as party_service
 from app.services import retention as retention_service
-from app.services.disclosures import Disclosure, party_names, read_disclosures
+from app.services.disclosures import party_names, read_disclosures
 from app.services.sharing_context import case_context
 from app.sharing.policy import (
     DataSubject,
@@ -95,21 +104,6 @@ class MoreThanOneMatch(ValidationError):
                            "add the given names, or search by BSN.").format(count=count),
                          field="surname")
         self.count = count
-
-
-@dataclass(frozen=True)
-class SubjectMatch:
-    """One person, as found in one or more cases."""
-
-    subject_ids: tuple[int, ...]
-    given_names: str
-    surname: str
-    birth_date: date
-    case_numbers: tuple[str, ...]
-
-    @property
-    def display_name(self) -> str:
-        return display_name(self.given_names, self.surname)
 
 
 def _rows(conn: Connection, **where: Any) -> list[Any]:
@@ -230,27 +224,6 @@ CHOICE_LABELS = {
     Choice.INCLUDE: N_("Include"),
     Choice.REDACT: N_("Include a redacted version"),
     Choice.WITHHOLD: N_("Withhold"),
-}
-
-
-class Ground(StrEnum):
-    """Why an item is withheld from the subject."""
-
-    RIGHTS_OF_OTHERS = "avg_15_4"        # AVG art. 15(4): the rights and freedoms of others
-    RESTRICTION = "avg_23_uavg_41"       # AVG art. 23 with UAVG art. 41: a restriction
-    OTHER_CONTROLLER = "other_controller"  # the supplier is controller and answers it itself
-
-    @property
-    def label(self) -> str:
-        return _(GROUND_LABELS[self])
-
-
-GROUND_LABELS = {
-    Ground.RIGHTS_OF_OTHERS: N_("AVG art. 15(4): the rights and freedoms of others"),
-    Ground.RESTRICTION: N_("AVG art. 23 / UAVG art. 41: a restriction of the right of "
-                           "access"),
-    Ground.OTHER_CONTROLLER: N_("Another controller: the supplying party answers for it "
-                                "itself"),
 }
 
 
@@ -771,75 +744,6 @@ def review_against(current: SubjectAccessDraft,
 
 
 # -- the report -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ItemDisclosure:
-    recipient: str
-    at: date
-    sha256: str
-
-
-@dataclass(frozen=True)
-class HeldItem:
-    """An item given to the subject: its text, or the redacted version (``redacted``)."""
-
-    source: str
-    category: Category
-    received: date
-    text: str
-    redacted: bool
-    disclosed_to: tuple[ItemDisclosure, ...]
-
-
-@dataclass(frozen=True)
-class WithheldItem:
-    """An item not given: only its category, its supplier (where the subject may apply)
-    and the ground. ``life_domain``: a referral's life-domain text, listed only as "the
-    referral's description of the household's problems" and the referring party (never
-    by its domain)."""
-
-    category: Category
-    source: str
-    ground: Ground
-    life_domain: bool = False
-
-
-@dataclass(frozen=True)
-class CaseSection:
-    number: str
-    protocol: Protocol
-    state: CaseState
-    received: date
-    role: SubjectRole
-    given_names: str
-    surname: str
-    birth_date: date
-    address: str | None
-    bsn: str | None
-    life_domains: tuple[tuple[LifeDomain, str], ...]
-    items: tuple[HeldItem, ...]
-    withheld: tuple[WithheldItem, ...]
-    disclosures: tuple[Disclosure, ...]
-    destroy_on: date | None
-    retention_months: int
-    #: items still to be reviewed (only in a report made without a reviewed draft)
-    pending_review: int = 0
-    #: the life domains whose text in ``life_domains`` is the director's redacted version
-    redacted_domains: tuple[LifeDomain, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubjectAccessReport:
-    person: SubjectMatch
-    house: str
-    made_on: date
-    cases: tuple[CaseSection, ...]
-
-    @property
-    def complete(self) -> bool:
-        """Every item reviewed: only such a report may become a PDF."""
-        return not any(c.pending_review for c in self.cases)
-
 
 def _case_section(conn: Connection, subject_row: Any, draft: SubjectAccessDraft,
                   names: Mapping[int, str]) -> CaseSection:

@@ -21,8 +21,10 @@ from app.domain.life_domains import LifeDomain
 from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
-from app.export.handout import CaseFacts, MeetingRef, compose, render_handout
-from app.export.plan_pdf import PlanDocument, render_full_plan
+from app.domain.views import MeetingRef, PlanView
+from app.export.handout import render_handout
+from app.sharing.handout import CaseFacts, compose
+from app.export.plan_pdf import render_full_plan
 from tests.reliability.conftest import Counts
 
 PROTOCOL = Protocol.INTEGRALE_VEILIGHEID
@@ -59,7 +61,7 @@ def _standing(pid: int) -> PartyStanding:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> tuple[CaseFacts, PlanDocument]:
+def documents(draw: st.DrawFn) -> tuple[CaseFacts, PlanView]:
     text = draw
     names = {p: text(NONEMPTY) for p in PARTIES}
     subjects = tuple(
@@ -89,7 +91,7 @@ def documents(draw: st.DrawFn) -> tuple[CaseFacts, PlanDocument]:
                       standings={p: _standing(p) for p in PARTIES},
                       invited=frozenset(PARTIES), on=date(2026, 12, 1),
                       meeting=MeetingRef(7, datetime(2026, 12, 8, 14, 30), text(NONEMPTY)))
-    full = PlanDocument(house=house, case_number="ZVH-2026-0042", protocol=PROTOCOL,
+    full = PlanView(house=house, case_number="ZVH-2026-0042", protocol=PROTOCOL,
                         subjects=subjects, plan=plan, party_names=names,
                         printed_on=date(2026, 12, 1))
     return facts, full
@@ -111,7 +113,7 @@ def test_every_text_reaching_a_pdf_builds(full: bool, counts: Counts) -> None:
     @settings(max_examples=100 if full else 8, deadline=None, database=None,
               derandomize=not full, suppress_health_check=list(HealthCheck))
     @given(documents(), st.sampled_from(PARTIES))
-    def check(docs: tuple[CaseFacts, PlanDocument], party: int) -> None:
+    def check(docs: tuple[CaseFacts, PlanView], party: int) -> None:
         facts, plan_doc = docs
         start = time.perf_counter()
         counts.add("fuzz: pdf documents tried", 2)

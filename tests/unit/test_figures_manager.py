@@ -19,7 +19,6 @@ from app.domain.intake import Referral
 from app.domain.protocols import Protocol
 from app.domain.roles import Role
 from app.errors import PermissionDenied
-from app.export import annual_report
 from app.services import (
     accounts,
     case_view,
@@ -113,8 +112,8 @@ def test_the_manager_may_see_the_figures_and_print_the_report(
         manager: tuple[OpenVault, str], tmp_path: Path) -> None:
     vault, _number = manager
     assert figures.compute(vault, 2025).referrals_total == 1
-    digest = annual_report.export_annual_report(vault, 2025, tmp_path / "jaar.pdf",
-                                                csv_dir=tmp_path / "csv")
+    digest = figures.export_annual_report(vault, 2025, tmp_path / "jaar.pdf",
+                                          csv_dir=tmp_path / "csv")
     assert (tmp_path / "jaar.pdf").read_bytes().startswith(b"%PDF")
     assert len(digest) == 64
     assert len(list((tmp_path / "csv").glob("2025-*.csv"))) == 6

@@ -23,14 +23,9 @@ from app.domain.lifecycle import CaseState
 from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
-from app.export.handout import (
-    CaseFacts,
-    HandoutRefused,
-    MeetingRef,
-    compose,
-    file_name,
-    render_handout,
-)
+from app.domain.views import MeetingRef
+from app.export.handout import file_name, render_handout
+from app.sharing.handout import CaseFacts, HandoutRefused, compose
 from app.sharing.policy import Reason
 
 TODAY = date(2026, 12, 1)

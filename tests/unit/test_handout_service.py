@@ -19,7 +19,7 @@ from app.domain.parties import EndReason
 from app.domain.plan import Action, ActionPlan
 from app.domain.roles import Role
 from app.errors import PermissionDenied
-from app.export.handout import HandoutRefused
+from app.sharing.handout import HandoutRefused
 from app.services import accounts, handouts
 from app.services import parties as party_service
 from app.services import plan as plan_service

@@ -27,8 +27,10 @@ from app.domain.parties import Party, PartyDomain, PartyType
 from app.domain.plan import Action, ActionPlan, CaseCoordinator, Goal, InformationNeed
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding, ProtocolMembership
+from app.domain import views
 from app.export import agenda_pdf, annual_report, bijlage1, handout, pdf, plan_pdf
 from app.export import subject_access_pdf
+from app.sharing import handout as sharing_handout
 from app.services.subject_access import (
     CaseSection,
     Ground,
@@ -72,37 +74,37 @@ def _standing(pid: int) -> PartyStanding:
                          (ProtocolMembership(PROTOCOL, date(2019, 1, 1)),))
 
 
-def handout_facts(items: int = 1) -> handout.CaseFacts:
+def handout_facts(items: int = 1) -> sharing_handout.CaseFacts:
     terms = SharingTerms(frozenset(PARTIES), True, True, "Alleen voor de hulpverlening")
-    return handout.CaseFacts(
+    return sharing_handout.CaseFacts(
         house=HOUSE, case_id=42, case_number="ZVH-2026-0042", protocol=PROTOCOL,
         received=date(2026, 11, 2), subjects=subjects(), plan=plan(),
         items=tuple(InformationItem(i + 1, 42, 2, Category.GENERAL, ITEM_TEXT,
                                     date(2026, 11, 3), terms) for i in range(items)),
         party_names=PARTIES, standings={p: _standing(p) for p in PARTIES},
         invited=frozenset(PARTIES), on=date(2026, 12, 1), state=CaseState.IN_PROGRESS,
-        meeting=handout.MeetingRef(7, datetime(2026, 12, 8, 14, 30), "Stadhuis Den Haag"),
+        meeting=sharing_handout.MeetingRef(7, datetime(2026, 12, 8, 14, 30), "Stadhuis Den Haag"),
         meeting_started=True)
 
 
 def make_handout(password: str | None = None) -> bytes:
-    return handout.render_handout(handout.compose(handout_facts(), 1), password)
+    return handout.render_handout(sharing_handout.compose(handout_facts(), 1), password)
 
 
 def make_plan(password: str | None = None) -> bytes:
-    return plan_pdf.render_full_plan(plan_pdf.PlanDocument(
+    return plan_pdf.render_full_plan(views.PlanView(
         house=HOUSE, case_number="ZVH-2026-0042", protocol=PROTOCOL, subjects=subjects(),
         plan=plan(), party_names=PARTIES, printed_on=date(2026, 12, 1)), password)
 
 
-def party_agenda() -> agenda_pdf.PartyAgenda:
-    cases = tuple(agenda_pdf.AgendaCase(
+def party_agenda() -> views.AgendaView:
+    cases = tuple(views.AgendaCase(
         starts_at=datetime(2026, 12, 8, 14 + i, 0), duration_minutes=30,
         case_number=f"ZVH-2026-004{i}", subject_initials=initials(given, surname),
         goal="Afspraken over schuldhulp en huisvesting", themes=("financiën", "wonen"),
         decision_types=tuple(DecisionType), contribution="Stand van zaken reclassering")
         for i, (given, surname) in enumerate(NAMES))
-    return agenda_pdf.PartyAgenda(
+    return views.AgendaView(
         house=HOUSE, meeting_id=555, starts_at=datetime(2026, 12, 8, 14, 0),
         place="Stadhuis Den Haag", chair="Nguyễn Thị Minh Khai", party_id=1,
         party_name=PARTIES[1], printed_on=date(2026, 12, 1), cases=cases)

@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from app.domain.meetings import initials
 from app.domain.parties import Party
 from app.export import bijlage1, handout, pdf
+from app.sharing import handout as sharing_handout
 from tests.unit import test_pdf_kinds as kinds
 
 PASSWORD = "geheim-wachtwoord-42"
@@ -212,5 +213,5 @@ def test_aes256_files_carry_a_matching_header(kind: str) -> None:
 
 def test_an_empty_handout_section_keeps_its_heading() -> None:
     facts = kinds.handout_facts(items=0)
-    text = "\n".join(texts(handout.render_handout(handout.compose(facts, 1))))
+    text = "\n".join(texts(handout.render_handout(sharing_handout.compose(facts, 1))))
     assert "Informatie gedeeld met" in text

@@ -185,7 +185,7 @@ def test_the_matrix_gives_each_role_its_work() -> None:
     manager = sorted(a for a in ACTIONS if m[a][Role.MANAGER] and ACTIONS[a])
     assert manager == ["casuskamer report", "closure.closure_figures",
                        "figures.available_years", "figures.compute",
-                       "figures.figures_for_display"]
+                       "figures.export_annual_report", "figures.figures_for_display"]
     for action in ("casuskamer users passwd", "casuskamer verify", "retention.purge_due",
                    "accounts.change_passphrase", "followup.overdue_notice"):
         assert all(m[action].values()), action

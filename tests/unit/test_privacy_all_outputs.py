@@ -224,7 +224,7 @@ def _old_handout_terms(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before issue 16 a handout followed ``shared_with`` whatever the meeting's start."""
     from dataclasses import replace
 
-    from app.export import handout
+    from app.sharing import handout
 
     context = handout.CaseFacts.context
     monkeypatch.setattr(handout.CaseFacts, "context",
@@ -250,7 +250,7 @@ def _old_case_states(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before issue 16 a declined, closed or routed case still went to parties."""
     from dataclasses import replace
 
-    from app.export import handout
+    from app.sharing import handout
 
     context = handout.CaseFacts.context
     monkeypatch.setattr(handout.CaseFacts, "context",

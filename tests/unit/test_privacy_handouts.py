@@ -21,7 +21,7 @@ from app.domain.information import Category
 from app.domain.intake import IntakeOutcome
 from app.domain.roles import Role
 from app.errors import ValidationError
-from app.export.handout import HandoutRefused
+from app.sharing.handout import HandoutRefused
 from app.services import accounts, handouts, intake
 from app.services import cases as case_service
 from app.services import meetings as meeting_service

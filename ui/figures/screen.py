@@ -7,7 +7,7 @@ values shown: a suppressed part is a hatched band (``hidden_bands``), which fill
 bar up to its total where the total is shown, and is a stub of fixed height where nothing
 shown gives the value away. Filters: year (this year first) and protocol. Each chart can be
 saved as PNG, and the annual report (with its tables as CSV if asked) written through
-``app.export.annual_report.export_annual_report``, both through the file picker of
+``app.services.figures.export_annual_report``, both through the file picker of
 ``ui.dialogs``. The screen shows only counts, never a name; ``clear()`` drops them when the
 vault locks.
 """
@@ -463,12 +463,11 @@ class FiguresScreen(QWidget):
             return None
         if chosen.suffix.lower() != ".pdf":
             chosen = chosen.with_suffix(".pdf")
-        from app.export import annual_report
         csv_dir = chosen.parent if self.with_csv.isChecked() else None
         self.setCursor(Qt.CursorShape.WaitCursor)
         try:
-            annual_report.export_annual_report(self.opened, year, chosen, protocol=protocol,
-                                               csv_dir=csv_dir)
+            figure_service.export_annual_report(self.opened, year, chosen, protocol=protocol,
+                                                csv_dir=csv_dir)
         except (CasuskamerError, OSError) as exc:
             dialogs.error(self, title, _("The annual report could not be written: {reason}")
                           .format(reason=exc))

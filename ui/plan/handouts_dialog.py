@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
 from app.services import handout_passwords, handouts
-from app.export.handout import phase_label, phase_note
+from app.domain.views import phase_label, phase_note
 from app.services.handout_passwords import PartyPassword
 from app.services.handouts import BatchResult
 from app.vault.vault import OpenVault
