@@ -25,9 +25,11 @@ def focus_target(widget: QWidget) -> QWidget:
     """The widget that really takes the keyboard focus for ``widget``: its focus proxy, or,
     for a container that takes no focus itself, the first focusable widget inside it."""
     seen: set[int] = set()
-    while widget.focusProxy() is not None and id(widget) not in seen:
+    proxy = widget.focusProxy()
+    while proxy is not None and id(widget) not in seen:
         seen.add(id(widget))
-        widget = widget.focusProxy()
+        widget = proxy
+        proxy = widget.focusProxy()
     if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
         return widget
     for child in widget.findChildren(QWidget):

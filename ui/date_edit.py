@@ -16,6 +16,7 @@ date typed (or today).
 
 from __future__ import annotations
 
+import datetime
 import re
 from datetime import date
 
@@ -121,7 +122,7 @@ class DateEdit(QWidget):
             return str(exc)
         return ""
 
-    def value(self, field: str = "") -> date:
+    def value(self, field: str = "") -> datetime.date:
         """The date in the field, or ``ValidationError`` on ``field`` with the one-line
         reason (empty, not a date, out of bounds) for a form to show beside the field."""
         problem = self.error()
@@ -131,9 +132,10 @@ class DateEdit(QWidget):
                 form=placeholder()), field=field or None)
         return value
 
-    def setDate(self, value: date | QDate | None) -> None:  # noqa: N802 (Qt's naming)
+    def setDate(self, value: datetime.date | QDate | None) -> None:  # noqa: N802 (Qt's naming)
         if isinstance(value, QDate):
-            value = value.toPython() if value.isValid() else None
+            value = (datetime.date(value.year(), value.month(), value.day())
+                     if value.isValid() else None)
         self.line.setText(format_date(value, empty="") if value is not None else "")
         self._show_state()
         self._emit_if_changed()
@@ -154,7 +156,7 @@ class DateEdit(QWidget):
         super().setAccessibleName(name)
         self.line.setAccessibleName(name)
 
-    def _checked(self, text: str) -> date | None:
+    def _checked(self, text: str) -> datetime.date | None:
         value = parse_date(text)
         if value is None:
             if self.required:

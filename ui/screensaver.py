@@ -82,7 +82,9 @@ class ScreenSaverWatcher(QObject):
             return False
         for interface, path in SCREEN_SAVERS:
             # Any sender: the service that owns the name differs per desktop.
-            if bus.connect("", path, interface, SIGNAL_NAME, self,
+            # PySide6's stub types the slot as bytes, but the call refuses bytes (ValueError)
+            # and takes the str that SLOT() gives.
+            if bus.connect("", path, interface, SIGNAL_NAME, self,  # type: ignore[call-overload]
                            SLOT("on_active_changed(bool)")):
                 self.watching.append((interface, path))
             else:

@@ -59,7 +59,7 @@ class StepList(QFrame):
     # -- what it says ------------------------------------------------------------------------
 
     def titles(self) -> list[str]:
-        titles = []
+        titles: list[str] = []
         for page_id in self.wizard.pageIds():
             page = self.wizard.page(page_id)
             title = _plain(page.title()) if page is not None else ""
