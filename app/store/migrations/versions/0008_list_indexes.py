@@ -21,7 +21,12 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from alembic import op
+
+from app.domain.cases import Subject, SubjectRole, display_name, fold_for_search
 
 revision = "0008"
 down_revision = "0007"
@@ -51,10 +56,33 @@ def upgrade() -> None:
     _rebuild_search_rows()
 
 
-def _rebuild_search_rows() -> None:
-    from app.domain.cases import Subject, SubjectRole
-    from app.services.cases import compact_search_key, search_values
+def compact_search_key(text: str) -> str:
+    """Each word of a search text once, in their first order (this migration's own copy of
+    what ``app.services.cases`` did when it was written: a later change there must not
+    change an old migration, and the store does not import the services)."""
+    return " ".join(dict.fromkeys(text.split()))
 
+
+def search_values(case_id: int, number: str, found: Sequence[Subject]) -> dict[str, Any]:
+    """The Cases table's row text for a case as ``app.services.cases`` made it then."""
+    def clean(text: str) -> str:
+        return " ".join(text.split())
+
+    main = next((s for s in found if s.role is SubjectRole.MAIN_SUBJECT),
+                found[0] if found else None)
+    parts = [number.lower()]
+    for subject in found:
+        given, surname = clean(subject.given_names), clean(subject.surname)
+        parts.append(fold_for_search(f"{given} {surname}"))
+        parts.append(fold_for_search(f"{surname} {given}"))
+        if subject.bsn:
+            parts.append(subject.bsn)
+    return {"case_id": case_id,
+            "main_subject": display_name(main.given_names, main.surname) if main else "",
+            "search_key": compact_search_key(" ".join(parts))}
+
+
+def _rebuild_search_rows() -> None:
     conn = op.get_bind()
     # Every search row in its compact form (each word once: what the Cases table loads
     # and searches, half as long).
