@@ -22,7 +22,7 @@ from app.domain.meetings import check_attendee, check_meeting
 from app.domain.parties import check_name
 from app.errors import ValidationError
 from app.i18n import set_language
-from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
+from app.services.referral_import import ImportRefused, parse_referrals
 from tests.unit.test_intake import CTX, good_draft
 from tests.unit.test_referral_import import PARTIES, STANDINGS, TODAY, good_file
 
@@ -116,7 +116,7 @@ def test_a_life_domain_text_is_prose() -> None:
     (("subjects", 0, "surname"), f"Yıl{ZWSP}maz"),
     (("subjects", 0, "given_names"), "\u202eükrüŞ"),
     (("subjects", 0, "address"), "Hoefkade\x1b[31m 12"),
-    (("subjects", 0, "bsn"), f"\ufeff123456782"),
+    (("subjects", 0, "bsn"), "\ufeff123456782"),
     (("information", 0, "shared_with", 0), f"Parnassia{ZWSP} Groep"),
     (("reason",), "Zorgen \u202eomgekeerd"),
     (("information", 0, "text"), "Tekst \x00 met nul"),
