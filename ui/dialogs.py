@@ -101,8 +101,9 @@ def _session_ended(parent: QWidget | None) -> bool:
 # -- questions -------------------------------------------------------------------------------
 
 def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | None = None,
-            destructive: bool = False) -> bool:
-    """Ask a yes/no question; ``yes_label`` names the action ("Intrekken"), never just "OK".
+            destructive: bool = False, no_label: str | None = None) -> bool:
+    """Ask a yes/no question; ``yes_label`` names the action ("Intrekken"), never just "OK";
+    ``no_label`` replaces "Cancel" where the question is a plain yes or no ("Nee").
 
     ``destructive`` makes "Cancel" the default button, so Enter does not destroy anything.
     """
@@ -115,6 +116,8 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes_label: str | N
                       parent)
     yes = box.addButton(yes_label or _("Yes"), QMessageBox.ButtonRole.AcceptRole)
     no = box.addButton(QMessageBox.StandardButton.Cancel)
+    if no_label:
+        no.setText(no_label)
     box.setDefaultButton(no if destructive else yes)
     box.setEscapeButton(no)
     box.exec()

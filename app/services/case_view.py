@@ -35,6 +35,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
+from app.services import retention as retention_service
 from app.services import triage as triage_service
 from app.services.sharing_context import case_context
 from app.sharing.policy import (PROCESS_DIRECTOR, Setting, SharingMark,
@@ -71,6 +72,9 @@ class CaseView:
     routing: RoutingDecision | None
     items: tuple[ItemRow, ...]
     items_shown: bool          # False: this role may view the case but not its items
+    #: the day an ended case is due for destruction (the retention rule's answer, through
+    #: ``app.services.retention.destruction_date``); None while the case is open
+    destroy_on: date | None = None
 
     def filtered(self, source: int | None = None,
                  category: Category | None = None) -> list[ItemRow]:
@@ -102,6 +106,7 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
         widening = triage_service.widening(conn, case_id)
         routing = triage_service.routing_decision(conn, case_id)
         context = case_context(conn, case_id, today)
+        destroy_on = retention_service.destruction_date(conn, case_id)
     names = {p.id: p.name for p in parties}
     rows = []
     for shown in visible_items(items, PROCESS_DIRECTOR, Setting.DIRECTOR, context, standings):
@@ -111,7 +116,7 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
     vault.log_now("case.view", "case", case.number,
                   detail={"items": len(rows), "items_shown": with_items})
     return CaseView(case, names, tuple(queries), tuple(widening), routing, tuple(rows),
-                    with_items)
+                    with_items, destroy_on)
 
 
 class CopyField(StrEnum):

@@ -114,6 +114,8 @@ class ClosureContext:
     preview: ClosurePreview
     retention: RetentionPeriod
     today: date
+    #: the plan's actions still open or in progress (closing asks first when there are any)
+    open_actions: int = 0
 
     @property
     def destroy_on_if_closed_today(self) -> date:
@@ -483,9 +485,18 @@ def closure_context(vault: OpenVault, case: str | int,
         preview_now = compute_preview(conn, case_id, number, DEFAULT_REMOVALS)
         choices = _party_choices(conn, today)
         period = retention_service.period_for(conn, protocol)
+        still_open = _open_action_count(conn, plan["id"]) if plan else 0
     vault.log_now("case.closure_open", "case", number)
     return ClosureContext(case_id, number, protocol, state, criteria, coordinator, choices,
-                          preview_now, period, today)
+                          preview_now, period, today, still_open)
+
+
+def _open_action_count(conn: Connection, plan_id: int) -> int:
+    """How many of the plan's actions are open or in progress."""
+    return int(conn.execute(select(func.count()).select_from(plan_actions).where(
+        plan_actions.c.plan_id == plan_id,
+        plan_actions.c.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]))
+    ).scalar() or 0)
 
 
 # -- the wizard's answers kept over a lock ----------------------------------------------------

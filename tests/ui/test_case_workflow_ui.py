@@ -333,7 +333,9 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
 
     # -- closure (afschaling) ----------------------------------------------------------------
     with qtbot.waitSignal(view.case_changed, timeout=5000):
-        view.buttons[ActionId.CASE_CLOSURE].click()
+        with dialogs.scripted(True) as asked:   # the plan's action is still open: go on
+            view.buttons[ActionId.CASE_CLOSURE].click()
+        assert "open actie" in asked.shown[0].text
         closure = view.step_window
         assert isinstance(closure, ClosureWizard)
         page = closure.currentPage()

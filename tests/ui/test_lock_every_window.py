@@ -350,6 +350,12 @@ def _first_run(env: Env) -> None:
     wizard.show()
 
 
+def _closure(env: Env) -> None:
+    """The closure wizard, the plan's open actions' question answered (go on)."""
+    with dialogs.scripted(True):
+        env.view("progress").open_closure()
+
+
 def _progress(env: Env) -> None:
     # As the handouts dialog makes it while the PDFs are written off the GUI thread.
     dialog = env.handouts()
@@ -370,7 +376,7 @@ OPENERS: dict[str, Callable[[Env], object] | str] = {
     "ui.cases.case_actions.PlanDialog": lambda env: env.view("progress").open_plan(),
     "ui.cases.case_actions.MinutesDialog": lambda env: env.view("progress").open_minutes(),
     "ui.triage.wizard.TriageWizard": lambda env: env.view("triage").open_triage(),
-    "ui.closure.wizard.ClosureWizard": lambda env: env.view("progress").open_closure(),
+    "ui.closure.wizard.ClosureWizard": lambda env: _closure(env),
     "ui.plan.handouts_dialog.HandoutsDialog": lambda env: env.handouts(),
     "ui.cases.subject_access_review.SubjectAccessReviewDialog":
         lambda env: env.view("triage").open_subject_access(),

@@ -64,7 +64,9 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from app.domain.closure import Outcome
 from app.domain.information import Category
+from app.domain.lifecycle import CaseState
 from app.domain.triage import Route, describe_item_terms
 from app.errors import CasuskamerError
 from app.formatting import format_date
@@ -192,6 +194,29 @@ class ItemFilterProxy(QSortFilterProxyModel):
         if self.source_party is not None and model.data(index, SOURCE_ROLE) != self.source_party:
             return False
         return self.category is None or model.data(index, CATEGORY_ROLE) == self.category
+
+
+def ended_text(view: CaseView) -> str:
+    """For a closed case its outcome, and for any ended case the day it is destroyed (as
+    the retention rule gives it: ``CaseView.destroy_on``); empty for an open case."""
+    case = view.case
+    parts: list[str] = []
+    if case.state is CaseState.CLOSED:
+        outcome = _outcome_label(case.outcome)
+        closed = format_date(case.closed_at.date()) if case.closed_at else "\u2013"
+        parts.append(_("Closed on {date}; outcome: {outcome}.").format(date=closed,
+                                                                      outcome=outcome))
+    if view.destroy_on is not None and case.state is not CaseState.DESTROYED:
+        parts.append(_("Destroyed on {date}, when its retention period ends.").format(
+            date=format_date(view.destroy_on)))
+    return " ".join(parts)
+
+
+def _outcome_label(value: str | None) -> str:
+    try:
+        return Outcome(value).label if value else "\u2013"
+    except ValueError:
+        return str(value)
 
 
 class CaseViewScreen(QWidget):
@@ -356,8 +381,15 @@ class CaseViewScreen(QWidget):
         self.splitter.addWidget(items_box)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        # an ended case: its outcome and the day it is destroyed (the retention rule's date)
+        self.ended = QLabel()
+        self.ended.setObjectName("case_ended")
+        self.ended.setTextFormat(Qt.TextFormat.PlainText)
+        self.ended.setWordWrap(True)
+        self.ended.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addWidget(self.ended)
         layout.addLayout(self.action_bar)
         layout.addWidget(self.splitter, 1)
         self.load()
@@ -506,8 +538,18 @@ class CaseViewScreen(QWidget):
                    changes_case=False)
 
     def open_closure(self) -> None:
+        """The closure wizard; with open plan actions it asks first (and opens nothing on
+        No)."""
         from ui.closure.wizard import ClosureWizard
-        self._open(lambda: ClosureWizard(self.vault, self.number, parent=self))
+        try:
+            wizard = ClosureWizard(self.vault, self.number, parent=self)
+        except CasuskamerError as exc:
+            dialogs.warn(self, _("Case"), str(exc))
+            return
+        if not wizard.confirm_start():
+            wizard.deleteLater()
+            return
+        self._show_step(wizard, True)
 
     # -- copying a BSN or address -----------------------------------------------------------
 
@@ -587,6 +629,8 @@ class CaseViewScreen(QWidget):
         case = view.case
         self.header.setText(_("{number} · {protocol} · {state}").format(
             number=case.number, protocol=case.protocol.label, state=case.state.label))
+        self.ended.setText(ended_text(view))
+        self.ended.setVisible(bool(self.ended.text()))
         self.subjects.setRowCount(len(case.subjects))
         for row, subject in enumerate(case.subjects):
             for col, text in enumerate([subject.display_name, subject.role.label,
@@ -735,7 +779,7 @@ class CaseViewScreen(QWidget):
                              Qt.FindChildOption.FindDirectChildrenOnly)
         if own is not None:
             own.clear_if_ours()
-        for label in (self.header, self.life_domains, self.criteria, self.triage,
+        for label in (self.header, self.ended, self.life_domains, self.criteria, self.triage,
                       self.items_note, self.copy_note, *self.referral_fields.values()):
             label.clear()
         self.source_filter.clear()

@@ -43,7 +43,8 @@ from app.domain.closure import (
     refusals,
 )
 from app.errors import CasuskamerError
-from app.i18n import _
+from app.formatting import format_date
+from app.i18n import _, ngettext
 from app.services import closure as closure_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
@@ -259,8 +260,39 @@ class PreviewPage(StepPage):
 
 
 class ConfirmPage(StepPage):
+    """The last page: the case to check (its number large, with its protocol), the outcome,
+    the open actions, and the day its retention period ends."""
+
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
+        self.setSubTitle(_("Check that this is the case you mean to close: compare the case "
+                           "number below with the case screen or the referral. Closing "
+                           "starts the retention period."))
+        form = QFormLayout()
+        self.number = QLabel(wizard.context.case_number)
+        self.number.setObjectName("confirm_case_number")
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.number.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.number.setFont(font)
+        form.addRow(_("Case number:"), self.number)
+        form.addRow(_("Protocol:"), QLabel(wizard.context.protocol.label))
+        self.outcome = QLabel("")
+        self.outcome.setObjectName("confirm_outcome")
+        form.addRow(_("Outcome:"), self.outcome)
+        if wizard.context.open_actions:
+            still_open = QLabel(ngettext("{n} action of the plan is still open",
+                                         "{n} actions of the plan are still open",
+                                         wizard.context.open_actions)
+                                .format(n=wizard.context.open_actions))
+            still_open.setObjectName("confirm_open_actions")
+            still_open.setStyleSheet(a11y.warning_style())
+            form.addRow(_("Open actions:"), still_open)
+        self.destroy = QLabel(format_date(wizard.context.destroy_on_if_closed_today))
+        self.destroy.setObjectName("confirm_destroy_on")
+        form.addRow(_("Destroyed on:"), self.destroy)
+        self.layout_.addLayout(form)
         self.summary = QLabel("")
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
@@ -270,11 +302,12 @@ class ConfirmPage(StepPage):
     def initializePage(self) -> None:
         context = self.owner.context
         outcome = self.owner.decision.outcome
+        self.outcome.setText(outcome.label if outcome else "\u2013")
         self.summary.setText(_("Case {number} will be closed with the outcome \u201c{outcome}"
                                "\u201d. Its retention period ends on {date}; then the case is "
                                "destroyed.").format(
             number=context.case_number, outcome=outcome.label if outcome else "\u2013",
-            date=context.destroy_on_if_closed_today.strftime("%d-%m-%Y")))
+            date=format_date(context.destroy_on_if_closed_today)))
 
     def store(self) -> None:
         pass
@@ -318,6 +351,18 @@ class ClosureWizard(QWizard):
             first = self.pages[STEPS[0].id]
             first.setSubTitle(_("Your answers from before the program locked are back.") + " "
                               + first.subTitle())
+
+    def confirm_start(self) -> bool:
+        """Closing a case whose plan still has open actions asks first (Ja / Nee, No the
+        default); True when there are none or the user goes on."""
+        count = self.context.open_actions
+        if not count:
+            return True
+        return dialogs.confirm(
+            self.parentWidget(), _("Close case {number}").format(number=self.case_number),
+            ngettext("This case still has {n} open action. Close it anyway?",
+                     "This case still has {n} open actions. Close it anyway?", count)
+            .format(n=count), yes_label=_("Yes"), no_label=_("No"), destructive=True)
 
     def save_draft(self) -> None:
         """Keep the answers given so far in the vault when the program locks (they come back
