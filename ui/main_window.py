@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
         self._update_chrome()
         self._show_overdue_notice()
         show_account_notices(self.workspace, opened)
+        self.unlock_screen.show_attempts_notice(self.workspace)  # failed attempts since
         if self.QUICK_CHECK_DELAY_MS >= 0:
             # Tied to the workspace: a lock before the delay ends cancels the check.
             QTimer.singleShot(self.QUICK_CHECK_DELAY_MS, self.workspace, self.start_quick_check)

@@ -4,8 +4,18 @@ It is shown at start (when the vault exists) and in place of the workspace after
 Key derivation (Argon2id, about half a second by design) runs on a worker thread so the window
 keeps painting. The passphrase field is wiped the moment an attempt starts, whatever its
 outcome. After ``Backoff.threshold`` failed attempts the button waits before the next try, the
-wait doubling each time up to a ceiling, with a countdown on the button; the count survives
-locking and unlocking again within one run of the program.
+wait doubling each time up to a ceiling, with a countdown on the button. The count and the
+wait are the vault's attempt counter (``app.vault.attempts``, a file beside the vault): they
+survive restarting the program, count the command line's attempts too, and the next
+successful unlock reports them (``show_attempts_notice``).
+
+While an attempt runs, Cancel (or Escape) abandons it: Argon2id inside ``cryptography``
+cannot be interrupted, so the worker (a daemon thread, which never holds up quitting) runs
+to its end and its result is dropped; a vault it opened is locked again, and a failure still
+counts. A worker process that could be killed was not chosen: the passphrase and the data
+key would have to cross into another process (and its memory, core dumps and packaging),
+while the key-slot file's ceilings (``app.vault.keyslots``) already bound the wait to
+seconds.
 
 An account whose passphrase someone else set (an administrator adding it) does not get the
 workspace at once: the screen shows ``ui.first_use.FirstUsePanel`` in place of its own panel,
@@ -15,11 +25,15 @@ locks the vault again (issue 17, point 4).
 
 from __future__ import annotations
 
+import itertools
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,12 +51,11 @@ from PySide6.QtWidgets import (
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
 from app.services import session
-from app.vault import first_use, forwarding
+from app.vault import attempts, first_use, forwarding
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 from ui import a11y
 from ui.first_use import IDLE_MS, FirstUsePanel
-from ui.tasks import run_in_background
 
 
 @dataclass(frozen=True)
@@ -51,12 +64,48 @@ class Backoff:
 
     threshold: int = 3
     first_ms: int = 1000
-    max_ms: int = 30_000
+    max_ms: int = 60_000
 
     def delay_ms(self, failures: int) -> int:
         if failures < self.threshold:
             return 0
         return min(self.max_ms, self.first_ms * 2 ** (failures - self.threshold))
+
+    def as_delay(self) -> attempts.Delay:
+        """The same policy for the vault's attempt counter."""
+        return attempts.Delay(self.threshold, self.first_ms / 1000, self.max_ms / 1000)
+
+
+class _Relay(QObject):
+    """Brings a worker thread's result to the GUI thread (one object for the program's
+    life, on the GUI thread). A result nobody waits for any more (cancelled, or its screen
+    is gone) is dropped, and a vault it opened is locked again."""
+
+    done = Signal(int, object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[int, Callable[[Any, BaseException | None], None]] = {}
+        self.done.connect(self._deliver)
+
+    @Slot(int, object, object)
+    def _deliver(self, token: int, result: Any, exc: Any) -> None:
+        callback = self.waiting.pop(token, None)
+        if callback is not None:
+            callback(result, exc)
+        elif isinstance(result, tuple) and result and isinstance(result[0], OpenVault):
+            result[0].lock()
+
+
+_relay: _Relay | None = None
+_tokens = itertools.count(1)
+
+
+def _get_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
 
 
 class _CapsLockWatch(QObject):
@@ -96,10 +145,15 @@ class UnlockScreen(QWidget):
         #: the vault opened by an account that is choosing its own passphrase first
         self.first_use: FirstUsePanel | None = None
         self._first_use_vault: OpenVault | None = None
+        #: failed attempts in a row of the chosen account (from the vault's counter)
         self.failures = 0
         self.busy = False
         self._ready_at = 0.0
         self._attempt_account = ""
+        self._token = 0
+        self._cancel: threading.Event | None = None
+        #: the failed attempts reported by the last successful unlock (None: there were none)
+        self.reported: attempts.Failures | None = None
 
         self.title = QLabel(_("Casuskamer is locked"))
         font = self.title.font()
@@ -139,6 +193,11 @@ class UnlockScreen(QWidget):
         self.button.setObjectName("unlock_button")
         self.button.setDefault(True)
         self.button.clicked.connect(self.submit)
+        self.cancel_button = QPushButton(_("Cancel"))
+        self.cancel_button.setObjectName("cancel_unlock")
+        self.cancel_button.setToolTip(_("Stop this attempt (Esc)"))
+        self.cancel_button.clicked.connect(self.cancel_attempt)
+        self.cancel_button.setVisible(False)
 
         form = QFormLayout()
         form.addRow(_("&Account:"), self.account)
@@ -146,6 +205,7 @@ class UnlockScreen(QWidget):
         form.addRow("", self.caps_warning)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.button)
 
         self.panel = panel = QFrame()
@@ -178,6 +238,7 @@ class UnlockScreen(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(200)
         self._tick.timeout.connect(self._update_wait)
+        self.account.currentTextChanged.connect(lambda _t: self._refresh_wait())
         self.reload_accounts()
 
     # -- state --------------------------------------------------------------------------
@@ -191,10 +252,12 @@ class UnlockScreen(QWidget):
         except CasuskamerError as exc:
             self._show_message(str(exc))
             names = []
+        self.account.blockSignals(True)
         self.account.addItems(names)
         if current in names:
             self.account.setCurrentText(current)
-        self._set_enabled(bool(names) and not self.busy and self.wait_ms() == 0)
+        self.account.blockSignals(False)
+        self._refresh_wait()
 
     def prepare(self, preselect: str | None = None) -> None:
         """Make the screen ready after a lock: fresh accounts, empty field, focus."""
@@ -206,6 +269,29 @@ class UnlockScreen(QWidget):
 
     def wait_ms(self) -> int:
         return max(0, int((self._ready_at - time.monotonic()) * 1000))
+
+    def _counter(self) -> attempts.Attempts:
+        return attempts.Attempts(self.vault.folder, self.backoff.as_delay())
+
+    def _refresh_wait(self) -> None:
+        """The chosen account's failures and wait, from the vault's counter (which the
+        command line and earlier runs of the program fill too)."""
+        account = self.account.currentText()
+        record = self._counter().failures(account) if account else None
+        self.failures = record.count if record else 0
+        wait = self._counter().wait_seconds(account) if account else 0.0
+        self._ready_at = time.monotonic() + wait
+        if self.busy:
+            return
+        if wait > 0:
+            self._set_enabled(False)
+            self.account.setEnabled(self.account.count() > 1)  # another account may try
+            self._update_wait()
+            self._tick.start()
+        else:
+            self._tick.stop()
+            self.button.setText(_("Unlock"))
+            self._set_enabled(self.account.count() > 0)
 
     def _set_enabled(self, enabled: bool) -> None:
         self.button.setEnabled(enabled)
@@ -234,12 +320,62 @@ class UnlockScreen(QWidget):
         self._attempt_account = account
         self._set_enabled(False)
         self.status.setText(_("Unlocking..."))
-        vault = self.vault
-        run_in_background(lambda: session.after_unlock(vault.unlock(account, passphrase)),
-                          self._succeeded,
-                          self._failed, context=self)
+        self.cancel_button.setVisible(True)
+        self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)  # Esc or Space cancels
+        vault, delay = self.vault, self.backoff.as_delay()
+        cancel = self._cancel = threading.Event()
+        token = self._token = next(_tokens)
+        relay = _get_relay()
+        relay.waiting[token] = self._attempt_finished
+        self.destroyed.connect(lambda *_a: relay.waiting.pop(token, None))
 
-    def _succeeded(self, opened: OpenVault) -> None:
+        def work() -> None:
+            try:
+                opened, earlier = attempts.guarded_unlock(vault, account, passphrase,
+                                                          delay=delay, cancelled=cancel)
+                result = (session.after_unlock(opened), earlier)
+            except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
+                relay.done.emit(token, None, exc)
+            else:
+                relay.done.emit(token, result, None)
+
+        # a daemon thread: an abandoned attempt never holds up quitting the program
+        threading.Thread(target=work, name="unlock", daemon=True).start()
+
+    def _attempt_finished(self, result: Any, exc: BaseException | None) -> None:
+        self.cancel_button.setVisible(False)
+        if exc is not None:
+            self._failed(exc)
+        else:
+            self._succeeded(result)
+
+    def cancel_attempt(self) -> None:
+        """Abandon the running attempt (Cancel, Escape): the screen is usable at once."""
+        if not self.busy:
+            return
+        if self._cancel is not None:
+            self._cancel.set()
+        # its result, when it comes, is dropped (a vault it opened is locked again)
+        _get_relay().waiting.pop(self._token, None)
+        self.busy = False
+        self.cancel_button.setVisible(False)
+        self._refresh_wait()
+        if self.wait_ms() == 0:
+            self.status.setText(_("Attempt cancelled."))
+        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_attempts_notice(self, host: Any) -> None:
+        """After an unlock: the failed attempts since the last success, as a warning notice
+        above the sections (``host.show_notice``), once."""
+        reported, self.reported = self.reported, None
+        if reported is None or host is None:
+            return
+        text = reported.text() + " " + _("If that was not you, tell your administrator.")
+        banner = host.show_notice("failed_attempts", text, True)
+        banner.setAccessibleName(_("Failed attempts"))
+
+    def _succeeded(self, result: tuple[OpenVault, attempts.Failures | None]) -> None:
+        opened, self.reported = result
         self.busy = False
         self.failures = 0
         self.status.setText("")
@@ -309,8 +445,10 @@ class UnlockScreen(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self.status.setText("")
+        if isinstance(exc, attempts.Cancelled):
+            self._refresh_wait()
+            return
         if isinstance(exc, (WrongPassphrase, AccountRevoked)):
-            self.failures += 1
             self._show_message(str(exc))
             # not in the vault that did not open: the system's log and the central log
             failures = self.vault.pending_failures
@@ -324,15 +462,9 @@ class UnlockScreen(QWidget):
             self._show_message(_("The vault could not be unlocked because of an unexpected "
                                  "error."))
             sys.excepthook(type(exc), exc, exc.__traceback__)
-        delay = self.backoff.delay_ms(self.failures) if isinstance(
-            exc, (WrongPassphrase, AccountRevoked)) else 0
-        if delay:
-            self._ready_at = time.monotonic() + delay / 1000
-            self._set_enabled(False)
-            self._update_wait()
-            self._tick.start()
-        else:
-            self._set_enabled(self.account.count() > 0)
+        # the count and the wait as the vault's counter has them now
+        self._refresh_wait()
+        if self.wait_ms() == 0:
             self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _update_wait(self) -> None:
@@ -349,6 +481,13 @@ class UnlockScreen(QWidget):
         self.status.setText(ngettext("Too many failed attempts; wait {n} second.",
                                      "Too many failed attempts; wait {n} seconds.",
                                      seconds).format(n=seconds))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.busy:
+            self.cancel_attempt()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def hideEvent(self, event: QEvent) -> None:
         self.passphrase.clear()

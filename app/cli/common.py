@@ -12,7 +12,7 @@ from pathlib import Path
 from app.errors import AccountRevoked, CasuskamerError, ValidationError, WrongPassphrase
 from app.i18n import _
 from app.services import accounts, session
-from app.vault import access, first_use, forwarding
+from app.vault import access, attempts, first_use, forwarding
 from app.vault.vault import OpenVault, Vault
 
 PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
@@ -66,13 +66,17 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
     vault.require_exists()
     account = getattr(args, "account", None) or vault.first_admin()
     try:
-        opened = vault.unlock(account, read_passphrase(args), exclusive=exclusive)
+        # behind the attempt counter: its delay first, parallel guesses one at a time
+        opened, earlier = attempts.guarded_unlock(vault, account, read_passphrase(args),
+                                                  exclusive=exclusive)
     except (WrongPassphrase, AccountRevoked) as exc:
         # No vault to write it into: the system's log and the central log (when on) get it.
         reason = (vault.pending_failures[-1].reason if vault.pending_failures
                   else "revoked" if isinstance(exc, AccountRevoked) else "passphrase")
         forwarding.report_failed_unlock(vault.folder, account, reason)
         raise
+    if earlier is not None:
+        print("casuskamer: " + earlier.text(), file=sys.stderr)
     if exclusive:  # a command that holds the vault: the session step (the retention purge)
         session.after_unlock(opened)
     forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
