@@ -133,7 +133,7 @@ def shortcut_conflicts(specs: tuple[ActionSpec, ...] = SPECS) -> dict[str, list[
 
 
 def make_action(parent: QWidget, action_id: ActionId,
-                handler: Callable[[], None] | None = None) -> QAction:
+                handler: Callable[[], object] | None = None) -> QAction:
     """A QAction for one registered action, translated now, with its shortcut set.
 
     The shortcut works window-wide (including inside child widgets and the unlock screen)
@@ -153,7 +153,7 @@ def make_action(parent: QWidget, action_id: ActionId,
 
 
 def make_actions(parent: QWidget,
-                 handlers: Mapping[ActionId, Callable[[], None]]) -> dict[ActionId, QAction]:
+                 handlers: Mapping[ActionId, Callable[[], object]]) -> dict[ActionId, QAction]:
     actions = {}
     for action_id, handler in handlers.items():
         action = make_action(parent, action_id, handler)

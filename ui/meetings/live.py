@@ -19,6 +19,7 @@ in the vault every few seconds and on lock; closing with unsaved minutes asks fi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -165,8 +166,8 @@ class LiveMeetingWindow(QWidget):
             bar.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(a11y.tie(QLabel(_("Room &screen:")), self.screen_choice))
-        for widget in (self.screen_choice, self.show_room_button, self.end_button):
-            bar.addWidget(widget)
+        for control in (self.screen_choice, self.show_room_button, self.end_button):
+            bar.addWidget(control)
         self.screen_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.screen_choice.setMaximumWidth(180)
         outer.addLayout(bar)
@@ -433,10 +434,10 @@ class LiveMeetingWindow(QWidget):
         self.person_function.setFocus()
 
     def _shortcuts(self) -> None:
-        def bind(keys: str, handler: object) -> None:
+        def bind(keys: str, handler: Callable[[], object]) -> None:
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(handler)  # type: ignore[arg-type]
+            shortcut.activated.connect(handler)
 
         bind("Ctrl+Right", self.next_item)
         bind("PgDown", self.next_item)
