@@ -20,6 +20,7 @@ says to restore the latest backup.
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 from collections.abc import Sequence
@@ -187,7 +188,7 @@ class Workspace(QWidget):
         try:
             return section.factory(self.opened)
         except Exception:  # noqa: BLE001 - one broken screen must not take the window down
-            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            sys.excepthook(*sys.exc_info())
             page = NotAvailablePage(_(section.label))
             text = page.findChild(QLabel, "not_available_text")
             if text is not None:
@@ -237,7 +238,7 @@ class MainWindow(QMainWindow):
         }
         for section in self.sections:
             self.actions_by_id[section.action] = make_action(
-                self, section.action, lambda sid=section.id: self.go_to(sid))
+                self, section.action, functools.partial(self.go_to, section.id))
         self.actions_by_id[ActionId.FIND_CASE] = make_action(self, ActionId.FIND_CASE,
                                                              self.find_case)
         for action in self.actions_by_id.values():

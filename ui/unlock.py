@@ -69,7 +69,7 @@ class Backoff:
     def delay_ms(self, failures: int) -> int:
         if failures < self.threshold:
             return 0
-        return min(self.max_ms, self.first_ms * 2 ** (failures - self.threshold))
+        return min(self.max_ms, self.first_ms * (1 << (failures - self.threshold)))
 
     def as_delay(self) -> attempts.Delay:
         """The same policy for the vault's attempt counter."""

@@ -483,7 +483,7 @@ class FiguresScreen(QWidget):
     def _drop_cards(self) -> None:
         while self.body_layout.count():
             item = self.body_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()

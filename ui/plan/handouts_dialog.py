@@ -275,8 +275,12 @@ class HandoutsDialog(QDialog):
 
     def shown_passwords(self) -> dict[str, str]:
         """File name -> password, as shown in the table now (for the user's eyes only)."""
-        return {self.passwords.item(row, 1).text(): self.passwords.password_of(row)
-                for row in range(self.passwords.rowCount())}
+        shown = {}
+        for row in range(self.passwords.rowCount()):
+            name = self.passwords.item(row, 1)
+            if name is not None:
+                shown[name.text()] = self.passwords.password_of(row)
+        return shown
 
     # -- running ---------------------------------------------------------------------
 
