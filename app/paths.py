@@ -115,19 +115,25 @@ def folders(platform: Platform | None = None, env: Mapping[str, str] | None = No
 #: 504 bytes opens with its journal, 506 does not); on Windows it opens through the plain
 #: Win32 path of at most 260 characters (MAX_PATH), whatever Python itself can reach with
 #: the extended form above.
-MAX_VAULT_FOLDER_BYTES_POSIX = 440
-MAX_VAULT_FOLDER_CHARS_WINDOWS = 200
+MAX_VAULT_FOLDER_BYTES_POSIX = 420
+MAX_VAULT_FOLDER_CHARS_WINDOWS = 190
+#: an existing vault may be opened from a folder this much longer (a restore unpacks beside
+#: the vault into ``.<name>.restore-<random>`` and opens it there)
+OPEN_MARGIN = {"posix": 40, "windows": 35}
 
 
-def vault_folder_limit(folder: PurePath | str) -> tuple[int, int]:
+def vault_folder_limit(folder: PurePath | str, *, existing: bool = False) -> tuple[int, int]:
     """(length, limit) of a vault folder's absolute path in the unit that limits it on the
-    current platform (UTF-8 bytes on POSIX, characters on Windows)."""
+    current platform (UTF-8 bytes on POSIX, characters on Windows); ``existing``: the limit
+    for opening a vault that is there already."""
     if current_platform() == "windows":
         text = str(folder)
         if not PureWindowsPath(text).is_absolute():
             text = os.path.abspath(text)
-        return len(text), MAX_VAULT_FOLDER_CHARS_WINDOWS
-    return len(os.fsencode(os.path.abspath(folder))), MAX_VAULT_FOLDER_BYTES_POSIX
+        extra = OPEN_MARGIN["windows"] if existing else 0
+        return len(text), MAX_VAULT_FOLDER_CHARS_WINDOWS + extra
+    extra = OPEN_MARGIN["posix"] if existing else 0
+    return len(os.fsencode(os.path.abspath(folder))), MAX_VAULT_FOLDER_BYTES_POSIX + extra
 
 
 def default_vault_folder() -> Path:

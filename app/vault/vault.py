@@ -84,10 +84,10 @@ class Vault:
         #: "DELETE" (no WAL) for a vault an administrator allowed on a network folder
         self.journal_mode = "WAL"
 
-    def check_folder(self) -> None:
+    def check_folder(self, *, existing: bool = True) -> None:
         """Refuse a vault folder on a network file system unless the setting allows it;
         then the database runs without WAL (``app.vault.network``)."""
-        length, limit = vault_folder_limit(self.folder)
+        length, limit = vault_folder_limit(self.folder, existing=existing)
         if length > limit:
             raise VaultReadOnly(_("The path of the vault folder {folder} is too long for the "
                                   "database: at most {limit} characters. Choose a folder with "
@@ -139,7 +139,7 @@ class Vault:
         if vault.exists():
             raise VaultExists(_("There is already a vault in {folder}.")
                               .format(folder=vault.folder))
-        vault.check_folder()
+        vault.check_folder(existing=False)
         try:
             fs.make_private_folder(vault.folder)
         except OSError:

@@ -118,7 +118,11 @@ def _deep(tmp_path: Path, levels: int) -> Path:
 
 
 def test_a_vault_in_a_user_folder_with_accents_spaces_and_a_long_path(tmp_path: Path) -> None:
-    deep = _deep(tmp_path, 9)
+    levels = 1
+    while len(str(_deep(tmp_path, levels + 1) / "kluis").encode()) <= \
+            paths.MAX_VAULT_FOLDER_BYTES_POSIX:
+        levels += 1
+    deep = _deep(tmp_path, levels)
     folder = deep / "kluis"
     assert 260 < len(str(folder).encode()) <= paths.MAX_VAULT_FOLDER_BYTES_POSIX
     opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
@@ -140,5 +144,26 @@ def test_a_vault_folder_too_long_for_the_database_is_refused_clearly(tmp_path: P
         Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
     assert not folder.exists()
     with simulated("windows"):  # 200 characters: SQLite opens through the plain Win32 path
-        assert paths.vault_folder_limit("D:\\Casuskamer\\kluis") == (19, 200)
+        assert paths.vault_folder_limit("D:\\Casuskamer\\kluis") == (19, 190)
         assert paths.vault_folder_limit("D:\\" + "a" * 250)[0] > 200
+
+
+def test_a_vault_at_the_longest_folder_can_be_restored_in_place(tmp_path: Path) -> None:
+    """A restore unpacks beside the vault (a longer name) and opens it there."""
+    from app.vault.maintenance import restore
+
+    folder = tmp_path / USER
+    while True:  # name parts of at most 100 bytes (a file system takes 255 per part)
+        spare = paths.MAX_VAULT_FOLDER_BYTES_POSIX - len(str(folder).encode()) - 1
+        if spare <= 100:
+            folder = folder / ("k" * spare)
+            break
+        folder = folder / ("kluis " * 16)[:100]
+    assert len(str(folder).encode()) == paths.MAX_VAULT_FOLDER_BYTES_POSIX
+    opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    try:
+        backup(opened, tmp_path / "reservekopie.zip")
+    finally:
+        opened.lock()
+    restore(tmp_path / "reservekopie.zip", folder, ADMIN, ADMIN_PASSPHRASE, force=True)
+    Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE).lock()
