@@ -242,3 +242,22 @@ def test_windows_network_folders() -> None:
             "remote drive"
         assert kind("C:\\Users\\Şükrü Yılmaz\\AppData\\Local\\Casuskamer\\vault",
                     drive_type=drives.__getitem__) is None
+
+
+def test_the_command_line_refuses_a_network_folder_in_one_line(
+        tmp_path: Path, fake_mounts, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    share = tmp_path / "share"
+    share.mkdir()
+    fake_mounts(share, "nfs")
+    secret = tmp_path / "pw.txt"
+    secret.write_text(ADMIN_PASSPHRASE + "\n")
+    monkeypatch.delenv("CASUSKAMER_PASSPHRASE", raising=False)
+    code = main(["init", "--vault", str(share / "kluis"), "--passphrase-file", str(secret)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "netwerkschijf (nfs)" in err
+    assert not (share / "kluis").exists()
