@@ -37,8 +37,10 @@ class PassphrasePair(QWidget):
         super().__init__(parent)
         self.first = secret_field("new_passphrase")
         self.second = secret_field("repeat_passphrase")
-        self.hint = QLabel(_("At least {n} characters; a few unusual words make a strong "
-                             "passphrase.").format(n=MIN_LENGTH))
+        self.hint = QLabel(_("At least {n} characters, and hard to guess: four or more "
+                             "unusual words that do not belong together. Not your account "
+                             "name, a role, the program's name, a month, a season, a city "
+                             "or a keyboard row.").format(n=MIN_LENGTH))
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet(a11y.secondary_style())
         self.reason = QLabel("")

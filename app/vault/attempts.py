@@ -173,10 +173,15 @@ class Attempts:
         """Hold the folder's attempt lock (waiting for another attempt to finish)."""
         try:
             fd = fs.open_no_follow(self.lock_path, os.O_RDWR | os.O_CREAT)
-        except OSError:
+        except fs.LinkRefused:
             raise VaultReadOnly(_("The vault's file {name} cannot be opened (a link, or the "
                                   "folder cannot be written to).").format(name=LOCK_NAME)
                                 ) from None
+        except OSError:
+            # a read-only folder (a vault on read-only media, opened to verify it): no
+            # counter can be written there either; the attempt goes ahead unserialised
+            yield
+            return
         try:
             portalocker.lock(fd, portalocker.LockFlags.EXCLUSIVE)
             try:

@@ -244,3 +244,25 @@ def test_cancel_abandons_a_running_attempt(qtbot: Any, folder: Path,
                     timeout=20_000)
     qtbot.wait(100)
     assert results == [], "an abandoned attempt does not open the workspace"
+
+
+def test_a_damaged_key_file_is_a_message_on_the_unlock_screen(qtbot: Any,
+                                                              folder: Path) -> None:
+    """Issue 25, point 5: a slot asking for 8 GiB is refused before any derivation, and the
+    screen says so in one line instead of staying busy."""
+    path = folder / "keyslots.json"
+    doc = json.loads(path.read_text())
+    good = path.read_text()
+    screen = UnlockScreen(Vault(folder), backoff=FAST_BACKOFF)
+    qtbot.addWidget(screen)
+    screen.show()
+    doc["slots"][0]["kdf"]["memory_kib"] = 8 * 1024 * 1024
+    path.write_text(json.dumps(doc))
+    screen.account.setCurrentText(ADMIN)
+    qtbot.keyClicks(screen.passphrase, ADMIN_PASSPHRASE)
+    qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not screen.busy, timeout=10_000)
+    assert screen.message.isVisible()
+    assert "sleutelbestand" in screen.message.text() and "beschadigd" in screen.message.text()
+    assert "\n" not in screen.message.text()
+    path.write_text(good)
