@@ -255,6 +255,32 @@ def test_ctrl_c_in_every_view_of_every_window_copies_only_through_the_guard(
     assert not [t for t in clipboard_texts() for c in canaries().values() if c in t]
 
 
+def test_ctrl_c_in_every_section_of_the_main_window_copies_only_through_the_guard(
+        qtbot: QtBot, ctx: AppContext, world: object,
+        make_window: Callable[..., MainWindow], reports: list[str]) -> None:
+    """The main window's kind above shows the Cases section; here every section the process
+    director has (meetings, parties, figures, follow-up, settings...) in turn."""
+    vault: OpenVault = world.vault  # type: ignore[attr-defined]
+    window = make_window(vault)
+    assert window.workspace is not None
+    sections = window.workspace.section_ids()
+    assert {"cases", "meetings", "followup"} <= set(sections)
+    wrong: list[str] = []
+    pressed = 0
+    for section in sections:
+        assert window.go_to(section)
+        screen = window.workspace.screens[section]
+        for view in views_in(screen):
+            result = press_copy(qtbot, ctx.clipboard, vault, view)
+            pressed += 1
+            if result.problem:
+                wrong.append(f"{section}: {result.view}: {result.problem}")
+    assert pressed > len(sections)
+    assert not wrong, "\n".join(wrong)
+    window.lock()
+    assert not [t for t in clipboard_texts() for c in canaries().values() if c in t]
+
+
 def main_locked(env: object) -> bool:
     return env.window.opened is None  # type: ignore[attr-defined,no-any-return]
 

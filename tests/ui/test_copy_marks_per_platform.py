@@ -100,3 +100,21 @@ def test_another_programs_copy_is_left_alone(
     assert not guard.holds_ours and sources == []
     assert QGuiApplication.clipboard().text() == "van een ander programma"
     QGuiApplication.clipboard().clear()
+
+
+def test_the_x11_primary_selection_is_never_offered(
+        qtbot: QtBot, guard: clip.ClipboardGuard, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Selecting text under X11 puts it in the primary selection (pasted elsewhere with a
+    middle click): the guard empties it as soon as the program owns it. (Qt's offscreen
+    clipboard has no selection: its checks are set to say X11's answers.)"""
+    cleared: list[QClipboard.Mode] = []
+    monkeypatch.setattr(QClipboard, "supportsSelection", lambda self: True)
+    monkeypatch.setattr(QClipboard, "clear", lambda self, mode=QClipboard.Mode.Clipboard:
+                        cleared.append(mode))
+    monkeypatch.setattr(guard, "_owns", lambda mode: mode == QClipboard.Mode.Selection)
+    QGuiApplication.clipboard().selectionChanged.emit()
+    assert QClipboard.Mode.Selection in cleared
+    cleared.clear()
+    monkeypatch.setattr(guard, "_owns", lambda mode: False)     # another program's selection
+    QGuiApplication.clipboard().selectionChanged.emit()
+    assert cleared == []
