@@ -43,6 +43,7 @@ from app.domain.roles import Permission
 from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, VaultDamaged,
                         VaultExists, file_write_failed, storage_write_failed)
 from app.i18n import _, ngettext
+from app.platform import current_platform
 from app.store import audit, migrate
 from app.store.db import connect_raw
 from app.fs import atomic_write
@@ -377,6 +378,12 @@ def _restore_into(source: Path, folder: Path, manifest: dict[str, object], slots
             # The lock stays held (on the folder moved aside) until the new vault is in place.
             folder_lock = current.detach_folder_lock()
             current.lock(audit_it=False)  # "vault.replaced" stays its last row
+            if folder_lock is not None and current_platform() == "windows":
+                # Windows renames no folder while a file in it is open: let go first. A
+                # program that opens the vault in the moment between makes the rename fail,
+                # and then nothing has changed.
+                folder_lock.release()
+                folder_lock = None
             try:
                 folder.rename(aside)
                 staging.rename(folder)

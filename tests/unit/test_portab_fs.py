@@ -164,3 +164,31 @@ def test_a_write_error_is_still_one_line(tmp_path: Path, windows_os: None) -> No
     missing = tmp_path / "bestaat-niet" / "overdracht.pdf"
     with pytest.raises(WriteFailed):
         pdf.write_atomically(missing, b"%PDF-1.4")
+
+
+def test_a_restore_over_a_vault_lets_go_of_its_files_before_moving_it_on_windows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows cannot rename a folder while a file in it is open (the held lock file, whose
+    holder note exists exactly as long as the lock is held): the rename must come after."""
+    from app.vault.maintenance import restore
+
+    folder = tmp_path / "kluis"
+    opened = Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    try:
+        backup(opened, tmp_path / "reservekopie.zip")
+    finally:
+        opened.lock()
+    real_rename = Path.rename
+
+    def windows_rename(self: Path, target: str | os.PathLike[str]) -> Path:
+        if (self / "casuskamer.holder").exists():
+            raise PermissionError(32, "The process cannot access the file because it is "
+                                  "being used by another process")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", windows_rename)
+    with simulated("windows"):
+        report = restore(tmp_path / "reservekopie.zip", folder, ADMIN, ADMIN_PASSPHRASE,
+                         force=True)
+    assert report.replaced_by_restore is not None and report.replaced_by_restore.is_dir()
+    Vault(folder).unlock(ADMIN, ADMIN_PASSPHRASE).lock()
