@@ -131,3 +131,40 @@ def test_after_the_background_read_the_import_lands(qtbot, director_vault: OpenV
     assert dialog.progress is None
     assert len(case_service.list_cases(director_vault)) == 2
     assert dialog.numbers_list.count() == 2
+
+
+def test_once_it_writes_the_import_cannot_be_cancelled_and_says_so(
+        qtbot, director_vault: OpenVault, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelling must never claim "nothing was imported" while the transaction goes on:
+    once writing has begun the dialog says it can no longer be cancelled, and the import
+    lands whole."""
+    release = threading.Event()
+    writing = threading.Event()
+    real = referral_import.import_referrals
+
+    def slow_import(vault: OpenVault, data: Any) -> list[str]:
+        writing.set()
+        release.wait(10)
+        return real(vault, data)
+
+    monkeypatch.setattr(referral_import, "import_referrals", slow_import)
+    path = write(tmp_path, synthetic.referral_file(synthetic.generate_referrals(2, 11)))
+    dialog = open_dialog(qtbot, director_vault, path)
+    before = dialog.status_label.text()
+    try:
+        assert dialog.do_import()
+        qtbot.waitUntil(writing.is_set, timeout=10_000)
+        assert dialog.progress is not None
+        reading_text = dialog.progress.labelText()
+        dialog.progress.findChild(QPushButton).click()
+        assert dialog.progress is not None and dialog.progress.isVisible()
+        assert dialog.progress.labelText() != reading_text  # it says why it goes on
+        assert not any(b.isVisible() for b in dialog.progress.findChildren(QPushButton))
+        assert dialog.status_label.text() == before
+        with qtbot.waitSignal(dialog.import_done, timeout=20_000) as done:
+            release.set()
+    finally:
+        release.set()
+    assert done.args == [True]
+    assert len(case_service.list_cases(director_vault)) == 2

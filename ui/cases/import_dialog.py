@@ -5,23 +5,21 @@ it (``referrals[3].subjects[0].bsn: fails the eleven-test``) or the new case num
 The file picker goes through ``ui.dialogs`` (the test seam); the import itself is
 ``app.services.referral_import.import_referrals``, which checks the role and audits.
 
-Hostile files (issue 25, point 6): reading, parsing and checking the file (the slow part of
-a large file) run off the GUI thread (``ui.tasks``) behind a progress dialog that can be
-cancelled; only the import into the vault, in one transaction, runs back on the GUI thread
-(the vault's connection belongs to it). Every text here is plain text: a key or name from
-the file can never be read as markup, and the file's name is shown with its control
-characters escaped.
+Hostile files (issue 25, point 6): the whole import runs off the GUI thread (``ui.tasks``;
+the vault's pool hands that thread its own connection, as the Cases list's background load
+does) behind a progress dialog. While the file is being read it can be cancelled, and then
+nothing is imported; once the check-and-write transaction has begun the dialog says so and
+waits for it (all or nothing: a transaction cut off by a lock imports nothing either).
+Every text here is plain text: a key or name from the file can never be read as markup,
+and the file's name is shown with its control characters escaped.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import threading
 from pathlib import Path
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -39,19 +37,23 @@ from PySide6.QtWidgets import (
 from app.domain.text_rules import escape_invisible
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
-from app.services import parties as party_service
 from app.services import referral_import
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, tasks
 
 
-def _read_and_check(path: Path, names: dict[str, int], standings: Any) -> Any:
-    """Off the GUI thread: read and parse the file and check every referral in it (the
-    import checks again, in its transaction, against the cases the vault holds then)."""
-    data = referral_import.read_referral_file(path)
-    referral_import.parse_referrals(data, parties_by_name=names, standings=standings,
-                                    today=date.today())
-    return data
+class _Run:
+    """One import in the background: cancelled before it writes, or writing (then it can no
+    longer be cancelled); the lock makes the two exclusive."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cancelled = False
+        self.writing = False
+
+
+class _Cancelled(Exception):
+    pass
 
 
 class ImportDialog(QDialog):
@@ -70,8 +72,8 @@ class ImportDialog(QDialog):
         self.path: Path | None = None
         self.numbers: list[str] = []
         self.progress: QProgressDialog | None = None
-        self._run: object | None = None  # the running import's token; a result is taken only
-        # while its token is still this one (cancel, lock or a new run drop it)
+        self._run: _Run | None = None  # the running import; a result is taken only while
+        # it is still this one (cancel, lock or a new run drop it)
 
         intro = QLabel(_("Choose a referral file (JSON, format casuskamer-referrals/1) as a "
                          "web form of the house produces it. The file is imported as a "
@@ -145,15 +147,9 @@ class ImportDialog(QDialog):
         dialog, which can cancel it, shows."""
         if self.path is None or self._run is not None:
             return False
-        try:
-            names = referral_import.party_names(self.vault)
-            standings = party_service.standings(self.vault)
-        except CasuskamerError as exc:
-            self._refused(exc)
-            return False
         self.import_button.setEnabled(False)
         self.choose_button.setEnabled(False)
-        run = object()
+        run = _Run()
         self._run = run
         progress = QProgressDialog(_("Reading and checking the referral file\u2026"),
                                    _("Cancel"), 0, 0, self)
@@ -166,16 +162,36 @@ class ImportDialog(QDialog):
         progress.canceled.connect(self.cancel_import)
         self.progress = progress
         progress.show()
-        path = self.path
-        tasks.run_in_background(lambda: _read_and_check(path, names, standings),
-                                lambda data: self._checked(run, data),
+        path, vault = self.path, self.vault
+
+        def work() -> list[str]:  # off the GUI thread
+            data = referral_import.read_referral_file(path)
+            with run.lock:
+                if run.cancelled:
+                    raise _Cancelled
+                run.writing = True
+            return referral_import.import_referrals(vault, data)
+
+        tasks.run_in_background(work, lambda numbers: self._imported(run, numbers),
                                 lambda exc: self._failed(run, exc), context=self)
         return True
 
     def cancel_import(self) -> None:
-        """Drop the running import (its result, when it comes, goes to no one); nothing is
-        imported, as the vault is written only after the file was read and checked."""
-        if self._run is None:
+        """Cancel the import while its file is being read: nothing is imported. Once it
+        writes (one transaction) it can no longer be cancelled; the dialog says so."""
+        run = self._run
+        if run is None:
+            return
+        with run.lock:
+            writing = run.writing
+            run.cancelled = not writing
+        if writing:
+            if self.progress is not None:
+                self.progress.setLabelText(_("Importing; this can no longer be cancelled. "
+                                             "The referrals are checked and written as a "
+                                             "whole\u2026"))
+                self.progress.setCancelButton(None)  # type: ignore[arg-type]
+                self.progress.show()
             return
         self._end_run()
         self._show(_("Import cancelled; nothing was imported."), [], [])
@@ -191,10 +207,12 @@ class ImportDialog(QDialog):
             self.progress = None
         self.choose_button.setEnabled(True)
 
-    def _failed(self, run: object, exc: BaseException) -> None:
+    def _failed(self, run: _Run, exc: BaseException) -> None:
         if run is not self._run:
             return  # cancelled meanwhile
         self._end_run()
+        if isinstance(exc, _Cancelled):
+            return
         if isinstance(exc, CasuskamerError):
             self._refused(exc)
         elif isinstance(exc, OSError):
@@ -212,21 +230,11 @@ class ImportDialog(QDialog):
                    problems, [], refused=True)
         self.import_button.setEnabled(self.path is not None)
 
-    def _checked(self, run: object, data: Any) -> None:
-        """Back on the GUI thread: the file was read and checked; import it (one
-        transaction)."""
+    def _imported(self, run: _Run, numbers: list[str]) -> None:
+        """Back on the GUI thread: every referral became a case."""
         if run is not self._run:
-            return  # cancelled meanwhile: nothing is imported
+            return  # the dialog was cleared meanwhile (lock): the list shows them
         self._end_run()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            numbers = referral_import.import_referrals(self.vault, data)
-        except CasuskamerError as exc:
-            self._refused(exc)
-            self.import_done.emit(False)
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
         self.numbers = list(numbers)
         self.import_button.setEnabled(False)
         self._show(ngettext("{n} referral imported; its case number:",
