@@ -44,16 +44,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.views import Ground, SubjectMatch
 from app.errors import CasuskamerError
 from app.i18n import _, ngettext
 from app.services import subject_access as sa
 from app.services.subject_access import (
     Choice,
     DraftItem,
-    Ground,
     ItemDecision,
     SubjectAccessDraft,
-    SubjectMatch,
 )
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
