@@ -179,7 +179,8 @@ def test_an_account_name_refuses_them() -> None:
 # -- search, "already known", PDFs and old data ---------------------------------------------
 
 def test_search_and_already_known_find_a_name_stored_before_the_rule(
-        admin_vault, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        admin_vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     """A vault at revision 0011 holds 'Jan\\u200bsen' with the search keys the old folding
     made; after the upgrade the name itself is unchanged, 'Jansen' finds the case and the
     "already known" check sees it, the count is recorded without the value, and verify
@@ -231,6 +232,15 @@ def test_search_and_already_known_find_a_name_stored_before_the_rule(
             ("subjects", "surname", number)]
     finally:
         vault.lock()
+    # the command line's verify lists the record for a director to correct, never the name
+    from app.cli import main
+
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    capsys.readouterr()
+    assert main(["verify", "--vault", str(folder), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "subjects.surname #" in out and number in out
+    assert "Jan" not in out
 
 
 def test_a_pdf_does_not_print_the_invisible_characters_of_old_data() -> None:
