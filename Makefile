@@ -59,14 +59,14 @@ bench: $(STAMP)
 reliability: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/reliability --full
 
-# The static half of the Windows/macOS proof (issue 21, point 6): the same strict check as if
-# on Windows and on macOS (sys.platform branches, POSIX-only os functions and modules).
-# ui/ joins PORTABLE once it passes plain `mypy` too (another helper's step).
-PORTABLE := app
+# mypy --strict over the program and its Qt screens (issue 20, point 7), then the static half
+# of the Windows/macOS proof (issue 21, point 6): the same strict check as if on Windows and
+# on macOS (sys.platform branches, POSIX-only os functions and modules).
+PORTABLE := app ui
 lint: $(STAMP)
 	@test -x $(VENV)/bin/ruff -a -x $(VENV)/bin/mypy || $(PY) -m pip install --quiet ruff mypy
 	$(VENV)/bin/ruff check app ui tests
-	$(VENV)/bin/mypy app
+	$(VENV)/bin/mypy $(PORTABLE)
 	$(VENV)/bin/mypy --platform win32 $(PORTABLE)
 	$(VENV)/bin/mypy --platform darwin $(PORTABLE)
 
