@@ -32,6 +32,7 @@ import pytest
 
 from app.vault.keyslots import KdfParams
 from app.vault.vault import Vault
+from tests.reliability.conftest import Counts
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="core files as Linux makes them")
 
@@ -147,7 +148,7 @@ def _cores_in(folder: Path) -> list[Path]:
 
 
 def test_killed_with_sigabrt_while_unlocked_it_leaves_no_core_file(
-        vault_folder: Path, tmp_path: Path) -> None:
+        vault_folder: Path, tmp_path: Path, counts: Counts) -> None:
     pattern = _core_pattern()
     if not pattern or pattern.startswith("|") or "/" in pattern:
         pytest.skip(f"core_pattern {pattern!r} does not write into the process's folder; the "
@@ -164,6 +165,7 @@ def test_killed_with_sigabrt_while_unlocked_it_leaves_no_core_file(
     # (here the canary name it held).
     data = cores[0].read_bytes()
     assert CANARY_NAME.encode() in data
+    counts.add("core dump: control's core file (MB)", len(data) // 1_000_000)
     del data
     for core in cores:
         core.unlink()
@@ -173,6 +175,7 @@ def test_killed_with_sigabrt_while_unlocked_it_leaves_no_core_file(
     guarded = Child("guarded", vault_folder, guarded_dir)
     assert guarded.abort() == -signal.SIGABRT
     assert _cores_in(guarded_dir) == []
+    counts.add("core dump: started program killed by SIGABRT, core files", 0)
 
 
 if __name__ == "__main__":
