@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -77,9 +77,12 @@ class PasswordTable(QTableWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        # the party and the password in full; a long file name gives way in its middle
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setWordWrap(False)
         self._passwords: list[str] = []
         self.setAccessibleName(_("Passwords per party"))
 
@@ -89,7 +92,10 @@ class PasswordTable(QTableWidget):
         for row, entry in enumerate(entries):
             self._passwords.append(entry.password)
             for column, text in enumerate((entry.party, entry.file, entry.password)):
-                self.setItem(row, column, QTableWidgetItem(text))
+                cell = QTableWidgetItem(text)
+                if column == 2:    # read aloud or typed over: one width per character
+                    cell.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+                self.setItem(row, column, cell)
             button = QPushButton(_("Copy"))
             button.setAccessibleName(_("Copy the password for {party}").format(
                 party=entry.party))
