@@ -20,7 +20,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
 os.environ.pop("CASUSKAMER_PASSPHRASE", None)
 
+from app.domain.roles import Role  # noqa: E402
 from app.i18n import set_language  # noqa: E402
+from app.services import accounts as account_service  # noqa: E402
 from app.vault.keyslots import KdfParams  # noqa: E402
 from app.vault.vault import OpenVault, Vault  # noqa: E402
 from app.services import session  # noqa: E402
@@ -32,6 +34,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 ADMIN = "beheerder"
 ADMIN_PASSPHRASE = "correct paard batterij nietje"
+
+
+#: The account a test unlocks as for each role (``unlock_as``): the names the tests used when
+#: they still assigned ``vault.actor``, so audit rows read as before.
+ROLE_ACCOUNTS = {Role.ADMIN: ADMIN, Role.PROCESS_DIRECTOR: "regisseur",
+                 Role.INFORMATION_CENTRE: "infocentrum", Role.MANAGER: "manager"}
+#: The passphrase of every account ``unlock_as`` adds (ADMIN keeps ADMIN_PASSPHRASE).
+ROLE_PASSPHRASE = "blauwe reiger vangt zeven vissen"
+_opened_as: list[OpenVault] = []
+
+
+def unlock_as(vault: OpenVault, role: Role, account: str = "") -> OpenVault:
+    """``vault``'s folder unlocked again by an account of ``role`` (``ROLE_ACCOUNTS[role]``
+    unless ``account`` names another), as a user of that role would: through its key slot,
+    so the role is the one the slot and the accounts table give it. The account is added
+    the first time, by an administrator (``vault`` itself when it is unlocked by one, else
+    the test vault's first admin, ADMIN). ``vault`` stays open as it was: the new session is
+    a second one, without the folder lock (which ``vault`` holds), and is locked when the
+    test ends. A test changes role with this, never by assigning ``vault.actor``."""
+    name = account or ROLE_ACCOUNTS[role]
+    folder = vault.vault
+    passphrase = ADMIN_PASSPHRASE if name == ADMIN else ROLE_PASSPHRASE
+    if folder.slot_file().find(name) is None:
+        admin = vault if vault.actor.role is Role.ADMIN and vault.is_open \
+            else folder.unlock(ADMIN, ADMIN_PASSPHRASE, exclusive=False)
+        try:
+            account_service.add_account(admin, name, role, passphrase, kdf=KdfParams())
+        finally:
+            if admin is not vault:
+                admin.lock(audit_it=False)
+    opened = folder.unlock(name, passphrase, exclusive=False)
+    _opened_as.append(opened)
+    assert opened.actor.role is role, f"account {name} has the role {opened.actor.role}"
+    return opened
+
+
+@pytest.fixture(autouse=True)
+def _lock_role_sessions() -> Iterator[None]:
+    """Lock the sessions ``unlock_as`` opened once the test is done."""
+    yield
+    while _opened_as:
+        _opened_as.pop().lock(audit_it=False)
 
 
 @pytest.fixture(autouse=True)
