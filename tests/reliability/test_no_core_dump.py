@@ -14,7 +14,8 @@ limit raised to the hard limit (``ulimit -c unlimited``) before the entry point 
   is 0, read by the parent from ``/proc/PID/limits``;
 * killed with SIGABRT it leaves no core file, where ``/proc/sys/kernel/core_pattern`` names
   a file. The control, the same child without the entry point, does leave a core file, and
-  it holds the canary name the child held (so the test can see a core when there is one).
+  it holds the raw data key and the canary name the child held (so the test can see a core
+  when there is one).
   Where ``core_pattern`` pipes to a handler (systemd-coredump, apport), the core is not in a
   file the test can look for: then only the first test's checks apply, and the second says
   so by skipping.
@@ -100,6 +101,16 @@ def vault_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def data_key(vault_folder: Path) -> bytes:
+    """The vault's raw data key, as the review found it in the core file."""
+    opened = Vault(vault_folder).unlock(ACCOUNT, PASSPHRASE)
+    try:
+        return opened.data_key
+    finally:
+        opened.lock(audit_it=False)
+
+
 class Child:
     def __init__(self, mode: str, folder: Path, cwd: Path) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
@@ -148,7 +159,7 @@ def _cores_in(folder: Path) -> list[Path]:
 
 
 def test_killed_with_sigabrt_while_unlocked_it_leaves_no_core_file(
-        vault_folder: Path, tmp_path: Path, counts: Counts) -> None:
+        vault_folder: Path, data_key: bytes, tmp_path: Path, counts: Counts) -> None:
     pattern = _core_pattern()
     if not pattern or pattern.startswith("|") or "/" in pattern:
         pytest.skip(f"core_pattern {pattern!r} does not write into the process's folder; the "
@@ -161,9 +172,10 @@ def test_killed_with_sigabrt_while_unlocked_it_leaves_no_core_file(
     if not cores:
         pytest.skip("this machine writes no core file even for the control (core limit or "
                     "policy); the state that prevents one is checked by the test above")
-    # The control's core holds what the review found: the memory of the unlocked program
-    # (here the canary name it held).
+    # The control's core holds what the review found: the raw data key and what the
+    # unlocked program held (here the canary name).
     data = cores[0].read_bytes()
+    assert data_key in data
     assert CANARY_NAME.encode() in data
     counts.add("core dump: control's core file (MB)", len(data) // 1_000_000)
     del data
