@@ -199,7 +199,9 @@ class _Checker:
     def allowed(self, value: str, key: str, path: str) -> bool:
         """Whether ``value`` keeps the cap and the character rule of the field ``key``
         (every text of the file passes here before any other check)."""
-        rule = TEXT_RULES[key]
+        # a field without a row gets the strictest rule: a new prose field of the format
+        # is refused at 200 characters until its row is added (never left uncapped)
+        rule = TEXT_RULES.get(key, TextRule(NAME_LIMIT, identifying=True))
         try:
             if len(value) > rule.limit:
                 raise ValidationError(_("is longer than {limit} characters")
