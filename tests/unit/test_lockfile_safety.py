@@ -261,3 +261,14 @@ def test_the_command_line_refuses_a_network_folder_in_one_line(
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "netwerkschijf (nfs)" in err
     assert not (share / "kluis").exists()
+
+
+def test_the_macos_statfs_layout_is_apples() -> None:
+    """macOS is read through ctypes (not runnable here): the structure must match
+    <sys/mount.h>'s 64-bit-inode ``struct statfs``: 2168 bytes, the type name at byte 72."""
+    import ctypes
+
+    assert ctypes.sizeof(network._MacStatfs) == 2168
+    assert network._MacStatfs.f_flags.offset == 64
+    assert network._MacStatfs.f_fstypename.offset == 72
+    assert network._MacStatfs.f_mntonname.offset == 88
