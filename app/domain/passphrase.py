@@ -1,9 +1,9 @@
 """The passphrase rule (issue 25, point 7).
 
 A passphrase is fit when it has at least ``MIN_LENGTH`` characters, is none of the
-well-known or published ones (``resources/common-passphrases.txt``: breach lists, the demo's
-and the test suite's passphrases), and an attacker needs at least ``MIN_GUESSES`` guesses by
-zxcvbn's estimate. zxcvbn knows English words, names, keyboard rows, years, dates, repeats
+well-known or published ones (``resources/common-passphrases.txt``: breach lists; and the
+README's demo passphrase), and an attacker needs at least ``MIN_GUESSES`` (10^12) guesses
+by zxcvbn's estimate. zxcvbn knows English words, names, keyboard rows, years, dates, repeats
 and sequences; we add a Dutch dictionary (``resources/dutch-words.txt``: common words, months
 and seasons, cities, first names) and, as "user inputs", the product's name, the roles' names
 and the account's own name, so ``Zomer2026!!!``, ``Casuskamer01`` and ``beheerder123456``
@@ -29,10 +29,11 @@ from app.i18n import _
 from app.resources import resource_path
 
 MIN_LENGTH = 12
-#: zxcvbn's estimated guesses: 10^10 is its highest score (4, "very unguessable: strong
-#: protection against an offline slow-hash attack"). Against Argon2id at 64 MiB an attacker
-#: with a few GPUs tries some thousands a second: 10^10 guesses take years.
-MIN_GUESSES = 10 ** 10
+#: zxcvbn's estimated guesses. Its highest score (4) starts at 10^10, which still admits
+#: "Gemeente Den Haag" or a first name and surname of 12 characters; 10^12 refuses those.
+#: Against Argon2id (64 MiB to 1 GiB, about half a second per guess on the workstation) an
+#: attacker with a few GPUs tries some thousands a second at best: 10^12 takes years.
+MIN_GUESSES = 10 ** 12
 #: zxcvbn refuses to look at more; a longer passphrase is judged by its first 72 characters
 #: (a lower bound: more characters only add guesses)
 ESTIMATE_CHARS = 72

@@ -141,11 +141,11 @@ def test_refused_files_leave_the_vault_without_case_data(admin_vault: OpenVault,
     from app.vault.keyslots import KdfParams
     from app.vault.vault import Vault
 
-    accounts.add_account(admin_vault, "regie", Role.PROCESS_DIRECTOR, "regisseur fuzz zin",
+    accounts.add_account(admin_vault, "regie", Role.PROCESS_DIRECTOR, "regisseur fuzz zin walrus",
                          kdf=KdfParams())
     folder = admin_vault.vault.folder
     admin_vault.lock()
-    director = Vault(folder).unlock("regie", "regisseur fuzz zin")
+    director = Vault(folder).unlock("regie", "regisseur fuzz zin walrus")
     try:
         _import_many(director, full, counts)
     finally:

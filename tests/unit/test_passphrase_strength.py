@@ -38,6 +38,8 @@ DEMO = "demo-kluis-casuskamer"  # the README's
     ("procesregisseur2026", "ic.jansen"),
     ("ic.jansen.ic.jansen", "ic.jansen"),
     ("asdfghjkl;'1234", "manager"),
+    ("Gemeente Den Haag", "manager"),
+    ("Kees de Boer", "manager"),
 ])
 def test_the_guessable_ones_are_refused_in_dutch(passphrase: str, account: str) -> None:
     with pytest.raises(ValidationError) as refused:

@@ -233,7 +233,7 @@ def test_change_passphrase(admin_vault: OpenVault) -> None:
 
 
 def test_last_admin_cannot_be_revoked(admin_vault: OpenVault) -> None:
-    accounts.add_account(admin_vault, "beheer2", Role.ADMIN, "tweede beheerder zin",
+    accounts.add_account(admin_vault, "beheer2", Role.ADMIN, "tweede beheerder zin walrus",
                          kdf=KdfParams())
     accounts.revoke_account(admin_vault, "beheer2")
     with pytest.raises(ValidationError):
