@@ -487,7 +487,7 @@ class CopyFilter(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
-        if not isinstance(watched, QWidget):
+        if kind not in _WATCHED or not isinstance(watched, QWidget):
             return False
         if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and \
                 isinstance(event, QKeyEvent):
@@ -501,6 +501,9 @@ class CopyFilter(QObject):
         return False
 
 
+_WATCHED = frozenset({QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress,
+                      QEvent.Type.ContextMenu, QEvent.Type.Polish,
+                      QEvent.Type.MouseButtonPress})
 _installed: CopyFilter | None = None
 
 
