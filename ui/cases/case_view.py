@@ -23,7 +23,9 @@ A subject's BSN or address is copied with the subjects table's context menu or i
 shortcut (``ActionId.COPY_BSN`` / ``COPY_ADDRESS``): the value comes from
 ``app.services.case_view.copy_subject_field`` (which checks the role and audits the copy)
 and goes to the clipboard through the program's ``ClipboardGuard`` (marked as secret for
-clipboard managers, emptied after 10 seconds and on lock).
+clipboard managers, emptied after 10 seconds and on lock). Ctrl+C in any of its tables
+and labels (a cell of the subjects or items, a referral text) goes through the same guard,
+by the program's copy filter (``ui.clipboard.CopyFilter``), audited as ``clipboard.copy``.
 """
 
 from __future__ import annotations
