@@ -18,6 +18,7 @@ AREA_MODULES = (
     "app.store.meeting_tables",
     "app.store.retention_tables",
     "app.store.forward_tables",
+    "app.store.referral_tables",
 )
 
 for _name in AREA_MODULES:
