@@ -330,14 +330,18 @@ class UnlockScreen(QWidget):
         self.destroyed.connect(lambda *_a: relay.waiting.pop(token, None))
 
         def work() -> None:
+            outcome: tuple[Any, BaseException | None]
             try:
                 opened, earlier = attempts.guarded_unlock(vault, account, passphrase,
                                                           delay=delay, cancelled=cancel)
-                result = (session.after_unlock(opened), earlier)
+                outcome = ((session.after_unlock(opened), earlier), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
-                relay.done.emit(token, None, exc)
-            else:
-                relay.done.emit(token, result, None)
+                outcome = (None, exc)
+            try:
+                relay.done.emit(token, *outcome)
+            except RuntimeError:  # the program has quit meanwhile: nobody to tell
+                if outcome[0] is not None:
+                    outcome[0][0].lock()
 
         # a daemon thread: an abandoned attempt never holds up quitting the program
         threading.Thread(target=work, name="unlock", daemon=True).start()
