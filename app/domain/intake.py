@@ -25,6 +25,7 @@ from app.domain.criteria import CRITERIA, Criterion, CriterionAnswer, is_complex
 from app.domain.information import Category, SharingTerms
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
+from app.domain.referral_contacts import Informing, Invitee
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import (
     NAME_LIMIT,
@@ -302,6 +303,11 @@ class Referral:
     referring_contact: str = ""
     external_ref: str | None = None
     information: tuple[InformationInput, ...] = ()
+    #: the partners proposed to invite, with their contact persons (issue 24)
+    invitees: tuple[Invitee, ...] = ()
+    #: per subject (same positions as ``subjects``): informed, or the ground not to;
+    #: None where nothing was recorded (format /1, or left open)
+    informing: tuple[Informing | None, ...] = ()
 
 
 # -- field rules shared by the wizard and the import ----------------------------------------

@@ -136,6 +136,8 @@ COMMAND_ACTIONS: dict[str, frozenset[Permission]] = {
     "casuskamer export handouts": _WORK,
     "casuskamer export agenda": _WORK,
     "casuskamer export subject": _WORK,
+    "casuskamer export receipt": _REGISTER,
+    "casuskamer export triage-outcome": _WORK,
     "casuskamer purge": ANY_ACCOUNT,             # the destruction every unlock runs anyway
     "casuskamer report": _FIGURES,
     "casuskamer audit": _AUDIT,
@@ -236,6 +238,17 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "intake.submit_intake": _REGISTER,           # accepting or declining: case work too
     "referral_import.import_referrals": _REGISTER,
     "referral_import.party_names": _REGISTER,
+    # the referral as houses practise it (issue 24): partners to invite, informing the
+    # subject, and what goes back to the referring party
+    "referral_contacts.case_informing": _SUBSTANCE,
+    "referral_contacts.case_invitees_of": _SUBSTANCE,
+    "referral_contacts.informing_flags": _WORK,
+    "referral_contacts.proposed_invitees": _WORK,
+    "referral_contacts.set_informing": _WORK,
+    "referral_receipts.export_receipt": _REGISTER,       # counts and the case number only
+    "referral_receipts.export_triage_outcome": _WORK,
+    "referral_receipts.receipt_view": _REGISTER,
+    "referral_receipts.triage_outcome_view": _WORK,
     # the case meeting
     "meeting_room.load_room": _WORK,
     "meeting_room.refresh": _WORK,

@@ -448,6 +448,10 @@ def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> 
         conn.execute(insert(life_domain_problems), [
             {"case_id": case_id, "domain": d.value, "description": text}
             for d, text in referral.life_domains.items()])
+    # the partners to invite and the subjects' informing (issue 24)
+    from app.services.referral_contacts import store_referral_extras
+
+    store_referral_extras(conn, case_id, referral)
 
 
 def insert_information(conn: Connection, case_id: int, items: Sequence[InformationInput],

@@ -1,5 +1,9 @@
-"""Importing referrals from a file (format ``casuskamer-referrals/1``, described for the
-houses' web forms in ``docs/referral-format.md``).
+"""Importing referrals from a file (format ``casuskamer-referrals/2``, and the older ``/1``
+it extends, described for the houses' web forms in ``docs/referral-format.md``).
+
+Format ``/2`` adds the partners to invite with their contact persons (``invitees``) and per
+subject whether the subject was informed that the case is discussed, or the ground not to
+(``informing``, AVG 13/14); a ``/1`` file is read as before (those keys are unknown there).
 
 The import is all or nothing: every referral is checked first, with the same field rules as
 the intake wizard, and one problem anywhere refuses the whole file with a message that names
@@ -35,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from app.domain.cases import Subject, check_required_text
+from app.domain.cases import Subject, check_required_text, parse_date
 from app.domain.information import Category, SharingTerms
 from app.domain.intake import (
     FieldError,
@@ -50,6 +54,15 @@ from app.domain.intake import (
     check_subject,
 )
 from app.domain.lifecycle import CaseState
+from app.domain.referral_contacts import (
+    EMAIL_LIMIT,
+    GROUND_TEXT_LIMIT,
+    PHONE_LIMIT,
+    Informing,
+    Invitee,
+    check_informing,
+    check_invitee,
+)
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import (
@@ -68,7 +81,9 @@ from app.services import triage as triage_service
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
-FORMAT = "casuskamer-referrals/1"
+FORMAT = "casuskamer-referrals/2"
+#: Every format version read; ``/1`` has no ``invitees`` and no ``informing``.
+FORMATS = ("casuskamer-referrals/1", FORMAT)
 
 REFERRAL_FIELDS = {"external_ref", "referring_party", "protocol", "received", "reason",
                    "question", "life_domains", "subjects", "information"}
@@ -78,6 +93,12 @@ SUBJECT_REQUIRED = SUBJECT_FIELDS - {"bsn", "address"}
 ITEM_FIELDS = {"source_party", "received", "category", "text", "shared_with",
                "pre_meeting_view", "meeting_screen", "use_restriction", "concerns"}
 ITEM_REQUIRED = ITEM_FIELDS - {"concerns"}
+#: Format /2: a partner to invite with its contact person, and a subject's informing.
+INVITEE_FIELDS = {"party", "contact_person", "contact_role", "phone", "email"}
+INVITEE_REQUIRED = {"party"}
+INFORMING_FIELDS = {"informed", "informed_on", "informed_by", "ground", "ground_text",
+                    "review_on"}
+INFORMING_REQUIRED = {"informed"}
 #: The value of an item's ``concerns`` that names every subject of the referral.
 HOUSEHOLD = "household"
 
@@ -123,6 +144,18 @@ TEXT_RULES: dict[str, TextRule] = {
     "text": TextRule(PROSE_LIMIT, identifying=False),
     "shared_with": TextRule(NAME_LIMIT, identifying=True),
     "use_restriction": TextRule(PROSE_LIMIT, identifying=False),
+    # format /2: the partners to invite (contact persons are professionals' personal data)
+    "party": TextRule(NAME_LIMIT, identifying=True),
+    "contact_person": TextRule(NAME_LIMIT, identifying=True),
+    "contact_role": TextRule(NAME_LIMIT, identifying=True),
+    "phone": TextRule(PHONE_LIMIT, identifying=True),
+    "email": TextRule(EMAIL_LIMIT, identifying=True),
+    # format /2: informing the subject (AVG 13/14)
+    "informed_on": TextRule(100, identifying=True),
+    "informed_by": TextRule(NAME_LIMIT, identifying=True),
+    "ground": TextRule(100, identifying=True),
+    "ground_text": TextRule(GROUND_TEXT_LIMIT, identifying=False),
+    "review_on": TextRule(100, identifying=True),
 }
 
 
@@ -156,11 +189,15 @@ class _Checker:
     """Collects every problem of one file, each with its full field path."""
 
     def __init__(self, parties_by_name: Mapping[str, int],
-                 standings: Mapping[int, PartyStanding], today: date) -> None:
+                 standings: Mapping[int, PartyStanding], today: date,
+                 version: int = 2) -> None:
         self.parties_by_name = {party_key(k): v for k, v in parties_by_name.items()}
         self.standings = standings
         self.today = today
+        self.version = version
         self.problems: list[FieldError] = []
+        #: the informing of the subjects last checked by :meth:`subjects`, in order
+        self.informing: list[Informing | None] = []
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(FieldError(path, message))
@@ -242,7 +279,8 @@ class _Checker:
 
     def referral(self, raw: Any, p: str) -> Referral | None:
         before = len(self.problems)
-        obj = self.object_fields(raw, p, REFERRAL_FIELDS, REFERRAL_REQUIRED)
+        allowed = REFERRAL_FIELDS | {"invitees"} if self.version >= 2 else REFERRAL_FIELDS
+        obj = self.object_fields(raw, p, allowed, REFERRAL_REQUIRED)
         if obj is None:
             return None
         external_ref = self.text(obj, "external_ref", p)
@@ -275,8 +313,12 @@ class _Checker:
                 self.problems.extend(problems)
             else:
                 self.problem(f"{p}.life_domains", _("must be an object"))
+        self.informing = []
         found_subjects = self.subjects(obj.get("subjects"), f"{p}.subjects") \
             if "subjects" in obj else []
+        informing = tuple(self.informing)
+        invitees = self.invitees(obj.get("invitees"), f"{p}.invitees", protocol, received) \
+            if obj.get("invitees") is not None else []
         raw_subjects = obj.get("subjects")
         subject_count = len(raw_subjects) if isinstance(raw_subjects, list) else None
         items = self.items(obj.get("information"), f"{p}.information", party_id,
@@ -289,7 +331,93 @@ class _Checker:
         return Referral(protocol=protocol, referring_party_id=party_id, received=received,
                         reason=reason, question=question, subjects=tuple(found_subjects),
                         life_domains=domains, external_ref=external_ref,
-                        information=tuple(items))
+                        information=tuple(items), invitees=tuple(invitees),
+                        informing=informing if any(informing) else ())
+
+    def invitees(self, raw: Any, path: str, protocol: Any, received: date | None
+                 ) -> list[Invitee]:
+        """Format /2: the partners to invite, each a party of the register that takes part
+        in the referral's protocol on ``received``, with an optional contact person."""
+        if not isinstance(raw, list):
+            self.problem(path, _("must be a list"))
+            return []
+        found: list[Invitee] = []
+        seen: set[int] = set()
+        for i, entry in enumerate(raw):
+            ip = f"{path}[{i}]"
+            before = len(self.problems)
+            obj = self.object_fields(entry, ip, INVITEE_FIELDS, INVITEE_REQUIRED)
+            if obj is None:
+                continue
+            values: dict[str, str] = {}
+            for key in sorted(INVITEE_FIELDS):
+                value = obj.get(key)
+                if value is None:
+                    values[key] = ""
+                elif not isinstance(value, str):
+                    self.problem(f"{ip}.{key}", _("must be text"))
+                elif self.allowed(value, key, f"{ip}.{key}"):
+                    values[key] = value
+            if len(self.problems) > before:
+                continue
+            if not values["party"].strip():
+                # a contact person without a party
+                self.problem(f"{ip}.party", _("choose the party this contact person works "
+                                              "for"))
+                continue
+            party_id = self.party(values["party"], f"{ip}.party")
+            if party_id is None or received is None:
+                continue
+            invitee = self.run(lambda: check_invitee(  # noqa: B023 (runs at once)
+                party_id, values["contact_person"], values["contact_role"],  # noqa: B023
+                values["phone"], values["email"], standings=self.standings,  # noqa: B023
+                protocol=protocol, on=received, prefix=ip))  # noqa: B023
+            if invitee is None:
+                continue
+            if invitee.party_id in seen:
+                self.problem(f"{ip}.party", _("this party is already in the list"))
+                continue
+            seen.add(invitee.party_id)
+            found.append(invitee)
+        return found
+
+    def informing_of(self, raw: Any, path: str) -> Informing | None:
+        """Format /2: a subject's ``informing`` (None when left out or null)."""
+        if raw is None:
+            return None
+        before = len(self.problems)
+        obj = self.object_fields(raw, path, INFORMING_FIELDS, INFORMING_REQUIRED)
+        if obj is None or len(self.problems) > before:
+            return None
+        informed = obj.get("informed")
+        if not isinstance(informed, bool):
+            self.problem(f"{path}.informed", _("must be true or false"))
+            return None
+        texts: dict[str, str] = {}
+        for key in sorted(INFORMING_FIELDS - {"informed"}):
+            value = obj.get(key)
+            if value is None:
+                texts[key] = ""
+            elif not isinstance(value, str):
+                self.problem(f"{path}.{key}", _("must be text"))
+            elif self.allowed(value, key, f"{path}.{key}"):
+                texts[key] = value
+        if len(self.problems) > before:
+            return None
+        informed_on = review_on = None
+        if texts["informed_on"].strip():
+            informed_on = self.run(lambda: parse_date(texts["informed_on"],
+                                                      f"{path}.informed_on"))
+        if texts["review_on"].strip():
+            review_on = self.run(lambda: parse_date(texts["review_on"], f"{path}.review_on"))
+        by = self.party(texts["informed_by"], f"{path}.informed_by") \
+            if texts["informed_by"].strip() else None
+        if len(self.problems) > before:
+            return None
+        found: Informing | None = self.run(lambda: check_informing(
+            informed, informed_on, by, texts["ground"].strip() or None, texts["ground_text"],
+            review_on, today=self.today, standings=self.standings, prefix=path))
+        return found
 
     def subjects(self, raw: Any, path: str) -> list[Subject]:
         if not isinstance(raw, list):
@@ -297,12 +425,14 @@ class _Checker:
             return []
         found: list[Subject] = []
         roles: list[str] = []
+        allowed = SUBJECT_FIELDS | {"informing"} if self.version >= 2 else SUBJECT_FIELDS
         for i, item in enumerate(raw):
             sp = f"{path}[{i}]"
             before = len(self.problems)
-            obj = self.object_fields(item, sp, SUBJECT_FIELDS, SUBJECT_REQUIRED)
+            obj = self.object_fields(item, sp, allowed, SUBJECT_REQUIRED)
             if obj is None:
                 continue
+            self.informing.append(self.informing_of(obj.get("informing"), f"{sp}.informing"))
             values: dict[str, str] = {}
             for key in sorted(SUBJECT_FIELDS):
                 value = obj.get(key)
@@ -433,12 +563,14 @@ def parse_referrals(data: Any, *, parties_by_name: Mapping[str, int],
     ``parties_by_name`` maps register names to party ids; ``known_refs`` are the external
     references already in the vault.
     """
-    checker = _Checker(parties_by_name, standings, today)
     if not isinstance(data, dict):
         raise ImportRefused([FieldError("format", _("the file must hold one JSON object"))])
-    if data.get("format") != FORMAT:
-        raise ImportRefused([FieldError("format", _("must be \u201c{format}\u201d")
-                                        .format(format=FORMAT))])
+    if data.get("format") not in FORMATS:
+        raise ImportRefused([FieldError("format", _("must be \u201c{old}\u201d or "
+                                                    "\u201c{format}\u201d")
+                                        .format(old=FORMATS[0], format=FORMAT))])
+    version = FORMATS.index(data["format"]) + 1
+    checker = _Checker(parties_by_name, standings, today, version)
     for key in sorted(set(data) - {"format", "referrals"}):
         checker.problem(shown_key(key), _("is not a field of this format"))
     raw = data.get("referrals")

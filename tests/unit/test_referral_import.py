@@ -195,7 +195,7 @@ def test_external_ref_twice_in_the_file_or_already_imported() -> None:
 
 @pytest.mark.parametrize("data, field", [
     ([], "format"), ({"referrals": []}, "format"),
-    ({"format": "casuskamer-referrals/2", "referrals": []}, "format"),
+    ({"format": "casuskamer-referrals/3", "referrals": []}, "format"),
     ({"format": FORMAT}, "referrals"), ({"format": FORMAT, "referrals": []}, "referrals"),
     ({"format": FORMAT, "referrals": ["x"]}, "referrals[0]"),
 ])

@@ -1,0 +1,213 @@
+"""The partners to invite and the informing of the subjects of a case (issue 24), stored in
+the vault (``app.store.referral_tables``).
+
+* Written with the case: :func:`store_referral_extras` inside the transaction that writes a
+  referral's subjects (``app.services.cases.replace_case_details``: registration, import,
+  intake), replacing what was there.
+* Read by the services that show the case (:func:`load_invitees`, :func:`load_informing`)
+  and by triage (:func:`uninformed_without_ground`: the subjects to flag).
+* Changed in triage (:func:`set_informing`): the process director records what the
+  referring party reports later (informed after all, a new date to look again).
+* Closure (:func:`remove_at_closure`): every contact person is blanked unless the same
+  person is among the party register's own contacts; the party to invite stays (no
+  personal data). A ground "in words" is blanked too. Destruction removes the rows with the
+  case (``app.services.retention.destroy_case`` follows every key to ``cases``).
+
+Nothing here decides who sees a contact: the invitees are shown where the case is shown
+(the process director's screens, ``CASE_SUBSTANCE``); whom to invite to a meeting is still
+the sharing policy's (``app.sharing.policy.may_be_invited``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from app.domain.intake import Referral
+from app.domain.referral_contacts import (
+    Ground,
+    Informing,
+    Invitee,
+    check_informing,
+    in_register,
+    lacking_ground,
+)
+from app.domain.roles import Permission
+from app.domain.standing import PartyStanding
+from app.errors import NotFound
+from app.i18n import _
+from app.store.case_tables import subjects
+from app.store.party_tables import party_contacts
+from app.store.referral_tables import case_invitees, subject_informing
+from app.vault.access import entry_point
+from app.vault.vault import OpenVault
+
+
+def store_referral_extras(conn: Connection, case_id: int, referral: Referral) -> None:
+    """Write the referral's invitees and its subjects' informing (replacing earlier rows),
+    inside the caller's transaction, after the subjects were written (in order)."""
+    conn.execute(delete(case_invitees).where(case_invitees.c.case_id == case_id))
+    conn.execute(delete(subject_informing).where(subject_informing.c.case_id == case_id))
+    if referral.invitees:
+        conn.execute(insert(case_invitees), [
+            {"case_id": case_id, "position": i, "party_id": inv.party_id,
+             "contact_name": inv.contact_name, "contact_role": inv.contact_role,
+             "phone": inv.phone, "email": inv.email}
+            for i, inv in enumerate(referral.invitees)])
+    if any(value is not None for value in referral.informing):
+        ids = [int(r[0]) for r in conn.execute(
+            select(subjects.c.id).where(subjects.c.case_id == case_id)
+            .order_by(subjects.c.position))]
+        rows = [_informing_row(case_id, subject_id, value)
+                for subject_id, value in zip(ids, referral.informing, strict=False)
+                if value is not None]
+        if rows:
+            conn.execute(insert(subject_informing), rows)
+
+
+def _informing_row(case_id: int, subject_id: int, value: Informing) -> dict[str, object]:
+    return {"subject_id": subject_id, "case_id": case_id, "informed": value.informed,
+            "informed_on": value.informed_on,
+            "informed_by_party_id": value.informed_by_party_id,
+            "ground": value.ground.value if value.ground else None,
+            "ground_text": value.ground_text, "review_on": value.review_on}
+
+
+def load_invitees(conn: Connection, case_id: int) -> list[Invitee]:
+    """The partners to invite of a case, in the referral's order (no audit)."""
+    return [Invitee(int(r["party_id"]), r["contact_name"], r["contact_role"], r["phone"],
+                    r["email"], int(r["id"]))
+            for r in conn.execute(select(case_invitees)
+                                  .where(case_invitees.c.case_id == case_id)
+                                  .order_by(case_invitees.c.position)).mappings()]
+
+
+def load_informing(conn: Connection, case_id: int) -> dict[int, Informing | None]:
+    """Per subject id of the case (in the subjects' order): its informing, None where
+    nothing is recorded (no audit)."""
+    found = {int(r["subject_id"]): Informing(
+        bool(r["informed"]), r["informed_on"], r["informed_by_party_id"],
+        Ground(r["ground"]) if r["ground"] else None, r["ground_text"] or "", r["review_on"])
+        for r in conn.execute(select(subject_informing)
+                              .where(subject_informing.c.case_id == case_id)).mappings()}
+    ids = [int(r[0]) for r in conn.execute(select(subjects.c.id)
+                                           .where(subjects.c.case_id == case_id)
+                                           .order_by(subjects.c.position))]
+    return {subject_id: found.get(subject_id) for subject_id in ids}
+
+
+def uninformed_without_ground(conn: Connection, case_id: int) -> list[int]:
+    """The subject ids triage flags: not informed and no ground recorded (or nothing
+    recorded at all)."""
+    return lacking_ground(load_informing(conn, case_id))
+
+
+@entry_point
+def case_invitees_of(vault: OpenVault, number_or_id: str | int) -> list[Invitee]:
+    """The partners to invite of a case with their contact persons (the process director's
+    screens; ``CASE_SUBSTANCE``, as the case itself)."""
+    from app.services import cases as case_service
+
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        return load_invitees(conn, case_id)
+
+
+@entry_point
+def case_informing(vault: OpenVault, number_or_id: str | int
+                   ) -> dict[int, Informing | None]:
+    """Per subject id: informed, or the ground not to (``CASE_SUBSTANCE``)."""
+    from app.services import cases as case_service
+
+    vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        return load_informing(conn, case_id)
+
+
+@entry_point
+def informing_flags(vault: OpenVault, number_or_id: str | int) -> list[int]:
+    """The subject ids triage flags (see :func:`uninformed_without_ground`)."""
+    from app.services import cases as case_service
+
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.read() as conn:
+        return uninformed_without_ground(conn, case_service.case_id_for(conn, number_or_id))
+
+
+@entry_point
+def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
+                  informed: bool | None, informed_on: date | None = None,
+                  informed_by_party_id: int | None = None, ground: str | None = None,
+                  ground_text: str = "", review_on: date | None = None,
+                  today: date | None = None,
+                  standings: Mapping[int, PartyStanding] | None = None) -> Informing:
+    """Record one subject's informing (the process director, e.g. in triage): "not
+    informed" without a ground is refused, naming the field. Audited as
+    ``subject.informing`` with the subject id and the ground's code only."""
+    from app.services import cases as case_service
+    from app.services import parties as party_service
+
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    today = today or date.today()
+    standings = standings if standings is not None else party_service.standings(vault)
+    value = check_informing(informed, informed_on, informed_by_party_id, ground, ground_text,
+                            review_on, today=today, standings=standings, prefix="informing")
+    with vault.begin() as conn:
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        if conn.execute(select(subjects.c.id).where(subjects.c.id == subject_id,
+                                                    subjects.c.case_id == case_id)
+                        ).first() is None:
+            raise NotFound(_("This subject is not a subject of case {number}.")
+                           .format(number=number))
+        conn.execute(delete(subject_informing)
+                     .where(subject_informing.c.subject_id == subject_id))
+        conn.execute(insert(subject_informing).values(
+            **_informing_row(case_id, subject_id, value)))
+        vault.log(conn, "subject.informing", "case", number, detail={
+            "subject_id": subject_id, "informed": value.informed,
+            "ground": value.ground.value if value.ground else None})
+    return value
+
+
+def register_contacts(conn: Connection) -> list[tuple[int, str, str]]:
+    """``(party_id, name, email)`` of every contact person in the party register."""
+    return [(int(r[0]), str(r[1]), str(r[2] or "")) for r in conn.execute(
+        select(party_contacts.c.party_id, party_contacts.c.name, party_contacts.c.email))]
+
+
+def remove_at_closure(conn: Connection, case_id: int) -> int:
+    """Blank the case's contact persons that are not in the party register's own contacts
+    and every ground "in words"; returns how many contact persons were blanked. Inside the
+    closure's transaction (``app.services.closure.close_case``)."""
+    register = register_contacts(conn)
+    blanked = 0
+    for invitee in load_invitees(conn, case_id):
+        if invitee.has_contact and not in_register(invitee, register):
+            conn.execute(update(case_invitees).where(case_invitees.c.id == invitee.id)
+                         .values(contact_name="", contact_role="", phone="", email=""))
+            blanked += 1
+    conn.execute(update(subject_informing).where(subject_informing.c.case_id == case_id)
+                 .values(ground_text=""))
+    return blanked
+
+
+def invitee_parties(conn: Connection, case_id: int) -> list[int]:
+    """The party ids the referral proposes to invite, in its order (for the agenda wizard
+    and triage, which ask the sharing policy about each)."""
+    return [inv.party_id for inv in load_invitees(conn, case_id)]
+
+
+@entry_point
+def proposed_invitees(vault: OpenVault, number_or_id: str | int) -> list[int]:
+    """The party ids the referral proposes to invite (no contact details: ``CASE_WORK``).
+    Every caller still asks the sharing policy whether each may be invited."""
+    from app.services import cases as case_service
+
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.read() as conn:
+        return invitee_parties(conn, case_service.case_id_for(conn, number_or_id))
