@@ -1,0 +1,218 @@
+"""The house server's roles and grants as SQL (issue 22, point 3), generated from the role
+rules in ``app.domain.roles``. Groundwork: the program does not yet connect to a server; a
+later ``casuskamer init/upgrade --server`` runs these statements as the migration owner.
+
+- one NOLOGIN group role per program role (``<prefix>_admin``, ``<prefix>_process_director``,
+  ...); each account logs in as its own LOGIN role, a member of its program role's group, with
+  a SCRAM verifier computed on the workstation (``app.store.field_crypto.scram_verifier``);
+- a separate NOLOGIN migration owner (``<prefix>_owner``) that owns the schema's tables and is
+  used only by init/upgrade; no program role owns anything, so none can ALTER, DROP or
+  disable a trigger;
+- per table, each privilege (SELECT, INSERT, UPDATE, DELETE) goes to the roles that hold one
+  of the permissions :data:`TABLE_GRANTS` names for it (``GRANTS`` in ``app.domain.roles``);
+- the audit table takes INSERT only, from every role (SELECT for the roles that may read the
+  audit log), never UPDATE or DELETE;
+- the manager's role (only ``VIEW_FIGURES``) gets no table at all: it reads only the figures'
+  views, which the owner defines over non-personal columns.
+
+What this does not do yet (see docs/house-server.md): column-level grants and row-level
+security (the information centre's logistics-only shape of a case; one's own account row),
+and the SECURITY DEFINER functions the audit chain's serialized append and the purge at
+unlock will need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from app.domain.roles import GRANTS, Permission, Role
+
+PREFIX = "casuskamer"
+AUDIT_TABLE = "audit_log"
+#: The figures' views the manager reads (none exist yet: the figures are still computed by
+#: the services from the tables; the server mode will define them as the owner).
+FIGURES_VIEWS: tuple[str, ...] = ()
+
+_IDENT = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
+_VERIFIER = re.compile(r"SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\Z")
+PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _p(*permissions: Permission) -> frozenset[Permission]:
+    return frozenset(permissions)
+
+
+NOBODY: frozenset[Permission] = frozenset()
+EVERY_ROLE: frozenset[Permission] = frozenset(Permission)  # any permission at all
+
+
+@dataclass(frozen=True)
+class TableGrant:
+    """Which permissions give each privilege on one table."""
+
+    select: frozenset[Permission]
+    insert: frozenset[Permission]
+    update: frozenset[Permission]
+    delete: frozenset[Permission]
+
+    def needs(self, privilege: str) -> frozenset[Permission]:
+        return {"SELECT": self.select, "INSERT": self.insert, "UPDATE": self.update,
+                "DELETE": self.delete}[privilege]
+
+
+def _grant(select: frozenset[Permission], write: frozenset[Permission],
+           insert: frozenset[Permission] | None = None) -> TableGrant:
+    return TableGrant(select=select, insert=write if insert is None else insert,
+                      update=write, delete=write)
+
+
+_ACCOUNTS = _p(Permission.MANAGE_ACCOUNTS)
+_SETTINGS = _p(Permission.MANAGE_SETTINGS)
+_PARTIES_READ = _p(Permission.VIEW_PARTIES, Permission.MANAGE_PARTIES)
+_PARTIES = _p(Permission.MANAGE_PARTIES)
+_REGISTER = _p(Permission.VIEW_CASES)
+_LOGISTICS = _p(Permission.MEETING_LOGISTICS, Permission.CASE_WORK)
+_SUBSTANCE = _p(Permission.CASE_SUBSTANCE)
+_WORK = _p(Permission.CASE_WORK)
+#: A referral comes in through the information centre as well: it writes the new case's
+#: subjects and referral, but does not read them back (INSERT without SELECT).
+_INTAKE = _p(Permission.CASE_WORK, Permission.REGISTER_REFERRAL)
+
+#: Every table of ``app.store.schema.metadata`` and who may do what with it. A table missing
+#: here has no grant at all (``unclassified`` lists them; a test keeps the list empty).
+TABLE_GRANTS: dict[str, TableGrant] = {
+    # accounts and settings (every account reads the settings and retention periods)
+    "accounts": _grant(_ACCOUNTS, _ACCOUNTS),
+    "meta": _grant(EVERY_ROLE, _SETTINGS),
+    "retention_periods": _grant(EVERY_ROLE, _SETTINGS),
+    # the audit log: INSERT only for every role; read by who may read the audit log
+    AUDIT_TABLE: TableGrant(select=_p(Permission.READ_AUDIT), insert=EVERY_ROLE,
+                            update=NOBODY, delete=NOBODY),
+    # the forwarding queue holds no detail; the forwarder reads and empties it
+    "audit_forward_queue": TableGrant(select=EVERY_ROLE, insert=EVERY_ROLE, update=NOBODY,
+                                      delete=EVERY_ROLE),
+    # the parties register
+    "parties": _grant(_PARTIES_READ, _PARTIES),
+    "party_contacts": _grant(_PARTIES_READ, _PARTIES),
+    "party_protocols": _grant(_PARTIES_READ, _PARTIES),
+    "party_events": _grant(_PARTIES_READ, _PARTIES),
+    # the case register and the meetings' logistics
+    "cases": _grant(_REGISTER, _WORK, insert=_INTAKE),
+    "case_invitees": _grant(_REGISTER, _WORK, insert=_INTAKE),
+    "meetings": _grant(_REGISTER, _LOGISTICS),
+    "attendees": _grant(_REGISTER, _LOGISTICS),
+    "attendee_absences": _grant(_REGISTER, _LOGISTICS),
+    "agenda_items": _grant(_REGISTER, _WORK),
+    "routing_invitees": _grant(_REGISTER, _WORK),
+    # the substance: the process director's
+    "subjects": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "case_search": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "information_items": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "item_shared_with": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "item_subjects": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "subject_informing": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
+    "life_domain_problems": _grant(_SUBSTANCE, _WORK),
+    "criteria_answers": _grant(_SUBSTANCE, _WORK),
+    "routing_decisions": _grant(_SUBSTANCE, _WORK),
+    "triage_queries": _grant(_SUBSTANCE, _WORK),
+    "widening_requests": _grant(_SUBSTANCE, _WORK),
+    "invitations": _grant(_SUBSTANCE, _WORK),
+    "case_minutes": _grant(_SUBSTANCE, _WORK),
+    "minutes_entries": _grant(_SUBSTANCE, _WORK),
+    "plans": _grant(_SUBSTANCE, _WORK),
+    "plan_versions": _grant(_SUBSTANCE, _WORK),
+    "plan_goals": _grant(_SUBSTANCE, _WORK),
+    "plan_actions": _grant(_SUBSTANCE, _WORK),
+    "plan_action_notes": _grant(_SUBSTANCE, _WORK),
+    "plan_action_parties": _grant(_SUBSTANCE, _WORK),
+    "plan_information_needs": _grant(_SUBSTANCE, _WORK),
+    "case_closures": _grant(_SUBSTANCE, _WORK),
+    "drafts": _grant(_p(Permission.CASE_WORK, Permission.REGISTER_REFERRAL), _INTAKE),
+    # what is left of a destroyed case: read only through the figures' views
+    "case_tombstones": TableGrant(select=NOBODY, insert=_WORK, update=NOBODY, delete=NOBODY),
+}
+
+
+def ident(name: str) -> str:
+    """A lower-case SQL identifier, checked (the statements are built as text)."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return name
+
+
+def group_role(role: Role, prefix: str = PREFIX) -> str:
+    return ident(f"{prefix}_{role.value}")
+
+
+def owner_role(prefix: str = PREFIX) -> str:
+    return ident(f"{prefix}_owner")
+
+
+def roles_holding(permissions: frozenset[Permission]) -> list[Role]:
+    """The program roles that hold at least one of ``permissions``."""
+    if permissions is EVERY_ROLE:
+        return list(Role)
+    return [role for role in Role if GRANTS[role] & permissions]
+
+
+def unclassified(tables: Iterable[Table]) -> list[str]:
+    return sorted(t.name for t in tables if t.name not in TABLE_GRANTS)
+
+
+def role_statements(prefix: str = PREFIX) -> list[str]:
+    """The migration owner and one NOLOGIN group role per program role."""
+    statements = [f"CREATE ROLE {owner_role(prefix)} NOLOGIN"]
+    statements += [f"CREATE ROLE {group_role(role, prefix)} NOLOGIN" for role in Role]
+    return statements
+
+
+def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIGURES_VIEWS,
+                     prefix: str = PREFIX, schema: str = "public") -> list[str]:
+    """REVOKE/GRANT statements for ``tables`` (owned by the migration owner) and the figures'
+    views. Run by the owner (or a superuser) after the tables exist."""
+    s = ident(schema)
+    groups = [group_role(role, prefix) for role in Role]
+    out = [f"REVOKE ALL ON SCHEMA {s} FROM PUBLIC",
+           f"GRANT USAGE ON SCHEMA {s} TO {', '.join(groups)}"]
+    for table in tables:
+        name = ident(table.name)
+        out.append(f"REVOKE ALL ON TABLE {s}.{name} FROM PUBLIC")
+        grant = TABLE_GRANTS.get(table.name)
+        if grant is None:
+            continue
+        for privilege in PRIVILEGES:
+            holders = roles_holding(grant.needs(privilege))
+            if holders:
+                out.append(f"GRANT {privilege} ON TABLE {s}.{name} TO "
+                           + ", ".join(group_role(r, prefix) for r in holders))
+        sequence = _serial_sequence(table)
+        inserters = roles_holding(grant.insert)
+        if sequence and inserters:
+            out.append(f"GRANT USAGE ON SEQUENCE {s}.{ident(sequence)} TO "
+                       + ", ".join(group_role(r, prefix) for r in inserters))
+    readers = roles_holding(_p(Permission.VIEW_FIGURES))
+    for view in figures_views:
+        out.append(f"REVOKE ALL ON TABLE {s}.{ident(view)} FROM PUBLIC")
+        out.append(f"GRANT SELECT ON TABLE {s}.{ident(view)} TO "
+                   + ", ".join(group_role(r, prefix) for r in readers))
+    return out
+
+
+def _serial_sequence(table: Table) -> str | None:
+    """The sequence PostgreSQL makes for a SERIAL primary key (``<table>_<column>_seq``)."""
+    column = table.autoincrement_column
+    return f"{table.name}_{column.name}_seq" if column is not None else None
+
+
+def login_role_statements(name: str, role: Role, verifier: str,
+                          prefix: str = PREFIX) -> list[str]:
+    """An account's own LOGIN role, in its program role's group, with the SCRAM verifier the
+    workstation computed (the server never gets the secret itself)."""
+    if not _VERIFIER.match(verifier):
+        raise ValueError("not a SCRAM-SHA-256 verifier")
+    return [f"CREATE ROLE {ident(name)} LOGIN PASSWORD '{verifier}'",
+            f"GRANT {group_role(role, prefix)} TO {ident(name)}"]
