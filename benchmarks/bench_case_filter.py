@@ -1,12 +1,16 @@
-"""The Cases screen's search box: how long one keystroke takes to filter the table, at 10,000
-and 100,000 cases, against fetching the same rows with one SQL query per keystroke.
+"""The Cases screen's search box: how long one keystroke takes from the key press to the
+painted table, at 100,000 listed cases, against fetching the same rows with one
+SQL query per keystroke.
 
-Ours is what the screen does: the rows were loaded once (``list_cases``); each keystroke
-runs ``CaseFilterProxy.set_search`` (one pass over the precomputed, folded search keys, or
-over the previous hits when the text only grew) and Qt's filter pass over the rows, with a
-table view attached so its reaction to the removed and inserted rows is counted too. The
-reference is a query that returns the same rows with the same columns from the vault,
-matching the same folded text in SQL (``LIKE``) per keystroke.
+Ours is what the screen does, on a shown table view (1280x800): the rows were loaded once
+(``list_cases``); each keystroke runs ``CaseFilterProxy.set_search`` (one pass over the
+precomputed, folded search keys, or over the previous hits when the text only grew), then
+Qt processes its events and the view repaints, all inside the timer: layout and paint are
+counted. The reference is a query that returns the same rows with the same columns from the
+vault, matching the same folded words against the stored ``case_search.search_key`` (what
+the screen searches) with ``LIKE``; an infix ``LIKE`` can use no B-tree index, so the best
+SQLite can do is scan the narrow ``case_search`` table (its own covering rows) and join by
+key. Budget: median <= 16 ms, worst <= 50 ms.
 
 Typed: a surname letter by letter, a BSN digit by digit, a case number character by
 character, then the surname deleted again. ``run(sizes)`` gives the medians per size;
@@ -19,10 +23,12 @@ import statistics
 import time
 from typing import Any
 
-from benchmarks.harness import Row, demo_vault, unlock
+from benchmarks.harness import Row, listed_vault, unlock
 
 #: median per keystroke at 100,000 cases (the issue's budget: one frame at 60 Hz)
 BUDGET_MS = 16.0
+#: the worst keystroke
+WORST_MS = 50.0
 
 
 def _keystrokes(rows: list[Any]) -> list[str]:
@@ -67,15 +73,12 @@ _ROWS_SQL = """
 
 
 def _sql_for(words: int) -> str:
-    """The Cases table's rows, narrowed in SQL to the cases whose subjects' names, BSNs or
-    number hold every typed word, as the search box does: the same rows and columns the
-    screen shows."""
+    """The Cases table's rows, narrowed in SQL to the cases whose stored search key (the
+    subjects' folded names and BSNs and the case number) holds every typed word, as the
+    search box does: the same rows and columns the screen shows."""
     from app.domain.lifecycle import CaseState
 
-    key = ("(lower(c.number) || ' ' || ifnull((SELECT group_concat(s3.name_key || ' ' || "
-           "ifnull(s3.bsn, ''), ' ') FROM subjects s3 WHERE s3.case_id = c.id), ''))")
-    # A correlated subquery per row is SQL's only way to match words across subjects.
-    wanted = " AND ".join(f"{key} LIKE :w{i}" for i in range(words))
+    wanted = " AND ".join(f"cs.search_key LIKE :w{i}" for i in range(words))
     ended = ",".join(f"'{s.value}'" for s in CaseState if not s.is_open)
     return _ROWS_SQL.format(ended=ended, where=f"c.state != 'destroyed' AND {wanted}")
 
@@ -103,19 +106,25 @@ def measure(vault: Any, repeat: int = 3) -> dict[str, Any]:
     proxy.setSourceModel(model)
     view = QTableView()
     view.setModel(proxy)
+    view.resize(1280, 800)
+    view.show()
+    app.processEvents()
+    view.repaint()
     typed = _keystrokes(rows)
 
     ours: list[float] = []
     shown: dict[str, int] = {}
     for _round in range(repeat):
         proxy.set_search("")
+        app.processEvents()
+        view.repaint()
         for text in typed:
             t0 = time.perf_counter()
             proxy.set_search(text)
-            count = proxy.rowCount()
-            ours.append((time.perf_counter() - t0) * 1000)
-            shown[text] = count
             app.processEvents()
+            view.repaint()  # until painted: the view's layout and paint in the timer
+            ours.append((time.perf_counter() - t0) * 1000)
+            shown[text] = proxy.rowCount()
 
     reference: list[float] = []
     with vault.read() as conn:
@@ -137,19 +146,20 @@ def measure(vault: Any, repeat: int = 3) -> dict[str, Any]:
                 assert len(found) == shown[text], (text, len(found), shown[text])
         finally:
             raw.close()
+    view.close()
     view.deleteLater()
     return {"cases": len(rows), "keystrokes": len(typed), "load_ms": load_ms,
             "ours_median_ms": statistics.median(ours), "ours_worst_ms": max(ours),
+            "ours_best_ms": min(ours), "samples": len(ours),
             "sql_median_ms": statistics.median(reference),
             "sql_worst_ms": max(reference)}
 
 
-def run(sizes: tuple[int, ...] = (10_000, 100_000), smoke: bool = False) -> list[dict[str, Any]]:
+def run(sizes: tuple[int, ...] = (100_000,), smoke: bool = False) -> list[dict[str, Any]]:
     """One result per size, on the cached demo vaults of the harness."""
     results = []
     for size in sizes:
-        folder, _took = demo_vault(size, smoke)
-        vault = unlock(folder)
+        vault = unlock(listed_vault(size, smoke))
         try:
             results.append(measure(vault, repeat=1 if smoke else 3))
         finally:
@@ -158,24 +168,27 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), smoke: bool = False) -> list
 
 
 def rows(cases: int, smoke: bool) -> list[Row]:
-    sizes = (cases,) if smoke else (min(10_000, cases), cases)
     out = []
-    for result in run(tuple(dict.fromkeys(sizes)), smoke):
+    for result in run((cases,), smoke):
         n = result["cases"]
         out.append(Row(
-            "case search box: one keystroke (model+proxy vs one SQL query)", f"{n} cases",
+            "case search box: one keystroke to the painted table (vs one SQL query)",
+            f"{n} listed cases",
             result["ours_median_ms"], result["sql_median_ms"], "ms",
-            f"median <= {BUDGET_MS:.0f} ms",
-            None if smoke else result["ours_median_ms"] <= BUDGET_MS,
+            f"median <= {BUDGET_MS:.0f} ms, worst <= {WORST_MS:.0f} ms",
+            None if smoke else (result["ours_median_ms"] <= BUDGET_MS
+                                and result["ours_worst_ms"] <= WORST_MS),
             f"worst {result['ours_worst_ms']:.1f} ms (SQL worst {result['sql_worst_ms']:.1f} "
             f"ms) over {result['keystrokes']} keystrokes; list loaded once in "
-            f"{result['load_ms']:.0f} ms"))
+            f"{result['load_ms']:.0f} ms",
+            ours_spread=(result["ours_best_ms"], result["ours_worst_ms"]),
+            samples=result["samples"]))
     return out
 
 
 if __name__ == "__main__":
     import sys
 
-    wanted = tuple(int(a) for a in sys.argv[1:]) or (10_000, 100_000)
+    wanted = tuple(int(a) for a in sys.argv[1:]) or (100_000,)
     for line in run(wanted):
         print(line)

@@ -8,10 +8,11 @@ so that one measurement's imports, caches and heap do not colour the other's.
   its unlock screen, as the program does. Ours is ``Vault.unlock`` without the key
   derivation itself (``keyslots.open_slot`` is timed and taken off: it is a setting, not our
   code path), then ``open_workspace`` and the events until the window has painted with the
-  Cases section and its newest cases on screen (the rest still loading off the GUI thread;
-  when all are in is in the note). The reference, in the same process: opening the same
-  database with its key and counting its cases. Medians over repeats after a warm-up; each
-  repeat locks the window and unlocks again (new connections, cold page caches).
+  Cases section AND its search covers every listed case (the issue's "usable": a search that
+  only sees the newest rows is not); the first paint is in the note. The reference, in the
+  same process: opening the same database with its key and counting its cases. Medians
+  over repeats after a warm-up; each repeat locks the window and unlocks again (new
+  connections, cold page caches).
 - **memory**: peak RSS (``VmHWM``) of a process that did the above and waited until every
   case was in the table, shown and scrolled through, against a process that only imported
   PySide6 and made its ``QApplication``.
@@ -30,10 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import DIRECTOR, PASSPHRASE, ROOT, Row, demo_vault
+from benchmarks.harness import DIRECTOR, PASSPHRASE, ROOT, Row, listed_vault
 
 WINDOW_BUDGET_MS = 300.0
-MEMORY_BUDGET_MB = 300.0
+MEMORY_BUDGET_MB = 200.0
 
 
 # -- in the child processes ------------------------------------------------------------------
@@ -105,7 +106,14 @@ def _unlock_once(app: Any, window: Any, folder: Path) -> dict[str, float]:
         window.open_workspace(opened)
         screen = _cases_screen(window)
         app.processEvents()
-        window.repaint()  # the first paint with the table on screen: usable
+        window.repaint()  # the first paint with the table on screen
+        app.processEvents()
+        first_paint = time.perf_counter() - start - sum(derived)
+        # Usable: the search box finds any listed case, i.e. every case is in the table
+        # (or the screen says its search covers them all while rows still stream in).
+        if not getattr(screen, "search_covers_all", lambda: False)():
+            screen.wait_until_loaded(60_000)
+        window.repaint()
         app.processEvents()
         usable = time.perf_counter() - start - sum(derived)
         screen.wait_until_loaded(60_000)
@@ -117,6 +125,7 @@ def _unlock_once(app: Any, window: Any, folder: Path) -> dict[str, float]:
     window.lock()
     app.processEvents()
     return {"usable": usable * 1000, "all": everything * 1000, "rows": rows,
+            "first_paint": first_paint * 1000,
             "kdf": sum(derived) * 1000, "key": key.hex()}  # type: ignore[dict-item]
 
 
@@ -144,6 +153,9 @@ def child_window(folder: Path, repeat: int) -> dict[str, Any]:
         reference = [_reference_once(folder, key) for _ in range(repeat)]
         window.close()
     return {"usable_ms": statistics.median(r["usable"] for r in runs),
+            "usable_low_ms": min(r["usable"] for r in runs),
+            "usable_high_ms": max(r["usable"] for r in runs), "samples": len(runs),
+            "first_paint_ms": statistics.median(r["first_paint"] for r in runs),
             "all_ms": statistics.median(r["all"] for r in runs),
             "kdf_ms": statistics.median(r["kdf"] for r in runs),
             "rows": runs[0]["rows"], "reference_ms": statistics.median(reference)}
@@ -189,21 +201,24 @@ def _child(*args: str) -> dict[str, Any]:
 
 
 def rows(cases: int, smoke: bool) -> list[Row]:
-    folder, _took = demo_vault(cases, smoke)
+    folder = listed_vault(cases, smoke)
     window = _child("window", str(folder), "2" if smoke else "5")
     baseline = _child("baseline")
     memory = _child("memory", str(folder))
     ours_mb = memory["peak_mb"] - baseline["peak_mb"]
     return [
-        Row("unlock (after key derivation) to usable main window", f"{cases} cases",
+        Row("unlock (after key derivation) to usable main window (search covers every case)",
+            f"{cases} listed cases",
             window["usable_ms"], window["reference_ms"], "ms",
             f"<= {WINDOW_BUDGET_MS:.0f} ms",
             None if smoke else window["usable_ms"] <= WINDOW_BUDGET_MS,
-            f"reference: open the database and count its cases; the Cases table shows "
-            f"the newest cases at once, all {window['rows']} listed cases (destroyed ones "
-            f"are not listed) are in after {window['all_ms']:.0f} ms, loaded off the GUI "
-            f"thread; key derivation ({window['kdf_ms']:.0f} ms) not counted"),
-        Row("peak memory (RSS), every case in the case table", f"{cases} cases",
+            f"reference: open the database and count its cases; first paint after "
+            f"{window['first_paint_ms']:.0f} ms, all {window['rows']} listed cases in the "
+            f"table after {window['all_ms']:.0f} ms; key derivation "
+            f"({window['kdf_ms']:.0f} ms) not counted",
+            ours_spread=(window["usable_low_ms"], window["usable_high_ms"]),
+            samples=window["samples"]),
+        Row("peak memory (RSS), every case in the case table", f"{cases} listed cases",
             ours_mb, baseline["peak_mb"], "MB", f"<= {MEMORY_BUDGET_MB:.0f} MB more",
             None if smoke else ours_mb <= MEMORY_BUDGET_MB,
             f"ours: peak RSS minus the reference's (a process with PySide6 imported and a "
