@@ -6,6 +6,10 @@ the disclosure log.
     casuskamer export plan    --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
     casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID]
                                [--no-password] [--passwords-file FILE]
+    casuskamer export receipt --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
+    casuskamer export triage-outcome --vault D --case NUMBER --out FILE.pdf [...]
+
+The receipt and the triage outcome go to the case's referring party only (issue 24).
 
 A handout is made only for a case on a meeting's agenda, for a party invited to the case's
 current meeting (``--meeting`` may name only that meeting), and says whether it was made
@@ -104,6 +108,44 @@ def cmd_plan(args: argparse.Namespace) -> int:
         opened.lock()
     output.report(args, [output.written(result.path, result.sha256, _case(args.case), None,
                                         "plan", result.encrypted)], password)
+    return 0
+
+
+def cmd_receipt(args: argparse.Namespace) -> int:
+    """The receipt of a referral, for the referring party only (issue 24)."""
+    from app.services import referral_receipts
+
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        output.make_folder(Path(args.out).parent)
+        result = referral_receipts.export_receipt(opened, args.case, args.out,
+                                                  password=password)
+        names = party_names(opened)
+    finally:
+        opened.lock()
+    output.report(args, [output.written(result.path, result.sha256, _case(args.case),
+                                        names.get(result.party_id or 0), "receipt",
+                                        result.encrypted)], password)
+    return 0
+
+
+def cmd_triage_outcome(args: argparse.Namespace) -> int:
+    """The triage outcome of a referral, for the referring party only (issue 24)."""
+    from app.services import referral_receipts
+
+    password = _password(args)
+    opened = unlock(args)
+    try:
+        output.make_folder(Path(args.out).parent)
+        result = referral_receipts.export_triage_outcome(opened, args.case, args.out,
+                                                         password=password)
+        names = party_names(opened)
+    finally:
+        opened.lock()
+    output.report(args, [output.written(result.path, result.sha256, _case(args.case),
+                                        names.get(result.party_id or 0), "triage_outcome",
+                                        result.encrypted)], password)
     return 0
 
 
@@ -226,6 +268,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                               "secure mail, instead of showing them"))
     output.add_output_options(batch)
     batch.set_defaults(func=cmd_handouts)
+
+    for verb, helptext, func in (
+            ("receipt", _("the receipt of a referral, for the referring party"), cmd_receipt),
+            ("triage-outcome", _("the triage outcome of a referral, for the referring party"),
+             cmd_triage_outcome)):
+        referrer = verbs.add_parser(verb, help=helptext)
+        add_vault_options(referrer)
+        referrer.add_argument("--case", required=True, metavar="NUMBER",
+                              help=_("the case number, e.g. ZVH-2026-0042"))
+        referrer.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
+                              help=_("the PDF to write"))
+        _add_password_options(referrer)
+        referrer.set_defaults(func=func)
 
     for name in EXTRA_VERB_MODULES:
         try:

@@ -32,7 +32,10 @@ from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
 #: The audit actions that record a file leaving the house.
-DISCLOSURE_ACTIONS = ("export.handout", "export.plan")
+DISCLOSURE_ACTIONS = ("export.handout", "export.plan", "export.receipt",
+                      "export.triage_outcome")
+#: Files to the referring party about its own referral (issue 24): no party's information.
+_REFERRER_ACTIONS = ("export.receipt", "export.triage_outcome")
 
 
 def _parse_at(text: str) -> datetime:
@@ -92,7 +95,9 @@ def read_disclosures(conn: Connection, *, case_numbers: Iterable[str] | None = N
                              else (False, {}))
         has_items, by_recipient = cache[number]
         source_ids: tuple[int, ...] | None = None
-        if has_items:
+        if action in _REFERRER_ACTIONS:
+            source_ids = ()
+        elif has_items:
             if party_id is None:           # the director's full plan: every source
                 source_ids = tuple(sorted({s for v in by_recipient.values() for s in v}))
             else:

@@ -101,6 +101,31 @@ Notes on the choices made:
   (``app.services.subject_access``).
 * ``use_restriction`` travels with every decision, allowed or not, so that every place that
   shows an item shows its restriction beside it.
+
+Outputs to the referring party (issue 24)
+-----------------------------------------
+
+Two PDFs go back to the party that referred a case, and to no one else; they hold only
+that referral's own facts, never an information item's text or anything another party
+supplied (:func:`may_receive_referrer_output`, rows in order):
+
+==  ================================================  ======  =========================
+#   condition                                         answer  reason code
+==  ================================================  ======  =========================
+R1  the recipient is not the case's referring party   no      not_referring_party
+R2  the party has no standing in the register         no      unknown_party
+R3  the party is not (yet) active on the date         no      not_yet_active
+R4  the party withdrew or was excluded on or before   no      withdrawn
+    the date
+R5  otherwise                                         yes     referring_party
+==  ================================================  ======  =========================
+
+``RECEIPT``: the case number, the date received and what was received (which fields were
+filled in, how many subjects, partners to invite and information items), at import or
+intake. ``TRIAGE_OUTCOME``: taken on (with the case meeting's date), advice only (with the
+advice) or declined (with the reason). No protocol or agenda condition: the referral is the
+party's own, and the answer to it is owed whatever happens to the case; a party that left
+the covenant receives nothing from that day on (21.3, 23.2).
 """
 
 from __future__ import annotations
@@ -216,6 +241,7 @@ class Reason(StrEnum):
     ALL_PRESENT_MAY_SEE = "all_present_may_see"
     RIGHT_OF_ACCESS = "right_of_access"
     ENTITLED = "entitled"                       # entitlement checks only
+    REFERRING_PARTY = "referring_party"         # the receipt and the triage outcome
     # refused
     OTHER_CASE = "other_case"
     NOT_A_SUBJECT = "not_a_subject"
@@ -234,6 +260,7 @@ class Reason(StrEnum):
     NO_MEETING_SCREEN = "no_meeting_screen"
     PRESENT_NOT_ENTITLED = "present_not_entitled"
     PRESENT_NOT_SHARED = "present_not_shared"
+    NOT_REFERRING_PARTY = "not_referring_party"
 
     @property
     def label(self) -> str:
@@ -248,6 +275,7 @@ REASON_LABELS = {
     Reason.ALL_PRESENT_MAY_SEE: N_("Every party present may see it"),
     Reason.RIGHT_OF_ACCESS: N_("The subject's right of access"),
     Reason.ENTITLED: N_("Entitled"),
+    Reason.REFERRING_PARTY: N_("The party that referred the case"),
     Reason.OTHER_CASE: N_("The item belongs to another case"),
     Reason.NOT_A_SUBJECT: N_("Not a subject of this case"),
     Reason.NOT_CONCERNED: N_("The item concerns other subjects of the case"),
@@ -266,6 +294,7 @@ REASON_LABELS = {
     Reason.NO_MEETING_SCREEN: N_("The supplying party did not allow the meeting screen"),
     Reason.PRESENT_NOT_ENTITLED: N_("A party present is not entitled to this case"),
     Reason.PRESENT_NOT_SHARED: N_("A party present may not see it"),
+    Reason.NOT_REFERRING_PARTY: N_("Only the party that referred the case receives this"),
 }
 
 
@@ -354,6 +383,34 @@ def may_receive_agenda(party_id: int, case: CaseContext,
     if not current_meeting:
         return Entitlement(False, Reason.NOT_CURRENT_MEETING)
     return party_entitlement(party_id, case, standings)
+
+
+# --- what goes back to the referring party (issue 24) ----------------------------------
+
+class ReferrerOutput(StrEnum):
+    """The documents that go back to the party that referred a case."""
+
+    RECEIPT = "receipt"
+    TRIAGE_OUTCOME = "triage_outcome"
+
+
+def may_receive_referrer_output(party_id: int, output: ReferrerOutput,
+                                referring_party_id: int | None,
+                                standings: Mapping[int, PartyStanding],
+                                on: date) -> Entitlement:
+    """Rows R1-R5 of the module docstring: only the case's referring party, while it is a
+    party of the covenant, receives the receipt and the triage outcome of its referral."""
+    ReferrerOutput(output)
+    if referring_party_id is None or party_id != referring_party_id:
+        return Entitlement(False, Reason.NOT_REFERRING_PARTY)
+    standing = standings.get(party_id)
+    if standing is None:
+        return Entitlement(False, Reason.UNKNOWN_PARTY)
+    if not standing.is_active(on):
+        if standing.active_from is None or on < standing.active_from:
+            return Entitlement(False, Reason.NOT_YET_ACTIVE)
+        return Entitlement(False, Reason.WITHDRAWN)
+    return Entitlement(True, Reason.REFERRING_PARTY)
 
 
 # --- the one function ------------------------------------------------------------------
