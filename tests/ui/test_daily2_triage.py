@@ -36,8 +36,11 @@ def _cleared_after(qtbot: QtBot) -> Iterator[None]:
     yield
     while _OPEN:
         wizard = _OPEN.pop()
-        if shiboken6.isValid(wizard) and wizard.vault.is_open:
-            wizard.clear()
+        if shiboken6.isValid(wizard):
+            if wizard.vault.is_open:
+                wizard.clear()
+            wizard.close()
+            wizard.deleteLater()
 
 
 def _wizard(qtbot: QtBot, case: tuple) -> TriageWizard:

@@ -235,8 +235,8 @@ class TriageWizard(QWizard):
         return TriageDraft(self.number, step, self._routing_from_widgets())
 
     def save_draft(self) -> None:
-        if self.finished_state is not None:
-            return
+        if self.finished_state is not None or getattr(self, "_cleared", False):
+            return  # decided, or cleared by a lock: nothing of the ended session to keep
         self.draft = self.current_draft()
         triage_service.save_draft(self.vault, self.draft)
         self._saved_routing = self.draft.routing
