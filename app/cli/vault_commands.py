@@ -40,6 +40,8 @@ def _env_has_passphrase() -> bool:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.server is not None or args.ca is not None:
+        return _init_server_profile(args)
     opened = session.after_unlock(Vault.create(args.vault, args.account,
                                                _new_passphrase(args)), created=True)
     print(_("Vault created in {folder} with administrator account {account}.")
@@ -49,6 +51,26 @@ def cmd_init(args: argparse.Namespace) -> int:
             forwarding.send_before_lock(opened)
     finally:
         opened.lock()
+    return 0
+
+
+def _init_server_profile(args: argparse.Namespace) -> int:
+    """``init --server URL --ca FILE --vault PROFILE`` (issue 22): writes a connection profile
+    (host, port, database, verify-full, the CA; never a password) and nothing else yet."""
+    from app.services.server_profile import create_profile
+
+    if args.server is None or args.ca is None:
+        raise ValidationError(_("--server and --ca go together: the server's address and the "
+                                "CA certificate its certificate must verify against."),
+                              field="server")
+    if args.collector is not None:
+        raise ValidationError(_("--collector is set on the server's own vault, not with "
+                                "--server."), field="collector")
+    profile = create_profile(args.server, args.ca, args.vault)
+    print(_("Server profile written to {path} (server {host}, port {port}, database "
+            "{database}). The program does not connect to a house server yet: the server "
+            "mode is being built.").format(path=args.vault, host=profile.host,
+                                           port=profile.port, database=profile.database))
     return 0
 
 
@@ -165,6 +187,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help=_("the first administrator account (default: beheerder)"))
     p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
                    help=_("read the passphrase from the first line of FILE"))
+    p.add_argument("--server", default=None, metavar="URL",
+                   help=_("a house server (postgresql://host[:port]/database): write a "
+                          "connection profile to the --vault path instead of a vault"))
+    p.add_argument("--ca", type=Path, default=None, metavar="FILE",
+                   help=_("with --server: the CA certificate (PEM) the server's certificate "
+                          "must verify against"))
     add_collector_options(p)
     p.set_defaults(func=cmd_init)
 

@@ -113,3 +113,40 @@ def test_an_existing_file_is_never_overwritten(tmp_path: Path, ca_file: Path) ->
     assert target.read_text(encoding="utf-8") == "earlier work\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["zvh.json", "ca.crt", "server.crt", "server.key"])
+
+
+# -- casuskamer init --server URL --ca FILE --vault PROFILE -------------------------------
+
+def test_cli_init_server_writes_the_profile(tmp_path: Path, ca_file: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    target = tmp_path / "zvh-server.json"
+    code = main(["init", "--server", "postgresql://db.zvh.example/casuskamer",
+                 "--ca", str(ca_file), "--vault", str(target)])
+    assert code == 0
+    assert read_profile(target).database == "casuskamer"
+    assert str(target) in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["zvh-server.json", "ca.crt", "server.crt", "server.key"])  # no vault made
+
+
+@pytest.mark.parametrize("args", [
+    ["--server", "postgresql://beheer:Geheim-w8woord@db.zvh.example/zvh", "--ca", "CA"],
+    ["--server", "postgresql://db.zvh.example/zvh", "--ca", "MISSING"],
+    ["--server", "https://db.zvh.example/zvh", "--ca", "CA"],
+    ["--server", "postgresql://db.zvh.example/zvh"],                  # no CA
+    ["--ca", "CA"],                                                   # no server
+])
+def test_cli_init_server_bad_input_is_one_line_and_exit_2(
+        args: list[str], tmp_path: Path, ca_file: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    target = tmp_path / "zvh-server.json"
+    filled = [str(ca_file) if a == "CA" else str(tmp_path / "geen-ca.pem") if a == "MISSING"
+              else a for a in args]
+    assert main(["init", *filled, "--vault", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "Geheim" not in err
+    assert not target.exists()
