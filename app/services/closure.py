@@ -161,6 +161,11 @@ KEPT_PROFESSIONAL = "professional"  # the case coordinator's name (a professiona
 KEPT_DECISION = "closure record"  # the decision written at closure
 KEPT_TOMBSTONE = "tombstone"      # nothing personal: the figures
 
+#: a contact person to invite: blanked at every closure unless the same person is among the
+#: party register's own contacts (``app.services.referral_contacts.remove_at_closure``)
+KEPT_CONTACT_IF_REGISTERED = "contact in the party register"
+BLANKED_AT_CLOSURE = "blanked at every closure"
+
 CASE_TEXT_FIELDS: dict[str, Removal | str] = {
     "cases.number": KEPT_CODE, "cases.protocol": KEPT_CODE, "cases.state": KEPT_CODE,
     "cases.referring_party_type": KEPT_CODE, "cases.intake_decision": KEPT_CODE,
@@ -227,6 +232,13 @@ CASE_TEXT_FIELDS: dict[str, Removal | str] = {
     "drafts.kind": Removal.DRAFTS, "drafts.owner": Removal.DRAFTS,
     "drafts.object_id": Removal.DRAFTS, "drafts.title": Removal.DRAFTS,
     "drafts.payload": Removal.DRAFTS,
+    # the referral's partners to invite and the subjects' informing (issue 24)
+    "case_invitees.contact_name": KEPT_CONTACT_IF_REGISTERED,
+    "case_invitees.contact_role": KEPT_CONTACT_IF_REGISTERED,
+    "case_invitees.phone": KEPT_CONTACT_IF_REGISTERED,
+    "case_invitees.email": KEPT_CONTACT_IF_REGISTERED,
+    "subject_informing.ground": KEPT_CODE,
+    "subject_informing.ground_text": BLANKED_AT_CLOSURE,
 }
 
 
@@ -825,6 +837,10 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
                                outcome=decision.outcome.value)
         tomb = tombstone_values(conn, case_id, decision)
         apply_preview(conn, case_id, current)
+        # contact persons to invite go with the case unless the register has them (issue 24)
+        from app.services.referral_contacts import remove_at_closure
+
+        contacts_blanked = remove_at_closure(conn, case_id)
         drafts_line = current.line(Removal.DRAFTS)
         drafts_removed = drafts_line.count if drafts_line is not None else 0
         conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
@@ -849,7 +865,8 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
         vault.log(conn, "case.close", "case", number, detail={
             "outcome": decision.outcome.value, "removed": current.summary(),
             "criteria_met": decision.criteria_met, "destroy_on": due.isoformat(),
-            "coordinator_party_id": decision.agreement.party_id, "drafts": drafts_removed})
+            "coordinator_party_id": decision.agreement.party_id, "drafts": drafts_removed,
+            "contacts_blanked": contacts_blanked})
     # What was removed is gone from the database's pages (secure_delete); the WAL still
     # holds the pages as they were written before: fold it in and empty it.
     retention_service.checkpoint(vault)
