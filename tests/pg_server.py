@@ -191,7 +191,9 @@ def _start(pg_ctl: Path) -> Iterator[PgServer]:
         password = secrets.token_urlsafe(24)
         port = _free_port()
         options = " ".join([
-            "-c listen_addresses=127.0.0.1",
+            # TCP on 127.0.0.1 only; no Unix socket (a long temporary path, as on macOS,
+            # would not fit a socket's name)
+            "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=''",
             "-c ssl=on", f"-c ssl_cert_file={cert_file}", f"-c ssl_key_file={key_file}",
             "-c ssl_min_protocol_version=TLSv1.2",
             "-c password_encryption=scram-sha-256",
