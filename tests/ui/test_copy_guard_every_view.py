@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6 import QtGui
+from PySide6.QtGui import QClipboard, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -137,7 +138,16 @@ def _select_all(view: QWidget) -> bool:
         return bool(view.toPlainText())
     if isinstance(view, QLabel) and view.text():
         if view.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse:
-            view.setSelection(0, len(view.text()))
+            # A rich-text label selects in its document, whose text is shorter than the
+            # markup (selecting up to len(markup) is out of range: a Qt warning).
+            shown = QTextDocument()
+            if view.textFormat() == Qt.TextFormat.RichText or (
+                    view.textFormat() == Qt.TextFormat.AutoText
+                    and QtGui.Qt.mightBeRichText(view.text())):
+                shown.setHtml(view.text())
+            else:
+                shown.setPlainText(view.text())
+            view.setSelection(0, shown.characterCount() - 1)
         return True
     return False
 
