@@ -13,6 +13,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
@@ -43,6 +44,10 @@ from ui.cases.screen import CasesScreen
 from ui.wizard_steps import steps_of
 
 UI = Path(__file__).resolve().parents[2] / "ui"
+
+#: the offscreen platform cannot raise a window (the program raises the windows it opens)
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
 
 
 def _activate(qtbot: QtBot, window: QWizard) -> None:

@@ -29,6 +29,10 @@ from ui.wizard_steps import steps_of
 
 _OPEN: list[TriageWizard] = []
 
+#: the offscreen platform cannot raise a window (the program raises the windows it opens)
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+
 
 @pytest.fixture(autouse=True)
 def _cleared_after(qtbot: QtBot) -> Iterator[None]:
