@@ -18,6 +18,7 @@ unlock, so a profile has no user name and no password; ``sslmode`` is always ``v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from app.errors import ValidationError
+from app.errors import ValidationError, file_write_failed
 from app.i18n import _
 
 KIND = "casuskamer-server-profile"
@@ -173,7 +174,10 @@ def write_profile(path: Path, profile: ServerProfile) -> None:
                                 "profile.").format(path=path), field="vault")
     text = json.dumps(profile.to_json(), indent=2, ensure_ascii=False) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".profile-", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".profile-", dir=folder)
+    except OSError as exc:
+        raise file_write_failed(exc, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -183,8 +187,11 @@ def write_profile(path: Path, profile: ServerProfile) -> None:
     except FileExistsError:
         raise ValidationError(_("{path} already exists: choose a new file for the "
                                 "profile.").format(path=path), field="vault") from None
+    except OSError as exc:  # a full disk, a read-only folder: one line, nothing half-written
+        raise file_write_failed(exc, path) from None
     finally:
-        os.unlink(tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def is_profile(path: Path) -> bool:

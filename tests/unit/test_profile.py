@@ -150,3 +150,15 @@ def test_cli_init_server_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "Geheim" not in err
     assert not target.exists()
+
+
+def test_a_folder_that_does_not_exist_is_one_clear_error(tmp_path: Path, ca_file: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    from app.cli import main
+
+    target = tmp_path / "geen-map" / "zvh.json"
+    assert main(["init", "--server", "postgresql://db.zvh.example/zvh", "--ca", str(ca_file),
+                 "--vault", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "zvh.json" in err
