@@ -40,6 +40,7 @@ def _setup(folder: Path, items_per_case: int, n_cases: int) -> tuple[Any, int]:
     from app.services import cases as case_service
     from app.services import intake
     from app.services import meetings as svc
+    from app.services import meeting_live as live_svc
     from app.store.party_tables import parties
     from app.store.triage_tables import routing_decisions, routing_invitees
     from app.vault.keyslots import KdfParams
@@ -80,10 +81,10 @@ def _setup(folder: Path, items_per_case: int, n_cases: int) -> tuple[Any, int]:
                                                          microsecond=0)
     meeting_id = svc.plan_meeting(vault, AgendaDraft(start, "Zaal 1", "Voorzitter",
                                                      draft_items))
-    svc.start_meeting(vault, meeting_id)
+    live_svc.start_meeting(vault, meeting_id)
     for i, party in enumerate(party_ids[:5]):
-        person = svc.add_attendee(vault, meeting_id, f"Deelnemer {i}", party, "f")
-        svc.accept_confidentiality(vault, person)
+        person = live_svc.add_attendee(vault, meeting_id, f"Deelnemer {i}", party, "f")
+        live_svc.accept_confidentiality(vault, person)
     return vault, meeting_id
 
 

@@ -1026,13 +1026,14 @@ def agenda_either(expect: Expect, pid: int, meeting: WMeeting) -> Wanted:
 def _blockers_leave(world: World, vault: Any, meeting: WMeeting, item: WAgendaItem,
                     blocking: Mapping[int, str], tally: Tally) -> list[str]:
     """Attendance changes: the director marks each person who keeps the screen empty as
-    having left (``meetings.attendee_left``, the one action the director's screen offers);
+    having left (``meeting_live.attendee_left``, the one action the director's screen offers);
     the world follows, and the room screen read again must show what the covenant allows
     for those who remain."""
-    from app.services import meeting_room, meetings
+    from app.services import meeting_room
+    from app.services import meeting_live
 
     for attendee_id in sorted(blocking):
-        meetings.attendee_left(vault, attendee_id)
+        meeting_live.attendee_left(vault, attendee_id)
     world.attendees = [dataclasses.replace(a, left=True) if a.aid in blocking else a
                        for a in world.attendees]
     room = meeting_room.load_room(vault, meeting.mid)

@@ -104,6 +104,21 @@ def _refusal_reason(answers: list[Entitlement]) -> Reason:
 
 
 @entry_point
+def party_agenda(vault: OpenVault, meeting_id: int, party_id: int,
+                 on: date | None = None) -> tuple[Meeting, list[AgendaItem]]:
+    """The meeting and only the agenda items ``party_id`` may have on its agenda: the sharing
+    policy's ``may_receive_agenda`` for each case (active, in the case's protocol, invited
+    to the case's item of this meeting, the case not ended: :func:`read_party_agenda`)."""
+    vault.require(Permission.CASE_SUBSTANCE, "meeting", meeting_id)
+    with vault.read() as conn:
+        meeting, answers = read_party_agenda(conn, meeting_id, party_id, on)
+    items = [item for item, answer in answers if answer]
+    vault.log_now("meeting.party_agenda", "meeting", meeting_id,
+                  detail={"party": party_id, "cases": [i.case_number for i in items]})
+    return meeting, items
+
+
+@entry_point
 def party_agenda_view(vault: OpenVault, meeting_id: int, party_id: int, *,
                       on: date | None = None, now: datetime | None = None) -> AgendaView:
     """The agenda of ``meeting_id`` as ``party_id`` may receive it (the frozen view model the

@@ -283,7 +283,8 @@ def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
     triage, intake, closure and any later kind that uses the case number), the minutes
     being typed in a meeting while the case is its current item, and agendas being
     prepared with the case on them."""
-    from app.services.meetings import AGENDA_DRAFT, LIVE_DRAFT
+    from app.services.meetings import AGENDA_DRAFT
+    from app.services.minutes import LIVE_DRAFT
 
     item_ids = {int(i) for i in conn.execute(select(agenda_items.c.id).where(
         agenda_items.c.case_id == case_id)).scalars()}

@@ -27,7 +27,7 @@ absent on its own. The meeting-room screen fails closed (covenant 9.2, 12.2e, 17
 
 The director's screen names each person who keeps the screen empty, their party and why
 (:class:`Blocker`), so that the director can mark the person as having left
-(``meetings.attendee_left``) or have them accept the statement.
+(``meeting_live.attendee_left``) or have them accept the statement.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from app.domain.standing import PartyStanding
 from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import meetings as meeting_service
+from app.services import meeting_live as live_service
 from app.services import parties as party_service
 from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Decision, MeetingRoom, Reason,
                                 Setting, SharingMark, decide, describe_mark,
@@ -120,7 +121,7 @@ def load_room(vault: OpenVault, meeting_id: int, on: date | None = None) -> Room
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
     with vault.read() as conn:
         meeting = meeting_service.load_meeting(conn, meeting_id)
-        attendance = meeting_service.load_attendees(conn, meeting_id)
+        attendance = live_service.load_attendees(conn, meeting_id)
         facts: dict[int, CaseFacts] = {}
         for item in meeting.items:
             case = case_service.load_case(conn, item.case_id)
@@ -496,7 +497,7 @@ def refresh(vault: OpenVault, room: Room) -> Room:
     vault.require(Permission.CASE_WORK, "meeting", room.meeting.id)
     with vault.read() as conn:
         meeting = meeting_service.load_meeting(conn, room.meeting.id)
-        attendance = meeting_service.load_attendees(conn, room.meeting.id)
+        attendance = live_service.load_attendees(conn, room.meeting.id)
         standings = party_service.standings(conn)
         states = {int(case_id): CaseState(state) for case_id, state in conn.execute(
             select(cases.c.id, cases.c.state).where(cases.c.id.in_(list(room.cases))))}

@@ -282,6 +282,8 @@ def _meeting(vault: Any, number: str, ids: dict[str, int], today: date) -> int:
     )
     from app.services import cases as case_service
     from app.services import meetings
+    from app.services import meeting_live
+    from app.services import minutes as meeting_minutes
 
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number)
@@ -292,12 +294,12 @@ def _meeting(vault: Any, number: str, ids: dict[str, int], today: date) -> int:
         starts_at=starts, place="Zaal Spui", chair=f"A. {C[27]}", items=[DraftItem(
             case_id, number, "", ItemKind.FIRST, 30, "Beeld vormen en besluiten", ["wonen"],
             [DecisionType.IMAGE_FORMING, DecisionType.DECIDING], invited)]))
-    meetings.start_meeting(vault, meeting_id)
-    attendee = meetings.add_attendee(vault, meeting_id, f"J. {C[29]}", ids[POLICE],
+    meeting_live.start_meeting(vault, meeting_id)
+    attendee = meeting_live.add_attendee(vault, meeting_id, f"J. {C[29]}", ids[POLICE],
                                      f"Wijkagent {C[30]}")
-    meetings.accept_confidentiality(vault, attendee)
+    meeting_live.accept_confidentiality(vault, attendee)
     item_id = meetings.get_meeting(vault, meeting_id).items[0].id
-    meetings.start_item(vault, item_id)
+    meeting_live.start_item(vault, item_id)
     due = today + timedelta(days=14)
     for entry in (
             EntryInput(EntryKind.NOTE, f"Moeder was niet aanwezig ({C[31]})."),
@@ -306,8 +308,8 @@ def _meeting(vault: Any, number: str, ids: dict[str, int], today: date) -> int:
                        f"P. {C[34]}", due),
             EntryInput(EntryKind.COORDINATOR, "", ids[VT], f"R. {C[35]}"),
             EntryInput(EntryKind.CLOSURE_CRITERIA, f"Woning behouden ({C[36]})")):
-        meetings.add_entry(vault, item_id, entry)
-    meetings.end_meeting(vault, meeting_id)  # stores the minutes, agreements go to the plan
+        meeting_minutes.add_entry(vault, item_id, entry)
+    meeting_minutes.end_meeting(vault, meeting_id)  # stores the minutes, agreements go to the plan
     return meeting_id
 
 

@@ -55,7 +55,9 @@ from app.services import (
     closure,
     handouts,
     intake,
+    meeting_live,
     meetings,
+    minutes,
     referral_import,
     retention,
     subject_access,
@@ -215,9 +217,9 @@ def _live_item(vault: OpenVault, n: int, rng: random.Random) -> tuple[int, str]:
         return int(row[0]), str(row[1])
     case = _scheduled(vault, n, rng)
     meeting_id = meetings.plan_meeting(vault, _agenda(vault, case, n))
-    meetings.start_meeting(vault, meeting_id)
+    meeting_live.start_meeting(vault, meeting_id)
     item_id = meetings.get_meeting(vault, meeting_id).items[0].id
-    meetings.start_item(vault, item_id)
+    meeting_live.start_item(vault, item_id)
     return item_id, case[1]
 
 
@@ -453,11 +455,11 @@ def meeting_plan_present(vault: OpenVault, place: str) -> bool:
 
 
 def agreement_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    """A live agreement, stored the moment it is typed (``meetings.add_entry``)."""
+    """A live agreement, stored the moment it is typed (``minutes.add_entry``)."""
     p = ids(vault)
     with acting(vault):
         item_id, _number = _live_item(vault, n, rng)
-        meetings.add_entry(vault, item_id, EntryInput(
+        minutes.add_entry(vault, item_id, EntryInput(
             EntryKind.ACTION, f"afspraak-{n}", p[POLICE], "Wijkagent",
             date.today() + timedelta(days=14)))
     return f"afspraak-{n}"
@@ -580,8 +582,8 @@ def close_do(vault: OpenVault, n: int, rng: random.Random) -> str:
         with vault.read() as conn:
             case_id = case_service.case_id_for(conn, number)
         meeting_id = meetings.plan_meeting(vault, _agenda(vault, (case_id, number), n))
-        meetings.start_meeting(vault, meeting_id)
-        meetings.start_item(vault, meetings.get_meeting(vault, meeting_id).items[0].id)
+        meeting_live.start_meeting(vault, meeting_id)
+        meeting_live.start_item(vault, meetings.get_meeting(vault, meeting_id).items[0].id)
         plan_service.save_plan(vault, _first_plan(vault, case_id))
         context = closure.closure_context(vault, number)
         decision = ClosureDecision(

@@ -41,6 +41,8 @@ from app.domain.roles import Role
 from app.domain.triage import Route, RoutingDecision, TriageStep
 from app.services import cases as case_service
 from app.services import intake, meetings, plan, retention, triage
+from app.services import meeting_live
+from app.services import minutes as meeting_minutes
 from app.vault import maintenance
 from app.vault.vault import OpenVault, Vault
 from tests.ui.cases_fixtures import (  # noqa: F401
@@ -150,16 +152,16 @@ def hold_meeting(vault: OpenVault, number: str, invited: dict[int, str],
 
 def run_meeting(vault: OpenVault, meeting_id: int, agreement_party: int) -> None:
     meeting = meetings.get_meeting(vault, meeting_id)
-    meetings.start_meeting(vault, meeting_id)
+    meeting_live.start_meeting(vault, meeting_id)
     item_id = meeting.items[0].id
-    meetings.start_item(vault, item_id)
-    meetings.add_entry(vault, item_id, EntryInput(
+    meeting_live.start_item(vault, item_id)
+    meeting_minutes.add_entry(vault, item_id, EntryInput(
         EntryKind.ACTION, "Huisbezoek afleggen", agreement_party, "M. de Boer",
         TODAY + timedelta(days=14)))
-    meetings.add_entry(vault, item_id, EntryInput(EntryKind.DECISION,
+    meeting_minutes.add_entry(vault, item_id, EntryInput(EntryKind.DECISION,
                                                   "Casus blijft in het ZVH"))
-    meetings.finish_item(vault, item_id)
-    meetings.end_meeting(vault, meeting_id)
+    meeting_minutes.finish_item(vault, item_id)
+    meeting_minutes.end_meeting(vault, meeting_id)
 
 
 # -- the whole way, through the GUI -----------------------------------------------------------

@@ -23,6 +23,8 @@ from app.domain.parties import Contact
 from app.errors import TransitionRefused
 from app.i18n import _
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
 from app.services import parties as party_service
 from app.services.meeting_room import StatusKind
 from app.vault.vault import OpenVault
@@ -109,7 +111,7 @@ def test_8_4_an_entry_corrected_and_deleted_mid_meeting_and_undone_with_ctrl_z(
     live.entry_kind.setCurrentIndex(live.entry_kind.findData(EntryKind.DECISION.value))
     live.entry_text.setText("Casus blijft in het overleg")
     qtbot.keyClick(live.entry_text, Qt.Key.Key_Return)  # type: ignore[attr-defined]
-    first, decision = svc.entries(vault, item_id)
+    first, decision = minutes_svc.entries(vault, item_id)
     assert first.party_id == ids[GGZ] and decision.party_id is None
 
     # A case coordinator without an executor: the refusal names the field.
@@ -127,14 +129,14 @@ def test_8_4_an_entry_corrected_and_deleted_mid_meeting_and_undone_with_ctrl_z(
     live.entry_text.setText("Huisbezoek samen afleggen")
     live.add_entry_button.click()
     assert not live.entry_error.text()
-    assert [e.text for e in svc.entries(vault, item_id)] == [
+    assert [e.text for e in minutes_svc.entries(vault, item_id)] == [
         "Huisbezoek samen afleggen", "Casus blijft in het overleg"]
     assert live.add_entry_button.text() == _("Add to the minutes")
 
     # Delete the decision.
     live.entries.setCurrentRow(1)
     live.delete_entry_button.click()
-    assert [e.text for e in svc.entries(vault, item_id)] == ["Huisbezoek samen afleggen"]
+    assert [e.text for e in minutes_svc.entries(vault, item_id)] == ["Huisbezoek samen afleggen"]
 
     # Ctrl+Z (focus outside a text field): the deletion, then the correction, undone.
     live.activateWindow()
@@ -142,18 +144,18 @@ def test_8_4_an_entry_corrected_and_deleted_mid_meeting_and_undone_with_ctrl_z(
     live.entries.setFocus()
     qtbot.keyClick(live.entries, Qt.Key.Key_Z,  # type: ignore[attr-defined]
                    Qt.KeyboardModifier.ControlModifier)
-    assert sorted(e.text for e in svc.entries(vault, item_id)) == [
+    assert sorted(e.text for e in minutes_svc.entries(vault, item_id)) == [
         "Casus blijft in het overleg", "Huisbezoek samen afleggen"]
     qtbot.keyClick(live.entries, Qt.Key.Key_Z,  # type: ignore[attr-defined]
                    Qt.KeyboardModifier.ControlModifier)
-    assert sorted(e.text for e in svc.entries(vault, item_id)) == [
+    assert sorted(e.text for e in minutes_svc.entries(vault, item_id)) == [
         "Casus blijft in het overleg", "Huisbezoek afleggen"]
     assert sorted(entry_lines(live))[1].startswith(EntryKind.DECISION.label) or any(
         "Huisbezoek afleggen" in line for line in entry_lines(live))
     # Undo the two additions too; the undo button then has nothing left.
     live.undo()
     live.undo()
-    assert svc.entries(vault, item_id) == [] and live.entries.count() == 0
+    assert minutes_svc.entries(vault, item_id) == [] and live.entries.count() == 0
     assert not live.undo_button.isEnabled()
 
     # After the meeting ends there is nothing to undo.
@@ -200,7 +202,7 @@ def test_17_attendee_from_the_contacts_typed_party_enter_adds_fields_cleared_rem
     with dialogs.scripted(True):
         qtbot.keyClick(live.person_name, Qt.Key.Key_Return)  # type: ignore[attr-defined]
     assert not live.person_error.text()
-    people = {(a.name, a.party_id) for a in svc.list_attendees(vault, meeting_id)}
+    people = {(a.name, a.party_id) for a in live_svc.list_attendees(vault, meeting_id)}
     assert people == {("Kees de Boer", ids[POLICE]), ("Lotte Visser", ids[MUNICIPALITY])}
 
     # A party that is not invited is refused, naming the field.
@@ -211,12 +213,12 @@ def test_17_attendee_from_the_contacts_typed_party_enter_adds_fields_cleared_rem
     assert live.person_error.text().startswith(_("Party") + ":")
 
     # The mistyped one is taken off the list (not "has left").
-    wrong = next(a.id for a in svc.list_attendees(vault, meeting_id)
+    wrong = next(a.id for a in live_svc.list_attendees(vault, meeting_id)
                  if a.name == "Lotte Visser")
     live.select_attendee(wrong)
     with dialogs.scripted(True):
         live.remove_person_button.click()
-    assert [a.name for a in svc.list_attendees(vault, meeting_id)] == ["Kees de Boer"]
+    assert [a.name for a in live_svc.list_attendees(vault, meeting_id)] == ["Kees de Boer"]
     assert live.attendance.rowCount() == 1
 
 

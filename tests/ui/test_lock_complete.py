@@ -71,6 +71,8 @@ from app.errors import PermissionDenied, VaultNotFound
 from app.services import case_view as case_view_service
 from app.services import cases as case_service
 from app.services import intake, meetings, triage
+from app.services import meeting_live
+from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.services.case_view import CopyField
 from app.store.tables import audit_log
@@ -173,10 +175,10 @@ def build_world(vault: OpenVault, agenda_goal: str = "Beeld vormen") -> World:
             DraftItem(case_id, number_p, "", ItemKind.FIRST, 20, agenda_goal, ["wonen"],
                       [DecisionType.IMAGE_FORMING], {police: "Toelichting",
                                                      ggz: "Toelichting"})]))
-    meetings.start_meeting(vault, meeting_id)
+    meeting_live.start_meeting(vault, meeting_id)
     item_id = meetings.get_meeting(vault, meeting_id).items[0].id
-    meetings.start_item(vault, item_id)
-    meetings.add_entry(vault, item_id, EntryInput(EntryKind.ACTION, c["p_minutes"], police,
+    meeting_live.start_item(vault, item_id)
+    meeting_minutes.add_entry(vault, item_id, EntryInput(EntryKind.ACTION, c["p_minutes"], police,
                                                   "Wijkagent", date.today() + timedelta(7)))
     goal = Goal(new_key(), LifeDomain.HOUSING, c["p_goal"])
     plan_service.save_plan(vault, ActionPlan(

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QWizard
 from app.domain.meetings import EntryKind, WizardStep
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
 from app.services import plan as plan_service
 from app.sharing.policy import MeetingRoom, Setting, decide
 from app.vault.vault import OpenVault
@@ -147,7 +149,7 @@ def test_wizard_then_live_meeting(qtbot: object, three: tuple[OpenVault, dict[st
     live.person_function.setText("gast")
     live.add_person_button.click()
     assert live.person_error.text()
-    assert all(a.has_accepted for a in svc.list_attendees(vault, meeting_id))
+    assert all(a.has_accepted for a in live_svc.list_attendees(vault, meeting_id))
     assert set(live.room_window.shown_texts()) == allowed_texts(live) == {
         "Melding huiselijk geweld", "Schuldhulp aangevraagd"}
 
@@ -204,7 +206,7 @@ def test_wizard_then_live_meeting(qtbot: object, three: tuple[OpenVault, dict[st
     # What is being typed survives: it is in the vault as a draft.
     live.entry_text.setText("Nog niet toegevoegd")
     live.save_draft()
-    assert svc.load_live_draft(vault, meeting_id)["text"] == "Nog niet toegevoegd"
+    assert minutes_svc.load_live_draft(vault, meeting_id)["text"] == "Nog niet toegevoegd"
     # Closing with unsaved minutes asks first.
     with dialogs.scripted(False) as script:
         live.close()
@@ -217,7 +219,7 @@ def test_wizard_then_live_meeting(qtbot: object, three: tuple[OpenVault, dict[st
     plan = plan_service.get_plan(vault, numbers[0])
     assert [(a.description, a.party_id, a.owner, a.due) for a in plan.actions] == [
         ("Huisbezoek afleggen", ids[GGZ], "P. Smit", due)]
-    stored = svc.case_minutes(vault, numbers[0])
+    stored = minutes_svc.case_minutes(vault, numbers[0])
     assert stored and stored[0].body["entries"][0]["text"] == "Huisbezoek afleggen"
 
 

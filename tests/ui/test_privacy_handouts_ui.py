@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from app.domain.parties import EndReason
 from app.domain.roles import Role
-from app.services import meetings as meeting_service
+from app.services import meeting_live as live_service
 from app.services import parties as party_service
 from app.vault.vault import Actor, OpenVault
 from tests.unit.handout_cases import as_process_director, item, make_case, on_agenda, party_ids
@@ -91,7 +91,7 @@ def test_12_2f_the_dialog_says_which_handout_and_lists_refusals_with_reasons(
     text = "\n".join(p.extract_text() or "" for p in reader.pages)
     assert "NIETVOORAF" not in text and "vóór het casusoverleg" in text
     # Once the meeting has started, the dialog says so.
-    meeting_service.start_meeting(vault, meeting_id)
+    live_service.start_meeting(vault, meeting_id)
     dialog.load(number)
     assert dialog.phase.text().startswith("Hand-outs na het casusoverleg.")
 

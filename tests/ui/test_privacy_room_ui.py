@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QWidget
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
 from app.sharing.policy import Reason
 from app.vault.vault import OpenVault
 from tests.ui.test_accessibility import problems
@@ -95,7 +96,7 @@ def test_12_2e_9_2_17_live_window_with_a_person_whose_party_is_not_invited(
 
     # A person of the municipality (active, in the protocol, not invited) sits down.
     add_person(live, "R. Bos", ids[MUNICIPALITY], True)
-    guest = next(a for a in svc.list_attendees(vault, meeting_id) if a.name == "R. Bos")
+    guest = next(a for a in live_svc.list_attendees(vault, meeting_id) if a.name == "R. Bos")
     assert guest.left_at is None
 
     # The room window shows nothing of the case: no item, no summary.
@@ -133,7 +134,7 @@ def test_12_2e_9_2_17_live_window_with_a_person_whose_party_is_not_invited(
                    Qt.KeyboardModifier.AltModifier)
     # A mnemonic "animates" the click: it lands a moment later.
     qtbot.waitUntil(lambda: not live.blocker_box.isVisible())  # type: ignore[attr-defined]
-    gone = next(a for a in svc.list_attendees(vault, meeting_id) if a.id == guest.id)
+    gone = next(a for a in live_svc.list_attendees(vault, meeting_id) if a.id == guest.id)
     assert gone.left_at is not None
     assert set(live.room_window.shown_texts()) == SHARED
     assert not live.blocker_box.isVisible()

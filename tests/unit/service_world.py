@@ -38,6 +38,8 @@ from app.domain.triage import Route, RoutingDecision
 from app.errors import CasuskamerError
 from app.services import cases as case_service
 from app.services import intake, meetings, triage
+from app.services import meeting_live
+from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.services.case_view import CopyField
 from app.store.tables import audit_log
@@ -141,19 +143,20 @@ def build_world(vault: OpenVault, tmp: Path) -> World:
             DraftItem(case_id, number, "", ItemKind.FIRST, 30, c["agenda_goal"],
                       [c["agenda_theme"]], [DecisionType.DECIDING], dict(invited))]))
     held_item = meetings.get_meeting(vault, held).items[0].id
-    meetings.start_meeting(vault, held)
-    attendee = meetings.add_attendee(vault, held, "Mw. K. Jansen", ids[POLICE], "Wijkagent")
-    meetings.accept_confidentiality(vault, attendee)
-    meetings.start_item(vault, held_item)
-    meetings.add_entry(vault, held_item, EntryInput(
+    meeting_live.start_meeting(vault, held)
+    attendee = meeting_live.add_attendee(vault, held, "Mw. K. Jansen", ids[POLICE], "Wijkagent")
+    meeting_live.accept_confidentiality(vault, attendee)
+    meeting_live.start_item(vault, held_item)
+    meeting_minutes.add_entry(vault, held_item, EntryInput(
         EntryKind.ACTION, c["minutes_action"], ids[POLICE], "K. Jansen",
         TODAY + timedelta(days=14)))
-    meetings.add_entry(vault, held_item, EntryInput(EntryKind.DECISION, c["minutes_decision"]))
-    meetings.add_entry(vault, held_item, EntryInput(EntryKind.NOTE, c["minutes_note"]))
-    meetings.add_entry(vault, held_item, EntryInput(EntryKind.CLOSURE_CRITERIA,
+    meeting_minutes.add_entry(vault, held_item,
+                              EntryInput(EntryKind.DECISION, c["minutes_decision"]))
+    meeting_minutes.add_entry(vault, held_item, EntryInput(EntryKind.NOTE, c["minutes_note"]))
+    meeting_minutes.add_entry(vault, held_item, EntryInput(EntryKind.CLOSURE_CRITERIA,
                                                     c["closure_criteria"]))
-    meetings.finish_item(vault, held_item)
-    meetings.end_meeting(vault, held)
+    meeting_minutes.finish_item(vault, held_item)
+    meeting_minutes.end_meeting(vault, held)
     plan = plan_service.get_plan(vault, number)
     plan = plan_service.save_plan(vault, dataclasses.replace(
         plan, goals=(Goal("g1", LifeDomain.HOUSING, c["plan_goal"]),),

@@ -29,6 +29,9 @@ from app.services import (
 )
 from app.services import cases as case_service
 from app.services import meetings as meeting_service
+from app.services import meeting_live as live_service
+from app.services import minutes as minutes_service
+from app.services import agenda as agenda_service
 from app.services import plan as plan_service
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
@@ -82,7 +85,7 @@ def test_every_personal_data_service_writes_a_complete_row(
         ("read the plan", "plan.read", lambda: plan_service.get_plan(vault, number)),
         ("plan history", "plan.history", lambda: plan_service.history(vault, number)),
         ("minutes of the case", "meeting.minutes_read",
-         lambda: meeting_service.case_minutes(vault, number)),
+         lambda: minutes_service.case_minutes(vault, number)),
         ("closure wizard", "case.closure_open",
          lambda: closure.closure_context(vault, number)),
         ("follow-up list", "followup.list", lambda: followup.open_actions(vault, case=number)),
@@ -117,11 +120,11 @@ def test_meeting_subject_and_closure_reads_write_a_row_too(
     calls: list[tuple[str, str, Callable[[], object]]] = [
         ("meetings screen", "meeting.list", lambda: meeting_service.list_meetings(vault)),
         ("attendance list", "meeting.attendees",
-         lambda: meeting_service.list_attendees(vault, meeting_id)),
+         lambda: live_service.list_attendees(vault, meeting_id)),
         ("minutes of the item under discussion", "meeting.minutes_read",
-         lambda: meeting_service.entries(vault, item_id)),
+         lambda: minutes_service.entries(vault, item_id)),
         ("a party's agenda", "meeting.party_agenda",
-         lambda: meeting_service.party_agenda(vault, meeting_id, ggz)),
+         lambda: agenda_service.party_agenda(vault, meeting_id, ggz)),
         ("subject access report", "subject.report",
          lambda: subject_access.subject_access_report(vault, match)),
         ("closure record", "case.closure_read", lambda: closure.closure_of(vault, number)),

@@ -23,6 +23,8 @@ from app.errors import TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
 from app.services.meeting_room import StatusKind
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
@@ -41,9 +43,9 @@ def live(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], int, int]:
         item(p, "Melding huiselijk geweld", [g]),
         item(g, "Behandeling gestart", [p])])
     meeting_id = svc.plan_meeting(pd, draft_for([case], [p, g]))
-    svc.start_meeting(pd, meeting_id)
+    live_svc.start_meeting(pd, meeting_id)
     item_id = svc.get_meeting(pd, meeting_id).items[0].id
-    svc.start_item(pd, item_id)
+    live_svc.start_item(pd, item_id)
     return pd, ids, meeting_id, item_id
 
 
@@ -63,19 +65,19 @@ def test_8_4_an_entry_is_corrected_and_deleted_during_the_meeting_audited_withou
         live: tuple[OpenVault, dict[str, int], int, int]) -> None:
     vault, ids, meeting_id, item_id = live
     due = date.today() + timedelta(days=7)
-    added = svc.add_entry(vault, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek",
+    added = minutes_svc.add_entry(vault, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek",
                                                      ids[GGZ], "P. Smit", due))
-    corrected = svc.edit_entry(vault, added.id, EntryInput(
+    corrected = minutes_svc.edit_entry(vault, added.id, EntryInput(
         EntryKind.ACTION, SECRET, ids[POLICE], "K. Jansen", due + timedelta(days=1)))
     assert corrected.id == added.id
-    [stored] = svc.entries(vault, item_id)
+    [stored] = minutes_svc.entries(vault, item_id)
     assert (stored.text, stored.party_id, stored.owner, stored.due) == (
         SECRET, ids[POLICE], "K. Jansen", due + timedelta(days=1))
     assert audit(vault, "meeting.minutes_edit") == [
         {"meeting": meeting_id, "entry": added.id, "kind": "action", "result": "ok"}]
 
-    svc.remove_entry(vault, added.id)
-    assert svc.entries(vault, item_id) == []
+    minutes_svc.remove_entry(vault, added.id)
+    assert minutes_svc.entries(vault, item_id) == []
     assert audit(vault, "meeting.minutes_remove") == [
         {"meeting": meeting_id, "entry": added.id, "kind": "action", "result": "ok"}]
     assert SECRET not in all_audit_text(vault) and "K. Jansen" not in all_audit_text(vault)
@@ -84,18 +86,18 @@ def test_8_4_an_entry_is_corrected_and_deleted_during_the_meeting_audited_withou
 def test_8_4_a_correction_keeps_the_rules_of_an_entry_and_names_the_field(
         live: tuple[OpenVault, dict[str, int], int, int]) -> None:
     vault, ids, _meeting_id, item_id = live
-    added = svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
+    added = minutes_svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
     with pytest.raises(ValidationError) as refused:
-        svc.edit_entry(vault, added.id, EntryInput(EntryKind.ACTION, "Doen", ids[GGZ], "",
+        minutes_svc.edit_entry(vault, added.id, EntryInput(EntryKind.ACTION, "Doen", ids[GGZ], "",
                                                    date.today() + timedelta(days=3)))
     assert refused.value.field == "owner"
     assert refusal_text(refused.value).startswith(_("Owner") + ": ")
     # A party not invited to the case is refused on the party field.
     with pytest.raises(ValidationError) as refused:
-        svc.edit_entry(vault, added.id, EntryInput(EntryKind.NOTE, "Notitie",
+        minutes_svc.edit_entry(vault, added.id, EntryInput(EntryKind.NOTE, "Notitie",
                                                    ids[MUNICIPALITY]))
     assert refused.value.field == "party_id"
-    assert svc.entries(vault, item_id)[0].text == "Notitie"
+    assert minutes_svc.entries(vault, item_id)[0].text == "Notitie"
 
 
 def test_8_4_a_case_coordinator_without_an_executor_names_the_field() -> None:
@@ -111,31 +113,31 @@ def test_8_4_a_case_coordinator_without_an_executor_names_the_field() -> None:
 def test_8_4_minutes_no_longer_change_after_the_meeting_ended(
         live: tuple[OpenVault, dict[str, int], int, int]) -> None:
     vault, _ids, meeting_id, item_id = live
-    added = svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
-    svc.end_meeting(vault, meeting_id)
+    added = minutes_svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
+    minutes_svc.end_meeting(vault, meeting_id)
     with pytest.raises(TransitionRefused):
-        svc.edit_entry(vault, added.id, EntryInput(EntryKind.NOTE, "Anders"))
+        minutes_svc.edit_entry(vault, added.id, EntryInput(EntryKind.NOTE, "Anders"))
     with pytest.raises(TransitionRefused):
-        svc.remove_entry(vault, added.id)
+        minutes_svc.remove_entry(vault, added.id)
 
 
 def test_17_a_mistyped_attendee_is_removed_not_marked_as_left(
         live: tuple[OpenVault, dict[str, int], int, int]) -> None:
     vault, ids, meeting_id, item_id = live
-    wrong = svc.add_attendee(vault, meeting_id, "Kees de BoerLotte Visser", ids[POLICE], "x")
-    svc.set_absent_for_item(vault, wrong, item_id, True)
-    svc.remove_attendee(vault, wrong)
-    assert [a.id for a in svc.list_attendees(vault, meeting_id)] == []
+    wrong = live_svc.add_attendee(vault, meeting_id, "Kees de BoerLotte Visser", ids[POLICE], "x")
+    live_svc.set_absent_for_item(vault, wrong, item_id, True)
+    live_svc.remove_attendee(vault, wrong)
+    assert [a.id for a in live_svc.list_attendees(vault, meeting_id)] == []
     assert audit(vault, "meeting.attendee_remove") == [
         {"attendee": wrong, "party": ids[POLICE], "result": "ok"}]
     assert audit(vault, "meeting.attendee_leave") == []
     assert "Kees" not in all_audit_text(vault)
     # Once the meeting has ended the attendance list is what it was.
-    stays = svc.add_attendee(vault, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
-    svc.end_meeting(vault, meeting_id)
+    stays = live_svc.add_attendee(vault, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
+    minutes_svc.end_meeting(vault, meeting_id)
     with pytest.raises(TransitionRefused):
-        svc.remove_attendee(vault, stays)
-    assert [a.id for a in svc.list_attendees(vault, meeting_id)] == [stays]
+        live_svc.remove_attendee(vault, stays)
+    assert [a.id for a in live_svc.list_attendees(vault, meeting_id)] == [stays]
 
 
 def test_8_4_the_stored_minutes_carry_the_real_start_and_end(
@@ -143,10 +145,10 @@ def test_8_4_the_stored_minutes_carry_the_real_start_and_end(
     vault, _ids, meeting_id, item_id = live
     meeting = svc.get_meeting(vault, meeting_id)
     assert meeting.started_at is not None
-    svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
-    svc.end_meeting(vault, meeting_id)
+    minutes_svc.add_entry(vault, item_id, EntryInput(EntryKind.NOTE, "Notitie"))
+    minutes_svc.end_meeting(vault, meeting_id)
     ended = svc.get_meeting(vault, meeting_id)
-    [minutes] = svc.case_minutes(vault, meeting.items[0].case_number)
+    [minutes] = minutes_svc.case_minutes(vault, meeting.items[0].case_number)
     told = minutes.body["meeting"]
     # The planned start is tomorrow; the minutes say when it really began and ended.
     assert told["starts_at"] == meeting.started_at.isoformat()
@@ -187,19 +189,19 @@ def test_9_2_17_one_status_for_the_room_screen_in_both_views(
         return shown
 
     assert both().kind is StatusKind.NOBODY_PRESENT
-    kees = svc.add_attendee(vault, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
+    kees = live_svc.add_attendee(vault, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
     status = both()
     assert status.kind is StatusKind.WAITING
     assert status.names == (f"K. Jansen ({POLICE})",) and "K. Jansen" in status.text
-    svc.accept_confidentiality(vault, kees)
+    live_svc.accept_confidentiality(vault, kees)
     status = both()
     # The police see both items (one supplied by it, one shared with it).
     assert (status.kind, status.shown, status.total) == (StatusKind.SHOWING, 2, 2)
     blank = both(blanked=True)
     assert blank.kind is StatusKind.BLANKED and blank.room_text == ""
-    guest = svc.add_attendee(vault, meeting_id, "R. Bos", ids[MUNICIPALITY], "Beleid",
+    guest = live_svc.add_attendee(vault, meeting_id, "R. Bos", ids[MUNICIPALITY], "Beleid",
                              accepted_at=datetime.now())
     status = both()
     assert status.kind is StatusKind.BLOCKED and status.names == (f"R. Bos ({MUNICIPALITY})",)
-    svc.remove_attendee(vault, guest)
+    live_svc.remove_attendee(vault, guest)
     assert both().kind is StatusKind.SHOWING

@@ -19,6 +19,8 @@ from app.domain.parties import EndReason
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.services import cases as case_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
 from app.services import parties as party_service
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
@@ -168,29 +170,29 @@ def test_attendee_with_no_party_and_bad_agreements_are_refused(
         pd: OpenVault, ids: dict[str, int]) -> None:
     case = routed_case(pd, "G", "Gerritsen", invitees=[ids[POLICE]])
     meeting_id = svc.plan_meeting(pd, draft_for([case], [ids[POLICE], ids[GGZ]]))
-    svc.start_meeting(pd, meeting_id)
+    live_svc.start_meeting(pd, meeting_id)
     with pytest.raises(ValidationError) as refused:
-        svc.add_attendee(pd, meeting_id, "Mw. Jansen", None, "wijkagent")
+        live_svc.add_attendee(pd, meeting_id, "Mw. Jansen", None, "wijkagent")
     assert refused.value.field == "party_id"
     with pytest.raises(ValidationError) as refused:
-        svc.add_attendee(pd, meeting_id, "  ", ids[POLICE], "wijkagent")
+        live_svc.add_attendee(pd, meeting_id, "  ", ids[POLICE], "wijkagent")
     assert refused.value.field == "name"
     item_id = svc.get_meeting(pd, meeting_id).items[0].id
-    svc.start_item(pd, item_id)
+    live_svc.start_item(pd, item_id)
     today = date.today()
     with pytest.raises(ValidationError) as refused:
-        svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", None, "Piet",
+        minutes_svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", None, "Piet",
                                               today + timedelta(days=7)))
     assert refused.value.field == "party_id"
     with pytest.raises(ValidationError) as refused:
-        svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", ids[POLICE],
+        minutes_svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", ids[POLICE],
                                               "Piet", today - timedelta(days=1)))
     assert refused.value.field == "due"
     with pytest.raises(ValidationError) as refused:
-        svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", ids[OM],
+        minutes_svc.add_entry(pd, item_id, EntryInput(EntryKind.ACTION, "Huisbezoek", ids[OM],
                                               "Piet", today + timedelta(days=1)))
     assert refused.value.field == "party_id"       # OM is not invited to this case
-    assert svc.entries(pd, item_id) == []
+    assert minutes_svc.entries(pd, item_id) == []
 
 
 def test_live_meeting_moves_cases_stores_minutes_and_hands_agreements_to_the_plan(
@@ -198,43 +200,43 @@ def test_live_meeting_moves_cases_stores_minutes_and_hands_agreements_to_the_pla
     cases = three_cases(pd, ids)
     meeting_id = svc.plan_meeting(pd, draft_for(cases, [ids[POLICE], ids[GGZ]]))
     with pytest.raises(TransitionRefused):
-        svc.start_item(pd, svc.get_meeting(pd, meeting_id).items[0].id)
-    svc.start_meeting(pd, meeting_id)
-    agent = svc.add_attendee(pd, meeting_id, "Mw. K. Jansen", ids[POLICE], "Wijkagent")
-    nurse = svc.add_attendee(pd, meeting_id, "Dhr. P. Smit", ids[GGZ], "SPV")
-    at = svc.accept_confidentiality(pd, agent)
-    svc.accept_confidentiality(pd, nurse)
-    attendance = svc.list_attendees(pd, meeting_id)
+        live_svc.start_item(pd, svc.get_meeting(pd, meeting_id).items[0].id)
+    live_svc.start_meeting(pd, meeting_id)
+    agent = live_svc.add_attendee(pd, meeting_id, "Mw. K. Jansen", ids[POLICE], "Wijkagent")
+    nurse = live_svc.add_attendee(pd, meeting_id, "Dhr. P. Smit", ids[GGZ], "SPV")
+    at = live_svc.accept_confidentiality(pd, agent)
+    live_svc.accept_confidentiality(pd, nurse)
+    attendance = live_svc.list_attendees(pd, meeting_id)
     assert attendance[0].confidentiality_accepted_at == at
     first, second, third = svc.get_meeting(pd, meeting_id).items
-    svc.start_item(pd, first.id)
+    live_svc.start_item(pd, first.id)
     assert state_of(pd, first.case_id) is CaseState.IN_PROGRESS
     due = date.today() + timedelta(days=14)
-    svc.add_entry(pd, first.id, EntryInput(EntryKind.ACTION, "Huisbezoek afleggen",
+    minutes_svc.add_entry(pd, first.id, EntryInput(EntryKind.ACTION, "Huisbezoek afleggen",
                                            ids[POLICE], "K. Jansen", due))
-    svc.add_entry(pd, first.id, EntryInput(EntryKind.DECISION, "Casus blijft in het ZVH"))
-    svc.add_entry(pd, first.id, EntryInput(EntryKind.COORDINATOR, "", ids[GGZ], "P. Smit"))
-    svc.add_entry(pd, first.id, EntryInput(EntryKind.CLOSURE_CRITERIA,
+    minutes_svc.add_entry(pd, first.id, EntryInput(EntryKind.DECISION, "Casus blijft in het ZVH"))
+    minutes_svc.add_entry(pd, first.id, EntryInput(EntryKind.COORDINATOR, "", ids[GGZ], "P. Smit"))
+    minutes_svc.add_entry(pd, first.id, EntryInput(EntryKind.CLOSURE_CRITERIA,
                                            "Stabiele woonsituatie gedurende drie maanden"))
-    svc.finish_item(pd, first.id)
+    minutes_svc.finish_item(pd, first.id)
     # The party leaves before the second case; its minutes record who was present.
-    svc.attendee_left(pd, agent)
-    svc.start_item(pd, second.id)
-    svc.add_entry(pd, second.id, EntryInput(EntryKind.NOTE, "Geen nieuwe informatie"))
-    svc.end_meeting(pd, meeting_id)
+    live_svc.attendee_left(pd, agent)
+    live_svc.start_item(pd, second.id)
+    minutes_svc.add_entry(pd, second.id, EntryInput(EntryKind.NOTE, "Geen nieuwe informatie"))
+    minutes_svc.end_meeting(pd, meeting_id)
 
     meeting = svc.get_meeting(pd, meeting_id)
     assert meeting.state is MeetingState.FINISHED
     assert state_of(pd, third.case_id) is CaseState.SCHEDULED     # not reached
-    stored = svc.case_minutes(pd, first.case_number)
+    stored = minutes_svc.case_minutes(pd, first.case_number)
     assert len(stored) == 1
     body = stored[0].body
     assert [e["kind"] for e in body["entries"]] == ["action", "decision", "coordinator",
                                                     "closure_criteria"]
     assert {p["name"] for p in body["present"]} == {"Mw. K. Jansen", "Dhr. P. Smit"}
-    second_body = svc.case_minutes(pd, second.case_number)[0].body
+    second_body = minutes_svc.case_minutes(pd, second.case_number)[0].body
     assert {p["name"] for p in second_body["present"]} == {"Dhr. P. Smit"}
-    plan_service = svc._plan_service()
+    plan_service = minutes_svc._plan_service()
     if plan_service is not None:
         plan = plan_service.get_plan(pd, first.case_number)
         assert [(a.description, a.party_id, a.owner, a.due) for a in plan.actions] == [
@@ -242,18 +244,18 @@ def test_live_meeting_moves_cases_stores_minutes_and_hands_agreements_to_the_pla
         assert plan.coordinator is not None and plan.coordinator.person == "P. Smit"
         assert plan.closure_criteria.startswith("Stabiele woonsituatie")
         # Handing over again adds nothing twice.
-        svc.hand_over_to_plan(pd, first.id)
+        minutes_svc.hand_over_to_plan(pd, first.id)
         assert len(plan_service.get_plan(pd, first.case_number).actions) == 1
     with pytest.raises(TransitionRefused):
-        svc.add_entry(pd, first.id, EntryInput(EntryKind.NOTE, "te laat"))
+        minutes_svc.add_entry(pd, first.id, EntryInput(EntryKind.NOTE, "te laat"))
 
 
 def test_follow_up_of_a_case_in_progress(pd: OpenVault, ids: dict[str, int]) -> None:
     case = routed_case(pd, "H", "Hendriks", invitees=[ids[POLICE]])
     meeting_id = svc.plan_meeting(pd, draft_for([case], [ids[POLICE]]))
-    svc.start_meeting(pd, meeting_id)
-    svc.start_item(pd, svc.get_meeting(pd, meeting_id).items[0].id)
-    svc.end_meeting(pd, meeting_id)
+    live_svc.start_meeting(pd, meeting_id)
+    live_svc.start_item(pd, svc.get_meeting(pd, meeting_id).items[0].id)
+    minutes_svc.end_meeting(pd, meeting_id)
     assert state_of(pd, case[0]) is CaseState.IN_PROGRESS
     follow = {c.case_id: c for c in svc.candidate_cases(pd)}[case[0]]
     assert follow.kind is ItemKind.FOLLOW_UP and follow.routing.goal == "Beeld vormen"
@@ -269,11 +271,12 @@ def test_live_draft_survives_and_is_dropped_at_the_end(pd: OpenVault,
                                                         ids: dict[str, int]) -> None:
     case = routed_case(pd, "I", "Israëls", invitees=[ids[POLICE]])
     meeting_id = svc.plan_meeting(pd, draft_for([case], [ids[POLICE]]))
-    svc.start_meeting(pd, meeting_id)
-    svc.save_live_draft(pd, meeting_id, {"text": "Afspraak half getypt", "item": 1})
-    assert svc.load_live_draft(pd, meeting_id) == {"text": "Afspraak half getypt", "item": 1}
-    svc.end_meeting(pd, meeting_id)
-    assert svc.load_live_draft(pd, meeting_id) is None
+    live_svc.start_meeting(pd, meeting_id)
+    minutes_svc.save_live_draft(pd, meeting_id, {"text": "Afspraak half getypt", "item": 1})
+    assert minutes_svc.load_live_draft(pd, meeting_id) == {"text": "Afspraak half getypt",
+                                                          "item": 1}
+    minutes_svc.end_meeting(pd, meeting_id)
+    assert minutes_svc.load_live_draft(pd, meeting_id) is None
 
 
 def test_unknown_meeting_is_not_found(pd: OpenVault) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
 from app.sharing.policy import MeetingRoom, Setting, decide
 from app.vault.vault import OpenVault
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, as_process_director,
@@ -31,7 +32,7 @@ def live(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], int]:
     other = routed_case(pd, "Fatma", "Yıldız", invitees=[p, g, m],
                         items=[item(g, "Opname geweest", [m])])
     meeting_id = svc.plan_meeting(pd, draft_for([case, other], [p, g, m]))
-    svc.start_meeting(pd, meeting_id)
+    live_svc.start_meeting(pd, meeting_id)
     return pd, ids, meeting_id
 
 
@@ -49,15 +50,15 @@ def test_room_screen_follows_the_policy_and_attendance(
     room = room_service.load_room(pd, meeting_id)
     first, second = room.meeting.items
     assert room_service.room_view(room, first.id).blank is room_service.Blank.NOBODY_PRESENT
-    agent = svc.add_attendee(pd, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
-    nurse = svc.add_attendee(pd, meeting_id, "P. Smit", ids[GGZ], "SPV")
-    officer = svc.add_attendee(pd, meeting_id, "R. Bos", ids[MUNICIPALITY], "Beleid")
+    agent = live_svc.add_attendee(pd, meeting_id, "K. Jansen", ids[POLICE], "Wijkagent")
+    nurse = live_svc.add_attendee(pd, meeting_id, "P. Smit", ids[GGZ], "SPV")
+    officer = live_svc.add_attendee(pd, meeting_id, "R. Bos", ids[MUNICIPALITY], "Beleid")
     room = room_service.refresh(pd, room)
     # Nobody has accepted confidentiality: the screen shows nothing of the case.
     view = room_service.room_view(room, first.id)
     assert view.blank is room_service.Blank.AWAITING_CONFIDENTIALITY and not view.items
     for person in (agent, nurse, officer):
-        svc.accept_confidentiality(pd, person)
+        live_svc.accept_confidentiality(pd, person)
     room = room_service.refresh(pd, room)
     view = room_service.room_view(room, first.id)
     shown = {i.item_id for i in view.items}
@@ -65,7 +66,7 @@ def test_room_screen_follows_the_policy_and_attendance(
     texts = {i.text for i in view.items}
     assert texts == {"Melding huiselijk geweld", "Schuldhulp aangevraagd"}
     # The police leave before the second case: recomputed at once, item by item.
-    svc.attendee_left(pd, agent)
+    live_svc.attendee_left(pd, agent)
     room = room_service.refresh(pd, room)
     for agenda_item in (first, second):
         view = room_service.room_view(room, agenda_item.id)
@@ -85,7 +86,8 @@ def test_director_screen_shows_everything_marked(
         live: tuple[OpenVault, dict[str, int], int]) -> None:
     pd, ids, meeting_id = live
     for name, party in (("K. Jansen", POLICE), ("P. Smit", GGZ)):
-        svc.accept_confidentiality(pd, svc.add_attendee(pd, meeting_id, name, ids[party], "f"))
+        live_svc.accept_confidentiality(
+            pd, live_svc.add_attendee(pd, meeting_id, name, ids[party], "f"))
     room = room_service.load_room(pd, meeting_id)
     first = room.meeting.items[0]
     view = room_service.director_view(room, first.id)
@@ -112,9 +114,9 @@ def test_switching_items_is_fast_for_a_case_with_fifty_items(
             for i in range(50)]
     case = routed_case(pd, "Veel", "Informatie", invitees=[p, g, m], items=many)
     meeting_id = svc.plan_meeting(pd, draft_for([case], [p, g, m]))
-    svc.start_meeting(pd, meeting_id)
+    live_svc.start_meeting(pd, meeting_id)
     for name, party in (("a", p), ("b", g), ("c", m)):
-        svc.accept_confidentiality(pd, svc.add_attendee(pd, meeting_id, name, party, "f"))
+        live_svc.accept_confidentiality(pd, live_svc.add_attendee(pd, meeting_id, name, party, "f"))
     room = room_service.load_room(pd, meeting_id)
     item_id = room.meeting.items[0].id
     started = time.perf_counter()

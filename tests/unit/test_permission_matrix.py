@@ -172,14 +172,14 @@ def test_the_matrix_gives_each_role_its_work() -> None:
                   "parties.add_party", "retention.set_retention_period"]
     for action in only_admin:
         assert [r for r in Role if m[action][r]] == [Role.ADMIN], action
-    only_director = ["cases.get_case", "meetings.case_minutes", "plan.get_plan",
+    only_director = ["cases.get_case", "minutes.case_minutes", "plan.get_plan",
                      "closure.close_case", "triage.decide_routing",
                      "casuskamer export handout", "casuskamer export subject",
                      "subject_access.find_subject"]
     for action in only_director:
         assert [r for r in Role if m[action][r]] == [Role.PROCESS_DIRECTOR], action
     for action in ("intake.register_referral", "casuskamer import", "cases.list_cases",
-                   "meetings.get_meeting", "meetings.add_attendee"):
+                   "meetings.get_meeting", "meeting_live.add_attendee"):
         assert m[action] == {Role.ADMIN: False, Role.PROCESS_DIRECTOR: True,
                              Role.INFORMATION_CENTRE: True, Role.MANAGER: False}, action
     manager = sorted(a for a in ACTIONS if m[a][Role.MANAGER] and ACTIONS[a])

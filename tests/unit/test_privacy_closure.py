@@ -44,6 +44,8 @@ from app.services import closure as closure_service
 from app.services import drafts as draft_store
 from app.services import followup, handouts, intake, triage
 from app.services import meetings as meeting_service
+from app.services import meeting_live as live_service
+from app.services import minutes as minutes_service
 from app.services import plan as plan_service
 from app.services import retention as retention_service
 from app.store.case_tables import cases, information_items
@@ -172,19 +174,19 @@ def build_world(vault: OpenVault) -> World:
                        municipality: "Toelichting"})]))
     meeting = meeting_service.get_meeting(vault, meeting_id)
     agenda_item = meeting.items[0].id
-    meeting_service.start_meeting(vault, meeting_id)
-    meeting_service.start_item(vault, agenda_item)
-    meeting_service.add_entry(vault, agenda_item, EntryInput(
+    live_service.start_meeting(vault, meeting_id)
+    live_service.start_item(vault, agenda_item)
+    minutes_service.add_entry(vault, agenda_item, EntryInput(
         EntryKind.NOTE, REMOVED["minutes_entries.text"]))
-    meeting_service.add_entry(vault, agenda_item, EntryInput(
+    minutes_service.add_entry(vault, agenda_item, EntryInput(
         EntryKind.ACTION, REMOVED["minutes_entries.action"], municipality,
         REMOVED["minutes_entries.owner"], date.today() + timedelta(days=30)))
-    meeting_service.add_entry(vault, agenda_item, EntryInput(
+    minutes_service.add_entry(vault, agenda_item, EntryInput(
         EntryKind.COORDINATOR, "", municipality, KEPT["plans.coordinator_person"]))
-    meeting_service.add_entry(vault, agenda_item, EntryInput(
+    minutes_service.add_entry(vault, agenda_item, EntryInput(
         EntryKind.CLOSURE_CRITERIA, REMOVED["plans.closure_criteria"]))
-    meeting_service.finish_item(vault, agenda_item)
-    meeting_service.end_meeting(vault, meeting_id)
+    minutes_service.finish_item(vault, agenda_item)
+    minutes_service.end_meeting(vault, meeting_id)
 
     plan = plan_service.get_plan(vault, number)
     goal = Goal(new_key(), LifeDomain.FINANCES, REMOVED["plan_goals.description"])
@@ -220,7 +222,7 @@ def build_world(vault: OpenVault) -> World:
         starts_at=starts + timedelta(days=14), place="Zaal 4", chair="A. de Regisseur", items=[
             DraftItem(case_id, number, "K.V.", ItemKind.FOLLOW_UP, 20, REMOVED["drafts.agenda"]),
             DraftItem(neighbour_id, neighbour, "B.B.", ItemKind.FIRST, 20, "Buurdoel")]))
-    meeting_service.save_live_draft(vault, meeting_id, {
+    minutes_service.save_live_draft(vault, meeting_id, {
         "item": agenda_item, "kind": "note", "text": REMOVED["drafts.live"]})
 
     # Fields this route does not fill (a declined case's texts, a routing elsewhere's)
@@ -274,10 +276,10 @@ def read_back(vault: OpenVault, world: World) -> dict[str, Any]:
         "cases table": [r for r in case_service.list_cases(vault) if world.number in repr(r)],
         "meetings": meeting_service.list_meetings(vault),
         "meeting": meeting_service.get_meeting(vault, world.meeting_id),
-        "live minutes": meeting_service.entries(vault, world.item_id),
-        "stored minutes": meeting_service.case_minutes(vault, world.number),
+        "live minutes": minutes_service.entries(vault, world.item_id),
+        "stored minutes": minutes_service.case_minutes(vault, world.number),
         "agenda draft": meeting_service.load_agenda_draft(vault),
-        "live draft": meeting_service.load_live_draft(vault, world.meeting_id),
+        "live draft": minutes_service.load_live_draft(vault, world.meeting_id),
         "plan": plan_service.get_plan(vault, world.number),
         "plan history": plan_service.history(vault, world.number),
         "open actions": followup.open_actions(vault),
@@ -328,7 +330,7 @@ def test_closure_with_everything_chosen_leaves_no_text_about_the_case(
     # The neighbour's part of the agenda being prepared stays; the closed case's is gone.
     agenda = meeting_service.load_agenda_draft(vault)
     assert agenda is not None and [i.case_number for i in agenda.items] == [world.other_number]
-    assert meeting_service.load_live_draft(vault, world.meeting_id) is None
+    assert minutes_service.load_live_draft(vault, world.meeting_id) is None
 
 
 def test_the_preview_lists_every_kind_with_its_count(

@@ -25,6 +25,8 @@ from app.sharing.handout import HandoutRefused
 from app.services import accounts, handouts, intake
 from app.services import cases as case_service
 from app.services import meetings as meeting_service
+from app.services import meeting_live as live_service
+from app.services import minutes as minutes_service
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
@@ -87,7 +89,7 @@ def test_12_2f_a_handout_the_day_before_the_meeting_holds_no_item_without_the_su
     assert handout_rows(vault, number)[-1][1]["meeting_started"] is False
 
     # From the start of the meeting on (its live mode begun): what was shared with it.
-    meeting_service.start_meeting(vault, meeting_id)
+    live_service.start_meeting(vault, meeting_id)
     after = tmp_path / "na.pdf"
     handouts.export_handout(vault, number, ids[PROBATION], after)
     text = text_of(after)
@@ -190,11 +192,11 @@ def _held_then_followed_up(vault: OpenVault, number: str, first: list[int],
                            second: list[int]) -> tuple[int, int]:
     """The case discussed in a meeting (held and ended), then on a follow-up meeting."""
     meeting_id = on_agenda(vault, number, first)
-    meeting_service.start_meeting(vault, meeting_id)
+    live_service.start_meeting(vault, meeting_id)
     [agenda_item] = meeting_service.get_meeting(vault, meeting_id).items
-    meeting_service.start_item(vault, agenda_item.id)
-    meeting_service.finish_item(vault, agenda_item.id)
-    meeting_service.end_meeting(vault, meeting_id)
+    live_service.start_item(vault, agenda_item.id)
+    minutes_service.finish_item(vault, agenda_item.id)
+    minutes_service.end_meeting(vault, meeting_id)
     follow_up = plan_meeting(vault, number, second,
                              starts_at=tomorrow_at_ten() + timedelta(days=7))
     return meeting_id, follow_up

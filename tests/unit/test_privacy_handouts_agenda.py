@@ -27,6 +27,9 @@ from app.domain.roles import Role
 from app.services import accounts
 from app.services import cases as case_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
+from app.services import agenda as agenda_svc
 from app.services import parties as party_service
 from app.services.agenda import AgendaRefused, export_agenda
 from app.store.tables import audit_log
@@ -123,7 +126,7 @@ def test_12_2e_a_party_that_withdrew_today_gets_no_agenda(meeting, folder: Path)
     assert result == "denied" and detail == {"party": ids[POLICE], "reason": "withdrawn"}
     assert numbers[0] not in json.dumps(detail)
     # The service that lists a party's agenda asks the same question.
-    _meeting, items = svc.party_agenda(vault, meeting_id, ids[POLICE])
+    _meeting, items = agenda_svc.party_agenda(vault, meeting_id, ids[POLICE])
     assert items == []
 
 
@@ -250,11 +253,11 @@ def test_12_2e_an_older_meetings_agenda_does_not_bring_back_a_party_dropped_from
     meeting must not hand the police case A's goal and themes again: only the agenda of the
     case's current meeting (the latest it is on) names it."""
     vault, ids, meeting_id, numbers = meeting
-    svc.start_meeting(vault, meeting_id)
+    live_svc.start_meeting(vault, meeting_id)
     for agenda_item in svc.get_meeting(vault, meeting_id).items:
-        svc.start_item(vault, agenda_item.id)
-        svc.finish_item(vault, agenda_item.id)
-    svc.end_meeting(vault, meeting_id)
+        live_svc.start_item(vault, agenda_item.id)
+        minutes_svc.finish_item(vault, agenda_item.id)
+    minutes_svc.end_meeting(vault, meeting_id)
     case_a = next(i for i in svc.get_meeting(vault, meeting_id).items
                   if i.case_number == numbers[0])
     follow_up = draft_for([(case_a.case_id, numbers[0])], [ids[GGZ]],

@@ -38,6 +38,8 @@ from app.domain.roles import GRANTS, Permission, Role, may
 from app.errors import CasuskamerError, PermissionDenied
 from app.services import cases as case_service
 from app.services import intake, meetings, triage
+from app.services import meeting_live
+from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.store.tables import audit_log
 from app.vault.vault import Actor, OpenVault
@@ -112,14 +114,14 @@ def leaks(value: Any) -> set[str]:
 #: with (covenant 12.2c-e, 16.2, 17.1). The issue's finding is the first group.
 SUBSTANCE = {
     # the finding: minutes and the plan's texts, which quote items
-    "meetings.case_minutes", "meetings.entries", "plan.get_plan", "plan.history",
+    "minutes.case_minutes", "minutes.entries", "plan.get_plan", "plan.history",
     "plan.plan_version",
     # the case itself: subjects, the referral's texts, items, routing
     "cases.get_case", "case_view.open_case", "case_view.copy_subject_field",
     "intake.draft_for_case", "triage.routing_decision", "triage.triage_context",
     "triage.load_draft",
     # the agenda's goals, themes and contributions; the plan's actions; the closure record
-    "meetings.candidate_cases", "meetings.party_agenda", "meetings.load_live_draft",
+    "meetings.candidate_cases", "agenda.party_agenda", "minutes.load_live_draft",
     "meetings.load_agenda_draft", "followup.open_actions", "plan.load_plan_draft",
     "closure.closure_of", "closure.closure_context", "closure.preview",
     "closure.load_closure_draft", "meeting_room.load_room", "meeting_room.refresh",
@@ -131,7 +133,7 @@ SUBSTANCE = {
 }
 
 #: The finding's readers: refused for want of CASE_SUBSTANCE itself (not some other right).
-FINDING = {"meetings.case_minutes", "meetings.entries", "plan.get_plan", "plan.history",
+FINDING = {"minutes.case_minutes", "minutes.entries", "plan.get_plan", "plan.history",
            "plan.plan_version"}
 
 #: Functions that change the vault (or make demo data, or maintain the file): not called in
@@ -142,13 +144,13 @@ WRITES = {
     "demo_activity.fill", "drafts.drop", "drafts.put", "followup.record_progress",
     "intake.decide_intake", "intake.discard_draft", "intake.register_referral",
     "intake.save_draft", "intake.start_intake", "intake.submit_intake",
-    "meetings.accept_confidentiality", "meetings.add_attendee", "meetings.add_entry",
-    "meetings.add_item", "meetings.attendee_left", "meetings.discard_agenda_draft",
-    "meetings.discard_live_draft", "meetings.end_meeting", "meetings.finish_item",
-    "meetings.hand_over_to_plan", "meetings.move_item", "meetings.plan_meeting",
-    "meetings.remove_entry", "meetings.remove_item", "meetings.reorder",
-    "meetings.save_agenda_draft", "meetings.save_live_draft", "meetings.set_absent_for_item",
-    "meetings.set_invitations", "meetings.start_item", "meetings.start_meeting",
+    "meeting_live.accept_confidentiality", "meeting_live.add_attendee", "minutes.add_entry",
+    "meetings.add_item", "meeting_live.attendee_left", "meetings.discard_agenda_draft",
+    "minutes.discard_live_draft", "minutes.end_meeting", "minutes.finish_item",
+    "minutes.hand_over_to_plan", "meetings.move_item", "meetings.plan_meeting",
+    "minutes.remove_entry", "meetings.remove_item", "meetings.reorder",
+    "meetings.save_agenda_draft", "minutes.save_live_draft", "meeting_live.set_absent_for_item",
+    "meetings.set_invitations", "meeting_live.start_item", "meeting_live.start_meeting",
     "meetings.update_item", "meetings.update_meeting", "parties.add_party",
     "parties.end_participation", "parties.export_bijlage1", "parties.record_accession",
     "parties.record_signature", "parties.record_steering_group_agreement",
@@ -157,7 +159,8 @@ WRITES = {
     "plan.discard_plan_draft", "plan.record_agreement", "plan.save_plan",
     "plan.save_plan_draft", "plan.set_action_status", "referral_import.import_referrals",
     "retention.compact", "retention.purge_due", "retention.set_retention_period",
-    "seeding.seed_new_vault", "synthetic.bulk_insert_cases", "synthetic.fill_demo",
+    "seeding.seed_new_vault", "session.after_unlock", "synthetic.bulk_insert_cases",
+    "synthetic.fill_demo",
     "triage.add_item", "triage.answer_widening", "triage.decide_routing",
     "triage.discard_draft", "triage.record_answer", "triage.record_query",
     "triage.request_widening", "triage.save_draft", "triage.withdraw_query",
@@ -181,7 +184,7 @@ def test_the_canaries_are_there_for_the_process_director(world: World) -> None:
     seen = set()
     seen |= leaks(case_service.get_case(vault, world.number))
     seen |= leaks(case_service.list_cases(vault))
-    seen |= leaks(meetings.case_minutes(vault, world.number))
+    seen |= leaks(meeting_minutes.case_minutes(vault, world.number))
     seen |= leaks(meetings.get_meeting(vault, world.planned_meeting_id))
     seen |= leaks(meetings.get_meeting(vault, world.held_meeting_id))
     seen |= leaks(plan_service.get_plan(vault, world.number))
@@ -197,8 +200,8 @@ def test_the_centre_may_not_read_minutes_or_the_plans_texts(world: World) -> Non
     information centre at the service, each refusal audited with the missing permission."""
     vault = as_centre(world.vault)
     reads: list[Callable[[], Any]] = [
-        lambda: meetings.case_minutes(vault, world.number),
-        lambda: meetings.entries(vault, world.held_item_id),
+        lambda: meeting_minutes.case_minutes(vault, world.number),
+        lambda: meeting_minutes.entries(vault, world.held_item_id),
         lambda: plan_service.get_plan(vault, world.number),
         lambda: plan_service.history(vault, world.number),
         lambda: plan_service.plan_version(vault, world.number, 1),
@@ -265,7 +268,7 @@ def test_no_service_gives_the_centre_a_canary(world: World) -> None:
     assert leaking == {}
     # the centre's own readers did answer (the walk is not empty)
     assert {"cases.list_cases", "meetings.get_meeting", "meetings.list_meetings",
-            "meetings.list_attendees"} <= set(answered)
+            "meeting_live.list_attendees"} <= set(answered)
 
 
 def test_the_centre_gets_the_register_and_the_logistics(world: World) -> None:
@@ -291,7 +294,7 @@ def test_the_centre_gets_the_register_and_the_logistics(world: World) -> None:
     assert item.invited == frozenset(party_ids(vault)[p] for p in (POLICE, GGZ))
     assert (item.goal, item.themes, item.decision_types) == ("", (), ())
     assert {i.contribution for i in item.invitations} == {""}
-    attendance = meetings.list_attendees(vault, world.held_meeting_id)
+    attendance = meeting_live.list_attendees(vault, world.held_meeting_id)
     assert [(a.name, a.party_id) for a in attendance] == [("Mw. K. Jansen", world.party_id)]
 
 
@@ -317,7 +320,7 @@ def test_the_manager_still_sees_figures_only(world: World) -> None:
     world.vault.actor = Actor("manager", Role.MANAGER)
     for read in (lambda: case_service.list_cases(world.vault),
                  lambda: meetings.get_meeting(world.vault, world.planned_meeting_id),
-                 lambda: meetings.case_minutes(world.vault, world.number),
+                 lambda: meeting_minutes.case_minutes(world.vault, world.number),
                  lambda: plan_service.get_plan(world.vault, world.number)):
         with pytest.raises(PermissionDenied):
             read()

@@ -29,6 +29,7 @@ from app.i18n import _
 from app.services import cases as case_service
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
 from app.services import parties as party_service
 from app.sharing.policy import Reason
 from app.store.tables import audit_log
@@ -56,10 +57,10 @@ class Live:
             item(m, "Schuldhulp aangevraagd", [p])])   # not shared with the GGZ
         self.meeting_id = svc.plan_meeting(vault, draft_for([(self.case_id, self.number)],
                                                             [p, g]))
-        svc.start_meeting(vault, self.meeting_id)
+        live_svc.start_meeting(vault, self.meeting_id)
         for name, party in (("K. Jansen", p), ("P. Smit", g)):
-            svc.accept_confidentiality(vault, svc.add_attendee(vault, self.meeting_id, name,
-                                                               party, "functie"))
+            live_svc.accept_confidentiality(vault, live_svc.add_attendee(
+                vault, self.meeting_id, name, party, "functie"))
         self.room = room_service.load_room(vault, self.meeting_id)
         self.item_id = self.room.meeting.items[0].id
 
@@ -119,8 +120,8 @@ def test_12_2e_person_of_a_party_not_invited_counts_present_and_empties_the_scre
     item; its person sits in the room and has accepted. They count as present, and the
     screen shows nothing of the case until the director records that they left."""
     municipality = live.ids[MUNICIPALITY]
-    guest = svc.add_attendee(live.vault, live.meeting_id, "R. Bos", municipality, "Beleid")
-    svc.accept_confidentiality(live.vault, guest)
+    guest = live_svc.add_attendee(live.vault, live.meeting_id, "R. Bos", municipality, "Beleid")
+    live_svc.accept_confidentiality(live.vault, guest)
     room = live.refresh()
     person = next(a for a in room.attendees if a.id == guest)
     assert absence(person, room.item(live.item_id)) is None     # never absent on its own
@@ -136,7 +137,7 @@ def test_12_2e_person_of_a_party_not_invited_counts_present_and_empties_the_scre
     line = next(p for p in director.presence if p.attendee_id == guest)
     assert line.absent is None and line.blocks == Reason.NOT_INVITED.label
     # The one action: the person has left; the screen comes back at once.
-    svc.attendee_left(live.vault, guest)
+    live_svc.attendee_left(live.vault, guest)
     live.refresh()
     assert_room_shows_the_case(live)
     assert room_service.director_view(live.room, live.item_id).blockers == ()
@@ -159,10 +160,10 @@ def test_12_2e_person_of_a_party_that_withdrew_empties_the_screen(live: Live,
     party_service.end_participation(live.vault, ggz, date.today(), EndReason.WITHDRAWAL)
     live.as_director()
     if when == "before the meeting":
-        svc.start_meeting(live.vault, meeting_id)
+        live_svc.start_meeting(live.vault, meeting_id)
         assert ggz not in svc.get_meeting(live.vault, meeting_id).items[0].invited
         for name, party in (("K. Jansen", live.ids[POLICE]), ("P. Smit", ggz)):
-            svc.accept_confidentiality(live.vault, svc.add_attendee(
+            live_svc.accept_confidentiality(live.vault, live_svc.add_attendee(
                 live.vault, meeting_id, name, party, "functie"))
         live.room = room_service.load_room(live.vault, meeting_id)
         live.item_id = live.room.meeting.items[0].id
@@ -207,7 +208,7 @@ def test_17_person_not_invited_who_has_not_accepted_counts_and_empties_the_scree
         live: Live) -> None:
     """A person of a party that is not invited, who has not accepted the statement, is not
     quietly counted absent: the screen stays empty and the director is told both reasons."""
-    guest = svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY],
+    guest = live_svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY],
                              "Beleid")
     live.refresh()
     assert_room_shows_nothing(live, NOT_ENTITLED)
@@ -216,7 +217,7 @@ def test_17_person_not_invited_who_has_not_accepted_counts_and_empties_the_scree
     assert blocker.reasons == (Reason.NOT_INVITED.label,
                                _("Has not accepted the confidentiality statement"))
     # Accepting the statement does not make the party entitled.
-    svc.accept_confidentiality(live.vault, guest)
+    live_svc.accept_confidentiality(live.vault, guest)
     live.refresh()
     assert_room_shows_nothing(live, NOT_ENTITLED)
 
@@ -225,12 +226,12 @@ def test_17_invited_person_who_has_not_accepted_empties_the_screen_and_is_named(
         live: Live) -> None:
     """An invited person who has not accepted keeps the whole screen blank; the director's
     table does not claim any item is on the screen meanwhile."""
-    late = svc.add_attendee(live.vault, live.meeting_id, "L. de Laat", live.ids[POLICE], "r")
+    late = live_svc.add_attendee(live.vault, live.meeting_id, "L. de Laat", live.ids[POLICE], "r")
     live.refresh()
     assert_room_shows_nothing(live, AWAITING)
     [blocker] = room_service.director_view(live.room, live.item_id).blockers
     assert blocker.attendee_id == late and blocker.entitlement is None
-    svc.accept_confidentiality(live.vault, late)
+    live_svc.accept_confidentiality(live.vault, late)
     live.refresh()
     assert_room_shows_the_case(live)
 
@@ -238,14 +239,14 @@ def test_17_invited_person_who_has_not_accepted_empties_the_screen_and_is_named(
 def test_17_only_the_director_marks_someone_absent_for_an_item(live: Live) -> None:
     """The director may record explicitly that a person is absent for this item (they
     stepped out for this case): then, and only then, they do not count."""
-    guest = svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY],
+    guest = live_svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY],
                              "Beleid", accepted_at=datetime.now())
     live.refresh()
     assert_room_shows_nothing(live, NOT_ENTITLED)
-    svc.set_absent_for_item(live.vault, guest, live.item_id, True)
+    live_svc.set_absent_for_item(live.vault, guest, live.item_id, True)
     live.refresh()
     assert_room_shows_the_case(live)
-    svc.set_absent_for_item(live.vault, guest, live.item_id, False)
+    live_svc.set_absent_for_item(live.vault, guest, live.item_id, False)
     live.refresh()
     assert_room_shows_nothing(live, NOT_ENTITLED)
 
@@ -268,11 +269,11 @@ def test_9_2_director_table_says_on_screen_exactly_for_what_the_room_shows(
             assert all(i.room_text for i in director.items)
 
     check()
-    late = svc.add_attendee(live.vault, live.meeting_id, "L. de Laat", live.ids[POLICE], "r")
+    late = live_svc.add_attendee(live.vault, live.meeting_id, "L. de Laat", live.ids[POLICE], "r")
     live.refresh()
     check()
-    svc.accept_confidentiality(live.vault, late)
-    svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY], "b",
+    live_svc.accept_confidentiality(live.vault, late)
+    live_svc.add_attendee(live.vault, live.meeting_id, "R. Bos", live.ids[MUNICIPALITY], "b",
                      accepted_at=datetime.now())
     live.refresh()
     check()
@@ -283,14 +284,14 @@ def test_9_2_director_table_says_on_screen_exactly_for_what_the_room_shows(
 def test_attendee_without_a_party_is_refused_written_nowhere_and_audited(live: Live) -> None:
     """A person without a party, or with a party id not in the register, is refused with
     one line naming the field; nothing is written; the refusal is audited without a name."""
-    before = svc.list_attendees(live.vault, live.meeting_id)
+    before = live_svc.list_attendees(live.vault, live.meeting_id)
     for party in (None, 987654, "geen"):
         with pytest.raises(ValidationError) as refused:
-            svc.add_attendee(live.vault, live.meeting_id, "Onbekende Gast", party,  # type: ignore[arg-type]
+            live_svc.add_attendee(live.vault, live.meeting_id, "Onbekende Gast", party,  # type: ignore[arg-type]
                              "gast")
         assert refused.value.field == "party_id"
         assert "\n" not in str(refused.value) and str(refused.value)
-    assert svc.list_attendees(live.vault, live.meeting_id) == before
+    assert live_svc.list_attendees(live.vault, live.meeting_id) == before
     with live.vault.read() as conn:
         rows = list(conn.execute(select(audit_log.c.result, audit_log.c.detail)
                                  .where(audit_log.c.action == "meeting.attendee_add")

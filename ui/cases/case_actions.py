@@ -29,7 +29,7 @@ from app.domain.meetings import DecisionType, EntryKind
 from app.domain.roles import Permission, Role, may
 from app.formatting import format_date, format_datetime
 from app.i18n import _
-from app.services import meetings as meeting_service
+from app.services import minutes as minutes_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
 from ui.actions import ActionId, share_window_actions
@@ -197,7 +197,7 @@ def _due(value: Any) -> str:
         return str(value)
 
 
-def minutes_text(stored: list[meeting_service.StoredMinutes]) -> str:
+def minutes_text(stored: list[minutes_service.StoredMinutes]) -> str:
     """The minutes of a case as plain text, one block per meeting, oldest first."""
     if not stored:
         return _("No minutes have been stored with this case yet.")
@@ -252,7 +252,7 @@ class MinutesDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("minutes_dialog")
         self.setWindowTitle(_("Minutes \u2013 case {number}").format(number=number))
-        stored = meeting_service.case_minutes(vault, number)
+        stored = minutes_service.case_minutes(vault, number)
         self.count = len(stored)
         self.text = QPlainTextEdit()
         self.text.setObjectName("minutes_text")

@@ -39,6 +39,8 @@ from app.formatting import format_date, format_datetime, format_time
 from app.i18n import _
 from app.services import meeting_room as room_service
 from app.services import meetings as svc
+from app.services import meeting_live as live_svc
+from app.services import minutes as minutes_svc
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
@@ -114,7 +116,7 @@ class LiveMeetingWindow(QWidget):
                           days=days_from_plan(planned, date.today())),
                     yes_label=_("Start now"))):
             raise TransitionRefused(_("The meeting was not started."))
-        svc.start_meeting(vault, meeting_id)
+        live_svc.start_meeting(vault, meeting_id)
         self.room = room_service.load_room(vault, meeting_id)
         self.setWindowTitle(_("{meeting} \u2013 process director").format(
             meeting=meeting_label(self.room.meeting)))
@@ -472,7 +474,7 @@ class LiveMeetingWindow(QWidget):
         self.save_draft()
         item = items[row]
         try:
-            svc.start_item(self.vault, item.id)
+            live_svc.start_item(self.vault, item.id)
         except CasuskamerError as exc:
             dialogs.error(self, _("Case meeting"), str(exc))
             return
@@ -588,7 +590,7 @@ class LiveMeetingWindow(QWidget):
         if entry is None:
             return
         try:
-            svc.attendee_left(self.vault, int(entry.data(Qt.ItemDataRole.UserRole)))
+            live_svc.attendee_left(self.vault, int(entry.data(Qt.ItemDataRole.UserRole)))
         except CasuskamerError as exc:
             dialogs.error(self, _("Case meeting"), str(exc))
             return
@@ -627,9 +629,10 @@ class LiveMeetingWindow(QWidget):
     def add_person(self) -> None:
         self.person_error.setText("")
         try:
-            attendee_id = svc.add_attendee(self.vault, self.meeting_id, self.person_name.text(),
-                                           self.person_party.party_id(),
-                                           self.person_function.text())
+            attendee_id = live_svc.add_attendee(self.vault, self.meeting_id,
+                                                self.person_name.text(),
+                                                self.person_party.party_id(),
+                                                self.person_function.text())
         except CasuskamerError as exc:
             self.person_error.setText(_message(exc))
             return
@@ -655,7 +658,7 @@ class LiveMeetingWindow(QWidget):
                                yes_label=_("Remove"), destructive=True):
             return
         try:
-            svc.remove_attendee(self.vault, person.id)
+            live_svc.remove_attendee(self.vault, person.id)
         except CasuskamerError as exc:
             dialogs.error(self, _("Case meeting"), str(exc))
             return
@@ -664,7 +667,7 @@ class LiveMeetingWindow(QWidget):
     def _ask_confidentiality(self, attendee_id: int) -> None:
         if dialogs.confirm(self, _("Confidentiality statement"), confidentiality_statement(),
                            yes_label=_("Accept")):
-            svc.accept_confidentiality(self.vault, attendee_id)
+            live_svc.accept_confidentiality(self.vault, attendee_id)
 
     def _selected_attendee(self) -> int | None:
         row = self.attendance.currentRow()
@@ -688,7 +691,7 @@ class LiveMeetingWindow(QWidget):
         attendee_id = self._selected_attendee()
         if attendee_id is not None:
             gone = next((a for a in self.room.attendees if a.id == attendee_id), None)
-            svc.attendee_left(self.vault, attendee_id,
+            live_svc.attendee_left(self.vault, attendee_id,
                               returned=gone is not None and gone.left_at is not None)
             self._after_attendance_change()
 
@@ -696,7 +699,7 @@ class LiveMeetingWindow(QWidget):
         attendee_id = self._selected_attendee()
         if attendee_id is not None and self.current is not None:
             person = next(a for a in self.room.attendees if a.id == attendee_id)
-            svc.set_absent_for_item(self.vault, attendee_id, self.current,
+            live_svc.set_absent_for_item(self.vault, attendee_id, self.current,
                                     self.current not in person.absent_items)
             self._after_attendance_change()
 
@@ -715,7 +718,7 @@ class LiveMeetingWindow(QWidget):
         if self.current is None:
             return
         names = self.room.party_names
-        for entry in svc.entries(self.vault, self.current):
+        for entry in minutes_svc.entries(self.vault, self.current):
             parts = [entry.kind.label, entry.text]
             if entry.party_id is not None:
                 parts.append(names.get(entry.party_id, ""))
@@ -763,10 +766,10 @@ class LiveMeetingWindow(QWidget):
             entry = self._entry_input()
             if self.editing is not None:
                 before = self.entry_values[self.editing]
-                svc.edit_entry(self.vault, self.editing, entry)
+                minutes_svc.edit_entry(self.vault, self.editing, entry)
                 self._push_undo("edit", self.editing, before)
             else:
-                added = svc.add_entry(self.vault, self.current, entry)
+                added = minutes_svc.add_entry(self.vault, self.current, entry)
                 self._push_undo("add", added.id, None)
         except CasuskamerError as exc:
             self.entry_error.setText(_message(exc))
@@ -811,7 +814,7 @@ class LiveMeetingWindow(QWidget):
         if entry is None:
             return
         try:
-            svc.remove_entry(self.vault, entry.id)
+            minutes_svc.remove_entry(self.vault, entry.id)
         except CasuskamerError as exc:
             self.entry_error.setText(_message(exc))
             return
@@ -833,15 +836,15 @@ class LiveMeetingWindow(QWidget):
         self.entry_error.setText("")
         try:
             if action == "add":
-                svc.remove_entry(self.vault, entry_id)
+                minutes_svc.remove_entry(self.vault, entry_id)
             elif before is not None:
                 again = EntryInput(before.kind, before.text, before.party_id, before.owner,
                                    before.due)
                 if action == "edit":
-                    svc.edit_entry(self.vault, entry_id, again,
+                    minutes_svc.edit_entry(self.vault, entry_id, again,
                                    today=min(date.today(), before.due or date.today()))
                 else:
-                    restored = svc.add_entry(self.vault, before.agenda_item_id, again,
+                    restored = minutes_svc.add_entry(self.vault, before.agenda_item_id, again,
                                              today=min(date.today(),
                                                        before.due or date.today()))
                     # Older steps name the entry by its id: it has a new one now.
@@ -879,12 +882,12 @@ class LiveMeetingWindow(QWidget):
         payload = self._payload()
         if payload == self._saved_payload:
             return
-        svc.save_live_draft(self.vault, self.meeting_id, payload)
+        minutes_svc.save_live_draft(self.vault, self.meeting_id, payload)
         self._saved_payload = payload
 
     def _restore_draft(self) -> None:
         self._saved_payload = None
-        draft = svc.load_live_draft(self.vault, self.meeting_id)
+        draft = minutes_svc.load_live_draft(self.vault, self.meeting_id)
         if not draft:
             return
         ids = [i.id for i in self.room.meeting.items]
@@ -909,7 +912,7 @@ class LiveMeetingWindow(QWidget):
                                  "of action."), yes_label=_("End meeting")):
             return
         try:
-            svc.end_meeting(self.vault, self.meeting_id)
+            minutes_svc.end_meeting(self.vault, self.meeting_id)
         except CasuskamerError as exc:
             dialogs.error(self, _("End meeting"), str(exc))
             return
