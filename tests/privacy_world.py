@@ -992,6 +992,55 @@ def write_world(world: World, vault: Any) -> None:
                                                               agenda_item_id=aid))
 
 
+def check_referrer_outputs(world: World, vault: Any, folder: Any, tally: Tally) -> list[str]:
+    """The receipt and the triage outcome (issue 24), for every party of every case. The
+    rule, from the issue: only the party that referred the case receives them, and only
+    while it is a party of the covenant (21.3, 23.2: a party that left receives nothing);
+    they hold only that referral's own facts, so no canary at all (no subject's name, no
+    item's text, no plan or agenda text). The triage outcome exists only for a case that has
+    one: in these worlds, the declined cases (no routing decisions are written)."""
+    from pathlib import Path
+
+    from app.errors import PermissionDenied, ValidationError
+    from app.services import referral_receipts
+
+    folder = Path(folder)
+    problems: list[str] = []
+    for n, case in enumerate(world.cases):
+        # write_world records the referring party of the n-th case this way
+        referrer = world.parties[n % len(world.parties)].pid
+        for party in world.parties:
+            entitled = party.pid == referrer and active_on(party, world.today)
+            for kind, export in (("receipt", referral_receipts.export_receipt),
+                                 ("triage outcome", referral_receipts.export_triage_outcome)):
+                out = folder / f"r-{world.seed}-{case.cid}-{party.pid}-{kind[0]}.pdf"
+                has_outcome = kind == "receipt" or case.state is CaseState.DECLINED
+                found: set[str] | None
+                try:
+                    export(vault, case.number, out, party_id=party.pid, on=world.today)
+                    found = pdf_canaries(out.read_bytes())
+                except PermissionDenied:
+                    found = None
+                except ValidationError:
+                    found = None
+                    if not entitled or has_outcome:
+                        problems.append(f"seed {world.seed}: {kind} of {case.number} for "
+                                        f"party {party.pid} refused as having no outcome")
+                if found is None and entitled and has_outcome:
+                    problems.append(f"seed {world.seed}: {kind} of {case.number} refused to "
+                                    f"its referring party {party.pid}")
+                if found is not None and not entitled:
+                    problems.append(f"seed {world.seed}: LEAK {kind} of {case.number} made "
+                                    f"for party {party.pid}, not its referring party")
+                if found is not None:
+                    problems += verdict(world, kind, f"party {party.pid}",
+                                        Wanted(frozenset(), frozenset()), found)
+                    tally.add(f"e2e {kind} given")
+                else:
+                    tally.add(f"e2e {kind} refused")
+    return problems
+
+
 def vault_world(seed: int, now: datetime, slot: int = 0) -> World:
     """A small world for a vault that may hold several (``slot``: its place in the vault):
     parties numbered from :data:`VAULT_PARTY_BASE`, the other rows from 1, ten parties and
@@ -1524,6 +1573,8 @@ EXPORT_MODULES = {
                            "sections are in every handout",
     "app.export.subject_access_pdf": "subject-access PDF: check_subject_access, check_cli "
                                      "(export subject)",
+    "app.export.receipt_pdf": "receipt and triage outcome to the referring party: "
+                              "check_referrer_outputs",
 }
 
 #: Every function of ``app/export`` and ``app/services`` that makes a document or a file
@@ -1568,6 +1619,12 @@ OUTPUT_FUNCTIONS = {
     "app.services.subject_access.build_report": "check_subject_access",
     "app.services.subject_access.export_subject_access": "check_subject_access, check_cli",
     "app.services.subject_access.write_draft": "check_cli (export subject --draft)",
+    "app.export.receipt_pdf.receipt_story": "check_referrer_outputs (receipt)",
+    "app.export.receipt_pdf.render_receipt": "check_referrer_outputs (receipt)",
+    "app.export.receipt_pdf.triage_outcome_story": "check_referrer_outputs (triage outcome)",
+    "app.export.receipt_pdf.render_triage_outcome": "check_referrer_outputs (triage outcome)",
+    "app.services.referral_receipts.export_receipt": "check_referrer_outputs",
+    "app.services.referral_receipts.export_triage_outcome": "check_referrer_outputs",
 }
 
 OUTPUT_PREFIXES = ("render", "build", "export", "write", "compose", "story", "csv")
@@ -1592,6 +1649,10 @@ CLI_COMMANDS = {
     "export plan": "check_cli: the director's full plan",
     "export agenda": "check_cli: a party's agenda, PDF read back",
     "export subject": "check_cli: --draft, the file decided, --review --out, PDF read back",
+    "export receipt": "check_referrer_outputs: the service the command calls, every party "
+                      "of every case, PDF read back",
+    "export triage-outcome": "check_referrer_outputs: the service the command calls, every "
+                             "party of every case, PDF read back",
     "purge": "exempt: destroys due cases (prints case numbers only)",
     "report": "check_cli: the annual report PDF and its CSV",
     "audit": "check_cli: the audit log as JSON holds no canary (and check_audit_log reads "
@@ -1970,6 +2031,7 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
                 write_world(world, vault)
                 found = check_vault(world, vault, out, tally)
                 found += check_subject_access(world, vault, out, tally, subjects_per_case)
+                found += check_referrer_outputs(world, vault, out, tally)
                 tally.add("worlds (vault)")
                 if found:
                     problems += found + [world.describe()]

@@ -175,6 +175,27 @@ INTAKE_OUTCOME_LABELS = {
 }
 
 
+class ReferralOutcome(StrEnum):
+    """What became of a referral at triage (issue 24), as it goes back to the referrer."""
+
+    TAKEN_ON = "taken_on"            # to a case meeting
+    ADVICE_ONLY = "advice_only"      # routed elsewhere at triage
+    DECLINED = "declined"            # declined at intake
+    PENDING = "pending"              # no outcome yet
+
+    @property
+    def label(self) -> str:
+        return _(REFERRAL_OUTCOME_LABELS[self])
+
+
+REFERRAL_OUTCOME_LABELS = {
+    ReferralOutcome.TAKEN_ON: N_("Taken on"),
+    ReferralOutcome.ADVICE_ONLY: N_("Advice only"),
+    ReferralOutcome.DECLINED: N_("Declined"),
+    ReferralOutcome.PENDING: N_("No outcome yet"),
+}
+
+
 class Stage(StrEnum):
     """Where an open case stood on the reference day (from its per-transition dates)."""
 
@@ -252,6 +273,10 @@ class Figures:
     meetings_held: int
     cases_discussed: int
     referrals_total: int = field(default=0)
+    #: the referrals received in the year by the referring party's type and their triage
+    #: outcome, and per type the days from referral to that outcome (issue 24)
+    referral_outcomes: dict[str, dict[ReferralOutcome, int]] = field(default_factory=dict)
+    outcome_lead: dict[str, LeadTime] = field(default_factory=dict)
 
 
 class ChartKind(StrEnum):
@@ -411,7 +436,33 @@ def figure_list(figures: Figures) -> list[Figure]:
          Series(_("Cases discussed"),
                 tuple(suppress(n) for n in figures.cases_discussed_per_month))),
         by_series=True)
-    return [referrals, intake, lead, in_progress, actions, meetings]
+    return [referrals, intake, lead, in_progress, actions, meetings,
+            referral_outcomes_figure(figures)]
+
+
+def referral_outcomes_figure(figures: Figures) -> Figure:
+    """The referrals of the year by the referring party's type: their triage outcome and
+    the days from referral to it (issue 24), suppressed like every other figure."""
+    types = sorted(figures.referral_outcomes,
+                   key=lambda t: (party_type_label(t).casefold(), t))
+    outcomes = tuple(ReferralOutcome)
+    series = [Series(o.label, tuple(suppress(figures.referral_outcomes[t].get(o, 0))
+                                    for t in types)) for o in outcomes]
+    totals = _protected_totals(series, [suppress(sum(figures.referral_outcomes[t].values()))
+                                        for t in types])
+    lead = [figures.outcome_lead.get(t, LeadTime.of([])) for t in types]
+    series.append(Series(_("Median days to the outcome"),
+                         tuple(v.median_value() for v in lead)))
+    return Figure(
+        "referral_outcomes", _("Referrals by the referring party's type and outcome"),
+        _("The referrals received in {year} ({filter}), by the type of party that referred "
+          "them: taken on for a case meeting, advice only (handled elsewhere), declined, or "
+          "no outcome yet; and the median number of days from the referral to its "
+          "outcome.").format(year=figures.year, filter=_filter_text(figures)),
+        _("Cases"), tuple(party_type_label(t) for t in types), tuple(series),
+        ChartKind.STACKED, totals,
+        note=_("Chart: the outcomes; the table also gives the median days."),
+        chart_series=len(outcomes))
 
 
 def suppression_note() -> str:

@@ -21,7 +21,7 @@ as ``subject.copy`` (the field's name, never its value).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -29,12 +29,14 @@ from sqlalchemy import select
 
 from app.domain.cases import Case
 from app.domain.information import Category, InformationItem
+from app.domain.referral_contacts import Informing, Invitee
 from app.domain.roles import Permission, may
 from app.domain.triage import PartyQuery, RoutingDecision, WideningRequest
 from app.errors import NotFound
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
+from app.services import referral_contacts
 from app.services import retention as retention_service
 from app.services import triage as triage_service
 from app.services.sharing_context import case_context
@@ -75,6 +77,10 @@ class CaseView:
     #: the day an ended case is due for destruction (the retention rule's answer, through
     #: ``app.services.retention.destruction_date``); None while the case is open
     destroy_on: date | None = None
+    #: the partners to invite with their contact persons, and per subject id whether the
+    #: subject was informed or the ground not to (issue 24; None: nothing recorded)
+    invitees: tuple[Invitee, ...] = ()
+    informing: Mapping[int, Informing | None] = field(default_factory=dict)
 
     def filtered(self, source: int | None = None,
                  category: Category | None = None) -> list[ItemRow]:
@@ -107,6 +113,8 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
         routing = triage_service.routing_decision(conn, case_id)
         context = case_context(conn, case_id, today)
         destroy_on = retention_service.destruction_date(conn, case_id)
+        invitees = tuple(referral_contacts.load_invitees(conn, case_id))
+        informing = referral_contacts.load_informing(conn, case_id)
     names = {p.id: p.name for p in parties}
     rows = []
     for shown in visible_items(items, PROCESS_DIRECTOR, Setting.DIRECTOR, context, standings):
@@ -116,7 +124,7 @@ def open_case(vault: OpenVault, number: str, today: date | None = None) -> CaseV
     vault.log_now("case.view", "case", case.number,
                   detail={"items": len(rows), "items_shown": with_items})
     return CaseView(case, names, tuple(queries), tuple(widening), routing, tuple(rows),
-                    with_items, destroy_on)
+                    with_items, destroy_on, invitees, informing)
 
 
 class CopyField(StrEnum):

@@ -36,6 +36,7 @@ from app.domain.figures import (
     IntakeOutcome,
     LeadStep,
     LeadTime,
+    ReferralOutcome,
     Stage,
     figure_list,
 )
@@ -67,6 +68,8 @@ class _Tally:
     in_progress: dict[Protocol, dict[Stage, int]] = field(default_factory=dict)
     destroyed_first_meetings: list[tuple[int, int]] = field(default_factory=list)
     in_scope: set[int] = field(default_factory=set)
+    referral_outcomes: dict[str, dict[ReferralOutcome, int]] = field(default_factory=dict)
+    outcome_days: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _tally(conn: Connection, year: int, protocol: Protocol | None, day: date) -> _Tally:
@@ -95,6 +98,18 @@ def _tally(conn: Connection, year: int, protocol: Protocol | None, day: date) ->
         if start <= received < end:
             months = tally.referrals.setdefault(party_type or "other", [0] * 12)
             months[int(received[5:7]) - 1] += 1
+            # issue 24: the referral's triage outcome and the days to it
+            kind = party_type or "other"
+            moment = decided if decision == "declined" else triaged
+            result = (ReferralOutcome.DECLINED if decision == "declined" and decided else
+                      ReferralOutcome.ADVICE_ONLY if routed and triaged else
+                      ReferralOutcome.TAKEN_ON if triaged else ReferralOutcome.PENDING)
+            counts = tally.referral_outcomes.setdefault(
+                kind, {o: 0 for o in ReferralOutcome})
+            counts[result] += 1
+            days = tally.outcome_days.setdefault(kind, [])
+            if result is not ReferralOutcome.PENDING and moment is not None:
+                days.append(_days(str(moment), received))
         if decided is not None and decision and start <= decided < end:
             tally.intake[IntakeOutcome.DECLINED if decision == "declined" else
                          IntakeOutcome.ROUTED_ELSEWHERE if routed else
@@ -204,7 +219,9 @@ def compute_in(conn: Connection, year: int, protocol: Protocol | None = None,
         overdue_open_actions=_overdue(conn, protocol, today, present),
         meetings_per_month=meetings, cases_discussed_per_month=discussed,
         meetings_held=held, cases_discussed=cases_discussed,
-        referrals_total=sum(sum(v) for v in tally.referrals.values()))
+        referrals_total=sum(sum(v) for v in tally.referrals.values()),
+        referral_outcomes=tally.referral_outcomes,
+        outcome_lead={t: LeadTime.of(d) for t, d in tally.outcome_days.items()})
 
 
 @entry_point

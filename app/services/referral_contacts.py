@@ -211,3 +211,28 @@ def proposed_invitees(vault: OpenVault, number_or_id: str | int) -> list[int]:
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     with vault.read() as conn:
         return invitee_parties(conn, case_service.case_id_for(conn, number_or_id))
+
+
+@entry_point
+def informing_lines(vault: OpenVault, subject_ids: tuple[int, ...] | list[int]) -> list[str]:
+    """For the subject-access review (AVG 15): per subject id, the case number and whether
+    the subject was informed or the ground not to ("ZVH-2026-0042: Not informed: running
+    criminal investigation; look again on ..."). ``CASE_WORK``; audited by the review."""
+    from app.store.case_tables import cases
+    from app.store.party_tables import parties
+
+    vault.require(Permission.CASE_WORK, "subject", "-")
+    with vault.read() as conn:
+        names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id,
+                                                                   parties.c.name))}
+        lines = []
+        for subject_id in subject_ids:
+            row = conn.execute(select(cases.c.number, subjects.c.case_id)
+                               .join(cases, cases.c.id == subjects.c.case_id)
+                               .where(subjects.c.id == subject_id)).first()
+            if row is None:
+                continue
+            value = load_informing(conn, int(row[1])).get(subject_id)
+            text = value.describe(names) if value is not None else _("nothing recorded")
+            lines.append(f"{row[0]}: {text}")
+    return lines

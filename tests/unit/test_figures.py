@@ -351,5 +351,5 @@ def test_figure_list_on_empty_figures() -> None:
         cases_discussed_per_month=[0] * 12, meetings_held=0, cases_discussed=0)
     shown = figure_list(empty)
     assert [f.key for f in shown] == ["referrals", "intake", "lead_times", "in_progress",
-                                      "actions", "meetings"]
+                                      "actions", "meetings", "referral_outcomes"]
     assert shown[0].table()[1] == [["Totaal"] + ["< 5"] * 12]

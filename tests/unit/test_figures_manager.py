@@ -116,7 +116,7 @@ def test_the_manager_may_see_the_figures_and_print_the_report(
                                           csv_dir=tmp_path / "csv")
     assert (tmp_path / "jaar.pdf").read_bytes().startswith(b"%PDF")
     assert len(digest) == 64
-    assert len(list((tmp_path / "csv").glob("2025-*.csv"))) == 6
+    assert len(list((tmp_path / "csv").glob("2025-*.csv"))) == 7
 
 
 @pytest.mark.parametrize("argv", [

@@ -214,6 +214,30 @@ def ended_text(view: CaseView) -> str:
     return " ".join(parts)
 
 
+def invitees_text(view: CaseView) -> str:
+    """The partners to invite, one a line: party, then the contact person's details."""
+    lines = []
+    for invitee in view.invitees:
+        contact = ", ".join(p for p in (invitee.contact_name, invitee.contact_role,
+                                        invitee.phone, invitee.email) if p)
+        party = view.party_names.get(invitee.party_id, "?")
+        lines.append(f"{party}: {contact}" if contact else party)
+    return "\n".join(lines)
+
+
+def informing_text(view: CaseView) -> str:
+    """Per subject: informed (date, by whom) or the ground not to, or nothing recorded."""
+    by_id = {s.id: s for s in view.case.subjects}
+    lines = []
+    for subject_id, value in view.informing.items():
+        subject = by_id.get(subject_id)
+        name = subject.display_name if subject is not None else "?"
+        text = (value.describe(view.party_names) if value is not None
+                else _("nothing recorded"))
+        lines.append(f"{name}: {text}")
+    return "\n".join(lines)
+
+
 def _outcome_label(value: str | None) -> str:
     try:
         return Outcome(value).label if value else "\u2013"
@@ -255,6 +279,16 @@ class CaseViewScreen(QWidget):
         # the referring party asks of the house.
         self.referral_fields: dict[str, QLabel] = {}
         for key in ("received", "referring_party", "referring_contact", "reason", "question"):
+            label = QLabel()
+            label.setObjectName(f"referral_{key}")
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+            self.referral_fields[key] = label
+        # issue 24: the partners to invite (with their contact persons) and per subject
+        # whether they were informed or the ground not to (read only, like the referral)
+        for key in ("invitees", "informing"):
             label = QLabel()
             label.setObjectName(f"referral_{key}")
             label.setWordWrap(True)
@@ -330,7 +364,9 @@ class CaseViewScreen(QWidget):
                              ("referring_party", _("Referring party:")),
                              ("referring_contact", _("Contact:")),
                              ("reason", _("Reason for referral:")),
-                             ("question", _("Question:"))):
+                             ("question", _("Question:")),
+                             ("invitees", _("Partners to invite:")),
+                             ("informing", _("Subjects informed:"))):
             field_label = QLabel(caption)
             field_label.setBuddy(self.referral_fields[key])
             referral_form.addRow(field_label, self.referral_fields[key])
@@ -648,6 +684,8 @@ class CaseViewScreen(QWidget):
         fields["referring_contact"].setText(case.referring_contact or "\u2013")
         fields["reason"].setText(case.reason or "\u2013")
         fields["question"].setText(case.question or "\u2013")
+        fields["invitees"].setText(invitees_text(view) or "\u2013")
+        fields["informing"].setText(informing_text(view) or "\u2013")
         if case.subjects:
             self.subjects.selectRow(0)
         self._update_copy_actions()

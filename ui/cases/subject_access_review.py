@@ -256,6 +256,17 @@ class SubjectAccessReviewDialog(QDialog):
         bottom.addWidget(self.buttons)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
+        # issue 24: whether the person was informed that the case is discussed, or the
+        # ground not to (AVG 13/14) -- the review weighs it (AVG 15, 23)
+        self.informing = QLabel()
+        self.informing.setObjectName("review_informing")
+        self.informing.setWordWrap(True)
+        self.informing.setTextFormat(Qt.TextFormat.PlainText)
+        from app.services.referral_contacts import informing_lines
+
+        self.informing.setText(_("Informed about the case: {lines}").format(
+            lines="; ".join(informing_lines(vault, list(match.subject_ids))) or "\u2013"))
+        layout.addWidget(self.informing)
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
 
