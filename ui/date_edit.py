@@ -21,7 +21,7 @@ import re
 from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QIcon, QKeyEvent
 from PySide6.QtWidgets import (QCalendarWidget, QFrame, QHBoxLayout, QLineEdit, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -83,7 +83,12 @@ class DateEdit(QWidget):
             self.line.setObjectName(f"{name}_text")
         self.button = QToolButton()
         self.button.setObjectName(f"{name}_calendar" if name else "calendar_button")
-        self.button.setText("\U0001f4c5")
+        # the desktop's calendar icon where it has one; else a down arrow, as a combo box
+        icon = QIcon.fromTheme("x-office-calendar")
+        if icon.isNull():
+            self.button.setText("\u25be")
+        else:
+            self.button.setIcon(icon)
         self.button.setToolTip(_("Pick the date from a calendar (Alt+Down)"))
         a11y.name(self.button, _("Calendar"))
         # The button is reached by Alt+Down from the field; Tab goes on to the next field.

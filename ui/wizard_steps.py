@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWizard
 from app.i18n import _
 
 #: the side list's width: room for a two-word step title per line at 200 % scaling too
-WIDTH_EM = 13
+WIDTH_EM = 15
 
 
 def _plain(title: str) -> str:
@@ -88,7 +88,8 @@ class StepList(QFrame):
             label.setObjectName("wizard_step")
             label.setWordWrap(True)
             self.steps.append(label)
-            self.column.insertWidget(self.column.count() - 1, label)
+            # under the header (header, spacing, the steps so far), above the stretch
+            self.column.insertWidget(2 + len(self.steps) - 1, label)
         for extra in self.steps[len(titles):]:
             extra.setVisible(False)
         current = self.position()

@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QListView, QListWidget, QListWidgetItem,
-                               QPlainTextEdit,
+                               QPlainTextEdit, QStyle,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget, QWizard, QWizardPage)
 
@@ -71,7 +71,7 @@ class PartyFilter(QWidget):
     the text. The list shows its parties in as many columns as fit, so all 34 fit on a
     page; Down in the search box goes into the list."""
 
-    def __init__(self, listing: QListWidget, label: str, name: str) -> None:
+    def __init__(self, listing: QListWidget, label: str, name: str, rows: int = 8) -> None:
         super().__init__()
         self.listing = listing
         self.search = QLineEdit()
@@ -82,11 +82,12 @@ class PartyFilter(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply())
         self.search.returnPressed.connect(self._to_list)
         self.search.installEventFilter(self)
+        # the columns follow the list's own width (known only after the layout placed it)
+        listing.viewport().installEventFilter(self)
         listing.setFlow(QListView.Flow.LeftToRight)
         listing.setWrapping(True)
         listing.setResizeMode(QListView.ResizeMode.Adjust)
-        listing.setUniformItemSizes(True)
-        listing.setMinimumHeight(listing.fontMetrics().lineSpacing() * 8)
+        listing.setMinimumHeight((listing.fontMetrics().lineSpacing() + 6) * rows)
         search_row = QHBoxLayout()
         search_row.addWidget(a11y.tie(QLabel(_("Filter:")), self.search))
         search_row.addWidget(self.search, 1)
@@ -107,15 +108,15 @@ class PartyFilter(QWidget):
     def _columns(self) -> None:
         """Cells as wide as the longest name, as many side by side as the list is wide."""
         widest = max((self.listing.fontMetrics().horizontalAdvance(self.listing.item(i).text())
-                      for i in range(self.listing.count())), default=100) + 40
-        room = max(self.listing.viewport().width() - 4, 1)
+                      for i in range(self.listing.count())), default=100) + 60
+        # less the room Qt keeps for a scroll bar, or the last column wraps to a new row
+        bar = self.listing.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        room = max(self.listing.viewport().width() - bar - 8, 1)
         columns = max(1, room // widest)
-        self.listing.setGridSize(QSize(room // columns,
-                                       self.listing.fontMetrics().lineSpacing() + 6))
+        grid = QSize(room // columns, self.listing.fontMetrics().lineSpacing() + 6)
+        if grid != self.listing.gridSize():
+            self.listing.setGridSize(grid)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._columns()
 
     def _to_list(self) -> None:
         self.listing.setFocus()
@@ -125,6 +126,9 @@ class PartyFilter(QWidget):
                 break
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.listing.viewport() and event.type() == QEvent.Type.Resize:
+            self._columns()
+            return False
         if (watched is self.search and event.type() == QEvent.Type.KeyPress
                 and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down):
             self._to_list()
@@ -432,7 +436,8 @@ class TriageWizard(QWizard):
         self.item_received = _date_edit(self.today, "item_received")
         self.shared_list = QListWidget()
         self.shared_list.setObjectName("item_shared_with")
-        self.shared_filter = PartyFilter(self.shared_list, _("Shared with:"), "item_shared_with")
+        self.shared_filter = PartyFilter(self.shared_list, _("Shared with:"), "item_shared_with",
+                                         rows=4)
         self.item_pre = QCheckBox(_("May be viewed before the meeting"))
         self.item_pre.setObjectName("item_pre_meeting_view")
         self.item_screen = QCheckBox(_("May be shown on the meeting screen"))
@@ -764,7 +769,10 @@ class TriageWizard(QWizard):
         self.invitee_list = QListWidget()
         self.invitee_list.setObjectName("invitees")
         self.invitee_filter = PartyFilter(self.invitee_list, _("Parties to invite:"),
-                                          "invitees")
+                                          "invitees", rows=6)
+        # goal and themes scroll past three lines, so the parties to invite keep their room
+        for edit in (self.goal_edit, self.themes_edit):
+            edit.setMaximumHeight(edit.fontMetrics().lineSpacing() * 3 + 14)
         for choice in self.ctx.eligible:
             entry = QListWidgetItem(choice.name)
             entry.setData(Qt.ItemDataRole.UserRole, choice.id)
@@ -789,6 +797,7 @@ class TriageWizard(QWizard):
         self.elsewhere_chain.setObjectName("elsewhere_chain")
         self.reason_edit = QPlainTextEdit()
         self.reason_edit.setObjectName("elsewhere_reason")
+        self.reason_edit.setMaximumHeight(self.reason_edit.fontMetrics().lineSpacing() * 3 + 14)
         elsewhere_form = QFormLayout(self.elsewhere_box)
         elsewhere_form.addRow(_("By party:"), self.elsewhere_party)
         elsewhere_form.addRow(_("Or by chain:"), self.elsewhere_chain)
