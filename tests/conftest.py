@@ -45,14 +45,18 @@ ROLE_PASSPHRASE = "blauwe reiger vangt zeven vissen"
 _opened_as: list[OpenVault] = []
 
 
-def unlock_as(vault: OpenVault, role: Role, account: str = "") -> OpenVault:
+def unlock_as(vault: OpenVault, role: Role, account: str = "", *,
+              hold_folder: bool = False) -> OpenVault:
     """``vault``'s folder unlocked again by an account of ``role`` (``ROLE_ACCOUNTS[role]``
     unless ``account`` names another), as a user of that role would: through its key slot,
     so the role is the one the slot and the accounts table give it. The account is added
     the first time, by an administrator (``vault`` itself when it is unlocked by one, else
     the test vault's first admin, ADMIN). ``vault`` stays open as it was: the new session is
-    a second one, without the folder lock (which ``vault`` holds), and is locked when the
-    test ends. A test changes role with this, never by assigning ``vault.actor``."""
+    a second one, locked when the test ends. ``hold_folder``: the new session takes over the
+    folder lock if ``vault`` held it, for a test that goes on as this account (locking it then
+    frees the folder for the unlock screen or a command); without it, a session for one or
+    two calls in another role leaves the lock where it is. A test changes role with this,
+    never by assigning ``vault.actor``."""
     name = account or ROLE_ACCOUNTS[role]
     folder = vault.vault
     passphrase = ADMIN_PASSPHRASE if name == ADMIN else ROLE_PASSPHRASE
@@ -65,6 +69,8 @@ def unlock_as(vault: OpenVault, role: Role, account: str = "") -> OpenVault:
             if admin is not vault:
                 admin.lock(audit_it=False)
     opened = folder.unlock(name, passphrase, exclusive=False)
+    if hold_folder:
+        opened._lock = vault.detach_folder_lock()
     _opened_as.append(opened)
     assert opened.actor.role is role, f"account {name} has the role {opened.actor.role}"
     return opened

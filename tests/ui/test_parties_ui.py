@@ -19,7 +19,8 @@ from app.domain.parties import EndReason, PartyDomain, PartyType
 from app.domain.protocols import Protocol
 from app.domain.roles import Role
 from app.services import parties as ps
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from ui import dialogs
 from ui.parties import PartiesScreen
 from ui.parties.accession import AccessionWizard
@@ -217,12 +218,12 @@ def test_protocols_contacts_and_end_through_the_screen(screen: PartiesScreen,
 
 
 def test_roles_and_clear(qtbot, admin_vault: OpenVault) -> None:  # type: ignore[no-untyped-def]
-    admin_vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
-    screen = PartiesScreen(admin_vault)
+    director = unlock_as(admin_vault, Role.PROCESS_DIRECTOR)
+    screen = PartiesScreen(director)
     qtbot.addWidget(screen)
     assert not screen.accession_button.isVisibleTo(screen)
     assert screen.contacts_box.isVisibleTo(screen)
-    screen.select_party(ps.list_parties(admin_vault)[0].id)
+    screen.select_party(ps.list_parties(director)[0].id)
     assert screen.detail_title.text()
     screen.clear()
     assert screen.model.rowCount() == 0 and screen.detail_title.text() == ""

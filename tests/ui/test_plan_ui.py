@@ -18,7 +18,8 @@ from app.services import cases as case_service
 from app.services import meetings as meeting_service
 from app.services import parties as party_service
 from app.services import plan as plan_service
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, item, make_case, on_agenda, party_ids
 from ui import dialogs
 from ui.plan.editor import PlanEditor
@@ -30,11 +31,11 @@ def case(admin_vault: OpenVault) -> tuple[OpenVault, str, dict[str, int]]:
     ids = party_ids(admin_vault)
     party_service.end_participation(admin_vault, ids["Stichting Barka"], date(2026, 11, 20),
                                     EndReason.WITHDRAWAL)
-    as_process_director(admin_vault)
-    number = make_case(admin_vault, items=[
+    vault = as_process_director(admin_vault)
+    number = make_case(vault, items=[
         item(ids["Politie regionale eenheid Den Haag"], "Melding <b>huiselijk geweld</b>",
              [ids["Reclassering Nederland"]])])
-    return admin_vault, number, ids
+    return vault, number, ids
 
 
 def _select(combo: QComboBox, text: str) -> None:
@@ -106,10 +107,8 @@ def scheduled(case):  # type: ignore[no-untyped-def]
     vault, number, ids = case
     on_agenda(vault, number, [ids["Politie regionale eenheid Den Haag"],
                               ids["Reclassering Nederland"], ids[LEAVER]])
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    party_service.end_participation(vault, ids[LEAVER], date.today(),
+    party_service.end_participation(unlock_as(vault, Role.ADMIN), ids[LEAVER], date.today(),
                                     EndReason.WITHDRAWAL)
-    as_process_director(vault)
     return vault, number, ids
 
 

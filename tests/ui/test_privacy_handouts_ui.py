@@ -17,7 +17,8 @@ from app.domain.parties import EndReason
 from app.domain.roles import Role
 from app.services import meeting_live as live_service
 from app.services import parties as party_service
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, item, make_case, on_agenda, party_ids
 from ui import dialogs
 from ui.meetings.screen import MeetingsScreen
@@ -38,16 +39,15 @@ def _no_scripted_dialogs() -> Iterator[None]:
 @pytest.fixture
 def case(admin_vault: OpenVault) -> tuple[OpenVault, str, dict[str, int]]:
     ids = party_ids(admin_vault)
-    as_process_director(admin_vault)
-    number = make_case(admin_vault, items=[
+    vault = as_process_director(admin_vault)
+    number = make_case(vault, items=[
         item(ids[POLICE], "NIETVOORAF melding", [ids[PROBATION]])])
-    return admin_vault, number, ids
+    return vault, number, ids
 
 
 def _withdraw_today(vault: OpenVault, party_id: int) -> None:
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    party_service.end_participation(vault, party_id, date.today(), EndReason.WITHDRAWAL)
-    as_process_director(vault)
+    party_service.end_participation(unlock_as(vault, Role.ADMIN), party_id, date.today(),
+                                    EndReason.WITHDRAWAL)
 
 
 def test_12_2e_9_2_no_handouts_for_a_case_on_no_agenda_and_the_dialog_says_why(

@@ -22,7 +22,8 @@ from app.services import cases as case_service
 from app.services import intake, triage
 from app.services import meetings as meeting_service
 from app.store.party_tables import parties
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 
 SUBJECTS = (
     Subject("Şükrü", "Yılmaz", date(1984, 3, 14), SubjectRole.MAIN_SUBJECT,
@@ -34,8 +35,9 @@ SUBJECTS = (
 
 
 def as_process_director(vault: OpenVault) -> OpenVault:
-    vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
-    return vault
+    """The vault unlocked by a process director, who goes on with it (a second session;
+    ``vault`` is unchanged, the folder lock moves to the director)."""
+    return unlock_as(vault, Role.PROCESS_DIRECTOR, hold_folder=True)
 
 
 def party_ids(vault: OpenVault) -> dict[str, int]:

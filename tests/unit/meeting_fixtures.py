@@ -22,7 +22,8 @@ from app.domain.roles import Role
 from app.services import cases as case_service
 from app.services import intake, triage
 from app.store.party_tables import parties
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 
 POLICE = "Politie regionale eenheid Den Haag"
 GGZ = "Parnassia Groep"
@@ -35,8 +36,9 @@ TOMORROW_10 = (datetime.now() + timedelta(days=1)).replace(hour=10, minute=0, se
 
 
 def as_process_director(vault: OpenVault) -> OpenVault:
-    vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
-    return vault
+    """The vault unlocked by a process director, who goes on with it (a second session;
+    ``vault`` is unchanged, the folder lock moves to the director)."""
+    return unlock_as(vault, Role.PROCESS_DIRECTOR, hold_folder=True)
 
 
 def party_ids(vault: OpenVault) -> dict[str, int]:

@@ -35,7 +35,8 @@ from app.store.plan_tables import plan_actions, plans
 from app.store.retention_tables import case_tombstones
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault, Vault
+from app.vault.vault import OpenVault, Vault
+from tests.conftest import unlock_as
 
 TODAY = date(2026, 3, 1)
 IV = Protocol.INTEGRALE_VEILIGHEID
@@ -315,9 +316,8 @@ def test_available_years(hand_made: OpenVault) -> None:
 
 @pytest.mark.parametrize("role", [Role.INFORMATION_CENTRE])
 def test_roles_without_view_figures_are_refused(admin_vault: OpenVault, role: Role) -> None:
-    admin_vault.actor = Actor("ic", role)
     with pytest.raises(PermissionDenied):
-        service.compute(admin_vault, 2025)
+        service.compute(unlock_as(admin_vault, role), 2025)
     with admin_vault.read() as conn:
         assert conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.result == "denied")).scalar() == 1

@@ -19,12 +19,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.cli import main
-from app.domain.roles import Role
-from app.services import accounts
 from app.store.tables import audit_log
-from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault, Vault
-from tests.conftest import ADMIN_PASSPHRASE
+from app.vault.vault import OpenVault, Vault
+from tests.conftest import ROLE_PASSPHRASE
 from tests.unit.handout_cases import as_process_director, item, make_case, on_agenda, party_ids
 
 POLICE = "Politie regionale eenheid Den Haag"
@@ -44,12 +41,9 @@ def locked(admin_vault: OpenVault, monkeypatch: pytest.MonkeyPatch
         item(ids[POLICE], "Melding politie", [ids[PROBATION], ids[CITY]], pre_meeting=True),
         item(ids[CITY], "Huurachterstand", [ids[POLICE], ids[PROBATION]], pre_meeting=True)])
     on_agenda(vault, number, [ids[name] for name in THREE])
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    accounts.add_account(vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
-                         kdf=KdfParams())
     folder = vault.vault.folder
-    vault.lock(audit_it=False)
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    vault.lock(audit_it=False)  # the director's session, which holds the folder
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     return folder, number, ids
 
 
@@ -65,7 +59,7 @@ def _opens_with(path: Path, password: str) -> bool:
 
 
 def _audit_text(folder: Path) -> str:
-    opened = Vault(folder).unlock("regisseur", ADMIN_PASSPHRASE)
+    opened = Vault(folder).unlock("regisseur", ROLE_PASSPHRASE)
     try:
         with opened.read() as conn:
             rows = conn.execute(select(audit_log.c.action, audit_log.c.object_id,
@@ -76,7 +70,7 @@ def _audit_text(folder: Path) -> str:
 
 
 def _handout_details(folder: Path, number: str) -> list[dict[str, object]]:
-    opened = Vault(folder).unlock("regisseur", ADMIN_PASSPHRASE)
+    opened = Vault(folder).unlock("regisseur", ROLE_PASSPHRASE)
     try:
         with opened.read() as conn:
             rows = conn.execute(select(audit_log.c.detail).where(

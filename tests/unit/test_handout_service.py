@@ -20,14 +20,13 @@ from app.domain.plan import Action, ActionPlan
 from app.domain.roles import Role
 from app.errors import PermissionDenied
 from app.sharing.handout import HandoutRefused
-from app.services import accounts, handouts
+from app.services import handouts
 from app.services import parties as party_service
 from app.services import plan as plan_service
 from app.sharing.policy import Reason
 from app.store.tables import audit_log
-from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault
-from tests.conftest import ADMIN_PASSPHRASE
+from app.vault.vault import OpenVault
+from tests.conftest import ADMIN_PASSPHRASE, ROLE_PASSPHRASE, unlock_as
 from tests.unit.handout_cases import (as_process_director, item, make_case, on_agenda,
                                      party_ids, tomorrow_at_ten)
 
@@ -35,7 +34,7 @@ POLICE = "Politie regionale eenheid Den Haag"
 PROBATION = "Reclassering Nederland"
 CITY = "Den Haag"
 GONE = "Stichting Barka"
-DIRECTOR_PASSPHRASE = "regie voert de casus altijd zorgvuldig"
+DIRECTOR_PASSPHRASE = ROLE_PASSPHRASE  # the process director unlock_as added
 
 
 #: a moment after the start of the fixture's meeting (tomorrow at ten)
@@ -47,27 +46,25 @@ def case(admin_vault: OpenVault) -> tuple[OpenVault, str, dict[str, int]]:
     """A case on tomorrow's meeting with the police, probation, the city and a party that
     withdrew since it was invited (today)."""
     ids = party_ids(admin_vault)
-    as_process_director(admin_vault)
-    number = make_case(admin_vault, items=[
+    vault = as_process_director(admin_vault)
+    number = make_case(vault, items=[
         item(ids[POLICE], "GEDEELD melding huiselijk geweld", [ids[PROBATION]],
              category=Category.POLICE, restriction="Alleen voor risicotaxatie"),
         item(ids[POLICE], "GEHEIM lopend onderzoek", [], category=Category.POLICE),
         item(ids[CITY], "HUUR achterstand vier maanden", [ids[PROBATION], ids[POLICE]],
              pre_meeting=True),
     ])
-    on_agenda(admin_vault, number, [ids[POLICE], ids[PROBATION], ids[CITY], ids[GONE]])
-    admin_vault.actor = Actor("beheerder", Role.ADMIN)
+    on_agenda(vault, number, [ids[POLICE], ids[PROBATION], ids[CITY], ids[GONE]])
     party_service.end_participation(admin_vault, ids[GONE], date.today(),
                                     EndReason.WITHDRAWAL)
-    as_process_director(admin_vault)
-    with admin_vault.read() as conn:
+    with vault.read() as conn:
         from app.services.cases import case_id_for
         case_id = case_id_for(conn, number)
-    plan_service.save_plan(admin_vault, ActionPlan(
+    plan_service.save_plan(vault, ActionPlan(
         case_id=case_id, closure_criteria="Stabiel",
         actions=(Action("a1", ids[PROBATION], "ACTIE toezicht"),
                  Action("a2", ids[CITY], "ACTIE beperkt", limited_to=frozenset({ids[CITY]})))))
-    return admin_vault, number, ids
+    return vault, number, ids
 
 
 def text_of(path: Path, password: str | None = None) -> str:
@@ -144,9 +141,9 @@ def test_the_full_plan_shows_every_action_and_is_recorded(case, tmp_path: Path) 
 
 def test_only_the_process_director_exports(case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     vault, number, ids = case
-    vault.actor = Actor("ic", Role.INFORMATION_CENTRE)
     with pytest.raises(PermissionDenied):
-        handouts.export_handout(vault, number, ids[POLICE], tmp_path / "x.pdf")
+        handouts.export_handout(unlock_as(vault, Role.INFORMATION_CENTRE), number, ids[POLICE],
+                                tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -180,9 +177,6 @@ def test_batch_for_every_invitee_with_progress_refusals_and_cancel(  # type: ign
 def test_the_export_commands(case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
                              capsys: pytest.CaptureFixture[str]) -> None:
     vault, number, _ids = case
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    accounts.add_account(vault, "regisseur", Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
-                         kdf=KdfParams())
     vault.lock(audit_it=False)
     folder = vault.vault.folder
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", DIRECTOR_PASSPHRASE)

@@ -117,13 +117,11 @@ def test_inviting_a_withdrawn_party_or_one_outside_the_protocol_is_refused(
         pd: OpenVault, ids: dict[str, int]) -> None:
     from app.domain.protocols import Protocol
     from app.domain.roles import Role
-    from app.vault.vault import Actor
+    from tests.conftest import unlock_as
 
     case = routed_case(pd, "D", "Derksen", invitees=[ids[POLICE]])
-    pd.actor = Actor("beheerder", Role.ADMIN)
-    party_service.end_participation(pd, ids[YOUTH], date.today() - timedelta(days=1),
-                                    EndReason.WITHDRAWAL)
-    as_process_director(pd)
+    party_service.end_participation(unlock_as(pd, Role.ADMIN), ids[YOUTH],
+                                    date.today() - timedelta(days=1), EndReason.WITHDRAWAL)
     with pytest.raises(ValidationError) as refused:
         svc.plan_meeting(pd, draft_for([case], [ids[POLICE], ids[YOUTH]]))
     assert refused.value.field == "invited"

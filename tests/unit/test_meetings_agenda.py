@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from app.domain.roles import Role
-from app.services import accounts
 from app.services.agenda import AgendaRefused, export_agenda
 from app.services import meetings as svc
-from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault
-from tests.conftest import ADMIN_PASSPHRASE
+from app.vault.vault import OpenVault
+from tests.conftest import ROLE_PASSPHRASE
 from tests.unit.meeting_fixtures import (GGZ, OM, POLICE, as_process_director, draft_for,
                                          party_ids, routed_case)
 
@@ -31,8 +28,6 @@ def pdf_text(path: Path) -> str:
 
 @pytest.fixture
 def planned(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], int, list[str]]:
-    accounts.add_account(admin_vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
-                         kdf=KdfParams())
     pd = as_process_director(admin_vault)
     ids = party_ids(pd)
     first = routed_case(pd, "Jan Pieter", "de Vries", invitees=[ids[POLICE], ids[GGZ]])
@@ -73,9 +68,8 @@ def test_export_agenda_command(planned: tuple[OpenVault, dict[str, int], int, li
     from app.cli import main
 
     pd, _ids, meeting_id, numbers = planned
-    pd.actor = Actor("beheerder", Role.ADMIN)
-    pd.lock(audit_it=False)
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    pd.lock(audit_it=False)  # the director's session, which holds the folder
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     out = tmp_path / "agenda.pdf"
     code = main(["export", "agenda", "--vault", str(vault_dir), "--account", "regisseur",
                  "--meeting", str(meeting_id), "--party", "politie", "--out", str(out)])

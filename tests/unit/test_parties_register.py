@@ -24,7 +24,8 @@ from app.services import parties as ps
 from app.domain.lifecycle import CaseState
 from app.sharing.policy import CaseContext, Reason, may_be_invited, may_receive_handout
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 
 #: The signatories exactly as the covenant's preamble names them.
 COVENANT_MUNICIPALITIES = [
@@ -253,18 +254,18 @@ def test_contacts_validate_email_and_stay_out_of_the_audit(admin_vault: OpenVaul
 
 def test_only_admin_changes_the_register(admin_vault: OpenVault) -> None:
     party = ps.list_parties(admin_vault)[0]
-    admin_vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
-    assert ps.contacts(admin_vault, party.id) == []          # planners see contacts
+    director = unlock_as(admin_vault, Role.PROCESS_DIRECTOR)
+    assert ps.contacts(director, party.id) == []          # planners see contacts
     with pytest.raises(PermissionDenied):
-        ps.end_participation(admin_vault, party.id, date(2025, 1, 1), EndReason.EXCLUSION)
+        ps.end_participation(director, party.id, date(2025, 1, 1), EndReason.EXCLUSION)
     with pytest.raises(PermissionDenied):
-        ps.record_accession(admin_vault, NEWCOMER, requested_on=date(2025, 1, 1))
+        ps.record_accession(director, NEWCOMER, requested_on=date(2025, 1, 1))
     with pytest.raises(PermissionDenied):
-        ps.save_contact(admin_vault, Contact(party_id=party.id, name="X"))
-    admin_vault.actor = Actor("manager", Role.MANAGER)
+        ps.save_contact(director, Contact(party_id=party.id, name="X"))
+    manager = unlock_as(admin_vault, Role.MANAGER)
     with pytest.raises(PermissionDenied):
-        ps.contacts(admin_vault, party.id)
+        ps.contacts(manager, party.id)
     with pytest.raises(PermissionDenied):      # figures only: not the register either
-        ps.get_party(admin_vault, party.id)
+        ps.get_party(manager, party.id)
     denied = [r for r in audit_rows(admin_vault, "denied") if r["result"] == "denied"]
     assert len(denied) == 5

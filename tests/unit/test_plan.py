@@ -32,7 +32,8 @@ from app.services import plan as plan_service
 from app.sharing.policy import plan_for_party
 from app.store.case_tables import cases
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, make_case, party_ids
 
 
@@ -173,16 +174,13 @@ def test_a_withdrawn_party_cannot_be_named_but_stays_where_it_was(
     gone = ids["Stichting Barka"]
     kept = plan_service.save_plan(director, ActionPlan(
         case_id=case_id, actions=(Action("a1", gone, "Opvang regelen"),)))
-    director.actor = Actor("beheerder", Role.ADMIN)
-    party_service.end_participation(director, gone, date(2026, 11, 20), EndReason.WITHDRAWAL)
-    as_process_director(director)
+    admin = unlock_as(director, Role.ADMIN)
+    party_service.end_participation(admin, gone, date(2026, 11, 20), EndReason.WITHDRAWAL)
     # An unrelated change still saves: the party was already in the plan.
     kept = plan_service.save_plan(director, replace(kept, closure_criteria="x"))
     # A withdrawn party the plan did not name yet cannot be named.
     other = ids["Stichting Exodus"]
-    director.actor = Actor("beheerder", Role.ADMIN)
-    party_service.end_participation(director, other, date(2026, 11, 20), EndReason.EXCLUSION)
-    as_process_director(director)
+    party_service.end_participation(admin, other, date(2026, 11, 20), EndReason.EXCLUSION)
     with pytest.raises(ValidationError):
         plan_service.save_plan(director, replace(kept, coordinator=CaseCoordinator(
             other, "Iemand")))
@@ -193,13 +191,11 @@ def test_a_withdrawn_party_cannot_be_named_but_stays_where_it_was(
 def test_roles_and_lifecycle(director: OpenVault) -> None:
     number = make_case(director)
     case_id = _case_id(director, number)
-    director.actor = Actor("manager", Role.MANAGER)
     with pytest.raises(PermissionDenied):
-        plan_service.get_plan(director, number)
-    director.actor = Actor("ic", Role.INFORMATION_CENTRE)
+        plan_service.get_plan(unlock_as(director, Role.MANAGER), number)
     with pytest.raises(PermissionDenied):
-        plan_service.save_plan(director, ActionPlan(case_id=case_id))
-    as_process_director(director)
+        plan_service.save_plan(unlock_as(director, Role.INFORMATION_CENTRE),
+                               ActionPlan(case_id=case_id))
     with director.begin() as conn:
         conn.execute(update(cases).where(cases.c.id == case_id).values(state="closed"))
     with pytest.raises(TransitionRefused):

@@ -19,18 +19,16 @@ from app.cli import main
 from app.domain.criteria import Criterion, CriterionAnswer
 from app.domain.information import Category
 from app.domain.intake import IntakeOutcome
-from app.domain.roles import Role
 from app.errors import ValidationError
 from app.sharing.handout import HandoutRefused
-from app.services import accounts, handouts, intake
+from app.services import handouts, intake
 from app.services import cases as case_service
 from app.services import meetings as meeting_service
 from app.services import meeting_live as live_service
 from app.services import minutes as minutes_service
 from app.store.tables import audit_log
-from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault
-from tests.conftest import ADMIN_PASSPHRASE
+from tests.conftest import ROLE_PASSPHRASE
 from tests.unit.handout_cases import (as_process_director, item, make_case, on_agenda,
                                      party_ids, plan_meeting, tomorrow_at_ten)
 
@@ -236,13 +234,9 @@ def locked(vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
     number, ids = _case_with_items(vault)
     older, _current = _held_then_followed_up(vault, number, [ids[CARE], ids[PROBATION]],
                                              [ids[PROBATION]])
-    from app.vault.vault import Actor
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    accounts.add_account(vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
-                         kdf=KdfParams())
     folder = vault.vault.folder
-    vault.lock(audit_it=False)
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    vault.lock(audit_it=False)  # the director's session, which holds the folder
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     return folder, number, ids, older
 
 
@@ -274,13 +268,9 @@ def test_the_batch_command_for_a_case_on_no_agenda_says_why_in_one_line(
         vault: OpenVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     number, _ids = _case_with_items(vault)
-    from app.vault.vault import Actor
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    accounts.add_account(vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
-                         kdf=KdfParams())
     folder = vault.vault.folder
-    vault.lock(audit_it=False)
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    vault.lock(audit_it=False)  # the director's session, which holds the folder
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     capsys.readouterr()
     out_dir = tmp_path / "uit"
     out_dir.mkdir()

@@ -24,7 +24,6 @@ from app.domain.lifecycle import CaseState
 from app.domain.parties import EndReason, MembershipPeriod
 from app.domain.protocols import Protocol
 from app.domain.roles import Role
-from app.services import accounts
 from app.services import cases as case_service
 from app.services import meetings as svc
 from app.services import meeting_live as live_svc
@@ -33,9 +32,8 @@ from app.services import agenda as agenda_svc
 from app.services import parties as party_service
 from app.services.agenda import AgendaRefused, export_agenda
 from app.store.tables import audit_log
-from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault
-from tests.conftest import ADMIN_PASSPHRASE
+from app.vault.vault import OpenVault
+from tests.conftest import ROLE_PASSPHRASE, unlock_as
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, as_process_director,
                                          draft_for, item, party_ids, routed_case)
 
@@ -67,14 +65,13 @@ def agenda_rows(vault: OpenVault, meeting_id: int) -> list[tuple[str, dict[str, 
 
 
 def as_admin(vault: OpenVault) -> OpenVault:
-    vault.actor = Actor("beheerder", Role.ADMIN)
-    return vault
+    return unlock_as(vault, Role.ADMIN)
 
 
 def _join_radicalisation(vault: OpenVault, ids: dict[str, int]) -> None:
     """The municipality, the police and the care provider also take part in the
     radicalisation protocol (from their start)."""
-    as_admin(vault)
+    vault = as_admin(vault)
     for name in (MUNICIPALITY, POLICE, GGZ):
         party = party_service.get_party(vault, ids[name])
         assert party.active_from is not None
@@ -114,7 +111,6 @@ def test_12_2e_a_party_that_withdrew_today_gets_no_agenda(meeting, folder: Path)
     reason, logged as denied, and no file."""
     vault, ids, meeting_id, numbers = meeting
     party_service.end_participation(as_admin(vault), ids[POLICE], TODAY, EndReason.WITHDRAWAL)
-    as_process_director(vault)
     out = folder / "politie.pdf"
     with pytest.raises(AgendaRefused) as refused:
         export_agenda(vault, meeting_id, ids[POLICE], out)
@@ -136,14 +132,13 @@ def test_12_2e_a_party_that_left_the_case_protocol_gets_no_line_for_that_case(
     radicalisation protocol: its agenda lists case B, not case A (number, initials and goal
     of case A absent)."""
     vault, ids, meeting_id, numbers = meeting
-    as_admin(vault)
-    party = party_service.get_party(vault, ids[GGZ])
+    admin = as_admin(vault)
+    party = party_service.get_party(admin, ids[GGZ])
     periods = [MembershipPeriod(m.protocol, m.start,
                                 TODAY - timedelta(days=1)
                                 if m.protocol is Protocol.INTEGRALE_VEILIGHEID else m.end)
                for m in party.memberships]
-    party_service.set_memberships(vault, ids[GGZ], periods)
-    as_process_director(vault)
+    party_service.set_memberships(admin, ids[GGZ], periods)
     out = folder / "ggz.pdf"
     export_agenda(vault, meeting_id, ids[GGZ], out)
     text = pdf_text(out)
@@ -229,12 +224,9 @@ def test_the_agenda_command_refuses_a_withdrawn_party_with_one_line(
     from app.cli import main
 
     vault, ids, meeting_id, _numbers = meeting
-    as_admin(vault)
-    party_service.end_participation(vault, ids[POLICE], TODAY, EndReason.WITHDRAWAL)
-    accounts.add_account(vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
-                         kdf=KdfParams())
-    vault.lock(audit_it=False)
-    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
+    party_service.end_participation(as_admin(vault), ids[POLICE], TODAY, EndReason.WITHDRAWAL)
+    vault.lock(audit_it=False)  # the process director's session, which holds the folder
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     out = tmp_path / "agenda.pdf"
     capsys.readouterr()
     code = main(["export", "agenda", "--vault", str(vault_dir), "--account", "regisseur",

@@ -33,7 +33,8 @@ from app.services import meeting_live as live_svc
 from app.services import parties as party_service
 from app.sharing.policy import Reason
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, TOMORROW_10,
                                          as_process_director, draft_for, item, party_ids,
                                          routed_case)
@@ -47,7 +48,7 @@ class Live:
     person of each sits in the room having accepted the statement."""
 
     def __init__(self, vault: OpenVault) -> None:
-        self.vault = vault
+        self.director = self.vault = vault
         self.ids = party_ids(vault)
         p, g, m = self.ids[POLICE], self.ids[GGZ], self.ids[MUNICIPALITY]
         self.case_id, self.number = routed_case(vault, "Jan", "de Vries", invitees=[p, g],
@@ -72,10 +73,10 @@ class Live:
         return {i.text for i in room_service.room_view(self.room, self.item_id).items}
 
     def as_admin(self) -> None:
-        self.vault.actor = Actor("beheerder", Role.ADMIN)
+        self.vault = unlock_as(self.director, Role.ADMIN)
 
     def as_director(self) -> None:
-        as_process_director(self.vault)
+        self.vault = self.director
 
 
 @pytest.fixture

@@ -27,7 +27,8 @@ from app.services import cases as case_store
 from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, PartyViewer, Setting, decide,
                                 visible_items)
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, item, make_case, party_ids
 
 TODAY = date(2026, 11, 20)
@@ -212,11 +213,11 @@ def test_routing_elsewhere_ends_the_case(world) -> None:  # type: ignore[no-unty
 
 def test_only_the_process_director_does_triage(world) -> None:  # type: ignore[no-untyped-def]
     vault, ids, number = world
-    vault.actor = Actor("ic", Role.INFORMATION_CENTRE)
+    centre = unlock_as(vault, Role.INFORMATION_CENTRE)
     with pytest.raises(PermissionDenied):
-        triage.record_query(vault, number, ids["Parnassia Groep"], TODAY, today=TODAY)
+        triage.record_query(centre, number, ids["Parnassia Groep"], TODAY, today=TODAY)
     with pytest.raises(PermissionDenied):
-        triage.triage_context(vault, number)
+        triage.triage_context(centre, number)
 
 
 def test_draft_saves_and_resumes(world) -> None:  # type: ignore[no-untyped-def]
@@ -334,6 +335,5 @@ def test_case_view_marks_who_may_see_and_is_audited_once(world) -> None:  # type
     # filtering is in memory: no further audit rows
     assert sum(1 for a, _d in audit_actions(vault) if a == "case.view") == before + 1
     # the information centre does not get the case screen (its substance, items included)
-    vault.actor = Actor("ic", Role.INFORMATION_CENTRE)
     with pytest.raises(PermissionDenied):
-        case_view.open_case(vault, number, today=TODAY)
+        case_view.open_case(unlock_as(vault, Role.INFORMATION_CENTRE), number, today=TODAY)
