@@ -22,9 +22,9 @@ service, so that a whole use case stays one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Connection, CursorResult, and_, delete, func, insert, select, update
 
@@ -85,6 +85,99 @@ class CaseRow(NamedTuple):
 
 # -- reading --------------------------------------------------------------------------------
 
+_NO_SEARCH: tuple[Any, str, str] = (None, "", "")
+_NO_PLAN: tuple[Any, Any, Any] = (None, None, None)
+_PROTOCOLS = {p.value: p for p in Protocol}
+_STATES = {s.value: s for s in CaseState}
+_ENDED = frozenset(s.value for s in CaseState if not s.is_open)
+
+
+class CaseRows(Sequence[CaseRow]):
+    """:func:`list_cases`'s answer: the queries' own tuples, each built into a ``CaseRow``
+    only when asked for (and then kept), so that loading 100,000 cases builds none and a
+    view builds the few it shows. The search keys, numbers and referring parties of every
+    case are at hand without building rows (the search box and the party filter use them).
+    Compares equal to a list of the same rows."""
+
+    __slots__ = ("_raw", "_searched", "_plan_of", "_meeting_of", "_open_of", "_overdue_of",
+                 "_party_names", "_built")
+
+    def __init__(self, raw: Sequence[tuple[Any, ...]],
+                 searched: Mapping[int, tuple[Any, str, str]],
+                 plan_of: Mapping[int, tuple[Any, Any, Any]], meeting_of: Mapping[int, str],
+                 open_of: Mapping[int, int], overdue_of: Mapping[int, int],
+                 party_names: Mapping[int, str]) -> None:
+        self._raw = raw
+        self._searched = searched
+        self._plan_of = plan_of
+        self._meeting_of = meeting_of
+        self._open_of = open_of
+        self._overdue_of = overdue_of
+        self._party_names = party_names
+        self._built: list[CaseRow | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> CaseRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseRow]: ...
+
+    def __getitem__(self, index: int | slice) -> CaseRow | list[CaseRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._raw)))]
+        row = self._built[index]
+        if row is None:
+            row = self._built[index] = self._build(self._raw[index])
+        return row
+
+    def __iter__(self) -> Iterator[CaseRow]:
+        for i in range(len(self._raw)):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (list, tuple, CaseRows)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CaseRows({len(self._raw)} cases)"
+
+    def _build(self, raw: tuple[Any, ...]) -> CaseRow:
+        case_id, number, protocol_value, state, party, received = raw
+        _id, main_subject, search_key = self._searched.get(case_id, _NO_SEARCH)
+        _case, plan_id, planned = self._plan_of.get(case_id, _NO_PLAN)
+        # The first coming meeting on an agenda; the plan's own date before that.
+        coming = self._meeting_of.get(case_id) or planned
+        if state in _ENDED:
+            open_count = overdue = 0
+        else:
+            open_count = self._open_of.get(plan_id, 0)
+            overdue = self._overdue_of.get(plan_id, 0)
+        return CaseRow._make((case_id, number, main_subject or "", _PROTOCOLS[protocol_value],
+                              _STATES[state], self._party_names.get(party) or "",
+                              date.fromisoformat(received),
+                              date.fromisoformat(coming) if coming else None, open_count,
+                              overdue, search_key or number))
+
+    def search_keys(self) -> list[str]:
+        """Every case's folded search key, in row order (no rows built)."""
+        searched, none = self._searched, _NO_SEARCH
+        return [searched.get(r[0], none)[2] or r[1] for r in self._raw]
+
+    def numbers(self) -> list[str]:
+        return [r[1] for r in self._raw]
+
+    def referring_parties(self) -> set[str]:
+        """The names of the parties that referred a listed case (no rows built)."""
+        names = self._party_names
+        return {names[p] for p in {r[4] for r in self._raw} if names.get(p)}
+
+
 #: The Cases table's columns per case, newest number first: migration 0008's covering
 #: index answers it without reading the wide ``cases`` rows (every page SQLCipher reads is
 #: decrypted).
@@ -134,7 +227,7 @@ LIST_CACHE_KIB = 65_536
 def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                protocol: Protocol | None = None, party_id: int | None = None,
                include_destroyed: bool = False, today: date | None = None,
-               limit: int | None = None) -> list[CaseRow]:
+               limit: int | None = None) -> CaseRows:
     """Every case for the Cases table, newest number first (the newest ``limit`` only,
     when given: what a screen shows at once while it loads the rest).
 
@@ -192,29 +285,11 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         open_of[plan_id] = open_of.get(plan_id, 0) + 1
         if due is not None and due < day:
             overdue_of[plan_id] = overdue_of.get(plan_id, 0) + 1
-    protocols = {p.value: p for p in Protocol}
-    states_by = {s.value: s for s in CaseState}
-    ended = {s.value for s in CaseState if not s.is_open}
-    fromiso = date.fromisoformat
-    make = CaseRow._make
-    no_search = (None, "", "")
-    no_plan = (None, None, None)
-    rows = []
-    for case_id, number, protocol_value, state, party, received in raw:
-        _id, main_subject, search_key = searched.get(case_id, no_search)
-        if not substance:
-            main_subject, search_key = register_shape(number, main_subject or "")
-        _case, plan_id, planned = plan_of.get(case_id, no_plan)
-        # The first coming meeting on an agenda; the plan's own date before that.
-        coming = meeting_of.get(case_id) or planned
-        if state in ended:
-            open_count = overdue = 0
-        else:
-            open_count, overdue = open_of.get(plan_id, 0), overdue_of.get(plan_id, 0)
-        rows.append(make((case_id, number, main_subject or "", protocols[protocol_value],
-                          states_by[state], party_names.get(party) or "", fromiso(received),
-                          fromiso(coming) if coming else None, open_count, overdue,
-                          search_key or number)))
+    if not substance:
+        # The register's shape, made here so that no name or BSN is kept in the answer.
+        searched = {r[0]: (r[0], *register_shape(r[1], (searched.get(r[0]) or _NO_SEARCH)[1]
+                                                  or "")) for r in raw}
+    rows = CaseRows(raw, searched, plan_of, meeting_of, open_of, overdue_of, party_names)
     vault.log_now("case.list", "case", "-", detail={"count": len(rows),
                                                     "substance": substance})
     return rows

@@ -127,7 +127,13 @@ def make_engine(path: Path, data_key_getter: Callable[[], bytes | bytearray], *,
                                journal_mode=journal_mode)
 
     engine = create_engine("sqlite+pysqlite://", module=sqlcipher, creator=creator,
-                           poolclass=QueuePool, pool_size=2, max_overflow=4)
+                           poolclass=QueuePool, pool_size=2, max_overflow=4,
+                           # The connection used last is handed out again: a read after the
+                           # audit row of the previous read finds its decrypted pages still
+                           # in that connection's cache (a write on ANOTHER connection
+                           # empties every other cache in WAL mode), so the pages are not
+                           # decrypted again for each call (issue 23).
+                           pool_use_lifo=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:  # pragma: no cover - exercised by every transaction

@@ -38,7 +38,7 @@ from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.formatting import format_date
 from app.i18n import N_, _
-from app.services.cases import CaseRow, fold_query
+from app.services.cases import CaseRow, CaseRows, fold_query
 from ui import a11y
 
 Index = QModelIndex | QPersistentModelIndex
@@ -128,7 +128,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[CaseRow] = []
+        self._rows: Sequence[CaseRow] = []
         self._icons: dict[CaseState, QIcon] = {}
         # Translated once per model: the same few labels for 100,000 rows.
         self._state_labels: dict[CaseState, str] = {}
@@ -144,8 +144,10 @@ class CaseTableModel(QAbstractTableModel):
     # -- content ----------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[CaseRow]) -> None:
+        """Show ``rows``; a ``CaseRows`` answer is kept as it is, so that only the rows the
+        view paints (or a sort or filter asks for) are ever built."""
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = rows if isinstance(rows, CaseRows) else list(rows)
         self._translate()
         self.endResetModel()
 
@@ -155,14 +157,24 @@ class CaseTableModel(QAbstractTableModel):
         self._rows = []
         self.endResetModel()
 
-    def rows(self) -> list[CaseRow]:
+    def rows(self) -> Sequence[CaseRow]:
         return self._rows
 
     def row_at(self, row: int) -> CaseRow:
         return self._rows[row]
 
     def search_keys(self) -> list[str]:
-        return [r.search_key for r in self._rows]
+        rows = self._rows
+        if isinstance(rows, CaseRows):
+            return rows.search_keys()  # without building a row per case
+        return [r.search_key for r in rows]
+
+    def referring_parties(self) -> set[str]:
+        """The names of the referring parties of the rows (for the party filter)."""
+        rows = self._rows
+        if isinstance(rows, CaseRows):
+            return rows.referring_parties()
+        return {r.referring_party for r in rows if r.referring_party}
 
     # -- the model interface ----------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -351,6 +352,7 @@ class CasesScreen(QWidget):
         """
         self._generation += 1
         selected = self.selected_case_number()
+        rows: Sequence[CaseRow]
         try:
             rows = case_service.list_cases(self.vault, limit=FIRST_ROWS)
         except CasuskamerError as exc:
@@ -375,15 +377,14 @@ class CasesScreen(QWidget):
                           lambda found: self._all_loaded(generation, found),
                           lambda exc: self._load_failed(generation, exc), context=self)
 
-    def _show_rows(self, rows: list[CaseRow], selected: str | None) -> None:
+    def _show_rows(self, rows: Sequence[CaseRow], selected: str | None) -> None:
         self.model.set_rows(rows)
-        self._fill_parties(sorted({r.referring_party for r in rows if r.referring_party},
-                                  key=str.casefold))
+        self._fill_parties(sorted(self.model.referring_parties(), key=str.casefold))
         if selected:
             self.select_case(selected)
         self._update_count()
 
-    def _all_loaded(self, generation: int, rows: list[CaseRow]) -> None:
+    def _all_loaded(self, generation: int, rows: Sequence[CaseRow]) -> None:
         if generation != self._generation or not self.vault.is_open:
             return  # refreshed again or locked meanwhile: a newer load (or none) counts
         self.loading = False
