@@ -240,16 +240,20 @@ def guarded_unlock(vault: Vault, account: str, passphrase: str, *, exclusive: bo
         except (WrongPassphrase, AccountRevoked):
             attempts.record_failure(account)
             raise
-        earlier = attempts.clear(account)
+        # The audit row first, then the count cleared: a crash between the two leaves the
+        # count in the file (reported again at the next unlock, with the same first
+        # moment), never in neither (issue 23, point 8).
+        earlier = attempts.failures(account)
+        if earlier is not None:
+            try:
+                opened.log_now(AUDIT_ACTION, "account", account, "ok",
+                               {"count": earlier.count, "since": earlier.since,
+                                "last": earlier.last})
+            except BaseException:
+                opened.lock(audit_it=False)
+                raise
+            attempts.clear(account)
     if cancelled is not None and cancelled.is_set():
         opened.lock()
         raise Cancelled()
-    if earlier is not None:
-        try:
-            opened.log_now(AUDIT_ACTION, "account", account, "ok",
-                           {"count": earlier.count, "since": earlier.since,
-                            "last": earlier.last})
-        except BaseException:
-            opened.lock(audit_it=False)
-            raise
     return opened, earlier
