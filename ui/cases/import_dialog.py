@@ -190,7 +190,7 @@ class ImportDialog(QDialog):
                 self.progress.setLabelText(_("Importing; this can no longer be cancelled. "
                                              "The referrals are checked and written as a "
                                              "whole\u2026"))
-                self.progress.setCancelButton(None)  # type: ignore[arg-type]
+                self.progress.setCancelButton(None)
                 self.progress.show()
             return
         self._end_run()
