@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -493,6 +493,6 @@ class UnlockScreen(QWidget):
             return
         super().keyPressEvent(event)
 
-    def hideEvent(self, event: QEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         self.passphrase.clear()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)

@@ -13,6 +13,7 @@ and the agendas per party (which carry each case's goal) are not offered to a ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -217,9 +218,9 @@ class MeetingsScreen(QWidget):
 
     # -- actions -----------------------------------------------------------------------
 
-    def _run(self, action: object) -> bool:
+    def _run(self, action: Callable[[], object]) -> bool:
         try:
-            action()  # type: ignore[operator]
+            action()
         except CasuskamerError as exc:
             self.message.setText(str(exc))
             return False

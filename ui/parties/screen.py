@@ -392,12 +392,13 @@ class PartiesScreen(QWidget):
     def _update_buttons(self) -> None:
         party = self._party
         has = party is not None
-        pending = has and party.active_from is None  # type: ignore[union-attr]
-        ended = has and party.active_until is not None  # type: ignore[union-attr]
+        pending = party is not None and party.active_from is None
+        ended = party is not None and party.active_until is not None
+        agreed = party is not None and party.steering_group_agreed_on is not None
         self.details_button.setEnabled(has)
         self.protocols_button.setEnabled(has and not pending)
-        self.agreed_button.setEnabled(pending and party.steering_group_agreed_on is None)  # type: ignore[union-attr]
-        self.sign_button.setEnabled(pending and party.steering_group_agreed_on is not None)  # type: ignore[union-attr]
+        self.agreed_button.setEnabled(pending and not agreed)
+        self.sign_button.setEnabled(pending and agreed)
         self.bijlage1_button.setEnabled(has)
         self.end_button.setEnabled(has and not pending and not ended)
         self.add_contact_button.setEnabled(has)

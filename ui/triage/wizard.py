@@ -10,6 +10,7 @@ Nothing here decides who may see what: the marks come from ``app.sharing.policy`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
@@ -213,10 +214,10 @@ class TriageWizard(QWizard):
             return ""
         return self.ctx.party_names.get(party_id, f"#{party_id}")
 
-    def _run(self, page: _StepPage, action: object) -> bool:
+    def _run(self, page: _StepPage, action: Callable[[], object]) -> bool:
         """Call a service; show its refusal on the page instead of raising."""
         try:
-            action()  # type: ignore[operator]
+            action()
         except CasuskamerError as exc:
             page.error.setText(str(exc))
             return False
