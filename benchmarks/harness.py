@@ -234,4 +234,4 @@ def unlock(folder: Path, account: str = DIRECTOR):  # type: ignore[no-untyped-de
     os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
     from app.vault.vault import Vault
 
-    return Vault(folder).unlock(account, PASSPHRASE)
+    return Vault(folder).unlock(account, PASSPHRASE, exclusive=False)

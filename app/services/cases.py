@@ -85,7 +85,6 @@ class CaseRow(NamedTuple):
 
 # -- reading --------------------------------------------------------------------------------
 
-_NO_SEARCH: tuple[Any, str, str] = (None, "", "")
 _NO_PLAN: tuple[Any, Any, Any] = (None, None, None)
 _PROTOCOLS = {p.value: p for p in Protocol}
 _STATES = {s.value: s for s in CaseState}
@@ -99,16 +98,14 @@ class CaseRows(Sequence[CaseRow]):
     case are at hand without building rows (the search box and the party filter use them).
     Compares equal to a list of the same rows."""
 
-    __slots__ = ("_raw", "_searched", "_plan_of", "_meeting_of", "_open_of", "_overdue_of",
+    __slots__ = ("_raw", "_plan_of", "_meeting_of", "_open_of", "_overdue_of",
                  "_party_names", "_built")
 
     def __init__(self, raw: Sequence[tuple[Any, ...]],
-                 searched: Mapping[int, tuple[Any, str, str]],
                  plan_of: Mapping[int, tuple[Any, Any, Any]], meeting_of: Mapping[int, str],
                  open_of: Mapping[int, int], overdue_of: Mapping[int, int],
                  party_names: Mapping[int, str]) -> None:
         self._raw = raw
-        self._searched = searched
         self._plan_of = plan_of
         self._meeting_of = meeting_of
         self._open_of = open_of
@@ -148,8 +145,7 @@ class CaseRows(Sequence[CaseRow]):
         return f"CaseRows({len(self._raw)} cases)"
 
     def _build(self, raw: tuple[Any, ...]) -> CaseRow:
-        case_id, number, protocol_value, state, party, received = raw
-        _id, main_subject, search_key = self._searched.get(case_id, _NO_SEARCH)
+        case_id, number, protocol_value, state, party, received, main_subject, search_key = raw
         _case, plan_id, planned = self._plan_of.get(case_id, _NO_PLAN)
         # The first coming meeting on an agenda; the plan's own date before that.
         coming = self._meeting_of.get(case_id) or planned
@@ -166,8 +162,7 @@ class CaseRows(Sequence[CaseRow]):
 
     def search_keys(self) -> list[str]:
         """Every case's folded search key, in row order (no rows built)."""
-        searched, none = self._searched, _NO_SEARCH
-        return [searched.get(r[0], none)[2] or r[1] for r in self._raw]
+        return [r[7] or r[1] for r in self._raw]
 
     def numbers(self) -> list[str]:
         return [r[1] for r in self._raw]
@@ -180,15 +175,15 @@ class CaseRows(Sequence[CaseRow]):
 
 #: The Cases table's columns per case, newest number first: migration 0008's covering
 #: index answers it without reading the wide ``cases`` rows (every page SQLCipher reads is
-#: decrypted).
+#: decrypted), and what the table shows and searches per case comes from the narrow
+#: ``case_search`` table by its key in the same statement (in list order, so no dictionary
+#: of 100,000 entries is built to join them in Python).
 _LIST_SQL = """
-    SELECT c.id, c.number, c.protocol, c.state, c.referring_party_id, c.received
-      FROM cases c
+    SELECT c.id, c.number, c.protocol, c.state, c.referring_party_id, c.received,
+           cs.main_subject, cs.search_key
+      FROM cases c LEFT JOIN case_search cs ON cs.case_id = c.id
      WHERE {where}
      ORDER BY c.number_year DESC, c.number_seq DESC"""
-
-#: What the table shows and searches per case (a narrow table of its own).
-_SEARCH_SQL = "SELECT case_id, main_subject, search_key FROM case_search"
 
 #: Each case's plan (one per case) and the date the plan names for the next meeting.
 _PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
@@ -265,8 +260,6 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
             raw = cursor.execute(sql, params).fetchall()
             # The newest few: the other queries only for those cases (by their ids).
             only = "" if limit is None else "({})".format(",".join(str(r[0]) for r in raw))
-            searched = {r[0]: r for r in cursor.execute(
-                _SEARCH_SQL + (f" WHERE case_id IN {only}" if only else ""))}
             plan_of = {r[0]: r for r in cursor.execute(
                 _PLANS_SQL + (f" WHERE case_id IN {only}" if only else ""))}
             plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()))
@@ -287,9 +280,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
             overdue_of[plan_id] = overdue_of.get(plan_id, 0) + 1
     if not substance:
         # The register's shape, made here so that no name or BSN is kept in the answer.
-        searched = {r[0]: (r[0], *register_shape(r[1], (searched.get(r[0]) or _NO_SEARCH)[1]
-                                                  or "")) for r in raw}
-    rows = CaseRows(raw, searched, plan_of, meeting_of, open_of, overdue_of, party_names)
+        raw = [r[:6] + register_shape(r[1], r[6] or "") for r in raw]
+    rows = CaseRows(raw, plan_of, meeting_of, open_of, overdue_of, party_names)
     vault.log_now("case.list", "case", "-", detail={"count": len(rows),
                                                     "substance": substance})
     return rows
