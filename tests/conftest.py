@@ -45,10 +45,11 @@ ROLE_PASSPHRASE = "blauwe reiger vangt zeven vissen"
 _opened_as: list[OpenVault] = []
 
 
-def unlock_as(vault: OpenVault, role: Role, account: str = "", *,
+def unlock_as(vault: OpenVault, role: Role, account: str = "", *, passphrase: str = "",
               hold_folder: bool = False) -> OpenVault:
     """``vault``'s folder unlocked again by an account of ``role`` (``ROLE_ACCOUNTS[role]``
-    unless ``account`` names another), as a user of that role would: through its key slot,
+    unless ``account`` names another; ``passphrase`` when the test gave that account its own),
+    as a user of that role would: through its key slot,
     so the role is the one the slot and the accounts table give it. The account is added
     the first time, by an administrator (``vault`` itself when it is unlocked by one, else
     the test vault's first admin, ADMIN). ``vault`` stays open as it was: the new session is
@@ -59,7 +60,7 @@ def unlock_as(vault: OpenVault, role: Role, account: str = "", *,
     never by assigning ``vault.actor``."""
     name = account or ROLE_ACCOUNTS[role]
     folder = vault.vault
-    passphrase = ADMIN_PASSPHRASE if name == ADMIN else ROLE_PASSPHRASE
+    passphrase = passphrase or (ADMIN_PASSPHRASE if name == ADMIN else ROLE_PASSPHRASE)
     if folder.slot_file().find(name) is None:
         admin = vault if vault.actor.role is Role.ADMIN and vault.is_open \
             else folder.unlock(ADMIN, ADMIN_PASSPHRASE, exclusive=False)

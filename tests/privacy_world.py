@@ -1366,8 +1366,9 @@ def sweep_role(world: World, vault: Any, role: Any, folder: Any,
     import inspect
     from pathlib import Path
 
+    from app.domain.roles import Role
     from app.errors import CasuskamerError, PermissionDenied
-    from app.vault.vault import Actor
+    from tests.conftest import unlock_as
 
     folder = Path(folder) / f"sweep-{role.value}"
     folder.mkdir(exist_ok=True)
@@ -1375,8 +1376,9 @@ def sweep_role(world: World, vault: Any, role: Any, folder: Any,
     bank.update(_director_made(world, vault, bank))
     problems: list[str] = []
     result = SweepResult()
-    saved = vault.actor
-    vault.actor = Actor(f"sweep-{role.value}", role)
+    # the role's own account (run_vaults adds one per role), unlocked beside the director's
+    account = {Role.INFORMATION_CENTRE: CENTRE, Role.MANAGER: MANAGER}[role]
+    vault = unlock_as(vault, role, account, passphrase=DIRECTOR_PASSPHRASE)
     try:
         for name, fn in service_functions():
             kwargs: dict[str, Any] = {}
@@ -1407,7 +1409,7 @@ def sweep_role(world: World, vault: Any, role: Any, folder: Any,
                 problems.append(f"seed {world.seed}: LEAK {name} answers the {role.value} "
                                 f"with {sorted(leaked)}")
     finally:
-        vault.actor = saved
+        vault.lock(audit_it=False)
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             data = path.read_bytes()
@@ -2005,7 +2007,8 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
     from app.domain.roles import Role
     from app.services import accounts, session
     from app.vault.keyslots import KdfParams
-    from app.vault.vault import Actor, Vault
+    from app.vault.vault import Vault
+    from tests.conftest import unlock_as
 
     folder = Path(folder)
     problems: list[str] = []
@@ -2014,7 +2017,7 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
         vault_dir = folder / f"vault-{start}"
         out = folder / f"out-{start}"
         out.mkdir(parents=True)
-        vault = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+        vault = admin = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
         session.after_unlock(vault, created=True)  # its seed data
         try:
             accounts.add_account(vault, DIRECTOR, Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
@@ -2023,7 +2026,9 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
                                  kdf=KdfParams())
             accounts.add_account(vault, MANAGER, Role.MANAGER, DIRECTOR_PASSPHRASE,
                                  kdf=KdfParams())
-            vault.actor = Actor(DIRECTOR, Role.PROCESS_DIRECTOR)
+            # the director works on, in a session of their own that holds the folder
+            vault = unlock_as(admin, Role.PROCESS_DIRECTOR, DIRECTOR,
+                              passphrase=DIRECTOR_PASSPHRASE, hold_folder=True)
             worlds: list[World] = []
             for slot, seed in enumerate(batch):
                 world = vault_world(seed, datetime.now(), slot)
@@ -2045,6 +2050,7 @@ def run_vaults(seeds: list[int], folder: Any, tally: Tally, *, per_vault: int = 
                 tally.add(f"{role.value}: services answered", len(swept.answered))
         finally:
             vault.lock(audit_it=False)
+            admin.lock(audit_it=False)
         if cli:
             problems += check_cli(worlds[0], vault_dir, out,
                                   {"admin": f"{ADMIN}:{ADMIN_PASSPHRASE}",

@@ -76,7 +76,8 @@ from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.services.case_view import CopyField
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.ui.cases_fixtures import (  # noqa: F401
     _no_scripted_dialogs,
     accounts_vault,
@@ -578,9 +579,9 @@ def test_copy_is_refused_without_the_right_to_see_the_case(world: World) -> None
     with pytest.raises(NotFound):
         case_view_service.copy_subject_field(vault, world.progress_number, subject_id,
                                              CopyField.BSN)
-    vault.actor = Actor("manager1", Role.MANAGER)
+    manager = unlock_as(vault, Role.MANAGER)
     with pytest.raises(PermissionDenied):
-        case_view_service.copy_subject_field(vault, world.triage_number, subject_id,
+        case_view_service.copy_subject_field(manager, world.triage_number, subject_id,
                                              CopyField.BSN)
     with vault.read() as conn:
         last = conn.execute(select(audit_log).order_by(audit_log.c.id.desc())).first()

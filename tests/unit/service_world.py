@@ -43,7 +43,8 @@ from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.services.case_view import CopyField
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.meeting_fixtures import GGZ, MUNICIPALITY, POLICE, party_ids
 
 TODAY = date.today()
@@ -100,18 +101,18 @@ class World:
 
 
 def as_director(vault: OpenVault) -> OpenVault:
-    vault.actor = Actor("regisseur", Role.PROCESS_DIRECTOR)
-    return vault
+    """The vault unlocked by the process director, who goes on with it (and holds the folder)."""
+    return unlock_as(vault, Role.PROCESS_DIRECTOR, hold_folder=True)
 
 
 def as_centre(vault: OpenVault) -> OpenVault:
-    vault.actor = Actor("infocentrum", Role.INFORMATION_CENTRE)
-    return vault
+    """The vault unlocked by the information centre (a second session beside ``vault``)."""
+    return unlock_as(vault, Role.INFORMATION_CENTRE)
 
 
 def build_world(vault: OpenVault, tmp: Path) -> World:
     """The canary case, made by a process director through the services."""
-    as_director(vault)
+    vault = as_director(vault)
     ids = party_ids(vault)
     c = CANARIES
     referral = Referral(
@@ -213,12 +214,12 @@ def director_made(world: World) -> dict[str, Any]:
     """Values only the process director can make (a closure context, a meeting room, a
     subject match), handed to the centre as if it had got hold of them."""
     from app.services import closure, meeting_room, subject_access
-    as_director(world.vault)
+    director = unlock_as(world.vault, Role.PROCESS_DIRECTOR)  # the folder stays with world.vault
     made: dict[str, Any] = {}
-    for key, make in (("context", lambda: closure.closure_context(world.vault, world.number)),
-                      ("room", lambda: meeting_room.load_room(world.vault,
+    for key, make in (("context", lambda: closure.closure_context(director, world.number)),
+                      ("room", lambda: meeting_room.load_room(director,
                                                               world.planned_meeting_id)),
-                      ("match", lambda: subject_access.find_subject(world.vault,
+                      ("match", lambda: subject_access.find_subject(director,
                                                                     bsn=CANARY_BSN))):
         try:
             made[key] = make()

@@ -42,8 +42,9 @@ from app.services import accounts
 from app.services.audit_log import AuditFilter
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault, Vault
+from app.vault.vault import OpenVault, Vault
 from app.services import session
+from tests.conftest import ROLE_PASSPHRASE, unlock_as
 from tests.unit.service_world import (CANARY_BSN, World, arguments, build_world,
                                       director_made, service_functions)
 
@@ -53,7 +54,10 @@ BEGIN, END = "<!-- roles:begin -->", "<!-- roles:end -->"
 #: One account per role (the administrator is the vault's first account).
 ACCOUNTS = {Role.ADMIN: "beheerder", Role.PROCESS_DIRECTOR: "regisseur",
             Role.INFORMATION_CENTRE: "infocentrum", Role.MANAGER: "manager"}
-PASSPHRASE = {role: f"de wachtzin van {name} is lang genoeg" for role, name in ACCOUNTS.items()}
+#: The holders' own passphrases: the administrator's, and for the others the one
+#: tests.conftest.unlock_as opens them with (build_world unlocks as the process director).
+PASSPHRASE = {role: ROLE_PASSPHRASE for role in ACCOUNTS}
+PASSPHRASE[Role.ADMIN] = "de wachtzin van beheerder is lang genoeg"
 #: The passphrase the administrator gives a new account, before its holder chooses one.
 FIRST_PASSPHRASE = "door de beheerder gekozen wachtzin"
 
@@ -90,9 +94,9 @@ def make_vault(folder: Path, tmp: Path) -> Vaulted:
                 finally:
                     own.lock()
         opened = Vault(folder).unlock(ACCOUNTS[Role.ADMIN], PASSPHRASE[Role.ADMIN])
-        world = build_world(opened, tmp)
+        world = build_world(opened, tmp)  # on the process director's session, its own
     finally:
-        opened.actor = Actor(ACCOUNTS[Role.ADMIN], Role.ADMIN)
+        opened.lock(audit_it=False)
     return Vaulted(world, folder)
 
 
@@ -195,14 +199,14 @@ def test_the_matrix_gives_each_role_its_work() -> None:
 
 # -- every service entry point under every role ------------------------------------------------
 
-def call_as(vault: OpenVault, role: Role, name: str, fn: Callable[..., Any],
+def call_as(vault: OpenVault, name: str, fn: Callable[..., Any],
             values: dict[str, Any]) -> bool:
-    """Call ``fn`` as ``role`` with a value for each required parameter; True when the role
-    was refused (``PermissionDenied``). Any other outcome (a result, a refusal of the input,
-    a failure on a test value the function could not use) means the check let it pass."""
+    """Call ``fn`` on ``vault``, unlocked by an account of the role under test, with a value
+    for each required parameter; True when the role was refused (``PermissionDenied``). Any
+    other outcome (a result, a refusal of the input, a failure on a test value the function
+    could not use) means the check let it pass."""
     import inspect
 
-    vault.actor = Actor(ACCOUNTS[role], role)
     kwargs = {p.name: values.get(p.name)
               for p in list(inspect.signature(fn).parameters.values())[1:]
               if p.default is inspect.Parameter.empty
@@ -237,11 +241,16 @@ def test_every_service_entry_point_answers_as_the_matrix_says(vaulted: Vaulted) 
     functions = service_functions()
     wrong: list[str] = []
     for role in ROLE_ORDER:
+        # each role is its own account's session; the administrator, last, takes over the
+        # folder (a change of the data key needs it)
+        as_role = vault if role is Role.PROCESS_DIRECTOR else unlock_as(
+            vault, role, ACCOUNTS[role], passphrase=PASSPHRASE[role],
+            hold_folder=role is Role.ADMIN)
         for name in sorted(functions):
             expected = allowed(role, name)
-            before = len(denied(vault))
-            refused = call_as(vault, role, name, functions[name], values)
-            rows = denied(vault)[before:]
+            before = len(denied(as_role))
+            refused = call_as(as_role, name, functions[name], values)
+            rows = denied(as_role)[before:]
             if refused == expected:
                 wrong.append(f"{name} as {role.value}: "
                              f"{'refused' if refused else 'allowed'}, the matrix says "
@@ -251,7 +260,6 @@ def test_every_service_entry_point_answers_as_the_matrix_says(vaulted: Vaulted) 
                 wrong.append(f"{name} as {role.value}: refusal audited as {rows}")
             elif not refused and rows:
                 wrong.append(f"{name} as {role.value}: allowed but audited a refusal {rows}")
-    vault.actor = Actor(ACCOUNTS[Role.ADMIN], Role.ADMIN)
     assert not wrong, "\n".join(wrong)
 
 
@@ -261,8 +269,8 @@ def test_a_connection_is_not_an_entry_point(vaulted: Vaulted) -> None:
     checks: the manager may not list the parties."""
     from app.services import parties
 
-    vault = vaulted.world.vault
-    vault.actor = Actor(ACCOUNTS[Role.MANAGER], Role.MANAGER)
+    vault = unlock_as(vaulted.world.vault, Role.MANAGER, ACCOUNTS[Role.MANAGER],
+                      passphrase=PASSPHRASE[Role.MANAGER])
     with vault.read() as conn:
         assert parties.list_parties(conn)
     with pytest.raises(PermissionDenied):
@@ -398,8 +406,8 @@ def test_a_refused_command_says_so_in_one_line_and_changes_nothing(
 def test_the_service_refuses_even_when_a_screen_would_not_ask(vaulted: Vaulted) -> None:
     """The check is at the service, not in a screen: a manager calling the account service
     directly is refused and audited, and the message is one line."""
-    vault = vaulted.world.vault
-    vault.actor = Actor(ACCOUNTS[Role.MANAGER], Role.MANAGER)
+    vault = unlock_as(vaulted.world.vault, Role.MANAGER, ACCOUNTS[Role.MANAGER],
+                      passphrase=PASSPHRASE[Role.MANAGER])
     with pytest.raises(PermissionDenied) as refusal:
         accounts.add_account(vault, "stiekem", Role.PROCESS_DIRECTOR,
                              "een wachtzin die lang genoeg is", kdf=KdfParams())
@@ -408,8 +416,8 @@ def test_the_service_refuses_even_when_a_screen_would_not_ask(vaulted: Vaulted) 
         accounts.list_accounts(vault)
     assert [d["action"] for _r, d in denied(vault)][-2:] == ["accounts.add_account",
                                                              "accounts.list_accounts"]
-    vault.actor = Actor(ACCOUNTS[Role.ADMIN], Role.ADMIN)
-    assert "stiekem" not in {a.name for a in accounts.list_accounts(vault)}
+    admin = unlock_as(vault, Role.ADMIN, ACCOUNTS[Role.ADMIN], passphrase=PASSPHRASE[Role.ADMIN])
+    assert "stiekem" not in {a.name for a in accounts.list_accounts(admin)}
 
 
 # -- the README ---------------------------------------------------------------------------------

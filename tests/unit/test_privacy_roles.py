@@ -42,7 +42,8 @@ from app.services import meeting_live
 from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.store.tables import audit_log
-from app.vault.vault import Actor, OpenVault
+from app.vault.vault import OpenVault
+from tests.conftest import unlock_as
 from tests.unit.meeting_fixtures import GGZ, MUNICIPALITY, POLICE, party_ids
 from tests.unit.service_world import (CANARIES, CANARY_BIRTH_DATE, CANARY_BSN, TODAY, World,
                                       arguments, as_centre, as_director, build_world, call,
@@ -172,7 +173,6 @@ WRITES = {
 def world(admin_vault: OpenVault, tmp_path: Path) -> Iterator[World]:
     made = build_world(admin_vault, tmp_path)
     yield made
-    as_director(admin_vault)
 
 
 # -- the tests -------------------------------------------------------------------------------
@@ -317,14 +317,14 @@ def test_the_centre_still_registers_its_own_referrals(world: World) -> None:
 
 def test_the_manager_still_sees_figures_only(world: World) -> None:
     """Unchanged: the manager reads figures, and every case reader refuses it."""
-    world.vault.actor = Actor("manager", Role.MANAGER)
-    for read in (lambda: case_service.list_cases(world.vault),
-                 lambda: meetings.get_meeting(world.vault, world.planned_meeting_id),
-                 lambda: meeting_minutes.case_minutes(world.vault, world.number),
-                 lambda: plan_service.get_plan(world.vault, world.number)):
+    manager = unlock_as(world.vault, Role.MANAGER)
+    for read in (lambda: case_service.list_cases(manager),
+                 lambda: meetings.get_meeting(manager, world.planned_meeting_id),
+                 lambda: meeting_minutes.case_minutes(manager, world.number),
+                 lambda: plan_service.get_plan(manager, world.number)):
         with pytest.raises(PermissionDenied):
             read()
-    with world.vault.read() as conn:
+    with manager.read() as conn:
         denied = conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.result == "denied", audit_log.c.role == "manager")).scalar_one()
     assert denied == 4
