@@ -79,6 +79,7 @@ from app.store.case_tables import (
 )
 from app.store.meeting_tables import agenda_items, case_minutes, invitations, minutes_entries
 from app.store.party_tables import parties
+from app.store.personal import case_tables, is_personal, personal_fields, text_columns
 from app.store.plan_tables import (
     plan_action_notes,
     plan_actions,
@@ -151,39 +152,36 @@ def _party_choices(conn: Connection, today: date) -> tuple[PartyChoice, ...]:
 
 #: Every text column of a table that belongs to a case, and what closure does with it: the
 #: :class:`Removal` that removes it (or replaces it with :data:`REMOVED_TEXT`), or why it is
-#: kept until destruction. A test enumerates the text columns from the schema and fails on
-#: one missing here, so a new column is decided on, not forgotten. Destruction removes every
-#: row of these tables that belongs to the case, whatever this says.
-KEPT_CODE = "code"                # a number, state, key or enum value: no free text
-KEPT_ACCOUNT = "account"          # the account that acted (a professional, not the family)
+#: kept until destruction. Which columns are personal is declared next to each table
+#: (``app.store.personal``): a column declared not personal is kept as it is
+#: (:data:`KEPT_NOT_PERSONAL`) unless a kind below removes its rows; every column declared
+#: personal must be named below, which :func:`undecided_personal_fields` checks (and a test
+#: with it). Destruction removes every row of these tables that belongs to the case,
+#: whatever this says.
+KEPT_NOT_PERSONAL = "not personal"   # a number, state, key, enum value or acting account
 KEPT_NAMES = "subjects' names"    # for a subject-access request during retention
 KEPT_PROFESSIONAL = "professional"  # the case coordinator's name (a professional)
 KEPT_DECISION = "closure record"  # the decision written at closure
-KEPT_TOMBSTONE = "tombstone"      # nothing personal: the figures
 
 #: a contact person to invite: blanked at every closure unless the same person is among the
 #: party register's own contacts (``app.services.referral_contacts.remove_at_closure``)
 KEPT_CONTACT_IF_REGISTERED = "contact in the party register"
 BLANKED_AT_CLOSURE = "blanked at every closure"
 
-CASE_TEXT_FIELDS: dict[str, Removal | str] = {
-    "cases.number": KEPT_CODE, "cases.protocol": KEPT_CODE, "cases.state": KEPT_CODE,
-    "cases.referring_party_type": KEPT_CODE, "cases.intake_decision": KEPT_CODE,
-    "cases.outcome": KEPT_CODE, "cases.intake_decided_by": KEPT_ACCOUNT,
-    "cases.created_by": KEPT_ACCOUNT,
+#: What closure does with each personal column, and with the columns not personal whose rows
+#: a kind removes.
+_CLOSURE_RULES: dict[str, Removal | str] = {
     "cases.referring_contact": Removal.REFERRAL_TEXTS, "cases.reason": Removal.REFERRAL_TEXTS,
     "cases.question": Removal.REFERRAL_TEXTS, "cases.external_ref": Removal.REFERRAL_TEXTS,
     "cases.decline_reason": Removal.REFERRAL_TEXTS,
     "cases.decline_advice": Removal.REFERRAL_TEXTS,
     "subjects.given_names": KEPT_NAMES, "subjects.surname": KEPT_NAMES,
     "subjects.surname_key": KEPT_NAMES, "subjects.name_key": KEPT_NAMES,
-    "subjects.role": KEPT_CODE, "subjects.bsn": Removal.SUBJECT_BSNS,
+    "subjects.bsn": Removal.SUBJECT_BSNS,
     "subjects.address": Removal.SUBJECT_ADDRESSES,
     "case_search.main_subject": KEPT_NAMES,
     "case_search.search_key": Removal.SUBJECT_BSNS,     # rebuilt without the BSNs
-    "life_domain_problems.domain": KEPT_CODE,
     "life_domain_problems.description": Removal.LIFE_DOMAIN_TEXTS,
-    "criteria_answers.criterion": KEPT_CODE, "criteria_answers.answered_by": KEPT_ACCOUNT,
     "criteria_answers.motivation": Removal.CRITERIA_MOTIVATIONS,
     "information_items.category": Removal.INFORMATION_ITEMS,
     "information_items.text": Removal.INFORMATION_ITEMS,
@@ -192,43 +190,30 @@ CASE_TEXT_FIELDS: dict[str, Removal | str] = {
     "widening_requests.answer": Removal.INFORMATION_ITEMS,
     "widening_requests.answered_by": Removal.INFORMATION_ITEMS,
     "widening_requests.recorded_by": Removal.INFORMATION_ITEMS,
-    "triage_queries.answer": KEPT_CODE, "triage_queries.recorded_by": KEPT_ACCOUNT,
-    "routing_decisions.route": KEPT_CODE, "routing_decisions.decision_types": KEPT_CODE,
-    "routing_decisions.decided_by": KEPT_ACCOUNT,
     "routing_decisions.goal": Removal.ROUTING_TEXTS,
     "routing_decisions.themes": Removal.ROUTING_TEXTS,
     "routing_decisions.reason": Removal.ROUTING_TEXTS,
     "routing_decisions.elsewhere_chain": Removal.ROUTING_TEXTS,
-    "agenda_items.kind": KEPT_CODE, "agenda_items.decision_types": KEPT_CODE,
     "agenda_items.goal": Removal.AGENDA_TEXTS, "agenda_items.themes": Removal.AGENDA_TEXTS,
     "invitations.contribution": Removal.AGENDA_TEXTS,
     "minutes_entries.kind": Removal.MINUTES, "minutes_entries.text": Removal.MINUTES,
     "minutes_entries.owner": Removal.MINUTES, "minutes_entries.created_by": Removal.MINUTES,
     "minutes_entries.plan_key": Removal.MINUTES,
     "case_minutes.stored_by": Removal.MINUTES, "case_minutes.body": Removal.MINUTES,
-    "plans.coordinator_person": KEPT_PROFESSIONAL, "plans.updated_by": KEPT_ACCOUNT,
+    "plans.coordinator_person": KEPT_PROFESSIONAL,
     "plans.closure_criteria": Removal.PLAN_TEXTS,
     "plans.next_meeting_note": Removal.PLAN_TEXTS,
-    "plan_goals.key": KEPT_CODE, "plan_goals.life_domain": KEPT_CODE,
     "plan_goals.description": Removal.PLAN_TEXTS,
-    "plan_actions.key": KEPT_CODE, "plan_actions.status": KEPT_CODE,
-    "plan_actions.goal_key": KEPT_CODE,
     "plan_actions.description": Removal.PLAN_TEXTS, "plan_actions.owner": Removal.PLAN_TEXTS,
-    "plan_versions.saved_by": KEPT_ACCOUNT,
     "plan_versions.snapshot": Removal.PLAN_TEXTS,        # the details: PLAN_DETAILS
     "plan_action_notes.author": Removal.PLAN_DETAILS,
     "plan_action_notes.text": Removal.PLAN_DETAILS,
     "plan_information_needs.key": Removal.PLAN_DETAILS,
     "plan_information_needs.description": Removal.PLAN_DETAILS,
-    "case_closures.decided_by": KEPT_ACCOUNT, "case_closures.outcome": KEPT_CODE,
-    "case_closures.removed": KEPT_CODE,                  # counts per kind
     "case_closures.coordinator_name": KEPT_DECISION,
     "case_closures.criteria": KEPT_DECISION,   # met or not and the notes; the criteria's
     "case_closures.reason": KEPT_DECISION,     # own texts only if the plan texts stay
     "case_closures.plan_summary": KEPT_DECISION,   # without goals if the plan texts go
-    "case_tombstones.number": KEPT_TOMBSTONE, "case_tombstones.protocol": KEPT_TOMBSTONE,
-    "case_tombstones.referring_party_type": KEPT_TOMBSTONE,
-    "case_tombstones.final_state": KEPT_TOMBSTONE, "case_tombstones.outcome": KEPT_TOMBSTONE,
     "drafts.kind": Removal.DRAFTS, "drafts.owner": Removal.DRAFTS,
     "drafts.object_id": Removal.DRAFTS, "drafts.title": Removal.DRAFTS,
     "drafts.payload": Removal.DRAFTS,
@@ -237,8 +222,20 @@ CASE_TEXT_FIELDS: dict[str, Removal | str] = {
     "case_invitees.contact_role": KEPT_CONTACT_IF_REGISTERED,
     "case_invitees.phone": KEPT_CONTACT_IF_REGISTERED,
     "case_invitees.email": KEPT_CONTACT_IF_REGISTERED,
-    "subject_informing.ground": KEPT_CODE,
     "subject_informing.ground_text": BLANKED_AT_CLOSURE,
+}
+
+
+def undecided_personal_fields() -> list[str]:
+    """Personal columns of a case's tables (as declared in ``app/store``) that closure has
+    no rule for: each must be removed by a kind or kept for a stated reason."""
+    return [f for f in personal_fields(case_tables(metadata)) if f not in _CLOSURE_RULES]
+
+
+CASE_TEXT_FIELDS: dict[str, Removal | str] = {
+    **{f"{t.name}.{c.name}": KEPT_NOT_PERSONAL for t in case_tables(metadata)
+       for c in text_columns(t) if is_personal(c) is False},
+    **_CLOSURE_RULES,
 }
 
 

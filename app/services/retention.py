@@ -54,17 +54,18 @@ from app.errors import VaultInUse
 from app.i18n import _
 from app.store.case_tables import cases
 from app.store.convert import as_date
+from app.store.personal import personal_columns
 from app.store.retention_tables import case_closures, case_tombstones
 from app.store.retention_tables import retention_periods as periods_table
 from app.store.tables import metadata
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
-#: Fields of the ``cases`` row that can hold personal data; emptied at destruction. The rest
-#: (number, protocol, state, dates, outcome, the referring party and its type, the
-#: accounts that acted) is the tombstone.
-PERSONAL_CASE_FIELDS = ("referring_contact", "reason", "question", "external_ref",
-                        "decline_reason", "decline_advice")
+#: Fields of the ``cases`` row that can hold personal data (as declared next to the table,
+#: ``app.store.case_tables``); emptied at destruction. The rest (number, protocol, state,
+#: dates, outcome, the referring party and its type, the accounts that acted) is the
+#: tombstone.
+PERSONAL_CASE_FIELDS = personal_columns(cases)
 
 #: Tables that stay when a case is destroyed (they hold nothing personal).
 KEPT_TABLES = frozenset({"case_tombstones"})

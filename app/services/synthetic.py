@@ -41,6 +41,7 @@ from app.store.case_tables import (
     life_domain_problems,
     subjects,
 )
+from app.store.personal import personal_columns
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -471,10 +472,9 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
     return numbers
 
 
-#: The personal fields of the ``cases`` row that destruction empties (as
-#: ``app.services.retention.PERSONAL_CASE_FIELDS``).
-_PERSONAL_CASE_FIELDS = ("referring_contact", "reason", "question", "external_ref",
-                         "decline_reason", "decline_advice")
+#: The personal fields of the ``cases`` row that destruction empties (declared next to the
+#: table, as ``app.services.retention.PERSONAL_CASE_FIELDS`` reads them).
+_PERSONAL_CASE_FIELDS = personal_columns(cases)
 
 
 #: How the demo spreads its cases over the intake states (the later states belong to the

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 cases = Table(
     "cases", metadata,
@@ -157,3 +158,18 @@ item_shared_with = Table(
            primary_key=True),
     Column("party_id", Integer, ForeignKey("parties.id"), primary_key=True),
 )
+
+# -- personal data (app.store.personal; closure, destruction, the demo and the leak tests) ---
+declare(cases,
+        personal=("referring_contact", "reason", "question", "external_ref",
+                  "decline_reason", "decline_advice"),
+        not_personal=("number", "protocol", "state", "referring_party_type",
+                      "intake_decision", "intake_decided_by", "created_by", "outcome"))
+declare(subjects,
+        personal=("given_names", "surname", "surname_key", "name_key", "bsn", "address"),
+        not_personal=("role",))
+declare(case_search, personal=("main_subject", "search_key"))
+declare(life_domain_problems, personal=("description",), not_personal=("domain",))
+declare(criteria_answers, personal=("motivation",),
+        not_personal=("criterion", "answered_by"))
+declare(information_items, personal=("text", "use_restriction"), not_personal=("category",))

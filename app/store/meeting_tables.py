@@ -14,6 +14,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Stri
                         Text, UniqueConstraint)
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 meetings = Table(
     "meetings", metadata,
@@ -112,3 +113,10 @@ case_minutes = Table(
     Column("stored_by", String(64), nullable=False),
     Column("body", Text, nullable=False),
 )
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+declare(agenda_items, personal=("goal", "themes"), not_personal=("kind", "decision_types"))
+declare(invitations, personal=("contribution",))
+declare(minutes_entries, personal=("text", "owner"),
+        not_personal=("kind", "created_by", "plan_key"))
+declare(case_minutes, personal=("body",), not_personal=("stored_by",))

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 #: The plan of one case: the parts that occur once.
 plans = Table(
@@ -114,3 +115,13 @@ plan_versions = Table(
     Column("snapshot", Text, nullable=False),
     UniqueConstraint("plan_id", "version", name="uq_plan_versions_version"),
 )
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+declare(plans, personal=("coordinator_person", "closure_criteria", "next_meeting_note"),
+        not_personal=("updated_by",))
+declare(plan_goals, personal=("description",), not_personal=("key", "life_domain"))
+declare(plan_actions, personal=("description", "owner"),
+        not_personal=("key", "status", "goal_key"))
+declare(plan_versions, personal=("snapshot",), not_personal=("saved_by",))
+declare(plan_action_notes, personal=("text",), not_personal=("author",))
+declare(plan_information_needs, personal=("description",), not_personal=("key",))

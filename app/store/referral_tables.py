@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 #: A party the referral proposes to invite, with its contact person (a professional).
 case_invitees = Table(
@@ -55,3 +56,7 @@ subject_informing = Table(
     Column("review_on", Date, nullable=True),
 )
 Index("ix_subject_informing_case_id", subject_informing.c.case_id)
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+declare(case_invitees, personal=("contact_name", "contact_role", "phone", "email"))
+declare(subject_informing, personal=("ground_text",), not_personal=("ground",))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 retention_periods = Table(
     "retention_periods", metadata,
@@ -70,3 +71,11 @@ case_tombstones = Table(
     Column("criteria_total", Integer, nullable=False),
     Column("criteria_met", Integer, nullable=False),
 )
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+#: the closure record keeps the coordinator's name and the decision's own words
+declare(case_closures, personal=("coordinator_name", "criteria", "reason", "plan_summary"),
+        not_personal=("decided_by", "outcome", "removed"))
+#: the tombstone: nothing personal, only what the figures need
+declare(case_tombstones, not_personal=("number", "protocol", "referring_party_type",
+                                       "final_state", "outcome"))

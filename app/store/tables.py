@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text,
                         UniqueConstraint)
+from app.store.personal import declare
 
 metadata = MetaData()
 
@@ -69,3 +70,7 @@ drafts = Table(
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("kind", "owner", "object_id", name="uq_drafts_kind_owner_object"),
 )
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+#: a draft's title is a case number or the like, never personal; its payload is the work
+declare(drafts, personal=("payload",), not_personal=("kind", "owner", "object_id", "title"))

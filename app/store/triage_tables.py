@@ -12,6 +12,7 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Inte
                         Table, Text, UniqueConstraint)
 
 from app.store.tables import metadata
+from app.store.personal import declare
 
 #: One party asked about one case: when asked, whether and when it answered, and its answer
 #: (known | not_known | declined). Asked again: the row is updated, not duplicated.
@@ -71,3 +72,11 @@ routing_invitees = Table(
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Column("party_id", Integer, ForeignKey("parties.id"), primary_key=True),
 )
+
+# -- personal data (app.store.personal) -----------------------------------------------------
+declare(triage_queries, not_personal=("answer", "recorded_by"))
+#: ``answered_by`` is who at the source party said so: a person's name
+declare(widening_requests, personal=("answered_by",),
+        not_personal=("requested_by", "answer", "recorded_by"))
+declare(routing_decisions, personal=("goal", "themes", "reason", "elsewhere_chain"),
+        not_personal=("route", "decision_types", "decided_by"))
