@@ -45,7 +45,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app import keymem
 from app.domain.accounts import ACCOUNT_NAME
 from app.domain.roles import Role
-from app.errors import KeyFileDamaged, VaultDamaged, WrongPassphrase
+from app.errors import (
+    KeyFileDamaged,
+    VaultDamaged,
+    WrongPassphrase,
+    file_write_failed,
+)
 from app.i18n import _
 
 FORMAT = "casuskamer-keyslots/2"
@@ -512,10 +517,17 @@ class SlotFile:
 
         ``forget_previous`` writes twice so that ``.prev`` holds no slot that was just
         removed (after a revocation).
+
+        A disk that refuses the write is a ``WriteFailed`` with a message (the callers
+        write inside their transaction, which is then rolled back), never a bare
+        ``OSError`` (issue 23, point 8: found by the disk-full injections).
         """
-        atomic_write(path, self.to_bytes(), keep_previous=True)
-        if forget_previous:
+        try:
             atomic_write(path, self.to_bytes(), keep_previous=True)
+            if forget_previous:
+                atomic_write(path, self.to_bytes(), keep_previous=True)
+        except OSError as exc:
+            raise file_write_failed(exc, path) from None
 
 
 def atomic_write(path: Path, data: bytes, keep_previous: bool = False) -> None:

@@ -29,7 +29,13 @@ import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Connection, select
 
 from app import keymem
-from app.errors import CasuskamerError, ValidationError, VaultDamaged, VaultInUse
+from app.errors import (
+    CasuskamerError,
+    ValidationError,
+    VaultDamaged,
+    VaultInUse,
+    WriteFailed,
+)
 from app.i18n import _
 from app.store.db import connect_raw
 from app.store.db import rekey as db_rekey
@@ -185,7 +191,7 @@ def _swap(opened: OpenVault, slots: SlotFile, old_key: bytearray, new_key: bytea
         if both_written:
             try:
                 slots.rewrapped([old_key]).write(vault.slots_path, forget_previous=True)
-            except OSError:
+            except (OSError, WriteFailed):
                 pass  # the next unlock tidies the slot file
         raise
     finally:
