@@ -158,11 +158,32 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
             return tuple(conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
                          for t in ("cases", "subjects", "information_items", "drafts"))
 
+    originals = {r["external_ref"] for r in BASE}
+    serial = [0]
+
+    def fresh_refs(doc: Any) -> int:
+        """Every referral still holding a reference of the base file gets one of its own,
+        new for this file (issue 23, point 8: with the base file's references, every file
+        after the first accepted one was refused as a duplicate, so the accept path ran
+        once); mutated references stay as the mutation left them. Returns the number of
+        referrals in the file."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("referrals"), list):
+            return 0
+        serial[0] += 1
+        for i, referral in enumerate(doc["referrals"]):
+            if isinstance(referral, dict) and referral.get("external_ref") in originals:
+                referral["external_ref"] = f"FUZZ-{serial[0]}-{i}"
+        return len(doc["referrals"])
+
     @settings(max_examples=1_000 if full else 60, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(mutated_files())
-    def check(doc: Any) -> None:
+    @given(mutated_files(), st.integers(0, 5))
+    def check(mutated: Any, clean: int) -> None:
         counts.add("fuzz: imports into a vault tried")
+        # one file in six unmutated, so that the accept path runs often
+        doc = copy.deepcopy(mutated if clean else {"format": referral_import.FORMAT,
+                                                   "referrals": BASE})
+        k = fresh_refs(doc)
         try:
             # through a file, as the command line and the import dialog do
             source.write_text(json.dumps(doc, allow_nan=True), encoding="utf-8")
@@ -171,11 +192,13 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
             assert case_data() == tuple(state), "a refused file left case data behind"
             counts.add("fuzz: imports refused, vault unchanged")
             return
-        # an accepted file: it added cases; later examples compare with the new state
+        # an accepted file: all of its referrals became cases; later examples compare
+        # with the new state
         now = case_data()
-        assert now[0] > state[0]
+        assert now[0] - state[0] == k, ("an accepted file's referrals", now[0] - state[0], k)
         state[:] = now
         counts.add("fuzz: imports accepted")
+        counts.add("fuzz: imported cases", k)
 
     import tempfile
     from pathlib import Path
@@ -183,7 +206,10 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "aanmeldingen.json"
         state = list(case_data())
+        before = counts.get("fuzz: imports accepted")
         check()
+        accepted = counts.get("fuzz: imports accepted") - before
+        assert accepted >= (50 if full else 3), f"only {accepted} files accepted"
 
 
 # -- hostile files (issue 25, point 6) --------------------------------------------------------
