@@ -12,6 +12,7 @@ from typing import Any
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser, QTimeEdit,
@@ -24,7 +25,7 @@ from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
-from ui import a11y, changes, wizard_steps
+from ui import a11y, changes, dialogs, wizard_steps
 from ui.date_edit import DateEdit
 
 
@@ -423,18 +424,71 @@ class AgendaWizard(QWizard):
             page = PAGES[step](self)
             self.pages[step] = page
             self.addPage(page)
-        wizard_steps.install(self)
+        self.steps = wizard_steps.install(self)
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Plan the meeting"))
-        self.button(QWizard.WizardButton.CancelButton).clicked.connect(self._cancelled)
+        # Ctrl+S keeps what is typed as the draft, from any field, without closing.
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        self.save_shortcut.activated.connect(self.save_now)
+        self._cleared = False
+        #: the draft as last saved (or opened), to know whether closing loses anything
+        self._saved = self.draft.to_json()
 
     def page_for(self, step: WizardStep) -> StepPage:
         return self.pages[step]
 
     def save_draft(self) -> None:
-        if self.meeting_id is None and self.vault.is_open:
+        if self.meeting_id is None and self.vault.is_open and not self._cleared:
             svc.save_agenda_draft(self.vault, self.draft)
+            self._saved = self.draft.to_json()
+
+    def save_now(self) -> None:
+        """Ctrl+S: the page's fields into the draft and the draft saved; said beside the
+        steps."""
+        page = self.currentPage()
+        if isinstance(page, StepPage):
+            page.collect()
+        try:
+            self.save_draft()
+        except CasuskamerError as exc:
+            self.steps.say(str(exc))
+            return
+        self.steps.say(_("Draft saved at {time}.").format(time=format_time(datetime.now())))
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Something typed or chosen on the page shown since the last save (each Next
+        saves); a start time alone, as the first page proposes it, is nothing typed."""
+        if self._cleared or self.meeting_id is not None or not self.vault.is_open:
+            return False
+        page = self.currentPage()
+        if isinstance(page, StepPage):
+            page.collect()
+        draft = self.draft
+        typed = bool(draft.place.strip() or draft.chair.strip() or draft.items)
+        return typed and draft.to_json() != self._saved
+
+    def reject(self) -> None:
+        """Closing with changes asks Opslaan / Niet opslaan / Annuleren. The Cancel button
+        throws the draft away (unless the answer is Opslaan); closing the window otherwise,
+        or on lock, keeps what was saved."""
+        if not self._cleared and self.meeting_id is None and self.vault.is_open:
+            cancel_button = self.sender() is self.button(QWizard.WizardButton.CancelButton)
+            answer = dialogs.DISCARD
+            if self.has_unsaved_changes:
+                answer = dialogs.ask_to_save(
+                    self, _("Unsaved changes"),
+                    _("The agenda has changes that have not been saved. Save them in the "
+                      "draft?"))
+                if answer == dialogs.CANCEL:
+                    return
+                if answer == dialogs.SAVE:
+                    self.save_draft()
+            if cancel_button and answer == dialogs.DISCARD:
+                svc.discard_agenda_draft(self.vault)
+        super().reject()
 
     def clear(self) -> None:
+        self._cleared = True
         self.draft = AgendaDraft()
         self.candidates = []
         for page in self.pages.values():
@@ -447,10 +501,6 @@ class AgendaWizard(QWizard):
             for listing in page.findChildren(QListWidget):
                 listing.clear()
 
-    def _cancelled(self) -> None:
-        # Only an explicit Cancel throws the draft away; closing on lock keeps it.
-        if self.meeting_id is None and self.vault.is_open:
-            svc.discard_agenda_draft(self.vault)
 
 
 __all__ = ["MIN_DURATION", "AgendaWizard"]
