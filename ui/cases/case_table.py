@@ -108,6 +108,23 @@ STATE_COLOURS = {
 }
 
 
+#: The roles ``CaseTableModel.data_at`` answers, and the columns, as plain numbers.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_SORT = int(SORT_ROLE)
+_CASE_NUMBER = int(CASE_NUMBER_ROLE)
+_STATE = int(STATE_ROLE)
+_ANSWERED = frozenset({_DISPLAY, _TOOLTIP, _DECORATION, _ALIGNMENT, _FOREGROUND, _SORT,
+                       _CASE_NUMBER, _STATE})
+_COLUMN = tuple(Column)
+_COLUMNS = len(_COLUMN)
+_COUNTS = frozenset({Column.OPEN_ACTIONS, Column.OVERDUE_ACTIONS})
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+
+
 def shorten(text: str, limit: int) -> str:
     """One line of at most ``limit`` characters (line breaks of a paste become spaces)."""
     if len(text) > limit:
@@ -205,30 +222,31 @@ class CaseTableModel(QAbstractTableModel):
             return None
         return self.data_at(index.row(), index.column(), role)
 
-    def data_at(self, r: int, c: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data_at(self, r: int, c: int, role: int = _DISPLAY) -> Any:
         """``data`` for row ``r`` and column ``c`` (the proxy asks this way: no index to
-        make per cell painted)."""
-        if not (0 <= r < len(self._rows) and 0 <= c < len(Column)):
+        make per cell painted). The view asks about ten roles per painted cell; the ones
+        this model does not answer are turned away first, and roles and columns are
+        compared as plain numbers (a PySide6 enum looked up per call costs more than the
+        answer)."""
+        if role not in _ANSWERED or not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
             return None
         row = self._rows[r]
-        column = Column(c)
-        if role == Qt.ItemDataRole.DisplayRole:
+        column = _COLUMN[c]
+        if role == _DISPLAY:
             return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(row, column)
-        if role == SORT_ROLE:
+        if role == _SORT:
             return sort_value(row, column)
-        if role == CASE_NUMBER_ROLE:
+        if role == _CASE_NUMBER:
             return row.number
-        if role == STATE_ROLE:
+        if role == _STATE:
             return row.state.value
-        if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
-            return self._state_icon(row.state)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-                Column.OPEN_ACTIONS, Column.OVERDUE_ACTIONS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if (role == Qt.ItemDataRole.ForegroundRole and column is Column.OVERDUE_ACTIONS
-                and row.overdue_actions > 0):
+        if role == _DECORATION:
+            return self._state_icon(row.state) if column is Column.STATUS else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column in _COUNTS else None
+        if column is Column.OVERDUE_ACTIONS and row.overdue_actions > 0:  # foreground
             return QBrush(QColor(a11y.error_colour()))
         return None
 
@@ -578,7 +596,9 @@ class CaseFilterProxy(QAbstractProxyModel):
     # The view asks these per cell painted: answered straight from the source's row, without
     # the base class's ``mapToSource`` and source index per call.
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED:
+            return None  # before any other work: most roles a view asks are not answered
         model = self._model()
         if model is None or not index.isValid():
             return None
