@@ -36,7 +36,10 @@ SUBJECTS = (
 
 def as_process_director(vault: OpenVault) -> OpenVault:
     """The vault unlocked by a process director, who goes on with it (a second session;
-    ``vault`` is unchanged, the folder lock moves to the director)."""
+    ``vault`` is unchanged, the folder lock moves to the director); ``vault`` itself when a
+    process director unlocked it."""
+    if vault.actor.role is Role.PROCESS_DIRECTOR:
+        return vault
     return unlock_as(vault, Role.PROCESS_DIRECTOR, hold_folder=True)
 
 

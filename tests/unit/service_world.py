@@ -101,7 +101,10 @@ class World:
 
 
 def as_director(vault: OpenVault) -> OpenVault:
-    """The vault unlocked by the process director, who goes on with it (and holds the folder)."""
+    """The vault unlocked by the process director, who goes on with it (and holds the
+    folder); ``vault`` itself when a process director unlocked it."""
+    if vault.actor.role is Role.PROCESS_DIRECTOR:
+        return vault
     return unlock_as(vault, Role.PROCESS_DIRECTOR, hold_folder=True)
 
 
