@@ -34,7 +34,7 @@ def rows(cases: int, smoke: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-rekey-", dir=cached.parent) as tmp:
         folder = Path(tmp) / "kluis"
         shutil.copytree(cached, folder, ignore=shutil.ignore_patterns("casuskamer.lock"))
-        vault = unlock(folder, ACCOUNT)
+        vault = unlock(folder, ACCOUNT, exclusive=True)  # a change of key needs it
         try:
             size_mb = (folder / "casuskamer.db").stat().st_size / 1e6
             times: list[float] = []

@@ -230,8 +230,11 @@ def listed_vault(listed: int, smoke: bool = False) -> Path:
     return folder
 
 
-def unlock(folder: Path, account: str = DIRECTOR):  # type: ignore[no-untyped-def]
+def unlock(folder: Path, account: str = DIRECTOR,  # type: ignore[no-untyped-def]
+           exclusive: bool = False):
+    """The vault unlocked as ``account``; shared by default, so that benchmark runs side
+    by side (a run on an older commit beside this one) can read the same cached vault."""
     os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
     from app.vault.vault import Vault
 
-    return Vault(folder).unlock(account, PASSPHRASE, exclusive=False)
+    return Vault(folder).unlock(account, PASSPHRASE, exclusive=exclusive)
