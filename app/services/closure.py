@@ -69,6 +69,7 @@ from app.errors import TransitionRefused, ValidationError
 from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import drafts as draft_store
+from app.services.drafts import CaseDraft
 from app.services import retention as retention_service
 from app.store.case_tables import (
     cases,
@@ -89,7 +90,7 @@ from app.store.plan_tables import (
     plans,
 )
 from app.store.retention_tables import case_closures, case_tombstones
-from app.store.tables import drafts, metadata
+from app.store.tables import metadata
 from app.store.triage_tables import routing_decisions, widening_requests
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
@@ -239,23 +240,6 @@ CASE_TEXT_FIELDS: dict[str, Removal | str] = {
 }
 
 
-@dataclass(frozen=True)
-class CaseDraft:
-    """A draft that holds work on the case. ``rewrite``: a draft of more than this case
-    (an agenda being prepared), from which only the case's part is taken out."""
-
-    id: int
-    kind: str
-    owner: str
-    object_id: str | None
-    rewrite: bool = False
-
-    @property
-    def ref(self) -> str:
-        """Stable over a re-save (a live draft is written anew every few seconds)."""
-        return f"drafts:{self.kind}:{self.owner}:{self.object_id or '-'}"
-
-
 DRAFT_KIND_LABELS = {
     "plan": N_("Plan of action"), "triage": N_("Triage"), "intake": N_("Intake"),
     "closure": N_("Closure"), "agenda_wizard": N_("Agenda being prepared"),
@@ -275,52 +259,23 @@ def _payload(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
-    """Every account's drafts that hold work on the case: those named after it (plan,
-    triage, intake, closure and any later kind that uses the case number), the minutes
-    being typed in a meeting while the case is its current item, and agendas being
-    prepared with the case on them."""
-    from app.services.meetings import AGENDA_DRAFT
-    from app.services.minutes import LIVE_DRAFT
-
-    item_ids = {int(i) for i in conn.execute(select(agenda_items.c.id).where(
+def _agenda_item_ids(conn: Connection, case_id: int) -> set[int]:
+    return {int(i) for i in conn.execute(select(agenda_items.c.id).where(
         agenda_items.c.case_id == case_id)).scalars()}
-    found: list[CaseDraft] = []
-    for draft_id, kind, owner, object_id, title, payload in conn.execute(
-            select(drafts.c.id, drafts.c.kind, drafts.c.owner, drafts.c.object_id,
-                   drafts.c.title, drafts.c.payload).order_by(drafts.c.id)):
-        draft = CaseDraft(int(draft_id), str(kind), str(owner), object_id)
-        if kind == LIVE_DRAFT:
-            item = _payload(payload).get("item")
-            if isinstance(item, int) and item in item_ids:
-                found.append(draft)
-        elif kind == AGENDA_DRAFT:
-            items = _payload(payload).get("items") or []
-            if any(isinstance(i, dict) and (i.get("case_id") == case_id
-                                            or i.get("case_number") == number)
-                   for i in items):
-                found.append(CaseDraft(draft.id, draft.kind, draft.owner, object_id, True))
-        elif object_id in (number, str(case_id)) or title == number:
-            found.append(draft)
-    return found
+
+
+def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
+    """Every account's drafts that hold work on the case (``app.services.drafts``: those
+    named after it, the minutes being typed while one of its agenda items is current, the
+    agendas being prepared with it on them)."""
+    return draft_store.case_drafts(conn, case_id, number, _agenda_item_ids(conn, case_id))
 
 
 def remove_case_drafts(conn: Connection, case_id: int, number: str) -> int:
     """Remove every draft :func:`case_drafts` finds (an agenda being prepared keeps its other
     cases); returns how many were touched."""
-    found = case_drafts(conn, case_id, number)
-    for draft in found:
-        if not draft.rewrite:
-            conn.execute(delete(drafts).where(drafts.c.id == draft.id))
-            continue
-        payload = _payload(conn.execute(select(drafts.c.payload).where(
-            drafts.c.id == draft.id)).scalar_one())
-        payload["items"] = [i for i in payload.get("items") or []
-                            if not (isinstance(i, dict) and (i.get("case_id") == case_id
-                                                             or i.get("case_number") == number))]
-        conn.execute(update(drafts).where(drafts.c.id == draft.id).values(
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True)))
-    return len(found)
+    return draft_store.remove_case_drafts(conn, case_id, number,
+                                          _agenda_item_ids(conn, case_id))
 
 
 def _plan_text_refs(conn: Connection, case_id: int) -> tuple[list[str], list[str]]:
@@ -511,7 +466,7 @@ def _open_action_count(conn: Connection, plan_id: int) -> int:
 
 # -- the wizard's answers kept over a lock ----------------------------------------------------
 
-CLOSURE_DRAFT_KIND = "closure"
+CLOSURE_DRAFT_KIND = draft_store.CLOSURE
 
 
 @entry_point

@@ -21,11 +21,10 @@ numbers only (never the searched name or BSN).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, or_, select
 
 from app.domain.bsn import normalise_bsn, passes_eleven_test
 from app.domain.cases import fold_for_search
@@ -54,7 +53,6 @@ from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.services import triage as triage_service
 from app.store.case_tables import cases, subjects
-from app.store.tables import drafts
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -107,29 +105,11 @@ def save_draft(vault: OpenVault, draft: IntakeDraft, draft_id: int | None = None
     """Store the wizard's state (valid or not) for this account; returns the draft id.
 
     With ``draft_id`` the draft is overwritten; a draft for a registered case is kept once
-    per account and case.
+    per account and case; an account may keep several drafts of new referrals.
     """
     _require_draft_rights(vault)
-    now = utcnow()
-    payload = json.dumps(draft.to_payload(), ensure_ascii=False)
-    values = {"kind": DRAFT_KIND, "owner": vault.actor.account, "object_id": draft.case_number,
-              "title": draft.case_number or "", "payload": payload, "updated_at": now}
-    with vault.begin() as conn:
-        if draft_id is None and draft.case_number is not None:
-            draft_id = conn.execute(select(drafts.c.id).where(
-                drafts.c.kind == DRAFT_KIND, drafts.c.owner == vault.actor.account,
-                drafts.c.object_id == draft.case_number)).scalar()
-        if draft_id is not None:
-            done = conn.execute(update(drafts).where(
-                drafts.c.id == draft_id, drafts.c.kind == DRAFT_KIND,
-                drafts.c.owner == vault.actor.account).values(**values))
-            if done.rowcount == 0:
-                draft_id = None
-        if draft_id is None:
-            draft_id = case_store.inserted_id(conn.execute(insert(drafts).values(**values)))
-        vault.log(conn, "draft.save", "draft", draft_id,
-                  detail={"kind": DRAFT_KIND, "case": draft.case_number})
-    return int(draft_id)
+    return draft_store.put(vault, DRAFT_KIND, draft.case_number, draft.to_payload(),
+                           title=draft.case_number or "", draft_id=draft_id, several=True)
 
 
 @entry_point
@@ -137,45 +117,25 @@ def list_drafts(vault: OpenVault) -> list[DraftInfo]:
     """This account's intake drafts, newest first."""
     _require_draft_rights(vault)
     with vault.read() as conn:
-        rows = conn.execute(select(drafts.c.id, drafts.c.object_id, drafts.c.payload,
-                                   drafts.c.updated_at)
-                            .where(drafts.c.kind == DRAFT_KIND,
-                                   drafts.c.owner == vault.actor.account)
-                            .order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())).all()
-    result = []
-    for draft_id, number, payload, updated in rows:
-        step = IntakeDraft.from_payload(json.loads(payload)).step
-        result.append(DraftInfo(int(draft_id), number, IntakeStep(step), updated))
-    return result
+        stored = draft_store.drafts_of_kind(conn, DRAFT_KIND, vault.actor.account)
+    return [DraftInfo(d.id, d.object_id, IntakeStep(IntakeDraft.from_payload(d.payload).step),
+                      d.updated_at) for d in stored]
 
 
 @entry_point
 def load_draft(vault: OpenVault, draft_id: int) -> IntakeDraft:
     """Reopen one of this account's drafts (audited as a read)."""
     _require_draft_rights(vault)
-    with vault.read() as conn:
-        payload = conn.execute(select(drafts.c.payload).where(
-            drafts.c.id == draft_id, drafts.c.kind == DRAFT_KIND,
-            drafts.c.owner == vault.actor.account)).scalar()
-    if payload is None:
+    stored = draft_store.get(vault, DRAFT_KIND, None, draft_id=draft_id)
+    if stored is None:
         raise NotFound(_("This draft no longer exists."))
-    vault.log_now("draft.open", "draft", draft_id)
-    return IntakeDraft.from_payload(json.loads(payload))
+    return IntakeDraft.from_payload(stored.payload)
 
 
 @entry_point
 def discard_draft(vault: OpenVault, draft_id: int) -> None:
     _require_draft_rights(vault)
-    with vault.begin() as conn:
-        _delete_draft(conn, vault, draft_id)
-
-
-def _delete_draft(conn: Connection, vault: OpenVault, draft_id: int) -> None:
-    gone = conn.execute(delete(drafts).where(drafts.c.id == draft_id,
-                                             drafts.c.kind == DRAFT_KIND,
-                                             drafts.c.owner == vault.actor.account))
-    if gone.rowcount:
-        vault.log(conn, "draft.discard", "draft", draft_id)
+    draft_store.drop(vault, DRAFT_KIND, None, draft_id=draft_id)
 
 
 @entry_point
@@ -386,11 +346,9 @@ def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
         else:
             state, _number = case_store.current_state(conn, case_id)
         if draft_id is not None:
-            _delete_draft(conn, vault, draft_id)
+            draft_store.drop(vault, DRAFT_KIND, None, conn, draft_id=draft_id)
         if draft.case_number is not None:
-            conn.execute(delete(drafts).where(drafts.c.kind == DRAFT_KIND,
-                                              drafts.c.owner == vault.actor.account,
-                                              drafts.c.object_id == draft.case_number))
+            draft_store.drop(vault, DRAFT_KIND, draft.case_number, conn)
     return SubmitResult(outcome, number, state, None)
 
 

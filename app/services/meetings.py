@@ -50,17 +50,17 @@ from app.domain.roles import Permission, may
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
+from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.sharing.policy import may_be_invited
 from app.store.case_tables import cases, subjects
 from app.store.meeting_tables import agenda_items, invitations, meetings
 from app.store.party_tables import parties
-from app.store.tables import drafts
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
 
-AGENDA_DRAFT = "agenda_wizard"
+AGENDA_DRAFT = draft_store.AGENDA
 
 
 def now() -> datetime:
@@ -468,7 +468,7 @@ def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
                 at=at)
             numbers.append(number)
         vault.log(conn, "meeting.plan", "meeting", meeting_id, detail={"cases": numbers})
-        _drop_draft(conn, vault, AGENDA_DRAFT, None)
+        draft_store.drop(vault, AGENDA_DRAFT, None, conn)
     return meeting_id
 
 
@@ -614,51 +614,24 @@ def _renumber(conn: Connection, meeting_id: int) -> None:
 
 # -- drafts: the wizard and the live minutes being typed -------------------------------------
 
-def _drop_draft(conn: Connection, vault: OpenVault, kind: str, object_id: str | None) -> None:
-    query = delete(drafts).where(drafts.c.kind == kind, drafts.c.owner == vault.actor.account)
-    query = query.where(drafts.c.object_id.is_(None) if object_id is None
-                        else drafts.c.object_id == object_id)
-    conn.execute(query)
-
-
-def _save_draft(vault: OpenVault, kind: str, object_id: str | None, title: str,
-                payload: Mapping[str, Any]) -> None:
-    with vault.begin() as conn:
-        _drop_draft(conn, vault, kind, object_id)
-        conn.execute(insert(drafts).values(
-            kind=kind, owner=vault.actor.account, object_id=object_id, title=title,
-            payload=json.dumps(dict(payload), ensure_ascii=False, sort_keys=True),
-            updated_at=datetime.utcnow().replace(microsecond=0)))
-
-
-def _load_draft(vault: OpenVault, kind: str, object_id: str | None) -> dict[str, Any] | None:
-    with vault.read() as conn:
-        query = select(drafts.c.payload).where(drafts.c.kind == kind,
-                                               drafts.c.owner == vault.actor.account)
-        query = query.where(drafts.c.object_id.is_(None) if object_id is None
-                            else drafts.c.object_id == object_id)
-        found = conn.execute(query).scalar()
-    return json.loads(found) if found else None
-
-
 @entry_point
 def save_agenda_draft(vault: OpenVault, draft: AgendaDraft) -> None:
     """The agenda wizard half filled in (kept in the vault; back after unlock)."""
     vault.require(Permission.CASE_WORK, "meeting", "-")
-    _save_draft(vault, AGENDA_DRAFT, None, _("Agenda being prepared"), draft.to_json())
+    draft_store.put(vault, AGENDA_DRAFT, None, dict(draft.to_json()),
+                    title=_("Agenda being prepared"))
 
 
 @entry_point
 def load_agenda_draft(vault: OpenVault) -> AgendaDraft | None:
     vault.require(Permission.CASE_WORK, "meeting", "-")
-    data = _load_draft(vault, AGENDA_DRAFT, None)
-    return AgendaDraft.from_json(data) if data else None
+    stored = draft_store.get(vault, AGENDA_DRAFT, None)
+    return AgendaDraft.from_json(stored.payload) if stored and stored.payload else None
 
 
 @entry_point
 def discard_agenda_draft(vault: OpenVault) -> None:
-    with vault.begin() as conn:
-        _drop_draft(conn, vault, AGENDA_DRAFT, None)
+    draft_store.drop(vault, AGENDA_DRAFT, None)
 
 
 def case_summary(conn: Connection, case_id: int) -> Case:

@@ -27,9 +27,9 @@ from app.domain.roles import Permission
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_service
+from app.services import drafts as draft_store
 from app.services.meeting_live import check_live, load_attendees
-from app.services.meetings import (  # the draft helpers: the one draft store is point 4's
-    _drop_draft, _load_draft, _save_draft, item_row, load_meeting, meeting_row, now)
+from app.services.meetings import item_row, load_meeting, meeting_row, now
 from app.store.meeting_tables import (agenda_items, case_minutes as case_minutes_table, invitations,
                                       meetings, minutes_entries)
 from app.store.party_tables import parties
@@ -37,7 +37,7 @@ from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
 
-LIVE_DRAFT = "meeting_live"
+LIVE_DRAFT = draft_store.MINUTES
 
 
 def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
@@ -310,7 +310,7 @@ def end_meeting(vault: OpenVault, meeting_id: int) -> None:
             body.setdefault("meeting", {})["ended_at"] = ended.isoformat()
             conn.execute(update(case_minutes_table).where(case_minutes_table.c.id == minutes_id)
                          .values(body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
-        _drop_draft(conn, vault, LIVE_DRAFT, str(meeting_id))
+        draft_store.drop(vault, LIVE_DRAFT, str(meeting_id), conn)
         vault.log(conn, "meeting.end", "meeting", meeting_id)
 
 
@@ -346,16 +346,17 @@ def save_live_draft(vault: OpenVault, meeting_id: int, payload: Mapping[str, Any
     with vault.read() as conn:
         title = _("Minutes of {meeting}").format(
             meeting=meeting_label(load_meeting(conn, meeting_id)))
-    _save_draft(vault, LIVE_DRAFT, str(meeting_id), title, payload)
+    draft_store.put(vault, LIVE_DRAFT, str(meeting_id), dict(payload), title=title,
+                    quiet_resave=True)
 
 
 @entry_point
 def load_live_draft(vault: OpenVault, meeting_id: int) -> dict[str, Any] | None:
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
-    return _load_draft(vault, LIVE_DRAFT, str(meeting_id))
+    stored = draft_store.get(vault, LIVE_DRAFT, str(meeting_id))
+    return None if stored is None else stored.payload
 
 
 @entry_point
 def discard_live_draft(vault: OpenVault, meeting_id: int) -> None:
-    with vault.begin() as conn:
-        _drop_draft(conn, vault, LIVE_DRAFT, str(meeting_id))
+    draft_store.drop(vault, LIVE_DRAFT, str(meeting_id))

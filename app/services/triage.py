@@ -46,7 +46,6 @@ from app.services import cases as case_store
 from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.store.case_tables import information_items, item_shared_with
-from app.store.tables import drafts
 from app.store.triage_tables import (routing_decisions, routing_invitees, triage_queries,
                                      widening_requests)
 from app.vault.vault import OpenVault, utcnow
@@ -454,8 +453,8 @@ def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
         case_store.set_state(conn, case_id, target, now,
                              **({"outcome": "routed_elsewhere"}
                                 if target is CaseState.ROUTED_ELSEWHERE else {}))
-        conn.execute(delete(drafts).where(drafts.c.kind == DRAFT_KIND,
-                                          drafts.c.object_id == case.number))
+        # every account's triage drafts of the case end with the routing (audited discards)
+        draft_store.remove_for_object(conn, vault, DRAFT_KIND, case.number)
         vault.log(conn, "triage.routing", "case", case.number, detail={
             "route": clean.route.value, "state": target.value,
             "invitees": sorted(clean.invitees),
