@@ -25,7 +25,7 @@ from app.domain.criteria import CRITERIA, Criterion, CriterionAnswer, is_complex
 from app.domain.information import Category, SharingTerms
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
-from app.domain.referral_contacts import Informing, Invitee
+from app.domain.referral_contacts import Informing, Invitee, check_informing, check_invitee
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import (
     NAME_LIMIT,
@@ -78,6 +78,7 @@ class IntakeStep(StrEnum):
     PROBLEMS = "problems"
     CRITERIA = "criteria"
     QUESTION = "question"
+    PARTNERS = "partners"
     SUMMARY = "summary"
 
     @property
@@ -100,6 +101,7 @@ STEP_TITLES = {
     IntakeStep.PROBLEMS: N_("Reason and life domains"),
     IntakeStep.CRITERIA: N_("Criteria for complex cases"),
     IntakeStep.QUESTION: N_("Question to the house"),
+    IntakeStep.PARTNERS: N_("Partners to invite and informing"),
     IntakeStep.SUMMARY: N_("Summary and decision"),
 }
 
@@ -112,6 +114,10 @@ STEP_EXPLANATIONS = {
     IntakeStep.PROBLEMS: N_("Why the case is referred, and the problems per life domain."),
     IntakeStep.CRITERIA: N_("Answer each criterion of Bijlage 2 and give a motivation."),
     IntakeStep.QUESTION: N_("What the referring party wants the case meeting to achieve."),
+    IntakeStep.PARTNERS: N_("The partners the referring party proposes to invite, with "
+                            "their contact persons; and per subject whether the subject "
+                            "was informed that the case is discussed, or the ground not "
+                            "to (AVG 13/14)."),
     IntakeStep.SUMMARY: N_("Check the referral, then accept it for triage, decline it, or "
                            "keep it as a draft."),
 }
@@ -172,6 +178,30 @@ class SubjectEntry:
 
 
 @dataclass
+class InviteeEntry:
+    """A partner to invite as typed (issue 24); ``party_id`` None: no party chosen."""
+
+    party_id: int | None = None
+    contact_name: str = ""
+    contact_role: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class InformingEntry:
+    """One subject's informing as typed (issue 24). ``informed``: "" (nothing recorded),
+    "yes" or "no"; dates as ``YYYY-MM-DD`` text; ``informed_by`` a party id."""
+
+    informed: str = ""
+    informed_on: str = ""
+    informed_by: int | None = None
+    ground: str = ""
+    ground_text: str = ""
+    review_on: str = ""
+
+
+@dataclass
 class CriterionEntry:
     met: bool | None = None
     motivation: str = ""
@@ -200,6 +230,9 @@ class IntakeDraft:
     external_ref: str | None = None
     case_number: str | None = None
     step: str = IntakeStep.PROTOCOL.value
+    #: issue 24: the partners to invite, and per subject (same positions) the informing
+    invitees: list[InviteeEntry] = field(default_factory=list)
+    informing: list[InformingEntry] = field(default_factory=list)
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -227,7 +260,25 @@ class IntakeDraft:
         external = payload.get("external_ref")
         number = payload.get("case_number")
         step = text("step")
+
+        def entries(key: str, kind: type[Any]) -> list[Any]:
+            found = []
+            for raw in payload.get(key) or []:
+                if not isinstance(raw, Mapping):
+                    continue
+                values: dict[str, Any] = {}
+                for name, spec in kind.__dataclass_fields__.items():
+                    value = raw.get(name)
+                    if spec.type in ("int | None",):
+                        values[name] = value if isinstance(value, int) else None
+                    elif value is not None:
+                        values[name] = str(value)
+                found.append(kind(**values))
+            return found
+
         return cls(
+            invitees=entries("invitees", InviteeEntry),
+            informing=entries("informing", InformingEntry),
             protocol=text("protocol"),
             referring_party_id=party if isinstance(party, int) else None,
             referring_contact=text("referring_contact"),
@@ -477,7 +528,57 @@ def validate_step(draft: IntakeDraft, step: IntakeStep, ctx: IntakeContext) -> l
         errors.extend(check_criteria_entries(draft.criteria, require_all=False))
     elif step is IntakeStep.QUESTION:
         _collect(errors, lambda: check_prose(draft.question, "question"))
+    elif step is IntakeStep.PARTNERS:
+        errors.extend(check_partners(draft, ctx)[2])
     return errors
+
+
+def check_partners(draft: IntakeDraft, ctx: IntakeContext
+                   ) -> tuple[list[Invitee], list[Informing | None], list[FieldError]]:
+    """The partners to invite and the subjects' informing of the draft (issue 24): an
+    invitee party not in the protocol, a contact without a party, an e-mail address that is
+    not one and "not informed" without a ground are refused, naming the field."""
+    errors: list[FieldError] = []
+    protocol = _collect([], lambda: check_protocol(draft.protocol))
+    received = _collect([], lambda: check_received(draft.received, ctx.today)) or ctx.today
+    invitees: list[Invitee] = []
+    seen: set[int] = set()
+    for i, entry in enumerate(draft.invitees):
+        path = f"invitees[{i}]"
+        if entry.party_id is None and not any((entry.contact_name.strip(),
+                                               entry.contact_role.strip(),
+                                               entry.phone.strip(), entry.email.strip())):
+            continue                      # an empty row: nothing typed
+        found = _collect(errors, lambda: check_invitee(  # noqa: B023 (runs at once)
+            entry.party_id, entry.contact_name, entry.contact_role,  # noqa: B023
+            entry.phone, entry.email, standings=ctx.standings,  # noqa: B023
+            protocol=protocol, on=received, prefix=path))  # noqa: B023
+        if found is None:
+            continue
+        if found.party_id in seen:
+            errors.append(FieldError(f"{path}.party", _("this party is already in the list")))
+            continue
+        seen.add(found.party_id)
+        invitees.append(found)
+    informing: list[Informing | None] = []
+    for j in range(len(draft.subjects)):
+        told = draft.informing[j] if j < len(draft.informing) else InformingEntry()
+        path = f"subjects[{j}].informing"
+        if not told.informed:
+            informing.append(None)
+            continue
+        on = _collect(errors, lambda: parse_date(told.informed_on,  # noqa: B023
+                                                 f"{path}.informed_on")  # noqa: B023
+                      ) if told.informed == "yes" and told.informed_on.strip() else None
+        again = _collect(errors, lambda: parse_date(told.review_on,  # noqa: B023
+                                                    f"{path}.review_on")  # noqa: B023
+                         ) if told.informed == "no" and told.review_on.strip() else None
+        value = _collect(errors, lambda: check_informing(  # noqa: B023
+            told.informed == "yes", on, told.informed_by,  # noqa: B023
+            told.ground or None, told.ground_text, again,  # noqa: B023
+            today=ctx.today, standings=ctx.standings, prefix=path))  # noqa: B023
+        informing.append(value)
+    return invitees, informing, errors
 
 
 def validate_draft(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
@@ -526,6 +627,7 @@ def to_referral(draft: IntakeDraft, ctx: IntakeContext) -> Referral:
     assert draft.referring_party_id is not None
     subjects, _unused = check_subjects(draft.subjects, ctx.today)
     domains, _unused2 = check_life_domains(draft.life_domains)
+    invitees, informing, _unused3 = check_partners(draft, ctx)
     return Referral(
         protocol=Protocol(draft.protocol),
         referring_party_id=draft.referring_party_id,
@@ -536,6 +638,8 @@ def to_referral(draft: IntakeDraft, ctx: IntakeContext) -> Referral:
         life_domains=domains,
         referring_contact=draft.referring_contact.strip(),
         external_ref=draft.external_ref,
+        invitees=tuple(invitees),
+        informing=tuple(informing) if any(v is not None for v in informing) else (),
     )
 
 

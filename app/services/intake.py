@@ -157,6 +157,20 @@ def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | No
         step=IntakeStep.CRITERIA.value)
     for answer in case.criteria:
         draft.criteria[answer.criterion.value] = CriterionEntry(answer.met, answer.motivation)
+    # issue 24: the partners to invite and the informing, as the case holds them
+    from app.domain.intake import InformingEntry, InviteeEntry
+    from app.services import referral_contacts
+
+    draft.invitees = [InviteeEntry(i.party_id, i.contact_name, i.contact_role, i.phone,
+                                   i.email)
+                      for i in referral_contacts.case_invitees_of(vault, case.number)]
+    draft.informing = [
+        InformingEntry() if v is None else InformingEntry(
+            "yes" if v.informed else "no",
+            v.informed_on.isoformat() if v.informed_on else "", v.informed_by_party_id,
+            v.ground.value if v.ground else "", v.ground_text,
+            v.review_on.isoformat() if v.review_on else "")
+        for v in referral_contacts.case_informing(vault, case.number).values()]
     return draft, None
 
 

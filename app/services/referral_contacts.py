@@ -38,11 +38,23 @@ from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
 from app.errors import NotFound
 from app.i18n import _
-from app.store.case_tables import subjects
+from app.store.case_tables import cases, subjects
 from app.store.party_tables import party_contacts
 from app.store.referral_tables import case_invitees, subject_informing
 from app.vault.access import entry_point
 from app.vault.vault import OpenVault
+
+
+def _case_id(conn: Connection, number_or_id: str | int) -> int:
+    """The case's id by number (``ZVH-2026-0042``) or id; ``NotFound`` otherwise. (Not
+    ``app.services.cases.case_id_for``: that module writes through this one.)"""
+    text = str(number_or_id).strip().upper()
+    query = (select(cases.c.id).where(cases.c.id == int(text)) if text.isdigit()
+             else select(cases.c.id).where(cases.c.number == text))
+    found = conn.execute(query).scalar()
+    if found is None:
+        raise NotFound(_("There is no case {number}.").format(number=number_or_id))
+    return int(found)
 
 
 def store_referral_extras(conn: Connection, case_id: int, referral: Referral) -> None:
@@ -108,11 +120,9 @@ def uninformed_without_ground(conn: Connection, case_id: int) -> list[int]:
 def case_invitees_of(vault: OpenVault, number_or_id: str | int) -> list[Invitee]:
     """The partners to invite of a case with their contact persons (the process director's
     screens; ``CASE_SUBSTANCE``, as the case itself)."""
-    from app.services import cases as case_service
-
     vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
-        case_id = case_service.case_id_for(conn, number_or_id)
+        case_id = _case_id(conn, number_or_id)
         return load_invitees(conn, case_id)
 
 
@@ -120,22 +130,18 @@ def case_invitees_of(vault: OpenVault, number_or_id: str | int) -> list[Invitee]
 def case_informing(vault: OpenVault, number_or_id: str | int
                    ) -> dict[int, Informing | None]:
     """Per subject id: informed, or the ground not to (``CASE_SUBSTANCE``)."""
-    from app.services import cases as case_service
-
     vault.require(Permission.CASE_SUBSTANCE, "case", str(number_or_id))
     with vault.read() as conn:
-        case_id = case_service.case_id_for(conn, number_or_id)
+        case_id = _case_id(conn, number_or_id)
         return load_informing(conn, case_id)
 
 
 @entry_point
 def informing_flags(vault: OpenVault, number_or_id: str | int) -> list[int]:
     """The subject ids triage flags (see :func:`uninformed_without_ground`)."""
-    from app.services import cases as case_service
-
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     with vault.read() as conn:
-        return uninformed_without_ground(conn, case_service.case_id_for(conn, number_or_id))
+        return uninformed_without_ground(conn, _case_id(conn, number_or_id))
 
 
 @entry_point
@@ -148,7 +154,6 @@ def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
     """Record one subject's informing (the process director, e.g. in triage): "not
     informed" without a ground is refused, naming the field. Audited as
     ``subject.informing`` with the subject id and the ground's code only."""
-    from app.services import cases as case_service
     from app.services import parties as party_service
 
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
@@ -157,8 +162,9 @@ def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
     value = check_informing(informed, informed_on, informed_by_party_id, ground, ground_text,
                             review_on, today=today, standings=standings, prefix="informing")
     with vault.begin() as conn:
-        case_id = case_service.case_id_for(conn, number_or_id)
-        _state, number = case_service.current_state(conn, case_id)
+        case_id = _case_id(conn, number_or_id)
+        number = str(conn.execute(select(cases.c.number).where(cases.c.id == case_id))
+                     .scalar_one())
         if conn.execute(select(subjects.c.id).where(subjects.c.id == subject_id,
                                                     subjects.c.case_id == case_id)
                         ).first() is None:
@@ -206,11 +212,9 @@ def invitee_parties(conn: Connection, case_id: int) -> list[int]:
 def proposed_invitees(vault: OpenVault, number_or_id: str | int) -> list[int]:
     """The party ids the referral proposes to invite (no contact details: ``CASE_WORK``).
     Every caller still asks the sharing policy whether each may be invited."""
-    from app.services import cases as case_service
-
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     with vault.read() as conn:
-        return invitee_parties(conn, case_service.case_id_for(conn, number_or_id))
+        return invitee_parties(conn, _case_id(conn, number_or_id))
 
 
 @entry_point
@@ -218,7 +222,6 @@ def informing_lines(vault: OpenVault, subject_ids: tuple[int, ...] | list[int]) 
     """For the subject-access review (AVG 15): per subject id, the case number and whether
     the subject was informed or the ground not to ("ZVH-2026-0042: Not informed: running
     criminal investigation; look again on ..."). ``CASE_WORK``; audited by the review."""
-    from app.store.case_tables import cases
     from app.store.party_tables import parties
 
     vault.require(Permission.CASE_WORK, "subject", "-")

@@ -82,6 +82,11 @@ class TriageContext:
     items: tuple[InformationItem, ...]
     widening: tuple[WideningRequest, ...]
     routing: RoutingDecision | None
+    #: issue 24: the parties the referral proposes to invite that the sharing policy lets
+    #: be invited today (``may_be_invited``), and the subjects not informed without a
+    #: recorded ground (triage flags the case)
+    proposed: tuple[int, ...] = ()
+    uninformed: tuple[int, ...] = ()
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -148,6 +153,12 @@ def triage_context(vault: OpenVault, number: str, today: date | None = None, *,
         found_queries = queries(conn, case_id)
         found_widening = widening(conn, case_id)
         routing = routing_decision(conn, case_id)
+        from app.services import referral_contacts
+        from app.sharing.policy import may_be_invited
+
+        proposed = tuple(p for p in referral_contacts.invitee_parties(conn, case_id)
+                         if may_be_invited(standings.get(p), case.protocol, today))
+        uninformed = tuple(referral_contacts.uninformed_without_ground(conn, case_id))
     supplied: dict[int, int] = {}
     for it in items:
         supplied[it.source_party_id] = supplied.get(it.source_party_id, 0) + 1
@@ -157,7 +168,8 @@ def triage_context(vault: OpenVault, number: str, today: date | None = None, *,
     if audit:
         vault.log_now("triage.open", "case", case.number, detail={"items": len(items)})
     return TriageContext(case, today, standings, {p.id: p.name for p in parties}, eligible,
-                         tuple(found_queries), tuple(items), tuple(found_widening), routing)
+                         tuple(found_queries), tuple(items), tuple(found_widening), routing,
+                         proposed, uninformed)
 
 
 # -- writing ------------------------------------------------------------------------------

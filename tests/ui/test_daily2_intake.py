@@ -126,10 +126,10 @@ def test_the_intake_says_which_step_of_how_many(qtbot: QtBot,
     wizard = make_wizard(qtbot, director_vault)
     steps = steps_of(wizard)
     assert steps is not None and steps.isVisible()
-    assert steps.header.text() == "Stap 1 van 7: Protocol"
+    assert steps.header.text() == "Stap 1 van 8: Protocol"
     fill_protocol(qtbot, wizard)
-    assert steps.header.text().startswith("Stap 2 van 7: ")
-    assert steps.header.text() == f"Stap 2 van 7: {wizard.currentPage().title()}"
+    assert steps.header.text().startswith("Stap 2 van 8: ")
+    assert steps.header.text() == f"Stap 2 van 8: {wizard.currentPage().title()}"
     bold = [label.text() for label in steps.steps if label.property("current")]
     assert bold == [f"\u25b6 2. {wizard.currentPage().title()}"]
 

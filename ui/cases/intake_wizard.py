@@ -863,6 +863,11 @@ PAGE_CLASSES: dict[IntakeStep, Callable[[IntakeWizard], StepPage]] = {
     IntakeStep.QUESTION: QuestionPage,
     IntakeStep.SUMMARY: SummaryPage,
 }
+# issue 24: the page of the partners to invite and the informing lives in its own module
+# (built on StepPage above, hence imported here)
+from ui.cases.intake_partners import PartnersPage  # noqa: E402
+
+PAGE_CLASSES[IntakeStep.PARTNERS] = PartnersPage
 
 
 class IntakeWizard(QWizard):
