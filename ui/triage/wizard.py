@@ -347,6 +347,12 @@ class TriageWizard(QWizard):
         form = QFormLayout()
         form.addRow(_("Asked on:"), self.asked_on)
         layout = QVBoxLayout(page)
+        # issue 24: subjects not informed without a recorded ground are flagged here
+        self.informing_flag = QLabel()
+        self.informing_flag.setObjectName("informing_flag")
+        self.informing_flag.setWordWrap(True)
+        self.informing_flag.setStyleSheet(a11y.error_style())
+        layout.addWidget(self.informing_flag)
         hint = QLabel(_("Tick the parties asked; Next records them as asked on the date "
                         "below."))
         hint.setWordWrap(True)
@@ -372,6 +378,8 @@ class TriageWizard(QWizard):
                                                               n=choice.items_supplied)
             else:
                 text = choice.name
+            if choice.id in self.ctx.proposed:
+                text = _("{party} – proposed by the referring party").format(party=text)
             entry = QListWidgetItem(text)
             entry.setData(Qt.ItemDataRole.UserRole, choice.id)
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -379,6 +387,14 @@ class TriageWizard(QWizard):
                                 else Qt.CheckState.Unchecked)
             self.asked_list.addItem(entry)
         self.asked_filter.apply()
+        flagged = len(self.ctx.uninformed)
+        self.informing_flag.setText(ngettext(
+            "{n} subject is not informed about the case and no ground not to inform is "
+            "recorded: ask the referring party (AVG art. 13/14).",
+            "{n} subjects are not informed about the case and no ground not to inform is "
+            "recorded: ask the referring party (AVG art. 13/14).", flagged).format(n=flagged)
+            if flagged else "")
+        self.informing_flag.setVisible(bool(flagged))
 
     def check_party_to_ask(self, party_id: int) -> None:
         for i in range(self.asked_list.count()):
@@ -778,7 +794,10 @@ class TriageWizard(QWizard):
             entry = QListWidgetItem(choice.name)
             entry.setData(Qt.ItemDataRole.UserRole, choice.id)
             entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            entry.setCheckState(Qt.CheckState.Unchecked)
+            # issue 24: the referral's proposed partners start ticked (ctx.proposed holds
+            # only those the sharing policy's may_be_invited allows today)
+            entry.setCheckState(Qt.CheckState.Checked if choice.id in self.ctx.proposed
+                                else Qt.CheckState.Unchecked)
             self.invitee_list.addItem(entry)
         meeting_form = QFormLayout(self.meeting_box)
         meeting_form.addRow(_("Goal of the meeting:"), self.goal_edit)
