@@ -245,6 +245,7 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "referral_contacts.case_invitees_of": _SUBSTANCE,
     "referral_contacts.informing_flags": _WORK,
     "referral_contacts.informing_lines": _WORK,
+    "referral_contacts.informing_summary": _WORK,
     "referral_contacts.proposed_invitees": _WORK,
     "referral_contacts.set_informing": _WORK,
     "referral_receipts.export_receipt": _REGISTER,       # counts and the case number only

@@ -239,3 +239,24 @@ def informing_lines(vault: OpenVault, subject_ids: tuple[int, ...] | list[int]) 
             text = value.describe(names) if value is not None else _("nothing recorded")
             lines.append(f"{row[0]}: {text}")
     return lines
+
+
+@entry_point
+def informing_summary(vault: OpenVault, number_or_id: str | int) -> list[str]:
+    """One line per subject for the meeting's director screen: the subject's role and
+    whether they were informed or the ground not to (no name: that screen shows initials).
+    ``CASE_WORK``; read only, no audit row (the screen's own opening is audited)."""
+    from app.domain.cases import SubjectRole
+    from app.store.party_tables import parties
+
+    vault.require(Permission.CASE_WORK, "case", str(number_or_id))
+    with vault.read() as conn:
+        case_id = _case_id(conn, number_or_id)
+        names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id,
+                                                                   parties.c.name))}
+        roles = {int(r[0]): str(r[1]) for r in conn.execute(
+            select(subjects.c.id, subjects.c.role).where(subjects.c.case_id == case_id))}
+        informing = load_informing(conn, case_id)
+    return [f"{SubjectRole(roles[sid]).label}: "
+            f"{value.describe(names) if value is not None else _('nothing recorded')}"
+            for sid, value in informing.items()]

@@ -201,3 +201,15 @@ def test_closure_blanks_contacts_not_in_the_register(director: OpenVault) -> Non
             for i in referral_contacts.case_invitees_of(director, number)}
     assert kept == {party(director, "Delft"): ("", ""),
                     party(director, "Parnassia Groep"): ("Reg Ister", "")}
+
+
+def test_the_director_screen_line_gives_role_and_ground_not_the_name(director: OpenVault
+                                                                      ) -> None:
+    """Point 2: the meeting's director screen shows per subject whether they were informed
+    or the ground (by role: that screen shows initials, not names)."""
+    number = imported(director)
+    lines = referral_contacts.informing_summary(director, number)
+    assert len(lines) == 2
+    assert "strafrechtelijk onderzoek" in lines[0] and "2027-01-15" in lines[0]
+    assert "niets vastgelegd" in lines[1]
+    assert all(SURNAME not in line and "Jan" not in line for line in lines)

@@ -512,6 +512,13 @@ class LiveMeetingWindow(QWidget):
                                  initials=s.subject_initials, goal=s.goal,
                                  themes=", ".join(s.themes), types=", ".join(s.decision_types),
                                  invited_label=_("Invited:"), invited=", ".join(s.invited)))
+        # issue 24: whether the subjects were informed, or the ground not to (read only)
+        from app.services.referral_contacts import informing_summary
+
+        informed = informing_summary(self.vault, s.case_number)
+        if informed:
+            self.summary.setText(self.summary.text() + "\n" + _("Subjects informed: {lines}")
+                                 .format(lines="; ".join(informed)))
         # One status, computed once by the service: the room window shows this same view.
         screen = room_service.room_view(self.room, self.current, blanked=self.blanked)
         self.room_state.setText(screen.status.text)

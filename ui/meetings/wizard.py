@@ -339,8 +339,18 @@ class InvitationsPage(StepPage):
         day = (self.wizard_.draft.starts_at or datetime.now()).date()
         # Entitlement is the policy's answer (through the service); refused parties are
         # shown greyed out with the reason, never offered.
+        # issue 24: the referral's proposed partners are marked (the policy still decides)
+        from app.errors import CasuskamerError
+        from app.services.referral_contacts import proposed_invitees
+
+        try:
+            proposed = set(proposed_invitees(self.wizard_.vault, item.case_id))
+        except CasuskamerError:
+            proposed = set()
         for choice in svc.invitee_choices(self.wizard_.vault, item.case_id, day):
             text = choice.name if choice.allowed else f"{choice.name} \u2013 {choice.reason}"
+            if choice.party_id in proposed:
+                text = _("{party} \u2013 proposed by the referring party").format(party=text)
             row = QListWidgetItem(text)
             row.setData(Qt.ItemDataRole.UserRole, choice.party_id)
             if choice.allowed:
