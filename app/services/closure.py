@@ -40,6 +40,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
+from app.store import cases as case_rows
+from app.store import meetings as meeting_rows
+from app.store import plan as plan_rows
+from app.store import items as item_rows
+from app.store import subjects as subject_rows
 from app.store.convert import as_date
 from app.domain.cases import SubjectRole
 from app.domain.closure import (
@@ -72,23 +77,10 @@ from app.services import drafts as draft_store
 from app.services.drafts import CaseDraft
 from app.services import retention as retention_service
 from app.store.case_tables import (
-    cases,
-    criteria_answers,
     information_items,
-    life_domain_problems,
-    subjects,
 )
-from app.store.meeting_tables import agenda_items, case_minutes, invitations, minutes_entries
 from app.store.party_tables import parties
 from app.store.personal import case_tables, is_personal, personal_fields, text_columns
-from app.store.plan_tables import (
-    plan_action_notes,
-    plan_actions,
-    plan_goals,
-    plan_information_needs,
-    plan_versions,
-    plans,
-)
 from app.store.retention_tables import case_closures, case_tombstones
 from app.store.tables import metadata
 from app.store.triage_tables import routing_decisions, widening_requests
@@ -135,9 +127,7 @@ def _existing_tables(conn: Connection) -> set[str]:
 
 
 def _plan_row(conn: Connection, case_id: int) -> Any:
-    if "plans" not in _existing_tables(conn):
-        return None
-    return conn.execute(select(plans).where(plans.c.case_id == case_id)).mappings().first()
+    return plan_rows.plan_of_case(conn, case_id)
 
 
 def _party_choices(conn: Connection, today: date) -> tuple[PartyChoice, ...]:
@@ -260,8 +250,7 @@ def _payload(text: str) -> dict[str, Any]:
 
 
 def _agenda_item_ids(conn: Connection, case_id: int) -> set[int]:
-    return {int(i) for i in conn.execute(select(agenda_items.c.id).where(
-        agenda_items.c.case_id == case_id)).scalars()}
+    return set(meeting_rows.agenda_item_ids(conn, case_id))
 
 
 def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
@@ -283,13 +272,10 @@ def _plan_text_refs(conn: Connection, case_id: int) -> tuple[list[str], list[str
     plan = _plan_row(conn, case_id)
     if plan is None:
         return [], []
-    plan_id = plan["id"]
-    goals = conn.execute(select(plan_goals.c.id).where(plan_goals.c.plan_id == plan_id)
-                         .order_by(plan_goals.c.id)).scalars().all()
-    actions = conn.execute(select(plan_actions.c.id).where(plan_actions.c.plan_id == plan_id)
-                           .order_by(plan_actions.c.id)).scalars().all()
-    versions = conn.execute(select(plan_versions.c.id).where(
-        plan_versions.c.plan_id == plan_id).order_by(plan_versions.c.id)).scalars().all()
+    plan_id = int(plan["id"])
+    goals = plan_rows.goal_ids(conn, plan_id)
+    actions = plan_rows.action_ids(conn, plan_id)
+    versions = plan_rows.version_ids(conn, plan_id)
     ids = ([f"plan_goals:{i}" for i in goals] + [f"plan_actions:{i}" for i in actions]
            + [f"plan_versions:{i}" for i in versions])
     details = []
@@ -319,10 +305,7 @@ def compute_preview(conn: Connection, case_id: int, number: str,
         details: list[str] = []
         if removal is Removal.INFORMATION_ITEMS:
             counts: Counter[str] = Counter()
-            for item_id, category in conn.execute(
-                    select(information_items.c.id, information_items.c.category)
-                    .where(information_items.c.case_id == case_id)
-                    .order_by(information_items.c.id)):
+            for item_id, category in item_rows.categories(conn, case_id):
                 ids.append(f"information_items:{item_id}")
                 counts[Category(category).label] += 1
             details = [f"{label}: {n}" for label, n in sorted(counts.items())]
@@ -331,23 +314,17 @@ def compute_preview(conn: Connection, case_id: int, number: str,
             if widenings:
                 details.append(_("Requests to widen terms: {n}").format(n=widenings))
         elif removal is Removal.LIFE_DOMAIN_TEXTS:
-            for row_id, domain in conn.execute(
-                    select(life_domain_problems.c.id, life_domain_problems.c.domain)
-                    .where(life_domain_problems.c.case_id == case_id)
-                    .order_by(life_domain_problems.c.id)):
+            for row_id, domain in case_rows.life_domain_rows(conn, case_id):
                 ids.append(f"life_domain_problems:{row_id}")
                 details.append(LifeDomain(domain).label)
         elif removal in (Removal.SUBJECT_ADDRESSES, Removal.SUBJECT_BSNS):
-            column = (subjects.c.address if removal is Removal.SUBJECT_ADDRESSES
-                      else subjects.c.bsn)
-            for row_id, role in conn.execute(
-                    select(subjects.c.id, subjects.c.role)
-                    .where(subjects.c.case_id == case_id, column.is_not(None), column != "")
-                    .order_by(subjects.c.position)):
+            field: subject_rows.Removable = ("address" if removal is Removal.SUBJECT_ADDRESSES
+                                             else "bsn")
+            for row_id, role in subject_rows.holding(conn, case_id, field):
                 ids.append(f"subjects:{row_id}")
                 details.append(SubjectRole(role).label)
         elif removal is Removal.REFERRAL_TEXTS:
-            row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+            row = case_rows.case_row(conn, case_id)
             labels = {"reason": _("Reason for referral"), "question": _("Question"),
                       "referring_contact": _("Contact at the referring party"),
                       "external_ref": _("External reference"),
@@ -359,24 +336,15 @@ def compute_preview(conn: Connection, case_id: int, number: str,
                     details.append(label)
         elif removal is Removal.CRITERIA_MOTIVATIONS:
             order = {c.value: i for i, c in enumerate(Criterion)}
-            for criterion, motivation in conn.execute(
-                    select(criteria_answers.c.criterion, criteria_answers.c.motivation)
-                    .where(criteria_answers.c.case_id == case_id)):
+            for criterion, motivation in case_rows.criteria_motivations(conn, case_id):
                 if motivation:
                     ids.append(f"criteria_answers:{order.get(criterion, -1)}:{criterion}")
                     details.append(Criterion(criterion).title)
         elif removal is Removal.PLAN_DETAILS:
             plan = _plan_row(conn, case_id)
             if plan is not None:
-                notes = conn.execute(
-                    select(plan_action_notes.c.id)
-                    .join(plan_actions, plan_actions.c.id == plan_action_notes.c.action_id)
-                    .where(plan_actions.c.plan_id == plan["id"])
-                    .order_by(plan_action_notes.c.id)).scalars().all()
-                needs = conn.execute(
-                    select(plan_information_needs.c.id)
-                    .where(plan_information_needs.c.plan_id == plan["id"])
-                    .order_by(plan_information_needs.c.id)).scalars().all()
+                notes = plan_rows.note_ids(conn, int(plan["id"]))
+                needs = plan_rows.need_ids(conn, int(plan["id"]))
                 ids.extend(f"plan_action_notes:{i}" for i in notes)
                 ids.extend(f"plan_information_needs:{i}" for i in needs)
                 if notes:
@@ -384,11 +352,8 @@ def compute_preview(conn: Connection, case_id: int, number: str,
                 if needs:
                     details.append(_("Information needs: {n}").format(n=len(needs)))
         elif removal is Removal.MINUTES:
-            entry_ids = conn.execute(select(minutes_entries.c.id).where(
-                minutes_entries.c.case_id == case_id).order_by(minutes_entries.c.id)
-            ).scalars().all()
-            stored_ids = conn.execute(select(case_minutes.c.id).where(
-                case_minutes.c.case_id == case_id).order_by(case_minutes.c.id)).scalars().all()
+            entry_ids = meeting_rows.entry_ids(conn, case_id)
+            stored_ids = meeting_rows.stored_minutes_ids(conn, case_id)
             ids.extend(f"minutes_entries:{i}" for i in entry_ids)
             ids.extend(f"case_minutes:{i}" for i in stored_ids)
             if entry_ids:
@@ -404,14 +369,8 @@ def compute_preview(conn: Connection, case_id: int, number: str,
         elif removal is Removal.PLAN_TEXTS:
             ids, details = _plan_text_refs(conn, case_id)
         elif removal is Removal.AGENDA_TEXTS:
-            item_ids = conn.execute(select(agenda_items.c.id).where(
-                agenda_items.c.case_id == case_id).order_by(agenda_items.c.id)).scalars().all()
-            asked = conn.execute(
-                select(invitations.c.agenda_item_id, invitations.c.party_id)
-                .where(invitations.c.agenda_item_id.in_(item_ids),
-                       invitations.c.contribution != "",
-                       invitations.c.contribution != REMOVED_TEXT)
-                .order_by(invitations.c.agenda_item_id, invitations.c.party_id)).all()
+            item_ids = meeting_rows.agenda_item_ids(conn, case_id)
+            asked = meeting_rows.contributions_asked(conn, item_ids, REMOVED_TEXT)
             ids.extend(f"agenda_items:{i}" for i in item_ids)
             ids.extend(f"invitations:{item}:{party}" for item, party in asked)
             if item_ids:
@@ -440,8 +399,7 @@ def closure_context(vault: OpenVault, case: str | int,
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case)
         state, number = case_service.current_state(conn, case_id)
-        protocol = Protocol(str(conn.execute(select(cases.c.protocol)
-                                             .where(cases.c.id == case_id)).scalar()))
+        protocol = Protocol(case_rows.protocol_of(conn, case_id))
         plan = _plan_row(conn, case_id)
         criteria = criteria_from_plan(plan["closure_criteria"] if plan else "")
         coordinator = CoordinatorAgreement(
@@ -458,10 +416,8 @@ def closure_context(vault: OpenVault, case: str | int,
 
 def _open_action_count(conn: Connection, plan_id: int) -> int:
     """How many of the plan's actions are open or in progress."""
-    return int(conn.execute(select(func.count()).select_from(plan_actions).where(
-        plan_actions.c.plan_id == plan_id,
-        plan_actions.c.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value]))
-    ).scalar() or 0)
+    return plan_rows.count_actions(conn, plan_id, [ActionStatus.OPEN.value,
+                                                   ActionStatus.IN_PROGRESS.value])
 
 
 # -- the wizard's answers kept over a lock ----------------------------------------------------
@@ -518,10 +474,7 @@ def _meetings_of(conn: Connection, case_id: int) -> int:
                                                  table.c.meeting_id.is_not(None))).scalars())
     plan = _plan_row(conn, case_id)
     if plan is not None:
-        meeting_ids.update(conn.execute(
-            select(plan_versions.c.meeting_id).where(plan_versions.c.plan_id == plan["id"],
-                                                     plan_versions.c.meeting_id.is_not(None))
-        ).scalars())
+        meeting_ids.update(plan_rows.version_meeting_ids(conn, int(plan["id"])))
     return len(meeting_ids)
 
 
@@ -536,12 +489,9 @@ def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
     plan = _plan_row(conn, case_id)
     if plan is None:
         return counts
-    rows = conn.execute(select(plan_actions.c.key, plan_actions.c.status, plan_actions.c.due)
-                        .where(plan_actions.c.plan_id == plan["id"])).all()
+    rows = plan_rows.action_states(conn, int(plan["id"]))
     first_done: dict[str, date] = {}
-    for saved_at, snapshot in conn.execute(
-            select(plan_versions.c.saved_at, plan_versions.c.snapshot)
-            .where(plan_versions.c.plan_id == plan["id"]).order_by(plan_versions.c.version)):
+    for saved_at, snapshot in plan_rows.versions_in_order(conn, int(plan["id"])):
         try:
             actions = json.loads(snapshot).get("actions", [])
         except ValueError:
@@ -565,7 +515,8 @@ def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
 def tombstone_values(conn: Connection, case_id: int,
                      decision: ClosureDecision | None = None) -> dict[str, Any]:
     """Everything the figures need about a case, nothing personal (taken before removal)."""
-    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
+    row = case_rows.case_row(conn, case_id)
+    assert row is not None
     state = CaseState(row["state"])
     closed_on = as_date(row["closed_at"])
     from app.domain.retention import ended_on
@@ -582,11 +533,8 @@ def tombstone_values(conn: Connection, case_id: int,
         "first_meeting_on": as_date(row["first_meeting_at"]),
         "closed_on": closed_on, "ended_on": end or closed_on or date.today(),
         "destroyed_on": None, "outcome": row["outcome"],
-        "subjects": conn.execute(select(func.count()).select_from(subjects)
-                                 .where(subjects.c.case_id == case_id)).scalar() or 0,
-        "information_items": conn.execute(
-            select(func.count()).select_from(information_items)
-            .where(information_items.c.case_id == case_id)).scalar() or 0,
+        "subjects": subject_rows.count(conn, case_id),
+        "information_items": item_rows.count(conn, case_id),
         "meetings": _meetings_of(conn, case_id),
         "criteria_total": len(decision.criteria) if decision else 0,
         "criteria_met": sum(1 for c in decision.criteria if c.met) if decision else 0,
@@ -602,11 +550,8 @@ def _plan_summary(conn: Connection, case_id: int, with_texts: bool = True) -> st
     if plan is None:
         return ""
     lines = [f"{LifeDomain(d).label}: {text}" if with_texts else LifeDomain(d).label
-             for d, text in conn.execute(
-                 select(plan_goals.c.life_domain, plan_goals.c.description)
-                 .where(plan_goals.c.plan_id == plan["id"]).order_by(plan_goals.c.position))]
-    status_counts = Counter(str(s) for s in conn.execute(
-        select(plan_actions.c.status).where(plan_actions.c.plan_id == plan["id"])).scalars())
+             for d, text in plan_rows.goal_texts(conn, int(plan["id"]))]
+    status_counts = Counter(plan_rows.action_statuses(conn, int(plan["id"])))
     if status_counts:
         lines.append(", ".join(f"{ActionStatus(s).label}: {n}"
                                for s, n in sorted(status_counts.items())))
@@ -632,62 +577,40 @@ def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None
                 delete_rows(conn, information_items, and_(
                     information_items.c.case_id == case_id, information_items.c.id.in_(ids)))
         elif line.removal is Removal.LIFE_DOMAIN_TEXTS:
-            conn.execute(delete(life_domain_problems).where(
-                life_domain_problems.c.case_id == case_id,
-                life_domain_problems.c.id.in_(_ids(line, "life_domain_problems"))))
+            case_rows.delete_life_domains(conn, case_id, _ids(line, "life_domain_problems"))
         elif line.removal is Removal.SUBJECT_ADDRESSES:
-            conn.execute(update(subjects).where(
-                subjects.c.case_id == case_id,
-                subjects.c.id.in_(_ids(line, "subjects"))).values(address=None))
+            subject_rows.clear(conn, case_id, _ids(line, "subjects"), "address")
         elif line.removal is Removal.SUBJECT_BSNS:
-            conn.execute(update(subjects).where(
-                subjects.c.case_id == case_id,
-                subjects.c.id.in_(_ids(line, "subjects"))).values(bsn=None))
+            subject_rows.clear(conn, case_id, _ids(line, "subjects"), "bsn")
             # The Cases table's search row held those BSNs too.
             case_service.refresh_case_search(conn, case_id)
         elif line.removal is Removal.REFERRAL_TEXTS:
             columns = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids]
-            if columns:
-                conn.execute(update(cases).where(cases.c.id == case_id)
-                             .values({c: None for c in columns}))
+            case_rows.blank_fields(conn, case_id, columns)
         elif line.removal is Removal.CRITERIA_MOTIVATIONS:
             names = [ref.rsplit(":", 1)[1] for ref in line.row_ids]
-            conn.execute(update(criteria_answers).where(
-                criteria_answers.c.case_id == case_id,
-                criteria_answers.c.criterion.in_(names)).values(motivation=""))
+            case_rows.clear_motivations(conn, case_id, names)
         elif line.removal is Removal.PLAN_DETAILS:
             plan = _plan_row(conn, case_id)
             if plan is not None:
-                conn.execute(delete(plan_action_notes).where(
-                    plan_action_notes.c.id.in_(_ids(line, "plan_action_notes")),
-                    plan_action_notes.c.action_id.in_(
-                        select(plan_actions.c.id).where(plan_actions.c.plan_id == plan["id"]))))
-                conn.execute(delete(plan_information_needs).where(
-                    plan_information_needs.c.plan_id == plan["id"],
-                    plan_information_needs.c.id.in_(_ids(line, "plan_information_needs"))))
+                plan_rows.delete_notes(conn, int(plan["id"]), _ids(line, "plan_action_notes"))
+                plan_rows.delete_needs(conn, int(plan["id"]),
+                                       _ids(line, "plan_information_needs"))
                 # The versions hold the same notes and needs as snapshots: keep only the
                 # summary-level parts of each (goals, actions without notes).
                 _strip_versions(conn, int(plan["id"]))
         elif line.removal is Removal.PLAN_TEXTS:
             _blank_plan_texts(conn, case_id, line)
         elif line.removal is Removal.MINUTES:
-            conn.execute(delete(minutes_entries).where(
-                minutes_entries.c.case_id == case_id,
-                minutes_entries.c.id.in_(_ids(line, "minutes_entries"))))
-            conn.execute(delete(case_minutes).where(
-                case_minutes.c.case_id == case_id,
-                case_minutes.c.id.in_(_ids(line, "case_minutes"))))
+            meeting_rows.delete_minutes(conn, case_id, _ids(line, "minutes_entries"),
+                                        _ids(line, "case_minutes"))
         elif line.removal is Removal.DRAFTS:
             # whatever drafts of the case exist now (the preview's references are per kind,
             # account and object, so a draft saved again since is the same one)
             remove_case_drafts(conn, case_id, shown.case_number)
         elif line.removal is Removal.AGENDA_TEXTS:
-            item_ids = _ids(line, "agenda_items")
-            conn.execute(update(agenda_items).where(
-                agenda_items.c.case_id == case_id, agenda_items.c.id.in_(item_ids))
-                .values(goal=REMOVED_TEXT, themes="[]"))
-            conn.execute(update(invitations).where(invitations.c.agenda_item_id.in_(item_ids))
-                         .values(contribution=""))
+            meeting_rows.blank_agenda_texts(conn, case_id, _ids(line, "agenda_items"),
+                                            REMOVED_TEXT)
         elif line.removal is Removal.ROUTING_TEXTS:
             columns = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids]
             blank = {"goal": REMOVED_TEXT, "themes": "[]", "reason": "",
@@ -705,20 +628,13 @@ def _blank_plan_texts(conn: Connection, case_id: int, line: PreviewLine) -> None
     if plan is None:
         return
     plan_id = int(plan["id"])
-    conn.execute(update(plan_goals).where(plan_goals.c.plan_id == plan_id,
-                                          plan_goals.c.id.in_(_ids(line, "plan_goals")))
-                 .values(description=REMOVED_TEXT))
-    conn.execute(update(plan_actions).where(plan_actions.c.plan_id == plan_id,
-                                            plan_actions.c.id.in_(_ids(line, "plan_actions")))
-                 .values(description=REMOVED_TEXT, owner=""))
-    fields = [ref.split(":")[0].split(".", 1)[1] for ref in line.row_ids
-              if ref.startswith("plans.")]
-    if fields:
-        conn.execute(update(plans).where(plans.c.id == plan_id).values({f: "" for f in fields}))
-    for version_id, snapshot in conn.execute(
-            select(plan_versions.c.id, plan_versions.c.snapshot)
-            .where(plan_versions.c.plan_id == plan_id,
-                   plan_versions.c.id.in_(_ids(line, "plan_versions")))).all():
+    plan_rows.blank_goals(conn, plan_id, _ids(line, "plan_goals"), REMOVED_TEXT)
+    plan_rows.blank_actions(conn, plan_id, _ids(line, "plan_actions"), REMOVED_TEXT)
+    plan_rows.blank_plan_fields(conn, plan_id, [ref.split(":")[0].split(".", 1)[1]
+                                                for ref in line.row_ids
+                                                if ref.startswith("plans.")])
+    for version_id, snapshot in plan_rows.snapshots(conn, plan_id,
+                                                    _ids(line, "plan_versions")):
         data = _payload(snapshot)
         for goal in data.get("goals", []):
             goal["description"] = REMOVED_TEXT
@@ -727,14 +643,11 @@ def _blank_plan_texts(conn: Connection, case_id: int, line: PreviewLine) -> None
             action["owner"] = ""
         data["closure_criteria"] = ""
         data["next_meeting_note"] = ""
-        conn.execute(update(plan_versions).where(plan_versions.c.id == version_id)
-                     .values(snapshot=json.dumps(data, ensure_ascii=False)))
+        plan_rows.set_snapshot(conn, version_id, json.dumps(data, ensure_ascii=False))
 
 
 def _strip_versions(conn: Connection, plan_id: int) -> None:
-    for version_id, snapshot in conn.execute(
-            select(plan_versions.c.id, plan_versions.c.snapshot)
-            .where(plan_versions.c.plan_id == plan_id)).all():
+    for version_id, snapshot in plan_rows.snapshots(conn, plan_id):
         try:
             data = json.loads(snapshot)
         except ValueError:
@@ -742,8 +655,7 @@ def _strip_versions(conn: Connection, plan_id: int) -> None:
         for action in data.get("actions", []):
             action["notes"] = []
         data["information_needs"] = []
-        conn.execute(update(plan_versions).where(plan_versions.c.id == version_id)
-                     .values(snapshot=json.dumps(data, ensure_ascii=False)))
+        plan_rows.set_snapshot(conn, version_id, json.dumps(data, ensure_ascii=False))
 
 
 # -- closing --------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from app.domain.roles import Permission
 from app.errors import VaultInUse
 from app.i18n import _
 from app.store.case_tables import cases
+from app.store import cases as case_rows
 from app.store.convert import as_date
 from app.store.personal import personal_columns
 from app.store.retention_tables import case_closures, case_tombstones
@@ -128,7 +129,7 @@ def _ended_on(conn: Connection, row: Any) -> date | None:
 
 def destruction_date(conn: Connection, case_id: int) -> date | None:
     """The day the case is (or was) due for destruction; None while it is still open."""
-    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+    row = case_rows.case_row(conn, case_id)
     if row is None:
         return None
     if row["state"] == CaseState.DESTROYED.value:
@@ -231,7 +232,9 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
     """Destroy one case inside the caller's transaction; returns its number."""
     from app.services.closure import remove_case_drafts, tombstone_values
 
-    row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
+    row = case_rows.case_row(conn, case_id)
+    if row is None:
+        raise LookupError(f"case {case_id} does not exist")
     state = CaseState(row["state"])
     transition(state, CaseState.DESTROYED, TransitionFacts(retention_expired=True))
     number = str(row["number"])
@@ -253,9 +256,8 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
             continue
         delete_rows(conn, child, child.c[column] == case_id, present)
     now = utcnow()
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        {**{name: None for name in PERSONAL_CASE_FIELDS},
-         "state": CaseState.DESTROYED.value, "destroyed_at": now, "updated_at": now}))
+    case_rows.mark_destroyed(conn, case_id, PERSONAL_CASE_FIELDS, CaseState.DESTROYED.value,
+                             now)
     vault.log(conn, "case.destroy", "case", number, detail={
         "from_state": state.value,
         "ended_on": due.ended_on.isoformat() if due else None,

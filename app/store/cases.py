@@ -1,0 +1,74 @@
+"""The case row and its details' SQL: the ``cases`` row (also the tombstone once destroyed),
+the problems per life domain and the answers to the criteria.
+
+Typed functions on a connection the caller holds; the services keep the rules, the checks
+and the transaction (``app.services.cases``, ``closure``, ``retention``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, select, update
+
+from app.store.case_tables import cases, criteria_answers, life_domain_problems
+
+
+def case_row(conn: Connection, case_id: int) -> RowMapping | None:
+    """The whole ``cases`` row, or None."""
+    return conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+
+
+def protocol_of(conn: Connection, case_id: int) -> str:
+    return str(conn.execute(select(cases.c.protocol).where(cases.c.id == case_id)).scalar())
+
+
+def set_fields(conn: Connection, case_id: int, values: Mapping[str, Any]) -> None:
+    """Write ``values`` (column: value) into the case's row."""
+    if values:
+        conn.execute(update(cases).where(cases.c.id == case_id).values(dict(values)))
+
+
+def blank_fields(conn: Connection, case_id: int, columns: Iterable[str]) -> None:
+    """Empty the named fields of the case's row (NULL)."""
+    set_fields(conn, case_id, {c: None for c in columns})
+
+
+def mark_destroyed(conn: Connection, case_id: int, personal: Iterable[str], state: str,
+                   at: datetime) -> None:
+    """What destruction leaves of the row: the personal fields emptied, the state and the
+    moment set (the rest is the tombstone)."""
+    set_fields(conn, case_id, {**{name: None for name in personal}, "state": state,
+                               "destroyed_at": at, "updated_at": at})
+
+
+# -- life domains ----------------------------------------------------------------------------
+
+def life_domain_rows(conn: Connection, case_id: int) -> list[tuple[int, str]]:
+    """``(id, domain)`` of the case's problems per life domain, in the order stored."""
+    return [(int(i), str(d)) for i, d in conn.execute(
+        select(life_domain_problems.c.id, life_domain_problems.c.domain)
+        .where(life_domain_problems.c.case_id == case_id)
+        .order_by(life_domain_problems.c.id))]
+
+
+def delete_life_domains(conn: Connection, case_id: int, ids: Iterable[int]) -> None:
+    conn.execute(delete(life_domain_problems).where(
+        life_domain_problems.c.case_id == case_id, life_domain_problems.c.id.in_(list(ids))))
+
+
+# -- criteria --------------------------------------------------------------------------------
+
+def criteria_motivations(conn: Connection, case_id: int) -> list[tuple[str, str]]:
+    """``(criterion, motivation)`` of the case's answers."""
+    return [(str(c), str(m or "")) for c, m in conn.execute(
+        select(criteria_answers.c.criterion, criteria_answers.c.motivation)
+        .where(criteria_answers.c.case_id == case_id))]
+
+
+def clear_motivations(conn: Connection, case_id: int, criteria: Iterable[str]) -> None:
+    conn.execute(update(criteria_answers).where(
+        criteria_answers.c.case_id == case_id,
+        criteria_answers.c.criterion.in_(list(criteria))).values(motivation=""))

@@ -1,0 +1,37 @@
+"""The subjects' SQL: the people of a case's family system.
+
+Typed functions on a connection the caller holds; the services keep the rules (the search
+row is rebuilt by ``app.services.cases.refresh_case_search`` after a change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from sqlalchemy import Connection, func, select, update
+
+from app.store.case_tables import subjects
+
+#: the subject fields closure can empty
+Removable = Literal["address", "bsn"]
+
+
+def count(conn: Connection, case_id: int) -> int:
+    return int(conn.execute(select(func.count()).select_from(subjects)
+                            .where(subjects.c.case_id == case_id)).scalar() or 0)
+
+
+def holding(conn: Connection, case_id: int, field: Removable) -> list[tuple[int, str]]:
+    """``(id, role)`` of the case's subjects with ``field`` filled in, in their order."""
+    column = subjects.c[field]
+    return [(int(i), str(r)) for i, r in conn.execute(
+        select(subjects.c.id, subjects.c.role)
+        .where(subjects.c.case_id == case_id, column.is_not(None), column != "")
+        .order_by(subjects.c.position))]
+
+
+def clear(conn: Connection, case_id: int, ids: Iterable[int], field: Removable) -> None:
+    """Empty ``field`` (NULL) of the named subjects of the case."""
+    conn.execute(update(subjects).where(subjects.c.case_id == case_id,
+                                        subjects.c.id.in_(list(ids))).values({field: None}))
