@@ -370,6 +370,10 @@ class CaseViewScreen(QWidget):
             field_label = QLabel(caption)
             field_label.setBuddy(self.referral_fields[key])
             referral_form.addRow(field_label, self.referral_fields[key])
+        # issue 24: the receipt and the triage outcome for the referring party
+        from ui.cases.referrer_documents import referrer_buttons
+
+        referral_form.addRow("", referrer_buttons(self, self.vault, self.number))
         case_box = QGroupBox(_("Case"))
         case_box.setObjectName("case_box")
         case_form = QFormLayout(case_box)
