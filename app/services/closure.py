@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
 from app.store import cases as case_rows
@@ -81,7 +81,6 @@ from app.store.case_tables import (
 )
 from app.store.party_tables import parties
 from app.store.personal import case_tables, is_personal, personal_fields, text_columns
-from app.store.retention_tables import case_closures, case_tombstones
 from app.store.tables import metadata
 from app.store.triage_tables import routing_decisions, widening_requests
 from app.vault.vault import OpenVault, utcnow
@@ -708,23 +707,21 @@ def close_case(vault: OpenVault, case: str | int, decision: ClosureDecision,
         contacts_blanked = remove_at_closure(conn, case_id)
         drafts_line = current.line(Removal.DRAFTS)
         drafts_removed = drafts_line.count if drafts_line is not None else 0
-        conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
-        conn.execute(insert(case_closures).values(
-            case_id=case_id, decided_on=today, decided_by=vault.actor.account,
-            coordinator_name=" ".join(decision.agreement.name.split()),
-            coordinator_party_id=decision.agreement.party_id,
-            coordinator_agreed_on=decision.agreement.agreed_on,
-            outcome=decision.outcome.value,
+        case_rows.write_closure_record(conn, case_id, {
+            "decided_on": today, "decided_by": vault.actor.account,
+            "coordinator_name": " ".join(decision.agreement.name.split()),
+            "coordinator_party_id": decision.agreement.party_id,
+            "coordinator_agreed_on": decision.agreement.agreed_on,
+            "outcome": decision.outcome.value,
             # the criteria are the plan's texts: they go with them (met or not stays)
-            criteria=json.dumps([{"criterion": REMOVED_TEXT if plan_texts_go else c.criterion,
-                                  "met": c.met, "note": c.note}
-                                 for c in decision.criteria], ensure_ascii=False),
-            reason=decision.reason.strip(), removed=json.dumps(current.summary()),
-            plan_summary=summary, retention_starts=today))
+            "criteria": json.dumps([{"criterion": REMOVED_TEXT if plan_texts_go
+                                     else c.criterion, "met": c.met, "note": c.note}
+                                    for c in decision.criteria], ensure_ascii=False),
+            "reason": decision.reason.strip(), "removed": json.dumps(current.summary()),
+            "plan_summary": summary, "retention_starts": today})
         tomb["closed_on"] = today
         tomb["ended_on"] = today
-        conn.execute(delete(case_tombstones).where(case_tombstones.c.case_id == case_id))
-        conn.execute(insert(case_tombstones).values(**tomb))
+        case_rows.write_tombstone(conn, tomb)
         period = retention_service.period_for(conn, Protocol(tomb["protocol"]))
         due = destroy_on(today, period.months)
         vault.log(conn, "case.close", "case", number, detail={
@@ -745,8 +742,7 @@ def closure_of(vault: OpenVault, case: str | int) -> dict[str, Any] | None:
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case)
         _state, number = case_service.current_state(conn, case_id)
-        row = conn.execute(select(case_closures).where(case_closures.c.case_id == case_id)
-                           ).mappings().first()
+        row = case_rows.closure_record(conn, case_id)
     vault.log_now("case.closure_read", "case", number, detail={"closed": row is not None})
     if row is None:
         return None
@@ -781,9 +777,7 @@ def closure_figures(vault: OpenVault, start: date, end: date) -> ClosureFigures:
     from the tombstones, so destruction does not change them. No names, only counts."""
     vault.require(Permission.VIEW_FIGURES, "figures", "-")
     with vault.read() as conn:
-        rows = conn.execute(select(case_tombstones).where(
-            case_tombstones.c.ended_on >= start, case_tombstones.c.ended_on <= end)
-        ).mappings().all()
+        rows = case_rows.tombstones_ended_between(conn, start, end)
     days = [(r["closed_on"] - r["referred_on"]).days for r in rows if r["closed_on"]]
     figures = ClosureFigures(
         ended=len(rows),

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain.meetings import (AgendaItem, Attendee, EntryInput, EntryKind, Invitation,
                                  ItemKind, MeetingState, MinutesEntry, check_entry,
@@ -30,8 +30,7 @@ from app.services import cases as case_service
 from app.services import drafts as draft_store
 from app.services.meeting_live import check_live, load_attendees
 from app.services.meetings import item_row, load_meeting, meeting_row, now
-from app.store.meeting_tables import (agenda_items, case_minutes as case_minutes_table, invitations,
-                                      meetings, minutes_entries)
+from app.store import meetings as meeting_rows
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -44,9 +43,7 @@ def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
     return [MinutesEntry(r["id"], r["agenda_item_id"], r["case_id"], EntryKind(r["kind"]),
                          r["text"], r["party_id"], r["owner"], r["due"], r["created_at"],
                          r["plan_key"])
-            for r in conn.execute(select(minutes_entries)
-                                  .where(minutes_entries.c.agenda_item_id == item_id)
-                                  .order_by(minutes_entries.c.id)).mappings()]
+            for r in meeting_rows.entry_rows(conn, item_id)]
 
 
 @entry_point
@@ -65,8 +62,7 @@ def _check_entry_party(conn: Connection, item_id: int, party_id: int | None) -> 
     """A minutes entry names only a party invited to its case (adding and correcting)."""
     if party_id is None:
         return
-    invited = set(conn.execute(select(invitations.c.party_id).where(
-        invitations.c.agenda_item_id == item_id)).scalars())
+    invited = set(meeting_rows.invited_parties(conn, item_id))
     if party_id not in invited:
         raise ValidationError(_("This party is not invited to this case."), field="party_id")
 
@@ -85,11 +81,10 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
                                       "plan of action instead."))
         _check_entry_party(conn, item_id, checked.party_id)
         at = now()
-        entry_id = case_service.inserted_id(conn.execute(insert(minutes_entries).values(
-            agenda_item_id=item_id, case_id=item["case_id"], kind=checked.kind.value,
-            text=checked.text, party_id=checked.party_id, owner=checked.owner,
-            due=checked.due, created_at=at, created_by=vault.actor.account
-        )))
+        entry_id = meeting_rows.add_entry(conn, {
+            "agenda_item_id": item_id, "case_id": item["case_id"], "kind": checked.kind.value,
+            "text": checked.text, "party_id": checked.party_id, "owner": checked.owner,
+            "due": checked.due, "created_at": at, "created_by": vault.actor.account})
         vault.log(conn, "meeting.minutes_add", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "kind": checked.kind.value})
     return MinutesEntry(entry_id, item_id, item["case_id"], checked.kind, checked.text,
@@ -103,7 +98,7 @@ def remove_entry(vault: OpenVault, entry_id: int) -> None:
     vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
     with vault.begin() as conn:
         row, item = _live_entry_row(conn, entry_id)
-        conn.execute(delete(minutes_entries).where(minutes_entries.c.id == entry_id))
+        meeting_rows.remove_entry(conn, entry_id)
         vault.log(conn, "meeting.minutes_remove", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "entry": entry_id,
                           "kind": row["kind"]})
@@ -113,8 +108,7 @@ def _live_entry_row(conn: Connection, entry_id: int) -> tuple[Mapping[str, Any],
                                                                Mapping[str, Any]]:
     """The entry and its agenda item, while the entry may still change: the meeting is in
     session and the case's minutes are not stored yet."""
-    row = conn.execute(select(minutes_entries).where(minutes_entries.c.id == entry_id)
-                       ).mappings().first()
+    row = meeting_rows.entry_row(conn, entry_id)
     if row is None:
         raise NotFound(_("This entry no longer exists."))
     item = item_row(conn, row["agenda_item_id"])
@@ -136,9 +130,9 @@ def edit_entry(vault: OpenVault, entry_id: int, entry: EntryInput, *,
     with vault.begin() as conn:
         row, item = _live_entry_row(conn, entry_id)
         _check_entry_party(conn, item["id"], checked.party_id)
-        conn.execute(update(minutes_entries).where(minutes_entries.c.id == entry_id).values(
-            kind=checked.kind.value, text=checked.text, party_id=checked.party_id,
-            owner=checked.owner, due=checked.due))
+        meeting_rows.change_entry(conn, entry_id, {
+            "kind": checked.kind.value, "text": checked.text, "party_id": checked.party_id,
+            "owner": checked.owner, "due": checked.due})
         vault.log(conn, "meeting.minutes_edit", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "entry": entry_id,
                           "kind": checked.kind.value})
@@ -256,30 +250,22 @@ def finish_item(vault: OpenVault, item_id: int) -> None:
             raise TransitionRefused(_("This case has not been discussed yet."))
         at = now()
         if item["ended_at"] is None:
-            conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
-                         .values(ended_at=at))
+            meeting_rows.set_item_fields(conn, item_id, {"ended_at": at})
             item["ended_at"] = at
         # Fix the plan keys in the vault first, so that handing over can be repeated.
-        for entry_id in conn.execute(select(minutes_entries.c.id).where(
-                minutes_entries.c.agenda_item_id == item_id,
-                minutes_entries.c.kind == EntryKind.ACTION.value,
-                minutes_entries.c.plan_key.is_(None))).scalars():
-            conn.execute(update(minutes_entries).where(minutes_entries.c.id == entry_id)
-                         .values(plan_key=new_key()))
+        for entry_id in meeting_rows.actions_without_plan_key(conn, item_id,
+                                                              EntryKind.ACTION.value):
+            meeting_rows.change_entry(conn, entry_id, {"plan_key": new_key()})
         found = load_entries(conn, item_id)
         attendance = load_attendees(conn, item["meeting_id"])
-        item["invited"] = list(conn.execute(select(invitations.c.party_id).where(
-            invitations.c.agenda_item_id == item_id)).scalars())
+        item["invited"] = meeting_rows.invited_parties(conn, item_id)
         names = {r[0]: r[1] for r in conn.execute(select(parties.c.id, parties.c.name))}
         body = _minutes_body(meeting, item, attendance, found, names)
-        conn.execute(delete(case_minutes_table).where(
-            case_minutes_table.c.agenda_item_id == item_id))
-        conn.execute(insert(case_minutes_table).values(
-            case_id=item["case_id"], meeting_id=item["meeting_id"], agenda_item_id=item_id,
+        meeting_rows.store_case_minutes(
+            conn, case_id=item["case_id"], meeting_id=item["meeting_id"], item_id=item_id,
             stored_at=at, stored_by=vault.actor.account,
-            body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
-        conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
-                     .values(minutes_stored_at=at))
+            body=json.dumps(body, ensure_ascii=False, sort_keys=True))
+        meeting_rows.set_item_fields(conn, item_id, {"minutes_stored_at": at})
         vault.log(conn, "meeting.minutes_store", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "entries": len(found)})
     if any(e.kind in (EntryKind.ACTION, EntryKind.COORDINATOR, EntryKind.CLOSURE_CRITERIA)
@@ -300,16 +286,14 @@ def end_meeting(vault: OpenVault, meeting_id: int) -> None:
             finish_item(vault, item.id)
     with vault.begin() as conn:
         ended = now()
-        conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
-            state=MeetingState.FINISHED.value, ended_at=ended))
+        meeting_rows.set_meeting_fields(conn, meeting_id, {
+            "state": MeetingState.FINISHED.value, "ended_at": ended})
         # The minutes stored with each case carry the meeting's real end too.
-        for minutes_id, raw in list(conn.execute(
-                select(case_minutes_table.c.id, case_minutes_table.c.body)
-                .where(case_minutes_table.c.meeting_id == meeting_id))):
+        for minutes_id, raw in meeting_rows.minutes_bodies_of_meeting(conn, meeting_id):
             body = json.loads(raw)
             body.setdefault("meeting", {})["ended_at"] = ended.isoformat()
-            conn.execute(update(case_minutes_table).where(case_minutes_table.c.id == minutes_id)
-                         .values(body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
+            meeting_rows.set_minutes_body(conn, minutes_id,
+                                          json.dumps(body, ensure_ascii=False, sort_keys=True))
         draft_store.drop(vault, LIVE_DRAFT, str(meeting_id), conn)
         vault.log(conn, "meeting.end", "meeting", meeting_id)
 
@@ -330,9 +314,7 @@ def case_minutes(vault: OpenVault, number_or_id: str | int) -> list[StoredMinute
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         _state, number = case_service.current_state(conn, case_id)
-        rows = list(conn.execute(select(case_minutes_table)
-                                 .where(case_minutes_table.c.case_id == case_id)
-                                 .order_by(case_minutes_table.c.stored_at)).mappings())
+        rows = meeting_rows.minutes_of_case(conn, case_id)
     vault.log_now("meeting.minutes_read", "case", number, detail={"count": len(rows)})
     return [StoredMinutes(r["meeting_id"], r["agenda_item_id"], r["stored_at"],
                           json.loads(r["body"])) for r in rows]

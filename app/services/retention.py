@@ -35,7 +35,6 @@ from sqlalchemy import (
     delete,
     insert,
     select,
-    update,
 )
 
 import app.store.schema  # noqa: F401  (every area's tables: destruction must see them all)
@@ -56,7 +55,6 @@ from app.store.case_tables import cases
 from app.store import cases as case_rows
 from app.store.convert import as_date
 from app.store.personal import personal_columns
-from app.store.retention_tables import case_closures, case_tombstones
 from app.store.retention_tables import retention_periods as periods_table
 from app.store.tables import metadata
 from app.vault.vault import OpenVault, utcnow
@@ -118,8 +116,7 @@ def set_retention_period(vault: OpenVault, protocol: Protocol, months: int) -> R
 def _ended_on(conn: Connection, row: Any) -> date | None:
     state = CaseState(row["state"])
     if state is CaseState.CLOSED:
-        starts = conn.execute(select(case_closures.c.retention_starts).where(
-            case_closures.c.case_id == row["id"])).scalar()
+        starts = case_rows.retention_starts(conn, int(row["id"]))
         if starts is not None:
             return as_date(starts)
     return ended_on(state, closed_at=row["closed_at"],
@@ -238,14 +235,12 @@ def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
     state = CaseState(row["state"])
     transition(state, CaseState.DESTROYED, TransitionFacts(retention_expired=True))
     number = str(row["number"])
-    if conn.execute(select(case_tombstones.c.case_id).where(
-            case_tombstones.c.case_id == case_id)).first() is None:
+    if not case_rows.has_tombstone(conn, case_id):
         values = tombstone_values(conn, case_id)
         if due is not None:
             values["ended_on"] = due.ended_on
-        conn.execute(insert(case_tombstones).values(**values))
-    conn.execute(update(case_tombstones).where(case_tombstones.c.case_id == case_id)
-                 .values(destroyed_on=today))
+        case_rows.write_tombstone(conn, values, replace=False)
+    case_rows.mark_tombstone_destroyed(conn, case_id, today)
     # Drafts first: the minutes being typed are found through the case's agenda items.
     # (Not drafts.remove_for_case: it would take the live minutes of a meeting whose id
     # happens to be the case's id.)

@@ -1,5 +1,6 @@
 """The case row and its details' SQL: the ``cases`` row (also the tombstone once destroyed),
-the problems per life domain and the answers to the criteria.
+the problems per life domain, the answers to the criteria, the closure decision and the
+figures' tombstone.
 
 Typed functions on a connection the caller holds; the services keep the rules, the checks
 and the transaction (``app.services.cases``, ``closure``, ``retention``).
@@ -8,12 +9,13 @@ and the transaction (``app.services.cases``, ``closure``, ``retention``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, select, update
+from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
 from app.store.case_tables import cases, criteria_answers, life_domain_problems
+from app.store.retention_tables import case_closures, case_tombstones
 
 
 def case_row(conn: Connection, case_id: int) -> RowMapping | None:
@@ -72,3 +74,49 @@ def clear_motivations(conn: Connection, case_id: int, criteria: Iterable[str]) -
     conn.execute(update(criteria_answers).where(
         criteria_answers.c.case_id == case_id,
         criteria_answers.c.criterion.in_(list(criteria))).values(motivation=""))
+
+
+# -- the closure record and the tombstone -------------------------------------------------------
+
+def write_closure_record(conn: Connection, case_id: int, values: Mapping[str, Any]) -> None:
+    """The closure decision of the case (replacing an earlier one)."""
+    conn.execute(delete(case_closures).where(case_closures.c.case_id == case_id))
+    conn.execute(insert(case_closures).values(case_id=case_id, **dict(values)))
+
+
+def closure_record(conn: Connection, case_id: int) -> RowMapping | None:
+    return conn.execute(select(case_closures).where(case_closures.c.case_id == case_id)
+                        ).mappings().first()
+
+
+def retention_starts(conn: Connection, case_id: int) -> Any:
+    """The day the closed case's retention started (as stored), or None."""
+    return conn.execute(select(case_closures.c.retention_starts).where(
+        case_closures.c.case_id == case_id)).scalar()
+
+
+def has_tombstone(conn: Connection, case_id: int) -> bool:
+    return conn.execute(select(case_tombstones.c.case_id).where(
+        case_tombstones.c.case_id == case_id)).first() is not None
+
+
+def write_tombstone(conn: Connection, values: Mapping[str, Any], *,
+                    replace: bool = True) -> None:
+    """The figures' tombstone of a case (``values`` holds its ``case_id``); an earlier one is
+    replaced."""
+    if replace:
+        conn.execute(delete(case_tombstones).where(
+            case_tombstones.c.case_id == values["case_id"]))
+    conn.execute(insert(case_tombstones).values(**dict(values)))
+
+
+def mark_tombstone_destroyed(conn: Connection, case_id: int, on: date) -> None:
+    conn.execute(update(case_tombstones).where(case_tombstones.c.case_id == case_id)
+                 .values(destroyed_on=on))
+
+
+def tombstones_ended_between(conn: Connection, start: date, end: date) -> list[RowMapping]:
+    """The tombstones of the cases that ended between ``start`` and ``end`` (inclusive)."""
+    return list(conn.execute(select(case_tombstones).where(
+        case_tombstones.c.ended_on >= start, case_tombstones.c.ended_on <= end)
+    ).mappings().all())
