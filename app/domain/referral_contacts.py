@@ -27,6 +27,7 @@ from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import NAME_LIMIT, check_free_text, check_identifying, check_length
 from app.errors import ValidationError
+from app.formatting import format_date
 from app.i18n import N_, _
 
 #: The longest phone number and e-mail address taken (as the party register's columns).
@@ -160,14 +161,14 @@ class Informing:
         if self.informed:
             party = party_names.get(self.informed_by_party_id or 0, "?")
             return _("Informed on {date} by {party}").format(
-                date=self.informed_on.isoformat() if self.informed_on else "?", party=party)
+                date=format_date(self.informed_on, empty="?"), party=party)
         if self.ground is None:
             return _("Not informed, no ground recorded")
         ground = (_("other: {text}").format(text=self.ground_text)
                   if self.ground is Ground.OTHER else self.ground.label)
         line = _("Not informed: {ground}").format(ground=ground)
         if self.review_on is not None:
-            line += "; " + _("look again on {date}").format(date=self.review_on.isoformat())
+            line += "; " + _("look again on {date}").format(date=format_date(self.review_on))
         return line
 
 

@@ -210,6 +210,6 @@ def test_the_director_screen_line_gives_role_and_ground_not_the_name(director: O
     number = imported(director)
     lines = referral_contacts.informing_summary(director, number)
     assert len(lines) == 2
-    assert "strafrechtelijk onderzoek" in lines[0] and "2027-01-15" in lines[0]
+    assert "strafrechtelijk onderzoek" in lines[0] and "15-01-2027" in lines[0]
     assert "niets vastgelegd" in lines[1]
     assert all(SURNAME not in line and "Jan" not in line for line in lines)
