@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain import lifecycle
 from app.domain.lifecycle import CaseState
@@ -31,9 +31,8 @@ from app.services import parties as party_service
 from app.services.meetings import (check_editable, item_row, load_meeting, meeting_row, now,
                                    write_invitations)
 from app.sharing.policy import may_be_invited
-from app.store.case_tables import cases
-from app.store.meeting_tables import (agenda_items, attendee_absences, attendees,
-                                      meetings)
+from app.store import cases as case_rows
+from app.store import meetings as meeting_rows
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -50,16 +49,12 @@ def list_attendees(vault: OpenVault, meeting_id: int) -> list[Attendee]:
 
 def load_attendees(conn: Connection, meeting_id: int) -> list[Attendee]:
     absent: dict[int, set[int]] = {}
-    for attendee_id, item_id in conn.execute(
-            select(attendee_absences.c.attendee_id, attendee_absences.c.agenda_item_id)
-            .join(attendees, attendees.c.id == attendee_absences.c.attendee_id)
-            .where(attendees.c.meeting_id == meeting_id)):
+    for attendee_id, item_id in meeting_rows.absences(conn, meeting_id):
         absent.setdefault(attendee_id, set()).add(item_id)
     return [Attendee(r["id"], r["meeting_id"], r["name"], r["party_id"], r["function"],
                      r["confidentiality_accepted_at"], r["left_at"],
                      frozenset(absent.get(r["id"], ())))
-            for r in conn.execute(select(attendees).where(attendees.c.meeting_id == meeting_id)
-                                  .order_by(attendees.c.id)).mappings()]
+            for r in meeting_rows.attendee_rows(conn, meeting_id)]
 
 
 # -- live mode -------------------------------------------------------------------------------
@@ -77,15 +72,14 @@ def start_meeting(vault: OpenVault, meeting_id: int) -> None:
         meeting = load_meeting(conn, meeting_id)
         today = date.today()
         for item in meeting.items:
-            protocol = Protocol(conn.execute(select(cases.c.protocol)
-                                             .where(cases.c.id == item.case_id)).scalar_one())
+            protocol = Protocol(case_rows.protocol_of(conn, item.case_id))
             standings = party_service.standings(conn)
             still = {i.party_id: i.contribution for i in item.invitations
                      if may_be_invited(standings.get(i.party_id), protocol, today)}
             if len(still) != len(item.invitations):
                 write_invitations(conn, item.id, still, now())
-        conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
-            state=MeetingState.IN_PROGRESS.value, started_at=now()))
+        meeting_rows.set_meeting_fields(conn, meeting_id, {
+            "state": MeetingState.IN_PROGRESS.value, "started_at": now()})
         vault.log(conn, "meeting.start", "meeting", meeting_id)
 
 
@@ -113,10 +107,10 @@ def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | N
             if conn.execute(select(parties.c.id).where(parties.c.id == party)).first() is None:
                 raise ValidationError(_("this party is not in the register; choose the party "
                                         "this person represents"), field="party_id")
-            attendee_id = case_service.inserted_id(conn.execute(insert(attendees).values(
-                meeting_id=meeting_id, name=name, party_id=party, function=function,
-                arrived_at=now(), confidentiality_accepted_at=accepted_at
-            )))
+            attendee_id = meeting_rows.add_attendee(conn, {
+                "meeting_id": meeting_id, "name": name, "party_id": party,
+                "function": function, "arrived_at": now(),
+                "confidentiality_accepted_at": accepted_at})
             vault.log(conn, "meeting.attendee_add", "meeting", meeting_id,
                       detail={"attendee": attendee_id, "party": party})
     except ValidationError as refused:
@@ -127,7 +121,7 @@ def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | N
 
 
 def _attendee_row(conn: Connection, attendee_id: int) -> Mapping[str, Any]:
-    row = conn.execute(select(attendees).where(attendees.c.id == attendee_id)).mappings().first()
+    row = meeting_rows.attendee_row(conn, attendee_id)
     if row is None:
         raise NotFound(_("This person is no longer on the attendance list."))
     return cast(Mapping[str, Any], row)
@@ -141,8 +135,8 @@ def accept_confidentiality(vault: OpenVault, attendee_id: int,
     when = (at or now()).replace(microsecond=0)
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
-        conn.execute(update(attendees).where(attendees.c.id == attendee_id)
-                     .values(confidentiality_accepted_at=when))
+        meeting_rows.set_attendee_fields(conn, attendee_id,
+                                         {"confidentiality_accepted_at": when})
         vault.log(conn, "meeting.confidentiality", "meeting", row["meeting_id"],
                   detail={"attendee": attendee_id})
     return when
@@ -154,8 +148,8 @@ def attendee_left(vault: OpenVault, attendee_id: int, returned: bool = False) ->
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
-        conn.execute(update(attendees).where(attendees.c.id == attendee_id)
-                     .values(left_at=None if returned else now()))
+        meeting_rows.set_attendee_fields(conn, attendee_id,
+                                         {"left_at": None if returned else now()})
         vault.log(conn, "meeting.attendee_return" if returned else "meeting.attendee_leave",
                   "meeting", row["meeting_id"], detail={"attendee": attendee_id})
 
@@ -169,9 +163,7 @@ def remove_attendee(vault: OpenVault, attendee_id: int) -> None:
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
         check_editable(meeting_row(conn, row["meeting_id"]))
-        conn.execute(delete(attendee_absences).where(
-            attendee_absences.c.attendee_id == attendee_id))
-        conn.execute(delete(attendees).where(attendees.c.id == attendee_id))
+        meeting_rows.remove_attendee(conn, attendee_id)
         vault.log(conn, "meeting.attendee_remove", "meeting", row["meeting_id"],
                   detail={"attendee": attendee_id, "party": row["party_id"]})
 
@@ -182,12 +174,7 @@ def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent
     vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
-        conn.execute(delete(attendee_absences).where(and_(
-            attendee_absences.c.attendee_id == attendee_id,
-            attendee_absences.c.agenda_item_id == item_id)))
-        if absent:
-            conn.execute(insert(attendee_absences).values(attendee_id=attendee_id,
-                                                          agenda_item_id=item_id))
+        meeting_rows.set_absent(conn, attendee_id, item_id, absent)
         vault.log(conn, "meeting.attendee_absent" if absent else "meeting.attendee_present",
                   "meeting", row["meeting_id"], detail={"attendee": attendee_id,
                                                         "item": item_id})
@@ -203,8 +190,7 @@ def start_item(vault: OpenVault, item_id: int) -> None:
         if item["started_at"] is not None:
             return
         at = now()
-        conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
-                     .values(started_at=at))
+        meeting_rows.set_item_fields(conn, item_id, {"started_at": at})
         state = CaseState(item["state"])
         if state is not CaseState.IN_PROGRESS:
             target = lifecycle.transition(state, CaseState.IN_PROGRESS)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain import lifecycle
 from app.domain.cases import Case
@@ -53,8 +53,9 @@ from app.services import cases as case_service
 from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.sharing.policy import may_be_invited
-from app.store.case_tables import cases, subjects
-from app.store.meeting_tables import agenda_items, invitations, meetings
+from app.store import cases as case_rows
+from app.store import meetings as meeting_rows
+from app.store import subjects as subject_rows
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -99,17 +100,10 @@ def triage_routing(conn: Connection, case_id: int) -> Routing | None:
 def _previous_item_routing(conn: Connection, case_id: int,
                            exclude_meeting: int | None = None) -> Routing | None:
     """A follow-up starts from the case's most recent agenda item."""
-    query = (select(agenda_items).join(meetings, meetings.c.id == agenda_items.c.meeting_id)
-             .where(agenda_items.c.case_id == case_id)
-             .order_by(meetings.c.starts_at.desc()).limit(1))
-    if exclude_meeting is not None:
-        query = query.where(agenda_items.c.meeting_id != exclude_meeting)
-    row = conn.execute(query).mappings().first()
+    row = meeting_rows.latest_item_of_case(conn, case_id, exclude_meeting)
     if row is None:
         return None
-    invited = tuple(int(p) for p in conn.execute(
-        select(invitations.c.party_id).where(invitations.c.agenda_item_id == row["id"])
-        .order_by(invitations.c.party_id)).scalars())
+    invited = tuple(meeting_rows.invited_in_order(conn, int(row["id"])))
     return Routing(row["goal"], tuple(json.loads(row["themes"])),
                    decision_types_from(json.loads(row["decision_types"])), invited)
 
@@ -146,10 +140,7 @@ def _subject_initials(conn: Connection, case_ids: Iterable[int]) -> dict[int, st
     if not ids:
         return {}
     found: dict[int, str] = {}
-    rows = conn.execute(select(subjects.c.case_id, subjects.c.given_names, subjects.c.surname,
-                               subjects.c.role)
-                        .where(subjects.c.case_id.in_(ids))
-                        .order_by(subjects.c.case_id, subjects.c.position))
+    rows = subject_rows.names_of_cases(conn, ids)
     for case_id, given, surname, role in rows:
         # The main subject names the case; otherwise the first subject listed.
         if role == "main_subject" or case_id not in found:
@@ -160,16 +151,11 @@ def _subject_initials(conn: Connection, case_ids: Iterable[int]) -> dict[int, st
 def _load_items(conn: Connection, meeting_ids: Sequence[int]) -> dict[int, list[AgendaItem]]:
     if not meeting_ids:
         return {}
-    rows = list(conn.execute(
-        select(agenda_items, cases.c.number).join(cases, cases.c.id == agenda_items.c.case_id)
-        .where(agenda_items.c.meeting_id.in_(list(meeting_ids)))
-        .order_by(agenda_items.c.meeting_id, agenda_items.c.position)).mappings())
+    rows = meeting_rows.items_of_meetings(conn, meeting_ids)
     item_ids = [r["id"] for r in rows]
     invited: dict[int, list[Invitation]] = {}
     if item_ids:
-        for r in conn.execute(select(invitations).where(
-                invitations.c.agenda_item_id.in_(item_ids))
-                .order_by(invitations.c.party_id)).mappings():
+        for r in meeting_rows.invitation_rows(conn, item_ids):
             invited.setdefault(r["agenda_item_id"], []).append(
                 Invitation(r["party_id"], r["contribution"]))
     names = _subject_initials(conn, {r["case_id"] for r in rows})
@@ -189,7 +175,7 @@ def _load_items(conn: Connection, meeting_ids: Sequence[int]) -> dict[int, list[
 
 def load_meeting(conn: Connection, meeting_id: int) -> Meeting:
     """The meeting with its agenda, without permission check or audit (for services)."""
-    row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
+    row = meeting_rows.meeting(conn, meeting_id)
     if row is None:
         raise NotFound(_("There is no meeting with number {id}.").format(id=meeting_id))
     items = _load_items(conn, [meeting_id]).get(meeting_id, [])
@@ -203,9 +189,8 @@ def list_meetings(vault: OpenVault, *, include_finished: bool = True) -> list[Me
     """Every meeting, soonest first (finished ones after the others)."""
     vault.require(Permission.VIEW_CASES, "meeting", "-")
     with vault.read() as conn:
-        counts: dict[int, int] = dict(conn.execute(select(agenda_items.c.meeting_id, func.count())
-                                   .group_by(agenda_items.c.meeting_id)).all())
-        rows = list(conn.execute(select(meetings).order_by(meetings.c.starts_at)).mappings())
+        counts = meeting_rows.item_counts(conn)
+        rows = meeting_rows.all_meetings(conn)
     found = [MeetingRow(r["id"], r["starts_at"], r["place"], r["chair"],
                         MeetingState(r["state"]), int(counts.get(r["id"], 0)))
              for r in rows if include_finished or r["state"] != MeetingState.FINISHED.value]
@@ -256,8 +241,7 @@ def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeCho
     meeting on this case on ``on``?", entitled ones first, by name."""
     vault.require(Permission.VIEW_CASES, "case", case_id)
     with vault.read() as conn:
-        protocol = Protocol(conn.execute(select(cases.c.protocol)
-                                         .where(cases.c.id == case_id)).scalar_one())
+        protocol = Protocol(case_rows.protocol_of(conn, case_id))
         standings = party_service.standings(conn)
         names = party_names(conn)
     choices = []
@@ -277,14 +261,8 @@ def party_names(source: Any) -> dict[int, str]:
 def _open_item_of_case(conn: Connection, case_id: int,
                        exclude_meeting: int | None = None) -> tuple[int, datetime] | None:
     """The meeting (id, time) where the case is on an agenda not yet discussed."""
-    query = (select(meetings.c.id, meetings.c.starts_at)
-             .join(agenda_items, agenda_items.c.meeting_id == meetings.c.id)
-             .where(agenda_items.c.case_id == case_id, agenda_items.c.started_at.is_(None),
-                    meetings.c.state != MeetingState.FINISHED.value))
-    if exclude_meeting is not None:
-        query = query.where(meetings.c.id != exclude_meeting)
-    row = conn.execute(query).first()
-    return (int(row[0]), row[1]) if row else None
+    return meeting_rows.open_item_of_case(conn, case_id, MeetingState.FINISHED.value,
+                                          exclude_meeting)
 
 
 def _readiness(conn: Connection, case_id: int, state: CaseState,
@@ -311,11 +289,9 @@ def candidate_cases(vault: OpenVault) -> list[Candidate]:
     vault.require(Permission.CASE_SUBSTANCE, "case", "-")
     found: list[Candidate] = []
     with vault.read() as conn:
-        rows = list(conn.execute(
-            select(cases.c.id, cases.c.number, cases.c.protocol, cases.c.state)
-            .where(cases.c.state.in_([CaseState.TRIAGE.value, CaseState.SCHEDULED.value,
-                                      CaseState.IN_PROGRESS.value]))
-            .order_by(cases.c.number_year.desc(), cases.c.number_seq.desc())))
+        rows = case_rows.cases_in_states(conn, [CaseState.TRIAGE.value,
+                                                CaseState.SCHEDULED.value,
+                                                CaseState.IN_PROGRESS.value])
         names = _subject_initials(conn, [r[0] for r in rows])
         for case_id, number, protocol, state in rows:
             if _open_item_of_case(conn, case_id) is not None:
@@ -333,16 +309,14 @@ def candidate_cases(vault: OpenVault) -> list[Candidate]:
 # -- checks inside a write transaction -------------------------------------------------------
 
 def meeting_row(conn: Connection, meeting_id: int) -> Mapping[str, Any]:
-    row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
+    row = meeting_rows.meeting(conn, meeting_id)
     if row is None:
         raise NotFound(_("There is no meeting with number {id}.").format(id=meeting_id))
     return cast(Mapping[str, Any], row)
 
 
 def item_row(conn: Connection, item_id: int) -> Mapping[str, Any]:
-    row = conn.execute(select(agenda_items, cases.c.number, cases.c.protocol, cases.c.state)
-                       .join(cases, cases.c.id == agenda_items.c.case_id)
-                       .where(agenda_items.c.id == item_id)).mappings().first()
+    row = meeting_rows.item_with_case(conn, item_id)
     if row is None:
         raise NotFound(_("This agenda item no longer exists."))
     return cast(Mapping[str, Any], row)
@@ -350,11 +324,7 @@ def item_row(conn: Connection, item_id: int) -> Mapping[str, Any]:
 
 def _check_no_clash(conn: Connection, starts_at: datetime, place: str,
                     meeting_id: int | None = None) -> None:
-    query = select(meetings.c.id).where(meetings.c.starts_at == starts_at,
-                                        meetings.c.place_key == place_key(place))
-    if meeting_id is not None:
-        query = query.where(meetings.c.id != meeting_id)
-    if conn.execute(query).first() is not None:
+    if meeting_rows.clashes(conn, starts_at, place_key(place), meeting_id):
         raise ValidationError(_("Another meeting is planned at the same time and place."),
                               field="starts_at")
 
@@ -383,11 +353,7 @@ def _check_invitees(conn: Connection, protocol: Protocol, invited: Mapping[int, 
 
 def write_invitations(conn: Connection, item_id: int, invited: Mapping[int, str],
                        at: datetime) -> None:
-    conn.execute(delete(invitations).where(invitations.c.agenda_item_id == item_id))
-    if invited:
-        conn.execute(insert(invitations), [
-            {"agenda_item_id": item_id, "party_id": pid, "contribution": text,
-             "invited_at": at} for pid, text in sorted(invited.items())])
+    meeting_rows.replace_invitations(conn, item_id, invited, at)
 
 
 def _schedule_case(conn: Connection, case_id: int, state: CaseState, has_goal: bool,
@@ -405,8 +371,7 @@ def _insert_item(conn: Connection, meeting_id: int, meeting_day: date, case_id: 
                  duration: int, goal: str, themes: Sequence[str],
                  decision_types: Sequence[DecisionType], invited: Mapping[int, str],
                  position: int | None, at: datetime) -> tuple[int, str]:
-    row = conn.execute(select(cases.c.number, cases.c.protocol, cases.c.state)
-                       .where(cases.c.id == case_id)).first()
+    row = case_rows.number_protocol_state(conn, case_id)
     if row is None:
         raise NotFound(_("There is no case {number}.").format(number=case_id))
     number, protocol, state_value = row[0], Protocol(row[1]), CaseState(row[2])
@@ -427,13 +392,12 @@ def _insert_item(conn: Connection, meeting_id: int, meeting_day: date, case_id: 
         raise ValidationError(_("Invite at least one party."), field="invited")
     cleaned = _check_invitees(conn, protocol, invited, meeting_day)
     if position is None:
-        position = int(conn.execute(select(func.coalesce(func.max(agenda_items.c.position), -1))
-                                    .where(agenda_items.c.meeting_id == meeting_id)
-                                    ).scalar_one()) + 1
-    item_id = case_service.inserted_id(conn.execute(insert(agenda_items).values(
-        meeting_id=meeting_id, case_id=case_id, position=position, kind=kind.value,
-        duration_minutes=duration, goal=goal, themes=json.dumps(list(clean_themes)),
-        decision_types=json.dumps([d.value for d in kinds]))))
+        position = meeting_rows.next_position(conn, meeting_id)
+    item_id = meeting_rows.add_item(conn, {
+        "meeting_id": meeting_id, "case_id": case_id, "position": position,
+        "kind": kind.value, "duration_minutes": duration, "goal": goal,
+        "themes": json.dumps(list(clean_themes)),
+        "decision_types": json.dumps([d.value for d in kinds])})
     write_invitations(conn, item_id, cleaned, at)
     _schedule_case(conn, case_id, state_value, bool(goal), bool(clean_themes), bool(cleaned),
                    at)
@@ -455,10 +419,10 @@ def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
     at = now()
     with vault.begin() as conn:
         _check_no_clash(conn, starts_at, place)
-        meeting_id = case_service.inserted_id(conn.execute(insert(meetings).values(
-            starts_at=starts_at, place=place, place_key=place_key(place), chair=chair,
-            state=MeetingState.PLANNED.value, created_at=at,
-            created_by=vault.actor.account)))
+        meeting_id = meeting_rows.add_meeting(conn, {
+            "starts_at": starts_at, "place": place, "place_key": place_key(place),
+            "chair": chair, "state": MeetingState.PLANNED.value, "created_at": at,
+            "created_by": vault.actor.account})
         numbers = []
         for position, item in enumerate(draft.items):
             _item_id, number = _insert_item(
@@ -480,8 +444,9 @@ def update_meeting(vault: OpenVault, meeting_id: int, starts_at: datetime, place
     with vault.begin() as conn:
         check_editable(meeting_row(conn, meeting_id))
         _check_no_clash(conn, starts_at, place, meeting_id)
-        conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(
-            starts_at=starts_at, place=place, place_key=place_key(place), chair=chair))
+        meeting_rows.set_meeting_fields(conn, meeting_id, {
+            "starts_at": starts_at, "place": place, "place_key": place_key(place),
+            "chair": chair})
         vault.log(conn, "meeting.update", "meeting", meeting_id)
 
 
@@ -512,9 +477,10 @@ def update_item(vault: OpenVault, item_id: int, *, duration: int, goal: str,
     with vault.begin() as conn:
         item = item_row(conn, item_id)
         check_editable(meeting_row(conn, item["meeting_id"]))
-        conn.execute(update(agenda_items).where(agenda_items.c.id == item_id).values(
-            duration_minutes=duration, goal=goal, themes=json.dumps(list(clean_themes)),
-            decision_types=json.dumps([d.value for d in kinds])))
+        meeting_rows.set_item_fields(conn, item_id, {
+            "duration_minutes": duration, "goal": goal,
+            "themes": json.dumps(list(clean_themes)),
+            "decision_types": json.dumps([d.value for d in kinds])})
         vault.log(conn, "meeting.item_update", "meeting", item["meeting_id"],
                   detail={"case": item["number"]})
 
@@ -542,14 +508,12 @@ def reorder(vault: OpenVault, meeting_id: int, item_ids: Sequence[int]) -> None:
     vault.require(Permission.CASE_WORK, "meeting", meeting_id)
     with vault.begin() as conn:
         check_editable(meeting_row(conn, meeting_id))
-        present = set(conn.execute(select(agenda_items.c.id)
-                                   .where(agenda_items.c.meeting_id == meeting_id)).scalars())
+        present = set(meeting_rows.item_ids_in_order(conn, meeting_id))
         if sorted(item_ids) != sorted(present) or len(set(item_ids)) != len(item_ids):
             raise ValidationError(_("The new order must hold every case of the agenda once."),
                                   field="order")
         for position, item_id in enumerate(item_ids):
-            conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
-                         .values(position=position))
+            meeting_rows.set_item_fields(conn, item_id, {"position": position})
         vault.log(conn, "meeting.reorder", "meeting", meeting_id)
 
 
@@ -570,19 +534,13 @@ def move_item(vault: OpenVault, item_id: int, to_meeting_id: int) -> None:
         if target["state"] != MeetingState.PLANNED.value:
             raise TransitionRefused(_("A case can only be moved to a meeting that has not "
                                       "started."))
-        if conn.execute(select(agenda_items.c.id).where(
-                agenda_items.c.meeting_id == to_meeting_id,
-                agenda_items.c.case_id == item["case_id"])).first() is not None:
+        if meeting_rows.case_on_agenda(conn, to_meeting_id, item["case_id"]):
             raise ValidationError(_("This case is already on that agenda."), field="meeting")
-        invited = {r[0]: r[1] for r in conn.execute(
-            select(invitations.c.party_id, invitations.c.contribution)
-            .where(invitations.c.agenda_item_id == item_id))}
+        invited = meeting_rows.contributions(conn, item_id)
         _check_invitees(conn, Protocol(item["protocol"]), invited, target["starts_at"].date())
-        position = int(conn.execute(select(func.coalesce(func.max(agenda_items.c.position), -1))
-                                    .where(agenda_items.c.meeting_id == to_meeting_id)
-                                    ).scalar_one()) + 1
-        conn.execute(update(agenda_items).where(agenda_items.c.id == item_id).values(
-            meeting_id=to_meeting_id, position=position))
+        position = meeting_rows.next_position(conn, to_meeting_id)
+        meeting_rows.set_item_fields(conn, item_id, {"meeting_id": to_meeting_id,
+                                                     "position": position})
         _renumber(conn, item["meeting_id"])
         vault.log(conn, "meeting.item_move", "meeting", item["meeting_id"],
                   detail={"case": item["number"], "to": to_meeting_id})
@@ -598,18 +556,15 @@ def remove_item(vault: OpenVault, item_id: int) -> None:
         if item["started_at"] is not None:
             raise TransitionRefused(_("This case has already been discussed in this meeting "
                                       "and cannot be removed."))
-        conn.execute(delete(agenda_items).where(agenda_items.c.id == item_id))
+        meeting_rows.remove_item(conn, item_id)
         _renumber(conn, item["meeting_id"])
         vault.log(conn, "meeting.item_remove", "meeting", item["meeting_id"],
                   detail={"case": item["number"]})
 
 
 def _renumber(conn: Connection, meeting_id: int) -> None:
-    ids = list(conn.execute(select(agenda_items.c.id).where(
-        agenda_items.c.meeting_id == meeting_id).order_by(agenda_items.c.position)).scalars())
-    for position, item_id in enumerate(ids):
-        conn.execute(update(agenda_items).where(agenda_items.c.id == item_id)
-                     .values(position=position))
+    for position, item_id in enumerate(meeting_rows.item_ids_in_order(conn, meeting_id)):
+        meeting_rows.set_item_fields(conn, item_id, {"position": position})
 
 
 # -- drafts: the wizard and the live minutes being typed -------------------------------------

@@ -120,3 +120,17 @@ def tombstones_ended_between(conn: Connection, start: date, end: date) -> list[R
     return list(conn.execute(select(case_tombstones).where(
         case_tombstones.c.ended_on >= start, case_tombstones.c.ended_on <= end)
     ).mappings().all())
+
+
+def number_protocol_state(conn: Connection, case_id: int) -> tuple[str, str, str] | None:
+    row = conn.execute(select(cases.c.number, cases.c.protocol, cases.c.state)
+                       .where(cases.c.id == case_id)).first()
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+def cases_in_states(conn: Connection, states: Iterable[str]) -> list[tuple[int, str, str, str]]:
+    """``(id, number, protocol, state)`` of the cases in ``states``, newest number first."""
+    return [(int(i), str(n), str(p), str(s)) for i, n, p, s in conn.execute(
+        select(cases.c.id, cases.c.number, cases.c.protocol, cases.c.state)
+        .where(cases.c.state.in_(list(states)))
+        .order_by(cases.c.number_year.desc(), cases.c.number_seq.desc()))]

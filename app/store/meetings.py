@@ -1,6 +1,5 @@
-"""The case meeting's SQL as far as a case's own rows go: its agenda items, the
-contributions asked of the invited parties, the minutes entries and the minutes stored with
-the case.
+"""The case meeting's SQL: a case's agenda items, the contributions asked of the invited
+parties, the attendance, the minutes entries and the minutes stored with the case.
 
 Typed functions on a connection the caller holds; the services keep the rules and the
 transaction (``app.services.meetings``, ``meeting_live``, ``minutes``, ``closure``).
@@ -12,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from app.store.meeting_tables import (agenda_items, case_minutes, invitations, meetings,
-                                      minutes_entries)
+from app.store.case_tables import cases
+from app.store.meeting_tables import (agenda_items, attendee_absences, attendees,
+                                      case_minutes, invitations, meetings, minutes_entries)
 
 
 def agenda_item_ids(conn: Connection, case_id: int) -> list[int]:
@@ -143,3 +143,182 @@ def minutes_of_case(conn: Connection, case_id: int) -> list[RowMapping]:
     """The minutes stored with the case, oldest first."""
     return list(conn.execute(select(case_minutes).where(case_minutes.c.case_id == case_id)
                              .order_by(case_minutes.c.stored_at)).mappings())
+
+
+# -- attendance --------------------------------------------------------------------------------
+
+def absences(conn: Connection, meeting_id: int) -> list[tuple[int, int]]:
+    """``(attendee, agenda item)`` for each person absent for an item of the meeting."""
+    return [(int(a), int(i)) for a, i in conn.execute(
+        select(attendee_absences.c.attendee_id, attendee_absences.c.agenda_item_id)
+        .join(attendees, attendees.c.id == attendee_absences.c.attendee_id)
+        .where(attendees.c.meeting_id == meeting_id))]
+
+
+def attendee_rows(conn: Connection, meeting_id: int) -> list[RowMapping]:
+    """The meeting's attendance list, in the order recorded."""
+    return list(conn.execute(select(attendees).where(attendees.c.meeting_id == meeting_id)
+                             .order_by(attendees.c.id)).mappings())
+
+
+def attendee_row(conn: Connection, attendee_id: int) -> RowMapping | None:
+    return conn.execute(select(attendees).where(attendees.c.id == attendee_id)
+                        ).mappings().first()
+
+
+def add_attendee(conn: Connection, values: Mapping[str, Any]) -> int:
+    inserted = conn.execute(insert(attendees).values(dict(values))).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def set_attendee_fields(conn: Connection, attendee_id: int, values: Mapping[str, Any]) -> None:
+    conn.execute(update(attendees).where(attendees.c.id == attendee_id).values(dict(values)))
+
+
+def remove_attendee(conn: Connection, attendee_id: int) -> None:
+    """Take the person off the list with their absences."""
+    conn.execute(delete(attendee_absences).where(attendee_absences.c.attendee_id == attendee_id))
+    conn.execute(delete(attendees).where(attendees.c.id == attendee_id))
+
+
+def set_absent(conn: Connection, attendee_id: int, item_id: int, absent: bool) -> None:
+    """Mark the person absent for the item (or present again)."""
+    conn.execute(delete(attendee_absences).where(
+        attendee_absences.c.attendee_id == attendee_id,
+        attendee_absences.c.agenda_item_id == item_id))
+    if absent:
+        conn.execute(insert(attendee_absences).values(attendee_id=attendee_id,
+                                                      agenda_item_id=item_id))
+
+
+# -- meetings and their agendas ----------------------------------------------------------------
+
+def meeting(conn: Connection, meeting_id: int) -> RowMapping | None:
+    return conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
+
+
+def all_meetings(conn: Connection) -> list[RowMapping]:
+    """Every meeting, earliest first."""
+    return list(conn.execute(select(meetings).order_by(meetings.c.starts_at)).mappings())
+
+
+def item_counts(conn: Connection) -> dict[int, int]:
+    """Meeting id -> how many agenda items it has."""
+    return {int(m): int(n) for m, n in conn.execute(
+        select(agenda_items.c.meeting_id, func.count()).group_by(agenda_items.c.meeting_id))}
+
+
+def add_meeting(conn: Connection, values: Mapping[str, Any]) -> int:
+    inserted = conn.execute(insert(meetings).values(dict(values))).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def clashes(conn: Connection, starts_at: datetime, place_key: str,
+            meeting_id: int | None = None) -> bool:
+    """Whether another meeting (not ``meeting_id``) is planned at this time and place."""
+    query = select(meetings.c.id).where(meetings.c.starts_at == starts_at,
+                                        meetings.c.place_key == place_key)
+    if meeting_id is not None:
+        query = query.where(meetings.c.id != meeting_id)
+    return conn.execute(query).first() is not None
+
+
+def latest_item_of_case(conn: Connection, case_id: int,
+                        exclude_meeting: int | None = None) -> RowMapping | None:
+    """The case's agenda item in the latest meeting (not ``exclude_meeting``)."""
+    query = (select(agenda_items).join(meetings, meetings.c.id == agenda_items.c.meeting_id)
+             .where(agenda_items.c.case_id == case_id)
+             .order_by(meetings.c.starts_at.desc()).limit(1))
+    if exclude_meeting is not None:
+        query = query.where(agenda_items.c.meeting_id != exclude_meeting)
+    return conn.execute(query).mappings().first()
+
+
+def open_item_of_case(conn: Connection, case_id: int, finished_state: str,
+                      exclude_meeting: int | None = None) -> tuple[int, datetime] | None:
+    """``(meeting id, starts_at)`` of a meeting not ``finished_state`` where the case is on
+    the agenda and not yet discussed."""
+    query = (select(meetings.c.id, meetings.c.starts_at)
+             .join(agenda_items, agenda_items.c.meeting_id == meetings.c.id)
+             .where(agenda_items.c.case_id == case_id, agenda_items.c.started_at.is_(None),
+                    meetings.c.state != finished_state))
+    if exclude_meeting is not None:
+        query = query.where(meetings.c.id != exclude_meeting)
+    row = conn.execute(query).first()
+    return (int(row[0]), row[1]) if row else None
+
+
+def items_of_meetings(conn: Connection, meeting_ids: Iterable[int]) -> list[RowMapping]:
+    """The agenda items of the meetings with their case's number, in agenda order."""
+    return list(conn.execute(
+        select(agenda_items, cases.c.number).join(cases, cases.c.id == agenda_items.c.case_id)
+        .where(agenda_items.c.meeting_id.in_(list(meeting_ids)))
+        .order_by(agenda_items.c.meeting_id, agenda_items.c.position)).mappings())
+
+
+def item_with_case(conn: Connection, item_id: int) -> RowMapping | None:
+    """The agenda item with its case's number, protocol and state."""
+    return conn.execute(select(agenda_items, cases.c.number, cases.c.protocol, cases.c.state)
+                        .join(cases, cases.c.id == agenda_items.c.case_id)
+                        .where(agenda_items.c.id == item_id)).mappings().first()
+
+
+def item_ids_in_order(conn: Connection, meeting_id: int) -> list[int]:
+    """The meeting's agenda items in agenda order."""
+    return [int(i) for i in conn.execute(select(agenda_items.c.id).where(
+        agenda_items.c.meeting_id == meeting_id).order_by(agenda_items.c.position)).scalars()]
+
+
+def case_on_agenda(conn: Connection, meeting_id: int, case_id: int) -> bool:
+    return conn.execute(select(agenda_items.c.id).where(
+        agenda_items.c.meeting_id == meeting_id, agenda_items.c.case_id == case_id)
+    ).first() is not None
+
+
+def next_position(conn: Connection, meeting_id: int) -> int:
+    """The position after the last item of the meeting's agenda."""
+    return int(conn.execute(select(func.coalesce(func.max(agenda_items.c.position), -1))
+                            .where(agenda_items.c.meeting_id == meeting_id)).scalar_one()) + 1
+
+
+def add_item(conn: Connection, values: Mapping[str, Any]) -> int:
+    inserted = conn.execute(insert(agenda_items).values(dict(values))).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def remove_item(conn: Connection, item_id: int) -> None:
+    conn.execute(delete(agenda_items).where(agenda_items.c.id == item_id))
+
+
+def invitation_rows(conn: Connection, item_ids: Iterable[int]) -> list[RowMapping]:
+    """The invitations to the items, by party."""
+    return list(conn.execute(select(invitations).where(
+        invitations.c.agenda_item_id.in_(list(item_ids)))
+        .order_by(invitations.c.party_id)).mappings())
+
+
+def invited_in_order(conn: Connection, item_id: int) -> list[int]:
+    """The parties invited to the item, by id."""
+    return [int(p) for p in conn.execute(
+        select(invitations.c.party_id).where(invitations.c.agenda_item_id == item_id)
+        .order_by(invitations.c.party_id)).scalars()]
+
+
+def contributions(conn: Connection, item_id: int) -> dict[int, str]:
+    """Party id -> the contribution asked of it for the item."""
+    return {int(p): str(c) for p, c in conn.execute(
+        select(invitations.c.party_id, invitations.c.contribution)
+        .where(invitations.c.agenda_item_id == item_id))}
+
+
+def replace_invitations(conn: Connection, item_id: int, invited: Mapping[int, str],
+                        at: datetime) -> None:
+    """The item's invitations become ``invited`` (party id -> contribution)."""
+    conn.execute(delete(invitations).where(invitations.c.agenda_item_id == item_id))
+    if invited:
+        conn.execute(insert(invitations), [
+            {"agenda_item_id": item_id, "party_id": pid, "contribution": text,
+             "invited_at": at} for pid, text in sorted(invited.items())])

@@ -35,3 +35,12 @@ def clear(conn: Connection, case_id: int, ids: Iterable[int], field: Removable) 
     """Empty ``field`` (NULL) of the named subjects of the case."""
     conn.execute(update(subjects).where(subjects.c.case_id == case_id,
                                         subjects.c.id.in_(list(ids))).values({field: None}))
+
+
+def names_of_cases(conn: Connection, case_ids: Iterable[int]) -> list[tuple[int, str, str, str]]:
+    """``(case id, given names, surname, role)`` of the cases' subjects, case by case in
+    their order."""
+    return [(int(c), str(g), str(s), str(r)) for c, g, s, r in conn.execute(
+        select(subjects.c.case_id, subjects.c.given_names, subjects.c.surname, subjects.c.role)
+        .where(subjects.c.case_id.in_(list(case_ids)))
+        .order_by(subjects.c.case_id, subjects.c.position))]
