@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain.life_domains import LifeDomain
 from app.domain.plan import (
@@ -49,17 +49,9 @@ from app.services import cases as case_service
 from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.sharing.policy import may_be_invited
-from app.store.case_tables import cases
+from app.store import cases as case_rows
+from app.store import plan as plan_rows
 from app.store.party_tables import parties
-from app.store.plan_tables import (
-    plan_action_notes,
-    plan_action_parties,
-    plan_actions,
-    plan_goals,
-    plan_information_needs,
-    plan_versions,
-    plans,
-)
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -82,7 +74,7 @@ class PlanVersion:
 # -- reading ---------------------------------------------------------------------------
 
 def _plan_row(conn: Connection, case_id: int) -> Any:
-    return conn.execute(select(plans).where(plans.c.case_id == case_id)).mappings().first()
+    return plan_rows.plan_row(conn, case_id)
 
 
 def load_plan(conn: Connection, case_id: int) -> ActionPlan:
@@ -93,22 +85,15 @@ def load_plan(conn: Connection, case_id: int) -> ActionPlan:
         return ActionPlan(case_id=case_id)
     plan_id = row["id"]
     goals = tuple(Goal(r["key"], LifeDomain(r["life_domain"]), r["description"])
-                  for r in conn.execute(select(plan_goals).where(plan_goals.c.plan_id == plan_id)
-                                        .order_by(plan_goals.c.position)).mappings())
-    action_rows = list(conn.execute(select(plan_actions).where(plan_actions.c.plan_id == plan_id)
-                                    .order_by(plan_actions.c.position)).mappings())
+                  for r in plan_rows.goal_rows(conn, plan_id))
+    action_rows = plan_rows.action_rows(conn, plan_id)
     ids = [r["id"] for r in action_rows]
     limited: dict[int, set[int]] = {}
     notes: dict[int, list[ProgressNote]] = {}
     if ids:
-        for action_id, party_id in conn.execute(
-                select(plan_action_parties.c.action_id, plan_action_parties.c.party_id)
-                .where(plan_action_parties.c.action_id.in_(ids))):
+        for action_id, party_id in plan_rows.action_parties(conn, ids):
             limited.setdefault(action_id, set()).add(party_id)
-        for r in conn.execute(select(plan_action_notes)
-                              .where(plan_action_notes.c.action_id.in_(ids))
-                              .order_by(plan_action_notes.c.at, plan_action_notes.c.id)
-                              ).mappings():
+        for r in plan_rows.note_rows(conn, ids):
             notes.setdefault(r["action_id"], []).append(
                 ProgressNote(r["at"], r["author"], r["text"]))
     actions = tuple(Action(
@@ -117,9 +102,7 @@ def load_plan(conn: Connection, case_id: int) -> ActionPlan:
         limited_to=frozenset(limited.get(r["id"], ())), notes=tuple(notes.get(r["id"], ())))
         for r in action_rows)
     needs = tuple(InformationNeed(r["key"], r["party_id"], r["description"])
-                  for r in conn.execute(select(plan_information_needs)
-                                        .where(plan_information_needs.c.plan_id == plan_id)
-                                        .order_by(plan_information_needs.c.position)).mappings())
+                  for r in plan_rows.need_rows(conn, plan_id))
     coordinator = (CaseCoordinator(row["coordinator_party_id"], row["coordinator_person"])
                    if row["coordinator_party_id"] is not None else None)
     return ActionPlan(case_id=case_id, goals=goals, actions=actions, information_needs=needs,
@@ -160,7 +143,7 @@ def entitled_parties(vault: OpenVault, number_or_id: str | int,
     today = on or date.today()
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
-        protocol = conn.execute(select(cases.c.protocol).where(cases.c.id == case_id)).scalar()
+        protocol = case_rows.protocol_of(conn, case_id)
         standings = party_service.standings(conn)
         names = party_names(conn)
     allowed = [(pid, names[pid]) for pid, st in standings.items()
@@ -177,9 +160,7 @@ def history(vault: OpenVault, number_or_id: str | int) -> list[PlanVersion]:
         _state, number = case_service.current_state(conn, case_id)
         row = _plan_row(conn, case_id)
         names = party_names(conn)
-        rows = [] if row is None else list(conn.execute(
-            select(plan_versions).where(plan_versions.c.plan_id == row["id"])
-            .order_by(plan_versions.c.version)).mappings())
+        rows = [] if row is None else plan_rows.version_rows(conn, int(row["id"]))
     vault.log_now("plan.history", "case", number, detail={"versions": len(rows)})
     result: list[PlanVersion] = []
     previous: ActionPlan | None = None
@@ -211,9 +192,7 @@ def _version_of(conn: Connection, case_id: int, version: int) -> ActionPlan | No
     if version == 0:
         return ActionPlan(case_id=case_id)
     row = _plan_row(conn, case_id)
-    found = None if row is None else conn.execute(
-        select(plan_versions.c.snapshot).where(plan_versions.c.plan_id == row["id"],
-                                               plan_versions.c.version == version)).scalar()
+    found = None if row is None else plan_rows.version_snapshot(conn, int(row["id"]), version)
     return None if found is None else from_snapshot(case_id, json.loads(found), version)
 
 
@@ -227,42 +206,21 @@ def _check_case_open(conn: Connection, case_id: int) -> str:
     return number
 
 
-def _inserted_id(result: Any) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
 def _write_rows(conn: Connection, plan_id: int, plan: ActionPlan) -> None:
     # The current plan is rewritten whole: keys (not row ids) carry identity across saves.
-    old_actions = select(plan_actions.c.id).where(plan_actions.c.plan_id == plan_id)
-    conn.execute(delete(plan_action_notes).where(plan_action_notes.c.action_id.in_(old_actions)))
-    conn.execute(delete(plan_action_parties)
-                 .where(plan_action_parties.c.action_id.in_(old_actions)))
-    conn.execute(delete(plan_actions).where(plan_actions.c.plan_id == plan_id))
-    conn.execute(delete(plan_goals).where(plan_goals.c.plan_id == plan_id))
-    conn.execute(delete(plan_information_needs)
-                 .where(plan_information_needs.c.plan_id == plan_id))
-    if plan.goals:
-        conn.execute(insert(plan_goals), [
-            {"plan_id": plan_id, "key": g.key, "position": i, "life_domain": g.life_domain.value,
-             "description": g.description} for i, g in enumerate(plan.goals)])
-    for i, a in enumerate(plan.actions):
-        action_id = _inserted_id(conn.execute(insert(plan_actions).values(
-            plan_id=plan_id, key=a.key, position=i, party_id=a.party_id,
-            description=a.description, owner=a.owner, due=a.due, status=a.status.value,
-            goal_key=a.goal_key)))
-        if a.limited_to:
-            conn.execute(insert(plan_action_parties), [
-                {"action_id": action_id, "party_id": p} for p in sorted(a.limited_to)])
-        if a.notes:
-            conn.execute(insert(plan_action_notes), [
-                {"action_id": action_id, "at": n.at, "author": n.author, "text": n.text}
-                for n in a.notes])
-    if plan.information_needs:
-        conn.execute(insert(plan_information_needs), [
-            {"plan_id": plan_id, "key": n.key, "position": i, "party_id": n.party_id,
-             "description": n.description} for i, n in enumerate(plan.information_needs)])
+    plan_rows.rewrite_rows(
+        conn, plan_id,
+        [{"key": g.key, "position": i, "life_domain": g.life_domain.value,
+          "description": g.description} for i, g in enumerate(plan.goals)],
+        [plan_rows.ActionRows(
+            {"key": a.key, "position": i, "party_id": a.party_id,
+             "description": a.description, "owner": a.owner, "due": a.due,
+             "status": a.status.value, "goal_key": a.goal_key},
+            sorted(a.limited_to),
+            [{"at": n.at, "author": n.author, "text": n.text} for n in a.notes])
+         for i, a in enumerate(plan.actions)],
+        [{"key": n.key, "position": i, "party_id": n.party_id, "description": n.description}
+         for i, n in enumerate(plan.information_needs)])
 
 
 def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int | None,
@@ -273,8 +231,7 @@ def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int 
         raise PlanConflict(_("Someone else saved this plan in the meantime (version "
                              "{version}). Reload it and make your change again.")
                            .format(version=current.version))
-    protocol_value = conn.execute(select(cases.c.protocol)
-                                  .where(cases.c.id == plan.case_id)).scalar()
+    protocol_value = case_rows.protocol_of(conn, plan.case_id)
     protocol = Protocol(str(protocol_value))
     standings = party_service.standings(conn)
     newly_named = plan.party_ids() - current.party_ids()
@@ -292,17 +249,16 @@ def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int 
         "next_meeting_note": plan.next_meeting_note, "updated_at": now,
         "updated_by": vault.actor.account}
     if row is None:
-        plan_id = _inserted_id(conn.execute(insert(plans).values(case_id=plan.case_id,
-                                                                 **values)))
+        plan_id = plan_rows.add_plan(conn, plan.case_id, values)
     else:
         plan_id = row["id"]
-        conn.execute(update(plans).where(plans.c.id == plan_id).values(**values))
+        plan_rows.set_plan_fields(conn, plan_id, values)
     saved = replace(plan, version=version)
     _write_rows(conn, plan_id, saved)
-    conn.execute(insert(plan_versions).values(
-        plan_id=plan_id, version=version, meeting_id=meeting_id, saved_at=now,
-        saved_by=vault.actor.account,
-        snapshot=json.dumps(snapshot(saved), ensure_ascii=False, sort_keys=True)))
+    plan_rows.add_version(conn, {
+        "plan_id": plan_id, "version": version, "meeting_id": meeting_id, "saved_at": now,
+        "saved_by": vault.actor.account,
+        "snapshot": json.dumps(snapshot(saved), ensure_ascii=False, sort_keys=True)})
     detail: dict[str, Any] = {"version": version}
     if meeting_id is not None:
         detail["meeting_id"] = meeting_id
@@ -439,5 +395,4 @@ def count_versions(conn: Connection, case_id: int) -> int:
     row = _plan_row(conn, case_id)
     if row is None:
         return 0
-    return int(conn.execute(select(func.count()).select_from(plan_versions)
-                            .where(plan_versions.c.plan_id == row["id"])).scalar() or 0)
+    return plan_rows.version_count(conn, int(row["id"]))

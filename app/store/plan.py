@@ -7,14 +7,16 @@ transaction (``app.services.plan``, ``closure``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from app.store.plan_tables import (
     plan_action_notes,
+    plan_action_parties,
     plan_actions,
     plan_goals,
     plan_information_needs,
@@ -152,3 +154,112 @@ def blank_plan_fields(conn: Connection, plan_id: int, fields: Iterable[str]) -> 
     values = {f: "" for f in fields}
     if values:
         conn.execute(update(plans).where(plans.c.id == plan_id).values(values))
+
+
+# -- the plan as the plan service reads and writes it --------------------------------------------
+
+def plan_row(conn: Connection, case_id: int) -> RowMapping | None:
+    """The case's plan row, or None when no plan was saved yet."""
+    return conn.execute(select(plans).where(plans.c.case_id == case_id)).mappings().first()
+
+
+def goal_rows(conn: Connection, plan_id: int) -> list[RowMapping]:
+    return list(conn.execute(select(plan_goals).where(plan_goals.c.plan_id == plan_id)
+                             .order_by(plan_goals.c.position)).mappings())
+
+
+def action_rows(conn: Connection, plan_id: int) -> list[RowMapping]:
+    return list(conn.execute(select(plan_actions).where(plan_actions.c.plan_id == plan_id)
+                             .order_by(plan_actions.c.position)).mappings())
+
+
+def action_parties(conn: Connection, action_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """``(action, party)`` for each party an action is limited to."""
+    return [(int(a), int(p)) for a, p in conn.execute(
+        select(plan_action_parties.c.action_id, plan_action_parties.c.party_id)
+        .where(plan_action_parties.c.action_id.in_(list(action_ids))))]
+
+
+def note_rows(conn: Connection, action_ids: Iterable[int]) -> list[RowMapping]:
+    """The progress notes on the actions, oldest first."""
+    return list(conn.execute(select(plan_action_notes)
+                             .where(plan_action_notes.c.action_id.in_(list(action_ids)))
+                             .order_by(plan_action_notes.c.at, plan_action_notes.c.id)
+                             ).mappings())
+
+
+def need_rows(conn: Connection, plan_id: int) -> list[RowMapping]:
+    return list(conn.execute(select(plan_information_needs)
+                             .where(plan_information_needs.c.plan_id == plan_id)
+                             .order_by(plan_information_needs.c.position)).mappings())
+
+
+def version_rows(conn: Connection, plan_id: int) -> list[RowMapping]:
+    """The plan's saved versions, oldest first."""
+    return list(conn.execute(select(plan_versions).where(plan_versions.c.plan_id == plan_id)
+                             .order_by(plan_versions.c.version)).mappings())
+
+
+def version_snapshot(conn: Connection, plan_id: int, version: int) -> str | None:
+    found = conn.execute(select(plan_versions.c.snapshot).where(
+        plan_versions.c.plan_id == plan_id, plan_versions.c.version == version)).scalar()
+    return None if found is None else str(found)
+
+
+def version_count(conn: Connection, plan_id: int) -> int:
+    return int(conn.execute(select(func.count()).select_from(plan_versions)
+                            .where(plan_versions.c.plan_id == plan_id)).scalar() or 0)
+
+
+def add_plan(conn: Connection, case_id: int, values: Mapping[str, Any]) -> int:
+    inserted = conn.execute(insert(plans).values(case_id=case_id, **dict(values))
+                            ).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def set_plan_fields(conn: Connection, plan_id: int, values: Mapping[str, Any]) -> None:
+    conn.execute(update(plans).where(plans.c.id == plan_id).values(**dict(values)))
+
+
+def add_version(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(insert(plan_versions).values(**dict(values)))
+
+
+@dataclass(frozen=True)
+class ActionRows:
+    """One action to write: its row (without ``plan_id``), the parties it is limited to and
+    its progress notes (each ``at``, ``author``, ``text``)."""
+
+    values: Mapping[str, Any]
+    limited_to: Sequence[int] = ()
+    notes: Sequence[Mapping[str, Any]] = ()
+
+
+def rewrite_rows(conn: Connection, plan_id: int, goals: Sequence[Mapping[str, Any]],
+                 actions: Sequence[ActionRows], needs: Sequence[Mapping[str, Any]]) -> None:
+    """Replace the plan's goals, actions (with their parties and notes) and information
+    needs by these rows (each without ``plan_id``)."""
+    old_actions = select(plan_actions.c.id).where(plan_actions.c.plan_id == plan_id)
+    conn.execute(delete(plan_action_notes).where(plan_action_notes.c.action_id.in_(old_actions)))
+    conn.execute(delete(plan_action_parties)
+                 .where(plan_action_parties.c.action_id.in_(old_actions)))
+    conn.execute(delete(plan_actions).where(plan_actions.c.plan_id == plan_id))
+    conn.execute(delete(plan_goals).where(plan_goals.c.plan_id == plan_id))
+    conn.execute(delete(plan_information_needs)
+                 .where(plan_information_needs.c.plan_id == plan_id))
+    if goals:
+        conn.execute(insert(plan_goals), [{"plan_id": plan_id, **g} for g in goals])
+    for action in actions:
+        inserted = conn.execute(insert(plan_actions).values(
+            plan_id=plan_id, **dict(action.values))).inserted_primary_key
+        assert inserted is not None
+        action_id = int(inserted[0])
+        if action.limited_to:
+            conn.execute(insert(plan_action_parties), [
+                {"action_id": action_id, "party_id": p} for p in action.limited_to])
+        if action.notes:
+            conn.execute(insert(plan_action_notes), [
+                {"action_id": action_id, **n} for n in action.notes])
+    if needs:
+        conn.execute(insert(plan_information_needs), [{"plan_id": plan_id, **n} for n in needs])
