@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection
 
 from app.domain.cases import fold_for_search
 from app.domain.roles import Permission
 from app.errors import ValidationError
 from app.i18n import _
-from app.store.tables import audit_log
+from app.store import audit as audit_rows
 from app.store.vault_secrets import vault_secret
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -146,40 +146,17 @@ def _utc_bounds(flt: AuditFilter) -> tuple[str | None, str | None]:
     return low, high
 
 
-def _where(conn: Connection, flt: AuditFilter) -> list[Any]:
+def _where(conn: Connection, flt: AuditFilter) -> audit_rows.LogFilter:
     if flt.since and flt.until and flt.since > flt.until:
         raise ValidationError(_("The period ends before it starts."), field="until")
-    clauses: list[Any] = []
     low, high = _utc_bounds(flt)
-    if low:
-        clauses.append(audit_log.c.at >= low)
-    if high:
-        clauses.append(audit_log.c.at < high)
-    if flt.account.strip():
-        clauses.append(audit_log.c.actor == flt.account.strip())
-    if flt.action.strip():
-        action = flt.action.strip()
-        clauses.append(or_(audit_log.c.action == action,
-                           audit_log.c.action.startswith(action + ".", autoescape=True)))
-    if flt.result.strip():
-        clauses.append(audit_log.c.result == flt.result.strip())
-    if flt.case.strip():
-        number = flt.case.strip().upper()
+    return audit_rows.LogFilter(
+        low=low or None, high=high or None, account=flt.account.strip(),
+        action=flt.action.strip(), result=flt.result.strip(),
         # the case's own rows, and rows about several cases (a meeting's) that name it;
         # not the rows of reading the log with this filter
-        clauses.append(or_(and_(audit_log.c.object_type == "case",
-                                audit_log.c.object_id == number),
-                           and_(audit_log.c.object_type != "audit",
-                                audit_log.c.detail.contains(json.dumps(number),
-                                                            autoescape=True))))
-    if flt.subject_id is not None:
-        clauses.append(and_(audit_log.c.object_type == "subject",
-                            audit_log.c.object_id == str(flt.subject_id)))
-    if flt.searched_for.strip():
-        wanted = query_hash(conn, flt.searched_for)
-        clauses.append(and_(audit_log.c.action == "search",
-                            audit_log.c.detail.contains(wanted, autoescape=True)))
-    return clauses
+        case_number=flt.case.strip().upper(), subject_id=flt.subject_id,
+        search_key=query_hash(conn, flt.searched_for) if flt.searched_for.strip() else "")
 
 
 def _row(r: Any) -> AuditRow:
@@ -193,10 +170,6 @@ def _row(r: Any) -> AuditRow:
                     detail if isinstance(detail, dict) else {"value": detail}, str(r.hash))
 
 
-def _query(conn: Connection, flt: AuditFilter) -> Select[Any]:
-    return select(audit_log).where(*_where(conn, flt))
-
-
 @entry_point
 def read_page(vault: OpenVault, flt: AuditFilter, *, before_id: int | None = None,
               limit: int = PAGE, log_it: bool = True) -> list[AuditRow]:
@@ -204,11 +177,8 @@ def read_page(vault: OpenVault, flt: AuditFilter, *, before_id: int | None = Non
     The first page of a filter (``before_id`` None) is logged as ``audit.read``."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
     with vault.begin() as conn:   # begin: a first "searched for" makes the key
-        query = _query(conn, flt)
-        if before_id is not None:
-            query = query.where(audit_log.c.id < before_id)
-        rows = [_row(r) for r in conn.execute(
-            query.order_by(audit_log.c.id.desc()).limit(max(1, min(limit, 5000))))]
+        rows = [_row(r) for r in audit_rows.page(conn, _where(conn, flt), before_id=before_id,
+                                                 limit=max(1, min(limit, 5000)))]
         if log_it and before_id is None:
             vault.log(conn, "audit.read", "audit", "-", detail=flt.described())
     return rows
@@ -219,8 +189,7 @@ def count(vault: OpenVault, flt: AuditFilter) -> int:
     """How many rows match (for the screen's status line)."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
     with vault.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(audit_log)
-                                .where(*_where(conn, flt))).scalar_one())
+        return audit_rows.count_matching(conn, _where(conn, flt))
 
 
 @entry_point
@@ -228,8 +197,7 @@ def accounts(vault: OpenVault) -> list[str]:
     """Every account name that appears in the log (for the screen's account filter)."""
     vault.require(Permission.READ_AUDIT, "audit", "-")
     with vault.read() as conn:
-        return sorted(str(a) for a in conn.execute(
-            select(audit_log.c.actor).distinct()).scalars())
+        return audit_rows.actors(conn)
 
 
 @entry_point
@@ -239,9 +207,8 @@ def iter_rows(vault: OpenVault, flt: AuditFilter) -> Iterator[AuditRow]:
     after = 0
     while True:
         with vault.begin() as conn:
-            batch = [_row(r) for r in conn.execute(
-                _query(conn, flt).where(audit_log.c.id > after)
-                .order_by(audit_log.c.id).limit(PAGE * 10))]
+            batch = [_row(r) for r in audit_rows.batch_after(conn, _where(conn, flt), after,
+                                                             PAGE * 10)]
         if not batch:
             return
         yield from batch

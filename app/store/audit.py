@@ -21,7 +21,7 @@ from datetime import datetime, UTC
 from typing import Any
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from app.store import forward_tables
 from app.store.tables import audit_log, meta
@@ -155,3 +155,73 @@ def verify_chain(conn: Connection) -> list[ChainProblem]:
     if (last_id, last_hash) != (expected_id - 1, prev_hash if expected_id > 1 else last_hash):
         problems.append(ChainProblem(None, "the log's end does not match the recorded head"))
     return problems
+
+
+# -- reading the log by filter (app.services.audit_log keeps the rules) --------------------------
+
+@dataclass(frozen=True)
+class LogFilter:
+    """A filter in plain values: the moments as the log stores them (ISO text), the account,
+    the action (itself or its sub-actions), the result, a case number (its own rows and rows
+    naming it, not the reading of the log), a subject id and a searched-for key."""
+
+    low: str | None = None
+    high: str | None = None
+    account: str = ""
+    action: str = ""
+    result: str = ""
+    case_number: str = ""
+    subject_id: int | None = None
+    search_key: str = ""
+
+
+def _clauses(flt: LogFilter) -> list[Any]:
+    clauses: list[Any] = []
+    if flt.low:
+        clauses.append(audit_log.c.at >= flt.low)
+    if flt.high:
+        clauses.append(audit_log.c.at < flt.high)
+    if flt.account:
+        clauses.append(audit_log.c.actor == flt.account)
+    if flt.action:
+        clauses.append(or_(audit_log.c.action == flt.action,
+                           audit_log.c.action.startswith(flt.action + ".", autoescape=True)))
+    if flt.result:
+        clauses.append(audit_log.c.result == flt.result)
+    if flt.case_number:
+        clauses.append(or_(and_(audit_log.c.object_type == "case",
+                                audit_log.c.object_id == flt.case_number),
+                           and_(audit_log.c.object_type != "audit",
+                                audit_log.c.detail.contains(json.dumps(flt.case_number),
+                                                            autoescape=True))))
+    if flt.subject_id is not None:
+        clauses.append(and_(audit_log.c.object_type == "subject",
+                            audit_log.c.object_id == str(flt.subject_id)))
+    if flt.search_key:
+        clauses.append(and_(audit_log.c.action == "search",
+                            audit_log.c.detail.contains(flt.search_key, autoescape=True)))
+    return clauses
+
+
+def page(conn: Connection, flt: LogFilter, *, before_id: int | None, limit: int) -> list[Any]:
+    """Up to ``limit`` matching rows below ``before_id``, newest first."""
+    query = select(audit_log).where(*_clauses(flt))
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
+    return list(conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit)))
+
+
+def batch_after(conn: Connection, flt: LogFilter, after: int, limit: int) -> list[Any]:
+    """Up to ``limit`` matching rows above ``after``, oldest first."""
+    return list(conn.execute(select(audit_log).where(*_clauses(flt), audit_log.c.id > after)
+                             .order_by(audit_log.c.id).limit(limit)))
+
+
+def count_matching(conn: Connection, flt: LogFilter) -> int:
+    return int(conn.execute(select(func.count()).select_from(audit_log)
+                            .where(*_clauses(flt))).scalar_one())
+
+
+def actors(conn: Connection) -> list[str]:
+    """Every account name in the log, sorted."""
+    return sorted(str(a) for a in conn.execute(select(audit_log.c.actor).distinct()).scalars())
