@@ -1,8 +1,10 @@
 """Fuzzing every text that reaches a PDF: names, addresses, party names, information items
 and their use restrictions, goals, agreements (actions and owners), information needs,
 the coordinator, closure criteria and the meeting place, filled with markup-like, control,
-right-to-left, combining, astral and very long strings. The party handout, the full plan
-and the subject-access export must build every time and be readable PDFs."""
+right-to-left, combining, astral and very long strings. The party handout and the full plan
+must build every time, be readable PDFs, and the slowest stay under ``SLOWEST_SECONDS``.
+Every other PDF kind (receipt, triage outcome, agenda, subject access, Bijlage 1, annual
+report) is built through its service in ``test_rel2_fuzz_pdf_kinds.py``."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from app.export.plan_pdf import render_full_plan
 from tests.reliability.conftest import Counts
 
 PROTOCOL = Protocol.INTEGRALE_VEILIGHEID
+#: the bound per PDF (each example builds two: a handout and a plan)
+SLOWEST_SECONDS = 10.0
 PARTIES = (1, 2, 3)
 
 MARKUP = ["<b>vet", "</para>", "<para>", "&amp;", "&", "&#0;", "&nbsp;", "<br/>", "<br>",
@@ -127,3 +131,6 @@ def test_every_text_reaching_a_pdf_builds(full: bool, counts: Counts) -> None:
 
     check()
     assert counts.get("fuzz: pdf build failures") == 0
+    counts.add("fuzz: pdf slowest pair (ms)", int(slowest[0] * 1000))
+    # generous: a pair takes well under a second here; a pathological blow-up far longer
+    assert slowest[0] < 2 * SLOWEST_SECONDS, slowest[0]
