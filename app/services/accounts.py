@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 from app.domain.accounts import check_account_name
 from app.domain.passphrase import check_passphrase
 from app.domain.roles import Permission, Role
-from app.errors import NotFound, ValidationError, VaultInUse
+from app.errors import NotFound, ValidationError, VaultInUse, WriteFailed
 from app.i18n import _
 from app.store import audit
 from app.formatting import format_moment
@@ -147,7 +147,7 @@ def _change_key(vault: OpenVault, why: str) -> KeyChange:
         return KeyChange(rekey.change_data_key(vault, why))
     except rekey.KeyChangeWaiting as exc:
         return KeyChange(0, tuple(exc.accounts), str(exc))
-    except VaultInUse as exc:
+    except (VaultInUse, WriteFailed) as exc:  # a full disk: still to come, with the reason
         return KeyChange(0, (), str(exc))
 
 

@@ -35,6 +35,7 @@ from app.errors import (
     VaultDamaged,
     VaultInUse,
     WriteFailed,
+    file_write_failed,
 )
 from app.i18n import _
 from app.store.db import connect_raw
@@ -136,7 +137,12 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
     try:
         with opened.connect_gate:
             opened.engine.dispose()
-            _swap(opened, slots, old_key, new_key, number)
+            try:
+                _swap(opened, slots, old_key, new_key, number)
+            except OSError as exc:
+                # the re-keyed copy did not fit (it is removed): nothing changed; a message,
+                # not a bare OSError (issue 23, point 8: found by the disk-full injections)
+                raise file_write_failed(exc, vault.folder) from None
             opened.replace_key(new_key)
             opened.engine.dispose()
         # The old key leaves the slot file and its kept previous version.

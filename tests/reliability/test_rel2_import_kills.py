@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import time
 from datetime import date
 from pathlib import Path
@@ -91,6 +92,7 @@ def test_an_import_killed_part_way_is_all_or_nothing(tmp_path: Path, full: bool,
         if k == 0:
             child.join(300)
             took = time.monotonic() - began
+            assert child.exitcode == 0, f"the whole import failed ({child.exitcode})"
         else:
             # anywhere in the import, or (every other kill) in its last part, where the
             # referrals are written
@@ -99,6 +101,7 @@ def test_an_import_killed_part_way_is_all_or_nothing(tmp_path: Path, full: bool,
             child.join()
         acked = b"done" in ack.read_bytes()
         expected[k] = size if acked else None
+        assert child.exitcode in (0, -signal.SIGKILL), f"the importer failed ({child.exitcode})"
         if child.exitcode != 0:
             killed += 1
             counts.add("import kills: survived")
