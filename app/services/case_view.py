@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
 
 from app.domain.cases import Case
 from app.domain.information import Category, InformationItem
@@ -42,7 +41,7 @@ from app.services import triage as triage_service
 from app.services.sharing_context import case_context
 from app.sharing.policy import (PROCESS_DIRECTOR, Setting, SharingMark,
                                 describe_mark, visible_items, who_may_see)
-from app.store.case_tables import subjects
+from app.store import subjects as subject_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -145,11 +144,10 @@ def copy_subject_field(vault: OpenVault, number: str, subject_id: int,
     closure, never given).
     """
     vault.require(Permission.CASE_SUBSTANCE, "subject", subject_id)
-    column = subjects.c.bsn if field is CopyField.BSN else subjects.c.address
+    column: subject_rows.Removable = "bsn" if field is CopyField.BSN else "address"
     with vault.read() as conn:
         case_id = case_store.case_id_for(conn, number)
-        value = conn.execute(select(column).where(subjects.c.id == subject_id,
-                                                  subjects.c.case_id == case_id)).scalar()
+        value = subject_rows.field_of(conn, case_id, subject_id, column)
     if not value:
         raise NotFound(_("Case {number} has no such subject, or it has no such detail.")
                        .format(number=number))

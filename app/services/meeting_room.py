@@ -37,7 +37,6 @@ from datetime import date
 from enum import StrEnum
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
 
 from app.domain.information import InformationItem
 from app.domain.lifecycle import CaseState
@@ -54,7 +53,7 @@ from app.services import parties as party_service
 from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, Decision, MeetingRoom, Reason,
                                 Setting, SharingMark, decide, describe_mark,
                                 meeting_screen_items, party_entitlement, who_may_see)
-from app.store.case_tables import cases
+from app.store import cases as case_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -499,8 +498,8 @@ def refresh(vault: OpenVault, room: Room) -> Room:
         meeting = meeting_service.load_meeting(conn, room.meeting.id)
         attendance = live_service.load_attendees(conn, room.meeting.id)
         standings = party_service.standings(conn)
-        states = {int(case_id): CaseState(state) for case_id, state in conn.execute(
-            select(cases.c.id, cases.c.state).where(cases.c.id.in_(list(room.cases))))}
+        states = {case_id: CaseState(state)
+                  for case_id, state in case_rows.states_of(conn, room.cases).items()}
     # A case no longer in the vault counts as ended: nothing of it is shown.
     facts = {case_id: replace(f, state=states.get(case_id, CaseState.DESTROYED))
              for case_id, f in room.cases.items()}

@@ -16,14 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.services import cases as case_service
 from app.sharing.policy import CaseContext
-from app.store.case_tables import cases, subjects
-from app.store.meeting_tables import agenda_items, invitations, meetings
+from app.store import cases as case_rows
+from app.store import meetings as meeting_rows
+from app.store import subjects as subject_rows
 
 
 @dataclass(frozen=True)
@@ -48,32 +49,25 @@ def current_meeting(conn: Connection, case_id: int,
                     now: datetime | None = None) -> CurrentMeeting | None:
     """The case's current meeting (the latest by planned start), or None when the case is
     on no meeting's agenda."""
-    row = conn.execute(
-        select(agenda_items.c.id, meetings.c.id, meetings.c.starts_at, meetings.c.place,
-               meetings.c.started_at)
-        .join(meetings, meetings.c.id == agenda_items.c.meeting_id)
-        .where(agenda_items.c.case_id == case_id)
-        .order_by(meetings.c.starts_at.desc(), meetings.c.id.desc()).limit(1)).first()
+    row = meeting_rows.latest_meeting_of_case(conn, case_id)
     if row is None:
         return None
-    invited = frozenset(int(p) for p in conn.execute(
-        select(invitations.c.party_id).where(invitations.c.agenda_item_id == row[0])).scalars())
+    item_id, meeting_id, starts_at, place, started_at = row
+    invited = frozenset(meeting_rows.invited_parties(conn, item_id))
     moment = now or datetime.now()
-    return CurrentMeeting(int(row[1]), int(row[0]), row[2], str(row[3] or ""),
-                          meeting_has_started(row[2], row[4], moment), invited)
+    return CurrentMeeting(meeting_id, item_id, starts_at, place,
+                          meeting_has_started(starts_at, started_at, moment), invited)
 
 
 def case_context(conn: Connection, case_id: int, on: date | None = None,
                  now: datetime | None = None) -> CaseContext:
     """The policy's view of the case now: protocol, state, subjects, the current meeting's
     invitees and whether it has started."""
-    row = conn.execute(select(cases.c.protocol, cases.c.state)
-                       .where(cases.c.id == case_id)).first()
+    row = case_rows.protocol_and_state(conn, case_id)
     if row is None:
         case_service.current_state(conn, case_id)  # raises NotFound with the usual words
         raise AssertionError("unreachable")
-    subject_ids = frozenset(int(i) for i in conn.execute(
-        select(subjects.c.id).where(subjects.c.case_id == case_id)).scalars())
+    subject_ids = subject_rows.ids_of_case(conn, case_id)
     meeting = current_meeting(conn, case_id, now)
     moment = now or datetime.now()
     return CaseContext(

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table
 
 from app.domain.bsn import eleven_test_check_digit
 from app.domain.cases import format_case_number
@@ -32,6 +32,7 @@ from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
+from app.store import cases as case_repo
 from app.store.case_tables import (
     case_search,
     cases,
@@ -372,16 +373,14 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
             index = next(i for i, r in enumerate(parsed) if r.external_ref in known)
             raise ImportRefused([FieldError(f"referrals[{index}].external_ref",
                                             _("was already imported"))])
-        next_case = int(conn.execute(select(func.max(cases.c.id))).scalar() or 0) + 1
-        next_item = int(conn.execute(select(func.max(information_items.c.id))).scalar()
-                        or 0) + 1
+        last_case, last_item = case_repo.highest_ids(conn)
+        next_case, next_item = last_case + 1, last_item + 1
         seqs: dict[int, int] = {}
         extra = list(overrides) if overrides is not None else [None] * len(parsed)
         for referral, state, override in zip(parsed, wanted, extra):
             year = referral.received.year
             if year not in seqs:
-                seqs[year] = int(conn.execute(select(func.max(cases.c.number_seq)).where(
-                    cases.c.number_year == year)).scalar() or 0)
+                seqs[year] = case_repo.highest_sequence(conn, year)
             seqs[year] += 1
             number = format_case_number(year, seqs[year])
             numbers.append(number)

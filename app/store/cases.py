@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from app.store.case_tables import cases, criteria_answers, life_domain_problems
+from app.store.case_tables import (cases, criteria_answers, information_items,
+                                   life_domain_problems)
 from app.store.retention_tables import case_closures, case_tombstones
 
 
@@ -134,3 +135,28 @@ def cases_in_states(conn: Connection, states: Iterable[str]) -> list[tuple[int, 
         select(cases.c.id, cases.c.number, cases.c.protocol, cases.c.state)
         .where(cases.c.state.in_(list(states)))
         .order_by(cases.c.number_year.desc(), cases.c.number_seq.desc()))]
+
+
+def protocol_and_state(conn: Connection, case_id: int) -> tuple[str, str] | None:
+    row = conn.execute(select(cases.c.protocol, cases.c.state)
+                       .where(cases.c.id == case_id)).first()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def states_of(conn: Connection, case_ids: Iterable[int]) -> dict[int, str]:
+    """Case id -> state."""
+    return {int(i): str(s) for i, s in conn.execute(
+        select(cases.c.id, cases.c.state).where(cases.c.id.in_(list(case_ids))))}
+
+
+def highest_ids(conn: Connection) -> tuple[int, int]:
+    """The highest case id and information item id so far (0 when none)."""
+    case_id = conn.execute(select(func.max(cases.c.id))).scalar()
+    item_id = conn.execute(select(func.max(information_items.c.id))).scalar()
+    return int(case_id or 0), int(item_id or 0)
+
+
+def highest_sequence(conn: Connection, year: int) -> int:
+    """The highest case number sequence of ``year`` so far (0 when none)."""
+    return int(conn.execute(select(func.max(cases.c.number_seq)).where(
+        cases.c.number_year == year)).scalar() or 0)

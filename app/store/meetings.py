@@ -322,3 +322,18 @@ def replace_invitations(conn: Connection, item_id: int, invited: Mapping[int, st
         conn.execute(insert(invitations), [
             {"agenda_item_id": item_id, "party_id": pid, "contribution": text,
              "invited_at": at} for pid, text in sorted(invited.items())])
+
+
+def latest_meeting_of_case(conn: Connection,
+                           case_id: int) -> tuple[int, int, datetime, str, datetime | None] | None:
+    """``(agenda item, meeting, starts_at, place, started_at)`` of the latest meeting (by
+    planned start) the case is on, or None."""
+    row = conn.execute(
+        select(agenda_items.c.id, meetings.c.id, meetings.c.starts_at, meetings.c.place,
+               meetings.c.started_at)
+        .join(meetings, meetings.c.id == agenda_items.c.meeting_id)
+        .where(agenda_items.c.case_id == case_id)
+        .order_by(meetings.c.starts_at.desc(), meetings.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), row[2], str(row[3] or ""), row[4]

@@ -44,3 +44,15 @@ def names_of_cases(conn: Connection, case_ids: Iterable[int]) -> list[tuple[int,
         select(subjects.c.case_id, subjects.c.given_names, subjects.c.surname, subjects.c.role)
         .where(subjects.c.case_id.in_(list(case_ids)))
         .order_by(subjects.c.case_id, subjects.c.position))]
+
+
+def ids_of_case(conn: Connection, case_id: int) -> frozenset[int]:
+    return frozenset(int(i) for i in conn.execute(
+        select(subjects.c.id).where(subjects.c.case_id == case_id)).scalars())
+
+
+def field_of(conn: Connection, case_id: int, subject_id: int, field: Removable) -> str | None:
+    """The subject's ``field`` when the subject is the case's (None otherwise or unset)."""
+    value = conn.execute(select(subjects.c[field]).where(
+        subjects.c.id == subject_id, subjects.c.case_id == case_id)).scalar()
+    return None if value is None else str(value)
