@@ -168,6 +168,46 @@ assert len(CANARIES) == len(_TABLE) == 50
 #: the canary by its number in the table (1-based), for the script below
 C = {i: text for i, (text, _use) in enumerate(_TABLE, start=1)}
 
+#: Which canaries (by number) the session puts into each column declared personal next to its
+#: table (``app.store.personal``), so a test sees every personal field either covered here or
+#: listed in :data:`PERSONAL_FIELDS_NOT_IN_SESSION` with the reason.
+PERSONAL_FIELD_CANARIES: dict[str, tuple[int, ...]] = {
+    "cases.referring_contact": (14,), "cases.reason": (7,), "cases.question": (8,),
+    "subjects.given_names": (1, 5), "subjects.surname": (2, 6, 49), "subjects.bsn": (3,),
+    "subjects.address": (4,), "life_domain_problems.description": (9, 10),
+    "criteria_answers.motivation": (15,),
+    "information_items.text": (11, 13, 18, 19, 20, 22, 23),
+    "information_items.use_restriction": (12,), "widening_requests.answered_by": (21, 24),
+    "routing_decisions.goal": (25,), "routing_decisions.themes": (26,),
+    "agenda_items.goal": (25,), "agenda_items.themes": (26,),
+    "invitations.contribution": (28,), "minutes_entries.text": (31, 33),
+    "minutes_entries.owner": (34,), "case_minutes.body": (31, 33),
+    "plans.coordinator_person": (35,), "plans.closure_criteria": (36,),
+    "plans.next_meeting_note": (40,), "plan_goals.description": (37,),
+    "plan_actions.description": (33, 38), "plan_actions.owner": (34, 50),
+    "plan_versions.snapshot": (37, 38), "plan_action_notes.text": (41,),
+    "plan_information_needs.description": (39,),
+    "case_closures.coordinator_name": (46,), "case_closures.criteria": (44,),
+    "case_closures.reason": (45,), "drafts.payload": (16, 17, 47),
+}
+PERSONAL_FIELDS_NOT_IN_SESSION: dict[str, str] = {
+    "cases.external_ref": "the referral file's own reference, not a canary",
+    "cases.decline_reason": "the session's case is accepted",
+    "cases.decline_advice": "the session's case is accepted",
+    "subjects.surname_key": "folded from the surname's canary",
+    "subjects.name_key": "folded from the names' canaries",
+    "case_search.main_subject": "made from the names' canaries",
+    "case_search.search_key": "made from the names' and BSN's canaries",
+    "routing_decisions.reason": "a reason is asked only when a case is not routed on",
+    "routing_decisions.elsewhere_chain": "the session routes to a case meeting",
+    "case_closures.plan_summary": "made from the plan's goal canary",
+    "case_invitees.contact_name": "the session's referral file is format /1",
+    "case_invitees.contact_role": "the session's referral file is format /1",
+    "case_invitees.phone": "the session's referral file is format /1",
+    "case_invitees.email": "the session's referral file is format /1",
+    "subject_informing.ground_text": "the session's referral file is format /1",
+}
+
 
 def is_accented(text: str) -> bool:
     return unicodedata.normalize("NFD", text) != text

@@ -89,3 +89,18 @@ def test_closure_has_a_rule_for_every_personal_field() -> None:
     assert closure.undecided_personal_fields() == []
     for field in personal.personal_fields(_case_tables()):
         assert closure.CASE_TEXT_FIELDS[field] != closure.KEPT_NOT_PERSONAL, field
+
+
+def test_the_canary_session_covers_every_personal_field_or_says_why_not() -> None:
+    """A new personal column gets a canary in the session (or a stated reason why the
+    session cannot reach it), so the leak tests look for it."""
+    from tests.reliability.canary_session import (C, PERSONAL_FIELD_CANARIES,
+                                                  PERSONAL_FIELDS_NOT_IN_SESSION)
+
+    declared = set(personal.personal_fields(_case_tables()))
+    covered = set(PERSONAL_FIELD_CANARIES)
+    excused = set(PERSONAL_FIELDS_NOT_IN_SESSION)
+    assert not covered & excused
+    assert sorted(declared - covered - excused) == []
+    assert sorted((covered | excused) - declared) == []
+    assert all(n in C for numbers in PERSONAL_FIELD_CANARIES.values() for n in numbers)
