@@ -124,9 +124,7 @@ def test_handouts_dialog_runs_off_the_gui_thread(qtbot, scheduled, tmp_path: Pat
                for t in texts)
     assert "vóór het casusoverleg" in dialog.phase.text()
     assert sorted(dialog.chosen()) == sorted(invited - {ids[LEAVER]})
-    dialog.generate_button.click()
-    password = dialog.password.text()
-    assert password in dialog.generated.text() and dialog.protect.isChecked()
+    assert dialog.protect.isChecked()        # on by default, one password per party
     out = tmp_path / "uit"
     out.mkdir()
     with dialogs.scripted(out):
@@ -136,11 +134,12 @@ def test_handouts_dialog_runs_off_the_gui_thread(qtbot, scheduled, tmp_path: Pat
     assert dialog.error is None and dialog.batch_result is not None
     files = sorted(out.iterdir())
     assert len(files) == 2 and all("_handout_" in f.name for f in files)
+    shown = dialog.shown_passwords()
     reader = PdfReader(str(files[0]))
-    assert reader.is_encrypted and reader.decrypt(password) != 0
+    assert reader.is_encrypted and reader.decrypt(shown[files[0].name]) != 0
     assert "2 hand-outs geschreven." in dialog.outcome.text()
     dialog.clear()
-    assert dialog.recipients.count() == 0 and dialog.password.text() == ""
+    assert dialog.recipients.count() == 0 and dialog.shown_passwords() == {}
     assert dialog.phase.text() == ""
 
 

@@ -213,6 +213,9 @@ def test_search_and_already_known_find_a_name_stored_before_the_rule(
                                               f"piet jan{ZWSP}sen"))
             conn.exec_driver_sql("UPDATE case_search SET search_key = ?",
                                  (f"{number.lower()} piet jan{ZWSP}sen jan{ZWSP}sen piet",))
+            # back to revision 0011: the tables later migrations add go (they are empty here)
+            for table in ("case_invitees", "subject_informing"):
+                conn.exec_driver_sql(f"DROP TABLE {table}")
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0011'")
             migrate.upgrade(conn)
         with vault.read() as conn:

@@ -305,8 +305,10 @@ def test_triage_refuses_concerns_of_nobody_or_of_another_case(in_triage) -> None
 
 def test_the_documented_example_imports_as_the_document_says(vault) -> None:  # type: ignore[no-untyped-def]
     ids = party_ids(vault)
-    [example] = [json.loads(b) for b in re.findall(r"```json\n(.*?)```",
-                                                   DOC.read_text(encoding="utf-8"), re.S)]
+    # the first example is the /1 file the terms are described with (a /2 example follows)
+    example = [json.loads(b) for b in re.findall(r"```json\n(.*?)```",
+                                                 DOC.read_text(encoding="utf-8"), re.S)][0]
+    assert example["format"] == "casuskamer-referrals/1"
     [number] = import_referrals(vault, example, today=TODAY)
     main, child = subject_ids(vault, number)
     items = stored(vault, number)
