@@ -25,9 +25,9 @@ from sqlalchemy import Connection, select
 from app.domain.roles import Permission
 from app.domain.views import Disclosure
 from app.services import cases as case_service
-from app.store.case_tables import cases
+from app.store import audit as audit_rows
+from app.store import cases as case_rows
 from app.store.party_tables import parties
-from app.store.tables import audit_log
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -64,22 +64,15 @@ def read_disclosures(conn: Connection, *, case_numbers: Iterable[str] | None = N
                      start: date | None = None, end: date | None = None,
                      recipient_party_id: int | None = None) -> list[Disclosure]:
     """The disclosure log's successful rows, oldest first, narrowed as asked (no audit)."""
-    query = (select(audit_log.c.at, audit_log.c.actor, audit_log.c.action,
-                    audit_log.c.object_id, audit_log.c.detail)
-             .where(audit_log.c.action.in_(DISCLOSURE_ACTIONS),
-                    audit_log.c.object_type == "case", audit_log.c.result == "ok")
-             .order_by(audit_log.c.id))
-    if case_numbers is not None:
-        query = query.where(audit_log.c.object_id.in_(list(case_numbers)))
-    if start is not None:
-        query = query.where(audit_log.c.at >= start.isoformat())
-    if end is not None:
-        query = query.where(audit_log.c.at < (end + timedelta(days=1)).isoformat())
+    rows = audit_rows.case_rows_of_actions(
+        conn, DISCLOSURE_ACTIONS, case_numbers=case_numbers,
+        low=start.isoformat() if start is not None else None,
+        high=(end + timedelta(days=1)).isoformat() if end is not None else None)
     names = party_names(conn)
-    case_ids = {str(r[0]): int(r[1]) for r in conn.execute(select(cases.c.number, cases.c.id))}
+    case_ids = case_rows.ids_by_number(conn)
     cache: dict[str, tuple[bool, dict[int, set[int]]]] = {}
     found: list[Disclosure] = []
-    for at, actor, action, number, detail_text in conn.execute(query):
+    for at, actor, action, number, detail_text in rows:
         try:
             detail: dict[str, Any] = json.loads(detail_text)
         except ValueError:

@@ -19,7 +19,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, UTC
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Connection, and_, func, or_, select
 
@@ -225,3 +225,23 @@ def count_matching(conn: Connection, flt: LogFilter) -> int:
 def actors(conn: Connection) -> list[str]:
     """Every account name in the log, sorted."""
     return sorted(str(a) for a in conn.execute(select(audit_log.c.actor).distinct()).scalars())
+
+
+def case_rows_of_actions(conn: Connection, actions: Iterable[str], *,
+                         case_numbers: Iterable[str] | None = None, low: str | None = None,
+                         high: str | None = None) -> list[tuple[str, str, str, str, str]]:
+    """``(at, actor, action, case number, detail)`` of the successful rows about a case with
+    one of ``actions``, oldest first; only ``case_numbers`` and ``low <= at < high`` when
+    given."""
+    query = (select(audit_log.c.at, audit_log.c.actor, audit_log.c.action,
+                    audit_log.c.object_id, audit_log.c.detail)
+             .where(audit_log.c.action.in_(list(actions)),
+                    audit_log.c.object_type == "case", audit_log.c.result == "ok")
+             .order_by(audit_log.c.id))
+    if case_numbers is not None:
+        query = query.where(audit_log.c.object_id.in_(list(case_numbers)))
+    if low is not None:
+        query = query.where(audit_log.c.at >= low)
+    if high is not None:
+        query = query.where(audit_log.c.at < high)
+    return [(str(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in conn.execute(query)]

@@ -160,3 +160,8 @@ def highest_sequence(conn: Connection, year: int) -> int:
     """The highest case number sequence of ``year`` so far (0 when none)."""
     return int(conn.execute(select(func.max(cases.c.number_seq)).where(
         cases.c.number_year == year)).scalar() or 0)
+
+
+def ids_by_number(conn: Connection) -> dict[str, int]:
+    """Case number -> id, for every case (destroyed ones too)."""
+    return {str(n): int(i) for n, i in conn.execute(select(cases.c.number, cases.c.id))}
