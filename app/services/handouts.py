@@ -54,7 +54,8 @@ from app.services.plan import load_plan
 from app.services.sharing_context import case_context, current_meeting
 from app.sharing.handout import CaseFacts, HandoutRefused, compose, refusal_message
 from app.sharing.policy import Reason, may_receive_handout
-from app.store.meeting_tables import agenda_items
+from app.store import audit as audit_rows
+from app.store import meetings as meeting_rows
 from app.store.party_tables import parties
 from app.store.tables import meta
 from app.vault.vault import OpenVault
@@ -114,10 +115,7 @@ def agenda_for(conn: Connection, case_id: int, meeting_id: int | None,
     """
     current = current_meeting(conn, case_id, now)
     if meeting_id is not None:
-        if current is None or not conn.execute(
-                select(agenda_items.c.id).where(agenda_items.c.case_id == case_id,
-                                                agenda_items.c.meeting_id == meeting_id)
-        ).first():
+        if current is None or not meeting_rows.case_on_agenda(conn, meeting_id, case_id):
             raise NotFound(_("This case is not on the agenda of meeting {id}.")
                            .format(id=meeting_id))
         if meeting_id != current.meeting_id:
@@ -447,15 +445,8 @@ def disclosures(vault: OpenVault, number: str) -> list[dict[str, object]]:
     """What went to whom and when for one case: the disclosure log's rows."""
     import json
 
-    from app.store.tables import audit_log
-
     vault.require(Permission.VIEW_CASES, "case", number)
     with vault.read() as conn:
-        rows = conn.execute(select(audit_log.c.at, audit_log.c.actor, audit_log.c.action,
-                                   audit_log.c.result, audit_log.c.detail)
-                            .where(audit_log.c.object_type == "case",
-                                   audit_log.c.object_id == number,
-                                   audit_log.c.action.in_(["export.handout", "export.plan"]))
-                            .order_by(audit_log.c.id)).all()
+        rows = audit_rows.rows_about_case(conn, number, ["export.handout", "export.plan"])
     return [{"at": r[0], "actor": r[1], "action": r[2], "result": r[3], **json.loads(r[4])}
             for r in rows]

@@ -245,3 +245,15 @@ def case_rows_of_actions(conn: Connection, actions: Iterable[str], *,
     if high is not None:
         query = query.where(audit_log.c.at < high)
     return [(str(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in conn.execute(query)]
+
+
+def rows_about_case(conn: Connection, number: str,
+                    actions: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
+    """``(at, actor, action, result, detail)`` of every row about case ``number`` with one of
+    ``actions`` (any result), oldest first."""
+    return [(str(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in conn.execute(
+        select(audit_log.c.at, audit_log.c.actor, audit_log.c.action, audit_log.c.result,
+               audit_log.c.detail)
+        .where(audit_log.c.object_type == "case", audit_log.c.object_id == number,
+               audit_log.c.action.in_(list(actions)))
+        .order_by(audit_log.c.id))]
