@@ -129,7 +129,7 @@ def parse_states(text: str | None) -> list[CaseState] | None:
 # -- cases list -------------------------------------------------------------------------------
 
 def cmd_cases_list(args: argparse.Namespace) -> int:
-    from app.services.cases import list_cases
+    from app.services.cases import CaseRow, list_cases
 
     states = parse_states(args.state)
     since = day(args.since, "since")
@@ -137,8 +137,9 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
     opened = unlock(args, exclusive=False)
     try:
         party_id = party_by_name(opened, args.party) if args.party else None
-        rows = list_cases(opened, states=states, protocol=protocol, party_id=party_id,
-                          include_destroyed=bool(states and CaseState.DESTROYED in states))
+        rows: Sequence[CaseRow] = list_cases(
+            opened, states=states, protocol=protocol, party_id=party_id,
+            include_destroyed=bool(states and CaseState.DESTROYED in states))
         names = may(opened.actor.role, Permission.CASE_SUBSTANCE)
     finally:
         opened.lock()
