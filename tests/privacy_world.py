@@ -1888,7 +1888,8 @@ def check_cli(world: World, vault_dir: Any, folder: Any, accounts: Mapping[str, 
     for party in world.parties:
         out = folder / f"h-{party.pid}.pdf"
         code, text = run_cli(["export", "handout", *as_director, "--case", case.number,
-                              "--party", party.short, "--out", str(out)], director_pass)
+                              "--party", party.short, "--out", str(out), "--no-password"],
+                             director_pass)
         found = pdf_canaries(out.read_bytes()) if code == 0 else None
         if code not in (0, 2):
             problems.append(f"seed {world.seed}: `export handout` exit {code}: {text}")

@@ -2,7 +2,7 @@
 the disclosure log.
 
     casuskamer export handout --vault D --case NUMBER --party NAME --out FILE.pdf
-                              [--meeting ID] [--password-file F | --generate-password]
+                              [--meeting ID] [--password-file F | --no-password]
     casuskamer export plan    --vault D --case NUMBER --out FILE.pdf [--password-file F ...]
     casuskamer export handouts --vault D --case NUMBER --out-dir DIR [--meeting ID]
                                [--no-password] [--passwords-file FILE]
@@ -17,7 +17,9 @@ before the case meeting (the pre-meeting view only) or after its start. A refuse
 (withdrawn, not in the protocol, not invited, the case ended or on no agenda) is a one-line
 refusal with exit code 2 and no file; ``handouts`` prints one line per refused invitee and
 exits 2 when it wrote no file at all. A generated password is printed once and never stored;
-``handouts`` gives every party its own (``app.services.handout_passwords``), by default.
+a handout is protected by default: ``handout`` with a password of its own (generated unless
+``--password-file`` names one), ``handouts`` gives every party its own
+(``app.services.handout_passwords``); ``--no-password`` declines, recorded.
 
 Other areas add verbs to ``export`` (e.g. ``agenda``) through a module named in
 ``EXTRA_VERB_MODULES`` that has ``register_export_verb(verbs)``.
@@ -70,8 +72,13 @@ def party_names(opened: OpenVault) -> dict[int, str]:
 
 
 def cmd_handout(args: argparse.Namespace) -> int:
+    """One party's handout, protected by default with a password of its own (generated and
+    printed once, or from ``--password-file``); ``--no-password`` declines, recorded in the
+    disclosure row."""
     from app.cli.read_commands import party_by_name
 
+    if not args.no_password and args.password_file is None:
+        args.generate_password = True
     password = _password(args)
     opened = unlock(args)
     try:
@@ -79,7 +86,8 @@ def cmd_handout(args: argparse.Namespace) -> int:
         names = party_names(opened)
         output.make_folder(Path(args.out).parent)
         result = handouts.export_handout(opened, args.case, party_id, args.out,
-                                         meeting_id=args.meeting, password=password)
+                                         meeting_id=args.meeting, password=password,
+                                         declined=bool(args.no_password))
     finally:
         opened.lock()
     output.report(args, [output.written(result.path, result.sha256, _case(args.case),
@@ -205,13 +213,19 @@ def _show_passwords(args: argparse.Namespace,
             print(line, file=sys.stderr)
 
 
-def _add_password_options(parser: argparse.ArgumentParser) -> None:
+def _add_password_options(parser: argparse.ArgumentParser, *, declinable: bool = False,
+                          ) -> None:
+    """``declinable``: protected by default (a handout goes to a party): a generated password
+    unless ``--password-file`` names one, ``--no-password`` to decline."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--password-file", type=Path, default=None, metavar="F",
                        help=_("protect the PDF with the password on the first line of F"))
     group.add_argument("--generate-password", action="store_true",
                        help=_("protect the PDF with a new password, printed once after "
                               "every file is written"))
+    if declinable:
+        group.add_argument("--no-password", action="store_true",
+                           help=_("write the handout without a password (recorded)"))
     output.add_output_options(parser)
 
 
@@ -233,7 +247,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     handout.add_argument("--meeting", type=int, default=None, metavar="ID",
                          help=_("the case's current meeting (the default; an older "
                                 "meeting is refused)"))
-    _add_password_options(handout)
+    _add_password_options(handout, declinable=True)
     handout.set_defaults(func=cmd_handout)
 
     plan = verbs.add_parser("plan", help=_("the full plan of action, for the case file"))

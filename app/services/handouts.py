@@ -234,17 +234,23 @@ def _detail(facts: CaseFacts, handout: HandoutView, encrypted: bool) -> dict[str
 @entry_point
 def export_handout(vault: OpenVault, number_or_id: str | int, party_id: int, out: Path, *,
                    meeting_id: int | None = None, password: str | None = None,
+                   declined: bool = False,
                    on: date | None = None, now: datetime | None = None) -> ExportResult:
     """Write one party's handout to ``out``; ``HandoutRefused`` if it may receive nothing
-    (nothing written, the refusal logged)."""
+    (nothing written, the refusal logged). ``password``: that party's own; ``declined``
+    records in the disclosure row that the user chose an unprotected file."""
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     if password is not None:
         pdf.check_password(password)
     facts = _read_facts(vault, number_or_id, meeting_id, on, now, party_id)
     handout = _compose_or_refuse(vault, facts, party_id)
     data = render_handout(handout, password)
-    digest = _write_logged(vault, out, data, "export.handout", facts.case_number,
-                           _detail(facts, handout, password is not None))
+    detail = _detail(facts, handout, password is not None)
+    if password is not None:                  # how it was protected, never the password
+        detail["protection"] = "per_recipient"
+    elif declined:
+        detail["protection"] = "declined"
+    digest = _write_logged(vault, out, data, "export.handout", facts.case_number, detail)
     return ExportResult(Path(out), digest, "handout", party_id, password is not None,
                         handout.meeting_started)
 

@@ -189,3 +189,28 @@ def test_a_passwords_file_among_the_handouts_or_without_passwords_is_refused(
     captured = capsys.readouterr()
     assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
     assert list(out_dir.iterdir()) == []
+
+
+def test_a_single_handout_on_the_command_line_is_protected_by_default(
+        locked: tuple[Path, str, dict[str, int]], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 25, point 4: protection on by default for one party's handout too: a password of
+    its own, printed once, not in the audit log; --no-password declines and is recorded."""
+    folder, number, _ids = locked
+    base = ["export", "handout", "--vault", str(folder), "--account", "regisseur",
+            "--case", number, "--party", POLICE]
+    capsys.readouterr()
+    out = tmp_path / "een.pdf"
+    assert main(base + ["--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    reader = PdfReader(str(out))
+    assert reader.is_encrypted
+    passwords = [w.strip(".,;:") for w in printed.split() if len(w) >= 20]
+    passwords = [w for w in passwords if reader.decrypt(w)]
+    assert len(passwords) == 1, printed
+    plain = tmp_path / "open.pdf"
+    assert main(base + ["--out", str(plain), "--no-password"]) == 0
+    assert not PdfReader(str(plain)).is_encrypted
+    details = _handout_details(folder, number)
+    assert [d.get("protection") for d in details[-2:]] == ["per_recipient", "declined"]
+    assert passwords[0] not in _audit_text(folder)
