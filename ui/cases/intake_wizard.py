@@ -863,11 +863,18 @@ PAGE_CLASSES: dict[IntakeStep, Callable[[IntakeWizard], StepPage]] = {
     IntakeStep.QUESTION: QuestionPage,
     IntakeStep.SUMMARY: SummaryPage,
 }
-# issue 24: the page of the partners to invite and the informing lives in its own module
-# (built on StepPage above, hence imported here)
-from ui.cases.intake_partners import PartnersPage  # noqa: E402
 
-PAGE_CLASSES[IntakeStep.PARTNERS] = PartnersPage
+
+def _partners_page(wizard: IntakeWizard) -> StepPage:
+    """Issue 24: the page of the partners to invite and the informing lives in its own
+    module, built on StepPage above; imported when a wizard is built, so that importing
+    either module first works (no import circle at load time)."""
+    from ui.cases.intake_partners import PartnersPage
+
+    return PartnersPage(wizard)
+
+
+PAGE_CLASSES[IntakeStep.PARTNERS] = _partners_page
 
 
 class IntakeWizard(QWizard):
