@@ -41,7 +41,7 @@ from tests.reliability.write_points import POINTS, halves
 
 UNLOCK = "vault.unlock"
 #: bytes left free before each injection (full: every point with each of them)
-FULL_LEAVES = (0, 2_000, 20_000, 150_000)
+FULL_LEAVES = (0, 500, 2_000, 20_000, 150_000)
 CI_LEAVES = (0,)
 #: the normal run injects at every CI_STRIDE-th point (a different third each day)
 CI_STRIDE = 3
