@@ -171,7 +171,8 @@ def _import_many(vault: OpenVault, full: bool, counts: Counts) -> None:
             return 0
         serial[0] += 1
         for i, referral in enumerate(doc["referrals"]):
-            if isinstance(referral, dict) and referral.get("external_ref") in originals:
+            ref = referral.get("external_ref") if isinstance(referral, dict) else None
+            if isinstance(ref, str) and ref in originals:
                 referral["external_ref"] = f"FUZZ-{serial[0]}-{i}"
         return len(doc["referrals"])
 
