@@ -147,6 +147,12 @@ def previous_step(step: TriageStep) -> TriageStep | None:
 
 # -- facts --------------------------------------------------------------------------------
 
+#: Answers after which inviting the party to the case meeting asks first: it knows nothing
+#: of the family, or shares nothing (issue 18: "warns before inviting a party that answered
+#: 'niet bekend' or declined"). Used by triage and by the agenda's invitations.
+ASK_BEFORE_INVITING = frozenset({QueryAnswer.NOT_KNOWN, QueryAnswer.DECLINED})
+
+
 @dataclass(frozen=True)
 class PartyQuery:
     """One party asked about the case, and its answer once it came."""

@@ -46,6 +46,7 @@ from app.domain.meetings import (AgendaDraft, AgendaItem, DecisionType, Invitati
                                  Meeting, MeetingState, check_duration, check_item_details,
                                  check_meeting, decision_types_from, initials, place_key)
 from app.domain.protocols import Protocol
+from app.domain.triage import QueryAnswer
 from app.domain.roles import Permission, may
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
@@ -233,22 +234,28 @@ class InviteeChoice:
     name: str
     allowed: bool
     reason: str
+    #: what the party answered in this case's triage (None: not asked or no answer yet)
+    triage_answer: QueryAnswer | None = None
 
 
 @entry_point
 def invitee_choices(vault: OpenVault, case_id: int, on: date) -> list[InviteeChoice]:
     """Every party of the register with the policy's answer to "may it be invited to a
     meeting on this case on ``on``?", entitled ones first, by name."""
+    from app.services import triage as triage_service
+
     vault.require(Permission.VIEW_CASES, "case", case_id)
     with vault.read() as conn:
         protocol = Protocol(case_rows.protocol_of(conn, case_id))
         standings = party_service.standings(conn)
         names = party_names(conn)
+        answers = {q.party_id: q.answer for q in triage_service.queries(conn, case_id)}
     choices = []
     for party_id, name in names.items():
         entitlement = may_be_invited(standings.get(party_id), protocol, on)
         choices.append(InviteeChoice(party_id, name, bool(entitlement),
-                                     "" if entitlement else entitlement.reason.label))
+                                     "" if entitlement else entitlement.reason.label,
+                                     answers.get(party_id)))
     return sorted(choices, key=lambda c: (not c.allowed, c.name.casefold()))
 
 

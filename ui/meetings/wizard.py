@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser, QTimeEdit,
                                QVBoxLayout, QWidget, QWizard, QWizardPage)
 
+from app.domain.triage import ASK_BEFORE_INVITING, QueryAnswer
 from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, DecisionType,
                                  DraftItem, WizardStep, WIZARD_STEPS, check_step)
 from app.errors import CasuskamerError, ValidationError
@@ -27,6 +28,7 @@ from app.services import meetings as svc
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.triage.wizard import confirm_invitation
 
 
 
@@ -310,7 +312,9 @@ class InvitationsPage(StepPage):
         self.body.addWidget(self.parties)
         self.finish_layout()
         self._shown = -1
+        self._answers: dict[int, QueryAnswer | None] = {}
         self.case.currentIndexChanged.connect(self.show_item)
+        self.parties.itemChanged.connect(self._party_ticked)
 
     def enter(self) -> None:
         _enter_per_case_page(self)
@@ -347,7 +351,9 @@ class InvitationsPage(StepPage):
             proposed = set(proposed_invitees(self.wizard_.vault, item.case_id))
         except CasuskamerError:
             proposed = set()
-        for choice in svc.invitee_choices(self.wizard_.vault, item.case_id, day):
+        choices = svc.invitee_choices(self.wizard_.vault, item.case_id, day)
+        self._answers = {c.party_id: c.triage_answer for c in choices}
+        for choice in choices:
             text = choice.name if choice.allowed else f"{choice.name} \u2013 {choice.reason}"
             if choice.party_id in proposed:
                 text = _("{party} \u2013 proposed by the referring party").format(party=text)
@@ -361,6 +367,21 @@ class InvitationsPage(StepPage):
                 row.setFlags(Qt.ItemFlag.NoItemFlags)
                 item.invited.pop(choice.party_id, None)
             self.parties.addItem(row)
+
+    def _party_ticked(self, row: QListWidgetItem) -> None:
+        """Ticking a party that answered "not known" or declined in triage asks first, as
+        triage does (issue 18, point 4); "no" leaves it unticked."""
+        if row.checkState() != Qt.CheckState.Checked:
+            return
+        party_id = int(row.data(Qt.ItemDataRole.UserRole))
+        answer = self._answers.get(party_id)
+        if answer is None or answer not in ASK_BEFORE_INVITING:
+            return
+        name = row.text().split(" \u2013 ")[0]
+        if not confirm_invitation(self, name, answer):
+            self.parties.blockSignals(True)
+            row.setCheckState(Qt.CheckState.Unchecked)
+            self.parties.blockSignals(False)
 
     def check(self, party_id: int, checked: bool = True) -> None:
         """Tick a party for the case shown (for keyboard users and tests alike)."""

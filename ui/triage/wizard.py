@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 from app.domain.information import Category, SharingTerms
 from app.domain.lifecycle import CaseState
 from app.domain.meetings import DecisionType
-from app.domain.triage import (STEP_ORDER, NewItem, QueryAnswer, Route, RoutingDecision,
-                               TriageDraft, TriageStep, WideningAnswer, describe_concerns,
-                               describe_item_terms, parse_themes, validate_step)
+from app.domain.triage import (ASK_BEFORE_INVITING, STEP_ORDER, NewItem, QueryAnswer, Route,
+                               RoutingDecision, TriageDraft, TriageStep, WideningAnswer,
+                               describe_concerns, describe_item_terms, parse_themes,
+                               validate_step)
 from app.errors import CasuskamerError, ValidationError
 from app.formatting import format_date, format_time
 from app.i18n import _, ngettext
@@ -54,8 +55,6 @@ def _date_edit(value: date, name: str) -> DateEdit:
     return edit
 
 
-#: answers after which inviting the party asks first (it knows nothing, or shares nothing)
-ASK_BEFORE_INVITING = (QueryAnswer.NOT_KNOWN, QueryAnswer.DECLINED)
 
 
 def confirm_invitation(parent: QWidget, party: str, answer: QueryAnswer) -> bool:
