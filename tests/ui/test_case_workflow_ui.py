@@ -206,6 +206,9 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
     wizard_next(qtbot, wizard)
     assert wizard.current_step() is IntakeStep.QUESTION
     wizard_next(qtbot, wizard)
+    # the partners to invite and the informing (issue 24): nothing proposed, nothing told
+    assert wizard.current_step() is IntakeStep.PARTNERS
+    wizard_next(qtbot, wizard)
     assert wizard.current_step() is IntakeStep.SUMMARY
     with qtbot.waitSignal(wizard.finished, timeout=5000):
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
