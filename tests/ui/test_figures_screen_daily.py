@@ -141,7 +141,7 @@ def test_annual_report_and_csv_from_the_screen(screen: FiguresScreen, tmp_path: 
     assert written.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.glob("*.csv")) == sorted(
         f"2025-{key}.csv" for key in ("referrals", "intake", "lead_times", "in_progress",
-                                      "actions", "meetings"))
+                                      "actions", "meetings", "referral_outcomes"))
     intake = (tmp_path / "2025-intake.csv").read_text(encoding="utf-8-sig")
     assert "< 5" in intake
     with admin_vault.read() as conn:
@@ -149,7 +149,7 @@ def test_annual_report_and_csv_from_the_screen(screen: FiguresScreen, tmp_path: 
             audit_log.c.action == "figures.annual_report")).all()
     assert len(rows) == 1 and rows[0][0] == "2025"
     detail = json.loads(rows[0][1]) if isinstance(rows[0][1], str) else rows[0][1]
-    assert detail["csv_files"] == 6
+    assert detail["csv_files"] == 7
     assert "2025" in screen.message.text()
 
 

@@ -38,7 +38,8 @@ def column(table, col: int) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_every_figure_has_a_chart_and_a_table(screen: FiguresScreen) -> None:
     assert [c.figure.key for c in screen.cards] == [
-        "referrals", "intake", "lead_times", "in_progress", "actions", "meetings"]
+        "referrals", "intake", "lead_times", "in_progress", "actions", "meetings",
+        "referral_outcomes"]
     intake = card(screen, "intake")
     assert column(intake.table, 1) == ["5", "< 5", "< 5"]
     chart = intake.chart_view.chart()
