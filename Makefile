@@ -51,7 +51,7 @@ run: sysdeps $(STAMP)
 	$(VENV)/bin/casuskamer gui --vault $(DEMO)
 
 test: sysdeps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
