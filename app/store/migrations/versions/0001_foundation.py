@@ -50,14 +50,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_object", "audit_log", ["object_type", "object_id"])
     # Append-only inside the file too: the database itself refuses to change or remove a row.
-    op.execute(
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-    )
-    op.execute(
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        _append_only_on_postgresql()
+    else:
+        op.execute(
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
     op.create_table(
         "drafts",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -68,6 +71,30 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("kind", "owner", "object_id", name="uq_drafts_kind_owner_object"),
+    )
+
+
+def _append_only_on_postgresql() -> None:
+    """The same refusal on the house server (issue 22): a plpgsql trigger function, run
+    before every UPDATE and DELETE of a row and before a TRUNCATE (which passes row
+    triggers by). The grants (``app.store.pg_roles``) give no role more than INSERT and
+    SELECT; these triggers hold for the table's owner as well."""
+    op.execute(
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'raise_exception'; "
+        "END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
     )
 
 

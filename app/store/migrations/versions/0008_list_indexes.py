@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import op
 
 from app.domain.cases import Subject, SubjectRole, display_name, fold_for_search
@@ -83,27 +84,29 @@ def search_values(case_id: int, number: str, found: Sequence[Subject]) -> dict[s
 
 
 def _rebuild_search_rows() -> None:
+    # Bound parameters through sa.text (named), which SQLite and PostgreSQL (psycopg's %s)
+    # both take; the driver's own '?' style is SQLite's only.
     conn = op.get_bind()
     # Every search row in its compact form (each word once: what the Cases table loads
     # and searches, half as long).
-    compacted = [(compact_search_key(key), case_id) for case_id, key in conn.exec_driver_sql(
-        "SELECT case_id, search_key FROM case_search").fetchall()]
+    compacted = [{"key": compact_search_key(key), "case_id": case_id}
+                 for case_id, key in conn.exec_driver_sql(
+                     "SELECT case_id, search_key FROM case_search").fetchall()]
     if compacted:
-        conn.exec_driver_sql("UPDATE case_search SET search_key = ? WHERE case_id = ?",
-                             compacted)
+        conn.execute(sa.text("UPDATE case_search SET search_key = :key "
+                             "WHERE case_id = :case_id"), compacted)
     closed = conn.exec_driver_sql(
         "SELECT c.id, c.number FROM cases c JOIN case_search cs ON cs.case_id = c.id "
         "WHERE c.state = 'closed'").fetchall()
     for case_id, number in closed:
         found = tuple(
             Subject(given, surname, born, SubjectRole(role), bsn)
-            for given, surname, born, role, bsn in conn.exec_driver_sql(
+            for given, surname, born, role, bsn in conn.execute(sa.text(
                 "SELECT given_names, surname, birth_date, role, bsn FROM subjects "
-                "WHERE case_id = ? ORDER BY position", (case_id,)).fetchall())
+                "WHERE case_id = :case_id ORDER BY position"), {"case_id": case_id}).fetchall())
         values = search_values(case_id, number, found)
-        conn.exec_driver_sql(
-            "UPDATE case_search SET main_subject = ?, search_key = ? WHERE case_id = ?",
-            (values["main_subject"], values["search_key"], case_id))
+        conn.execute(sa.text("UPDATE case_search SET main_subject = :main_subject, "
+                             "search_key = :search_key WHERE case_id = :case_id"), values)
 
 
 def downgrade() -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
@@ -57,8 +58,10 @@ _COLUMNS = (
     ("agenda_items", "goal", False), ("minutes_entries", "text", False),
     ("minutes_entries", "owner", True), ("case_minutes", "body", False),
 )
-_KEYS = (("subjects", "surname_key"), ("subjects", "name_key"),
-         ("case_search", "search_key"), ("meetings", "place_key"))
+#: (table, key column, primary key): rows are rewritten by their primary key (SQLite's
+#: rowid does not exist on PostgreSQL).
+_KEYS = (("subjects", "surname_key", "id"), ("subjects", "name_key", "id"),
+         ("case_search", "search_key", "case_id"), ("meetings", "place_key", "id"))
 
 
 def _invisible(ch: str) -> bool:
@@ -96,8 +99,9 @@ def clean_key(key: str) -> str:
 
 
 def _tables(conn) -> set[str]:  # type: ignore[no-untyped-def]
-    return {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    """The tables present (the inspector: sqlite_master on SQLite, the catalogue on
+    PostgreSQL)."""
+    return set(sa.inspect(conn).get_table_names())
 
 
 def upgrade() -> None:
@@ -112,18 +116,18 @@ def upgrade() -> None:
                     if isinstance(value, str) and breaks_rule(value, identifying))
         if found:
             counts[f"{table}.{column}"] = found
-    for table, column in _KEYS:
+    for table, column, pk in _KEYS:
         if table not in present:
             continue
-        changed = [(clean_key(key), rowid) for rowid, key in conn.exec_driver_sql(
-            f'SELECT rowid, "{column}" FROM "{table}"').fetchall()
+        changed = [{"key": clean_key(key), "pk": row_id} for row_id, key in conn.exec_driver_sql(
+            f'SELECT "{pk}", "{column}" FROM "{table}"').fetchall()
             if isinstance(key, str) and clean_key(key) != key]
         if changed:
-            conn.exec_driver_sql(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
-                                 changed)
+            conn.execute(sa.text(f'UPDATE "{table}" SET "{column}" = :key WHERE "{pk}" = :pk'),
+                         changed)
     conn.exec_driver_sql("DELETE FROM meta WHERE key = 'text_findings'")
-    conn.exec_driver_sql("INSERT INTO meta(key, value) VALUES ('text_findings', ?)",
-                         (json.dumps(counts, sort_keys=True),))
+    conn.execute(sa.text("INSERT INTO meta(key, value) VALUES ('text_findings', :value)"),
+                 {"value": json.dumps(counts, sort_keys=True)})
 
 
 def downgrade() -> None:
