@@ -380,6 +380,8 @@ OPENERS: dict[str, Callable[[Env], object] | str] = {
     "ui.plan.handouts_dialog.HandoutsDialog": lambda env: env.handouts(),
     "ui.cases.subject_access_review.SubjectAccessReviewDialog":
         lambda env: env.view("triage").open_subject_access(),
+    "ui.cases.informing_dialog.InformingDialog":
+        lambda env: env.view("triage").open_informing(),
     "ui.cases.intake_wizard.IntakeWizard": lambda env: env.cases().new_referral(),
     "ui.cases.import_dialog.ImportDialog": lambda env: env.cases().import_referrals(),
     "ui.meetings.wizard.AgendaWizard": lambda env: env.meetings().new_meeting(),

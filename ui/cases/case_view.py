@@ -69,6 +69,7 @@ from PySide6.QtWidgets import (
 from app.domain.closure import Outcome
 from app.domain.information import Category
 from app.domain.lifecycle import CaseState
+from app.domain.roles import Permission, may
 from app.domain.triage import Route, describe_item_terms
 from app.errors import CasuskamerError
 from app.formatting import format_date
@@ -374,6 +375,11 @@ class CaseViewScreen(QWidget):
         from ui.cases.referrer_documents import referrer_buttons
 
         referral_form.addRow("", referrer_buttons(self, self.vault, self.number))
+        # issue 24: informing the subjects after intake (what the referrer reports later)
+        self.informing_button = QPushButton(_("Record &informing of the subjects\u2026"))
+        self.informing_button.setObjectName("record_informing")
+        self.informing_button.clicked.connect(self.open_informing)
+        referral_form.addRow("", self.informing_button)
         case_box = QGroupBox(_("Case"))
         case_box.setObjectName("case_box")
         case_form = QFormLayout(case_box)
@@ -593,6 +599,16 @@ class CaseViewScreen(QWidget):
             return
         self._show_step(wizard, True)
 
+    def open_informing(self) -> None:
+        """Record whether each subject was informed, or the ground not to (issue 24)."""
+        from ui.cases.informing_dialog import InformingDialog, SubjectLine
+
+        if self.view is None or self.step_window is not None:
+            return
+        subjects = [SubjectLine(s.id, s.display_name) for s in self.view.case.subjects
+                    if s.id is not None]
+        self._open(lambda: InformingDialog(self.vault, self.number, subjects, parent=self))
+
     # -- copying a BSN or address -----------------------------------------------------------
 
     def _build_copy_actions(self) -> None:
@@ -690,6 +706,10 @@ class CaseViewScreen(QWidget):
         fields["question"].setText(case.question or "\u2013")
         fields["invitees"].setText(invitees_text(view) or "\u2013")
         fields["informing"].setText(informing_text(view) or "\u2013")
+        # recorded while the case is open (closure blanks the grounds in words)
+        self.informing_button.setEnabled(
+            bool(case.subjects) and case.state not in (CaseState.CLOSED, CaseState.DESTROYED)
+            and may(self.vault.actor.role, Permission.CASE_WORK))
         if case.subjects:
             self.subjects.selectRow(0)
         self._update_copy_actions()
