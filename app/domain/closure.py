@@ -36,6 +36,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from app.domain.wizard import FieldError, Flow, no_refusals
+from app.domain.wizard import Step as FlowStep
 from app.errors import ValidationError
 from app.i18n import N_, _
 
@@ -294,54 +296,94 @@ def criteria_from_plan(text: str) -> tuple[CriterionCheck, ...]:
     return tuple(checks)
 
 
+@dataclass(frozen=True)
+class ClosureCheck:
+    """What the closure steps' checks need besides the answers: the day, and the parties
+    taking part in the case (None: not known, any party is accepted)."""
+
+    today: date
+    coordinator_parties: frozenset[int] | None = None
+
+
+def _criteria_step(decision: ClosureDecision, ctx: ClosureCheck) -> list[FieldError]:
+    found: list[FieldError] = []
+    for i, check in enumerate(decision.criteria):
+        if check.met is None:
+            found.append(FieldError(f"criteria.{i}", _("Mark criterion {n} as met or not met.")
+                                    .format(n=i + 1)))
+        if len(check.note) > MAX_NOTE:
+            found.append(FieldError(f"criteria.{i}", _("The note on criterion {n} is longer "
+                                                       "than {limit} characters.")
+                                    .format(n=i + 1, limit=MAX_NOTE)))
+    if not decision.criteria_met and not decision.reason.strip():
+        if decision.criteria:
+            found.append(FieldError("reason", _("Not every closure criterion is met: record "
+                                                "why the case closes anyway.")))
+        else:
+            found.append(FieldError("reason", _("The plan has no closure criteria: record why "
+                                                "the case closes.")))
+    if len(decision.reason) > MAX_NOTE:
+        found.append(FieldError("reason", _("The reason is longer than {limit} characters.")
+                                .format(limit=MAX_NOTE)))
+    return found
+
+
+def _decision_step(decision: ClosureDecision, ctx: ClosureCheck) -> list[FieldError]:
+    found: list[FieldError] = []
+    agreement = decision.agreement
+    if not agreement.name.strip():
+        found.append(FieldError("agreement.name", _("Record the name of the case coordinator "
+                                                    "who agreed to close the case.")))
+    elif len(agreement.name) > MAX_NAME:
+        found.append(FieldError("agreement.name", _("The case coordinator's name is longer "
+                                                    "than {limit} characters.")
+                                .format(limit=MAX_NAME)))
+    if agreement.party_id is None:
+        found.append(FieldError("agreement.party", _("Choose the case coordinator's party.")))
+    elif ctx.coordinator_parties is not None \
+            and agreement.party_id not in ctx.coordinator_parties:
+        found.append(FieldError("agreement.party", _("The case coordinator's party does not "
+                                                     "take part in this case.")))
+    if agreement.agreed_on is None:
+        found.append(FieldError("agreement.date", _("Record the date the case coordinator "
+                                                    "agreed.")))
+    elif agreement.agreed_on > ctx.today:
+        found.append(FieldError("agreement.date", _("The date of agreement lies in the "
+                                                    "future.")))
+    return found
+
+
+def _outcome_step(decision: ClosureDecision, ctx: ClosureCheck) -> list[FieldError]:
+    if decision.outcome is None:
+        return [FieldError("outcome", _("Choose the outcome of the case."))]
+    return []
+
+
+def _preview_step(decision: ClosureDecision, ctx: ClosureCheck) -> list[FieldError]:
+    if set(decision.extra_removals) - set(OPTIONAL_REMOVALS):
+        return [FieldError("removals", _("An unknown kind of data was chosen for removal."))]
+    return []
+
+
+_CHECKS = {StepId.CRITERIA: (_criteria_step, ("criteria", "reason")),
+           StepId.DECISION: (_decision_step, ("agreement.name", "agreement.party",
+                                              "agreement.date")),
+           StepId.OUTCOME: (_outcome_step, ("outcome",)),
+           StepId.PREVIEW: (_preview_step, ("removals",)),
+           StepId.CONFIRM: (no_refusals, ("case_number",))}
+
+#: The closure wizard in the one wizard protocol (``app.domain.wizard``).
+FLOW: Flow[ClosureDecision, ClosureCheck] = Flow("closure", [
+    FlowStep(step.id, step.title, step.help, _CHECKS[step.id][0], _CHECKS[step.id][1])
+    for step in STEPS])
+
+
 def refusals(step: StepId, decision: ClosureDecision, today: date,
              coordinator_parties: frozenset[int] | None = None) -> list[tuple[str, str]]:
-    """Why the answers of ``step`` are not complete yet: ``(field, message)`` pairs."""
-    found: list[tuple[str, str]] = []
-    if step is StepId.CRITERIA:
-        for i, check in enumerate(decision.criteria):
-            if check.met is None:
-                found.append((f"criteria.{i}", _("Mark criterion {n} as met or not met.")
-                              .format(n=i + 1)))
-            if len(check.note) > MAX_NOTE:
-                found.append((f"criteria.{i}", _("The note on criterion {n} is longer than "
-                                                 "{limit} characters.")
-                              .format(n=i + 1, limit=MAX_NOTE)))
-        if not decision.criteria_met and not decision.reason.strip():
-            if decision.criteria:
-                found.append(("reason", _("Not every closure criterion is met: record why "
-                                          "the case closes anyway.")))
-            else:
-                found.append(("reason", _("The plan has no closure criteria: record why the "
-                                          "case closes.")))
-        if len(decision.reason) > MAX_NOTE:
-            found.append(("reason", _("The reason is longer than {limit} characters.")
-                          .format(limit=MAX_NOTE)))
-    elif step is StepId.DECISION:
-        agreement = decision.agreement
-        if not agreement.name.strip():
-            found.append(("agreement.name", _("Record the name of the case coordinator who "
-                                              "agreed to close the case.")))
-        elif len(agreement.name) > MAX_NAME:
-            found.append(("agreement.name", _("The case coordinator's name is longer than "
-                                              "{limit} characters.").format(limit=MAX_NAME)))
-        if agreement.party_id is None:
-            found.append(("agreement.party", _("Choose the case coordinator's party.")))
-        elif coordinator_parties is not None and agreement.party_id not in coordinator_parties:
-            found.append(("agreement.party", _("The case coordinator's party does not take "
-                                               "part in this case.")))
-        if agreement.agreed_on is None:
-            found.append(("agreement.date", _("Record the date the case coordinator agreed.")))
-        elif agreement.agreed_on > today:
-            found.append(("agreement.date", _("The date of agreement lies in the future.")))
-    elif step is StepId.OUTCOME:
-        if decision.outcome is None:
-            found.append(("outcome", _("Choose the outcome of the case.")))
-    elif step is StepId.PREVIEW:
-        wrong = set(decision.extra_removals) - set(OPTIONAL_REMOVALS)
-        if wrong:
-            found.append(("removals", _("An unknown kind of data was chosen for removal.")))
-    return found
+    """Why the answers of ``step`` are not complete yet: ``(field, message)`` pairs (the
+    refusals of the step's check in :data:`FLOW`)."""
+    return [(f.field, f.message)
+            for f in FLOW.refusals(step, decision, ClosureCheck(today, coordinator_parties))]
 
 
 def check(decision: ClosureDecision, today: date,

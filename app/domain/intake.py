@@ -13,11 +13,11 @@ be saved at any moment (on every page and on lock) and reopened as it was; only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from app.domain.bsn import check_bsn
 from app.domain.cases import Subject, SubjectRole, check_birth_date, check_required_text, parse_date
@@ -34,39 +34,19 @@ from app.domain.text_rules import (
     check_length,
     escape_invisible,
 )
+from app.domain.wizard import FieldError, Flow, Step, collect, no_refusals
 from app.errors import ValidationError
 from app.i18n import N_, _
 
 DRAFT_KIND = "intake"
 PAYLOAD_VERSION = 1
 
-T = TypeVar("T")
 
 
 # -- problems -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-    def prefixed(self, prefix: str) -> FieldError:
-        return FieldError(f"{prefix}.{self.field}" if prefix else self.field, self.message)
-
-    def as_validation_error(self) -> ValidationError:
-        return ValidationError(str(self), field=self.field)
-
-
-def _collect(errors: list[FieldError], check: Callable[[], T]) -> T | None:
-    """Run one field check; keep its ValidationError as a FieldError and return None."""
-    try:
-        return check()
-    except ValidationError as exc:
-        errors.append(FieldError(exc.field or "", str(exc)))
-        return None
+# A problem is the wizard protocol's refusal (app.domain.wizard): the field and the message.
+_collect = collect
 
 
 # -- the steps ------------------------------------------------------------------------------
@@ -506,31 +486,51 @@ def check_criteria_entries(entries: Mapping[str, CriterionEntry],
 
 # -- validation per step and for the whole referral -----------------------------------------
 
+def _protocol_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _collect(errors, lambda: check_protocol(draft.protocol))
+    return errors
+
+
+def _referring_party_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    errors: list[FieldError] = []
+    protocol = _collect([], lambda: check_protocol(draft.protocol))
+    received = _collect(errors, lambda: check_received(draft.received, ctx.today))
+    _collect(errors, lambda: check_party(draft.referring_party_id, ctx.standings,
+                                         received or ctx.today, protocol,
+                                         "referring_party"))
+    _collect(errors, lambda: check_name_text(draft.referring_contact, "referring_contact"))
+    return errors
+
+
+def _subjects_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    return check_subjects(draft.subjects, ctx.today)[1]
+
+
+def _problems_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _collect(errors, lambda: check_prose(draft.reason, "reason"))
+    errors.extend(check_life_domains(draft.life_domains)[1])
+    return errors
+
+
+def _criteria_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    return check_criteria_entries(draft.criteria, require_all=False)
+
+
+def _question_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    errors: list[FieldError] = []
+    _collect(errors, lambda: check_prose(draft.question, "question"))
+    return errors
+
+
+def _partners_step(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:
+    return check_partners(draft, ctx)[2]
+
+
 def validate_step(draft: IntakeDraft, step: IntakeStep, ctx: IntakeContext) -> list[FieldError]:
     """The problems that keep the wizard from leaving ``step`` (empty: it may move on)."""
-    errors: list[FieldError] = []
-    if step is IntakeStep.PROTOCOL:
-        _collect(errors, lambda: check_protocol(draft.protocol))
-    elif step is IntakeStep.REFERRING_PARTY:
-        protocol = _collect([], lambda: check_protocol(draft.protocol))
-        received = _collect(errors, lambda: check_received(draft.received, ctx.today))
-        _collect(errors, lambda: check_party(draft.referring_party_id, ctx.standings,
-                                             received or ctx.today, protocol,
-                                             "referring_party"))
-        _collect(errors, lambda: check_name_text(draft.referring_contact,
-                                                 "referring_contact"))
-    elif step is IntakeStep.SUBJECTS:
-        errors.extend(check_subjects(draft.subjects, ctx.today)[1])
-    elif step is IntakeStep.PROBLEMS:
-        _collect(errors, lambda: check_prose(draft.reason, "reason"))
-        errors.extend(check_life_domains(draft.life_domains)[1])
-    elif step is IntakeStep.CRITERIA:
-        errors.extend(check_criteria_entries(draft.criteria, require_all=False))
-    elif step is IntakeStep.QUESTION:
-        _collect(errors, lambda: check_prose(draft.question, "question"))
-    elif step is IntakeStep.PARTNERS:
-        errors.extend(check_partners(draft, ctx)[2])
-    return errors
+    return FLOW.refusals(step, draft, ctx)
 
 
 def check_partners(draft: IntakeDraft, ctx: IntakeContext
@@ -579,6 +579,29 @@ def check_partners(draft: IntakeDraft, ctx: IntakeContext
             today=ctx.today, standings=ctx.standings, prefix=path))  # noqa: B023
         informing.append(value)
     return invitees, informing, errors
+
+
+#: The intake wizard in the one wizard protocol: each step's fields and check, in order.
+FLOW: Flow[IntakeDraft, IntakeContext] = Flow("intake", [
+    Step(IntakeStep.PROTOCOL, STEP_TITLES[IntakeStep.PROTOCOL],
+         STEP_EXPLANATIONS[IntakeStep.PROTOCOL], _protocol_step, ("protocol",)),
+    Step(IntakeStep.REFERRING_PARTY, STEP_TITLES[IntakeStep.REFERRING_PARTY],
+         STEP_EXPLANATIONS[IntakeStep.REFERRING_PARTY], _referring_party_step,
+         ("referring_party", "referring_contact", "received")),
+    Step(IntakeStep.SUBJECTS, STEP_TITLES[IntakeStep.SUBJECTS],
+         STEP_EXPLANATIONS[IntakeStep.SUBJECTS], _subjects_step, ("subjects",)),
+    Step(IntakeStep.PROBLEMS, STEP_TITLES[IntakeStep.PROBLEMS],
+         STEP_EXPLANATIONS[IntakeStep.PROBLEMS], _problems_step, ("reason", "life_domains")),
+    Step(IntakeStep.CRITERIA, STEP_TITLES[IntakeStep.CRITERIA],
+         STEP_EXPLANATIONS[IntakeStep.CRITERIA], _criteria_step, ("criteria",)),
+    Step(IntakeStep.QUESTION, STEP_TITLES[IntakeStep.QUESTION],
+         STEP_EXPLANATIONS[IntakeStep.QUESTION], _question_step, ("question",)),
+    Step(IntakeStep.PARTNERS, STEP_TITLES[IntakeStep.PARTNERS],
+         STEP_EXPLANATIONS[IntakeStep.PARTNERS], _partners_step, ("invitees", "subjects")),
+    Step(IntakeStep.SUMMARY, STEP_TITLES[IntakeStep.SUMMARY],
+         STEP_EXPLANATIONS[IntakeStep.SUMMARY], no_refusals, ("outcome",)),
+])
+assert FLOW.ids() == STEPS
 
 
 def validate_draft(draft: IntakeDraft, ctx: IntakeContext) -> list[FieldError]:

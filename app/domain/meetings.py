@@ -18,10 +18,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from app.domain.cases import fold_for_search
 from app.domain.text_rules import check_free_text, check_identifying
+from app.domain.wizard import FieldError, Flow, Step, first_refusal, no_refusals
 from app.errors import ValidationError
 from app.formatting import format_datetime
 from app.i18n import N_, _
@@ -601,36 +602,75 @@ class AgendaDraft:
         return planned_starts(self.starts_at, [i.duration_minutes for i in self.items])
 
 
+def _meeting_step(draft: AgendaDraft) -> None:
+    if draft.starts_at is None:
+        raise ValidationError(_("choose a date and time"), field="starts_at")
+    check_meeting(draft.starts_at, draft.place, draft.chair)
+
+
+def _cases_step(draft: AgendaDraft) -> None:
+    if not draft.items:
+        raise ValidationError(_("choose at least one case"), field="items")
+
+
+def _order_step(draft: AgendaDraft) -> None:
+    for item in draft.items:
+        check_duration(item.duration_minutes)
+
+
+def _details_step(draft: AgendaDraft) -> None:
+    for item in draft.items:
+        try:
+            check_item_details(item.goal, item.themes, item.decision_types)
+        except ValidationError as exc:
+            raise ValidationError(f"{item.case_number}: {exc!s}", field=exc.field) from None
+
+
+def _invitations_step(draft: AgendaDraft) -> None:
+    for item in draft.items:
+        if not item.invited:
+            raise ValidationError(_("{number}: invite at least one party").format(
+                number=item.case_number), field="invited")
+
+
+def _first_refusal_of(check: Callable[[AgendaDraft], None]
+                      ) -> Callable[[AgendaDraft, None], list[FieldError]]:
+    """A step rule that raises its first problem, as the protocol's check (that one)."""
+    return lambda draft, _ctx: first_refusal(lambda: check(draft))
+
+
+def _step(step: WizardStep, check: Callable[[AgendaDraft, None], list[FieldError]],
+          fields: tuple[str, ...]) -> Step[AgendaDraft, None]:
+    return Step(step, STEP_TITLES[step][0], STEP_TITLES[step][1], check, fields)
+
+
+#: The agenda wizard in the one wizard protocol (``app.domain.wizard``). Entitlement of
+#: invitees and clashes with other meetings are checked by the service, which knows the
+#: register and the other meetings; the steps' checks need no context (None).
+FLOW: Flow[AgendaDraft, None] = Flow("agenda", [
+    _step(WizardStep.MEETING, _first_refusal_of(_meeting_step),
+          ("starts_at", "place", "chair")),
+    _step(WizardStep.CASES, _first_refusal_of(_cases_step), ("items",)),
+    _step(WizardStep.ORDER, _first_refusal_of(_order_step), ("duration_minutes",)),
+    _step(WizardStep.DETAILS, _first_refusal_of(_details_step),
+          ("goal", "themes", "decision_types")),
+    _step(WizardStep.INVITATIONS, _first_refusal_of(_invitations_step), ("invited",)),
+    _step(WizardStep.REVIEW, no_refusals, ()),
+])
+assert FLOW.ids() == WIZARD_STEPS
+
+
 def check_step(step: WizardStep, draft: AgendaDraft) -> None:
     """Refuse to leave ``step`` while its fields break a rule (``ValidationError`` with the
-    field). Entitlement of invitees and clashes with other meetings are checked by the
-    service, which knows the register and the other meetings."""
-    if step is WizardStep.MEETING:
-        if draft.starts_at is None:
-            raise ValidationError(_("choose a date and time"), field="starts_at")
-        check_meeting(draft.starts_at, draft.place, draft.chair)
-    elif step is WizardStep.CASES:
-        if not draft.items:
-            raise ValidationError(_("choose at least one case"), field="items")
-    elif step is WizardStep.ORDER:
-        for item in draft.items:
-            check_duration(item.duration_minutes)
-    elif step is WizardStep.DETAILS:
-        for item in draft.items:
-            try:
-                check_item_details(item.goal, item.themes, item.decision_types)
-            except ValidationError as exc:
-                raise ValidationError(f"{item.case_number}: {exc!s}", field=exc.field) from None
-    elif step is WizardStep.INVITATIONS:
-        for item in draft.items:
-            if not item.invited:
-                raise ValidationError(_("{number}: invite at least one party").format(
-                    number=item.case_number), field="invited")
+    field): the first refusal of the step's check in :data:`FLOW`."""
+    found = FLOW.refusals(step, draft, None)
+    if found:
+        raise ValidationError(found[0].message, field=found[0].field or None)
 
 
 def next_step(step: WizardStep) -> WizardStep | None:
-    index = WIZARD_STEPS.index(step)
-    return WIZARD_STEPS[index + 1] if index + 1 < len(WIZARD_STEPS) else None
+    following = FLOW.next_step(step)
+    return WizardStep(following) if following is not None else None
 
 
 def parse_time(text: str, field_name: str = "time") -> time:

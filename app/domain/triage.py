@@ -26,6 +26,7 @@ from app.domain.meetings import DecisionType, decision_types_from
 from app.domain.protocols import Protocol
 from app.domain.standing import PartyStanding
 from app.domain.text_rules import check_free_text
+from app.domain.wizard import FieldError, Flow, Step, no_refusals, refusal
 from app.errors import ValidationError
 from app.i18n import N_, _
 from app.sharing.policy import may_be_invited
@@ -465,15 +466,53 @@ def check_routing(decision: RoutingDecision, standings: Mapping[int, PartyStandi
                            reason=decision.reason.strip())
 
 
+@dataclass(frozen=True)
+class TriageCheck:
+    """What the triage steps' checks need besides the draft: the parties asked so far, the
+    register's standings, the case's protocol and the day."""
+
+    queries: tuple[PartyQuery, ...]
+    standings: Mapping[int, PartyStanding]
+    protocol: Protocol
+    on: date
+
+
+def _parties_step(draft: TriageDraft, ctx: TriageCheck) -> list[FieldError]:
+    if not ctx.queries:
+        return [FieldError("parties", _("Ask at least one party."))]
+    return []
+
+
+def _routing_step(draft: TriageDraft, ctx: TriageCheck) -> list[FieldError]:
+    return [refusal(p) for p in routing_problems(draft.routing, ctx.standings, ctx.protocol,
+                                                 ctx.on)]
+
+
+def _step(step: TriageStep, check: Any, fields: tuple[str, ...]) -> Step[TriageDraft,
+                                                                           TriageCheck]:
+    return Step(step, STEP_TITLES[step], STEP_EXPLANATIONS[step], check, fields)
+
+
+_ROUTING_FIELDS = ("route", "goal", "themes", "decision_types", "invitees", "elsewhere",
+                   "reason")
+
+#: The triage wizard in the one wizard protocol (``app.domain.wizard``).
+FLOW: Flow[TriageDraft, TriageCheck] = Flow("triage", [
+    _step(TriageStep.PARTIES, _parties_step, ("parties",)),
+    _step(TriageStep.ANSWERS, no_refusals, ("answers", "items")),
+    _step(TriageStep.REVIEW, no_refusals, ("items",)),
+    _step(TriageStep.ROUTING, _routing_step, _ROUTING_FIELDS),
+    _step(TriageStep.SUMMARY, _routing_step, _ROUTING_FIELDS),
+])
+assert FLOW.ids() == STEP_ORDER
+
+
 def validate_step(step: TriageStep, draft: TriageDraft, queries: Iterable[PartyQuery],
                   standings: Mapping[int, PartyStanding], protocol: Protocol,
                   on: date) -> list[ValidationError]:
     """What keeps the wizard from moving on from ``step`` (empty: it may)."""
-    if step is TriageStep.PARTIES and not list(queries):
-        return [ValidationError(_("Ask at least one party."), field="parties")]
-    if step in (TriageStep.ROUTING, TriageStep.SUMMARY):
-        return routing_problems(draft.routing, standings, protocol, on)
-    return []
+    found = FLOW.refusals(step, draft, TriageCheck(tuple(queries), standings, protocol, on))
+    return [ValidationError(f.message, field=f.field or None) for f in found]
 
 
 def describe_terms(terms: SharingTerms, party_names: Mapping[int, str]) -> str:
