@@ -34,7 +34,8 @@ from app.domain.text_rules import (
     check_length,
     escape_invisible,
 )
-from app.domain.wizard import FieldError, Flow, Step, collect, no_refusals
+from app.domain.wizard import FieldError as FieldError  # the intake's problems are refusals
+from app.domain.wizard import Flow, Step, collect, no_refusals
 from app.errors import ValidationError
 from app.i18n import N_, _
 

@@ -31,7 +31,7 @@ from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import intake as intake_service
 from app.services import parties as party_service
-from ui.cases.intake_wizard import StepPage, date_text, set_date_text
+from ui.cases.intake_wizard import IntakePage, date_text, set_date_text
 from ui.date_edit import DateEdit
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class InformingBox(QGroupBox):
                               date_text(self.review_on))
 
 
-class PartnersPage(StepPage):
+class PartnersPage(IntakePage):
     step = IntakeStep.PARTNERS
 
     def __init__(self, owner: IntakeWizard) -> None:

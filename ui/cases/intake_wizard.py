@@ -2,7 +2,8 @@
 
 The steps, their order, the draft they fill in and every validation rule live in
 ``app.domain.intake`` (no Qt); this module only shows them. Each page writes its widgets into
-the ``IntakeDraft``, asks ``validate_step`` whether it may move on, shows each problem next to
+the ``IntakeDraft``, asks its step of ``app.domain.intake.FLOW`` (the one wizard protocol,
+``ui.wizard.StepPage``) whether it may move on, shows each problem next to
 its field (the ``FieldError.field`` path, e.g. ``subjects[0].bsn``), and saves the draft in
 the vault (``app.services.intake.save_draft``) as the user goes. On the summary page the one
 service call ``submit_intake`` accepts the case for triage, declines it, registers it for a
@@ -16,7 +17,7 @@ into the vault, and reopens from the Cases screen on the page the user was on) a
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 
@@ -41,7 +42,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
 from app.domain.cases import SubjectRole, parse_date
@@ -52,6 +52,7 @@ from app.domain.criteria import (
     criteria_introduction,
     is_complex_case,
 )
+from app.domain import intake as intake_domain
 from app.domain.intake import (
     STEPS,
     CriterionEntry,
@@ -63,7 +64,6 @@ from app.domain.intake import (
     SubjectEntry,
     step_index,
     validate_outcome,
-    validate_step,
 )
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
@@ -76,6 +76,7 @@ from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.wizard import StepPage
 
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
 LINE_MAX = 100_000
@@ -151,97 +152,26 @@ def _draft_has_content(draft: IntakeDraft) -> bool:
         c.met is not None or c.motivation.strip() for c in draft.criteria.values())
 
 
-class StepPage(QWizardPage):
-    """One step: loads its widgets from the draft, stores them back, shows field problems."""
+class IntakePage(StepPage):
+    """One intake step (``app.domain.intake.FLOW``): loads its widgets from the draft,
+    stores them back; the base shows the step's refusals beside their fields."""
 
     step: IntakeStep
 
     def __init__(self, owner: IntakeWizard) -> None:
-        super().__init__()
+        super().__init__(intake_domain.FLOW, self.step)
         self.owner = owner
-        self.setObjectName(f"page_{self.step.value}")
-        self.setTitle(self.step.title)
-        self.setSubTitle(self.step.explanation)
-        self.error_labels: dict[str, QLabel] = {}
-        self.field_widgets: dict[str, QWidget] = {}
-        self.page_error = self.make_error_label("")
         #: filled from the draft at least once (a page never shown has nothing to store)
         self.loaded = False
 
-    # -- problems next to fields ------------------------------------------------------------
+    def draft(self) -> IntakeDraft:
+        return self.owner.draft
 
-    def make_error_label(self, path: str) -> QLabel:
-        label = QLabel("")
-        label.setObjectName("field_error")
-        label.setProperty("field", path)
-        label.setWordWrap(True)
-        label.setStyleSheet(a11y.error_style())
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setVisible(False)
-        if path:
-            self.error_labels[path] = label
-        return label
+    def context(self) -> IntakeContext:
+        return self.owner.ctx
 
-    def with_error(self, path: str, widget: QWidget) -> QWidget:
-        """The field with its (hidden until needed) problem line beneath it."""
-        self.field_widgets[path] = widget
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.make_error_label(path))
-        return box
-
-    def forget_fields(self, prefix: str) -> None:
-        for path in [p for p in self.error_labels if p.startswith(prefix)]:
-            del self.error_labels[path]
-        for path in [p for p in self.field_widgets if p.startswith(prefix)]:
-            del self.field_widgets[path]
-
-    def label_for(self, path: str) -> QLabel | None:
-        """The label for ``path``, or for the nearest enclosing field that has one."""
-        while path:
-            if path in self.error_labels:
-                return self.error_labels[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return None
-
-    def clear_errors(self) -> None:
-        for label in [*self.error_labels.values(), self.page_error]:
-            label.clear()
-            label.setVisible(False)
-        for widget in self.field_widgets.values():
-            widget.setAccessibleDescription("")
-
-    def show_errors(self, errors: Iterable[FieldError]) -> None:
-        self.clear_errors()
-        first: QWidget | None = None
-        for error in errors:
-            label = self.label_for(error.field) or self.page_error
-            text = error.message if label is not self.page_error else self.describe(error)
-            typed = self.field_widgets.get(error.field)
-            if isinstance(typed, DateEdit) and typed.error():
-                text = typed.error()  # how to type a date, not the draft's ISO rule
-            label.setTextFormat(Qt.TextFormat.PlainText)  # messages may quote a file's key
-            label.setText(f"{label.text()}\n{text}" if label.text() else text)
-            label.setVisible(True)
-            widget = self.field_widgets.get(error.field)
-            if widget is not None:
-                widget.setAccessibleDescription(label.text())
-                if first is None:
-                    first = widget
-        if first is not None:
-            first.setFocus()
-
-    def describe(self, error: FieldError) -> str:
-        """A problem shown on the page as a whole (not next to one field)."""
-        return error.message
-
-    def error_text(self, path: str) -> str:
-        label = self.error_labels.get(path) if path else self.page_error
-        return label.text() if label is not None and not label.isHidden() else ""
+    def collect(self) -> None:
+        self.store(self.owner.draft)
 
     # -- draft ------------------------------------------------------------------------------
 
@@ -278,7 +208,7 @@ class StepPage(QWizardPage):
 
 # -- the pages ----------------------------------------------------------------------------------
 
-class ProtocolPage(StepPage):
+class ProtocolPage(IntakePage):
     step = IntakeStep.PROTOCOL
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -317,7 +247,7 @@ class ProtocolPage(StepPage):
         self.group.setExclusive(True)
 
 
-class ReferringPartyPage(StepPage):
+class ReferringPartyPage(IntakePage):
     step = IntakeStep.REFERRING_PARTY
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -523,7 +453,7 @@ def known_text(found: list[intake_service.KnownCase]) -> str:
     return "\n".join(lines)
 
 
-class SubjectsPage(StepPage):
+class SubjectsPage(IntakePage):
     step = IntakeStep.SUBJECTS
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -600,7 +530,7 @@ class SubjectsPage(StepPage):
             form.known.clear()
 
 
-class ProblemsPage(StepPage):
+class ProblemsPage(IntakePage):
     step = IntakeStep.PROBLEMS
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -679,7 +609,7 @@ class CriterionBox(QGroupBox):
         self.motivation.setPlainText(entry.motivation)
 
 
-class CriteriaPage(StepPage):
+class CriteriaPage(IntakePage):
     step = IntakeStep.CRITERIA
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -731,7 +661,7 @@ class CriteriaPage(StepPage):
             box.set_entry(CriterionEntry())
 
 
-class QuestionPage(StepPage):
+class QuestionPage(IntakePage):
     step = IntakeStep.QUESTION
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -752,7 +682,7 @@ class QuestionPage(StepPage):
         draft.question = self.question.toPlainText()
 
 
-class SummaryPage(StepPage):
+class SummaryPage(IntakePage):
     step = IntakeStep.SUMMARY
 
     def __init__(self, owner: IntakeWizard) -> None:
@@ -854,7 +784,7 @@ class SummaryPage(StepPage):
         return self.owner.submit(self.outcome())
 
 
-PAGE_CLASSES: dict[IntakeStep, Callable[[IntakeWizard], StepPage]] = {
+PAGE_CLASSES: dict[IntakeStep, Callable[[IntakeWizard], IntakePage]] = {
     IntakeStep.PROTOCOL: ProtocolPage,
     IntakeStep.REFERRING_PARTY: ReferringPartyPage,
     IntakeStep.SUBJECTS: SubjectsPage,
@@ -865,10 +795,10 @@ PAGE_CLASSES: dict[IntakeStep, Callable[[IntakeWizard], StepPage]] = {
 }
 
 
-def _partners_page(wizard: IntakeWizard) -> StepPage:
+def _partners_page(wizard: IntakeWizard) -> IntakePage:
     """Issue 24: the page of the partners to invite and the informing lives in its own
-    module, built on StepPage above; imported when a wizard is built, so that importing
-    either module first works (no import circle at load time)."""
+    module, built on IntakePage above (on ui.wizard.StepPage); imported when a wizard is
+    built, so that importing either module first works (no import circle at load time)."""
     from ui.cases.intake_partners import PartnersPage
 
     return PartnersPage(wizard)
@@ -907,7 +837,7 @@ class IntakeWizard(QWizard):
         self._ctx: IntakeContext | None = None
         self._resuming = False
         self._cleared = False
-        self.pages: dict[IntakeStep, StepPage] = {}
+        self.pages: dict[IntakeStep, IntakePage] = {}
         for step in STEPS:
             page = PAGE_CLASSES[step](self)
             self.pages[step] = page
@@ -933,7 +863,7 @@ class IntakeWizard(QWizard):
             self._ctx = intake_service.intake_context(self.vault, self.today)
         return self._ctx
 
-    def page_for(self, step: IntakeStep) -> StepPage:
+    def page_for(self, step: IntakeStep) -> IntakePage:
         return self.pages[step]
 
     @property
@@ -950,7 +880,7 @@ class IntakeWizard(QWizard):
 
     def current_step(self) -> IntakeStep:
         page = self.currentPage()
-        return page.step if isinstance(page, StepPage) else STEPS[0]
+        return page.step if isinstance(page, IntakePage) else STEPS[0]
 
     def error_text(self, path: str, step: IntakeStep | None = None) -> str:
         """The problem shown next to field ``path`` (on ``step``, default the current one)."""
@@ -958,11 +888,11 @@ class IntakeWizard(QWizard):
 
     # -- moving between pages ---------------------------------------------------------------
 
-    def leave_page(self, page: StepPage) -> bool:
+    def leave_page(self, page: IntakePage) -> bool:
         """Store the page, save the draft, and say whether the page's rules let it go."""
-        page.store(self.draft)
-        errors = validate_step(self.draft, page.step, self.ctx)
-        page.show_errors(errors)
+        page.collect()
+        errors = page.refusals()
+        page.show_refusals(errors)
         following = STEPS[min(step_index(page.step) + 1, len(STEPS) - 1)]
         self.draft.step = (page.step if errors else following).value
         if not self._resuming:
@@ -996,7 +926,7 @@ class IntakeWizard(QWizard):
                 self.vault, self.draft, IntakeOutcome.KEEP_DRAFT, self.draft_id)
         except CasuskamerError as exc:
             page = self.currentPage()
-            if isinstance(page, StepPage):
+            if isinstance(page, IntakePage):
                 page.show_errors([FieldError("", str(exc))])
             return
         self.draft_id = self.result_of_submit.draft_id
@@ -1128,7 +1058,7 @@ class IntakeWizard(QWizard):
             self._mark_saved()
         except CasuskamerError as exc:
             page = self.currentPage()
-            if isinstance(page, StepPage):
+            if isinstance(page, IntakePage):
                 page.page_error.setText(str(exc))
                 page.page_error.setVisible(True)
 

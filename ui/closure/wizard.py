@@ -1,10 +1,11 @@
 """The closure wizard (afschaling): one page per step of ``app.domain.closure.STEPS``.
 
-Pages only render and gather; the rules are ``app.domain.closure.refusals`` (shown beside
-the page when Next is pressed), and the one call that closes is
-``app.services.closure.close_case``, made once on Finish after a confirmation that names
-the case (through ``ui.dialogs``, the test seam). The preview page shows exactly the
-preview the service will check, recomputed whenever an extra kind of data is ticked.
+Pages only render and gather; the rules are the steps of ``app.domain.closure.FLOW``
+(their refusals shown on the page by ``ui.wizard.StepPage`` when Next is pressed), and the
+one call that closes is ``app.services.closure.close_case``, made once on Finish after a
+confirmation that names the case (through ``ui.dialogs``, the test seam). The preview page
+shows exactly the preview the service will check, recomputed whenever an extra kind of data
+is ticked.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
+from app.domain import closure as closure_domain
 from app.domain.closure import (
     OPTIONAL_REMOVALS,
     STEPS,
@@ -40,8 +41,8 @@ from app.domain.closure import (
     Removal,
     Step,
     StepId,
-    refusals,
 )
+from app.domain.wizard import FieldError
 from app.errors import CasuskamerError
 from app.formatting import format_date
 from app.i18n import _, ngettext
@@ -49,24 +50,20 @@ from app.services import closure as closure_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.wizard import StepPage
 
 
-class StepPage(QWizardPage):
-    """A page for one step: ``store()`` writes its widgets into the wizard's decision."""
+class ClosurePage(StepPage):
+    """A page for one step of ``app.domain.closure.FLOW``: ``store()`` writes its widgets
+    into the wizard's decision; the base shows the step's refusals (in the page's line)."""
 
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
-        super().__init__()
+        super().__init__(closure_domain.FLOW, step.id, error_name="errors")
         self.owner = wizard
         self.step = step
-        self.setObjectName(f"page_{step.id.value}")
-        self.setTitle(_(step.title))
-        self.setSubTitle(_(step.help))
         self.layout_ = QVBoxLayout(self)
-        self.errors = QLabel("")
-        self.errors.setObjectName("errors")
-        self.errors.setWordWrap(True)
-        self.errors.setStyleSheet(a11y.error_style())
-        self.errors.setVisible(False)
+        #: the refusals of this page, one per line
+        self.errors = self.page_error
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.errors)
@@ -75,16 +72,17 @@ class StepPage(QWizardPage):
     def store(self) -> None:  # pragma: no cover - every page overrides it
         raise NotImplementedError
 
-    def validatePage(self) -> bool:
+    def draft(self) -> ClosureDecision:
+        return self.owner.decision
+
+    def context(self) -> closure_domain.ClosureCheck:
+        return closure_domain.ClosureCheck(self.owner.today, self.owner.party_ids)
+
+    def collect(self) -> None:
         self.store()
-        found = refusals(self.step.id, self.owner.decision, self.owner.today,
-                         self.owner.party_ids)
-        self.errors.setText("\n".join(message for _field, message in found))
-        self.errors.setVisible(bool(found))
-        return not found
 
 
-class CriteriaPage(StepPage):
+class CriteriaPage(ClosurePage):
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         form = QFormLayout()
@@ -106,6 +104,7 @@ class CriteriaPage(StepPage):
             form.addRow(a11y.tie(QLabel(_("Note:")), note), note)
             self.met.append(combo)
             self.notes.append(note)
+            self.register_field(f"criteria.{i}", combo)
         if not wizard.decision.criteria:
             form.addRow(QLabel(_("The plan of action has no closure criteria.")))
         self.reason = QPlainTextEdit(wizard.decision.reason)
@@ -113,6 +112,7 @@ class CriteriaPage(StepPage):
         self.reason.setPlaceholderText(_("Why the case closes although not every criterion "
                                          "is met"))
         form.addRow(_("Reason"), self.reason)
+        self.register_field("reason", self.reason)
         self.layout_.addLayout(form)
         self.finish_layout()
 
@@ -123,7 +123,7 @@ class CriteriaPage(StepPage):
         self.owner.decision = replace(decision, reason=self.reason.toPlainText())
 
 
-class DecisionPage(StepPage):
+class DecisionPage(ClosurePage):
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         form = QFormLayout()
@@ -145,6 +145,9 @@ class DecisionPage(StepPage):
         form.addRow(_("Case coordinator"), self.name)
         form.addRow(_("Party of the case coordinator"), self.party)
         form.addRow(_("Agreed on"), self.agreed_on)
+        self.register_field("agreement.name", self.name)
+        self.register_field("agreement.party", self.party)
+        self.register_field("agreement.date", self.agreed_on)
         self.layout_.addLayout(form)
         self.finish_layout()
 
@@ -154,13 +157,12 @@ class DecisionPage(StepPage):
 
     def validatePage(self) -> bool:
         if self.agreed_on.error():  # a typed text that is no date: say how to type it
-            self.errors.setText(self.agreed_on.error())
-            self.errors.setVisible(True)
+            self.show_refusals([FieldError("agreement.date", self.agreed_on.error())])
             return False
         return super().validatePage()
 
 
-class OutcomePage(StepPage):
+class OutcomePage(ClosurePage):
     def __init__(self, wizard: ClosureWizard, step: Step) -> None:
         super().__init__(wizard, step)
         self.group = QButtonGroup(self)
@@ -172,6 +174,8 @@ class OutcomePage(StepPage):
             self.group.addButton(button)
             self.buttons[outcome] = button
             self.layout_.addWidget(button)
+            if len(self.buttons) == 1:
+                self.register_field("outcome", button)
         self.finish_layout()
 
     def store(self) -> None:
@@ -179,7 +183,7 @@ class OutcomePage(StepPage):
         self.owner.decision = replace(self.owner.decision, outcome=chosen)
 
 
-class PreviewPage(StepPage):
+class PreviewPage(ClosurePage):
     """What goes: every kind of data about the case that is removed now, each with its count
     (and what it is), the optional kinds each with what ticking it would take, and what is
     kept. The page scrolls when the list is longer than the window."""
@@ -259,7 +263,7 @@ class PreviewPage(StepPage):
         self.owner.decision = replace(self.owner.decision, extra_removals=self.chosen())
 
 
-class ConfirmPage(StepPage):
+class ConfirmPage(ClosurePage):
     """The last page: the case to check (its number large, with its protocol), the outcome,
     the open actions, and the day its retention period ends."""
 
@@ -313,7 +317,7 @@ class ConfirmPage(StepPage):
         pass
 
 
-PAGE_TYPES: dict[StepId, type[StepPage]] = {
+PAGE_TYPES: dict[StepId, type[ClosurePage]] = {
     StepId.CRITERIA: CriteriaPage, StepId.DECISION: DecisionPage, StepId.OUTCOME: OutcomePage,
     StepId.PREVIEW: PreviewPage, StepId.CONFIRM: ConfirmPage,
 }
@@ -339,7 +343,7 @@ class ClosureWizard(QWizard):
         self.closure_result: closure_service.ClosureResult | None = None
         self.setWindowTitle(_("Close case {number}").format(number=self.case_number))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Close the case"))
-        self.pages: dict[StepId, StepPage] = {}
+        self.pages: dict[StepId, ClosurePage] = {}
         for step in STEPS:
             page = PAGE_TYPES[step.id](self, step)
             self.pages[step.id] = page
