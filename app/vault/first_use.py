@@ -25,14 +25,13 @@ index (accounts are added and passphrases changed rarely, so the rows read are f
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.errors import PermissionDenied
 from app.i18n import _
-from app.store.tables import audit_log
+from app.store import vault_meta
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.vault.vault import OpenVault
@@ -49,18 +48,13 @@ PASSWD_COMMAND = "casuskamer users passwd"
 def passphrase_set_by(conn: Connection, account: str) -> str:
     """The account that set ``account``'s passphrase, when that was someone else and the
     holder has not chosen their own since; empty when the account chose its own."""
-    newest = conn.execute(
-        select(audit_log.c.action, audit_log.c.actor, audit_log.c.detail)
-        .where(audit_log.c.action.in_((ADD, PASSWD)), audit_log.c.object_type == "account",
-               audit_log.c.object_id == account, audit_log.c.result == "ok")
-        .order_by(audit_log.c.id.desc()).limit(1)).first()
-    if newest is None or newest.action != ADD or newest.actor == account:
+    newest = vault_meta.newest_passphrase_row(conn, account, (ADD, PASSWD))
+    if newest is None:
         return ""
-    try:
-        detail = json.loads(newest.detail or "{}")
-    except ValueError:
-        detail = {}
-    return str(newest.actor) if isinstance(detail, dict) and detail.get(MUST_CHOOSE) else ""
+    action, actor, detail = newest
+    if action != ADD or actor == account:
+        return ""
+    return actor if detail.get(MUST_CHOOSE) else ""
 
 
 def how_to_choose(opened: OpenVault) -> str:

@@ -62,14 +62,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection
 
 from app.domain.roles import Permission
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from app.store.audit import utc_now_iso, workstation
-from app.store.forward_tables import (COLLECTOR_KEY, DELIVERED_KEY, audit_forward_queue)
-from app.store.tables import audit_log, meta
+from app.store import forwarding as queue
+from app.store import vault_meta
+from app.store.forward_tables import COLLECTOR_KEY, DELIVERED_KEY
 from app.vault import system_log
 from app.vault.keyslots import atomic_write
 from app.vault.vault import OpenVault
@@ -365,18 +366,6 @@ def _send_lock(vault_id: str) -> threading.Lock:
         return _send_locks.setdefault(vault_id, threading.Lock())
 
 
-def _meta_values(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in conn.execute(
-        select(meta.c.key, meta.c.value).where(meta.c.key.in_(keys)))}
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    if conn.execute(select(meta.c.key).where(meta.c.key == key)).first() is None:
-        conn.execute(meta.insert().values(key=key, value=value))
-    else:
-        conn.execute(meta.update().where(meta.c.key == key).values(value=value))
-
-
 def _config_from(values: Mapping[str, str]) -> ForwardingConfig | None:
     collector = values.get(COLLECTOR_KEY)
     if not collector:
@@ -388,7 +377,7 @@ def _config_from(values: Mapping[str, str]) -> ForwardingConfig | None:
 
 def config_of(vault: OpenVault) -> ForwardingConfig | None:
     with vault.read() as conn:
-        return _config_from(_meta_values(conn, CONFIG_KEYS))
+        return _config_from(vault_meta.values(conn, CONFIG_KEYS))
 
 
 def send_pending(vault: OpenVault, timeout: float | None = None) -> SendReport:
@@ -410,15 +399,14 @@ def _send_pending(vault: OpenVault, timeout: float | None) -> SendReport:
         if not vault.is_open:
             return SendReport(sent, 0, None)
         with vault.read() as conn:
-            config = _config_from(_meta_values(conn, CONFIG_KEYS))
+            config = _config_from(vault_meta.values(conn, CONFIG_KEYS))
             if config is None:
                 return SendReport(sent, 0, None)
-            rows = [dict(r) for r in conn.execute(select(audit_forward_queue).order_by(
-                audit_forward_queue.c.seq).limit(BATCH)).mappings()]
+            rows = queue.queued_rows(conn, BATCH)
             if sent == 0 and not (vault.vault.folder / SIDE_NAME).exists():
                 # e.g. after a restore into a new folder: failed unlocks need the address
                 _write_side_file(vault.vault.folder, vault.vault_id, config, Delivered.parse(
-                    _meta_values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY)))
+                    vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY)))
         if not rows:
             _last[vault.vault_id] = (None, utc_now_iso())
             return SendReport(sent, 0, None)
@@ -430,26 +418,23 @@ def _send_pending(vault: OpenVault, timeout: float | None) -> SendReport:
         last = rows[-1]
         head = Delivered(int(last["seq"]), int(last["audit_id"]), str(last["hash"]))
         with vault.begin() as conn:
-            conn.execute(delete(audit_forward_queue).where(
-                audit_forward_queue.c.seq <= head.seq))
-            before = Delivered.parse(_meta_values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
+            queue.drop_delivered(conn, head.seq)
+            before = Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
             if before is None or head.seq > before.seq:
-                _set_meta(conn, DELIVERED_KEY, head.text())
+                vault_meta.set_value(conn, DELIVERED_KEY, head.text())
         _update_witness(vault, config, head)
         sent += len(rows)
 
 
 def queued_count(vault: OpenVault) -> int:
     with vault.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(
-            audit_forward_queue)).scalar_one())
+        return queue.queued_count(conn)
 
 
 def status(vault: OpenVault) -> ForwardStatus:
     with vault.read() as conn:
-        values = _meta_values(conn, (COLLECTOR_KEY, DELIVERED_KEY))
-        queued = int(conn.execute(select(func.count()).select_from(
-            audit_forward_queue)).scalar_one()) if values.get(COLLECTOR_KEY) else 0
+        values = vault_meta.values(conn, (COLLECTOR_KEY, DELIVERED_KEY))
+        queued = queue.queued_count(conn) if values.get(COLLECTOR_KEY) else 0
     problem, attempt = _last.get(vault.vault_id, (None, None))
     return ForwardStatus(values.get(COLLECTOR_KEY), queued,
                          Delivered.parse(values.get(DELIVERED_KEY)), problem, attempt)
@@ -510,15 +495,12 @@ def _update_witness(vault: OpenVault, config: ForwardingConfig, head: Delivered)
 # -- rollback ------------------------------------------------------------------------------
 
 def _chain_problem(conn: Connection, head: Delivered) -> str | None:
-    last = conn.execute(select(func.max(audit_log.c.id))).scalar()
-    last_id = int(last or 0)
+    last_id = queue.last_audit_id(conn)
     if last_id < head.audit_id:
         return _("Rollback: the central log received this vault's audit log up to row "
                  "{delivered}, but the vault's log ends at row {last}; the vault was replaced "
                  "by an older copy.").format(delivered=head.audit_id, last=last_id)
-    digest = conn.execute(select(audit_log.c.hash).where(
-        audit_log.c.id == head.audit_id)).scalar()
-    if digest != head.hash:
+    if queue.audit_hash(conn, head.audit_id) != head.hash:
         return _("Rollback: row {delivered} of the audit log is not the row the central log "
                  "received; the vault was replaced by another copy.").format(
             delivered=head.audit_id)
@@ -529,7 +511,7 @@ def rollback_problems(conn: Connection, folder: Path, vault_id: str) -> list[str
     """For ``verify``: the vault's chain against the last head the collector acknowledged,
     as recorded beside the vault and inside it (one line at most)."""
     heads = [_side_witness(read_side_file(folder), vault_id),
-             Delivered.parse(_meta_values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))]
+             Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))]
     for head in heads:
         if head is not None:
             problem = _chain_problem(conn, head)
@@ -569,8 +551,8 @@ def configure(vault: OpenVault, collector: str, ca_pem: str, client_cert_pem: st
         for key, value in ((COLLECTOR_KEY, config.address), (CA_KEY, ca_pem),
                            (CLIENT_CERT_KEY, client_cert_pem),
                            (CLIENT_KEY_KEY, client_key_pem)):
-            _set_meta(conn, key, value)
-        delivered = Delivered.parse(_meta_values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
+            vault_meta.set_value(conn, key, value)
+        delivered = Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
         old = _side_witness(side, vault.vault_id)
         detail: dict[str, Any] = {"collector": config.address,
                                   "client_certificate": bool(client_cert_pem)}
@@ -594,10 +576,8 @@ def disable(vault: OpenVault, timeout: float | None = None) -> int:
     vault.log_now("forwarding.off", "forwarding", "-")
     send_pending(vault, timeout)
     with vault.begin() as conn:
-        dropped = int(conn.execute(select(func.count()).select_from(
-            audit_forward_queue)).scalar_one())
-        conn.execute(delete(audit_forward_queue))
-        conn.execute(delete(meta).where(meta.c.key.in_(CONFIG_KEYS)))
+        dropped = queue.drop_all(conn)
+        vault_meta.remove(conn, CONFIG_KEYS)
         if dropped:
             vault.log(conn, "forwarding.dropped", "forwarding", "-",
                       detail={"rows": dropped})

@@ -18,15 +18,25 @@ in order, so the vault always opens with the remaining accounts.
 The request is recorded in the database (``meta.data_key_change``) in the same transaction
 as the revocation; the re-keyed copy no longer has it. If the program dies before the swap,
 the next exclusive unlock finds the request and finishes the change (``settle``).
+
+The audit row says what happened: the ``vault.rekey`` row with result ``ok`` is written into
+the re-keyed copy only, so it is in the database exactly when the database is the re-keyed
+one; a change that fails leaves the old database with a ``vault.rekey`` row with result
+``failed`` (and what failed, by kind), a deferred one a row with result ``deferred``.
+
+The SQL is the store's (``app.store.vault_meta``); this module imports the vault's
+``OpenVault`` for the type checker only, so ``app.vault.vault`` (whose exclusive unlock calls
+``settle``) and this module form no import cycle.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app import keymem
 from app.errors import (
@@ -38,17 +48,21 @@ from app.errors import (
     file_write_failed,
 )
 from app.i18n import _
+from app.store import audit, vault_meta
 from app.store.db import connect_raw
 from app.store.db import rekey as db_rekey
-from app.store.tables import meta
 from app.vault import keyslots
 from app.vault.keyslots import SlotFile
-from app.vault.vault import OpenVault, record_slot_key, slot_key_name
+
+if TYPE_CHECKING:  # pragma: no cover - for the type checker only (no import cycle)
+    from app.vault.vault import OpenVault
 
 #: the re-keyed copy, beside the database until it is renamed over it
 COPY_NAME = "casuskamer.db.rekey"
-PENDING_KEY = "data_key_change"
-GENERATION_KEY = "data_key_generation"
+PENDING_KEY = vault_meta.PENDING_KEY
+GENERATION_KEY = vault_meta.GENERATION_KEY
+#: the audit action of a change of the data key
+ACTION = "vault.rekey"
 #: how long the change waits for another program's connection to go
 BUSY_MS = 2000
 
@@ -69,35 +83,27 @@ class KeyChangeWaiting(ValidationError):
 
 def request(conn: Connection, reason: str) -> None:
     """Record, inside the caller's transaction, that the data key must change."""
-    conn.execute(meta.delete().where(meta.c.key == PENDING_KEY))
-    conn.execute(meta.insert().values(key=PENDING_KEY, value=reason))
+    vault_meta.request_key_change(conn, reason)
 
 
 def pending(opened: OpenVault) -> str | None:
     with opened.read() as conn:
-        value = conn.execute(select(meta.c.value).where(meta.c.key == PENDING_KEY)).scalar()
-    return None if value is None else str(value)
+        return vault_meta.pending_key_change(conn)
 
 
 def generation(opened: OpenVault) -> int:
     """How many times the data key has been changed."""
     with opened.read() as conn:
-        return _generation(conn)
-
-
-def _generation(conn: Connection) -> int:
-    value = conn.execute(select(meta.c.value).where(meta.c.key == GENERATION_KEY)).scalar()
-    return int(value) if value is not None else 0
+        return vault_meta.key_generation(conn)
 
 
 def _check_slot_keys(conn: Connection, slots: SlotFile) -> None:
     """Every slot's public key must be the one the database recorded for that account."""
-    recorded = {str(k): str(v) for k, v in conn.execute(
-        select(meta.c.key, meta.c.value).where(meta.c.key.like("slot_key:%")))}
+    recorded = vault_meta.recorded_slot_keys(conn)
     for slot in slots.slots:
-        known = recorded.get(slot_key_name(slot.account))
+        known = recorded.get(slot.account)
         if known is None:
-            record_slot_key(conn, slot)
+            vault_meta.record_slot_key(conn, slot.account, slot.public_key)
         elif known != slot.public_key.hex():
             raise VaultDamaged(_("The key slot of {account} is not the one this vault "
                                  "recorded: the key-slot file was altered. The data key was "
@@ -110,6 +116,8 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
     The caller has checked the role. The vault must be open with its folder lock (the
     program, or a command that holds the vault); any other connection to the database, in
     this program or another, makes it refuse with ``VaultInUse`` before anything changed.
+    A change that fails leaves a ``vault.rekey`` row with result ``failed`` (and the request,
+    for the next unlock); only the re-keyed database holds the row with result ``ok``.
     """
     vault = opened.vault
     if not opened.holds_folder_lock:
@@ -119,17 +127,22 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
     with opened.begin() as conn:
         request(conn, reason)
         if waiting:
-            opened.log(conn, "vault.rekey", "vault", opened.vault_id, "deferred",
+            opened.log(conn, ACTION, "vault", opened.vault_id, "deferred",
                        {"reason": reason, "waiting_accounts": len(waiting)})
     if waiting:
         raise KeyChangeWaiting(waiting)
-    with opened.begin() as conn:
-        _check_slot_keys(conn, slots)
-        number = _generation(conn) + 1
-        # Written before the copy, so the re-keyed database holds it.
-        opened.log(conn, "vault.rekey", "vault", opened.vault_id,
-                   detail={"reason": reason, "generation": number, "resumed": resumed,
-                           "accounts": len(slots.slots)})
+    detail: dict[str, Any] = {"reason": reason, "resumed": resumed,
+                              "accounts": len(slots.slots)}
+    try:
+        with opened.begin() as conn:
+            _check_slot_keys(conn, slots)
+            number = vault_meta.key_generation(conn) + 1
+    except Exception as exc:
+        _log_failure(opened, detail, exc)
+        raise
+    detail["generation"] = number
+    # Written into the re-keyed copy only: the database holds it once it is the new one.
+    done = audit.AuditEntry(ACTION, "vault", opened.vault_id, "ok", detail)
     new_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
     # Own copies: a lock meanwhile (another thread) zeroes the vault's buffer, and a slot
     # must never be given a zeroed key. They are zeroed here when done.
@@ -138,50 +151,63 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
         with opened.connect_gate:
             opened.engine.dispose()
             try:
-                _swap(opened, slots, old_key, new_key, number)
+                _swap(opened, slots, old_key, new_key, number, done)
             except OSError as exc:
                 # the re-keyed copy did not fit (it is removed): nothing changed; a message,
                 # not a bare OSError (issue 23, point 8: found by the disk-full injections)
-                raise file_write_failed(exc, vault.folder) from None
+                failure = file_write_failed(exc, vault.folder)
+                _log_failure(opened, detail, failure)
+                raise failure from None
+            except Exception as exc:
+                _log_failure(opened, detail, exc)
+                raise
             opened.replace_key(new_key)
             opened.engine.dispose()
-        # The old key leaves the slot file and its kept previous version.
-        slots.rewrapped([new_key]).write(vault.slots_path, forget_previous=True)
+        # The old key leaves the slot file and its kept previous version. The change is
+        # made whatever happens here: slots that still hold both keys are tidied at the next
+        # exclusive unlock (``settle``).
+        with suppress(WriteFailed):
+            slots.rewrapped([new_key]).write(vault.slots_path, forget_previous=True)
     finally:
         keymem.wipe(new_key)
         keymem.wipe(old_key)
     return number
 
 
+def _log_failure(opened: OpenVault, detail: dict[str, Any], exc: BaseException) -> None:
+    """The honest row of a change that was not made: result ``failed`` and the kind of
+    failure (a class name, nothing personal). Best effort: a vault locked meanwhile or a
+    disk that takes no row leaves the request, which the next unlock finds."""
+    with suppress(Exception):
+        opened.log_now(ACTION, "vault", opened.vault_id, "failed",
+                       {**detail, "failure": type(exc).__name__})
+
+
 def _swap(opened: OpenVault, slots: SlotFile, old_key: bytearray, new_key: bytearray,
-          number: int) -> None:
+          number: int, done: audit.AuditEntry) -> None:
     vault = opened.vault
     copy = vault.folder / COPY_NAME
     remove_copy(vault.folder)
     live = connect_raw(vault.db_path, old_key, wal=False)
     both_written = False
     try:
-        live.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        try:
-            mode = live.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-        except sqlcipher.OperationalError:
-            mode = None
-        if str(mode).lower() != "delete":
+        if not vault_meta.only_connection(live, BUSY_MS):
             raise VaultInUse(_("The vault is open in another program (a backup or a check); "
                                "the data key was not changed. Try again when it has "
                                "finished."))
         # Nobody reads or writes the file from here until it is replaced.
-        live.execute("BEGIN EXCLUSIVE")
+        vault_meta.hold_exclusive(live)
         _copy_file(vault.db_path, copy)
         dup = connect_raw(copy, old_key, wal=False)
         try:
             # The copy is thrown away if anything fails: no journal needed for the rekey.
-            dup.execute("PRAGMA journal_mode = OFF").fetchone()
-            dup.execute("DELETE FROM meta WHERE key IN (?, ?)", (PENDING_KEY, GENERATION_KEY))
-            dup.execute("INSERT INTO meta(key, value) VALUES (?, ?)",
-                        (GENERATION_KEY, str(number)))
+            vault_meta.journal_mode(dup, "OFF")
+            with vault_meta.on_copy(dup) as conn:
+                vault_meta.mark_generation_on_copy(conn, number)
+                audit.append(conn, actor=opened.actor.account,
+                             role=opened.actor.role.value, entry=done)
             db_rekey(dup, new_key)
-            dup.execute("PRAGMA journal_mode = DELETE").fetchone()
+            vault_meta.journal_mode(dup, "DELETE")
         finally:
             dup.close()
         check = connect_raw(copy, new_key, wal=False)  # opens with the new key, or raises
@@ -201,11 +227,7 @@ def _swap(opened: OpenVault, slots: SlotFile, old_key: bytearray, new_key: bytea
                 pass  # the next unlock tidies the slot file
         raise
     finally:
-        try:
-            if live.in_transaction:
-                live.execute("ROLLBACK")
-        except sqlcipher.Error:
-            pass
+        vault_meta.let_go(live)
         live.close()
 
 
@@ -262,7 +284,7 @@ def settle(opened: OpenVault, passphrase: str | None) -> None:
                               own.kdf)
         slots.replace(fresh)
         with opened.begin() as conn:
-            record_slot_key(conn, fresh)
+            vault_meta.record_slot_key(conn, fresh.account, fresh.public_key)
             opened.log(conn, "account.slot_upgrade", "account", own.account)
         changed = True
     if any(len(s.keys) > 1 for s in slots.slots):
@@ -273,8 +295,7 @@ def settle(opened: OpenVault, passphrase: str | None) -> None:
     reason = pending(opened)
     if reason is None or slots.legacy_accounts():
         return
-    try:
+    with suppress(CasuskamerError):
+        # a failure is on the record (the change writes its own ``failed`` row) and the
+        # request stays for the next unlock
         change_data_key(opened, reason, resumed=True)
-    except CasuskamerError:
-        opened.log_now("vault.rekey", "vault", opened.vault_id, "failed",
-                       {"reason": reason, "resumed": True})

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 import portalocker
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from app import fs, keymem
@@ -40,10 +40,11 @@ from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExi
                         storage_write_failed, vault_write_failed)
 from app.i18n import _
 from app.paths import vault_folder_limit
-from app.store import audit, migrate
+from app.store import audit, migrate, vault_meta
 from app.store.db import READ_OPTION, connect_raw, make_engine
-from app.store.tables import accounts, meta
-from app.vault import first_use, keyslots, network
+# the services name the recorded slot key by this (``app.services.accounts``)
+from app.store.vault_meta import slot_key_name as slot_key_name
+from app.vault import first_use, keyslots, network, rekey
 from app.vault.keyslots import KdfParams, SlotFile
 
 DB_NAME = "casuskamer.db"
@@ -163,12 +164,9 @@ class Vault:
         finally:
             keymem.wipe(data_key)
         with opened.engine.begin() as c:
-            c.execute(meta.insert().values(key="vault_id", value=vault_id))
-            c.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
-            if demo:
-                c.execute(meta.insert().values(key="demo", value="1"))
-            c.execute(accounts.insert().values(name=account, role=Role.ADMIN.value,
-                                               created_at=utcnow(), created_by=None))
+            vault_meta.record_creation(c, vault_id, audit.utc_now_iso(), demo=demo,
+                                       admin=account, admin_role=Role.ADMIN.value,
+                                       at=utcnow())
             opened.log(c, "vault.create", "vault", vault_id)
             opened.log(c, "account.add", "account", account, detail={"role": "admin"})
             record_slot_key(c, slot)
@@ -210,9 +208,7 @@ class Vault:
             if exclusive:
                 # Finish what a crash may have interrupted: a slot of the first format is
                 # rewritten, a half-done change of the data key is completed.
-                from app.vault.rekey import settle
-
-                settle(opened, passphrase if slot.legacy else None)
+                rekey.settle(opened, passphrase if slot.legacy else None)
         # The retention purge at each unlock (the program and every command that holds the
         # vault) is the services' session step: ``app.services.session.after_unlock``.
         return opened
@@ -452,8 +448,7 @@ class OpenVault:
     def after_unlock(self) -> None:
         """Check the account against the database and log the login (and earlier failures)."""
         with self.engine.begin() as conn:
-            row = conn.execute(select(accounts).where(
-                accounts.c.name == self.actor.account)).mappings().first()
+            row = vault_meta.account_row(conn, self.actor.account)
             if row is None or row["revoked_at"] is not None:
                 failed = audit.AuditEntry("unlock", "account", self.actor.account, "denied",
                                           {"reason": "revoked" if row else "no account row"})
@@ -480,8 +475,7 @@ class OpenVault:
         Such a slot cannot unlock anything useful (the login is refused), but it must not
         linger in the file either.
         """
-        active = {name for (name,) in conn.execute(
-            select(accounts.c.name).where(accounts.c.revoked_at.is_(None)))}
+        active = vault_meta.active_account_names(conn)
         slots = self.vault.slot_file()
         orphans = [s.account for s in slots.slots if s.account not in active]
         if not orphans:
@@ -583,15 +577,8 @@ class OpenVault:
         self.lock()
 
 
-def slot_key_name(account: str) -> str:
-    return f"slot_key:{account}"
-
-
 def record_slot_key(conn: Connection, slot: keyslots.KeySlot) -> None:
     """Record the account's public key in the database, so that a slot file altered to hold
-    someone else's key is noticed before a new data key is wrapped for it."""
-    if slot.legacy:
-        return
-    name = slot_key_name(slot.account)
-    conn.execute(meta.delete().where(meta.c.key == name))
-    conn.execute(meta.insert().values(key=name, value=slot.public_key.hex()))
+    someone else's key is noticed before a new data key is wrapped for it (a slot of the
+    first format has no public key: nothing is recorded)."""
+    vault_meta.record_slot_key(conn, slot.account, slot.public_key)

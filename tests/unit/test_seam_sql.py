@@ -32,6 +32,14 @@ CEILINGS = {
     "app/services/audit_log.py": 0,
     "app/services/sharing_context.py": 0,   # what the sharing policy is asked with
     "app/services/case_view.py": 0,
+    # the vault's floor (was 25, 16, 10, 2 and 1 at 4caafe6): its SQL is in
+    # app/store/vault_meta.py and app/store/forwarding.py; the one left in forwarding and
+    # attempts is a method named text() (Delivered.text, Failures.text), not SQL
+    "app/vault/forwarding.py": 1,
+    "app/vault/rekey.py": 0,
+    "app/vault/vault.py": 0,
+    "app/vault/first_use.py": 0,
+    "app/vault/attempts.py": 1,
     "app/services/disclosures.py": 2,  # the parties' names
     "app/services/handouts.py": 10,    # the house name; the parties' names
 }
