@@ -89,6 +89,7 @@ def _values(demo: DemoVault, line_no: int) -> dict[tuple[str, str], str]:
         ("demo --vault", "DIR"): str(tmp / "demo2"),
         ("restore --vault", "DIR"): str(tmp / "teruggezet"),
         ("--out-dir", "DIR"): str(tmp / "uit" / "nieuw"),
+        ("--receipts", "DIR"): str(tmp / "ontvangst" / "nieuw"),
         ("--account", "NAME"): DIRECTOR,
         ("init --account", "NAME"): "beheerder",
         ("--to", "FILE"): str(demo.tmp / "kluis.ckbak"),

@@ -113,6 +113,13 @@ class ImportDialog(QDialog):
                                                     QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setObjectName("do_import")
         self.import_button.setEnabled(False)
+        # issue 24, point 3: the receipts for the referring parties, offered after an import
+        self.receipts_button = self.buttons.addButton(
+            _("&Receipts for the referring parties\u2026"),
+            QDialogButtonBox.ButtonRole.ActionRole)
+        self.receipts_button.setObjectName("import_receipts")
+        self.receipts_button.setVisible(False)
+        self.receipts_button.clicked.connect(self.write_receipts)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.import_button.clicked.connect(self.do_import)
         self.close_button.clicked.connect(self.reject)
@@ -137,6 +144,7 @@ class ImportDialog(QDialog):
 
     def set_file(self, path: Path) -> None:
         self.path = path
+        self.receipts_button.setVisible(False)
         self.file_edit.setText(escape_invisible(str(path)))
         self.import_button.setEnabled(True)
         self._show(_("Press \u201cImport\u201d to import this file."), [], [])
@@ -240,8 +248,20 @@ class ImportDialog(QDialog):
         self._show(ngettext("{n} referral imported; its case number:",
                             "{n} referrals imported; their case numbers:",
                             len(numbers)).format(n=len(numbers)), [], numbers)
+        self.receipts_button.setVisible(bool(numbers))
+        self.receipts_button.setEnabled(True)
         self.imported.emit(list(numbers))
         self.import_done.emit(True)
+
+    def write_receipts(self) -> int:
+        """Each imported case's receipt for its referring party, into a folder the user
+        chooses (``ui.cases.referrer_documents.write_import_receipts``)."""
+        from ui.cases.referrer_documents import write_import_receipts
+
+        written = write_import_receipts(self, self.vault, list(self.numbers))
+        if written:
+            self.receipts_button.setEnabled(False)  # once per import: no second copies
+        return written
 
     def _show(self, status: str, problems: list[str], numbers: list[str],
               refused: bool = False) -> None:
@@ -260,6 +280,7 @@ class ImportDialog(QDialog):
             self._end_run()
         self.path = None
         self.numbers = []
+        self.receipts_button.setVisible(False)
         self.file_edit.clear()
         self.status_label.clear()
         self.problems.clear()

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from app.errors import CasuskamerError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services import referral_receipts
 from app.vault.vault import OpenVault
 from ui import dialogs
@@ -37,6 +37,39 @@ def export_for_referrer(parent: QWidget, vault: OpenVault, number: str, kind: st
     dialogs.inform(parent, title, _("Written to {file}; recorded in the disclosure log.")
                    .format(file=result.path))
     return True
+
+
+def write_import_receipts(parent: QWidget, vault: OpenVault, numbers: list[str]) -> int:
+    """After an import (issue 24, point 3): ask for a folder, then write each new case's
+    receipt for its referring party there (``ZVH-2026-0042_receipt.pdf``), each through
+    the receipt service (the sharing policy, the disclosure log). Says what was written and
+    what was refused, one line each; returns how many files were written."""
+    title = _("Receipts for the referring parties")
+    folder = dialogs.choose_folder(parent, title)
+    if folder is None or not numbers:
+        return 0
+    written: list[str] = []
+    refused: list[str] = []
+    for number in numbers:
+        target = Path(folder) / referral_receipts.file_name(number, "receipt")
+        try:
+            referral_receipts.export_receipt(vault, number, target)
+        except CasuskamerError as exc:
+            refused.append(str(exc))
+            continue
+        except OSError as exc:
+            refused.append(_("The receipt of {number} was not written: {reason}")
+                           .format(number=number, reason=exc.strerror or exc))
+            continue
+        written.append(number)
+    text = ngettext("{n} receipt written to {folder}; recorded in the disclosure log.",
+                    "{n} receipts written to {folder}; recorded in the disclosure log.",
+                    len(written)).format(n=len(written), folder=folder)
+    if refused:
+        dialogs.warn(parent, title, "\n".join([text, *refused]))
+    else:
+        dialogs.inform(parent, title, text)
+    return len(written)
 
 
 def referrer_buttons(screen: QWidget, vault: OpenVault, number: str) -> QWidget:
