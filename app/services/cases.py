@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, overload
 
-from sqlalchemy import Connection, CursorResult, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain.cases import (
     Case,
@@ -49,16 +49,10 @@ from app.domain.roles import Permission, may
 from app.domain.text_rules import check_identifying
 from app.errors import NotFound, ValidationError
 from app.i18n import _
-from app.store.case_tables import (
-    case_search,
-    cases,
-    criteria_answers,
-    item_shared_with,
-    life_domain_problems,
-    subjects,
-)
-from app.store.case_tables import information_items as items_table
-from app.store.case_tables import item_subjects
+from app.store import cases as case_rows
+from app.store import items as item_rows
+from app.store import subjects as subject_rows
+from app.store.convert import inserted_id as inserted_id
 from app.store.party_tables import parties
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
@@ -316,15 +310,14 @@ def row_matches(row: CaseRow, folded_query: str) -> bool:
 def case_id_for(conn: Connection, number_or_id: str | int) -> int:
     """The case's id from its number (``ZVH-2026-0042``) or id; ``NotFound`` otherwise."""
     if isinstance(number_or_id, int):
-        query = select(cases.c.id).where(cases.c.id == number_or_id)
+        found = case_rows.id_if_exists(conn, number_or_id)
     else:
         text = str(number_or_id).strip().upper()
         if parse_case_number(text) is None:
             if text.isdigit():
                 return case_id_for(conn, int(text))
             raise NotFound(_("There is no case {number}.").format(number=number_or_id))
-        query = select(cases.c.id).where(cases.c.number == text)
-    found = conn.execute(query).scalar()
+        found = case_rows.id_by_number(conn, text)
     if found is None:
         raise NotFound(_("There is no case {number}.").format(number=number_or_id))
     return int(found)
@@ -332,25 +325,18 @@ def case_id_for(conn: Connection, number_or_id: str | int) -> int:
 
 def load_case(conn: Connection, case_id: int) -> Case:
     """The case as a value, without permission check or audit (for services)."""
-    row = conn.execute(select(cases, parties.c.name.label("party_name"))
-                       .select_from(cases.outerjoin(parties,
-                                                    parties.c.id == cases.c.referring_party_id))
-                       .where(cases.c.id == case_id)).mappings().first()
+    row = case_rows.row_with_party_name(conn, case_id)
     if row is None:
         raise NotFound(_("There is no case {number}.").format(number=case_id))
-    subject_rows = conn.execute(select(subjects).where(subjects.c.case_id == case_id)
-                                .order_by(subjects.c.position)).mappings()
     found_subjects = tuple(Subject(r["given_names"], r["surname"], r["birth_date"],
                                    SubjectRole(r["role"]), r["bsn"], r["address"], r["id"])
-                           for r in subject_rows)
-    domains = {LifeDomain(r["domain"]): r["description"] for r in conn.execute(
-        select(life_domain_problems).where(life_domain_problems.c.case_id == case_id)
-        .order_by(life_domain_problems.c.id)).mappings()}
+                           for r in subject_rows.rows_of_case(conn, case_id))
+    domains = {LifeDomain(domain): description for domain, description
+               in case_rows.life_domain_problems_of(conn, case_id)}
     order = {c: i for i, c in enumerate(Criterion)}
-    answers = sorted((CriterionAnswer(Criterion(r["criterion"]), bool(r["answer"]),
-                                      r["motivation"])
-                      for r in conn.execute(select(criteria_answers).where(
-                          criteria_answers.c.case_id == case_id)).mappings()),
+    answers = sorted((CriterionAnswer(Criterion(criterion), answer, motivation)
+                      for criterion, answer, motivation
+                      in case_rows.criteria_rows(conn, case_id)),
                      key=lambda a: order[a.criterion])
     return Case(
         id=row["id"], number=row["number"], protocol=Protocol(row["protocol"]),
@@ -382,20 +368,9 @@ def get_case(vault: OpenVault, number_or_id: str | int) -> Case:
 def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
     """Every information item of a case with its terms, unfiltered: for ``app.sharing`` and
     the services that ask it, never for showing directly."""
-    shared: dict[int, set[int]] = {}
-    for item_id, party_id in conn.execute(
-            select(item_shared_with.c.item_id, item_shared_with.c.party_id)
-            .join(items_table, items_table.c.id == item_shared_with.c.item_id)
-            .where(items_table.c.case_id == case_id)):
-        shared.setdefault(item_id, set()).add(party_id)
-    concerned: dict[int, set[int]] = {}
-    for item_id, subject_id in conn.execute(
-            select(item_subjects.c.item_id, item_subjects.c.subject_id)
-            .join(items_table, items_table.c.id == item_subjects.c.item_id)
-            .where(items_table.c.case_id == case_id)):
-        concerned.setdefault(item_id, set()).add(subject_id)
-    rows = conn.execute(select(items_table).where(items_table.c.case_id == case_id)
-                        .order_by(items_table.c.id)).mappings()
+    shared = item_rows.shared_with_of_case(conn, case_id)
+    concerned = item_rows.concerned_of_case(conn, case_id)
+    rows = item_rows.rows_of_case(conn, case_id)
     return [InformationItem(
         id=r["id"], case_id=r["case_id"], source_party_id=r["source_party_id"],
         category=Category(r["category"]), text=r["text"], received=r["received"],
@@ -410,36 +385,19 @@ def information_items(conn: Connection, case_id: int) -> list[InformationItem]:
 def set_item_concerns(conn: Connection, item_id: int, concerns: frozenset[int] | None) -> None:
     """Record whom an item concerns (None: the whole household), inside the caller's
     transaction. The subjects must belong to the item's case."""
-    conn.execute(delete(item_subjects).where(item_subjects.c.item_id == item_id))
-    conn.execute(update(items_table).where(items_table.c.id == item_id)
-                 .values(concerns_all=concerns is None))
     if concerns:
-        case_id = conn.execute(select(items_table.c.case_id)
-                               .where(items_table.c.id == item_id)).scalar_one()
-        known = set(conn.execute(select(subjects.c.id).where(
-            subjects.c.case_id == case_id)).scalars())
+        known = subject_rows.ids_of_case(conn, item_rows.case_of(conn, item_id))
         if not set(concerns) <= known:
             raise ValidationError(_("An item can only concern subjects of its own case."),
                                   field="concerns")
-        conn.execute(insert(item_subjects), [{"item_id": item_id, "subject_id": s}
-                                             for s in sorted(concerns)])
+    item_rows.set_concerns(conn, item_id, concerns)
 
 
 # -- writing (inside the caller's transaction) ----------------------------------------------
 
-def inserted_id(result: CursorResult[Any]) -> int:
-    """The new row's id from an INSERT's result."""
-    key = result.inserted_primary_key
-    if key is None or key[0] is None:
-        raise RuntimeError("the database returned no id for a new row")
-    return int(key[0])
-
-
 def next_case_number(conn: Connection, year: int) -> tuple[str, int]:
     """The next free number in ``year`` (the caller's write transaction keeps it free)."""
-    last = conn.execute(select(func.max(cases.c.number_seq))
-                        .where(cases.c.number_year == year)).scalar()
-    seq = int(last or 0) + 1
+    seq = case_rows.highest_sequence(conn, year) + 1
     return format_case_number(year, seq), seq
 
 
@@ -490,31 +448,23 @@ def refresh_case_search(conn: Connection, case_id: int) -> None:
     closure removing BSNs) calls this in the same transaction, so the Cases table neither
     shows nor finds a case by a name or BSN the vault no longer holds.
     """
-    number = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one()
-    stored = tuple(Subject(r.given_names, r.surname, r.birth_date, SubjectRole(r.role), r.bsn)
-                   for r in conn.execute(
-                       select(subjects.c.given_names, subjects.c.surname,
-                              subjects.c.birth_date, subjects.c.role, subjects.c.bsn)
-                       .where(subjects.c.case_id == case_id)
-                       .order_by(subjects.c.position)))
-    conn.execute(case_search.delete().where(case_search.c.case_id == case_id))
-    conn.execute(insert(case_search), [search_values(case_id, number, stored)])
+    number = case_rows.number_of(conn, case_id)
+    stored = tuple(Subject(r["given_names"], r["surname"], r["birth_date"],
+                           SubjectRole(r["role"]), r["bsn"])
+                   for r in subject_rows.rows_of_case(conn, case_id))
+    case_rows.replace_search_row(conn, case_id, search_values(case_id, number, stored))
 
 
 def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> None:
     """Write the subjects, the search row and the life-domain problems of ``referral``
     (replacing earlier ones)."""
-    number = conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one()
-    conn.execute(subjects.delete().where(subjects.c.case_id == case_id))
-    conn.execute(case_search.delete().where(case_search.c.case_id == case_id))
-    conn.execute(life_domain_problems.delete().where(life_domain_problems.c.case_id == case_id))
-    conn.execute(insert(subjects), [subject_values(case_id, i, s)
-                                    for i, s in enumerate(referral.subjects)])
-    conn.execute(insert(case_search), [search_values(case_id, number, referral.subjects)])
-    if referral.life_domains:
-        conn.execute(insert(life_domain_problems), [
-            {"case_id": case_id, "domain": d.value, "description": text}
-            for d, text in referral.life_domains.items()])
+    number = case_rows.number_of(conn, case_id)
+    subject_rows.replace(conn, case_id, [subject_values(case_id, i, s)
+                                         for i, s in enumerate(referral.subjects)])
+    case_rows.replace_search_row(conn, case_id,
+                                 search_values(case_id, number, referral.subjects))
+    case_rows.replace_life_domains(conn, case_id, [
+        (d.value, text) for d, text in referral.life_domains.items()])
     # the partners to invite and the subjects' informing (issue 24)
     from app.services.referral_contacts import store_referral_extras
 
@@ -528,21 +478,17 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
     by their position); returns the new ids in order."""
     ids = []
     for item in items:
-        item_id = inserted_id(conn.execute(insert(items_table).values(
-            case_id=case_id, source_party_id=item.source_party_id, received=item.received,
-            category=item.category.value, text=item.text,
-            pre_meeting_view=item.terms.pre_meeting_view,
-            meeting_screen=item.terms.meeting_screen,
-            use_restriction=item.terms.use_restriction,
-            subject_access=item.terms.subject_access,
-            terms_to_confirm=item.terms_to_confirm, created_at=now)))
-        if item.terms.shared_with:
-            conn.execute(insert(item_shared_with), [
-                {"item_id": item_id, "party_id": p} for p in sorted(item.terms.shared_with)])
+        item_id = item_rows.insert_item(conn, {
+            "case_id": case_id, "source_party_id": item.source_party_id,
+            "received": item.received, "category": item.category.value, "text": item.text,
+            "pre_meeting_view": item.terms.pre_meeting_view,
+            "meeting_screen": item.terms.meeting_screen,
+            "use_restriction": item.terms.use_restriction,
+            "subject_access": item.terms.subject_access,
+            "terms_to_confirm": item.terms_to_confirm, "created_at": now},
+            shared_with=item.terms.shared_with)
         if item.concerns is not None:
-            by_position = {int(r[0]): int(r[1]) for r in conn.execute(
-                select(subjects.c.position, subjects.c.id)
-                .where(subjects.c.case_id == case_id))}
+            by_position = subject_rows.ids_by_position(conn, case_id)
             if not set(item.concerns) <= set(by_position):
                 raise ValidationError(_("An item can only concern subjects of its own case."),
                                       field="concerns")
@@ -562,7 +508,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
     returns ``(id, number)``. Audited as ``case.create``."""
     now = now or utcnow()
     number, seq = next_case_number(conn, referral.received.year)
-    case_id = inserted_id(conn.execute(insert(cases).values(
+    case_id = case_rows.insert_row(conn, dict(
         number=number, number_year=referral.received.year, number_seq=seq,
         protocol=referral.protocol.value, state=state.value,
         referring_party_id=referral.referring_party_id,
@@ -571,7 +517,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
         reason=referral.reason, question=referral.question, external_ref=referral.external_ref,
         created_at=now, created_by=vault.actor.account, updated_at=now,
         intake_started_at=now if state is CaseState.INTAKE else None,
-    )))
+    ))
     replace_case_details(conn, case_id, referral)
     insert_information(conn, case_id, referral.information, now)
     vault.log(conn, "case.create", "case", number, detail={
@@ -583,7 +529,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
 def update_registration(conn: Connection, case_id: int, referral: Referral,
                         now: datetime) -> None:
     """Bring a registered case's referral data in line with an edited intake draft."""
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
+    case_rows.set_fields(conn, case_id, dict(
         protocol=referral.protocol.value, referring_party_id=referral.referring_party_id,
         referring_party_type=party_type_of(conn, referral.referring_party_id),
         referring_contact=referral.referring_contact or None, received=referral.received,
@@ -594,34 +540,29 @@ def update_registration(conn: Connection, case_id: int, referral: Referral,
 def save_criteria(conn: Connection, case_id: int, answers: Iterable[CriterionAnswer],
                   account: str, now: datetime) -> None:
     """Store the answered criteria (replacing earlier answers)."""
-    conn.execute(criteria_answers.delete().where(criteria_answers.c.case_id == case_id))
-    rows = [{"case_id": case_id, "criterion": a.criterion.value, "answer": bool(a.met),
-             "motivation": a.motivation.strip(), "answered_at": now, "answered_by": account}
-            for a in answers if a.answered]
-    if rows:
-        conn.execute(insert(criteria_answers), rows)
+    case_rows.replace_criteria(conn, case_id, [
+        {"case_id": case_id, "criterion": a.criterion.value, "answer": bool(a.met),
+         "motivation": a.motivation.strip(), "answered_at": now, "answered_by": account}
+        for a in answers if a.answered])
 
 
 def set_state(conn: Connection, case_id: int, state: CaseState, now: datetime,
               **values: Any) -> None:
     """Write a new state (already allowed by ``lifecycle.transition``) and its first-time
     timestamp, plus any other column values given."""
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        state=state.value, updated_at=now, **values))
+    case_rows.set_fields(conn, case_id, {"state": state.value, "updated_at": now, **values})
     column = TIMESTAMP_COLUMN.get(state)
     if state is CaseState.INTAKE:
         column = "intake_started_at"
     if column is not None:
-        conn.execute(update(cases).where(and_(cases.c.id == case_id,
-                                              cases.c[column].is_(None)))
-                     .values({column: now}))
+        case_rows.set_first_time(conn, case_id, column, now)
 
 
 def current_state(conn: Connection, case_id: int) -> tuple[CaseState, str]:
-    row = conn.execute(select(cases.c.state, cases.c.number).where(cases.c.id == case_id)).first()
+    row = case_rows.state_and_number(conn, case_id)
     if row is None:
         raise NotFound(_("There is no case {number}.").format(number=case_id))
-    return CaseState(row[0]), str(row[1])
+    return CaseState(row[0]), row[1]
 
 
 def main_subject_name(case: Case) -> str:
@@ -630,31 +571,16 @@ def main_subject_name(case: Case) -> str:
 
 
 def known_external_refs(conn: Connection, refs: Iterable[str]) -> set[str]:
-    wanted = sorted(set(refs))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        found.update(str(r) for r in conn.execute(
-            select(cases.c.external_ref).where(cases.c.external_ref.in_(chunk))).scalars())
-    return found
+    return case_rows.external_refs_among(conn, refs)
 
 
 def states_by_number(conn: Connection, numbers: Iterable[str]) -> Mapping[str, CaseState]:
-    wanted = list(numbers)
-    return {r[0]: CaseState(r[1]) for r in conn.execute(
-        select(cases.c.number, cases.c.state).where(cases.c.number.in_(wanted)))}
+    return {number: CaseState(state)
+            for number, state in case_rows.states_of_numbers(conn, numbers).items()}
 
 
 def forget_personal_data(conn: Connection, case_id: int) -> None:
     """Leave only the tombstone of a case: number, protocol, state, dates, outcome and the
     referring party's type. For the retention area's destruction step (which also sets the
     state and ``destroyed_at`` through the lifecycle, and vacuums afterwards)."""
-    for table in (item_shared_with,):
-        conn.execute(table.delete().where(table.c.item_id.in_(
-            select(items_table.c.id).where(items_table.c.case_id == case_id))))
-    for table in (items_table, criteria_answers, life_domain_problems, case_search,
-                  subjects):
-        conn.execute(table.delete().where(table.c.case_id == case_id))
-    conn.execute(update(cases).where(cases.c.id == case_id).values(
-        referring_contact=None, reason=None, question=None,
-        external_ref=None, decline_reason=None, decline_advice=None))
+    case_rows.forget_details(conn, case_id)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, select
 
 from app.domain.intake import Referral
 from app.domain.referral_contacts import (
@@ -38,9 +38,9 @@ from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
 from app.errors import NotFound
 from app.i18n import _
-from app.store.case_tables import cases, subjects
-from app.store.party_tables import party_contacts
-from app.store.referral_tables import case_invitees, subject_informing
+from app.store import cases as case_rows
+from app.store import referrals as referral_rows
+from app.store import subjects as subject_rows
 from app.vault.access import entry_point
 from app.vault.vault import OpenVault
 
@@ -49,9 +49,8 @@ def _case_id(conn: Connection, number_or_id: str | int) -> int:
     """The case's id by number (``ZVH-2026-0042``) or id; ``NotFound`` otherwise. (Not
     ``app.services.cases.case_id_for``: that module writes through this one.)"""
     text = str(number_or_id).strip().upper()
-    query = (select(cases.c.id).where(cases.c.id == int(text)) if text.isdigit()
-             else select(cases.c.id).where(cases.c.number == text))
-    found = conn.execute(query).scalar()
+    found = (case_rows.id_if_exists(conn, int(text)) if text.isdigit()
+             else case_rows.id_by_number(conn, text))
     if found is None:
         raise NotFound(_("There is no case {number}.").format(number=number_or_id))
     return int(found)
@@ -60,23 +59,17 @@ def _case_id(conn: Connection, number_or_id: str | int) -> int:
 def store_referral_extras(conn: Connection, case_id: int, referral: Referral) -> None:
     """Write the referral's invitees and its subjects' informing (replacing earlier rows),
     inside the caller's transaction, after the subjects were written (in order)."""
-    conn.execute(delete(case_invitees).where(case_invitees.c.case_id == case_id))
-    conn.execute(delete(subject_informing).where(subject_informing.c.case_id == case_id))
-    if referral.invitees:
-        conn.execute(insert(case_invitees), [
-            {"case_id": case_id, "position": i, "party_id": inv.party_id,
-             "contact_name": inv.contact_name, "contact_role": inv.contact_role,
-             "phone": inv.phone, "email": inv.email}
-            for i, inv in enumerate(referral.invitees)])
+    referral_rows.replace_invitees(conn, case_id, [
+        {"position": i, "party_id": inv.party_id, "contact_name": inv.contact_name,
+         "contact_role": inv.contact_role, "phone": inv.phone, "email": inv.email}
+        for i, inv in enumerate(referral.invitees)])
+    rows = []
     if any(value is not None for value in referral.informing):
-        ids = [int(r[0]) for r in conn.execute(
-            select(subjects.c.id).where(subjects.c.case_id == case_id)
-            .order_by(subjects.c.position))]
+        ids = subject_rows.ids_in_order(conn, case_id)
         rows = [_informing_row(case_id, subject_id, value)
                 for subject_id, value in zip(ids, referral.informing, strict=False)
                 if value is not None]
-        if rows:
-            conn.execute(insert(subject_informing), rows)
+    referral_rows.replace_informing(conn, case_id, rows)
 
 
 def _informing_row(case_id: int, subject_id: int, value: Informing) -> dict[str, object]:
@@ -91,9 +84,7 @@ def load_invitees(conn: Connection, case_id: int) -> list[Invitee]:
     """The partners to invite of a case, in the referral's order (no audit)."""
     return [Invitee(int(r["party_id"]), r["contact_name"], r["contact_role"], r["phone"],
                     r["email"], int(r["id"]))
-            for r in conn.execute(select(case_invitees)
-                                  .where(case_invitees.c.case_id == case_id)
-                                  .order_by(case_invitees.c.position)).mappings()]
+            for r in referral_rows.invitee_rows(conn, case_id)]
 
 
 def load_informing(conn: Connection, case_id: int) -> dict[int, Informing | None]:
@@ -102,12 +93,9 @@ def load_informing(conn: Connection, case_id: int) -> dict[int, Informing | None
     found = {int(r["subject_id"]): Informing(
         bool(r["informed"]), r["informed_on"], r["informed_by_party_id"],
         Ground(r["ground"]) if r["ground"] else None, r["ground_text"] or "", r["review_on"])
-        for r in conn.execute(select(subject_informing)
-                              .where(subject_informing.c.case_id == case_id)).mappings()}
-    ids = [int(r[0]) for r in conn.execute(select(subjects.c.id)
-                                           .where(subjects.c.case_id == case_id)
-                                           .order_by(subjects.c.position))]
-    return {subject_id: found.get(subject_id) for subject_id in ids}
+        for r in referral_rows.informing_rows(conn, case_id)}
+    return {subject_id: found.get(subject_id)
+            for subject_id in subject_rows.ids_in_order(conn, case_id)}
 
 
 def uninformed_without_ground(conn: Connection, case_id: int) -> list[int]:
@@ -163,17 +151,11 @@ def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
                             review_on, today=today, standings=standings, prefix="informing")
     with vault.begin() as conn:
         case_id = _case_id(conn, number_or_id)
-        number = str(conn.execute(select(cases.c.number).where(cases.c.id == case_id))
-                     .scalar_one())
-        if conn.execute(select(subjects.c.id).where(subjects.c.id == subject_id,
-                                                    subjects.c.case_id == case_id)
-                        ).first() is None:
+        number = case_rows.number_of(conn, case_id)
+        if not subject_rows.is_of_case(conn, case_id, subject_id):
             raise NotFound(_("This subject is not a subject of case {number}.")
                            .format(number=number))
-        conn.execute(delete(subject_informing)
-                     .where(subject_informing.c.subject_id == subject_id))
-        conn.execute(insert(subject_informing).values(
-            **_informing_row(case_id, subject_id, value)))
+        referral_rows.set_informing(conn, subject_id, _informing_row(case_id, subject_id, value))
         vault.log(conn, "subject.informing", "case", number, detail={
             "subject_id": subject_id, "informed": value.informed,
             "ground": value.ground.value if value.ground else None})
@@ -182,8 +164,7 @@ def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
 
 def register_contacts(conn: Connection) -> list[tuple[int, str, str]]:
     """``(party_id, name, email)`` of every contact person in the party register."""
-    return [(int(r[0]), str(r[1]), str(r[2] or "")) for r in conn.execute(
-        select(party_contacts.c.party_id, party_contacts.c.name, party_contacts.c.email))]
+    return referral_rows.register_contacts(conn)
 
 
 def remove_at_closure(conn: Connection, case_id: int) -> int:
@@ -193,12 +174,11 @@ def remove_at_closure(conn: Connection, case_id: int) -> int:
     register = register_contacts(conn)
     blanked = 0
     for invitee in load_invitees(conn, case_id):
-        if invitee.has_contact and not in_register(invitee, register):
-            conn.execute(update(case_invitees).where(case_invitees.c.id == invitee.id)
-                         .values(contact_name="", contact_role="", phone="", email=""))
+        if (invitee.id is not None and invitee.has_contact
+                and not in_register(invitee, register)):
+            referral_rows.blank_invitee_contact(conn, invitee.id)
             blanked += 1
-    conn.execute(update(subject_informing).where(subject_informing.c.case_id == case_id)
-                 .values(ground_text=""))
+    referral_rows.blank_ground_texts(conn, case_id)
     return blanked
 
 
@@ -230,14 +210,13 @@ def informing_lines(vault: OpenVault, subject_ids: tuple[int, ...] | list[int]) 
                                                                    parties.c.name))}
         lines = []
         for subject_id in subject_ids:
-            row = conn.execute(select(cases.c.number, subjects.c.case_id)
-                               .join(cases, cases.c.id == subjects.c.case_id)
-                               .where(subjects.c.id == subject_id)).first()
-            if row is None:
+            found = subject_rows.case_of(conn, subject_id)
+            if found is None:
                 continue
-            value = load_informing(conn, int(row[1])).get(subject_id)
+            case_id, number = found
+            value = load_informing(conn, case_id).get(subject_id)
             text = value.describe(names) if value is not None else _("nothing recorded")
-            lines.append(f"{row[0]}: {text}")
+            lines.append(f"{number}: {text}")
     return lines
 
 
@@ -254,8 +233,7 @@ def informing_summary(vault: OpenVault, number_or_id: str | int) -> list[str]:
         case_id = _case_id(conn, number_or_id)
         names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id,
                                                                    parties.c.name))}
-        roles = {int(r[0]): str(r[1]) for r in conn.execute(
-            select(subjects.c.id, subjects.c.role).where(subjects.c.case_id == case_id))}
+        roles = subject_rows.roles_of_case(conn, case_id)
         informing = load_informing(conn, case_id)
     return [f"{SubjectRole(roles[sid]).label}: "
             f"{value.describe(names) if value is not None else _('nothing recorded')}"

@@ -12,10 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, select, update
 
-from app.store.case_tables import (cases, criteria_answers, information_items,
-                                   life_domain_problems)
+from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
+                                   item_shared_with, life_domain_problems, subjects)
+from app.store.convert import inserted_id
+from app.store.party_tables import parties
+from app.store.personal import personal_columns
 from app.store.retention_tables import case_closures, case_tombstones
 
 
@@ -165,3 +168,123 @@ def highest_sequence(conn: Connection, year: int) -> int:
 def ids_by_number(conn: Connection) -> dict[str, int]:
     """Case number -> id, for every case (destroyed ones too)."""
     return {str(n): int(i) for n, i in conn.execute(select(cases.c.number, cases.c.id))}
+
+
+# -- finding a case, creating and changing its row ----------------------------------------------
+
+def id_if_exists(conn: Connection, case_id: int) -> int | None:
+    """``case_id`` when a case has that id (None otherwise)."""
+    found = conn.execute(select(cases.c.id).where(cases.c.id == case_id)).scalar()
+    return None if found is None else int(found)
+
+
+def id_by_number(conn: Connection, number: str) -> int | None:
+    """The id of the case numbered ``number`` exactly as stored (None when none is)."""
+    found = conn.execute(select(cases.c.id).where(cases.c.number == number)).scalar()
+    return None if found is None else int(found)
+
+
+def number_of(conn: Connection, case_id: int) -> str:
+    """The case's number (``NoResultFound`` when there is no such case)."""
+    return str(conn.execute(select(cases.c.number).where(cases.c.id == case_id)).scalar_one())
+
+
+def state_and_number(conn: Connection, case_id: int) -> tuple[str, str] | None:
+    row = conn.execute(select(cases.c.state, cases.c.number)
+                       .where(cases.c.id == case_id)).first()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def row_with_party_name(conn: Connection, case_id: int) -> RowMapping | None:
+    """The whole ``cases`` row with the referring party's name as ``party_name`` (None when
+    the party is gone), or None."""
+    return conn.execute(
+        select(cases, parties.c.name.label("party_name"))
+        .select_from(cases.outerjoin(parties, parties.c.id == cases.c.referring_party_id))
+        .where(cases.c.id == case_id)).mappings().first()
+
+
+def insert_row(conn: Connection, values: Mapping[str, Any]) -> int:
+    """A new ``cases`` row; its id."""
+    return inserted_id(conn.execute(insert(cases).values(dict(values))))
+
+
+def set_first_time(conn: Connection, case_id: int, column: str, at: datetime) -> None:
+    """Set the timestamp ``column`` of the case to ``at`` unless it was set before."""
+    conn.execute(update(cases).where(and_(cases.c.id == case_id, cases.c[column].is_(None)))
+                 .values({column: at}))
+
+
+def external_refs_among(conn: Connection, refs: Iterable[str]) -> set[str]:
+    """Which of ``refs`` a case already carries as its external reference (asked 500 at a
+    time, under SQLite's limit of bound values)."""
+    wanted = sorted(set(refs))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        found.update(str(r) for r in conn.execute(
+            select(cases.c.external_ref).where(cases.c.external_ref.in_(chunk))).scalars())
+    return found
+
+
+def states_of_numbers(conn: Connection, numbers: Iterable[str]) -> dict[str, str]:
+    """Case number -> state, for those of ``numbers`` that exist."""
+    return {str(n): str(s) for n, s in conn.execute(
+        select(cases.c.number, cases.c.state).where(cases.c.number.in_(list(numbers))))}
+
+
+# -- the case's details: life domains, criteria, the Cases table's search row -------------------
+
+def life_domain_problems_of(conn: Connection, case_id: int) -> list[tuple[str, str]]:
+    """``(domain, description)`` of the case's problems per life domain, in the order stored."""
+    return [(str(d), str(t)) for d, t in conn.execute(
+        select(life_domain_problems.c.domain, life_domain_problems.c.description)
+        .where(life_domain_problems.c.case_id == case_id)
+        .order_by(life_domain_problems.c.id))]
+
+
+def replace_life_domains(conn: Connection, case_id: int,
+                         problems: Iterable[tuple[str, str]]) -> None:
+    """The case's problems per life domain, ``(domain, description)``, replacing earlier."""
+    conn.execute(delete(life_domain_problems).where(life_domain_problems.c.case_id == case_id))
+    rows = [{"case_id": case_id, "domain": d, "description": t} for d, t in problems]
+    if rows:
+        conn.execute(insert(life_domain_problems), rows)
+
+
+def criteria_rows(conn: Connection, case_id: int) -> list[tuple[str, bool, str]]:
+    """``(criterion, answer, motivation)`` of the case's answered criteria (unordered)."""
+    return [(str(c), bool(a), str(m)) for c, a, m in conn.execute(
+        select(criteria_answers.c.criterion, criteria_answers.c.answer,
+               criteria_answers.c.motivation).where(criteria_answers.c.case_id == case_id))]
+
+
+def replace_criteria(conn: Connection, case_id: int,
+                     rows: Iterable[Mapping[str, Any]]) -> None:
+    """The case's answers to the criteria (``criteria_answers`` rows), replacing earlier."""
+    conn.execute(delete(criteria_answers).where(criteria_answers.c.case_id == case_id))
+    rows = [dict(r) for r in rows]
+    if rows:
+        conn.execute(insert(criteria_answers), rows)
+
+
+def replace_search_row(conn: Connection, case_id: int, values: Mapping[str, Any]) -> None:
+    """The Cases table's row text of the case (``case_search``), replacing the earlier one."""
+    conn.execute(delete(case_search).where(case_search.c.case_id == case_id))
+    conn.execute(insert(case_search), [dict(values)])
+
+
+def delete_search_row(conn: Connection, case_id: int) -> None:
+    conn.execute(delete(case_search).where(case_search.c.case_id == case_id))
+
+
+def forget_details(conn: Connection, case_id: int) -> None:
+    """Leave only the tombstone's row: the case's items (with whom they were shared), criteria,
+    life domains, search row and subjects go, and the row's fields declared personal
+    (``app.store.case_tables``) are emptied."""
+    conn.execute(delete(item_shared_with).where(item_shared_with.c.item_id.in_(
+        select(information_items.c.id).where(information_items.c.case_id == case_id))))
+    for table in (information_items, criteria_answers, life_domain_problems, case_search,
+                  subjects):
+        conn.execute(delete(table).where(table.c.case_id == case_id))
+    blank_fields(conn, case_id, personal_columns(cases))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import CursorResult
+
 
 def as_date(value: Any) -> date | None:
     """A stored date or timestamp as a ``date`` (None stays None)."""
@@ -20,3 +22,11 @@ def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The new row's id from an INSERT's result."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the database returned no id for a new row")
+    return int(key[0])

@@ -6,12 +6,12 @@ row is rebuilt by ``app.services.cases.refresh_case_search`` after a change).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
-from app.store.case_tables import subjects
+from app.store.case_tables import cases, subjects
 
 #: the subject fields closure can empty
 Removable = Literal["address", "bsn"]
@@ -56,3 +56,47 @@ def field_of(conn: Connection, case_id: int, subject_id: int, field: Removable) 
     value = conn.execute(select(subjects.c[field]).where(
         subjects.c.id == subject_id, subjects.c.case_id == case_id)).scalar()
     return None if value is None else str(value)
+
+
+def rows_of_case(conn: Connection, case_id: int) -> list[RowMapping]:
+    """The case's whole subject rows, in their order."""
+    return list(conn.execute(select(subjects).where(subjects.c.case_id == case_id)
+                             .order_by(subjects.c.position)).mappings())
+
+
+def ids_in_order(conn: Connection, case_id: int) -> list[int]:
+    """The ids of the case's subjects, in their order."""
+    return [int(i) for i in conn.execute(select(subjects.c.id).where(
+        subjects.c.case_id == case_id).order_by(subjects.c.position)).scalars()]
+
+
+def ids_by_position(conn: Connection, case_id: int) -> dict[int, int]:
+    """Position -> id of the case's subjects."""
+    return {int(p): int(i) for p, i in conn.execute(
+        select(subjects.c.position, subjects.c.id).where(subjects.c.case_id == case_id))}
+
+
+def roles_of_case(conn: Connection, case_id: int) -> dict[int, str]:
+    """Subject id -> role of the case's subjects."""
+    return {int(i): str(r) for i, r in conn.execute(
+        select(subjects.c.id, subjects.c.role).where(subjects.c.case_id == case_id))}
+
+
+def is_of_case(conn: Connection, case_id: int, subject_id: int) -> bool:
+    return conn.execute(select(subjects.c.id).where(
+        subjects.c.id == subject_id, subjects.c.case_id == case_id)).first() is not None
+
+
+def case_of(conn: Connection, subject_id: int) -> tuple[int, str] | None:
+    """``(case id, case number)`` of the subject's case, or None."""
+    row = conn.execute(select(subjects.c.case_id, cases.c.number)
+                       .join(cases, cases.c.id == subjects.c.case_id)
+                       .where(subjects.c.id == subject_id)).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def replace(conn: Connection, case_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The case's subjects (whole ``subjects`` rows, in order), replacing earlier ones."""
+    conn.execute(delete(subjects).where(subjects.c.case_id == case_id))
+    if rows:
+        conn.execute(insert(subjects), [dict(r) for r in rows])

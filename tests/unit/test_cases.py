@@ -311,7 +311,7 @@ def test_ended_cases_count_no_open_actions_and_next_meeting_comes_from_the_agend
             conn.execute(plan_actions.insert().values(
                 plan_id=plan_id, key="a1", position=0, party_id=1, description="x",
                 owner="o", due=TODAY - timedelta(days=3), status="open"))
-        conn.execute(cases.cases.update().where(cases.cases.c.id == second)
+        conn.execute(case_tables.cases.update().where(case_tables.cases.c.id == second)
                      .values(state="closed"))
         meeting_id = conn.execute(meetings.insert().values(
             starts_at=coming, place="Den Haag", place_key="den haag", chair="pr",
