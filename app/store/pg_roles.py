@@ -216,3 +216,43 @@ def login_role_statements(name: str, role: Role, verifier: str,
         raise ValueError("not a SCRAM-SHA-256 verifier")
     return [f"CREATE ROLE {ident(name)} LOGIN PASSWORD '{verifier}'",
             f"GRANT {group_role(role, prefix)} TO {ident(name)}"]
+
+
+def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
+                              schema: str = "public") -> list[str]:
+    """Row-level security for what every account's own session needs, and no more (run by
+    the owner after :func:`grant_statements`, once ``key_slots_table`` exists):
+
+    - ``accounts``: every role reads its own row (the unlock checks it is not revoked); who
+      manages accounts reads and writes them all;
+    - ``audit_log``: every role reads the rows about its own account (the unlock asks whether
+      an administrator set the passphrase); who reads the audit log reads all of it;
+    - ``meta``: every role moves the audit chain's head (each action's audit row does); who
+      manages the settings writes every key.
+
+    "Own" is the account whose key slot belongs to the logged-in role (``current_user``)."""
+    s = ident(schema)
+    slots = ident(key_slots_table)
+    everyone = ", ".join(group_role(role, prefix) for role in Role)
+    own = f"(SELECT k.account FROM {s}.{slots} k WHERE k.login_role = current_user)"
+    managers = ", ".join(group_role(r, prefix) for r in roles_holding(_ACCOUNTS))
+    auditors = ", ".join(group_role(r, prefix) for r in roles_holding(_p(Permission.READ_AUDIT)))
+    settings = ", ".join(group_role(r, prefix) for r in roles_holding(_SETTINGS))
+    return [
+        f"ALTER TABLE {s}.accounts ENABLE ROW LEVEL SECURITY",
+        f"GRANT SELECT ON TABLE {s}.accounts TO {everyone}",
+        f"CREATE POLICY own_account ON {s}.accounts FOR SELECT USING (name = {own})",
+        f"CREATE POLICY manage_accounts ON {s}.accounts TO {managers} USING (true)",
+        f"ALTER TABLE {s}.{AUDIT_TABLE} ENABLE ROW LEVEL SECURITY",
+        f"GRANT SELECT ON TABLE {s}.{AUDIT_TABLE} TO {everyone}",
+        f"CREATE POLICY own_account_rows ON {s}.{AUDIT_TABLE} FOR SELECT "
+        f"USING (object_type = 'account' AND object_id = {own})",
+        f"CREATE POLICY read_audit ON {s}.{AUDIT_TABLE} FOR SELECT TO {auditors} USING (true)",
+        f"CREATE POLICY append_audit ON {s}.{AUDIT_TABLE} FOR INSERT WITH CHECK (true)",
+        f"ALTER TABLE {s}.meta ENABLE ROW LEVEL SECURITY",
+        f"GRANT UPDATE ON TABLE {s}.meta TO {everyone}",
+        f"CREATE POLICY read_meta ON {s}.meta FOR SELECT USING (true)",
+        f"CREATE POLICY audit_head ON {s}.meta FOR UPDATE USING (key = 'audit_head') "
+        "WITH CHECK (key = 'audit_head')",
+        f"CREATE POLICY manage_settings ON {s}.meta TO {settings} USING (true)",
+    ]

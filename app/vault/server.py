@@ -1,0 +1,318 @@
+"""A vault on the house server (issue 22): a connection profile instead of a folder.
+
+``ServerVault(profile)`` plays the part of ``Vault(folder)``; ``unlock`` returns a
+:class:`ServerOpenVault`, an ``OpenVault`` whose engine is the server's (``app.store.engine``),
+so the services run on it unchanged.
+
+Unlocking an account (one passphrase, one Argon2id derivation):
+
+1. Argon2id over the passphrase with the account's server salt (``engine.server_salt``: known
+   before any connection) at the key slots' floor settings (:data:`SERVER_KDF`);
+2. ``field_crypto.split_unlock_key`` turns the result into the account's PostgreSQL login
+   secret and the key that opens its key slot;
+3. the workstation logs in as the account's own role (``engine.login_role``; TLS verify-full,
+   SCRAM-SHA-256: the server holds only the verifier, computed on the workstation when the
+   account was made), reads its own slot from ``server_key_slots`` (row-level security shows
+   each login only its own row) and opens it as the local vault opens a slot: the X25519
+   private key sealed with AES-256-GCM (format, vault id, account and public key as
+   associated data), then the data key wrapped for its public key.
+
+A server holds its key slots in the table :data:`KEY_SLOTS_TABLE`, made by :func:`create_house`
+beside the program's schema (it is the server's, not part of the vault file's schema: a vault
+file keeps its slots in ``keyslots.json``). The schema itself is made and upgraded only by the
+migration owner (``create_house``; ``casuskamer upgrade`` later): an account's unlock checks
+the revision and never migrates.
+
+Not yet here (see docs/house-server.md): adding, revoking and re-keying accounts from the
+program (``create_house`` makes the first accounts as the owner), field encryption of the
+personal columns (the data key is opened, the services do not encrypt yet), LISTEN/NOTIFY,
+the version columns, ``migrate --from-vault``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, Engine, text
+
+from app import keymem
+from app.domain.accounts import check_account_name
+from app.domain.roles import Role
+from app.errors import VaultDamaged, VaultError, WrongPassphrase
+from app.i18n import _
+from app.store import audit, engine as server_engine, migrate, pg_roles
+from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
+from app.store.profile import ServerProfile
+from app.store.schema import metadata
+from app.store.tables import accounts, meta
+from app.vault import keyslots
+from app.vault.keyslots import KdfParams, KeySlot
+from app.vault.vault import Actor, OpenVault, Vault, record_slot_key, utcnow
+
+#: The server's key-slot table (one row per account; the slot as in ``keyslots.json``).
+KEY_SLOTS_TABLE = "server_key_slots"
+#: Argon2id on the server: the key slots' floor (the salt must be known before login, so
+#: the settings are too; a house that wants more changes them for every account at once).
+SERVER_KDF = KdfParams()
+
+
+def _unlock_keys(profile: ServerProfile, account: str, passphrase: str) -> UnlockKeys:
+    master = keymem.take(keyslots.derive(passphrase, server_engine.server_salt(profile, account),
+                                         SERVER_KDF))
+    try:
+        return split_unlock_key(bytes(master))
+    finally:
+        keymem.wipe(master)
+
+
+def _seal(vault_id: str, account: str, slot_key: bytes, data_key: bytes | bytearray,
+          profile: ServerProfile) -> KeySlot:
+    """A slot as ``keyslots.seal`` makes it, the private key sealed under ``slot_key``."""
+    private = X25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.Raw,
+                                               serialization.PublicFormat.Raw)
+    raw = keymem.take(private.private_bytes(serialization.Encoding.Raw,
+                                            serialization.PrivateFormat.Raw,
+                                            serialization.NoEncryption()))
+    nonce = secrets.token_bytes(12)
+    try:
+        sealed = AESGCM(slot_key).encrypt(nonce, raw,
+                                          keyslots._aad(vault_id, account, public))
+    finally:
+        keymem.wipe(raw)
+    return KeySlot(account, SERVER_KDF, server_engine.server_salt(profile, account), nonce,
+                   sealed, audit.utc_now_iso()[:19] + "Z", public,
+                   (keyslots.wrap(vault_id, account, public, data_key),))
+
+
+def _open(vault_id: str, slot: KeySlot, slot_key: bytes) -> list[bytearray]:
+    """The data keys ``slot`` holds (new first), opened with ``slot_key``."""
+    try:
+        secret = keymem.take(AESGCM(slot_key).decrypt(
+            slot.nonce, slot.sealed, keyslots._aad(vault_id, slot.account, slot.public_key)))
+    except InvalidTag:
+        raise WrongPassphrase(_("The account or passphrase is not correct.")) from None
+    try:
+        private = X25519PrivateKey.from_private_bytes(bytes(secret))
+    except ValueError:
+        raise VaultDamaged(_("A key slot holds a key of the wrong length.")) from None
+    finally:
+        keymem.wipe(secret)
+    aad = keyslots._wrap_aad(vault_id, slot.account, slot.public_key)
+    keys: list[bytearray] = []
+    for wrapped in slot.keys:
+        try:
+            kek = keyslots._kek(private.exchange(
+                X25519PublicKey.from_public_bytes(wrapped.ephemeral)), aad)
+            try:
+                keys.append(keymem.take(AESGCM(kek).decrypt(wrapped.nonce, wrapped.sealed,
+                                                             aad)))
+            finally:
+                keymem.wipe_bytes(kek)
+        except (InvalidTag, ValueError):
+            continue
+    if not keys:
+        raise VaultDamaged(_("The key slot of {account} is damaged on the server. Ask your "
+                             "administrator.").format(account=slot.account))
+    return keys
+
+
+class ServerVault(Vault):
+    """A vault on the house server, reached through ``profile``; nothing is opened until
+    ``unlock``. ``path`` is the profile file (for messages and the folder-shaped parts)."""
+
+    def __init__(self, profile: ServerProfile, path: Path | None = None) -> None:
+        super().__init__(Path(path).parent if path is not None else Path("."))
+        self.profile = profile
+        self.profile_path = path
+
+    def check_folder(self, *, existing: bool = True) -> None:
+        return None  # no folder: the server keeps the data
+
+    def exists(self) -> bool:
+        return True
+
+    def require_exists(self) -> None:
+        return None
+
+    def slot_file(self) -> keyslots.SlotFile:
+        raise VaultError(_("On the house server the key slots are kept by the server; this "
+                           "is not available there yet."))
+
+    def unlock(self, account: str, passphrase: str, *,
+               exclusive: bool = True) -> ServerOpenVault:
+        """Open the house server as ``account`` (``exclusive`` means nothing here: several
+        workstations work at once)."""
+        keys = _unlock_keys(self.profile, account, passphrase)
+        login = server_engine.login_role(self.profile, account)
+        opened_engine = server_engine.make_server_engine(self.profile, login,
+                                                         lambda: keys.login_secret)
+        try:
+            with opened_engine.connect() as conn:
+                row = conn.execute(text(
+                    f"SELECT slot, role FROM {KEY_SLOTS_TABLE} WHERE account = :a"),
+                    {"a": account}).first()
+                vault_id = conn.execute(text("SELECT value FROM meta WHERE key = 'vault_id'")
+                                        ).scalar()
+            if row is None or not vault_id:
+                raise WrongPassphrase(_("The account or passphrase is not correct."))
+            try:
+                slot = KeySlot.from_json(json.loads(row[0]))
+                role = Role(row[1])
+            except ValueError:
+                raise VaultDamaged(_("The key slot of {account} is damaged on the server. "
+                                     "Ask your administrator.").format(account=account)) \
+                    from None
+            candidates = _open(str(vault_id), slot, keys.slot_key)
+        except BaseException:
+            opened_engine.dispose()
+            raise
+        try:
+            opened = ServerOpenVault(self, Actor(account, role), bytearray(candidates[0]),
+                                     str(vault_id), None, server_engine=opened_engine,
+                                     login_secret=keys.login_secret)
+        finally:
+            for key in candidates:
+                keymem.wipe(key)
+        with opened.unlock_step():
+            opened.migrate()
+            opened.after_unlock()
+        return opened
+
+
+@dataclass
+class ServerOpenVault(OpenVault):
+    """An ``OpenVault`` on the house server: the same transactions, audit log and checks,
+    on the server's engine."""
+
+    server_engine: Engine | None = None
+    login_secret: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._key is not None:
+            keymem.pin(self._key)
+        assert self.server_engine is not None
+        self.engine = self.server_engine
+
+    def migrate(self) -> None:
+        """An account never migrates the server (only the migration owner does): it checks
+        that the schema is the one this program expects."""
+        with self.read() as conn:
+            current = migrate.current_revision(conn)
+        if current != migrate.head_revision():
+            raise VaultError(_("The house server's database is at schema version {found}; "
+                               "this program needs {needed}. Ask your administrator to "
+                               "upgrade the server.").format(found=current or "-",
+                                                             needed=migrate.head_revision()))
+
+    def _reconcile_slots(self, conn: Connection) -> None:
+        return None  # slots are rows of the same database, written in the same transaction
+
+    def lock(self, audit_it: bool = True) -> None:
+        super().lock(audit_it)
+        self.login_secret = None
+
+
+# -- making a house on the server (the migration owner) ------------------------------------
+
+@dataclass(frozen=True)
+class FirstAccount:
+    name: str
+    role: Role
+    passphrase: str
+
+
+def key_slot_statements(prefix: str = pg_roles.PREFIX) -> list[str]:
+    """The server's key-slot table: every login reads only its own row (row-level
+    security); the administrators' group writes them."""
+    admin = pg_roles.group_role(Role.ADMIN, prefix)
+    everyone = ", ".join(pg_roles.group_role(r, prefix) for r in Role)
+    return [
+        f"CREATE TABLE {KEY_SLOTS_TABLE} (account varchar(64) PRIMARY KEY, "
+        "login_role varchar(63) NOT NULL UNIQUE, role varchar(32) NOT NULL, "
+        "slot text NOT NULL)",
+        f"ALTER TABLE {KEY_SLOTS_TABLE} ENABLE ROW LEVEL SECURITY",
+        f"REVOKE ALL ON TABLE {KEY_SLOTS_TABLE} FROM PUBLIC",
+        f"GRANT SELECT ON TABLE {KEY_SLOTS_TABLE} TO {everyone}",
+        f"GRANT INSERT, UPDATE, DELETE ON TABLE {KEY_SLOTS_TABLE} TO {admin}",
+        f"CREATE POLICY own_slot ON {KEY_SLOTS_TABLE} FOR SELECT "
+        "USING (login_role = current_user)",
+        f"CREATE POLICY admin_slots ON {KEY_SLOTS_TABLE} TO {admin} USING (true)",
+    ]
+
+
+def create_house(profile: ServerProfile, owner_user: str, owner_password: str,
+                 first: Sequence[FirstAccount], *, prefix: str = pg_roles.PREFIX) -> str:
+    """Make the program's schema in the profile's (empty) database as ``owner_user`` (a
+    role that may create roles: the migration owner's login, or the server's superuser),
+    with the group roles and grants, the key-slot table, and ``first`` accounts (the first
+    must be an administrator). Returns the vault id. Each account's login role gets only the
+    SCRAM verifier computed here; no secret goes to the server. One transaction: a failure
+    leaves the database as it was."""
+    if not first or first[0].role is not Role.ADMIN:
+        raise ValueError("the first account must be an administrator")
+    for account in first:
+        check_account_name(account.name)
+    owner = pg_roles.owner_role(prefix)
+    everyone = ", ".join(pg_roles.group_role(r, prefix) for r in Role)
+    vault_id = secrets.token_hex(16)
+    data_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
+    engine = server_engine.make_server_engine(profile, owner_user, lambda: owner_password)
+    try:
+        with engine.begin() as conn:
+            existing = set(conn.execute(text(
+                "SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
+                {"p": f"{prefix}_%"}).scalars())
+            for statement in pg_roles.role_statements(prefix):
+                if statement.split()[2] not in existing:
+                    conn.exec_driver_sql(statement)
+            # USAGE too: the foreign keys are checked as the owner of the tables
+            conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}")
+            conn.exec_driver_sql(f"GRANT {owner} TO CURRENT_USER")
+            # the schema and the key-slot table belong to the migration owner
+            conn.exec_driver_sql(f"SET ROLE {owner}")
+            migrate.upgrade(conn)
+            for statement in key_slot_statements(prefix):
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql("RESET ROLE")
+            for statement in pg_roles.grant_statements(metadata.sorted_tables, [], prefix):
+                conn.exec_driver_sql(statement)
+            for statement in pg_roles.session_policy_statements(KEY_SLOTS_TABLE, prefix):
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql("REVOKE ALL ON TABLE alembic_version FROM PUBLIC")
+            conn.exec_driver_sql(f"GRANT SELECT ON TABLE alembic_version TO {everyone}")
+            conn.execute(meta.insert().values(key="vault_id", value=vault_id))
+            conn.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
+            audit.append(conn, actor=first[0].name, role=Role.ADMIN.value,
+                         entry=audit.AuditEntry("vault.create", "vault", vault_id))
+            for account in first:
+                keys = _unlock_keys(profile, account.name, account.passphrase)
+                login = server_engine.login_role(profile, account.name)
+                for statement in pg_roles.login_role_statements(
+                        login, account.role, scram_verifier(keys.login_secret), prefix):
+                    conn.exec_driver_sql(statement)
+                slot = _seal(vault_id, account.name, keys.slot_key, data_key, profile)
+                conn.execute(text(
+                    f"INSERT INTO {KEY_SLOTS_TABLE}(account, login_role, role, slot) "
+                    "VALUES (:account, :login, :role, :slot)"),
+                    {"account": account.name, "login": login, "role": account.role.value,
+                     "slot": json.dumps(slot.to_json())})
+                conn.execute(accounts.insert().values(
+                    name=account.name, role=account.role.value, created_at=utcnow(),
+                    created_by=None if account is first[0] else first[0].name))
+                audit.append(conn, actor=first[0].name, role=Role.ADMIN.value,
+                             entry=audit.AuditEntry("account.add", "account", account.name,
+                                                    "ok", {"role": account.role.value}))
+                record_slot_key(conn, slot)
+    finally:
+        engine.dispose()
+        keymem.wipe(data_key)
+    return vault_id
