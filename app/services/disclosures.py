@@ -20,14 +20,14 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.roles import Permission
 from app.domain.views import Disclosure
 from app.services import cases as case_service
 from app.store import audit as audit_rows
 from app.store import cases as case_rows
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -43,7 +43,7 @@ def _parse_at(text: str) -> datetime:
 
 
 def party_names(conn: Connection) -> dict[int, str]:
-    return {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+    return party_rows.names(conn)
 
 
 def _sources_by_case(conn: Connection, case_id: int

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.roles import Permission
 from app.domain.views import HandoutView, MeetingRef, PlanView
@@ -56,8 +56,8 @@ from app.sharing.handout import CaseFacts, HandoutRefused, compose, refusal_mess
 from app.sharing.policy import Reason, may_receive_handout
 from app.store import audit as audit_rows
 from app.store import meetings as meeting_rows
-from app.store.party_tables import parties
-from app.store.tables import meta
+from app.store import parties as party_rows
+from app.store import settings
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -99,7 +99,7 @@ class BatchResult:
 
 def house_name(conn: Connection) -> str:
     """The house's name for the PDFs: the vault's ``house_name`` setting, or the default."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == "house_name")).scalar()
+    value = settings.value(conn, "house_name")
     return str(value) if value else DEFAULT_HOUSE
 
 
@@ -151,7 +151,7 @@ def load_facts(conn: Connection, number_or_id: str | int, meeting_id: int | None
     case = case_service.load_case(conn, case_id)
     invited, meeting = agenda_for(conn, case_id, meeting_id, moment)
     context = case_context(conn, case_id, on or moment.date(), moment)
-    names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+    names = party_rows.names(conn)
     return CaseFacts(
         house=house_name(conn), case_id=case_id, case_number=case.number,
         protocol=case.protocol, received=case.received, subjects=case.subjects,
@@ -162,8 +162,7 @@ def load_facts(conn: Connection, number_or_id: str | int, meeting_id: int | None
 
 
 def _short_names(conn: Connection) -> dict[int, str]:
-    return {int(r[0]): str(r[1])
-            for r in conn.execute(select(parties.c.id, parties.c.short_name))}
+    return party_rows.short_names(conn)
 
 
 @entry_point
@@ -171,10 +170,9 @@ def resolve_party(vault: OpenVault, name: str) -> int:
     """A party id from its name or short name (case ignored); ``NotFound`` otherwise."""
     wanted = " ".join(name.split()).casefold()
     with vault.read() as conn:
-        for pid, full, short in conn.execute(select(parties.c.id, parties.c.name,
-                                                    parties.c.short_name)):
-            if wanted in (str(full).casefold(), str(short).casefold()):
-                return int(pid)
+        for pid, full, short in party_rows.all_names(conn):
+            if wanted in (full.casefold(), short.casefold()):
+                return pid
     raise NotFound(_("There is no party named {name}.").format(name=name))
 
 
@@ -265,8 +263,7 @@ def export_plan(vault: OpenVault, number_or_id: str | int, out: Path, *,
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, number_or_id)
         case = case_service.load_case(conn, case_id)
-        names = {int(r[0]): str(r[1])
-                 for r in conn.execute(select(parties.c.id, parties.c.name))}
+        names = party_rows.names(conn)
         doc = PlanView(house=house_name(conn), case_number=case.number,
                        protocol=case.protocol, subjects=case.subjects,
                        plan=load_plan(conn, case_id), party_names=names,

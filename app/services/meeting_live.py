@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain import lifecycle
 from app.domain.lifecycle import CaseState
@@ -33,7 +33,7 @@ from app.services.meetings import (check_editable, item_row, load_meeting, meeti
 from app.sharing.policy import may_be_invited
 from app.store import cases as case_rows
 from app.store import meetings as meeting_rows
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -104,7 +104,7 @@ def add_attendee(vault: OpenVault, meeting_id: int, name: str, party_id: int | N
         name, party, function = check_attendee(name, party_id, function)
         with vault.begin() as conn:
             check_editable(meeting_row(conn, meeting_id))
-            if conn.execute(select(parties.c.id).where(parties.c.id == party)).first() is None:
+            if not party_rows.exists(conn, party):
                 raise ValidationError(_("this party is not in the register; choose the party "
                                         "this person represents"), field="party_id")
             attendee_id = meeting_rows.add_attendee(conn, {

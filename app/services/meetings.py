@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain import lifecycle
 from app.domain.cases import Case
@@ -57,7 +57,7 @@ from app.sharing.policy import may_be_invited
 from app.store import cases as case_rows
 from app.store import meetings as meeting_rows
 from app.store import subjects as subject_rows
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -346,7 +346,7 @@ def _check_invitees(conn: Connection, protocol: Protocol, invited: Mapping[int, 
                     on: date) -> dict[int, str]:
     """Every invitee entitled under the policy on the meeting's day; refuse otherwise."""
     standings = party_service.standings(conn)
-    names = {r[0]: r[1] for r in conn.execute(select(parties.c.id, parties.c.name))}
+    names = party_rows.names(conn)
     cleaned: dict[int, str] = {}
     for party_id, contribution in invited.items():
         entitlement = may_be_invited(standings.get(int(party_id)), protocol, on)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.meetings import (AgendaItem, Attendee, EntryInput, EntryKind, Invitation,
                                  ItemKind, MeetingState, MinutesEntry, check_entry,
@@ -31,7 +31,7 @@ from app.services import drafts as draft_store
 from app.services.meeting_live import check_live, load_attendees
 from app.services.meetings import item_row, load_meeting, meeting_row, now
 from app.store import meetings as meeting_rows
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -259,7 +259,7 @@ def finish_item(vault: OpenVault, item_id: int) -> None:
         found = load_entries(conn, item_id)
         attendance = load_attendees(conn, item["meeting_id"])
         item["invited"] = meeting_rows.invited_parties(conn, item_id)
-        names = {r[0]: r[1] for r in conn.execute(select(parties.c.id, parties.c.name))}
+        names = party_rows.names(conn)
         body = _minutes_body(meeting, item, attendance, found, names)
         meeting_rows.store_case_minutes(
             conn, case_id=item["case_id"], meeting_id=item["meeting_id"], item_id=item_id,

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping
 
 from app.domain.parties import (
     COVENANT_START,
@@ -44,7 +44,7 @@ from app.domain.text_rules import check_identifying
 from app.errors import NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.store import audit
-from app.store.party_tables import parties, party_contacts, party_events, party_protocols
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -62,12 +62,8 @@ def _with_conn(source: ConnOrVault, fn: Any) -> Any:
 
 def _memberships(conn: Connection, party_ids: Iterable[int] | None = None
                  ) -> dict[int, list[MembershipPeriod]]:
-    query = select(party_protocols).order_by(party_protocols.c.protocol,
-                                             party_protocols.c.start)
-    if party_ids is not None:
-        query = query.where(party_protocols.c.party_id.in_(list(party_ids)))
     result: dict[int, list[MembershipPeriod]] = {}
-    for row in conn.execute(query).mappings():
+    for row in party_rows.membership_rows(conn, party_ids):
         result.setdefault(row["party_id"], []).append(MembershipPeriod(
             Protocol(row["protocol"]), row["start"], row["end"], row["id"]))
     return result
@@ -102,12 +98,9 @@ def list_parties(source: ConnOrVault, *, party_type: PartyType | None = None,
     members of that protocol on that day; ``protocol`` alone: ever a member)."""
 
     def run(conn: Connection) -> list[Party]:
-        query = select(parties).order_by(parties.c.name)
-        if party_type is not None:
-            query = query.where(parties.c.party_type == party_type.value)
-        if domain is not None:
-            query = query.where(parties.c.domain == domain.value)
-        rows = list(conn.execute(query).mappings())
+        rows = party_rows.rows(conn,
+                               party_type=None if party_type is None else party_type.value,
+                               domain=None if domain is None else domain.value)
         members = _memberships(conn)
         found = [_party(r, members.get(r["id"], [])) for r in rows]
         if active_on is not None:
@@ -124,9 +117,7 @@ def list_parties(source: ConnOrVault, *, party_type: PartyType | None = None,
 @entry_point
 def get_party(source: ConnOrVault, party_id: int) -> Party:
     def run(conn: Connection) -> Party:
-        row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
-        if row is None:
-            raise NotFound(_("There is no party with number {id}.").format(id=party_id))
+        row = _get_row(conn, party_id)
         return _party(row, _memberships(conn, [party_id]).get(party_id, []))
 
     result: Party = _with_conn(source, run)
@@ -139,8 +130,7 @@ def find_party_by_name(source: ConnOrVault, name: str) -> Party | None:
     wanted = " ".join(name.split())
 
     def run(conn: Connection) -> Party | None:
-        row = conn.execute(select(parties).where(
-            func.lower(parties.c.name) == wanted.lower())).mappings().first()
+        row = party_rows.row_by_name(conn, wanted)
         if row is None:
             return None
         return _party(row, _memberships(conn, [row["id"]]).get(row["id"], []))
@@ -164,8 +154,7 @@ def standings(source: ConnOrVault) -> dict[int, PartyStanding]:
 @entry_point
 def host_municipality(source: ConnOrVault) -> Party | None:
     def run(conn: Connection) -> Party | None:
-        row = conn.execute(select(parties).where(
-            parties.c.is_host_municipality.is_(True))).mappings().first()
+        row = party_rows.host_row(conn)
         if row is None:
             return None
         return _party(row, _memberships(conn, [row["id"]]).get(row["id"], []))
@@ -179,8 +168,7 @@ def contacts(vault: OpenVault, party_id: int) -> list[Contact]:
     """The party's contact persons (art. 10), for the roles that plan meetings."""
     vault.require(Permission.VIEW_PARTIES, "party", party_id)
     with vault.read() as conn:
-        rows = conn.execute(select(party_contacts).where(
-            party_contacts.c.party_id == party_id).order_by(party_contacts.c.name)).mappings()
+        rows = party_rows.contact_rows(conn, party_id)
         return [Contact(party_id=r["party_id"], name=r["name"], function=r["function"],
                         phone=r["phone"], email=r["email"],
                         steering_group=bool(r["steering_group"]),
@@ -193,8 +181,7 @@ def history(source: ConnOrVault, party_id: int) -> list[PartyEvent]:
     """What happened to the party, oldest first."""
 
     def run(conn: Connection) -> list[PartyEvent]:
-        rows = conn.execute(select(party_events).where(
-            party_events.c.party_id == party_id).order_by(party_events.c.id)).mappings()
+        rows = party_rows.event_rows(conn, party_id)
         return [PartyEvent(r["id"], r["party_id"], r["at"], r["actor"], r["kind"],
                            dict(json.loads(r["detail"] or "{}"))) for r in rows]
 
@@ -205,19 +192,13 @@ def history(source: ConnOrVault, party_id: int) -> list[PartyEvent]:
 
 def _event(vault: OpenVault, conn: Connection, party_id: int, kind: str,
            detail: dict[str, Any] | None = None) -> None:
-    conn.execute(insert(party_events).values(
-        party_id=party_id, at=audit.utc_now_iso(), actor=vault.actor.account, kind=kind,
-        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)))
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    party_rows.add_event(
+        conn, party_id, audit.utc_now_iso(), vault.actor.account, kind,
+        json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def _get_row(conn: Connection, party_id: int) -> RowMapping:
-    row = conn.execute(select(parties).where(parties.c.id == party_id)).mappings().first()
+    row = party_rows.row(conn, party_id)
     if row is None:
         raise NotFound(_("There is no party with number {id}.").format(id=party_id))
     return row
@@ -226,24 +207,17 @@ def _get_row(conn: Connection, party_id: int) -> RowMapping:
 def _check_details(conn: Connection, details: PartyDetails, party_id: int | None
                    ) -> PartyDetails:
     name = check_name(details.name)
-    others = select(parties.c.id).where(func.lower(parties.c.name) == name.lower())
-    if party_id is not None:
-        others = others.where(parties.c.id != party_id)
-    if conn.execute(others).first() is not None:
+    if party_rows.name_taken(conn, name, party_id):
         raise ValidationError(_("There is already a party named {name}.").format(name=name),
                               field="name")
     short = check_short_name(details.short_name) if details.short_name.strip() else ""
     if not short:
         base = short_name_for(name)
         short, n = base, 2
-        while conn.execute(select(parties.c.id).where(
-                parties.c.short_name == short, parties.c.id != (party_id or 0))).first():
+        while party_rows.short_name_taken(conn, short, party_id):
             short, n = f"{base[:60]}-{n}", n + 1
     else:
-        taken = select(parties.c.id).where(parties.c.short_name == short)
-        if party_id is not None:
-            taken = taken.where(parties.c.id != party_id)
-        if conn.execute(taken).first() is not None:
+        if party_rows.short_name_taken(conn, short, party_id):
             raise ValidationError(_("Another party already has the short name {short}.")
                                   .format(short=short), field="short_name")
     return replace(details, name=name, short_name=short, seat=details.seat.strip(),
@@ -262,22 +236,22 @@ def seed_parties(vault: OpenVault) -> int:
     joined = date.fromisoformat(data.get("joined_on", COVENANT_START.isoformat()))
     protocols = [Protocol(p) for p in data.get("protocols", [])]
     with vault.begin() as conn:
-        if conn.execute(select(func.count()).select_from(parties)).scalar_one():
+        if party_rows.count(conn):
             return 0
         for entry in data["parties"]:
             party_type = PartyType(entry["party_type"])
             seat = entry.get("seat") or (entry["name"] if party_type == PartyType.MUNICIPALITY
                                          else "")
-            party_id = _new_id(conn.execute(insert(parties).values(
-                name=entry["name"], short_name=entry["short_name"],
-                party_type=party_type.value, domain=PartyDomain(entry["domain"]).value,
-                seat=seat, address=entry.get("address", ""),
-                representative=entry.get("representative", ""),
-                is_host_municipality=bool(entry.get("is_host_municipality")),
-                joined_on=joined, active_from=joined, end_note="")))
+            party_id = party_rows.insert_party(conn, {
+                "name": entry["name"], "short_name": entry["short_name"],
+                "party_type": party_type.value,
+                "domain": PartyDomain(entry["domain"]).value,
+                "seat": seat, "address": entry.get("address", ""),
+                "representative": entry.get("representative", ""),
+                "is_host_municipality": bool(entry.get("is_host_municipality")),
+                "joined_on": joined, "active_from": joined, "end_note": ""})
             for protocol in protocols:
-                conn.execute(insert(party_protocols).values(
-                    party_id=party_id, protocol=protocol.value, start=joined, end=None))
+                party_rows.add_membership(conn, party_id, protocol.value, joined)
             _event(vault, conn, party_id, "seeded", {
                 "joined_on": joined, "protocols": [p.value for p in protocols]})
         vault.log(conn, "party.seed", "party", "-", detail={"count": len(data["parties"])})
@@ -297,8 +271,7 @@ def add_party(vault: OpenVault, details: PartyDetails, active_from: date | None,
             if active_from is None:
                 check_membership_within(MembershipPeriod(chosen[0], date.today()), None, None)
             for protocol in chosen:
-                conn.execute(insert(party_protocols).values(
-                    party_id=party_id, protocol=protocol.value, start=active_from, end=None))
+                party_rows.add_membership(conn, party_id, protocol.value, active_from)
         _event(vault, conn, party_id, "added", {
             "active_from": active_from, "protocols": [p.value for p in chosen]})
         vault.log(conn, "party.add", "party", party_id,
@@ -307,12 +280,12 @@ def add_party(vault: OpenVault, details: PartyDetails, active_from: date | None,
 
 
 def _insert_party(conn: Connection, details: PartyDetails, **dates: Any) -> int:
-    result = conn.execute(insert(parties).values(
-        name=details.name, short_name=details.short_name,
-        party_type=details.party_type.value, domain=details.domain.value,
-        seat=details.seat, address=details.address, representative=details.representative,
-        is_host_municipality=False, end_note="", **dates))
-    return _new_id(result)
+    return party_rows.insert_party(conn, {
+        "name": details.name, "short_name": details.short_name,
+        "party_type": details.party_type.value, "domain": details.domain.value,
+        "seat": details.seat, "address": details.address,
+        "representative": details.representative, "is_host_municipality": False,
+        "end_note": "", **dates})
 
 
 @entry_point
@@ -329,7 +302,7 @@ def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> No
         changed = sorted(k for k, v in values.items() if row[k] != v)
         if not changed:
             return
-        conn.execute(update(parties).where(parties.c.id == party_id).values(**values))
+        party_rows.update_party(conn, party_id, values)
         _event(vault, conn, party_id, "details_changed", {"fields": changed})
         vault.log(conn, "party.update", "party", party_id, detail={"fields": changed})
 
@@ -350,10 +323,9 @@ def set_memberships(vault: OpenVault, party_id: int,
         after = {(m.protocol, m.start, m.end) for m in wanted}
         if before == after:
             return
-        conn.execute(delete(party_protocols).where(party_protocols.c.party_id == party_id))
+        party_rows.delete_memberships(conn, party_id)
         for protocol, start, end in sorted(after):
-            conn.execute(insert(party_protocols).values(
-                party_id=party_id, protocol=protocol.value, start=start, end=end))
+            party_rows.add_membership(conn, party_id, protocol.value, start, end)
         detail = {"memberships": [[p.value, s, e] for p, s, e in sorted(after)]}
         _event(vault, conn, party_id, "protocols_changed", detail)
         vault.log(conn, "party.protocols", "party", party_id,
@@ -382,14 +354,10 @@ def save_contact(vault: OpenVault, contact: Contact) -> int:
     with vault.begin() as conn:
         _get_row(conn, contact.party_id)
         if contact.id is None:
-            contact_id = _new_id(conn.execute(insert(party_contacts).values(
-                party_id=contact.party_id, **values)))
+            contact_id = party_rows.insert_contact(conn, contact.party_id, values)
             kind, action = "contact_added", "party.contact.add"
         else:
-            found = conn.execute(update(party_contacts).where(
-                party_contacts.c.id == contact.id,
-                party_contacts.c.party_id == contact.party_id).values(**values))
-            if found.rowcount == 0:
+            if not party_rows.update_contact(conn, contact.party_id, contact.id, values):
                 raise NotFound(_("This contact person no longer exists."))
             contact_id = contact.id
             kind, action = "contact_changed", "party.contact.update"
@@ -403,9 +371,7 @@ def save_contact(vault: OpenVault, contact: Contact) -> int:
 def remove_contact(vault: OpenVault, party_id: int, contact_id: int) -> None:
     vault.require(Permission.MANAGE_PARTIES, "party", party_id)
     with vault.begin() as conn:
-        gone = conn.execute(delete(party_contacts).where(
-            party_contacts.c.id == contact_id, party_contacts.c.party_id == party_id))
-        if gone.rowcount == 0:
+        if not party_rows.delete_contact(conn, party_id, contact_id):
             raise NotFound(_("This contact person no longer exists."))
         _event(vault, conn, party_id, "contact_removed", {"contact_id": contact_id})
         vault.log(conn, "party.contact.remove", "party", party_id,
@@ -458,8 +424,7 @@ def record_steering_group_agreement(vault: OpenVault, party_id: int, agreed_on: 
         if row["active_from"] is not None:
             raise TransitionRefused(_("This party is already active."))
         check_period(row["accession_requested_on"], agreed_on, "steering_group_agreed_on")
-        conn.execute(update(parties).where(parties.c.id == party_id).values(
-            steering_group_agreed_on=agreed_on))
+        party_rows.update_party(conn, party_id, {"steering_group_agreed_on": agreed_on})
         _event(vault, conn, party_id, "steering_group_agreed", {"on": agreed_on})
         vault.log(conn, "party.steering_group_agreed", "party", party_id,
                   detail={"on": agreed_on.isoformat()})
@@ -483,11 +448,10 @@ def record_signature(vault: OpenVault, party_id: int, signed_on: date,
 
 def _sign(vault: OpenVault, conn: Connection, party_id: int, signed_on: date,
           protocols: list[Protocol]) -> None:
-    conn.execute(update(parties).where(parties.c.id == party_id).values(
-        bijlage1_signed_on=signed_on, joined_on=signed_on, active_from=signed_on))
+    party_rows.update_party(conn, party_id, {
+        "bijlage1_signed_on": signed_on, "joined_on": signed_on, "active_from": signed_on})
     for protocol in protocols:
-        conn.execute(insert(party_protocols).values(
-            party_id=party_id, protocol=protocol.value, start=signed_on, end=None))
+        party_rows.add_membership(conn, party_id, protocol.value, signed_on)
     _event(vault, conn, party_id, "bijlage1_signed",
            {"on": signed_on, "protocols": [p.value for p in protocols]})
     vault.log(conn, "party.signed", "party", party_id, detail={
@@ -514,16 +478,11 @@ def end_participation(vault: OpenVault, party_id: int, end_on: date, reason: End
             raise ValidationError(_("The end date lies before the start date."),
                                   field="end_on")
         last_day = end_on - timedelta(days=1)
-        conn.execute(update(parties).where(parties.c.id == party_id).values(
-            active_until=last_day, end_reason=reason.value, end_note=note.strip()))
+        party_rows.update_party(conn, party_id, {
+            "active_until": last_day, "end_reason": reason.value, "end_note": note.strip()})
         # Close every membership that would run past the last day; drop the ones that
         # would only have started after it.
-        conn.execute(delete(party_protocols).where(party_protocols.c.party_id == party_id,
-                                                   party_protocols.c.start > last_day))
-        conn.execute(update(party_protocols).where(
-            party_protocols.c.party_id == party_id,
-            (party_protocols.c.end.is_(None)) | (party_protocols.c.end > last_day)
-        ).values(end=last_day))
+        party_rows.end_memberships(conn, party_id, last_day)
         _event(vault, conn, party_id, "ended", {"on": end_on, "reason": reason.value})
         vault.log(conn, "party.end", "party", party_id,
                   detail={"on": end_on.isoformat(), "reason": reason.value})

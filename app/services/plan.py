@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.life_domains import LifeDomain
 from app.domain.plan import (
@@ -51,7 +51,7 @@ from app.services import parties as party_service
 from app.sharing.policy import may_be_invited
 from app.store import cases as case_rows
 from app.store import plan as plan_rows
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -124,7 +124,7 @@ def get_plan(vault: OpenVault, number_or_id: str | int) -> ActionPlan:
 
 
 def party_names(conn: Connection) -> dict[int, str]:
-    return {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id, parties.c.name))}
+    return party_rows.names(conn)
 
 
 @entry_point
