@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection
 
 from app.domain.cases import Case
 from app.domain.information import InformationItem
@@ -45,9 +45,7 @@ from app.i18n import _
 from app.services import cases as case_store
 from app.services import drafts as draft_store
 from app.services import parties as party_service
-from app.store.case_tables import information_items, item_shared_with
-from app.store.triage_tables import (routing_decisions, routing_invitees, triage_queries,
-                                     widening_requests)
+from app.store import triage as triage_rows
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -92,17 +90,13 @@ class TriageContext:
 # -- reading ------------------------------------------------------------------------------
 
 def queries(conn: Connection, case_id: int) -> list[PartyQuery]:
-    rows = conn.execute(select(triage_queries).where(triage_queries.c.case_id == case_id)
-                        .order_by(triage_queries.c.asked_on, triage_queries.c.id)).mappings()
+    rows = triage_rows.query_rows(conn, case_id)
     return [PartyQuery(r["party_id"], r["asked_on"], r["answered_on"],
                        QueryAnswer(r["answer"]) if r["answer"] else None) for r in rows]
 
 
 def widening(conn: Connection, case_id: int) -> list[WideningRequest]:
-    rows = conn.execute(select(widening_requests)
-                        .where(widening_requests.c.case_id == case_id)
-                        .order_by(widening_requests.c.id)).mappings()
-    return [_widening(r) for r in rows]
+    return [_widening(r) for r in triage_rows.widening_rows(conn, case_id)]
 
 
 def _widening(r: Any) -> WideningRequest:
@@ -123,13 +117,10 @@ def routing_decision(source: Connection | OpenVault, case_id: int) -> RoutingDec
         source.require(Permission.CASE_SUBSTANCE, "case", case_id)
         with source.read() as conn:
             return routing_decision(conn, case_id)
-    row = source.execute(select(routing_decisions).where(
-        routing_decisions.c.case_id == case_id)).mappings().first()
+    row = triage_rows.routing_row(source, case_id)
     if row is None:
         return None
-    invitees = frozenset(int(p) for p in source.execute(
-        select(routing_invitees.c.party_id).where(routing_invitees.c.case_id == case_id))
-        .scalars())
+    invitees = triage_rows.routing_invitee_ids(source, case_id)
     return RoutingDecision(
         route=Route(row["route"]), goal=row["goal"], themes=tuple(json.loads(row["themes"])),
         decision_types=decision_types_from(json.loads(row["decision_types"])),
@@ -196,19 +187,17 @@ def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
         case_id, case = _open_case(conn, number, QUERY_STATES)
         check_party_in_protocol(party_id, party_service.standings(conn), case.protocol,
                                 today, "parties")
-        existing = conn.execute(select(triage_queries.c.id, triage_queries.c.answered_on)
-                                .where(triage_queries.c.case_id == case_id,
-                                       triage_queries.c.party_id == party_id)).first()
+        existing = triage_rows.query_row(conn, case_id, party_id)
         if existing is None:
-            conn.execute(insert(triage_queries).values(
-                case_id=case_id, party_id=party_id, asked_on=asked_on,
-                recorded_by=vault.actor.account, updated_at=now))
+            triage_rows.insert_query(conn, {
+                "case_id": case_id, "party_id": party_id, "asked_on": asked_on,
+                "recorded_by": vault.actor.account, "updated_at": now})
         else:
-            if existing[1] is not None and existing[1] < asked_on:
+            answered_on = existing["answered_on"]
+            if answered_on is not None and answered_on < asked_on:
                 raise ValidationError(_("is after the party answered"), field="asked_on")
-            conn.execute(update(triage_queries).where(triage_queries.c.id == existing[0])
-                         .values(asked_on=asked_on, recorded_by=vault.actor.account,
-                                 updated_at=now))
+            triage_rows.update_query(conn, existing["id"], {
+                "asked_on": asked_on, "recorded_by": vault.actor.account, "updated_at": now})
         vault.log(conn, "triage.query", "case", case.number,
                   detail={"party": party_id, "asked_on": asked_on.isoformat()})
 
@@ -219,10 +208,7 @@ def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
     vault.require(Permission.CASE_WORK, "case", number)
     with vault.begin() as conn:
         case_id, case = _open_case(conn, number, QUERY_STATES)
-        gone = conn.execute(delete(triage_queries).where(
-            triage_queries.c.case_id == case_id, triage_queries.c.party_id == party_id,
-            triage_queries.c.answer.is_(None)))
-        if gone.rowcount:
+        if triage_rows.delete_unanswered_query(conn, case_id, party_id):
             vault.log(conn, "triage.query_withdrawn", "case", case.number,
                       detail={"party": party_id})
 
@@ -236,15 +222,13 @@ def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAns
     answer = QueryAnswer(answer)
     with vault.begin() as conn:
         case_id, case = _open_case(conn, number, QUERY_STATES)
-        row = conn.execute(select(triage_queries.c.id, triage_queries.c.asked_on)
-                           .where(triage_queries.c.case_id == case_id,
-                                  triage_queries.c.party_id == party_id)).first()
+        row = triage_rows.query_row(conn, case_id, party_id)
         if row is None:
             raise ValidationError(_("This party was not asked yet."), field="party")
-        check_query(PartyQuery(party_id, row[1], answered_on, answer), today)
-        conn.execute(update(triage_queries).where(triage_queries.c.id == row[0]).values(
-            answered_on=answered_on, answer=answer.value, recorded_by=vault.actor.account,
-            updated_at=utcnow()))
+        check_query(PartyQuery(party_id, row["asked_on"], answered_on, answer), today)
+        triage_rows.update_query(conn, row["id"], {
+            "answered_on": answered_on, "answer": answer.value,
+            "recorded_by": vault.actor.account, "updated_at": utcnow()})
         vault.log(conn, "triage.answer", "case", case.number,
                   detail={"party": party_id, "answer": answer.value,
                           "answered_on": answered_on.isoformat()})
@@ -316,10 +300,11 @@ def request_widening(vault: OpenVault, number: str, item_id: int, *,
 def _insert_request(conn: Connection, vault: OpenVault, case_id: int, number: str,
                     it: InformationItem, ask: WideningAsk, requested_on: date,
                     imported: bool = False) -> int:
-    request_id = case_store.inserted_id(conn.execute(insert(widening_requests).values(
-        case_id=case_id, item_id=it.id, party_id=ask.party_id,
-        want_pre_meeting_view=ask.pre_meeting_view, want_meeting_screen=ask.meeting_screen,
-        requested_on=requested_on, requested_by=vault.actor.account)))
+    request_id = triage_rows.insert_widening(conn, {
+        "case_id": case_id, "item_id": it.id, "party_id": ask.party_id,
+        "want_pre_meeting_view": ask.pre_meeting_view,
+        "want_meeting_screen": ask.meeting_screen,
+        "requested_on": requested_on, "requested_by": vault.actor.account})
     detail: dict[str, Any] = {
         "case": number, "request": request_id, "source": it.source_party_id,
         "party": ask.party_id, "pre_meeting_view": ask.pre_meeting_view,
@@ -377,9 +362,7 @@ def answer_widening(vault: OpenVault, number: str, request_id: int, answer: Wide
         raise ValidationError(_("is in the future"), field="answered_on")
     with vault.begin() as conn:
         case_id, case = _open_case(conn, number, WIDENING_STATES)
-        row = conn.execute(select(widening_requests).where(
-            widening_requests.c.id == request_id,
-            widening_requests.c.case_id == case_id)).mappings().first()
+        row = triage_rows.widening_row(conn, case_id, request_id)
         if row is None:
             raise NotFound(_("This request does not exist (any more)."))
         request = _widening(row)
@@ -388,24 +371,18 @@ def answer_widening(vault: OpenVault, number: str, request_id: int, answer: Wide
                                   field="answer")
         if answered_on < request.requested_on:
             raise ValidationError(_("is before the request was made"), field="answered_on")
-        conn.execute(update(widening_requests).where(widening_requests.c.id == request_id)
-                     .values(answer=answer.value, answered_on=answered_on,
-                             answered_by=answered_by.strip(),
-                             recorded_by=vault.actor.account))
+        triage_rows.answer_widening(conn, request_id, {
+            "answer": answer.value, "answered_on": answered_on,
+            "answered_by": answered_by.strip(), "recorded_by": vault.actor.account})
         vault.log(conn, "item.widening_answer", "information_item", request.item_id,
                   detail={"case": case.number, "request": request_id,
                           "answer": answer.value})
         if answer is WideningAnswer.YES:
             before = _item(conn, case_id, request.item_id).terms
             after = request.widened(before)
-            conn.execute(update(information_items)
-                         .where(information_items.c.id == request.item_id)
-                         .values(pre_meeting_view=after.pre_meeting_view,
-                                 meeting_screen=after.meeting_screen))
             added = sorted(after.shared_with - before.shared_with)
-            if added:
-                conn.execute(insert(item_shared_with), [
-                    {"item_id": request.item_id, "party_id": p} for p in added])
+            triage_rows.widen_terms(conn, request.item_id, after.pre_meeting_view,
+                                    after.meeting_screen, added)
             vault.log(conn, "item.terms_widened", "information_item", request.item_id,
                       detail={"case": case.number, "request": request_id,
                               "added_parties": added,
@@ -421,15 +398,9 @@ def _confirm_when_answered(conn: Connection, vault: OpenVault, number: str,
     """Terms someone else set are confirmed once the source party has answered every
     request about the item: what it said yes to was applied, the rest stays narrowest, and
     from then on the terms are the source party's own (``terms_to_confirm`` cleared)."""
-    pending = conn.execute(select(widening_requests.c.id).where(
-        widening_requests.c.item_id == item_id,
-        widening_requests.c.answer.is_(None))).first()
-    if pending is not None:
+    if triage_rows.has_pending_widening(conn, item_id):
         return
-    done = conn.execute(update(information_items).where(
-        information_items.c.id == item_id, information_items.c.terms_to_confirm.is_(True))
-        .values(terms_to_confirm=False))
-    if done.rowcount:
+    if triage_rows.confirm_terms(conn, item_id):
         vault.log(conn, "item.terms_confirmed", "information_item", item_id,
                   detail={"case": number})
 
@@ -452,16 +423,14 @@ def decide_routing(vault: OpenVault, number: str, decision: RoutingDecision,
         else:
             target = transition(case.state, CaseState.ROUTED_ELSEWHERE,
                                 TransitionFacts(routing_reason=clean.reason))
-        conn.execute(insert(routing_decisions).values(
-            case_id=case_id, route=clean.route.value, goal=clean.goal,
-            themes=json.dumps(list(clean.themes), ensure_ascii=False),
-            decision_types=json.dumps([d.value for d in clean.decision_types]),
-            elsewhere_party_id=clean.elsewhere_party_id,
-            elsewhere_chain=clean.elsewhere_chain, reason=clean.reason, decided_on=today,
-            decided_at=now, decided_by=vault.actor.account))
-        if clean.invitees:
-            conn.execute(insert(routing_invitees), [
-                {"case_id": case_id, "party_id": p} for p in sorted(clean.invitees)])
+        triage_rows.insert_routing(conn, {
+            "case_id": case_id, "route": clean.route.value, "goal": clean.goal,
+            "themes": json.dumps(list(clean.themes), ensure_ascii=False),
+            "decision_types": json.dumps([d.value for d in clean.decision_types]),
+            "elsewhere_party_id": clean.elsewhere_party_id,
+            "elsewhere_chain": clean.elsewhere_chain, "reason": clean.reason,
+            "decided_on": today, "decided_at": now, "decided_by": vault.actor.account},
+            sorted(clean.invitees))
         case_store.set_state(conn, case_id, target, now,
                              **({"outcome": "routed_elsewhere"}
                                 if target is CaseState.ROUTED_ELSEWHERE else {}))
