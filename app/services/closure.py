@@ -37,15 +37,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_
 
 import app.store.schema  # noqa: F401  (every area's tables, for the row counts)
 from app.store import cases as case_rows
 from app.store import meetings as meeting_rows
 from app.store import plan as plan_rows
 from app.store import items as item_rows
+from app.store import parties as party_rows
+from app.store import triage as triage_rows
 from app.store import subjects as subject_rows
-from app.store.convert import as_date
 from app.domain.cases import SubjectRole
 from app.domain.closure import (
     DEFAULT_REMOVALS,
@@ -74,15 +75,13 @@ from app.errors import TransitionRefused, ValidationError
 from app.i18n import N_, _
 from app.services import cases as case_service
 from app.services import drafts as draft_store
-from app.services.drafts import CaseDraft
 from app.services import retention as retention_service
+from app.services.tombstones import case_drafts, remove_case_drafts, tombstone_values
 from app.store.case_tables import (
     information_items,
 )
-from app.store.party_tables import parties
 from app.store.personal import case_tables, is_personal, personal_fields, text_columns
 from app.store.tables import metadata
-from app.store.triage_tables import routing_decisions, widening_requests
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -120,11 +119,6 @@ class ClosureContext:
 
 # -- reading --------------------------------------------------------------------------------
 
-def _existing_tables(conn: Connection) -> set[str]:
-    return {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
 def _plan_row(conn: Connection, case_id: int) -> Any:
     return plan_rows.plan_of_case(conn, case_id)
 
@@ -133,9 +127,9 @@ def _party_choices(conn: Connection, today: date) -> tuple[PartyChoice, ...]:
     from app.services import parties as party_service
 
     standings = party_service.standings(conn)
-    rows = conn.execute(select(parties.c.id, parties.c.name).order_by(parties.c.name))
-    return tuple(PartyChoice(int(r[0]), str(r[1])) for r in rows
-                 if r[0] in standings and standings[r[0]].is_active(today))
+    return tuple(PartyChoice(party_id, name)
+                 for party_id, name in party_rows.names_by_name(conn)
+                 if party_id in standings and standings[party_id].is_active(today))
 
 
 # -- what belongs to the case ------------------------------------------------------------------
@@ -248,24 +242,6 @@ def _payload(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _agenda_item_ids(conn: Connection, case_id: int) -> set[int]:
-    return set(meeting_rows.agenda_item_ids(conn, case_id))
-
-
-def case_drafts(conn: Connection, case_id: int, number: str) -> list[CaseDraft]:
-    """Every account's drafts that hold work on the case (``app.services.drafts``: those
-    named after it, the minutes being typed while one of its agenda items is current, the
-    agendas being prepared with it on them)."""
-    return draft_store.case_drafts(conn, case_id, number, _agenda_item_ids(conn, case_id))
-
-
-def remove_case_drafts(conn: Connection, case_id: int, number: str) -> int:
-    """Remove every draft :func:`case_drafts` finds (an agenda being prepared keeps its other
-    cases); returns how many were touched."""
-    return draft_store.remove_case_drafts(conn, case_id, number,
-                                          _agenda_item_ids(conn, case_id))
-
-
 def _plan_text_refs(conn: Connection, case_id: int) -> tuple[list[str], list[str]]:
     """The rows and fields of the plan whose texts :data:`Removal.PLAN_TEXTS` replaces."""
     plan = _plan_row(conn, case_id)
@@ -308,8 +284,7 @@ def compute_preview(conn: Connection, case_id: int, number: str,
                 ids.append(f"information_items:{item_id}")
                 counts[Category(category).label] += 1
             details = [f"{label}: {n}" for label, n in sorted(counts.items())]
-            widenings = conn.execute(select(func.count()).select_from(widening_requests).where(
-                widening_requests.c.case_id == case_id)).scalar() or 0
+            widenings = triage_rows.widening_count(conn, case_id)
             if widenings:
                 details.append(_("Requests to widen terms: {n}").format(n=widenings))
         elif removal is Removal.LIFE_DOMAIN_TEXTS:
@@ -377,8 +352,7 @@ def compute_preview(conn: Connection, case_id: int, number: str,
             if asked:
                 details.append(_("Contributions asked: {n}").format(n=len(asked)))
         elif removal is Removal.ROUTING_TEXTS:
-            row = conn.execute(select(routing_decisions).where(
-                routing_decisions.c.case_id == case_id)).mappings().first()
+            row = triage_rows.routing_row(conn, case_id)
             labels = {"goal": _("Goal"), "themes": _("Themes"), "reason": _("Reason"),
                       "elsewhere_chain": _("Other chain")}
             for column_name, label in labels.items():
@@ -457,90 +431,7 @@ def preview(vault: OpenVault, case: str | int,
         return compute_preview(conn, case_id, number, set(DEFAULT_REMOVALS) | set(extra))
 
 
-# -- the counts a tombstone keeps -----------------------------------------------------------
-
-
-
-def _meetings_of(conn: Connection, case_id: int) -> int:
-    """How many distinct meetings discussed the case: any table of the meetings area with a
-    ``case_id`` and a ``meeting_id`` counts, and so do plan versions saved for a meeting."""
-    present = _existing_tables(conn)
-    meeting_ids: set[Any] = set()
-    for table in metadata.sorted_tables:
-        if table.name in present and "case_id" in table.c and "meeting_id" in table.c:
-            meeting_ids.update(conn.execute(
-                select(table.c.meeting_id).where(table.c.case_id == case_id,
-                                                 table.c.meeting_id.is_not(None))).scalars())
-    plan = _plan_row(conn, case_id)
-    if plan is not None:
-        meeting_ids.update(plan_rows.version_meeting_ids(conn, int(plan["id"])))
-    return len(meeting_ids)
-
-
-def _action_counts(conn: Connection, case_id: int) -> dict[str, int]:
-    """Actions in total, done, done on time and cancelled.
-
-    "On time": the first saved version of the plan in which the action is done was saved
-    on or before its due date (an action without a due date that is done counts as on time).
-    """
-    counts = {"actions_total": 0, "actions_done": 0, "actions_done_on_time": 0,
-              "actions_cancelled": 0}
-    plan = _plan_row(conn, case_id)
-    if plan is None:
-        return counts
-    rows = plan_rows.action_states(conn, int(plan["id"]))
-    first_done: dict[str, date] = {}
-    for saved_at, snapshot in plan_rows.versions_in_order(conn, int(plan["id"])):
-        try:
-            actions = json.loads(snapshot).get("actions", [])
-        except ValueError:
-            continue
-        for action in actions:
-            if action.get("status") == ActionStatus.DONE.value and action["key"] not in first_done:
-                first_done[action["key"]] = as_date(saved_at) or date.max
-    for key, status, due in rows:
-        counts["actions_total"] += 1
-        if status == ActionStatus.CANCELLED.value:
-            counts["actions_cancelled"] += 1
-        if status == ActionStatus.DONE.value:
-            counts["actions_done"] += 1
-            done_on = first_done.get(key)
-            due_on = as_date(due)
-            if due_on is None or (done_on is not None and done_on <= due_on):
-                counts["actions_done_on_time"] += 1
-    return counts
-
-
-def tombstone_values(conn: Connection, case_id: int,
-                     decision: ClosureDecision | None = None) -> dict[str, Any]:
-    """Everything the figures need about a case, nothing personal (taken before removal)."""
-    row = case_rows.case_row(conn, case_id)
-    assert row is not None
-    state = CaseState(row["state"])
-    closed_on = as_date(row["closed_at"])
-    from app.domain.retention import ended_on
-
-    end = ended_on(state, closed_at=row["closed_at"],
-                   intake_decided_at=row["intake_decided_at"],
-                   triage_done_at=row["triage_done_at"])
-    values: dict[str, Any] = {
-        "case_id": case_id, "number": row["number"], "protocol": row["protocol"],
-        "referring_party_type": row["referring_party_type"], "final_state": state.value,
-        "referred_on": row["received"],
-        "intake_decided_on": as_date(row["intake_decided_at"]),
-        "triage_done_on": as_date(row["triage_done_at"]),
-        "first_meeting_on": as_date(row["first_meeting_at"]),
-        "closed_on": closed_on, "ended_on": end or closed_on or date.today(),
-        "destroyed_on": None, "outcome": row["outcome"],
-        "subjects": subject_rows.count(conn, case_id),
-        "information_items": item_rows.count(conn, case_id),
-        "meetings": _meetings_of(conn, case_id),
-        "criteria_total": len(decision.criteria) if decision else 0,
-        "criteria_met": sum(1 for c in decision.criteria if c.met) if decision else 0,
-    }
-    values.update(_action_counts(conn, case_id))
-    return values
-
+# -- the plan's summary kept -----------------------------------------------------------------
 
 def _plan_summary(conn: Connection, case_id: int, with_texts: bool = True) -> str:
     """The plan's summary kept after closing: goals per life domain (with their texts unless
@@ -567,13 +458,11 @@ def _ids(line: PreviewLine, table: str) -> list[int]:
 
 def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None:
     """Remove exactly the rows and fields ``shown`` lists (already checked to be current)."""
-    from app.services.retention import delete_rows
-
     for line in shown.lines:
         if line.removal is Removal.INFORMATION_ITEMS:
             ids = _ids(line, "information_items")
             if ids:
-                delete_rows(conn, information_items, and_(
+                retention_service.delete_rows(conn, information_items, and_(
                     information_items.c.case_id == case_id, information_items.c.id.in_(ids)))
         elif line.removal is Removal.LIFE_DOMAIN_TEXTS:
             case_rows.delete_life_domains(conn, case_id, _ids(line, "life_domain_problems"))
@@ -615,9 +504,7 @@ def apply_preview(conn: Connection, case_id: int, shown: ClosurePreview) -> None
             blank = {"goal": REMOVED_TEXT, "themes": "[]", "reason": "",
                      "elsewhere_chain": ""}
             if columns:
-                conn.execute(update(routing_decisions).where(
-                    routing_decisions.c.case_id == case_id)
-                    .values({c: blank[c] for c in columns}))
+                triage_rows.set_routing_fields(conn, case_id, {c: blank[c] for c in columns})
 
 
 def _blank_plan_texts(conn: Connection, case_id: int, line: PreviewLine) -> None:

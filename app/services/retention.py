@@ -15,7 +15,7 @@ Public API:
 Destroying a case removes every row that hangs off it (found through the foreign keys of
 every area's tables, so a table added later is covered without touching this module),
 empties the personal fields of the ``cases`` row, removes every draft that holds work on it
-(``app.services.closure.case_drafts``: those named after it, the minutes being typed while it
+(``app.services.tombstones.case_drafts``: those named after it, the minutes being typed while it
 was the current item, its part of an agenda being prepared), completes
 its tombstone, and then compacts the file: ``PRAGMA wal_checkpoint(TRUNCATE)``, ``VACUUM``
 and a second checkpoint, so that no freed page and no WAL frame still holds the data
@@ -28,14 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Table,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import ColumnElement, Connection, Table
 
 import app.store.schema  # noqa: F401  (every area's tables: destruction must see them all)
 from app.domain.lifecycle import CaseState, TransitionFacts, transition
@@ -55,8 +48,8 @@ from app.store.case_tables import cases
 from app.store import cases as case_rows
 from app.store.convert import as_date
 from app.store.personal import personal_columns
-from app.store.retention_tables import retention_periods as periods_table
-from app.store.tables import metadata
+from app.services.tombstones import remove_case_drafts, tombstone_values
+from app.store import retention as retention_rows
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -73,8 +66,7 @@ KEPT_TABLES = frozenset({"case_tombstones"})
 # -- settings -------------------------------------------------------------------------------
 
 def period_for(conn: Connection, protocol: Protocol) -> RetentionPeriod:
-    row = conn.execute(select(periods_table).where(
-        periods_table.c.protocol == protocol.value)).mappings().first()
+    row = retention_rows.period_row(conn, protocol.value)
     if row is None:
         return default_period(protocol)
     return RetentionPeriod(protocol, int(row["months"]), True, row["set_by"], row["set_at"])
@@ -100,10 +92,7 @@ def set_retention_period(vault: OpenVault, protocol: Protocol, months: int) -> R
     now = utcnow()
     with vault.begin() as conn:
         before = period_for(conn, protocol)
-        conn.execute(delete(periods_table).where(
-            periods_table.c.protocol == protocol.value))
-        conn.execute(insert(periods_table).values(
-            protocol=protocol.value, months=months, set_by=vault.actor.account, set_at=now))
+        retention_rows.set_period(conn, protocol.value, months, vault.actor.account, now)
         vault.log(conn, "retention.set", "retention", protocol.value, detail={
             "months": months, "before": before.months, "was_default": not before.confirmed})
     return RetentionPeriod(protocol, months, True, vault.actor.account, now)
@@ -146,10 +135,8 @@ class DueCase:
 
 
 #: When an ended case's retention clock started, unless a closure decision says otherwise
-#: (as ``app.domain.retention.ended_on``; NULL for a case that has not ended). Migration
-#: 0008 indexes exactly this expression (``ix_cases_ended_at``): keep the two the same.
-ENDED_AT_SQL = ("CASE state WHEN 'closed' THEN closed_at WHEN 'declined' THEN intake_decided_at "
-                "WHEN 'routed_elsewhere' THEN triage_done_at END")
+#: (the SQL lives in ``app.store.retention``; migration 0008 indexes exactly this expression).
+ENDED_AT_SQL = retention_rows.ENDED_AT_SQL
 
 
 def due_cases(conn: Connection, today: date) -> list[DueCase]:
@@ -160,25 +147,12 @@ def due_cases(conn: Connection, today: date) -> list[DueCase]:
     # already leaves out what ended too recently to be due under even the shortest period
     # (a month's last days clamp to a shorter month's end: a week of margin covers that;
     # Python checks each exactly), and the indexes of migration
-    # 0008 answer both parts without reading the wide case and closure rows. Days and
-    # moments are stored as ISO text: those before ``:recent`` sort before it.
+    # 0008 answer both parts without reading the wide case and closure rows.
     shortest = min(p.months for p in periods.values())
     recent = (add_months(today, -shortest) + timedelta(days=7)).isoformat()
-    rows = conn.exec_driver_sql("""
-        SELECT c.id, c.number, c.protocol, cc.retention_starts, c.number_year, c.number_seq
-          FROM case_closures cc INDEXED BY ix_case_closures_retention_starts
-          JOIN cases c ON c.id = cc.case_id
-         WHERE cc.retention_starts < :recent AND c.state = 'closed'
-        UNION ALL
-        SELECT c.id, c.number, c.protocol, {ENDED_AT}, c.number_year, c.number_seq
-          FROM cases c INDEXED BY ix_cases_ended_at
-         WHERE {ENDED_AT} < :recent
-           AND (c.state != 'closed'
-                OR NOT EXISTS (SELECT 1 FROM case_closures x WHERE x.case_id = c.id))
-         ORDER BY 5, 6""".replace("{ENDED_AT}", ENDED_AT_SQL), {"recent": recent}).all()
     # Closed with a closure decision: the clock started on the closure's day; every other
     # ended case from its own moment (as ``ended_on``; NULL for a case that has not ended).
-    for case_id, number, protocol, ended, _year, _seq in rows:
+    for case_id, number, protocol, ended in retention_rows.ended_before(conn, recent):
         end = as_date(ended)
         if end is None:
             continue
@@ -190,45 +164,21 @@ def due_cases(conn: Connection, today: date) -> list[DueCase]:
 
 # -- destroying ------------------------------------------------------------------------------
 
-def _present_tables(conn: Connection) -> set[str]:
-    return {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
-
-
-def _referencing(table: Table, present: set[str]) -> list[tuple[Table, str, str]]:
-    """``(child, child column, parent column)`` for every foreign key that points at ``table``."""
-    found = []
-    for child in metadata.sorted_tables:
-        if child.name not in present or child is table:
-            continue
-        for fk in child.foreign_keys:
-            try:
-                target = fk.column
-            except Exception:  # noqa: BLE001, S112 - a key to a table not declared (yet)
-                continue
-            if target.table is table:
-                found.append((child, fk.parent.name, target.name))
-    return found
+_present_tables = retention_rows.present_tables
+_referencing = retention_rows.referencing
 
 
 def delete_rows(conn: Connection, table: Table, condition: ColumnElement[bool],
                 present: set[str] | None = None) -> None:
     """Delete the rows of ``table`` matching ``condition`` and, first, every row in any
-    table that refers to them (recursively), whatever its ``ON DELETE`` says."""
-    present = present if present is not None else _present_tables(conn)
-    for child, column, parent_column in _referencing(table, present):
-        if child.name in KEPT_TABLES:
-            continue
-        delete_rows(conn, child, child.c[column].in_(
-            select(table.c[parent_column]).where(condition)), present)
-    conn.execute(delete(table).where(condition))
+    table that refers to them (recursively), whatever its ``ON DELETE`` says; the tables of
+    :data:`KEPT_TABLES` keep theirs."""
+    retention_rows.delete_rows(conn, table, condition, present, KEPT_TABLES)
 
 
 def destroy_case(conn: Connection, vault: OpenVault, case_id: int, today: date,
                  due: DueCase | None = None) -> str:
     """Destroy one case inside the caller's transaction; returns its number."""
-    from app.services.closure import remove_case_drafts, tombstone_values
-
     row = case_rows.case_row(conn, case_id)
     if row is None:
         raise LookupError(f"case {case_id} does not exist")
@@ -273,11 +223,9 @@ def compact(vault: OpenVault, attempts: int = 20) -> None:
     with vault.engine.connect() as sa_conn:
         raw = sa_conn.connection.dbapi_connection
         assert raw is not None
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        raw.execute("VACUUM")
+        retention_rows.vacuum(raw)
         for _attempt in range(attempts):
-            busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if not busy:
+            if not retention_rows.checkpoint_busy(raw):
                 return
             time.sleep(0.05)
     raise VaultInUse(_("The vault could not be compacted because it is busy; the destroyed "
@@ -296,8 +244,7 @@ def checkpoint(vault: OpenVault, attempts: int = 20) -> bool:
         raw = sa_conn.connection.dbapi_connection
         assert raw is not None
         for _attempt in range(attempts):
-            busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if not busy:
+            if not retention_rows.checkpoint_busy(raw):
                 return True
             time.sleep(0.05)
     return False

@@ -23,8 +23,10 @@ SQL = re.compile(r"(?<![.\w])(?:select|insert|update|delete|text)\("
 #: disclosures 6, handouts 14)
 CEILINGS = {
     "app/services/drafts.py": 0,
-    "app/services/closure.py": 11,     # parties, routing and widening rows; meeting ids
-    "app/services/retention.py": 15,   # the settings, the generic deletion, the compaction
+    "app/services/closure.py": 0,      # 11 -> 0: parties, triage, retention stores
+    "app/services/retention.py": 0,    # 15 -> 0: app/store/retention.py
+    "app/services/tombstones.py": 0,   # the tombstone's counts, out of closure
+    "app/services/triage.py": 0,       # was 38: app/store/triage.py
     "app/services/minutes.py": 0,
     "app/services/meetings.py": 0,
     "app/services/meeting_live.py": 0,
@@ -43,10 +45,17 @@ CEILINGS = {
     "app/services/disclosures.py": 0,
     "app/services/handouts.py": 0,
     "app/services/parties.py": 0,      # was 58: app/store/parties.py
+    # the case and the referral (were 83, 41 and 1 at 4caafe6): app/store/cases.py,
+    # subjects.py, items.py and referrals.py; the six left in cases.py are the Cases table's
+    # listing (list_cases, straight through the DB-API cursor); the one in referral_import
+    # is a method named text() (the reader's), not SQL
+    "app/services/cases.py": 6,
+    "app/services/referral_contacts.py": 0,
+    "app/services/referral_import.py": 1,
 }
 
 REPOSITORIES = ("cases", "subjects", "items", "meetings", "plan", "drafts", "audit",
-                "parties", "settings")
+                "parties", "settings", "triage", "retention", "referrals")
 
 
 def sql_calls(source: str) -> int:
