@@ -42,7 +42,7 @@ class StepPage(QWizardPage):
     """One step of a wizard's flow; shows the step's refusals beside their fields."""
 
     def __init__(self, flow: Flow[Any, Any], step_id: str, *,
-                 error_name: str = "field_error") -> None:
+                 error_name: str = "field_error", page_line_shown: bool = False) -> None:
         super().__init__()
         self.flow = flow
         #: the step of the domain's flow this page renders
@@ -55,6 +55,9 @@ class StepPage(QWizardPage):
         #: refusals of a field without a label of its own, and the page's own problems
         self.page_error = self.make_error_label("")
         self.page_error.setObjectName(error_name)
+        #: the page's line stays in the layout when empty (pages that write to it directly)
+        self.page_line_shown = page_line_shown
+        self.page_error.setVisible(page_line_shown)
 
     # -- what the page is about: overridden per wizard -------------------------------------
 
@@ -132,7 +135,7 @@ class StepPage(QWizardPage):
     def clear_errors(self) -> None:
         for label in [*self.error_labels.values(), self.page_error]:
             label.clear()
-            label.setVisible(False)
+            label.setVisible(label is self.page_error and self.page_line_shown)
         for widget in self.field_widgets.values():
             widget.setAccessibleDescription("")
 
@@ -176,7 +179,7 @@ class StepPage(QWizardPage):
 
     # -- moving on --------------------------------------------------------------------------
 
-    def check(self) -> bool:
+    def check_and_show(self) -> bool:
         """Write the widgets into the draft, ask the step and show its refusals; True when
         there are none."""
         self.collect()
@@ -205,7 +208,7 @@ class StepPage(QWizardPage):
         return not self.refusals()
 
     def validatePage(self) -> bool:  # noqa: N802 (Qt's name)
-        return self.check()
+        return self.check_and_show()
 
     def nextId(self) -> int:  # noqa: N802 (Qt's name)
         """The page of the flow's next step (which may depend on the draft)."""

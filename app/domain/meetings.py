@@ -651,7 +651,7 @@ FLOW: Flow[AgendaDraft, None] = Flow("agenda", [
     _step(WizardStep.MEETING, _first_refusal_of(_meeting_step),
           ("starts_at", "place", "chair")),
     _step(WizardStep.CASES, _first_refusal_of(_cases_step), ("items",)),
-    _step(WizardStep.ORDER, _first_refusal_of(_order_step), ("duration_minutes",)),
+    _step(WizardStep.ORDER, _first_refusal_of(_order_step), ("duration",)),
     _step(WizardStep.DETAILS, _first_refusal_of(_details_step),
           ("goal", "themes", "decision_types")),
     _step(WizardStep.INVITATIONS, _first_refusal_of(_invitations_step), ("invited",)),

@@ -1,6 +1,7 @@
 """The agenda wizard: renders the steps of ``app.domain.meetings.WIZARD_STEPS`` (meeting,
 cases, order and times, goal/themes/decisions, invitations, review). Each page checks its
-step with ``check_step`` and shows the reason beside the page instead of a modal box; the
+step of ``app.domain.meetings.FLOW`` (``ui.wizard.StepPage``) and shows the reason beside
+the page instead of a modal box; the
 service ``plan_meeting`` is called once, at the end. What is typed is saved as a draft in
 the vault (``save_draft``) and comes back after an unlock.
 """
@@ -16,12 +17,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QPushButton, QSpinBox, QTextBrowser, QTimeEdit,
-                               QVBoxLayout, QWidget, QWizard, QWizardPage)
+                               QVBoxLayout, QWidget, QWizard)
 
 from app.domain.triage import ASK_BEFORE_INVITING, QueryAnswer
 from app.domain.meetings import (MAX_DURATION, MIN_DURATION, AgendaDraft, DecisionType,
-                                 DraftItem, WizardStep, WIZARD_STEPS, check_step)
-from app.errors import CasuskamerError, ValidationError
+                                 DraftItem, WizardStep, WIZARD_STEPS)
+from app.domain import meetings as meetings_domain
+from app.errors import CasuskamerError
 from app.formatting import format_datetime, format_time
 from app.i18n import _
 from app.services import meetings as svc
@@ -29,6 +31,7 @@ from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs, wizard_steps
 from ui.date_edit import DateEdit
 from ui.triage.wizard import confirm_invitation
+from ui.wizard import StepPage
 
 
 
@@ -44,21 +47,16 @@ def _enter_per_case_page(page: Any) -> None:
     page.case.setCurrentIndex(0)
     page.show_item(0)
 
-class StepPage(QWizardPage):
-    """One step: its widgets fill ``wizard.draft``; leaving it runs the step's check."""
+class AgendaPage(StepPage):
+    """One step of ``app.domain.meetings.FLOW``: its widgets fill ``wizard.draft``; leaving
+    it runs the step's check (the base shows the refusal in the page's line)."""
 
     def __init__(self, wizard: AgendaWizard, step: WizardStep) -> None:
-        super().__init__()
+        super().__init__(meetings_domain.FLOW, step, error_name="error", page_line_shown=True)
         self.wizard_ = wizard
         self.step = step
-        self.setTitle(step.title)
-        self.setSubTitle(step.subtitle)
-        self.setObjectName(f"page_{step.value}")
         self.body = QVBoxLayout(self)
-        self.error = QLabel("")
-        self.error.setObjectName("error")
-        self.error.setStyleSheet(a11y.error_style())
-        self.error.setWordWrap(True)
+        self.error = self.page_error
 
     def finish_layout(self) -> None:
         self.body.addWidget(self.error)
@@ -66,26 +64,21 @@ class StepPage(QWizardPage):
     def enter(self) -> None:
         """Fill the widgets from the draft (called when the page is shown)."""
 
-    def collect(self) -> None:
-        """Write the widgets into the draft."""
+    def draft(self) -> AgendaDraft:
+        return self.wizard_.draft
 
     def initializePage(self) -> None:
-        self.error.setText("")
+        self.clear_errors()
         self.enter()
 
     def validatePage(self) -> bool:
-        self.collect()
-        try:
-            check_step(self.step, self.wizard_.draft)
-        except ValidationError as exc:
-            self.error.setText(str(exc))
+        if not self.check_and_show():
             return False
-        self.error.setText("")
         self.wizard_.save_draft()
         return True
 
 
-class MeetingPage(StepPage):
+class MeetingPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.MEETING)
         form = QFormLayout()
@@ -107,6 +100,9 @@ class MeetingPage(StepPage):
         form.addRow(a11y.tie(QLabel(_("Date and time")), self.when), when)
         form.addRow(_("Place"), self.place)
         form.addRow(_("Chair"), self.chair)
+        self.register_field("starts_at", self.when)
+        self.register_field("place", self.place)
+        self.register_field("chair", self.chair)
         self.body.addLayout(form)
         self.finish_layout()
 
@@ -131,19 +127,20 @@ class MeetingPage(StepPage):
 
     def validatePage(self) -> bool:
         if self.when.error():
-            self.error.setText(_("Date and time: {problem}").format(problem=self.when.error()))
+            self.show_problem(_("Date and time: {problem}").format(problem=self.when.error()))
             self.when.setFocus()
             return False
         return super().validatePage()
 
 
-class CasesPage(StepPage):
+class CasesPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.CASES)
         self.cases = QListWidget()
         self.cases.setObjectName("cases")
         self.body.addWidget(a11y.tie(QLabel(_("&Cases ready for a meeting:")), self.cases))
         self.body.addWidget(self.cases)
+        self.register_field("items", self.cases)
         self.finish_layout()
 
     def enter(self) -> None:
@@ -180,7 +177,7 @@ class CasesPage(StepPage):
         draft.items = items
 
 
-class OrderPage(StepPage):
+class OrderPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.ORDER)
         self.order = QListWidget()
@@ -246,7 +243,7 @@ class OrderPage(StepPage):
             self._fill(target)
 
 
-class DetailsPage(StepPage):
+class DetailsPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.DETAILS)
         self.case = QComboBox()
@@ -299,7 +296,7 @@ class DetailsPage(StepPage):
         self._store()
 
 
-class InvitationsPage(StepPage):
+class InvitationsPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.INVITATIONS)
         self.case = QComboBox()
@@ -394,7 +391,7 @@ class InvitationsPage(StepPage):
         self._store()
 
 
-class ReviewPage(StepPage):
+class ReviewPage(AgendaPage):
     def __init__(self, wizard: AgendaWizard) -> None:
         super().__init__(wizard, WizardStep.REVIEW)
         self.summary = QTextBrowser()
@@ -422,7 +419,7 @@ class ReviewPage(StepPage):
         try:
             self.wizard_.meeting_id = svc.plan_meeting(self.wizard_.vault, self.wizard_.draft)
         except CasuskamerError as exc:
-            self.error.setText(str(exc))
+            self.show_problem(str(exc))
             return False
         changes.announce()   # the cases on the agenda have a next meeting now
         return True
@@ -450,7 +447,7 @@ class AgendaWizard(QWizard):
         # Cases in a draft that are no longer ready are dropped, not planned blindly.
         ready = {c.case_id for c in self.candidates}
         self.draft.items = [i for i in self.draft.items if i.case_id in ready]
-        self.pages: dict[WizardStep, StepPage] = {}
+        self.pages: dict[WizardStep, AgendaPage] = {}
         for step in WIZARD_STEPS:
             page = PAGES[step](self)
             self.pages[step] = page
@@ -464,7 +461,7 @@ class AgendaWizard(QWizard):
         #: the draft as last saved (or opened), to know whether closing loses anything
         self._saved = self.draft.to_json()
 
-    def page_for(self, step: WizardStep) -> StepPage:
+    def page_for(self, step: WizardStep) -> AgendaPage:
         return self.pages[step]
 
     def save_draft(self) -> None:
@@ -476,7 +473,7 @@ class AgendaWizard(QWizard):
         """Ctrl+S: the page's fields into the draft and the draft saved; said beside the
         steps."""
         page = self.currentPage()
-        if isinstance(page, StepPage):
+        if isinstance(page, AgendaPage):
             page.collect()
         try:
             self.save_draft()
@@ -492,7 +489,7 @@ class AgendaWizard(QWizard):
         if self._cleared or self.meeting_id is not None or not self.vault.is_open:
             return False
         page = self.currentPage()
-        if isinstance(page, StepPage):
+        if isinstance(page, AgendaPage):
             page.collect()
         draft = self.draft
         typed = bool(draft.place.strip() or draft.chair.strip() or draft.items)

@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QLineEdit, QListView, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QStyle,
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget, QWizard, QWizardPage)
+                               QVBoxLayout, QWidget, QWizard)
 
 from app.domain.information import Category, SharingTerms
 from app.domain.lifecycle import CaseState
 from app.domain.meetings import DecisionType
+from app.domain import triage as triage_domain
 from app.domain.triage import (ASK_BEFORE_INVITING, STEP_ORDER, NewItem, QueryAnswer, Route,
                                RoutingDecision, TriageDraft, TriageStep, WideningAnswer,
-                               describe_concerns, describe_item_terms, parse_themes,
-                               validate_step)
+                               describe_concerns, describe_item_terms, parse_themes)
 from app.errors import CasuskamerError, ValidationError
 from app.formatting import format_date, format_time
 from app.i18n import _, ngettext
@@ -38,6 +38,7 @@ from app.sharing.policy import describe_mark, who_may_see, CaseContext
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.wizard import StepPage
 
 
 def _pydate(edit: DateEdit, field: str) -> date:
@@ -141,25 +142,24 @@ def _checked_ids(widget: QListWidget) -> set[int]:
             if widget.item(i).checkState() == Qt.CheckState.Checked}
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("error")
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
-    return label
-
-
-class _StepPage(QWizardPage):
-    """A page for one step of the domain's step list; the wizard does the work."""
+class TriagePage(StepPage):
+    """A page for one step of ``app.domain.triage.FLOW``; the wizard does the work, the base
+    shows the step's refusals in the page's line."""
 
     def __init__(self, wizard: TriageWizard, step: TriageStep) -> None:
-        super().__init__()
+        super().__init__(triage_domain.FLOW, step, error_name="error", page_line_shown=True)
         self.triage = wizard
         self.step = step
-        self.setObjectName(f"page_{step.value}")
-        self.setTitle(step.heading)
-        self.setSubTitle(step.explanation)
-        self.error = _error_label()
+        self.error = self.page_error
+        self.error.setStyleSheet("color: #b00020;")
+
+    def draft(self) -> TriageDraft:
+        return self.triage.current_draft()
+
+    def context(self) -> triage_domain.TriageCheck:
+        ctx = self.triage.ctx
+        return triage_domain.TriageCheck(tuple(ctx.queries), ctx.standings, ctx.case.protocol,
+                                         self.triage.today)
 
     def validatePage(self) -> bool:
         return self.triage.leave_step(self.step)
@@ -182,7 +182,7 @@ class TriageWizard(QWizard):
         self.ctx: TriageContext = triage_service.triage_context(vault, number, self.today)
         self.draft = triage_service.load_draft(vault, number) or TriageDraft(number)
         self.finished_state: object = None
-        self.pages: dict[TriageStep, _StepPage] = {}
+        self.pages: dict[TriageStep, TriagePage] = {}
         self._build_parties()
         self._build_answers()
         self._build_review()
@@ -213,7 +213,7 @@ class TriageWizard(QWizard):
             return ""
         return self.ctx.party_names.get(party_id, f"#{party_id}")
 
-    def _run(self, page: _StepPage, action: Callable[[], object]) -> bool:
+    def _run(self, page: TriagePage, action: Callable[[], object]) -> bool:
         """Call a service; show its refusal on the page instead of raising."""
         try:
             action()
@@ -235,7 +235,7 @@ class TriageWizard(QWizard):
 
     def current_draft(self) -> TriageDraft:
         page = self.currentPage()
-        step = page.step if isinstance(page, _StepPage) else self.draft.step
+        step = page.step if isinstance(page, TriagePage) else self.draft.step
         return TriageDraft(self.number, step, self._routing_from_widgets())
 
     def save_draft(self) -> None:
@@ -313,17 +313,15 @@ class TriageWizard(QWizard):
         if step is TriageStep.PARTIES and self.unrecorded_asked() and not self._record_asked():
             return False
         draft = self.current_draft()
-        problems = validate_step(step, draft, self.ctx.queries, self.ctx.standings,
-                                 self.ctx.case.protocol, self.today)
+        problems = page.refusals()
+        page.show_refusals(problems)
         if problems:
-            page.error.setText("\n".join(str(p) for p in problems))
             return False
-        page.error.setText("")
         if step is TriageStep.SUMMARY:
             return self._finish(page, draft)
         return True
 
-    def _finish(self, page: _StepPage, draft: TriageDraft) -> bool:
+    def _finish(self, page: TriagePage, draft: TriageDraft) -> bool:
         try:
             self.finished_state = triage_service.decide_routing(
                 self.vault, self.number, draft.routing, self.today)
@@ -335,11 +333,12 @@ class TriageWizard(QWizard):
     # -- step 1: parties to ask ------------------------------------------------------------
 
     def _build_parties(self) -> None:
-        page = _StepPage(self, TriageStep.PARTIES)
+        page = TriagePage(self, TriageStep.PARTIES)
         self.asked_list = QListWidget()
         self.asked_list.setObjectName("parties_to_ask")
         self.asked_filter = PartyFilter(self.asked_list, _("&Parties to ask:"), "parties_to_ask")
         self.asked_on = _date_edit(self.today, "asked_on")
+        page.register_field("parties", self.asked_list)
         record = QPushButton(_("Record as asked"))
         record.setObjectName("record_asked")
         record.clicked.connect(self._record_asked)
@@ -419,7 +418,7 @@ class TriageWizard(QWizard):
     # -- step 2: answers and items ---------------------------------------------------------
 
     def _build_answers(self) -> None:
-        page = _StepPage(self, TriageStep.ANSWERS)
+        page = TriagePage(self, TriageStep.ANSWERS)
         self.answer_party = QComboBox()
         self.answer_party.setObjectName("answer_party")
         self.answer_party.currentIndexChanged.connect(lambda _i: self._fill_item_terms())
@@ -629,7 +628,7 @@ class TriageWizard(QWizard):
     # -- step 3: review and widening -------------------------------------------------------
 
     def _build_review(self) -> None:
-        page = _StepPage(self, TriageStep.REVIEW)
+        page = TriagePage(self, TriageStep.REVIEW)
         self.items_table = QTableWidget(0, 6)
         self.items_table.setObjectName("items_table")
         a11y.name(self.items_table, _("Information"))
@@ -759,7 +758,7 @@ class TriageWizard(QWizard):
     # -- step 4: routing -------------------------------------------------------------------
 
     def _build_routing(self) -> None:
-        page = _StepPage(self, TriageStep.ROUTING)
+        page = TriagePage(self, TriageStep.ROUTING)
         self.route_meeting = QRadioButton(Route.TO_MEETING.label)
         self.route_meeting.setObjectName("route_to_meeting")
         self.route_elsewhere = QRadioButton(Route.ELSEWHERE.label)
@@ -829,6 +828,12 @@ class TriageWizard(QWizard):
         layout.addWidget(self.route_elsewhere)
         layout.addWidget(self.elsewhere_box)
         layout.addWidget(page.error)
+        # the routing's refusals move the focus to the field they name
+        for path, widget in (("goal", self.goal_edit), ("themes", self.themes_edit),
+                             ("decision_types", next(iter(self.decision_checks.values()))),
+                             ("invitees", self.invitee_list),
+                             ("elsewhere", self.elsewhere_party), ("reason", self.reason_edit)):
+            page.register_field(path, widget)
         self.pages[TriageStep.ROUTING] = page
         self._route_toggled(True)
 
@@ -886,7 +891,7 @@ class TriageWizard(QWizard):
     # -- step 5: summary -------------------------------------------------------------------
 
     def _build_summary(self) -> None:
-        page = _StepPage(self, TriageStep.SUMMARY)
+        page = TriagePage(self, TriageStep.SUMMARY)
         page.setFinalPage(True)
         self.summary = QLabel()
         self.summary.setObjectName("summary")
