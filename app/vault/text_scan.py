@@ -10,11 +10,14 @@ upgrade in ``meta['text_findings']`` (:func:`counts_at_upgrade`).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from app.domain.text_rules import free_text_offences, identifying_offences
+from app.domain.text_rules import (BIDI_CONTROLS, FREE_TEXT_CONTROLS, free_text_offences,
+                                   identifying_offences)
+from app.store import text_columns
 from app.vault.vault import OpenVault
 
 #: (table, column, identifying, the column that names the case or None). Prose columns
@@ -54,26 +57,52 @@ def breaks_rule(text: str, identifying: bool) -> bool:
     return not text.isprintable() and next(iter(offences), None) is not None
 
 
+#: The characters free text may not hold (row 3 of ``app.domain.text_rules``): the control
+#: characters (Unicode category Cc is exactly U+0000-001F and U+007F-009F) except those free
+#: text may hold, the bidi controls and the surrogates (Cs).
+_PROSE_OFFENCES = re.compile("[" + "".join(
+    re.escape(ch) for ch in sorted(
+        {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))} - FREE_TEXT_CONTROLS
+        | BIDI_CONTROLS)) + "\ud800-\udfff]")
+
+
+def _suspect(joined: str, identifying: bool) -> bool:
+    """Whether a chunk's joined texts may hold a text that breaks the rule: for an
+    identifying field, any character that is not printable (every Cc, Cf and Cs character
+    is not); for prose, any character row 3 refuses."""
+    if identifying:
+        return not joined.isprintable()
+    return _PROSE_OFFENCES.search(joined) is not None
+
+
 def find_invisible(conn: Connection) -> list[TextFinding]:
-    """Every stored text that breaks the rule, by table and column, in record order."""
-    present = {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
-    numbers: dict[int, str] | None = None
-    found: list[TextFinding] = []
-    for table, column, identifying, case_column in TEXT_COLUMNS:
-        if table not in present:
-            continue
-        case_sql = f'"{case_column}"' if case_column else "NULL"
-        rows = conn.exec_driver_sql(
-            f'SELECT rowid, {case_sql}, "{column}" FROM "{table}" ORDER BY rowid').fetchall()
-        for rowid, case_id, value in rows:
-            if not isinstance(value, str) or not breaks_rule(value, identifying):
-                continue
-            if numbers is None:
-                numbers = dict(conn.exec_driver_sql("SELECT id, number FROM cases").fetchall())
-            found.append(TextFinding(table, column, int(rowid),
-                                     numbers.get(case_id) if case_id is not None else None))
-    return found
+    """Every stored text that breaks the rule, by table and column, in record order.
+
+    Each table is read once, in chunks of rows with each column's texts joined
+    (``app.store.text_columns``); a chunk's column whose joined text may hold an offence
+    (:func:`_suspect`) is read again row by row and each text judged by
+    :func:`breaks_rule`: the same findings as judging every text one by one."""
+    present = text_columns.tables_present(conn)
+    by_table: dict[tuple[str, str | None], list[tuple[int, str, bool]]] = {}
+    for order, (table, column, identifying, case_column) in enumerate(TEXT_COLUMNS):
+        if table in present:
+            by_table.setdefault((table, case_column), []).append((order, column, identifying))
+    hits: list[tuple[int, int, str, str, int | None]] = []
+    for (table, case_column), columns in by_table.items():
+        for first, last, joined in text_columns.joined_chunks(
+                conn, table, [column for _order, column, _identifying in columns]):
+            for (order, column, identifying), text in zip(columns, joined):
+                if text is None or not _suspect(text, identifying):
+                    continue
+                for rowid, case_id, value in text_columns.rows_between(
+                        conn, table, case_column, column, first, last):
+                    if isinstance(value, str) and breaks_rule(value, identifying):
+                        hits.append((order, int(rowid), table, column,
+                                     None if case_id is None else int(case_id)))
+    hits.sort()
+    numbers = text_columns.case_numbers(conn, [h[4] for h in hits if h[4] is not None])
+    return [TextFinding(table, column, rowid, numbers.get(case_id) if case_id is not None
+                        else None) for _order, rowid, table, column, case_id in hits]
 
 
 def text_findings(vault: OpenVault) -> list[TextFinding]:

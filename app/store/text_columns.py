@@ -1,0 +1,67 @@
+"""Reading the stored text columns for ``casuskamer verify``'s scan for invisible characters
+(``app.vault.text_scan`` keeps the rule). Each table is read once, a chunk of rows at a
+time, each text column of a chunk joined by SQLite into one text (``group_concat``), so that
+a clean chunk costs one test of one string per column instead of a Python row per record;
+only a chunk whose joined text is suspect is read again row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+#: rows per chunk: the joined texts of a chunk stay a few megabytes
+CHUNK_ROWS = 20_000
+#: what joins the values of a chunk: a printable character that no rule refuses
+JOIN = " "
+
+
+def tables_present(conn: Connection) -> set[str]:
+    return {str(r[0]) for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+
+
+def joined_chunks(conn: Connection, table: str, columns: Sequence[str],
+                  chunk_rows: int | None = None
+                  ) -> Iterator[tuple[int, int, list[str | None]]]:
+    """``(first rowid, last rowid, [each column's values joined by JOIN])`` for each chunk
+    of ``chunk_rows`` rowids of ``table``, in rowid order (None: no value in that column).
+    A value that is not text is joined as SQLite writes it as text; the row-by-row reading
+    of a suspect chunk (:func:`rows_between`) looks at the value itself.
+
+    The columns are aggregated straight from the table (no subquery): SQLite then reads
+    each value into a register it reuses, where a subquery's copies cost an allocation per
+    value (each locked and wiped under ``cipher_memory_security``)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    low, high = conn.exec_driver_sql(f'SELECT min(rowid), max(rowid) FROM "{table}"').one()
+    if low is None:
+        return
+    joined = ", ".join(f"group_concat(\"{column}\", '{JOIN}')" for column in columns)
+    statement = f'SELECT {joined} FROM "{table}" WHERE rowid BETWEEN ? AND ?'
+    for first in range(int(low), int(high) + 1, chunk_rows):
+        last = min(first + chunk_rows - 1, int(high))
+        row = conn.exec_driver_sql(statement, (first, last)).one()
+        yield first, last, [None if v is None else str(v) for v in row]
+
+
+def rows_between(conn: Connection, table: str, case_column: str | None, column: str,
+                 first: int, last: int) -> list[tuple[Any, ...]]:
+    """``(rowid, case column or None, value)`` of ``table``'s rows ``first``..``last``."""
+    case_sql = f'"{case_column}"' if case_column else "NULL"
+    return list(conn.exec_driver_sql(
+        f'SELECT rowid, {case_sql}, "{column}" FROM "{table}" '
+        f"WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (first, last)).fetchall())
+
+
+def case_numbers(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    """The numbers of the cases with these ids."""
+    found: dict[int, str] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), 500):
+        part = wanted[start:start + 500]
+        found.update((int(i), str(n)) for i, n in conn.exec_driver_sql(
+            f"SELECT id, number FROM cases WHERE id IN ({', '.join('?' for _i in part)})",
+            tuple(part)).fetchall())
+    return found
