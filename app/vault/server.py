@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy import exc as sa_exc
 
 from app import keymem
 from app.domain.accounts import check_account_name
@@ -212,6 +214,23 @@ class ServerOpenVault(OpenVault):
                                "this program needs {needed}. Ask your administrator to "
                                "upgrade the server.").format(found=current or "-",
                                                              needed=migrate.head_revision()))
+
+    @contextmanager
+    def unlock_step(self) -> Iterator[None]:
+        """As ``OpenVault.unlock_step`` (the session is closed again when a step fails), with
+        the server's words: a statement the server refused is not a damaged file. Only the
+        SQLSTATE is told (no statement, no value)."""
+        try:
+            yield
+        except sa_exc.DBAPIError as exc:
+            self.lock(audit_it=False)
+            code = getattr(exc.orig, "sqlstate", None) or "-"
+            raise VaultError(_("The house server refused a step of opening the session "
+                               "(SQLSTATE {code}). Ask your administrator.").format(
+                code=code)) from None
+        except BaseException:
+            self.lock(audit_it=False)
+            raise
 
     def _reconcile_slots(self, conn: Connection) -> None:
         return None  # slots are rows of the same database, written in the same transaction
