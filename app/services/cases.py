@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, overload
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.cases import (
     Case,
@@ -53,7 +53,7 @@ from app.store import cases as case_rows
 from app.store import items as item_rows
 from app.store import subjects as subject_rows
 from app.store.convert import inserted_id as inserted_id
-from app.store.party_tables import parties
+from app.store import parties as party_rows
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -498,8 +498,8 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
 
 
 def party_type_of(conn: Connection, party_id: int) -> str | None:
-    value = conn.execute(select(parties.c.party_type).where(parties.c.id == party_id)).scalar()
-    return str(value) if value is not None else None
+    row = party_rows.row(conn, party_id)
+    return None if row is None or row["party_type"] is None else str(row["party_type"])
 
 
 def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: CaseState,

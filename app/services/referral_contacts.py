@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.intake import Referral
 from app.domain.referral_contacts import (
@@ -39,6 +39,7 @@ from app.domain.standing import PartyStanding
 from app.errors import NotFound
 from app.i18n import _
 from app.store import cases as case_rows
+from app.store import parties as party_rows
 from app.store import referrals as referral_rows
 from app.store import subjects as subject_rows
 from app.vault.access import entry_point
@@ -202,12 +203,9 @@ def informing_lines(vault: OpenVault, subject_ids: tuple[int, ...] | list[int]) 
     """For the subject-access review (AVG 15): per subject id, the case number and whether
     the subject was informed or the ground not to ("ZVH-2026-0042: Not informed: running
     criminal investigation; look again on ..."). ``CASE_WORK``; audited by the review."""
-    from app.store.party_tables import parties
-
     vault.require(Permission.CASE_WORK, "subject", "-")
     with vault.read() as conn:
-        names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id,
-                                                                   parties.c.name))}
+        names = party_rows.names(conn)
         lines = []
         for subject_id in subject_ids:
             found = subject_rows.case_of(conn, subject_id)
@@ -226,13 +224,11 @@ def informing_summary(vault: OpenVault, number_or_id: str | int) -> list[str]:
     whether they were informed or the ground not to (no name: that screen shows initials).
     ``CASE_WORK``; read only, no audit row (the screen's own opening is audited)."""
     from app.domain.cases import SubjectRole
-    from app.store.party_tables import parties
 
     vault.require(Permission.CASE_WORK, "case", str(number_or_id))
     with vault.read() as conn:
         case_id = _case_id(conn, number_or_id)
-        names = {int(r[0]): str(r[1]) for r in conn.execute(select(parties.c.id,
-                                                                   parties.c.name))}
+        names = party_rows.names(conn)
         roles = subject_rows.roles_of_case(conn, case_id)
         informing = load_informing(conn, case_id)
     return [f"{SubjectRole(roles[sid]).label}: "

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.lifecycle import CaseState
 from app.domain.referral_views import ReceiptView, TriageOutcome, TriageOutcomeView
@@ -37,8 +37,8 @@ from app.services.handouts import ExportResult, house_name
 from app.services.referral_contacts import load_informing, load_invitees
 from app.services.sharing_context import current_meeting
 from app.sharing.policy import ReferrerOutput, may_receive_referrer_output
-from app.store.party_tables import parties
-from app.store.triage_tables import routing_decisions
+from app.store import parties as party_rows
+from app.store import triage as triage_rows
 from app.vault.access import entry_point
 from app.vault.vault import OpenVault
 
@@ -77,8 +77,7 @@ def _referrer(conn: Connection, case_id: int, party_id: int | None, output: Refe
                                       reason=entitled.reason.label),
                               number, entitled.reason.value)
     assert recipient is not None
-    name = conn.execute(select(parties.c.name).where(parties.c.id == recipient)).scalar()
-    return recipient, str(name or "")
+    return recipient, party_rows.names(conn, [recipient]).get(recipient, "")
 
 
 def _fields(case: object, invitees: int, informing: int) -> tuple[str, ...]:
@@ -180,8 +179,7 @@ def _outcome(conn: Connection, vault: OpenVault, number_or_id: str | int,
     case = case_service.load_case(conn, case_id)
     recipient, name = _referrer(conn, case_id, party_id, ReferrerOutput.TRIAGE_OUTCOME,
                                 on, vault, case.number)
-    routing = conn.execute(select(routing_decisions)
-                           .where(routing_decisions.c.case_id == case_id)).mappings().first()
+    routing = triage_rows.routing_row(conn, case_id)
     common = {"house": house_name(conn), "case_number": case.number,
               "recipient_id": recipient, "recipient": name, "protocol": case.protocol,
               "received": case.received, "external_ref": case.external_ref,
@@ -197,8 +195,8 @@ def _outcome(conn: Connection, vault: OpenVault, number_or_id: str | int,
     if Route(routing["route"]) is Route.ELSEWHERE:
         where = ""
         if routing["elsewhere_party_id"] is not None:
-            where = str(conn.execute(select(parties.c.name).where(
-                parties.c.id == routing["elsewhere_party_id"])).scalar() or "")
+            elsewhere = int(routing["elsewhere_party_id"])
+            where = party_rows.names(conn, [elsewhere]).get(elsewhere, "")
         chain = str(routing["elsewhere_chain"] or "")
         place = ", ".join(p for p in (where, chain) if p)
         advice = "\n".join(p for p in (

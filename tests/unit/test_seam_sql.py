@@ -51,6 +51,7 @@ CEILINGS = {
     # is a method named text() (the reader's), not SQL
     "app/services/cases.py": 6,
     "app/services/referral_contacts.py": 0,
+    "app/services/referral_receipts.py": 0,  # was 6: the routing row, the parties' names
     "app/services/referral_import.py": 1,
 }
 
