@@ -165,11 +165,10 @@ def test_a_refused_change_of_whom_an_item_concerns_leaves_the_recorded_one(
     [other] = import_referrals(director, {"format": FORMAT,
                                              "referrals": [_referral("SEAM-2")]}, today=TODAY)
     with director.begin() as conn:
-        from app.store import subjects
-
-        other_id = case_service.case_id_for(conn, other)
-        foreign = next(iter(subjects.ids_of_case(conn, other_id)))
-        main, _child = subjects.ids_in_order(conn, case_id)
+        foreign = case_service.load_case(conn, case_service.case_id_for(conn, other)
+                                         ).subjects[0].id
+        main = case_service.load_case(conn, case_id).subjects[0].id
+        assert foreign is not None and main is not None
         [item] = case_service.information_items(conn, case_id)
         case_service.set_item_concerns(conn, item.id, frozenset({main}))
         with pytest.raises(ValidationError):
