@@ -1,8 +1,9 @@
 """The first-run wizard: where the vault goes, and its first administrator account.
 
-Shown when there is no vault in the chosen folder. Each page checks its input and says why it
-refuses; the vault is made once, at the end, by ``Vault.create`` on a worker thread (it measures
-and runs Argon2id, which takes about a second). ``opened`` holds the unlocked vault afterwards.
+Shown when there is no vault in the chosen folder. Each page checks its step of
+``app.domain.first_run.FLOW`` (``ui.wizard.StepPage``) and says why it refuses; the vault is
+made once, at the end, by ``Vault.create`` on a worker thread (it measures and runs
+Argon2id, which takes about a second). ``opened`` holds the unlocked vault afterwards.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
-from app.domain.accounts import check_account_name
+from app.domain import first_run
+from app.domain.first_run import FirstRunStep, FolderFacts, SetupDraft
 from app.errors import CasuskamerError, ValidationError
 from app.i18n import _
 from app.services import session
@@ -30,6 +31,7 @@ from app.vault.vault import OpenVault, Vault
 from ui import a11y, dialogs, wizard_steps
 from ui.passphrase_pair import PassphrasePair
 from ui.tasks import run_in_background
+from ui.wizard import StepPage
 
 DEFAULT_ADMIN = "beheerder"
 
@@ -42,19 +44,27 @@ def _reason_label() -> QLabel:
     return label
 
 
-class FolderPage(QWizardPage):
+class SetupPage(StepPage):
+    """A step of ``app.domain.first_run.FLOW``: the draft is what the two pages hold."""
+
+    def __init__(self, step: FirstRunStep, error_name: str) -> None:
+        super().__init__(first_run.FLOW, step, error_name=error_name)
+
+    def draft(self) -> SetupDraft:
+        wizard = self.wizard()
+        assert isinstance(wizard, FirstRunWizard)
+        return wizard.setup_draft()
+
+
+class FolderPage(SetupPage):
     def __init__(self, folder: Path) -> None:
-        super().__init__()
-        self.setTitle(_("Where will the vault be kept?"))
-        self.setSubTitle(_("The vault is one encrypted folder holding all case data of the "
-                           "house. Choose a folder on this workstation that is included in the "
-                           "backups."))
+        super().__init__(FirstRunStep.FOLDER, "folder_reason")
         self.folder = QLineEdit(str(folder))
         self.folder.setObjectName("folder")
         browse = QPushButton(_("&Browse..."))
         browse.clicked.connect(self._browse)
-        self.reason = _reason_label()
-        self.reason.setObjectName("folder_reason")
+        self.reason = self.page_error
+        self.register_field("folder", self.folder)
         row = QHBoxLayout()
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
@@ -76,32 +86,22 @@ class FolderPage(QWizardPage):
         if picked is not None:
             self.folder.setText(str(picked))
 
-    def validatePage(self) -> bool:
-        text = self.folder.text().strip()
-        reason = ""
-        if not text:
-            reason = _("Choose a folder for the vault.")
-        elif Vault(self.chosen()).exists():
-            reason = _("There is already a vault in this folder. Choose another folder, or "
-                       "start the program with that vault.")
-        elif self.chosen().exists() and not self.chosen().is_dir():
-            reason = _("This is a file, not a folder.")
-        self.reason.setText(reason)
-        self.reason.setVisible(bool(reason))
-        return not reason
+    def context(self) -> FolderFacts:
+        """What the folder typed is (asked of the disk only when something is typed)."""
+        if not self.folder.text().strip():
+            return FolderFacts()
+        chosen = self.chosen()
+        return FolderFacts(holds_vault=Vault(chosen).exists(),
+                           is_file=chosen.exists() and not chosen.is_dir())
 
 
-class AccountPage(QWizardPage):
+class AccountPage(SetupPage):
     def __init__(self) -> None:
-        super().__init__()
-        self.setTitle(_("The first administrator"))
-        self.setSubTitle(_("This account manages the accounts of colleagues, the parties and "
-                           "the settings. Keep its passphrase somewhere safe: without a "
-                           "passphrase the vault cannot be opened by anyone."))
+        super().__init__(FirstRunStep.ACCOUNT, "account_reason")
         self.account = QLineEdit(DEFAULT_ADMIN)
         self.account.setObjectName("account")
-        self.account_reason = _reason_label()
-        self.account_reason.setObjectName("account_reason")
+        self.account_reason = self.page_error
+        self.register_field("account", self.account)
         self.pair = PassphrasePair()
         self.status = QLabel("")
         self.status.setObjectName("status")
@@ -124,15 +124,11 @@ class AccountPage(QWizardPage):
     def checked(self) -> tuple[str, str]:
         """Account name and passphrase, or ValidationError with the reason shown."""
         name = self.account.text().strip()
-        try:
-            check_account_name(name)
-        except ValidationError as exc:
-            self.account_reason.setText(str(exc))
-            self.account_reason.setVisible(True)
-            self.account.setFocus()
+        found = self.refusals()
+        self.show_refusals(found)   # beside the name, the focus on it
+        if found:
             self.account.selectAll()
-            raise
-        self.account_reason.setVisible(False)
+            raise ValidationError(found[0].message, field=found[0].field or None)
         return name, self.pair.checked_value(name)
 
     def validatePage(self) -> bool:
@@ -159,6 +155,10 @@ class FirstRunWizard(QWizard):
         wizard_steps.install(self)
         self.setButtonText(QWizard.WizardButton.FinishButton, _("&Create vault"))
         self.resize(640, 520)
+
+    def setup_draft(self) -> SetupDraft:
+        """What the pages hold, for their steps' checks."""
+        return SetupDraft(self.folder_page.folder.text(), self.account_page.account.text())
 
     def create_vault(self) -> bool:
         """Called by Finish: start making the vault and keep the wizard open meanwhile."""

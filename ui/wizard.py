@@ -79,7 +79,7 @@ class StepPage(QWizardPage):
     # -- problems next to fields ------------------------------------------------------------
 
     def make_error_label(self, path: str) -> QLabel:
-        label = QLabel("")
+        label = QLabel("", self)   # a child of the page until a layout takes it
         label.setObjectName("field_error")
         label.setProperty("field", path)
         label.setWordWrap(True)

@@ -2,7 +2,8 @@
 steering group's decision, then Bijlage 1: printed as a PDF ready to sign and, once signed,
 its date recorded, from which the party is active.
 
-The pages only collect and check; the register is written once, on Finish, through
+The pages only collect and check (their steps are ``app.domain.accession.FLOW``, rendered by
+``ui.wizard.StepPage``); the register is written once, on Finish, through
 ``app.services.parties.record_accession``. A refusal sends the user back to the page and
 field it concerns. Printing Bijlage 1 happens after that one write, so the form shows the
 register's own record (and the print is logged).
@@ -20,10 +21,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
     QWizard,
-    QWizardPage,
 )
 
-from app.errors import CasuskamerError, ValidationError
+from app.domain import accession
+from app.domain.accession import AccessionDraft, AccessionStep
+from app.errors import CasuskamerError
 from app.i18n import _
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
@@ -35,6 +37,7 @@ from ui.parties.forms import (
     _row,
     date_edit,
 )
+from ui.wizard import StepPage
 
 PAGE_DETAILS, PAGE_DECISION, PAGE_SIGNATURE = range(3)
 
@@ -43,6 +46,29 @@ FIELD_PAGES = {"name": PAGE_DETAILS, "short_name": PAGE_DETAILS, "party_type": P
                "domain": PAGE_DETAILS, "seat": PAGE_DETAILS, "address": PAGE_DETAILS,
                "representative": PAGE_DETAILS, "requested_on": PAGE_DECISION,
                "steering_group_agreed_on": PAGE_DECISION, "signed_on": PAGE_SIGNATURE}
+
+
+class AccessionPage(StepPage):
+    """A step of ``app.domain.accession.FLOW``; its refusals appear beside the fields of the
+    wizard's forms (the labels of ``FieldErrors``)."""
+
+    def __init__(self, wizard: AccessionWizard, step: AccessionStep) -> None:
+        super().__init__(accession.FLOW, step)
+        self.owner = wizard
+
+    def adopt_fields(self) -> None:
+        """Show the step's refusals beside the form's own fields (call once they exist)."""
+        for path in self.flow_step.fields:
+            widget = self.owner.errors.widget(path)
+            if widget is not None:
+                self.register_field(path, widget, self.owner.errors.label(path))
+
+    def draft(self) -> AccessionDraft:
+        return self.owner.accession_draft()
+
+    def validatePage(self) -> bool:
+        self.owner.errors.clear()
+        return self.check_and_show()
 
 
 class AccessionWizard(QWizard):
@@ -55,18 +81,13 @@ class AccessionWizard(QWizard):
         self.setWindowTitle(_("Accession of a new party"))
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
 
-        details = QWizardPage()
-        details.setTitle(_("The organisation"))
-        details.setSubTitle(_("As it will appear on Bijlage 1: name, registered seat, office "
-                              "address and the person who may sign for it."))
+        details = AccessionPage(self, AccessionStep.DETAILS)
         self.details_form = PartyDetailsForm(self.errors)
         layout = QVBoxLayout(details)
         layout.addWidget(self.details_form)
+        layout.addWidget(details.page_error)
 
-        decision = QWizardPage()
-        decision.setTitle(_("Request and decision"))
-        decision.setSubTitle(_("The steering group decides on an accession after all parties "
-                               "agreed (art. 20.4)."))
+        decision = AccessionPage(self, AccessionStep.DECISION)
         form = QFormLayout(decision)
         self.requested_on = date_edit(_("Request received on"))
         self.agreed = QCheckBox(_("The steering group has agreed"))
@@ -78,12 +99,9 @@ class AccessionWizard(QWizard):
         form.addRow("", self.agreed)
         _row(form, _("Steering group &agreed on:"), self.agreed_on, self.errors,
              "steering_group_agreed_on")
+        form.addRow(decision.page_error)
 
-        signature = QWizardPage()
-        signature.setTitle(_("Bijlage 1"))
-        signature.setSubTitle(_("The party is active from the date its signed Bijlage 1 is "
-                                "recorded. If it has not signed yet, record the signature "
-                                "later from the Parties screen."))
+        signature = AccessionPage(self, AccessionStep.SIGNATURE)
         form = QFormLayout(signature)
         self.print_form = QCheckBox(_("Save Bijlage 1 as PDF, ready to sign"))
         self.print_form.setAccessibleName(self.print_form.text())
@@ -103,29 +121,20 @@ class AccessionWizard(QWizard):
         protocols_label.setBuddy(next(iter(self.protocols.checks.values())))
         form.addRow(protocols_label, self.protocols)
         form.addRow(self.errors.general)
+        form.addRow(signature.page_error)
 
         for page_id, page in ((PAGE_DETAILS, details), (PAGE_DECISION, decision),
                               (PAGE_SIGNATURE, signature)):
+            page.adopt_fields()
             self.setPage(page_id, page)
         wizard_steps.install(self)
 
-    def validateCurrentPage(self) -> bool:
-        self.errors.clear()
-        if self.currentId() == PAGE_DETAILS and not self.details_form.name.text().strip():
-            self.errors.show(ValidationError(_("Give the organisation's name."),
-                                             field="name"))
-            return False
-        if self.currentId() == PAGE_DECISION:
-            # a date that is no date is named on its page, not only at the end
-            try:
-                self.requested_on.value("requested_on")
-                if self.agreed.isChecked():
-                    self.agreed_on.value("steering_group_agreed_on")
-            except ValidationError as exc:
-                self.errors.show(exc)
-                return False
-            return True
-        return super().validateCurrentPage()
+    def accession_draft(self) -> AccessionDraft:
+        """What the pages hold, for their steps' checks (a date that is no date: None)."""
+        return AccessionDraft(name=self.details_form.name.text(),
+                              requested_on=self.requested_on.date(),
+                              agreed=self.agreed.isChecked(),
+                              agreed_on=self.agreed_on.date())
 
     def accept(self) -> None:
         """Write the accession once; print Bijlage 1 if asked; stay open on a refusal."""

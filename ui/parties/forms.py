@@ -73,6 +73,14 @@ class FieldErrors:
         self._widgets[field] = widget
         return label
 
+    def label(self, field: str) -> QLabel | None:
+        """The label beside ``field`` (None when the form has no such field)."""
+        return self._labels.get(field)
+
+    def widget(self, field: str) -> QWidget | None:
+        """The field's widget (None when the form has no such field)."""
+        return self._widgets.get(field)
+
     def clear(self) -> None:
         for label in [*self._labels.values(), self.general]:
             label.clear()
