@@ -48,7 +48,8 @@ from sqlalchemy import exc as sa_exc
 from app import keymem
 from app.domain.accounts import check_account_name
 from app.domain.roles import Role
-from app.errors import VaultDamaged, VaultError, WrongPassphrase
+from app.errors import (PermissionDenied, VaultDamaged, VaultError, WriteFailed,
+                        WrongPassphrase)
 from app.i18n import _
 from app.store import audit, engine as server_engine, migrate, pg_roles
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
@@ -127,6 +128,26 @@ def _open(vault_id: str, slot: KeySlot, slot_key: bytes) -> list[bytearray]:
     return keys
 
 
+def server_error(exc: sa_exc.DBAPIError, vault: Vault) -> Exception:
+    """The server's refusal of a statement as one of our errors (one line; only the
+    SQLSTATE, never the statement or its values), or ``exc`` itself when it is none of
+    these: a role without the grant, a server gone away, a server out of disk space."""
+    code = str(getattr(exc.orig, "sqlstate", None) or "")
+    if code == "42501":
+        return PermissionDenied(_("The house server does not let your role do this. Ask your "
+                                  "administrator if you need it."))
+    if code.startswith("08") or exc.connection_invalidated:
+        where = (f"{vault.profile.host}:{vault.profile.port}"
+                 if isinstance(vault, ServerVault) else "-")
+        return server_engine.ServerUnreachable(_(
+            "The connection to the server {server} was lost; nothing of this step was saved. "
+            "Try again.").format(server=where))
+    if code in ("53100", "53200"):
+        return WriteFailed(_("The house server has no room to store this (SQLSTATE {code}); "
+                             "nothing was saved. Ask your administrator.").format(code=code))
+    return exc
+
+
 class ServerVault(Vault):
     """A vault on the house server, reached through ``profile``; nothing is opened until
     ``unlock``. ``path`` is the profile file (for messages and the folder-shaped parts)."""
@@ -158,12 +179,21 @@ class ServerVault(Vault):
         opened_engine = server_engine.make_server_engine(self.profile, login,
                                                          lambda: keys.login_secret)
         try:
-            with opened_engine.connect() as conn:
-                row = conn.execute(text(
-                    f"SELECT slot, role FROM {KEY_SLOTS_TABLE} WHERE account = :a"),
-                    {"a": account}).first()
-                vault_id = conn.execute(text("SELECT value FROM meta WHERE key = 'vault_id'")
-                                        ).scalar()
+            try:
+                with opened_engine.connect() as conn:
+                    row = conn.execute(text(
+                        f"SELECT slot, role FROM {KEY_SLOTS_TABLE} WHERE account = :a"),
+                        {"a": account}).first()
+                    vault_id = conn.execute(text(
+                        "SELECT value FROM meta WHERE key = 'vault_id'")).scalar()
+            except sa_exc.DBAPIError as exc:
+                translated = server_error(exc, self)
+                if translated is exc:  # no key-slot table, no meta: not a house's database
+                    raise VaultError(_("The database {database} on the server is not a "
+                                       "Casuskamer house, or your role cannot read it. Ask "
+                                       "your administrator.").format(
+                        database=self.profile.database)) from None
+                raise translated from None
             if row is None or not vault_id:
                 raise WrongPassphrase(_("The account or passphrase is not correct."))
             try:
@@ -231,6 +261,39 @@ class ServerOpenVault(OpenVault):
         except BaseException:
             self.lock(audit_it=False)
             raise
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One write transaction (serialized with every other workstation's: the engine's
+        advisory lock). A statement the server refuses reaches the caller as one of our
+        errors (:func:`server_error`), not as a driver error; nothing of it is written."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa_exc.DBAPIError as exc:
+            raise self._refused(exc) from None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading (no advisory lock), with the same errors as ``begin``."""
+        try:
+            with super().read() as conn:
+                yield conn
+        except sa_exc.DBAPIError as exc:
+            raise self._refused(exc) from None
+
+    def _refused(self, exc: sa_exc.DBAPIError) -> Exception:
+        translated = server_error(exc, self.vault)
+        if translated is exc:
+            return exc
+        if isinstance(translated, PermissionDenied):
+            # audited as a refusal by the role check is (no statement, no value)
+            try:
+                with self.engine.begin() as conn:
+                    self.log(conn, "denied", "-", "-", "denied", {"server": "42501"})
+            except sa_exc.DBAPIError:
+                pass  # the refusal itself is what the user must hear
+        return translated
 
     def _reconcile_slots(self, conn: Connection) -> None:
         return None  # slots are rows of the same database, written in the same transaction

@@ -271,3 +271,27 @@ def test_concurrent_intake_keeps_one_chain_and_gap_free_numbers(server_house: Ho
     admin = server_house.unlock(ADMIN, ADMIN_PASS)
     with admin.read() as conn:
         assert audit.verify_chain(conn) == []
+
+
+def test_a_statement_the_role_may_not_run_is_one_audited_refusal(server_house: House) -> None:
+    """What the server refuses a role (here: writing the accounts table as a process
+    director) is a PermissionDenied with one line, nothing written, and a 'denied' audit
+    row, as the program's own role check gives."""
+    from app.errors import PermissionDenied
+    from app.store.tables import accounts
+
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    with pytest.raises(PermissionDenied) as refused, director.begin() as conn:
+        conn.execute(accounts.insert().values(name="stiekem", role="admin",
+                                              created_at=date(2026, 1, 1)))
+    assert "\n" not in str(refused.value)
+    director.lock()
+    admin = server_house.unlock(ADMIN, ADMIN_PASS)
+    with admin.read() as conn:
+        names = set(conn.execute(sa.select(accounts.c.name)).scalars())
+        denied = conn.execute(sa.select(audit_log.c.actor, audit_log.c.detail).where(
+            audit_log.c.action == "denied")).all()
+        assert audit.verify_chain(conn) == []
+    assert names == {ADMIN, DIRECTOR}
+    assert [(r.actor, r.detail) for r in denied] == [(DIRECTOR, '{"server": "42501"}')]
+
