@@ -277,7 +277,9 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "meeting_live.attendee_left": _LOGISTICS,
     "meeting_live.list_attendees": _REGISTER_VIEW,
     "meeting_live.remove_attendee": _LOGISTICS,
-    "meeting_live.set_absent_for_item": _LOGISTICS,
+    # absent for one case: that person's party no longer keeps the room's screen of the case
+    # empty, a decision of who sees what (covenant 12.2 f and h): the process director's
+    "meeting_live.set_absent_for_item": _WORK,
     "meeting_live.start_item": _WORK,
     "meeting_live.start_meeting": _WORK,
     # the minutes and the hand-over to the plan

@@ -34,6 +34,7 @@ from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind, Meetin
                                  MinutesEntry, confidentiality_statement, days_from_plan,
                                  item_timer, meeting_label, refusal_text,
                                  start_needs_question)
+from app.domain.roles import allowed
 from app.errors import CasuskamerError, TransitionRefused, ValidationError
 from app.formatting import format_date, format_datetime, format_time
 from app.i18n import _
@@ -395,6 +396,10 @@ class LiveMeetingWindow(QWidget):
         for widget in (self.accept_button, self.left_button, self.absent_button,
                        self.remove_person_button):
             buttons.addWidget(widget)
+        # absent for one case is the process director's call (the matrix row of
+        # meeting_live.set_absent_for_item): not offered to a role without it
+        self.absent_button.setVisible(allowed(self.vault.actor.role,
+                                              "meeting_live.set_absent_for_item"))
         layout.addWidget(self.add_person_button)
         layout.addWidget(self.person_error)
         layout.addLayout(buttons)
