@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
 
+from app.domain.lifecycle import CaseState
 from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
                                    item_shared_with, life_domain_problems, subjects)
 from app.store.convert import inserted_id
@@ -288,3 +289,27 @@ def forget_details(conn: Connection, case_id: int) -> None:
                   subjects):
         conn.execute(delete(table).where(table.c.case_id == case_id))
     blank_fields(conn, case_id, personal_columns(cases))
+
+
+def with_subject(conn: Connection, *, bsn: str | None = None,
+                 surname_key: str | None = None, birth_date: date | None = None,
+                 exclude_number: str | None = None
+                 ) -> list[tuple[str, str, date, datetime | None]]:
+    """``(number, state, received, closed_at)`` of the cases not destroyed with a subject of
+    this BSN, or of this folded surname with this birth date (either that is given), newest
+    received first; none when neither is given."""
+    conditions = []
+    if bsn:
+        conditions.append(subjects.c.bsn == bsn)
+    if surname_key and birth_date is not None:
+        conditions.append(and_(subjects.c.surname_key == surname_key,
+                               subjects.c.birth_date == birth_date))
+    if not conditions:
+        return []
+    query = (select(cases.c.number, cases.c.state, cases.c.received, cases.c.closed_at)
+             .distinct().join(subjects, subjects.c.case_id == cases.c.id)
+             .where(or_(*conditions), cases.c.state != CaseState.DESTROYED.value)
+             .order_by(cases.c.received.desc(), cases.c.number.desc()))
+    if exclude_number:
+        query = query.where(cases.c.number != exclude_number)
+    return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]

@@ -71,7 +71,7 @@ def _referral(ref: str) -> dict[str, Any]:
                                     "ground_text": "Lopend onderzoek zeefvogel.",
                                     "review_on": "2027-01-15"}},
                      {"given_names": "Els", "surname": "Zeefvogel", "birth_date": "2015-01-01",
-                      "role": "child"}],
+                      "role": "child", "bsn": "111222333"}],
         "invitees": [{"party": "Delft", "contact_person": "Mw. Zeef",
                       "contact_role": "wijkcoach", "phone": "015 1234567",
                       "email": "zeef@delft.example"}],
@@ -175,3 +175,26 @@ def test_a_refused_change_of_whom_an_item_concerns_leaves_the_recorded_one(
             case_service.set_item_concerns(conn, item.id, frozenset({main, foreign}))
         [after] = case_service.information_items(conn, case_id)
     assert after.concerns == frozenset({main})
+
+
+def test_the_cases_with_a_subject_are_found_by_bsn_or_by_surname_and_birth_date(
+        director: OpenVault, case_id: int) -> None:
+    """What intake's 'already known' asks (a BSN, or a surname ignoring accents and case
+    with the birth date), answered by the case repository: cases still held, newest first."""
+    from app.store import cases
+
+    with director.read() as conn:
+        number = case_service.load_case(conn, case_id).number
+        by_name = cases.with_subject(conn, surname_key="zeefvogel",
+                                     birth_date=date(2015, 1, 1))
+        other_birth = cases.with_subject(conn, surname_key="zeefvogel",
+                                         birth_date=date(2015, 1, 2))
+        excluded = cases.with_subject(conn, surname_key="zeefvogel",
+                                      birth_date=date(2015, 1, 1), exclude_number=number)
+        nothing_asked = cases.with_subject(conn)
+        by_bsn = cases.with_subject(conn, bsn="111222333")
+        other_bsn = cases.with_subject(conn, bsn="123456782")
+    assert [(n, s, r) for n, s, r, _closed in by_name] == [
+        (number, "referred", date(2026, 11, 20))]
+    assert other_birth == [] and excluded == [] and nothing_asked == []
+    assert [n for n, *_rest in by_bsn] == [number] and other_bsn == []
