@@ -20,7 +20,8 @@ PASSPHRASE_ENV = "CASUSKAMER_PASSPHRASE"
 
 def add_vault_options(parser: argparse.ArgumentParser, account: bool = True) -> None:
     parser.add_argument("--vault", required=True, type=Path, metavar="DIR",
-                        help=_("the vault folder"))
+                        help=_("the vault folder, or a house server's profile (with "
+                               "--account)"))
     if account:
         parser.add_argument("--account", default=None, metavar="NAME",
                             help=_("the account to unlock with (default: the first admin)"))
@@ -62,6 +63,10 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
     an administrator set may only run ``users passwd`` until it has chosen its own
     (``app.vault.first_use``). Changes to the accounts since the last unlock are printed
     on stderr for process directors and administrators, once."""
+    from app.vault.server import is_server_profile
+
+    if is_server_profile(args.vault):
+        return _unlock_server(args, exclusive)
     vault = Vault(args.vault)
     vault.require_exists()
     account = getattr(args, "account", None) or vault.first_admin()
@@ -83,6 +88,33 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
     try:
         action = command_action(args)
         first_use.refuse_until_chosen(opened, action)  # before anything else
+        access.check(opened, action, "vault", opened.vault_id)
+    except Exception:
+        opened.lock()
+        raise
+    print_account_notices(opened)
+    return opened
+
+
+def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
+    """``--vault PROFILE`` (issue 22): the house server the profile names, as the account
+    ``--account`` names (a server has no slot file to take a default account from); then
+    the same session step, permission check and notices as a folder. Not yet on the
+    server: the attempt counter's delay (the server's own log has the failed logins) and
+    forwarding to a central log."""
+    from app.vault.server import ServerVault
+
+    account = getattr(args, "account", None)
+    if not account:
+        raise ValidationError(_("Name the account with --account: a server profile has no "
+                                "default account."), field="account")
+    opened: OpenVault = ServerVault.from_file(args.vault).unlock(
+        account, read_passphrase(args), exclusive=exclusive)
+    if exclusive:
+        session.after_unlock(opened)
+    try:
+        action = command_action(args)
+        first_use.refuse_until_chosen(opened, action)
         access.check(opened, action, "vault", opened.vault_id)
     except Exception:
         opened.lock()

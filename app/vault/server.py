@@ -53,7 +53,7 @@ from app.errors import (PermissionDenied, VaultDamaged, VaultError, WriteFailed,
 from app.i18n import _
 from app.store import audit, engine as server_engine, migrate, pg_roles
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
-from app.store.profile import ServerProfile
+from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.schema import metadata
 from app.store.tables import accounts, meta
 from app.vault import keyslots
@@ -148,6 +148,11 @@ def server_error(exc: sa_exc.DBAPIError, vault: Vault) -> Exception:
     return exc
 
 
+def is_server_profile(path: Path) -> bool:
+    """Whether ``--vault`` names a server profile rather than a vault folder."""
+    return is_profile(path)
+
+
 class ServerVault(Vault):
     """A vault on the house server, reached through ``profile``; nothing is opened until
     ``unlock``. ``path`` is the profile file (for messages and the folder-shaped parts)."""
@@ -156,6 +161,12 @@ class ServerVault(Vault):
         super().__init__(Path(path).parent if path is not None else Path("."))
         self.profile = profile
         self.profile_path = path
+
+    @classmethod
+    def from_file(cls, path: Path) -> ServerVault:
+        """The house server of the profile file ``path`` (``ValidationError`` for a file that
+        is not a valid profile)."""
+        return cls(read_profile(path), path)
 
     def check_folder(self, *, existing: bool = True) -> None:
         return None  # no folder: the server keeps the data

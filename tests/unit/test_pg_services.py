@@ -295,3 +295,39 @@ def test_a_statement_the_role_may_not_run_is_one_audited_refusal(server_house: H
     assert names == {ADMIN, DIRECTOR}
     assert [(r.actor, r.detail) for r in denied] == [(DIRECTOR, '{"server": "42501"}')]
 
+
+
+# -- the command line on a profile -----------------------------------------------------------
+
+def test_the_command_line_takes_a_server_profile_for_vault(server_house: House, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    """``--vault`` accepts a profile as well as a folder (issue 22, point 1): a read
+    command on the server, as the account ``--account`` names."""
+    import json
+
+    from app.cli import main
+    from app.store.profile import write_profile
+    from app.vault.server import ServerVault
+
+    assert isinstance(server_house.vault, ServerVault)
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    number = intake.register_referral(director, _referral(director, "Jansen", "111222333"))
+    director.lock()
+    profile_file = tmp_path / "zvh.json"
+    write_profile(profile_file, server_house.vault.profile)
+    secret = tmp_path / "pass.txt"
+    secret.write_text(DIRECTOR_PASS + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["cases", "show", number, "--vault", str(profile_file), "--account", DIRECTOR,
+                 "--passphrase-file", str(secret), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["format"] == "casuskamer-case/1"
+    assert shown["case"]["number"] == number
+    assert [(s["surname"], s["bsn"]) for s in shown["case"]["subjects"]] == [
+        ("Jansen", "111222333")]
+    # a server has no default account: one line, exit 2
+    assert main(["cases", "show", number, "--vault", str(profile_file),
+                 "--passphrase-file", str(secret)]) == 2
+    err = capsys.readouterr().err
+    assert "--account" in err and len(err.strip().splitlines()) == 1
