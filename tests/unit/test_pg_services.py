@@ -331,3 +331,23 @@ def test_the_command_line_takes_a_server_profile_for_vault(server_house: House, 
                  "--passphrase-file", str(secret)]) == 2
     err = capsys.readouterr().err
     assert "--account" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_account_never_migrates_the_server(server_house: House, pg_server: Any) -> None:
+    """Only the migration owner changes the schema: a workstation whose program expects
+    another schema version than the server's is told to ask the administrator, and writes
+    nothing (no unlock row, the version unchanged)."""
+    from app.errors import VaultError
+    from app.vault.server import ServerVault
+
+    assert isinstance(server_house.vault, ServerVault)
+    database = server_house.vault.profile.database
+    with pg_server.admin(database) as admin:
+        admin.execute("UPDATE alembic_version SET version_num = '0012'")
+        rows_before = admin.execute("SELECT count(*) FROM audit_log").fetchone()
+    with pytest.raises(VaultError, match="0012"):
+        server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    with pg_server.admin(database) as admin:
+        assert admin.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0012",)]
+        assert admin.execute("SELECT count(*) FROM audit_log").fetchone() == rows_before
