@@ -48,8 +48,8 @@ from sqlalchemy import exc as sa_exc
 from app import keymem
 from app.domain.accounts import check_account_name
 from app.domain.roles import Role
-from app.errors import (PermissionDenied, VaultDamaged, VaultError, WriteFailed,
-                        WrongPassphrase)
+from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
+                        WriteFailed, WrongPassphrase)
 from app.i18n import _
 from app.store import audit, engine as server_engine, migrate, pg_roles
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
@@ -153,6 +153,25 @@ def is_server_profile(path: Path) -> bool:
     return is_profile(path)
 
 
+class LoginSecret:
+    """The account's login secret while its session is open (asked for by the engine's pool
+    for each new connection); after :meth:`drop` it makes none."""
+
+    def __init__(self, value: str) -> None:
+        self._value: str | None = value
+
+    def get(self) -> str:
+        if self._value is None:
+            raise VaultNotFound(_("The vault is locked."))
+        return self._value
+
+    def drop(self) -> None:
+        self._value = None
+
+    def __repr__(self) -> str:
+        return "LoginSecret(<hidden>)"
+
+
 class ServerVault(Vault):
     """A vault on the house server, reached through ``profile``; nothing is opened until
     ``unlock``. ``path`` is the profile file (for messages and the folder-shaped parts)."""
@@ -187,8 +206,8 @@ class ServerVault(Vault):
         workstations work at once)."""
         keys = _unlock_keys(self.profile, account, passphrase)
         login = server_engine.login_role(self.profile, account)
-        opened_engine = server_engine.make_server_engine(self.profile, login,
-                                                         lambda: keys.login_secret)
+        secret = LoginSecret(keys.login_secret)
+        opened_engine = server_engine.make_server_engine(self.profile, login, secret.get)
         try:
             try:
                 with opened_engine.connect() as conn:
@@ -221,7 +240,7 @@ class ServerVault(Vault):
         try:
             opened = ServerOpenVault(self, Actor(account, role), bytearray(candidates[0]),
                                      str(vault_id), None, server_engine=opened_engine,
-                                     login_secret=keys.login_secret)
+                                     login_secret=secret)
         finally:
             for key in candidates:
                 keymem.wipe(key)
@@ -237,7 +256,9 @@ class ServerOpenVault(OpenVault):
     on the server's engine."""
 
     server_engine: Engine | None = None
-    login_secret: str | None = field(default=None, repr=False)
+    #: what the engine's pool logs in with; dropped at the lock, so that nothing can make
+    #: another connection afterwards
+    login_secret: LoginSecret | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self._key is not None:
@@ -311,7 +332,8 @@ class ServerOpenVault(OpenVault):
 
     def lock(self, audit_it: bool = True) -> None:
         super().lock(audit_it)
-        self.login_secret = None
+        if self.login_secret is not None:
+            self.login_secret.drop()
 
 
 # -- making a house on the server (the migration owner) ------------------------------------
