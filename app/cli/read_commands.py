@@ -163,7 +163,8 @@ def cmd_cases_list(args: argparse.Namespace) -> int:
 # -- cases show -------------------------------------------------------------------------------
 
 def cmd_cases_show(args: argparse.Namespace) -> int:
-    from app.services import meetings, plan
+    from app.services import plan
+    from app.services.case_meetings import case_meetings
     from app.services.case_view import open_case
 
     opened = unlock(args, exclusive=False)
@@ -174,13 +175,9 @@ def cmd_cases_show(args: argparse.Namespace) -> int:
             raise unknown_case(opened, args.number) from None
         number = view.case.number
         current = plan.get_plan(opened, number)
-        on_agenda = []
-        for row in meetings.list_meetings(opened):
-            if row.items:
-                meeting = meetings.get_meeting(opened, row.id)
-                for item in meeting.items:
-                    if item.case_number == number:
-                        on_agenda.append((meeting, item))
+        # the case's own meetings, audited as shown (not a meeting.open row for every
+        # meeting that has any case on it)
+        on_agenda = case_meetings(opened, number)
     finally:
         opened.lock()
     names = view.party_names

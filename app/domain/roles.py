@@ -255,6 +255,7 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     # the case meeting
     "meeting_room.load_room": _WORK,
     "meeting_room.refresh": _WORK,
+    "case_meetings.case_meetings": _SUBSTANCE,     # a case's own agenda items (cases show)
     "meetings.add_item": _WORK,
     "meetings.candidate_cases": _SUBSTANCE,
     "meetings.discard_agenda_draft": _WORK,

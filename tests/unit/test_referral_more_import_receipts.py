@@ -98,6 +98,7 @@ def test_a_receipts_folder_that_is_a_file_imports_nothing(
                              capsys)
     assert code == 2 and stdout == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "geen map" in err                          # the folder named, before the import
     opened = Vault(vault_folder).unlock("regisseur", ADMIN_PASSPHRASE)
     try:
         assert list(list_cases(opened)) == []
