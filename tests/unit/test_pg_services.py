@@ -363,3 +363,24 @@ def test_after_the_lock_no_connection_can_be_made(server_house: House) -> None:
     director.lock()
     with pytest.raises(VaultNotFound), engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")
+
+
+@pytest.mark.xfail(reason="issue 22, point 2 not built: the services write personal values "
+                          "unencrypted to the server (field_crypto is not wired into the "
+                          "store yet)", strict=True)
+def test_the_servers_superuser_reads_no_person(server_house: House, pg_server: Any) -> None:
+    """Done means (issue 22): a superuser with full access to the server's tables finds none
+    of a case's names, BSNs or texts."""
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    intake.register_referral(director, _referral(director, "Canarievogel", "111222333"))
+    director.lock()
+    canaries = ("canarievogel", "111222333", "meerdervoort", "dreigende huisuitzetting")
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    found = []
+    with pg_server.admin(database) as admin:
+        tables = [r[0] for r in admin.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        for table in tables:
+            text = " ".join(str(row) for row in admin.execute(f'SELECT * FROM "{table}"'))
+            found += [f"{table}: {c}" for c in canaries if c in text.lower()]
+    assert found == []
