@@ -93,7 +93,7 @@ class CaseRows(Sequence[CaseRow]):
     Compares equal to a list of the same rows."""
 
     __slots__ = ("_raw", "_plan_of", "_meeting_of", "_open_of", "_overdue_of",
-                 "_party_names", "_built")
+                 "_party_names", "_built", "_keys")
 
     def __init__(self, raw: Sequence[tuple[Any, ...]],
                  plan_of: Mapping[int, tuple[Any, Any, Any]], meeting_of: Mapping[int, str],
@@ -106,6 +106,7 @@ class CaseRows(Sequence[CaseRow]):
         self._overdue_of = overdue_of
         self._party_names = party_names
         self._built: list[CaseRow | None] = [None] * len(raw)
+        self._keys: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -155,8 +156,11 @@ class CaseRows(Sequence[CaseRow]):
                               overdue, search_key or number))
 
     def search_keys(self) -> list[str]:
-        """Every case's folded search key, in row order (no rows built)."""
-        return [r[7] or r[1] for r in self._raw]
+        """Every case's folded search key, in row order (no rows built; made once, so a
+        loader thread can make it before the screen shows the rows)."""
+        if self._keys is None:
+            self._keys = [r[7] or r[1] for r in self._raw]
+        return self._keys
 
     def numbers(self) -> list[str]:
         return [r[1] for r in self._raw]
@@ -216,9 +220,15 @@ LIST_CACHE_KIB = 65_536
 def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                protocol: Protocol | None = None, party_id: int | None = None,
                include_destroyed: bool = False, today: date | None = None,
-               limit: int | None = None) -> CaseRows:
+               limit: int | None = None, search: str | None = None) -> CaseRows:
     """Every case for the Cases table, newest number first (the newest ``limit`` only,
     when given: what a screen shows at once while it loads the rest).
+
+    ``search``: only the cases whose search key holds every word of it, as the search box
+    matches (:func:`row_matches`); with ``limit``, the newest matching cases by case id (a
+    search typed while the screen still loads the list reaches every case this way). A
+    role without ``CASE_SUBSTANCE`` is matched on its register key only (number and
+    initials), never on names or BSNs.
 
     The filters narrow the query; the screen normally loads everything once and filters
     through its proxy model. Destroyed cases (tombstones) are left out unless asked for.
@@ -240,6 +250,17 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     if party_id is not None:
         clauses.append("c.referring_party_id = :party_id")
         params["party_id"] = party_id
+    words = tuple(fold_query(search).split()) if search else ()
+    if words and substance:
+        # Scanned in the narrow ``case_search`` table (its rowid is the case id, so the
+        # newest matches come first and a LIMIT stops the scan early); the listing rows are
+        # then looked up by id. ``instr`` is Python's ``in``: no pattern characters.
+        names = [f"w{i}" for i in range(len(words))]
+        hits = (" AND ".join(f"instr(cs.search_key, :{n}) > 0" for n in names)
+                + " ORDER BY cs.case_id DESC"
+                + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        clauses.append(f"c.id IN (SELECT cs.case_id FROM case_search cs WHERE {hits})")
+        params.update(zip(names, words))
     on_day = {"today": (today or date.today()).isoformat()}
     # A few plain queries, each answered from a narrow index or table, joined here by case:
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
@@ -249,11 +270,17 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         try:
             cursor.execute(f"PRAGMA cache_size = -{LIST_CACHE_KIB}")
             sql = _LIST_SQL.format(where=" AND ".join(clauses))
-            if limit is not None:
+            if limit is not None and not (words and not substance):
                 sql += f" LIMIT {int(limit)}"
             raw = cursor.execute(sql, params).fetchall()
+            if words and not substance:
+                # The register's key (number and initials) is made in Python: matched here.
+                raw = [r for r in raw
+                       if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
+                raw = raw if limit is None else raw[:int(limit)]
             # The newest few: the other queries only for those cases (by their ids).
-            only = "" if limit is None else "({})".format(",".join(str(r[0]) for r in raw))
+            only = ("" if limit is None and not words
+                    else "({})".format(",".join(str(r[0]) for r in raw)))
             plan_of = {r[0]: r for r in cursor.execute(
                 _PLANS_SQL + (f" WHERE case_id IN {only}" if only else ""))}
             plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()))
@@ -277,7 +304,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         raw = [r[:6] + register_shape(r[1], r[6] or "") for r in raw]
     rows = CaseRows(raw, plan_of, meeting_of, open_of, overdue_of, party_names)
     vault.log_now("case.list", "case", "-", detail={"count": len(rows),
-                                                    "substance": substance})
+                                                    "substance": substance,
+                                                    **({"search": True} if words else {})})
     return rows
 
 

@@ -22,12 +22,14 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from enum import IntEnum
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -249,6 +251,41 @@ class CaseTableModel(QAbstractTableModel):
         if column is Column.OVERDUE_ACTIONS and row.overdue_actions > 0:  # foreground
             return QBrush(QColor(a11y.error_colour()))
         return None
+
+    def multi_at(self, r: int, c: int,
+                 span: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role the view asks for one cell, in one call (``multiData``): a painted
+        cell costs one call into Python instead of one per role (about seven). Only the
+        roles this model answers are filled in; the others stay empty (invalid)."""
+        if not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
+            return
+        row = self._rows[r]
+        column = _COLUMN[c]
+        # The span iterates its items (PySide6 6.11; its type stubs do not say so).
+        items = ((span,) if isinstance(span, QModelRoleData)
+                 else cast(Iterable[QModelRoleData], span))
+        for item in items:
+            role = item.role()
+            if role == _DISPLAY:
+                item.setData(self._display(row, column))
+            elif role == _DECORATION:
+                if column is Column.STATUS:
+                    item.setData(self._state_icon(row.state))
+            elif role == _ALIGNMENT:
+                if column in _COUNTS:
+                    item.setData(_RIGHT)
+            elif role == _FOREGROUND:
+                if column is Column.OVERDUE_ACTIONS and row.overdue_actions > 0:
+                    item.setData(QBrush(QColor(a11y.error_colour())))
+            elif role in _ANSWERED:
+                value = self.data_at(r, c, role)
+                if value is not None:
+                    item.setData(value)
+
+    def multiData(self, index: Index,
+                  roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        if index.isValid() and not index.parent().isValid():
+            self.multi_at(index.row(), index.column(), roleDataSpan)
 
     def _display(self, row: CaseRow, column: Column) -> str:
         if column is Column.NUMBER:
@@ -609,6 +646,20 @@ class CaseFilterProxy(QAbstractProxyModel):
                 return None
             row = shown[row]
         return model.data_at(row, index.column(), role)
+
+    def multiData(self, index: Index,
+                  roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """The view's roles for one cell in one call (see ``CaseTableModel.multi_at``)."""
+        model = self._model()
+        if model is None or not index.isValid():
+            return
+        row = index.row()
+        shown = self._shown
+        if shown is not None:
+            if not 0 <= row < len(shown):
+                return
+            row = shown[row]
+        model.multi_at(row, index.column(), roleDataSpan)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -77,6 +77,9 @@ SEARCH_SETTLED_MS = 1500
 #: starting this long after (once the window has painted).
 FIRST_ROWS = 300
 LOAD_REST_AFTER_MS = 100
+#: While the rest loads, a search typed waits this long for the next keystroke, then asks
+#: the service for the newest ``FIRST_ROWS`` matches among every case (off the GUI thread).
+LOADING_SEARCH_MS = 60
 
 #: Widths of the columns whose content is free text, in "M" widths; the others are sized on
 #: what they hold (a case number, a date, a status), so the table reads well at any font size.
@@ -278,6 +281,12 @@ class CasesScreen(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.timeout.connect(self.apply_search)
+        #: while the rest loads: the newest cases shown first (shown again when the search
+        #: box is emptied before the load is done)
+        self._first_rows: Sequence[CaseRow] = []
+        self._loading_search_timer = QTimer(self)
+        self._loading_search_timer.setSingleShot(True)
+        self._loading_search_timer.timeout.connect(self._search_while_loading)
         self._settled_timer = QTimer(self)
         self._settled_timer.setSingleShot(True)
         self._settled_timer.timeout.connect(self.log_settled_search)
@@ -361,7 +370,10 @@ class CasesScreen(QWidget):
         else:
             self._show_message("")
         self.loading = len(rows) >= FIRST_ROWS
+        self._first_rows = rows if self.loading else []
         self._show_rows(rows, selected)
+        if self.loading and self.proxy.search_text():
+            self._loading_search_timer.start(0)  # a search kept from before the refresh
         self.refresh_drafts()
         if self.loading:
             # After the window has painted what it has: the load holds Python's lock for
@@ -373,7 +385,7 @@ class CasesScreen(QWidget):
         if generation != self._generation or not self.vault.is_open:
             return
         vault = self.vault
-        run_in_background(lambda: case_service.list_cases(vault),
+        run_in_background(lambda: _prepared(case_service.list_cases(vault)),
                           lambda found: self._all_loaded(generation, found),
                           lambda exc: self._load_failed(generation, exc), context=self)
 
@@ -388,6 +400,8 @@ class CasesScreen(QWidget):
         if generation != self._generation or not self.vault.is_open:
             return  # refreshed again or locked meanwhile: a newer load (or none) counts
         self.loading = False
+        self._first_rows = []
+        self._loading_search_timer.stop()
         self._show_rows(rows, self.selected_case_number())
         self.loaded.emit()
 
@@ -400,6 +414,47 @@ class CasesScreen(QWidget):
         self._show_message(str(exc))
         self._update_count()
         self.loaded.emit()
+
+    def search_covers_all(self) -> bool:
+        """Whether a search typed now reaches every listed case: from the first rows on.
+        While the rest still loads, the search box asks the service, which searches every
+        case (:meth:`_search_while_loading`); once loaded, the table holds them all."""
+        return self.vault.is_open
+
+    def _search_while_loading(self) -> None:
+        """The search box's text while the rest loads: the newest matches among every case
+        from the service, shown until the whole list arrives (then the table filters it)."""
+        if not self.loading or not self.vault.is_open:
+            return
+        text = self.search_edit.text()
+        generation = self._generation
+        if not self.proxy.search_text():
+            if self.model.rows() is not self._first_rows:
+                self.model.set_rows(self._first_rows)  # the newest cases again
+                self._update_count()
+            return
+        vault = self.vault
+        run_in_background(
+            lambda: _prepared(case_service.list_cases(vault, search=text, limit=FIRST_ROWS)),
+            lambda found: self._searched(generation, text, found),
+            lambda exc: self._search_failed(generation, exc), context=self)
+
+    def _searched(self, generation: int, text: str, rows: Sequence[CaseRow]) -> None:
+        if (generation != self._generation or not self.loading or not self.vault.is_open
+                or text != self.search_edit.text()):
+            return  # loaded, refreshed, locked or typed on meanwhile: not this answer
+        selected = self.selected_case_number()
+        self.model.set_rows(rows)
+        if selected:
+            self.select_case(selected)
+        self._update_count()
+
+    def _search_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        if not isinstance(exc, CasuskamerError):
+            raise exc
+        self._show_message(str(exc))
 
     def wait_until_loaded(self, timeout_ms: int = 30_000) -> bool:
         """Wait (processing events) until every case is in the table (tests, benchmarks)."""
@@ -451,7 +506,10 @@ class CasesScreen(QWidget):
 
     def _update_count(self, *args: Any) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        if self.loading:
+        if self.loading and self.proxy.search_text():
+            self.count_label.setText(_("{n} found so far (the newest); loading the other "
+                                       "cases…").format(n=shown))
+        elif self.loading:
             self.count_label.setText(_("The newest {n} cases; loading the others…")
                                      .format(n=total))
         elif shown == total:
@@ -464,6 +522,9 @@ class CasesScreen(QWidget):
 
     def _search_typed(self, _text: str) -> None:
         self._settled_timer.start(SEARCH_SETTLED_MS)
+        if self.loading:
+            # The rows at hand are filtered at once; the service searches every case.
+            self._loading_search_timer.start(LOADING_SEARCH_MS)
         if self.model.rowCount() >= DEBOUNCE_FROM_ROWS:
             self._search_timer.start(DEBOUNCE_MS)
         else:
@@ -726,6 +787,8 @@ class CasesScreen(QWidget):
         """Drop every case, draft title and search text (on lock)."""
         self._generation += 1  # a load still running finds no one to show its rows to
         self.loading = False
+        self._first_rows = []
+        self._loading_search_timer.stop()
         self._search_timer.stop()
         self._settled_timer.stop()
         self._logged_search = ""
@@ -740,3 +803,9 @@ class CasesScreen(QWidget):
         self.party_combo.blockSignals(False)
         self.count_label.clear()
         self.message_label.clear()
+
+
+def _prepared(rows: case_service.CaseRows) -> case_service.CaseRows:
+    """``rows`` with their search keys made (in the loader's thread, not the GUI's)."""
+    rows.search_keys()
+    return rows
