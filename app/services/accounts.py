@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.accounts import check_account_name
 from app.domain.passphrase import check_passphrase
@@ -36,10 +36,10 @@ from app.errors import NotFound, ValidationError, VaultInUse, WriteFailed
 from app.i18n import _
 from app.store import audit
 from app.formatting import format_moment
-from app.store.tables import accounts, audit_log
+from app.store import accounts as account_rows
+from app.store import settings
 from app.vault import first_use, keyslots, rekey
 from app.vault.vault import OpenVault, record_slot_key, slot_key_name, utcnow
-from app.store.tables import meta
 from app.vault.access import entry_point
 
 
@@ -57,7 +57,7 @@ class AccountInfo:
 def list_accounts(vault: OpenVault) -> list[AccountInfo]:
     vault.require(Permission.MANAGE_ACCOUNTS, "account")
     with vault.read() as conn:
-        rows = conn.execute(select(accounts).order_by(accounts.c.id)).mappings().all()
+        rows = account_rows.rows(conn)
         return [AccountInfo(r["name"], Role(r["role"]), r["created_at"], r["revoked_at"],
                             bool(first_use.passphrase_set_by(conn, r["name"])))
                 for r in rows]
@@ -79,12 +79,12 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
     check_passphrase(passphrase, name, demo=demo)  # demo: only the demo vault's builder
     slots = vault.vault.slot_file()
     with vault.begin() as conn:
-        existing = conn.execute(select(accounts.c.id).where(accounts.c.name == name)).first()
-        if existing is not None or slots.find(name) is not None:
+        if account_rows.exists(conn, name) or slots.find(name) is not None:
             raise ValidationError(_("There is already an account named {name}.")
                                   .format(name=name), field="account")
-        conn.execute(accounts.insert().values(name=name, role=role.value, created_at=utcnow(),
-                                              created_by=vault.actor.account))
+        account_rows.insert_account(conn, {"name": name, "role": role.value,
+                                           "created_at": utcnow(),
+                                           "created_by": vault.actor.account})
         detail: dict[str, object] = {"role": role.value}
         if must_choose_passphrase and name != vault.actor.account:
             detail[first_use.MUST_CHOOSE] = True
@@ -115,8 +115,7 @@ def change_passphrase(vault: OpenVault, current: str, new: str,
         raise NotFound(_("This account has no key slot."))
     keyslots.check_passphrase(slots.vault_id, slot, current)  # raises WrongPassphrase
     with vault.begin() as conn:
-        conn.execute(accounts.update().where(accounts.c.name == name)
-                     .values(passphrase_changed_at=utcnow()))
+        account_rows.update_account(conn, name, {"passphrase_changed_at": utcnow()})
         vault.log(conn, first_use.PASSWD, "account", name,
                   detail={"first_use": True} if vault.passphrase_set_by else None)
         fresh = keyslots.seal(vault.vault_id, name, new, vault.key_buffer(),
@@ -171,27 +170,26 @@ def revoke_account(vault: OpenVault, name: str) -> KeyChange:
                               field="account")
     slots = vault.vault.slot_file()
     with vault.begin() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.name == name)).mappings().first()
+        row = account_rows.row(conn, name)
         if row is None:
             raise NotFound(_("There is no account named {name}.").format(name=name))
         if row["revoked_at"] is not None:
             raise ValidationError(_("The account {name} is already revoked.")
                                   .format(name=name), field="account")
         if row["role"] == Role.ADMIN.value:
-            admins = conn.execute(select(accounts.c.name).where(
-                accounts.c.role == Role.ADMIN.value, accounts.c.revoked_at.is_(None))).all()
+            admins = account_rows.active_with_role(conn, Role.ADMIN.value)
             if len(admins) <= 1:
                 raise ValidationError(_("The last administrator cannot be revoked."),
                                       field="account")
-        conn.execute(accounts.update().where(accounts.c.name == name)
-                     .values(revoked_at=utcnow(), revoked_by=vault.actor.account))
+        account_rows.update_account(conn, name, {"revoked_at": utcnow(),
+                                                 "revoked_by": vault.actor.account})
         vault.log(conn, "account.revoke", "account", name, detail={"role": row["role"]})
-        conn.execute(meta.delete().where(meta.c.key == slot_key_name(name)))
+        settings.remove(conn, slot_key_name(name))
         # Recorded with the revocation: if the program stops before the key is changed,
         # the next unlock that holds the vault changes it.
         rekey.request(conn, rekey.REVOCATION)
         slots.remove(name, audit.utc_now_iso())
-        slots.write(vault.vault.slots_path, forget_previous=True)
+        vault.write_slots_after_commit(slots)
     return _change_key(vault, rekey.REVOCATION)
 
 
@@ -247,18 +245,14 @@ def _seen_up_to(conn: Connection, name: str) -> int:
     """The audit row up to which ``name`` has seen the notices: the ``up_to`` of its last
     ``seen`` row, else the row that added it (what came before is no news to a new
     account)."""
-    seen = conn.execute(select(audit_log.c.id, audit_log.c.detail).where(
-        audit_log.c.action == SEEN_ACTION, audit_log.c.actor == name)
-        .order_by(audit_log.c.id.desc()).limit(1)).first()
+    seen = account_rows.last_row_of(conn, SEEN_ACTION, name)
     if seen is not None:
+        seen_id, detail = seen
         try:
-            return int(json.loads(seen.detail or "{}")["up_to"])
+            return int(json.loads(detail or "{}")["up_to"])
         except (ValueError, KeyError, TypeError):
-            return int(seen.id)
-    added = conn.execute(select(audit_log.c.id).where(
-        audit_log.c.action == "account.add", audit_log.c.object_type == "account",
-        audit_log.c.object_id == name).order_by(audit_log.c.id.desc()).limit(1)).scalar()
-    return int(added or 0)
+            return seen_id
+    return account_rows.last_added(conn, name) or 0
 
 
 @entry_point
@@ -276,10 +270,7 @@ def account_notices(vault: OpenVault) -> list[AccountNotice]:
         return []
     with vault.read() as conn:  # no write lock unless there is something to record
         since = _seen_up_to(conn, me)
-        rows = conn.execute(select(audit_log).where(
-            audit_log.c.action.in_(NOTICE_ACTIONS), audit_log.c.id > since,
-            audit_log.c.result == "ok", audit_log.c.actor != me)
-            .order_by(audit_log.c.id)).mappings().all()
+        rows = account_rows.changes_since(conn, NOTICE_ACTIONS, since, me)
         notices: list[AccountNotice] = []
         for row in rows:
             try:
