@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, NamedTuple
-
-from sqlalchemy import Connection
+from typing import NamedTuple
 
 from app.domain.lifecycle import OPEN_STATES
 from app.domain.plan import ActionStatus
@@ -29,6 +27,7 @@ from app.errors import ValidationError
 from app.i18n import _, ngettext
 from app.services import cases as case_service
 from app.services import plan as plan_service
+from app.store import followup as followup_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
@@ -54,40 +53,6 @@ class OpenAction(NamedTuple):
     days_overdue: int
 
 
-#: Open actions of open cases with their party and note count, soonest due first (no date
-#: last; then case number and party: ISO dates and texts sort in SQLite as in Python), in
-#: one statement through the DB-API cursor (plain tuples: no per-row type processing; the
-#: partial index of open actions and the notes' index on ``action_id`` answer it).
-_OPEN_SQL = """
-    SELECT c.id, c.number, a.key, a.party_id, p.name, a.description, a.owner, a.due, a.status,
-           (SELECT count(*) FROM plan_action_notes n WHERE n.action_id = a.id)
-      FROM plan_actions a
-      JOIN plans pl ON pl.id = a.plan_id
-      JOIN cases c ON c.id = pl.case_id
-      JOIN parties p ON p.id = a.party_id
-     WHERE a.status IN ({statuses}) AND c.state IN ({states}){more}
-     ORDER BY a.due IS NULL, a.due, c.number, p.name"""
-
-
-def _query_open(conn: Connection, party_id: int | None,
-                case_id: int | None) -> list[tuple[Any, ...]]:
-    more = ""
-    params: dict[str, Any] = {}
-    if party_id is not None:
-        more += " AND a.party_id = :party_id"
-        params["party_id"] = int(party_id)
-    if case_id is not None:
-        more += " AND c.id = :case_id"
-        params["case_id"] = int(case_id)
-    sql = _OPEN_SQL.format(statuses=",".join(f"'{s}'" for s in OPEN_STATUSES),
-                           states=",".join(f"'{s.value}'" for s in OPEN_STATES), more=more)
-    cursor = conn.connection.cursor()
-    try:
-        return list(cursor.execute(sql, params).fetchall())
-    finally:
-        cursor.close()
-
-
 @entry_point
 def open_actions(vault: OpenVault, *, party_id: int | None = None,
                  case: str | int | None = None, today: date | None = None) -> list[OpenAction]:
@@ -96,7 +61,9 @@ def open_actions(vault: OpenVault, *, party_id: int | None = None,
     today = today or date.today()
     with vault.read() as conn:
         case_id = case_service.case_id_for(conn, case) if case is not None else None
-        rows = _query_open(conn, party_id, case_id)
+        rows = followup_rows.open_action_rows(conn, OPEN_STATUSES,
+                                              [s.value for s in OPEN_STATES], party_id,
+                                              case_id)
     found = []
     fromiso = date.fromisoformat
     statuses = {s.value: s for s in ActionStatus}
@@ -156,21 +123,10 @@ def overdue_notice(vault: OpenVault, today: date | None = None) -> OverdueNotice
         return OverdueNotice(0, 0, 0)
     today = today or date.today()
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    # This runs at every unlock: only ids and dates, each from a narrow index (cases by
-    # state, plans by case, the open actions' partial index of migration 0008), instead
-    # of every open action's row with its text (half a second at 100,000 cases). Dates are
-    # stored as ISO text and compared as text, in the order of the days.
-    states = ",".join(f"'{s.value}'" for s in OPEN_STATES)
-    open_plans = (f"SELECT p.id, p.case_id FROM plans p WHERE p.case_id IN "
-                  f"(SELECT c.id FROM cases c WHERE c.state IN ({states}))")
+    # This runs at every unlock: only ids and dates, from narrow indexes (app.store.followup).
     with vault.read() as conn:
-        case_of: dict[int, int] = dict(conn.exec_driver_sql(open_plans).fetchall())
-        dated = conn.exec_driver_sql(f"""
-            SELECT a.plan_id, a.due FROM plan_actions a
-             WHERE a.status IN ('open', 'in_progress') AND a.due IS NOT NULL AND a.due <= ?
-               AND a.plan_id IN (SELECT id FROM ({open_plans}))""",
-            (soon.isoformat(),)).fetchall()
-    rows = [(case_of[plan_id], due) for plan_id, due in dated]
+        rows = followup_rows.open_due_by(conn, OPEN_STATUSES, [s.value for s in OPEN_STATES],
+                                         soon)
     day = today.isoformat()
     overdue = [r for r in rows if str(r[1])[:10] < day]
     return OverdueNotice(len(overdue), len({r[0] for r in overdue}),
