@@ -25,9 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.domain.figures import (
     ActionFigures,
@@ -43,13 +42,13 @@ from app.domain.figures import (
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.domain.views import AnnualReportView
+from app.store import figures as figure_rows
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
 
 
 def _tables(conn: Connection) -> set[str]:
-    return {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return figure_rows.present_tables(conn)
 
 
 def _days(later: str, earlier: str) -> float:
@@ -84,12 +83,7 @@ def _tally(conn: Connection, year: int, protocol: Protocol | None, day: date) ->
     tally = _Tally()
     protocols = [protocol] if protocol is not None else list(Protocol)
     tally.in_progress = {p: {s: 0 for s in Stage} for p in protocols}
-    where = "" if protocol is None else " WHERE protocol = :protocol"
-    rows = conn.execute(text(
-        "SELECT id, protocol, state, received, referring_party_type, intake_decision, "
-        "outcome, intake_started_at, intake_decided_at, triage_done_at, first_meeting_at, "
-        "closed_at FROM cases" + where),
-        {"protocol": protocol.value} if protocol is not None else {})
+    rows = figure_rows.case_rows(conn, None if protocol is None else protocol.value)
     for (case_id, proto, state, received, party_type, decision, outcome, started, decided,
          triaged, first, closed) in rows:
         received = str(received)
@@ -137,37 +131,25 @@ def _tally(conn: Connection, year: int, protocol: Protocol | None, day: date) ->
     return tally
 
 
-def _params(year: int, protocol: Protocol | None) -> dict[str, Any]:
-    params: dict[str, Any] = {"start": f"{year:04d}-01-01", "end": f"{year + 1:04d}-01-01"}
-    if protocol is not None:
-        params["protocol"] = protocol.value
-    return params
+def _year(year: int) -> tuple[str, str]:
+    """The year as ``[start, end)`` in ISO text."""
+    return f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
 
 
 def _actions(conn: Connection, year: int, protocol: Protocol | None,
              present: set[str]) -> ActionFigures:
     if "case_tombstones" not in present:
         return ActionFigures()
-    row = conn.execute(text(
-        "SELECT COUNT(*), COALESCE(SUM(actions_total), 0), COALESCE(SUM(actions_done), 0), "
-        "COALESCE(SUM(actions_done_on_time), 0), COALESCE(SUM(actions_cancelled), 0) "
-        "FROM case_tombstones WHERE closed_on >= :start AND closed_on < :end"
-        + ("" if protocol is None else " AND protocol = :protocol")),
-        _params(year, protocol)).one()
-    return ActionFigures(*(int(v) for v in row))
+    return ActionFigures(*figure_rows.action_totals(
+        conn, *_year(year), None if protocol is None else protocol.value))
 
 
 def _overdue(conn: Connection, protocol: Protocol | None, day: date,
              present: set[str]) -> int:
     if not {"plans", "plan_actions"} <= present:
         return 0
-    return int(conn.execute(text(
-        "SELECT COUNT(*) FROM plan_actions a JOIN plans p ON p.id = a.plan_id "
-        "JOIN cases c ON c.id = p.case_id WHERE a.status IN ('open', 'in_progress') "
-        "AND a.due < :day AND c.state IN ('referred', 'intake', 'triage', 'scheduled', "
-        "'in_progress')" + ("" if protocol is None else " AND c.protocol = :protocol")),
-        {"day": day.isoformat(), **({"protocol": protocol.value} if protocol else {})}
-    ).scalar() or 0)
+    return figure_rows.overdue_actions(conn, day.isoformat(),
+                                       protocol.value if protocol else None)
 
 
 def _meetings(conn: Connection, year: int, protocol: Protocol | None, present: set[str],
@@ -178,20 +160,13 @@ def _meetings(conn: Connection, year: int, protocol: Protocol | None, present: s
     discussed = [0] * 12
     if not {"meetings", "agenda_items"} <= present:
         return meetings, discussed, 0, 0
-    params = _params(year, None)
-    held = ("SELECT id FROM meetings WHERE state = 'finished' AND starts_at >= :start "
-            "AND starts_at < :end")
-    month_of = {int(i): int(m) for i, m in conn.execute(text(
-        "SELECT id, CAST(substr(starts_at, 6, 2) AS INTEGER) FROM meetings "
-        "WHERE state = 'finished' AND starts_at >= :start AND starts_at < :end"), params)}
+    month_of = figure_rows.finished_meeting_months(conn, *_year(year))
     pairs: set[tuple[int, int]] = set()
     counted: set[int] = set() if protocol is not None else set(month_of)
-    for meeting_id, case_id in conn.execute(text(
-            f"SELECT meeting_id, case_id FROM agenda_items WHERE meeting_id IN ({held})"),
-            params):
-        if int(case_id) in tally.in_scope:
-            pairs.add((month_of[int(meeting_id)], int(case_id)))
-            counted.add(int(meeting_id))
+    for meeting_id, case_id in figure_rows.finished_meeting_cases(conn, *_year(year)):
+        if case_id in tally.in_scope:
+            pairs.add((month_of[meeting_id], case_id))
+            counted.add(meeting_id)
     # A destroyed case's agenda items are gone: it counts in the month of its first meeting.
     pairs.update(tally.destroyed_first_meetings)
     for meeting_id in counted:
@@ -251,8 +226,8 @@ def available_years(vault: OpenVault, today: date | None = None) -> list[int]:
     vault.require(Permission.VIEW_FIGURES, "figures", "-")
     this_year = (today or date.today()).year
     with vault.read() as conn:
-        first = conn.execute(text("SELECT MIN(received) FROM cases")).scalar()
-    start = int(str(first)[:4]) if first else this_year
+        first = figure_rows.first_received(conn)
+    start = int(first[:4]) if first else this_year
     return list(range(this_year, min(start, this_year) - 1, -1))
 
 

@@ -1,0 +1,87 @@
+"""The figures' SQL: one scan of the tombstone fields of ``cases``, the action totals kept
+in the tombstones, the overdue actions of open cases, and the meetings held with the cases
+they discussed. Only ids, dates, states and counts: nothing personal.
+
+Plain statements, each answered in one pass (under SQLCipher a full scan costs about what
+one aggregate query does); the service turns them into the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.store.retention import present_tables
+
+__all__ = ["present_tables", "case_rows", "action_totals", "overdue_actions",
+           "finished_meeting_months", "finished_meeting_cases", "first_received"]
+
+
+def _period(start: str, end: str, protocol: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"start": start, "end": end}
+    if protocol is not None:
+        params["protocol"] = protocol
+    return params
+
+
+def case_rows(conn: Connection, protocol: str | None) -> Iterable[Sequence[Any]]:
+    """``(id, protocol, state, received, referring party type, intake decision, outcome,
+    intake started, intake decided, triage done, first meeting, closed)`` of every case (of
+    ``protocol``), streamed."""
+    where = "" if protocol is None else " WHERE protocol = :protocol"
+    return conn.execute(text(
+        "SELECT id, protocol, state, received, referring_party_type, intake_decision, "
+        "outcome, intake_started_at, intake_decided_at, triage_done_at, first_meeting_at, "
+        "closed_at FROM cases" + where),
+        {"protocol": protocol} if protocol is not None else {})
+
+
+def action_totals(conn: Connection, start: str, end: str,
+                  protocol: str | None) -> tuple[int, ...]:
+    """Cases closed in ``[start, end)`` and their actions in total, done, done on time and
+    cancelled, from the tombstones."""
+    row = conn.execute(text(
+        "SELECT COUNT(*), COALESCE(SUM(actions_total), 0), COALESCE(SUM(actions_done), 0), "
+        "COALESCE(SUM(actions_done_on_time), 0), COALESCE(SUM(actions_cancelled), 0) "
+        "FROM case_tombstones WHERE closed_on >= :start AND closed_on < :end"
+        + ("" if protocol is None else " AND protocol = :protocol")),
+        _period(start, end, protocol)).one()
+    return tuple(int(v) for v in row)
+
+
+def overdue_actions(conn: Connection, day: str, protocol: str | None) -> int:
+    """Open or in-progress actions of open cases due before ``day`` (ISO)."""
+    return int(conn.execute(text(
+        "SELECT COUNT(*) FROM plan_actions a JOIN plans p ON p.id = a.plan_id "
+        "JOIN cases c ON c.id = p.case_id WHERE a.status IN ('open', 'in_progress') "
+        "AND a.due < :day AND c.state IN ('referred', 'intake', 'triage', 'scheduled', "
+        "'in_progress')" + ("" if protocol is None else " AND c.protocol = :protocol")),
+        {"day": day, **({"protocol": protocol} if protocol else {})}
+    ).scalar() or 0)
+
+
+_HELD = ("SELECT id FROM meetings WHERE state = 'finished' AND starts_at >= :start "
+         "AND starts_at < :end")
+
+
+def finished_meeting_months(conn: Connection, start: str, end: str) -> dict[int, int]:
+    """The month (1-12) of every meeting finished that started in ``[start, end)``."""
+    return {int(i): int(m) for i, m in conn.execute(text(
+        "SELECT id, CAST(substr(starts_at, 6, 2) AS INTEGER) FROM meetings "
+        "WHERE state = 'finished' AND starts_at >= :start AND starts_at < :end"),
+        _period(start, end, None))}
+
+
+def finished_meeting_cases(conn: Connection, start: str, end: str) -> list[tuple[int, int]]:
+    """``(meeting id, case id)`` of the agenda items of those meetings."""
+    return [(int(m), int(c)) for m, c in conn.execute(text(
+        f"SELECT meeting_id, case_id FROM agenda_items WHERE meeting_id IN ({_HELD})"),
+        _period(start, end, None))]
+
+
+def first_received(conn: Connection) -> str | None:
+    """The day the first case was referred (ISO), or None without cases."""
+    first = conn.execute(text("SELECT MIN(received) FROM cases")).scalar()
+    return None if first is None else str(first)
