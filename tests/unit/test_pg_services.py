@@ -384,3 +384,61 @@ def test_the_servers_superuser_reads_no_person(server_house: House, pg_server: A
             text = " ".join(str(row) for row in admin.execute(f'SELECT * FROM "{table}"'))
             found += [f"{table}: {c}" for c in canaries if c in text.lower()]
     assert found == []
+
+
+#: One workstation: unlock the house from the profile, say ready, wait for the start, register
+#: referrals and print their numbers.
+_WORKSTATION = """
+import json, sys, time
+from pathlib import Path
+from app.services import intake
+from app.vault.server import ServerVault
+from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, _referral
+profile, go, count, tag = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+opened = ServerVault.from_file(profile).unlock(DIRECTOR, DIRECTOR_PASS, exclusive=False)
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.01)
+numbers = [intake.register_referral(opened, _referral(opened, f"Werkplek{tag}{i}", None))
+           for i in range(count)]
+opened.lock()
+print(json.dumps(numbers), flush=True)
+"""
+
+
+def test_two_workstations_register_at_once(server_house: House, tmp_path: Path) -> None:
+    """Two program instances (two processes) on one server register referrals at the same
+    moment (issue 22, point 7): every number once, none skipped, one audit chain."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from app.store.profile import write_profile
+    from app.vault.server import ServerVault
+
+    assert isinstance(server_house.vault, ServerVault)
+    profile_file, go = tmp_path / "zvh.json", tmp_path / "go"
+    write_profile(profile_file, server_house.vault.profile)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    workers = [subprocess.Popen([sys.executable, "-c", _WORKSTATION, str(profile_file), str(go),
+                                 "6", tag], cwd=root, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "ready", worker.stderr
+        go.touch()
+        outputs = [worker.communicate(timeout=240) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+    assert [w.returncode for w in workers] == [0, 0], [err for _out, err in outputs]
+    numbers = [n for out, _err in outputs for n in json.loads(out.strip().splitlines()[-1])]
+    year = date.today().year
+    assert sorted(numbers) == [f"ZVH-{year}-{n:04d}" for n in range(1, 13)]
+    admin = server_house.unlock(ADMIN, ADMIN_PASS)
+    with admin.read() as conn:
+        assert audit.verify_chain(conn) == []
