@@ -58,7 +58,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.domain.bsn import normalise_bsn
 from app.domain.cases import SubjectRole, fold_for_search
@@ -90,7 +90,7 @@ from app.sharing.policy import (
     decide,
     subject_access_review,
 )
-from app.store.case_tables import cases, life_domain_problems, subjects
+from app.store import subject_access as access_rows
 from app.store.vault_secrets import vault_secret
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -107,12 +107,7 @@ class MoreThanOneMatch(ValidationError):
 
 
 def _rows(conn: Connection, **where: Any) -> list[Any]:
-    query = (select(subjects, cases.c.number).join(cases, cases.c.id == subjects.c.case_id)
-             .where(cases.c.state != CaseState.DESTROYED.value))
-    for column, value in where.items():
-        query = query.where(subjects.c[column].is_(None) if value is None
-                            else subjects.c[column] == value)
-    return list(conn.execute(query.order_by(cases.c.number, subjects.c.position)).mappings())
+    return list(access_rows.held_subjects(conn, where))
 
 
 def _person(rows: list[Any]) -> SubjectMatch:
@@ -162,10 +157,7 @@ def match_subject(conn: Connection, *, bsn: str | None = None, surname: str | No
 def match_subject_id(conn: Connection, subject_id: int) -> SubjectMatch:
     """The person one case's subject is, across cases (no permission check, no audit): by
     the BSN when it is held, else by the full name and birth date."""
-    row = conn.execute(select(subjects.c.bsn, subjects.c.name_key, subjects.c.birth_date)
-                       .join(cases, cases.c.id == subjects.c.case_id)
-                       .where(subjects.c.id == subject_id,
-                              cases.c.state != CaseState.DESTROYED.value)).first()
+    row = access_rows.identity(conn, subject_id)
     if row is None:
         raise NotFound(_("This subject is not held (any more)."))
     if row[0]:
@@ -555,10 +547,7 @@ def _canonical(value: Any) -> bytes:
 
 
 def _subject_rows(conn: Connection, match: SubjectMatch) -> list[Any]:
-    return list(conn.execute(
-        select(subjects, cases.c.number).join(cases, cases.c.id == subjects.c.case_id)
-        .where(subjects.c.id.in_(match.subject_ids))
-        .order_by(cases.c.number, subjects.c.id)).mappings())
+    return list(access_rows.subjects_by_id(conn, match.subject_ids))
 
 
 def _life_domain_entries(conn: Connection, case_id: int, number: str,
@@ -566,20 +555,15 @@ def _life_domain_entries(conn: Connection, case_id: int, number: str,
     """The referral's texts per life domain of one case, as draft entries: they describe
     the whole household, so each is marked OTHER_SUBJECTS and starts undecided; supplied
     by the referring party."""
-    case_row = conn.execute(select(cases.c.referring_party_id, cases.c.received)
-                            .where(cases.c.id == case_id)).one()
-    referrer = int(case_row[0]) if case_row[0] is not None else 0
+    case_row = access_rows.referral_of(conn, case_id)
+    referrer = case_row[0] or 0
     source = names.get(referrer) if referrer else None
     return [DraftItem(
         item_id=life_domain_entry(int(row_id)), case_number=number,
         source_party_id=referrer, source=source or _("the referring party"),
         category=Category.GENERAL, received=case_row[1], text=str(text),
         flags=(ReviewFlag.OTHER_SUBJECTS,), decision=None, life_domain=LifeDomain(domain))
-        for row_id, domain, text in conn.execute(
-            select(life_domain_problems.c.id, life_domain_problems.c.domain,
-                   life_domain_problems.c.description)
-            .where(life_domain_problems.c.case_id == case_id)
-            .order_by(life_domain_problems.c.id))]
+        for row_id, domain, text in access_rows.life_domain_texts(conn, case_id)]
 
 
 def build_draft(conn: Connection, match: SubjectMatch, today: date,
@@ -748,7 +732,7 @@ def review_against(current: SubjectAccessDraft,
 def _case_section(conn: Connection, subject_row: Any, draft: SubjectAccessDraft,
                   names: Mapping[int, str]) -> CaseSection:
     case_id = int(subject_row["case_id"])
-    case_row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().one()
+    case_row = access_rows.case_row(conn, case_id)
     number = str(case_row["number"])
     protocol = Protocol(case_row["protocol"])
     disclosures = read_disclosures(conn, case_numbers=[number])

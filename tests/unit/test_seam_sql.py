@@ -27,6 +27,10 @@ CEILINGS = {
     "app/services/retention.py": 0,    # 15 -> 0: app/store/retention.py
     "app/services/tombstones.py": 0,   # the tombstone's counts, out of closure
     "app/services/triage.py": 0,       # was 38: app/store/triage.py
+    "app/services/accounts.py": 1,     # was 19; the 1 is AccountNotice.text(), no SQL
+    "app/services/followup.py": 1,     # was 4; the 1 is OverdueNotice.text(), no SQL
+    "app/services/figures.py": 0,      # was 13: app/store/figures.py
+    "app/services/subject_access.py": 0,   # was 12: app/store/subject_access.py
     "app/services/minutes.py": 0,
     "app/services/meetings.py": 0,
     "app/services/meeting_live.py": 0,
@@ -56,7 +60,8 @@ CEILINGS = {
 }
 
 REPOSITORIES = ("cases", "subjects", "items", "meetings", "plan", "drafts", "audit",
-                "parties", "settings", "triage", "retention", "referrals")
+                "parties", "settings", "triage", "retention", "referrals", "accounts",
+                "followup", "figures", "subject_access")
 
 
 def sql_calls(source: str) -> int:
