@@ -75,10 +75,11 @@ def account_row(conn: Connection, name: str) -> RowMapping | None:
     return conn.execute(select(accounts).where(accounts.c.name == name)).mappings().first()
 
 
-def active_account_names(conn: Connection) -> set[str]:
-    """The accounts that are not revoked."""
-    return {str(name) for (name,) in conn.execute(
-        select(accounts.c.name).where(accounts.c.revoked_at.is_(None)))}
+def account_states(conn: Connection) -> dict[str, str | None]:
+    """Every account -> when it was revoked (ISO 8601), None while it is active."""
+    return {str(name): None if revoked is None else revoked.isoformat(timespec="seconds")
+            for name, revoked in conn.execute(select(accounts.c.name,
+                                                     accounts.c.revoked_at))}
 
 
 # -- the recorded public key of each key slot --------------------------------------------------

@@ -30,7 +30,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -456,6 +456,21 @@ class SlotFile:
         self.roles.pop(account, None)
         self.revoked[account] = when
 
+    def keep_only(self, states: Mapping[str, str | None]) -> list[str]:
+        """Drop the slots of accounts that are not active; returns their names.
+
+        ``states``: account -> when it was revoked (ISO), None while it is active, as the
+        database has them. A revoked account is marked revoked (so its unlock is told so);
+        one without a row (an addition that never committed) is simply forgotten."""
+        gone = [s.account for s in self.slots
+                if s.account not in states or states[s.account] is not None]
+        for name in gone:
+            when = states.get(name)
+            self.remove(name, when or "")
+            if when is None:
+                self.revoked.pop(name, None)
+        return gone
+
     def to_bytes(self) -> bytes:
         doc = {"format": FORMAT, "vault_id": self.vault_id,
                "slots": [{**s.to_json(), "role": self.roles.get(s.account, "")}
@@ -515,19 +530,46 @@ class SlotFile:
     def write(self, path: Path, forget_previous: bool = False) -> None:
         """Write atomically, keeping the version before as ``.prev``.
 
-        ``forget_previous`` writes twice so that ``.prev`` holds no slot that was just
-        removed (after a revocation).
+        ``forget_previous``: ``.prev`` must hold no slot (or key) that was just removed
+        (a revocation, a changed passphrase, the old data key). ``.prev`` is then given the
+        new version first and the file itself is replaced after, in one rename: the slot
+        file changes in one step, so a failure at any point leaves it as it was (with
+        ``.prev`` holding the new version or the one before) or as it is meant to be, and
+        never half of a revocation (it used to be written twice, and a failure between the
+        two writes left a revoked slot gone from the file while the database, rolled back,
+        did not revoke the account).
 
         A disk that refuses the write is a ``WriteFailed`` with a message (the callers
         write inside their transaction, which is then rolled back), never a bare
         ``OSError`` (issue 23, point 8: found by the disk-full injections).
         """
         try:
-            atomic_write(path, self.to_bytes(), keep_previous=True)
             if forget_previous:
+                _write_forgetting_previous(path, self.to_bytes())
+            else:
                 atomic_write(path, self.to_bytes(), keep_previous=True)
         except OSError as exc:
             raise file_write_failed(exc, path) from None
+
+
+def _write_forgetting_previous(path: Path, data: bytes) -> None:
+    """``data`` as ``<name>.prev`` first, then as the file itself in one rename (the only
+    step that changes the slot file); each written whole (temp file, fsync, rename)."""
+    from app import fs
+
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = fs.write_temp(folder, data, prefix=f".{path.name}.", private=True)
+    try:
+        prev = fs.write_temp(folder, data, prefix=f".{path.name}.prev.", private=True)
+        try:
+            os.replace(prev, path.with_name(path.name + ".prev"))
+        except BaseException:
+            prev.unlink(missing_ok=True)
+            raise
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fs.publish(tmp, path)
 
 
 def atomic_write(path: Path, data: bytes, keep_previous: bool = False) -> None:

@@ -123,6 +123,12 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
     if not opened.holds_folder_lock:
         raise VaultInUse(_("The data key can only be changed while holding the vault."))
     slots = vault.slot_file()
+    with opened.read() as conn:
+        states = vault_meta.account_states(conn)
+    # Only the accounts that are active receive the new key: a revoked account's slot still
+    # in the file (its removal is written after the revocation commits, and may not have
+    # been) is left out, and so leaves the file with the change.
+    slots.keep_only(states)
     waiting = slots.legacy_accounts()
     with opened.begin() as conn:
         request(conn, reason)

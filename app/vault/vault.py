@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import portalocker
 import sqlcipher3.dbapi2 as sqlcipher
@@ -36,8 +36,8 @@ from sqlalchemy import exc as sa_exc
 from app import fs, keymem
 from app.domain.roles import Permission, Role, may
 from app.errors import (AccountRevoked, PermissionDenied, VaultDamaged, VaultExists,
-                        VaultInUse, VaultNotFound, VaultReadOnly, WrongPassphrase,
-                        storage_write_failed, vault_write_failed)
+                        VaultInUse, VaultNotFound, VaultReadOnly, WriteFailed,
+                        WrongPassphrase, storage_write_failed, vault_write_failed)
 from app.i18n import _
 from app.paths import vault_folder_limit
 from app.store import audit, migrate, vault_meta
@@ -372,6 +372,9 @@ class OpenVault:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     #: held while a connection is made, and by the data-key change for its whole length
     connect_gate: threading.RLock = field(default_factory=threading.RLock)
+    #: per thread: what is to be written once the open transaction has committed
+    #: (``write_slots_after_commit``)
+    _tx: threading.local = field(default_factory=threading.local)
     #: the id of the audit row this unlock wrote (rows from here on are this session's)
     login_row_id: int = 0
     #: who set this account's passphrase, when it was someone else (an administrator adding
@@ -472,17 +475,15 @@ class OpenVault:
 
         Adding an account writes its slot inside the database transaction, just before the
         commit; a crash between the two leaves a slot for an account that does not exist.
-        Such a slot cannot unlock anything useful (the login is refused), but it must not
-        linger in the file either.
+        Revoking one writes the file after the commit; a crash or a full disk between the
+        two leaves the revoked account's slot. Such a slot cannot unlock anything useful
+        (the login is refused), but it must not linger in the file either.
         """
-        active = vault_meta.active_account_names(conn)
         slots = self.vault.slot_file()
-        orphans = [s.account for s in slots.slots if s.account not in active]
-        if not orphans:
+        gone = slots.keep_only(vault_meta.account_states(conn))
+        if not gone:
             return
-        for name in orphans:
-            slots.remove(name, audit.utc_now_iso())
-            slots.revoked.pop(name, None)
+        for name in gone:
             self.log(conn, "account.slot_removed", "account", name,
                      detail={"reason": "no active account row"})
         slots.write(self.vault.slots_path, forget_previous=True)
@@ -495,7 +496,12 @@ class OpenVault:
 
         A full disk or an input/output error rolls the transaction back and reaches the
         caller as ``WriteFailed`` (a message a user can act on), not as a driver error.
+        What :meth:`write_slots_after_commit` was given in the block is written once the
+        transaction has committed (never when it did not).
         """
+        after: list[Callable[[], None]] = []
+        outer = getattr(self._tx, "after_commit", None)
+        self._tx.after_commit = after
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -504,6 +510,36 @@ class OpenVault:
             if storage_write_failed(code):
                 raise vault_write_failed(code, self.vault.folder) from None
             raise
+        finally:
+            self._tx.after_commit = outer
+        for step in after:
+            step()
+
+    def write_slots_after_commit(self, slots: SlotFile) -> None:
+        """Write the key-slot file, without the slots ``slots`` no longer holds (and without
+        them in its kept previous version), once the transaction :meth:`begin` has open on
+        this thread has committed: a slot goes only with a committed revocation.
+
+        The file changes in one step (``SlotFile.write``). When it cannot be written, or the
+        program stops first, the revoked account's slot stays in the file for a while, and
+        opens nothing: the unlock refuses the account (its row is revoked), the change of
+        the data key that follows a revocation leaves that slot out (and drops it from the
+        file), and the next unlock removes it (``_reconcile_slots``). The reverse, a slot
+        gone while the account is not revoked, cannot happen: that was the defect of writing
+        the file before the commit (twice, and a failure in between left it so)."""
+        path = self.vault.slots_path
+
+        def write() -> None:
+            try:
+                slots.write(path, forget_previous=True)
+            except WriteFailed:
+                pass  # see above: the slot opens nothing and is removed later
+
+        after = getattr(self._tx, "after_commit", None)
+        if after is None:
+            write()
+        else:
+            after.append(write)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
