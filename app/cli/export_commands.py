@@ -119,40 +119,31 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_receipt(args: argparse.Namespace) -> int:
-    """The receipt of a referral, for the referring party only (issue 24)."""
+#: The two documents for the referring party (issue 24): the verb and its kind as the
+#: output names it.
+REFERRER_DOCUMENTS: dict[str, str] = {"receipt": "receipt",
+                                      "triage-outcome": "triage_outcome"}
+
+
+def cmd_referrer_document(args: argparse.Namespace) -> int:
+    """``export receipt`` and ``export triage-outcome``: the document for the case's
+    referring party only (issue 24), through ``app.services.referral_receipts`` (the
+    sharing policy, the disclosure log); one helper for both verbs."""
     from app.services import referral_receipts
 
+    kind = REFERRER_DOCUMENTS[args.document]
+    export = (referral_receipts.export_receipt if kind == "receipt"
+              else referral_receipts.export_triage_outcome)
     password = _password(args)
     opened = unlock(args)
     try:
         output.make_folder(Path(args.out).parent)
-        result = referral_receipts.export_receipt(opened, args.case, args.out,
-                                                  password=password)
+        result = export(opened, args.case, args.out, password=password)
         names = party_names(opened)
     finally:
         opened.lock()
     output.report(args, [output.written(result.path, result.sha256, _case(args.case),
-                                        names.get(result.party_id or 0), "receipt",
-                                        result.encrypted)], password)
-    return 0
-
-
-def cmd_triage_outcome(args: argparse.Namespace) -> int:
-    """The triage outcome of a referral, for the referring party only (issue 24)."""
-    from app.services import referral_receipts
-
-    password = _password(args)
-    opened = unlock(args)
-    try:
-        output.make_folder(Path(args.out).parent)
-        result = referral_receipts.export_triage_outcome(opened, args.case, args.out,
-                                                         password=password)
-        names = party_names(opened)
-    finally:
-        opened.lock()
-    output.report(args, [output.written(result.path, result.sha256, _case(args.case),
-                                        names.get(result.party_id or 0), "triage_outcome",
+                                        names.get(result.party_id or 0), kind,
                                         result.encrypted)], password)
     return 0
 
@@ -283,10 +274,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     output.add_output_options(batch)
     batch.set_defaults(func=cmd_handouts)
 
-    for verb, helptext, func in (
-            ("receipt", _("the receipt of a referral, for the referring party"), cmd_receipt),
-            ("triage-outcome", _("the triage outcome of a referral, for the referring party"),
-             cmd_triage_outcome)):
+    for verb, helptext in (
+            ("receipt", _("the receipt of a referral, for the referring party")),
+            ("triage-outcome", _("the triage outcome of a referral, for the referring party"))):
         referrer = verbs.add_parser(verb, help=helptext)
         add_vault_options(referrer)
         referrer.add_argument("--case", required=True, metavar="NUMBER",
@@ -294,7 +284,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         referrer.add_argument("--out", required=True, type=Path, metavar="FILE.pdf",
                               help=_("the PDF to write"))
         _add_password_options(referrer)
-        referrer.set_defaults(func=func)
+        referrer.set_defaults(func=cmd_referrer_document, document=verb)
 
     for name in EXTRA_VERB_MODULES:
         try:
