@@ -12,7 +12,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, Table, delete, insert, select
+from sqlalchemy import (ColumnElement, Connection, RowMapping, Table, delete, insert, inspect,
+                        select)
 
 import app.store.schema  # noqa: F401  (every area's tables: the deletion must see them all)
 from app.store.retention_tables import retention_periods
@@ -70,9 +71,9 @@ def ended_before(conn: Connection, recent: str) -> list[tuple[int, str, str, Any
 # -- deleting in every area's tables ----------------------------------------------------------
 
 def present_tables(conn: Connection) -> set[str]:
-    """The tables the file has (an older vault may lack a later area's)."""
-    return {r[0] for r in conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """The tables the database has (an older vault may lack a later area's), asked of the
+    dialect, so that the house server (PostgreSQL) answers as the file does."""
+    return set(inspect(conn).get_table_names())
 
 
 def referencing(table: Table, present: Collection[str]) -> list[tuple[Table, str, str]]:

@@ -74,3 +74,46 @@ def test_the_generic_deletion_finds_every_table_that_refers_to_a_case(
     # the areas that hang off a case: its people, items, triage, plan, meetings, closure
     assert {"subjects", "information_items", "triage_queries", "routing_decisions",
             "plans", "agenda_items", "case_closures", "case_tombstones"} <= children
+
+
+#: the services of this part that reach their tables only through app/store (closure and
+#: retention still name tables for the declaration of personal fields and the generic
+#: deletion's condition, which is no SQL of their own)
+THROUGH_THE_STORE = ("parties", "accounts", "triage", "subject_access", "followup", "figures",
+                     "handouts", "minutes", "meetings", "meeting_live", "plan", "disclosures",
+                     "tombstones")
+
+
+def test_these_services_import_no_table_module() -> None:
+    for name in THROUGH_THE_STORE:
+        modules = imported_modules(ROOT / "app" / "services" / f"{name}.py")
+        tables = sorted(m for m in modules if m.startswith("app.store.")
+                        and (m.endswith("tables") or ".tables." in m or "_tables." in m))
+        assert not tables, f"services/{name}.py imports {tables}"
+        assert "sqlalchemy.select" not in modules and "sqlalchemy.text" not in modules, name
+
+
+def test_the_accounts_repository_knows_the_last_administrator(admin_vault: OpenVault) -> None:
+    from app.store import accounts as account_rows
+
+    with admin_vault.read() as conn:
+        admins = account_rows.active_with_role(conn, "admin")
+        # a new vault has one administrator: the account that created it, added in the log
+        assert admins == [admin_vault.actor.account]
+        assert account_rows.last_added(conn, admin_vault.actor.account) is not None
+        assert account_rows.last_added(conn, "nobody-by-this-name") is None
+
+
+def test_the_figures_and_follow_up_repositories_answer_an_empty_house(
+        admin_vault: OpenVault) -> None:
+    from app.store import figures as figure_rows
+    from app.store import followup as followup_rows
+
+    with admin_vault.read() as conn:
+        assert figure_rows.first_received(conn) is None        # no referral yet
+        assert list(figure_rows.case_rows(conn, None)) == []
+        assert figure_rows.action_totals(conn, "2026-01-01", "2027-01-01", None) == (0,) * 5
+        assert figure_rows.overdue_actions(conn, "2026-06-01", None) == 0
+        assert followup_rows.open_action_rows(conn, ["open"], ["in_progress"]) == []
+        assert followup_rows.open_due_by(conn, ["open"], ["in_progress"],
+                                         date(2026, 6, 1)) == []
