@@ -14,8 +14,8 @@ from app.errors import ValidationError
 from app.i18n import _, ngettext
 from app.services import session
 from app.vault import forwarding, maintenance
-from app.vault.text_scan import TextFinding, text_findings
-from app.vault.vault import OpenVault, Vault
+from app.vault.text_scan import TextFinding
+from app.vault.vault import Vault
 
 
 def _new_passphrase(args: argparse.Namespace) -> str:
@@ -74,14 +74,6 @@ def _init_server_profile(args: argparse.Namespace) -> int:
     return 0
 
 
-def _text_findings(opened: OpenVault) -> list[TextFinding]:
-    """Stored texts with invisible characters (issue 25, point 3): ids only, no values."""
-    try:
-        return text_findings(opened)
-    except Exception:  # noqa: BLE001 - a damaged database is reported by verify itself
-        return []
-
-
 def _print_text_findings(findings: list[TextFinding]) -> None:
     if not findings:
         return
@@ -105,8 +97,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(_("NOT SOUND: {reason}").format(reason=exc))
         return 1
     try:
-        report = maintenance.verify(opened)
-        texts = _text_findings(opened)
+        report = maintenance.verify(opened, texts=True)
+        texts = report.texts
         try:
             opened.log_now("verify", "vault", opened.vault_id,
                            "ok" if report.sound else "failed",

@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,13 +42,14 @@ from sqlalchemy import exc as sa_exc
 from app import fs
 from app.domain.roles import Permission
 from app.errors import (SQLITE_FULL, CheckFailed, NotFound, ValidationError, VaultDamaged,
-                        VaultExists, file_write_failed, storage_write_failed)
+                        VaultExists, VaultReadOnly, file_write_failed,
+                        storage_write_failed)
 from app.i18n import _, ngettext
 from app.platform import current_platform
-from app.store import audit, migrate
+from app.store import audit, checks, migrate
 from app.store.db import connect_raw
 from app.fs import atomic_write
-from app.vault import first_use, forwarding, network
+from app.vault import first_use, forwarding, network, text_scan
 from app.vault.keyslots import SlotFile
 from app.store.tables import audit_log
 from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
@@ -68,6 +70,8 @@ class VerifyReport:
     replaced: list[Path] = field(default_factory=list)
     #: after a restore: where the vault it replaced was put (None: there was none)
     replaced_by_restore: Path | None = None
+    #: with ``verify(..., texts=True)``: stored texts that break the invisible-character rule
+    texts: list[text_scan.TextFinding] = field(default_factory=list)
 
     @property
     def sound(self) -> bool:
@@ -159,47 +163,109 @@ def _chain_head(vault: OpenVault, before: int | None = None) -> tuple[int, str]:
     return (0, "") if row is None else (int(row[0]), str(row[1]))
 
 
-def verify(vault: OpenVault, quick: bool = False) -> VerifyReport:
-    """Check the open vault; ``quick`` uses ``quick_check`` instead of the full check."""
+def verify(vault: OpenVault, quick: bool = False, texts: bool = False) -> VerifyReport:
+    """Check the open vault; ``quick`` uses ``quick_check`` instead of the full check;
+    ``texts`` also lists the stored texts that break the rule for invisible characters
+    (``report.texts``, :mod:`app.vault.text_scan`).
+
+    Every check runs, as before. SQLCipher's page check, the audit chain and the text scan
+    run on the vault's connection in a second thread, beside SQLite's integrity check and
+    the foreign-key check on a connection of their own in this one (the driver lets go of
+    Python's lock while SQLite works, so on two cores the two halves take the time of the
+    longer one). The problems are reported in the same order as before: pages, database,
+    references, audit log."""
     report = VerifyReport()
+    pages: list[str] = []
+    chain: list[str] = []
+    failure: list[BaseException] = []
+
+    def beside() -> None:
+        try:
+            _pages_chain_texts(vault, report, pages, chain, texts)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=beside, name="verify-pages-chain", daemon=True)
+    worker.start()
+    try:
+        structure = _structure_problems(vault, quick)
+    finally:
+        worker.join()
+    if failure:
+        raise failure[0]
+    report.problems = pages + structure + chain
+    report.replaced = replaced_vaults(vault.vault.folder)
+    return report
+
+
+def _pages_chain_texts(vault: OpenVault, report: VerifyReport, pages: list[str],
+                       chain: list[str], texts: bool) -> None:
     with vault.read() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        checks = (
-            ("cipher", "PRAGMA cipher_integrity_check"),
-            ("sqlite", "PRAGMA quick_check" if quick else "PRAGMA integrity_check"),
-            ("foreign_keys", "PRAGMA foreign_key_check"),
-        )
-        for kind, sql in checks:
-            try:
-                rows = raw.execute(sql).fetchall()
-            except sqlcipher.DatabaseError as exc:
-                report.problems.append(_("The database cannot be read: {reason}")
-                                       .format(reason=exc))
-                continue
-            if kind == "cipher":
-                report.cipher_pages_checked = True
-                report.problems.extend(_("Encryption check: {message}").format(message=r[0])
-                                       for r in rows)
-            elif kind == "sqlite" and [r[0] for r in rows] != ["ok"]:
-                report.problems.extend(_("Database check: {message}").format(message=r[0])
-                                       for r in rows)
-            elif kind == "foreign_keys":
-                report.problems.extend(_("Broken reference in table {table}")
-                                       .format(table=r[0]) for r in rows)
+        try:
+            pages.extend(_("Encryption check: {message}").format(message=m)
+                         for m in checks.page_problems(raw))
+            report.cipher_pages_checked = True
+        except sqlcipher.DatabaseError as exc:
+            pages.append(_unreadable(exc))
         try:
             for problem in audit.verify_chain(conn):
                 where = f" (#{problem.row_id})" if problem.row_id is not None else ""
-                report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
-            report.audit_rows = int(raw.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+                chain.append(_("Audit log: {what}").format(what=problem.what) + where)
+            report.audit_rows = checks.audit_row_count(raw)
             # with forwarding on: the chain against the last head the central log received
-            report.problems.extend(forwarding.rollback_problems(conn, vault.vault.folder,
-                                                                vault.vault_id))
+            chain.extend(forwarding.rollback_problems(conn, vault.vault.folder,
+                                                      vault.vault_id))
         except (sqlcipher.DatabaseError, sa_exc.DatabaseError) as exc:
-            report.problems.append(_("The database cannot be read: {reason}")
-                                   .format(reason=getattr(exc, "orig", exc)))
-    report.replaced = replaced_vaults(vault.vault.folder)
-    return report
+            chain.append(_unreadable(getattr(exc, "orig", exc)))
+        if texts:
+            try:
+                report.texts = text_scan.find_invisible(conn)
+            except (sqlcipher.DatabaseError, sa_exc.DatabaseError):
+                report.texts = []  # a damaged database is reported by the checks
+
+
+def _unreadable(exc: object) -> str:
+    return _("The database cannot be read: {reason}").format(reason=exc)
+
+
+def _structure_problems(vault: OpenVault, quick: bool) -> list[str]:
+    """SQLite's integrity check and the foreign-key check, on a connection of their own
+    (its journal mode left as the vault has it), with a page cache as large as the
+    database for the full check (``app.store.checks.CHECK_CACHE_KIB``). Where that cache
+    cannot be had (SQLite runs out of memory), the checks run again with the usual one."""
+    if not quick:
+        try:
+            return _structure_checks(vault, quick, large_cache=True)
+        except MemoryError:
+            pass
+    return _structure_checks(vault, quick, large_cache=False)
+
+
+def _structure_checks(vault: OpenVault, quick: bool, large_cache: bool) -> list[str]:
+    path = vault.vault.db_path
+    try:
+        raw = connect_raw(path, vault.key_buffer(), wal=False)
+    except (sqlcipher.DatabaseError, VaultDamaged, VaultReadOnly) as exc:
+        return [_unreadable(exc)]
+    problems: list[str] = []
+    try:
+        if large_cache:
+            checks.cache_for_checks(raw, path.stat().st_size)
+        try:
+            problems.extend(_("Database check: {message}").format(message=m)
+                            for m in checks.integrity_problems(raw, quick))
+        except sqlcipher.DatabaseError as exc:
+            problems.append(_unreadable(exc))
+        try:
+            problems.extend(_("Broken reference in table {table}").format(table=t)
+                            for t in checks.broken_reference_tables(raw))
+        except sqlcipher.DatabaseError as exc:
+            problems.append(_unreadable(exc))
+    finally:
+        raw.close()
+    return problems
 
 
 def backup(vault: OpenVault, target: Path) -> str:
