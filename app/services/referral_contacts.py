@@ -1,5 +1,5 @@
 """The partners to invite and the informing of the subjects of a case (issue 24), stored in
-the vault (``app.store.referral_tables``).
+the vault (``app.store.referral_tables``, through the repository ``app.store.referrals``).
 
 * Written with the case: :func:`store_referral_extras` inside the transaction that writes a
   referral's subjects (``app.services.cases.replace_case_details``: registration, import,
