@@ -465,6 +465,53 @@ def referral_outcomes_figure(figures: Figures) -> Figure:
         chart_series=len(outcomes))
 
 
+@dataclass(frozen=True)
+class HiddenPart:
+    """Where a chart hides something: a hatched band. ``series`` is the series' index, or -1
+    for the whole stack of a category of a stacked chart; ``bottom`` the value the band
+    starts at; ``top`` the value it reaches when the shown numbers give it, else None (a
+    stub of a fixed height, the same for every hidden value); ``text`` what it is labelled
+    (the table's text: "< 5", or the total "x" or its number)."""
+
+    series: int
+    category: int
+    bottom: float
+    top: float | None
+    text: str
+
+
+def hidden_parts(figure: Figure) -> list[HiddenPart]:
+    """The one rule for the hatched bands of the figures screen and the annual report.
+
+    A stacked bar with a suppressed part gets one band over the parts shown. It reaches the
+    category's total only when that total is shown (not itself suppressed, secondary
+    suppression included: :func:`protect_total`) and is more than the parts shown: then
+    the bar stands as high as the number above it and the band gives away no more than the
+    table does (the total minus the parts shown). Otherwise (no total, a hidden total, or
+    nothing left over) the band is a stub whose height says nothing. A side-by-side chart
+    has a stub for each suppressed bar."""
+    categories, series = figure.chart()
+    found: list[HiddenPart] = []
+    if figure.kind is ChartKind.STACKED:
+        for c in range(len(categories)):
+            parts = [s.values[c] for s in series]
+            if not any(v.suppressed for v in parts):
+                continue
+            shown = sum(v.plot for v in parts)
+            total = figure.totals[c] if c < len(figure.totals) else None
+            top: float | None = None
+            if total is not None and not total.suppressed and total.number is not None \
+                    and float(total.number) > shown:
+                top = float(total.number)
+            found.append(HiddenPart(-1, c, shown, top,
+                                    total.text if total is not None else suppressed_text()))
+        return found
+    for i, s in enumerate(series):
+        found.extend(HiddenPart(i, c, 0.0, None, v.text)
+                     for c, v in enumerate(s.values) if v.suppressed)
+    return found
+
+
 def suppression_note() -> str:
     return _("Counts of cases below {n} are shown as \u201c< {n}\u201d, so that no one can "
              "be recognised from a number; a chart draws such a bar with no height and "

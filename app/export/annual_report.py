@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -30,7 +29,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether
 
-from app.domain.figures import ChartKind, Figure, suppressed_text, suppression_note
+from app.domain.figures import (
+    ChartKind,
+    Figure,
+    HiddenPart,
+    hidden_parts,
+    suppression_note,
+)
 from app.domain.protocols import Protocol
 from app.domain.views import AnnualReportView
 from app.export import fonts, pdf
@@ -140,45 +145,9 @@ STUB_HEIGHT = 3 * mm
 BAND_NAME = "hidden_part"
 
 
-@dataclass(frozen=True)
-class HiddenPart:
-    """A suppressed part of the chart: ``series`` (-1: the whole stack of a category),
-    ``bottom`` the value it starts at, ``top`` the value it reaches when the shown numbers
-    give it (a stacked bar's shown total), else None (a stub), and the text it shows."""
-
-    series: int
-    category: int
-    bottom: float
-    top: float | None
-    text: str
-
-
-def hidden_parts(figure: Figure) -> list[HiddenPart]:
-    """Where the chart hides something (the rule of the figures screen's hatched bands)."""
-    categories, series = figure.chart()
-    found: list[HiddenPart] = []
-    if figure.kind is ChartKind.STACKED:
-        for c in range(len(categories)):
-            parts = [s.values[c] for s in series]
-            if not any(v.suppressed for v in parts):
-                continue
-            shown = sum(v.plot for v in parts)
-            total = figure.totals[c] if c < len(figure.totals) else None
-            known = (total is not None and not total.suppressed
-                     and total.number is not None and float(total.number) > shown)
-            found.append(HiddenPart(-1, c, shown,
-                                    float(total.number) if known and total is not None
-                                    and total.number is not None else None,
-                                    total.text if total is not None else suppressed_text()))
-        return found
-    for i, s in enumerate(series):
-        found.extend(HiddenPart(i, c, 0.0, None, v.text)
-                     for c, v in enumerate(s.values) if v.suppressed)
-    return found
-
-
 def _hatched(chart: VerticalBarChart, parts: Sequence[HiddenPart], stacked: bool) -> Group:
-    """The hatched bands, placed from the chart's own bar positions (after it laid them
+    """The hatched bands (``app.domain.figures.hidden_parts``, the figures screen's rule
+    too), placed from the chart's own bar positions (after it laid them
     out): a band up to a shown total over the stack's top part, a stub otherwise."""
     group = Group()
     positions = chart._barPositions          # per series, per category: (x, y, w, h)

@@ -49,7 +49,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.figures import HIDDEN_TEXT, THRESHOLD, ChartKind, Figure, suppressed_text
+from app.domain.figures import (
+    HIDDEN_TEXT,
+    THRESHOLD,
+    ChartKind,
+    Figure,
+    hidden_parts,
+    suppressed_text,
+)
 from app.domain.protocols import Protocol
 from app.errors import CasuskamerError
 from app.i18n import _
@@ -86,28 +93,20 @@ class Band:
 
 
 def hidden_bands(figure: Figure) -> list[Band]:
-    """The hatched bands of the figure's chart (see :class:`Band`)."""
-    categories, series = figure.chart()
-    bands: list[Band] = []
-    if figure.kind is ChartKind.STACKED:
-        for c in range(len(categories)):
-            parts = [s.values[c] for s in series]
-            if not any(v.suppressed for v in parts):
-                continue
-            shown = sum(v.plot for v in parts)
-            total = figure.totals[c] if c < len(figure.totals) else None
-            known = total is not None and not total.suppressed and total.number is not None
-            top = float(total.number) if known and total is not None \
-                and total.number is not None else None
-            bands.append(Band(float(c), BAR_WIDTH, shown,
-                              top if top is not None and top > shown else None,
-                              total.text if total is not None else suppressed_text()))
-        return bands
+    """The hatched bands of the figure's chart (see :class:`Band`), placed for Qt's bars:
+    where they are and how high is ``app.domain.figures.hidden_parts``, the rule the annual
+    report draws by too."""
+    _categories, series = figure.chart()
     width = BAR_WIDTH / max(len(series), 1)
-    for i, s in enumerate(series):
-        offset = (i - (len(series) - 1) / 2) * width
-        bands.extend(Band(c + offset, width, 0.0, None, v.text)
-                     for c, v in enumerate(s.values) if v.suppressed)
+    bands: list[Band] = []
+    for part in hidden_parts(figure):
+        if part.series < 0:         # the whole stack of a category
+            bands.append(Band(float(part.category), BAR_WIDTH, part.bottom, part.top,
+                              part.text))
+        else:
+            offset = (part.series - (len(series) - 1) / 2) * width
+            bands.append(Band(part.category + offset, width, part.bottom, part.top,
+                              part.text))
     return bands
 
 
