@@ -170,8 +170,10 @@ def remove_attendee(vault: OpenVault, attendee_id: int) -> None:
 
 @entry_point
 def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent: bool) -> None:
-    """Mark a person absent (or present again) for one agenda item."""
-    vault.require(Permission.MEETING_LOGISTICS, "attendee", attendee_id)
+    """Mark a person absent (or present again) for one agenda item: the process director's
+    decision (it takes that person's party out of the room's decision for the case; the
+    matrix row is ``case_work``)."""
+    vault.require(Permission.CASE_WORK, "attendee", attendee_id)
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
         meeting_rows.set_absent(conn, attendee_id, item_id, absent)
