@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
     #: how long after the workspace shows the vault's quick check starts (the window first
     #: paints and the user can start working; the check runs off the GUI thread anyway)
     QUICK_CHECK_DELAY_MS = 1500
+    #: the overdue notice is counted (off the GUI thread) this long after the unlock
+    OVERDUE_NOTICE_AFTER_MS = 150
 
     def __init__(self, ctx: AppContext, sections: Sequence[Section] | None = None,
                  opened: OpenVault | None = None) -> None:
@@ -349,14 +351,29 @@ class MainWindow(QMainWindow):
     # -- after the unlock: the overdue notice and the quick check ---------------------------
 
     def _show_overdue_notice(self) -> None:
-        if self.opened is None or self.workspace is None:
+        """Counted off the GUI thread (a query over every open action), after the first
+        frame (whose reads keep the one open connection to themselves): the window does
+        not wait for it; the notice appears when counted."""
+        if self.workspace is not None:
+            QTimer.singleShot(self.OVERDUE_NOTICE_AFTER_MS, self.workspace,
+                              self._count_overdue)
+
+    def _count_overdue(self) -> None:
+        opened, workspace = self.opened, self.workspace
+        if opened is None or workspace is None or not opened.is_open:
             return
-        try:
-            text = followup.overdue_notice(self.opened).text()
-        except CasuskamerError:
-            return  # a notice, not a condition for working
-        if text:
-            self.workspace.show_notice("overdue", text)
+        run_in_background(lambda: followup.overdue_notice(opened).text(),
+                          lambda text: self._overdue_counted(opened, workspace, text),
+                          self._overdue_failed, context=workspace)
+
+    def _overdue_counted(self, opened: OpenVault, workspace: Workspace, text: str) -> None:
+        if workspace is self.workspace and opened.is_open and text:
+            workspace.show_notice("overdue", text)
+
+    @staticmethod
+    def _overdue_failed(exc: BaseException) -> None:
+        if not isinstance(exc, CasuskamerError):
+            raise exc  # a notice, not a condition for working: only a real fault is raised
 
     def start_quick_check(self) -> None:
         """Run the vault's quick check off the GUI thread; warn when it finds a problem."""

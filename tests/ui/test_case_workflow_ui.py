@@ -451,7 +451,8 @@ def test_follow_up_section_puts_a_case_in_progress_on_a_meeting_and_unlock_notic
     planned = scheduled_elsewhere(vault)
     window = make_window(vault)
 
-    # the notice at unlock: counts only
+    # the notice at unlock: counts only (counted off the GUI thread, shown when done)
+    qtbot.waitUntil(lambda: window.workspace.notice("overdue") is not None, timeout=10_000)
     banner = window.workspace.notice("overdue")
     assert banner is not None
     assert banner.text().startswith("1 ") and number not in banner.text()
