@@ -109,8 +109,8 @@ def step_index(step: IntakeStep) -> int:
 
 
 def next_step(step: IntakeStep) -> IntakeStep | None:
-    i = step_index(step)
-    return STEPS[i + 1] if i + 1 < len(STEPS) else None
+    following = FLOW.next_step(step)
+    return IntakeStep(following) if following is not None else None
 
 
 def previous_step(step: IntakeStep) -> IntakeStep | None:

@@ -137,8 +137,8 @@ def step_index(step: TriageStep) -> int:
 
 
 def next_step(step: TriageStep) -> TriageStep | None:
-    i = step_index(step)
-    return STEP_ORDER[i + 1] if i + 1 < len(STEP_ORDER) else None
+    following = FLOW.next_step(step)
+    return TriageStep(following) if following is not None else None
 
 
 def previous_step(step: TriageStep) -> TriageStep | None:

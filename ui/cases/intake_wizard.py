@@ -893,7 +893,7 @@ class IntakeWizard(QWizard):
         page.collect()
         errors = page.refusals()
         page.show_refusals(errors)
-        following = STEPS[min(step_index(page.step) + 1, len(STEPS) - 1)]
+        following = IntakeStep(intake_domain.FLOW.next_step(page.step, self.draft) or page.step)
         self.draft.step = (page.step if errors else following).value
         if not self._resuming:
             self._save()
