@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from app.store.tables import metadata
 from app.store.personal import declare
+from app.store.sealed import seal
 
 cases = Table(
     "cases", metadata,
@@ -173,3 +174,5 @@ declare(life_domain_problems, personal=("description",), not_personal=("domain",
 declare(criteria_answers, personal=("motivation",),
         not_personal=("criterion", "answered_by"))
 declare(information_items, personal=("text", "use_restriction"), not_personal=("category",))
+# not text, personal all the same: sealed on the house server (app.store.sealed)
+seal(subjects, "birth_date")

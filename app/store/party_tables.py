@@ -19,6 +19,7 @@ from sqlalchemy import (
                         UniqueConstraint,
 )
 
+from app.store.sealed import seal
 from app.store.tables import metadata
 
 #: One organisation that signed (or asked to sign) the covenant.
@@ -79,3 +80,7 @@ party_events = Table(
     Column("kind", String(32), nullable=False),
     Column("detail", Text, nullable=False, default="{}"),
 )
+
+# Contact persons are professionals' personal data: sealed on the house server
+# (app.store.sealed; unchanged in the vault file).
+seal(party_contacts, "name", "function", "phone", "email")

@@ -12,6 +12,9 @@ it travels with the table. Closure (``app.services.closure``), destruction
 tests read it through :func:`personal_columns`; a test fails on any text column of a case's
 table that is not declared either way (:func:`undecided_columns`), so a new column is
 decided on, not forgotten.
+
+A column declared personal is also sealed on the house server (``app.store.sealed``:
+encrypted on the workstation, ``bytea`` on PostgreSQL; unchanged in the vault file).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Column, MetaData, String, Table, Text
+
+from app.store.sealed import plain_type, seal_column
 
 PERSONAL = "personal"
 
@@ -36,6 +41,8 @@ def declare(table: Table, *, personal: Iterable[str] = (),
                 raise ValueError(f"{table.name}.{name} is declared twice")
             seen.add(name)
             table.c[name].info[PERSONAL] = value
+            if value:  # sealed on the house server, unchanged in the vault file
+                seal_column(table, name)
 
 
 def is_personal(column: Column[object]) -> bool | None:
@@ -74,7 +81,7 @@ def case_tables(metadata: MetaData) -> list[Table]:
 
 
 def text_columns(table: Table) -> list[Column[object]]:
-    return [c for c in table.c if isinstance(c.type, (String, Text))]
+    return [c for c in table.c if isinstance(plain_type(c.type), (String, Text))]
 
 
 def undecided_columns(tables: Iterable[Table]) -> list[str]:

@@ -24,8 +24,7 @@ migration owner (``create_house``; ``casuskamer upgrade`` later): an account's u
 the revision and never migrates.
 
 Not yet here (see docs/house-server.md): adding, revoking and re-keying accounts from the
-program (``create_house`` makes the first accounts as the owner), field encryption of the
-personal columns (the data key is opened, the services do not encrypt yet), LISTEN/NOTIFY,
+program (``create_house`` makes the first accounts as the owner), LISTEN/NOTIFY,
 the version columns, ``migrate --from-vault``.
 """
 
@@ -51,7 +50,7 @@ from app.domain.roles import Role
 from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
                         WriteFailed, WrongPassphrase)
 from app.i18n import _
-from app.store import audit, engine as server_engine, migrate, pg_roles
+from app.store import audit, engine as server_engine, migrate, pg_roles, sealed
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.schema import metadata
@@ -265,6 +264,9 @@ class ServerOpenVault(OpenVault):
             keymem.pin(self._key)
         assert self.server_engine is not None
         self.engine = self.server_engine
+        if self._key is not None:
+            # personal values are sealed with the data key at the store's edge
+            sealed.attach(self.engine, self._key)
 
     def migrate(self) -> None:
         """An account never migrates the server (only the migration owner does): it checks
@@ -332,6 +334,7 @@ class ServerOpenVault(OpenVault):
 
     def lock(self, audit_it: bool = True) -> None:
         super().lock(audit_it)
+        sealed.detach(self.engine)
         if self.login_secret is not None:
             self.login_secret.drop()
 

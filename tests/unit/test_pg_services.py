@@ -365,9 +365,6 @@ def test_after_the_lock_no_connection_can_be_made(server_house: House) -> None:
         conn.exec_driver_sql("SELECT 1")
 
 
-@pytest.mark.xfail(reason="issue 22, point 2 not built: the services write personal values "
-                          "unencrypted to the server (field_crypto is not wired into the "
-                          "store yet)", strict=True)
 def test_the_servers_superuser_reads_no_person(server_house: House, pg_server: Any) -> None:
     """Done means (issue 22): a superuser with full access to the server's tables finds none
     of a case's names, BSNs or texts."""

@@ -1,0 +1,239 @@
+"""Sealing personal values at the store's edge (issue 22, point 2): nothing readable on the
+house server.
+
+Every column declared personal (``app.store.personal.declare``) and the few other personal
+fields the issue lists (:func:`seal`: a subject's birth date, the party register's contact
+persons) get the column type :class:`Sealed`. It does nothing on SQLite: the vault file is
+encrypted as a whole by SQLCipher, so there the column keeps its own type and every value is
+stored exactly as before. On PostgreSQL the column is ``bytea`` (migration 0014) and:
+
+- on bind, the value is encrypted on the workstation (``FieldCipher``: AES-256-GCM under a
+  key derived from the house's data key, a fresh nonce per value) before it is sent;
+- on result, it is decrypted; a value that does not decrypt raises ``FieldTampered``
+  (naming the table and column, never the value).
+
+The associated data binds the table and the column (``casuskamer/1|<table>|<column>|-``),
+not the row: a type sees the value, not the row it goes to, and an honest row binding needs a
+per-row key the workstation makes (left for later, see docs/house-server.md). So a value
+copied to another column or table does not decrypt; swapping the values of two rows of the
+same column does, and only a server administrator with write access could do that.
+
+The few columns the program looks up by exact value (:data:`SEARCHABLE`: a BSN, a subject's
+folded surname and names, a birth date, a referral's external reference) keep a blind index
+in front of the sealed value: ``HMAC-SHA-256(index key, value) || sealed value``, the index
+key derived from the data key per table and column (``FieldCipher.blind_index``). An
+equality or ``IN`` on such a column compares the first 32 bytes with the index of the value
+asked for (:class:`BlindIndex`), so the store's and the services' statements
+(``subjects.c.bsn == bsn``) stay the same on both engines. Any other comparison on a sealed
+column (LIKE, ``<``, ORDER BY) means nothing on the server: such filtering happens on the
+workstation, after decryption.
+
+The data key reaches the type through the engine: :func:`attach` puts a ``FieldCipher`` on
+the engine's own dialect object when a session opens on the server, :func:`detach` removes it
+at the lock. Never a module global: two sessions (two houses) in one process each have their
+own engine, dialect and key. A statement on a sealed column without a key (a locked session,
+an engine the program did not open) is refused with one line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Engine, LargeBinary, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement, operators
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator
+
+from app.errors import VaultNotFound
+from app.i18n import _
+from app.store.field_crypto import FieldCipher, FieldTampered
+
+#: The only dialect on which values are sealed.
+SERVER_DIALECT = "postgresql"
+#: Where the session's cipher hangs on the engine's dialect object.
+CIPHER_ATTRIBUTE = "casuskamer_field_cipher"
+#: The row part of the associated data: the table and column are bound, the row is not.
+NO_ROW = "-"
+#: Bytes of the blind index in front of a searchable column's sealed value.
+INDEX_BYTES = 32
+
+#: ``table.column`` looked up by exact value: the blind index goes in front of the value.
+SEARCHABLE = frozenset({
+    "subjects.bsn", "subjects.surname_key", "subjects.name_key", "subjects.birth_date",
+    "cases.external_ref",
+})
+
+
+def attach(engine: Engine, data_key: bytes | bytearray) -> None:
+    """Give the server session's engine the cipher of the house's data key."""
+    setattr(engine.dialect, CIPHER_ATTRIBUTE, FieldCipher(bytes(data_key)))
+
+
+def detach(engine: Engine) -> None:
+    """Take the cipher off (at the lock): nothing more is sealed or opened on this engine."""
+    if hasattr(engine.dialect, CIPHER_ATTRIBUTE):
+        delattr(engine.dialect, CIPHER_ATTRIBUTE)
+
+
+def _cipher(dialect: Dialect) -> FieldCipher:
+    cipher = getattr(dialect, CIPHER_ATTRIBUTE, None)
+    if not isinstance(cipher, FieldCipher):
+        raise VaultNotFound(_("The vault is locked."))
+    return cipher
+
+
+def _as_text(plain: TypeEngine[Any], value: Any) -> str:
+    if isinstance(plain, Date) and isinstance(value, date):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)
+
+
+def _from_text(plain: TypeEngine[Any], text: str) -> Any:
+    if isinstance(plain, Date):
+        return date.fromisoformat(text)
+    return text
+
+
+def _index_name(table: str, column: str) -> str:
+    return f"{table}_{column}"
+
+
+class Sealed(TypeDecorator[Any]):
+    """A personal column: its own type on SQLite, an encrypted ``bytea`` on the server."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, plain: TypeEngine[Any], table: str, column: str) -> None:
+        super().__init__()
+        self.plain = plain
+        self.table = table
+        self.column = column
+        self.searchable = f"{table}.{column}" in SEARCHABLE
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == SERVER_DIALECT:
+            return dialect.type_descriptor(LargeBinary())
+        return dialect.type_descriptor(self.plain)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != SERVER_DIALECT:
+            return value
+        cipher = _cipher(dialect)
+        text = _as_text(self.plain, value)
+        sealed = cipher.encrypt_text(self.table, self.column, NO_ROW, text)
+        if self.searchable:
+            return cipher.blind_index(_index_name(self.table, self.column), text) + sealed
+        return sealed
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != SERVER_DIALECT:
+            return value
+        stored = bytes(value)
+        if not stored and not isinstance(self.plain, Date):
+            return ""  # the server's default for an empty contact field (migration 0014)
+        if self.searchable:
+            if len(stored) < INDEX_BYTES:
+                raise FieldTampered(self.table, self.column, NO_ROW)
+            stored = stored[INDEX_BYTES:]
+        return _from_text(self.plain, _cipher(dialect).decrypt_text(
+            self.table, self.column, NO_ROW, stored))
+
+    def copy(self, **kw: Any) -> Sealed:
+        return Sealed(self.plain, self.table, self.column)
+
+    @property
+    def python_type(self) -> type:
+        return self.plain.python_type
+
+    class Comparator(TypeDecorator.Comparator[Any]):
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
+            sealed = self.type
+            if (isinstance(sealed, Sealed) and sealed.searchable
+                    and op in (operators.eq, operators.ne, operators.in_op,
+                               operators.not_in_op)
+                    and other and other[0] is not None
+                    and not isinstance(other[0], ColumnElement)):
+                left = _IndexPart(self.expr, BlindIndex(sealed.plain, sealed.table,
+                                                        sealed.column))
+                return op(left, *other, **kwargs)  # type: ignore[no-any-return]
+            return super().operate(op, *other, **kwargs)
+
+    comparator_factory = Comparator
+
+
+class BlindIndex(TypeDecorator[Any]):
+    """The value a searchable sealed column is compared with: on the server its blind index
+    (the first 32 bytes of the stored value), on SQLite the value itself."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def __init__(self, plain: TypeEngine[Any], table: str, column: str) -> None:
+        super().__init__()
+        self.plain = plain
+        self.table = table
+        self.column = column
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == SERVER_DIALECT:
+            return dialect.type_descriptor(LargeBinary())
+        return dialect.type_descriptor(self.plain)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != SERVER_DIALECT:
+            return value
+        return _cipher(dialect).blind_index(_index_name(self.table, self.column),
+                                            _as_text(self.plain, value))
+
+
+class _IndexPart(ColumnElement[Any]):
+    """A searchable sealed column where it is compared: the column itself on SQLite, its
+    first 32 bytes (the blind index) on the server."""
+
+    inherit_cache = True
+    _traverse_internals = [("inner", InternalTraversal.dp_clauseelement),
+                           ("type", InternalTraversal.dp_type)]
+
+    def __init__(self, inner: ColumnElement[Any], type_: BlindIndex) -> None:
+        self.inner = inner
+        self.type = type_
+
+
+@compiles(_IndexPart)
+def _index_part_default(element: _IndexPart, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.inner, **kw)
+
+
+@compiles(_IndexPart, SERVER_DIALECT)
+def _index_part_server(element: _IndexPart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"substring({compiler.process(element.inner, **kw)} from 1 for {INDEX_BYTES})"
+
+
+def seal_column(table: Table, name: str) -> None:
+    """Give ``table.name`` the sealed type (idempotent)."""
+    column = table.c[name]
+    if not isinstance(column.type, Sealed):
+        column.type = Sealed(column.type, table.name, name)
+
+
+def seal(table: Table, *names: str) -> None:
+    """Seal personal columns that are not text (a birth date) or not a case's (a party's
+    contact persons): the personal-declaration covers the rest."""
+    for name in names:
+        seal_column(table, name)
+
+
+def sealed_columns(tables: Any) -> list[tuple[str, str]]:
+    """``(table, column)`` for every sealed column of ``tables``, in table order."""
+    return [(t.name, c.name) for t in tables for c in t.c if isinstance(c.type, Sealed)]
+
+
+def plain_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The column's own type (what it is on SQLite)."""
+    return type_.plain if isinstance(type_, Sealed) else type_
