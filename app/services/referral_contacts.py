@@ -26,6 +26,7 @@ from datetime import date
 from sqlalchemy import Connection
 
 from app.domain.intake import Referral
+from app.domain.lifecycle import CaseState
 from app.domain.referral_contacts import (
     Ground,
     Informing,
@@ -36,7 +37,7 @@ from app.domain.referral_contacts import (
 )
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding
-from app.errors import NotFound
+from app.errors import NotFound, TransitionRefused
 from app.i18n import _
 from app.store import cases as case_rows
 from app.store import parties as party_rows
@@ -153,6 +154,12 @@ def set_informing(vault: OpenVault, number_or_id: str | int, subject_id: int, *,
     with vault.begin() as conn:
         case_id = _case_id(conn, number_or_id)
         number = case_rows.number_of(conn, case_id)
+        found = case_rows.state_and_number(conn, case_id)
+        if found is not None and found[0] in (CaseState.CLOSED.value,
+                                              CaseState.DESTROYED.value):
+            # closure blanked the grounds in words: nothing personal comes back after it
+            raise TransitionRefused(_("Case {number} has ended: its subjects' informing can "
+                                      "no longer be changed.").format(number=number))
         if not subject_rows.is_of_case(conn, case_id, subject_id):
             raise NotFound(_("This subject is not a subject of case {number}.")
                            .format(number=number))
