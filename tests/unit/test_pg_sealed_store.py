@@ -1,0 +1,238 @@
+"""Nothing readable on the house server (issue 22, point 2).
+
+Every personal value is encrypted on the workstation before it is sent; the server's
+superuser, reading every table, every index, the write-ahead log and the server's log, finds
+no name, BSN, address or case text. A value moved on the server to another column does not
+decrypt, and the user is told which table and column, in one line. The "already known" check
+(BSN; surname plus birth date) and the external reference's check still find a case on the
+server, through the blind indexes. The vault file (SQLCipher) keeps its plain values.
+
+The PostgreSQL cases use the session's throwaway server (``tests/pg_server.py``) and are
+skipped, with the reason, where no PostgreSQL 15+ binaries are installed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.domain.cases import Subject, SubjectRole
+from app.domain.intake import Referral
+from app.domain.life_domains import LifeDomain
+from app.domain.protocols import Protocol
+from app.errors import VaultDamaged
+from app.services import cases as case_service
+from app.services import intake
+from app.services import parties as party_service
+from app.vault.vault import OpenVault
+from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _server_house,
+                                         _sqlcipher_house)
+
+
+def _valid_bsn() -> str:
+    """A random nine-digit number that passes the eleven-test."""
+    while True:
+        digits = [secrets.randbelow(10) for _ in range(8)]
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
+        last = total % 11
+        if last < 10 and digits[0] != 0:
+            return "".join(map(str, digits)) + str(last)
+
+
+class Canaries:
+    """Values that occur nowhere else on the server (a random part in each)."""
+
+    def __init__(self) -> None:
+        tag = secrets.token_hex(4)
+        self.surname = f"Kanarievogel{tag}"
+        self.given = f"Pietertje{tag}"
+        self.bsn = _valid_bsn()
+        self.address = f"Meerdervoortlaan {tag}"
+        self.reason = f"Dreigende huisuitzetting {tag}"
+        self.housing = f"Woonschuld sinds maart {tag}"
+        self.contact = f"Wijkagent Bakkerszoon {tag}"
+
+    def all(self) -> tuple[str, ...]:
+        return (self.surname, self.given, self.bsn, self.address, self.reason, self.housing,
+                self.contact)
+
+
+def _referral(vault: OpenVault, c: Canaries, external_ref: str | None = None) -> Referral:
+    police = party_service.find_party_by_name(vault, "Politie regionale eenheid Den Haag")
+    assert police is not None
+    return Referral(
+        protocol=Protocol.INTEGRALE_VEILIGHEID, referring_party_id=police.id,
+        received=date(2026, 3, 2), reason=c.reason, question="Samen een plan maken",
+        subjects=(Subject(c.given, c.surname, date(1981, 6, 17), SubjectRole.MAIN_SUBJECT,
+                          c.bsn, c.address),),
+        life_domains={LifeDomain.HOUSING: c.housing}, referring_contact=c.contact,
+        external_ref=external_ref)
+
+
+@pytest.fixture
+def server_house(pg_server: Any) -> Any:
+    made = _server_house(pg_server)
+    yield made
+    for opened in made.opened:
+        opened.lock(audit_it=False)
+
+
+def _data_files(pg_server: Any, database: str) -> list[Path]:
+    """Every file of the database (tables, indexes, TOAST) and the write-ahead log."""
+    data = Path(pg_server.log_file).parent / "data"
+    with pg_server.admin(database) as admin:
+        oid = admin.execute("SELECT oid FROM pg_database WHERE datname = %s",
+                            (database,)).fetchone()[0]
+    return [p for p in [*(data / "base" / str(oid)).iterdir(), *(data / "pg_wal").iterdir()]
+            if p.is_file()]
+
+
+def test_the_servers_superuser_finds_no_person_in_tables_indexes_wal_or_log(
+        server_house: House, pg_server: Any) -> None:
+    """Done means (issue 22): a superuser reading every table through SQLAlchemy without the
+    data key, every index and the write-ahead log on disk, and the server's log, finds none
+    of the canary names, BSN, address or texts. A control value the superuser writes itself
+    in the clear is found, so the scan does read what the server stores."""
+    import sqlalchemy as sa
+
+    c = Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    number = intake.register_referral(director, _referral(director, c, f"REF-{c.bsn}"))
+    # read back through the workstation: the values come back whole
+    with director.read() as conn:
+        case = case_service.load_case(conn, case_service.case_id_for(conn, number))
+    assert case.subjects[0].surname == c.surname and case.subjects[0].bsn == c.bsn
+    assert case.subjects[0].birth_date == date(1981, 6, 17)
+    director.lock()
+
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    control = f"controlewaarde{secrets.token_hex(4)}"
+    engine = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
+                                                       pg_server.superuser_password, database))
+    found: list[str] = []
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO meta(key, value) VALUES ('control', :v)"),
+                         {"v": control})
+        with engine.connect() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).all()
+                text = " ".join(repr(tuple(row)) for row in rows).lower()
+                found += [f"{table}: {v}" for v in c.all() if v.lower() in text]
+            conn.execute(sa.text("CHECKPOINT"))  # every page and the log on disk
+    finally:
+        engine.dispose()
+    stored = b"".join(p.read_bytes() for p in _data_files(pg_server, database)).lower()
+    assert control.encode() in stored  # the scan reads what the server keeps
+    found += [f"on disk: {v}" for v in c.all() if v.lower().encode() in stored]
+    log = Path(pg_server.log_file).read_text(encoding="utf-8", errors="replace").lower()
+    found += [f"server log: {v}" for v in c.all() if v.lower() in log]
+    assert found == []
+
+
+def test_a_value_moved_to_another_column_does_not_decrypt(server_house: House,
+                                                          pg_server: Any) -> None:
+    """A server administrator who copies one sealed value over another column gets no
+    readable value past the workstation: opening the case is refused in one line that names
+    the table and column (never the value)."""
+    c = Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    number = intake.register_referral(director, _referral(director, c))
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    with pg_server.admin(database) as admin:
+        admin.execute("UPDATE cases SET question = reason WHERE number = %s", (number,))
+    with pytest.raises(VaultDamaged) as refused, director.read() as conn:
+        case_service.load_case(conn, case_service.case_id_for(conn, number))
+    message = str(refused.value)
+    assert "cases.question" in message and len(message.splitlines()) == 1
+    assert c.reason not in message
+
+
+def test_a_value_changed_on_the_server_does_not_decrypt(server_house: House,
+                                                        pg_server: Any) -> None:
+    """One flipped byte in a subject's stored surname: refused, naming subjects.surname."""
+    c = Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    number = intake.register_referral(director, _referral(director, c))
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    with pg_server.admin(database) as admin:
+        admin.execute("UPDATE subjects SET surname = set_byte(surname, 20, "
+                      "get_byte(surname, 20) # 1)")
+    with pytest.raises(VaultDamaged, match="subjects.surname"), director.read() as conn:
+        case_service.load_case(conn, case_service.case_id_for(conn, number))
+
+
+def test_already_known_finds_a_colleagues_case_on_the_server(server_house: House) -> None:
+    """The exact look-ups of intake work on sealed values: the BSN, and the surname (case
+    and accents ignored, as the covenant's check asks) with the birth date; another BSN or
+    another birth date finds nothing."""
+    c = Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    number = intake.register_referral(director, _referral(director, c, f"REF-{c.bsn}"))
+    by_bsn = intake.already_known(director, bsn=c.bsn)
+    assert [k.number for k in by_bsn] == [number]
+    by_name = intake.already_known(director, surname=c.surname.upper(),
+                                   birth_date=date(1981, 6, 17))
+    assert [k.number for k in by_name] == [number]
+    assert intake.already_known(director, surname=c.surname,
+                                birth_date=date(1981, 6, 18)) == []
+    other = _valid_bsn()
+    if other != c.bsn:
+        assert intake.already_known(director, bsn=other) == []
+
+
+def test_an_external_reference_registered_twice_is_refused_on_the_server(
+        server_house: House) -> None:
+    """The external reference is sealed too; the check that it is new still finds it."""
+    from app.errors import ValidationError
+
+    c = Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    intake.register_referral(director, _referral(director, c, f"REF-{c.bsn}"))
+    with pytest.raises(ValidationError):
+        intake.register_referral(director, _referral(director, Canaries(), f"REF-{c.bsn}"))
+
+
+def test_the_vault_file_keeps_its_plain_values(tmp_path: Path) -> None:
+    """On SQLCipher nothing changes: the file is encrypted as a whole, the values inside are
+    the values (sealing is for the server only)."""
+    from sqlalchemy import text
+
+    house = _sqlcipher_house(tmp_path / "kluis")
+    director = house.unlock(DIRECTOR, DIRECTOR_PASS)
+    try:
+        c = Canaries()
+        intake.register_referral(director, _referral(director, c))
+        with director.read() as conn:
+            row = conn.execute(text("SELECT surname, bsn, birth_date, address FROM subjects "
+                                    "WHERE bsn = :b"), {"b": c.bsn}).one()
+            kinds = {r[1]: r[2] for r in conn.execute(text(
+                "PRAGMA table_info(subjects)")).all()}
+    finally:
+        director.lock(audit_it=False)
+    assert tuple(row) == (c.surname, c.bsn, "1981-06-17", c.address)
+    assert kinds["bsn"] == "VARCHAR(9)" and kinds["birth_date"] == "DATE"
+
+
+def test_the_migration_seals_every_personal_column() -> None:
+    """0014's list (a migration imports no live code) is every column the tables declare
+    personal, with a subject's birth date and the party register's contact persons."""
+    import importlib
+
+    import app.store.schema as schema
+    from app.store.personal import personal_columns
+
+    sealed_by_0014 = importlib.import_module(
+        "app.store.migrations.versions.0014_sealed_on_server").SEALED
+    listed = {f"{t}.{col}" for t, cols in sealed_by_0014.items() for col in cols}
+    declared = {f"{t.name}.{col}" for t in schema.metadata.sorted_tables
+                for col in personal_columns(t)}
+    assert declared <= listed
+    assert listed - declared == {"subjects.birth_date", "party_contacts.name",
+                                 "party_contacts.function", "party_contacts.phone",
+                                 "party_contacts.email"}
+
