@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection
 
 from app.domain.bsn import normalise_bsn, passes_eleven_test
 from app.domain.cases import fold_for_search
@@ -52,7 +52,8 @@ from app.services import cases as case_store
 from app.services import drafts as draft_store
 from app.services import parties as party_service
 from app.services import triage as triage_service
-from app.store.case_tables import cases, subjects
+from app.store import cases as case_rows
+from app.store import subjects as subject_rows
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
@@ -198,27 +199,22 @@ def already_known(vault: OpenVault, *, bsn: str | None = None, surname: str | No
     searched values.
     """
     vault.require(Permission.VIEW_CASES, "case", "-")
-    conditions = []
     by = []
+    wanted_bsn = None
     if bsn and bsn.strip():
         clean = normalise_bsn(bsn)
         if passes_eleven_test(clean):
-            conditions.append(subjects.c.bsn == clean)
+            wanted_bsn = clean
             by.append("bsn")
+    surname_key = None
     if surname and surname.strip() and birth_date is not None:
-        conditions.append(and_(subjects.c.surname_key == fold_for_search(surname),
-                               subjects.c.birth_date == birth_date))
+        surname_key = fold_for_search(surname)
         by.append("surname_birth_date")
-    if not conditions:
+    if not by:
         return []
-    query = (select(cases.c.number, cases.c.state, cases.c.received, cases.c.closed_at)
-             .distinct().join(subjects, subjects.c.case_id == cases.c.id)
-             .where(or_(*conditions), cases.c.state != CaseState.DESTROYED.value)
-             .order_by(cases.c.received.desc(), cases.c.number.desc()))
-    if exclude_case:
-        query = query.where(cases.c.number != exclude_case)
     with vault.read() as conn:
-        rows = conn.execute(query).all()
+        rows = case_rows.with_subject(conn, bsn=wanted_bsn, surname_key=surname_key,
+                                      birth_date=birth_date, exclude_number=exclude_case)
     found = [KnownCase(r[0], CaseState(r[1]), r[2], r[3]) for r in rows]
     vault.log_now("case.search", "case", "-", detail={"by": by, "hits": len(found),
                                                       "numbers": [k.number for k in found]})
@@ -370,10 +366,7 @@ def _subject_rows(conn: Connection, case_id: int) -> list[tuple[int, int, str, d
     """``(id, position, folded name, birth date, bsn)`` of the case's subjects."""
     return [(int(r.id), int(r.position), fold_for_search(f"{r.given_names} {r.surname}"),
              r.birth_date, r.bsn or "")
-            for r in conn.execute(select(subjects.c.id, subjects.c.position,
-                                         subjects.c.given_names, subjects.c.surname,
-                                         subjects.c.birth_date, subjects.c.bsn)
-                                  .where(subjects.c.case_id == case_id))]
+            for r in subject_rows.rows_of_case(conn, case_id)]
 
 
 def _update_keeping_concerns(conn: Connection, case_id: int, referral: Referral,
