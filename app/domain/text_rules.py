@@ -75,6 +75,8 @@ def _joining_letter(ch: str) -> bool:
 
 def identifying_offences(text: str) -> Iterator[tuple[int, str]]:
     """The positions and characters an identifying field may not hold (rows 1 and 2)."""
+    if text.isprintable():
+        return  # no Cc, Cf or Cs character: each of them is not printable
     for i, ch in enumerate(text):
         if not _invisible(ch):
             continue
@@ -86,6 +88,8 @@ def identifying_offences(text: str) -> Iterator[tuple[int, str]]:
 
 def free_text_offences(text: str) -> Iterator[tuple[int, str]]:
     """The positions and characters free text may not hold (row 3)."""
+    if text.isprintable():
+        return  # no Cc, Cs or bidi control: each of them is not printable
     for i, ch in enumerate(text):
         category = unicodedata.category(ch)
         if (category == "Cc" and ch not in FREE_TEXT_CONTROLS) or category == "Cs" \

@@ -8,7 +8,7 @@ screen, and the figures for the Stuurgroep, can be tried.
 :func:`fill` is what ``casuskamer demo`` calls. It is deterministic for a seed (the same
 cases, dates and meetings; only the random plan keys differ), and fast: each case's story is
 planned in plain Python from its referral date, and everything is written with
-``executemany`` in large batches (``synthetic.insert_tuples``), ``CHUNK`` cases per
+``executemany`` in large batches (``app.store.demo_rows.insert_tuples``), ``CHUNK`` cases per
 transaction, so 100,000 cases take a couple of minutes and flat memory.
 
 Every person in it is invented. Allowed to the administrator (who fills the demo vault but
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection
 
 from app.domain.closure import Outcome
 from app.domain.lifecycle import CaseState
@@ -37,7 +37,7 @@ from app.domain.roles import Permission
 from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services import synthetic
-from app.store.case_tables import cases as cases_table
+from app.store import demo_rows
 from app.store.meeting_tables import (
     agenda_items,
     attendees,
@@ -47,7 +47,6 @@ from app.store.meeting_tables import (
 )
 from app.store.plan_tables import plan_actions, plan_goals, plan_versions, plans
 from app.store.retention_tables import case_closures, case_tombstones
-from app.store.tables import audit_log
 from app.store.triage_tables import routing_decisions, routing_invitees, triage_queries
 from app.vault.vault import OpenVault
 from app.vault.access import entry_point
@@ -103,7 +102,9 @@ def _dt(day: date, at: time = time(10, 0)) -> datetime:
 
 
 def _ts(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    # the text SQLAlchemy stores ("%Y-%m-%d %H:%M:%S.%f"), from isoformat: a third of the
+    # time of strftime, the same text for the naive times of these years
+    return None if value is None else value.isoformat(" ", "microseconds")
 
 
 def _d(value: date | None) -> str | None:
@@ -280,14 +281,8 @@ def _add_protocol_members(vault: OpenVault, start: date) -> None:
 
 def _chunks_done(vault: OpenVault, seed: int) -> set[int]:
     """The chunks a demo run with ``seed`` wrote before."""
-    found: set[int] = set()
     with vault.read() as conn:
-        for detail in conn.execute(select(audit_log.c.detail).where(
-                audit_log.c.action == "demo.activity")).scalars():
-            data = json.loads(detail)
-            if data.get("seed") == seed:
-                found.add(int(data["chunk"]))
-    return found
+        return demo_rows.chunks_done(conn, seed)
 
 
 def _members(vault: OpenVault) -> dict[Protocol, list[str]]:
@@ -314,9 +309,7 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     ids_by_name = {p.name: p.id for p in party_service.list_parties(vault)}
     party_ids = {p: [ids_by_name[n] for n in names] for p, names in members.items()}
     with vault.read() as conn:
-        next_meeting = int(conn.execute(select(func.max(meetings.c.id))).scalar() or 0) + 1
-        taken = {(str(r[0]), str(r[1])) for r in conn.execute(
-            select(meetings.c.starts_at, meetings.c.place_key))}
+        next_meeting, taken = demo_rows.meeting_slots(conn)
     booked = _Meetings(next_meeting, today, {(_ts(datetime.fromisoformat(a)) or a, b)
                                              for a, b in taken})
     rng = random.Random(seed * 7919 + 1)
@@ -344,8 +337,7 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
             vault, part, states=[s.intake_state for s in stories], today=today, seed=seed,
             overrides=overrides)
         with vault.begin() as conn:
-            ids = dict(conn.execute(select(cases_table.c.number, cases_table.c.id).where(
-                cases_table.c.number.in_(numbers))).all())
+            ids = demo_rows.case_ids(conn, numbers)
             _write_activity(conn, rng, today, part, stories, bookings,
                             [int(ids[n]) for n in numbers], numbers, party_ids, booked,
                             ids_by_name)
@@ -362,8 +354,8 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                     numbers: Sequence[str], party_ids: dict[Protocol, list[int]],
                     booked: _Meetings, ids_by_name: dict[str, int]) -> None:
     """Write one chunk's triage, meetings, plans, closures and tombstones."""
-    insert = synthetic.insert_tuples
-    insert(conn, meetings, ("id", "starts_at", "place", "place_key", "chair", "state",
+    record = demo_rows.insert_tuples
+    record(conn, meetings, ("id", "starts_at", "place", "place_key", "chair", "state",
                             "created_at", "created_by", "started_at", "ended_at"),
            booked.new_rows)
     present: list[tuple[Any, ...]] = []
@@ -371,11 +363,10 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
     for meeting_id, _s, _p, _k, _c, state, *_rest in booked.new_rows:
         if state == "finished":
             _attendance(rng, booked.starts[meeting_id], meeting_id, pool, present)
-    insert(conn, attendees, ("meeting_id", "name", "party_id", "function", "arrived_at",
+    record(conn, attendees, ("meeting_id", "name", "party_id", "function", "arrived_at",
                              "confidentiality_accepted_at", "left_at"), present)
     booked.new_rows.clear()
-    next_item = int(conn.execute(select(func.max(agenda_items.c.id))).scalar() or 0) + 1
-    next_plan = int(conn.execute(select(func.max(plans.c.id))).scalar() or 0) + 1
+    next_item, next_plan = demo_rows.next_agenda_item_and_plan(conn)
     queries: list[tuple[Any, ...]] = []
     routings: list[tuple[Any, ...]] = []
     invitees: list[tuple[Any, ...]] = []
@@ -527,34 +518,34 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                 counts["actions_done_on_time"], counts["actions_cancelled"],
                 1 if story.closed else 0,
                 1 if story.closed and story.outcome == "goals_reached" else 0))
-    insert(conn, triage_queries, ("case_id", "party_id", "asked_on", "answered_on", "answer",
+    record(conn, triage_queries, ("case_id", "party_id", "asked_on", "answered_on", "answer",
                                   "recorded_by", "updated_at"), queries)
-    insert(conn, routing_decisions, ("case_id", "route", "goal", "themes", "decision_types",
+    record(conn, routing_decisions, ("case_id", "route", "goal", "themes", "decision_types",
                                      "elsewhere_party_id", "elsewhere_chain", "reason",
                                      "decided_on", "decided_at", "decided_by"), routings)
-    insert(conn, routing_invitees, ("case_id", "party_id"), invitees)
-    insert(conn, agenda_items, ("id", "meeting_id", "case_id", "position", "kind",
+    record(conn, routing_invitees, ("case_id", "party_id"), invitees)
+    record(conn, agenda_items, ("id", "meeting_id", "case_id", "position", "kind",
                                 "duration_minutes", "goal", "themes", "decision_types",
                                 "started_at", "ended_at", "minutes_stored_at"), items)
-    insert(conn, invitations, ("agenda_item_id", "party_id", "contribution", "invited_at"),
+    record(conn, invitations, ("agenda_item_id", "party_id", "contribution", "invited_at"),
            invited)
-    insert(conn, minutes_entries, ("agenda_item_id", "case_id", "kind", "text", "party_id",
+    record(conn, minutes_entries, ("agenda_item_id", "case_id", "kind", "text", "party_id",
                                    "owner", "due", "created_at", "created_by", "plan_key"),
            minutes)
-    insert(conn, plans, ("id", "case_id", "version", "coordinator_party_id",
+    record(conn, plans, ("id", "case_id", "version", "coordinator_party_id",
                          "coordinator_person", "closure_criteria", "next_meeting",
                          "next_meeting_note", "updated_at", "updated_by"), plan_rows)
-    insert(conn, plan_goals, ("plan_id", "key", "position", "life_domain", "description"),
+    record(conn, plan_goals, ("plan_id", "key", "position", "life_domain", "description"),
            goal_rows)
-    insert(conn, plan_actions, ("plan_id", "key", "position", "party_id", "description",
+    record(conn, plan_actions, ("plan_id", "key", "position", "party_id", "description",
                                 "owner", "due", "status", "goal_key"), action_rows)
-    insert(conn, plan_versions, ("plan_id", "version", "meeting_id", "saved_at", "saved_by",
+    record(conn, plan_versions, ("plan_id", "version", "meeting_id", "saved_at", "saved_by",
                                  "snapshot"), version_rows)
-    insert(conn, case_closures, ("case_id", "decided_on", "decided_by", "coordinator_name",
+    record(conn, case_closures, ("case_id", "decided_on", "decided_by", "coordinator_name",
                                  "coordinator_party_id", "coordinator_agreed_on", "outcome",
                                  "criteria", "reason", "removed", "plan_summary",
                                  "retention_starts"), closures)
-    insert(conn, case_tombstones, ("case_id", "number", "protocol", "referring_party_type",
+    record(conn, case_tombstones, ("case_id", "number", "protocol", "referring_party_type",
                                    "final_state", "referred_on", "intake_decided_on",
                                    "triage_done_on", "first_meeting_on", "closed_on",
                                    "ended_on", "destroyed_on", "outcome", "subjects",
@@ -563,11 +554,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                                    "actions_cancelled", "criteria_total", "criteria_met"),
            tombstones)
     # The tombstone keeps the referring party's type as the case row has it.
-    conn.execute(text(
-        "UPDATE case_tombstones SET referring_party_type = (SELECT referring_party_type "
-        "FROM cases WHERE cases.id = case_tombstones.case_id) "
-        "WHERE referring_party_type IS NULL AND case_id BETWEEN :a AND :b"),
-        {"a": min(case_ids), "b": max(case_ids)})
+    demo_rows.tombstones_take_party_type(conn, min(case_ids), max(case_ids))
 
 
 def _attendance(rng: random.Random, at: datetime, meeting_id: int, pool: Sequence[int],

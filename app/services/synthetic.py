@@ -6,7 +6,7 @@ look real to the program) but are drawn at random.
   deterministic for a given seed, with Dutch and multicultural names (Turkish, Moroccan,
   Surinamese, Polish, Vietnamese, Somali, Arabic script, ...).
 - :func:`bulk_insert_cases` stores many referrals at once (checked with the import's rules,
-  then ``executemany`` in one transaction): 100,000 cases in well under two minutes.
+  then ``executemany`` in one transaction, through ``app.store.demo_rows``).
 - :func:`fill_demo` is what ``casuskamer demo`` calls.
 """
 
@@ -17,8 +17,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
-
-from sqlalchemy import Connection, Table
 
 from app.domain.bsn import eleven_test_check_digit
 from app.domain.cases import format_case_number
@@ -33,6 +31,7 @@ from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
 from app.store import cases as case_repo
+from app.store.demo_rows import insert_rows
 from app.store.case_tables import (
     case_search,
     cases,
@@ -273,54 +272,6 @@ def referral_file(referrals: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def _dt(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour, 0))
-
-
-def sql_value(value: Any) -> Any:
-    """A Python value as SQLAlchemy stores it in SQLite (the same text for dates and
-    times), for writing with the driver's ``executemany`` directly."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
-#: Rows per ``executemany`` call: large enough that the per-call cost vanishes, small enough
-#: that the parameter list stays modest in memory.
-BATCH = 20_000
-
-
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) with the driver's ``executemany``.
-
-    SQLAlchemy's per-row parameter processing costs more than SQLCipher's own work at demo
-    and benchmark sizes; this writes the same values (``sql_value``) without it.
-    """
-    if not rows:
-        return
-    columns = list(rows[0])
-    for name in columns:
-        table.c[name]
-    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                 f"VALUES ({', '.join('?' for _c in columns)})")
-    for start in range(0, len(rows), BATCH):
-        conn.exec_driver_sql(statement, [tuple(sql_value(row[c]) for c in columns)
-                                         for row in rows[start:start + BATCH]])
-
-
-def insert_tuples(conn: Connection, table: Table, columns: Sequence[str],
-                  rows: Sequence[Sequence[Any]]) -> None:
-    """Like :func:`insert_rows` for rows already given as tuples of stored values."""
-    if not rows:
-        return
-    for name in columns:
-        table.c[name]
-    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                 f"VALUES ({', '.join('?' for _c in columns)})")
-    for start in range(0, len(rows), BATCH):
-        conn.exec_driver_sql(statement, list(rows[start:start + BATCH]))
 
 
 @entry_point

@@ -257,3 +257,27 @@ def rows_about_case(conn: Connection, number: str,
         .where(audit_log.c.object_type == "case", audit_log.c.object_id == number,
                audit_log.c.action.in_(list(actions)))
         .order_by(audit_log.c.id))]
+
+
+# -- what a restore would undo (app.vault.maintenance keeps the rules) ---------------------------
+
+def rows_between(conn: Connection, after_id: int,
+                 before_id: int) -> tuple[list[tuple[str, str]], int]:
+    """The ``(action, object id)`` of the successful rows with ``after_id < id <
+    before_id`` in order, and how many rows of any result lie there."""
+    rows = [(str(a), str(o)) for a, o in conn.execute(
+        select(audit_log.c.action, audit_log.c.object_id).where(
+            audit_log.c.id > after_id, audit_log.c.id < before_id,
+            audit_log.c.result == "ok").order_by(audit_log.c.id))]
+    total = int(conn.execute(select(func.count()).select_from(audit_log).where(
+        audit_log.c.id > after_id, audit_log.c.id < before_id)).scalar_one())
+    return rows, total
+
+
+def last_row(conn: Connection, before: int | None = None) -> tuple[int, str]:
+    """The last row's id and hash (before row ``before``, when given); ``(0, "")`` for none."""
+    query = select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc())
+    if before is not None:
+        query = query.where(audit_log.c.id < before)
+    row = conn.execute(query.limit(1)).first()
+    return (0, "") if row is None else (int(row[0]), str(row[1]))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine, create_engine, event
@@ -36,12 +36,32 @@ CONNECTION_PRAGMAS = (
     # SQLCipher's own log goes to stderr; it holds no data, but a damaged file would fill a
     # terminal with it. Errors still reach us as exceptions.
     "PRAGMA cipher_log_level = NONE",
-    "PRAGMA cipher_memory_security = ON",
+    "PRAGMA cipher_memory_security = ON",  # MEMORY_SECURITY_PRAGMA
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
 )
+
+
+#: ``cipher_memory_security`` is one setting for the whole process in SQLCipher, and once an
+#: allocation was made with it on, it cannot be turned off. It is on in the program. Only a
+#: process that makes a NEW demo vault (synthetic data under a published passphrase) runs
+#: without it, set before its first connection (``app.services.demo``): every SQLCipher call
+#: then skips locking and wiping its memory, which halves the demo's time.
+MEMORY_SECURITY_PRAGMA = "PRAGMA cipher_memory_security = ON"
+_memory_security = [True]
+
+
+@contextmanager
+def without_memory_security() -> Iterator[None]:
+    """Connections opened inside leave ``cipher_memory_security`` off (where the process
+    has not used it yet: it cannot be turned off after). For the demo generator only."""
+    _memory_security[0] = False
+    try:
+        yield
+    finally:
+        _memory_security[0] = True
 
 
 def set_key(conn: sqlcipher.Connection, data_key: bytes | bytearray) -> None:
@@ -84,7 +104,8 @@ def connect_raw(path: Path, data_key: bytes | bytearray, *, create: bool = False
         if not version or not version[0]:
             raise VaultDamaged(_("The database library has no encryption; refusing to open."))
         for pragma in CONNECTION_PRAGMAS:
-            conn.execute(pragma)
+            if pragma != MEMORY_SECURITY_PRAGMA or _memory_security[0]:
+                conn.execute(pragma)
         # A wrong key or a damaged file shows only at the first read: read at once.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         if create:

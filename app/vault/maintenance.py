@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 
 import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import exc as sa_exc
@@ -51,7 +50,6 @@ from app.store.db import connect_raw
 from app.fs import atomic_write
 from app.vault import first_use, forwarding, network, text_scan
 from app.vault.keyslots import SlotFile
-from app.store.tables import audit_log
 from app.vault.vault import DB_NAME, SLOTS_NAME, OpenVault, Vault
 
 BACKUP_FORMAT = "casuskamer-backup/1"
@@ -140,12 +138,7 @@ def _undone(current: OpenVault, backup_last_id: int) -> Undone:
     """Rows of ``current`` after the backup's last row, up to (not including) the rows this
     restore's own unlock wrote."""
     with current.read() as conn:
-        rows = conn.execute(select(audit_log.c.action, audit_log.c.object_id).where(
-            audit_log.c.id > backup_last_id, audit_log.c.id < current.login_row_id,
-            audit_log.c.result == "ok").order_by(audit_log.c.id)).all()
-        total = int(conn.execute(select(func.count()).select_from(audit_log).where(
-            audit_log.c.id > backup_last_id,
-            audit_log.c.id < current.login_row_id)).scalar_one())
+        rows, total = audit.rows_between(conn, backup_last_id, current.login_row_id)
     closures = tuple(dict.fromkeys(str(o) for a, o in rows if a == "case.close"))
     destructions = tuple(dict.fromkeys(str(o) for a, o in rows if a == "case.destroy"))
     exports = tuple(f"{a.split('.', 1)[-1]} {o}" for a, o in rows
@@ -156,11 +149,7 @@ def _undone(current: OpenVault, backup_last_id: int) -> Undone:
 def _chain_head(vault: OpenVault, before: int | None = None) -> tuple[int, str]:
     """The last audit row's id and hash (before row ``before``, when given)."""
     with vault.read() as conn:
-        query = select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc())
-        if before is not None:
-            query = query.where(audit_log.c.id < before)
-        row = conn.execute(query.limit(1)).first()
-    return (0, "") if row is None else (int(row[0]), str(row[1]))
+        return audit.last_row(conn, before)
 
 
 def verify(vault: OpenVault, quick: bool = False, texts: bool = False) -> VerifyReport:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from app.domain.text_rules import (BIDI_CONTROLS, FREE_TEXT_CONTROLS, free_text_offences,
                                    identifying_offences)
-from app.store import text_columns
+from app.store import text_columns, vault_meta
 from app.vault.vault import OpenVault
 
 #: (table, column, identifying, the column that names the case or None). Prose columns
@@ -113,8 +113,7 @@ def text_findings(vault: OpenVault) -> list[TextFinding]:
 
 def counts_at_upgrade(conn: Connection) -> dict[str, int]:
     """What migration 0012 counted per ``table.column`` (empty: nothing, or a new vault)."""
-    value = conn.exec_driver_sql(
-        "SELECT value FROM meta WHERE key = 'text_findings'").scalar()
+    value = vault_meta.values(conn, ("text_findings",)).get("text_findings")
     try:
         counts = json.loads(value) if value else {}
     except ValueError:
