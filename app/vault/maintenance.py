@@ -235,7 +235,10 @@ def _structure_problems(vault: OpenVault, quick: bool) -> list[str]:
 def _structure_checks(vault: OpenVault, quick: bool, large_cache: bool) -> list[str]:
     path = vault.vault.db_path
     try:
-        raw = connect_raw(path, vault.key_buffer(), wal=False)
+        try:
+            raw = connect_raw(path, vault.key_buffer(), wal=False)
+        except VaultReadOnly:  # a folder that cannot be written to: checking only reads
+            raw = connect_raw(path, vault.key_buffer(), read_only=True)
     except (sqlcipher.DatabaseError, VaultDamaged, VaultReadOnly) as exc:
         return [_unreadable(exc)]
     problems: list[str] = []

@@ -74,3 +74,26 @@ def test_the_quick_check_keeps_the_usual_cache(admin_vault: OpenVault,
     monkeypatch.setattr(checks, "cache_for_checks", lambda raw, size: asked.append(size))
     assert maintenance.verify(admin_vault, quick=True).sound
     assert asked == []
+
+
+def test_a_folder_that_cannot_be_written_to_is_still_checked(
+        admin_vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks' own connection only reads: where the folder refuses a writing
+    connection, they open it read-only and still find what is wrong."""
+    from app.errors import VaultReadOnly
+
+    demo_activity.fill(admin_vault, cases=20, seed=5, today=TODAY)
+    _damage(admin_vault)
+    opened = maintenance.connect_raw
+    modes: list[bool] = []
+
+    def writing_refused(path, key, **options):  # type: ignore[no-untyped-def]
+        modes.append(bool(options.get("read_only")))
+        if not options.get("read_only"):
+            raise VaultReadOnly("read-only folder")
+        return opened(path, key, **options)
+
+    monkeypatch.setattr(maintenance, "connect_raw", writing_refused)
+    report = maintenance.verify(admin_vault)
+    assert modes == [False, True]
+    assert "Verbroken verwijzing in tabel life_domain_problems" in report.problems
