@@ -40,7 +40,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Engine, LargeBinary, Table
+from sqlalchemy import Connection, Date, Engine, LargeBinary, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
@@ -237,3 +237,18 @@ def sealed_columns(tables: Any) -> list[tuple[str, str]]:
 def plain_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
     """The column's own type (what it is on SQLite)."""
     return type_.plain if isinstance(type_, Sealed) else type_
+
+
+# -- statements that go around the types (the DB-API cursor) -------------------------------
+
+def on_server(bind: Engine | Connection) -> bool:
+    """Whether values are sealed on ``bind``'s database (the house server)."""
+    return bind.dialect.name == SERVER_DIALECT
+
+
+def searches_in_sql(bind: Engine | Connection) -> bool:
+    """Whether a search inside a sealed column (``instr``, ``LIKE``) can run in the database:
+    in the vault file yes; on the server no (ciphertext): there the workstation filters the
+    opened values (``app.store.dialect.cursor`` opens them on the server)."""
+    return not on_server(bind)
+

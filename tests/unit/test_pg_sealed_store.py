@@ -236,3 +236,34 @@ def test_the_migration_seals_every_personal_column() -> None:
                                  "party_contacts.function", "party_contacts.phone",
                                  "party_contacts.email"}
 
+
+
+def test_the_case_search_finds_sealed_names_on_the_server(server_house: House) -> None:
+    """The Cases table's search box on the server: the search keys are sealed (the server
+    cannot look inside them), so the workstation matches the opened keys; the same cases are
+    found as in a vault file: by surname, by BSN, by two words, none for an unknown name, and
+    the newest ``limit`` only."""
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    first, second = Canaries(), Canaries()
+    n1 = intake.register_referral(director, _referral(director, first))
+    n2 = intake.register_referral(director, _referral(director, second))
+    n3 = intake.register_referral(director, _referral(director, second))
+
+    try:
+        case_service.list_cases(director)
+    except Exception as exc:  # noqa: BLE001 - the list's other statements, not the search
+        pytest.xfail("the Cases list's other statements still speak SQLite only on the server "
+                     f"(issue 22, point 1; {type(exc).__name__})")
+
+    def found(search: str, limit: int | None = None) -> list[str]:
+        return sorted(case_service.list_cases(director, search=search,
+                                              limit=limit).numbers())
+
+    assert found(first.surname) == [n1]
+    assert found(second.bsn) == sorted([n2, n3])
+    assert found(f"{first.given} {first.surname}") == [n1]
+    assert found(f"{first.given} {second.surname}") == []
+    assert found("Nergensbekend") == []
+    assert found(second.surname, limit=1) == [n3]
+    shown = {r.number: r.main_subject for r in case_service.list_cases(director)}
+    assert shown[n1].startswith(first.surname)
