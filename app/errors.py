@@ -3,6 +3,8 @@ message already in the user's language; callers recognise errors by type, never 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class CasuskamerError(Exception):
     """Base: a refusal or fault with a message fit to show a user (no traceback, no secrets)."""
@@ -29,6 +31,24 @@ class TransitionRefused(CasuskamerError):
 
 class NotFound(CasuskamerError):
     """The thing asked for does not exist (or no longer exists)."""
+
+
+class EditConflict(ValidationError):
+    """A save built on a record as it was read, while another session (another workstation,
+    window or account) saved that record in the meantime: nothing is written, never a silent
+    overwrite. ``by_account`` and ``at`` (UTC, as stored) say whose save came first; the
+    caller offers to reload and keeps the user's own text (issue 22, point 4)."""
+
+    def __init__(self, by_account: str | None, at: datetime | str | None) -> None:
+        from app.formatting import format_moment
+        from app.i18n import _
+
+        self.by_account = by_account or "-"
+        self.at = at
+        moment = format_moment(at) if at is not None else "-"
+        super().__init__(_("Changed by {account} at {time} in the meantime: your change was "
+                           "not saved. Reload to see the other change, then make yours "
+                           "again.").format(account=self.by_account, time=moment))
 
 
 class VaultError(CasuskamerError):

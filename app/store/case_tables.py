@@ -30,6 +30,7 @@ from sqlalchemy import (
 from app.store.tables import metadata
 from app.store.personal import declare
 from app.store.sealed import seal
+from app.store.versioned import version_columns
 
 cases = Table(
     "cases", metadata,
@@ -61,6 +62,7 @@ cases = Table(
     Column("closed_at", DateTime, nullable=True),
     Column("destroyed_at", DateTime, nullable=True),
     Column("outcome", String(32), nullable=True),
+    *version_columns(),                                # issue 22, point 4 (0015)
     UniqueConstraint("number_year", "number_seq", name="uq_cases_number_seq"),
 )
 Index("ix_cases_state", cases.c.state)
@@ -165,7 +167,8 @@ declare(cases,
         personal=("referring_contact", "reason", "question", "external_ref",
                   "decline_reason", "decline_advice"),
         not_personal=("number", "protocol", "state", "referring_party_type",
-                      "intake_decision", "intake_decided_by", "created_by", "outcome"))
+                      "intake_decision", "intake_decided_by", "created_by", "outcome",
+                      "changed_by"))
 declare(subjects,
         personal=("given_names", "surname", "surname_key", "name_key", "bsn", "address"),
         not_personal=("role",))

@@ -15,6 +15,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Stri
 
 from app.store.tables import metadata
 from app.store.personal import declare
+from app.store.versioned import version_columns
 
 meetings = Table(
     "meetings", metadata,
@@ -28,6 +29,7 @@ meetings = Table(
     Column("created_by", String(64), nullable=False),
     Column("started_at", DateTime, nullable=True),
     Column("ended_at", DateTime, nullable=True),
+    *version_columns(),                                # issue 22, point 4 (0015)
     UniqueConstraint("starts_at", "place_key", name="uq_meetings_time_place"),
 )
 Index("ix_meetings_starts_at", meetings.c.starts_at)
@@ -112,6 +114,7 @@ case_minutes = Table(
     Column("stored_at", DateTime, nullable=False),
     Column("stored_by", String(64), nullable=False),
     Column("body", Text, nullable=False),
+    *version_columns(),                                # issue 22, point 4 (0015)
 )
 
 # -- personal data (app.store.personal) -----------------------------------------------------
@@ -119,4 +122,4 @@ declare(agenda_items, personal=("goal", "themes"), not_personal=("kind", "decisi
 declare(invitations, personal=("contribution",))
 declare(minutes_entries, personal=("text", "owner"),
         not_personal=("kind", "created_by", "plan_key"))
-declare(case_minutes, personal=("body",), not_personal=("stored_by",))
+declare(case_minutes, personal=("body",), not_personal=("stored_by", "changed_by"))

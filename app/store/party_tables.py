@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from app.store.sealed import seal
 from app.store.tables import metadata
+from app.store.versioned import version_columns
 
 #: One organisation that signed (or asked to sign) the covenant.
 parties = Table(
@@ -42,6 +43,7 @@ parties = Table(
     Column("active_until", Date, nullable=True),       # last active day after withdrawal
     Column("end_reason", String(16), nullable=True),   # withdrawal | exclusion
     Column("end_note", Text, nullable=False, default=""),
+    *version_columns(),                                # issue 22, point 4 (0015)
 )
 
 #: A party's membership of one privacy protocol, from ``start`` until ``end`` (inclusive).
@@ -67,6 +69,7 @@ party_contacts = Table(
     Column("steering_group", Boolean, nullable=False, default=False),
     Column("partner_board", Boolean, nullable=False, default=False),
     Column("case_meetings", Boolean, nullable=False, default=False),
+    *version_columns(),                                # issue 22, point 4 (0015)
 )
 
 #: What happened to a party and when (shown as its history). ``detail`` is JSON without names
