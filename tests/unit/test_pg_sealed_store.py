@@ -29,7 +29,8 @@ from app.services import cases as case_service
 from app.services import intake
 from app.services import parties as party_service
 from app.vault.vault import OpenVault
-from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _server_house,
+from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
+                                         _server_house,
                                          _sqlcipher_house)
 
 
@@ -267,3 +268,18 @@ def test_the_case_search_finds_sealed_names_on_the_server(server_house: House) -
     assert found(second.surname, limit=1) == [n3]
     shown = {r.number: r.main_subject for r in case_service.list_cases(director)}
     assert shown[n1].startswith(first.surname)
+
+
+def test_a_partys_contact_persons_come_by_name_on_the_server(server_house: House) -> None:
+    """Contact persons are sealed on the server (professionals' personal data), where the
+    database can only order their ciphertext: the register still lists them by name."""
+    from app.domain.parties import Contact
+
+    admin = server_house.unlock(ADMIN, ADMIN_PASS)
+    police = party_service.find_party_by_name(admin, "Politie regionale eenheid Den Haag")
+    assert police is not None
+    names = ["Zeeman", "Aalders", "Mulder", "Bakker", "Visser", "De Jong", "Jansen", "Kok"]
+    for name in names:
+        party_service.save_contact(admin, Contact(police.id, name, phone="070 123 4567"))
+    listed = [c.name for c in party_service.contacts(admin, police.id)]
+    assert listed == sorted(names)
