@@ -1,6 +1,5 @@
 """Field encryption, blind indexes and the server login secret for the house server (issue 22,
-point 2 and 3). Groundwork: the services do not use this yet (the program does not yet connect
-to a server); the store's PostgreSQL engine will, on the persistence seam (issue 20, point 4).
+point 2 and 3). ``app.store.sealed`` seals the personal columns with it at the store's edge.
 
 Every personal value is encrypted on the workstation before it is sent:
 
@@ -65,6 +64,10 @@ LOGIN_SECRET_INFO = b"casuskamer server login v1"
 SCRAM_ITERATIONS = 4096
 SCRAM_SALT_BYTES = 16
 
+#: The row part of the associated data where only the table and column are bound
+#: (``app.store.sealed``).
+UNBOUND_ROW = "-"
+
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 _ROW_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z")
 
@@ -74,10 +77,16 @@ class FieldTampered(VaultDamaged):
     column, or encrypted under another key. Names the place, never the value."""
 
     def __init__(self, table: str, column: str, row_id: int | str) -> None:
-        super().__init__(_("The value in {table}.{column} of record {row} could not be "
-                           "decrypted: it was changed on the server or does not belong "
-                           "there. Nothing was read from it.").format(
-                               table=table, column=column, row=row_id))
+        if row_id == UNBOUND_ROW:  # sealed at the store's edge: the row is not known there
+            message = _("A value in {table}.{column} could not be decrypted: it was "
+                        "changed on the server or does not belong there. Nothing was read "
+                        "from it; ask your administrator.").format(table=table, column=column)
+        else:
+            message = _("The value in {table}.{column} of record {row} could not be "
+                        "decrypted: it was changed on the server or does not belong "
+                        "there. Nothing was read from it.").format(
+                            table=table, column=column, row=row_id)
+        super().__init__(message)
         self.table = table
         self.column = column
         self.row_id = row_id

@@ -51,14 +51,14 @@ from sqlalchemy.types import TypeDecorator
 
 from app.errors import VaultNotFound
 from app.i18n import _
-from app.store.field_crypto import FieldCipher, FieldTampered
+from app.store.field_crypto import UNBOUND_ROW, FieldCipher, FieldTampered
 
 #: The only dialect on which values are sealed.
 SERVER_DIALECT = "postgresql"
 #: Where the session's cipher hangs on the engine's dialect object.
 CIPHER_ATTRIBUTE = "casuskamer_field_cipher"
 #: The row part of the associated data: the table and column are bound, the row is not.
-NO_ROW = "-"
+NO_ROW = UNBOUND_ROW
 #: Bytes of the blind index in front of a searchable column's sealed value.
 INDEX_BYTES = 32
 
