@@ -137,6 +137,8 @@ class Party:
     end_reason: EndReason | None
     end_note: str
     memberships: tuple[MembershipPeriod, ...] = field(default_factory=tuple)
+    #: the record's version as read (a save names it: issue 22, point 4)
+    version: int | None = None
 
     def is_active(self, on: date) -> bool:
         if self.active_from is None or on < self.active_from:
@@ -168,6 +170,8 @@ class Contact:
     partner_board: bool = False
     case_meetings: bool = False
     id: int | None = None
+    #: the record's version as read; a change names it (None: no check)
+    version: int | None = None
 
 
 @dataclass(frozen=True)

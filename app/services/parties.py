@@ -41,11 +41,11 @@ from app.domain.protocols import Protocol
 from app.domain.roles import Permission
 from app.domain.standing import PartyStanding, ProtocolMembership
 from app.domain.text_rules import check_identifying
-from app.errors import NotFound, TransitionRefused, ValidationError
+from app.errors import EditConflict, NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.store import audit
 from app.store import parties as party_rows
-from app.vault.vault import OpenVault
+from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
 ConnOrVault = Connection | OpenVault
@@ -80,7 +80,8 @@ def _party(row: RowMapping, memberships: list[MembershipPeriod]) -> Party:
         bijlage1_signed_on=row["bijlage1_signed_on"], active_from=row["active_from"],
         active_until=row["active_until"],
         end_reason=EndReason(row["end_reason"]) if row["end_reason"] else None,
-        end_note=row["end_note"], memberships=tuple(memberships))
+        end_note=row["end_note"], memberships=tuple(memberships),
+        version=row.get("row_version"))
 
 
 def _standing(party: Party) -> PartyStanding:
@@ -173,7 +174,8 @@ def contacts(vault: OpenVault, party_id: int) -> list[Contact]:
                         phone=r["phone"], email=r["email"],
                         steering_group=bool(r["steering_group"]),
                         partner_board=bool(r["partner_board"]),
-                        case_meetings=bool(r["case_meetings"]), id=r["id"]) for r in rows]
+                        case_meetings=bool(r["case_meetings"]), id=r["id"],
+                        version=r["row_version"]) for r in rows]
 
 
 @entry_point
@@ -289,8 +291,11 @@ def _insert_party(conn: Connection, details: PartyDetails, **dates: Any) -> int:
 
 
 @entry_point
-def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> None:
-    """Change a party's name, type, domain, seat, address or representative."""
+def update_details(vault: OpenVault, party_id: int, details: PartyDetails, *,
+                   version: int | None = None) -> None:
+    """Change a party's name, type, domain, seat, address or representative. ``version``: the
+    party's version as read (``Party.version``); saved since by another session, the change
+    is refused with ``EditConflict`` and nothing is written."""
     vault.require(Permission.MANAGE_PARTIES, "party", party_id)
     with vault.begin() as conn:
         row = _get_row(conn, party_id)
@@ -300,9 +305,12 @@ def update_details(vault: OpenVault, party_id: int, details: PartyDetails) -> No
                   "seat": clean.seat, "address": clean.address,
                   "representative": clean.representative}
         changed = sorted(k for k, v in values.items() if row[k] != v)
+        if version is not None and row["row_version"] != version:
+            raise EditConflict(row["changed_by"], row["changed_at"])
         if not changed:
             return
-        party_rows.update_party(conn, party_id, values)
+        party_rows.update_party(conn, party_id, values, version=version,
+                                by=vault.actor.account, at=utcnow())
         _event(vault, conn, party_id, "details_changed", {"fields": changed})
         vault.log(conn, "party.update", "party", party_id, detail={"fields": changed})
 
@@ -357,7 +365,9 @@ def save_contact(vault: OpenVault, contact: Contact) -> int:
             contact_id = party_rows.insert_contact(conn, contact.party_id, values)
             kind, action = "contact_added", "party.contact.add"
         else:
-            if not party_rows.update_contact(conn, contact.party_id, contact.id, values):
+            if not party_rows.update_contact(conn, contact.party_id, contact.id, values,
+                                             version=contact.version,
+                                             by=vault.actor.account, at=utcnow()):
                 raise NotFound(_("This contact person no longer exists."))
             contact_id = contact.id
             kind, action = "contact_changed", "party.contact.update"
@@ -424,7 +434,8 @@ def record_steering_group_agreement(vault: OpenVault, party_id: int, agreed_on: 
         if row["active_from"] is not None:
             raise TransitionRefused(_("This party is already active."))
         check_period(row["accession_requested_on"], agreed_on, "steering_group_agreed_on")
-        party_rows.update_party(conn, party_id, {"steering_group_agreed_on": agreed_on})
+        party_rows.update_party(conn, party_id, {"steering_group_agreed_on": agreed_on},
+                                by=vault.actor.account)
         _event(vault, conn, party_id, "steering_group_agreed", {"on": agreed_on})
         vault.log(conn, "party.steering_group_agreed", "party", party_id,
                   detail={"on": agreed_on.isoformat()})
@@ -449,7 +460,8 @@ def record_signature(vault: OpenVault, party_id: int, signed_on: date,
 def _sign(vault: OpenVault, conn: Connection, party_id: int, signed_on: date,
           protocols: list[Protocol]) -> None:
     party_rows.update_party(conn, party_id, {
-        "bijlage1_signed_on": signed_on, "joined_on": signed_on, "active_from": signed_on})
+        "bijlage1_signed_on": signed_on, "joined_on": signed_on, "active_from": signed_on},
+        by=vault.actor.account)
     for protocol in protocols:
         party_rows.add_membership(conn, party_id, protocol.value, signed_on)
     _event(vault, conn, party_id, "bijlage1_signed",
@@ -479,7 +491,8 @@ def end_participation(vault: OpenVault, party_id: int, end_on: date, reason: End
                                   field="end_on")
         last_day = end_on - timedelta(days=1)
         party_rows.update_party(conn, party_id, {
-            "active_until": last_day, "end_reason": reason.value, "end_note": note.strip()})
+            "active_until": last_day, "end_reason": reason.value, "end_note": note.strip()},
+            by=vault.actor.account)
         # Close every membership that would run past the last day; drop the ones that
         # would only have started after it.
         party_rows.end_memberships(conn, party_id, last_day)

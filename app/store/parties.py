@@ -9,12 +9,13 @@ that shows a party's name).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
 
 from app.store.party_tables import parties, party_contacts, party_events, party_protocols
+from app.store.versioned import guarded_update
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -107,8 +108,13 @@ def insert_party(conn: Connection, values: Mapping[str, Any]) -> int:
     return _new_id(conn.execute(insert(parties).values(dict(values))))
 
 
-def update_party(conn: Connection, party_id: int, values: Mapping[str, Any]) -> None:
-    conn.execute(update(parties).where(parties.c.id == party_id).values(dict(values)))
+def update_party(conn: Connection, party_id: int, values: Mapping[str, Any], *,
+                 version: int | None = None, by: str = "-", at: datetime | None = None
+                 ) -> None:
+    """Write ``values`` into the party's row, bumping its version; ``version`` (the version
+    the change was read at) given, a row saved since raises ``EditConflict``."""
+    guarded_update(conn, parties, parties.c.id == party_id, version, values, by,
+                   at or datetime.now(UTC).replace(tzinfo=None))
 
 
 # -- protocol memberships --------------------------------------------------------------------
@@ -160,12 +166,13 @@ def insert_contact(conn: Connection, party_id: int, values: Mapping[str, Any]) -
 
 
 def update_contact(conn: Connection, party_id: int, contact_id: int,
-                   values: Mapping[str, Any]) -> bool:
-    """Change the party's contact person; False when there is no such contact."""
-    found = conn.execute(update(party_contacts).where(
-        party_contacts.c.id == contact_id,
-        party_contacts.c.party_id == party_id).values(dict(values)))
-    return bool(found.rowcount)
+                   values: Mapping[str, Any], *, version: int | None = None, by: str = "-",
+                   at: datetime | None = None) -> bool:
+    """Change the party's contact person; False when there is no such contact. ``version``
+    given, a contact saved since by another session raises ``EditConflict``."""
+    return guarded_update(conn, party_contacts, (party_contacts.c.id == contact_id)
+                          & (party_contacts.c.party_id == party_id), version, values, by,
+                          at or datetime.now(UTC).replace(tzinfo=None))
 
 
 def delete_contact(conn: Connection, party_id: int, contact_id: int) -> bool:
