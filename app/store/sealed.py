@@ -37,10 +37,12 @@ an engine the program did not open) is refused with one line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, LargeBinary, Table
+from sqlalchemy import Connection, Date, Engine, LargeBinary, Table, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
@@ -252,3 +254,55 @@ def searches_in_sql(bind: Engine | Connection) -> bool:
     opened values (``app.store.dialect.cursor`` opens them on the server)."""
     return not on_server(bind)
 
+
+
+# -- verify on the server: every sealed value opens, every blind index fits ----------------
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A sealed value on the server that does not open (``kind`` "value": changed on the
+    server, moved from another column, or under another key) or whose blind index does not
+    fit its value (``kind`` "index": the look-ups would miss it). Names the place and the
+    record (its primary key), never the value."""
+
+    table: str
+    column: str
+    record: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column} #{self.record}: {self.kind}"
+
+
+def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreadable]:
+    """Every sealed value of ``tables`` on the server that does not open or whose blind
+    index does not fit (for ``verify`` on the server; one pass per table, values read in
+    chunks). Empty in the vault file, where nothing is sealed. Needs the session's key."""
+    if not on_server(conn):
+        return []
+    dialect = conn.dialect
+    cipher = _cipher(dialect)
+    found: list[Unreadable] = []
+    for table in tables:
+        columns = [c for c in table.c if isinstance(c.type, Sealed)]
+        if not columns:
+            continue
+        keys = list(table.primary_key.columns)
+        query = select(*keys, *(type_coerce(c, LargeBinary) for c in columns))
+        result = conn.execution_options(yield_per=2000).execute(query)
+        for row in result:
+            record = "/".join(str(v) for v in row[:len(keys)])
+            for column, raw in zip(columns, row[len(keys):], strict=True):
+                if raw is None:
+                    continue
+                sealed = column.type
+                assert isinstance(sealed, Sealed)
+                try:
+                    value = sealed.process_result_value(raw, dialect)
+                except FieldTampered:
+                    found.append(Unreadable(table.name, column.name, record, "value"))
+                    continue
+                if sealed.searchable and bytes(raw)[:INDEX_BYTES] != cipher.blind_index(
+                        _index_name(table.name, column.name), _as_text(sealed.plain, value)):
+                    found.append(Unreadable(table.name, column.name, record, "index"))
+    return found

@@ -283,3 +283,36 @@ def test_a_partys_contact_persons_come_by_name_on_the_server(server_house: House
         party_service.save_contact(admin, Contact(police.id, name, phone="070 123 4567"))
     listed = [c.name for c in party_service.contacts(admin, police.id)]
     assert listed == sorted(names)
+
+
+def test_verify_names_the_record_of_every_value_that_does_not_open(server_house: House,
+                                                                   pg_server: Any) -> None:
+    """For ``verify`` on the server (issue 22, point 5: decryptability of every value, the
+    blind indexes): an untouched house has no finding; a value changed on the server is
+    named by table, column and record, and a blind index that does not fit its value (a BSN's
+    index copied from another subject: "already known" would find the wrong person) too;
+    never the value."""
+    import app.store.schema as schema
+    from app.store.sealed import unreadable_values
+
+    first, second = Canaries(), Canaries()
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    n1 = intake.register_referral(director, _referral(director, first))
+    intake.register_referral(director, _referral(director, second))
+    with director.read() as conn:
+        assert unreadable_values(conn, schema.metadata.sorted_tables) == []
+        case_id = case_service.case_id_for(conn, n1)
+        subject_id = case_service.load_case(conn, case_id).subjects[0].id
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    with pg_server.admin(database) as admin:
+        admin.execute("UPDATE life_domain_problems SET description = set_byte(description, "
+                      "20, get_byte(description, 20) # 1) WHERE case_id = %s", (case_id,))
+        admin.execute("UPDATE subjects SET bsn = overlay(bsn placing (SELECT substring(o.bsn "
+                      "from 1 for 32) FROM subjects o WHERE o.id != %s LIMIT 1) from 1 for 32) "
+                      "WHERE id = %s", (subject_id, subject_id))
+        problem_id = admin.execute("SELECT id FROM life_domain_problems WHERE case_id = %s",
+                                   (case_id,)).fetchone()[0]
+    with director.read() as conn:
+        found = [str(u) for u in unreadable_values(conn, schema.metadata.sorted_tables)]
+    assert sorted(found) == sorted([f"life_domain_problems.description #{problem_id}: value",
+                                    f"subjects.bsn #{subject_id}: index"])
