@@ -51,6 +51,7 @@ from app.errors import NotFound, ValidationError
 from app.i18n import _
 from app.store import cases as case_rows
 from app.store import items as item_rows
+from app.store import dialect as store_dialect
 from app.store import sealed
 from app.store import subjects as subject_rows
 from app.store.convert import inserted_id as inserted_id
@@ -269,9 +270,9 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
     with vault.read() as conn:
         # Straight through the DB-API cursor: plain tuples, no per-row ORM or type work.
-        cursor = conn.connection.cursor()
+        cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
         try:
-            cursor.execute(f"PRAGMA cache_size = -{LIST_CACHE_KIB}")
+            store_dialect.widen_page_cache(conn, LIST_CACHE_KIB)
             sql = _LIST_SQL.format(where=" AND ".join(clauses))
             if limit is not None and not (words and not (substance and in_sql)):
                 sql += f" LIMIT {int(limit)}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.store import dialect
 from app.store.retention import present_tables
 
 __all__ = ["present_tables", "case_rows", "action_totals", "overdue_actions",
@@ -69,7 +70,7 @@ _HELD = ("SELECT id FROM meetings WHERE state = 'finished' AND starts_at >= :sta
 def finished_meeting_months(conn: Connection, start: str, end: str) -> dict[int, int]:
     """The month (1-12) of every meeting finished that started in ``[start, end)``."""
     return {int(i): int(m) for i, m in conn.execute(text(
-        "SELECT id, CAST(substr(starts_at, 6, 2) AS INTEGER) FROM meetings "
+        f"SELECT id, {dialect.month_of('starts_at', conn)} FROM meetings "
         "WHERE state = 'finished' AND starts_at >= :start AND starts_at < :end"),
         _period(start, end, None))}
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from app.store import dialect
+
 #: Open actions of open cases with their party and note count, soonest due first (no date
 #: last; then case number and party: ISO dates and texts sort in SQLite as in Python), in
 #: one statement through the DB-API cursor (plain tuples: no per-row type processing; the
@@ -46,7 +48,7 @@ def open_action_rows(conn: Connection, statuses: Iterable[str], states: Iterable
         more += " AND c.id = :case_id"
         params["case_id"] = int(case_id)
     sql = _OPEN_SQL.format(statuses=_listed(statuses), states=_listed(states), more=more)
-    cursor = conn.connection.cursor()
+    cursor = dialect.cursor(conn)
     try:
         return list(cursor.execute(sql, params).fetchall())
     finally:
@@ -65,10 +67,14 @@ def open_due_by(conn: Connection, statuses: Iterable[str], states: Iterable[str]
     """
     open_plans = (f"SELECT p.id, p.case_id FROM plans p WHERE p.case_id IN "
                   f"(SELECT c.id FROM cases c WHERE c.state IN ({_listed(states)}))")
-    case_of: dict[int, int] = dict(conn.exec_driver_sql(open_plans).fetchall())
-    dated = conn.exec_driver_sql(f"""
-        SELECT a.plan_id, a.due FROM plan_actions a
-         WHERE a.status IN ({_listed(statuses)}) AND a.due IS NOT NULL AND a.due <= ?
-           AND a.plan_id IN (SELECT id FROM ({open_plans}))""",
-        (last_day.isoformat(),)).fetchall()
+    cursor = dialect.cursor(conn)
+    try:
+        case_of: dict[int, int] = dict(cursor.execute(open_plans).fetchall())
+        dated = cursor.execute(f"""
+            SELECT a.plan_id, a.due FROM plan_actions a
+             WHERE a.status IN ({_listed(statuses)}) AND a.due IS NOT NULL AND a.due <= ?
+               AND a.plan_id IN (SELECT id FROM ({open_plans}) AS open_plans)""",
+            (last_day.isoformat(),)).fetchall()
+    finally:
+        cursor.close()
     return [(case_of[plan_id], due) for plan_id, due in dated]

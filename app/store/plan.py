@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
+from app.store import dialect
 from app.store.plan_tables import (
     plan_action_notes,
     plan_action_parties,
@@ -27,8 +28,7 @@ from app.store.plan_tables import (
 
 def _has_plans(conn: Connection) -> bool:
     """A vault at an older revision may not have the plans area yet."""
-    return conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plans'").first() is not None
+    return dialect.has_table(conn, "plans")
 
 
 def plan_of_case(conn: Connection, case_id: int) -> RowMapping | None:

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Connection, RowMapping, Table, delete, insert, inspect,
-                        select)
+                        select, text)
 
 import app.store.schema  # noqa: F401  (every area's tables: the deletion must see them all)
+from app.store.dialect import is_sqlite, is_sqlite_raw
 from app.store.retention_tables import retention_periods
 from app.store.tables import metadata
 
@@ -53,18 +54,25 @@ def ended_before(conn: Connection, recent: str) -> list[tuple[int, str, str, Any
     ended case from its own moment. Days and moments are stored as ISO text: those before
     ``recent`` sort before it.
     """
-    rows = conn.exec_driver_sql("""
+    # SQLite is told which index answers each part (its planner picked the wide rows);
+    # PostgreSQL has no INDEXED BY and plans with its own statistics.
+    on_sqlite = is_sqlite(conn)
+    closures = ("case_closures cc INDEXED BY ix_case_closures_retention_starts" if on_sqlite
+                else "case_closures cc")
+    ended_cases = "cases c INDEXED BY ix_cases_ended_at" if on_sqlite else "cases c"
+    rows = conn.execute(text("""
         SELECT c.id, c.number, c.protocol, cc.retention_starts, c.number_year, c.number_seq
-          FROM case_closures cc INDEXED BY ix_case_closures_retention_starts
+          FROM {CLOSURES}
           JOIN cases c ON c.id = cc.case_id
          WHERE cc.retention_starts < :recent AND c.state = 'closed'
         UNION ALL
         SELECT c.id, c.number, c.protocol, {ENDED_AT}, c.number_year, c.number_seq
-          FROM cases c INDEXED BY ix_cases_ended_at
+          FROM {ENDED_CASES}
          WHERE {ENDED_AT} < :recent
            AND (c.state != 'closed'
                 OR NOT EXISTS (SELECT 1 FROM case_closures x WHERE x.case_id = c.id))
-         ORDER BY 5, 6""".replace("{ENDED_AT}", ENDED_AT_SQL), {"recent": recent}).all()
+         ORDER BY 5, 6""".replace("{ENDED_AT}", ENDED_AT_SQL).replace("{CLOSURES}", closures)
+        .replace("{ENDED_CASES}", ended_cases)), {"recent": recent}).all()
     return [(int(i), str(n), str(p), ended) for i, n, p, ended, _year, _seq in rows]
 
 
@@ -124,12 +132,25 @@ def meeting_ids_of_case(conn: Connection, case_id: int) -> set[Any]:
 
 def checkpoint_busy(raw: Any) -> bool:
     """Move the WAL into the database and truncate it, on a raw SQLite connection; True when
-    readers kept it from finishing."""
+    readers kept it from finishing. The house server has no WAL file of ours: nothing to do
+    (its own write-ahead log and vacuum are the server's)."""
+    if not is_sqlite_raw(raw):
+        return False
     busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return bool(busy)
 
 
 def vacuum(raw: Any) -> None:
-    """Checkpoint, then rebuild the database without free pages (outside a transaction)."""
+    """Checkpoint, then rebuild the database without free pages (outside a transaction).
+    On the house server the server's autovacuum reclaims the space of deleted rows (an
+    account's role does not own the tables and may not VACUUM them): nothing to do."""
+    if not is_sqlite_raw(raw):
+        return
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    raw.execute("VACUUM")
+    # VACUUM builds a whole copy of the database as a temporary database: in a file (as
+    # SQLite's default), not in memory as the connection's other temporary data.
+    raw.execute("PRAGMA temp_store = FILE")
+    try:
+        raw.execute("VACUUM")
+    finally:
+        raw.execute("PRAGMA temp_store = MEMORY")

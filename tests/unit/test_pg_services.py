@@ -133,12 +133,7 @@ def test_intake_and_open_a_case(house: House) -> None:
     assert case.life_domains == {LifeDomain.HOUSING: "Dreigende huisuitzetting"}
 
 
-def test_the_case_list(house: House, request: pytest.FixtureRequest) -> None:
-    if house.engine == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            reason="app/services/cases.py's list_cases sets SQLite's PRAGMA cache_size on "
-                   "the raw connection (not guarded by dialect): a syntax error on "
-                   "PostgreSQL", strict=True))
+def test_the_case_list(house: House) -> None:
     director = house.unlock(DIRECTOR, DIRECTOR_PASS)
     first = intake.register_referral(director, _referral(director, "Jansen", "111222333"))
     second = intake.register_referral(director, _referral(director, "Bakker", "123456782"),
@@ -148,13 +143,9 @@ def test_the_case_list(house: House, request: pytest.FixtureRequest) -> None:
         (second, "Bakker, Piet", CaseState.INTAKE), (first, "Jansen, Piet", CaseState.REFERRED)]
 
 
-def test_the_session_step_at_unlock(house: House, request: pytest.FixtureRequest) -> None:
+def test_the_session_step_at_unlock(house: House) -> None:
     """The program and every command run the session step (the retention purge) right after
     the unlock."""
-    if house.engine == "postgresql":
-        request.applymarker(pytest.mark.xfail(
-            reason="app/services/retention.py's due_cases uses SQLite's INDEXED BY: a syntax "
-                   "error on PostgreSQL", strict=True))
     director = house.unlock(DIRECTOR, DIRECTOR_PASS)
     assert session.after_unlock(director).purged_at_unlock == []
 
