@@ -15,7 +15,7 @@ from app.i18n import _, ngettext
 from app.services import session
 from app.vault import forwarding, maintenance
 from app.vault.text_scan import TextFinding
-from app.vault.vault import Vault
+from app.vault.vault import OpenVault, Vault
 
 
 def _new_passphrase(args: argparse.Namespace) -> str:
@@ -54,10 +54,30 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The migration owner's password for ``init --server --create`` and ``upgrade`` (else a
+#: prompt); never an option, so that it is not in the shell's history or the process list.
+OWNER_PASSWORD_ENV = "CASUSKAMER_OWNER_PASSWORD"
+
+
+def _owner_password() -> str:
+    import os
+
+    value = os.environ.get(OWNER_PASSWORD_ENV)
+    if value is not None:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError(_("No password for the migration owner: set {env} or run the "
+                                "command at a terminal.").format(env=OWNER_PASSWORD_ENV),
+                              field="owner")
+    return getpass.getpass(_("Password of the migration owner on the server: "))
+
+
 def _init_server_profile(args: argparse.Namespace) -> int:
     """``init --server URL --ca FILE --vault PROFILE`` (issue 22): writes a connection profile
-    (host, port, database, verify-full, the CA; never a password) and nothing else yet."""
-    from app.services.server_profile import create_profile
+    (host, port, database, verify-full, the CA; never a password) for a workstation joining
+    an existing house; with ``--create --owner LOGIN`` it first makes the house on the
+    server, with ``--account`` as its first administrator (passphrase asked twice)."""
+    from app.services import server_profile
 
     if args.server is None or args.ca is None:
         raise ValidationError(_("--server and --ca go together: the server's address and the "
@@ -66,11 +86,51 @@ def _init_server_profile(args: argparse.Namespace) -> int:
     if args.collector is not None:
         raise ValidationError(_("--collector is set on the server's own vault, not with "
                                 "--server."), field="collector")
-    profile = create_profile(args.server, args.ca, args.vault)
-    print(_("Server profile written to {path} (server {host}, port {port}, database "
-            "{database}). The program does not connect to a house server yet: the server "
-            "mode is being built.").format(path=args.vault, host=profile.host,
-                                           port=profile.port, database=profile.database))
+    if not args.create:
+        if args.owner is not None:
+            raise ValidationError(_("--owner goes with --create: joining a house needs no "
+                                    "migration owner."), field="owner")
+        profile = server_profile.create_profile(args.server, args.ca, args.vault)
+        print(_("Server profile written to {path} (server {host}, port {port}, database "
+                "{database}). Open the house with --vault {path} --account NAME.").format(
+            path=args.vault, host=profile.host, port=profile.port, database=profile.database))
+        return 0
+    if not args.owner:
+        raise ValidationError(_("Name the migration owner's login on the server with "
+                                "--owner."), field="owner")
+    # everything local first (address, CA, the profile path), then the two secrets
+    server_profile.check_new_house(args.server, args.ca, args.vault)
+    owner_password = _owner_password()
+    passphrase = _new_passphrase(args)
+    profile, _vault_id = server_profile.create_house_profile(
+        args.server, args.ca, args.vault, args.owner, owner_password, args.account,
+        passphrase)
+    print(_("House made on the server {host}, database {database}, with administrator "
+            "account {account}; profile written to {path}.").format(
+        host=profile.host, database=profile.database, account=args.account, path=args.vault))
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """``upgrade --vault PROFILE --owner LOGIN``: the house server's schema to this program's
+    version, as the migration owner (a vault folder upgrades itself at its unlock)."""
+    from app.services import server_profile
+    from app.vault.server import is_server_profile
+
+    if not is_server_profile(args.vault):
+        raise ValidationError(_("{path} is not a server profile: a vault folder is upgraded "
+                                "when it is unlocked; upgrade is for the house server.")
+                              .format(path=args.vault), field="vault")
+    if not args.owner:
+        raise ValidationError(_("Name the migration owner's login on the server with "
+                                "--owner."), field="owner")
+    done = server_profile.upgrade_house(args.vault, args.owner, _owner_password())
+    if done.changed:
+        print(_("The house server was upgraded from schema version {before} to {after}.")
+              .format(before=done.before, after=done.after))
+    else:
+        print(_("The house server is already at schema version {version}; nothing to do.")
+              .format(version=done.after))
     return 0
 
 
@@ -96,6 +156,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except VaultDamaged as exc:
         print(_("NOT SOUND: {reason}").format(reason=exc))
         return 1
+    from app.vault.server import ServerOpenVault
+
+    if isinstance(opened, ServerOpenVault):
+        return _verify_server(opened)
     try:
         report = maintenance.verify(opened, texts=True)
         texts = report.texts
@@ -121,6 +185,30 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _verify_server(opened: OpenVault) -> int:
+    """``verify --vault PROFILE``: what can be checked on the house server (its own file
+    checks are the server's); audited as on a folder, with the count of problems only."""
+    from app.vault import server_admin
+
+    try:
+        report = server_admin.verify_server(opened)
+        opened.log_now("verify", "vault", opened.vault_id,
+                       "ok" if report.sound else "failed", {"problems": len(report.problems)})
+    finally:
+        opened.lock()
+    for note in report.notes:
+        print(note)
+    if report.sound:
+        print(_("Sound: the house server's schema ({schema}), your key slot and the audit log "
+                "({rows} rows) checked.").format(schema=report.schema, rows=report.audit_rows))
+        return 0
+    print(ngettext("NOT SOUND: {count} problem found:", "NOT SOUND: {count} problems found:",
+                   len(report.problems)).format(count=len(report.problems)))
+    for problem in report.problems[:50]:
+        print(f"  - {problem}")
+    return 1
+
+
 def _print_replaced(report: maintenance.VerifyReport) -> None:
     for path in report.replaced:
         print(_("A vault replaced by a restore on {date} is kept at {path}; an administrator "
@@ -129,6 +217,13 @@ def _print_replaced(report: maintenance.VerifyReport) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from app.vault.server import is_server_profile
+
+    if is_server_profile(args.vault):
+        # nothing is written: a script must not take this for a backup (exit 2)
+        raise ValidationError(_("The house server is backed up with the server's own tools "
+                                "(pg_dump or the house's backup), not by casuskamer backup; "
+                                "see docs/house-server.md."), field="vault")
     opened = unlock(args, exclusive=False)
     try:
         opened.require(Permission.BACKUP, "vault", opened.vault_id)  # administrators only
@@ -185,8 +280,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--ca", type=Path, default=None, metavar="FILE",
                    help=_("with --server: the CA certificate (PEM) the server's certificate "
                           "must verify against"))
+    p.add_argument("--create", action="store_true",
+                   help=_("with --server: make the house in the server's empty database "
+                          "first (as the migration owner, --owner), with --account as its "
+                          "first administrator"))
+    p.add_argument("--owner", default=None, metavar="LOGIN",
+                   help=_("with --create: the migration owner's login on the server (its "
+                          "password from {env} or a prompt)").format(env=OWNER_PASSWORD_ENV))
     add_collector_options(p)
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("upgrade", help=_("upgrade the house server's schema (as the migration "
+                                         "owner)"))
+    p.add_argument("--vault", required=True, type=Path, metavar="PROFILE",
+                   help=_("the house server's profile"))
+    p.add_argument("--owner", required=True, metavar="LOGIN",
+                   help=_("the migration owner's login on the server (its password from "
+                          "{env} or a prompt)").format(env=OWNER_PASSWORD_ENV))
+    p.set_defaults(func=cmd_upgrade)
 
     p = sub.add_parser("verify", help=_("check encryption, database integrity and audit log"))
     add_vault_options(p)

@@ -151,6 +151,8 @@ COMMAND_ACTIONS: dict[str, frozenset[Permission]] = {
 #: Commands that open no existing vault, so there is no account to check.
 COMMANDS_WITHOUT_VAULT: dict[str, str] = {
     "casuskamer init": "creates a new vault; its first account is the administrator",
+    "casuskamer upgrade": "the house server's migration owner, no account: the server "
+                          "checks the owner role",
     "casuskamer demo": "on a new folder: creates a demo vault, as its administrator",
     "casuskamer --help": "prints the usage",
     "casuskamer gui": "starts the desktop program, which unlocks on its own screen",

@@ -1,13 +1,26 @@
-"""Connection profiles for a house server (issue 22, point 1), for the command line and the
-first-run wizard: ``casuskamer init --server URL --ca FILE --vault PROFILE`` writes one. No vault
-is open here (a profile holds nothing secret), so there is no role to check. The program does
-not yet connect to a server; see docs/house-server.md."""
+"""Connection profiles for a house server (issue 22, points 1 and 6), for the command line and
+the first-run wizard.
+
+- ``create_profile``: ``casuskamer init --server URL --ca FILE --vault PROFILE`` for a
+  workstation joining an existing house: writes the profile only (a profile holds nothing
+  secret, no vault is open, so there is no role to check);
+- ``create_house_profile``: the same with ``--create``: first the house on the server, made
+  by the migration owner's login (``app.vault.server_admin``), with its first administrator
+  account, then the profile;
+- ``upgrade_house``: ``casuskamer upgrade --vault PROFILE`` as the migration owner.
+
+The migration owner's password is passed in by the caller for this one step and kept
+nowhere; the server checks that the login may do it (the owner is no account of the
+program, so the permission matrix has no row for it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.store.profile import ServerProfile, make_profile, write_profile
+from app.errors import ValidationError
+from app.i18n import _
+from app.store.profile import ServerProfile, make_profile, read_profile, write_profile
+from app.vault import server_admin
 
 
 def create_profile(url: str, ca_file: Path, path: Path) -> ServerProfile:
@@ -16,3 +29,46 @@ def create_profile(url: str, ca_file: Path, path: Path) -> ServerProfile:
     profile = make_profile(url, ca_file)
     write_profile(path, profile)
     return profile
+
+
+def check_new_house(url: str, ca_file: Path, path: Path) -> ServerProfile:
+    """What ``init --server ... --create`` checks before it asks for any secret: the
+    address, the CA file and that the profile's path is free."""
+    profile = make_profile(url, ca_file)
+    _free(path)
+    return profile
+
+
+def _free(path: Path) -> None:
+    if Path(path).exists():
+        raise ValidationError(_("{path} already exists: choose a new file for the "
+                                "profile.").format(path=path), field="vault")
+
+
+def create_house_profile(url: str, ca_file: Path, path: Path, owner_user: str,
+                         owner_password: str, account: str,
+                         passphrase: str) -> tuple[ServerProfile, str]:
+    """Make the house in the empty database ``url`` names, as the migration owner's login
+    ``owner_user``, with ``account`` as its first administrator, then write the profile to
+    the new file ``path``. Returns the profile and the house's vault id. Everything is
+    checked before the server is touched (address, CA, profile path, account name,
+    passphrase); a refusal of the server changes nothing there."""
+    profile = make_profile(url, ca_file)
+    _free(path)
+    if not owner_user.strip():
+        raise ValidationError(_("Name the migration owner's login on the server with "
+                                "--owner."), field="owner")
+    vault_id = server_admin.create_house(profile, owner_user, owner_password, account,
+                                         passphrase)
+    write_profile(path, profile)
+    return profile, vault_id
+
+
+def upgrade_house(path: Path, owner_user: str,
+                  owner_password: str) -> server_admin.Upgrade:
+    """The house of the profile ``path`` to this program's schema version, as the migration
+    owner's login ``owner_user``."""
+    if not owner_user.strip():
+        raise ValidationError(_("Name the migration owner's login on the server with "
+                                "--owner."), field="owner")
+    return server_admin.upgrade_house(read_profile(path), owner_user, owner_password)
