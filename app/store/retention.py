@@ -147,10 +147,4 @@ def vacuum(raw: Any) -> None:
     if not is_sqlite_raw(raw):
         return
     raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    # VACUUM builds a whole copy of the database as a temporary database: in a file (as
-    # SQLite's default), not in memory as the connection's other temporary data.
-    raw.execute("PRAGMA temp_store = FILE")
-    try:
-        raw.execute("VACUUM")
-    finally:
-        raw.execute("PRAGMA temp_store = MEMORY")
+    raw.execute("VACUUM")
