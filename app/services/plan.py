@@ -43,7 +43,7 @@ from app.domain.plan import (
 )
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission
-from app.errors import NotFound, TransitionRefused, ValidationError
+from app.errors import EditConflict, NotFound, TransitionRefused
 from app.i18n import _
 from app.services import cases as case_service
 from app.services import drafts as draft_store
@@ -56,8 +56,9 @@ from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
 
-class PlanConflict(ValidationError):
-    """The plan was saved by someone else since it was loaded."""
+class PlanConflict(EditConflict):
+    """The plan was saved by someone else (another session) since it was loaded: the
+    account and moment of that save are told (issue 22, point 4)."""
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,9 @@ def _save(conn: Connection, vault: OpenVault, plan: ActionPlan, meeting_id: int 
     number = _check_case_open(conn, plan.case_id)
     current = load_plan(conn, plan.case_id)
     if current.version != plan.version:
-        raise PlanConflict(_("Someone else saved this plan in the meantime (version "
-                             "{version}). Reload it and make your change again.")
-                           .format(version=current.version))
+        row = _plan_row(conn, plan.case_id)
+        raise PlanConflict(None if row is None else row["updated_by"],
+                           None if row is None else row["updated_at"])
     protocol_value = case_rows.protocol_of(conn, plan.case_id)
     protocol = Protocol(str(protocol_value))
     standings = party_service.standings(conn)

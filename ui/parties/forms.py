@@ -38,10 +38,11 @@ from app.domain.parties import (
     PartyType,
 )
 from app.domain.protocols import Protocol
-from app.errors import CasuskamerError, ValidationError
+from app.errors import CasuskamerError, EditConflict, ValidationError
 from app.i18n import _
 from ui import a11y
 from ui.date_edit import DateEdit
+from ui.edit_conflict import offer_reload
 
 def date_edit(name: str, value: date | None = None) -> DateEdit:
     """A required date (dd-mm-jjjj typed or picked), today unless ``value`` is given."""
@@ -178,21 +179,53 @@ class ServiceDialog(QDialog):
         self.setWindowTitle(title)
         self.errors = FieldErrors()
         self.submit: Callable[[], Any] | None = None
+        #: shows the record as it is now (after another session saved it meanwhile)
+        self.reload: Callable[[], None] | None = None
+        #: the version of the record the dialog edits, as read (None: no check)
+        self.version: int | None = None
         self.layout_ = QVBoxLayout(self)
+        # what the user typed before a reload, kept to copy (issue 22, point 4)
+        self.kept_label = QLabel(_("Your text, not saved (to copy):"))
+        self.kept = QPlainTextEdit()
+        self.kept.setReadOnly(True)
+        self.kept.setAccessibleName(self.kept_label.text())
+        self.kept_label.setBuddy(self.kept)
+        for widget in (self.kept_label, self.kept):
+            widget.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
     def finish_layout(self) -> None:
+        self.layout_.addWidget(self.kept_label)
+        self.layout_.addWidget(self.kept)
         self.layout_.addWidget(self.errors.general)
         self.layout_.addWidget(self.buttons)
+
+    def typed_text(self) -> str:
+        """What the user typed in the dialog's text fields, one per line."""
+        return "\n".join(w.text() for w in self.findChildren(QLineEdit) if w.text())
 
     def accept(self) -> None:
         self.errors.clear()
         if self.submit is not None:
             try:
                 self.submit()
+            except EditConflict as exc:
+                # saved by another session meanwhile: nothing was written; the dialog stays
+                # open with the user's text, and a reload keeps that text beside the record
+                self.errors.show(exc)
+                if self.reload is not None and offer_reload(self, self.windowTitle(), exc):
+                    typed = self.typed_text()
+                    try:
+                        self.reload()
+                    except CasuskamerError as gone:
+                        self.errors.show(gone)
+                    self.kept.setPlainText(typed)
+                    for widget in (self.kept_label, self.kept):
+                        widget.setVisible(True)
+                return
             except CasuskamerError as exc:
                 self.errors.show(exc)
                 return
@@ -203,9 +236,14 @@ class DetailsDialog(ServiceDialog):
     def __init__(self, party: Party, parent: QWidget | None = None) -> None:
         super().__init__(_("Details of {name}").format(name=party.name), parent)
         self.form = PartyDetailsForm(self.errors)
-        self.form.set_details(party)
+        self.show_record(party)
         self.layout_.addWidget(self.form)
         self.finish_layout()
+
+    def show_record(self, party: Party) -> None:
+        """The party's details as read, and the version a save names."""
+        self.form.set_details(party)
+        self.version = party.version
 
 
 class MembershipDialog(ServiceDialog):
@@ -266,6 +304,7 @@ class ContactDialog(ServiceDialog):
         super().__init__(_("Contact person of {name}").format(name=party.name), parent)
         self.party = party
         self.contact_id = contact.id if contact else None
+        self.version = contact.version if contact else None
         box = QWidget()
         form = QFormLayout(box)
         self.name = QLineEdit(contact.name if contact else "")
@@ -300,7 +339,19 @@ class ContactDialog(ServiceDialog):
                        function=self.function.text(), phone=self.phone.text(),
                        email=self.email.text(), steering_group=self.steering_group.isChecked(),
                        partner_board=self.partner_board.isChecked(),
-                       case_meetings=self.case_meetings.isChecked(), id=self.contact_id)
+                       case_meetings=self.case_meetings.isChecked(), id=self.contact_id,
+                       version=self.version)
+
+    def show_record(self, contact: Contact) -> None:
+        """The contact person as read now, and the version a save names."""
+        for line, value in ((self.name, contact.name), (self.function, contact.function),
+                            (self.phone, contact.phone), (self.email, contact.email)):
+            line.setText(value)
+        for check, on in ((self.steering_group, contact.steering_group),
+                          (self.partner_board, contact.partner_board),
+                          (self.case_meetings, contact.case_meetings)):
+            check.setChecked(on)
+        self.version = contact.version
 
 
 class EndParticipationDialog(ServiceDialog):

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.domain.parties import Contact, Party, PartyDomain, PartyType
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
-from app.errors import CasuskamerError
+from app.errors import CasuskamerError, NotFound
 from app.formatting import format_moment
 from app.i18n import _
 from app.services import parties as party_service
@@ -442,8 +442,10 @@ class PartiesScreen(QWidget):
         if party is None:
             return
         dialog = DetailsDialog(party, self)
-        dialog.submit = lambda: party_service.update_details(self.vault, party.id,
-                                                             dialog.form.details())
+        dialog.submit = lambda: party_service.update_details(
+            self.vault, party.id, dialog.form.details(), version=dialog.version)
+        dialog.reload = lambda: dialog.show_record(party_service.get_party(self.vault,
+                                                                           party.id))
         self._run(dialog)
 
     def edit_protocols(self) -> None:
@@ -497,6 +499,14 @@ class PartiesScreen(QWidget):
             return
         dialog = ContactDialog(party, contact, self)
         dialog.submit = lambda: party_service.save_contact(self.vault, dialog.contact())
+
+        def reload() -> None:
+            now = [c for c in party_service.contacts(self.vault, party.id) if c.id == contact.id]
+            if not now:
+                raise NotFound(_("This contact person no longer exists."))
+            dialog.show_record(now[0])
+
+        dialog.reload = reload
         self._run(dialog)
 
     def remove_contact(self) -> None:

@@ -49,7 +49,7 @@ from app.domain.plan import (
     rebase,
     snapshot,
 )
-from app.errors import CasuskamerError
+from app.errors import CasuskamerError, EditConflict
 from app.formatting import format_moment
 from app.i18n import _
 from app.services import meetings as meeting_service
@@ -57,6 +57,7 @@ from app.services import plan as plan_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs
 from ui.date_edit import DateEdit
+from ui.edit_conflict import offer_reload
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -507,6 +508,15 @@ class PlanEditor(QWidget):
             return False
         try:
             saved = plan_service.save_plan(self.vault, self.collect(), ends_draft=True)
+        except EditConflict as exc:
+            # saved by another session meanwhile (issue 22, point 4): never overwritten;
+            # reloaded, the form's edits are put on top of the version saved since
+            if offer_reload(self, _("Plan not saved"), exc) and self._saved is not None:
+                self.load(self.case_number, keep=(self._saved, self.collect()))
+                self._show_notice(_("Reloaded: your changes are put on top of the version "
+                                    "saved in the meantime. Check them and choose "
+                                    "\u2018Save plan\u2019 to keep them."))
+            return False
         except CasuskamerError as exc:
             dialogs.error(self, _("Plan not saved"), str(exc))
             return False
