@@ -216,3 +216,40 @@ def test_a_painted_cell_is_one_call_into_python(qtbot, director_vault) -> None:
     icon = QModelRoleData(int(Qt.ItemDataRole.DecorationRole))
     proxy.multiData(proxy.index(0, Column.STATUS), icon)
     assert not icon.data().isNull()
+
+
+# -- the search's shortcuts give the same rows ----------------------------------------------
+
+def _keys_model(keys: list[str]) -> CaseTableModel:
+    from app.domain.lifecycle import CaseState
+    model = CaseTableModel()
+    model.set_rows([case_service.CaseRow(i + 1, f"ZVH-2026-{i + 1:04d}", "",
+                                         Protocol.INTEGRALE_VEILIGHEID,
+                                         CaseState.INTAKE, "", date(2026, 1, 1), None, 0, 0,
+                                         key)
+                    for i, key in enumerate(keys)])
+    return model
+
+
+def test_a_case_number_typed_and_a_letter_typed_again_find_the_same_rows_as_a_pass() -> None:
+    keys = ["zvh-2026-0001 piet jansen 111222333", "zvh-2026-0002 anna de wit",
+            "zvh-2025-0003 kees pietersen", "zvh-2026-0004 jan"]
+    model = _keys_model(keys)
+    proxy = CaseFilterProxy()
+    proxy.setSourceModel(model)
+
+    def shown() -> list[str]:
+        return [proxy.index(r, Column.NUMBER).data() for r in range(proxy.rowCount())]
+
+    for typed, expected in (("z", [1, 2, 3, 4]), ("zvh-20", [1, 2, 3, 4]),
+                            ("zvh-2026", [1, 2, 4]), ("zvh-2026-000", [1, 2, 4]),
+                            ("zvh-2026-0002", [2]), ("", [1, 2, 3, 4]), ("p", [1, 3]),
+                            ("pi", [1, 3]), ("", [1, 2, 3, 4]), ("p", [1, 3]),
+                            ("zvh p", [1, 3]), ("zvh-2025 p", [3])):
+        proxy.set_search(typed)
+        assert shown() == [f"ZVH-2026-{n:04d}" for n in expected], typed
+    # new rows: what was kept for 'p' is not used again
+    proxy.set_search("")
+    model.set_rows(list(_keys_model(keys + ["zvh-2026-0005 pim"]).rows()))
+    proxy.set_search("p")
+    assert shown() == ["ZVH-2026-0001", "ZVH-2026-0003", "ZVH-2026-0005"]

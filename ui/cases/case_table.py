@@ -18,6 +18,7 @@ Why it stays quick at 100,000 cases:
 
 from __future__ import annotations
 
+import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -390,7 +391,9 @@ class CaseFilterProxy(QAbstractProxyModel):
 
     The search keeps the hits of every shorter query typed on the way to the current one,
     so typing on only looks at the previous hits and deleting a character shows the earlier
-    hits again without a pass.
+    hits again without a pass; a word inside the beginning every key shares (a case number
+    typed: "zvh-20") needs no pass, and a one-character first word's hits are kept until
+    new rows come.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -403,7 +406,13 @@ class CaseFilterProxy(QAbstractProxyModel):
         self._keys: list[str] = []
         #: the queries typed on the way to the current one, with their hits (ascending
         #: source rows), shortest first
-        self._trail: list[tuple[tuple[str, ...], list[int]]] = []
+        self._trail: list[tuple[tuple[str, ...], list[int] | None]] = []
+        #: the longest beginning every search key shares (the case numbers' "zvh-20"): a
+        #: word inside it matches every row (made at the first search after new rows)
+        self._common: str | None = None
+        #: the hits of a one-character first word, kept until new rows come (typing a new
+        #: search starts with one of a few dozen characters)
+        self._char_hits: dict[str, list[int]] = {}
         #: shown source rows, ascending; None: every source row, in order
         self._shown: list[int] | None = None
         self._stale = True
@@ -479,6 +488,8 @@ class CaseFilterProxy(QAbstractProxyModel):
         model = self._model()
         self._keys = model.search_keys() if model is not None else []
         self._trail = []
+        self._common = None
+        self._char_hits = {}
         self._shown = self._compute()
 
     # -- the filters ------------------------------------------------------------------------
@@ -517,7 +528,8 @@ class CaseFilterProxy(QAbstractProxyModel):
     # -- the work ---------------------------------------------------------------------------
 
     def _search_hits(self) -> list[int] | None:
-        """Source rows whose key holds every query word (None: no search)."""
+        """Source rows whose key holds every query word (None: every row, no search or
+        only words every key holds)."""
         words = self._query_words
         if not words:
             self._trail = []
@@ -528,19 +540,25 @@ class CaseFilterProxy(QAbstractProxyModel):
         if self._trail and self._trail[-1][0] == words:
             return self._trail[-1][1]
         keys = self._keys
-        if self._trail:
+        if self._common is None:
+            self._common = os.path.commonprefix(keys) if keys else ""
+        # A word inside the beginning every key shares narrows nothing (no pass for it).
+        needed = sorted((w for w in words if w not in self._common), key=len, reverse=True)
+        hits: list[int] | None = self._trail[-1][1] if self._trail else None
+        if needed and hits is None:
+            # One plain pass for the longest (rarest) word; the later passes only look at
+            # what the earlier ones kept. A one-character word's hits are kept.
+            first = needed.pop(0)
+            cached = self._char_hits.get(first) if len(first) == 1 else None
+            if cached is None:
+                cached = [i for i, key in enumerate(keys) if first in key]
+                if len(first) == 1:
+                    self._char_hits[first] = cached
+            hits = cached
+        for w in needed:
             # Typing on: only the previous hits can still match.
-            hits = self._trail[-1][1]
-            for w in sorted(words, key=len, reverse=True):
-                hits = [i for i in hits if w in keys[i]]
-        else:
-            # One plain pass per word, longest (rarest) first; the later passes only look at
-            # what the earlier ones kept.
-            ordered = sorted(words, key=len, reverse=True)
-            first = ordered[0]
-            hits = [i for i, key in enumerate(keys) if first in key]
-            for w in ordered[1:]:
-                hits = [i for i in hits if w in keys[i]]
+            assert hits is not None
+            hits = [i for i in hits if w in keys[i]]
         self._trail.append((words, hits))
         return hits
 
