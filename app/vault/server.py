@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
@@ -50,7 +51,7 @@ from app.domain.roles import Role
 from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
                         WriteFailed, WrongPassphrase)
 from app.i18n import _
-from app.store import audit, engine as server_engine, migrate, pg_roles, sealed
+from app.store import audit, engine as server_engine, live, migrate, pg_roles, sealed
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.schema import metadata
@@ -258,12 +259,16 @@ class ServerOpenVault(OpenVault):
     #: what the engine's pool logs in with; dropped at the lock, so that nothing can make
     #: another connection afterwards
     login_secret: LoginSecret | None = field(default=None, repr=False)
+    #: this session's token in the live updates it announces (issue 22, point 4)
+    origin: str = field(default_factory=lambda: secrets.token_hex(8))
+    _listeners: list[live.Listener] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self._key is not None:
             keymem.pin(self._key)
         assert self.server_engine is not None
         self.engine = self.server_engine
+        live.watch(self.engine)  # which tables each write transaction changes
         if self._key is not None:
             # personal values are sealed with the data key at the store's edge
             sealed.attach(self.engine, self._key)
@@ -304,8 +309,31 @@ class ServerOpenVault(OpenVault):
         try:
             with self.engine.begin() as conn:
                 yield conn
+                live.notify(conn, self.origin)  # delivered when it commits (ids only)
         except sa_exc.DBAPIError as exc:
             raise self._refused(exc) from None
+
+    def log(self, conn: Connection, action: str, object_type: str, object_id: str | int,
+            result: str = "ok", detail: dict[str, Any] | None = None) -> int:
+        live.note_object(conn, object_type, object_id)
+        return super().log(conn, action, object_type, object_id, result, detail)
+
+    def listen(self, callback: Callable[[live.Change], None]) -> live.Listener:
+        """Hear what other sessions' committed writes change (kinds and ids only), on a
+        thread of its own: ``callback`` runs on that thread. Stops at the lock."""
+        vault = self.vault
+        assert isinstance(vault, ServerVault) and self.login_secret is not None
+        secret, account = self.login_secret, self.actor.account
+
+        def connect() -> Any:
+            return server_engine.connect(vault.profile,
+                                         server_engine.login_role(vault.profile, account),
+                                         secret.get())
+
+        listener = live.Listener(connect, callback, self.origin)
+        self._listeners.append(listener)
+        listener.start()
+        return listener
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -333,6 +361,9 @@ class ServerOpenVault(OpenVault):
         return None  # slots are rows of the same database, written in the same transaction
 
     def lock(self, audit_it: bool = True) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
         super().lock(audit_it)
         sealed.detach(self.engine)
         if self.login_secret is not None:

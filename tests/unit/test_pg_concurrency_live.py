@@ -1,0 +1,120 @@
+"""Live updates between workstations on the house server (issue 22, point 4): after session
+A commits a write, session B's listener hears what changed (kinds and ids only: the
+notification's text is visible to the server, so no name, BSN or case text is in it); reads
+announce nothing (a screen refreshing on an announcement cannot set off another one); the
+listener stops at the lock. Skipped, with the reason, where no PostgreSQL binaries exist."""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from app.services import cases as case_service
+from app.services import intake
+from app.store import live
+from app.vault.server import ServerOpenVault
+from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _referral,
+                                         _server_house)
+
+#: generous, so a busy test machine does not fail the test; the latency itself is measured
+#: in benchmarks (a few milliseconds on the build machine), not asserted here
+WAIT = 10.0
+
+
+@pytest.fixture
+def server_house(pg_server: Any) -> Iterator[House]:
+    made = _server_house(pg_server)
+    yield made
+    for opened in made.opened:
+        opened.lock(audit_it=False)
+
+
+class Overhear:
+    """The server's own view of the channel (the superuser LISTENs): the raw text sent."""
+
+    def __init__(self, pg_server: Any, database: str) -> None:
+        self.conn = pg_server.connect(pg_server.superuser, pg_server.superuser_password,
+                                      database, autocommit=True)
+        self.conn.execute(f"LISTEN {live.CHANNEL}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def next(self) -> str:
+        for note in self.conn.notifies(timeout=WAIT, stop_after=1):
+            return str(note.payload)
+        raise AssertionError("no notification")
+
+
+@pytest.fixture
+def overhear(server_house: House, pg_server: Any) -> Iterator[Overhear]:
+    made = Overhear(pg_server, server_house.vault.profile.database)  # type: ignore[attr-defined]
+    yield made
+    made.close()
+
+
+def _sessions(house: House) -> tuple[ServerOpenVault, ServerOpenVault]:
+    a, b = house.unlock(DIRECTOR, DIRECTOR_PASS), house.unlock(DIRECTOR, DIRECTOR_PASS)
+    assert isinstance(a, ServerOpenVault) and isinstance(b, ServerOpenVault)
+    return a, b
+
+
+def test_another_workstation_hears_a_committed_write(server_house: House,
+                                                     overhear: Overhear) -> None:
+    a, b = _sessions(server_house)
+    heard: queue.Queue[live.Change] = queue.Queue()
+    b.listen(heard.put)
+    server = overhear
+
+    number = intake.register_referral(a, _referral(a, "Jansen", "111222333"))
+
+    change = heard.get(timeout=WAIT)
+    assert change.concerns("case", number) and "cases" in change.tables
+    assert "subjects" in change.tables
+    raw = server.next()
+    for personal in ("Jansen", "111222333", "Piet", "Meerdervoort", "woonsituatie", "Bakker"):
+        assert personal not in raw
+    assert json.loads(raw)["i"] == [["case", number]]
+
+
+def test_reads_announce_nothing_and_a_session_passes_over_its_own(server_house: House,
+                                                                  overhear: Overhear) -> None:
+    a, b = _sessions(server_house)
+    first = intake.register_referral(a, _referral(a, "Jansen", "111222333"))
+    assert json.loads(overhear.next())["i"] == [["case", first]]
+    heard_by_a: queue.Queue[live.Change] = queue.Queue()
+    heard_by_b: queue.Queue[live.Change] = queue.Queue()
+    a.listen(heard_by_a.put)
+    b.listen(heard_by_b.put)
+    server = overhear
+
+    case_service.get_case(b, first)          # audited reads: no change to announce
+    case_service.list_cases(b)
+    second = intake.register_referral(a, _referral(a, "De Vries", None))  # the sentinel
+
+    first_heard = server.next()
+    assert json.loads(first_heard)["i"] == [["case", second]], first_heard  # reads: nothing
+    assert heard_by_b.get(timeout=WAIT).concerns("case", second)
+    assert heard_by_a.empty()                 # its own write: passed over
+
+
+def test_the_listener_stops_at_the_lock(server_house: House) -> None:
+    a, _b = _sessions(server_house)
+    listener = a.listen(lambda change: None)
+    assert listener.running
+    a.lock(audit_it=False)
+    assert not listener.running
+
+
+def test_an_announcement_carries_kinds_and_ids_only() -> None:
+    text = live.payload({"cases", "subjects"}, [("case", "ZVH-2026-0001")] * 2, "abc")
+    assert json.loads(text) == {"o": "abc", "t": ["cases", "subjects"],
+                                "i": [["case", "ZVH-2026-0001"]]}
+    change = live.parse(text)
+    assert change is not None and change.concerns("case", "ZVH-2026-0001")
+    assert not change.concerns("case", "ZVH-2026-0002") and not change.concerns("meeting")
+    assert live.parse("not ours") is None
