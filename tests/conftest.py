@@ -27,9 +27,24 @@ from app.vault.keyslots import KdfParams  # noqa: E402
 from app.vault.vault import OpenVault, Vault  # noqa: E402
 from app.services import session  # noqa: E402
 
+from tests import pg_engine  # noqa: E402
+from tests.pg_engine import _server_accounts, suite_house  # noqa: E402, F401  (--engine)
+from tests.pg_server import pg_server  # noqa: E402, F401
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--full", action="store_true", default=False,
                      help="run the reliability suite at full size (make reliability)")
+    pg_engine.add_engine_option(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): about the vault FILE; skipped "
+                                       "under --engine=postgresql (tests/pg_engine.py)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    pg_engine.select_for_engine(config, items)
 
 
 ADMIN = "beheerder"
@@ -61,6 +76,11 @@ def unlock_as(vault: OpenVault, role: Role, account: str = "", *, passphrase: st
     name = account or ROLE_ACCOUNTS[role]
     folder = vault.vault
     passphrase = passphrase or (ADMIN_PASSPHRASE if name == ADMIN else ROLE_PASSPHRASE)
+    if pg_engine.is_server_vault(vault):  # --engine=postgresql: no folder, no slot file
+        opened = pg_engine.server_unlock_as(vault, role, name, passphrase)
+        _opened_as.append(opened)
+        assert opened.actor.role is role, f"account {name} has the role {opened.actor.role}"
+        return opened
     if folder.slot_file().find(name) is None:
         admin = vault if vault.actor.role is Role.ADMIN and vault.is_open \
             else folder.unlock(ADMIN, ADMIN_PASSPHRASE, exclusive=False)
@@ -104,8 +124,14 @@ def vault_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def admin_vault(vault_dir: Path) -> Iterator[OpenVault]:
-    """A new vault, unlocked by its first admin account."""
+def admin_vault(vault_dir: Path, request: pytest.FixtureRequest) -> Iterator[OpenVault]:
+    """A new vault, unlocked by its first admin account (under --engine=postgresql a fresh
+    house on the throwaway server: tests/pg_engine.py)."""
+    if pg_engine.on_server(request.config):
+        opened = pg_engine.server_admin_vault(request)
+        yield opened
+        opened.lock(audit_it=False)
+        return
     opened = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
     session.after_unlock(opened, created=True)  # its seed data
     yield opened
