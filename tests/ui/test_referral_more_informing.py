@@ -16,6 +16,7 @@ from app.services import referral_contacts
 from app.services.referral_import import FORMAT, import_referrals
 from app.vault.vault import OpenVault
 from tests.unit.handout_cases import as_process_director
+from ui import dialogs
 from ui.cases.case_view import CaseViewScreen
 from ui.cases.informing_dialog import InformingDialog
 
@@ -108,5 +109,40 @@ def test_a_typed_date_that_is_no_date_is_named(imported, qtbot) -> None:  # type
     first.informed_on.setDate(date(2099, 1, 1))
     assert dialog.save() is False
     assert list(_errors(dialog)) == [(0, "informed_on")]
-    dialog.reject()
+    with dialogs.scripted(dialogs.DISCARD):
+        dialog.reject()
+    assert not dialog.isVisible()
+    assert all(v is None for v in referral_contacts.case_informing(vault, number).values())
+    screen.clear()
+
+
+def test_esc_with_changes_asks_before_anything_is_lost(imported, qtbot) -> None:  # type: ignore[no-untyped-def]
+    vault, number = imported
+    screen = CaseViewScreen(vault, number)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.open_informing()
+    dialog = screen.step_window
+    assert isinstance(dialog, InformingDialog)
+    # nothing changed: Esc closes at once, asking nothing
+    with dialogs.scripted() as script:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert script is not None and script.shown == [] and not dialog.isVisible()
+    screen.open_informing()
+    dialog = screen.step_window
+    assert isinstance(dialog, InformingDialog)
+    first = dialog.boxes[0]
+    _choose(first.informed, "Niet geïnformeerd")
+    _choose(first.ground, "veiligheid van de betrokkene of anderen")
+    qtbot.keyClicks(first.review_on.line, "01-03-2027")
+    with dialogs.scripted(dialogs.CANCEL) as script:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert [s.kind for s in script.shown] == ["save_changes"]
+    assert dialog.isVisible()                               # go on editing: nothing lost
+    with dialogs.scripted(dialogs.SAVE):
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    assert "veiligheid" in screen.referral_fields["informing"].text()
+    [value, other] = referral_contacts.case_informing(vault, number).values()
+    assert value is not None and value.ground is not None and other is None
     screen.clear()

@@ -10,7 +10,8 @@ is checked before anything is written (the same rule the service applies), so a 
 the second subject does not leave the first half saved; a problem is shown beside its
 field and the field gets the focus. Unchanged subjects are not written again.
 
-Keyboard: Tab through the fields; Enter or Alt+O saves, Esc closes without saving.
+Keyboard: Tab through the fields; Enter (or the save button's mnemonic) saves; Esc closes,
+asking first when something was changed (save, do not save, or go on editing).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from app.i18n import _
 from app.services import parties as party_service
 from app.services import referral_contacts
 from app.vault.vault import OpenVault
-from ui import a11y
+from ui import a11y, dialogs
 from ui.date_edit import DateEdit
 
 #: the service's field prefix (``informing.ground`` ...)
@@ -99,6 +100,22 @@ class SubjectInforming(QGroupBox):
         self._fill(current)
         self.informed.currentIndexChanged.connect(lambda _i: self._enable())
         self._enable()
+        #: what the fields held when the dialog opened (to ask before closing with changes)
+        self.loaded = self.snapshot()
+
+    def snapshot(self) -> tuple[object, ...]:
+        """The fields as they are now (typed texts included), to compare."""
+        return (self.informed.currentData(), self.informed_on.line.text(),
+                self.informed_by.currentData(), self.ground.currentData(),
+                self.ground_text.text(), self.review_on.line.text())
+
+    def clear_fields(self) -> None:
+        """Drop what the fields hold (on lock): the subject's name and the ground."""
+        self.setTitle("")
+        self.ground_text.clear()
+        self.informed_on.setDate(None)
+        self.review_on.setDate(None)
+        self.loaded = self.snapshot()
 
     def _with_error(self, key: str) -> QWidget:
         box = QWidget()
@@ -277,6 +294,32 @@ class InformingDialog(QDialog):
                 return self._fail(str(exc))
         self.accept()
         return True
+
+    @property
+    def has_changes(self) -> bool:
+        return any(box.snapshot() != box.loaded for box in self.boxes)
+
+    def reject(self) -> None:
+        """Close; with changes only after the user says so (Esc must not lose work). On
+        lock the fields are cleared first (:meth:`clear`), so this asks nothing."""
+        if self.has_changes:
+            answer = dialogs.ask_to_save(
+                self, _("Unsaved changes"),
+                _("The informing of the subjects has changes that have not been saved. "
+                  "Save them?"))
+            if answer == dialogs.CANCEL:
+                return
+            if answer == dialogs.SAVE:
+                self.save()         # closes the dialog when everything was written
+                return
+        super().reject()
+
+    def clear(self) -> None:
+        """Drop every name and ground shown (on lock); nothing is saved."""
+        for box in self.boxes:
+            box.clear_fields()
+        self.message.clear()
+        self.setWindowTitle("")
 
     def _fail(self, text: str) -> bool:
         self.message.setText(text)
