@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 class _Changes(QObject):
     changed = Signal(str)   # a case number, or "" for "some cases"
+    #: a meeting id, or "" for "some meetings" (another workstation: ui.live_updates)
+    meetings_changed = Signal(str)
 
 
 _hub: _Changes | None = None
@@ -37,16 +39,22 @@ def announce(number: str = "") -> None:
     _changes().changed.emit(number)
 
 
+def announce_meeting(meeting_id: str = "") -> None:
+    """Meeting ``meeting_id`` (or, with no id, some meetings) changed."""
+    _changes().meetings_changed.emit(meeting_id)
+
+
 class _Follower(QObject):
     """Marks its screen stale when a case it shows changes; reloads it on activation."""
 
     def __init__(self, screen: QWidget, shows: Callable[[str], bool],
-                 reload: Callable[[], None]) -> None:
+                 reload: Callable[[], None], meetings: bool = False) -> None:
         super().__init__(screen)
         self.screen, self.shows, self.reload = screen, shows, reload
         self.stale = False
         self._watched: QWidget | None = None
-        _changes().changed.connect(self._on_changed)
+        hub = _changes()
+        (hub.meetings_changed if meetings else hub.changed).connect(self._on_changed)
 
     def _on_changed(self, number: str) -> None:
         if number and not self.shows(number):
@@ -76,3 +84,8 @@ def follow(screen: QWidget, shows: Callable[[str], bool], reload: Callable[[], N
     """Reload ``screen`` (``reload``) when a case it ``shows`` changed elsewhere: at once
     if its window is the active one, else when it is next activated. Ends with the screen."""
     _Follower(screen, shows, reload)
+
+
+def follow_meetings(screen: QWidget, reload: Callable[[], None]) -> None:
+    """As :func:`follow`, for a screen that shows meetings (any meeting's news)."""
+    _Follower(screen, lambda _meeting: True, reload, meetings=True)

@@ -52,6 +52,7 @@ from ui.actions import ActionId, make_action
 from ui.app_context import AppContext, log_folder
 from ui.clipboard import ClipboardGuard, install_copy_filter
 from ui.first_use import show_account_notices
+from ui.live_updates import LiveUpdates
 from ui.navigation import NotAvailablePage, Section, default_sections
 from ui.settings import WINDOW_GEOMETRY
 from ui.settings_screen import ChangePassphraseDialog, SettingsScreen
@@ -328,6 +329,8 @@ class MainWindow(QMainWindow):
         self._last_account = opened.actor.account
         opened.on_lock(self._closed_elsewhere.emit)
         self.workspace = Workspace(opened, self.sections)
+        # on the house server: other workstations' saves refresh the open screens
+        LiveUpdates.follow(opened, self.workspace)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         back_where_it_was = bool(same_account and self._last_section

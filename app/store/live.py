@@ -29,10 +29,11 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+
+from app.domain.live_changes import Change
 
 log = logging.getLogger(__name__)
 
@@ -52,31 +53,6 @@ _TABLES = "casuskamer_live_tables"
 _OBJECTS = "casuskamer_live_objects"
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?(\w+)"?',
                     re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What one committed write transaction on another workstation changed."""
-
-    #: the tables written (``cases``, ``meetings``, ``parties``, ...)
-    tables: frozenset[str]
-    #: ``(kind, id)`` of the objects its audit rows name: ``("case", "ZVH-2026-0001")``,
-    #: ``("meeting", "3")``; empty when there were too many to send
-    objects: tuple[tuple[str, str], ...]
-    #: the sending session's token
-    origin: str
-
-    def concerns(self, kind: str, object_id: str | int | None = None) -> bool:
-        """Whether the change touches objects of ``kind`` (and, given, that one)."""
-        named = [i for k, i in self.objects if k == kind]
-        if object_id is None:
-            return bool(named) or _kind_table(kind) in self.tables
-        return str(object_id) in named or (not self.objects
-                                           and _kind_table(kind) in self.tables)
-
-
-def _kind_table(kind: str) -> str:
-    return {"case": "cases", "meeting": "meetings", "party": "parties"}.get(kind, kind)
 
 
 def watch(engine: Engine) -> None:

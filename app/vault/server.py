@@ -47,6 +47,7 @@ from sqlalchemy import exc as sa_exc
 
 from app import keymem
 from app.domain.accounts import check_account_name
+from app.domain.live_changes import Change
 from app.domain.roles import Role
 from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
                         WriteFailed, WrongPassphrase)
@@ -318,7 +319,7 @@ class ServerOpenVault(OpenVault):
         live.note_object(conn, object_type, object_id)
         return super().log(conn, action, object_type, object_id, result, detail)
 
-    def listen(self, callback: Callable[[live.Change], None]) -> live.Listener:
+    def listen(self, callback: Callable[[Change], None]) -> live.Listener:
         """Hear what other sessions' committed writes change (kinds and ids only), on a
         thread of its own: ``callback`` runs on that thread. Stops at the lock."""
         vault = self.vault

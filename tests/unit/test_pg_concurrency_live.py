@@ -15,6 +15,7 @@ import pytest
 
 from app.services import cases as case_service
 from app.services import intake
+from app.domain.live_changes import Change
 from app.store import live
 from app.vault.server import ServerOpenVault
 from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _referral,
@@ -66,7 +67,7 @@ def _sessions(house: House) -> tuple[ServerOpenVault, ServerOpenVault]:
 def test_another_workstation_hears_a_committed_write(server_house: House,
                                                      overhear: Overhear) -> None:
     a, b = _sessions(server_house)
-    heard: queue.Queue[live.Change] = queue.Queue()
+    heard: queue.Queue[Change] = queue.Queue()
     b.listen(heard.put)
     server = overhear
 
@@ -86,8 +87,8 @@ def test_reads_announce_nothing_and_a_session_passes_over_its_own(server_house: 
     a, b = _sessions(server_house)
     first = intake.register_referral(a, _referral(a, "Jansen", "111222333"))
     assert json.loads(overhear.next())["i"] == [["case", first]]
-    heard_by_a: queue.Queue[live.Change] = queue.Queue()
-    heard_by_b: queue.Queue[live.Change] = queue.Queue()
+    heard_by_a: queue.Queue[Change] = queue.Queue()
+    heard_by_b: queue.Queue[Change] = queue.Queue()
     a.listen(heard_by_a.put)
     b.listen(heard_by_b.put)
     server = overhear

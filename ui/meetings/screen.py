@@ -174,6 +174,8 @@ class MeetingsScreen(QWidget):
         self.wizard: AgendaWizard | None = None
         self.live: LiveMeetingWindow | None = None
         self.refresh()
+        # another workstation planned or changed a meeting (issue 22, point 4)
+        changes.follow_meetings(self, self.refresh)
 
     # -- reading -----------------------------------------------------------------------
 

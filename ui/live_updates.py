@@ -1,0 +1,62 @@
+"""What other workstations change, as news for the open screens (issue 22, point 4).
+
+On the house server the session's listener thread (``ServerOpenVault.listen``,
+``app.store.live``) hears each committed write of another workstation: kinds and ids only.
+:class:`LiveUpdates` carries each onto the GUI thread (a queued Qt signal) and tells the
+screens through :mod:`ui.changes`, as a change made in another window of this program is
+told: the Cases table, a case screen showing that case and the Meetings screen read again at
+once when their window is the active one, else when it is next activated (so a busy house
+does not make every hidden window reread, and log a read, at each save).
+
+A local vault has no listener: one workstation, nothing to hear.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from app.errors import CasuskamerError
+from app.domain.live_changes import Change
+from app.vault.vault import OpenVault
+from ui import changes
+
+
+class LiveUpdates(QObject):
+    """Relays announcements from the listener thread to the screens (GUI thread)."""
+
+    #: one announcement (``app.store.live.Change``); emitted on the listener's thread,
+    #: delivered on the GUI thread
+    received = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.received.connect(self.deliver)
+
+    @classmethod
+    def follow(cls, opened: OpenVault, parent: QObject) -> LiveUpdates | None:
+        """Listen for ``opened`` (a session on the house server); None for a local vault or
+        when the server refuses the listening connection (the screens then show what they
+        read, as before)."""
+        listen = getattr(opened, "listen", None)
+        if not callable(listen):
+            return None
+        relay = cls(parent)
+        try:
+            listen(relay.received.emit)
+        except CasuskamerError:
+            relay.deleteLater()
+            return None
+        return relay
+
+    def deliver(self, change: Change) -> None:
+        """Tell the screens what ``change`` concerns."""
+        numbers = [i for kind, i in change.objects if kind == "case"]
+        for number in dict.fromkeys(numbers):
+            changes.announce(number)
+        if not numbers and change.concerns("case"):
+            changes.announce()          # too many to name: some cases
+        meetings = [i for kind, i in change.objects if kind == "meeting"]
+        for meeting_id in dict.fromkeys(meetings):
+            changes.announce_meeting(meeting_id)
+        if not meetings and (change.concerns("meeting") or "agenda_items" in change.tables):
+            changes.announce_meeting()
