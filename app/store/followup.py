@@ -26,8 +26,16 @@ _OPEN_SQL = """
       JOIN plans pl ON pl.id = a.plan_id
       JOIN cases c ON c.id = pl.case_id
       JOIN parties p ON p.id = a.party_id
-     WHERE a.status IN ({statuses}) AND c.state IN ({states}){more}
-     ORDER BY a.due IS NULL, a.due, c.number, p.name"""
+     WHERE a.status IN ({statuses}) AND c.state IN ({states}){more}"""
+
+
+def _soonest_first(row: tuple[Any, ...]) -> tuple[bool, str, str, str]:
+    """Soonest due first, no date last, then case number and party name (ISO dates and
+    texts in code-point order: as SQLite's ORDER BY compared them). Sorted in Python:
+    SQLCipher's sorter made the statement about twice as slow as on plain SQLite, the
+    statement without it runs as fast (issue 23, the query mix)."""
+    due = row[7]
+    return (due is None, str(due or ""), str(row[1]), str(row[4] or ""))
 
 
 def _listed(values: Iterable[str]) -> str:
@@ -50,9 +58,11 @@ def open_action_rows(conn: Connection, statuses: Iterable[str], states: Iterable
     sql = _OPEN_SQL.format(statuses=_listed(statuses), states=_listed(states), more=more)
     cursor = dialect.cursor(conn)
     try:
-        return list(cursor.execute(sql, params).fetchall())
+        rows = list(cursor.execute(sql, params).fetchall())
     finally:
         cursor.close()
+    rows.sort(key=_soonest_first)
+    return rows
 
 
 def open_due_by(conn: Connection, statuses: Iterable[str], states: Iterable[str],
