@@ -286,11 +286,12 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                        if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
                 raw = raw if limit is None else raw[:int(limit)]
             # The newest few: the other queries only for those cases (by their ids).
+            # (NULL) for none: SQLite's "IN ()" is no SQL on the server, and means the same
             only = ("" if limit is None and not words
-                    else "({})".format(",".join(str(r[0]) for r in raw)))
+                    else "({})".format(",".join(str(r[0]) for r in raw) or "NULL"))
             plan_of = {r[0]: r for r in cursor.execute(
                 _PLANS_SQL + (f" WHERE case_id IN {only}" if only else ""))}
-            plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()))
+            plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()) or "NULL")
             open_actions = cursor.execute(
                 _OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if only else "")).fetchall()
             meeting_of = dict(cursor.execute(

@@ -46,6 +46,7 @@ from sqlalchemy import Connection, Date, Engine, LargeBinary, Table, select, typ
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -160,7 +161,8 @@ class Sealed(TypeDecorator[Any]):
                     and op in (operators.eq, operators.ne, operators.in_op,
                                operators.not_in_op)
                     and other and other[0] is not None
-                    and not isinstance(other[0], ColumnElement)):
+                    and (not isinstance(other[0], ColumnElement)
+                         or isinstance(other[0], BindParameter))):
                 left = _IndexPart(self.expr, BlindIndex(sealed.plain, sealed.table,
                                                         sealed.column))
                 return op(left, *other, **kwargs)  # type: ignore[no-any-return]
