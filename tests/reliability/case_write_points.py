@@ -98,15 +98,63 @@ EXPORTS = "exports"
 SUBMITTED = "ingediend"
 
 
+#: the passphrase of the accounts ``acting`` adds
+ROLE_PASSPHRASE = "regie crash wachtzin proef"
+
+
+def _session_as(vault: OpenVault, actor: Actor, passphrase: str,
+                with_key: bool = False) -> OpenVault:
+    """``vault``'s folder unlocked by the account ``actor`` names, as its user would, so the
+    role is the one the vault gives that account (checked against ``actor.role``). The
+    account is added by ``vault`` (an administrator) the first time.
+
+    ``with_key``: opened with the data key ``vault`` holds instead of through the key slot,
+    as the crash worker opens its own session (``crash_worker.open_with_key``: everything
+    an unlock does but the slot's key derivation, which would take most of a kill's
+    window); the account, its role and its revocation are still the vault's."""
+    folder = vault.vault
+    if folder.slot_file().find(actor.account) is None:
+        accounts.add_account(vault, actor.account, actor.role, passphrase, kdf=KdfParams())
+    if with_key:
+        slots = folder.slot_file()
+        role = Role(slots.roles.get(actor.account, Role.PROCESS_DIRECTOR.value))
+        opened = folder._open(actor.account, role, vault.key_buffer(), slots.vault_id,
+                              exclusive=False)
+        with opened.unlock_step():
+            opened.after_unlock()
+    else:
+        opened = folder.unlock(actor.account, passphrase, exclusive=False)
+    if opened.actor.role is not actor.role:
+        opened.lock(audit_it=False)
+        raise AssertionError(f"{actor.account} has the role {opened.actor.role.value}")
+    return opened
+
+
 @contextmanager
-def acting(vault: OpenVault, actor: Actor = DIRECTOR) -> Iterator[OpenVault]:
-    """Do case work as the process director (the worker unlocked as the admin)."""
-    before = vault.actor
-    vault.actor = actor
+def acting(vault: OpenVault, actor: Actor = DIRECTOR,
+           passphrase: str = "") -> Iterator[OpenVault]:
+    """A session of ``actor``'s account beside ``vault`` (the worker unlocked as the admin)
+    for the block, to do the work in that role: the role comes from unlocking as an account
+    of that role, never from assigning ``vault.actor`` (issue 20, point 7). Locked when the
+    block ends, so it holds no connection while ``vault`` changes the data key.
+
+    Without ``passphrase`` the account is ``acting``'s own (added the first time with
+    ``ROLE_PASSPHRASE``), opened with the data key ``vault`` holds. With one, the account
+    is the caller's, unlocked through its key slot with that passphrase."""
+    opened = _session_as(vault, actor, passphrase or ROLE_PASSPHRASE,
+                         with_key=not passphrase)
     try:
-        yield vault
+        yield opened
     finally:
-        vault.actor = before
+        opened.lock()
+
+
+def session_as(vault: OpenVault, actor: Actor = DIRECTOR) -> OpenVault:
+    """``acting``'s session kept open beside ``vault`` until ``vault`` locks (for a test that
+    works in that role throughout and changes no data key)."""
+    opened = _session_as(vault, actor, ROLE_PASSPHRASE, with_key=True)
+    vault.on_lock(opened.lock)
+    return opened
 
 
 _IDS: dict[str, int] = {}
@@ -272,7 +320,7 @@ def _intake_draft(vault: OpenVault, n: int) -> IntakeDraft:
 
 
 def intake_draft_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    with acting(vault):
+    with acting(vault) as vault:
         draft = _intake_draft(vault, n)
         draft_id = intake.save_draft(vault, draft)
         draft.reason = f"{PREFIX}-{n} aangevuld"
@@ -295,7 +343,7 @@ def intake_draft_present(vault: OpenVault, tag: str) -> bool:
 
 def intake_submit_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     """The wizard's one final call: a saved draft becomes a case in triage, the draft goes."""
-    with acting(vault):
+    with acting(vault) as vault:
         with vault.read() as conn:
             draft_id = conn.execute(select(drafts.c.id).where(
                 drafts.c.kind == intake.DRAFT_KIND, drafts.c.owner == DIRECTOR.account)
@@ -322,7 +370,7 @@ def intake_submit_present(vault: OpenVault, reason: str) -> bool:
 
 
 def register_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    with acting(vault):
+    with acting(vault) as vault:
         _registered(vault, n, rng)
     return f"{PREFIX}-{n}"
 
@@ -332,7 +380,7 @@ def register_present(vault: OpenVault, tag: str) -> bool:
 
 
 def decide_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    with acting(vault):
+    with acting(vault) as vault:
         number = _find(vault, CaseState.REFERRED) or _registered(vault, n, rng)
         intake.decide_intake(vault, number, IntakeOutcome.ACCEPT, _answers())
     return number
@@ -357,7 +405,7 @@ def import_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     docs = synthetic.generate_referrals(k, seed=n, today=date.today())
     for i, doc in enumerate(docs):
         doc["external_ref"] = f"imp{n}-{i}of{k}"
-    with acting(vault):
+    with acting(vault) as vault:
         referral_import.import_referrals(vault, synthetic.referral_file(docs))
     return f"imp{n}-of{k}"
 
@@ -379,7 +427,7 @@ def import_present(vault: OpenVault, tag: str) -> bool:
 def item_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     p = ids(vault)
     text = f"item-{n} " + "x" * rng.randint(0, 2000)
-    with acting(vault):
+    with acting(vault) as vault:
         number = _in_triage(vault, n, rng)
         triage.add_item(vault, number, NewItem(p[GGZ], Category.GENERAL, text, date.today()))
     return f"item-{n}"
@@ -399,7 +447,7 @@ def item_present(vault: OpenVault, tag: str) -> bool:
 def widening_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     """An item whose source party says yes to sharing it with the police."""
     p = ids(vault)
-    with acting(vault):
+    with acting(vault) as vault:
         number = _in_triage(vault, n, rng)
         item_id = triage.add_item(vault, number, NewItem(
             p[GGZ], Category.GENERAL, f"wide-{n} gegeven", date.today()))
@@ -420,7 +468,7 @@ def widening_present(vault: OpenVault, tag: str) -> bool:
 
 
 def routing_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    with acting(vault):
+    with acting(vault) as vault:
         number = _in_triage(vault, n, rng)
         triage.decide_routing(vault, number, _routing(vault))
     return number
@@ -435,7 +483,7 @@ def routing_present(vault: OpenVault, number: str) -> bool:
 
 
 def meeting_plan_do(vault: OpenVault, n: int, rng: random.Random) -> str:
-    with acting(vault):
+    with acting(vault) as vault:
         case = _scheduled(vault, n, rng)
         meetings.plan_meeting(vault, _agenda(vault, case, n))
     return f"Zaal {n}"
@@ -457,7 +505,7 @@ def meeting_plan_present(vault: OpenVault, place: str) -> bool:
 def agreement_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     """A live agreement, stored the moment it is typed (``minutes.add_entry``)."""
     p = ids(vault)
-    with acting(vault):
+    with acting(vault) as vault:
         item_id, _number = _live_item(vault, n, rng)
         minutes.add_entry(vault, item_id, EntryInput(
             EntryKind.ACTION, f"afspraak-{n}", p[POLICE], "Wijkagent",
@@ -473,7 +521,7 @@ def agreement_present(vault: OpenVault, tag: str) -> bool:
 
 def plan_save_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     p = ids(vault)
-    with acting(vault):
+    with acting(vault) as vault:
         case_id, _number = _with_plan(vault, n, rng)
         with vault.read() as conn:
             current = plan_service.load_plan(conn, case_id)
@@ -498,7 +546,7 @@ def plan_save_present(vault: OpenVault, tag: str) -> bool:
 
 def agreement_to_plan_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     p = ids(vault)
-    with acting(vault):
+    with acting(vault) as vault:
         _case_id, number = _with_plan(vault, n, rng)
         plan_service.record_agreement(vault, number, party_id=p[GGZ],
                                       description=f"actie-{n}-0")
@@ -508,7 +556,7 @@ def agreement_to_plan_do(vault: OpenVault, n: int, rng: random.Random) -> str:
 def progress_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     from app.services import followup
 
-    with acting(vault):
+    with acting(vault) as vault:
         case_id, number = _with_plan(vault, n, rng)
         with vault.read() as conn:
             key = plan_service.load_plan(conn, case_id).actions[0].key
@@ -540,7 +588,7 @@ def handout_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     """A party's handout: the PDF file and its disclosure row."""
     p = ids(vault)
     out = _export_dir(vault) / f"handout-{n}.pdf"
-    with acting(vault):
+    with acting(vault) as vault:
         _case_id, number = _with_plan(vault, n, rng)
         handouts.export_handout(vault, number, p[rng.choice([POLICE, GGZ])], out)
     return str(out)
@@ -548,7 +596,7 @@ def handout_do(vault: OpenVault, n: int, rng: random.Random) -> str:
 
 def subject_access_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     out = _export_dir(vault) / f"inzage-{n}.pdf"
-    with acting(vault):
+    with acting(vault) as vault:
         with vault.read() as conn:
             row = conn.execute(select(subjects.c.surname, subjects.c.birth_date)
                                .join(cases, cases.c.id == subjects.c.case_id)
@@ -574,7 +622,7 @@ def close_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     """Close a case made for closing (so that no other point's acknowledged work is
     cleaned away by it): registered, accepted, routed, discussed, planned, closed."""
     p = ids(vault)
-    with acting(vault):
+    with acting(vault) as vault:
         referral = replace(_referral(vault, n, rng), reason=f"{CLOSE_PREFIX}-{n}")
         number = intake.register_referral(vault, referral)
         intake.decide_intake(vault, number, IntakeOutcome.ACCEPT, _answers())
@@ -639,7 +687,8 @@ def passwd_do(vault: OpenVault, n: int, rng: random.Random) -> str:
     name = f"wissel{n}"
     accounts.add_account(vault, name, Role.INFORMATION_CENTRE, f"eerste wachtzin {n} hier",
                          kdf=KdfParams())
-    with acting(vault, Actor(name, Role.INFORMATION_CENTRE)):
+    # its session opened with the data key (the change itself asks the current passphrase)
+    with acting(vault, Actor(name, Role.INFORMATION_CENTRE)) as vault:
         accounts.change_passphrase(vault, f"eerste wachtzin {n} hier",
                                    f"tweede wachtzin {n} daar", kdf=KdfParams())
     return name

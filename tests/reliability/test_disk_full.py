@@ -34,10 +34,10 @@ from app.store.case_tables import cases
 from app.store.tables import audit_log
 from app.vault import maintenance
 from app.vault.keyslots import KdfParams
-from app.vault.vault import Actor, OpenVault, Vault
+from app.vault.vault import OpenVault, Vault
 from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
-from tests.reliability.case_write_points import DIRECTOR, GGZ, _with_plan, acting, ids
+from tests.reliability.case_write_points import GGZ, _with_plan, acting, ids, session_as
 from tests.reliability.conftest import Counts
 
 
@@ -120,17 +120,18 @@ def test_saves_until_the_disk_is_full_lose_nothing(disk: Disk, counts: Counts,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     vault = Vault.create(disk.folder / "kluis", ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
     session.after_unlock(vault, created=True)  # its seed data
-    vault.actor = Actor(DIRECTOR.account, DIRECTOR.role)
+    # the saves are the process director's: unlocked as that account (not vault.actor)
+    director = session_as(vault)
     try:
         if disk.real:
             disk.fill(leave=400_000)
         else:
-            _limit_pages(monkeypatch, vault, 120)
+            _limit_pages(monkeypatch, director, 120)
         acknowledged: list[str] = []
         refused = 0
         for n in range(400):
             try:
-                intake.register_referral(vault, _referral(vault, n))
+                intake.register_referral(director, _referral(director, n))
             except WriteFailed as exc:
                 assert str(exc), "the user is told why"
                 refused += 1
@@ -142,16 +143,16 @@ def test_saves_until_the_disk_is_full_lose_nothing(disk: Disk, counts: Counts,
         counts.add("disk full: saves acknowledged before", len(acknowledged))
         assert refused, "the disk never filled up"
         assert acknowledged, "nothing fitted at all"
-        assert set(acknowledged) <= _saved(vault), "an acknowledged save was lost"
-        report = maintenance.verify(vault)
+        assert set(acknowledged) <= _saved(director), "an acknowledged save was lost"
+        report = maintenance.verify(director)
         assert report.sound, report.problems
         # room again: saving works, and everything is still there after reopening
         disk.free()
         monkeypatch.undo()
-        vault.engine.dispose()
-        intake.register_referral(vault, _referral(vault, 9999))
+        director.engine.dispose()
+        intake.register_referral(director, _referral(director, 9999))
     finally:
-        vault.lock()
+        vault.lock()  # and the director's session with it
     again = Vault(disk.folder / "kluis").unlock(ADMIN, ADMIN_PASSPHRASE)
     try:
         assert set(acknowledged) | {"vol-9999"} <= _saved(again)
@@ -166,8 +167,8 @@ def _world(disk: Disk) -> tuple[OpenVault, str]:
     session.after_unlock(vault, created=True)  # its seed data
     import random
 
-    with acting(vault):
-        _case_id, number = _with_plan(vault, 1, random.Random(1))
+    with acting(vault) as director:
+        _case_id, number = _with_plan(director, 1, random.Random(1))
     return vault, number
 
 
@@ -212,26 +213,26 @@ def test_an_export_on_a_full_disk_leaves_no_file_and_no_disclosure(
     vault, number = _world(disk)
     out = disk.folder / "overdracht.pdf"
     try:
-        with acting(vault):
-            party = ids(vault)[GGZ]
+        with acting(vault) as director:
+            party = ids(director)[GGZ]
             if disk.real:
                 disk.fill(leave=4_000)
             else:
                 _no_space(monkeypatch)
             with pytest.raises(CasuskamerError) as refused:
-                handouts.export_handout(vault, number, party, out)
+                handouts.export_handout(director, number, party, out)
             monkeypatch.undo()
             assert isinstance(refused.value, WriteFailed)
             counts.add("disk full: exports refused with a message")
             assert not out.exists()
             assert _leftovers(disk.folder) == []
             disk.free()
-            with vault.read() as conn:
+            with director.read() as conn:
                 rows = conn.execute(select(audit_log.c.id).where(
                     audit_log.c.action == "export.handout", audit_log.c.result == "ok")).all()
             assert rows == [], "a handout that was not written is not in the disclosure log"
-            assert maintenance.verify(vault).sound
-            handouts.export_handout(vault, number, party, out)
+            assert maintenance.verify(director).sound
+            handouts.export_handout(director, number, party, out)
             assert out.exists()
     finally:
         vault.lock()

@@ -168,7 +168,7 @@ def _one_world(w: World, t: dict[str, str], counts: Counts,
     _accepted(counts, "party details", details, t, n)
     timed("bijlage 1", lambda out: party_service.export_bijlage1(vault, ggz, out,
                                                                   place=t["place"][:200]))
-    with acting(vault, DIRECTOR):
+    with acting(vault, DIRECTOR) as vault:  # unlocked as the director's account
         def register(d: dict[str, str]) -> str:
             return intake.register_referral(vault, Referral(
                 protocol=Protocol.INTEGRALE_VEILIGHEID, referring_party_id=town,

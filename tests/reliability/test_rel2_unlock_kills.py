@@ -174,8 +174,8 @@ def unlock_cycle(folder: str, ack_path: str, kill_at: int, jitter: float, wrong:
     session.after_unlock(opened, today=FUTURE)
     ack("purged", ",".join(opened.purged_at_unlock) or "-")
     killer.active = False
-    with acting(opened):
-        number = _declined(opened, n)
+    with acting(opened) as director:
+        number = _declined(director, n)
     ack("declined", number)
     killer.active = True
     opened.lock()
@@ -302,9 +302,9 @@ class _Run:
         self.folder = tmp / "kluis"
         created = Vault.create(self.folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
         session.after_unlock(created, created=True)
-        with acting(created):
+        with acting(created) as director:
             for i in range(3):
-                _declined(created, 10_000 + i)
+                _declined(director, 10_000 + i)
         self.key = created.data_key
         with created.read() as conn:
             self.head = _schema(conn.connection.dbapi_connection)

@@ -61,8 +61,8 @@ def world(admin_vault: OpenVault, vault_dir: Path, tmp_path: Path
     """A case in progress with a plan; its subjects are called Piet and Kees Crash1."""
     accounts.add_account(admin_vault, "regie", Role.PROCESS_DIRECTOR, DIRECTOR_PASSPHRASE,
                          kdf=KdfParams())
-    with acting(admin_vault):
-        _case_id, number = _with_plan(admin_vault, 1, random.Random(1))
+    with acting(admin_vault, passphrase=DIRECTOR_PASSPHRASE) as director:
+        _case_id, number = _with_plan(director, 1, random.Random(1))
     admin_vault.lock()
     vault = Vault(vault_dir).unlock("regie", DIRECTOR_PASSPHRASE)
     canaries = ["Crash1", "Piet", "Kees", "Spui 70", ADMIN_PASSPHRASE, DIRECTOR_PASSPHRASE,
