@@ -310,3 +310,31 @@ def test_verify_names_the_record_of_every_value_that_does_not_open(server_house:
         found = [str(u) for u in unreadable_values(conn, schema.metadata.sorted_tables)]
     assert sorted(found) == sorted([f"life_domain_problems.description #{problem_id}: value",
                                     f"subjects.bsn #{subject_id}: index"])
+
+
+def test_0014_refuses_a_server_that_holds_unencrypted_values(pg_server: Any) -> None:
+    """A server database filled by a test version (personal values stored in the clear) is
+    not upgraded: the values are neither kept readable nor thrown away; nothing changes."""
+    import sqlalchemy as sa
+
+    from app.store import migrate
+
+    database = pg_server.new_database("unsealed")
+    engine = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
+                                                       pg_server.superuser_password, database))
+    try:
+        with engine.begin() as conn:
+            migrate.upgrade(conn, "0013")
+            conn.exec_driver_sql(
+                "INSERT INTO cases(id, number, number_year, number_seq, protocol, state, "
+                "received, created_at, created_by, updated_at, reason) VALUES (1, "
+                "'ZVH-2026-0001', 2026, 1, 'generic', 'intake', '2026-01-05', "
+                "'2026-01-05 10:00', 'a', '2026-01-05 10:00', 'Zorgen over de woning')")
+        with pytest.raises(Exception, match="unencrypted"), engine.begin() as conn:
+            migrate.upgrade(conn)
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn) == "0013"
+            assert conn.exec_driver_sql("SELECT reason FROM cases").scalar_one() \
+                == "Zorgen over de woning"
+    finally:
+        engine.dispose()
