@@ -208,6 +208,8 @@ class Meeting:
     items: tuple[AgendaItem, ...] = ()
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    #: the meeting's version as read (its logistics and agenda); a change names it
+    version: int | None = None
 
     def item(self, item_id: int) -> AgendaItem | None:
         return next((i for i in self.items if i.id == item_id), None)

@@ -58,7 +58,7 @@ from app.store import cases as case_rows
 from app.store import meetings as meeting_rows
 from app.store import subjects as subject_rows
 from app.store import parties as party_rows
-from app.vault.vault import OpenVault
+from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
 
@@ -182,7 +182,8 @@ def load_meeting(conn: Connection, meeting_id: int) -> Meeting:
     items = _load_items(conn, [meeting_id]).get(meeting_id, [])
     return Meeting(id=row["id"], starts_at=row["starts_at"], place=row["place"],
                    chair=row["chair"], state=MeetingState(row["state"]), items=tuple(items),
-                   started_at=row["started_at"], ended_at=row["ended_at"])
+                   started_at=row["started_at"], ended_at=row["ended_at"],
+                   version=row["row_version"])
 
 
 @entry_point
@@ -445,7 +446,9 @@ def plan_meeting(vault: OpenVault, draft: AgendaDraft) -> int:
 
 @entry_point
 def update_meeting(vault: OpenVault, meeting_id: int, starts_at: datetime, place: str,
-                   chair: str) -> None:
+                   chair: str, *, version: int | None = None) -> None:
+    """Change a planned meeting's date, place or chair. ``version``: the meeting's version
+    as read (``Meeting.version``); changed since by another session, ``EditConflict``."""
     vault.require(Permission.MEETING_LOGISTICS, "meeting", meeting_id)
     starts_at, place, chair = check_meeting(starts_at, place, chair)
     with vault.begin() as conn:
@@ -453,7 +456,7 @@ def update_meeting(vault: OpenVault, meeting_id: int, starts_at: datetime, place
         _check_no_clash(conn, starts_at, place, meeting_id)
         meeting_rows.set_meeting_fields(conn, meeting_id, {
             "starts_at": starts_at, "place": place, "place_key": place_key(place),
-            "chair": chair})
+            "chair": chair}, version=version, by=vault.actor.account, at=utcnow())
         vault.log(conn, "meeting.update", "meeting", meeting_id)
 
 
@@ -477,13 +480,18 @@ def add_item(vault: OpenVault, meeting_id: int, case_id: int, *, duration: int, 
 
 @entry_point
 def update_item(vault: OpenVault, item_id: int, *, duration: int, goal: str,
-                themes: Sequence[str], decision_types: Sequence[DecisionType]) -> None:
+                themes: Sequence[str], decision_types: Sequence[DecisionType],
+                version: int | None = None) -> None:
+    """Change one agenda item. ``version``: the meeting's version as read; the meeting's
+    logistics or agenda changed since by another session, ``EditConflict``."""
     vault.require(Permission.CASE_WORK, "agenda_item", item_id)
     duration = check_duration(duration)
     goal, clean_themes, kinds = check_item_details(goal, themes, decision_types)
     with vault.begin() as conn:
         item = item_row(conn, item_id)
         check_editable(meeting_row(conn, item["meeting_id"]))
+        meeting_rows.set_meeting_fields(conn, item["meeting_id"], {}, version=version,
+                                        by=vault.actor.account, at=utcnow())
         meeting_rows.set_item_fields(conn, item_id, {
             "duration_minutes": duration, "goal": goal,
             "themes": json.dumps(list(clean_themes)),

@@ -8,12 +8,13 @@ transaction (``app.services.meetings``, ``meeting_live``, ``minutes``, ``closure
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from app.store.case_tables import cases
+from app.store.versioned import guarded_update
 from app.store.meeting_tables import (agenda_items, attendee_absences, attendees,
                                       case_minutes, invitations, meetings, minutes_entries)
 
@@ -115,8 +116,13 @@ def set_item_fields(conn: Connection, item_id: int, values: Mapping[str, Any]) -
     conn.execute(update(agenda_items).where(agenda_items.c.id == item_id).values(dict(values)))
 
 
-def set_meeting_fields(conn: Connection, meeting_id: int, values: Mapping[str, Any]) -> None:
-    conn.execute(update(meetings).where(meetings.c.id == meeting_id).values(dict(values)))
+def set_meeting_fields(conn: Connection, meeting_id: int, values: Mapping[str, Any], *,
+                       version: int | None = None, by: str = "-",
+                       at: datetime | None = None) -> None:
+    """Write ``values`` into the meeting's row and bump its version (which covers its
+    agenda too); ``version`` given, a meeting saved since raises ``EditConflict``."""
+    guarded_update(conn, meetings, meetings.c.id == meeting_id, version, values, by,
+                   at or datetime.now(UTC).replace(tzinfo=None))
 
 
 def store_case_minutes(conn: Connection, *, case_id: int, meeting_id: int, item_id: int,

@@ -81,3 +81,39 @@ def test_the_second_save_of_a_contact_person_is_refused(house: House) -> None:
 
     assert refused.value.by_account == ADMIN
     assert party_service.contacts(second, party.id)[0].phone == "010-7654321"
+
+
+def test_the_second_change_of_a_meeting_is_refused(admin_vault: object) -> None:
+    from app.domain.roles import Role
+    from app.services import meetings as meeting_service
+    from tests.conftest import unlock_as
+    from tests.unit.handout_cases import (as_process_director, make_case, party_ids,
+                                          plan_meeting, route_to_meeting)
+
+    director = as_process_director(admin_vault)  # type: ignore[arg-type]
+    colleague = unlock_as(director, Role.PROCESS_DIRECTOR, "collega")
+    invited = [party_ids(director)["Den Haag"]]
+    number = make_case(director)
+    route_to_meeting(director, number, invited)
+    meeting_id = plan_meeting(director, number, invited)
+    mine = meeting_service.get_meeting(director, meeting_id)
+    theirs = meeting_service.get_meeting(colleague, meeting_id)
+
+    meeting_service.update_meeting(colleague, meeting_id, theirs.starts_at, "Zaal 5",
+                                   theirs.chair, version=theirs.version)
+    with pytest.raises(EditConflict) as refused:
+        meeting_service.update_meeting(director, meeting_id, mine.starts_at, "Zaal 7",
+                                       mine.chair, version=mine.version)
+    assert refused.value.by_account == "collega"
+    # an agenda item's change built on the old read is refused too (the meeting's version
+    # covers its agenda)
+    item = mine.items[0]
+    with pytest.raises(EditConflict):
+        meeting_service.update_item(director, item.id, duration=45, goal="Anders",
+                                    themes=["wonen"], decision_types=item.decision_types,
+                                    version=mine.version)
+    now = meeting_service.get_meeting(director, meeting_id)
+    assert now.place == "Zaal 5" and now.items[0].goal == item.goal
+    meeting_service.update_meeting(director, meeting_id, now.starts_at, "Zaal 7", now.chair,
+                                   version=now.version)
+    assert meeting_service.get_meeting(colleague, meeting_id).place == "Zaal 7"
