@@ -176,6 +176,12 @@ def set_absent_for_item(vault: OpenVault, attendee_id: int, item_id: int, absent
     vault.require(Permission.CASE_WORK, "attendee", attendee_id)
     with vault.begin() as conn:
         row = _attendee_row(conn, attendee_id)
+        # an item of this person's meeting, while that meeting can still change (the
+        # attendance of an ended meeting is what it was)
+        if item_row(conn, item_id)["meeting_id"] != row["meeting_id"]:
+            raise ValidationError(_("this agenda item is not on the meeting this person "
+                                    "attends"), field="item_id")
+        check_editable(meeting_row(conn, row["meeting_id"]))
         meeting_rows.set_absent(conn, attendee_id, item_id, absent)
         vault.log(conn, "meeting.attendee_absent" if absent else "meeting.attendee_present",
                   "meeting", row["meeting_id"], detail={"attendee": attendee_id,

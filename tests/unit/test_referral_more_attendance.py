@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.roles import Role, allowed
-from app.errors import PermissionDenied
+from app.errors import PermissionDenied, TransitionRefused, ValidationError
 from app.services import meeting_live as live_svc
 from app.services import meetings as svc
+from app.services import minutes as minutes_svc
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
 from tests.unit.meeting_fixtures import (GGZ, POLICE, as_process_director, draft_for, item,
@@ -74,3 +75,26 @@ def test_the_matrix_says_who_marks_absent() -> None:
     # registering arrivals and the statement stay the centre's logistics
     for action in ("meeting_live.add_attendee", "meeting_live.accept_confidentiality"):
         assert allowed(Role.INFORMATION_CENTRE, action), action
+
+
+def test_absent_only_for_an_item_of_the_persons_own_meeting_while_it_runs(
+        live: tuple[OpenVault, dict[str, int], int, int]) -> None:
+    director, ids, meeting_id, item_id = live
+    p, g = ids[POLICE], ids[GGZ]
+    other_case = routed_case(director, "Piet", "Jansen", invitees=[p, g],
+                             items=[item(p, "Andere melding", [g])])
+    other = svc.plan_meeting(director, draft_for([other_case], [p, g],
+                                                 place="Zaal 9, elders"))
+    other_item = svc.get_meeting(director, other).items[0].id
+    person = live_svc.add_attendee(director, meeting_id, "K. Jansen", p, "Wijkagent")
+    with pytest.raises(ValidationError) as refused:
+        live_svc.set_absent_for_item(director, person, other_item, True)
+    assert refused.value.field == "item_id"
+    [attendee] = live_svc.list_attendees(director, meeting_id)
+    assert other_item not in attendee.absent_items
+    # once the meeting has ended, its attendance is what it was
+    minutes_svc.end_meeting(director, meeting_id)
+    with pytest.raises(TransitionRefused):
+        live_svc.set_absent_for_item(director, person, item_id, True)
+    [attendee] = live_svc.list_attendees(director, meeting_id)
+    assert item_id not in attendee.absent_items
