@@ -57,7 +57,9 @@ test: sysdeps $(STAMP)
 # The service suite on the house server (issue 22): the tests that open a vault through the
 # shared fixtures, each on a fresh house on a throwaway PostgreSQL (TLS, SCRAM; tests/pg_engine.py
 # says how, tests/pg_suite_marks.py what is file-only or not built on the server yet).
-PG_SUITE := tests/unit/test_intake_service.py tests/unit/test_pg_services.py
+PG_SUITE := tests/unit/test_intake_service.py tests/unit/test_pg_services.py \
+            tests/unit/test_triage.py tests/unit/test_closure.py tests/unit/test_plan.py \
+            tests/unit/test_meetings.py tests/unit/test_subject_access.py
 test-pg: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider --engine=postgresql $(PG_SUITE)
 
