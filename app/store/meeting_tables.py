@@ -15,6 +15,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Stri
 
 from app.store.tables import metadata
 from app.store.personal import declare
+from app.store.sealed import seal
 from app.store.versioned import version_columns
 
 meetings = Table(
@@ -123,3 +124,6 @@ declare(invitations, personal=("contribution",))
 declare(minutes_entries, personal=("text", "owner"),
         not_personal=("kind", "created_by", "plan_key"))
 declare(case_minutes, personal=("body",), not_personal=("stored_by", "changed_by"))
+# who attended (professionals' names and functions): sealed on the house server
+# (app.store.sealed; unchanged in the vault file)
+seal(attendees, "name", "function")

@@ -87,3 +87,5 @@ party_events = Table(
 # Contact persons are professionals' personal data: sealed on the house server
 # (app.store.sealed; unchanged in the vault file).
 seal(party_contacts, "name", "function", "phone", "email")
+# the party's representative (who signed for it) is a professional's name as well
+seal(parties, "representative")

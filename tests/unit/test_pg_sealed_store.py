@@ -221,11 +221,13 @@ def test_the_vault_file_keeps_its_plain_values(tmp_path: Path) -> None:
 
 def test_the_migration_seals_every_personal_column() -> None:
     """0014's list (a migration imports no live code) is every column the tables declare
-    personal, with a subject's birth date and the party register's contact persons."""
+    personal, with a subject's birth date, the party register's contact persons and
+    representative, and who attended a meeting; and exactly the columns sealed."""
     import importlib
 
     import app.store.schema as schema
     from app.store.personal import personal_columns
+    from app.store.sealed import sealed_columns
 
     sealed_by_0014 = importlib.import_module(
         "app.store.migrations.versions.0014_sealed_on_server").SEALED
@@ -235,7 +237,9 @@ def test_the_migration_seals_every_personal_column() -> None:
     assert declared <= listed
     assert listed - declared == {"subjects.birth_date", "party_contacts.name",
                                  "party_contacts.function", "party_contacts.phone",
-                                 "party_contacts.email"}
+                                 "party_contacts.email", "parties.representative",
+                                 "attendees.name", "attendees.function"}
+    assert listed == {f"{t}.{col}" for t, col in sealed_columns(schema.metadata.sorted_tables)}
 
 
 

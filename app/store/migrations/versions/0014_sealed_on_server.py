@@ -31,6 +31,7 @@ depends_on = None
 #: table -> its personal columns, sealed on the server.
 SEALED = {
     "agenda_items": ("goal", "themes"),
+    "attendees": ("name", "function"),
     "case_closures": ("coordinator_name", "criteria", "reason", "plan_summary"),
     "case_invitees": ("contact_name", "contact_role", "phone", "email"),
     "case_minutes": ("body",),
@@ -43,6 +44,7 @@ SEALED = {
     "invitations": ("contribution",),
     "life_domain_problems": ("description",),
     "minutes_entries": ("text", "owner"),
+    "parties": ("representative",),
     "party_contacts": ("name", "function", "phone", "email"),
     "plan_action_notes": ("text",),
     "plan_actions": ("description", "owner"),
