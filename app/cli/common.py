@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from app.domain.roles import GRANTS, Permission
 from app.errors import AccountRevoked, CasuskamerError, ValidationError, WrongPassphrase
 from app.i18n import _
 from app.services import accounts, session
@@ -110,7 +111,10 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
                                 "default account."), field="account")
     opened: OpenVault = ServerVault.from_file(args.vault).unlock(
         account, read_passphrase(args), exclusive=exclusive)
-    if exclusive:
+    # The session step (the retention purge) reads every case's tables: on the server only
+    # the roles that work on cases may (the grants), so theirs runs it for the whole house;
+    # an administrator's command (users add, ...) leaves it to them.
+    if exclusive and Permission.CASE_WORK in GRANTS[opened.actor.role]:
         session.after_unlock(opened)
     try:
         action = command_action(args)

@@ -38,7 +38,7 @@ from app.store import audit
 from app.formatting import format_moment
 from app.store import accounts as account_rows
 from app.store import settings
-from app.vault import first_use, keyslots, rekey
+from app.vault import first_use, keyslots, rekey, server_accounts
 from app.vault.vault import OpenVault, record_slot_key, slot_key_name, utcnow
 from app.vault.access import entry_point
 
@@ -77,6 +77,20 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
     vault.require(Permission.MANAGE_ACCOUNTS, "account", name)
     check_account_name(name)
     check_passphrase(passphrase, name, demo=demo)  # demo: only the demo vault's builder
+    if server_accounts.on_server(vault):  # the house server: a login role and a slot row
+        made = server_accounts.new_login(vault, name, passphrase)
+        with vault.begin() as conn:
+            if account_rows.exists(conn, name):
+                raise ValidationError(_("There is already an account named {name}.")
+                                      .format(name=name), field="account")
+            account_rows.insert_account(conn, {"name": name, "role": role.value,
+                                               "created_at": utcnow(),
+                                               "created_by": vault.actor.account})
+            vault.log(conn, first_use.ADD, "account", name,
+                      detail=_add_detail(vault, name, role, must_choose_passphrase))
+            server_accounts.add_login(conn, name, role, made)
+            record_slot_key(conn, made.slot)
+        return
     slots = vault.vault.slot_file()
     with vault.begin() as conn:
         if account_rows.exists(conn, name) or slots.find(name) is not None:
@@ -85,16 +99,22 @@ def add_account(vault: OpenVault, name: str, role: Role, passphrase: str,
         account_rows.insert_account(conn, {"name": name, "role": role.value,
                                            "created_at": utcnow(),
                                            "created_by": vault.actor.account})
-        detail: dict[str, object] = {"role": role.value}
-        if must_choose_passphrase and name != vault.actor.account:
-            detail[first_use.MUST_CHOOSE] = True
-        vault.log(conn, first_use.ADD, "account", name, detail=detail)
+        vault.log(conn, first_use.ADD, "account", name,
+                  detail=_add_detail(vault, name, role, must_choose_passphrase))
         slot = keyslots.seal(vault.vault_id, name, passphrase, vault.key_buffer(),
                              kdf or keyslots.calibrate())
         record_slot_key(conn, slot)
         slots.replace(slot, role=role.value)
         # Written inside the transaction: if writing fails, the row is rolled back too.
         slots.write(vault.vault.slots_path)
+
+
+def _add_detail(vault: OpenVault, name: str, role: Role,
+                must_choose: bool) -> dict[str, object]:
+    detail: dict[str, object] = {"role": role.value}
+    if must_choose and name != vault.actor.account:
+        detail[first_use.MUST_CHOOSE] = True
+    return detail
 
 
 @entry_point
@@ -109,6 +129,18 @@ def change_passphrase(vault: OpenVault, current: str, new: str,
     if new == current:
         raise ValidationError(_("The new passphrase is the same as the current one."),
                               field="passphrase")
+    if server_accounts.on_server(vault):
+        server_accounts.check_own_passphrase(vault, current)  # raises WrongPassphrase
+        made = server_accounts.new_login(vault, name, new)
+        with vault.begin() as conn:
+            account_rows.update_account(conn, name, {"passphrase_changed_at": utcnow()})
+            vault.log(conn, first_use.PASSWD, "account", name,
+                      detail={"first_use": True} if vault.passphrase_set_by else None)
+            server_accounts.change_own_login(conn, vault, made)
+            record_slot_key(conn, made.slot)
+        server_accounts.use_new_secret(vault, made)
+        vault.passphrase_set_by = ""
+        return
     slots = vault.vault.slot_file()
     slot = slots.find(name)
     if slot is None:
@@ -168,7 +200,8 @@ def revoke_account(vault: OpenVault, name: str) -> KeyChange:
     if name == vault.actor.account:
         raise ValidationError(_("You cannot revoke the account you are using."),
                               field="account")
-    slots = vault.vault.slot_file()
+    server = server_accounts.on_server(vault)
+    slots = None if server else vault.vault.slot_file()
     with vault.begin() as conn:
         row = account_rows.row(conn, name)
         if row is None:
@@ -185,6 +218,11 @@ def revoke_account(vault: OpenVault, name: str) -> KeyChange:
                                                  "revoked_by": vault.actor.account})
         vault.log(conn, "account.revoke", "account", name, detail={"role": row["role"]})
         settings.remove(conn, slot_key_name(name))
+        if slots is None:  # the house server: its login and slot row go in this transaction
+            server_accounts.drop_login(conn, vault, name)
+            return KeyChange(0, (), _(
+                "On the house server the data key stays as it is: the account's login and "
+                "key slot are gone, so it can no longer reach the server."))
         # Recorded with the revocation: if the program stops before the key is changed,
         # the next unlock that holds the vault changes it.
         rekey.request(conn, rekey.REVOCATION)

@@ -169,6 +169,11 @@ class LoginSecret:
     def drop(self) -> None:
         self._value = None
 
+    def replace(self, value: str) -> None:
+        """The new secret after the account changed its own passphrase."""
+        if self._value is not None:
+            self._value = value
+
     def __repr__(self) -> str:
         return "LoginSecret(<hidden>)"
 
@@ -437,6 +442,12 @@ def create_house(profile: ServerProfile, owner_user: str, owner_password: str,
                 conn.exec_driver_sql(statement)
             for statement in pg_roles.session_policy_statements(KEY_SLOTS_TABLE, prefix):
                 conn.exec_driver_sql(statement)
+            from app.vault import server_accounts  # accounts made later, by administrators
+
+            for statement in (server_accounts.maker_statements(prefix)
+                              + server_accounts.own_slot_statements(prefix)):
+                conn.exec_driver_sql(statement)
+            conn.execute(meta.insert().values(key=server_accounts.PREFIX_KEY, value=prefix))
             conn.exec_driver_sql("REVOKE ALL ON TABLE alembic_version FROM PUBLIC")
             conn.exec_driver_sql(f"GRANT SELECT ON TABLE alembic_version TO {everyone}")
             conn.execute(meta.insert().values(key="vault_id", value=vault_id))

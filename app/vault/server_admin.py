@@ -160,6 +160,15 @@ def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, 
         conn.exec_driver_sql("RESET ROLE")
         for statement in regrant_statements(prefix):
             conn.exec_driver_sql(statement)
+        # a house made before administrators could add accounts on the server
+        from app.vault import server_accounts
+
+        for statement in (server_accounts.maker_statements(prefix)
+                          + server_accounts.own_slot_statements(prefix)):
+            conn.exec_driver_sql(statement)
+        conn.execute(text("INSERT INTO meta(key, value) SELECT :k, :v WHERE NOT EXISTS "
+                          "(SELECT 1 FROM meta WHERE key = :k)"),
+                     {"k": server_accounts.PREFIX_KEY, "v": prefix})
         audit.append(conn, actor=owner, role=OWNER_AUDIT_ROLE,
                      entry=audit.AuditEntry("vault.upgrade", "vault", _vault_id(conn), "ok",
                                             {"from": before, "to": head}))
