@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Engine, LargeBinary, Table, select, type_coerce
+from sqlalchemy import (Connection, Date, Engine, LargeBinary, String, Table, select,
+                        type_coerce)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
@@ -114,7 +115,10 @@ class Sealed(TypeDecorator[Any]):
 
     def __init__(self, plain: TypeEngine[Any], table: str, column: str) -> None:
         super().__init__()
-        self.plain = plain
+        if not isinstance(plain, (String, Date)):  # Text is a String
+            # a value is sealed as its text (a day as ISO): other types are not round-tripped
+            raise TypeError(f"{table}.{column}: only text and dates are sealed")
+        self.plain: TypeEngine[Any] = plain
         self.table = table
         self.column = column
         self.searchable = f"{table}.{column}" in SEARCHABLE
