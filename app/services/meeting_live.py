@@ -79,7 +79,8 @@ def start_meeting(vault: OpenVault, meeting_id: int) -> None:
             if len(still) != len(item.invitations):
                 write_invitations(conn, item.id, still, now())
         meeting_rows.set_meeting_fields(conn, meeting_id, {
-            "state": MeetingState.IN_PROGRESS.value, "started_at": now()})
+            "state": MeetingState.IN_PROGRESS.value, "started_at": now()},
+            by=vault.actor.account)
         vault.log(conn, "meeting.start", "meeting", meeting_id)
 
 

@@ -287,7 +287,7 @@ def end_meeting(vault: OpenVault, meeting_id: int) -> None:
     with vault.begin() as conn:
         ended = now()
         meeting_rows.set_meeting_fields(conn, meeting_id, {
-            "state": MeetingState.FINISHED.value, "ended_at": ended})
+            "state": MeetingState.FINISHED.value, "ended_at": ended}, by=vault.actor.account)
         # The minutes stored with each case carry the meeting's real end too.
         for minutes_id, raw in meeting_rows.minutes_bodies_of_meeting(conn, meeting_id):
             body = json.loads(raw)
