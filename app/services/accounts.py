@@ -2,9 +2,12 @@
 vault's data key (admin only).
 
 Each change touches one key slot in the slot file and one row in ``accounts``, and is
-audited. The slot file is written inside the database transaction, just before its commit,
-so that a failure leaves neither (a slot whose row never committed is removed at the next
-unlock).
+audited. Adding an account or changing a passphrase writes the slot file inside the database
+transaction, just before its commit, so that a failure leaves neither (a slot whose row
+never committed is removed at the next unlock). A revocation writes the slot file only after
+its row has committed (``OpenVault.write_slots_after_commit``): should that write fail, the
+revoked slot stays in the file but unlocks nothing through the program, the data-key change
+leaves it out, and the next unlock removes it.
 
 Revoking an account also changes the data key (``app.vault.rekey``): the database is
 re-encrypted under a new random key that only the remaining accounts' slots receive, so the
