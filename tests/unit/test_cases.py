@@ -169,7 +169,8 @@ def test_tombstone_keeps_no_personal_data(director: OpenVault) -> None:
 #: Columns later migrations added to 0003's tables (0009: whom an item concerns, the
 #: supplier's agreement to subject access, terms still to be confirmed).
 ADDED_AFTER_0003 = {"information_items": {"concerns_all", "subject_access",
-                                          "terms_to_confirm"}}
+                                          "terms_to_confirm"},
+                    "cases": {"row_version", "changed_by", "changed_at"}}      # 0015
 
 
 @contextmanager

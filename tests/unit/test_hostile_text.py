@@ -213,11 +213,12 @@ def test_search_and_already_known_find_a_name_stored_before_the_rule(
                                               f"piet jan{ZWSP}sen"))
             conn.exec_driver_sql("UPDATE case_search SET search_key = ?",
                                  (f"{number.lower()} piet jan{ZWSP}sen jan{ZWSP}sen piet",))
-            # back to revision 0011: the tables later migrations add go (they are empty here)
-            for table in ("case_invitees", "subject_informing"):
-                conn.exec_driver_sql(f"DROP TABLE {table}")
+            # back to revision 0011 and through 0012 alone (the later migrations add
+            # tables and columns that are there already), then back to where it was
+            head = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
             conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0011'")
-            migrate.upgrade(conn)
+            migrate.upgrade(conn, "0012")
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = ?", (head,))
         with vault.read() as conn:
             assert conn.exec_driver_sql("SELECT surname FROM subjects").scalar() == \
                 f"Jan{ZWSP}sen", "the migration must not change the data"
