@@ -255,6 +255,9 @@ class MinutesEntry:
     created_at: datetime | None = None
     #: the plan-of-action key the entry became (set when handed over to the plan)
     plan_key: str | None = None
+    #: the version the entry was read at (issue 22, point 4): a correction or removal names
+    #: it and is refused when another session changed the entry since
+    version: int | None = None
 
 
 # -- attendance at an item ---------------------------------------------------------------

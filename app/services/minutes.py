@@ -32,7 +32,7 @@ from app.services.meeting_live import check_live, load_attendees
 from app.services.meetings import item_row, load_meeting, meeting_row, now
 from app.store import meetings as meeting_rows
 from app.store import parties as party_rows
-from app.vault.vault import OpenVault
+from app.vault.vault import OpenVault, utcnow
 from app.vault.access import entry_point
 
 
@@ -42,7 +42,7 @@ LIVE_DRAFT = draft_store.MINUTES
 def load_entries(conn: Connection, item_id: int) -> list[MinutesEntry]:
     return [MinutesEntry(r["id"], r["agenda_item_id"], r["case_id"], EntryKind(r["kind"]),
                          r["text"], r["party_id"], r["owner"], r["due"], r["created_at"],
-                         r["plan_key"])
+                         r["plan_key"], r["row_version"])
             for r in meeting_rows.entry_rows(conn, item_id)]
 
 
@@ -88,17 +88,21 @@ def add_entry(vault: OpenVault, item_id: int, entry: EntryInput, *,
         vault.log(conn, "meeting.minutes_add", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "kind": checked.kind.value})
     return MinutesEntry(entry_id, item_id, item["case_id"], checked.kind, checked.text,
-                        checked.party_id, checked.owner, checked.due, at)
+                        checked.party_id, checked.owner, checked.due, at, version=1)
 
 
 @entry_point
-def remove_entry(vault: OpenVault, entry_id: int) -> None:
+def remove_entry(vault: OpenVault, entry_id: int, *, version: int | None = None) -> None:
     """Delete one entry of the live minutes while the meeting is in session (a mistake;
-    the window can undo it by adding it again). Audited without the text."""
+    the window can undo it by adding it again). Audited without the text.
+
+    ``version``: the version the entry was read at; when another session corrected it
+    since, ``EditConflict`` names the account and moment and the entry stays (issue 22,
+    point 4). None: no check."""
     vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
     with vault.begin() as conn:
         row, item = _live_entry_row(conn, entry_id)
-        meeting_rows.remove_entry(conn, entry_id)
+        meeting_rows.remove_entry_read_at(conn, entry_id, version)
         vault.log(conn, "meeting.minutes_remove", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "entry": entry_id,
                           "kind": row["kind"]})
@@ -121,23 +125,29 @@ def _live_entry_row(conn: Connection, entry_id: int) -> tuple[Mapping[str, Any],
 
 @entry_point
 def edit_entry(vault: OpenVault, entry_id: int, entry: EntryInput, *,
-               today: date | None = None) -> MinutesEntry:
+               version: int | None = None, today: date | None = None) -> MinutesEntry:
     """Correct one entry of the live minutes while the meeting is in session (the same
     rules as :func:`add_entry`). Audited as ``meeting.minutes_edit`` with the kind, never
-    the text."""
+    the text.
+
+    ``version``: the version the entry was read at (``MinutesEntry.version``); when another
+    session (another workstation or window) corrected it since, nothing is written and
+    ``EditConflict`` names that account and moment (issue 22, point 4). None: no check.
+    Returns the entry as now stored, with its new version."""
     vault.require(Permission.CASE_WORK, "minutes_entry", entry_id)
     checked = check_entry(entry, today or date.today())
     with vault.begin() as conn:
         row, item = _live_entry_row(conn, entry_id)
         _check_entry_party(conn, item["id"], checked.party_id)
-        meeting_rows.change_entry(conn, entry_id, {
+        meeting_rows.correct_entry(conn, entry_id, version, {
             "kind": checked.kind.value, "text": checked.text, "party_id": checked.party_id,
-            "owner": checked.owner, "due": checked.due})
+            "owner": checked.owner, "due": checked.due}, vault.actor.account, utcnow())
         vault.log(conn, "meeting.minutes_edit", "case", item["number"],
                   detail={"meeting": item["meeting_id"], "entry": entry_id,
                           "kind": checked.kind.value})
     return MinutesEntry(entry_id, item["id"], item["case_id"], checked.kind, checked.text,
-                        checked.party_id, checked.owner, checked.due, row["created_at"])
+                        checked.party_id, checked.owner, checked.due, row["created_at"],
+                        row["plan_key"], int(row["row_version"]) + 1)
 
 
 # -- after the case: the minutes with the case, the agreements in the plan -------------------

@@ -102,6 +102,7 @@ minutes_entries = Table(
     Column("created_at", DateTime, nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("plan_key", String(32), nullable=True),    # set once handed over to the plan
+    *version_columns(),                                # issue 22, point 4 (0016)
 )
 
 #: The minutes of one case at one meeting, stored with the case after the meeting (JSON).
@@ -122,7 +123,7 @@ case_minutes = Table(
 declare(agenda_items, personal=("goal", "themes"), not_personal=("kind", "decision_types"))
 declare(invitations, personal=("contribution",))
 declare(minutes_entries, personal=("text", "owner"),
-        not_personal=("kind", "created_by", "plan_key"))
+        not_personal=("kind", "created_by", "plan_key", "changed_by"))
 declare(case_minutes, personal=("body",), not_personal=("stored_by", "changed_by"))
 # who attended (professionals' names and functions): sealed on the house server
 # (app.store.sealed; unchanged in the vault file)

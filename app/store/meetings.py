@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from app.store.case_tables import cases
-from app.store.versioned import guarded_update
+from app.store.versioned import guarded_delete, guarded_update
 from app.store.meeting_tables import (agenda_items, attendee_absences, attendees,
                                       case_minutes, invitations, meetings, minutes_entries)
 
@@ -97,6 +97,19 @@ def change_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> 
 
 def remove_entry(conn: Connection, entry_id: int) -> None:
     conn.execute(delete(minutes_entries).where(minutes_entries.c.id == entry_id))
+
+
+def correct_entry(conn: Connection, entry_id: int, version: int | None,
+                  values: Mapping[str, Any], by: str, at: datetime) -> bool:
+    """A correction of the entry read at ``version`` (``app.store.versioned``): written and
+    the version bumped, or ``EditConflict`` when another session corrected it since."""
+    return guarded_update(conn, minutes_entries, minutes_entries.c.id == entry_id, version,
+                          values, by, at)
+
+
+def remove_entry_read_at(conn: Connection, entry_id: int, version: int | None) -> bool:
+    """Remove the entry only as it was read (``version``); ``EditConflict`` otherwise."""
+    return guarded_delete(conn, minutes_entries, minutes_entries.c.id == entry_id, version)
 
 
 def actions_without_plan_key(conn: Connection, item_id: int, action_kind: str) -> list[int]:

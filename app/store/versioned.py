@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, select, update
+from sqlalchemy import (Column, Connection, DateTime, Integer, String, Table, delete, select,
+                        update)
 
 from app.errors import EditConflict
 
@@ -65,3 +66,18 @@ def version_of(conn: Connection, table: Table, where: Any) -> int | None:
     """The row's current version (None when there is no such row)."""
     found = conn.execute(select(table.c[VERSION]).where(where)).scalar()
     return None if found is None else int(found)
+
+
+def guarded_delete(conn: Connection, table: Table, where: Any, expected: int | None) -> bool:
+    """Delete the row ``where`` selects when it still has version ``expected`` (None: no
+    check). A row saved by another session since it was read is kept, and ``EditConflict``
+    names whose save came first. Returns False when no such row exists."""
+    stmt = delete(table).where(where)
+    if expected is not None:
+        stmt = stmt.where(table.c[VERSION] == expected)
+    if conn.execute(stmt).rowcount:
+        return True
+    found = conn.execute(select(table.c[CHANGED_BY], table.c[CHANGED_AT]).where(where)).first()
+    if found is None:
+        return False
+    raise EditConflict(found[0], found[1])
