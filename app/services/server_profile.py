@@ -15,11 +15,14 @@ program, so the permission matrix has no row for it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from app.domain.wizard import FieldError
 from app.errors import ValidationError
 from app.i18n import _
-from app.store.profile import ServerProfile, make_profile, read_profile, write_profile
+from app.store.profile import (ServerProfile, check_ca_file, make_profile, parse_server_url,
+                               read_profile, write_profile)
 from app.vault import server_admin
 
 
@@ -72,3 +75,27 @@ def upgrade_house(path: Path, owner_user: str,
         raise ValidationError(_("Name the migration owner's login on the server with "
                                 "--owner."), field="owner")
     return server_admin.upgrade_house(read_profile(path), owner_user, owner_password)
+
+
+#: The field of the first-run wizard's draft each check's refusal concerns.
+_DRAFT_FIELD = {"server": "server", "ca": "ca_file", "vault": "profile"}
+
+
+def profile_refusals(url: str, ca_file: str, path: str) -> list[FieldError]:
+    """What the first-run wizard's server step refuses of what is typed (each field only
+    once something is typed there): the address (no password, a database named), the CA
+    file (a PEM certificate) and the profile's path (a new file)."""
+    checks: list[Callable[[], object]] = []
+    if url.strip():
+        checks.append(lambda: parse_server_url(url.strip()))
+    if ca_file.strip():
+        checks.append(lambda: check_ca_file(Path(ca_file.strip()).expanduser()))
+    if path.strip():
+        checks.append(lambda: _free(Path(path.strip()).expanduser()))
+    found: list[FieldError] = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            found.append(FieldError(_DRAFT_FIELD.get(exc.field or "", "profile"), str(exc)))
+    return found

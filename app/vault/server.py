@@ -52,7 +52,8 @@ from app.domain.roles import Role
 from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
                         WriteFailed, WrongPassphrase)
 from app.i18n import _
-from app.store import audit, engine as server_engine, live, migrate, pg_roles, sealed
+from app.store import (audit, engine as server_engine, live, migrate, pg_accounts, pg_roles,
+                       sealed)
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.schema import metadata
@@ -442,12 +443,11 @@ def create_house(profile: ServerProfile, owner_user: str, owner_password: str,
                 conn.exec_driver_sql(statement)
             for statement in pg_roles.session_policy_statements(KEY_SLOTS_TABLE, prefix):
                 conn.exec_driver_sql(statement)
-            from app.vault import server_accounts  # accounts made later, by administrators
-
-            for statement in (server_accounts.maker_statements(prefix)
-                              + server_accounts.own_slot_statements(prefix)):
+            # the accounts administrators add later (app.vault.server_accounts)
+            for statement in (pg_accounts.maker_statements(prefix)
+                              + pg_accounts.own_slot_statements(KEY_SLOTS_TABLE, prefix)):
                 conn.exec_driver_sql(statement)
-            conn.execute(meta.insert().values(key=server_accounts.PREFIX_KEY, value=prefix))
+            conn.execute(meta.insert().values(key=pg_accounts.PREFIX_KEY, value=prefix))
             conn.exec_driver_sql("REVOKE ALL ON TABLE alembic_version FROM PUBLIC")
             conn.exec_driver_sql(f"GRANT SELECT ON TABLE alembic_version TO {everyone}")
             conn.execute(meta.insert().values(key="vault_id", value=vault_id))

@@ -25,7 +25,7 @@ from app.domain.passphrase import check_passphrase
 from app.domain.roles import Role
 from app.errors import CasuskamerError, PermissionDenied, VaultError, VaultExists
 from app.i18n import _
-from app.store import audit, engine as server_engine, migrate, pg_roles
+from app.store import audit, engine as server_engine, migrate, pg_accounts, pg_roles
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
 from app.vault.vault import OpenVault
@@ -161,14 +161,15 @@ def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, 
         for statement in regrant_statements(prefix):
             conn.exec_driver_sql(statement)
         # a house made before administrators could add accounts on the server
-        from app.vault import server_accounts
+        from app.vault.server import KEY_SLOTS_TABLE
 
-        for statement in (server_accounts.maker_statements(prefix)
-                          + server_accounts.own_slot_statements(prefix)):
+        for statement in (pg_accounts.maker_statements(prefix)
+                          + pg_accounts.own_slot_statements(KEY_SLOTS_TABLE, prefix)):
             conn.exec_driver_sql(statement)
-        conn.execute(text("INSERT INTO meta(key, value) SELECT :k, :v WHERE NOT EXISTS "
-                          "(SELECT 1 FROM meta WHERE key = :k)"),
-                     {"k": server_accounts.PREFIX_KEY, "v": prefix})
+        if conn.execute(text("SELECT 1 FROM meta WHERE key = :k"),
+                        {"k": pg_accounts.PREFIX_KEY}).first() is None:
+            conn.execute(text("INSERT INTO meta(key, value) VALUES (:k, :v)"),
+                         {"k": pg_accounts.PREFIX_KEY, "v": prefix})
         audit.append(conn, actor=owner, role=OWNER_AUDIT_ROLE,
                      entry=audit.AuditEntry("vault.upgrade", "vault", _vault_id(conn), "ok",
                                             {"from": before, "to": head}))
