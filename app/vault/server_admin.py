@@ -24,8 +24,8 @@ from app.domain.accounts import check_account_name
 from app.domain.passphrase import check_passphrase
 from app.domain.roles import Role
 from app.errors import CasuskamerError, PermissionDenied, VaultError, VaultExists
-from app.i18n import _
-from app.store import audit, engine as server_engine, migrate, pg_accounts, pg_roles
+from app.i18n import _, ngettext
+from app.store import audit, engine as server_engine, migrate, pg_accounts, pg_roles, sealed
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
 from app.vault.vault import OpenVault
@@ -197,9 +197,9 @@ class ServerReport:
 
 
 #: Further checks of ``verify`` on the server, each given the open session and answering its
-#: problems (one line each, naming table, column and record, never a value). The sealing of
-#: personal fields registers the check that every sealed value decrypts here
-#: (``register_value_check``), so that ``verify`` runs it without knowing the format.
+#: problems (one line each, naming table, column and record, never a value), for what a
+#: later part adds (``register_value_check``); the sealed values and blind indexes are
+#: checked by ``verify_server`` itself (``app.store.sealed.unreadable_values``).
 VALUE_CHECKS: list[Callable[[OpenVault], list[str]]] = []
 
 
@@ -212,7 +212,8 @@ def verify_server(opened: OpenVault) -> ServerReport:
     """What ``verify`` checks on the house server, as the account that unlocked (its own
     key slot was opened by the unlock itself): the schema version, the account's key slot
     row, the audit chain (whole, for a role that reads the audit log: the others see only
-    their own rows) and the registered value checks."""
+    their own rows), every sealed value and blind index of the tables the role reads, and
+    the registered value checks."""
     from app.domain.roles import GRANTS, Permission
     from app.vault import server
     from app.vault.keyslots import KeySlot
@@ -243,6 +244,26 @@ def verify_server(opened: OpenVault) -> ServerReport:
         else:
             report.notes.append(_("The audit chain was not checked: your role does not read "
                                   "the audit log. An administrator's verify checks it."))
+        # every sealed value and blind index of the tables this role reads
+        readable, unread = [], 0
+        for table in metadata.sorted_tables:
+            if not any(isinstance(c.type, sealed.Sealed) for c in table.c):
+                continue
+            if conn.execute(text("SELECT has_table_privilege(:t, 'SELECT')"),
+                            {"t": f"public.{table.name}"}).scalar():
+                readable.append(table)
+            else:
+                unread += 1
+        for bad in sealed.unreadable_values(conn, readable):
+            report.problems.append(_("{place}: does not open or does not fit its index").format(
+                place=str(bad)))
+        if unread:
+            report.notes.append(ngettext(
+                "The sealed values of {count} table were not checked: your role does not "
+                "read it. A process director's verify checks them.",
+                "The sealed values of {count} tables were not checked: your role does not "
+                "read them. A process director's verify checks them.", unread).format(
+                count=unread))
     for check in VALUE_CHECKS:
         report.problems.extend(check(opened))
     return report

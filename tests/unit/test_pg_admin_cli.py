@@ -215,3 +215,48 @@ def test_backup_on_the_server_points_to_the_servers_tools(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "pg_dump" in err
     assert not (tmp_path / "kopie.ckb").exists()
+
+
+def test_verify_names_a_sealed_value_changed_on_the_server(
+        pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """verify as a process director opens every sealed value the role reads: one changed
+    on the server is named by table, column and record (never the value); the
+    administrator's verify says the case tables were not its to check."""
+    from app.services import intake, session
+    from app.store.profile import ServerProfile, write_profile
+    from app.vault.server import FirstAccount, create_house
+    from tests.unit.test_pg_services import _referral
+
+    director_pass = "regie over de casus blijft mensenwerk"
+    profile = ServerProfile(host=pg_server.host, port=pg_server.port,
+                            database=pg_server.new_database("vsl"), ca_file=pg_server.ca_file)
+    create_house(profile, pg_server.superuser, pg_server.superuser_password,
+                 [FirstAccount("beheer", Role.ADMIN, ADMIN_PASS),
+                  FirstAccount("regisseur", Role.PROCESS_DIRECTOR, director_pass)],
+                 prefix=f"ck{secrets.token_hex(3)}")
+    path = tmp_path / "zvh.json"
+    write_profile(path, profile)
+    admin = ServerVault(profile).unlock("beheer", ADMIN_PASS, exclusive=False)
+    session.after_unlock(admin, created=True)
+    admin.lock()
+    director = ServerVault(profile).unlock("regisseur", director_pass, exclusive=False)
+    intake.register_referral(director, _referral(director, "Jansen", "111222333"))
+    director.lock()
+
+    verify = ["verify", "--vault", str(path), "--account", "regisseur"]
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", director_pass)
+    assert main(verify) == 0
+    with pg_server.admin(profile.database) as conn:
+        problem = conn.execute("SELECT id FROM life_domain_problems").fetchone()[0]
+        conn.execute("UPDATE life_domain_problems SET description = set_byte(description, "
+                     "20, get_byte(description, 20) # 1) WHERE id = %s", (problem,))
+    capsys.readouterr()
+    assert main(verify) == 1
+    out = capsys.readouterr().out
+    assert f"life_domain_problems.description #{problem}" in out
+    assert "Dreigende" not in out
+
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASS)
+    assert main(["verify", "--vault", str(path), "--account", "beheer"]) == 0
+    assert "not checked" in capsys.readouterr().out
