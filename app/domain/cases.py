@@ -194,6 +194,9 @@ class Case:
     closed_at: datetime | None = None
     destroyed_at: datetime | None = None
     outcome: str | None = None
+    #: the version the case's registration was read at (issue 22, point 4): the intake
+    #: names it when it rewrites the registration, refused when another session did since
+    version: int | None = None
 
     @property
     def main_subject(self) -> Subject | None:

@@ -214,6 +214,11 @@ class IntakeDraft:
     #: issue 24: the partners to invite, and per subject (same positions) the informing
     invitees: list[InviteeEntry] = field(default_factory=list)
     informing: list[InformingEntry] = field(default_factory=list)
+    #: the version of the registered case's registration the draft was filled from (issue
+    #: 22, point 4): submitting names it, and is refused when another session rewrote the
+    #: registration since. None for a new referral, and in a draft saved before versions
+    #: (read as the version every case started with, 1).
+    case_version: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
@@ -240,6 +245,7 @@ class IntakeDraft:
         party = payload.get("referring_party_id")
         external = payload.get("external_ref")
         number = payload.get("case_number")
+        case_version = payload.get("case_version")
         step = text("step")
 
         def entries(key: str, kind: type[Any]) -> list[Any]:
@@ -273,6 +279,8 @@ class IntakeDraft:
             decline_advice=text("decline_advice"),
             external_ref=external if isinstance(external, str) else None,
             case_number=number if isinstance(number, str) else None,
+            case_version=(case_version if isinstance(case_version, int)
+                          and not isinstance(case_version, bool) else None),
             step=step if step in {s.value for s in IntakeStep} else IntakeStep.PROTOCOL.value,
         )
 

@@ -228,6 +228,7 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     "handouts.resolve_party": _SEE_PARTIES,
     # referral and intake
     "intake.already_known": _REGISTER_VIEW,
+    "intake.case_as_draft": _SUBSTANCE,   # the reload after an edit conflict
     "intake.decide_intake": _WORK,
     "intake.discard_draft": _REGISTER,
     "intake.draft_for_case": _SUBSTANCE,

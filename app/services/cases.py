@@ -387,7 +387,8 @@ def load_case(conn: Connection, case_id: int) -> Case:
         decline_reason=row["decline_reason"], decline_advice=row["decline_advice"],
         created_at=row["created_at"], triage_done_at=row["triage_done_at"],
         first_meeting_at=row["first_meeting_at"], closed_at=row["closed_at"],
-        destroyed_at=row["destroyed_at"], outcome=row["outcome"])
+        destroyed_at=row["destroyed_at"], outcome=row["outcome"],
+        version=row["row_version"])
 
 
 @entry_point
@@ -563,13 +564,19 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
 
 
 def update_registration(conn: Connection, case_id: int, referral: Referral,
-                        now: datetime) -> None:
-    """Bring a registered case's referral data in line with an edited intake draft."""
-    case_rows.set_fields(conn, case_id, dict(
+                        now: datetime, *, version: int | None = None,
+                        by: str = "-") -> None:
+    """Bring a registered case's referral data in line with an edited intake draft.
+
+    ``version``: the version the registration was read at (``Case.version``); when another
+    session rewrote it since, ``EditConflict`` names that account and moment and nothing is
+    written (the caller's transaction rolls back). None: no check. Either way the case's
+    version is bumped and ``by`` recorded (issue 22, point 4)."""
+    case_rows.set_registration(conn, case_id, version, dict(
         protocol=referral.protocol.value, referring_party_id=referral.referring_party_id,
         referring_party_type=party_type_of(conn, referral.referring_party_id),
         referring_contact=referral.referring_contact or None, received=referral.received,
-        reason=referral.reason, question=referral.question, updated_at=now))
+        reason=referral.reason, question=referral.question, updated_at=now), by, now)
     replace_case_details(conn, case_id, referral)
 
 

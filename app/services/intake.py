@@ -27,7 +27,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from app.domain.bsn import normalise_bsn, passes_eleven_test
-from app.domain.cases import fold_for_search
+from app.domain.cases import Case, fold_for_search
 from app.domain.criteria import CriterionAnswer, all_answered, is_complex_case
 from app.domain.intake import (
     DRAFT_KIND,
@@ -149,13 +149,30 @@ def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | No
     saved = draft_store.get(vault, DRAFT_KIND, case.number)   # audited as draft.open
     if saved is not None:
         return IntakeDraft.from_payload(saved.payload), saved.id
+    return _draft_of(vault, case), None
+
+
+@entry_point
+def case_as_draft(vault: OpenVault, number: str) -> IntakeDraft:
+    """The registered case as it is now, as an intake draft, whatever draft this account
+    saved: what the wizard reloads when its submission was refused because another session
+    rewrote the registration meanwhile (issue 22, point 4). Carries the case's current
+    version; the caller keeps its own typed values to show beside it."""
+    case = case_store.get_case(vault, number)
+    if case.state not in (CaseState.REFERRED, CaseState.INTAKE):
+        raise ValidationError(_("Case {number} is past intake.").format(number=case.number))
+    return _draft_of(vault, case)
+
+
+def _draft_of(vault: OpenVault, case: Case) -> IntakeDraft:
+    """A new intake draft filled from ``case`` (read at ``case.version``)."""
     draft = IntakeDraft(
         protocol=case.protocol.value, referring_party_id=case.referring_party_id,
         referring_contact=case.referring_contact, received=case.received.isoformat(),
         subjects=[SubjectEntry.from_subject(s) for s in case.subjects], reason=case.reason,
         life_domains={d.value: t for d, t in case.life_domains.items()},
         question=case.question, external_ref=case.external_ref, case_number=case.number,
-        step=IntakeStep.CRITERIA.value)
+        step=IntakeStep.CRITERIA.value, case_version=case.version)
     for answer in case.criteria:
         draft.criteria[answer.criterion.value] = CriterionEntry(answer.met, answer.motivation)
     # issue 24: the partners to invite and the informing, as the case holds them
@@ -172,7 +189,7 @@ def draft_for_case(vault: OpenVault, number: str) -> tuple[IntakeDraft, int | No
             v.ground.value if v.ground else "", v.ground_text,
             v.review_on.isoformat() if v.review_on else "")
         for v in referral_contacts.case_informing(vault, case.number).values()]
-    return draft, None
+    return draft
 
 
 # -- "already known" ------------------------------------------------------------------------
@@ -347,7 +364,11 @@ def submit_intake(vault: OpenVault, draft: IntakeDraft, outcome: IntakeOutcome,
             state, number = case_store.current_state(conn, case_id)
             if state not in (CaseState.REFERRED, CaseState.INTAKE):
                 raise ValidationError(_("Case {number} is past intake.").format(number=number))
-            _update_keeping_concerns(conn, case_id, referral, now)
+            # the registration as the draft read it (issue 22, point 4): rewritten by another
+            # session since, EditConflict and nothing of this submission is written
+            _update_keeping_concerns(conn, case_id, referral, now,
+                                     version=1 if draft.case_version is None
+                                     else draft.case_version, by=vault.actor.account)
             vault.log(conn, "case.update", "case", number, detail={"what": "referral"})
         state = CaseState.REFERRED
         if outcome is not IntakeOutcome.REGISTER:
@@ -370,7 +391,8 @@ def _subject_rows(conn: Connection, case_id: int) -> list[tuple[int, int, str, d
 
 
 def _update_keeping_concerns(conn: Connection, case_id: int, referral: Referral,
-                             now: datetime) -> None:
+                             now: datetime, *, version: int | None = None,
+                             by: str = "-") -> None:
     """Rewrite the registered case's referral data, keeping whom its information items
     concern. The subjects are written anew (new ids), so each item's subjects are carried
     over: the same BSN, else the same name and birth date, else the same place in the list.
@@ -379,7 +401,7 @@ def _update_keeping_concerns(conn: Connection, case_id: int, referral: Referral,
     concerned = {it.id: it.concerns for it in case_store.information_items(conn, case_id)
                  if it.concerns is not None}
     before = _subject_rows(conn, case_id)
-    case_store.update_registration(conn, case_id, referral, now)
+    case_store.update_registration(conn, case_id, referral, now, version=version, by=by)
     if not concerned:
         return
     after = _subject_rows(conn, case_id)

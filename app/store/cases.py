@@ -21,6 +21,7 @@ from app.store.convert import inserted_id
 from app.store.party_tables import parties
 from app.store.personal import personal_columns
 from app.store.retention_tables import case_closures, case_tombstones
+from app.store.versioned import guarded_update
 
 
 def case_row(conn: Connection, case_id: int) -> RowMapping | None:
@@ -36,6 +37,14 @@ def set_fields(conn: Connection, case_id: int, values: Mapping[str, Any]) -> Non
     """Write ``values`` (column: value) into the case's row."""
     if values:
         conn.execute(update(cases).where(cases.c.id == case_id).values(dict(values)))
+
+
+def set_registration(conn: Connection, case_id: int, version: int | None,
+                     values: Mapping[str, Any], by: str, at: datetime) -> bool:
+    """Rewrite the case's registration as read at ``version`` (``app.store.versioned``):
+    written and the version bumped, or ``EditConflict`` when another session saved it
+    since (None: no check)."""
+    return guarded_update(conn, cases, cases.c.id == case_id, version, values, by, at)
 
 
 def blank_fields(conn: Connection, case_id: int, columns: Iterable[str]) -> None:
