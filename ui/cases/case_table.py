@@ -257,7 +257,9 @@ class CaseTableModel(QAbstractTableModel):
                  span: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role the view asks for one cell, in one call (``multiData``): a painted
         cell costs one call into Python instead of one per role (about seven). Only the
-        roles this model answers are filled in; the others stay empty (invalid)."""
+        roles this model answers are filled in; every other role is cleared, since the view
+        hands the same items from cell to cell (a role left alone would show the previous
+        cell's icon, colour or alignment)."""
         if not (0 <= r < len(self._rows) and 0 <= c < _COLUMNS):
             return
         row = self._rows[r]
@@ -266,6 +268,7 @@ class CaseTableModel(QAbstractTableModel):
         items = ((span,) if isinstance(span, QModelRoleData)
                  else cast(Iterable[QModelRoleData], span))
         for item in items:
+            item.clearData()
             role = item.role()
             if role == _DISPLAY:
                 item.setData(self._display(row, column))
