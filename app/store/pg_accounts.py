@@ -73,6 +73,8 @@ BEGIN
   PERFORM pg_terminate_backend(a.pid) FROM pg_stat_activity a WHERE a.usename = login;
   EXECUTE 'DROP ROLE ' || quote_ident(login);
 END $f$""",
+        # a function's new owner must be allowed to create in its schema
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {maker}",
         f"ALTER FUNCTION public.{add}(text, text, text) OWNER TO {maker}",
         f"ALTER FUNCTION public.{drop}(text) OWNER TO {maker}",
         f"REVOKE ALL ON FUNCTION public.{add}(text, text, text) FROM PUBLIC",

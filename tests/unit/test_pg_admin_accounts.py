@@ -160,9 +160,8 @@ def test_an_administrators_login_makes_and_drops_only_the_programs_logins(
             f"SELECT public.{prefix}_drop_login('{prefix}_owner')",
         ]
         for statement in refused:
-            with pytest.raises(sa.exc.DBAPIError):
-                with admin.engine.begin() as conn:
-                    conn.exec_driver_sql(statement)
+            with pytest.raises(sa.exc.DBAPIError), admin.engine.begin() as conn:
+                conn.exec_driver_sql(statement)
     finally:
         admin.lock(audit_it=False)
     with pg.admin(profile.database) as conn:
