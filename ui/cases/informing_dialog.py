@@ -215,9 +215,11 @@ class InformingDialog(QDialog):
         self.boxes: list[SubjectInforming] = []
         inner = QWidget()
         column = QVBoxLayout(inner)
-        column.addWidget(QLabel(_("Whether each subject was informed that the case is "
-                                  "discussed (AVG art. 13/14), or the ground not to and when "
-                                  "to look again.")))
+        intro = QLabel(_("Whether each subject was informed that the case is "
+                         "discussed (AVG art. 13/14), or the ground not to and when "
+                         "to look again."))
+        intro.setWordWrap(True)
+        column.addWidget(intro)
         for i, subject in enumerate(subjects):
             box = SubjectInforming(subject, i, parties, current.get(subject.id))
             self.boxes.append(box)
@@ -225,6 +227,8 @@ class InformingDialog(QDialog):
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        # the fields follow the dialog's width; only a long list of subjects scrolls
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         self.message = QLabel("")
         self.message.setObjectName("informing_message")
