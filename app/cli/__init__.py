@@ -26,6 +26,7 @@ from app.i18n import _, set_language
 #: The modules that add sub-commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "app.cli.vault_commands",
+    "app.cli.move_command",
     "app.cli.user_commands",
     "app.cli.party_commands",
     "app.cli.case_commands",

@@ -154,6 +154,8 @@ COMMANDS_WITHOUT_VAULT: dict[str, str] = {
     "casuskamer upgrade": "the house server's migration owner, no account: the server "
                           "checks the owner role",
     "casuskamer demo": "on a new folder: creates a demo vault, as its administrator",
+    "casuskamer migrate": "reads the vault folder with an administrator's slot, checked "
+                          "in app.vault.move; writes the server as its migration owner",
     "casuskamer --help": "prints the usage",
     "casuskamer gui": "starts the desktop program, which unlocks on its own screen",
 }

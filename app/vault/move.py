@@ -1,0 +1,418 @@
+"""Moving a house from a local vault to the house server (issue 22, point 5):
+``casuskamer migrate --from-vault DIR --to PROFILE``.
+
+What it needs: the vault folder, an administrator of that vault (their passphrase opens the
+vault's data key), and an empty house on the server made by ``casuskamer init --server ...
+--create --account`` *with the same administrator's name* (their server slot opens the
+server's data key; the same passphrase is tried first, else the command asks for the one
+used at ``init --server --create``), plus the migration owner's login (only the owner may
+write every table: an administrator's server role is refused the case tables).
+
+What it does, in ONE transaction on the server (a failure leaves the server as it was):
+
+1. refuses a server that already holds cases or an earlier move (``house.migrated``);
+2. takes away what ``init --server --create`` wrote besides the house itself (its
+   ``accounts`` row of the first administrator, the rows of the session step, and its audit
+   rows, which are appended again after the vault's, see 4);
+3. copies every table of the schema through SQLAlchemy Core in dependency order
+   (``metadata.sorted_tables``), ids preserved; personal columns are sealed on the way (the
+   owner's engine carries the server's data key, so the sealed types encrypt each value and
+   put the blind index in front of the searchable ones); ``meta`` keeps the server's own
+   identity (vault id, creation, key records, role prefix) and takes the vault's settings;
+4. the audit chain goes on: the vault's rows are copied as they are (their hashes verify
+   unchanged), the server's creation rows are appended again chained to the last one (their
+   own moment, actor and detail kept), then one ``account.add`` row per account that gets a
+   server login (see below) and one ``house.migrated`` row with counts only;
+5. key slots: the vault's slots cannot be moved (each is sealed under a key derived from the
+   holder's passphrase with the vault's salt; the server derives the login secret and the
+   slot key from the passphrase with the server's salt, so both need the passphrase, which
+   only the holder knows). Each other account that is not revoked therefore gets a login
+   role and a slot as ``users add`` makes them, with a one-time passphrase made here and
+   handed back (printed once by the command for the administrator to hand over in person);
+   its ``account.add`` row carries ``must_choose``, so the holder chooses their own
+   passphrase before anything else (``app.vault.first_use``). Revoked accounts get none;
+6. the sequences of the integer ids are set past the copied ids;
+7. counts are compared table by table before the commit (a difference rolls everything
+   back);
+
+then, after the commit, the server is verified: the audit chain whole, every sealed value
+opens and every blind index fits (``app.store.sealed.unreadable_values``).
+
+The vault folder is opened read-only (SQLite's ``mode=ro``): nothing is written to it, not
+even an unlock row; its files are byte for byte what they were.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import exc as sa_exc
+
+from app import keymem
+from app.domain.roles import GRANTS, Permission, Role
+from app.errors import (PermissionDenied, ValidationError, VaultDamaged, VaultError,
+                        VaultExists, WrongPassphrase)
+from app.i18n import _
+from app.store import audit, db, engine as server_engine, migrate, pg_roles, sealed
+from app.store.field_crypto import scram_verifier
+from app.store.profile import ServerProfile
+from app.store.schema import metadata
+from app.store.case_tables import cases
+from app.store.tables import accounts, audit_log, meta
+from app.store.vault_meta import SLOT_KEY_PREFIX
+from app.vault import keyslots, server_admin, server_accounts
+from app.vault.keyslots import KeySlot
+from app.vault.vault import Vault, record_slot_key
+
+#: The audit action of the move (detail: counts only).
+MIGRATED = "house.migrated"
+#: ``meta`` keys that are the server's own and are never taken from the vault.
+SERVER_OWN_META = frozenset({"vault_id", "created_at", audit.HEAD_KEY,
+                             "server_role_prefix", "data_key_change",
+                             "data_key_generation"})
+#: Rows read from the vault per round trip.
+CHUNK = 1000
+
+
+@dataclass
+class MoveReport:
+    """What ``migrate`` did: rows per table (vault = server), the one-time passphrases of
+    the accounts that got a server login, and what the verification found."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    audit_rows: int = 0
+    first_passphrases: dict[str, str] = field(default_factory=dict, repr=False)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+# -- the vault, read-only -------------------------------------------------------------------
+
+def _tidy(absent: list[Path]) -> None:
+    """Take away the -wal/-shm files a read-only open made (an empty log, an index)."""
+    for made in absent:
+        if made.exists() and (made.name.endswith("-shm") or made.stat().st_size == 0):
+            made.unlink()
+
+
+@contextmanager
+def _read_vault(vault: Vault, account: str, passphrase: str) -> Iterator[Engine]:
+    """A read-only engine on the vault file, opened with ``account``'s slot (an
+    administrator's); nothing is written to the folder."""
+    vault.require_exists()
+    slots = vault.slot_file()
+    slot = slots.find(account)
+    if slot is None:
+        raise WrongPassphrase(_("The account or passphrase is not correct."))
+    role = Role(slots.roles.get(account, Role.PROCESS_DIRECTOR.value))
+    if Permission.MANAGE_ACCOUNTS not in GRANTS[role]:
+        raise PermissionDenied(_("Only an administrator of the vault moves it to the house "
+                                 "server."))
+    # SQLite's read-only open of a WAL file still makes its -wal and -shm beside it when
+    # they are not there (a vault closed cleanly has none): those it made go again
+    companions = [vault.db_path.with_name(vault.db_path.name + s) for s in ("-wal", "-shm")]
+    absent = [p for p in companions if not p.exists()]
+    candidates = keyslots.open_slot(slots.vault_id, slot, passphrase)
+    key: bytearray | None = None
+    try:
+        for candidate in candidates:
+            try:
+                db.connect_raw(vault.db_path, candidate, read_only=True).close()
+            except VaultDamaged:
+                continue
+            key = keymem.take(bytes(candidate))
+            break
+    finally:
+        for candidate in candidates:
+            keymem.wipe(candidate)
+    if key is None:
+        _tidy(absent)
+        raise VaultDamaged(_("The database of this vault cannot be read: it is damaged or "
+                             "was altered. Restore the vault from a backup."))
+    held = key
+    engine = db.make_engine(vault.db_path, lambda: held, read_only=True)
+    try:
+        with engine.connect() as conn:
+            if migrate.current_revision(conn) != migrate.head_revision():
+                raise VaultError(_("The vault is at another schema version than this program: "
+                                   "open it once with this program (which upgrades it), then "
+                                   "move it."))
+        yield engine
+    finally:
+        engine.dispose()
+        keymem.wipe(held)
+        _tidy(absent)
+
+
+# -- the server ----------------------------------------------------------------------------
+
+def _server_data_key(conn: Connection, profile: ServerProfile, account: str,
+                     passphrases: list[Callable[[], str]]) -> tuple[str, bytearray]:
+    """The house's vault id and data key, opened with ``account``'s server slot (the first
+    of ``passphrases`` that opens it)."""
+    from app.vault import server
+
+    vault_id = conn.execute(text("SELECT value FROM meta WHERE key = 'vault_id'")).scalar()
+    row = conn.execute(text(f"SELECT slot FROM {server.KEY_SLOTS_TABLE} WHERE account = :a"),
+                       {"a": account}).scalar()
+    if not vault_id or row is None:
+        raise ValidationError(_("The house on the server has no administrator {account}: make "
+                                "it with casuskamer init --server ... --create --account "
+                                "{account}.").format(account=account), field="account")
+    slot = KeySlot.from_json(json.loads(str(row)))
+    for i, passphrase in enumerate(passphrases):
+        keys = server._unlock_keys(profile, account, passphrase())
+        try:
+            opened = server._open(str(vault_id), slot, keys.slot_key)
+        except WrongPassphrase:
+            if i == len(passphrases) - 1:
+                raise
+            continue
+        for extra in opened[1:]:
+            keymem.wipe(extra)
+        return str(vault_id), opened[0]
+    raise WrongPassphrase(_("The account or passphrase is not correct."))
+
+
+def _check_empty(conn: Connection) -> None:
+    holds = conn.execute(select(func.count()).select_from(cases)).scalar() or 0
+    moved = conn.execute(select(func.count()).select_from(audit_log)
+                         .where(audit_log.c.action == MIGRATED)).scalar() or 0
+    if holds or moved:
+        raise VaultExists(_("The house on the server already holds cases or an earlier move: "
+                            "a vault is moved only into an empty house made by casuskamer "
+                            "init --server ... --create. Nothing was changed."))
+
+
+def first_passphrase() -> str:
+    """A one-time passphrase for an account's server login (the holder replaces it)."""
+    raw = secrets.token_urlsafe(24).replace("-", "x").replace("_", "y")
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+@dataclass(frozen=True)
+class _Login:
+    name: str
+    role: Role
+    login: str
+    verifier: str
+    slot: KeySlot
+
+
+def _make_login(profile: ServerProfile, vault_id: str, data_key: bytearray, name: str,
+                role: Role, passphrase: str) -> _Login:
+    from app.vault import server
+
+    keys = server._unlock_keys(profile, name, passphrase)
+    slot = server._seal(vault_id, name, keys.slot_key, data_key, profile)
+    return _Login(name, role, server_engine.login_role(profile, name),
+                  scram_verifier(keys.login_secret), slot)
+
+
+def _rows(local: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    order = list(table.primary_key.columns) or list(table.c)
+    result = local.execution_options(yield_per=CHUNK).execute(select(table).order_by(*order))
+    for part in result.mappings().partitions(CHUNK):
+        yield [dict(row) for row in part]
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def _reappend(conn: Connection, row: dict[str, Any]) -> None:
+    """The server's own creation row again, at the end of the chain (its moment, actor and
+    detail kept; a new id and links)."""
+    last_id, last_hash = audit._head(conn)
+    fresh = {f: row[f] for f in audit.HASHED_FIELDS if f != "id"}
+    fresh["id"] = last_id + 1
+    digest = audit.row_hash(last_hash, fresh)
+    conn.execute(audit_log.insert().values(**fresh, prev_hash=last_hash, hash=digest))
+    conn.execute(meta.update().where(meta.c.key == audit.HEAD_KEY)
+                 .values(value=f"{fresh['id']}:{digest}"))
+
+
+def _set_sequences(conn: Connection) -> None:
+    """Each integer id's sequence past the copied ids (PostgreSQL)."""
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                               {"t": table.name, "c": column.name}).scalar()
+            if seq is None:
+                continue
+            top = conn.execute(select(func.max(column))).scalar()
+            conn.execute(text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
+                         {"s": seq, "v": int(top) if top else 1, "called": bool(top)})
+
+
+def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase: str,
+                  owner_user: str, owner_password: str, *,
+                  server_passphrase: Callable[[], str] | None = None) -> MoveReport:
+    """Copy the vault in ``vault`` into the empty house of ``profile`` (see the module's
+    description). ``server_passphrase`` is asked when ``passphrase`` does not open
+    ``account``'s slot on the server."""
+    report = MoveReport()
+    with _read_vault(vault, account, passphrase) as local_engine:
+        owner_engine = server_engine.make_server_engine(profile, owner_user,
+                                                        lambda: owner_password)
+        try:
+            try:
+                _move(local_engine, owner_engine, profile, account, passphrase,
+                      server_passphrase, report)
+            except sa_exc.DBAPIError as exc:
+                raise server_admin.owner_error(exc, profile, owner_user) from None
+        finally:
+            sealed.detach(owner_engine)
+            owner_engine.dispose()
+    return report
+
+
+def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, account: str,
+          passphrase: str, server_passphrase: Callable[[], str] | None,
+          report: MoveReport) -> None:
+    from app.vault import server
+
+    head = migrate.head_revision()
+    # the house, its owner role and the administrator's slot (read before the write lock)
+    with owner_engine.connect() as conn:
+        found = server_admin.house_revision(conn)
+        if found is None:
+            raise VaultError(_("The database {database} on the server is not a Casuskamer "
+                               "house: make one with casuskamer init --server ... "
+                               "--create.").format(database=profile.database))
+        if found != head:
+            raise VaultError(_("The house server's database is at schema version {found}; "
+                               "this program needs {needed}: run casuskamer upgrade "
+                               "first.").format(found=found, needed=head))
+        prefix = server_accounts.house_prefix(conn)
+        owner = pg_roles.owner_role(prefix)
+        conn.exec_driver_sql(f"SET ROLE {owner}")
+        _check_empty(conn)
+        asks = [lambda: passphrase] + ([server_passphrase] if server_passphrase else [])
+        vault_id, data_key = _server_data_key(conn, profile, account, asks)
+        conn.exec_driver_sql("RESET ROLE")
+        conn.rollback()
+    try:
+        sealed.attach(owner_engine, data_key)
+        with local_engine.connect() as local:
+            # the other accounts' server logins (Argon2id each: before the write lock)
+            logins: list[_Login] = []
+            for row in local.execute(select(accounts.c.name, accounts.c.role)
+                                     .where(accounts.c.revoked_at.is_(None))
+                                     .order_by(accounts.c.id)):
+                if row.name == account:
+                    continue
+                one_time = first_passphrase()
+                report.first_passphrases[row.name] = one_time
+                logins.append(_make_login(profile, vault_id, data_key, row.name,
+                                          Role(row.role), one_time))
+            with owner_engine.begin() as conn:
+                _copy(local, conn, owner, account, vault_id, logins, prefix, report)
+    finally:
+        keymem.wipe(data_key)
+    # verified as the server holds it now: the chain, every sealed value, every blind index
+    with owner_engine.connect() as conn:
+        conn.exec_driver_sql(f"SET ROLE {owner}")
+        for problem in audit.verify_chain(conn):
+            where = f" (#{problem.row_id})" if problem.row_id is not None else ""
+            report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
+        found_slots = conn.execute(text(
+            f"SELECT count(*) FROM {server.KEY_SLOTS_TABLE}")).scalar()
+        if found_slots != len(logins) + 1:
+            report.problems.append(_("Key slots: {found} on the server, {expected} "
+                                     "expected.").format(found=found_slots,
+                                                         expected=len(logins) + 1))
+        # (reads in chunks: the connection streams from here on)
+        report.problems.extend(str(u) for u in sealed.unreadable_values(
+            conn, metadata.sorted_tables))
+        conn.rollback()
+
+
+def _copy(local: Connection, conn: Connection, owner: str, account: str, vault_id: str,
+          logins: list[_Login], prefix: str, report: MoveReport) -> None:
+    from app.vault import server
+
+    conn.exec_driver_sql(f"SET ROLE {owner}")
+    _check_empty(conn)  # again, under the write lock
+    local_account = local.execute(select(accounts.c.role, accounts.c.revoked_at)
+                                  .where(accounts.c.name == account)).first()
+    if local_account is None or local_account.revoked_at is not None:
+        raise PermissionDenied(_("Only an administrator of the vault moves it to the house "
+                                 "server."))
+    # what init --server --create wrote besides the house: its audit rows come back after
+    # the vault's; the rest (the first administrator's row, the session step's rows) is the
+    # vault's now
+    created = [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id))
+               .mappings()]
+    conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete")
+    for table in reversed(metadata.sorted_tables):
+        if table is not meta:
+            conn.execute(table.delete())
+    conn.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_delete")
+    # every table in dependency order, ids preserved, personal values sealed by the types
+    server_meta = {str(k) for k in conn.execute(select(meta.c.key)).scalars()}
+    for table in metadata.sorted_tables:
+        if table is meta:
+            rows = [r for r in local.execute(select(meta)).mappings()
+                    if r["key"] not in SERVER_OWN_META and r["key"] not in server_meta
+                    and not str(r["key"]).startswith(SLOT_KEY_PREFIX)]
+            if rows:
+                conn.execute(meta.insert(), [dict(r) for r in rows])
+            continue
+        for chunk in _rows(local, table):
+            conn.execute(table.insert(), chunk)
+        report.counts[table.name] = _count(local, table)
+    # counts, table by table, before anything is appended
+    for table in metadata.sorted_tables:
+        if table is meta:
+            continue
+        on_server = _count(conn, table)
+        if on_server != report.counts[table.name]:
+            raise VaultError(_("The copy of table {table} holds {found} rows, the vault "
+                               "{expected}: nothing was changed on the server.").format(
+                table=table.name, found=on_server, expected=report.counts[table.name]))
+    # the chain goes on from the vault's last row
+    local_head = local.execute(select(meta.c.value)
+                               .where(meta.c.key == audit.HEAD_KEY)).scalar()
+    conn.execute(meta.update().where(meta.c.key == audit.HEAD_KEY)
+                 .values(value=local_head or f"0:{audit.GENESIS}"))
+    for row in created:
+        _reappend(conn, row)
+    # the other accounts' logins and slots, as users add makes them
+    conn.exec_driver_sql("RESET ROLE")
+    for made in logins:
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                        {"r": made.login}).first():
+            raise VaultError(_("The server already has a login for an account named {name}; "
+                               "ask the server's administrator.").format(name=made.name))
+        for statement in pg_roles.login_role_statements(made.login, made.role,
+                                                        made.verifier, prefix):
+            conn.exec_driver_sql(statement)
+    conn.exec_driver_sql(f"SET ROLE {owner}")
+    for made in logins:
+        conn.execute(text(f"INSERT INTO {server.KEY_SLOTS_TABLE}(account, login_role, role, "
+                          "slot) VALUES (:a, :l, :r, :s)"),
+                     {"a": made.name, "l": made.login, "r": made.role.value,
+                      "s": json.dumps(made.slot.to_json())})
+        conn.execute(meta.delete().where(meta.c.key == f"{SLOT_KEY_PREFIX}{made.name}"))
+        record_slot_key(conn, made.slot)
+        audit.append(conn, actor=account, role=Role.ADMIN.value, entry=audit.AuditEntry(
+            "account.add", "account", made.name, "ok",
+            {"role": made.role.value, "must_choose": True, "server_login": True}))
+    _set_sequences(conn)
+    report.audit_rows = report.counts["audit_log"]
+    audit.append(conn, actor=account, role=Role.ADMIN.value, entry=audit.AuditEntry(
+        MIGRATED, "vault", vault_id, "ok",
+        {"tables": len(report.counts), "rows": report.rows,
+         "audit_rows": report.audit_rows, "logins": len(logins)}))
+    conn.exec_driver_sql("RESET ROLE")
