@@ -237,3 +237,55 @@ def test_the_wrong_passphrase_or_a_folder_as_target_changes_nothing(
             assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def _house_with(pg: Any, tmp_path: Path, account: str, passphrase: str) -> tuple[ServerProfile,
+                                                                                Path]:
+    profile = ServerProfile(host=pg.host, port=pg.port, database=pg.new_database("move"),
+                            ca_file=pg.ca_file)
+    create_house(profile, pg.superuser, pg.superuser_password,
+                 [FirstAccount(account, Role.ADMIN, passphrase)],
+                 prefix=f"ck{secrets.token_hex(3)}")
+    path = tmp_path / f"{profile.database}.json"
+    write_profile(path, profile)
+    return profile, path
+
+
+def test_the_administrators_own_server_passphrase_is_asked_when_it_differs(
+        demo_folder: Path, pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The house was made with another passphrase for the same administrator: the move
+    takes it from CASUSKAMER_SERVER_PASSPHRASE (else a prompt; no terminal: one line)."""
+    server_pass = "op de server koos de beheerder een andere wachtzin"
+    profile, path = _house_with(pg_server, tmp_path, ADMIN, server_pass)
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CASUSKAMER_OWNER_PASSWORD", pg_server.superuser_password)
+    monkeypatch.delenv("CASUSKAMER_SERVER_PASSPHRASE", raising=False)
+    words = ["migrate", "--from-vault", str(demo_folder), "--to", str(path),
+             "--owner", pg_server.superuser]
+    capsys.readouterr()
+    assert main(words) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "CASUSKAMER_SERVER_PASSPHRASE" in err
+    monkeypatch.setenv("CASUSKAMER_SERVER_PASSPHRASE", server_pass)
+    assert main(words) == 0
+
+
+def test_a_house_without_the_vaults_administrator_is_refused(
+        demo_folder: Path, pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    profile, path = _house_with(pg_server, tmp_path, "iemand_anders", PASSPHRASE)
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CASUSKAMER_OWNER_PASSWORD", pg_server.superuser_password)
+    capsys.readouterr()
+    assert main(["migrate", "--from-vault", str(demo_folder), "--to", str(path),
+                 "--owner", pg_server.superuser, "--account", ADMIN]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "init --server" in err
+    engine = _server_engine(pg_server, profile)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 0
+            assert conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar() == 1
+    finally:
+        engine.dispose()
