@@ -24,11 +24,12 @@ import sqlalchemy as sa
 from app.cli import main as cli_main
 from app.domain.roles import Role
 from app.services import demo as demo_service
+from app.services import intake
 from app.store import audit, db
 from app.store.profile import ServerProfile, write_profile
 from app.store.schema import metadata
 from app.vault import keyslots
-from app.vault.server import FirstAccount, create_house
+from app.vault.server import FirstAccount, ServerVault, create_house
 from app.vault.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,8 +170,13 @@ def test_a_vault_moves_to_the_server_whole_and_untouched(
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
     local = ["--vault", str(demo_folder), "--account", DIRECTOR]
     listed = _show(["cases", "list", *local, "--json"], capsys)
-    number = str(listed["cases"][0]["number"])
-    in_vault = _show(["cases", "show", number, *local, "--json"], capsys)
+    for listed_case in listed["cases"]:  # a case with a BSN (most demo subjects have one)
+        number = str(listed_case["number"])
+        in_vault = _show(["cases", "show", number, *local, "--json"], capsys)
+        bsn = next((s["bsn"] for s in in_vault["case"]["subjects"] if s.get("bsn")), None)
+        if bsn:
+            break
+    assert bsn and in_vault["items"]
     for subject in in_vault["case"]["subjects"]:
         if subject.get("bsn"):
             assert subject["bsn"].encode() not in stored
@@ -184,6 +190,12 @@ def test_a_vault_moves_to_the_server_whole_and_untouched(
     on_server = _show(["cases", "show", number, *server, "--json"], capsys)
     assert on_server["case"]["subjects"] == in_vault["case"]["subjects"]
     assert on_server["items"] == in_vault["items"]
+    # the blind indexes were filled: the "already known" check finds the case by BSN
+    opened = ServerVault(profile).unlock(DIRECTOR, OWN, exclusive=False)
+    try:
+        assert number in [k.number for k in intake.already_known(opened, bsn=bsn)]
+    finally:
+        opened.lock()
 
     # the administrator's verify on the server finds the chain and the values sound
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
