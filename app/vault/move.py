@@ -69,7 +69,7 @@ from app.store.tables import accounts, audit_log, meta
 from app.store.vault_meta import SLOT_KEY_PREFIX
 from app.vault import keyslots, server_admin, server_accounts
 from app.vault.keyslots import KeySlot
-from app.vault.vault import Vault, record_slot_key
+from app.vault.vault import FolderLock, Vault, record_slot_key
 
 #: The audit action of the move (detail: counts only).
 MIGRATED = "house.migrated"
@@ -99,7 +99,8 @@ class MoveReport:
 # -- the vault, read-only -------------------------------------------------------------------
 
 def _tidy(absent: list[Path]) -> None:
-    """Take away the -wal/-shm files a read-only open made (an empty log, an index)."""
+    """Take away the files the move made in the folder (an empty log, SQLite's index, an
+    empty lock file)."""
     for made in absent:
         if made.exists() and (made.name.endswith("-shm") or made.stat().st_size == 0):
             made.unlink()
@@ -108,7 +109,11 @@ def _tidy(absent: list[Path]) -> None:
 @contextmanager
 def _read_vault(vault: Vault, account: str, passphrase: str) -> Iterator[Engine]:
     """A read-only engine on the vault file, opened with ``account``'s slot (an
-    administrator's); nothing is written to the folder."""
+    administrator's), while the folder's lock is held: no program opens the vault during
+    the move (what it wrote then would not be on the server), and a vault in use is refused
+    (``VaultInUse``: close the program there first). Nothing of the folder is changed: the
+    lock file is only locked (made and taken away again if there was none), the holder note
+    goes at the release."""
     vault.require_exists()
     slots = vault.slot_file()
     slot = slots.find(account)
@@ -118,11 +123,30 @@ def _read_vault(vault: Vault, account: str, passphrase: str) -> Iterator[Engine]
     if Permission.MANAGE_ACCOUNTS not in GRANTS[role]:
         raise PermissionDenied(_("Only an administrator of the vault moves it to the house "
                                  "server."))
+    candidates = keyslots.open_slot(slots.vault_id, slot, passphrase)
+    lock_absent = not vault.lock_path.exists()
+    lock = FolderLock(vault.lock_path)
+    try:
+        lock.acquire(account)
+    except BaseException:
+        for candidate in candidates:
+            keymem.wipe(candidate)
+        _tidy([vault.lock_path] if lock_absent else [])
+        raise
+    try:
+        with _read_only(vault, candidates) as engine:
+            yield engine
+    finally:
+        lock.release()
+        _tidy([vault.lock_path] if lock_absent else [])
+
+
+@contextmanager
+def _read_only(vault: Vault, candidates: list[bytearray]) -> Iterator[Engine]:
     # SQLite's read-only open of a WAL file still makes its -wal and -shm beside it when
     # they are not there (a vault closed cleanly has none): those it made go again
     companions = [vault.db_path.with_name(vault.db_path.name + s) for s in ("-wal", "-shm")]
     absent = [p for p in companions if not p.exists()]
-    candidates = keyslots.open_slot(slots.vault_id, slot, passphrase)
     key: bytearray | None = None
     try:
         for candidate in candidates:

@@ -301,3 +301,28 @@ def test_a_house_without_the_vaults_administrator_is_refused(
             assert conn.execute(sa.text("SELECT count(*) FROM accounts")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_vault_in_use_is_not_moved(
+        demo_folder: Path, house: tuple[Any, ServerProfile, Path],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a program still open on the vault writes during the move would not reach the
+    server: the move waits for no one and refuses, in one line, while the vault is open."""
+    pg, profile, path = house
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CASUSKAMER_OWNER_PASSWORD", pg.superuser_password)
+    held = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=True)
+    try:
+        capsys.readouterr()
+        assert main(["migrate", "--from-vault", str(demo_folder), "--to", str(path),
+                     "--owner", pg.superuser]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "in use" in err
+    finally:
+        held.lock()
+    engine = _server_engine(pg, profile)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 0
+    finally:
+        engine.dispose()
