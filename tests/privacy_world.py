@@ -1648,6 +1648,9 @@ CLI_COMMANDS = {
     "backup": "exempt: an encrypted copy of the vault (searched raw by test_canary_session)",
     "restore": "exempt: restores a backup",
     "demo": "exempt: fills a demo vault",
+    "upgrade": "exempt: the house server's schema version, no case data",
+    "migrate": "exempt: prints counts, account names and one-time passphrases, no case data "
+               "(the copy reaches the server sealed: tests/unit/test_pg_move_vault.py)",
     "users add": "exempt: accounts only",
     "users passwd": "exempt: accounts only",
     "users revoke": "exempt: accounts only",
