@@ -326,3 +326,40 @@ def test_a_vault_in_use_is_not_moved(
             assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_the_move_runs_as_a_migration_owner_that_is_no_superuser(
+        demo_folder: Path, pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As a house runs it: the owner's login may create roles and owns the database, and is
+    no superuser (the tables' owner role switches the append-only trigger off for the one
+    statement that takes the creation rows out; nothing else of the log is touched)."""
+    pg = pg_server
+    login, password = f"mover_{secrets.token_hex(3)}", secrets.token_urlsafe(18)
+    database = f"move_{secrets.token_hex(4)}"
+    with pg.admin() as conn:
+        conn.execute(f"CREATE ROLE {login} LOGIN CREATEROLE PASSWORD '{password}'")
+        conn.execute(f'CREATE DATABASE "{database}" OWNER {login}')
+    profile = ServerProfile(host=pg.host, port=pg.port, database=database, ca_file=pg.ca_file)
+    create_house(profile, login, password, [FirstAccount(ADMIN, Role.ADMIN, PASSPHRASE)],
+                 prefix=f"ck{secrets.token_hex(3)}")
+    path = tmp_path / "zvh.json"
+    write_profile(path, profile)
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("CASUSKAMER_OWNER_PASSWORD", password)
+    capsys.readouterr()
+    assert main(["migrate", "--from-vault", str(demo_folder), "--to", str(path),
+                 "--owner", login]) == 0, capsys.readouterr().err
+    counts, chain = _local_counts(demo_folder)
+    engine = _server_engine(pg, profile)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM cases")).scalar() \
+                == counts["cases"]
+            assert audit.verify_chain(conn) == []
+            # the append-only triggers are on again
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
+                "AND NOT tgisinternal AND tgenabled = 'D'")).scalar() == 0
+    finally:
+        engine.dispose()
