@@ -269,7 +269,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("init", help=_("create a vault and its first administrator account"))
     p.add_argument("--vault", required=True, type=Path, metavar="DIR",
-                   help=_("the folder for the new vault"))
+                   help=_("the folder for the new vault (with --server: the new profile "
+                          "file)"))
     p.add_argument("--account", default="beheerder", metavar="NAME",
                    help=_("the first administrator account (default: beheerder)"))
     p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
