@@ -238,13 +238,15 @@ def select_for_engine(config: pytest.Config, items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[None]:
     """Under ``--engine=postgresql``: a test's set-up that adds an account with
     ``app.services.accounts.add_account`` gets it on the server as ``create_house`` makes one
     (the program cannot add server accounts yet: issue 22, point 3, helper H10's part); on a
     vault folder the service runs as always. Tests ABOUT accounts are in
     tests/pg_suite_marks.py."""
     if not on_server(request.config):
+        yield
         return
     from app.errors import ValidationError
     from app.i18n import _
@@ -268,6 +270,7 @@ def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     # The test's vault folder (``vault_dir``) is the test's house: a set-up that unlocks
     # ``Vault(vault_dir)`` as another account opens the house on the server.
     if "admin_vault" not in request.fixturenames:
+        yield
         return
     from app.vault.server import ServerVault
     from app.vault.vault import Vault
@@ -279,8 +282,15 @@ def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
                     ) -> Any:
         if not isinstance(self, ServerVault) and self.folder == folder and _houses \
                 and not (folder / "keyslots.json").exists():
-            return ServerVault(_houses[0].profile).unlock(account, passphrase,
-                                                           exclusive=exclusive)
+            opened = ServerVault(_houses[0].profile).unlock(account, passphrase,
+                                                             exclusive=exclusive)
+            sessions.append(opened)
+            return opened
         return unlock(self, account, passphrase, exclusive=exclusive)
 
+    sessions: list[Any] = []
     monkeypatch.setattr(Vault, "unlock", unlock_here)
+    yield
+    for opened in sessions:  # a session the test left open holds server connections
+        if opened.is_open:
+            opened.lock(audit_it=False)
