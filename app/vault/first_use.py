@@ -63,7 +63,8 @@ def how_to_choose(opened: OpenVault) -> str:
              "casuskamer users passwd --vault {folder} --account {account} (the new "
              "passphrase from the prompt, --new-passphrase-file FILE or {env}).").format(
         account=opened.actor.account, by=opened.passphrase_set_by,
-        folder=opened.vault.folder, env="CASUSKAMER_NEW_PASSPHRASE")
+        folder=getattr(opened.vault, "profile_path", None) or opened.vault.folder,
+        env="CASUSKAMER_NEW_PASSPHRASE")  # a house server's profile, else the folder
 
 
 def note_refused(opened: OpenVault, action: str) -> None:

@@ -98,6 +98,8 @@ def test_users_add_passwd_and_revoke_on_the_server(
     capsys.readouterr()
     _as(monkeypatch, FIRST_PASS)
     assert main(["cases", "list", *vault, "--account", NEW]) == 2
+    # the hint names the profile to give --vault (not the folder it is in)
+    assert f"users passwd --vault {path} --account {NEW}" in capsys.readouterr().err
     _as(monkeypatch, FIRST_PASS, OWN_PASS)
     assert main(["users", "passwd", *vault, "--account", NEW]) == 0
     with pytest.raises(WrongPassphrase):
