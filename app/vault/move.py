@@ -345,21 +345,28 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
     finally:
         keymem.wipe(data_key)
     # verified as the server holds it now: the chain, every sealed value, every blind index
-    with owner_engine.connect() as conn:
-        conn.exec_driver_sql(f"SET ROLE {owner}")
-        for problem in audit.verify_chain(conn):
-            where = f" (#{problem.row_id})" if problem.row_id is not None else ""
-            report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
-        found_slots = conn.execute(text(
-            f"SELECT count(*) FROM {server.KEY_SLOTS_TABLE}")).scalar()
-        if found_slots != len(logins) + 1:
-            report.problems.append(_("Key slots: {found} on the server, {expected} "
-                                     "expected.").format(found=found_slots,
-                                                         expected=len(logins) + 1))
-        # (reads in chunks: the connection streams from here on)
-        report.problems.extend(str(u) for u in sealed.unreadable_values(
-            conn, metadata.sorted_tables))
-        conn.rollback()
+    # (committed by now: a refusal here is told as a problem, not as 'nothing changed')
+    try:
+        with owner_engine.connect() as conn:
+            conn.exec_driver_sql(f"SET ROLE {owner}")
+            for problem in audit.verify_chain(conn):
+                where = f" (#{problem.row_id})" if problem.row_id is not None else ""
+                report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
+            found_slots = conn.execute(text(
+                f"SELECT count(*) FROM {server.KEY_SLOTS_TABLE}")).scalar()
+            if found_slots != len(logins) + 1:
+                report.problems.append(_("Key slots: {found} on the server, {expected} "
+                                         "expected.").format(found=found_slots,
+                                                             expected=len(logins) + 1))
+            # (reads in chunks: the connection streams from here on)
+            report.problems.extend(str(u) for u in sealed.unreadable_values(
+                conn, metadata.sorted_tables))
+            conn.rollback()
+    except sa_exc.DBAPIError as exc:
+        code = getattr(exc.orig, "sqlstate", None) or "-"
+        report.problems.append(_("The verification on the server could not finish (SQLSTATE "
+                                 "{code}); the move itself was saved. Run casuskamer verify "
+                                 "as the administrator.").format(code=code))
 
 
 def _copy(local: Connection, conn: Connection, owner: str, account: str, vault_id: str,
