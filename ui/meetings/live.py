@@ -35,7 +35,7 @@ from app.domain.meetings import (AUTOSAVE_SECONDS, EntryInput, EntryKind, Meetin
                                  item_timer, meeting_label, refusal_text,
                                  start_needs_question)
 from app.domain.roles import allowed
-from app.errors import CasuskamerError, TransitionRefused, ValidationError
+from app.errors import CasuskamerError, EditConflict, TransitionRefused, ValidationError
 from app.formatting import format_date, format_datetime, format_time
 from app.i18n import _
 from app.services import meeting_room as room_service
@@ -46,6 +46,7 @@ from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, changes, dialogs
 from ui.date_edit import DateEdit
+from ui.edit_conflict import offer_reload
 from ui.meetings.room import MeetingRoomWindow
 
 
@@ -127,6 +128,9 @@ class LiveMeetingWindow(QWidget):
         self.undo_stack: list[tuple[str, int, MinutesEntry | None]] = []
         self.editing: int | None = None      # the entry being corrected in the form
         self.entry_values: dict[int, MinutesEntry] = {}
+        #: the version of each entry as this window last wrote it (what an undo names, so
+        #: that undoing never overwrites a colleague's correction made since; issue 22)
+        self.own_versions: dict[int, int | None] = {}
         self.room_window = MeetingRoomWindow(on_blank_key=self.toggle_blank)
         self._build()
         self._shortcuts()
@@ -778,11 +782,17 @@ class LiveMeetingWindow(QWidget):
             entry = self._entry_input()
             if self.editing is not None:
                 before = self.entry_values[self.editing]
-                minutes_svc.edit_entry(self.vault, self.editing, entry)
+                stored = minutes_svc.edit_entry(self.vault, self.editing, entry,
+                                                version=before.version)
+                self.own_versions[stored.id] = stored.version
                 self._push_undo("edit", self.editing, before)
             else:
                 added = minutes_svc.add_entry(self.vault, self.current, entry)
+                self.own_versions[added.id] = added.version
                 self._push_undo("add", added.id, None)
+        except EditConflict as exc:
+            self._conflict(exc)
+            return
         except CasuskamerError as exc:
             self.entry_error.setText(_message(exc))
             return
@@ -790,6 +800,23 @@ class LiveMeetingWindow(QWidget):
         self._fill_entries()
         self.save_draft()
         self.entry_text.setFocus()
+
+    def _conflict(self, conflict: EditConflict) -> None:
+        """Another session corrected the entry since this window read it (issue 22, point
+        4): nothing was written. Say who and when; Reload shows the entries as they are now
+        and keeps what is in the form (a correction stored then replaces the colleague's,
+        as a choice made on what is there); Keep changes nothing on screen."""
+        self.entry_error.setText(_message(conflict))
+        if offer_reload(self, _("Live minutes"), conflict):
+            self._fill_entries()
+            if self.editing is not None and self.editing not in self.entry_values:
+                # removed by the colleague: what is in the form can be added anew
+                self.editing = None
+                self.add_entry_button.setText(_("Add to the minutes"))
+                self.cancel_edit_button.setVisible(False)
+            self.entry_error.setText(_(
+                "The list shows the entries as they are now; what you typed is still in the "
+                "form."))
 
     def _selected_entry(self) -> MinutesEntry | None:
         line = self.entries.currentItem()
@@ -826,7 +853,10 @@ class LiveMeetingWindow(QWidget):
         if entry is None:
             return
         try:
-            minutes_svc.remove_entry(self.vault, entry.id)
+            minutes_svc.remove_entry(self.vault, entry.id, version=entry.version)
+        except EditConflict as exc:
+            self._conflict(exc)
+            return
         except CasuskamerError as exc:
             self.entry_error.setText(_message(exc))
             return
@@ -848,13 +878,16 @@ class LiveMeetingWindow(QWidget):
         self.entry_error.setText("")
         try:
             if action == "add":
-                minutes_svc.remove_entry(self.vault, entry_id)
+                minutes_svc.remove_entry(self.vault, entry_id,
+                                         version=self.own_versions.get(entry_id))
             elif before is not None:
                 again = EntryInput(before.kind, before.text, before.party_id, before.owner,
                                    before.due)
                 if action == "edit":
-                    minutes_svc.edit_entry(self.vault, entry_id, again,
-                                   today=min(date.today(), before.due or date.today()))
+                    undone = minutes_svc.edit_entry(
+                        self.vault, entry_id, again, version=self.own_versions.get(entry_id),
+                        today=min(date.today(), before.due or date.today()))
+                    self.own_versions[entry_id] = undone.version
                 else:
                     restored = minutes_svc.add_entry(self.vault, before.agenda_item_id, again,
                                              today=min(date.today(),
@@ -862,6 +895,12 @@ class LiveMeetingWindow(QWidget):
                     # Older steps name the entry by its id: it has a new one now.
                     self.undo_stack = [(a, restored.id if i == entry_id else i, b)
                                        for a, i, b in self.undo_stack]
+                    self.own_versions[restored.id] = restored.version
+        except EditConflict as exc:
+            # a colleague changed the entry since: undoing would overwrite that; the step
+            # is dropped, nothing written
+            self._conflict(exc)
+            return
         except CasuskamerError as exc:
             self.entry_error.setText(_message(exc))
             return
