@@ -48,6 +48,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.operators import OperatorClass
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -157,6 +158,13 @@ class Sealed(TypeDecorator[Any]):
     @property
     def python_type(self) -> type:
         return self.plain.python_type
+
+    @property
+    def operator_classes(self) -> OperatorClass:  # type: ignore[override]
+        """The operators of the plain type (LIKE on a text, < on a date) as well as the
+        stored bytes': on SQLite the column is that type; on the server such a comparison
+        would see ciphertext, so what needs one there is done on the workstation."""
+        return self.plain.operator_classes | LargeBinary.operator_classes
 
     class Comparator(TypeDecorator.Comparator[Any]):
         def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
