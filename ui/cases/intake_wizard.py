@@ -22,7 +22,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -68,7 +68,7 @@ from app.domain.intake import (
 from app.domain.life_domains import LifeDomain
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
-from app.errors import CasuskamerError, ValidationError
+from app.errors import CasuskamerError, EditConflict, ValidationError
 from app.formatting import format_date, format_time
 from app.i18n import _
 from app.services import intake as intake_service
@@ -76,6 +76,7 @@ from app.services import parties as party_service
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.edit_conflict import offer_reload
 from ui.wizard import StepPage
 
 #: Longest text a one-line field takes (Qt's default, 32,767, would cut a long paste).
@@ -725,6 +726,16 @@ class SummaryPage(IntakePage):
         decline_form.addRow(_("Advice to the referring party"),
                             self.with_error("decline_advice", self.decline_advice))
         self.decline_box.setVisible(False)
+        # issue 22, point 4: after a reload because a colleague rewrote the registration,
+        # what this user had typed, read-only, to copy back (copies go through the guard)
+        self.kept_label = QLabel(_("Your text, not saved (to copy):"))
+        self.kept = QPlainTextEdit()
+        self.kept.setObjectName("kept_text")
+        self.kept.setReadOnly(True)
+        self.kept.setAccessibleName(_("Your text, not saved (to copy):"))
+        self.kept_label.setBuddy(self.kept)
+        for widget in (self.kept_label, self.kept):
+            widget.setVisible(False)
         default = next((o for o in (IntakeOutcome.ACCEPT, IntakeOutcome.REGISTER)
                         if allowed[o]), None)
         if default is not None:
@@ -733,8 +744,15 @@ class SummaryPage(IntakePage):
         layout.addWidget(self.summary, 1)
         layout.addWidget(self.with_error("outcome", outcomes))
         layout.addWidget(self.decline_box)
+        layout.addWidget(self.kept_label)
+        layout.addWidget(self.kept)
         layout.addWidget(self.page_error)
         self.setFinalPage(True)
+
+    def show_kept(self, text: str) -> None:
+        self.kept.setPlainText(text)
+        for widget in (self.kept_label, self.kept):
+            widget.setVisible(bool(text))
 
     def outcome(self) -> IntakeOutcome:
         for outcome, button in self.outcome_buttons.items():
@@ -834,6 +852,8 @@ class IntakeWizard(QWizard):
         self.existing_case = bool(self.draft.case_number)
         self.draft_id = draft_id
         self.result_of_submit: intake_service.SubmitResult | None = None
+        #: what the user had typed before a reload after an edit conflict (else "")
+        self.kept_text = ""
         self._ctx: IntakeContext | None = None
         self._resuming = False
         self._cleared = False
@@ -950,6 +970,15 @@ class IntakeWizard(QWizard):
         try:
             result = intake_service.submit_intake(self.vault, self.draft, outcome,
                                                   self.draft_id, self.ctx)
+        except EditConflict as exc:
+            # another session rewrote the case's registration since this draft read it:
+            # nothing was written; the draft (with the user's text) is kept, and the user
+            # may reload the case as it is now (issue 22, point 4)
+            page.show_errors([FieldError("", str(exc))])
+            self._save()
+            if offer_reload(self, self.windowTitle(), exc):
+                self.reload_case()
+            return False
         except ValidationError as exc:
             page.show_errors([FieldError(exc.field or "", str(exc))])
             self._save()
@@ -966,6 +995,55 @@ class IntakeWizard(QWizard):
             self.draft_id = None
         self.submitted.emit(result)
         return True
+
+    def reload_case(self) -> None:
+        """Load the registered case anew (as another session saved it), keeping what this
+        user typed visible beside it to copy: the registration on every page becomes the
+        case's; the intake's own decision (the criteria answered, a reason and advice to
+        decline) stays as typed, it is no part of the registration. The draft is saved
+        with the case's current version, so the next submission is built on it."""
+        number = self.draft.case_number
+        if number is None:
+            return
+        page = self.pages[IntakeStep.SUMMARY]
+        typed = self.typed_text()
+        try:
+            fresh = intake_service.case_as_draft(self.vault, number)
+        except CasuskamerError as exc:
+            page.show_errors([FieldError("", str(exc))])
+            return
+        fresh.criteria = self.draft.criteria
+        fresh.decline_reason = self.draft.decline_reason
+        fresh.decline_advice = self.draft.decline_advice
+        fresh.step = IntakeStep.SUMMARY.value
+        self.draft = fresh
+        for each in self.pages.values():
+            if each.loaded:
+                each.load(fresh)
+        self._save()
+        self.kept_text = typed
+        if isinstance(page, SummaryPage):
+            page.show_kept(typed)
+        page.show_errors([FieldError("", _(
+            "The case is shown as it is now. Your own text is below to copy; go back to a "
+            "page to make your change again."))])
+
+    def typed_text(self) -> str:
+        """The draft as the user typed it, as plain text (the summary's rows, then the
+        partners to invite and the informing), for the box to copy from."""
+        document = QTextDocument()
+        document.setHtml(self.summary_html())
+        lines = [document.toPlainText().strip()]
+        for invitee in self.draft.invitees:
+            lines.append(" \u00b7 ".join(p for p in (invitee.contact_name, invitee.contact_role,
+                                                     invitee.phone, invitee.email)
+                                          if p.strip()))
+        for informing in self.draft.informing:
+            lines.append(" \u00b7 ".join(p for p in (informing.informed,
+                                                     informing.informed_on,
+                                                     informing.ground, informing.ground_text,
+                                                     informing.review_on) if p.strip()))
+        return "\n".join(line for line in lines if line)
 
     def summary_html(self) -> str:
         d = self.draft
@@ -1076,6 +1154,7 @@ class IntakeWizard(QWizard):
     def clear(self) -> None:
         """Drop every typed text and the draft held in memory (on lock)."""
         self._cleared = True
+        self.kept_text = ""
         for page in self.pages.values():
             page.clear_fields()
         self.draft = IntakeDraft()
@@ -1084,7 +1163,14 @@ class IntakeWizard(QWizard):
     def reject(self) -> None:
         """Closing with changes asks Opslaan / Niet opslaan / Annuleren (Opslaan keeps them
         in the draft, which reopens from the Cases screen; what was saved on an earlier page
-        stays either way). On lock the wizard is cleared first and asks nothing."""
+        stays either way). On lock the wizard is cleared first and asks nothing. After a
+        reload, the user's own text shown to copy is in no draft: closing asks first."""
+        if (self.kept_text and not self._cleared and self.result_of_submit is None
+                and not dialogs.confirm(
+                    self, _("Close the intake"),
+                    _("Your own text from before the reload is not saved anywhere. Close "
+                      "anyway?"), yes_label=_("Close"), destructive=True)):
+            return
         if self.has_unsaved_changes:
             answer = dialogs.ask_to_save(
                 self, _("Unsaved changes"),
