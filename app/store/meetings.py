@@ -95,10 +95,6 @@ def change_entry(conn: Connection, entry_id: int, values: Mapping[str, Any]) -> 
                  .values(dict(values)))
 
 
-def remove_entry(conn: Connection, entry_id: int) -> None:
-    conn.execute(delete(minutes_entries).where(minutes_entries.c.id == entry_id))
-
-
 def correct_entry(conn: Connection, entry_id: int, version: int | None,
                   values: Mapping[str, Any], by: str, at: datetime) -> bool:
     """A correction of the entry read at ``version`` (``app.store.versioned``): written and
