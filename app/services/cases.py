@@ -51,7 +51,6 @@ from app.errors import NotFound, ValidationError
 from app.i18n import _
 from app.store import cases as case_rows
 from app.store import items as item_rows
-from app.store import dialect as store_dialect
 from app.store import sealed
 from app.store import subjects as subject_rows
 from app.store.convert import inserted_id as inserted_id
@@ -173,49 +172,6 @@ class CaseRows(Sequence[CaseRow]):
         return {names[p] for p in {r[4] for r in self._raw} if names.get(p)}
 
 
-#: The Cases table's columns per case, newest number first: migration 0008's covering
-#: index answers it without reading the wide ``cases`` rows (every page SQLCipher reads is
-#: decrypted), and what the table shows and searches per case comes from the narrow
-#: ``case_search`` table by its key in the same statement (in list order, so no dictionary
-#: of 100,000 entries is built to join them in Python).
-_LIST_SQL = """
-    SELECT c.id, c.number, c.protocol, c.state, c.referring_party_id, c.received,
-           cs.main_subject, cs.search_key
-      FROM cases c LEFT JOIN case_search cs ON cs.case_id = c.id
-     WHERE {where}
-     ORDER BY c.number_year DESC, c.number_seq DESC"""
-
-#: Each case's plan (one per case) and the date the plan names for the next meeting.
-_PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
-
-#: The open actions and their due dates, from migration 0008's partial index of open
-#: actions (the same condition), so the many done actions of years of work are never
-#: touched. Counted per plan in Python: SQLite's ``GROUP BY`` over them took fifteen times
-#: as long as reading them.
-_OPEN_ACTIONS_SQL = """
-    SELECT a.plan_id, a.due FROM plan_actions a WHERE a.status IN ('open', 'in_progress')"""
-
-#: The first coming meeting each case is on the agenda of: from the few coming meetings
-#: (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the same as
-#: ``date(starts_at) >= today`` but answered by the index on ``starts_at``) to their agenda.
-_NEXT_MEETING_SQL = """
-    SELECT ai.case_id, min(date(m.starts_at))
-      FROM meetings m CROSS JOIN agenda_items ai ON ai.meeting_id = m.id
-     WHERE m.starts_at >= :today AND m.state != 'finished'
-     GROUP BY ai.case_id"""
-
-
-#: The same for a few cases: from their agenda items to the meetings.
-_NEXT_MEETING_OF_SQL = """
-    SELECT ai.case_id, min(date(m.starts_at))
-      FROM agenda_items ai CROSS JOIN meetings m ON m.id = ai.meeting_id
-     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'
-     GROUP BY ai.case_id"""
-
-
-#: Page cache of the connection that loads the Cases table (KiB, as SQLite's negative
-#: ``cache_size``): enough to keep 100,000 cases' rows decrypted between two loads.
-LIST_CACHE_KIB = 65_536
 
 
 @entry_point
@@ -269,37 +225,20 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     # A few plain queries, each answered from a narrow index or table, joined here by case:
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
     with vault.read() as conn:
-        # Straight through the DB-API cursor: plain tuples, no per-row ORM or type work.
-        cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
-        try:
-            store_dialect.widen_page_cache(conn, LIST_CACHE_KIB)
-            sql = _LIST_SQL.format(where=" AND ".join(clauses))
-            if limit is not None and not (words and not (substance and in_sql)):
-                sql += f" LIMIT {int(limit)}"
-            raw = cursor.execute(sql, params).fetchall()
-            if words and substance and not in_sql:
-                raw = [r for r in raw if all(w in (r[7] or r[1]) for w in words)]
-                raw = raw if limit is None else raw[:int(limit)]
-            if words and not substance:
-                # The register's key (number and initials) is made in Python: matched here.
-                raw = [r for r in raw
-                       if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
-                raw = raw if limit is None else raw[:int(limit)]
-            # The newest few: the other queries only for those cases (by their ids).
-            # (NULL) for none: SQLite's "IN ()" is no SQL on the server, and means the same
-            only = ("" if limit is None and not words
-                    else "({})".format(",".join(str(r[0]) for r in raw) or "NULL"))
-            plan_of = {r[0]: r for r in cursor.execute(
-                _PLANS_SQL + (f" WHERE case_id IN {only}" if only else ""))}
-            plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()) or "NULL")
-            open_actions = cursor.execute(
-                _OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if only else "")).fetchall()
-            meeting_of = dict(cursor.execute(
-                _NEXT_MEETING_OF_SQL.format(only=only) if only else _NEXT_MEETING_SQL,
-                on_day).fetchall())
-            party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())
-        finally:
-            cursor.close()
+        sql_limit = limit if not (words and not (substance and in_sql)) else None
+        raw = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit)
+        if words and substance and not in_sql:
+            raw = [r for r in raw if all(w in (r[7] or r[1]) for w in words)]
+            raw = raw if limit is None else raw[:int(limit)]
+        if words and not substance:
+            # The register's key (number and initials) is made in Python: matched here.
+            raw = [r for r in raw
+                   if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
+            raw = raw if limit is None else raw[:int(limit)]
+        # The newest few: the other queries only for those cases (by their ids).
+        only = None if limit is None and not words else [int(r[0]) for r in raw]
+        plan_of, open_actions, meeting_of, party_names = case_rows.listing_extras(
+            conn, only, on_day["today"])
     open_of: dict[int, int] = {}
     overdue_of: dict[int, int] = {}
     day = on_day["today"]

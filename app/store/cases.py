@@ -13,10 +13,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.lifecycle import CaseState
 from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
                                    item_shared_with, life_domain_problems, subjects)
+from app.store import dialect as store_dialect
 from app.store.convert import inserted_id
 from app.store.party_tables import parties
 from app.store.personal import personal_columns
@@ -117,11 +120,20 @@ def has_tombstone(conn: Connection, case_id: int) -> bool:
 def write_tombstone(conn: Connection, values: Mapping[str, Any], *,
                     replace: bool = True) -> None:
     """The figures' tombstone of a case (``values`` holds its ``case_id``); an earlier one is
-    replaced."""
-    if replace:
-        conn.execute(delete(case_tombstones).where(
-            case_tombstones.c.case_id == values["case_id"]))
-    conn.execute(insert(case_tombstones).values(**dict(values)))
+    replaced: one upsert (``INSERT ... ON CONFLICT (case_id) DO UPDATE``) that sets every
+    column but ``case_id`` to the given value (NULL when not given: the table has no
+    defaults), so the row is the same as after a delete and an insert. On the house server
+    the work roles may insert a tombstone and update every column but its ``case_id``, never
+    delete it (``app.store.pg_roles``)."""
+    row = dict(values)
+    if not replace:
+        conn.execute(insert(case_tombstones).values(**row))
+        return
+    upsert = (sqlite_insert if store_dialect.is_sqlite(conn) else pg_insert)(
+        case_tombstones).values(**row)
+    conn.execute(upsert.on_conflict_do_update(
+        index_elements=[case_tombstones.c.case_id],
+        set_={c.name: row.get(c.name) for c in case_tombstones.c if c.name != "case_id"}))
 
 
 def mark_tombstone_destroyed(conn: Connection, case_id: int, on: date) -> None:
@@ -322,3 +334,93 @@ def with_subject(conn: Connection, *, bsn: str | None = None,
     if exclude_number:
         query = query.where(cases.c.number != exclude_number)
     return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]
+
+
+# -- the Cases table's listing (app.services.cases.list_cases) -------------------------------
+
+#: The Cases table's columns per case, newest number first: migration 0008's covering
+#: index answers it without reading the wide ``cases`` rows (every page SQLCipher reads is
+#: decrypted), and what the table shows and searches per case comes from the narrow
+#: ``case_search`` table by its key in the same statement (in list order, so no dictionary
+#: of 100,000 entries is built to join them in Python).
+LIST_SQL = """
+    SELECT c.id, c.number, c.protocol, c.state, c.referring_party_id, c.received,
+           cs.main_subject, cs.search_key
+      FROM cases c LEFT JOIN case_search cs ON cs.case_id = c.id
+     WHERE {where}
+     ORDER BY c.number_year DESC, c.number_seq DESC"""
+
+#: Each case's plan (one per case) and the date the plan names for the next meeting.
+PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
+
+#: The open actions and their due dates, from migration 0008's partial index of open
+#: actions (the same condition), so the many done actions of years of work are never
+#: touched. Counted per plan in Python: SQLite's ``GROUP BY`` over them took fifteen times
+#: as long as reading them.
+OPEN_ACTIONS_SQL = """
+    SELECT a.plan_id, a.due FROM plan_actions a WHERE a.status IN ('open', 'in_progress')"""
+
+#: The first coming meeting each case is on the agenda of: from the few coming meetings
+#: (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the same as
+#: ``date(starts_at) >= today`` but answered by the index on ``starts_at``) to their agenda.
+NEXT_MEETING_SQL = """
+    SELECT ai.case_id, min(date(m.starts_at))
+      FROM meetings m CROSS JOIN agenda_items ai ON ai.meeting_id = m.id
+     WHERE m.starts_at >= :today AND m.state != 'finished'
+     GROUP BY ai.case_id"""
+
+
+#: The same for a few cases: from their agenda items to the meetings.
+NEXT_MEETING_OF_SQL = """
+    SELECT ai.case_id, min(date(m.starts_at))
+      FROM agenda_items ai CROSS JOIN meetings m ON m.id = ai.meeting_id
+     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'
+     GROUP BY ai.case_id"""
+
+
+#: Page cache of the connection that loads the Cases table (KiB, as SQLite's negative
+#: ``cache_size``): enough to keep 100,000 cases' rows decrypted between two loads.
+LIST_CACHE_KIB = 65_536
+
+
+def listing(conn: Connection, where: str, params: Mapping[str, Any],
+            limit: int | None) -> list[tuple[Any, ...]]:
+    """``(id, number, protocol, state, referring party id, received, main subject, search
+    key)`` of the cases ``where`` selects (a condition on ``c`` = cases, ``cs`` =
+    case_search, with ``params``), newest number first, the first ``limit`` when given.
+    Straight through the DB-API cursor: plain tuples, no per-row ORM or type work."""
+    cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
+    try:
+        store_dialect.widen_page_cache(conn, LIST_CACHE_KIB)
+        sql = LIST_SQL.format(where=where)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return list(cursor.execute(sql, dict(params)).fetchall())
+    finally:
+        cursor.close()
+
+
+def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
+                   ) -> tuple[dict[int, tuple[Any, ...]], list[tuple[Any, ...]],
+                              dict[int, str], dict[int, str]]:
+    """What the Cases table shows beside each case, for the cases ``only`` (every case when
+    None): each case's plan ``case id -> (case id, plan id, next meeting)``, the open actions
+    ``(plan id, due)``, the first coming meeting's day per case, and the parties' names."""
+    # (NULL) for none: SQLite's "IN ()" is no SQL on the server, and means the same
+    ids = None if only is None else "({})".format(",".join(str(int(i)) for i in only)
+                                                  or "NULL")
+    on_day = {"today": today}
+    cursor = store_dialect.cursor(conn)
+    try:
+        plan_of = {r[0]: r for r in cursor.execute(
+            PLANS_SQL + (f" WHERE case_id IN {ids}" if ids else ""))}
+        plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()) or "NULL")
+        open_actions = list(cursor.execute(
+            OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if ids else "")).fetchall())
+        meeting_of = dict(cursor.execute(
+            NEXT_MEETING_OF_SQL.format(only=ids) if ids else NEXT_MEETING_SQL,
+            on_day).fetchall())
+        party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())
+    finally:
+        cursor.close()
+    return plan_of, open_actions, meeting_of, party_names

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SQL = re.compile(r"(?<![.\w])(?:select|insert|update|delete|text)\("
+SQL = re.compile(r"(?<![.\w])(?<!def )(?:select|insert|update|delete|text)\("
                  r"|\b(?:execute|executemany|exec_driver_sql)\(")
 
 #: what is left outside app/store in the services moved so far (was, at 303c06b/ea62f08:
@@ -27,8 +27,8 @@ CEILINGS = {
     "app/services/retention.py": 0,    # 15 -> 0: app/store/retention.py
     "app/services/tombstones.py": 0,   # the tombstone's counts, out of closure
     "app/services/triage.py": 0,       # was 38: app/store/triage.py
-    "app/services/accounts.py": 1,     # was 19; the 1 is AccountNotice.text(), no SQL
-    "app/services/followup.py": 1,     # was 4; the 1 is OverdueNotice.text(), no SQL
+    "app/services/accounts.py": 0,     # was 19
+    "app/services/followup.py": 0,     # was 4
     "app/services/figures.py": 0,      # was 13: app/store/figures.py
     "app/services/subject_access.py": 0,   # was 12: app/store/subject_access.py
     "app/services/minutes.py": 0,
@@ -39,24 +39,22 @@ CEILINGS = {
     "app/services/sharing_context.py": 0,   # what the sharing policy is asked with
     "app/services/case_view.py": 0,
     # the vault's floor (was 25, 16, 10, 2 and 1 at 4caafe6): its SQL is in
-    # app/store/vault_meta.py and app/store/forwarding.py; the one left in forwarding and
-    # attempts is a method named text() (Delivered.text, Failures.text), not SQL
-    "app/vault/forwarding.py": 1,
+    # app/store/vault_meta.py and app/store/forwarding.py
+    "app/vault/forwarding.py": 0,
     "app/vault/rekey.py": 0,
     "app/vault/vault.py": 0,
     "app/vault/first_use.py": 0,
-    "app/vault/attempts.py": 1,
+    "app/vault/attempts.py": 0,
     "app/services/disclosures.py": 0,
     "app/services/handouts.py": 0,
     "app/services/parties.py": 0,      # was 58: app/store/parties.py
     # the case and the referral (were 83, 41 and 1 at 4caafe6): app/store/cases.py,
-    # subjects.py, items.py and referrals.py; the six left in cases.py are the Cases table's
-    # listing (list_cases, straight through the DB-API cursor); the one in referral_import
-    # is a method named text() (the reader's), not SQL
-    "app/services/cases.py": 6,
+    # subjects.py, items.py and referrals.py; the Cases table's listing in
+    # app/store/cases.listing and listing_extras
+    "app/services/cases.py": 0,
     "app/services/referral_contacts.py": 0,
     "app/services/referral_receipts.py": 0,  # was 6: the routing row, the parties' names
-    "app/services/referral_import.py": 1,
+    "app/services/referral_import.py": 0,
     "app/services/intake.py": 0,    # already known and the subjects through app.store
     # the demo generator and verify (were synthetic 2, demo 2, demo_activity 28 with its
     # bulk writes, maintenance 7, text_scan 3 at 4caafe6): app/store/demo_rows.py,
@@ -66,6 +64,24 @@ CEILINGS = {
     "app/services/demo_activity.py": 0,
     "app/vault/maintenance.py": 1,
     "app/vault/text_scan.py": 0,
+}
+
+#: The house server's own machinery, written in app/vault before the seam reached it (issue
+#: 22): logins, grants, key slots on the server and the move from a vault folder. To move
+#: into app/store like the rest; held here so that it does not grow.
+SERVER_CEILINGS = {
+    "app/vault/move.py": 53,
+    "app/vault/server.py": 24,
+    "app/vault/server_admin.py": 22,
+    "app/vault/server_accounts.py": 19,
+}
+
+#: Not SQL, though the count finds it: the domain's own functions named text().
+NOT_SQL = {
+    "app/domain/intake.py": 9,      # a local function text(key) reading a draft's fields
+    "app/domain/meetings.py": 1,
+    "app/domain/figures.py": 1,
+    "app/domain/criteria.py": 1,
 }
 
 REPOSITORIES = ("cases", "subjects", "items", "meetings", "plan", "drafts", "audit",
@@ -86,6 +102,26 @@ def test_the_count_finds_sql_and_not_a_dict_update() -> None:
 @pytest.mark.parametrize("path, ceiling", sorted(CEILINGS.items()))
 def test_the_moved_services_keep_no_more_sql_than_left(path: str, ceiling: int) -> None:
     assert sql_calls((ROOT / path).read_text(encoding="utf-8")) <= ceiling
+
+
+def test_no_file_outside_the_store_writes_more_sql_than_it_is_held_to() -> None:
+    """Every module of app/ outside app/store, not only the ones listed: a new service that
+    writes SQL itself fails here (its ceiling is 0 unless it is listed above)."""
+    held = {**CEILINGS, **SERVER_CEILINGS, **NOT_SQL}
+    over = {}
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name.startswith("app/store/"):
+            continue
+        found = sql_calls(path.read_text(encoding="utf-8"))
+        if found > held.get(name, 0):
+            over[name] = found
+    assert not over, f"SQL outside app/store (move it into a repository module): {over}"
+
+
+def test_a_method_named_text_is_not_counted() -> None:
+    assert sql_calls("    def text(self) -> str:\n        return 'x'\n") == 0
+    assert sql_calls("conn.execute(text('SELECT 1'))\n") == 2
 
 
 @pytest.mark.parametrize("name", REPOSITORIES)
