@@ -63,7 +63,8 @@ PG_SUITE := tests/unit/test_intake_service.py tests/unit/test_pg_services.py \
             tests/unit/test_cases.py tests/unit/test_audit.py tests/unit/test_retention.py \
             tests/unit/test_handout_service.py tests/unit/test_parties_register.py \
             tests/unit/test_meetings_agenda.py tests/unit/test_meetings_room.py \
-            tests/unit/test_structure_meetings.py tests/unit/test_seam_cases_repositories.py
+            tests/unit/test_structure_meetings.py tests/unit/test_seam_cases_repositories.py \
+            tests/unit/test_pg_versions_intake.py tests/unit/test_pg_versions_minutes.py
 test-pg: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider --engine=postgresql $(PG_SUITE)
 
