@@ -23,9 +23,10 @@ file keeps its slots in ``keyslots.json``). The schema itself is made and upgrad
 migration owner (``create_house``; ``casuskamer upgrade`` later): an account's unlock checks
 the revision and never migrates.
 
-Not yet here (see docs/house-server.md): adding, revoking and re-keying accounts from the
-program (``create_house`` makes the first accounts as the owner), LISTEN/NOTIFY,
-the version columns, ``migrate --from-vault``.
+Elsewhere: adding, changing and revoking accounts (``app.vault.server_accounts``), the
+owner's commands (``app.vault.server_admin``), the move from a vault folder
+(``app.vault.move``), live updates (``app.store.live``, :meth:`ServerOpenVault.listen`).
+Not yet here (see docs/house-server.md): changing the data key on the server.
 """
 
 from __future__ import annotations
