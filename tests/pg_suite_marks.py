@@ -9,10 +9,6 @@ xfail: remove the line when it passes)."""
 
 from __future__ import annotations
 
-#: Closing a case on the server.
-TOMBSTONE = ("closing a case writes its tombstone as DELETE + INSERT (app/store/cases.py "
-             "write_tombstone, replace=True); the server grants the work roles only INSERT on "
-             "case_tombstones (app/store/pg_roles.py): 42501. One of the two must change")
 #: A test that peeks into the audit table in a role that may not read it all.
 AUDIT_READ = ("the test reads audit_log directly in a non-administrator's session; the "
               "server's row-level security (rightly) shows that role only the rows about its "
@@ -32,6 +28,9 @@ SQLITE_ONLY: dict[str, str] = {
         "tampers with the audit rows through the session's own connection, as anyone who "
         "holds the vault file can; on the server no role may (tests/unit/test_pg_services.py "
         "checks that refusal)",
+    "tests/unit/test_retention_destruction.py::"
+    "test_destruction_leaves_no_canary_in_any_page_or_the_wal":
+        "looks for the destroyed text in the vault file's pages and its WAL",
 }
 
 NOT_YET: dict[str, str] = {
@@ -55,11 +54,6 @@ NOT_YET: dict[str, str] = {
         "counts audit rows read in a non-administrator's session (row-level security)",
     "tests/unit/test_triage.py::test_case_view_marks_who_may_see_and_is_audited_once":
         "counts audit rows read in a non-administrator's session (row-level security)",
-    "tests/unit/test_closure.py::test_closure_cleans_exactly_what_the_preview_showed":
-        TOMBSTONE,
-    "tests/unit/test_closure.py::"
-    "test_unmet_criteria_need_a_reason_and_a_closed_case_cannot_close_again":
-        TOMBSTONE,
     "tests/unit/test_plan.py::test_save_load_and_history":
         AUDIT_READ,
     "tests/unit/test_meetings.py::test_plan_meeting_with_three_cases_schedules_them_in_order":
@@ -72,7 +66,9 @@ NOT_YET: dict[str, str] = {
         "app/store/pg_roles.py session_policy_statements)",
     "tests/unit/test_subject_access.py::"
     "test_closed_case_shows_its_destruction_date_and_is_found_by_bsn_elsewhere":
-        TOMBSTONE,
+        "the report's fingerprint key (subject_access_fingerprint_key) is made on first use "
+        "as a meta row; on the server only who manages the settings inserts meta rows "
+        "(row-level security): the house should make it at creation",
     "tests/unit/test_subject_access.py::test_more_than_one_person_is_refused_and_can_be_narrowed":
         "runs the command line on the vault folder (--vault DIR); on the server it needs "
         "a profile file",
@@ -87,8 +83,11 @@ NOT_YET: dict[str, str] = {
         "the server refuses it too, as the program's PermissionDenied (server_error), not "
         "SQLAlchemy's DatabaseError the test expects",
     "tests/unit/test_retention.py::"
-    "test_purge_due_destroys_only_the_due_cases_and_the_figures_keep_them": TOMBSTONE,
-    "tests/unit/test_retention.py::test_purge_can_be_run_by_the_admin_account": TOMBSTONE,
+    "test_purge_due_destroys_only_the_due_cases_and_the_figures_keep_them": FOLDER_CLI,
+    "tests/unit/test_retention.py::test_purge_can_be_run_by_the_admin_account":
+        "the purge at the administrator's unlock destroys the due cases' rows, which the "
+        "administrator's role may not touch on the server (no case tables): it needs the "
+        "SECURITY DEFINER purge function docs/house-server.md names",
     "tests/unit/test_handout_service.py::"
     "test_a_handout_is_written_and_recorded_with_its_sha256": DISCLOSURES,
     "tests/unit/test_handout_service.py::"

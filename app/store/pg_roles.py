@@ -58,6 +58,8 @@ class TableGrant:
     insert: frozenset[Permission]
     update: frozenset[Permission]
     delete: frozenset[Permission]
+    #: When not empty, UPDATE is granted on every column of the table but these.
+    update_all_but: tuple[str, ...] = ()
 
     def needs(self, privilege: str) -> frozenset[Permission]:
         return {"SELECT": self.select, "INSERT": self.insert, "UPDATE": self.update,
@@ -132,8 +134,13 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     "plan_information_needs": _grant(_SUBSTANCE, _WORK),
     "case_closures": _grant(_SUBSTANCE, _WORK),
     "drafts": _grant(_p(Permission.CASE_WORK, Permission.REGISTER_REFERRAL), _INTAKE),
-    # what is left of a destroyed case: read only through the figures' views
-    "case_tombstones": TableGrant(select=NOBODY, insert=_WORK, update=NOBODY, delete=NOBODY),
+    # what is left of a closed or destroyed case: non-personal counts and dates. Who closes
+    # and destroys cases writes it once per case as an upsert on its case_id
+    # (app/store/cases.write_tombstone) and reads it for the closure figures; it may update
+    # every column but the key and never delete it. The manager reads no table: only the
+    # figures' views
+    "case_tombstones": TableGrant(select=_WORK, insert=_WORK, update=_WORK, delete=NOBODY,
+                                  update_all_but=("case_id",)),
 }
 
 
@@ -187,7 +194,8 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIG
         for privilege in PRIVILEGES:
             holders = roles_holding(grant.needs(privilege))
             if holders:
-                out.append(f"GRANT {privilege} ON TABLE {s}.{name} TO "
+                out.append(f"GRANT {privilege}{_columns(table, grant, privilege)} ON TABLE "
+                           f"{s}.{name} TO "
                            + ", ".join(group_role(r, prefix) for r in holders))
         sequence = _serial_sequence(table)
         inserters = roles_holding(grant.insert)
@@ -200,6 +208,14 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIG
         out.append(f"GRANT SELECT ON TABLE {s}.{ident(view)} TO "
                    + ", ".join(group_role(r, prefix) for r in readers))
     return out
+
+
+def _columns(table: Table, grant: TableGrant, privilege: str) -> str:
+    """`` (a, b)`` when ``grant`` gives ``privilege`` on some columns only, else ``""``."""
+    if privilege != "UPDATE" or not grant.update_all_but:
+        return ""
+    names = [c.name for c in table.c if c.name not in grant.update_all_but]
+    return " (" + ", ".join(ident(n) for n in names) + ")"
 
 
 def _serial_sequence(table: Table) -> str | None:
