@@ -14,11 +14,6 @@ AUDIT_READ = ("the test reads audit_log directly in a non-administrator's sessio
               "server's row-level security (rightly) shows that role only the rows about its "
               "own account: the test should read it as an administrator")
 
-#: The disclosure log is read from the audit table.
-DISCLOSURES = ("disclosure.case_disclosures reads the case's export rows from the audit log as "
-               "the process director; the server's row-level security shows that role only "
-               "the rows about its own account (no policy for a case's disclosure rows yet: "
-               "app/store/pg_roles.py session_policy_statements)")
 #: The command line run on the test's vault folder.
 FOLDER_CLI = ("runs the command line with --vault on the test's folder; on the server it "
               "needs a profile file and --account")
@@ -60,15 +55,7 @@ NOT_YET: dict[str, str] = {
         AUDIT_READ,
     "tests/unit/test_subject_access.py::"
     "test_the_pdf_lists_items_sources_disclosures_and_destruction":
-        "disclosure.case_disclosures reads the case's export rows from the audit log as "
-        "the process director; the server's row-level security shows that role only rows "
-        "about its own account (no policy for a case's disclosure rows yet: "
-        "app/store/pg_roles.py session_policy_statements)",
-    "tests/unit/test_subject_access.py::"
-    "test_closed_case_shows_its_destruction_date_and_is_found_by_bsn_elsewhere":
-        "the report's fingerprint key (subject_access_fingerprint_key) is made on first use "
-        "as a meta row; on the server only who manages the settings inserts meta rows "
-        "(row-level security): the house should make it at creation",
+        AUDIT_READ + " (the export.subject_access row: not a case's disclosure row)",
     "tests/unit/test_subject_access.py::test_more_than_one_person_is_refused_and_can_be_narrowed":
         "runs the command line on the vault folder (--vault DIR); on the server it needs "
         "a profile file",
@@ -88,16 +75,6 @@ NOT_YET: dict[str, str] = {
         "the purge at the administrator's unlock destroys the due cases' rows, which the "
         "administrator's role may not touch on the server (no case tables): it needs the "
         "SECURITY DEFINER purge function docs/house-server.md names",
-    "tests/unit/test_handout_service.py::"
-    "test_a_handout_is_written_and_recorded_with_its_sha256": DISCLOSURES,
-    "tests/unit/test_handout_service.py::"
-    "test_a_withdrawn_party_is_refused_logged_and_gets_no_file": DISCLOSURES,
-    "tests/unit/test_handout_service.py::"
-    "test_an_encrypted_handout_opens_only_with_its_password": DISCLOSURES,
-    "tests/unit/test_handout_service.py::"
-    "test_the_full_plan_shows_every_action_and_is_recorded": DISCLOSURES,
-    "tests/unit/test_handout_service.py::"
-    "test_batch_for_every_invitee_with_progress_refusals_and_cancel": DISCLOSURES,
     "tests/unit/test_handout_service.py::test_the_export_commands": FOLDER_CLI,
     "tests/unit/test_meetings_agenda.py::test_export_agenda_command": FOLDER_CLI,
 }

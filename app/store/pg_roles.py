@@ -37,6 +37,20 @@ AUDIT_TABLE = "audit_log"
 #: the services from the tables; the server mode will define them as the owner).
 FIGURES_VIEWS: tuple[str, ...] = ()
 
+#: The audit actions of the disclosure log: a file about a case that left the house
+#: (``app.services.disclosures.DISCLOSURE_ACTIONS``, which ``handouts.disclosures`` reads a
+#: part of). Who may read the disclosure log (``VIEW_CASES``, what those services require)
+#: reads these rows about cases on the server, and no other audit row.
+DISCLOSURE_ACTIONS = ("export.handout", "export.plan", "export.receipt",
+                      "export.triage_outcome")
+#: The vault's secret for the subject-access review file's fingerprint
+#: (``app.services.subject_access.FINGERPRINT_KEY``), made on first use by who makes such a
+#: report (``CASE_SUBSTANCE``): on the server only those roles (and who manages the
+#: settings) read or insert that ``meta`` row, so no other role can test guesses of a BSN
+#: against a review file.
+FINGERPRINT_KEY = "subject_access_fingerprint_key"
+_ACTION = re.compile(r"[a-z_]+\.[a-z_]+\Z")
+
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 _VERIFIER = re.compile(r"SCRAM-SHA-256\$\d+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+\Z")
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
@@ -242,9 +256,13 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
     - ``accounts``: every role reads its own row (the unlock checks it is not revoked); who
       manages accounts reads and writes them all;
     - ``audit_log``: every role reads the rows about its own account (the unlock asks whether
-      an administrator set the passphrase); who reads the audit log reads all of it;
-    - ``meta``: every role moves the audit chain's head (each action's audit row does); who
-      manages the settings writes every key.
+      an administrator set the passphrase); who may read the disclosure log (``VIEW_CASES``)
+      reads the rows of :data:`DISCLOSURE_ACTIONS` about cases (any result: a refused
+      handout is in the log too); who reads the audit log reads all of it;
+    - ``meta``: every role reads it but :data:`FINGERPRINT_KEY` and moves the audit chain's
+      head (each action's audit row does); who works with the substance (``CASE_SUBSTANCE``)
+      reads and inserts :data:`FINGERPRINT_KEY` only; who manages the settings writes every
+      key.
 
     "Own" is the account whose key slot belongs to the logged-in role (``current_user``)."""
     s = ident(schema)
@@ -254,6 +272,13 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
     managers = ", ".join(group_role(r, prefix) for r in roles_holding(_ACCOUNTS))
     auditors = ", ".join(group_role(r, prefix) for r in roles_holding(_p(Permission.READ_AUDIT)))
     settings = ", ".join(group_role(r, prefix) for r in roles_holding(_SETTINGS))
+    disclosure_readers = ", ".join(group_role(r, prefix)
+                                   for r in roles_holding(_p(Permission.VIEW_CASES)))
+    if not all(_ACTION.match(action) for action in DISCLOSURE_ACTIONS):
+        raise ValueError("not a plain audit action")
+    actions = ", ".join(f"'{action}'" for action in DISCLOSURE_ACTIONS)
+    substance = ", ".join(group_role(r, prefix) for r in roles_holding(_SUBSTANCE))
+    fingerprint = f"key = '{ident(FINGERPRINT_KEY)}'"
     return [
         f"ALTER TABLE {s}.accounts ENABLE ROW LEVEL SECURITY",
         f"GRANT SELECT ON TABLE {s}.accounts TO {everyone}",
@@ -263,11 +288,19 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         f"GRANT SELECT ON TABLE {s}.{AUDIT_TABLE} TO {everyone}",
         f"CREATE POLICY own_account_rows ON {s}.{AUDIT_TABLE} FOR SELECT "
         f"USING (object_type = 'account' AND object_id = {own})",
+        f"CREATE POLICY case_disclosures ON {s}.{AUDIT_TABLE} FOR SELECT "
+        f"TO {disclosure_readers} "
+        f"USING (object_type = 'case' AND action IN ({actions}))",
         f"CREATE POLICY read_audit ON {s}.{AUDIT_TABLE} FOR SELECT TO {auditors} USING (true)",
         f"CREATE POLICY append_audit ON {s}.{AUDIT_TABLE} FOR INSERT WITH CHECK (true)",
         f"ALTER TABLE {s}.meta ENABLE ROW LEVEL SECURITY",
         f"GRANT UPDATE ON TABLE {s}.meta TO {everyone}",
-        f"CREATE POLICY read_meta ON {s}.meta FOR SELECT USING (true)",
+        f"GRANT INSERT ON TABLE {s}.meta TO {substance}",
+        f"CREATE POLICY read_meta ON {s}.meta FOR SELECT USING (NOT ({fingerprint}))",
+        f"CREATE POLICY read_fingerprint_key ON {s}.meta FOR SELECT TO {substance} "
+        f"USING ({fingerprint})",
+        f"CREATE POLICY make_fingerprint_key ON {s}.meta FOR INSERT TO {substance} "
+        f"WITH CHECK ({fingerprint})",
         f"CREATE POLICY audit_head ON {s}.meta FOR UPDATE USING (key = 'audit_head') "
         "WITH CHECK (key = 'audit_head')",
         f"CREATE POLICY manage_settings ON {s}.meta TO {settings} USING (true)",
