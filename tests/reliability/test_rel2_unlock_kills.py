@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import random
 import signal
+import sqlite3
 import threading
 from collections import Counter
 from datetime import date, timedelta
@@ -221,16 +222,37 @@ def _older_schema(tmp: Path) -> dict[str, str]:
         engine.dispose()
 
 
+def _columns(conn: Any, table: str) -> list[str]:
+    return [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def _columns_of(create_sql: str, table: str) -> list[str]:
+    """The columns an older schema's CREATE TABLE names (read by SQLite itself)."""
+    scratch = sqlite3.connect(":memory:")
+    try:
+        scratch.execute(create_sql)
+        return _columns(scratch, table)
+    finally:
+        scratch.close()
+
+
 def _take_back(db: Path, key: bytes, older: dict[str, str]) -> None:
-    """Make the vault an older one: drop what the later migrations added (new tables and
-    indexes only, all empty) and set the revision back."""
+    """Make the vault an older one: drop what the later migrations added (new tables with
+    their indexes, all empty; new columns) and set the revision back."""
     raw = connect_raw(db, key)
     try:
         now = _schema(raw)
         changed = [n for n in older if now.get(n) != older[n]]
-        assert not changed, f"a later migration changed {changed}: extend _take_back"
-        added = [n for n in now if n not in older and not n.startswith("sqlite_")]
         raw.execute("BEGIN IMMEDIATE")
+        for name in changed:  # a later migration added columns: they go again
+            extra = [c for c in _columns(raw, name) if c not in _columns_of(older[name], name)]
+            assert extra, f"a later migration changed {name} otherwise: extend _take_back"
+            for column in extra:
+                raw.execute(f'ALTER TABLE "{name}" DROP COLUMN "{column}"')
+        now = _schema(raw)
+        still = [n for n in older if now.get(n) != older[n]]
+        assert not still, f"a later migration changed {still}: extend _take_back"
+        added = [n for n in now if n not in older and not n.startswith("sqlite_")]
         for name in added:
             kind = raw.execute("SELECT type FROM sqlite_master WHERE name = ?",
                                (name,)).fetchone()[0]
