@@ -139,8 +139,9 @@ class Listener:
     def _deliver(self, change: Change) -> None:
         try:
             self._callback(change)
-        except Exception:  # noqa: BLE001 - a receiver's fault must not stop the listening
-            log.exception("live updates: a receiver failed")
+        except Exception as exc:  # noqa: BLE001 - a receiver's fault must not stop listening
+            # the kind only: a message or traceback could quote what the receiver held
+            log.warning("live updates: a receiver failed (%s)", type(exc).__name__)
 
     def _run(self) -> None:
         while not self._stop.is_set():

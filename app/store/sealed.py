@@ -320,3 +320,27 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
                         _index_name(table.name, column.name), _as_text(sealed.plain, value)):
                     found.append(Unreadable(table.name, column.name, record, "index"))
     return found
+
+
+#: How a secret kept in ``meta`` is marked sealed on the server (``app.store.vault_secrets``).
+SECRET_PREFIX = "sealed:"
+
+
+def seal_secret(conn: Connection, name: str, text: str) -> str:
+    """``text`` as ``meta`` keeps the secret ``name``: itself in the vault file (encrypted
+    as a whole), sealed under the data key on the server (table, key name bound)."""
+    if conn.dialect.name != SERVER_DIALECT:
+        return text
+    stored = _cipher(conn.dialect).encrypt_text("meta", name, NO_ROW, text)
+    return SECRET_PREFIX + stored.hex()
+
+
+def open_secret(conn: Connection, name: str, stored: str) -> str:
+    """The secret ``name`` as :func:`seal_secret` kept it. On the server a value that is not
+    sealed is refused (``FieldTampered``), never used."""
+    if conn.dialect.name != SERVER_DIALECT:
+        return stored
+    if not stored.startswith(SECRET_PREFIX):
+        raise FieldTampered("meta", name, NO_ROW)
+    return _cipher(conn.dialect).decrypt_text("meta", name, NO_ROW,
+                                              bytes.fromhex(stored[len(SECRET_PREFIX):]))

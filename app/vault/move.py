@@ -67,6 +67,7 @@ from app.store.schema import metadata
 from app.store.case_tables import cases
 from app.store.tables import accounts, audit_log, meta
 from app.store.vault_meta import SLOT_KEY_PREFIX
+from app.store.vault_secrets import SECRET_KEYS
 from app.vault import keyslots, server_admin, server_accounts
 from app.vault.keyslots import KeySlot
 from app.vault.vault import FolderLock, Vault, record_slot_key
@@ -398,7 +399,10 @@ def _copy(local: Connection, conn: Connection, owner: str, account: str, vault_i
                     if r["key"] not in SERVER_OWN_META and r["key"] not in server_meta
                     and not str(r["key"]).startswith(SLOT_KEY_PREFIX)]
             if rows:
-                conn.execute(meta.insert(), [dict(r) for r in rows])
+                # the vault's keyed-hash secrets are sealed on the server (vault_secrets)
+                conn.execute(meta.insert(), [
+                    {**r, "value": sealed.seal_secret(conn, str(r["key"]), str(r["value"]))}
+                    if r["key"] in SECRET_KEYS else dict(r) for r in rows])
             continue
         for chunk in _rows(local, table):
             conn.execute(table.insert(), chunk)
