@@ -192,7 +192,7 @@ class ServerPage(SetupPage):
         server_label.setBuddy(self.server)
         form.addRow(server_label, self.with_error("server", self.server))
         for path, field, text, button in (
-                ("ca_file", self.ca_file, _("&CA file:"), browse_ca),
+                ("ca_file", self.ca_file, _("CA f&ile:"), browse_ca),
                 ("profile", self.profile, _("&Profile file:"), browse_profile)):
             row = QHBoxLayout()
             row.addWidget(field, 1)
