@@ -93,8 +93,9 @@ def write_receipts(opened: OpenVault, numbers: list[str], folder: Path
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("import", help=_("import referrals from a file"),
-                            description=_("Import referrals (format casuskamer-referrals/1) as "
-                                          "cases in the state referred. All or nothing."))
+                            description=_("Import referrals (format casuskamer-referrals/2, or "
+                                          "the older /1) as cases in the state referred. "
+                                          "All or nothing."))
     add_vault_options(parser)
     parser.add_argument("file", type=Path, metavar="FILE.json",
                         help=_("the referral file"))

@@ -1,4 +1,4 @@
-"""File > Import referrals: pick a referral file (format ``casuskamer-referrals/1``, from a
+"""File > Import referrals: pick a referral file (format ``casuskamer-referrals/2`` or /1, from a
 house's web form), import it all or nothing, and show either the exact problem that refused
 it (``referrals[3].subjects[0].bsn: fails the eleven-test``) or the new case numbers.
 
@@ -75,14 +75,14 @@ class ImportDialog(QDialog):
         self._run: _Run | None = None  # the running import; a result is taken only while
         # it is still this one (cancel, lock or a new run drop it)
 
-        intro = QLabel(_("Choose a referral file (JSON, format casuskamer-referrals/1) as a "
-                         "web form of the house produces it. The file is imported as a "
-                         "whole: if one referral in it is wrong, nothing is imported and "
-                         "the problem is shown here. Imported referrals become cases with "
-                         "the status \u201cReferred\u201d, ready for intake. Information "
-                         "supplied by a party other than the referring party is held with "
-                         "the narrowest terms until that party confirms the terms the file "
-                         "asks for, in triage."))
+        intro = QLabel(_("Choose a referral file (JSON, format casuskamer-referrals/2, or "
+                         "the older /1) as a web form of the house produces it. The file "
+                         "is imported as a whole: if one referral in it is wrong, nothing "
+                         "is imported and the problem is shown here. Imported referrals "
+                         "become cases with the status \u201cReferred\u201d, ready for "
+                         "intake. Information supplied by a party other than the referring "
+                         "party is held with the narrowest terms until that party confirms "
+                         "the terms the file asks for, in triage."))
         intro.setWordWrap(True)
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("import_file")
