@@ -5,7 +5,9 @@ live minutes, and the minutes per case stored after the meeting.
 
 Migration ``0006_meetings`` creates these tables; a test checks that both agree. Two
 meetings at the same time and place are refused by the service with a reason, and by the
-unique constraint on (``starts_at``, ``place_key``) as the last guard.
+unique constraint on (``starts_at``, ``place_key``) as the last guard (on the house server,
+where the place is sealed, a unique index on ``starts_at`` and the place's blind index:
+migration 0017).
 """
 
 from __future__ import annotations
@@ -128,3 +130,7 @@ declare(case_minutes, personal=("body",), not_personal=("stored_by", "changed_by
 # who attended (professionals' names and functions): sealed on the house server
 # (app.store.sealed; unchanged in the vault file)
 seal(attendees, "name", "function")
+# a meeting's place (it can be an address: a home visit, a school) and its chair (a person):
+# sealed on the house server (migration 0017); the folded place carries a blind index, so the
+# clash check's equality and the server's unique index on (starts_at, blind index) still work
+seal(meetings, "place", "place_key", "chair")

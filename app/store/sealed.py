@@ -70,7 +70,7 @@ INDEX_BYTES = 32
 #: ``table.column`` looked up by exact value: the blind index goes in front of the value.
 SEARCHABLE = frozenset({
     "subjects.bsn", "subjects.surname_key", "subjects.name_key", "subjects.birth_date",
-    "cases.external_ref",
+    "cases.external_ref", "meetings.place_key",
 })
 
 

@@ -134,9 +134,18 @@ def test_the_schema_is_the_one_the_migrations_make_in_a_vault(
              if name.endswith("_blind")}
     assert blind == {"subjects.ix_subjects_bsn_blind", "subjects.ix_subjects_surname_key_blind",
                      "subjects.ix_subjects_name_key_blind",
-                     "subjects.ix_subjects_birth_date_blind", "cases.ix_cases_external_ref_blind"}
+                     "subjects.ix_subjects_birth_date_blind", "cases.ix_cases_external_ref_blind",
+                     "meetings.ix_meetings_place_key_blind"}
     for shape in on_postgresql.values():
         shape["indexes"] = {n for n in shape["indexes"] if not n.endswith("_blind")}
+    # the clash guard on the sealed place (0017): a unique index on the time and the place's
+    # blind index stands in for the vault's unique constraint on (starts_at, place_key)
+    with pg_at_head.connect() as conn:
+        definition = conn.exec_driver_sql("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                          "'ix_meetings_place_key_blind'").scalar_one()
+    assert definition.startswith("CREATE UNIQUE INDEX") and "starts_at" in definition
+    assert on_postgresql["meetings"]["unique"] == []
+    on_postgresql["meetings"]["unique"] = [("place_key", "starts_at")]
     assert set(on_postgresql) == set(on_sqlite)
     for table in sorted(on_sqlite):
         assert on_postgresql[table] == on_sqlite[table], table

@@ -27,7 +27,9 @@ from app.domain.protocols import Protocol
 from app.errors import VaultDamaged
 from app.services import cases as case_service
 from app.services import intake
+from app.services import meetings as meeting_service
 from app.services import parties as party_service
+from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
 from app.vault.vault import OpenVault
 from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
                                          _server_house,
@@ -56,10 +58,13 @@ class Canaries:
         self.reason = f"Dreigende huisuitzetting {tag}"
         self.housing = f"Woonschuld sinds maart {tag}"
         self.contact = f"Wijkagent Bakkerszoon {tag}"
+        # a meeting's place (a home visit: an address) and its chair (a person)
+        self.place = f"Huiskamer Lindenhof {tag}"
+        self.chair = f"Voorzitter Wilhelmina {tag}"
 
     def all(self) -> tuple[str, ...]:
         return (self.surname, self.given, self.bsn, self.address, self.reason, self.housing,
-                self.contact)
+                self.contact, self.place, self.chair)
 
 
 def _referral(vault: OpenVault, c: Canaries, external_ref: str | None = None) -> Referral:
@@ -72,6 +77,20 @@ def _referral(vault: OpenVault, c: Canaries, external_ref: str | None = None) ->
                           c.bsn, c.address),),
         life_domains={LifeDomain.HOUSING: c.housing}, referring_contact=c.contact,
         external_ref=external_ref)
+
+
+def _meeting_at(director: OpenVault, number: str, c: Canaries) -> int:
+    """The case routed to a meeting held at the canary place with the canary chair."""
+    from tests.unit.handout_cases import party_ids, route_to_meeting, tomorrow_at_ten
+
+    invited = [party_ids(director)["Politie regionale eenheid Den Haag"]]
+    route_to_meeting(director, number, invited)
+    with director.read() as conn:
+        case_id = case_service.case_id_for(conn, number)
+    return meeting_service.plan_meeting(director, AgendaDraft(
+        starts_at=tomorrow_at_ten(), place=c.place, chair=c.chair,
+        items=[DraftItem(case_id, number, "", ItemKind.FIRST, 30, "Beeld vormen", ["wonen"],
+                         [DecisionType.IMAGE_FORMING], {p: "Toelichting" for p in invited})]))
 
 
 @pytest.fixture
@@ -103,11 +122,14 @@ def test_the_servers_superuser_finds_no_person_in_tables_indexes_wal_or_log(
     c = Canaries()
     director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
     number = intake.register_referral(director, _referral(director, c, f"REF-{c.bsn}"))
+    meeting_id = _meeting_at(director, number, c)
     # read back through the workstation: the values come back whole
     with director.read() as conn:
         case = case_service.load_case(conn, case_service.case_id_for(conn, number))
     assert case.subjects[0].surname == c.surname and case.subjects[0].bsn == c.bsn
     assert case.subjects[0].birth_date == date(1981, 6, 17)
+    meeting = meeting_service.get_meeting(director, meeting_id)
+    assert (meeting.place, meeting.chair) == (c.place, c.chair)
     director.lock()
 
     database = server_house.vault.profile.database  # type: ignore[attr-defined]
@@ -231,14 +253,18 @@ def test_the_migration_seals_every_personal_column() -> None:
 
     sealed_by_0014 = importlib.import_module(
         "app.store.migrations.versions.0014_sealed_on_server").SEALED
-    listed = {f"{t}.{col}" for t, cols in sealed_by_0014.items() for col in cols}
+    sealed_by_0017 = importlib.import_module(
+        "app.store.migrations.versions.0017_meeting_place_chair_sealed").SEALED
+    listed = {f"{t}.{col}" for lists in (sealed_by_0014, sealed_by_0017)
+              for t, cols in lists.items() for col in cols}
     declared = {f"{t.name}.{col}" for t in schema.metadata.sorted_tables
                 for col in personal_columns(t)}
     assert declared <= listed
     assert listed - declared == {"subjects.birth_date", "party_contacts.name",
                                  "party_contacts.function", "party_contacts.phone",
                                  "party_contacts.email", "parties.representative",
-                                 "attendees.name", "attendees.function"}
+                                 "attendees.name", "attendees.function",
+                                 "meetings.place", "meetings.place_key", "meetings.chair"}
     assert listed == {f"{t}.{col}" for t, col in sealed_columns(schema.metadata.sorted_tables)}
 
 
