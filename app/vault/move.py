@@ -50,9 +50,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from app import keymem
@@ -60,15 +59,16 @@ from app.domain.roles import GRANTS, Permission, Role
 from app.errors import (PermissionDenied, ValidationError, VaultDamaged, VaultError,
                         VaultExists, WrongPassphrase)
 from app.i18n import _
-from app.store import audit, db, engine as server_engine, migrate, pg_roles, sealed
+from app.store import (accounts as account_rows, audit, copy_rows, db, engine as server_engine,
+                       migrate, pg_roles, sealed, server_logins, server_slots, vault_meta)
+from app.store.case_tables import cases
 from app.store.field_crypto import scram_verifier
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
-from app.store.case_tables import cases
-from app.store.tables import accounts, audit_log, meta
+from app.store.tables import meta
 from app.store.vault_meta import SLOT_KEY_PREFIX
 from app.store.vault_secrets import SECRET_KEYS
-from app.vault import keyslots, server_admin, server_accounts
+from app.vault import keyslots, server_admin
 from app.vault.keyslots import KeySlot
 from app.vault.vault import FolderLock, Vault, record_slot_key
 
@@ -187,9 +187,8 @@ def _server_data_key(conn: Connection, profile: ServerProfile, account: str,
     of ``passphrases`` that opens it)."""
     from app.vault import server
 
-    vault_id = conn.execute(text("SELECT value FROM meta WHERE key = 'vault_id'")).scalar()
-    row = conn.execute(text(f"SELECT slot FROM {server.KEY_SLOTS_TABLE} WHERE account = :a"),
-                       {"a": account}).scalar()
+    vault_id = vault_meta.value(conn, "vault_id")
+    row = server_slots.slot_of(conn, account)
     if not vault_id or row is None:
         raise ValidationError(_("The house on the server has no administrator {account}: make "
                                 "it with casuskamer init --server ... --create --account "
@@ -210,10 +209,7 @@ def _server_data_key(conn: Connection, profile: ServerProfile, account: str,
 
 
 def _check_empty(conn: Connection) -> None:
-    holds = conn.execute(select(func.count()).select_from(cases)).scalar() or 0
-    moved = conn.execute(select(func.count()).select_from(audit_log)
-                         .where(audit_log.c.action == MIGRATED)).scalar() or 0
-    if holds or moved:
+    if copy_rows.row_count(conn, cases) or copy_rows.audit_rows_of(conn, MIGRATED):
         raise VaultExists(_("The house on the server already holds cases or an earlier move: "
                             "a vault is moved only into an empty house made by casuskamer "
                             "init --server ... --create. Nothing was changed."))
@@ -244,42 +240,6 @@ def _make_login(profile: ServerProfile, vault_id: str, data_key: bytearray, name
                   scram_verifier(keys.login_secret), slot)
 
 
-def _rows(local: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
-    order = list(table.primary_key.columns) or list(table.c)
-    result = local.execution_options(yield_per=CHUNK).execute(select(table).order_by(*order))
-    for part in result.mappings().partitions(CHUNK):
-        yield [dict(row) for row in part]
-
-
-def _count(conn: Connection, table: Table) -> int:
-    return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
-
-
-def _reappend(conn: Connection, row: dict[str, Any]) -> None:
-    """The server's own creation row again, at the end of the chain (its moment, actor and
-    detail kept; a new id and links)."""
-    last_id, last_hash = audit._head(conn)
-    fresh = {f: row[f] for f in audit.HASHED_FIELDS if f != "id"}
-    fresh["id"] = last_id + 1
-    digest = audit.row_hash(last_hash, fresh)
-    conn.execute(audit_log.insert().values(**fresh, prev_hash=last_hash, hash=digest))
-    conn.execute(meta.update().where(meta.c.key == audit.HEAD_KEY)
-                 .values(value=f"{fresh['id']}:{digest}"))
-
-
-def _set_sequences(conn: Connection) -> None:
-    """Each integer id's sequence past the copied ids (PostgreSQL)."""
-    for table in metadata.sorted_tables:
-        for column in table.primary_key.columns:
-            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                               {"t": table.name, "c": column.name}).scalar()
-            if seq is None:
-                continue
-            top = conn.execute(select(func.max(column))).scalar()
-            conn.execute(text("SELECT setval(CAST(:s AS regclass), :v, :called)"),
-                         {"s": seq, "v": int(top) if top else 1, "called": bool(top)})
-
-
 def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase: str,
                   owner_user: str, owner_password: str, *,
                   server_passphrase: Callable[[], str] | None = None) -> MoveReport:
@@ -305,7 +265,6 @@ def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase
 def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, account: str,
           passphrase: str, server_passphrase: Callable[[], str] | None,
           report: MoveReport) -> None:
-    from app.vault import server
 
     head = migrate.head_revision()
     # the house, its owner role and the administrator's slot (read before the write lock)
@@ -319,28 +278,25 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
             raise VaultError(_("The house server's database is at schema version {found}; "
                                "this program needs {needed}: run casuskamer upgrade "
                                "first.").format(found=found, needed=head))
-        prefix = server_accounts.house_prefix(conn)
+        prefix = server_logins.house_prefix(conn)
         owner = pg_roles.owner_role(prefix)
-        conn.exec_driver_sql(f"SET ROLE {owner}")
-        _check_empty(conn)
-        asks = [lambda: passphrase] + ([server_passphrase] if server_passphrase else [])
-        vault_id, data_key = _server_data_key(conn, profile, account, asks)
-        conn.exec_driver_sql("RESET ROLE")
+        with server_logins.as_role(conn, owner):
+            _check_empty(conn)
+            asks = [lambda: passphrase] + ([server_passphrase] if server_passphrase else [])
+            vault_id, data_key = _server_data_key(conn, profile, account, asks)
         conn.rollback()
     try:
         sealed.attach(owner_engine, data_key)
         with local_engine.connect() as local:
             # the other accounts' server logins (Argon2id each: before the write lock)
             logins: list[_Login] = []
-            for row in local.execute(select(accounts.c.name, accounts.c.role)
-                                     .where(accounts.c.revoked_at.is_(None))
-                                     .order_by(accounts.c.id)):
-                if row.name == account:
+            for row in account_rows.rows(local):
+                if row["revoked_at"] is not None or row["name"] == account:
                     continue
                 one_time = first_passphrase()
-                report.first_passphrases[row.name] = one_time
-                logins.append(_make_login(profile, vault_id, data_key, row.name,
-                                          Role(row.role), one_time))
+                report.first_passphrases[row["name"]] = one_time
+                logins.append(_make_login(profile, vault_id, data_key, row["name"],
+                                          Role(row["role"]), one_time))
             with owner_engine.begin() as conn:
                 _copy(local, conn, owner, account, vault_id, logins, prefix, report)
     finally:
@@ -349,12 +305,11 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
     # (committed by now: a refusal here is told as a problem, not as 'nothing changed')
     try:
         with owner_engine.connect() as conn:
-            conn.exec_driver_sql(f"SET ROLE {owner}")
+            server_logins.set_role(conn, owner)  # undone by the rollback below
             for problem in audit.verify_chain(conn):
                 where = f" (#{problem.row_id})" if problem.row_id is not None else ""
                 report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
-            found_slots = conn.execute(text(
-                f"SELECT count(*) FROM {server.KEY_SLOTS_TABLE}")).scalar()
+            found_slots = server_slots.slot_count(conn)
             if found_slots != len(logins) + 1:
                 report.problems.append(_("Key slots: {found} on the server, {expected} "
                                          "expected.").format(found=found_slots,
@@ -372,82 +327,68 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
 
 def _copy(local: Connection, conn: Connection, owner: str, account: str, vault_id: str,
           logins: list[_Login], prefix: str, report: MoveReport) -> None:
-    from app.vault import server
-
-    conn.exec_driver_sql(f"SET ROLE {owner}")
+    server_logins.set_role(conn, owner)
     _check_empty(conn)  # again, under the write lock
-    local_account = local.execute(select(accounts.c.role, accounts.c.revoked_at)
-                                  .where(accounts.c.name == account)).first()
-    if local_account is None or local_account.revoked_at is not None:
+    local_account = account_rows.row(local, account)
+    if local_account is None or local_account["revoked_at"] is not None:
         raise PermissionDenied(_("Only an administrator of the vault moves it to the house "
                                  "server."))
     # what init --server --create wrote besides the house: its audit rows come back after
     # the vault's; the rest (the first administrator's row, the session step's rows) is the
     # vault's now
-    created = [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id))
-               .mappings()]
-    conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete")
-    for table in reversed(metadata.sorted_tables):
-        if table is not meta:
-            conn.execute(table.delete())
-    conn.exec_driver_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_delete")
+    created = copy_rows.audit_rows(conn)
+    copy_rows.empty_tables(conn, [t for t in reversed(metadata.sorted_tables) if t is not meta])
     # every table in dependency order, ids preserved, personal values sealed by the types
-    server_meta = {str(k) for k in conn.execute(select(meta.c.key)).scalars()}
+    server_meta = copy_rows.meta_keys(conn)
     for table in metadata.sorted_tables:
         if table is meta:
-            rows = [r for r in local.execute(select(meta)).mappings()
+            rows = [r for r in copy_rows.all_rows(local, meta)
                     if r["key"] not in SERVER_OWN_META and r["key"] not in server_meta
                     and not str(r["key"]).startswith(SLOT_KEY_PREFIX)]
             if rows:
                 # the vault's keyed-hash secrets are sealed on the server (vault_secrets)
-                conn.execute(meta.insert(), [
+                copy_rows.write_rows(conn, meta, [
                     {**r, "value": sealed.seal_secret(conn, str(r["key"]), str(r["value"]))}
                     if r["key"] in SECRET_KEYS else dict(r) for r in rows])
             continue
-        for chunk in _rows(local, table):
-            conn.execute(table.insert(), chunk)
-        report.counts[table.name] = _count(local, table)
+        for chunk in copy_rows.chunks(local, table, CHUNK):
+            copy_rows.write_rows(conn, table, chunk)
+        report.counts[table.name] = copy_rows.row_count(local, table)
     # counts, table by table, before anything is appended
     for table in metadata.sorted_tables:
         if table is meta:
             continue
-        on_server = _count(conn, table)
+        on_server = copy_rows.row_count(conn, table)
         if on_server != report.counts[table.name]:
             raise VaultError(_("The copy of table {table} holds {found} rows, the vault "
                                "{expected}: nothing was changed on the server.").format(
                 table=table.name, found=on_server, expected=report.counts[table.name]))
     # the chain goes on from the vault's last row
-    local_head = local.execute(select(meta.c.value)
-                               .where(meta.c.key == audit.HEAD_KEY)).scalar()
-    conn.execute(meta.update().where(meta.c.key == audit.HEAD_KEY)
-                 .values(value=local_head or f"0:{audit.GENESIS}"))
+    local_head = vault_meta.value(local, audit.HEAD_KEY)
+    copy_rows.set_audit_head(conn, local_head or f"0:{audit.GENESIS}")
     for row in created:
-        _reappend(conn, row)
+        copy_rows.reappend(conn, row)
     # the other accounts' logins and slots, as users add makes them
-    conn.exec_driver_sql("RESET ROLE")
+    server_logins.reset_role(conn)
     for made in logins:
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                        {"r": made.login}).first():
+        if server_logins.role_exists(conn, made.login):
             raise VaultError(_("The server already has a login for an account named {name}; "
                                "ask the server's administrator.").format(name=made.name))
-        for statement in pg_roles.login_role_statements(made.login, made.role,
-                                                        made.verifier, prefix):
-            conn.exec_driver_sql(statement)
-    conn.exec_driver_sql(f"SET ROLE {owner}")
+        server_logins.run(conn, pg_roles.login_role_statements(made.login, made.role,
+                                                               made.verifier, prefix))
+    server_logins.set_role(conn, owner)
     for made in logins:
-        conn.execute(text(f"INSERT INTO {server.KEY_SLOTS_TABLE}(account, login_role, role, "
-                          "slot) VALUES (:a, :l, :r, :s)"),
-                     {"a": made.name, "l": made.login, "r": made.role.value,
-                      "s": json.dumps(made.slot.to_json())})
-        conn.execute(meta.delete().where(meta.c.key == f"{SLOT_KEY_PREFIX}{made.name}"))
+        server_slots.add_slot(conn, made.name, made.login, made.role.value,
+                              json.dumps(made.slot.to_json()))
+        vault_meta.remove(conn, [vault_meta.slot_key_name(made.name)])
         record_slot_key(conn, made.slot)
         audit.append(conn, actor=account, role=Role.ADMIN.value, entry=audit.AuditEntry(
             "account.add", "account", made.name, "ok",
             {"role": made.role.value, "must_choose": True, "server_login": True}))
-    _set_sequences(conn)
+    copy_rows.set_sequences(conn, metadata.sorted_tables)
     report.audit_rows = report.counts["audit_log"]
     audit.append(conn, actor=account, role=Role.ADMIN.value, entry=audit.AuditEntry(
         MIGRATED, "vault", vault_id, "ok",
         {"tables": len(report.counts), "rows": report.rows,
          "audit_rows": report.audit_rows, "logins": len(logins)}))
-    conn.exec_driver_sql("RESET ROLE")
+    server_logins.reset_role(conn)

@@ -43,7 +43,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from app import keymem
@@ -53,18 +53,18 @@ from app.domain.roles import Role
 from app.errors import (PermissionDenied, VaultDamaged, VaultError, VaultNotFound,
                         WriteFailed, WrongPassphrase)
 from app.i18n import _
-from app.store import (audit, engine as server_engine, live, migrate, pg_accounts, pg_roles,
-                       sealed)
+from app.store import (accounts as account_rows, audit, engine as server_engine, live, migrate,
+                       pg_accounts, pg_roles, sealed, server_logins, server_slots, vault_meta)
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.schema import metadata
-from app.store.tables import accounts, meta
+from app.store.server_slots import KEY_SLOTS_TABLE, key_slot_statements
 from app.vault import keyslots
 from app.vault.keyslots import KdfParams, KeySlot
 from app.vault.vault import Actor, OpenVault, Vault, record_slot_key, utcnow
 
-#: The server's key-slot table (one row per account; the slot as in ``keyslots.json``).
-KEY_SLOTS_TABLE = "server_key_slots"
+__all__ = ["KEY_SLOTS_TABLE", "key_slot_statements"]  # the server's table (app.store)
+
 #: Argon2id on the server: the key slots' floor (the salt must be known before login, so
 #: the settings are too; a house that wants more changes them for every account at once).
 SERVER_KDF = KdfParams()
@@ -219,11 +219,8 @@ class ServerVault(Vault):
         try:
             try:
                 with opened_engine.connect() as conn:
-                    row = conn.execute(text(
-                        f"SELECT slot, role FROM {KEY_SLOTS_TABLE} WHERE account = :a"),
-                        {"a": account}).first()
-                    vault_id = conn.execute(text(
-                        "SELECT value FROM meta WHERE key = 'vault_id'")).scalar()
+                    row = server_slots.slot_and_role(conn, account)
+                    vault_id = vault_meta.value(conn, "vault_id")
             except sa_exc.DBAPIError as exc:
                 translated = server_error(exc, self)
                 if translated is exc:  # no key-slot table, no meta: not a house's database
@@ -280,6 +277,7 @@ class ServerOpenVault(OpenVault):
         if self._key is not None:
             # personal values are sealed with the data key at the store's edge
             sealed.attach(self.engine, self._key)
+            live.attach(self.engine, self._key)  # announcements sealed under the data key
 
     def migrate(self) -> None:
         """An account never migrates the server (only the migration owner does): it checks
@@ -338,7 +336,10 @@ class ServerOpenVault(OpenVault):
                                          server_engine.login_role(vault.profile, account),
                                          secret.get())
 
-        listener = live.Listener(connect, callback, self.origin)
+        announcements = live.attached(self.engine)
+        if announcements is None:
+            raise VaultNotFound(_("The vault is locked."))
+        listener = live.Listener(connect, callback, self.origin, announcements)
         self._listeners.append(listener)
         listener.start()
         return listener
@@ -372,6 +373,7 @@ class ServerOpenVault(OpenVault):
         for listener in self._listeners:
             listener.stop()
         self._listeners.clear()
+        live.detach(self.engine)  # before the lock zeroes the key buffer it derives from
         super().lock(audit_it)
         sealed.detach(self.engine)
         if self.login_secret is not None:
@@ -385,25 +387,6 @@ class FirstAccount:
     name: str
     role: Role
     passphrase: str
-
-
-def key_slot_statements(prefix: str = pg_roles.PREFIX) -> list[str]:
-    """The server's key-slot table: every login reads only its own row (row-level
-    security); the administrators' group writes them."""
-    admin = pg_roles.group_role(Role.ADMIN, prefix)
-    everyone = ", ".join(pg_roles.group_role(r, prefix) for r in Role)
-    return [
-        f"CREATE TABLE {KEY_SLOTS_TABLE} (account varchar(64) PRIMARY KEY, "
-        "login_role varchar(63) NOT NULL UNIQUE, role varchar(32) NOT NULL, "
-        "slot text NOT NULL)",
-        f"ALTER TABLE {KEY_SLOTS_TABLE} ENABLE ROW LEVEL SECURITY",
-        f"REVOKE ALL ON TABLE {KEY_SLOTS_TABLE} FROM PUBLIC",
-        f"GRANT SELECT ON TABLE {KEY_SLOTS_TABLE} TO {everyone}",
-        f"GRANT INSERT, UPDATE, DELETE ON TABLE {KEY_SLOTS_TABLE} TO {admin}",
-        f"CREATE POLICY own_slot ON {KEY_SLOTS_TABLE} FOR SELECT "
-        "USING (login_role = current_user)",
-        f"CREATE POLICY admin_slots ON {KEY_SLOTS_TABLE} TO {admin} USING (true)",
-    ]
 
 
 def create_house(profile: ServerProfile, owner_user: str, owner_password: str,
@@ -425,51 +408,41 @@ def create_house(profile: ServerProfile, owner_user: str, owner_password: str,
     engine = server_engine.make_server_engine(profile, owner_user, lambda: owner_password)
     try:
         with engine.begin() as conn:
-            existing = set(conn.execute(text(
-                "SELECT rolname FROM pg_roles WHERE rolname LIKE :p"),
-                {"p": f"{prefix}_%"}).scalars())
-            for statement in pg_roles.role_statements(prefix):
-                if statement.split()[2] not in existing:
-                    conn.exec_driver_sql(statement)
+            existing = server_logins.roles_named(conn, prefix)
+            server_logins.run(conn, [statement for statement in pg_roles.role_statements(prefix)
+                                     if statement.split()[2] not in existing])
             # USAGE too: the foreign keys are checked as the owner of the tables
-            conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}")
-            conn.exec_driver_sql(f"GRANT {owner} TO CURRENT_USER")
+            server_logins.run(conn, [f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}",
+                                     f"GRANT {owner} TO CURRENT_USER"])
             # the schema and the key-slot table belong to the migration owner
-            conn.exec_driver_sql(f"SET ROLE {owner}")
-            migrate.upgrade(conn)
-            for statement in key_slot_statements(prefix):
-                conn.exec_driver_sql(statement)
-            conn.exec_driver_sql("RESET ROLE")
-            for statement in pg_roles.grant_statements(metadata.sorted_tables, [], prefix):
-                conn.exec_driver_sql(statement)
-            for statement in pg_roles.session_policy_statements(KEY_SLOTS_TABLE, prefix):
-                conn.exec_driver_sql(statement)
+            with server_logins.as_role(conn, owner):
+                migrate.upgrade(conn)
+                server_logins.run(conn, key_slot_statements(prefix))
+            server_logins.run(conn, pg_roles.grant_statements(metadata.sorted_tables, [],
+                                                              prefix))
+            server_logins.run(conn, pg_roles.session_policy_statements(KEY_SLOTS_TABLE,
+                                                                       prefix))
             # the accounts administrators add later (app.vault.server_accounts)
-            for statement in (pg_accounts.maker_statements(prefix)
-                              + pg_accounts.own_slot_statements(KEY_SLOTS_TABLE, prefix)):
-                conn.exec_driver_sql(statement)
-            conn.execute(meta.insert().values(key=pg_accounts.PREFIX_KEY, value=prefix))
-            conn.exec_driver_sql("REVOKE ALL ON TABLE alembic_version FROM PUBLIC")
-            conn.exec_driver_sql(f"GRANT SELECT ON TABLE alembic_version TO {everyone}")
-            conn.execute(meta.insert().values(key="vault_id", value=vault_id))
-            conn.execute(meta.insert().values(key="created_at", value=audit.utc_now_iso()))
+            server_logins.run(conn, pg_accounts.maker_statements(prefix)
+                              + pg_accounts.own_slot_statements(KEY_SLOTS_TABLE, prefix))
+            server_logins.record_prefix(conn, prefix)
+            server_logins.run(conn, ["REVOKE ALL ON TABLE alembic_version FROM PUBLIC",
+                                     f"GRANT SELECT ON TABLE alembic_version TO {everyone}"])
+            vault_meta.set_value(conn, "vault_id", vault_id)
+            vault_meta.set_value(conn, "created_at", audit.utc_now_iso())
             audit.append(conn, actor=first[0].name, role=Role.ADMIN.value,
                          entry=audit.AuditEntry("vault.create", "vault", vault_id))
             for account in first:
                 keys = _unlock_keys(profile, account.name, account.passphrase)
                 login = server_engine.login_role(profile, account.name)
-                for statement in pg_roles.login_role_statements(
-                        login, account.role, scram_verifier(keys.login_secret), prefix):
-                    conn.exec_driver_sql(statement)
+                server_logins.run(conn, pg_roles.login_role_statements(
+                    login, account.role, scram_verifier(keys.login_secret), prefix))
                 slot = _seal(vault_id, account.name, keys.slot_key, data_key, profile)
-                conn.execute(text(
-                    f"INSERT INTO {KEY_SLOTS_TABLE}(account, login_role, role, slot) "
-                    "VALUES (:account, :login, :role, :slot)"),
-                    {"account": account.name, "login": login, "role": account.role.value,
-                     "slot": json.dumps(slot.to_json())})
-                conn.execute(accounts.insert().values(
-                    name=account.name, role=account.role.value, created_at=utcnow(),
-                    created_by=None if account is first[0] else first[0].name))
+                server_slots.add_slot(conn, account.name, login, account.role.value,
+                                      json.dumps(slot.to_json()))
+                account_rows.insert_account(conn, {
+                    "name": account.name, "role": account.role.value, "created_at": utcnow(),
+                    "created_by": None if account is first[0] else first[0].name})
                 audit.append(conn, actor=first[0].name, role=Role.ADMIN.value,
                              entry=audit.AuditEntry("account.add", "account", account.name,
                                                     "ok", {"role": account.role.value}))

@@ -26,24 +26,21 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app import keymem
 from app.domain.roles import Role
 from app.errors import VaultError
 from app.i18n import _
-from app.store import engine as server_engine, pg_roles
-from app.store.pg_accounts import PREFIX_KEY, VERIFIER_PATTERN, add_function, drop_function
+from app.store import engine as server_engine, pg_roles, server_logins, server_slots
 from app.store.field_crypto import scram_verifier
+from app.store.pg_accounts import VERIFIER_PATTERN
 from app.store.profile import ServerProfile
 from app.vault.keyslots import KeySlot
 from app.vault.vault import OpenVault
 
-def house_prefix(conn: Connection) -> str:
-    """The role prefix of the house this connection is in."""
-    value = conn.execute(text("SELECT value FROM meta WHERE key = :k"),
-                         {"k": PREFIX_KEY}).scalar()
-    return pg_roles.ident(str(value)) if value else pg_roles.PREFIX
+#: The role prefix of the house a connection is in (its SQL is in ``app.store``).
+house_prefix = server_logins.house_prefix
 
 
 def _profile(vault: OpenVault) -> ServerProfile:
@@ -72,7 +69,7 @@ def new_login(vault: OpenVault, name: str, passphrase: str) -> NewLogin:
     keys = _unlock_keys(profile, name, passphrase)
     slot = _seal(vault.vault_id, name, keys.slot_key, vault.key_buffer(), profile)
     verifier = scram_verifier(keys.login_secret)
-    if not re.match(VERIFIER_PATTERN, verifier):
+    if not re.fullmatch(VERIFIER_PATTERN, verifier):
         raise ValueError("not a SCRAM-SHA-256 verifier")
     return NewLogin(server_engine.login_role(profile, name), verifier, slot,
                     keys.login_secret)
@@ -80,42 +77,29 @@ def new_login(vault: OpenVault, name: str, passphrase: str) -> NewLogin:
 
 def add_login(conn: Connection, name: str, role: Role, made: NewLogin) -> None:
     """Inside the adding transaction: the login role and the slot row of ``name``."""
-    from app.vault.server import KEY_SLOTS_TABLE
-
     prefix = house_prefix(conn)
-    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                    {"r": made.login}).first():
+    if server_logins.role_exists(conn, made.login):
         raise VaultError(_("The server already has a login for an account named {name}; "
                            "ask the server's administrator.").format(name=name))
-    conn.execute(text(f"SELECT public.{add_function(prefix)}(:l, :v, :g)"),
-                 {"l": made.login, "v": made.verifier, "g": pg_roles.group_role(role, prefix)})
-    conn.execute(text(f"INSERT INTO {KEY_SLOTS_TABLE}(account, login_role, role, slot) "
-                      "VALUES (:a, :l, :r, :s)"),
-                 {"a": name, "l": made.login, "r": role.value,
-                  "s": json.dumps(made.slot.to_json())})
+    server_logins.add_login(conn, prefix, made.login, made.verifier,
+                            pg_roles.group_role(role, prefix))
+    server_slots.add_slot(conn, name, made.login, role.value, json.dumps(made.slot.to_json()))
 
 
 def drop_login(conn: Connection, vault: OpenVault, name: str) -> None:
     """Inside the revocation's transaction: the login role and the slot row of ``name``."""
-    from app.vault.server import KEY_SLOTS_TABLE
-
     prefix = house_prefix(conn)
-    login = conn.execute(text(f"DELETE FROM {KEY_SLOTS_TABLE} WHERE account = :a "
-                              "RETURNING login_role"), {"a": name}).scalar()
+    login = server_slots.remove_slot(conn, name)
     if login is None:
         login = server_engine.login_role(_profile(vault), name)
-    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first():
-        conn.execute(text(f"SELECT public.{drop_function(prefix)}(:l)"), {"l": login})
+    if server_logins.role_exists(conn, login):
+        server_logins.drop_login(conn, prefix, login)
 
 
 def change_own_login(conn: Connection, vault: OpenVault, made: NewLogin) -> None:
     """Inside the passphrase change's transaction: one's own verifier and slot row."""
-    from app.vault.server import KEY_SLOTS_TABLE
-
-    conn.exec_driver_sql(f"ALTER ROLE {pg_roles.ident(made.login)} PASSWORD "
-                         f"'{made.verifier}'")
-    conn.execute(text(f"UPDATE {KEY_SLOTS_TABLE} SET slot = :s WHERE account = :a"),
-                 {"s": json.dumps(made.slot.to_json()), "a": vault.actor.account})
+    server_logins.set_own_verifier(conn, made.login, made.verifier)
+    server_slots.replace_slot(conn, vault.actor.account, json.dumps(made.slot.to_json()))
 
 
 def on_server(vault: OpenVault) -> bool:
@@ -127,12 +111,11 @@ def on_server(vault: OpenVault) -> bool:
 
 def check_own_passphrase(vault: OpenVault, passphrase: str) -> None:
     """``WrongPassphrase`` unless ``passphrase`` opens the session's own key slot."""
-    from app.vault.server import KEY_SLOTS_TABLE, _open, _unlock_keys
+    from app.vault.server import _open, _unlock_keys
 
     keys = _unlock_keys(_profile(vault), vault.actor.account, passphrase)
     with vault.read() as conn:
-        row = conn.execute(text(f"SELECT slot FROM {KEY_SLOTS_TABLE} WHERE account = :a"),
-                           {"a": vault.actor.account}).scalar()
+        row = server_slots.slot_of(conn, vault.actor.account)
     if row is None:
         raise VaultError(_("This account has no key slot."))
     for key in _open(vault.vault_id, KeySlot.from_json(json.loads(str(row))), keys.slot_key):

@@ -70,10 +70,10 @@ CEILINGS = {
 #: 22): logins, grants, key slots on the server and the move from a vault folder. To move
 #: into app/store like the rest; held here so that it does not grow.
 SERVER_CEILINGS = {
-    "app/vault/move.py": 53,
-    "app/vault/server.py": 24,
+    "app/vault/move.py": 0,        # was 53: app/store/copy_rows, server_logins, server_slots
+    "app/vault/server.py": 0,      # was 24: app/store/server_slots, server_logins
     "app/vault/server_admin.py": 22,
-    "app/vault/server_accounts.py": 19,
+    "app/vault/server_accounts.py": 0,   # was 19: the same two
 }
 
 #: Not SQL, though the count finds it: the domain's own functions named text().
