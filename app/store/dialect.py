@@ -117,6 +117,16 @@ def _sealed_by_name() -> dict[str, tuple[Any, ...]]:
     return {name: tuple(columns) for name, columns in found.items()}
 
 
+def _row_keyed(sql: str) -> str:
+    """The raw read with each sealed column it selects keyed by its row (row binding,
+    ``app.store.sealed.row_keyed_sql``)."""
+    from app.store import schema  # noqa: F401  (every area's tables)
+    from app.store.sealed import row_keyed_sql
+    from app.store.tables import metadata
+
+    return row_keyed_sql(sql, metadata.tables)
+
+
 def _opened(value: Any, processes: Sequence[Any]) -> Any:
     """A sealed value opened by the first of its name's columns it was sealed for (the
     last one's refusal, naming its table and column, when none opens it)."""
@@ -157,7 +167,7 @@ class ServerCursor:
             counter = iter(range(len(values)))
             sql = _QMARK.sub(lambda _m: f":p{next(counter)}", sql)
             bound = {f"p{i}": v for i, v in enumerate(values)}
-        result = self._conn.execute(text(server_sql(sql)), bound)
+        result = self._conn.execute(text(_row_keyed(server_sql(sql))), bound)
         if not result.returns_rows:
             self._rows = iter(())
             return self

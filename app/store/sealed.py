@@ -37,17 +37,20 @@ an engine the program did not open) is refused with one line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hmac
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (Connection, Date, Engine, LargeBinary, String, Table, select,
-                        type_coerce)
+from sqlalchemy import (Connection, Date, Engine, LargeBinary, String, Table, and_, bindparam,
+                        event, false, select, type_coerce)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 from sqlalchemy.sql.operators import OperatorClass
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.type_api import TypeEngine
@@ -62,8 +65,13 @@ from app.store.field_crypto import UNBOUND_ROW, FieldCipher, FieldTampered
 SERVER_DIALECT = "postgresql"
 #: Where the session's cipher hangs on the engine's dialect object.
 CIPHER_ATTRIBUTE = "casuskamer_field_cipher"
-#: The row part of the associated data: the table and column are bound, the row is not.
+#: The row part of the associated data where no row is bound (a secret in ``meta``, bound
+#: by its key name as the column; an update that matches no row).
 NO_ROW = UNBOUND_ROW
+#: Between the row's key and the stored value in what a read selects on the server.
+ROW_KEY_END = b"|"
+#: Between the parts of a composite primary key in the row's key.
+KEY_JOIN = ":"
 #: Bytes of the blind index in front of a searchable column's sealed value.
 INDEX_BYTES = 32
 
@@ -75,14 +83,19 @@ SEARCHABLE = frozenset({
 
 
 def attach(engine: Engine, data_key: bytes | bytearray) -> None:
-    """Give the server session's engine the cipher of the house's data key."""
+    """Give the server session's engine the cipher of the house's data key, and the hook
+    that gives every sealed value it writes its row (:func:`_bind_rows`)."""
     setattr(engine.dialect, CIPHER_ATTRIBUTE, FieldCipher(bytes(data_key)))
+    if not event.contains(engine, "before_execute", _bind_rows):
+        event.listen(engine, "before_execute", _bind_rows, retval=True)
 
 
 def detach(engine: Engine) -> None:
     """Take the cipher off (at the lock): nothing more is sealed or opened on this engine."""
     if hasattr(engine.dialect, CIPHER_ATTRIBUTE):
         delattr(engine.dialect, CIPHER_ATTRIBUTE)
+    if event.contains(engine, "before_execute", _bind_rows):
+        event.remove(engine, "before_execute", _bind_rows)
 
 
 def _cipher(dialect: Dialect) -> FieldCipher:
@@ -108,13 +121,30 @@ def _index_name(table: str, column: str) -> str:
     return f"{table}_{column}"
 
 
+@dataclass(frozen=True)
+class RowBound:
+    """A value on its way into a sealed column with the key of the row it goes to
+    (:func:`row_key`), so the associated data binds the row (made by :func:`_bind_rows`)."""
+
+    row: str
+    value: Any
+
+
+def row_key(values: Iterable[Any]) -> str:
+    """The row part of the associated data: the row's primary key (its parts joined by
+    ``:``), as the server's read gives it back (:class:`_RowKeyed`)."""
+    return KEY_JOIN.join(str(v) for v in values)
+
+
 class Sealed(TypeDecorator[Any]):
-    """A personal column: its own type on SQLite, an encrypted ``bytea`` on the server."""
+    """A personal column: its own type on SQLite, an encrypted ``bytea`` on the server,
+    bound to its table, column and row."""
 
     impl = LargeBinary
     cache_ok = True
 
-    def __init__(self, plain: TypeEngine[Any], table: str, column: str) -> None:
+    def __init__(self, plain: TypeEngine[Any], table: str, column: str,
+                 keys: tuple[str, ...] = ("id",)) -> None:
         super().__init__()
         if not isinstance(plain, (String, Date)):  # Text is a String
             # a value is sealed as its text (a day as ISO): other types are not round-tripped
@@ -122,6 +152,7 @@ class Sealed(TypeDecorator[Any]):
         self.plain: TypeEngine[Any] = plain
         self.table = table
         self.column = column
+        self.keys = keys
         self.searchable = f"{table}.{column}" in SEARCHABLE
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
@@ -130,30 +161,73 @@ class Sealed(TypeDecorator[Any]):
         return dialect.type_descriptor(self.plain)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or dialect.name != SERVER_DIALECT:
-            return value
+        if dialect.name != SERVER_DIALECT:
+            return value.value if isinstance(value, RowBound) else value
+        if not isinstance(value, RowBound):
+            if value is None:
+                return None
+            # the hook (_bind_rows) binds every value an INSERT or UPDATE writes; a value
+            # without its row would be stored unreadable, so it is never sent
+            raise ValueError(f"{self.table}.{self.column}: a sealed value is written only "
+                             "by an INSERT or UPDATE of its own table (its row is bound)")
+        if value.value is None:
+            return None
+        return self.seal(value.value, value.row, dialect)
+
+    def seal(self, value: Any, row: str, dialect: Dialect) -> bytes:
+        """``value`` as the server stores it in row ``row`` of this column."""
         cipher = _cipher(dialect)
         text = _as_text(self.plain, value)
-        sealed = cipher.encrypt_text(self.table, self.column, NO_ROW, text)
+        sealed = cipher.encrypt_text(self.table, self.column, row, text)
         if self.searchable:
             return cipher.blind_index(_index_name(self.table, self.column), text) + sealed
         return sealed
 
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any] | None:
+        """On the server a read of the column selects its row's key with it (:class:
+        `_RowKeyed`), so the value is opened with the row it was read from bound in."""
+        if not isinstance(self.impl_instance, LargeBinary):
+            return colexpr  # the vault file: the column itself
+        return _RowKeyed(colexpr, self._key_columns(colexpr))
+
+    def _key_columns(self, colexpr: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+        source = getattr(colexpr, "table", None)
+        found = [] if source is None else [source.c.get(k) for k in self.keys]
+        if not found or any(c is None for c in found):
+            raise TypeError(f"{self.table}.{self.column} is read on the house server without "
+                            f"its row's key ({', '.join(self.keys)}): select the column from "
+                            "its table, or a subquery that selects that key too")
+        return [c for c in found if c is not None]
+
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name != SERVER_DIALECT:
             return value
-        stored = bytes(value)
+        keyed = bytes(value)
+        end = keyed.find(ROW_KEY_END)
+        if end < 0:  # read without its row's key: nothing is opened
+            raise FieldTampered(self.table, self.column, NO_ROW)
+        return self.open(keyed[end + 1:], keyed[:end].decode("ascii", "replace"), dialect)
+
+    def open(self, stored: bytes, row: str, dialect: Dialect) -> Any:
+        """The value sealed in ``stored`` for row ``row`` of this column; ``FieldTampered``
+        (naming table, column and row) when it was sealed for another place or changed, or
+        when its blind index does not fit it."""
         if not stored and not isinstance(self.plain, Date):
             return ""  # the server's default for an empty contact field (migration 0014)
+        index = b""
         if self.searchable:
             if len(stored) < INDEX_BYTES:
-                raise FieldTampered(self.table, self.column, NO_ROW)
-            stored = stored[INDEX_BYTES:]
-        return _from_text(self.plain, _cipher(dialect).decrypt_text(
-            self.table, self.column, NO_ROW, stored))
+                raise FieldTampered(self.table, self.column, row)
+            index, stored = stored[:INDEX_BYTES], stored[INDEX_BYTES:]
+        cipher = _cipher(dialect)
+        text = cipher.decrypt_text(self.table, self.column, row, stored)
+        if self.searchable and not hmac.compare_digest(
+                index, cipher.blind_index(_index_name(self.table, self.column), text)):
+            raise FieldTampered(self.table, self.column, row)
+        return _from_text(self.plain, text)
 
     def copy(self, **kw: Any) -> Sealed:
-        return Sealed(self.plain, self.table, self.column)
+        return Sealed(self.plain, self.table, self.column, self.keys)
 
     @property
     def python_type(self) -> type:
@@ -231,11 +305,248 @@ def _index_part_server(element: _IndexPart, compiler: SQLCompiler, **kw: Any) ->
     return f"substring({compiler.process(element.inner, **kw)} from 1 for {INDEX_BYTES})"
 
 
+class _RowKeyed(ColumnElement[Any]):
+    """A sealed column as a read selects it on the server: its row's key, ``|``, and the
+    stored value (NULL stays NULL), so the type opens the value with that row bound in."""
+
+    inherit_cache = True
+    _traverse_internals = [("inner", InternalTraversal.dp_clauseelement),
+                           ("keys", InternalTraversal.dp_clauseelement_list),
+                           ("type", InternalTraversal.dp_type)]
+
+    def __init__(self, inner: ColumnElement[Any], keys: list[ColumnElement[Any]]) -> None:
+        self.inner = inner
+        self.keys = keys
+        self.type = inner.type
+
+
+@compiles(_RowKeyed)
+def _row_keyed_default(element: _RowKeyed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.inner, **kw)
+
+
+@compiles(_RowKeyed, SERVER_DIALECT)
+def _row_keyed_server(element: _RowKeyed, compiler: SQLCompiler, **kw: Any) -> str:
+    return keyed_sql(compiler.process(element.inner, **kw),
+                     [compiler.process(k, **kw) for k in element.keys])
+
+
+def keyed_sql(value_sql: str, key_sql: Sequence[str]) -> str:
+    """PostgreSQL for ``<row key>|<stored value>`` (the row key's parts as text, joined by
+    ``:``); NULL when the value is NULL."""
+    parts = f" || '{KEY_JOIN}' || ".join(f"CAST({k} AS text)" for k in key_sql)
+    return f"(convert_to({parts} || '|', 'UTF8') || {value_sql})"
+
+
+# -- the row of every value written (INSERT and UPDATE on the server) ------------------------
+
+def _sealed_of(table: Table) -> dict[str, Sealed]:
+    return {c.name: c.type for c in table.c if isinstance(c.type, Sealed)}
+
+
+def _name(key: Any) -> str:
+    return key if isinstance(key, str) else str(key.key)
+
+
+def _literal(value: Any) -> tuple[bool, Any]:
+    """``(True, value)`` for a plain value or a bound parameter holding one, ``(False,
+    None)`` for an SQL expression (a function, another column)."""
+    if isinstance(value, BindParameter):
+        return (value.callable is None, value.value)
+    return (not isinstance(value, ColumnElement), value)
+
+
+def _bound(value: Any, row: str) -> Any:
+    return value if value is None or isinstance(value, RowBound) else RowBound(row, value)
+
+
+def _bind_rows(conn: Connection, elem: Any, multiparams: Any, params: Any,
+               execution_options: Any) -> tuple[Any, Any, Any]:
+    """The engine's ``before_execute`` hook on the server (:func:`attach`): every value an
+    INSERT or UPDATE writes into a sealed column goes as :class:`RowBound` with the key of
+    the row it goes to, so it is sealed for that row.
+
+    - INSERT: the row's key is in the values; an ``id`` the statement leaves to the server
+      is taken from its sequence first (``nextval``), on the workstation, and written.
+    - UPDATE: the row is the one the WHERE pins by its primary key; otherwise the keys of
+      the rows it matches are read first and each row is written with its own value (only
+      those rows: a row added meanwhile is left alone)."""
+    table = getattr(elem, "table", None)
+    if not isinstance(elem, (Insert, Update)) or not isinstance(table, Table):
+        return elem, multiparams, params
+    sealed_columns = _sealed_of(table)
+    if not sealed_columns or conn.dialect.name != SERVER_DIALECT:
+        return elem, multiparams, params
+    if isinstance(elem, Insert):
+        return _bind_insert(conn, elem, table, sealed_columns, multiparams, params)
+    return _bind_update(conn, elem, table, sealed_columns, multiparams, params)
+
+
+def _bind_insert(conn: Connection, elem: Insert, table: Table,
+                 sealed_columns: Mapping[str, Sealed], multiparams: Any, params: Any
+                 ) -> tuple[Any, Any, Any]:
+    if elem._multi_values:
+        raise TypeError(f"{table.name}: a multi-row VALUES into a sealed table is not "
+                        "supported; pass the rows as parameters")
+    embedded = {_name(k): _literal(v) for k, v in (elem._values or {}).items()}
+    literals = {k: v for k, (ok, v) in embedded.items() if ok}
+    rows: list[dict[str, Any]] = ([dict(r) for r in multiparams] if multiparams
+                                  else [dict(params or {})])
+    keys = list(table.primary_key.columns)
+    missing = [r for r in rows if any({**literals, **r}.get(k.name) is None for k in keys)]
+    if missing:
+        if len(keys) != 1 or keys[0].name in embedded:
+            raise TypeError(f"{table.name}: a row of a sealed table needs its key")
+        for row, new_id in zip(missing, _next_ids(conn, table, keys[0].name, len(missing)),
+                               strict=True):
+            row[keys[0].name] = new_id
+    overrides: dict[str, Any] = {}
+    for row in rows:
+        merged = {**literals, **row}
+        key = row_key(merged[k.name] for k in keys)
+        for name in sealed_columns:
+            if name in row:
+                row[name] = _bound(row[name], key)
+            elif name in literals and literals[name] is not None:
+                if len(rows) > 1:
+                    raise TypeError(f"{table.name}.{name}: one sealed value for many rows")
+                overrides[name] = _bound(literals[name], key)
+    if len(rows) > 1:
+        return elem, rows, {}
+    row = rows[0]
+    if elem._values:  # the values are the statement's: the key and the bound values too
+        overrides.update(row)
+        return elem.values(overrides), [], {}
+    return elem, [], row
+
+
+def _next_ids(conn: Connection, table: Table, column: str, count: int) -> list[int]:
+    """``count`` new ids from the sequence of ``table.column`` (as its default would)."""
+    return [int(v) for v in conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(t)s, %(c)s)) FROM generate_series(1, %(n)s)",
+        {"t": table.name, "c": column, "n": count}).scalars()]
+
+
+def _pinned(where: Any, keys: Sequence[Any]) -> dict[str, Any]:
+    """The primary-key columns that ``where`` (an AND of conditions) sets equal to a value."""
+    found: dict[str, Any] = {}
+    parts = (list(where.clauses) if isinstance(where, BooleanClauseList)
+             and where.operator is operators.and_ else [where])
+    names = {k.name: k for k in keys}
+    for part in parts:
+        if isinstance(part, BooleanClauseList) and part.operator is operators.and_:
+            found.update(_pinned(part, keys))
+        elif (isinstance(part, BinaryExpression) and part.operator is operators.eq
+              and getattr(part.left, "name", None) in names
+              and part.left is names[part.left.name]
+              and isinstance(part.right, BindParameter) and part.right.callable is None
+              and part.right.value is not None):
+            found[part.left.name] = part.right.value
+    return found
+
+
+def _bind_update(conn: Connection, elem: Update, table: Table,
+                 sealed_columns: Mapping[str, Sealed], multiparams: Any, params: Any
+                 ) -> tuple[Any, Any, Any]:
+    if multiparams:
+        raise TypeError(f"{table.name}: an UPDATE of a sealed table runs once per statement")
+    values = {_name(k): _literal(v) for k, v in (elem._values or {}).items()}
+    written = {n: v for n, (ok, v) in values.items() if ok and n in sealed_columns
+               and v is not None}
+    from_params = {n: v for n, v in dict(params or {}).items()
+                   if n in sealed_columns and v is not None}
+    if not written and not from_params:
+        return elem, multiparams, params
+    keys = list(table.primary_key.columns)
+    pinned = _pinned(elem.whereclause, keys) if elem.whereclause is not None else {}
+    if len(pinned) == len(keys):
+        found = [tuple(pinned[k.name] for k in keys)]
+    else:
+        query = select(*keys)
+        if elem.whereclause is not None:
+            query = query.where(elem.whereclause)
+        found = [tuple(r) for r in conn.execute(query)]
+    if not found:
+        return (elem.where(false()).values({n: RowBound(NO_ROW, v) for n, v in written.items()}),
+                multiparams, {**dict(params or {}),
+                              **{n: RowBound(NO_ROW, v) for n, v in from_params.items()}})
+    if len(found) == 1:
+        key = row_key(found[0])
+        stmt = elem if len(pinned) == len(keys) else elem.where(
+            and_(*(k == v for k, v in zip(keys, found[0], strict=True))))
+        if written:
+            stmt = stmt.values({n: RowBound(key, v) for n, v in written.items()})
+        return stmt, multiparams, {**dict(params or {}),
+                                   **{n: RowBound(key, v) for n, v in from_params.items()}}
+    # several rows: each its own value, sealed for it (one statement, a row per parameter set)
+    stmt = elem.where(and_(*(k == bindparam(f"_row_{k.name}", type_=k.type) for k in keys)))
+    every = {**written, **from_params}
+    stmt = stmt.values({n: bindparam(f"_sealed_{n}", type_=table.c[n].type) for n in every})
+    rows = []
+    for found_key in found:
+        key = row_key(found_key)
+        rows.append({**{k: v for k, v in dict(params or {}).items() if k not in every},
+                     **{f"_row_{k.name}": v for k, v in zip(keys, found_key, strict=True)},
+                     **{f"_sealed_{n}": RowBound(key, v) for n, v in every.items()}})
+    return stmt, rows, {}
+
+
+# -- the raw reads on the server (app.store.dialect.cursor) ----------------------------------
+
+_FROM_TABLE = re.compile(
+    r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(?!(?:ON|WHERE|JOIN|LEFT|RIGHT|INNER|CROSS|"
+    r"FULL|ORDER|GROUP|LIMIT|USING|NATURAL)\b)(\w+))?", re.IGNORECASE)
+_QUALIFIED = re.compile(r"\b(\w+)\.(\w+)\b(\s+AS\b)?", re.IGNORECASE)
+_SELECT = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?", re.IGNORECASE)
+
+
+def _select_list_end(sql: str, start: int) -> int:
+    """Where the first top-level FROM after ``start`` begins (the end of the select list)."""
+    depth = 0
+    for match in re.finditer(r"[()]|\bFROM\b", sql[start:], re.IGNORECASE):
+        token = match.group(0)
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+        elif depth == 0:
+            return start + match.start()
+    return len(sql)
+
+
+def row_keyed_sql(sql: str, tables: Mapping[str, Table]) -> str:
+    """The server's form of a raw SELECT (SQLite's SQL, ``app.store.dialect.cursor``): each
+    sealed column its select list names as ``alias.column`` is selected with its row's key,
+    as a read through the types is (:class:`_RowKeyed`), and labelled with its own name."""
+    head = _SELECT.match(sql)
+    if head is None:
+        return sql
+    aliases: dict[str, Table] = {}
+    for match in _FROM_TABLE.finditer(sql):
+        table = tables.get(match.group(1).lower())
+        if table is not None:
+            aliases[(match.group(2) or match.group(1)).lower()] = table
+    end = _select_list_end(sql, head.end())
+
+    def keyed(match: re.Match[str]) -> str:
+        table = aliases.get(match.group(1).lower())
+        column = None if table is None else table.c.get(match.group(2).lower())
+        if column is None or not isinstance(column.type, Sealed):
+            return match.group(0)
+        alias = match.group(1)
+        expression = keyed_sql(f"{alias}.{column.name}",
+                               [f"{alias}.{k}" for k in column.type.keys])
+        return expression + (match.group(3) or f" AS {column.name}")
+
+    return sql[:head.end()] + _QUALIFIED.sub(keyed, sql[head.end():end]) + sql[end:]
+
+
 def seal_column(table: Table, name: str) -> None:
     """Give ``table.name`` the sealed type (idempotent)."""
     column = table.c[name]
     if not isinstance(column.type, Sealed):
-        column.type = Sealed(column.type, table.name, name)
+        keys = tuple(c.name for c in table.primary_key.columns)
+        column.type = Sealed(column.type, table.name, name, keys)
 
 
 def seal(table: Table, *names: str) -> None:
@@ -305,20 +616,26 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
         query = select(*keys, *(type_coerce(c, LargeBinary) for c in columns))
         result = conn.execution_options(yield_per=2000).execute(query)
         for row in result:
-            record = "/".join(str(v) for v in row[:len(keys)])
+            key = record = row_key(row[:len(keys)])
             for column, raw in zip(columns, row[len(keys):], strict=True):
                 if raw is None:
                     continue
                 sealed = column.type
                 assert isinstance(sealed, Sealed)
+                stored = bytes(raw)
                 try:
-                    value = sealed.process_result_value(raw, dialect)
+                    sealed.open(stored, key, dialect)
                 except FieldTampered:
-                    found.append(Unreadable(table.name, column.name, record, "value"))
-                    continue
-                if sealed.searchable and bytes(raw)[:INDEX_BYTES] != cipher.blind_index(
-                        _index_name(table.name, column.name), _as_text(sealed.plain, value)):
-                    found.append(Unreadable(table.name, column.name, record, "index"))
+                    # a value that opens but whose blind index does not fit it: "index"
+                    kind = "value"
+                    if sealed.searchable and len(stored) >= INDEX_BYTES:
+                        try:
+                            cipher.decrypt_text(table.name, column.name, key,
+                                                stored[INDEX_BYTES:])
+                            kind = "index"
+                        except FieldTampered:
+                            pass
+                    found.append(Unreadable(table.name, column.name, record, kind))
     return found
 
 
