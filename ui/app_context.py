@@ -5,6 +5,10 @@ idle watcher, the screen-saver watcher, the clipboard guard, and the key-derivat
 for new key slots (None: measure on this machine; tests pass the floor). Screens get only the
 ``OpenVault``; the shell keeps the rest (a screen finds the clipboard guard through
 ``ui.clipboard.guard_for``).
+
+The vault is a folder or, for a house server (issue 22), a connection profile file: the
+``ServerVault`` of that profile (``location`` is then the profile file, which is what the
+program remembers and reopens next time).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from app import paths
 from app.vault.keyslots import KdfParams
+from app.vault.server import ServerVault, is_server_profile
 from app.vault.vault import Vault
 from ui.clipboard import ClipboardGuard
 from ui.idle import IdleWatcher
@@ -32,6 +37,14 @@ def log_folder() -> Path:
     return paths.log_folder()
 
 
+def vault_at(location: Path) -> Vault:
+    """The vault of a folder, or the house server of a profile file (``ValidationError``,
+    one line, for a profile that is damaged or holds a password)."""
+    if is_server_profile(location):
+        return ServerVault.from_file(location)
+    return Vault(location)
+
+
 @dataclass
 class AppContext:
     settings: Settings
@@ -43,9 +56,17 @@ class AppContext:
     #: locks when the desktop's screen saver starts (where a session bus exists)
     screensaver: ScreenSaverWatcher = field(default_factory=ScreenSaverWatcher)
 
+    @property
+    def location(self) -> Path:
+        """Where the vault is: its folder, or the house server's profile file."""
+        if isinstance(self.vault, ServerVault) and self.vault.profile_path is not None:
+            return self.vault.profile_path
+        return self.vault.folder
+
     @classmethod
     def create(cls, settings: Settings, folder: Path, kdf: KdfParams | None = None,
                backoff: Backoff | None = None, idle_ms: int | None = None) -> AppContext:
+        """``folder``: a vault folder or a house server's profile file."""
         interval = idle_ms if idle_ms is not None else settings.idle_lock_minutes * 60_000
-        return cls(settings=settings, vault=Vault(folder), idle=IdleWatcher(interval),
+        return cls(settings=settings, vault=vault_at(folder), idle=IdleWatcher(interval),
                    clipboard=ClipboardGuard(), kdf=kdf, backoff=backoff or Backoff())

@@ -6,7 +6,9 @@ password; the house itself is made by its IT with ``casuskamer init --server ...
 Shown when there is no vault in the chosen folder. Each page checks its step of
 ``app.domain.first_run.FLOW`` (``ui.wizard.StepPage``) and says why it refuses; the vault is
 made once, at the end, by ``Vault.create`` on a worker thread (it measures and runs
-Argon2id, which takes about a second). ``opened`` holds the unlocked vault afterwards.
+Argon2id, which takes about a second). ``opened`` holds the unlocked vault afterwards; in
+the server branch ``profile_path`` holds the profile written, and the program goes on to the
+unlock screen of that house server (``ui.main.build_window``).
 """
 
 from __future__ import annotations
@@ -288,10 +290,9 @@ class FirstRunWizard(QWizard):
             return False
         self.profile_path = path
         dialogs.inform(self, _("Connection profile saved"), _(
-            "The connection profile is saved in {path}. It holds no password. The desktop "
-            "program does not open a house server yet; until it does, work on the house "
-            "with the command line: casuskamer ... --vault {path} --account NAME.").format(
-            path=path))
+            "The connection profile is saved in {path}. It holds no password. The program "
+            "now opens the house server: sign in with your account name and passphrase. "
+            "Next time the program opens this house server by itself.").format(path=path))
         return True
 
     def create_vault(self) -> bool:

@@ -1,8 +1,12 @@
-"""Starting the desktop program: ``casuskamer`` or ``casuskamer gui [--vault DIR] [--lang nl|en]``.
+"""Starting the desktop program: ``casuskamer`` or
+``casuskamer gui [--vault DIR|PROFILE] [--lang nl|en]``.
 
 Sets up the QApplication, the language (ours through ``app.i18n``, Qt's own buttons through
 its bundled ``qtbase_<lang>.qm``), the crash handler, and then shows either the first-run
-wizard (no vault in the folder yet) or the main window with its unlock screen.
+wizard (no vault in the folder yet) or the main window with its unlock screen. ``--vault``
+takes a vault folder or a house server's connection profile (issue 22, point 1): the unlock
+screen then asks the account name and passphrase for the server. The first-run wizard's
+server branch ends on that same unlock screen, for the profile it wrote.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
+from app.errors import CasuskamerError
 from app.i18n import LANGUAGES, N_, _, set_language
 from app.resources import resource_path
+from app.vault.server import ServerVault
 from app.vault.vault import OpenVault
 from ui import crash, focus_style, single_instance
 from ui import help as program_help
@@ -32,8 +38,9 @@ from ui.settings import Settings
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="casuskamer gui",
                                      description=_("Start the Casuskamer desktop program."))
-    parser.add_argument("--vault", type=Path, default=None, metavar="DIR",
-                        help=_("the vault folder (default: the last one used, else {folder})")
+    parser.add_argument("--vault", type=Path, default=None, metavar="DIR|PROFILE",
+                        help=_("the vault folder, or a house server's connection profile "
+                               "(default: the last one used, else {folder})")
                         .format(folder=default_vault_folder()))
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
                         help=_("language of the program (default: the saved choice, else nl)"))
@@ -90,17 +97,38 @@ def choose_folder(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def build_window(ctx: AppContext) -> MainWindow | None:
-    """The first-run wizard when there is no vault yet (None if cancelled), then the window."""
+    """The first-run wizard when there is no vault yet (None if cancelled), then the window:
+    unlocked on the vault the wizard made, or locked on the house server whose profile it
+    wrote (its unlock screen asks the account and passphrase)."""
     opened: OpenVault | None = None
     if not ctx.vault.exists():
         wizard = FirstRunWizard(ctx.vault.folder, kdf=ctx.kdf)
-        if wizard.exec() != QDialog.DialogCode.Accepted or wizard.opened is None:
+        if wizard.exec() != QDialog.DialogCode.Accepted:
             return None
-        opened = wizard.opened
-        # The wizard may have been pointed at another folder than the one we started with.
-        ctx.vault = opened.vault
+        if wizard.opened is not None:
+            opened = wizard.opened
+            # The wizard may have been pointed at another folder than the one we started with.
+            ctx.vault = opened.vault
+        elif wizard.profile_path is not None:
+            ctx.vault = ServerVault.from_file(wizard.profile_path)
+            ctx.settings.last_vault_folder = wizard.profile_path  # opened next time too
+        else:
+            return None
     window = MainWindow(ctx, opened=opened)
     return window
+
+
+def _refuse(text: str) -> int:
+    """A start that cannot go on (a damaged profile): one line on stderr and a message
+    window (a program started from the desktop has no terminal); exit status 2."""
+    line = f"casuskamer: {text}"
+    if sys.stderr is not None:  # None in the windowed Windows program
+        print(line, file=sys.stderr)
+    if os.environ.get(SMOKE_EXIT) is None:
+        from ui import dialogs
+
+        dialogs.error(None, _("Casuskamer cannot start"), text)
+    return 2
 
 
 #: Set to ``unlock`` by ``packaging/smoke.py``: quit as soon as the unlock screen is shown and
@@ -141,8 +169,12 @@ def run_gui(argv: Sequence[str]) -> int:
                 print(_("Casuskamer is already open on this vault; its window has been "
                         "brought forward."), file=sys.stderr)
             return 0
-        ctx = AppContext.create(settings, folder)
-        window = build_window(ctx)
+        try:
+            ctx = AppContext.create(settings, folder)
+            window = build_window(ctx)
+        except CasuskamerError as exc:  # a profile that is damaged or holds a password
+            instance.close()
+            return _refuse(str(exc))
         if window is None:
             return 0
         instance.window = window

@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         if not back_where_it_was and self.workspace.sections:
             self.workspace.nav.setCurrentRow(0)
         self.workspace.nav.setFocus()
-        self.ctx.settings.last_vault_folder = self.ctx.vault.folder
+        self.ctx.settings.last_vault_folder = self.ctx.location  # a folder or a profile
         locking.note_unlocked()
         self.ctx.idle.start()
         self.lock_keys.start()
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         self.about_dialog = program_help.show_about(
-            self, self.ctx.vault.folder, self.ctx.settings.path, log_folder())
+            self, self.ctx.location, self.ctx.settings.path, log_folder())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Quitting locks first (drafts saved), waits for running key work, saves geometry."""

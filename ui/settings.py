@@ -31,6 +31,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from app.paths import settings_file
+from app.vault.server import is_server_profile
 
 T = TypeVar("T")
 
@@ -213,7 +214,7 @@ class Settings:
         if machine is not None and self.machine.is_locked(MACHINE_VAULT_FOLDER):
             return machine
         last = self.last_vault_folder
-        if last is not None and last.is_dir():
+        if last is not None and (last.is_dir() or is_server_profile(last)):  # or a server
             return last
         return machine
 

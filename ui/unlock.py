@@ -21,6 +21,14 @@ An account whose passphrase someone else set (an administrator adding it) does n
 workspace at once: the screen shows ``ui.first_use.FirstUsePanel`` in place of its own panel,
 and ``unlocked`` is emitted only after the account has chosen its own passphrase; cancelling
 locks the vault again (issue 17, point 4).
+
+On the house server (``--vault PROFILE``, issue 22 point 1) the screen asks the account name
+as typed text: the server shows no list of its accounts to a workstation that has not logged
+in. The one passphrase opens both the login and the account's key slot
+(``app.vault.server``); the failed attempts are counted in memory for this run
+(``app.vault.memory_attempts``), so nothing is written beside the profile. The panel names
+the server (host, port, database: the profile holds no password, so neither does the
+screen).
 """
 
 from __future__ import annotations
@@ -50,9 +58,10 @@ from PySide6.QtWidgets import (
 
 from app.errors import AccountRevoked, CasuskamerError, WrongPassphrase
 from app.i18n import _, ngettext
-from app.services import session
+from app.services import unlocking
 from app.vault import attempts, first_use, forwarding
 from app.vault.keyslots import KdfParams
+from app.vault.memory_attempts import MemoryAttempts
 from app.vault.vault import OpenVault, Vault
 from ui import a11y
 from ui.first_use import IDLE_MS, FirstUsePanel
@@ -154,18 +163,32 @@ class UnlockScreen(QWidget):
         self._cancel: threading.Event | None = None
         #: the failed attempts reported by the last successful unlock (None: there were none)
         self.reported: attempts.Failures | None = None
+        #: the house server (issue 22): the account is typed, the attempts counted in memory
+        self.on_server = unlocking.is_server(vault)
+        self._memory = MemoryAttempts(self.backoff.as_delay()) if self.on_server else None
 
         self.title = QLabel(_("Casuskamer is locked"))
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.title.setFont(font)
-        self.intro = QLabel(_("Choose your account and type your passphrase to unlock the "
+        self.intro = QLabel(_("Type your account name and passphrase to open the house "
+                              "server.") if self.on_server else
+                            _("Choose your account and type your passphrase to unlock the "
                               "vault."))
         self.intro.setWordWrap(True)
 
         self.account = QComboBox()
         self.account.setObjectName("account")
+        if self.on_server:
+            # typed: the server lists no accounts to a workstation that has not logged in
+            self.account.setEditable(True)
+            self.account.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            edit = self.account.lineEdit()
+            assert edit is not None  # editable: the combo box has its line edit
+            edit.setMaxLength(64)
+            edit.setPlaceholderText(_("your account name"))
+            edit.returnPressed.connect(self._account_entered)
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
@@ -221,7 +244,7 @@ class UnlockScreen(QWidget):
         inner.addLayout(form)
         inner.addWidget(self.message)
         inner.addLayout(buttons)
-        self.folder_label = QLabel(_("Vault: {folder}").format(folder=vault.folder))
+        self.folder_label = QLabel(self._where())
         self.folder_label.setStyleSheet(a11y.secondary_style())
         self.folder_label.setWordWrap(True)
         inner.addWidget(self.folder_label)
@@ -243,15 +266,35 @@ class UnlockScreen(QWidget):
 
     # -- state --------------------------------------------------------------------------
 
+    def _where(self) -> str:
+        """The vault's folder, or the house server (host, port, database: no secret)."""
+        profile = getattr(self.vault, "profile", None)
+        if self.on_server and profile is not None:
+            return _("House server: {server}").format(
+                server=f"{profile.host}:{profile.port}/{profile.database}")
+        return _("Vault: {folder}").format(folder=self.vault.folder)
+
+    def _may_try(self) -> bool:
+        """An account to try: one in the list, or (on the server) a field to type it in."""
+        return self.on_server or self.account.count() > 0
+
+    def _account_entered(self) -> None:
+        """Enter in the account name (server): on to the passphrase."""
+        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def reload_accounts(self, preselect: str | None = None) -> None:
-        """Fill the account list from the slot file (readable while locked)."""
+        """Fill the account list from the slot file (readable while locked); on the house
+        server only the account last used in this run, to be typed over."""
         current = preselect or self.account.currentText()
         self.account.clear()
-        try:
-            names = self.vault.account_names()
-        except CasuskamerError as exc:
-            self._show_message(str(exc))
-            names = []
+        if self.on_server:
+            names = [current] if current else []
+        else:
+            try:
+                names = self.vault.account_names()
+            except CasuskamerError as exc:
+                self._show_message(str(exc))
+                names = []
         self.account.blockSignals(True)
         self.account.addItems(names)
         if current in names:
@@ -265,12 +308,17 @@ class UnlockScreen(QWidget):
         self.caps_warning.setVisible(False)
         self.message.setVisible(False)
         self.reload_accounts(preselect)
-        self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.on_server and not self.account.currentText():
+            self.account.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def wait_ms(self) -> int:
         return max(0, int((self._ready_at - time.monotonic()) * 1000))
 
     def _counter(self) -> attempts.Attempts:
+        if self._memory is not None:
+            return self._memory  # the house server: in memory, nothing beside the profile
         return attempts.Attempts(self.vault.folder, self.backoff.as_delay())
 
     def _refresh_wait(self) -> None:
@@ -285,13 +333,14 @@ class UnlockScreen(QWidget):
             return
         if wait > 0:
             self._set_enabled(False)
-            self.account.setEnabled(self.account.count() > 1)  # another account may try
+            # another account may try
+            self.account.setEnabled(self.on_server or self.account.count() > 1)
             self._update_wait()
             self._tick.start()
         else:
             self._tick.stop()
             self.button.setText(_("Unlock"))
-            self._set_enabled(self.account.count() > 0)
+            self._set_enabled(self._may_try())
 
     def _set_enabled(self, enabled: bool) -> None:
         self.button.setEnabled(enabled)
@@ -307,11 +356,14 @@ class UnlockScreen(QWidget):
     def submit(self) -> None:
         if self.busy or self.wait_ms() > 0 or not self.button.isEnabled():
             return
-        account = self.account.currentText()
+        account = self.account.currentText().strip()
         passphrase = self.passphrase.text()
         # Wiped at once, whatever comes of the attempt.
         self.passphrase.clear()
         if not account:
+            if self.on_server:
+                self._show_message(_("Type your account name."))
+                self.account.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         if not passphrase:
             self._show_message(_("Type your passphrase."))
@@ -322,7 +374,7 @@ class UnlockScreen(QWidget):
         self.status.setText(_("Unlocking..."))
         self.cancel_button.setVisible(True)
         self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)  # Esc or Space cancels
-        vault, delay = self.vault, self.backoff.as_delay()
+        vault, delay, counter = self.vault, self.backoff.as_delay(), self._memory
         cancel = self._cancel = threading.Event()
         token = self._token = next(_tokens)
         relay = _get_relay()
@@ -332,9 +384,8 @@ class UnlockScreen(QWidget):
         def work() -> None:
             outcome: tuple[Any, BaseException | None]
             try:
-                opened, earlier = attempts.guarded_unlock(vault, account, passphrase,
-                                                          delay=delay, cancelled=cancel)
-                outcome = ((session.after_unlock(opened), earlier), None)
+                outcome = (unlocking.unlock(vault, account, passphrase, delay=delay,
+                                            cancelled=cancel, counter=counter), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
                 outcome = (None, exc)
             try:
@@ -452,7 +503,16 @@ class UnlockScreen(QWidget):
         if isinstance(exc, attempts.Cancelled):
             self._refresh_wait()
             return
-        if isinstance(exc, (WrongPassphrase, AccountRevoked)):
+        if isinstance(exc, (WrongPassphrase, AccountRevoked)) and self.on_server:
+            # The server answers an unknown login, a wrong secret and a revoked account's
+            # dropped login alike (it names no accounts), so the message names all three.
+            # The server's own log has the failed login; nothing is written here.
+            text = str(exc)
+            if text == _("The account or passphrase is not correct."):
+                text = _("The account or passphrase is not correct, or the account has been "
+                         "revoked.")
+            self._show_message(text)
+        elif isinstance(exc, (WrongPassphrase, AccountRevoked)):
             self._show_message(str(exc))
             # not in the vault that did not open: the system's log and the central log
             failures = self.vault.pending_failures
@@ -477,7 +537,7 @@ class UnlockScreen(QWidget):
             self._tick.stop()
             self.button.setText(_("Unlock"))
             self.status.setText("")
-            self._set_enabled(self.account.count() > 0)
+            self._set_enabled(self._may_try())
             self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         seconds = (remaining + 999) // 1000

@@ -1,4 +1,4 @@
-"""``casuskamer gui [--vault DIR]``: start the desktop program (also what ``casuskamer``
+"""``casuskamer gui [--vault DIR|PROFILE]``: start the desktop program (also what ``casuskamer``
 without a command does). ``app`` never imports the desktop: the launcher (``ui.launcher``)
 hands :func:`app.cli.main` the program's entry, and this command calls it with the words it
 takes (``--vault``, ``--lang``)."""
@@ -27,6 +27,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("gui", help=_("start the desktop program (the default without a "
                                      "command)"))
-    p.add_argument("--vault", type=Path, default=None, metavar="DIR",
-                   help=_("the vault folder (default: the last one used)"))
+    p.add_argument("--vault", type=Path, default=None, metavar="DIR|PROFILE",
+                   help=_("the vault folder, or a house server's connection profile "
+                          "(default: the last one used)"))
     p.set_defaults(func=cmd_gui)

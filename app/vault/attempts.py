@@ -220,15 +220,17 @@ class Cancelled(Exception):
 def guarded_unlock(vault: Vault, account: str, passphrase: str, *, exclusive: bool = True,
                    delay: Delay | None = None,
                    sleep: Callable[[float], None] = time.sleep,
-                   cancelled: threading.Event | None = None
+                   cancelled: threading.Event | None = None,
+                   counter: Attempts | None = None
                    ) -> tuple[OpenVault, Failures | None]:
     """``vault.unlock`` behind the counter: wait the account's delay, try, count a failure or
     clear the count (returned, and audited in the vault, when there was one).
 
     ``cancelled`` (the program's Cancel): checked after the wait; an attempt cancelled while
-    its key derivation ran still counts, and a vault it opened is locked again.
+    its key derivation ran still counts, and a vault it opened is locked again. ``counter``:
+    another counter than the folder's file (the house server's, kept in memory).
     """
-    attempts = Attempts(vault.folder, delay)
+    attempts = counter if counter is not None else Attempts(vault.folder, delay)
     with attempts.turn():
         wait = attempts.wait_seconds(account)
         if wait > 0:
