@@ -253,6 +253,8 @@ def test_one_case_from_referral_to_closure_through_the_case_screen(
     assert enabled(view) == {ActionId.CASE_PLAN, ActionId.CASE_HANDOUTS,
                              ActionId.CASE_MINUTES}
     assert "Veiligheid" not in view.buttons[ActionId.CASE_CLOSURE].toolTip()
+    # the referring party is owed the outcome: the screen says so (issue 24)
+    assert not view.outcome_hint.isHidden()
 
     # -- the plan, half typed, and then Ctrl+L: the case screen is emptied, the key dropped --
     view.buttons[ActionId.CASE_PLAN].click()

@@ -375,6 +375,14 @@ class CaseViewScreen(QWidget):
         from ui.cases.referrer_documents import referrer_buttons
 
         referral_form.addRow("", referrer_buttons(self, self.vault, self.number))
+        # Shown once a triage is decided here: the referring party is owed its outcome.
+        self.outcome_hint = QLabel(_("The triage is decided: the referring party is owed its "
+                                     "outcome. \u201cTriage outcome for the referrer\u2026\u201d "
+                                     "writes it (only what that party may see)."))
+        self.outcome_hint.setObjectName("triage_outcome_hint")
+        self.outcome_hint.setWordWrap(True)
+        self.outcome_hint.hide()
+        referral_form.addRow("", self.outcome_hint)
         # issue 24: informing the subjects after intake (what the referrer reports later)
         self.informing_button = QPushButton(_("Record &informing of the subjects\u2026"))
         self.informing_button.setObjectName("record_informing")
@@ -442,7 +450,9 @@ class CaseViewScreen(QWidget):
         layout.addWidget(self.splitter, 1)
         self.load()
         # a meeting in another window may move this case on or change its plan
-        changes.follow(self, lambda number: number == self.number, self._changed_elsewhere)
+        changes.follow(self, lambda number: number == self.number, self._changed_elsewhere,
+                       shows_case_id=lambda case_id: (self.view is not None
+                                                      and self.view.case.id == case_id))
 
     # -- the action bar ---------------------------------------------------------------------
 
@@ -566,7 +576,21 @@ class CaseViewScreen(QWidget):
 
     def open_triage(self) -> None:
         from ui.triage.wizard import TriageWizard
-        self._open(lambda: TriageWizard(self.vault, self.number, parent=self))
+        window = self._open(lambda: TriageWizard(self.vault, self.number, parent=self))
+        if isinstance(window, TriageWizard):
+            window.finished.connect(lambda _result: self._triage_done(window))
+
+    def _triage_done(self, wizard: QWidget) -> None:
+        """A triage decided here: point at the outcome for the referring party (issue 24:
+        the referrer hears the outcome) with the hint and the keyboard focus; nothing is
+        written until the director asks for the file."""
+        if getattr(wizard, "finished_state", None) is None or not self.vault.is_open:
+            return
+        button = self.findChild(QPushButton, "export_triage_outcome")
+        self.outcome_hint.show()
+        if button is not None and button.isEnabled():
+            button.clicked.connect(self.outcome_hint.hide)
+            button.setFocus()
 
     def open_plan(self) -> None:
         self._open(lambda: PlanDialog(self.vault, self.number, parent=self))
