@@ -1,6 +1,12 @@
 """The demo generator's SQL (issue 20, point 4): its bulk writes with the driver's
 ``executemany`` and the few reads it plans with. ``app.services.synthetic`` and
 ``app.services.demo_activity`` keep the made-up world, its rules and the transactions.
+
+On the house server (issue 22) the bulk writes go through SQLAlchemy Core instead: the
+driver's own statement would bind SQLite's ``?`` and, worse, write the personal columns in
+the clear, past their sealing type (``app.store.sealed``). Core binds the dialect's way and
+seals every value declared personal; the ids the generator chose itself are then taken from
+each table's sequence too, so the program's next row gets a free id.
 """
 
 from __future__ import annotations
@@ -10,12 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, func, select, text
 
 from app.domain.lifecycle import CaseState
 from app.store.case_tables import cases
 from app.store.meeting_tables import agenda_items, meetings
 from app.store.plan_tables import plans
+from app.store.sealed import on_server, plain_type
 from app.store.tables import audit_log
 
 #: Rows per ``executemany`` call: large enough that the per-call cost vanishes, small enough
@@ -54,6 +61,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return
     columns = list(rows[0])
     statement = _statement(table, columns)
+    if on_server(conn):
+        _insert_on_server(conn, table, columns, [[row[c] for c in columns] for row in rows])
+        return
     for start in range(0, len(rows), BATCH):
         conn.exec_driver_sql(statement, [tuple(sql_value(row[c]) for c in columns)
                                          for row in rows[start:start + BATCH]])
@@ -65,8 +75,52 @@ def insert_tuples(conn: Connection, table: Table, columns: Sequence[str],
     if not rows:
         return
     statement = _statement(table, columns)
+    if on_server(conn):
+        _insert_on_server(conn, table, columns, rows)
+        return
     for start in range(0, len(rows), BATCH):
         conn.exec_driver_sql(statement, list(rows[start:start + BATCH]))
+
+
+def python_value(table: Table, column: str, value: Any) -> Any:
+    """A value as :func:`sql_value` (or the generator) gives it for SQLite, back as the
+    Python value its column's type binds: a day or moment from its ISO text, a truth from
+    0/1 (the server's columns are typed)."""
+    if value is None:
+        return None
+    kind = plain_type(table.c[column].type)
+    if isinstance(kind, DateTime) and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, Date) and isinstance(value, str):
+        return date.fromisoformat(value)
+    if isinstance(kind, Boolean) and isinstance(value, int):
+        return bool(value)
+    return value
+
+
+def _insert_on_server(conn: Connection, table: Table, columns: Sequence[str],
+                      rows: Sequence[Sequence[Any]]) -> None:
+    """The rows through SQLAlchemy Core (the dialect's binding; personal values sealed),
+    then the table's id sequence moved past the ids the rows brought."""
+    for start in range(0, len(rows), BATCH):
+        conn.execute(table.insert(), [
+            {c: python_value(table, c, v) for c, v in zip(columns, row, strict=True)}
+            for row in rows[start:start + BATCH]])
+    key = table.autoincrement_column
+    if key is None or key.name not in columns:
+        return
+    position = list(columns).index(key.name)
+    top = max(int(row[position]) for row in rows)
+    sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                            {"t": table.name, "c": key.name}).scalar()
+    if sequence is None:
+        return
+    # nextval, not setval: an account's role may use the sequence, not set it
+    at = int(conn.execute(text("SELECT nextval(CAST(:s AS regclass))"),
+                          {"s": sequence}).scalar_one())
+    if at < top:
+        conn.execute(text("SELECT max(nextval(CAST(:s AS regclass))) "
+                          "FROM generate_series(1, :n)"), {"s": sequence, "n": top - at})
 
 
 def destroyed_cases(conn: Connection) -> int:
