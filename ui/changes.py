@@ -7,7 +7,7 @@ for "some cases"); a screen that shows cases calls :func:`follow`, and is told t
 again the next time its window is active, so a live meeting does not make every open
 window reread (and log a read) at each agreement.
 
-Only case numbers pass through here, nothing personal.
+Only case numbers and internal ids pass through here, nothing personal.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ class _Changes(QObject):
     changed = Signal(str)   # a case number, or "" for "some cases"
     #: a meeting id, or "" for "some meetings" (another workstation: ui.live_updates)
     meetings_changed = Signal(str)
+    #: a case's internal id (another workstation: ui.live_updates; its announcements carry
+    #: no case number)
+    case_ids_changed = Signal(int)
 
 
 _hub: _Changes | None = None
@@ -39,6 +42,11 @@ def announce(number: str = "") -> None:
     _changes().changed.emit(number)
 
 
+def announce_case_id(case_id: int) -> None:
+    """The case with internal id ``case_id`` changed (on another workstation)."""
+    _changes().case_ids_changed.emit(case_id)
+
+
 def announce_meeting(meeting_id: str = "") -> None:
     """Meeting ``meeting_id`` (or, with no id, some meetings) changed."""
     _changes().meetings_changed.emit(meeting_id)
@@ -48,13 +56,22 @@ class _Follower(QObject):
     """Marks its screen stale when a case it shows changes; reloads it on activation."""
 
     def __init__(self, screen: QWidget, shows: Callable[[str], bool],
-                 reload: Callable[[], None], meetings: bool = False) -> None:
+                 reload: Callable[[], None], meetings: bool = False,
+                 shows_case_id: Callable[[int], bool] | None = None) -> None:
         super().__init__(screen)
         self.screen, self.shows, self.reload = screen, shows, reload
+        self.shows_case_id = shows_case_id
         self.stale = False
         self._watched: QWidget | None = None
         hub = _changes()
         (hub.meetings_changed if meetings else hub.changed).connect(self._on_changed)
+        if not meetings:
+            hub.case_ids_changed.connect(self._on_case_id)
+
+    def _on_case_id(self, case_id: int) -> None:
+        # a screen that cannot tell the case by its id takes it as "some cases"
+        if self.shows_case_id is None or self.shows_case_id(case_id):
+            self._on_changed("")
 
     def _on_changed(self, number: str) -> None:
         if number and not self.shows(number):
@@ -80,10 +97,13 @@ class _Follower(QObject):
             self.reload()
 
 
-def follow(screen: QWidget, shows: Callable[[str], bool], reload: Callable[[], None]) -> None:
+def follow(screen: QWidget, shows: Callable[[str], bool], reload: Callable[[], None],
+           shows_case_id: Callable[[int], bool] | None = None) -> None:
     """Reload ``screen`` (``reload``) when a case it ``shows`` changed elsewhere: at once
-    if its window is the active one, else when it is next activated. Ends with the screen."""
-    _Follower(screen, shows, reload)
+    if its window is the active one, else when it is next activated. Ends with the screen.
+    Another workstation names a case by its internal id: ``shows_case_id`` tells whether
+    the screen shows that one (without it, any case counts)."""
+    _Follower(screen, shows, reload, shows_case_id=shows_case_id)
 
 
 def follow_meetings(screen: QWidget, reload: Callable[[], None]) -> None:

@@ -1,7 +1,9 @@
 """What other workstations change, as news for the open screens (issue 22, point 4).
 
 On the house server the session's listener thread (``ServerOpenVault.listen``,
-``app.store.live``) hears each committed write of another workstation: kinds and ids only.
+``app.store.live``) hears each committed write of another workstation: kinds and internal
+ids only, sealed under the house's data key (one that does not open, or a replay, never gets
+here).
 :class:`LiveUpdates` carries each onto the GUI thread (a queued Qt signal) and tells the
 screens through :mod:`ui.changes`, as a change made in another window of this program is
 told: the Cases table, a case screen showing that case and the Meetings screen read again at
@@ -49,12 +51,13 @@ class LiveUpdates(QObject):
         return relay
 
     def deliver(self, change: Change) -> None:
-        """Tell the screens what ``change`` concerns."""
-        numbers = [i for kind, i in change.objects if kind == "case"]
-        for number in dict.fromkeys(numbers):
-            changes.announce(number)
-        if not numbers and change.concerns("case"):
-            changes.announce()          # too many to name: some cases
+        """Tell the screens what ``change`` concerns. Cases come by their internal id (the
+        announcements carry no case number)."""
+        case_ids = [i for kind, i in change.objects if kind == "case" and i.isdigit()]
+        for case_id in dict.fromkeys(case_ids):
+            changes.announce_case_id(int(case_id))
+        if not case_ids and change.concerns("case"):
+            changes.announce()          # too many to name, or not named: some cases
         meetings = [i for kind, i in change.objects if kind == "meeting"]
         for meeting_id in dict.fromkeys(meetings):
             changes.announce_meeting(meeting_id)

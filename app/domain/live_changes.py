@@ -1,6 +1,6 @@
 """What one committed write on another workstation changed (issue 22, point 4): kinds and
-ids only, as the house server's announcements carry them (``app.store.live``). Pure data:
-the screens (``ui.live_updates``) ask it what it concerns."""
+internal ids only, as the house server's announcements carry them (``app.store.live``).
+Pure data: the screens (``ui.live_updates``) ask it what it concerns."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ class Change:
 
     #: the tables written (``cases``, ``meetings``, ``parties``, ...)
     tables: frozenset[str]
-    #: ``(kind, id)`` of the objects its audit rows name: ``("case", "ZVH-2026-0001")``,
-    #: ``("meeting", "3")``; empty when there were too many to send
+    #: ``(kind, id)`` of the objects its audit rows name, by internal id: ``("case", "17")``
+    #: (``cases.id``, never the case number), ``("meeting", "3")``; empty when there were
+    #: too many to send
     objects: tuple[tuple[str, str], ...]
     #: the sending session's token
     origin: str

@@ -2,11 +2,13 @@
 A commits a write, session B's listener hears what changed (kinds and ids only: the
 notification's text is visible to the server, so no name, BSN or case text is in it); reads
 announce nothing (a screen refreshing on an announcement cannot set off another one); the
-listener stops at the lock. Skipped, with the reason, where no PostgreSQL binaries exist."""
+listener stops at the lock. The announcements are sealed under the house's data key
+(tests/unit/test_pg_notify_announcements.py tests what a login without it can do). Skipped,
+with the reason, where no PostgreSQL binaries exist."""
 
 from __future__ import annotations
 
-import json
+import os
 import queue
 from collections.abc import Iterator
 from typing import Any
@@ -73,20 +75,23 @@ def test_another_workstation_hears_a_committed_write(server_house: House,
 
     number = intake.register_referral(a, _referral(a, "Jansen", "111222333"))
 
+    with a.read() as conn:
+        case_id = case_service.case_id_for(conn, number)
     change = heard.get(timeout=WAIT)
-    assert change.concerns("case", number) and "cases" in change.tables
+    assert change.concerns("case", case_id) and "cases" in change.tables
     assert "subjects" in change.tables
     raw = server.next()
-    for personal in ("Jansen", "111222333", "Piet", "Meerdervoort", "woonsituatie", "Bakker"):
+    for personal in ("Jansen", "111222333", "Piet", "Meerdervoort", "woonsituatie", "Bakker",
+                     number):
         assert personal not in raw
-    assert json.loads(raw)["i"] == [["case", number]]
+    assert _opened(a, raw)["i"] == [["case", str(case_id)]]
 
 
 def test_reads_announce_nothing_and_a_session_passes_over_its_own(server_house: House,
                                                                   overhear: Overhear) -> None:
     a, b = _sessions(server_house)
     first = intake.register_referral(a, _referral(a, "Jansen", "111222333"))
-    assert json.loads(overhear.next())["i"] == [["case", first]]
+    assert _opened(a, overhear.next())["i"] == [["case", _case_id(a, first)]]
     heard_by_a: queue.Queue[Change] = queue.Queue()
     heard_by_b: queue.Queue[Change] = queue.Queue()
     a.listen(heard_by_a.put)
@@ -97,9 +102,9 @@ def test_reads_announce_nothing_and_a_session_passes_over_its_own(server_house: 
     case_service.list_cases(b)
     second = intake.register_referral(a, _referral(a, "De Vries", None))  # the sentinel
 
-    first_heard = server.next()
-    assert json.loads(first_heard)["i"] == [["case", second]], first_heard  # reads: nothing
-    assert heard_by_b.get(timeout=WAIT).concerns("case", second)
+    first_heard = _opened(a, server.next())
+    assert first_heard["i"] == [["case", _case_id(a, second)]], first_heard  # reads: nothing
+    assert heard_by_b.get(timeout=WAIT).concerns("case", _case_id(a, second))
     assert heard_by_a.empty()                 # its own write: passed over
 
 
@@ -112,10 +117,25 @@ def test_the_listener_stops_at_the_lock(server_house: House) -> None:
 
 
 def test_an_announcement_carries_kinds_and_ids_only() -> None:
-    text = live.payload({"cases", "subjects"}, [("case", "ZVH-2026-0001")] * 2, "abc")
-    assert json.loads(text) == {"o": "abc", "t": ["cases", "subjects"],
-                                "i": [["case", "ZVH-2026-0001"]]}
-    change = live.parse(text)
-    assert change is not None and change.concerns("case", "ZVH-2026-0001")
-    assert not change.concerns("case", "ZVH-2026-0002") and not change.concerns("meeting")
-    assert live.parse("not ours") is None
+    key = bytearray(os.urandom(32))
+    text = live.Announcements(key).seal({"cases", "subjects"}, [("case", "17")] * 2, "abc")
+    opened = live.Announcements(key).open(text)
+    assert opened is not None
+    assert {k: opened[k] for k in ("o", "t", "i")} == {"o": "abc", "t": ["cases", "subjects"],
+                                                     "i": [["case", "17"]]}
+    change = live.Receiver(live.Announcements(key), "mine").accept(text)
+    assert change is not None and change.concerns("case", 17)
+    assert not change.concerns("case", 18) and not change.concerns("meeting")
+    assert live.Announcements(key).open("not ours") is None
+
+
+def _opened(session: ServerOpenVault, raw: str) -> dict[str, Any]:
+    """An announcement as the house's key opens it (the test holds the session's key)."""
+    opened = live.Announcements(session.key_buffer()).open(raw)
+    assert opened is not None
+    return opened
+
+
+def _case_id(session: ServerOpenVault, number: str) -> str:
+    with session.read() as conn:
+        return str(case_service.case_id_for(conn, number))
