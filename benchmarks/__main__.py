@@ -40,7 +40,8 @@ def _benches() -> list[tuple[str, Bench]]:
             1_000 if smoke else 100_000, smoke)]),
     ]
     for module_name in ("bench_case_filter", "bench_ui", "bench_handouts",
-                        "bench_meeting_room", "bench_figures", "bench_rekey"):
+                        "bench_meeting_room", "bench_figures", "bench_rekey",
+                        "bench_pg_server"):
         try:
             module = __import__(f"benchmarks.{module_name}", fromlist=["rows"])
         except ModuleNotFoundError as exc:
