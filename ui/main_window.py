@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import CasuskamerError
 from app.i18n import _
-from app.services import followup
+from app.services import followup, unlocking
 from app.vault import maintenance
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, locking
@@ -383,7 +383,8 @@ class MainWindow(QMainWindow):
         opened, workspace = self.opened, self.workspace
         if opened is None or workspace is None or not opened.is_open:
             return
-        run_in_background(lambda: maintenance.verify(opened, quick=True),
+        # a folder's file, or the audit chain on the house server (app.services.unlocking)
+        run_in_background(lambda: unlocking.quick_check(opened),
                           self._quick_check_done, self._quick_check_failed, context=workspace)
 
     def _quick_check_done(self, report: maintenance.VerifyReport) -> None:
@@ -401,6 +402,10 @@ class MainWindow(QMainWindow):
         text = _("The check of the vault found a problem: the data may be damaged. Stop "
                  "working in this vault and ask the administrator to restore the latest "
                  "backup (casuskamer restore).")
+        if unlocking.is_server(self.ctx.vault):  # the server's backup is IT's (pg_dump)
+            text = _("The check of the house server found a problem: the data may be "
+                     "damaged or altered. Stop working and tell your administrator, who has "
+                     "the server checked (casuskamer verify) and its backup restored.")
         if self.workspace is not None:
             banner = self.workspace.show_notice("vault_check", text, warning=True)
             banner.setToolTip(details)

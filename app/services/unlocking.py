@@ -8,6 +8,14 @@ On the house server the session step reads every case's tables, which only the r
 work on cases may (the grants), so their sessions run it for the whole house; an
 administrator's or a manager's session leaves it to them (as ``--vault PROFILE`` on the
 command line does).
+
+The quick check a moment after the unlock (:func:`quick_check`): on a folder the vault file's
+own (``app.vault.maintenance.verify(quick=True)``: SQLCipher's pages, SQLite's quick check,
+the audit chain). The house server's pages and files are the server's to check, and the
+unlock has already checked the schema version and opened the account's key slot; so on the
+server it walks the audit chain, for the roles that read the audit log (the others read only
+their own rows of it). Every sealed value is opened by ``casuskamer verify --vault PROFILE``,
+not at each unlock: that reads every personal column of the house over the network.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from __future__ import annotations
 import threading
 
 from app.domain.roles import GRANTS, Permission
+from app.i18n import _
 from app.services import session
-from app.vault import attempts
+from app.store import audit
+from app.vault import attempts, maintenance
 from app.vault.vault import OpenVault, Vault
 
 
@@ -45,3 +55,17 @@ def unlock(vault: Vault, account: str, passphrase: str, *,
     opened, earlier = attempts.guarded_unlock(vault, account, passphrase, delay=delay,
                                               cancelled=cancelled, counter=counter)
     return session_step(opened), earlier
+
+
+def quick_check(opened: OpenVault) -> maintenance.VerifyReport:
+    """The check after an unlock (see the module's note): its problems, one line each."""
+    if not is_server(opened.vault):
+        return maintenance.verify(opened, quick=True)
+    report = maintenance.VerifyReport()
+    if Permission.READ_AUDIT not in GRANTS[opened.actor.role]:
+        return report
+    with opened.read() as conn:
+        for problem in audit.verify_chain(conn):
+            where = f" (#{problem.row_id})" if problem.row_id is not None else ""
+            report.problems.append(_("Audit log: {what}").format(what=problem.what) + where)
+    return report

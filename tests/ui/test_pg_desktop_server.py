@@ -189,7 +189,7 @@ def test_the_program_opens_the_house_server_locks_and_unlocks_again(
     assert listeners and all(listener.running for listener in listeners)
     title_open = window.windowTitle()
 
-    window.lock()
+    window.ctx.idle.idle.emit()  # the idle time ran out
     assert window.opened is None and window.workspace is None
     shown = _shown(window)
     for secret in (CANARY_SURNAME, CANARY_GIVEN, house.number):
@@ -202,7 +202,10 @@ def test_the_program_opens_the_house_server_locks_and_unlocks_again(
     _attempt(qtbot, window, DIRECTOR, DIRECTOR_PASS)
     assert window.opened is not None, screen.message.text()
     assert _case_list(qtbot, window) == [house.number]
-    window.lock()
+    window.ctx.screensaver.activated.emit()  # the desktop's screen saver started
+    assert window.opened is None and window.workspace is None
+    assert house.number not in _shown(window)
+    qtbot.waitUntil(lambda: _sessions(house, DIRECTOR) == 0, timeout=10_000)
 
     assert no_traceback == []
     # no title or log line names the person, the passphrase or a derived secret
@@ -227,6 +230,12 @@ def test_a_wrong_passphrase_is_one_line_and_writes_nothing(
     # an account name nobody has is told the same way (the server names no accounts)
     _attempt(qtbot, window, "niemand", DIRECTOR_PASS)
     assert screen.message.text() == WRONG and window.opened is None
+    # after the free attempts the next one waits (counted in memory, per account)
+    for _ in range(2):
+        _attempt(qtbot, window, DIRECTOR, "nog steeds niet de goede zin")
+    assert screen.failures == 3
+    assert screen.wait_ms() > 0 and not screen.button.isEnabled()
+    assert sorted(p.name for p in house.path.parent.iterdir()) == before
 
 
 def test_a_revoked_account_is_refused_in_one_line(
@@ -293,3 +302,44 @@ def test_a_certificate_from_another_ca_is_one_line(qtbot: Any, house: House, tmp
     assert "certificaat" in text, text
     assert "\n" not in text and "Traceback" not in text
     assert no_traceback == []
+
+
+def _unlock_checked(qtbot: Any, window: MainWindow, account: str, passphrase: str
+                    ) -> list[bool]:
+    """Unlock with the quick check after it on, and wait for its outcome."""
+    outcome: list[bool] = []
+    window.vault_checked.connect(outcome.append)
+    MainWindow.QUICK_CHECK_DELAY_MS = 0
+    _attempt(qtbot, window, account, passphrase)
+    assert window.opened is not None, window.unlock_screen.message.text()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=30_000)
+    return outcome
+
+
+def test_the_check_after_an_unlock_finds_a_sound_house_sound(
+        qtbot: Any, house: House, window: MainWindow, no_traceback: list[Any]) -> None:
+    from ui import dialogs
+
+    with dialogs.scripted() as script:
+        assert _unlock_checked(qtbot, window, DIRECTOR, DIRECTOR_PASS) == [True]
+        window.lock()
+        assert _unlock_checked(qtbot, window, ADMIN, ADMIN_PASS) == [True]  # the chain too
+    assert script.shown == []
+    assert window.workspace is None or window.workspace.notice("vault_check") is None
+    assert no_traceback == []
+
+
+def test_the_check_after_an_unlock_warns_of_a_changed_audit_row(
+        qtbot: Any, house: House, window: MainWindow) -> None:
+    from ui import dialogs
+
+    with house.pg.admin(house.profile.database) as conn:  # the server's superuser
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER ALL")
+        conn.execute("UPDATE audit_log SET object_id = 'anders' WHERE id = 2")
+        conn.execute("ALTER TABLE audit_log ENABLE TRIGGER ALL")
+    with dialogs.scripted(None) as script:
+        assert _unlock_checked(qtbot, window, ADMIN, ADMIN_PASS) == [False]
+    assert [shown.kind for shown in script.shown] == ["warn"]
+    text = script.shown[0].text
+    assert "huisserver" in text and "casuskamer restore" not in text
+    assert window.workspace is not None and window.workspace.notice("vault_check")
