@@ -73,6 +73,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:
+    from app.vault.server import is_server_profile
+
+    if is_server_profile(args.vault):
+        return _rekey_server(args)
+    if args.owner is not None:
+        raise ValidationError(_("--owner is for the house server: a vault folder changes its "
+                                "data key without it."), field="owner")
     opened = unlock(args)
     try:
         opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
@@ -81,6 +88,38 @@ def cmd_rekey(args: argparse.Namespace) -> int:
         opened.lock()
     print(_key_change_line(change))
     return 0 if change.done else 1
+
+
+def _rekey_server(args: argparse.Namespace) -> int:
+    """``users rekey --vault PROFILE --owner LOGIN``: the house server's data key, by an
+    administrator (the account unlocked) through the migration owner's login (the
+    administrator's role does not read the case tables); the count on stderr."""
+    from app.cli.vault_commands import _owner_password
+    from app.vault import server_rekey
+
+    if not args.owner:
+        raise ValidationError(_("Name the migration owner's login on the server with --owner: "
+                                "the data key of every sealed value is changed through it."),
+                              field="owner")
+    opened = unlock(args)
+    try:
+        opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
+        shown = [-1]
+
+        def progress(at: server_rekey.Progress) -> None:
+            tenth = at.done * 10 // at.total if at.total else 10
+            if tenth != shown[0]:
+                shown[0] = tenth
+                print(_("Sealed again: {done} of {total} rows.").format(
+                    done=at.done, total=at.total), file=sys.stderr)
+
+        change = server_rekey.change_data_key(opened, args.owner, _owner_password(), progress)
+    finally:
+        opened.lock()
+    print(_("The house server's data key was changed ({rows} rows, {accounts} key slots); "
+            "every account keeps its passphrase. Other workstations must unlock again.")
+          .format(rows=change.rows, accounts=change.accounts))
+    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -131,4 +170,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = verbs.add_parser("rekey", help=_("give the vault a new data key (administrators "
                                          "only); passphrases stay as they are"))
     add_vault_options(p)
+    p.add_argument("--owner", default=None, metavar="LOGIN",
+                   help=_("on the house server: the migration owner's login, through which "
+                          "every sealed value is sealed again (its password from "
+                          "CASUSKAMER_OWNER_PASSWORD or a prompt)"))
     p.set_defaults(func=cmd_rekey)

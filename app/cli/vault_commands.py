@@ -129,7 +129,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         print(_("The house server was upgraded from schema version {before} to {after}.")
               .format(before=done.before, after=done.after))
     else:
-        print(_("The house server is already at schema version {version}; nothing to do.")
+        print(_("The house server is already at schema version {version}; its roles, "
+                "grants, row-level policies and functions were applied again.")
               .format(version=done.after))
     return 0
 

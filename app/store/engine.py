@@ -35,6 +35,7 @@ from sqlalchemy.pool import QueuePool
 
 from app.errors import VaultError, WrongPassphrase
 from app.i18n import _
+from app.store import key_check
 from app.store.db import READ_OPTION
 from app.store.profile import ServerProfile
 
@@ -132,6 +133,8 @@ def make_server_engine(profile: ServerProfile, user: str,
     def _begin(conn: Any) -> None:  # pragma: no cover - exercised by every transaction
         # Writers one at a time, as BEGIN IMMEDIATE does in the vault file; readers free.
         if not conn.get_execution_options().get(READ_OPTION, False):
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            # and a session still holding a data key changed meanwhile is refused here
+            key_check.lock_for_writing(conn, WRITE_LOCK)
 
+    key_check.watch(engine)  # each checkout: the session's data key is still the house's
     return engine

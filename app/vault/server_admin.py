@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from app.domain.accounts import check_account_name
@@ -25,7 +25,8 @@ from app.domain.passphrase import check_passphrase
 from app.domain.roles import Role
 from app.errors import CasuskamerError, PermissionDenied, VaultError, VaultExists
 from app.i18n import _, ngettext
-from app.store import audit, engine as server_engine, migrate, pg_accounts, pg_roles, sealed
+from app.store import (audit, engine as server_engine, migrate, pg_accounts, pg_roles, sealed,
+                       server_admin_rows as rows)
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
 from app.vault.vault import OpenVault
@@ -69,7 +70,7 @@ def owner_transaction(profile: ServerProfile, user: str,
 
 def house_revision(conn: Connection) -> str | None:
     """The schema version of the house in this database, or None when it holds none."""
-    if conn.execute(text("SELECT to_regclass('public.alembic_version')")).scalar() is None:
+    if not rows.has_schema_version(conn):
         return None
     return migrate.current_revision(conn)
 
@@ -84,9 +85,7 @@ def create_house(profile: ServerProfile, owner_user: str, owner_password: str, a
     check_account_name(account)
     check_passphrase(passphrase, account)
     with owner_transaction(profile, owner_user, owner_password) as conn:
-        holds = conn.execute(text(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
-            "('alembic_version', 'meta', :slots)"), {"slots": server.KEY_SLOTS_TABLE}).scalar()
+        holds = rows.holds_house_tables(conn, server.KEY_SLOTS_TABLE)
     if holds:
         raise VaultExists(_("The database {database} on the server already holds a house: "
                             "join it without --create.").format(database=profile.database))
@@ -96,6 +95,47 @@ def create_house(profile: ServerProfile, owner_user: str, owner_password: str, a
                                    prefix=prefix)
     except sa_exc.DBAPIError as exc:
         raise owner_error(exc, profile, owner_user) from None
+
+
+def house_statements(prefix: str = pg_roles.PREFIX) -> list[str]:
+    """Every role, grant, row-level policy and function of a house, as ``create_house``
+    makes them after the schema (the key-slot table itself excepted), in the form that can
+    run again on a house that has them (``server_admin_rows.idempotent``): ``upgrade`` runs
+    them on every house, so one made before a change of them gets it."""
+    from app.vault import server
+
+    owner = pg_roles.owner_role(prefix)
+    everyone = ", ".join(pg_roles.group_role(r, prefix) for r in Role)
+    slots = [s for s in server.key_slot_statements(prefix) if not s.startswith("CREATE TABLE")]
+    statements = (pg_roles.role_statements(prefix)
+                  + [f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}"]
+                  + slots
+                  # the table grants start by revoking everything from PUBLIC and the groups
+                  + pg_roles.grant_statements(metadata.sorted_tables, [], prefix)
+                  + pg_roles.session_policy_statements(server.KEY_SLOTS_TABLE, prefix)
+                  # the account maker's functions (a house made before administrators could
+                  # add accounts on the server gets them too)
+                  + pg_accounts.maker_statements(prefix)
+                  + pg_accounts.own_slot_statements(server.KEY_SLOTS_TABLE, prefix)
+                  + ["REVOKE ALL ON TABLE alembic_version FROM PUBLIC",
+                     f"GRANT SELECT ON TABLE alembic_version TO {everyone}"])
+    return rows.idempotent(statements)
+
+
+def reapply(conn: Connection, prefix: str = pg_roles.PREFIX) -> int:
+    """Inside the owner's transaction: the house's roles, grants, policies and functions as
+    this program defines them (:func:`house_statements`); a policy on the program's tables
+    that this program no longer defines is dropped. Returns how many such were dropped."""
+    from app.vault import server
+
+    statements = house_statements(prefix)
+    wanted = rows.policies_made_by(statements)
+    tables = [t.name for t in metadata.sorted_tables] + [server.KEY_SLOTS_TABLE]
+    stale = sorted(rows.policies(conn, tables) - wanted)
+    for table, name in stale:
+        rows.drop_policy(conn, table, name)
+    rows.run(conn, statements)
+    return len(stale)
 
 
 @dataclass(frozen=True)
@@ -110,75 +150,45 @@ class Upgrade:
         return self.before != self.after
 
 
-def regrant_statements(prefix: str = pg_roles.PREFIX) -> list[str]:
-    """The grants again, for tables a migration added (GRANT is idempotent; the grants of
-    the session's row-level security and of the schema version come after the table
-    grants, which start by revoking everything from PUBLIC)."""
-    from app.vault import server
-
-    everyone = ", ".join(pg_roles.group_role(r, prefix) for r in Role)
-    statements = pg_roles.grant_statements(metadata.sorted_tables, [], prefix)
-    statements += [s for s in pg_roles.session_policy_statements(server.KEY_SLOTS_TABLE,
-                                                                 prefix)
-                   if s.startswith("GRANT ")]
-    statements += ["REVOKE ALL ON TABLE alembic_version FROM PUBLIC",
-                   f"GRANT SELECT ON TABLE alembic_version TO {everyone}"]
-    return statements
-
-
 def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, *,
-                  prefix: str = pg_roles.PREFIX) -> Upgrade:
+                  prefix: str | None = None) -> Upgrade:
     """``casuskamer upgrade --vault PROFILE``: the house's schema to this program's version,
-    as the migration owner (the tables stay the owner's), then the grants for what the
-    migrations added, audited, in one transaction. A login that is not a member of the
-    owner role is refused before anything is changed; a house already at this version is
-    left alone; a schema newer than this program is refused."""
-    owner = pg_roles.owner_role(prefix)
+    as the migration owner (the tables stay the owner's), then the roles, grants, row-level
+    policies and functions again as this program defines them (also on a house already at
+    this version: one made before a change of them gets it; running it twice changes
+    nothing more), audited, in one transaction. A login that is not a member of the owner
+    role is refused before anything is changed; a schema newer than this program is
+    refused. ``prefix``: the house's role prefix (default: the one it recorded)."""
     head = migrate.head_revision()
     with owner_transaction(profile, owner_user, owner_password) as conn:
-        before = house_revision(conn)
+        usable = rows.may_use_schema(conn)
+        before = house_revision(conn) if usable else "-"
         if before is None:
             raise VaultError(_("The database {database} on the server is not a Casuskamer "
                                "house: make one with casuskamer init --server ... "
                                "--create.").format(database=profile.database))
-        member = conn.execute(text(
-            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :owner) "
-            "AND pg_has_role(current_user, :owner, 'MEMBER')"), {"owner": owner}).scalar()
-        if not member:
+        prefix = prefix or (rows.house_prefix(conn) if usable else pg_roles.PREFIX)
+        owner = pg_roles.owner_role(prefix)
+        if not usable or not rows.is_member_of(conn, owner):
             raise PermissionDenied(_(
                 "The server role {user} is not the migration owner ({owner}): only the "
                 "migration owner upgrades the house. Nothing was changed.").format(
                 user=owner_user, owner=owner))
-        if before == head:
-            return Upgrade(before, head)
-        if before not in migrate.all_revisions():
+        if before != head and before not in migrate.all_revisions():
             raise VaultError(_("The house server's database is at schema version {found}, "
                                "newer than this program ({needed}): upgrade the program, "
                                "not the server.").format(found=before, needed=head))
-        conn.exec_driver_sql(f"SET ROLE {owner}")
-        migrate.upgrade(conn)
-        conn.exec_driver_sql("RESET ROLE")
-        for statement in regrant_statements(prefix):
-            conn.exec_driver_sql(statement)
-        # a house made before administrators could add accounts on the server
-        from app.vault.server import KEY_SLOTS_TABLE
-
-        for statement in (pg_accounts.maker_statements(prefix)
-                          + pg_accounts.own_slot_statements(KEY_SLOTS_TABLE, prefix)):
-            conn.exec_driver_sql(statement)
-        if conn.execute(text("SELECT 1 FROM meta WHERE key = :k"),
-                        {"k": pg_accounts.PREFIX_KEY}).first() is None:
-            conn.execute(text("INSERT INTO meta(key, value) VALUES (:k, :v)"),
-                         {"k": pg_accounts.PREFIX_KEY, "v": prefix})
+        if before != head:
+            rows.set_role(conn, owner)
+            migrate.upgrade(conn)
+            rows.reset_role(conn)
+        dropped = reapply(conn, prefix)
+        rows.record_if_missing(conn, pg_accounts.PREFIX_KEY, prefix)
         audit.append(conn, actor=owner, role=OWNER_AUDIT_ROLE,
-                     entry=audit.AuditEntry("vault.upgrade", "vault", _vault_id(conn), "ok",
-                                            {"from": before, "to": head}))
+                     entry=audit.AuditEntry("vault.upgrade", "vault", rows.vault_id(conn),
+                                            "ok", {"from": before, "to": head,
+                                                   "policies_dropped": dropped}))
     return Upgrade(before, head)
-
-
-def _vault_id(conn: Connection) -> str:
-    return str(conn.execute(text("SELECT value FROM meta WHERE key = 'vault_id'")).scalar()
-               or "-")
 
 
 @dataclass
@@ -225,8 +235,7 @@ def verify_server(opened: OpenVault) -> ServerReport:
         if report.schema != head:
             report.problems.append(_("The schema is at version {found}; this program needs "
                                      "{needed}.").format(found=report.schema, needed=head))
-        row = conn.execute(text(f"SELECT slot FROM {server.KEY_SLOTS_TABLE} "
-                                "WHERE account = :a"), {"a": opened.actor.account}).scalar()
+        row = rows.own_slot(conn, server.KEY_SLOTS_TABLE, opened.actor.account)
         try:
             slot = KeySlot.from_json(json.loads(str(row))) if row is not None else None
         except ValueError:
@@ -235,8 +244,7 @@ def verify_server(opened: OpenVault) -> ServerReport:
             report.problems.append(_("The key slot of {account} is missing or damaged on "
                                      "the server.").format(account=opened.actor.account))
         if Permission.READ_AUDIT in GRANTS[opened.actor.role]:
-            report.audit_rows = int(conn.execute(text(
-                "SELECT count(*) FROM audit_log")).scalar() or 0)
+            report.audit_rows = rows.audit_rows(conn)
             for problem in audit.verify_chain(conn):
                 where = f" (#{problem.row_id})" if problem.row_id is not None else ""
                 report.problems.append(_("Audit log: {what}").format(what=problem.what)
@@ -249,8 +257,7 @@ def verify_server(opened: OpenVault) -> ServerReport:
         for table in metadata.sorted_tables:
             if not any(isinstance(c.type, sealed.Sealed) for c in table.c):
                 continue
-            if conn.execute(text("SELECT has_table_privilege(:t, 'SELECT')"),
-                            {"t": f"public.{table.name}"}).scalar():
+            if rows.may_read(conn, table.name):
                 readable.append(table)
             else:
                 unread += 1
