@@ -39,8 +39,9 @@ def log_folder() -> Path:
 
 def vault_at(location: Path) -> Vault:
     """The vault of a folder, or the house server of a profile file (``ValidationError``,
-    one line, for a profile that is damaged or holds a password)."""
-    if is_server_profile(location):
+    one line, for a profile that is damaged or holds a password, and for a file that is no
+    profile: a vault is a folder, so no vault is made in place of a file)."""
+    if is_server_profile(location) or Path(location).is_file():
         return ServerVault.from_file(location)
     return Vault(location)
 

@@ -343,3 +343,57 @@ def test_the_check_after_an_unlock_warns_of_a_changed_audit_row(
     text = script.shown[0].text
     assert "huisserver" in text and "casuskamer restore" not in text
     assert window.workspace is not None and window.workspace.notice("vault_check")
+
+
+def test_the_first_runs_server_branch_ends_on_the_unlock_screen_of_its_profile(
+        qtbot: Any, house: House, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new workstation: the first run joins the house server, and the program goes on to
+    that server's unlock screen (and opens the same profile next time)."""
+    from PySide6.QtWidgets import QWizard
+
+    from ui import dialogs, main
+    from ui.first_run import FirstRunWizard
+
+    written = tmp_path / "werkplek" / "huisserver.json"
+    written.parent.mkdir()
+    shown: list[Any] = []
+
+    class Joining(FirstRunWizard):
+        def exec(self) -> int:  # the user's clicks, in place of the modal loop
+            qtbot.addWidget(self)
+            self.show()
+            self.folder_page.server.click()
+            self.button(QWizard.WizardButton.NextButton).click()
+            page = self.server_page
+            page.server.setText(f"postgresql://127.0.0.1:{house.profile.port}/"
+                                f"{house.profile.database}")
+            page.ca_file.setText(str(house.profile.ca_file))
+            page.profile.setText(str(written))
+            with dialogs.scripted() as script:
+                self.button(QWizard.WizardButton.FinishButton).click()
+            shown.extend(script.shown)
+            return int(self.result())
+
+    monkeypatch.setattr(main, "FirstRunWizard", Joining)
+    MainWindow.QUICK_CHECK_DELAY_MS, before = -1, MainWindow.QUICK_CHECK_DELAY_MS
+    settings = Settings(tmp_path / "settings" / "casuskamer.ini")
+    ctx = AppContext.create(settings, tmp_path / "nog-geen-kluis", kdf=KdfParams(),
+                            backoff=FAST_BACKOFF)
+    try:
+        made = main.build_window(ctx)
+        assert made is not None
+        qtbot.addWidget(made)
+        made.show()
+        assert [s.kind for s in shown] == ["inform"] and str(written) in shown[0].text
+        assert isinstance(ctx.vault, ServerVault) and ctx.location == written
+        assert made.stack.currentWidget() is made.unlock_screen
+        assert made.unlock_screen.on_server
+        assert settings.preferred_vault_folder() == written.resolve()  # opened next time
+        assert not (tmp_path / "nog-geen-kluis").exists()                # no vault made
+        _attempt(qtbot, made, DIRECTOR, DIRECTOR_PASS)
+        assert made.opened is not None, made.unlock_screen.message.text()
+        assert _case_list(qtbot, made) == [house.number]
+        made.lock()
+    finally:
+        MainWindow.QUICK_CHECK_DELAY_MS = before
+        ctx.idle.stop()
