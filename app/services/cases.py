@@ -226,7 +226,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
     with vault.read() as conn:
         sql_limit = limit if not (words and not (substance and in_sql)) else None
-        raw = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit)
+        raw = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit,
+                                search_keys=substance)
         if words and substance and not in_sql:
             raw = [r for r in raw if all(w in (r[7] or r[1]) for w in words)]
             raw = raw if limit is None else raw[:int(limit)]

@@ -149,37 +149,45 @@ def _subject_initials(conn: Connection, case_ids: Iterable[int]) -> dict[int, st
     return found
 
 
-def _load_items(conn: Connection, meeting_ids: Sequence[int]) -> dict[int, list[AgendaItem]]:
+def _load_items(conn: Connection, meeting_ids: Sequence[int], substance: bool = True
+                ) -> dict[int, list[AgendaItem]]:
+    """The meetings' agenda items; without ``substance`` their logistics only, read without
+    touching a column of the substance (on the house server the role may not)."""
     if not meeting_ids:
         return {}
-    rows = meeting_rows.items_of_meetings(conn, meeting_ids)
+    rows = meeting_rows.items_of_meetings(conn, meeting_ids, substance=substance)
     item_ids = [r["id"] for r in rows]
     invited: dict[int, list[Invitation]] = {}
     if item_ids:
-        for r in meeting_rows.invitation_rows(conn, item_ids):
+        for r in meeting_rows.invitation_rows(conn, item_ids, substance=substance):
             invited.setdefault(r["agenda_item_id"], []).append(
-                Invitation(r["party_id"], r["contribution"]))
-    names = _subject_initials(conn, {r["case_id"] for r in rows})
+                Invitation(r["party_id"], r["contribution"] if substance else ""))
+    case_ids = {r["case_id"] for r in rows}
+    names = (_subject_initials(conn, case_ids) if substance
+             else {case_id: case_service.register_shape("", main)[0]
+                   for case_id, main in case_rows.main_subjects(conn, case_ids).items()})
     result: dict[int, list[AgendaItem]] = {}
     for r in rows:
         result.setdefault(r["meeting_id"], []).append(AgendaItem(
             id=r["id"], meeting_id=r["meeting_id"], case_id=r["case_id"],
             case_number=r["number"], subject_initials=names.get(r["case_id"], ""),
             position=r["position"], kind=ItemKind(r["kind"]),
-            duration_minutes=r["duration_minutes"], goal=r["goal"],
-            themes=tuple(json.loads(r["themes"])),
-            decision_types=decision_types_from(json.loads(r["decision_types"])),
+            duration_minutes=r["duration_minutes"], goal=r["goal"] if substance else "",
+            themes=tuple(json.loads(r["themes"])) if substance else (),
+            decision_types=(decision_types_from(json.loads(r["decision_types"]))
+                            if substance else ()),
             invitations=tuple(invited.get(r["id"], ())), started_at=r["started_at"],
             ended_at=r["ended_at"], minutes_stored_at=r["minutes_stored_at"]))
     return result
 
 
-def load_meeting(conn: Connection, meeting_id: int) -> Meeting:
-    """The meeting with its agenda, without permission check or audit (for services)."""
+def load_meeting(conn: Connection, meeting_id: int, *, substance: bool = True) -> Meeting:
+    """The meeting with its agenda, without permission check or audit (for services);
+    without ``substance`` the agenda's logistics only (:func:`logistics_only`)."""
     row = meeting_rows.meeting(conn, meeting_id)
     if row is None:
         raise NotFound(_("There is no meeting with number {id}.").format(id=meeting_id))
-    items = _load_items(conn, [meeting_id]).get(meeting_id, [])
+    items = _load_items(conn, [meeting_id], substance).get(meeting_id, [])
     return Meeting(id=row["id"], starts_at=row["starts_at"], place=row["place"],
                    chair=row["chair"], state=MeetingState(row["state"]), items=tuple(items),
                    started_at=row["started_at"], ended_at=row["ended_at"],
@@ -208,7 +216,7 @@ def get_meeting(vault: OpenVault, meeting_id: int) -> Meeting:
     vault.require(Permission.VIEW_CASES, "meeting", meeting_id)
     substance = may(vault.actor.role, Permission.CASE_SUBSTANCE)
     with vault.read() as conn:
-        meeting = load_meeting(conn, meeting_id)
+        meeting = load_meeting(conn, meeting_id, substance=substance)
     vault.log_now("meeting.open", "meeting", meeting_id,
                   detail={"cases": [i.case_number for i in meeting.items],
                           "substance": substance})

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (Connection, RowMapping, String, and_, bindparam, delete, func, insert,
+                        or_, select, text, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,6 +21,8 @@ from app.domain.lifecycle import CaseState
 from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
                                    item_shared_with, life_domain_problems, subjects)
 from app.store import dialect as store_dialect
+from app.store import sealed
+from app.store.pg_roles import ALREADY_KNOWN_FUNCTION
 from app.store.convert import inserted_id
 from app.store.party_tables import parties
 from app.store.personal import personal_columns
@@ -30,6 +33,18 @@ from app.store.versioned import guarded_update
 def case_row(conn: Connection, case_id: int) -> RowMapping | None:
     """The whole ``cases`` row, or None."""
     return conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+
+
+def main_subjects(conn: Connection, case_ids: Iterable[int]) -> dict[int, str]:
+    """``case id -> the main subject's display name`` ("Surname, Given names") from the
+    Cases list's table: what a role without the substance reads of a case's people (on the
+    house server its role may read that column of ``case_search`` and no other)."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    return {int(c): str(m or "") for c, m in conn.execute(
+        select(case_search.c.case_id, case_search.c.main_subject)
+        .where(case_search.c.case_id.in_(ids)))}
 
 
 def protocol_of(conn: Connection, case_id: int) -> str:
@@ -327,12 +342,35 @@ def with_subject(conn: Connection, *, bsn: str | None = None,
                                subjects.c.birth_date == birth_date))
     if not conditions:
         return []
+    if sealed.on_server(conn):
+        return _with_subject_on_server(conn, bsn, surname_key, birth_date, exclude_number)
     query = (select(cases.c.number, cases.c.state, cases.c.received, cases.c.closed_at)
              .distinct().join(subjects, subjects.c.case_id == cases.c.id)
              .where(or_(*conditions), cases.c.state != CaseState.DESTROYED.value)
              .order_by(cases.c.received.desc(), cases.c.number.desc()))
     if exclude_number:
         query = query.where(cases.c.number != exclude_number)
+    return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]
+
+
+def _with_subject_on_server(conn: Connection, bsn: str | None, surname_key: str | None,
+                            birth_date: date | None, exclude_number: str | None
+                            ) -> list[tuple[str, str, date, datetime | None]]:
+    """:func:`with_subject` on the house server: through the server's function over the
+    blind indexes (``app.store.pg_roles.already_known_statements``), so that a role that may
+    not read the subjects (the information centre) gets the same answer; the blind indexes
+    are computed here under the session's data key."""
+    def index(key: str, column: str, value: Any) -> Any:
+        plain = sealed.plain_type(subjects.c[column].type)
+        return bindparam(key, value, type_=sealed.BlindIndex(plain, "subjects", column))
+
+    both = surname_key is not None and birth_date is not None
+    query = text(f"SELECT number, state, received, closed_at FROM "
+                 f"{ALREADY_KNOWN_FUNCTION}(:bsn, :surname, :birth, :exclude)").bindparams(
+        index("bsn", "bsn", bsn or None),
+        index("surname", "surname_key", surname_key if both else None),
+        index("birth", "birth_date", birth_date if both else None),
+        bindparam("exclude", exclude_number, type_=String()))
     return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]
 
 
@@ -360,39 +398,63 @@ PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
 OPEN_ACTIONS_SQL = """
     SELECT a.plan_id, a.due FROM plan_actions a WHERE a.status IN ('open', 'in_progress')"""
 
-#: The first coming meeting each case is on the agenda of: from the few coming meetings
+#: The coming meetings each case is on the agenda of: from the few coming meetings
 #: (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the same as
 #: ``date(starts_at) >= today`` but answered by the index on ``starts_at``) to their agenda.
+#: The first one per case is taken in Python (:func:`_first_day_of`): SQLite's ``GROUP BY``
+#: sorts through its sorter and ``date()`` makes a text per row, and under SQLCipher's
+#: ``cipher_memory_security`` every such allocation is locked and wiped (two system calls
+#: each): that made this statement about ten times as slow as on plain SQLite (issue 23).
 NEXT_MEETING_SQL = """
-    SELECT ai.case_id, min(date(m.starts_at))
+    SELECT ai.case_id, m.starts_at
       FROM meetings m CROSS JOIN agenda_items ai ON ai.meeting_id = m.id
-     WHERE m.starts_at >= :today AND m.state != 'finished'
-     GROUP BY ai.case_id"""
+     WHERE m.starts_at >= :today AND m.state != 'finished'"""
 
 
 #: The same for a few cases: from their agenda items to the meetings.
 NEXT_MEETING_OF_SQL = """
-    SELECT ai.case_id, min(date(m.starts_at))
+    SELECT ai.case_id, m.starts_at
       FROM agenda_items ai CROSS JOIN meetings m ON m.id = ai.meeting_id
-     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'
-     GROUP BY ai.case_id"""
+     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'"""
+
+
+def _first_day_of(rows: Iterable[tuple[Any, Any]]) -> dict[int, str]:
+    """``case id -> day`` (ISO ``YYYY-MM-DD``) of the earliest of each case's ``(case id,
+    starts at)`` rows: what ``min(date(starts_at)) ... GROUP BY case_id`` answers (the
+    moments are ISO texts, so their first ten characters are the day and order as the
+    days do)."""
+    first: dict[int, str] = {}
+    for case_id, starts_at in rows:
+        day = str(starts_at)[:10]
+        seen = first.get(case_id)
+        if seen is None or day < seen:
+            first[case_id] = day
+    return first
 
 
 #: Page cache of the connection that loads the Cases table (KiB, as SQLite's negative
-#: ``cache_size``): enough to keep 100,000 cases' rows decrypted between two loads.
-LIST_CACHE_KIB = 65_536
+#: ``cache_size``): enough to keep what the list, a case, the search and the open actions
+#: read at 100,000 listed cases (about 96 MB of SQLite's memory) decrypted between two
+#: reads. At 64 MB the open actions pushed the list's pages out and each call decrypted
+#: them again (issue 23, the query mix). Only pages read take memory: loading the Cases
+#: table alone holds about 37 MB; the pages go when the vault locks.
+LIST_CACHE_KIB = 131_072
 
 
 def listing(conn: Connection, where: str, params: Mapping[str, Any],
-            limit: int | None) -> list[tuple[Any, ...]]:
+            limit: int | None, *, search_keys: bool = True) -> list[tuple[Any, ...]]:
     """``(id, number, protocol, state, referring party id, received, main subject, search
     key)`` of the cases ``where`` selects (a condition on ``c`` = cases, ``cs`` =
     case_search, with ``params``), newest number first, the first ``limit`` when given.
+    Without ``search_keys`` the search key is None (it holds names and BSNs: a role without
+    the substance may not read it on the house server).
     Straight through the DB-API cursor: plain tuples, no per-row ORM or type work."""
     cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
     try:
         store_dialect.widen_page_cache(conn, LIST_CACHE_KIB)
         sql = LIST_SQL.format(where=where)
+        if not search_keys:
+            sql = sql.replace("cs.search_key", "NULL")
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return list(cursor.execute(sql, dict(params)).fetchall())
@@ -417,7 +479,7 @@ def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
         plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()) or "NULL")
         open_actions = list(cursor.execute(
             OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if ids else "")).fetchall())
-        meeting_of = dict(cursor.execute(
+        meeting_of = _first_day_of(cursor.execute(
             NEXT_MEETING_OF_SQL.format(only=ids) if ids else NEXT_MEETING_SQL,
             on_day).fetchall())
         party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())

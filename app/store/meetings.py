@@ -265,10 +265,23 @@ def open_item_of_case(conn: Connection, case_id: int, finished_state: str,
     return (int(row[0]), row[1]) if row else None
 
 
-def items_of_meetings(conn: Connection, meeting_ids: Iterable[int]) -> list[RowMapping]:
-    """The agenda items of the meetings with their case's number, in agenda order."""
+#: An agenda item's logistics: what a reader without the substance gets (on the house server
+#: its role may select only these columns: app.store.pg_roles).
+ITEM_LOGISTICS = ("id", "meeting_id", "case_id", "position", "kind", "duration_minutes",
+                  "started_at", "ended_at", "minutes_stored_at")
+#: What the process director wrote for the invitees.
+ITEM_SUBSTANCE = ("goal", "themes", "decision_types")
+
+
+def items_of_meetings(conn: Connection, meeting_ids: Iterable[int], *,
+                      substance: bool = True) -> list[RowMapping]:
+    """The agenda items of the meetings with their case's number, in agenda order; without
+    ``substance`` the logistics only (:data:`ITEM_LOGISTICS`: no goal, themes or decision
+    types in the row)."""
+    names = ITEM_LOGISTICS + (ITEM_SUBSTANCE if substance else ())
     return list(conn.execute(
-        select(agenda_items, cases.c.number).join(cases, cases.c.id == agenda_items.c.case_id)
+        select(*(agenda_items.c[n] for n in names), cases.c.number)
+        .join(cases, cases.c.id == agenda_items.c.case_id)
         .where(agenda_items.c.meeting_id.in_(list(meeting_ids)))
         .order_by(agenda_items.c.meeting_id, agenda_items.c.position)).mappings())
 
@@ -308,9 +321,14 @@ def remove_item(conn: Connection, item_id: int) -> None:
     conn.execute(delete(agenda_items).where(agenda_items.c.id == item_id))
 
 
-def invitation_rows(conn: Connection, item_ids: Iterable[int]) -> list[RowMapping]:
-    """The invitations to the items, by party."""
-    return list(conn.execute(select(invitations).where(
+def invitation_rows(conn: Connection, item_ids: Iterable[int], *,
+                    substance: bool = True) -> list[RowMapping]:
+    """The invitations to the items, by party; without ``substance`` who is invited and
+    when, not the contribution asked of them."""
+    columns = [invitations.c.agenda_item_id, invitations.c.party_id, invitations.c.invited_at]
+    if substance:
+        columns.append(invitations.c.contribution)
+    return list(conn.execute(select(*columns).where(
         invitations.c.agenda_item_id.in_(list(item_ids)))
         .order_by(invitations.c.party_id)).mappings())
 

@@ -49,6 +49,11 @@ DISCLOSURE_ACTIONS = ("export.handout", "export.plan", "export.receipt",
 #: settings) read or insert that ``meta`` row, so no other role can test guesses of a BSN
 #: against a review file.
 FINGERPRINT_KEY = "subject_access_fingerprint_key"
+#: The audit log's keyed-hash secret for searches (``app.services.audit_log.SEARCH_KEY``),
+#: made on first use by whoever searches first (every role may: ``audit_log.log_search``):
+#: every role may insert that one ``meta`` row (sealed under the data key every account
+#: holds), never change it.
+SEARCH_KEY = "audit_search_key"
 _ACTION = re.compile(r"[a-z_]+\.[a-z_]+\Z")
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
@@ -74,6 +79,19 @@ class TableGrant:
     delete: frozenset[Permission]
     #: When not empty, UPDATE is granted on every column of the table but these.
     update_all_but: tuple[str, ...] = ()
+    #: Columns whose content is the substance (what is said about the people): a role that
+    #: may read the table but holds none of :attr:`substance` gets SELECT on every other
+    #: column only, so the server refuses it these (a column list instead of the table).
+    substance_columns: tuple[str, ...] = ()
+    #: Or the other way round, for a table of the substance of which such a role reads a
+    #: few plain columns (what the service gives it: a count, a date, who is invited): those
+    #: columns only, every other (and every column added later) refused.
+    register_only: tuple[str, ...] = ()
+    substance: frozenset[Permission] = frozenset({Permission.CASE_SUBSTANCE})
+
+    @property
+    def column_limited(self) -> bool:
+        return bool(self.substance_columns or self.register_only)
 
     def needs(self, privilege: str) -> frozenset[Permission]:
         return {"SELECT": self.select, "INSERT": self.insert, "UPDATE": self.update,
@@ -81,9 +99,12 @@ class TableGrant:
 
 
 def _grant(select: frozenset[Permission], write: frozenset[Permission],
-           insert: frozenset[Permission] | None = None) -> TableGrant:
+           insert: frozenset[Permission] | None = None,
+           substance_columns: tuple[str, ...] = (),
+           register_only: tuple[str, ...] = ()) -> TableGrant:
     return TableGrant(select=select, insert=write if insert is None else insert,
-                      update=write, delete=write)
+                      update=write, delete=write, substance_columns=substance_columns,
+                      register_only=register_only)
 
 
 _ACCOUNTS = _p(Permission.MANAGE_ACCOUNTS)
@@ -116,17 +137,31 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     "party_contacts": _grant(_PARTIES_READ, _PARTIES),
     "party_protocols": _grant(_PARTIES_READ, _PARTIES),
     "party_events": _grant(_PARTIES_READ, _PARTIES),
-    # the case register and the meetings' logistics
-    "cases": _grant(_REGISTER, _WORK, insert=_INTAKE),
+    # the case register and the meetings' logistics; who reads them without the substance
+    # (the information centre) reads only the register's columns (SUBSTANCE_COLUMNS)
+    "cases": _grant(_REGISTER, _WORK, insert=_INTAKE, substance_columns=(
+        "referring_contact", "reason", "question", "decline_reason", "decline_advice")),
     "case_invitees": _grant(_REGISTER, _WORK, insert=_INTAKE),
     "meetings": _grant(_REGISTER, _LOGISTICS),
     "attendees": _grant(_REGISTER, _LOGISTICS),
     "attendee_absences": _grant(_REGISTER, _LOGISTICS),
-    "agenda_items": _grant(_REGISTER, _WORK),
+    # the goal, themes and decision types the process director wrote for the invitees
+    # (app.services.meetings.logistics_only keeps them from the centre)
+    "agenda_items": _grant(_REGISTER, _WORK,
+                           substance_columns=("goal", "themes", "decision_types")),
     "routing_invitees": _grant(_REGISTER, _WORK),
+    # who is invited to an agenda item, not the contribution asked of them
+    "invitations": _grant(_REGISTER, _WORK,
+                          register_only=("agenda_item_id", "party_id", "invited_at")),
+    # the Cases list's name: the register's readers get the main subject's display name,
+    # of which their screens show the initials (not the search key: names and BSNs)
+    "case_search": _grant(_REGISTER, _WORK, insert=_INTAKE,
+                          register_only=("case_id", "main_subject")),
+    # the Cases list's next meeting and open and overdue actions: dates and a status
+    "plans": _grant(_REGISTER, _WORK, register_only=("id", "case_id", "next_meeting")),
+    "plan_actions": _grant(_REGISTER, _WORK, register_only=("plan_id", "due", "status")),
     # the substance: the process director's
     "subjects": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
-    "case_search": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "information_items": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "item_shared_with": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "item_subjects": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
@@ -136,13 +171,10 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     "routing_decisions": _grant(_SUBSTANCE, _WORK),
     "triage_queries": _grant(_SUBSTANCE, _WORK),
     "widening_requests": _grant(_SUBSTANCE, _WORK),
-    "invitations": _grant(_SUBSTANCE, _WORK),
     "case_minutes": _grant(_SUBSTANCE, _WORK),
     "minutes_entries": _grant(_SUBSTANCE, _WORK),
-    "plans": _grant(_SUBSTANCE, _WORK),
     "plan_versions": _grant(_SUBSTANCE, _WORK),
     "plan_goals": _grant(_SUBSTANCE, _WORK),
-    "plan_actions": _grant(_SUBSTANCE, _WORK),
     "plan_action_notes": _grant(_SUBSTANCE, _WORK),
     "plan_action_parties": _grant(_SUBSTANCE, _WORK),
     "plan_information_needs": _grant(_SUBSTANCE, _WORK),
@@ -201,12 +233,22 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIG
            f"GRANT USAGE ON SCHEMA {s} TO {', '.join(groups)}"]
     for table in tables:
         name = ident(table.name)
-        out.append(f"REVOKE ALL ON TABLE {s}.{name} FROM PUBLIC")
+        # from the groups too (column privileges go with it): run again on an existing house
+        # (``upgrade``), a grant this program no longer gives does not stay behind
+        out.append(f"REVOKE ALL ON TABLE {s}.{name} FROM PUBLIC, {', '.join(groups)}")
         grant = TABLE_GRANTS.get(table.name)
         if grant is None:
             continue
         for privilege in PRIVILEGES:
             holders = roles_holding(grant.needs(privilege))
+            if privilege == "SELECT" and grant.column_limited:
+                whole = [r for r in holders if GRANTS[r] & grant.substance]
+                register = [r for r in holders if r not in whole]
+                if register:
+                    out.append(f"GRANT SELECT{register_columns(table, grant)} ON TABLE "
+                               f"{s}.{name} TO "
+                               + ", ".join(group_role(r, prefix) for r in register))
+                holders = whole
             if holders:
                 out.append(f"GRANT {privilege}{_columns(table, grant, privilege)} ON TABLE "
                            f"{s}.{name} TO "
@@ -216,12 +258,63 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIG
         if sequence and inserters:
             out.append(f"GRANT USAGE ON SEQUENCE {s}.{ident(sequence)} TO "
                        + ", ".join(group_role(r, prefix) for r in inserters))
+    if {"cases", "subjects"} <= {t.name for t in tables}:
+        out += already_known_statements(prefix, schema)
     readers = roles_holding(_p(Permission.VIEW_FIGURES))
     for view in figures_views:
         out.append(f"REVOKE ALL ON TABLE {s}.{ident(view)} FROM PUBLIC")
         out.append(f"GRANT SELECT ON TABLE {s}.{ident(view)} TO "
                    + ", ".join(group_role(r, prefix) for r in readers))
     return out
+
+
+#: The server's "already known" check (``app.store.cases.with_subject`` calls it there).
+ALREADY_KNOWN_FUNCTION = "casuskamer_already_known"
+
+
+def already_known_statements(prefix: str = PREFIX, schema: str = "public") -> list[str]:
+    """"Already known" on the house server for who may not read the subjects (the
+    information centre registers referrals, ``VIEW_CASES``): a SECURITY DEFINER function of
+    the migration owner over the blind indexes that gives what the local check gives, the
+    number, state and dates of the cases not destroyed with a subject of this BSN, or of
+    this folded surname with this birth date, and nothing of the people. The workstation
+    computes the blind indexes under the data key (``app.store.sealed.BlindIndex``); the
+    server compares their first 32 bytes, as the store's own equality does. Idempotent: run
+    again by ``upgrade`` (after the tables' grants)."""
+    s = ident(schema)
+    fn = f"{s}.{ident(ALREADY_KNOWN_FUNCTION)}"
+    signature = f"{fn}(bytea, bytea, bytea, text)"
+    readers = ", ".join(group_role(r, prefix) for r in roles_holding(_REGISTER))
+    index = "substring({} from 1 for 32)"
+    return [
+        f"""CREATE OR REPLACE FUNCTION {fn}(bsn_index bytea, surname_index bytea,
+    birth_index bytea, exclude_number text)
+RETURNS TABLE (number varchar, state varchar, received date, closed_at timestamp)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT DISTINCT c.number, c.state, c.received, c.closed_at
+    FROM {s}.cases c JOIN {s}.subjects s ON s.case_id = c.id
+   WHERE ((bsn_index IS NOT NULL AND {index.format("s.bsn")} = bsn_index)
+          OR (surname_index IS NOT NULL AND birth_index IS NOT NULL
+              AND {index.format("s.surname_key")} = surname_index
+              AND {index.format("s.birth_date")} = birth_index))
+     AND c.state <> 'destroyed'
+     AND (exclude_number IS NULL OR c.number <> exclude_number)
+   ORDER BY c.received DESC, c.number DESC
+$f$""",
+        f"ALTER FUNCTION {signature} OWNER TO {owner_role(prefix)}",
+        f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {signature} TO {readers}",
+    ]
+
+
+def register_columns(table: Table, grant: TableGrant) -> str:
+    """`` (a, b)``: the columns of ``table`` a reader without the substance may select."""
+    unknown = set(grant.substance_columns + grant.register_only) - set(table.c.keys())
+    if unknown:
+        raise KeyError(f"{table.name}: no column {sorted(unknown)}")
+    names = [c.name for c in table.c if c.name not in grant.substance_columns
+             and (not grant.register_only or c.name in grant.register_only)]
+    return " (" + ", ".join(ident(n) for n in names) + ")"
 
 
 def _columns(table: Table, grant: TableGrant, privilege: str) -> str:
@@ -301,6 +394,8 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         f"USING ({fingerprint})",
         f"CREATE POLICY make_fingerprint_key ON {s}.meta FOR INSERT TO {substance} "
         f"WITH CHECK ({fingerprint})",
+        f"CREATE POLICY make_search_key ON {s}.meta FOR INSERT "
+        f"WITH CHECK (key = '{ident(SEARCH_KEY)}')",
         f"CREATE POLICY audit_head ON {s}.meta FOR UPDATE USING (key = 'audit_head') "
         "WITH CHECK (key = 'audit_head')",
         f"CREATE POLICY manage_settings ON {s}.meta TO {settings} USING (true)",
