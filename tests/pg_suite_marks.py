@@ -36,12 +36,14 @@ NOT_YET: dict[str, str] = {
         "the test reads the audit log in the process director's session (row-level "
         "security: only the rows about its own account)",
     "tests/unit/test_intake_service.py::test_keep_as_draft_and_register_for_later_intake":
-        "the information centre registers a referral: its role may not read back the "
-        "people's details 'already known' compares (needs a server function over the "
-        "blind indexes; docs/house-server.md)",
+        "the information centre registers a referral: the write path replaces the subjects, "
+        "search row and life domains (DELETE first) and reads the new items back, and its "
+        "role may only insert them ('already known' itself works there now: the server's "
+        "function over the blind indexes)",
     "tests/unit/test_intake_service.py::test_already_known_shows_number_status_and_dates_only":
-        "'already known' as the information centre: its role may not read the subjects "
-        "(needs a server function over the blind indexes)",
+        "'already known' passes on the server now (its function over the blind indexes); "
+        "the test then reads the audit log in the process director's session (row-level "
+        "security: only the rows about its own account)",
     "tests/unit/test_triage.py::test_queries_answers_and_items_are_stored_and_audited":
         "the test reads the audit log in a non-administrator's session (row-level security "
         "on the server: only the rows about its own account)",
