@@ -1,5 +1,13 @@
 """``migrate --from-vault DIR --to PROFILE``: a house's vault folder onto the house server
-(issue 22, point 5; ``app.vault.move``)."""
+(issue 22, point 5; ``app.vault.move``).
+
+The one-time passphrases the move makes for the other accounts are handed over once: printed
+when the output is a terminal, or written to a new file named with ``--one-time-passphrases
+FILE`` (created, never overwritten, readable by its owner only). Output that is not a
+terminal (redirected to a file, a pipe or a log) is refused before anything is written on
+the server: the passphrases would end up where nobody hands them over and anyone who reads
+that file or log could log in as those accounts.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,13 @@ import argparse
 import getpass
 import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 
+from app import fs
 from app.cli.common import read_passphrase
 from app.errors import ValidationError
-from app.i18n import _
+from app.i18n import _, ngettext
 
 #: The administrator's passphrase on the server when it differs from the vault's (else a
 #: prompt).
@@ -31,6 +41,90 @@ def _server_passphrase(account: str) -> str:
                              "--server --create): ").format(account=account))
 
 
+def output_is_terminal() -> bool:
+    """Whether the command's standard output goes to a terminal, where a person reads it."""
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced by something without a terminal, closed
+        return False
+
+
+class HandOver:
+    """Where the one-time passphrases go (given to ``migrate_vault`` as ``hand_over``, which
+    calls it before anything is written on the server): with ``path``, into that new file;
+    without, to the terminal after the commit, and a move whose output is no terminal is
+    refused."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.written = False
+
+    def check(self) -> None:
+        """Before anything is read: a file that exists is refused (never overwritten), as is
+        a folder that does not exist."""
+        if self.path is None:
+            return
+        if self.path.exists() or self.path.is_symlink():
+            raise ValidationError(_("{file} already exists: name a new file for the one-time "
+                                    "passphrases (it is never overwritten). Nothing was "
+                                    "changed.").format(file=self.path),
+                                  field="one_time_passphrases")
+        if not self.path.parent.is_dir():
+            raise ValidationError(_("The folder of {file} does not exist. Nothing was "
+                                    "changed.").format(file=self.path),
+                                  field="one_time_passphrases")
+
+    def __call__(self, passphrases: dict[str, str]) -> None:
+        if not passphrases:
+            return
+        if self.path is None:
+            if not output_is_terminal():
+                raise ValidationError(_(
+                    "The output of this command is not a terminal, and it would hold the "
+                    "one-time passphrases of the accounts: run it at a terminal, or name a new "
+                    "file for them with --one-time-passphrases FILE. Nothing was changed."),
+                    field="one_time_passphrases")
+            return
+        self._write(passphrases)
+
+    def _write(self, passphrases: dict[str, str]) -> None:
+        assert self.path is not None
+        lines = [_("One-time passphrases for the house server (hand each over in person; the "
+                   "holder chooses their own at the first login; delete this file "
+                   "afterwards):")]
+        lines += [f"  {name}: {one_time}" for name, one_time in passphrases.items()]
+        try:
+            fd = fs.open_no_follow(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                   fs.PRIVATE_MODE)
+        except FileExistsError:
+            raise ValidationError(_("{file} already exists: name a new file for the "
+                                    "one-time passphrases (it is never overwritten). Nothing "
+                                    "was changed.").format(file=self.path),
+                                  field="one_time_passphrases") from None
+        except OSError as exc:
+            raise ValidationError(_("{file} cannot be written ({reason}). Nothing was "
+                                    "changed.").format(file=self.path, reason=exc.strerror),
+                                  field="one_time_passphrases") from None
+        self.written = True
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            self.discard()
+            raise ValidationError(_("{file} cannot be written ({reason}). Nothing was "
+                                    "changed.").format(file=self.path, reason=exc.strerror),
+                                  field="one_time_passphrases") from None
+
+    def discard(self) -> None:
+        """The move did not happen: the passphrases written open nothing; the file goes."""
+        if self.written and self.path is not None:
+            with suppress(OSError):
+                self.path.unlink()
+            self.written = False
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.cli.vault_commands import _owner_password
     from app.vault.move import migrate_vault
@@ -45,18 +139,33 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         raise ValidationError(_("{path} is not a server profile: make one with casuskamer "
                                 "init --server ... --create.").format(path=args.to),
                               field="to")
+    hand_over = HandOver(args.one_time_passphrases)
+    hand_over.check()
     vault = Vault(args.from_vault)
     vault.require_exists()
     account = args.account or vault.first_admin()
     profile = ServerVault.from_file(args.to).profile
-    report = migrate_vault(vault, profile, account, read_passphrase(args), args.owner,
-                           _owner_password(),
-                           server_passphrase=lambda: _server_passphrase(account))
+    try:
+        report = migrate_vault(vault, profile, account, read_passphrase(args), args.owner,
+                               _owner_password(),
+                               server_passphrase=lambda: _server_passphrase(account),
+                               hand_over=hand_over)
+    except BaseException:
+        hand_over.discard()
+        raise
     print(_("Moved to the server {host}, database {database}: {tables} tables, {rows} rows "
             "(of which {audit} audit rows), the same counts on both sides.").format(
         host=profile.host, database=profile.database, tables=len(report.counts),
         rows=report.rows, audit=report.audit_rows))
-    if report.first_passphrases:
+    if report.first_passphrases and hand_over.written:
+        print(ngettext("The one-time passphrase of {count} account is in {file} (readable by "
+                       "you only; not shown here): hand it over in person, then delete the "
+                       "file.",
+                       "The one-time passphrases of {count} accounts are in {file} (readable "
+                       "by you only; not shown here): hand each over in person, then delete "
+                       "the file.", len(report.first_passphrases))
+              .format(count=len(report.first_passphrases), file=hand_over.path))
+    elif report.first_passphrases:
         print(_("One-time passphrases for the server (hand each over in person; the holder "
                 "chooses their own at the first login; they are not shown again):"))
         for name, one_time in report.first_passphrases.items():
@@ -79,7 +188,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                      "house on the server (made by init --server ... "
                                      "--create with the same administrator), seals the "
                                      "personal values, continues the audit chain and "
-                                     "verifies the result. The vault folder is only read."))
+                                     "verifies the result. The vault folder is only read. "
+                                     "The one-time passphrases of the other accounts are "
+                                     "printed only at a terminal; otherwise name a new file "
+                                     "for them with --one-time-passphrases."))
     p.add_argument("--from-vault", required=True, type=Path, metavar="DIR",
                    help=_("the vault folder to move (read only)"))
     p.add_argument("--to", required=True, type=Path, metavar="PROFILE",
@@ -93,4 +205,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                           "{env} or a prompt)").format(env=OWNER_PASSWORD_ENV))
     p.add_argument("--passphrase-file", type=Path, default=None, metavar="FILE",
                    help=_("read the passphrase from the first line of FILE"))
+    p.add_argument("--one-time-passphrases", type=Path, default=None, metavar="FILE",
+                   help=_("write the other accounts' one-time passphrases to the new file "
+                          "FILE (readable by you only; an existing file is refused) instead "
+                          "of the terminal; needed when the output is not a terminal"))
     p.set_defaults(func=cmd_migrate)

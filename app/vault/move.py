@@ -28,7 +28,8 @@ What it does, in ONE transaction on the server (a failure leaves the server as i
    slot key from the passphrase with the server's salt, so both need the passphrase, which
    only the holder knows). Each other account that is not revoked therefore gets a login
    role and a slot as ``users add`` makes them, with a one-time passphrase made here and
-   handed back (printed once by the command for the administrator to hand over in person);
+   handed back (before anything is written on the server: the command prints them once at
+   a terminal, or writes them to a new file the administrator names, to hand over in person);
    its ``account.add`` row carries ``must_choose``, so the holder chooses their own
    passphrase before anything else (``app.vault.first_use``). Revoked accounts get none;
 6. the sequences of the integer ids are set past the copied ids;
@@ -242,10 +243,14 @@ def _make_login(profile: ServerProfile, vault_id: str, data_key: bytearray, name
 
 def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase: str,
                   owner_user: str, owner_password: str, *,
-                  server_passphrase: Callable[[], str] | None = None) -> MoveReport:
+                  server_passphrase: Callable[[], str] | None = None,
+                  hand_over: Callable[[dict[str, str]], None] | None = None) -> MoveReport:
     """Copy the vault in ``vault`` into the empty house of ``profile`` (see the module's
     description). ``server_passphrase`` is asked when ``passphrase`` does not open
-    ``account``'s slot on the server."""
+    ``account``'s slot on the server. ``hand_over`` is given the one-time passphrases
+    (account -> passphrase; empty when no account gets one) once they are made and before
+    anything is written on the server: what it raises stops the move with nothing
+    changed (the command line refuses there to print them where no one reads them)."""
     report = MoveReport()
     with _read_vault(vault, account, passphrase) as local_engine:
         owner_engine = server_engine.make_server_engine(profile, owner_user,
@@ -253,7 +258,7 @@ def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase
         try:
             try:
                 _move(local_engine, owner_engine, profile, account, passphrase,
-                      server_passphrase, report)
+                      server_passphrase, report, hand_over)
             except sa_exc.DBAPIError as exc:
                 raise server_admin.owner_error(exc, profile, owner_user) from None
         finally:
@@ -264,8 +269,8 @@ def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase
 
 def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, account: str,
           passphrase: str, server_passphrase: Callable[[], str] | None,
-          report: MoveReport) -> None:
-
+          report: MoveReport,
+          hand_over: Callable[[dict[str, str]], None] | None = None) -> None:
     head = migrate.head_revision()
     # the house, its owner role and the administrator's slot (read before the write lock)
     with owner_engine.connect() as conn:
@@ -297,6 +302,8 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
                 report.first_passphrases[row["name"]] = one_time
                 logins.append(_make_login(profile, vault_id, data_key, row["name"],
                                           Role(row["role"]), one_time))
+            if hand_over is not None:
+                hand_over(dict(report.first_passphrases))
             with owner_engine.begin() as conn:
                 _copy(local, conn, owner, account, vault_id, logins, prefix, report)
     finally:

@@ -43,6 +43,15 @@ def main(words: list[str]) -> int:
     return cli_main(["--lang", "en", *words])
 
 
+@pytest.fixture(autouse=True)
+def at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These moves run as at a terminal, where the one-time passphrases are printed (output
+    that is no terminal: tests/unit/test_pg_seam_migrate_passphrases.py)."""
+    from app.cli import move_command
+
+    monkeypatch.setattr(move_command, "output_is_terminal", lambda: True)
+
+
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("move") / "kluis"
