@@ -397,3 +397,39 @@ def test_the_first_runs_server_branch_ends_on_the_unlock_screen_of_its_profile(
     finally:
         MainWindow.QUICK_CHECK_DELAY_MS = before
         ctx.idle.stop()
+
+
+def test_an_account_added_by_the_administrator_chooses_its_passphrase_first(
+        qtbot: Any, house: House, window: MainWindow, no_traceback: list[Any]) -> None:
+    """As on a folder (issue 17, point 4): only the choice of an own passphrase, then the
+    workspace; afterwards the given passphrase opens nothing on the server, the own one
+    does."""
+    from ui.first_use import FirstUsePanel
+
+    new, given = "collega", "een eerste wachtzin van de beheerder"
+    own = "mijn eigen zin voor de regie"
+    admin = ServerVault(house.profile).unlock(ADMIN, ADMIN_PASS, exclusive=False)
+    try:
+        account_service.add_account(admin, new, Role.PROCESS_DIRECTOR, given,
+                                    must_choose_passphrase=True)
+    finally:
+        admin.lock()
+    _attempt(qtbot, window, new, given)
+    screen = window.unlock_screen
+    panel = screen.first_use
+    assert isinstance(panel, FirstUsePanel), screen.message.text()
+    assert window.opened is None and window.workspace is None
+    panel.given.setText(given)
+    panel.pair.first.setText(own)
+    panel.pair.second.setText(own)
+    panel.choose_button.click()
+    qtbot.waitUntil(lambda: window.opened is not None, timeout=30_000)
+    assert window.opened is not None and window.opened.actor.account == new
+    window.lock()
+    _attempt(qtbot, window, new, given)
+    assert window.opened is None and screen.first_use is None
+    assert screen.message.text() == WRONG
+    _attempt(qtbot, window, new, own)
+    assert window.opened is not None and screen.first_use is None
+    window.lock()
+    assert no_traceback == []
