@@ -46,10 +46,15 @@ lock:
 
 venv: $(STAMP)
 
+# `make run PROFILE=FILE`: the program on a house server's connection profile instead
 run: sysdeps $(STAMP)
+ifdef PROFILE
+	$(VENV)/bin/casuskamer gui --vault "$(PROFILE)"
+else
 	@test -f $(DEMO)/casuskamer.db || CASUSKAMER_PASSPHRASE=$$CASUSKAMER_DEMO_PASSPHRASE \
 		$(VENV)/bin/casuskamer demo --vault $(DEMO)
 	$(VENV)/bin/casuskamer gui --vault $(DEMO)
+endif
 
 test: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
