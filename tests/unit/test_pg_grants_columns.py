@@ -115,8 +115,7 @@ def _required(table: str, **given: object) -> dict[str, object]:
     """``given`` plus a plain value for every other NOT NULL column of ``table``."""
     values = dict(given)
     for column in metadata.tables[table].columns:
-        if column.name in values or column.nullable or column.server_default is not None \
-                or column.default is not None:
+        if column.name in values or column.nullable or column.server_default is not None:
             continue
         kind = sealed.plain_type(column.type).python_type
         values[column.name] = {int: 1, str: "x", bool: False, dt.date: dt.date(2026, 1, 5),
