@@ -148,8 +148,8 @@ def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
         server.lock()
         local.lock()
     note = (f"beside the same on the SQLCipher vault it was moved from (reference); "
-            f"moved with migrate's code in {moved_in:.1f} s ({report.rows} rows, "
-            f"{report.audit_rows} audit rows); throwaway local server, TLS")
+            f"moved with migrate's code in {moved_in:.1f} s ({report.rows} rows); "
+            "throwaway local server, TLS")
     size = f"{count} listed cases"
     return [_paired_row("house server: query mix (list, open, search name+BSN, open actions)",
                         size, mix, note),
