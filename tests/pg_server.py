@@ -268,3 +268,86 @@ def pg_server() -> Iterator[PgServer]:
         pytest.skip("PostgreSQL 15+ server binaries (pg_ctl) not found: install Debian's "
                     "'postgresql' package (`make sysdeps` as root does)")
     yield from _start(pg_ctl)
+
+
+# -- a house's roles on the throwaway server (the tests of grants and row-level policies) ---
+
+def prepare_roles(server: PgServer, dbname: str, prefix: str,
+                  schema_privileges: str = "USAGE, CREATE") -> None:
+    """As the superuser: the program's group roles and migration owner under ``prefix``
+    (``pg_roles.role_statements``) and the owner's ``schema_privileges`` on the public
+    schema of ``dbname`` (USAGE too where the owner checks foreign keys after the grants
+    took the schema from PUBLIC)."""
+    from app.store import pg_roles
+
+    with server.admin(dbname) as admin:
+        for statement in pg_roles.role_statements(prefix):
+            admin.execute(statement)
+        admin.execute(f"GRANT {schema_privileges} ON SCHEMA public TO "
+                      f"{pg_roles.owner_role(prefix)}")
+
+
+def role_logins(server: PgServer, dbname: str, prefix: str, *,
+                key_slots: bool = False) -> dict[Any, tuple[str, str]]:
+    """As the superuser: one LOGIN role per program role, in its group, with a SCRAM
+    verifier of a random secret (``pg_roles.login_role_statements``): {role: (login,
+    secret)}. With ``key_slots``, each login also gets a key slot row (an empty slot) in the
+    server's key-slot table, which must exist: the session policies know it as an account."""
+    from app.domain.roles import Role
+    from app.store import pg_roles
+    from app.store.field_crypto import scram_verifier
+    from app.store.server_slots import KEY_SLOTS_TABLE
+
+    logins: dict[Any, tuple[str, str]] = {}
+    with server.admin(dbname) as admin:
+        for role in Role:
+            login, secret = f"{prefix}_acct_{role.value}", secrets.token_urlsafe(32)
+            for statement in pg_roles.login_role_statements(login, role,
+                                                            scram_verifier(secret), prefix):
+                admin.execute(statement)
+            if key_slots:
+                admin.execute(f"INSERT INTO {KEY_SLOTS_TABLE} (account, login_role, role, "
+                              "slot) VALUES (%s, %s, %s, '{}')", (login, login, role.value))
+            logins[role] = (login, secret)
+    return logins
+
+
+def role_engines(server: PgServer, dbname: str, logins: dict[Any, tuple[str, str]],
+                 data_key: bytes | None = None) -> dict[Any, Any]:
+    """A SQLAlchemy engine per role of ``logins``, logged in as that role; with
+    ``data_key``, each carries it for the sealed columns, as an unlocked session does."""
+    import sqlalchemy as sa
+
+    from app.store import sealed
+
+    engines: dict[Any, Any] = {}
+    for role, (login, secret) in logins.items():
+        engine = sa.create_engine(server.sqlalchemy_url(login, secret, dbname))
+        if data_key is not None:
+            sealed.attach(engine, data_key)
+        engines[role] = engine
+    return engines
+
+
+def connect_as(server: PgServer, dbname: str, logins: dict[Any, tuple[str, str]],
+               role: Any) -> Any:
+    """A psycopg connection (autocommit) logged in as ``role``'s login of ``logins``."""
+    login, secret = logins[role]
+    return server.connect(login, secret, dbname, autocommit=True)
+
+
+def required_values(table: str, **given: object) -> dict[str, object]:
+    """``given`` plus a plain value for every other NOT NULL column without a default of the
+    schema's ``table`` (a row the tests of grants and policies can insert)."""
+    import datetime as dt
+
+    from app.store.schema import metadata
+
+    values = dict(given)
+    for column in metadata.tables[table].columns:
+        if column.name in values or column.nullable or column.server_default is not None:
+            continue
+        kind = column.type.python_type
+        values[column.name] = {int: 1, str: "x", bool: False, dt.date: dt.date(2026, 1, 5),
+                               dt.datetime: dt.datetime(2026, 1, 5, 9, 0)}[kind]
+    return values

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from app.domain.roles import Role
 from app.store import pg_roles
-from app.store.field_crypto import scram_verifier
 from app.store.schema import metadata
 from app.vault import server
+from tests.pg_server import prepare_roles, role_engines, role_logins
 
 CASE = "ZVH-2026-0001"
 #: (object_type, object_id, action, result) of the audit rows the house holds.
@@ -50,10 +50,7 @@ def house(pg_server):
     pytest.importorskip("psycopg")
     prefix = f"ck{secrets.token_hex(3)}"
     db = pg_server.new_database("discl")
-    with pg_server.admin(db) as admin:
-        for statement in pg_roles.role_statements(prefix):
-            admin.execute(statement)
-        admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {pg_roles.owner_role(prefix)}")
+    prepare_roles(pg_server, db, prefix)
     owner = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
                                                       pg_server.superuser_password, db))
     audit = metadata.tables["audit_log"]
@@ -73,16 +70,7 @@ def house(pg_server):
                 detail="{}", prev_hash="", hash=""))
         conn.execute(metadata.tables["meta"].insert().values(key="vault_id", value="v"))
     owner.dispose()
-    engines = {}
-    with pg_server.admin(db) as admin:
-        for role in Role:
-            login, secret = f"{prefix}_acct_{role.value}", secrets.token_urlsafe(32)
-            for statement in pg_roles.login_role_statements(login, role, scram_verifier(secret),
-                                                            prefix):
-                admin.execute(statement)
-            admin.execute(f"INSERT INTO {server.KEY_SLOTS_TABLE} (account, login_role, role, "
-                          "slot) VALUES (%s, %s, %s, '{}')", (login, login, role.value))
-            engines[role] = sa.create_engine(pg_server.sqlalchemy_url(login, secret, db))
+    engines = role_engines(pg_server, db, role_logins(pg_server, db, prefix, key_slots=True))
     yield engines
     for engine in engines.values():
         engine.dispose()

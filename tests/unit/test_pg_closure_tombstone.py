@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from app.domain.roles import Role
 from app.store import cases as case_rows
 from app.store import pg_roles
-from app.store.field_crypto import scram_verifier
 from app.store.retention_tables import case_tombstones
 from app.store.schema import metadata
+from tests.pg_server import prepare_roles, role_engines, role_logins
+from tests.pg_server import required_values as _required
 
 COLUMNS = [c.name for c in case_tombstones.c]
 
@@ -80,18 +81,6 @@ def _a_case(conn: sa.Connection, case_id: int) -> None:
         number_seq=case_id, state="closed")))
 
 
-def _required(table: str, **given: object) -> dict[str, object]:
-    """``given`` plus a plain value for every other NOT NULL column of ``table``."""
-    values = dict(given)
-    for column in metadata.tables[table].columns:
-        if column.name in values or column.nullable or column.server_default is not None:
-            continue
-        kind = column.type.python_type
-        values[column.name] = {int: 1, str: "x", bool: False, dt.date: dt.date(2026, 1, 5),
-                               dt.datetime: dt.datetime(2026, 1, 5, 9, 0)}[kind]
-    return values
-
-
 # -- on the throwaway server ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -101,10 +90,7 @@ def house(pg_server):
     pytest.importorskip("psycopg")
     prefix = f"ck{secrets.token_hex(3)}"
     db = pg_server.new_database("tomb")
-    with pg_server.admin(db) as admin:
-        for statement in pg_roles.role_statements(prefix):
-            admin.execute(statement)
-        admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {pg_roles.owner_role(prefix)}")
+    prepare_roles(pg_server, db, prefix)
     owner = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
                                                       pg_server.superuser_password, db))
     with owner.begin() as conn:
@@ -116,14 +102,7 @@ def house(pg_server):
         _a_case(conn, 1)
         _a_case(conn, 2)
     owner.dispose()
-    engines = {}
-    with pg_server.admin(db) as admin:
-        for role in Role:
-            login, secret = f"{prefix}_acct_{role.value}", secrets.token_urlsafe(32)
-            for statement in pg_roles.login_role_statements(login, role, scram_verifier(secret),
-                                                            prefix):
-                admin.execute(statement)
-            engines[role] = sa.create_engine(pg_server.sqlalchemy_url(login, secret, db))
+    engines = role_engines(pg_server, db, role_logins(pg_server, db, prefix))
     yield engines
     for engine in engines.values():
         engine.dispose()

@@ -17,6 +17,8 @@ from app.domain.roles import Role
 from app.store import pg_roles
 from app.store.field_crypto import scram_verifier
 from app.store.schema import metadata
+from tests.pg_server import connect_as, prepare_roles, role_logins
+from tests.pg_server import required_values as _required
 
 FIGURES_VIEW = "figures_cases_by_state"
 #: What the covenant and app.domain.roles keep from the information centre and the
@@ -98,10 +100,7 @@ def house(pg_server):
     psycopg = pytest.importorskip("psycopg")
     prefix = f"ck{secrets.token_hex(3)}"
     db = pg_server.new_database("roles")
-    with pg_server.admin(db) as admin:
-        for statement in pg_roles.role_statements(prefix):
-            admin.execute(statement)
-        admin.execute(f"GRANT CREATE ON SCHEMA public TO {pg_roles.owner_role(prefix)}")
+    prepare_roles(pg_server, db, prefix, schema_privileges="CREATE")
     engine = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
                                                        pg_server.superuser_password, db))
     with engine.begin() as conn:
@@ -116,35 +115,12 @@ def house(pg_server):
         conn.execute(metadata.tables["cases"].insert().values(**_required(
             "cases", id=1, number="ZVH-2026-0001", state="intake")))
     engine.dispose()
-    accounts = {}
-    with pg_server.admin(db) as admin:
-        for role in Role:
-            login, secret = f"{prefix}_acct_{role.value}", secrets.token_urlsafe(32)
-            for statement in pg_roles.login_role_statements(login, role, scram_verifier(secret),
-                                                            prefix):
-                admin.execute(statement)
-            accounts[role] = (login, secret)
-    return psycopg, db, accounts
-
-
-def _required(table: str, **given: object) -> dict[str, object]:
-    """``given`` plus a plain value for every other NOT NULL column of ``table``."""
-    import datetime as dt
-
-    values = dict(given)
-    for column in metadata.tables[table].columns:
-        if column.name in values or column.nullable or column.server_default is not None:
-            continue
-        kind = column.type.python_type
-        values[column.name] = {int: 1, str: "x", bool: False, dt.date: dt.date(2026, 1, 5),
-                               dt.datetime: dt.datetime(2026, 1, 5, 9, 0)}[kind]
-    return values
+    return psycopg, db, role_logins(pg_server, db, prefix)
 
 
 def _as(pg_server, house, role: Role):
     _psycopg, db, accounts = house
-    login, secret = accounts[role]
-    return pg_server.connect(login, secret, db, autocommit=True)
+    return connect_as(pg_server, db, accounts, role)
 
 
 AUDIT_ROW = ("INSERT INTO audit_log (at, actor, role, action, object_type, object_id, result, "
