@@ -19,9 +19,11 @@ Unlocking an account (one passphrase, one Argon2id derivation):
 
 A server holds its key slots in the table :data:`KEY_SLOTS_TABLE`, made by :func:`create_house`
 beside the program's schema (it is the server's, not part of the vault file's schema: a vault
-file keeps its slots in ``keyslots.json``). The schema itself is made and upgraded only by the
-migration owner (``create_house``; ``casuskamer upgrade`` later): an account's unlock checks
-the revision and never migrates.
+file keeps its slots in ``keyslots.json``). The SQL is in the store, as for every other
+table: the slot rows in ``app.store.server_slots``, the roles and the generated statements in
+``app.store.server_logins``; this module keeps the steps, the checks and the transaction.
+The schema itself is made and upgraded only by the migration owner (``create_house``;
+``casuskamer upgrade`` later): an account's unlock checks the revision and never migrates.
 
 Elsewhere: adding, changing and revoking accounts (``app.vault.server_accounts``), the
 owner's commands (``app.vault.server_admin``), the move from a vault folder
