@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import keymem
+from app.domain.roles import Permission
 from app.errors import PermissionDenied, VaultError
 from app.i18n import _
 from app.store import audit, key_check, migrate, pg_roles, sealed, server_admin_rows
@@ -69,13 +70,15 @@ class ServerKeyChange:
 
 def change_data_key(opened: OpenVault, owner_user: str, owner_password: str,
                     progress: Callable[[Progress], None] | None = None) -> ServerKeyChange:
-    """Give the house on the server a new data key (see the module's docstring). The caller
-    has checked the role (``MANAGE_ACCOUNTS``). ``progress`` hears the count after each
-    chunk (and may raise to stop: nothing is changed then). After it returns, ``opened``
-    holds the new key; every other session is refused at its next statement."""
+    """Give the house on the server a new data key (see the module's docstring): an
+    administrator's action (``MANAGE_ACCOUNTS``, checked and a refusal audited here too).
+    ``progress`` hears the count after each chunk (and may raise to stop: nothing is changed
+    then). After it returns, ``opened`` holds the new key; every other session is refused at
+    its next statement."""
     if not isinstance(opened, ServerOpenVault) or not isinstance(opened.vault, ServerVault):
         raise VaultError(_("This is the data-key change of the house server; a vault folder "
                            "changes its key itself."))
+    opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
     profile = opened.vault.profile
     new_key = keymem.random_key(keyslots.DATA_KEY_BYTES)
     old_key = bytearray(opened.key_buffer())

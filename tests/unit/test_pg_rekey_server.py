@@ -297,6 +297,11 @@ def test_rekey_on_the_server_needs_an_administrator_and_the_migration_owner(
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", DIRECTOR_PASS)
     assert cli_main([*base, "--account", DIRECTOR, "--owner", pg_server.superuser]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    director = made.unlock(DIRECTOR, DIRECTOR_PASS)
+    with pytest.raises(PermissionDenied):  # the vault's own check too, not only the CLI's
+        server_rekey.change_data_key(director, pg_server.superuser,
+                                     pg_server.superuser_password)
+    director.lock(audit_it=False)
     # a login that is not the migration owner: refused, nothing changed, on the record
     admin = made.unlock(ADMIN, ADMIN_PASS)
     with pg_server.admin() as conn:
