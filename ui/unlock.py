@@ -436,7 +436,11 @@ class UnlockScreen(QWidget):
         self.status.setText("")
         self._show_message("")
         self._set_enabled(True)
-        forwarding.start_background(opened)  # the central log, while unlocked (when on)
+        if not self.on_server:
+            # the central log, while unlocked (when on). Not from a server session yet (as
+            # on the command line): its state file would lie beside the profile, and every
+            # workstation would send the house's one audit log again
+            forwarding.start_background(opened)
         if opened.passphrase_set_by:
             self._begin_first_use(opened)
             return

@@ -433,3 +433,25 @@ def test_an_account_added_by_the_administrator_chooses_its_passphrase_first(
     assert window.opened is not None and screen.first_use is None
     window.lock()
     assert no_traceback == []
+
+
+def test_a_server_session_does_not_forward_the_houses_audit_log(
+        qtbot: Any, house: House, window: MainWindow) -> None:
+    """Forwarding to the central log is not done from a server session (as on the command
+    line): every workstation would send the house's one audit log again."""
+    import port_for
+
+    from app.vault import forwarding
+
+    admin = ServerVault.from_file(house.path).unlock(ADMIN, ADMIN_PASS, exclusive=False)
+    try:
+        forwarding.configure(admin, f"127.0.0.1:{port_for.select_random()}",
+                             house.profile.ca_file.read_text(encoding="utf-8"), timeout=1)
+        vault_id = admin.vault_id
+    finally:
+        admin.lock()
+    _attempt(qtbot, window, ADMIN, ADMIN_PASS)
+    assert window.opened is not None, window.unlock_screen.message.text()
+    running = forwarding._threads.get(vault_id)
+    assert running is None or not running.is_alive()
+    window.lock()
