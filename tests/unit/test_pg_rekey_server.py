@@ -322,3 +322,60 @@ def test_rekey_on_the_server_needs_an_administrator_and_the_migration_owner(
     assert cli_main(["--lang", "en", "users", "rekey", "--vault",
                      str(path.parent / "kluis"), "--owner", "x"]) == 2
     assert "--owner" in capsys.readouterr().err
+
+
+def test_a_writer_that_waited_for_the_change_is_refused_after_it(
+        house: tuple[House, Path, str, Canaries], pg_server: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A colleague saves while the key is being changed: the save waits for the write lock
+    the change holds, and once the change has committed it is refused (told to unlock
+    again) before it writes anything under the old key."""
+    import threading
+
+    made, _path, _number, _c = house
+    database = _database(made)
+    admin = made.unlock(ADMIN, ADMIN_PASS)
+    colleague = made.unlock(DIRECTOR, DIRECTOR_PASS)
+    referral = _referral(colleague, Canaries())  # read before: only the save is left
+    monkeypatch.setattr(server_rekey_rows, "CHUNK", 1)
+    part_way, go_on = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def hold(at: server_rekey.Progress) -> None:
+        if at.done == 1:
+            part_way.set()
+            assert go_on.wait(60)
+
+    def change() -> None:
+        outcome["change"] = server_rekey.change_data_key(
+            admin, pg_server.superuser, pg_server.superuser_password, hold)
+
+    def save() -> None:
+        try:
+            outcome["saved"] = intake.register_referral(colleague, referral)
+        except Exception as exc:  # noqa: BLE001 - the test looks at what it was
+            outcome["refused"] = exc
+
+    changer = threading.Thread(target=change)
+    changer.start()
+    assert part_way.wait(60)
+    saver = threading.Thread(target=save)
+    saver.start()
+    # the save waits for the write lock that the change holds
+    deadline = time.monotonic() + 30
+    waiting = 0
+    while time.monotonic() < deadline and not waiting:
+        with pg_server.admin(database) as conn:
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            ).fetchone()[0]
+        time.sleep(0.1)
+    assert waiting, "the save did not wait for the change's write lock"
+    go_on.set()
+    changer.join(60)
+    saver.join(60)
+    assert "change" in outcome
+    assert isinstance(outcome.get("refused"), DataKeyChanged), outcome
+    with pg_server.admin(database) as conn:
+        assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    colleague.lock(audit_it=False)
