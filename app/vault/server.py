@@ -27,8 +27,9 @@ The schema itself is made and upgraded only by the migration owner (``create_hou
 
 Elsewhere: adding, changing and revoking accounts (``app.vault.server_accounts``), the
 owner's commands (``app.vault.server_admin``), the move from a vault folder
-(``app.vault.move``), live updates (``app.store.live``, :meth:`ServerOpenVault.listen`).
-Not yet here (see docs/house-server.md): changing the data key on the server.
+(``app.vault.move``), live updates (``app.store.live``, :meth:`ServerOpenVault.listen`),
+changing the data key (``app.vault.server_rekey``; every session's key is checked against
+the house's in ``app.store.key_check``).
 """
 
 from __future__ import annotations
