@@ -127,7 +127,7 @@ class HandOver:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.cli.vault_commands import _owner_password
-    from app.vault.move import migrate_vault
+    from app.vault.move import MoveReport, migrate_vault
     from app.vault.server import ServerVault, is_server_profile
     from app.vault.vault import Vault
 
@@ -145,13 +145,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     vault.require_exists()
     account = args.account or vault.first_admin()
     profile = ServerVault.from_file(args.to).profile
+    report = MoveReport()
     try:
-        report = migrate_vault(vault, profile, account, read_passphrase(args), args.owner,
-                               _owner_password(),
-                               server_passphrase=lambda: _server_passphrase(account),
-                               hand_over=hand_over)
+        migrate_vault(vault, profile, account, read_passphrase(args), args.owner,
+                      _owner_password(), server_passphrase=lambda: _server_passphrase(account),
+                      hand_over=hand_over, report=report)
     except BaseException:
-        hand_over.discard()
+        if not report.committed:  # the passphrases in the file open nothing
+            hand_over.discard()
         raise
     print(_("Moved to the server {host}, database {database}: {tables} tables, {rows} rows "
             "(of which {audit} audit rows), the same counts on both sides.").format(

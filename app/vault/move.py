@@ -92,6 +92,9 @@ class MoveReport:
     audit_rows: int = 0
     first_passphrases: dict[str, str] = field(default_factory=dict, repr=False)
     problems: list[str] = field(default_factory=list)
+    #: whether the move's transaction was committed (what fails after it, the
+    #: verification, does not undo the move: the one-time passphrases are in use)
+    committed: bool = False
 
     @property
     def rows(self) -> int:
@@ -244,14 +247,17 @@ def _make_login(profile: ServerProfile, vault_id: str, data_key: bytearray, name
 def migrate_vault(vault: Vault, profile: ServerProfile, account: str, passphrase: str,
                   owner_user: str, owner_password: str, *,
                   server_passphrase: Callable[[], str] | None = None,
-                  hand_over: Callable[[dict[str, str]], None] | None = None) -> MoveReport:
+                  hand_over: Callable[[dict[str, str]], None] | None = None,
+                  report: MoveReport | None = None) -> MoveReport:
     """Copy the vault in ``vault`` into the empty house of ``profile`` (see the module's
     description). ``server_passphrase`` is asked when ``passphrase`` does not open
     ``account``'s slot on the server. ``hand_over`` is given the one-time passphrases
     (account -> passphrase; empty when no account gets one) once they are made and before
     anything is written on the server: what it raises stops the move with nothing
-    changed (the command line refuses there to print them where no one reads them)."""
-    report = MoveReport()
+    changed (the command line refuses there to print them where no one reads them).
+    ``report`` (a new one when not given) is filled in as the move goes, so a caller can
+    tell from it whether the move was committed when something fails afterwards."""
+    report = MoveReport() if report is None else report
     with _read_vault(vault, account, passphrase) as local_engine:
         owner_engine = server_engine.make_server_engine(profile, owner_user,
                                                         lambda: owner_password)
@@ -306,6 +312,7 @@ def _move(local_engine: Engine, owner_engine: Engine, profile: ServerProfile, ac
                 hand_over(dict(report.first_passphrases))
             with owner_engine.begin() as conn:
                 _copy(local, conn, owner, account, vault_id, logins, prefix, report)
+            report.committed = True
     finally:
         keymem.wipe(data_key)
     # verified as the server holds it now: the chain, every sealed value, every blind index

@@ -159,3 +159,24 @@ def test_a_move_that_makes_no_one_time_passphrase_needs_no_terminal(
     move_command.HandOver(None)({})
     with pytest.raises(ValidationError):
         move_command.HandOver(None)({DIRECTOR: "abcd-efgh"})
+
+
+def test_the_file_stays_when_the_move_was_committed_and_what_follows_is_interrupted(
+        demo_folder: Path, house: tuple[Any, ServerProfile, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Interrupted (Ctrl+C) during the verification after the commit: the accounts' logins
+    are made and the one-time passphrases are in use, so the file with them stays."""
+    from app.store import audit
+
+    def interrupted(conn: Any) -> list[Any]:
+        raise KeyboardInterrupt
+
+    pg, profile, path = house
+    monkeypatch.setattr(audit, "verify_chain", interrupted)
+    target = tmp_path / "eenmalig.txt"
+    capsys.readouterr()
+    assert main(_words(demo_folder, path, pg, "--one-time-passphrases", str(target))) == 2
+    cases, slots, login = _server_state(pg, profile)
+    assert cases > 0 and slots > 1 and login
+    one_time = dict(ONE_TIME_LINE.findall(target.read_text(encoding="utf-8")))
+    assert DIRECTOR in one_time
