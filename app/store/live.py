@@ -248,19 +248,27 @@ class Receiver:
     """Decides which announcements one listener passes on: those that open under the house's
     key, were sent after it started and within :data:`MAX_AGE_SECONDS` of now, and carry a
     sequence number their session has not used before. Passes over its own session's
-    (``origin``). Counts the rest by reason in :attr:`ignored`."""
+    (``origin``). Counts the rest by reason (:attr:`ignored`)."""
 
     def __init__(self, announcements: Announcements, origin: str) -> None:
         self._announcements = announcements
         self._origin = origin
         self.started = announcements.now()
-        self.ignored: Counter[str] = Counter()
+        self._counted = threading.Lock()  # counted on the listener's thread, read on others
+        self._ignored: Counter[str] = Counter()
         #: per sending session: the highest sequence number heard and when it was sent
         self._last: dict[str, tuple[int, float]] = {}
 
+    @property
+    def ignored(self) -> Counter[str]:
+        """A copy of the counts of ignored announcements, by reason."""
+        with self._counted:
+            return Counter(self._ignored)
+
     def _ignore(self, reason: str) -> None:
-        self.ignored[reason] += 1
-        count = self.ignored[reason]
+        with self._counted:
+            self._ignored[reason] += 1
+            count = self._ignored[reason]
         if count == 1 or count % 100 == 0:  # the reason and the count; never the text
             log.warning("live updates: an announcement was ignored (%s; %d so far)",
                         reason, count)
@@ -332,7 +340,7 @@ class Listener:
         """How many announcements were ignored, by reason: ``unopened`` (forged, or sealed
         under another key), ``stale`` (sent before listening began, or too long ago) and
         ``replayed`` (a sequence number its session already used)."""
-        return Counter(self._receiver.ignored)
+        return self._receiver.ignored
 
     def _deliver(self, change: Change) -> None:
         try:
