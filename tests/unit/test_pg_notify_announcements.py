@@ -26,8 +26,8 @@ from app.services import cases as case_service
 from app.services import intake
 from app.store import live
 from app.vault.server import ServerOpenVault
-from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _referral,
-                                         _server_house)
+from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
+                                         _referral, _server_house)
 
 #: generous, so a busy test machine does not fail the test (no timing is asserted)
 WAIT = 10.0
@@ -153,6 +153,27 @@ def test_a_recorded_announcement_sent_again_later_is_ignored(server_house: House
         assert heard.empty()
     assert listener_b.ignored == {"replayed": 1}
     assert listener_c.ignored == {"stale": 1}
+
+
+def test_a_login_that_may_not_read_the_case_register_announces_some_cases(
+        server_house: House, superuser: Superuser) -> None:
+    """The case numbers the audit rows name become internal ids through the case register;
+    an administrator's login may not read it (no VIEW_CASES): its write still commits, and
+    its announcement names no case (the tables written still say "some cases") but keeps
+    the other ids."""
+    import sqlalchemy as sa
+
+    from app.store.party_tables import parties
+
+    admin = server_house.unlock(ADMIN, ADMIN_PASS)
+    assert isinstance(admin, ServerOpenVault)
+    with admin.begin() as conn:
+        live.note_object(conn, "case", "ZVH-2026-0001")
+        live.note_object(conn, "party", "3")
+        conn.execute(sa.update(parties).where(parties.c.id == -1).values(name="Niemand"))
+    opened = live.Announcements(admin.key_buffer()).open(superuser.heard())
+    assert opened is not None
+    assert opened["i"] == [["party", "3"]] and opened["t"] == ["parties"]
 
 
 def test_a_locked_session_announces_nothing_and_its_key_is_gone(server_house: House) -> None:
