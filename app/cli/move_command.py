@@ -125,6 +125,16 @@ class HandOver:
             self.written = False
 
 
+def _print_one_time(passphrases: dict[str, str]) -> None:
+    """At a terminal (``HandOver`` refused any other output before the move)."""
+    if not passphrases:
+        return
+    print(_("One-time passphrases for the server (hand each over in person; the holder "
+            "chooses their own at the first login; they are not shown again):"))
+    for name, one_time in passphrases.items():
+        print(f"  {name}: {one_time}")
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.cli.vault_commands import _owner_password
     from app.vault.move import MoveReport, migrate_vault
@@ -153,6 +163,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except BaseException:
         if not report.committed:  # the passphrases in the file open nothing
             hand_over.discard()
+        elif not hand_over.written:  # in use now: shown before the error, never lost
+            _print_one_time(report.first_passphrases)
         raise
     print(_("Moved to the server {host}, database {database}: {tables} tables, {rows} rows "
             "(of which {audit} audit rows), the same counts on both sides.").format(
@@ -166,11 +178,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                        "by you only; not shown here): hand each over in person, then delete "
                        "the file.", len(report.first_passphrases))
               .format(count=len(report.first_passphrases), file=hand_over.path))
-    elif report.first_passphrases:
-        print(_("One-time passphrases for the server (hand each over in person; the holder "
-                "chooses their own at the first login; they are not shown again):"))
-        for name, one_time in report.first_passphrases.items():
-            print(f"  {name}: {one_time}")
+    else:
+        _print_one_time(report.first_passphrases)
     if report.problems:
         print(_("The verification on the server found problems:"), file=sys.stderr)
         for problem in report.problems:

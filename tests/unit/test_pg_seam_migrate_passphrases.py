@@ -180,3 +180,20 @@ def test_the_file_stays_when_the_move_was_committed_and_what_follows_is_interrup
     assert cases > 0 and slots > 1 and login
     one_time = dict(ONE_TIME_LINE.findall(target.read_text(encoding="utf-8")))
     assert DIRECTOR in one_time
+
+
+def test_at_a_terminal_the_passphrases_are_shown_when_what_follows_the_commit_is_interrupted(
+        demo_folder: Path, house: tuple[Any, ServerProfile, Path],
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.store import audit
+
+    def interrupted(conn: Any) -> list[Any]:
+        raise KeyboardInterrupt
+
+    pg, profile, path = house
+    monkeypatch.setattr(move_command, "output_is_terminal", lambda: True)
+    monkeypatch.setattr(audit, "verify_chain", interrupted)
+    capsys.readouterr()
+    assert main(_words(demo_folder, path, pg)) == 2
+    one_time = dict(ONE_TIME_LINE.findall(capsys.readouterr().out))
+    assert DIRECTOR in one_time and _server_state(pg, profile)[2]
