@@ -4,20 +4,24 @@ again under the new one, and every account's key slot row replaced, inside the c
 transaction (the migration owner's, as the owner role: it reads and writes every table).
 
 The values go through the columns' own ``Sealed`` type, so they are sealed exactly as the
-program seals them (blind indexes included): the connection's cipher is switched between
-the old key for reading a chunk and the new key for writing it back
-(:func:`sealing_with`, through ``sealed.attach`` as a session's engine gets it). Rows are
-read in chunks in primary-key order (keyset), so a big house is never held in memory at
-once and the caller can tell its progress.
+program seals them (bound to table, column and row; blind indexes included): the
+connection's cipher is switched between the old key for reading a chunk (opened with its
+rows bound in) and the new key for sealing it again (``Sealed.seal`` for each value's own
+row, :func:`sealing_with`, through ``sealed.attach`` as a session's engine gets it). Rows
+are read in chunks in primary-key order (keyset) and each chunk is written back in one
+UPDATE joined to a VALUES list of the sealed bytes, so a big house is never held in memory
+at once, costs one round trip per chunk, and the caller can tell its progress.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, text, tuple_
+from sqlalchemy import (Connection, LargeBinary, Table, and_, cast, func, select, text,
+                        tuple_, values)
+from sqlalchemy import column as column_
 
 from app.store import sealed, vault_meta
 from app.store.schema import metadata
@@ -73,17 +77,33 @@ def reseal_table(conn: Connection, table: Table, old: bytes, new: bytes,
         if not rows:
             return total
         with sealing_with(conn, new):
-            # one statement per row, its key pinned by value: a value is sealed for the row
-            # it goes to (``sealed.attach``'s hook reads the row from the WHERE)
-            for row in rows:
-                conn.execute(
-                    table.update()
-                    .where(and_(*(k == row[i] for i, k in enumerate(keys))))
-                    .values({c.name: row[len(keys) + j] for j, c in enumerate(columns)}))
+            _write_sealed(conn, table, keys, columns, rows)
         total += len(rows)
         last = tuple(rows[-1][:len(keys)])
         if done is not None:
             done(len(rows))
+
+
+def _write_sealed(conn: Connection, table: Table, keys: list[Any], columns: list[Any],
+                  rows: Sequence[Any]) -> None:
+    """Write ``rows`` (keys, then plain values) back sealed under the connection's key, in
+    one statement: each value sealed on the workstation for its own row
+    (``Sealed.seal`` with ``sealed.row_key``), sent as bytes in a VALUES list that the
+    UPDATE joins on the primary key."""
+    dialect = conn.dialect
+    data = []
+    for row in rows:
+        key = sealed.row_key(row[:len(keys)])
+        data.append((*row[:len(keys)],
+                     *(None if value is None else column.type.seal(value, key, dialect)
+                       for column, value in zip(columns, row[len(keys):], strict=True))))
+    resealed = values(*(column_(f"k_{k.name}", k.type) for k in keys),
+                      *(column_(f"v_{c.name}", LargeBinary) for c in columns),
+                      name="resealed").data(data)
+    conn.execute(table.update()
+                 .where(and_(*(k == resealed.c[f"k_{k.name}"] for k in keys)))
+                 .values({c.name: cast(resealed.c[f"v_{c.name}"], LargeBinary)
+                          for c in columns}))
 
 
 def reseal_secrets(conn: Connection, old: bytes, new: bytes) -> int:
