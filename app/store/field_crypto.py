@@ -64,8 +64,9 @@ LOGIN_SECRET_INFO = b"casuskamer server login v1"
 SCRAM_ITERATIONS = 4096
 SCRAM_SALT_BYTES = 16
 
-#: The row part of the associated data where only the table and column are bound
-#: (``app.store.sealed``).
+#: The row part of the associated data where no row is bound: a keyed-hash secret in
+#: ``meta`` (bound by its key name) and a value only compared with, never stored
+#: (``app.store.sealed``; every stored personal value is bound to its row).
 UNBOUND_ROW = "-"
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
@@ -77,7 +78,7 @@ class FieldTampered(VaultDamaged):
     column, or encrypted under another key. Names the place, never the value."""
 
     def __init__(self, table: str, column: str, row_id: int | str) -> None:
-        if row_id == UNBOUND_ROW:  # sealed at the store's edge: the row is not known there
+        if row_id == UNBOUND_ROW:  # no row known (a value read without its row's key)
             message = _("A value in {table}.{column} could not be decrypted: it was "
                         "changed on the server or does not belong there. Nothing was read "
                         "from it; ask your administrator.").format(table=table, column=column)

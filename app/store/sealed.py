@@ -10,13 +10,31 @@ stored exactly as before. On PostgreSQL the column is ``bytea`` (migration 0014)
 - on bind, the value is encrypted on the workstation (``FieldCipher``: AES-256-GCM under a
   key derived from the house's data key, a fresh nonce per value) before it is sent;
 - on result, it is decrypted; a value that does not decrypt raises ``FieldTampered``
-  (naming the table and column, never the value).
+  (naming the table, column and record, never the value).
 
-The associated data binds the table and the column (``casuskamer/1|<table>|<column>|-``),
-not the row: a type sees the value, not the row it goes to, and an honest row binding needs a
-per-row key the workstation makes (left for later, see docs/house-server.md). So a value
-copied to another column or table does not decrypt; swapping the values of two rows of the
-same column does, and only a server administrator with write access could do that.
+The associated data binds the table, the column and the row
+(``casuskamer/1|<table>|<column>|<row key>``; the row key is the row's primary key, the parts
+of a composite one joined by ``:``), so a value copied or swapped to another row, column or
+table does not decrypt. A type sees the value, not the row, so the row comes in two ways:
+
+- on write, an engine hook (:func:`_bind_rows`, put on the engine by :func:`attach`) hands
+  every value an INSERT or UPDATE writes into a sealed column to the type as
+  :class:`RowBound`, with its row's key. An INSERT whose ``id`` the server would choose
+  takes it from the column's sequence first (``nextval``, on the workstation) and writes it;
+  an UPDATE pinned by its primary key binds that row; any other UPDATE reads the keys of the
+  rows it matches and writes each its own value (those rows only). A plain value that reaches
+  the type on the server unbound is refused (it would be stored unreadable); a value only
+  compared with is sealed for no row and so matches nothing, as before;
+- on read, :meth:`Sealed.column_expression` selects the row's key with the value
+  (``<key>|<stored>``: the key columns are taken from the column's own table, alias or
+  subquery, which must select them), and the raw reads of ``app.store.dialect.cursor`` are
+  rewritten the same way (:func:`row_keyed_sql`), so the value is opened with the row it was
+  read from bound in. A value that does not open raises ``FieldTampered`` naming table,
+  column and record; so does a searchable value whose blind index does not fit it.
+
+What row binding cannot catch: a row's value put back to an older value of the same row
+(a replay) and a whole row deleted. Those need write access to the server, which only the
+house's roles and the server's superuser have (docs/house-server.md says so).
 
 The few columns the program looks up by exact value (:data:`SEARCHABLE`: a BSN, a subject's
 folded surname and names, a birth date, a referral's external reference) keep a blind index
@@ -26,7 +44,9 @@ equality or ``IN`` on such a column compares the first 32 bytes with the index o
 asked for (:class:`BlindIndex`), so the store's and the services' statements
 (``subjects.c.bsn == bsn``) stay the same on both engines. Any other comparison on a sealed
 column (LIKE, ``<``, ORDER BY) means nothing on the server: such filtering happens on the
-workstation, after decryption.
+workstation, after decryption. The name keys are indexed per column, not combined with the
+birth date, although every look-up pairs them (docs/house-server.md, "Look-ups", says why a
+combined index is the better design and what building it takes).
 
 The data key reaches the type through the engine: :func:`attach` puts a ``FieldCipher`` on
 the engine's own dialect object when a session opens on the server, :func:`detach` removes it
@@ -45,11 +65,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (Connection, Date, Engine, LargeBinary, String, Table, and_, bindparam,
-                        event, false, select, type_coerce)
+                        event, false, select, type_coerce, update)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
 from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 from sqlalchemy.sql.operators import OperatorClass
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -128,6 +149,12 @@ class RowBound:
 
     row: str
     value: Any
+
+
+#: The operators whose plain value on a sealed column is compared, never written.
+_COMPARISONS = frozenset({operators.eq, operators.ne, operators.in_op, operators.not_in_op,
+                          operators.lt, operators.le, operators.gt, operators.ge,
+                          operators.like_op, operators.not_like_op})
 
 
 def row_key(values: Iterable[Any]) -> str:
@@ -252,6 +279,17 @@ class Sealed(TypeDecorator[Any]):
                 left = _IndexPart(self.expr, BlindIndex(sealed.plain, sealed.table,
                                                         sealed.column))
                 return op(left, *other, **kwargs)  # type: ignore[no-any-return]
+            if (isinstance(sealed, Sealed) and op in _COMPARISONS and other
+                    and other[0] is not None and not isinstance(other[0], ColumnElement)):
+                # a value compared with (never written to) a column that is not searchable:
+                # on the server it is sealed for no row and so matches nothing, as a
+                # comparison with ciphertext means nothing there (filtering such a column
+                # happens on the workstation); on SQLite the value itself
+                first = other[0]
+                compared = ([_bound(v, NO_ROW) for v in first]
+                            if isinstance(first, (list, tuple, set, frozenset))
+                            else _bound(first, NO_ROW))
+                other = (compared, *other[1:])
             return super().operate(op, *other, **kwargs)
 
     comparator_factory = Comparator
@@ -403,6 +441,11 @@ def _bind_insert(conn: Connection, elem: Insert, table: Table,
     overrides: dict[str, Any] = {}
     for row in rows:
         merged = {**literals, **row}
+        for name in sealed_columns:  # a default the statement leaves to the column
+            default = table.c[name].default
+            if (name not in merged and isinstance(default, ScalarElementColumnDefault)
+                    and default.arg is not None):
+                row[name] = default.arg
         key = row_key(merged[k.name] for k in keys)
         for name in sealed_columns:
             if name in row:
@@ -478,10 +521,18 @@ def _bind_update(conn: Connection, elem: Update, table: Table,
             stmt = stmt.values({n: RowBound(key, v) for n, v in written.items()})
         return stmt, multiparams, {**dict(params or {}),
                                    **{n: RowBound(key, v) for n, v in from_params.items()}}
-    # several rows: each its own value, sealed for it (one statement, a row per parameter set)
-    stmt = elem.where(and_(*(k == bindparam(f"_row_{k.name}", type_=k.type) for k in keys)))
+    if elem._returning:
+        raise TypeError(f"{table.name}: an UPDATE of several rows' sealed values returns "
+                        "nothing; pin the row by its key")
+    # several rows: each its own value, sealed for it (one statement, a row per parameter
+    # set, each row by its key: the rows the WHERE matched, read above)
     every = {**written, **from_params}
-    stmt = stmt.values({n: bindparam(f"_sealed_{n}", type_=table.c[n].type) for n in every})
+    others = {_name(k): v for k, v in (elem._values or {}).items()
+              if _name(k) not in every}
+    stmt = (update(table)
+            .where(and_(*(k == bindparam(f"_row_{k.name}", type_=k.type) for k in keys)))
+            .values({**others,
+                     **{n: bindparam(f"_sealed_{n}", type_=table.c[n].type) for n in every}}))
     rows = []
     for found_key in found:
         key = row_key(found_key)

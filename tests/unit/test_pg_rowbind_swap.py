@@ -162,3 +162,44 @@ def test_the_blind_indexes_still_find_by_surname_and_birth_date(server_house: Ho
     for c, number in ((first, numbers[0]), (second, numbers[1])):
         found = intake.already_known(director, surname=c.surname, birth_date=date(1981, 6, 17))
         assert [k.number for k in found] == [number]
+
+
+def test_a_composite_keyed_row_and_an_update_of_several_rows(server_house: House,
+                                                              pg_server: Any) -> None:
+    """The criteria answers are keyed by case and criterion: each motivation is sealed for
+    its own (case, criterion). Closure's emptying of several motivations in one UPDATE
+    writes each row its own sealed value (all open afterwards); two criteria's motivations
+    swapped on the server are refused, naming the case and the criterion."""
+    from datetime import datetime
+
+    from app.domain.criteria import Criterion
+    from app.store import cases as case_rows
+
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    _first, _second, _numbers, case_ids, _subjects = _two_cases(director)
+    case_id = case_ids[0]
+    kinds = [Criterion.SERIOUS_SAFETY_PROBLEM.value, Criterion.SYSTEM_IMPACT.value,
+             Criterion.MULTI_PROBLEM.value]
+    with director.begin() as conn:
+        case_rows.replace_criteria(conn, case_id, [
+            {"case_id": case_id, "criterion": k, "answer": True, "motivation": f"Omdat {k}",
+             "answered_at": datetime(2026, 3, 2, 10), "answered_by": DIRECTOR} for k in kinds])
+    with director.begin() as conn:
+        case_rows.clear_motivations(conn, case_id, kinds[:2])
+    with director.read() as conn:
+        assert dict(case_rows.criteria_motivations(conn, case_id)) == {
+            kinds[0]: "", kinds[1]: "", kinds[2]: f"Omdat {kinds[2]}"}
+    assert verify_server(director).problems == []
+    database = server_house.vault.profile.database  # type: ignore[attr-defined]
+    with pg_server.admin(database) as admin:
+        admin.execute(
+            "UPDATE criteria_answers t SET motivation = o.motivation FROM criteria_answers o "
+            "WHERE t.case_id = %(c)s AND o.case_id = %(c)s AND ("
+            "t.criterion = %(a)s AND o.criterion = %(b)s OR "
+            "t.criterion = %(b)s AND o.criterion = %(a)s)",
+            {"c": case_id, "a": kinds[1], "b": kinds[2]})
+    with pytest.raises(VaultDamaged) as refused, director.read() as conn:
+        case_rows.criteria_motivations(conn, case_id)
+    message = str(refused.value)
+    assert "criteria_answers.motivation" in message and f"{case_id}:" in message
+    assert f"Omdat {kinds[2]}" not in message
