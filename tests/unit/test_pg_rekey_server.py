@@ -35,7 +35,7 @@ from app.store.profile import write_profile
 from app.store.schema import metadata
 from app.vault import server_rekey
 from app.vault.server import ServerVault
-from tests.unit.test_pg_sealed_store import Canaries, _referral
+from tests.unit.test_pg_sealed_store import Canaries, _meeting_at, _referral
 from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
                                          _server_house)
 
@@ -50,6 +50,7 @@ def house(pg_server: Any, tmp_path: Path) -> Iterator[tuple[House, Path, str, Ca
     c = Canaries()
     director = made.unlock(DIRECTOR, DIRECTOR_PASS)
     number = intake.register_referral(director, _referral(director, c, f"REF-{c.bsn}"))
+    _meeting_at(director, number, c)  # triage, routing, a meeting: composite keys too
     director.lock()
     path = tmp_path / "zvh.json"
     assert isinstance(made.vault, ServerVault)
@@ -72,15 +73,17 @@ def _stored(pg: Any, database: str) -> dict[str, list[tuple[Any, ...]]]:
         for table in server_rekey_rows.sealed_tables():
             cols = [c.name for c in table.c if isinstance(c.type, sealed.Sealed)]
             keys = [c.name for c in table.primary_key.columns]
-            out[table.name] = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
-                               for r in conn.execute(
-                f"SELECT {', '.join(keys + cols)} FROM {table.name} "
-                f"ORDER BY {', '.join(keys)}").fetchall()]
-        out["server_key_slots"] = conn.execute(
-            "SELECT account, slot FROM server_key_slots ORDER BY account").fetchall()
-        out["meta"] = conn.execute(
+            found = conn.execute(f"SELECT {', '.join(keys + cols)} FROM {table.name} "
+                                 f"ORDER BY {', '.join(keys)}").fetchall()
+            # (the row's key, its sealed values as stored)
+            out[table.name] = [(tuple(r[:len(keys)]),
+                                tuple(bytes(v) if isinstance(v, memoryview) else v
+                                      for v in r[len(keys):])) for r in found]
+        out["server_key_slots"] = [((r[0],), (r[1],)) for r in conn.execute(
+            "SELECT account, slot FROM server_key_slots ORDER BY account").fetchall()]
+        out["meta"] = [((r[0],), (r[1],)) for r in conn.execute(
             "SELECT key, value FROM meta WHERE key = ANY(%s) ORDER BY key",
-            (sorted(vault_secrets.SECRET_KEYS),)).fetchall()
+            (sorted(vault_secrets.SECRET_KEYS),)).fetchall()]
     return out
 
 
@@ -129,7 +132,10 @@ def test_rekey_seals_everything_again_and_other_sessions_must_unlock_again(
     old_key = admin.data_key
     admin.lock()
     before = _stored(pg_server, database)
-    assert before["subjects"] and before["meta"]
+    # every kind of row: one key, a composite key (criteria, invitations), secrets, slots
+    assert all(before[t] for t in ("subjects", "cases", "meetings", "criteria_answers",
+                                   "invitations", "meta", "server_key_slots")), \
+        [t for t, rows in before.items() if not rows]
     # a colleague at another workstation, working when the key changes
     colleague = made.unlock(DIRECTOR, DIRECTOR_PASS)
     case_service.list_cases(colleague)
@@ -149,11 +155,14 @@ def test_rekey_seals_everything_again_and_other_sessions_must_unlock_again(
     for name, rows in before.items():
         assert len(after[name]) == len(rows), name
         for old_row, new_row in zip(rows, after[name], strict=True):
-            changed = [o != n for o, n in zip(old_row[1:], new_row[1:], strict=True)
+            assert old_row[0] == new_row[0], name
+            changed = [o != n for o, n in zip(old_row[1], new_row[1], strict=True)
                        if o is not None]
             assert all(changed), (name, old_row[0])
     # ... the blind index too (the first 32 bytes of a searchable value: subjects.bsn)
-    assert before["subjects"][0][6][:32] != after["subjects"][0][6][:32]
+    bsn_at = [c.name for c in metadata.tables["subjects"].c
+              if isinstance(c.type, sealed.Sealed)].index("bsn")
+    assert before["subjects"][0][1][bsn_at][:32] != after["subjects"][0][1][bsn_at][:32]
     # read through the program's own sealed columns: the old key opens nothing any more,
     # the new one (the slots' key) opens every value
     new_key = _key_of(made, DIRECTOR, DIRECTOR_PASS)
