@@ -144,7 +144,7 @@ class Announcements:
         session's token), the next sequence number and the time."""
         unique = list(dict.fromkeys(objects))
         body: dict[str, Any] = {"o": origin, "n": next(self._sequence),
-                                "s": round(self._clock(), 3), "t": sorted(set(tables)),
+                                "s": self._clock(), "t": sorted(set(tables)),
                                 "i": [list(x) for x in unique]}
         plain = json.dumps(body, separators=(",", ":")).encode("utf-8")
         if len(plain) > MAX_PLAIN_BYTES:  # too many to name: the kinds only

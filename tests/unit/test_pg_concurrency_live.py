@@ -118,12 +118,13 @@ def test_the_listener_stops_at_the_lock(server_house: House) -> None:
 
 def test_an_announcement_carries_kinds_and_ids_only() -> None:
     key = bytearray(os.urandom(32))
+    receiver = live.Receiver(live.Announcements(key), "mine")  # listening before it is sent
     text = live.Announcements(key).seal({"cases", "subjects"}, [("case", "17")] * 2, "abc")
     opened = live.Announcements(key).open(text)
     assert opened is not None
     assert {k: opened[k] for k in ("o", "t", "i")} == {"o": "abc", "t": ["cases", "subjects"],
                                                      "i": [["case", "17"]]}
-    change = live.Receiver(live.Announcements(key), "mine").accept(text)
+    change = receiver.accept(text)
     assert change is not None and change.concerns("case", 17)
     assert not change.concerns("case", 18) and not change.concerns("meeting")
     assert live.Announcements(key).open("not ours") is None
