@@ -43,6 +43,24 @@ def _policies(pg: Any, database: str) -> dict[tuple[str, str], tuple[Any, ...]]:
             "WHERE schemaname = 'public'").fetchall()}
 
 
+def _grants(pg: Any, database: str) -> set[tuple[Any, ...]]:
+    """Every privilege on the house's tables, columns and functions, as the server keeps
+    them."""
+    with pg.admin(database) as conn:
+        tables = conn.execute(
+            "SELECT grantee, table_name, privilege_type FROM information_schema."
+            "role_table_grants WHERE table_schema = 'public'").fetchall()
+        columns = conn.execute(
+            "SELECT grantee, table_name, column_name, privilege_type FROM "
+            "information_schema.column_privileges WHERE table_schema = 'public'").fetchall()
+        functions = conn.execute(
+            "SELECT p.proname, p.proacl::text, pg_get_userbyid(p.proowner) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        ).fetchall()
+    return ({("table", *r) for r in tables} | {("column", *r) for r in columns}
+            | {("function", *r) for r in functions})
+
+
 def _upgrade(pg: Any, path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setenv(OWNER_ENV, pg.superuser_password)
     return cli_main(["--lang", "en", "upgrade", "--vault", str(path), "--owner",
@@ -54,6 +72,7 @@ def test_upgrade_brings_back_a_policy_dropped_on_the_server(
         monkeypatch: pytest.MonkeyPatch) -> None:
     profile, path, prefix = house
     made = _policies(pg_server, profile.database)
+    granted = _grants(pg_server, profile.database)
     # the policies the covenant's roles rest on (issue 22, point 3)
     assert {("server_key_slots", "own_slot"), ("audit_log", "case_disclosures"),
             ("accounts", "own_account")} <= set(made)
@@ -65,7 +84,9 @@ def test_upgrade_brings_back_a_policy_dropped_on_the_server(
     assert ("audit_log", "case_disclosures") not in _policies(pg_server, profile.database)
 
     assert _upgrade(pg_server, path, monkeypatch) == 0
+    # exactly the house as the program makes it: its policies, grants and functions
     assert _policies(pg_server, profile.database) == made
+    assert _grants(pg_server, profile.database) == granted
     opened = ServerVault(profile).unlock(ADMIN, ADMIN_PASS, exclusive=False)
     opened.lock(audit_it=False)
     with pg_server.admin(profile.database) as conn:
@@ -77,6 +98,7 @@ def test_upgrade_brings_back_a_policy_dropped_on_the_server(
     # a second run: nothing more changes
     assert _upgrade(pg_server, path, monkeypatch) == 0
     assert _policies(pg_server, profile.database) == made
+    assert _grants(pg_server, profile.database) == granted
 
 
 def test_upgrade_puts_back_a_changed_policy_and_drops_one_the_program_has_not(
