@@ -34,6 +34,7 @@ from app.services import intake
 from app.services import parties as party_service
 from app.services import session
 from app.store import engine as server_engine
+from app.store import sealed
 from app.store.profile import ServerProfile, write_profile
 from app.vault.keyslots import KdfParams
 from app.vault.server import FirstAccount, ServerVault, create_house
@@ -188,9 +189,14 @@ def test_the_program_opens_the_house_server_locks_and_unlocks_again(
     listeners = list(window.opened._listeners)  # type: ignore[attr-defined]
     assert listeners and all(listener.running for listener in listeners)
     title_open = window.windowTitle()
+    session_open = window.opened
+    assert hasattr(session_open.engine.dialect, sealed.CIPHER_ATTRIBUTE)
 
     window.ctx.idle.idle.emit()  # the idle time ran out
     assert window.opened is None and window.workspace is None
+    # the data key is wiped and taken off the engine: nothing more is sealed or opened
+    assert not session_open.is_open
+    assert not hasattr(session_open.engine.dialect, sealed.CIPHER_ATTRIBUTE)
     shown = _shown(window)
     for secret in (CANARY_SURNAME, CANARY_GIVEN, house.number):
         assert secret not in shown
