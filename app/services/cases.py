@@ -22,8 +22,10 @@ service, so that a whole use case stays one transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Connection
@@ -240,13 +242,11 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         only = None if limit is None and not words else [int(r[0]) for r in raw]
         plan_of, open_actions, meeting_of, party_names = case_rows.listing_extras(
             conn, only, on_day["today"])
-    open_of: dict[int, int] = {}
-    overdue_of: dict[int, int] = {}
     day = on_day["today"]
-    for plan_id, due in open_actions:
-        open_of[plan_id] = open_of.get(plan_id, 0) + 1
-        if due is not None and due < day:
-            overdue_of[plan_id] = overdue_of.get(plan_id, 0) + 1
+    # Counted in C (Counter over the plan ids): 60,000 open actions at 100,000 cases.
+    open_of: Mapping[int, int] = Counter(map(itemgetter(0), open_actions))
+    overdue_of: Mapping[int, int] = Counter(
+        [plan_id for plan_id, due in open_actions if due is not None and due < day])
     if not substance:
         # The register's shape, made here so that no name or BSN is kept in the answer.
         raw = [r[:6] + register_shape(r[1], r[6] or "") for r in raw]

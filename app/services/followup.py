@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from app.domain.lifecycle import OPEN_STATES
 from app.domain.plan import ActionStatus
@@ -68,15 +68,22 @@ def open_actions(vault: OpenVault, *, party_id: int | None = None,
     fromiso = date.fromisoformat
     statuses = {s.value: s for s in ActionStatus}
     make = OpenAction._make
+    # The day, whether it is past and by how many days, once per due date (a few hundred
+    # dates for tens of thousands of actions at 100,000 cases: issue 23, the query mix).
+    by_due: dict[Any, tuple[date | None, bool, int]] = {}
+    overdue = 0
     for cid, number, key, pid, party, text, owner, due_text, status, notes in rows:
-        due = fromiso(due_text) if due_text else None
-        late = due is not None and due < today
+        dated = by_due.get(due_text)
+        if dated is None:
+            due = fromiso(due_text) if due_text else None
+            past = due is not None and due < today
+            dated = by_due[due_text] = (due, past, (today - due).days if past and due else 0)
+        due, late, days = dated
+        overdue += late
         found.append(make((cid, number, key, pid, party, text, owner or "", due,
-                           statuses[status], notes, late,
-                           (today - due).days if late and due else 0)))
+                           statuses[status], notes, late, days)))
     vault.log_now("followup.list", "case", str(case) if case is not None else "-", detail={
-        "actions": len(found), "overdue": sum(1 for a in found if a.overdue),
-        "party_id": party_id})
+        "actions": len(found), "overdue": overdue, "party_id": party_id})
     return found
 
 

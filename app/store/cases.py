@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (Connection, RowMapping, String, and_, bindparam, delete, func, insert,
@@ -474,11 +475,15 @@ def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
     on_day = {"today": today}
     cursor = store_dialect.cursor(conn)
     try:
-        plan_of = {r[0]: r for r in cursor.execute(
-            PLANS_SQL + (f" WHERE case_id IN {ids}" if ids else ""))}
-        plan_ids = "({})".format(",".join(str(r[1]) for r in plan_of.values()) or "NULL")
-        open_actions = list(cursor.execute(
-            OPEN_ACTIONS_SQL + (f" AND a.plan_id IN {plan_ids}" if ids else "")).fetchall())
+        # Keyed in C (no Python-level loop per plan: 75,000 plans at 100,000 cases).
+        plans = cursor.execute(
+            PLANS_SQL + (f" WHERE case_id IN {ids}" if ids else "")).fetchall()
+        plan_of = dict(zip(map(itemgetter(0), plans), plans))
+        more = ""
+        if ids:
+            plan_ids = "({})".format(",".join(str(r[1]) for r in plans) or "NULL")
+            more = f" AND a.plan_id IN {plan_ids}"
+        open_actions = list(cursor.execute(OPEN_ACTIONS_SQL + more).fetchall())
         meeting_of = _first_day_of(cursor.execute(
             NEXT_MEETING_OF_SQL.format(only=ids) if ids else NEXT_MEETING_SQL,
             on_day).fetchall())

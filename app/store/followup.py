@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -61,8 +62,17 @@ def open_action_rows(conn: Connection, statuses: Iterable[str], states: Iterable
         rows = list(cursor.execute(sql, params).fetchall())
     finally:
         cursor.close()
-    rows.sort(key=_soonest_first)
-    return rows
+    # _soonest_first's order with C-level keys (no Python call per row): the dated ones by
+    # due date, case number and party name, then the undated ones by number and party.
+    # Dates are ISO texts and the number and the party's name texts on both engines.
+    dated = [r for r in rows if r[7] is not None]
+    if len(dated) < len(rows):
+        undated = [r for r in rows if r[7] is None]
+        undated.sort(key=itemgetter(1, 4))
+    else:
+        undated = []
+    dated.sort(key=itemgetter(7, 1, 4))
+    return dated + undated
 
 
 def open_due_by(conn: Connection, statuses: Iterable[str], states: Iterable[str],
