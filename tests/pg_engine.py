@@ -29,8 +29,11 @@ Under ``--engine=postgresql``:
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,9 +73,44 @@ class SuiteHouse:
     admin_passphrase: str
     profile: ServerProfile = field(init=False)
 
+    #: the administrator's login secret (the same in every copy of the template: the salt
+    #: comes from the database's name) and the profile file the command line is given
+    _admin_secret: str = field(init=False, default="")
+    _profile_file: Path | None = field(init=False, default=None)
+
     def __post_init__(self) -> None:
         self.profile = ServerProfile(host=self.pg.host, port=self.pg.port, database=HOUSE_DB,
                                      ca_file=self.pg.ca_file)
+
+    def profile_file(self) -> Path:
+        """The house's profile file, as ``casuskamer init --server`` writes it (made once)."""
+        from app.store.profile import write_profile
+
+        if self._profile_file is None:
+            path = Path(tempfile.mkdtemp(prefix="casuskamer-suite-")) / "huis.profile"
+            write_profile(path, self.profile)
+            self._profile_file = path
+        return self._profile_file
+
+    @contextmanager
+    def as_administrator(self) -> Iterator[Any]:
+        """A connection to the house as its first administrator's login role: what the
+        administrator's session may read (the whole audit log), without opening a session
+        (which would add its own audit rows)."""
+        from app.store import engine as server_engine
+        from app.vault.server import _unlock_keys
+
+        if not self._admin_secret:
+            self._admin_secret = _unlock_keys(self.profile, self.admin,
+                                              self.admin_passphrase).login_secret
+        secret = self._admin_secret
+        engine = server_engine.make_server_engine(
+            self.profile, server_engine.login_role(self.profile, self.admin), lambda: secret)
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
 
     def _drop(self, conn: Any, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -201,6 +239,38 @@ def is_server_vault(vault: Any) -> bool:
     from app.vault.server import ServerOpenVault
 
     return isinstance(vault, ServerOpenVault)
+
+
+@contextmanager
+def audit_reader(vault: Any) -> Iterator[Any]:
+    """A connection that reads the whole audit log of ``vault``'s house, the same way on both
+    engines: in the vault file any session reads every row (``vault.read()``); on the server
+    row-level security shows a role only the rows about its own account, so the log is read
+    as the house's administrator reads it (the role that holds ``READ_AUDIT``), without a
+    session of its own that would add rows. ``vault`` may be locked on the server."""
+    if not is_server_vault(vault):
+        with vault.read() as conn:
+            yield conn
+        return
+    with _house_of(vault).as_administrator() as conn:
+        yield conn
+
+
+def vault_arg(vault: Any) -> str:
+    """What the command line's ``--vault`` takes for ``vault``'s house: the vault folder,
+    or on the server the house's profile file (``casuskamer init --server`` writes one)."""
+    if not is_server_vault(vault):
+        return str(vault.vault.folder)
+    return str(_house_of(vault).profile_file())
+
+
+def vault_args(vault: Any) -> list[str]:
+    """``--vault`` for ``vault``'s house and, on the server, ``--account`` of its first
+    administrator: a folder's default account (a profile has none); an ``--account`` later
+    on the command line wins."""
+    if not is_server_vault(vault):
+        return ["--vault", vault_arg(vault)]
+    return ["--vault", vault_arg(vault), "--account", _house_of(vault).admin]
 
 
 #: The fixtures that give a test a vault of the engine chosen.

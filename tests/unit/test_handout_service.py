@@ -26,6 +26,7 @@ from app.services import plan as plan_service
 from app.sharing.policy import Reason
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import vault_arg, vault_args
 from tests.conftest import ADMIN_PASSPHRASE, ROLE_PASSPHRASE, unlock_as
 from tests.unit.handout_cases import (as_process_director, item, make_case, on_agenda,
                                      party_ids, tomorrow_at_ten)
@@ -178,12 +179,11 @@ def test_the_export_commands(case, tmp_path: Path, monkeypatch: pytest.MonkeyPat
                              capsys: pytest.CaptureFixture[str]) -> None:
     vault, number, _ids = case
     vault.lock(audit_it=False)
-    folder = vault.vault.folder
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", DIRECTOR_PASSPHRASE)
     out = tmp_path / "h.pdf"
     password_file = tmp_path / "pw.txt"
     password_file.write_text("een-lang-wachtwoord\n", encoding="utf-8")
-    base = ["export", "handout", "--vault", str(folder), "--account", "regisseur",
+    base = ["export", "handout", "--vault", vault_arg(vault), "--account", "regisseur",
             "--case", number]
     assert main(base + ["--party", "reclassering-nederland", "--out", str(out),
                         "--password-file", str(password_file)]) == 0
@@ -195,11 +195,11 @@ def test_the_export_commands(case, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert not (tmp_path / "no.pdf").exists()
     assert main(base + ["--party", "Bestaat Niet", "--out", str(tmp_path / "x.pdf")]) == 2
     plan_out = tmp_path / "plan.pdf"
-    assert main(["export", "plan", "--vault", str(folder), "--account", "regisseur",
+    assert main(["export", "plan", "--vault", vault_arg(vault), "--account", "regisseur",
                  "--case", number, "--out", str(plan_out), "--generate-password"]) == 0
     printed = capsys.readouterr().out
     password = printed.split(": ", 1)[1].splitlines()[0]
     assert "ACTIE beperkt" in text_of(plan_out, password)
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    assert main(["export", "plan", "--vault", str(folder), "--case", number,
+    assert main(["export", "plan", *vault_args(vault), "--case", number,
                  "--out", str(tmp_path / "admin.pdf")]) == 2      # an admin sees no cases

@@ -26,6 +26,7 @@ from app.store.case_tables import cases as cases_table
 from app.store.tables import audit_log, drafts
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from tests.pg_engine import audit_reader
 from tests.conftest import ADMIN_PASSPHRASE
 
 TODAY = date.today()
@@ -80,7 +81,7 @@ def complete(draft: IntakeDraft, met: bool = True) -> IntakeDraft:
 
 
 def audit_rows(vault: OpenVault) -> list[dict[str, str]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return [dict(r) for r in conn.execute(select(audit_log)).mappings()]
 
 

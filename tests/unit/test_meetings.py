@@ -24,6 +24,7 @@ from app.services import minutes as minutes_svc
 from app.services import parties as party_service
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, OM, POLICE, TOMORROW_10, YOUTH,
                                          as_process_director, draft_for, party_ids,
                                          routed_case)
@@ -82,7 +83,7 @@ def test_plan_meeting_with_three_cases_schedules_them_in_order(
         assert state_of(pd, case_id) is CaseState.SCHEDULED
     # Not candidates any more: they are on an agenda.
     assert not {c.case_id for c in svc.candidate_cases(pd)} & {c for c, _n in cases}
-    with pd.read() as conn:
+    with audit_reader(pd) as conn:
         rows = [r.detail for r in conn.execute(select(audit_log)
                                                .where(audit_log.c.action == "meeting.plan"))]
     assert rows and "Vries" not in rows[0] and cases[0][1] in rows[0]

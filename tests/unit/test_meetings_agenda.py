@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from app.services.agenda import AgendaRefused, export_agenda
 from app.services import meetings as svc
 from app.vault.vault import OpenVault
+from tests.pg_engine import vault_arg
 from tests.conftest import ROLE_PASSPHRASE
 from tests.unit.meeting_fixtures import (GGZ, OM, POLICE, as_process_director, draft_for,
                                          party_ids, routed_case)
@@ -71,11 +72,11 @@ def test_export_agenda_command(planned: tuple[OpenVault, dict[str, int], int, li
     pd.lock(audit_it=False)  # the director's session, which holds the folder
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     out = tmp_path / "agenda.pdf"
-    code = main(["export", "agenda", "--vault", str(vault_dir), "--account", "regisseur",
+    code = main(["export", "agenda", "--vault", vault_arg(pd), "--account", "regisseur",
                  "--meeting", str(meeting_id), "--party", "politie", "--out", str(out)])
     assert code == 0, capsys.readouterr()
     assert numbers[0] in pdf_text(out) and numbers[1] not in pdf_text(out)
-    code = main(["export", "agenda", "--vault", str(vault_dir), "--account", "regisseur",
+    code = main(["export", "agenda", "--vault", vault_arg(pd), "--account", "regisseur",
                  "--meeting", str(meeting_id), "--party", "om", "--out",
                  str(tmp_path / "om.pdf")])
     assert code == 2

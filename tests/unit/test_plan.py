@@ -33,6 +33,7 @@ from app.sharing.policy import plan_for_party
 from app.store.case_tables import cases
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, make_case, party_ids
 
@@ -146,7 +147,7 @@ def test_save_load_and_history(director: OpenVault) -> None:
     assert plan_service.plan_version(director, number, 1) == saved
     with pytest.raises(NotFound):
         plan_service.plan_version(director, number, 9)
-    with director.read() as conn:
+    with audit_reader(director) as conn:
         rows = conn.execute(select(audit_log.c.action, audit_log.c.object_id, audit_log.c.detail)
                             .where(audit_log.c.action == "plan.save")).all()
     assert len(rows) == 3 and {r[1] for r in rows} == {number}

@@ -29,6 +29,7 @@ from app.store.case_tables import cases, subjects
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault, utcnow
 
+from tests.pg_engine import vault_arg
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.unit.retention_fixtures import (DIRECTOR, DIRECTOR_PASSPHRASE,  # noqa: F401
                                            director_vault, make_case, party_id)
@@ -106,7 +107,7 @@ def test_purge_due_destroys_only_the_due_cases_and_the_figures_keep_them(
     vault.lock()
     os.environ["CASUSKAMER_PASSPHRASE"] = DIRECTOR_PASSPHRASE
     try:
-        code = cli_main(["purge", "--vault", str(vault_dir), "--account", DIRECTOR, "--due"])
+        code = cli_main(["purge", "--vault", vault_arg(vault), "--account", DIRECTOR, "--due"])
     finally:
         os.environ.pop("CASUSKAMER_PASSPHRASE", None)
     out = capsys.readouterr()

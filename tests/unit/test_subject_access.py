@@ -28,6 +28,7 @@ from app.services.subject_access import Choice, Ground, ItemDecision
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
 
+from tests.pg_engine import audit_reader, vault_arg
 from tests.unit.retention_fixtures import (DIRECTOR, DIRECTOR_PASSPHRASE,  # noqa: F401
                                            director_vault, make_case, party_id)
 
@@ -83,7 +84,7 @@ def test_the_pdf_lists_items_sources_disclosures_and_destruction(
         assert disclosure.sha256 in compact
     assert "wordt 24 maanden na de afschaling vernietigd" in text
     # The export itself is logged with its hash and without the person's name or BSN.
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.action, audit_log.c.object_id,
                                    audit_log.c.detail)).all()
     exported = [json.loads(r[2]) for r in rows if r[0] == "export.subject_access"]
@@ -135,7 +136,7 @@ def test_more_than_one_person_is_refused_and_can_be_narrowed(
     vault.lock()
     os.environ["CASUSKAMER_PASSPHRASE"] = DIRECTOR_PASSPHRASE
     try:
-        base = ["export", "subject", "--vault", str(vault_dir), "--account", DIRECTOR]
+        base = ["export", "subject", "--vault", vault_arg(vault), "--account", DIRECTOR]
         code = cli_main(base + ["--surname", "de Jong", "--birth-date", "2001-06-01",
                                 "--draft", str(tmp_path / "x.json")])
         err = capsys.readouterr().err

@@ -28,6 +28,7 @@ from app.sharing.policy import (PROCESS_DIRECTOR, CaseContext, PartyViewer, Sett
                                 visible_items)
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.conftest import unlock_as
 from tests.unit.handout_cases import as_process_director, item, make_case, party_ids
 
@@ -51,7 +52,7 @@ def world(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], str]:
 
 
 def audit_actions(vault: OpenVault) -> list[tuple[str, str]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return [(r[0], r[1]) for r in conn.execute(
             select(audit_log.c.action, audit_log.c.detail).order_by(audit_log.c.id))]
 
