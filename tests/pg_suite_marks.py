@@ -20,11 +20,6 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "tests/unit/test_intake_service.py::test_keep_as_draft_and_register_for_later_intake":
-        "the information centre registers a referral: the write path replaces the subjects, "
-        "search row and life domains (DELETE first) and reads the new items back, and its "
-        "role may only insert them ('already known' itself works there now: the server's "
-        "function over the blind indexes)",
     "tests/unit/test_retention.py::test_purge_can_be_run_by_the_admin_account":
         "the purge at the administrator's unlock destroys the due cases' rows, which the "
         "administrator's role may not touch on the server (no case tables): it needs the "

@@ -432,20 +432,25 @@ def refresh_case_search(conn: Connection, case_id: int) -> None:
     case_rows.replace_search_row(conn, case_id, search_values(case_id, number, stored))
 
 
-def replace_case_details(conn: Connection, case_id: int, referral: Referral) -> None:
+def replace_case_details(conn: Connection, case_id: int, referral: Referral, *,
+                         fresh: bool = False) -> None:
     """Write the subjects, the search row and the life-domain problems of ``referral``
-    (replacing earlier ones)."""
+    (replacing earlier ones; ``fresh``: a case made in this transaction, which has none:
+    nothing is deleted, so who registers referrals on the house server, whose role may
+    insert a new case's rows but not delete or read them, can write them)."""
     number = case_rows.number_of(conn, case_id)
     subject_rows.replace(conn, case_id, [subject_values(case_id, i, s)
-                                         for i, s in enumerate(referral.subjects)])
+                                         for i, s in enumerate(referral.subjects)],
+                         fresh=fresh)
     case_rows.replace_search_row(conn, case_id,
-                                 search_values(case_id, number, referral.subjects))
+                                 search_values(case_id, number, referral.subjects),
+                                 fresh=fresh)
     case_rows.replace_life_domains(conn, case_id, [
-        (d.value, text) for d, text in referral.life_domains.items()])
+        (d.value, text) for d, text in referral.life_domains.items()], fresh=fresh)
     # the partners to invite and the subjects' informing (issue 24)
     from app.services.referral_contacts import store_referral_extras
 
-    store_referral_extras(conn, case_id, referral)
+    store_referral_extras(conn, case_id, referral, fresh=fresh)
 
 
 def insert_information(conn: Connection, case_id: int, items: Sequence[InformationInput],
@@ -495,7 +500,7 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
         created_at=now, created_by=vault.actor.account, updated_at=now,
         intake_started_at=now if state is CaseState.INTAKE else None,
     ))
-    replace_case_details(conn, case_id, referral)
+    replace_case_details(conn, case_id, referral, fresh=True)
     insert_information(conn, case_id, referral.information, now)
     vault.log(conn, "case.create", "case", number, detail={
         "state": state.value, "protocol": referral.protocol.value,

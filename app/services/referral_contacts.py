@@ -58,20 +58,22 @@ def _case_id(conn: Connection, number_or_id: str | int) -> int:
     return int(found)
 
 
-def store_referral_extras(conn: Connection, case_id: int, referral: Referral) -> None:
-    """Write the referral's invitees and its subjects' informing (replacing earlier rows),
-    inside the caller's transaction, after the subjects were written (in order)."""
+def store_referral_extras(conn: Connection, case_id: int, referral: Referral, *,
+                          fresh: bool = False) -> None:
+    """Write the referral's invitees and its subjects' informing (replacing earlier rows;
+    ``fresh``: a case made in this transaction, which has none), inside the caller's
+    transaction, after the subjects were written (in order)."""
     referral_rows.replace_invitees(conn, case_id, [
         {"position": i, "party_id": inv.party_id, "contact_name": inv.contact_name,
          "contact_role": inv.contact_role, "phone": inv.phone, "email": inv.email}
-        for i, inv in enumerate(referral.invitees)])
+        for i, inv in enumerate(referral.invitees)], fresh=fresh)
     rows = []
     if any(value is not None for value in referral.informing):
         ids = subject_rows.ids_in_order(conn, case_id)
         rows = [_informing_row(case_id, subject_id, value)
                 for subject_id, value in zip(ids, referral.informing, strict=False)
                 if value is not None]
-    referral_rows.replace_informing(conn, case_id, rows)
+    referral_rows.replace_informing(conn, case_id, rows, fresh=fresh)
 
 
 def _informing_row(case_id: int, subject_id: int, value: Informing) -> dict[str, object]:

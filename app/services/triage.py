@@ -336,9 +336,12 @@ def insert_referral(conn: Connection, vault: OpenVault, referral: Referral,
     import alike. Returns the case id, its number and how many items await confirmation."""
     referral = hold_foreign_terms(referral)
     case_id, number = case_store.insert_case(conn, vault, referral, state, now)
-    stored = case_store.information_items(conn, case_id)    # in insertion order
+    asked = any(given.asked_terms is not None for given in referral.information)
+    # read back only when a request is to be made (who registers referrals on the house
+    # server may insert the items, not read them)
+    stored = case_store.information_items(conn, case_id) if asked else []
     waiting = 0
-    for given, item in zip(referral.information, stored, strict=True):
+    for given, item in zip(referral.information if asked else [], stored, strict=True):
         if given.asked_terms is not None:
             waiting += 1
             ask_source_party(conn, vault, case_id, number, item,

@@ -282,9 +282,12 @@ def life_domain_problems_of(conn: Connection, case_id: int) -> list[tuple[str, s
 
 
 def replace_life_domains(conn: Connection, case_id: int,
-                         problems: Iterable[tuple[str, str]]) -> None:
-    """The case's problems per life domain, ``(domain, description)``, replacing earlier."""
-    conn.execute(delete(life_domain_problems).where(life_domain_problems.c.case_id == case_id))
+                         problems: Iterable[tuple[str, str]], *, fresh: bool = False) -> None:
+    """The case's problems per life domain, ``(domain, description)``, replacing earlier
+    (``fresh``: a case made in this transaction: nothing to delete)."""
+    if not fresh:
+        conn.execute(delete(life_domain_problems)
+                     .where(life_domain_problems.c.case_id == case_id))
     rows = [{"case_id": case_id, "domain": d, "description": t} for d, t in problems]
     if rows:
         conn.execute(insert(life_domain_problems), rows)
@@ -306,9 +309,12 @@ def replace_criteria(conn: Connection, case_id: int,
         conn.execute(insert(criteria_answers), rows)
 
 
-def replace_search_row(conn: Connection, case_id: int, values: Mapping[str, Any]) -> None:
-    """The Cases table's row text of the case (``case_search``), replacing the earlier one."""
-    conn.execute(delete(case_search).where(case_search.c.case_id == case_id))
+def replace_search_row(conn: Connection, case_id: int, values: Mapping[str, Any], *,
+                       fresh: bool = False) -> None:
+    """The Cases table's row text of the case (``case_search``), replacing the earlier one
+    (``fresh``: a case made in this transaction: nothing to delete)."""
+    if not fresh:
+        conn.execute(delete(case_search).where(case_search.c.case_id == case_id))
     conn.execute(insert(case_search), [dict(values)])
 
 

@@ -166,7 +166,7 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     "item_shared_with": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "item_subjects": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "subject_informing": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
-    "life_domain_problems": _grant(_SUBSTANCE, _WORK),
+    "life_domain_problems": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "criteria_answers": _grant(_SUBSTANCE, _WORK),
     "routing_decisions": _grant(_SUBSTANCE, _WORK),
     "triage_queries": _grant(_SUBSTANCE, _WORK),

@@ -27,10 +27,12 @@ def invitee_rows(conn: Connection, case_id: int) -> list[RowMapping]:
 
 
 def replace_invitees(conn: Connection, case_id: int,
-                     rows: Iterable[Mapping[str, Any]]) -> None:
+                     rows: Iterable[Mapping[str, Any]], *, fresh: bool = False) -> None:
     """The case's partners to invite (rows without ``case_id``, each with its
-    ``position``), replacing earlier ones."""
-    conn.execute(delete(case_invitees).where(case_invitees.c.case_id == case_id))
+    ``position``), replacing earlier ones (``fresh``: a case made in this transaction:
+    nothing to delete)."""
+    if not fresh:
+        conn.execute(delete(case_invitees).where(case_invitees.c.case_id == case_id))
     values = [{"case_id": case_id, **dict(r)} for r in rows]
     if values:
         conn.execute(insert(case_invitees), values)
@@ -51,10 +53,11 @@ def informing_rows(conn: Connection, case_id: int) -> list[RowMapping]:
 
 
 def replace_informing(conn: Connection, case_id: int,
-                      rows: Iterable[Mapping[str, Any]]) -> None:
+                      rows: Iterable[Mapping[str, Any]], *, fresh: bool = False) -> None:
     """The case's informing rows (each with its ``subject_id`` and ``case_id``), replacing
-    every earlier one of the case."""
-    conn.execute(delete(subject_informing).where(subject_informing.c.case_id == case_id))
+    every earlier one of the case (``fresh``: a case made in this transaction)."""
+    if not fresh:
+        conn.execute(delete(subject_informing).where(subject_informing.c.case_id == case_id))
     values = [dict(r) for r in rows]
     if values:
         conn.execute(insert(subject_informing), values)

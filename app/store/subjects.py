@@ -95,8 +95,12 @@ def case_of(conn: Connection, subject_id: int) -> tuple[int, str] | None:
     return None if row is None else (int(row[0]), str(row[1]))
 
 
-def replace(conn: Connection, case_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
-    """The case's subjects (whole ``subjects`` rows, in order), replacing earlier ones."""
-    conn.execute(delete(subjects).where(subjects.c.case_id == case_id))
+def replace(conn: Connection, case_id: int, rows: Sequence[Mapping[str, Any]], *,
+            fresh: bool = False) -> None:
+    """The case's subjects (whole ``subjects`` rows, in order), replacing earlier ones;
+    ``fresh``: a case made in this transaction, which has none (nothing deleted: on the
+    house server who registers referrals may insert a new case's rows, not delete any)."""
+    if not fresh:
+        conn.execute(delete(subjects).where(subjects.c.case_id == case_id))
     if rows:
         conn.execute(insert(subjects), [dict(r) for r in rows])
