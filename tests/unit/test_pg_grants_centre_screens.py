@@ -3,14 +3,15 @@ point 3): the server refuses the centre's role the substance columns of ``cases`
 ``agenda_items`` (tests/unit/test_pg_grants_columns.py), and everything the permission
 matrix gives the centre still works there: the Cases list (initials only), the meetings and
 a meeting's agenda (logistics only), "already known" (number, state and dates only, through
-the server's function over the blind indexes, without any grant on the subjects), a referral
-refused a second time by its external reference, the disclosure log. What does not work there
-yet is listed, with its reason, in NOT_YET_ON_SERVER.
+the server's function over the blind indexes, without any grant on the subjects), registering
+a referral (refused a second time by its external reference), the disclosure log. What does
+not work there yet is listed, with its reason, in NOT_YET_ON_SERVER.
 
 Written from the matrix (app/domain/roles.py: what the centre may do) and the covenant's
 division of the work, on the one-case world of tests/unit/service_world.py, made by a process
-director on a fresh house of the suite (tests/pg_engine.py). On e9db4e2 "already known" as the
-centre was refused by the server (the role may not read the subjects)."""
+director on a fresh house of the suite (tests/pg_engine.py). On e9db4e2 "already known" and
+registering a referral as the centre were refused by the server (the role may not read the
+subjects, nor delete the new case's rows its registration replaced)."""
 
 from __future__ import annotations
 
@@ -133,12 +134,10 @@ def test_already_known_as_the_centre_gives_number_state_and_dates_only(
     assert by_bsn[0].closed_at is None
 
 
-def test_the_centre_finds_a_new_referral_already_known_and_refuses_it_twice(
+def test_the_centre_registers_a_referral_finds_it_already_known_and_refuses_it_twice(
         world: World, centre: OpenVault) -> None:
-    # registered by the process director: the centre's own registration is not on the server
-    # yet (its role may insert the new case's subjects, not replace or read them back)
     ids = party_ids(centre)
-    number = intake.register_referral(world.vault, Referral(
+    number = intake.register_referral(centre, Referral(
         protocol=Protocol.INTEGRALE_VEILIGHEID, referring_party_id=ids[MUNICIPALITY],
         received=date.today() - timedelta(days=1), reason="Zorgen om het gezin",
         question="Afstemming", external_ref="GEM-2026-77",
