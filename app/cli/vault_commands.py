@@ -292,7 +292,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_collector_options(p)
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("upgrade", help=_("upgrade the house server's schema (as the migration "
+    p = sub.add_parser("upgrade", help=_("upgrade the house server's schema and apply its "
+                                         "roles, grants and policies again (as the migration "
                                          "owner)"))
     p.add_argument("--vault", required=True, type=Path, metavar="PROFILE",
                    help=_("the house server's profile"))
