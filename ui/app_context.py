@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import paths
+from app.errors import ValidationError
+from app.i18n import _
 from app.vault.keyslots import KdfParams
 from app.vault.server import ServerVault, is_server_profile
 from app.vault.vault import Vault
@@ -43,6 +45,10 @@ def vault_at(location: Path) -> Vault:
     profile: a vault is a folder, so no vault is made in place of a file)."""
     if is_server_profile(location) or Path(location).is_file():
         return ServerVault.from_file(location)
+    if Path(location).suffix.lower() == ".json" and not Path(location).exists():
+        # a profile's name mistyped: not a new vault folder called "....json"
+        raise ValidationError(_("The profile {path} does not exist.").format(path=location),
+                              field="vault")
     return Vault(location)
 
 

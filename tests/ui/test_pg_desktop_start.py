@@ -85,3 +85,15 @@ def test_the_profile_used_last_time_is_opened_again(tmp_path: Path, profile: Pat
     settings = Settings(tmp_path / "settings" / "casuskamer.ini")
     settings.last_vault_folder = profile
     assert settings.preferred_vault_folder() == profile.resolve()
+
+
+def test_a_mistyped_profile_is_not_taken_for_a_new_vault_folder(
+        qtbot: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        no_first_run: list[str]) -> None:
+    missing = tmp_path / "huisservr.json"
+    code, shown = _start(qtbot, ["--vault", str(missing)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip() == f"casuskamer: Het profiel {missing} bestaat niet."
+    assert [s.kind for s in shown] == ["error"] and no_first_run == []
+    assert not missing.exists()
