@@ -155,7 +155,7 @@ class CaseRows(Sequence[CaseRow]):
         return CaseRow._make((case_id, number, main_subject or "", _PROTOCOLS[protocol_value],
                               _STATES[state], self._party_names.get(party) or "",
                               date.fromisoformat(received),
-                              date.fromisoformat(coming) if coming else None, open_count,
+                              date.fromisoformat(coming[:10]) if coming else None, open_count,
                               overdue, search_key or number))
 
     def search_keys(self) -> list[str]:
