@@ -279,7 +279,8 @@ class FirstRunWizard(QWizard):
         path = Path(page.profile.text().strip()).expanduser()
         try:
             server_profile.create_profile(page.server.text().strip(),
-                                          Path(page.ca_file.text().strip()).expanduser(), path)
+                                          Path(page.ca_file.text().strip()).expanduser(), path,
+                                          make_folder=True)
         except ValidationError as exc:
             page.show_refusals(server_profile.profile_refusals(
                 page.server.text(), page.ca_file.text(), page.profile.text())

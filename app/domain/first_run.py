@@ -108,8 +108,8 @@ FLOW: Flow[SetupDraft, FolderFacts] = Flow("first_run", [
             "opened by anyone."),
          _account_step, ("account", "passphrase"), next=lambda _draft: None),
     Step(FirstRunStep.SERVER, N_("Join the house server"),
-         N_("Your IT department runs the house server and gives you its address and its CA "
-            "file. The connection profile saved here holds no password: you open the house "
-            "with your own account and passphrase."),
+         N_("Your IT department gives you the house server's address and its CA file. The "
+            "profile saved here holds no password: you sign in with your own account and "
+            "passphrase."),
          _server_step, ("server", "ca_file", "profile")),
 ])

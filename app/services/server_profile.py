@@ -19,17 +19,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.domain.wizard import FieldError
-from app.errors import ValidationError
+from app.errors import ValidationError, file_write_failed
 from app.i18n import _
 from app.store.profile import (ServerProfile, check_ca_file, make_profile, parse_server_url,
                                read_profile, write_profile)
 from app.vault import server_admin
 
 
-def create_profile(url: str, ca_file: Path, path: Path) -> ServerProfile:
+def create_profile(url: str, ca_file: Path, path: Path, *,
+                   make_folder: bool = False) -> ServerProfile:
     """Check the address and the CA file and write the profile to the new file ``path``
-    (``ValidationError`` for a password, a bad address, a missing CA or an existing file)."""
+    (``ValidationError`` for a password, a bad address, a missing CA or an existing file).
+    ``make_folder``: make its folder first when missing (the first-run wizard's default
+    place, in the program's data folder that a new workstation does not have yet)."""
     profile = make_profile(url, ca_file)
+    if make_folder:
+        try:
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_write_failed(exc, path) from None
     write_profile(path, profile)
     return profile
 

@@ -360,8 +360,9 @@ def test_the_first_runs_server_branch_ends_on_the_unlock_screen_of_its_profile(
     from ui import dialogs, main
     from ui.first_run import FirstRunWizard
 
-    written = tmp_path / "werkplek" / "huisserver.json"
-    written.parent.mkdir()
+    # as the wizard proposes on a new workstation: in the program's data folder, which
+    # does not exist yet
+    written = tmp_path / "gegevens" / "Casuskamer" / "huisserver.json"
     shown: list[Any] = []
 
     class Joining(FirstRunWizard):
@@ -391,6 +392,7 @@ def test_the_first_runs_server_branch_ends_on_the_unlock_screen_of_its_profile(
         qtbot.addWidget(made)
         made.show()
         assert [s.kind for s in shown] == ["inform"] and str(written) in shown[0].text
+        assert written.is_file() and written.parent.stat().st_mode & 0o077 == 0
         assert isinstance(ctx.vault, ServerVault) and ctx.location == written
         assert made.stack.currentWidget() is made.unlock_screen
         assert made.unlock_screen.on_server
