@@ -7,12 +7,14 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.cli.common import add_vault_options, read_passphrase, unlock
 from app.domain.roles import Permission, Role
 from app.errors import ValidationError
 from app.i18n import _
 from app.services import accounts
+from app.vault.vault import OpenVault
 
 NEW_PASSPHRASE_ENV = "CASUSKAMER_NEW_PASSPHRASE"
 
@@ -61,65 +63,89 @@ def _key_change_line(change: accounts.KeyChange) -> str:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    from app.vault.server import is_server_profile
+
+    owner_password = _server_owner_password(args, is_server_profile(args.vault))
     opened = unlock(args)
     try:
         opened.require(Permission.MANAGE_ACCOUNTS, "account", args.name)
         change = accounts.revoke_account(opened, args.name)
+        print(_("Account {name} revoked.").format(name=args.name))
+        if owner_password is None:
+            print(_key_change_line(change))
+            return 0
+        # on the house server with --owner: the data key changes too, as in a vault folder
+        rekeyed = _server_key_change(opened, args.owner, owner_password)
     finally:
         opened.lock()
-    print(_("Account {name} revoked.").format(name=args.name))
-    print(_key_change_line(change))
+    print(_rekeyed_line(rekeyed))
     return 0
+
+
+def _server_owner_password(args: argparse.Namespace, on_server: bool) -> str | None:
+    """The migration owner's password when ``--owner`` is given for a house server (asked
+    before anything is unlocked); None without ``--owner``. ``--owner`` with a vault folder
+    is refused."""
+    from app.cli.vault_commands import _owner_password
+
+    if args.owner is None:
+        return None
+    if not on_server:
+        raise ValidationError(_("--owner is for the house server: a vault folder changes its "
+                                "data key without it."), field="owner")
+    if not args.owner:
+        raise ValidationError(_("Name the migration owner's login on the server with --owner: "
+                                "the data key of every sealed value is changed through it."),
+                              field="owner")
+    return _owner_password()
+
+
+def _server_key_change(opened: OpenVault, owner: str, password: str) -> Any:
+    """The house server's data key changed through the migration owner's login, with the
+    count on stderr (every tenth)."""
+    from app.vault import server_rekey
+
+    shown = [-1]
+
+    def progress(at: server_rekey.Progress) -> None:
+        tenth = at.done * 10 // at.total if at.total else 10
+        if tenth != shown[0]:
+            shown[0] = tenth
+            print(_("Sealed again: {done} of {total} rows.").format(
+                done=at.done, total=at.total), file=sys.stderr)
+
+    return server_rekey.change_data_key(opened, owner, password, progress)
+
+
+def _rekeyed_line(change: Any) -> str:
+    return _("The house server's data key was changed ({rows} rows, {accounts} key slots); "
+             "every account keeps its passphrase. Other workstations must unlock again."
+             ).format(rows=change.rows, accounts=change.accounts)
 
 
 def cmd_rekey(args: argparse.Namespace) -> int:
     from app.vault.server import is_server_profile
 
-    if is_server_profile(args.vault):
-        return _rekey_server(args)
-    if args.owner is not None:
-        raise ValidationError(_("--owner is for the house server: a vault folder changes its "
-                                "data key without it."), field="owner")
-    opened = unlock(args)
-    try:
-        opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
-        change = accounts.change_data_key(opened)
-    finally:
-        opened.lock()
-    print(_key_change_line(change))
-    return 0 if change.done else 1
-
-
-def _rekey_server(args: argparse.Namespace) -> int:
-    """``users rekey --vault PROFILE --owner LOGIN``: the house server's data key, by an
-    administrator (the account unlocked) through the migration owner's login (the
-    administrator's role does not read the case tables); the count on stderr."""
-    from app.cli.vault_commands import _owner_password
-    from app.vault import server_rekey
-
-    if not args.owner:
+    on_server = is_server_profile(args.vault)
+    owner_password = _server_owner_password(args, on_server)
+    if on_server and owner_password is None:
         raise ValidationError(_("Name the migration owner's login on the server with --owner: "
                                 "the data key of every sealed value is changed through it."),
                               field="owner")
     opened = unlock(args)
     try:
         opened.require(Permission.MANAGE_ACCOUNTS, "vault", opened.vault_id)
-        shown = [-1]
-
-        def progress(at: server_rekey.Progress) -> None:
-            tenth = at.done * 10 // at.total if at.total else 10
-            if tenth != shown[0]:
-                shown[0] = tenth
-                print(_("Sealed again: {done} of {total} rows.").format(
-                    done=at.done, total=at.total), file=sys.stderr)
-
-        change = server_rekey.change_data_key(opened, args.owner, _owner_password(), progress)
+        if owner_password is not None:
+            rekeyed = _server_key_change(opened, args.owner, owner_password)
+        else:
+            change = accounts.change_data_key(opened)
     finally:
         opened.lock()
-    print(_("The house server's data key was changed ({rows} rows, {accounts} key slots); "
-            "every account keeps its passphrase. Other workstations must unlock again.")
-          .format(rows=change.rows, accounts=change.accounts))
-    return 0
+    if owner_password is not None:
+        print(_rekeyed_line(rekeyed))
+        return 0
+    print(_key_change_line(change))
+    return 0 if change.done else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -161,6 +187,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = verbs.add_parser("revoke", help=_("revoke an account"))
     add_vault_options(p)
     p.add_argument("name", metavar="NAME", help=_("the account to revoke"))
+    p.add_argument("--owner", default=None, metavar="LOGIN",
+                   help=_("on the house server: also change the data key, through the "
+                          "migration owner's login (its password from "
+                          "CASUSKAMER_OWNER_PASSWORD or a prompt)"))
     p.set_defaults(func=cmd_revoke)
 
     p = verbs.add_parser("list", help=_("list the accounts"))

@@ -388,3 +388,26 @@ def test_a_writer_that_waited_for_the_change_is_refused_after_it(
     with pg_server.admin(database) as conn:
         assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
     colleague.lock(audit_it=False)
+
+
+def test_revoking_on_the_server_with_the_owner_changes_the_data_key_too(
+        house: tuple[House, Path, str, Canaries], pg_server: Any,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As in a vault folder, a revocation can take the data key with it: the key the revoked
+    person's workstation held opens nothing on the server afterwards."""
+    made, path, _number, c = house
+    database = _database(made)
+    revoked_key = _key_of(made, DIRECTOR, DIRECTOR_PASS)  # what their workstation held
+    monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASS)
+    monkeypatch.setenv(OWNER_ENV, pg_server.superuser_password)
+    capsys.readouterr()
+    assert cli_main(["--lang", "en", "users", "revoke", DIRECTOR, "--vault", str(path),
+                     "--account", ADMIN, "--owner", pg_server.superuser]) == 0
+    out = capsys.readouterr().out
+    assert f"Account {DIRECTOR} revoked." in out and "data key was changed" in out
+    with pytest.raises(FieldTampered):
+        _reasons(pg_server, database, revoked_key)
+    assert _reasons(pg_server, database, _key_of(made, ADMIN, ADMIN_PASS)) == [c.reason]
+    rows = _rekey_rows(pg_server, database)
+    assert [(actor, result) for actor, result, _d in rows] == [(ADMIN, "ok")]
+    assert rows[0][2]["accounts"] == 1  # the revoked account's slot is gone: one left
