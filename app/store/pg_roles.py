@@ -13,7 +13,7 @@ later ``casuskamer init/upgrade --server`` runs these statements as the migratio
 - the audit table takes INSERT only, from every role (SELECT for the roles that may read the
   audit log), never UPDATE or DELETE;
 - the manager's role (only ``VIEW_FIGURES``) gets no table at all: it reads only the figures'
-  views, which the owner defines over non-personal columns.
+  views (:data:`FIGURES_VIEW_SQL`), which the owner defines over non-personal columns.
 
 What this does not do yet (see docs/house-server.md): column-level grants and row-level
 security (the information centre's logistics-only shape of a case; one's own account row),
@@ -33,9 +33,32 @@ from app.domain.roles import GRANTS, Permission, Role
 
 PREFIX = "casuskamer"
 AUDIT_TABLE = "audit_log"
-#: The figures' views the manager reads (none exist yet: the figures are still computed by
-#: the services from the tables; the server mode will define them as the owner).
-FIGURES_VIEWS: tuple[str, ...] = ()
+#: The figures' views on the house server, defined by the migration owner over the plain,
+#: non-personal columns the figures count (``app.store.figures`` reads them there, for every
+#: role that may see the figures): no name, no text, no case number. Who holds
+#: ``VIEW_FIGURES`` may select them; the manager reads nothing else. A view reads its tables
+#: with its owner's rights, so the manager's role needs no grant on a table.
+FIGURES_VIEW_SQL: dict[str, str] = {
+    "figures_cases": "SELECT id, protocol, state, received, referring_party_type, "
+                     "intake_decision, outcome, intake_started_at, intake_decided_at, "
+                     "triage_done_at, first_meeting_at, closed_at FROM {s}.cases",
+    "figures_tombstones": "SELECT protocol, referring_party_type, final_state, referred_on, "
+                          "intake_decided_on, triage_done_on, first_meeting_on, closed_on, "
+                          "ended_on, destroyed_on, outcome, subjects, information_items, "
+                          "meetings, actions_total, actions_done, actions_done_on_time, "
+                          "actions_cancelled, criteria_total, criteria_met "
+                          "FROM {s}.case_tombstones",
+    "figures_open_actions": "SELECT a.status, a.due, c.state, c.protocol "
+                            "FROM {s}.plan_actions a JOIN {s}.plans p ON p.id = a.plan_id "
+                            "JOIN {s}.cases c ON c.id = p.case_id",
+    "figures_meetings": "SELECT id, state, starts_at FROM {s}.meetings",
+    "figures_agenda": "SELECT meeting_id, case_id FROM {s}.agenda_items",
+}
+#: The tables each view reads (made only where they all exist).
+_VIEW_TABLES = {"figures_cases": {"cases"}, "figures_tombstones": {"case_tombstones"},
+                "figures_open_actions": {"plan_actions", "plans", "cases"},
+                "figures_meetings": {"meetings"}, "figures_agenda": {"agenda_items"}}
+FIGURES_VIEWS: tuple[str, ...] = tuple(FIGURES_VIEW_SQL)
 
 #: The audit actions of the disclosure log: a file about a case that left the house
 #: (``app.services.disclosures.DISCLOSURE_ACTIONS``, which ``handouts.disclosures`` reads a
@@ -223,7 +246,28 @@ def role_statements(prefix: str = PREFIX) -> list[str]:
     return statements
 
 
-def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIGURES_VIEWS,
+def figures_view_statements(tables: Sequence[Table], prefix: str = PREFIX,
+                            schema: str = "public") -> list[str]:
+    """The figures' views (:data:`FIGURES_VIEW_SQL`) over ``tables``, owned by the migration
+    owner, and SELECT on them for who may see the figures (idempotent: ``upgrade`` runs them
+    again; run by the owner's login or a superuser after the tables exist)."""
+    s = ident(schema)
+    present = {t.name for t in tables}
+    readers = ", ".join(group_role(r, prefix) for r in roles_holding(_p(Permission.VIEW_FIGURES)))
+    groups = ", ".join(group_role(r, prefix) for r in Role)
+    out = []
+    for view, sql in FIGURES_VIEW_SQL.items():
+        if not _VIEW_TABLES[view] <= present:
+            continue
+        name = f"{s}.{ident(view)}"
+        out += [f"CREATE OR REPLACE VIEW {name} AS {sql.format(s=s)}",
+                f"ALTER VIEW {name} OWNER TO {owner_role(prefix)}",
+                f"REVOKE ALL ON TABLE {name} FROM PUBLIC, {groups}",
+                f"GRANT SELECT ON TABLE {name} TO {readers}"]
+    return out
+
+
+def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = (),
                      prefix: str = PREFIX, schema: str = "public") -> list[str]:
     """REVOKE/GRANT statements for ``tables`` (owned by the migration owner) and the figures'
     views. Run by the owner (or a superuser) after the tables exist."""
@@ -260,6 +304,7 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = FIG
                        + ", ".join(group_role(r, prefix) for r in inserters))
     if {"cases", "subjects"} <= {t.name for t in tables}:
         out += already_known_statements(prefix, schema)
+    out += figures_view_statements(tables, prefix, schema)
     readers = roles_holding(_p(Permission.VIEW_FIGURES))
     for view in figures_views:
         out.append(f"REVOKE ALL ON TABLE {s}.{ident(view)} FROM PUBLIC")

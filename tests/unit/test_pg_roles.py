@@ -55,11 +55,14 @@ def test_audit_table_is_insert_only_for_every_role() -> None:
 def test_manager_reads_only_the_figures_views() -> None:
     grants = granted()
     manager = {key for key, roles in grants.items() if "casuskamer_manager" in roles}
-    # the audit row every action writes, and the figures' view; nothing else
+    # the audit row every action writes, and the figures' views; nothing else
     assert manager == {("audit_log", "INSERT"), ("audit_log_id_seq", "USAGE"),
                        ("audit_forward_queue", "SELECT"), ("audit_forward_queue", "INSERT"),
                        ("audit_forward_queue", "DELETE"), ("meta", "SELECT"),
-                       ("retention_periods", "SELECT"), (FIGURES_VIEW, "SELECT")}
+                       ("retention_periods", "SELECT"), (FIGURES_VIEW, "SELECT"),
+                       ("figures_cases", "SELECT"), ("figures_tombstones", "SELECT"),
+                       ("figures_open_actions", "SELECT"), ("figures_meetings", "SELECT"),
+                       ("figures_agenda", "SELECT")}
     assert "casuskamer_manager" not in grants[("cases", "SELECT")]
 
 
