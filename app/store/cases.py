@@ -411,38 +411,28 @@ PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
 OPEN_ACTIONS_SQL = """
     SELECT a.plan_id, a.due FROM plan_actions a WHERE a.status IN ('open', 'in_progress')"""
 
-#: The coming meetings each case is on the agenda of: from the few coming meetings
-#: (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the same as
-#: ``date(starts_at) >= today`` but answered by the index on ``starts_at``) to their agenda.
-#: The first one per case is taken in Python (:func:`_first_day_of`): SQLite's ``GROUP BY``
-#: sorts through its sorter and ``date()`` makes a text per row, and under SQLCipher's
-#: ``cipher_memory_security`` every such allocation is locked and wiped (two system calls
-#: each): that made this statement about ten times as slow as on plain SQLite (issue 23).
+#: The coming meetings each case is on the agenda of, latest first: from the few coming
+#: meetings (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the
+#: same as ``date(starts_at) >= today`` but answered by the index on ``starts_at``, which
+#: also gives the order without a sort) to their agenda. ``dict()`` over these rows keeps
+#: the last, i.e. the earliest coming meeting per case (its moment: the day is its first
+#: ten characters). No ``GROUP BY`` or ``date()``: SQLite's sorter and a text made per row
+#: are allocations, and under SQLCipher's ``cipher_memory_security`` every allocation is
+#: locked and wiped (two system calls each): that made this statement about ten times as
+#: slow as on plain SQLite (issue 23).
 NEXT_MEETING_SQL = """
     SELECT ai.case_id, m.starts_at
       FROM meetings m CROSS JOIN agenda_items ai ON ai.meeting_id = m.id
-     WHERE m.starts_at >= :today AND m.state != 'finished'"""
+     WHERE m.starts_at >= :today AND m.state != 'finished'
+     ORDER BY m.starts_at DESC"""
 
 
 #: The same for a few cases: from their agenda items to the meetings.
 NEXT_MEETING_OF_SQL = """
     SELECT ai.case_id, m.starts_at
       FROM agenda_items ai CROSS JOIN meetings m ON m.id = ai.meeting_id
-     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'"""
-
-
-def _first_day_of(rows: Iterable[tuple[Any, Any]]) -> dict[int, str]:
-    """``case id -> day`` (ISO ``YYYY-MM-DD``) of the earliest of each case's ``(case id,
-    starts at)`` rows: what ``min(date(starts_at)) ... GROUP BY case_id`` answers (the
-    moments are ISO texts, so their first ten characters are the day and order as the
-    days do)."""
-    first: dict[int, str] = {}
-    for case_id, starts_at in rows:
-        day = str(starts_at)[:10]
-        seen = first.get(case_id)
-        if seen is None or day < seen:
-            first[case_id] = day
-    return first
+     WHERE ai.case_id IN {only} AND m.starts_at >= :today AND m.state != 'finished'
+     ORDER BY m.starts_at DESC"""
 
 
 #: Page cache of the connection that loads the Cases table (KiB, as SQLite's negative
@@ -480,7 +470,8 @@ def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
                               dict[int, str], dict[int, str]]:
     """What the Cases table shows beside each case, for the cases ``only`` (every case when
     None): each case's plan ``case id -> (case id, plan id, next meeting)``, the open actions
-    ``(plan id, due)``, the first coming meeting's day per case, and the parties' names."""
+    ``(plan id, due)``, the first coming meeting per case (its moment, as ISO text: the day
+    is its first ten characters), and the parties' names."""
     # (NULL) for none: SQLite's "IN ()" is no SQL on the server, and means the same
     ids = None if only is None else "({})".format(",".join(str(int(i)) for i in only)
                                                   or "NULL")
@@ -496,7 +487,7 @@ def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
             plan_ids = "({})".format(",".join(str(r[1]) for r in plans) or "NULL")
             more = f" AND a.plan_id IN {plan_ids}"
         open_actions = list(cursor.execute(OPEN_ACTIONS_SQL + more).fetchall())
-        meeting_of = _first_day_of(cursor.execute(
+        meeting_of = dict(cursor.execute(
             NEXT_MEETING_OF_SQL.format(only=ids) if ids else NEXT_MEETING_SQL,
             on_day).fetchall())
         party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())
