@@ -20,7 +20,9 @@ On the server:
   (``READ_OPTION``) take no lock;
 - a server that cannot be reached, a certificate that does not verify and a refused login
   each give one clear message (:class:`ServerUnreachable`, :class:`ServerNotTrusted`,
-  ``WrongPassphrase``), never a driver's traceback.
+  ``WrongPassphrase``; an open session whose login is refused later, because the account
+  was revoked or its passphrase changed meanwhile: :class:`LoginWithdrawn`), never a
+  driver's traceback.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ class ServerUnreachable(VaultError):
 class ServerNotTrusted(VaultError):
     """The server's certificate does not chain to the profile's CA or does not name the
     host: nothing was sent."""
+
+
+class LoginWithdrawn(VaultError):
+    """An open session's login is refused by the server: an administrator revoked the
+    account (its login role is dropped and its connections ended), or its passphrase was
+    changed at another workstation. Its next statement after that is refused with this."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The house server no longer lets your account log in: an "
+                           "administrator revoked it, or its passphrase was changed at another "
+                           "workstation. Nothing of this step was read or saved. Lock, and "
+                           "unlock again or ask your administrator."))
 
 
 def login_role(profile: ServerProfile, account: str) -> str:
@@ -121,10 +135,21 @@ def make_server_engine(profile: ServerProfile, user: str,
     """An engine on the house server whose pool logs in as ``user``.
 
     ``secret_getter`` is asked each time a new connection is made, so that dropping the
-    secret (on lock) leaves nothing that can make another one."""
+    secret (on lock) leaves nothing that can make another one. Once a login has succeeded,
+    a refused one is :class:`LoginWithdrawn` (the login was dropped or its secret changed
+    meanwhile), not ``WrongPassphrase``: nobody typed anything."""
+    logged_in = False
 
     def creator() -> Any:
-        return connect(profile, user, secret_getter())
+        nonlocal logged_in
+        try:
+            made = connect(profile, user, secret_getter())
+        except WrongPassphrase:
+            if logged_in:
+                raise LoginWithdrawn() from None
+            raise
+        logged_in = True
+        return made
 
     engine = create_engine("postgresql+psycopg://", creator=creator, poolclass=QueuePool,
                            pool_size=2, max_overflow=4, pool_pre_ping=True)

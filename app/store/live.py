@@ -26,7 +26,8 @@ was true when it was opened:
   that does not open (forged, or sealed under another key), one sent before the listener
   started or more than :data:`MAX_AGE_SECONDS` away from now, and one whose sequence number
   its session already used (a replay) are ignored and counted (:attr:`Listener.ignored`; the
-  log says the reason and the count, never the text). The thread stops at the lock.
+  log says the reason and the count, never the text). The thread stops at the lock, and
+  when the server refuses its login (the account revoked): it does not keep knocking.
 
 What a login without the data key still learns from the channel: that a write was committed,
 when, by which server session (PostgreSQL hands every listener the sender's process id,
@@ -58,6 +59,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, event, select
 
 from app.domain.live_changes import Change
+from app.errors import WrongPassphrase
 from app.store.case_tables import cases
 
 log = logging.getLogger(__name__)
@@ -308,8 +310,9 @@ class Listener:
     makes it: a psycopg connection) and calls ``callback`` with each :class:`Change` from
     another session (``origin``: this session's token, passed over) that opens under the
     session's key (``announcements``) and is not a replay (:class:`Receiver`). A lost
-    connection is made again after a pause; :meth:`stop` ends the thread and closes the
-    connection."""
+    connection is made again after a pause; a login the server refuses (``WrongPassphrase``:
+    the account revoked, or its passphrase changed elsewhere) ends the thread, as does
+    :meth:`stop`, which also closes the connection."""
 
     def __init__(self, connect: Callable[[], Any], callback: Callable[[Change], None],
                  origin: str, announcements: Announcements) -> None:
@@ -353,6 +356,13 @@ class Listener:
         while not self._stop.is_set():
             try:
                 conn = self._connect()
+            except WrongPassphrase:
+                # the login is gone (the account revoked) or its secret changed at another
+                # workstation: trying again would only fill the server's log with refused
+                # logins; the session's own statements are refused too (LoginWithdrawn)
+                log.info("live updates: the login is refused; listening stops")
+                self._ready.set()
+                return
             except Exception:  # noqa: BLE001 - the server away, or the session locked
                 log.info("live updates: no connection; trying again")
                 self._stop.wait(2.0)
