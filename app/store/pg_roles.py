@@ -192,7 +192,10 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     "life_domain_problems": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "criteria_answers": _grant(_SUBSTANCE, _WORK),
     "routing_decisions": _grant(_SUBSTANCE, _WORK),
-    "triage_queries": _grant(_SUBSTANCE, _WORK),
+    # which party triage asked and what it answered: the invitation step shows the centre
+    # the answers (meetings.invitee_choices), not who recorded them
+    "triage_queries": _grant(_REGISTER, _WORK, register_only=(
+        "id", "case_id", "party_id", "asked_on", "answered_on", "answer")),
     "widening_requests": _grant(_SUBSTANCE, _WORK),
     "case_minutes": _grant(_SUBSTANCE, _WORK),
     "minutes_entries": _grant(_SUBSTANCE, _WORK),

@@ -26,8 +26,12 @@ def _new_id(result: CursorResult[Any]) -> int:
 # -- the parties asked ------------------------------------------------------------------------
 
 def query_rows(conn: Connection, case_id: int) -> list[RowMapping]:
-    """The case's queries, in the order they were asked."""
-    return list(conn.execute(select(triage_queries).where(triage_queries.c.case_id == case_id)
+    """The case's queries, in the order they were asked: the party, the days asked and
+    answered and the answer (named: on the house server the information centre's role reads
+    these columns only, for the invitation step's answers, ``meetings.invitee_choices``)."""
+    q = triage_queries.c
+    return list(conn.execute(select(q.id, q.case_id, q.party_id, q.asked_on, q.answered_on,
+                                    q.answer).where(q.case_id == case_id)
                              .order_by(triage_queries.c.asked_on, triage_queries.c.id))
                 .mappings())
 

@@ -79,7 +79,6 @@ NOT_YET_ON_SERVER = {
     "referral_receipts.receipt_view": "reads the whole case to count its subjects, life "
                                       "domains and items for the receipt",
     "referral_receipts.export_receipt": "the same as receipt_view",
-    "meetings.invitee_choices": "reads the triage's queries (a table of the substance)",
     "retention.purge_due": "the purge reads the closures and destroys case rows: it needs "
                            "the server's own purge function",
     "session.after_unlock": "runs the purge (retention.purge_due)",

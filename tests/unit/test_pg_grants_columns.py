@@ -32,6 +32,7 @@ FORBIDDEN = {
     "case_search": ("search_key",),
     "plans": ("coordinator_person", "closure_criteria", "next_meeting_note"),
     "plan_actions": ("description", "owner"),
+    "triage_queries": ("recorded_by",),
 }
 #: What the centre's screens read (the register, the logistics).
 ALLOWED = {
