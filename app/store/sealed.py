@@ -154,7 +154,11 @@ class RowBound:
 #: The operators whose plain value on a sealed column is compared, never written.
 _COMPARISONS = frozenset({operators.eq, operators.ne, operators.in_op, operators.not_in_op,
                           operators.lt, operators.le, operators.gt, operators.ge,
-                          operators.like_op, operators.not_like_op})
+                          operators.like_op, operators.not_like_op, operators.ilike_op,
+                          operators.not_ilike_op, operators.startswith_op,
+                          operators.not_startswith_op, operators.endswith_op,
+                          operators.not_endswith_op, operators.contains_op,
+                          operators.not_contains_op})
 
 
 def row_key(values: Iterable[Any]) -> str:
