@@ -65,8 +65,15 @@ def test_a_moved_house_refuses_values_swapped_between_rows(
             admin.execute(SWAP.format(table="cases", column="question", key="id"),
                           {"a": case_ids[0], "b": case_ids[1]})
         named = sorted(re.sub(r":.*", "", p) for p in verify_server(director).problems)
-        assert named == sorted([f"subjects.bsn #{first[0]}", f"subjects.bsn #{second[0]}",
-                                f"cases.question #{case_ids[0]}",
-                                f"cases.question #{case_ids[1]}"])
+        expected = sorted([f"subjects.bsn #{first[0]}", f"subjects.bsn #{second[0]}",
+                           f"cases.question #{case_ids[0]}", f"cases.question #{case_ids[1]}"])
+        assert named == expected
+        # the command on the profile says the same, and fails
+        monkeypatch.setenv("CASUSKAMER_PASSPHRASE", OWN)
+        capsys.readouterr()
+        assert main(["verify", *server]) != 0
+        said = capsys.readouterr()
+        for place in expected:
+            assert place in said.out + said.err
     finally:
         director.lock(audit_it=False)
