@@ -200,6 +200,7 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     # demo data
     "demo_activity.fill": _SETTINGS,
     "synthetic.bulk_insert_cases": _FILL,
+    "synthetic.bulk_insert_checked": _FILL,
     "synthetic.fill_demo": _FILL,
     # the disclosure log
     "disclosures.case_disclosures": _REGISTER_VIEW,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from app.domain.protocols import Protocol
 from app.domain.retention import DEFAULT_MONTHS, add_months
 from app.domain.roles import Permission
 from app.services import cases as case_store
+from app.services import demo_producer
 from app.services import parties as party_service
 from app.services import synthetic
 from app.store import demo_rows
@@ -315,14 +316,28 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     rng = random.Random(seed * 7919 + 1)
     added = 0
     done = _chunks_done(vault, seed)
-    referrals = synthetic.iter_referrals(cases, seed, parties=members, protocols=protocols,
-                                         today=today, start=start, ref_prefix="DEMO")
-    for index, part in enumerate(synthetic.chunked(referrals, CHUNK)):
+    standings = party_service.standings(vault)
+
+    def checked() -> Iterator[synthetic.CheckedChunk]:
+        # The referrals, checked with the import's rules against the register as it is now
+        # (the fill changes no party from here on).
+        referrals = synthetic.iter_referrals(cases, seed, parties=members,
+                                             protocols=protocols, today=today, start=start,
+                                             ref_prefix="DEMO")
+        return synthetic.checked_chunks(referrals, CHUNK, parties_by_name=ids_by_name,
+                                        standings=standings, today=today)
+
+    # More than one chunk: the next chunk is made and checked in a second process while
+    # this one writes (app.services.demo_producer).
+    source = demo_producer.in_second_process(checked) if cases > CHUNK else checked()
+    for index, chunk in enumerate(source):
         # A destroyed case keeps no external reference, so a chunk already written (a demo
         # run again with the same seed) is recognised by its audit row.
         with vault.read() as conn:
-            seen = case_store.known_external_refs(conn, [r["external_ref"] for r in part])
-        part = [r for r in part if r["external_ref"] not in seen]
+            seen = case_store.known_external_refs(
+                conn, [r["external_ref"] for r in chunk.referrals])
+        chunk = chunk.without(seen)
+        part = chunk.referrals
         if not part or index in done:
             continue
         stories = [plan_story(rng, date.fromisoformat(r["received"]), today) for r in part]
@@ -333,8 +348,8 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
             first = (booked.starts[booking[0][0]] if booking and story.meeting_days[0] < today
                      else None)
             overrides.append(_overrides(story, first))
-        numbers = synthetic.bulk_insert_cases(
-            vault, part, states=[s.intake_state for s in stories], today=today, seed=seed,
+        numbers = synthetic.bulk_insert_checked(
+            vault, chunk, states=[s.intake_state for s in stories], today=today, seed=seed,
             overrides=overrides)
         with vault.begin() as conn:
             ids = demo_rows.case_ids(conn, numbers)

@@ -13,19 +13,20 @@ look real to the program) but are drawn at random.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from app.domain.bsn import eleven_test_check_digit
 from app.domain.cases import format_case_number
 from app.domain.criteria import CRITERIA
-from app.domain.intake import FieldError
+from app.domain.intake import FieldError, Referral
 from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
+from app.domain.standing import PartyStanding
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import parties as party_service
@@ -295,16 +296,71 @@ def bulk_insert_cases(vault: OpenVault, referrals: Sequence[Mapping[str, Any]], 
     fields only, no subjects, texts or items), and with ``"_closed": True`` as closing
     left it (information items and life-domain texts removed, addresses and BSNs emptied).
     """
-    # Registering referrals, or an administrator filling a demo or benchmark vault.
-    if not may(vault.actor.role, Permission.MANAGE_SETTINGS):
-        vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+    _may_bulk_insert(vault)
     if not referrals:
         return []
     today = today or date.today()
     names = {p.name: p.id for p in party_service.list_parties(vault)}
-    party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
     parsed = parse_referrals(referral_file(referrals), parties_by_name=names,
                              standings=party_service.standings(vault), today=today)
+    return _insert_parsed(vault, parsed, states=states, today=today, seed=seed,
+                          overrides=overrides)
+
+
+@dataclass(frozen=True)
+class CheckedChunk:
+    """Referrals in the import format and what the import's rules made of them
+    (``parse_referrals``, position for position): only :func:`checked_chunks` makes one."""
+
+    referrals: list[dict[str, Any]]
+    parsed: list[Referral]
+
+    def without(self, refs: Collection[str]) -> CheckedChunk:
+        """The chunk without the referrals whose external reference is in ``refs``."""
+        if not refs:
+            return self
+        keep = [i for i, r in enumerate(self.referrals) if r["external_ref"] not in refs]
+        return CheckedChunk([self.referrals[i] for i in keep], [self.parsed[i] for i in keep])
+
+
+def checked_chunks(referrals: Iterable[dict[str, Any]], size: int, *,
+                   parties_by_name: Mapping[str, int],
+                   standings: Mapping[int, PartyStanding],
+                   today: date) -> Iterator[CheckedChunk]:
+    """``referrals`` in chunks of ``size``, each checked with the import's rules (all or
+    nothing: ``ImportRefused``) against the register as ``parties_by_name`` and
+    ``standings`` give it. Plain Python, no vault: the demo runs it in a second process
+    (``app.services.demo_producer``) while the first one writes."""
+    for part in chunked(referrals, size):
+        parsed = parse_referrals(referral_file(part), parties_by_name=parties_by_name,
+                                 standings=standings, today=today)
+        yield CheckedChunk(part, parsed)
+
+
+@entry_point
+def bulk_insert_checked(vault: OpenVault, chunk: CheckedChunk, *,
+                        states: Sequence[CaseState], today: date, seed: int = 0,
+                        overrides: Sequence[Mapping[str, Any] | None] | None = None
+                        ) -> list[str]:
+    """:func:`bulk_insert_cases` for referrals :func:`checked_chunks` already checked
+    against this vault's register (the demo checks them in a second process)."""
+    _may_bulk_insert(vault)
+    if not chunk.parsed:
+        return []
+    return _insert_parsed(vault, chunk.parsed, states=states, today=today, seed=seed,
+                          overrides=overrides)
+
+
+def _may_bulk_insert(vault: OpenVault) -> None:
+    # Registering referrals, or an administrator filling a demo or benchmark vault.
+    if not may(vault.actor.role, Permission.MANAGE_SETTINGS):
+        vault.require(Permission.REGISTER_REFERRAL, "case", "-")
+
+
+def _insert_parsed(vault: OpenVault, parsed: Sequence[Referral], *,
+                   states: Sequence[CaseState] | None, today: date, seed: int,
+                   overrides: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
+    party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
     wanted = list(states) if states is not None else [CaseState.REFERRED] * len(parsed)
     rng = random.Random(seed)
     now = utcnow()

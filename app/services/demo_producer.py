@@ -1,0 +1,81 @@
+"""A second process for ``casuskamer demo`` (issue 23, point 6): while the first process
+writes one chunk of cases into the vault, a forked child makes and checks the next one
+(synthetic referrals, then the import's rules: plain Python, no vault, no key use).
+
+The machine has two cores; the writer's SQLCipher work and the generator's Python work
+each take about half of the demo's time, so each gets its own core (and, on a busy machine,
+its own share of the scheduler). The child is at most one chunk ahead (the pipe's buffer
+holds it back), so memory stays flat. The child gets no connection and uses none: it is
+forked before it would need one and ends with ``os._exit`` (``multiprocessing``), so no
+inherited connection is touched or closed by it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from typing import TypeVar
+
+from app.services.referral_import import ImportRefused
+
+T = TypeVar("T")
+
+#: How long the parent waits for the next chunk before it looks whether the child still runs.
+POLL_SECONDS = 1.0
+
+
+class ProducerFailed(RuntimeError):
+    """The generating process stopped without its chunks (it was killed, or failed)."""
+
+
+def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """The items of ``make()``, made in a forked child while the caller uses the previous
+    ones, in the same order. A refusal by the import's rules in the child is raised here as
+    the same ``ImportRefused``; any other failure as :class:`ProducerFailed` (its type name
+    only: no value from the data in a message). Stopping early ends the child."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_produce, args=(make, sending), daemon=True,
+                            name="casuskamer-demo-producer")
+    child.start()
+    sending.close()
+    try:
+        while True:
+            while not receiving.poll(POLL_SECONDS):
+                if not child.is_alive():
+                    raise ProducerFailed(f"the demo's generating process ended "
+                                         f"(exit code {child.exitcode})")
+            try:
+                kind, value = receiving.recv()
+            except EOFError:
+                raise ProducerFailed("the demo's generating process ended early") from None
+            if kind == "item":
+                yield value
+            elif kind == "done":
+                return
+            elif kind == "refused":
+                raise ImportRefused(value)
+            else:
+                raise ProducerFailed(f"the demo's generating process failed ({value})")
+    finally:
+        receiving.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(make: Callable[[], Iterator[object]], sending: Connection) -> None:
+    """In the child: send every item, then ``done`` (or what stopped it)."""
+    try:
+        for item in make():
+            sending.send(("item", item))
+        sending.send(("done", None))
+    except ImportRefused as refused:
+        sending.send(("refused", list(refused.problems)))
+    except BrokenPipeError:
+        pass  # the parent stopped reading (it failed or stopped early)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent by its kind only
+        sending.send(("error", type(exc).__name__))
+    finally:
+        sending.close()
