@@ -46,7 +46,8 @@ class Workstation:
     def __init__(self) -> None:
         self.session: ServerOpenVault | None = None
         self.draft: IntakeDraft | None = None
-        self.heard: queue.Queue[Change] = queue.Queue()
+        #: each announcement with the wall-clock time it reached the callback
+        self.heard: queue.Queue[tuple[float, Change]] = queue.Queue()
         self.listener: Listener | None = None
 
     def opened(self) -> ServerOpenVault:
@@ -61,6 +62,7 @@ class Workstation:
         locked first: one person at a workstation)."""
         if self.session is not None:
             self.lock()
+        self.draft, self.listener, self.heard = None, None, queue.Queue()
         self.session = ServerVault.from_file(Path(profile)).unlock(account, passphrase,
                                                                    exclusive=False)
         return {"role": self.session.actor.role.value}
@@ -95,7 +97,7 @@ class Workstation:
         self.draft.reason, self.draft.question = reason, question
         result = intake.submit_intake(self.opened(), self.draft, IntakeOutcome.REGISTER)
         self.draft = None
-        return {"number": result.case_number}
+        return {"number": result.case_number, "at": time.time()}
 
     def reload_intake(self, number: str) -> dict[str, Any]:
         """What the wizard's Reload shows after a refused save: the case as it is now."""
@@ -105,7 +107,8 @@ class Workstation:
 
     def listen(self) -> dict[str, Any]:
         """Listen for other workstations' changes, as the program does after the unlock."""
-        self.listener = self.opened().listen(self.heard.put)
+        self.listener = self.opened().listen(
+            lambda change: self.heard.put((time.time(), change)))
         return {"running": self.listener.running}
 
     def wait_listener_stopped(self, timeout: float) -> dict[str, Any]:
@@ -119,18 +122,20 @@ class Workstation:
 
     def wait_for_case(self, case_id: int, timeout: float) -> dict[str, Any]:
         """Wait (at most ``timeout`` s) for an announcement naming the case ``case_id``;
-        the announcements heard meanwhile are answered too (kinds and ids)."""
+        the announcements heard meanwhile are answered too (kinds and ids), and the
+        wall-clock time the one naming the case reached the callback (for a reader of the
+        figures: the test asserts no time)."""
         deadline = time.monotonic() + timeout
         heard: list[dict[str, Any]] = []
         while (left := deadline - time.monotonic()) > 0:
             try:
-                change = self.heard.get(timeout=left)
+                at, change = self.heard.get(timeout=left)
             except queue.Empty:
                 break
             heard.append({"tables": sorted(change.tables),
                           "objects": [list(x) for x in change.objects]})
             if change.concerns("case", case_id):
-                return {"arrived": True, "heard": heard}
+                return {"arrived": True, "heard": heard, "at": at}
         return {"arrived": False, "heard": heard}
 
     def revoke(self, name: str) -> dict[str, Any]:

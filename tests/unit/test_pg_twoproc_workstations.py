@@ -67,7 +67,7 @@ class Station:
             env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"},
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True,
             encoding="utf-8")
-        self._answers: queue.Queue[str] = queue.Queue()
+        self._answers: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -75,6 +75,7 @@ class Station:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self._answers.put(line)
+        self._answers.put(None)  # the process ended
 
     def stderr(self) -> str:
         self.errors.seek(0)
@@ -90,6 +91,10 @@ class Station:
         except queue.Empty:
             raise AssertionError(f"workstation {self.name} did not answer {op!r}: "
                                  f"{self.stderr()}") from None
+        if line is None:
+            self._answers.put(None)
+            raise AssertionError(f"workstation {self.name} ended at {op!r} (exit "
+                                 f"{self.process.wait(timeout=30)}): {self.stderr()}")
         answer: dict[str, Any] = json.loads(line)
         assert "traceback" not in answer, answer["traceback"]
         return answer
@@ -226,8 +231,9 @@ def test_a_save_on_one_workstation_is_heard_on_the_other(
     assert b.do("listen")["running"] is True
 
     a.do("open_intake", number=number)
-    a.do("save_intake", reason="Na het huisbezoek: zorgen over de schulden.",
-         question="Een schuldhulpverleningstraject.")
+    saved = a.do("save_intake", reason="Na het huisbezoek: zorgen over de schulden.",
+                 question="Een schuldhulpverleningstraject.")
+    assert saved["number"] == number
     heard = b.do("wait_for_case", case_id=case_id, timeout=HEAR_SECONDS)
 
     assert heard["arrived"] is True, heard
