@@ -9,10 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from app.domain.roles import GRANTS, Permission
 from app.errors import AccountRevoked, CasuskamerError, ValidationError, WrongPassphrase
 from app.i18n import _
-from app.services import accounts, session
+from app.services import accounts, session, unlocking
 from app.vault import access, attempts, first_use, forwarding
 from app.vault.vault import OpenVault, Vault
 
@@ -113,9 +112,10 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
         account, read_passphrase(args), exclusive=exclusive)
     # The session step (the retention purge) reads every case's tables: on the server only
     # the roles that work on cases may (the grants), so theirs runs it for the whole house;
-    # an administrator's command (users add, ...) leaves it to them.
-    if exclusive and Permission.CASE_WORK in GRANTS[opened.actor.role]:
-        session.after_unlock(opened)
+    # an administrator's command (users add, ...) leaves it to them (the one rule, shared
+    # with the desktop program: app.services.unlocking.session_step).
+    if exclusive:
+        unlocking.session_step(opened)
     try:
         action = command_action(args)
         first_use.refuse_until_chosen(opened, action)
