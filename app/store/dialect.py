@@ -117,6 +117,17 @@ def _sealed_by_name() -> dict[str, tuple[Any, ...]]:
     return {name: tuple(columns) for name, columns in found.items()}
 
 
+@cache
+def _sealed_by_label() -> dict[str, tuple[Any, ...]]:
+    """A keyed column's label (``app.store.sealed.keyed_label``) -> that one column."""
+    from app.store import schema  # noqa: F401  (every area's tables)
+    from app.store.sealed import Sealed, keyed_label
+    from app.store.tables import metadata
+
+    return {keyed_label(t.name, c.name): (c,) for t in metadata.sorted_tables for c in t.c
+            if isinstance(c.type, Sealed)}
+
+
 def _row_keyed(sql: str) -> str:
     """The raw read with each sealed column it selects keyed by its row (row binding,
     ``app.store.sealed.row_keyed_sql``)."""
@@ -181,7 +192,7 @@ class ServerCursor:
         dialect = self._conn.dialect
         openers: list[Callable[[Any], Any]] = []
         for name in names:
-            columns = sealed.get(name)
+            columns = _sealed_by_label().get(name) or sealed.get(name)
             if not columns:
                 openers.append(_as_sqlite_value)
                 continue

@@ -569,10 +569,17 @@ def _select_list_end(sql: str, start: int) -> int:
     return len(sql)
 
 
+def keyed_label(table: str, column: str) -> str:
+    """How :func:`row_keyed_sql` labels a keyed column, so the cursor opens it as exactly
+    that column (a name like ``description`` is several tables')."""
+    return f"sealed__{table}__{column}"
+
+
 def row_keyed_sql(sql: str, tables: Mapping[str, Table]) -> str:
     """The server's form of a raw SELECT (SQLite's SQL, ``app.store.dialect.cursor``): each
     sealed column its select list names as ``alias.column`` is selected with its row's key,
-    as a read through the types is (:class:`_RowKeyed`), and labelled with its own name."""
+    as a read through the types is (:class:`_RowKeyed`), and labelled with its table and
+    column (:func:`keyed_label`)."""
     head = _SELECT.match(sql)
     if head is None:
         return sql
@@ -591,7 +598,8 @@ def row_keyed_sql(sql: str, tables: Mapping[str, Table]) -> str:
         alias = match.group(1)
         expression = keyed_sql(f"{alias}.{column.name}",
                                [f"{alias}.{k}" for k in column.type.keys])
-        return expression + (match.group(3) or f" AS {column.name}")
+        label = keyed_label(column.type.table, column.name)
+        return expression + (match.group(3) or f" AS {label}")
 
     return sql[:head.end()] + _QUALIFIED.sub(keyed, sql[head.end():end]) + sql[end:]
 

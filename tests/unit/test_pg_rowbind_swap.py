@@ -203,3 +203,39 @@ def test_a_composite_keyed_row_and_an_update_of_several_rows(server_house: House
     message = str(refused.value)
     assert "criteria_answers.motivation" in message and f"{case_id}:" in message
     assert f"Omdat {kinds[2]}" not in message
+
+
+def test_the_follow_up_refuses_action_texts_swapped_between_rows(server_house: House,
+                                                                   pg_server: Any) -> None:
+    """The follow-up reads the open actions straight through the cursor too: two actions'
+    descriptions swapped on the server are refused there, naming the action's record."""
+    from datetime import datetime
+
+    from app.store import followup as followup_rows
+    from app.store.plan_tables import plan_actions, plans
+
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    _first, _second, _numbers, case_ids, _subjects = _two_cases(director)
+    with director.read() as conn:
+        state = case_service.load_case(conn, case_ids[0]).state.value
+    action_ids = []
+    with director.begin() as conn:
+        for n, case_id in enumerate(case_ids):
+            plan_id = conn.execute(plans.insert().values(
+                case_id=case_id, version=1, updated_at=datetime(2026, 3, 2, 10),
+                updated_by=DIRECTOR)).inserted_primary_key[0]
+            action_ids.append(conn.execute(plan_actions.insert().values(
+                plan_id=plan_id, key="a1", position=0, party_id=1,
+                description=f"Schuldhulp aanvragen {n}", owner="Wijkteam", status="open")
+            ).inserted_primary_key[0])
+    with director.read() as conn:
+        rows = followup_rows.open_action_rows(conn, ["open"], [state])
+    assert sorted(r[5] for r in rows if r[0] in case_ids) == [
+        "Schuldhulp aanvragen 0", "Schuldhulp aanvragen 1"]
+    _swap(pg_server, server_house, "plan_actions", "description", *action_ids)
+    with pytest.raises(VaultDamaged) as refused, director.read() as conn:
+        followup_rows.open_action_rows(conn, ["open"], [state])
+    message = str(refused.value)
+    assert "plan_actions.description" in message
+    assert re.search(rf"\b({action_ids[0]}|{action_ids[1]})\b", message), message
+    assert "Schuldhulp" not in message
