@@ -86,6 +86,8 @@ _NO_PLAN: tuple[Any, Any, Any] = (None, None, None)
 _PROTOCOLS = {p.value: p for p in Protocol}
 _STATES = {s.value: s for s in CaseState}
 _ENDED = frozenset(s.value for s in CaseState if not s.is_open)
+#: The ``CaseRow`` fields made from what the listing holds beside each case.
+_BESIDE = ("next_meeting", "open_actions", "overdue_actions")
 
 
 class CaseRows(Sequence[CaseRow]):
@@ -144,19 +146,21 @@ class CaseRows(Sequence[CaseRow]):
 
     def _build(self, raw: tuple[Any, ...]) -> CaseRow:
         case_id, number, protocol_value, state, party, received, main_subject, search_key = raw
+        return CaseRow._make((case_id, number, main_subject or "", _PROTOCOLS[protocol_value],
+                              _STATES[state], self._party_names.get(party) or "",
+                              date.fromisoformat(received), *self._beside(raw),
+                              search_key or number))
+
+    def _beside(self, raw: tuple[Any, ...]) -> tuple[date | None, int, int]:
+        """The next meeting and the open and overdue action counts of a listing tuple."""
+        case_id, state = raw[0], raw[3]
         _case, plan_id, planned = self._plan_of.get(case_id, _NO_PLAN)
         # The first coming meeting on an agenda; the plan's own date before that.
         coming = self._meeting_of.get(case_id) or planned
+        meeting = date.fromisoformat(coming[:10]) if coming else None
         if state in _ENDED:
-            open_count = overdue = 0
-        else:
-            open_count = self._open_of.get(plan_id, 0)
-            overdue = self._overdue_of.get(plan_id, 0)
-        return CaseRow._make((case_id, number, main_subject or "", _PROTOCOLS[protocol_value],
-                              _STATES[state], self._party_names.get(party) or "",
-                              date.fromisoformat(received),
-                              date.fromisoformat(coming[:10]) if coming else None, open_count,
-                              overdue, search_key or number))
+            return meeting, 0, 0
+        return meeting, self._open_of.get(plan_id, 0), self._overdue_of.get(plan_id, 0)
 
     def search_keys(self) -> list[str]:
         """Every case's folded search key, in row order (no rows built; made once, so a
@@ -167,6 +171,45 @@ class CaseRows(Sequence[CaseRow]):
 
     def numbers(self) -> list[str]:
         return [r[1] for r in self._raw]
+
+    def values_of(self, field: str) -> list[Any]:
+        """Every row's value of the ``CaseRow`` field ``field``, in row order: straight
+        from the listing's tuples (no row built) for the fields it holds as they are shown
+        (number, main subject, protocol, state, referring party, received, search key);
+        through the rows for the others. A sort on a column needs no row built this way."""
+        raw = self._raw
+        if field == "number":
+            return list(map(itemgetter(1), raw))
+        if field == "protocol":
+            return list(map(_PROTOCOLS.__getitem__, map(itemgetter(2), raw)))
+        if field == "state":
+            return list(map(_STATES.__getitem__, map(itemgetter(3), raw)))
+        if field == "referring_party":
+            names = self._party_names
+            shown = {p: names.get(p) or "" for p in set(map(itemgetter(4), raw))}
+            return list(map(shown.__getitem__, map(itemgetter(4), raw)))
+        if field == "received":
+            return list(map(date.fromisoformat, map(itemgetter(5), raw)))
+        if field == "main_subject":
+            return [m or "" for m in map(itemgetter(6), raw)]
+        if field == "search_key":
+            return list(self.search_keys())
+        if field in _BESIDE:
+            at = _BESIDE.index(field)
+            return [self._beside(r)[at] for r in raw]
+        if field == "id":
+            return list(map(itemgetter(0), raw))
+        raise ValueError(field)
+
+    def reordered(self, order: Sequence[int]) -> CaseRows:
+        """The same rows in the order ``order`` gives (positions in this sequence): the
+        tuples and any rows built so far move along, nothing is built."""
+        moved = CaseRows(list(map(self._raw.__getitem__, order)), self._plan_of,
+                         self._meeting_of, self._open_of, self._overdue_of, self._party_names)
+        moved._built = list(map(self._built.__getitem__, order))
+        if self._keys is not None:
+            moved._keys = list(map(self._keys.__getitem__, order))
+        return moved
 
     def referring_parties(self) -> set[str]:
         """The names of the parties that referred a listed case (no rows built)."""
