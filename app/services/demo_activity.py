@@ -352,6 +352,7 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
             vault, chunk, states=[s.intake_state for s in stories], today=today, seed=seed,
             overrides=overrides)
         with vault.begin() as conn:
+            demo_rows.generating(conn)
             ids = demo_rows.case_ids(conn, numbers)
             _write_activity(conn, rng, today, part, stories, bookings,
                             [int(ids[n]) for n in numbers], numbers, party_ids, booked,
