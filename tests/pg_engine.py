@@ -226,6 +226,17 @@ def server_unlock_as(vault: Any, role: Role, name: str, passphrase: str) -> Any:
 
 
 _houses: list[SuiteHouse] = []
+_derived: dict[tuple[Any, str, str], Any] = {}
+#: ``app.vault.server._unlock_keys`` itself (kept before it is replaced for a test)
+_derive: list[Any] = []
+
+
+def _remembered_unlock_keys(profile: ServerProfile, account: str, passphrase: str) -> Any:
+    """``app.vault.server._unlock_keys``, remembered per (profile, account, passphrase)."""
+    key = (profile, account, passphrase)
+    if key not in _derived:
+        _derived[key] = _derive[0](profile, account, passphrase)
+    return _derived[key]
 
 
 def _house_of(vault: Any) -> SuiteHouse:
@@ -321,6 +332,15 @@ def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     from app.errors import ValidationError
     from app.i18n import _
     from app.services import accounts as account_service
+    from app.vault import server as server_module
+
+    # One Argon2id derivation per account and passphrase for the whole run, not one per
+    # unlock: the result depends only on the passphrase and the salt (the database's name,
+    # the same in every copy of the template), and it is most of a test's set-up time on a
+    # loaded machine (make test-pg's budget). A wrong passphrase is derived on its own.
+    if not _derive:
+        _derive.append(server_module._unlock_keys)
+    monkeypatch.setattr(server_module, "_unlock_keys", _remembered_unlock_keys)
 
     service = account_service.add_account
 
