@@ -15,6 +15,8 @@ A local vault has no listener: one workstation, nothing to hear.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 
 from app.errors import CasuskamerError
@@ -29,22 +31,30 @@ class LiveUpdates(QObject):
     #: one announcement (``app.store.live.Change``); emitted on the listener's thread,
     #: delivered on the GUI thread
     received = Signal(object)
+    #: the server refused the session's login (its account revoked, or its passphrase
+    #: changed at another workstation); emitted on the listener's thread
+    withdrawn = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.received.connect(self.deliver)
 
     @classmethod
-    def follow(cls, opened: OpenVault, parent: QObject) -> LiveUpdates | None:
+    def follow(cls, opened: OpenVault, parent: QObject,
+               on_withdrawn: Callable[[], None] | None = None) -> LiveUpdates | None:
         """Listen for ``opened`` (a session on the house server); None for a local vault or
         when the server refuses the listening connection (the screens then show what they
-        read, as before)."""
+        read, as before). ``on_withdrawn`` runs on the GUI thread when the server refuses
+        the session's login later: the window then locks, so that what a revoked account
+        had on screen does not stay there."""
         listen = getattr(opened, "listen", None)
         if not callable(listen):
             return None
         relay = cls(parent)
+        if on_withdrawn is not None:
+            relay.withdrawn.connect(on_withdrawn)
         try:
-            listen(relay.received.emit)
+            listen(relay.received.emit, relay.withdrawn.emit)
         except CasuskamerError:
             relay.deleteLater()
             return None

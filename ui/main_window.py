@@ -330,7 +330,8 @@ class MainWindow(QMainWindow):
         opened.on_lock(self._closed_elsewhere.emit)
         self.workspace = Workspace(opened, self.sections)
         # on the house server: other workstations' saves refresh the open screens
-        LiveUpdates.follow(opened, self.workspace)
+        LiveUpdates.follow(opened, self.workspace,
+                           on_withdrawn=lambda: self._login_withdrawn(opened))
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         back_where_it_was = bool(same_account and self._last_section
@@ -476,6 +477,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.unlock_screen)
         self.unlock_screen.prepare(self._last_account)
         self._update_chrome()
+
+    def _login_withdrawn(self, opened: OpenVault) -> None:
+        """The house server no longer lets this session's account log in (revoked, or its
+        passphrase changed at another workstation): lock now, so nothing of the session
+        stays on screen, and say why on the unlock screen."""
+        from app.vault.server import LoginWithdrawn
+
+        if self.opened is not opened:
+            return
+        self.lock()
+        self.unlock_screen.show_message(str(LoginWithdrawn()))
 
     def _vault_closed_elsewhere(self) -> None:
         """The vault was locked by someone other than this window (a service, a test)."""

@@ -351,6 +351,10 @@ class UnlockScreen(QWidget):
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
+    def show_message(self, text: str) -> None:
+        """Say why the session ended (after a lock the program did not ask for)."""
+        self._show_message(text)
+
     # -- an attempt ---------------------------------------------------------------------
 
     def submit(self) -> None:

@@ -315,9 +315,11 @@ class Listener:
     :meth:`stop`, which also closes the connection."""
 
     def __init__(self, connect: Callable[[], Any], callback: Callable[[Change], None],
-                 origin: str, announcements: Announcements) -> None:
+                 origin: str, announcements: Announcements,
+                 on_refused: Callable[[], None] | None = None) -> None:
         self._connect = connect
         self._callback = callback
+        self._on_refused = on_refused
         self._receiver = Receiver(announcements, origin)
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -362,6 +364,12 @@ class Listener:
                 # logins; the session's own statements are refused too (LoginWithdrawn)
                 log.info("live updates: the login is refused; listening stops")
                 self._ready.set()
+                if self._on_refused is not None and not self._stop.is_set():
+                    try:
+                        self._on_refused()
+                    except Exception as exc:  # noqa: BLE001 - the receiver's own fault
+                        log.warning("live updates: the refusal's receiver failed (%s)",
+                                    type(exc).__name__)
                 return
             except Exception:  # noqa: BLE001 - the server away, or the session locked
                 log.info("live updates: no connection; trying again")

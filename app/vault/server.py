@@ -60,13 +60,15 @@ from app.store import (accounts as account_rows, audit, engine as server_engine,
                        pg_accounts, pg_roles, sealed, server_logins, server_slots, vault_meta)
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
+from app.store.engine import LoginWithdrawn
 from app.store.schema import metadata
 from app.store.server_slots import KEY_SLOTS_TABLE, key_slot_statements
 from app.vault import keyslots
 from app.vault.keyslots import KdfParams, KeySlot
 from app.vault.vault import Actor, OpenVault, Vault, record_slot_key, utcnow
 
-__all__ = ["KEY_SLOTS_TABLE", "key_slot_statements"]  # the server's table (app.store)
+# the server's table (app.store); the error of a session whose login the server withdrew
+__all__ = ["KEY_SLOTS_TABLE", "LoginWithdrawn", "key_slot_statements"]
 
 #: Argon2id on the server: the key slots' floor (the salt must be known before login, so
 #: the settings are too; a house that wants more changes them for every account at once).
@@ -327,9 +329,12 @@ class ServerOpenVault(OpenVault):
         live.note_object(conn, object_type, object_id)
         return super().log(conn, action, object_type, object_id, result, detail)
 
-    def listen(self, callback: Callable[[Change], None]) -> live.Listener:
+    def listen(self, callback: Callable[[Change], None],
+               on_refused: Callable[[], None] | None = None) -> live.Listener:
         """Hear what other sessions' committed writes change (kinds and ids only), on a
-        thread of its own: ``callback`` runs on that thread. Stops at the lock."""
+        thread of its own: ``callback`` runs on that thread. Stops at the lock, and when the
+        server refuses the login (the account revoked, or its passphrase changed at another
+        workstation): then ``on_refused`` runs, on that thread."""
         vault = self.vault
         assert isinstance(vault, ServerVault) and self.login_secret is not None
         secret, account = self.login_secret, self.actor.account
@@ -342,7 +347,7 @@ class ServerOpenVault(OpenVault):
         announcements = live.attached(self.engine)
         if announcements is None:
             raise VaultNotFound(_("The vault is locked."))
-        listener = live.Listener(connect, callback, self.origin, announcements)
+        listener = live.Listener(connect, callback, self.origin, announcements, on_refused)
         self._listeners.append(listener)
         listener.start()
         return listener
