@@ -83,9 +83,10 @@ class CaseRow(NamedTuple):
 # -- reading --------------------------------------------------------------------------------
 
 _NO_PLAN: tuple[Any, Any, Any] = (None, None, None)
-_PROTOCOLS = {p.value: p for p in Protocol}
-_STATES = {s.value: s for s in CaseState}
-_ENDED = frozenset(s.value for s in CaseState if not s.is_open)
+#: The listing gives a case's protocol and state as their position in these
+_PROTOCOLS = case_rows.LIST_PROTOCOLS
+_STATES = case_rows.LIST_STATES
+_ENDED = frozenset(i for i, s in enumerate(_STATES) if not s.is_open)
 #: The ``CaseRow`` fields made from what the listing holds beside each case.
 _BESIDE = ("next_meeting", "open_actions", "overdue_actions")
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.domain.lifecycle import CaseState
+from app.domain.protocols import Protocol
 from app.store.case_tables import (case_search, cases, criteria_answers, information_items,
                                    item_shared_with, life_domain_problems, subjects)
 from app.store import dialect as store_dialect
@@ -393,10 +394,25 @@ def _with_subject_on_server(conn: Connection, bsn: str | None, surname_key: str 
 #: index answers it without reading the wide ``cases`` rows (every page SQLCipher reads is
 #: decrypted), and what the table shows and searches per case comes from the narrow
 #: ``case_search`` table by its key in the same statement (in list order, so no dictionary
-#: of 100,000 entries is built to join them in Python).
+#: of 100,000 entries is built to join them in Python). The protocol and the state come as
+#: their position in ``LIST_PROTOCOLS`` and ``LIST_STATES``: small whole numbers, of which
+#: Python keeps one object each, where a text per case took about 13 MB at 100,000 listed
+#: (issue 23, memory with 100,000 listed).
+LIST_PROTOCOLS = tuple(Protocol)
+LIST_STATES = tuple(CaseState)
+
+
+def _position_in(column: str, values: Iterable[str]) -> str:
+    """SQL for the position of ``column``'s value among ``values`` (NULL for another)."""
+    return "CASE {} {} END".format(
+        column, " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)))
+
+
+_PROTOCOL_AT = _position_in("c.protocol", (p.value for p in LIST_PROTOCOLS))
+_STATE_AT = _position_in("c.state", (s.value for s in LIST_STATES))
 LIST_SQL = """
-    SELECT c.id, c.number, c.protocol, c.state, c.referring_party_id, c.received,
-           cs.main_subject, cs.search_key
+    SELECT c.id, c.number, """ + _PROTOCOL_AT + ", " + _STATE_AT + """,
+           c.referring_party_id, c.received, cs.main_subject, cs.search_key
       FROM cases c LEFT JOIN case_search cs ON cs.case_id = c.id
      WHERE {where}
      ORDER BY c.number_year DESC, c.number_seq DESC"""
@@ -447,7 +463,8 @@ LIST_CACHE_KIB = 131_072
 def listing(conn: Connection, where: str, params: Mapping[str, Any],
             limit: int | None, *, search_keys: bool = True) -> list[tuple[Any, ...]]:
     """``(id, number, protocol, state, referring party id, received, main subject, search
-    key)`` of the cases ``where`` selects (a condition on ``c`` = cases, ``cs`` =
+    key)`` (protocol and state as their position in ``LIST_PROTOCOLS`` and
+    ``LIST_STATES``) of the cases ``where`` selects (a condition on ``c`` = cases, ``cs`` =
     case_search, with ``params``), newest number first, the first ``limit`` when given.
     Without ``search_keys`` the search key is None (it holds names and BSNs: a role without
     the substance may not read it on the house server).
