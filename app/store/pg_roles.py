@@ -400,6 +400,8 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
       an administrator set the passphrase); who may read the disclosure log (``VIEW_CASES``)
       reads the rows of :data:`DISCLOSURE_ACTIONS` about cases (any result: a refused
       handout is in the log too); who reads the audit log reads all of it;
+    - ``drafts``: every account reads and writes its own drafts; who does the case work
+      (``CASE_WORK``) all of them;
     - ``meta``: every role reads it but :data:`FINGERPRINT_KEY` and moves the audit chain's
       head (each action's audit row does); who works with the substance (``CASE_SUBSTANCE``)
       reads and inserts :data:`FINGERPRINT_KEY` only; who manages the settings writes every
@@ -419,6 +421,7 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         raise ValueError("not a plain audit action")
     actions = ", ".join(f"'{action}'" for action in DISCLOSURE_ACTIONS)
     substance = ", ".join(group_role(r, prefix) for r in roles_holding(_SUBSTANCE))
+    case_work = ", ".join(group_role(r, prefix) for r in roles_holding(_WORK))
     fingerprint = f"key = '{ident(FINGERPRINT_KEY)}'"
     return [
         f"ALTER TABLE {s}.accounts ENABLE ROW LEVEL SECURITY",
@@ -447,4 +450,10 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         f"CREATE POLICY audit_head ON {s}.meta FOR UPDATE USING (key = 'audit_head') "
         "WITH CHECK (key = 'audit_head')",
         f"CREATE POLICY manage_settings ON {s}.meta TO {settings} USING (true)",
+        # drafts: each account its own; who does the case work all of them (closure and
+        # destruction remove every account's drafts about the case)
+        f"ALTER TABLE {s}.drafts ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY own_drafts ON {s}.drafts USING (owner = {own}) "
+        f"WITH CHECK (owner = {own})",
+        f"CREATE POLICY case_work_drafts ON {s}.drafts TO {case_work} USING (true)",
     ]

@@ -42,6 +42,9 @@ ALLOWED = {
                      "started_at"),
 }
 CANARY = "KANARIE-REDEN"
+#: The account each role's login belongs to (its key slot row says so).
+ACCOUNT = {Role.ADMIN: "beheerder", Role.PROCESS_DIRECTOR: "regisseur",
+           Role.INFORMATION_CENTRE: "infocentrum", Role.MANAGER: "manager"}
 DATA_KEY = secrets.token_bytes(32)
 
 
@@ -85,6 +88,8 @@ def house(pg_server: Any) -> dict[Role, sa.Engine]:
             engine = sa.create_engine(pg_server.sqlalchemy_url(login, secret, db))
             sealed.attach(engine, DATA_KEY)
             engines[role] = engine
+            admin.execute(f"INSERT INTO {server.KEY_SLOTS_TABLE} (account, login_role, role, "
+                          "slot) VALUES (%s, %s, %s, '{}')", (ACCOUNT[role], login, role.value))
     yield engines
     for engine in engines.values():
         engine.dispose()
@@ -110,6 +115,10 @@ def _fill(conn: sa.Connection) -> None:
         next_meeting_note=CANARY)))
     conn.execute(t["plan_actions"].insert().values(**_required(
         "plan_actions", id=1, plan_id=1, party_id=1, description=CANARY, owner=CANARY)))
+    for draft_id, owner in ((1, "regisseur"), (2, "infocentrum")):
+        conn.execute(t["drafts"].insert().values(**_required(
+            "drafts", id=draft_id, kind="intake", owner=owner, object_id=str(draft_id),
+            payload=CANARY)))
 
 
 def _required(table: str, **given: object) -> dict[str, object]:
@@ -172,3 +181,19 @@ def test_the_administrator_and_the_manager_read_no_case_column(house: dict[Role,
     for role in (Role.ADMIN, Role.MANAGER):
         for table in ("cases", "agenda_items", "case_search"):
             assert _refused(house[role], table, "id" if table != "case_search" else "case_id")
+
+
+def test_each_account_reads_and_changes_only_its_own_drafts_but_the_case_work(
+        house: dict[Role, sa.Engine]) -> None:
+    """A draft holds work in progress (a director's minutes, an intake): the centre's login
+    reads and changes its own drafts only; the process director (closure and destruction
+    remove every account's drafts about a case) all of them."""
+    drafts = metadata.tables["drafts"]
+    with house[Role.INFORMATION_CENTRE].begin() as conn:
+        assert conn.execute(sa.select(drafts.c.id, drafts.c.owner)).all() == [(2, "infocentrum")]
+        assert conn.execute(sa.delete(drafts).where(drafts.c.id == 1)).rowcount == 0
+        assert conn.execute(sa.update(drafts).where(drafts.c.id == 1)
+                            .values(title="x")).rowcount == 0
+    with house[Role.PROCESS_DIRECTOR].connect() as conn:
+        assert sorted(conn.execute(sa.select(drafts.c.owner)).scalars()) == [
+            "infocentrum", "regisseur"]
