@@ -390,7 +390,8 @@ class AboutDialog(QDialog):
         rows = [(_("Version"), __version__),
                 ("Python", platform.python_version()),
                 ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__})"),
-                (_("Vault folder"), str(vault_folder))]
+                (_("House server profile") if vault_folder.is_file() else _("Vault folder"),
+                 str(vault_folder))]
         if settings_file is not None:
             rows.append((_("Preferences"), str(settings_file)))
         if log_folder is not None:

@@ -30,11 +30,12 @@ from app.vault import attempts, maintenance
 from app.vault.vault import OpenVault, Vault
 
 
-def is_server(vault: Vault) -> bool:
-    """Whether ``vault`` is a house server reached through a profile."""
+def is_server(locked: Vault) -> bool:
+    """Whether ``locked`` (a vault not yet opened) is a house server reached through a
+    profile."""
     from app.vault.server import ServerVault
 
-    return isinstance(vault, ServerVault)
+    return isinstance(locked, ServerVault)
 
 
 def session_step(opened: OpenVault) -> OpenVault:
@@ -44,15 +45,17 @@ def session_step(opened: OpenVault) -> OpenVault:
     return session.after_unlock(opened)
 
 
-def unlock(vault: Vault, account: str, passphrase: str, *,
+def unlock(locked: Vault, account: str, passphrase: str, *,
            delay: attempts.Delay | None = None,
            cancelled: threading.Event | None = None,
            counter: attempts.Attempts | None = None
            ) -> tuple[OpenVault, attempts.Failures | None]:
-    """Unlock ``vault`` as ``account`` behind the counter (``counter``: the server's, else
+    """Unlock ``locked`` as ``account`` behind the counter (``counter``: the server's, else
     the folder's file), then the session step. Returns the session and the failed attempts
-    that came before it (None: there were none). A session whose step fails is locked."""
-    opened, earlier = attempts.guarded_unlock(vault, account, passphrase, delay=delay,
+    that came before it (None: there were none). A session whose step fails is locked.
+    Not an entry point of the permission matrix: nothing is open yet; the unlock itself
+    decides who the account is, and the session step checks its own row."""
+    opened, earlier = attempts.guarded_unlock(locked, account, passphrase, delay=delay,
                                               cancelled=cancelled, counter=counter)
     return session_step(opened), earlier
 
