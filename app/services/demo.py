@@ -38,8 +38,12 @@ def build_demo_vault(folder: Path, passphrase: str, cases: int = 1500, seed: int
     # A new demo vault holds synthetic data only, under the published demo passphrase: the
     # process makes it without SQLCipher's memory security (on in the program itself; see
     # app.store.db.MEMORY_SECURITY_PRAGMA and the README's protection section).
-    with without_memory_security():
-        return _build(vault, folder, passphrase, cases, seed, account)
+    # Its commits do not wait for the disk either (a crash half-way leaves a demo vault to
+    # make again); the finished file is synced once.
+    with without_memory_security(), demo_rows.unsynced_writes():
+        made = _build(vault, folder, passphrase, cases, seed, account)
+    demo_rows.sync_file(vault.db_path)
+    return made
 
 
 def _build(vault: Vault, folder: Path, passphrase: str, cases: int, seed: int,

@@ -314,7 +314,6 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     booked = _Meetings(next_meeting, today, {(_ts(datetime.fromisoformat(a)) or a, b)
                                              for a, b in taken})
     rng = random.Random(seed * 7919 + 1)
-    added = 0
     done = _chunks_done(vault, seed)
     standings = party_service.standings(vault)
 
@@ -330,6 +329,24 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     # More than one chunk: the next chunk is made and checked in a second process while
     # this one writes (app.services.demo_producer).
     source = demo_producer.in_second_process(checked) if cases > CHUNK else checked()
+    try:
+        with demo_rows.generating(vault.engine):
+            return _write_chunks(vault, source, today=today, seed=seed, rng=rng,
+                                 booked=booked, done=done, party_ids=party_ids,
+                                 ids_by_name=ids_by_name)
+    finally:
+        # a failure while writing ends the second process at once (the collector is off)
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _write_chunks(vault: OpenVault, source: Iterator[synthetic.CheckedChunk], *, today: date,
+                  seed: int, rng: random.Random, booked: _Meetings, done: set[int],
+                  party_ids: dict[Protocol, list[int]], ids_by_name: dict[str, int]) -> int:
+    """Write each chunk's cases and activity, each in its own transactions; returns how
+    many cases were added."""
+    added = 0
     for index, chunk in enumerate(source):
         # A destroyed case keeps no external reference, so a chunk already written (a demo
         # run again with the same seed) is recognised by its audit row.
@@ -352,7 +369,6 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
             vault, chunk, states=[s.intake_state for s in stories], today=today, seed=seed,
             overrides=overrides)
         with vault.begin() as conn:
-            demo_rows.generating(conn)
             ids = demo_rows.case_ids(conn, numbers)
             _write_activity(conn, rng, today, part, stories, bookings,
                             [int(ids[n]) for n in numbers], numbers, party_ids, booked,

@@ -32,7 +32,6 @@ from app.services import cases as case_store
 from app.services import parties as party_service
 from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
 from app.store import cases as case_repo
-from app.store import demo_rows
 from app.store.demo_rows import insert_rows
 from app.store.case_tables import (
     case_search,
@@ -375,7 +374,6 @@ def _insert_parsed(vault: OpenVault, parsed: Sequence[Referral], *,
     shared_rows: list[dict[str, Any]] = []
     numbers: list[str] = []
     with vault.begin() as conn:
-        demo_rows.generating(conn)
         known = case_store.known_external_refs(
             conn, [r.external_ref for r in parsed if r.external_ref])
         if known:

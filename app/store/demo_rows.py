@@ -12,11 +12,15 @@ each table's sequence too, so the program's next row gets a free id.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, Table, func, select, text
+from sqlalchemy import (Boolean, Connection, Date, DateTime, Engine, Table, event, func, select,
+                        text)
 
 from app.domain.lifecycle import CaseState
 from app.store.case_tables import cases
@@ -38,10 +42,65 @@ BATCH = 20_000
 GENERATING_CACHE_KIB = 262_144
 
 
-def generating(conn: Connection) -> None:
-    """Give ``conn`` the demo's larger page cache (the vault file only)."""
-    if not on_server(conn):
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{GENERATING_CACHE_KIB}")
+#: Set while a process makes a NEW demo vault (``unsynced_writes``).
+_unsynced = [False]
+
+
+@contextmanager
+def unsynced_writes() -> Iterator[None]:
+    """While a NEW demo vault is filled, its commits do not wait for the disk
+    (``synchronous = OFF``): a crash half-way leaves a demo vault to delete and make again,
+    never a real one. The caller syncs the finished file (:func:`sync_file`)."""
+    _unsynced[0] = True
+    try:
+        yield
+    finally:
+        _unsynced[0] = False
+
+
+@contextmanager
+def generating(engine: Engine) -> Iterator[None]:
+    """While inside, every connection ``engine`` hands out gets the demo's larger page cache
+    (the vault file only), and while a new demo vault is made, commits that do not wait for
+    the disk. Set as the connection is handed out, before its transaction begins (SQLite
+    refuses to change the safety level inside one). On leaving, the pool's connections are
+    closed, so that the next ones open with the program's own settings."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    pragmas = [f"PRAGMA cache_size = -{GENERATING_CACHE_KIB}"]
+    if _unsynced[0]:
+        pragmas.append("PRAGMA synchronous = OFF")
+
+    def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", checkout)
+        # the pool's connections go, so the next ones open with the program's settings
+        engine.dispose()
+
+
+def sync_file(path: Path) -> None:
+    """Write ``path`` (a closed vault file; its write-ahead log if one is left) and its
+    folder's entries through to the disk."""
+    wal = path.with_name(path.name + "-wal")
+    targets = [path] + ([wal] if wal.exists() else [])
+    for target, flags in [(t, os.O_RDONLY) for t in targets] + [
+            (path.parent, os.O_RDONLY | os.O_DIRECTORY)]:
+        handle = os.open(target, flags)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
 
 
 def sql_value(value: Any) -> Any:
