@@ -89,3 +89,17 @@ def test_rows_built_before_a_sort_move_with_it(director: OpenVault, qapp: Any) -
     assert _built(model.rows()) == 1
     assert model.row_at(model.rowCount() - 1) is first  # the newest number, now last
     assert model.rows().search_keys()[-1] == first.search_key
+
+
+def test_cells_are_selectable_and_every_column_is_there(director: OpenVault, qapp: Any) -> None:
+    from ui.cases.case_table import CaseFilterProxy
+
+    model = CaseTableModel()
+    model.set_rows(case_service.list_cases(director, today=TODAY))
+    proxy = CaseFilterProxy()
+    proxy.setSourceModel(model)
+    wanted = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    for table in (model, proxy):
+        assert table.columnCount() == len(Column) == 9
+        assert table.flags(table.index(3, 2)) == wanted
+        assert table.flags(table.index(-1, 0)) == Qt.ItemFlag.NoItemFlags
