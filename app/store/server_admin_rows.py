@@ -5,7 +5,10 @@ migration owner, running the generated role, grant, policy and function statemen
 
 Typed functions on a connection the caller holds; the rules, the transaction and the audit
 rows stay with ``app.vault.server_admin``. Names put into a statement's text are checked as
-plain identifiers (``pg_roles.ident``); values go as bound parameters.
+plain identifiers (``pg_roles.ident``); values go as bound parameters. What the rest of the
+house server's machinery needs as well has one copy elsewhere: the roles (``SET ROLE``, the
+house's prefix, running generated statements) in ``app.store.server_logins``, the key slots
+in ``app.store.server_slots``.
 """
 
 from __future__ import annotations
@@ -50,31 +53,8 @@ def may_use_schema(conn: Connection) -> bool:
     return bool(conn.execute(text("SELECT has_schema_privilege('public', 'USAGE')")).scalar())
 
 
-def set_role(conn: Connection, role: str) -> None:
-    conn.exec_driver_sql(f"SET ROLE {pg_roles.ident(role)}")
-
-
-def reset_role(conn: Connection) -> None:
-    conn.exec_driver_sql("RESET ROLE")
-
-
-def run(conn: Connection, statements: Iterable[str]) -> None:
-    """Run generated statements (``app.store.pg_roles``, ``pg_accounts``) in order."""
-    for statement in statements:
-        conn.exec_driver_sql(statement)
-
-
 def vault_id(conn: Connection) -> str:
     return vault_meta.value(conn, "vault_id") or "-"
-
-
-def house_prefix(conn: Connection) -> str:
-    """The role prefix the house recorded (a house made before it was recorded: the
-    default)."""
-    from app.store.pg_accounts import PREFIX_KEY
-
-    value = vault_meta.value(conn, PREFIX_KEY)
-    return pg_roles.ident(value) if value else pg_roles.PREFIX
 
 
 def record_if_missing(conn: Connection, key: str, value: str) -> None:
@@ -127,13 +107,6 @@ def policies_made_by(statements: Iterable[str]) -> set[tuple[str, str]]:
 
 
 # -- verify on the server --------------------------------------------------------------------
-
-def own_slot(conn: Connection, slots_table: str, account: str) -> str | None:
-    """The key slot (JSON) of ``account`` as its own login reads it, or None."""
-    found = conn.execute(text(f"SELECT slot FROM {pg_roles.ident(slots_table)} "
-                              "WHERE account = :a"), {"a": account}).scalar()
-    return None if found is None else str(found)
-
 
 def audit_rows(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(audit_log)).scalar() or 0)

@@ -10,7 +10,8 @@ rows bound in) and the new key for sealing it again (``Sealed.seal`` for each va
 row, :func:`sealing_with`, through ``sealed.attach`` as a session's engine gets it). Rows
 are read in chunks in primary-key order (keyset) and each chunk is written back in one
 UPDATE joined to a VALUES list of the sealed bytes, so a big house is never held in memory
-at once, costs one round trip per chunk, and the caller can tell its progress.
+at once, costs one round trip per chunk, and the caller can tell its progress. The key slot
+rows are re-wrapped through ``app.store.server_slots``.
 """
 
 from __future__ import annotations
@@ -19,16 +20,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (Connection, LargeBinary, Table, and_, cast, func, select, text,
-                        tuple_, values)
+from sqlalchemy import (Connection, LargeBinary, Table, and_, cast, func, select, tuple_,
+                        values)
 from sqlalchemy import column as column_
 
 from app.store import sealed, vault_meta
 from app.store.schema import metadata
 from app.store.vault_secrets import SECRET_KEYS
 
-#: The server's key-slot table (``app.store.server_slots``, made by ``create_house``).
-KEY_SLOTS = "server_key_slots"
 #: Rows per chunk: one read and one batch of updates each.
 CHUNK = 1000
 
@@ -117,14 +116,3 @@ def reseal_secrets(conn: Connection, old: bytes, new: bytes) -> int:
         with sealing_with(conn, new):
             vault_meta.set_value(conn, name, sealed.seal_secret(conn, name, plain))
     return len(stored)
-
-
-def slot_rows(conn: Connection) -> list[tuple[str, str]]:
-    """``(account, slot JSON)`` of every key slot row (the owner reads them all)."""
-    return [(str(a), str(s)) for a, s in conn.execute(text(
-        f"SELECT account, slot FROM {KEY_SLOTS} ORDER BY account"))]
-
-
-def replace_slot(conn: Connection, account: str, slot_json: str) -> None:
-    conn.execute(text(f"UPDATE {KEY_SLOTS} SET slot = :s WHERE account = :a"),
-                 {"s": slot_json, "a": account})

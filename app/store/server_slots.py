@@ -80,6 +80,13 @@ def remove_slot(conn: Connection, account: str) -> str | None:
     return None if found is None else str(found)
 
 
+def all_slots(conn: Connection) -> list[tuple[str, str]]:
+    """``(account, slot JSON)`` of every row the connection's role sees, by account (the
+    migration owner: all of them)."""
+    return [(str(a), str(s)) for a, s in conn.execute(
+        select(key_slots.c.account, key_slots.c.slot).order_by(key_slots.c.account))]
+
+
 def replace_slot(conn: Connection, account: str, slot: str) -> None:
     """``account``'s new slot (its passphrase changed); the row's login stays."""
     conn.execute(update(key_slots).where(key_slots.c.account == account).values(slot=slot))

@@ -26,7 +26,7 @@ from app.domain.roles import Role
 from app.errors import CasuskamerError, PermissionDenied, VaultError, VaultExists
 from app.i18n import _, ngettext
 from app.store import (audit, engine as server_engine, migrate, pg_accounts, pg_roles, sealed,
-                       server_admin_rows as rows)
+                       server_admin_rows as rows, server_logins, server_slots)
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
 from app.vault.vault import OpenVault
@@ -134,7 +134,7 @@ def reapply(conn: Connection, prefix: str = pg_roles.PREFIX) -> int:
     stale = sorted(rows.policies(conn, tables) - wanted)
     for table, name in stale:
         rows.drop_policy(conn, table, name)
-    rows.run(conn, statements)
+    server_logins.run(conn, statements)
     return len(stale)
 
 
@@ -167,7 +167,7 @@ def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, 
             raise VaultError(_("The database {database} on the server is not a Casuskamer "
                                "house: make one with casuskamer init --server ... "
                                "--create.").format(database=profile.database))
-        prefix = prefix or (rows.house_prefix(conn) if usable else pg_roles.PREFIX)
+        prefix = prefix or (server_logins.house_prefix(conn) if usable else pg_roles.PREFIX)
         owner = pg_roles.owner_role(prefix)
         if not usable or not rows.is_member_of(conn, owner):
             raise PermissionDenied(_(
@@ -179,9 +179,8 @@ def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, 
                                "newer than this program ({needed}): upgrade the program, "
                                "not the server.").format(found=before, needed=head))
         if before != head:
-            rows.set_role(conn, owner)
-            migrate.upgrade(conn)
-            rows.reset_role(conn)
+            with server_logins.as_role(conn, owner):
+                migrate.upgrade(conn)
         dropped = reapply(conn, prefix)
         rows.record_if_missing(conn, pg_accounts.PREFIX_KEY, prefix)
         audit.append(conn, actor=owner, role=OWNER_AUDIT_ROLE,
@@ -225,7 +224,6 @@ def verify_server(opened: OpenVault) -> ServerReport:
     their own rows), every sealed value and blind index of the tables the role reads, and
     the registered value checks."""
     from app.domain.roles import GRANTS, Permission
-    from app.vault import server
     from app.vault.keyslots import KeySlot
 
     report = ServerReport()
@@ -235,7 +233,7 @@ def verify_server(opened: OpenVault) -> ServerReport:
         if report.schema != head:
             report.problems.append(_("The schema is at version {found}; this program needs "
                                      "{needed}.").format(found=report.schema, needed=head))
-        row = rows.own_slot(conn, server.KEY_SLOTS_TABLE, opened.actor.account)
+        row = server_slots.slot_of(conn, opened.actor.account)
         try:
             slot = KeySlot.from_json(json.loads(str(row))) if row is not None else None
         except ValueError:

@@ -38,7 +38,8 @@ from app import keymem
 from app.domain.roles import Permission
 from app.errors import PermissionDenied, VaultError
 from app.i18n import _
-from app.store import audit, key_check, migrate, pg_roles, sealed, server_admin_rows
+from app.store import (audit, key_check, migrate, pg_roles, sealed, server_admin_rows,
+                       server_logins, server_slots)
 from app.store import server_rekey_rows as rows
 from app.store import vault_meta
 from app.store.field_crypto import FieldCipher
@@ -106,7 +107,7 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
     new = bytes(new_key)
     with owner_transaction(profile, owner_user, owner_password) as conn:
         usable = server_admin_rows.may_use_schema(conn)
-        prefix = server_admin_rows.house_prefix(conn) if usable else pg_roles.PREFIX
+        prefix = server_logins.house_prefix(conn) if usable else pg_roles.PREFIX
         owner = pg_roles.owner_role(prefix)
         if not usable or not server_admin_rows.is_member_of(conn, owner):
             raise PermissionDenied(_(
@@ -117,7 +118,7 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
             raise VaultError(_("The house server's schema is not at this program's version: "
                                "upgrade it first (casuskamer upgrade). Nothing was "
                                "changed."))
-        server_admin_rows.set_role(conn, owner)
+        server_logins.set_role(conn, owner)
         vault_id = server_admin_rows.vault_id(conn)
         current = vault_meta.value(conn, key_check.CHECK_KEY)
         if vault_id != opened.vault_id or (
@@ -139,9 +140,9 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
             rows.reseal_table(conn, table, old, new, counted)
         secrets_count = rows.reseal_secrets(conn, old, new)
         accounts = 0
-        for account, stored in rows.slot_rows(conn):
+        for account, stored in server_slots.all_slots(conn):
             slot = KeySlot.from_json(json.loads(stored))
-            rows.replace_slot(conn, account, json.dumps(
+            server_slots.replace_slot(conn, account, json.dumps(
                 keyslots.with_keys(vault_id, slot, [new_key]).to_json()))
             accounts += 1
         generation = vault_meta.key_generation(conn) + 1
@@ -151,7 +152,7 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
                       secrets=secrets_count)
         audit.append(conn, actor=opened.actor.account, role=opened.actor.role.value,
                      entry=audit.AuditEntry(ACTION, "vault", vault_id, "ok", dict(detail)))
-        server_admin_rows.reset_role(conn)
+        server_logins.reset_role(conn)
     return ServerKeyChange(generation, total, secrets_count, accounts)
 
 
