@@ -287,12 +287,13 @@ def prepare_roles(server: PgServer, dbname: str, prefix: str,
                       f"{pg_roles.owner_role(prefix)}")
 
 
-def role_logins(server: PgServer, dbname: str, prefix: str, *,
-                key_slots: bool = False) -> dict[Any, tuple[str, str]]:
+def role_logins(server: PgServer, dbname: str, prefix: str, *, key_slots: bool = False,
+                accounts: dict[Any, str] | None = None) -> dict[Any, tuple[str, str]]:
     """As the superuser: one LOGIN role per program role, in its group, with a SCRAM
     verifier of a random secret (``pg_roles.login_role_statements``): {role: (login,
     secret)}. With ``key_slots``, each login also gets a key slot row (an empty slot) in the
-    server's key-slot table, which must exist: the session policies know it as an account."""
+    server's key-slot table, which must exist: the session policies know it as an account,
+    named as ``accounts`` names it for its role (default: the login's own name)."""
     from app.domain.roles import Role
     from app.store import pg_roles
     from app.store.field_crypto import scram_verifier
@@ -306,8 +307,9 @@ def role_logins(server: PgServer, dbname: str, prefix: str, *,
                                                             scram_verifier(secret), prefix):
                 admin.execute(statement)
             if key_slots:
+                account = (accounts or {}).get(role, login)
                 admin.execute(f"INSERT INTO {KEY_SLOTS_TABLE} (account, login_role, role, "
-                              "slot) VALUES (%s, %s, %s, '{}')", (login, login, role.value))
+                              "slot) VALUES (%s, %s, %s, '{}')", (account, login, role.value))
             logins[role] = (login, secret)
     return logins
 

@@ -10,7 +10,6 @@ On e9db4e2 the centre's role could SELECT every column of ``cases`` and ``agenda
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
@@ -19,9 +18,10 @@ import sqlalchemy as sa
 
 from app.domain.roles import Role
 from app.store import pg_roles, sealed
-from app.store.field_crypto import scram_verifier
 from app.store.schema import metadata
 from app.vault import server
+from tests.pg_server import prepare_roles, role_engines, role_logins
+from tests.pg_server import required_values as _required
 
 #: Written from the matrix's division (the substance is the process director's), not read
 #: from the grants under test.
@@ -56,10 +56,7 @@ def house(pg_server: Any) -> dict[Role, sa.Engine]:
     pytest.importorskip("psycopg")
     prefix = f"ck{secrets.token_hex(3)}"
     db = pg_server.new_database("cols")
-    with pg_server.admin(db) as admin:
-        for statement in pg_roles.role_statements(prefix):
-            admin.execute(statement)
-        admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {pg_roles.owner_role(prefix)}")
+    prepare_roles(pg_server, db, prefix)
     owner = sa.create_engine(pg_server.sqlalchemy_url(pg_server.superuser,
                                                       pg_server.superuser_password, db))
     sealed.attach(owner, DATA_KEY)
@@ -78,18 +75,8 @@ def house(pg_server: Any) -> dict[Role, sa.Engine]:
             conn.exec_driver_sql(statement)
         _fill(conn)
     owner.dispose()
-    engines = {}
-    with pg_server.admin(db) as admin:
-        for role in Role:
-            login, secret = f"{prefix}_acct_{role.value}", secrets.token_urlsafe(32)
-            for statement in pg_roles.login_role_statements(login, role, scram_verifier(secret),
-                                                            prefix):
-                admin.execute(statement)
-            engine = sa.create_engine(pg_server.sqlalchemy_url(login, secret, db))
-            sealed.attach(engine, DATA_KEY)
-            engines[role] = engine
-            admin.execute(f"INSERT INTO {server.KEY_SLOTS_TABLE} (account, login_role, role, "
-                          "slot) VALUES (%s, %s, %s, '{}')", (ACCOUNT[role], login, role.value))
+    engines = role_engines(pg_server, db, role_logins(pg_server, db, prefix, key_slots=True,
+                                                      accounts=ACCOUNT), DATA_KEY)
     yield engines
     for engine in engines.values():
         engine.dispose()
@@ -119,18 +106,6 @@ def _fill(conn: sa.Connection) -> None:
         conn.execute(t["drafts"].insert().values(**_required(
             "drafts", id=draft_id, kind="intake", owner=owner, object_id=str(draft_id),
             payload=CANARY)))
-
-
-def _required(table: str, **given: object) -> dict[str, object]:
-    """``given`` plus a plain value for every other NOT NULL column of ``table``."""
-    values = dict(given)
-    for column in metadata.tables[table].columns:
-        if column.name in values or column.nullable or column.server_default is not None:
-            continue
-        kind = sealed.plain_type(column.type).python_type
-        values[column.name] = {int: 1, str: "x", bool: False, dt.date: dt.date(2026, 1, 5),
-                               dt.datetime: dt.datetime(2026, 1, 5, 9, 0)}[kind]
-    return values
 
 
 def _refused(engine: sa.Engine, table: str, column: str) -> bool:
