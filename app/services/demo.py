@@ -17,7 +17,7 @@ from app.i18n import ngettext
 from app.services import accounts, session
 from app.store import demo_rows
 from app.store.db import without_memory_security
-from app.vault.keyslots import calibrate
+from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 
 DEMO_ACCOUNTS = (
@@ -51,7 +51,11 @@ def _build(vault: Vault, folder: Path, passphrase: str, cases: int, seed: int,
     if vault.exists():
         opened = session.after_unlock(vault.unlock(account, passphrase))
     else:
-        params = calibrate()
+        # The key derivation at the program's floor (64 MiB, 3 passes), not calibrated: the
+        # demo's passphrase is published, so a costlier derivation would protect nothing and
+        # cost the first start of `make run` about two seconds (four derivations of half a
+        # second). A demo account that chooses its own passphrase gets a calibrated one.
+        params = KdfParams()
         opened = session.after_unlock(Vault.create(folder, account, passphrase, kdf=params,
                                                    demo=True), created=True)
         for name, role in DEMO_ACCOUNTS:

@@ -75,3 +75,27 @@ def test_a_new_demo_vault_is_written_unsynced_then_synced(
         assert settings(reopened)[0] == FULL
     finally:
         reopened.lock(audit_it=False)
+
+
+def test_a_new_demo_vault_derives_its_keys_at_the_floor(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's passphrase is published: its four key slots take the program's floor for
+    the key derivation (64 MiB, 3 passes) instead of what calibration would choose here (a
+    calibration that asks more, as on a quiet machine)."""
+    import json
+
+    from app.vault import keyslots
+
+    def calibrated(_target: float | None = None) -> keyslots.KdfParams:
+        return keyslots.KdfParams(memory_kib=2 * keyslots.MIN_MEMORY_KIB, iterations=4)
+
+    monkeypatch.setattr(keyslots, "calibrate", calibrated)
+    monkeypatch.setattr(demo, "calibrate", calibrated, raising=False)
+    monkeypatch.delenv("CASUSKAMER_KDF_SECONDS", raising=False)
+    folder = tmp_path / "kluis"
+    demo.build_demo_vault(folder, "demo-wachtzin voor iedereen", cases=0, seed=4)
+    slots = json.loads(Vault(folder).slots_path.read_text(encoding="utf-8"))["slots"]
+    assert sorted(s["account"] for s in slots) == [
+        "beheerder", "informatiecentrum", "manager", "procesregisseur"]
+    assert {(s["kdf"]["memory_kib"], s["kdf"]["iterations"]) for s in slots} == {
+        (keyslots.MIN_MEMORY_KIB, keyslots.MIN_ITERATIONS)}
