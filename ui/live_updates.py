@@ -34,6 +34,8 @@ class LiveUpdates(QObject):
     #: the server refused the session's login (its account revoked, or its passphrase
     #: changed at another workstation); emitted on the listener's thread
     withdrawn = Signal()
+    #: an administrator changed the house's data key (announced under the old one)
+    key_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,7 +43,8 @@ class LiveUpdates(QObject):
 
     @classmethod
     def follow(cls, opened: OpenVault, parent: QObject,
-               on_withdrawn: Callable[[], None] | None = None) -> LiveUpdates | None:
+               on_withdrawn: Callable[[], None] | None = None,
+               on_key_changed: Callable[[], None] | None = None) -> LiveUpdates | None:
         """Listen for ``opened`` (a session on the house server); None for a local vault or
         when the server refuses the listening connection (the screens then show what they
         read, as before). ``on_withdrawn`` runs on the GUI thread when the server refuses
@@ -53,6 +56,8 @@ class LiveUpdates(QObject):
         relay = cls(parent)
         if on_withdrawn is not None:
             relay.withdrawn.connect(on_withdrawn)
+        if on_key_changed is not None:
+            relay.key_changed.connect(on_key_changed)
         try:
             listen(relay.received.emit, relay.withdrawn.emit)
         except CasuskamerError:
@@ -63,6 +68,11 @@ class LiveUpdates(QObject):
     def deliver(self, change: Change) -> None:
         """Tell the screens what ``change`` concerns. Cases come by their internal id (the
         announcements carry no case number)."""
+        from app.vault.server import DATA_KEY
+
+        if any(kind == DATA_KEY for kind, _i in change.objects):
+            self.key_changed.emit()  # the session's key is no longer the house's
+            return
         case_ids = [i for kind, i in change.objects if kind == "case" and i.isdigit()]
         for case_id in dict.fromkeys(case_ids):
             changes.announce_case_id(int(case_id))

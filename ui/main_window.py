@@ -331,7 +331,8 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(opened, self.sections)
         # on the house server: other workstations' saves refresh the open screens
         LiveUpdates.follow(opened, self.workspace,
-                           on_withdrawn=lambda: self._login_withdrawn(opened))
+                           on_withdrawn=lambda: self._session_ended(opened, "login"),
+                           on_key_changed=lambda: self._session_ended(opened, "key"))
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         back_where_it_was = bool(same_account and self._last_section
@@ -478,16 +479,18 @@ class MainWindow(QMainWindow):
         self.unlock_screen.prepare(self._last_account)
         self._update_chrome()
 
-    def _login_withdrawn(self, opened: OpenVault) -> None:
-        """The house server no longer lets this session's account log in (revoked, or its
-        passphrase changed at another workstation): lock now, so nothing of the session
-        stays on screen, and say why on the unlock screen."""
-        from app.vault.server import LoginWithdrawn
+    def _session_ended(self, opened: OpenVault, why: str) -> None:
+        """The house server ended this session: its account may no longer log in (``why``
+        "login": revoked, or its passphrase changed at another workstation) or an
+        administrator changed the house's data key ("key"). Lock now, so nothing of the
+        session stays on screen, and say why on the unlock screen."""
+        from app.vault.server import DataKeyChanged, LoginWithdrawn
 
         if self.opened is not opened:
             return
         self.lock()
-        self.unlock_screen.show_message(str(LoginWithdrawn()))
+        reason = LoginWithdrawn() if why == "login" else DataKeyChanged()
+        self.unlock_screen.show_message(str(reason))
 
     def _vault_closed_elsewhere(self) -> None:
         """The vault was locked by someone other than this window (a service, a test)."""

@@ -238,6 +238,21 @@ def notify(conn: Connection, origin: str) -> None:
                          {"c": CHANNEL, "p": announcements.seal(tables, objects, origin)})
 
 
+#: The kind of the one object a data-key change announces (its generation as the id).
+DATA_KEY = "data_key"
+
+
+def announce_key_change(conn: Connection, announcements: Announcements, origin: str,
+                        generation: int) -> None:
+    """Within the transaction that changes the house's data key (delivered at its commit):
+    tell every listening session, sealed under the key they still hold (the old one), that
+    it is no longer the house's, so their windows lock instead of waiting for a refused
+    step. Nothing else is named."""
+    conn.exec_driver_sql("SELECT pg_notify(%(c)s, %(p)s)", {
+        "c": CHANNEL,
+        "p": announcements.seal({"meta"}, [(DATA_KEY, str(generation))], origin)})
+
+
 def _change(data: dict[str, Any]) -> Change | None:
     try:
         return Change(frozenset(str(t) for t in data["t"]),

@@ -61,6 +61,8 @@ from app.store import (accounts as account_rows, audit, engine as server_engine,
 from app.store.field_crypto import UnlockKeys, scram_verifier, split_unlock_key
 from app.store.profile import ServerProfile, is_profile, read_profile
 from app.store.engine import LoginWithdrawn
+from app.store.key_check import DataKeyChanged
+from app.store.live import DATA_KEY
 from app.store.schema import metadata
 from app.store.server_slots import KEY_SLOTS_TABLE, key_slot_statements
 from app.vault import keyslots
@@ -68,7 +70,8 @@ from app.vault.keyslots import KdfParams, KeySlot
 from app.vault.vault import Actor, OpenVault, Vault, record_slot_key, utcnow
 
 # the server's table (app.store); the error of a session whose login the server withdrew
-__all__ = ["KEY_SLOTS_TABLE", "LoginWithdrawn", "key_slot_statements"]
+__all__ = ["DATA_KEY", "DataKeyChanged", "KEY_SLOTS_TABLE", "LoginWithdrawn",
+           "key_slot_statements"]
 
 #: Argon2id on the server: the key slots' floor (the salt must be known before login, so
 #: the settings are too; a house that wants more changes them for every account at once).

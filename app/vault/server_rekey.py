@@ -38,8 +38,8 @@ from app import keymem
 from app.domain.roles import Permission
 from app.errors import PermissionDenied, VaultError
 from app.i18n import _
-from app.store import (audit, key_check, migrate, pg_roles, sealed, server_admin_rows,
-                       server_logins, server_slots)
+from app.store import (audit, key_check, live, migrate, pg_roles, sealed,
+                       server_admin_rows, server_logins, server_slots)
 from app.store import server_rekey_rows as rows
 from app.store import vault_meta
 from app.store.field_crypto import FieldCipher
@@ -152,6 +152,9 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
                       secrets=secrets_count)
         audit.append(conn, actor=opened.actor.account, role=opened.actor.role.value,
                      entry=audit.AuditEntry(ACTION, "vault", vault_id, "ok", dict(detail)))
+        announcements = live.attached(opened.engine)  # still the old key: others open it
+        if announcements is not None and isinstance(opened, ServerOpenVault):
+            live.announce_key_change(conn, announcements, opened.origin, generation)
         server_logins.reset_role(conn)
     return ServerKeyChange(generation, total, secrets_count, accounts)
 
