@@ -180,7 +180,16 @@ def upgrade_house(profile: ServerProfile, owner_user: str, owner_password: str, 
                                "not the server.").format(found=before, needed=head))
         if before != head:
             with server_logins.as_role(conn, owner):
-                migrate.upgrade(conn)
+                try:
+                    migrate.upgrade(conn)
+                except RuntimeError as exc:
+                    # a migration's own refusal (0014, 0017: values a test version stored
+                    # in the clear, which the owner holds no key to seal); its text names
+                    # tables only. The transaction is rolled back.
+                    raise VaultError(_(
+                        "The house server's database cannot be upgraded to this program's "
+                        "version ({why}). Nothing was changed.").format(
+                        why=str(exc).rstrip(". "))) from None
         dropped = reapply(conn, prefix)
         rows.record_if_missing(conn, pg_accounts.PREFIX_KEY, prefix)
         audit.append(conn, actor=owner, role=OWNER_AUDIT_ROLE,
