@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
+from app.errors import CasuskamerError
+from app.i18n import _
 from app.services.referral_import import ImportRefused
 
 T = TypeVar("T")
@@ -25,15 +27,21 @@ T = TypeVar("T")
 POLL_SECONDS = 1.0
 
 
-class ProducerFailed(RuntimeError):
+class ProducerFailed(CasuskamerError):
     """The generating process stopped without its chunks (it was killed, or failed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(_("The demo's second process stopped ({reason}). The cases written "
+                           "so far stay; run the same command again to add the rest.")
+                         .format(reason=reason))
 
 
 def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
     """The items of ``make()``, made in a forked child while the caller uses the previous
     ones, in the same order. A refusal by the import's rules in the child is raised here as
-    the same ``ImportRefused``; any other failure as :class:`ProducerFailed` (its type name
-    only: no value from the data in a message). Stopping early ends the child."""
+    the same ``ImportRefused``; any other failure as :class:`ProducerFailed` (one line with
+    the exit code or the failure's type name only: no value from the data in a message).
+    Stopping early ends the child."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(make, sending), daemon=True,
@@ -44,12 +52,11 @@ def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
         while True:
             while not receiving.poll(POLL_SECONDS):
                 if not child.is_alive():
-                    raise ProducerFailed(f"the demo's generating process ended "
-                                         f"(exit code {child.exitcode})")
+                    raise ProducerFailed(str(child.exitcode))
             try:
                 kind, value = receiving.recv()
             except EOFError:
-                raise ProducerFailed("the demo's generating process ended early") from None
+                raise ProducerFailed("EOF") from None
             if kind == "item":
                 yield value
             elif kind == "done":
@@ -57,7 +64,7 @@ def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
             elif kind == "refused":
                 raise ImportRefused(value)
             else:
-                raise ProducerFailed(f"the demo's generating process failed ({value})")
+                raise ProducerFailed(str(value))
     finally:
         receiving.close()
         if child.is_alive():

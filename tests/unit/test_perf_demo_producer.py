@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from app.domain.wizard import FieldError
+from app.errors import CasuskamerError
 from app.services import demo_producer, parties, synthetic
 from app.services.referral_import import ImportRefused
 from app.vault.vault import OpenVault
@@ -53,11 +54,13 @@ def dying() -> Iterator[int]:
 
 def test_a_child_that_dies_stops_the_demo_instead_of_hanging() -> None:
     got: list[int] = []
-    with pytest.raises(demo_producer.ProducerFailed):
+    with pytest.raises(demo_producer.ProducerFailed) as failed:
         for item in demo_producer.in_second_process(dying):
             got.append(item)
     assert got == [1]
     assert multiprocessing.active_children() == []
+    # the command line's one-line error, not a traceback
+    assert isinstance(failed.value, CasuskamerError) and "\n" not in str(failed.value)
 
 
 def failing() -> Iterator[int]:
