@@ -291,12 +291,12 @@ class ServerOpenVault(OpenVault):
         """An account never migrates the server (only the migration owner does): it checks
         that the schema is the one this program expects."""
         with self.read() as conn:
-            current = migrate.current_revision(conn)
-        if current != migrate.head_revision():
+            current = migrate.stored_revision(conn)
+        if current != migrate.newest_revision():
             raise VaultError(_("The house server's database is at schema version {found}; "
                                "this program needs {needed}. Ask your administrator to "
                                "upgrade the server.").format(found=current or "-",
-                                                             needed=migrate.head_revision()))
+                                                             needed=migrate.newest_revision()))
 
     @contextmanager
     def unlock_step(self) -> Iterator[None]:
