@@ -29,7 +29,7 @@ from app.services import session  # noqa: E402
 
 from tests import pg_engine  # noqa: E402
 from tests.pg_engine import _server_accounts, suite_house  # noqa: E402, F401  (--engine)
-from tests.pg_server import pg_server  # noqa: E402, F401
+from tests.pg_server import pg_server, server_house  # noqa: E402, F401
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

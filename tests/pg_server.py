@@ -270,6 +270,19 @@ def pg_server() -> Iterator[PgServer]:
     yield from _start(pg_ctl)
 
 
+@pytest.fixture
+def server_house(pg_server: PgServer) -> Iterator[Any]:
+    """A house on the throwaway server as the service tests make it
+    (``tests.unit.test_pg_services._server_house``: a ``House``); every session it opened is
+    locked afterwards. Registered in ``tests/conftest.py``, so each test file need not copy it."""
+    from tests.unit.test_pg_services import _server_house
+
+    made = _server_house(pg_server)
+    yield made
+    for opened in made.opened:
+        opened.lock(audit_it=False)
+
+
 # -- a house's roles on the throwaway server (the tests of grants and row-level policies) ---
 
 def prepare_roles(server: PgServer, dbname: str, prefix: str,

@@ -20,20 +20,11 @@ from app.services import intake
 from app.domain.live_changes import Change
 from app.store import live
 from app.vault.server import ServerOpenVault
-from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _referral,
-                                         _server_house)
+from tests.unit.test_pg_services import (DIRECTOR, DIRECTOR_PASS, House, _referral)
 
 #: generous, so a busy test machine does not fail the test; the latency itself is measured
 #: in benchmarks (a few milliseconds on the build machine), not asserted here
 WAIT = 10.0
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
 
 
 class Overhear:

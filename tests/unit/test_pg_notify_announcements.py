@@ -27,18 +27,10 @@ from app.services import intake
 from app.store import live
 from app.vault.server import ServerOpenVault
 from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
-                                         _referral, _server_house)
+                                         _referral)
 
 #: generous, so a busy test machine does not fail the test (no timing is asserted)
 WAIT = 10.0
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
 
 
 class Superuser:

@@ -10,7 +10,6 @@ Skipped, with the reason, where no PostgreSQL binaries are installed (tests/pg_s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,15 +22,7 @@ from app.services import meetings as meeting_service
 from app.store import meetings as meeting_rows
 from app.store.meeting_tables import meetings
 from tests.unit.handout_cases import party_ids, plan_meeting, route_to_meeting
-from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House, _referral, _server_house
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
+from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House, _referral
 
 
 def _at_ten(days: int) -> datetime:

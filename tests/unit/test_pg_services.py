@@ -96,14 +96,6 @@ def house(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[House]:
         opened.lock(audit_it=False)
 
 
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
-
-
 def _referral(vault: OpenVault, surname: str, bsn: str | None) -> Referral:
     police = party_service.find_party_by_name(vault, "Politie regionale eenheid Den Haag")
     assert police is not None
