@@ -477,15 +477,16 @@ def refresh_case_search(conn: Connection, case_id: int) -> None:
 
 
 def replace_case_details(conn: Connection, case_id: int, referral: Referral, *,
-                         fresh: bool = False) -> None:
+                         fresh: bool = False) -> list[int]:
     """Write the subjects, the search row and the life-domain problems of ``referral``
     (replacing earlier ones; ``fresh``: a case made in this transaction, which has none:
     nothing is deleted, so who registers referrals on the house server, whose role may
-    insert a new case's rows but not delete or read them, can write them)."""
+    insert a new case's rows but not delete or read them, can write them). Returns the
+    subjects' new ids, in the referral's order."""
     number = case_rows.number_of(conn, case_id)
-    subject_rows.replace(conn, case_id, [subject_values(case_id, i, s)
-                                         for i, s in enumerate(referral.subjects)],
-                         fresh=fresh)
+    subject_ids = subject_rows.replace(conn, case_id, [subject_values(case_id, i, s)
+                                                       for i, s in enumerate(referral.subjects)],
+                                       fresh=fresh)
     case_rows.replace_search_row(conn, case_id,
                                  search_values(case_id, number, referral.subjects),
                                  fresh=fresh)
@@ -494,16 +495,28 @@ def replace_case_details(conn: Connection, case_id: int, referral: Referral, *,
     # the partners to invite and the subjects' informing (issue 24)
     from app.services.referral_contacts import store_referral_extras
 
-    store_referral_extras(conn, case_id, referral, fresh=fresh)
+    store_referral_extras(conn, case_id, referral, fresh=fresh, subject_ids=subject_ids)
+    return subject_ids
 
 
 def insert_information(conn: Connection, case_id: int, items: Sequence[InformationInput],
-                       now: datetime) -> list[int]:
+                       now: datetime, subject_ids: Sequence[int] | None = None) -> list[int]:
     """Store items with their terms, ``terms_to_confirm`` when someone other than the source
     set them, and whom they concern (``InformationInput.concerns`` names the case's subjects
-    by their position); returns the new ids in order."""
+    by their position); returns the new ids in order. ``subject_ids``: the case's subject
+    ids by position when the caller has just written them (a new case: nothing is read
+    back, which who registers referrals may not on the house server)."""
+    by_position = None if subject_ids is None else dict(enumerate(subject_ids))
     ids = []
     for item in items:
+        concerns = None
+        if item.concerns is not None:
+            if by_position is None:
+                by_position = subject_rows.ids_by_position(conn, case_id)
+            if not set(item.concerns) <= set(by_position):
+                raise ValidationError(_("An item can only concern subjects of its own case."),
+                                      field="concerns")
+            concerns = frozenset(by_position[p] for p in item.concerns)
         item_id = item_rows.insert_item(conn, {
             "case_id": case_id, "source_party_id": item.source_party_id,
             "received": item.received, "category": item.category.value, "text": item.text,
@@ -512,13 +525,7 @@ def insert_information(conn: Connection, case_id: int, items: Sequence[Informati
             "use_restriction": item.terms.use_restriction,
             "subject_access": item.terms.subject_access,
             "terms_to_confirm": item.terms_to_confirm, "created_at": now},
-            shared_with=item.terms.shared_with)
-        if item.concerns is not None:
-            by_position = subject_rows.ids_by_position(conn, case_id)
-            if not set(item.concerns) <= set(by_position):
-                raise ValidationError(_("An item can only concern subjects of its own case."),
-                                      field="concerns")
-            set_item_concerns(conn, item_id, frozenset(by_position[p] for p in item.concerns))
+            shared_with=item.terms.shared_with, concerns=concerns)
         ids.append(item_id)
     return ids
 
@@ -532,6 +539,14 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
                 now: datetime | None = None) -> tuple[int, str]:
     """Create a case from a checked referral, with subjects, problems and information items;
     returns ``(id, number)``. Audited as ``case.create``."""
+    case_id, number, _items = insert_new_case(conn, vault, referral, state, now)
+    return case_id, number
+
+
+def insert_new_case(conn: Connection, vault: OpenVault, referral: Referral, state: CaseState,
+                    now: datetime | None = None) -> tuple[int, str, list[int]]:
+    """:func:`insert_case`, also returning the new information items' ids in the referral's
+    order (written, never read back: see :func:`replace_case_details`)."""
     now = now or utcnow()
     number, seq = next_case_number(conn, referral.received.year)
     case_id = case_rows.insert_row(conn, dict(
@@ -544,12 +559,12 @@ def insert_case(conn: Connection, vault: OpenVault, referral: Referral, state: C
         created_at=now, created_by=vault.actor.account, updated_at=now,
         intake_started_at=now if state is CaseState.INTAKE else None,
     ))
-    replace_case_details(conn, case_id, referral, fresh=True)
-    insert_information(conn, case_id, referral.information, now)
+    subject_ids = replace_case_details(conn, case_id, referral, fresh=True)
+    item_ids = insert_information(conn, case_id, referral.information, now, subject_ids)
     vault.log(conn, "case.create", "case", number, detail={
         "state": state.value, "protocol": referral.protocol.value,
         "subjects": len(referral.subjects), "items": len(referral.information)})
-    return case_id, number
+    return case_id, number, item_ids
 
 
 def update_registration(conn: Connection, case_id: int, referral: Referral,

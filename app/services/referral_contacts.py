@@ -20,7 +20,7 @@ the sharing policy's (``app.sharing.policy.may_be_invited``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import Connection
@@ -59,17 +59,21 @@ def _case_id(conn: Connection, number_or_id: str | int) -> int:
 
 
 def store_referral_extras(conn: Connection, case_id: int, referral: Referral, *,
-                          fresh: bool = False) -> None:
+                          fresh: bool = False, subject_ids: Sequence[int] | None = None
+                          ) -> None:
     """Write the referral's invitees and its subjects' informing (replacing earlier rows;
     ``fresh``: a case made in this transaction, which has none), inside the caller's
-    transaction, after the subjects were written (in order)."""
+    transaction, after the subjects were written (in order); ``subject_ids``: their ids in
+    that order, as the insert gave them (read back when None: who registers referrals may
+    not read the subjects on the house server)."""
     referral_rows.replace_invitees(conn, case_id, [
         {"position": i, "party_id": inv.party_id, "contact_name": inv.contact_name,
          "contact_role": inv.contact_role, "phone": inv.phone, "email": inv.email}
         for i, inv in enumerate(referral.invitees)], fresh=fresh)
     rows = []
     if any(value is not None for value in referral.informing):
-        ids = subject_rows.ids_in_order(conn, case_id)
+        ids = (list(subject_ids) if subject_ids is not None
+               else subject_rows.ids_in_order(conn, case_id))
         rows = [_informing_row(case_id, subject_id, value)
                 for subject_id, value in zip(ids, referral.informing, strict=False)
                 if value is not None]

@@ -335,19 +335,19 @@ def insert_referral(conn: Connection, vault: OpenVault, referral: Referral,
     requests to that party. The one way a referral becomes a case, for registration and
     import alike. Returns the case id, its number and how many items await confirmation."""
     referral = hold_foreign_terms(referral)
-    case_id, number = case_store.insert_case(conn, vault, referral, state, now)
-    asked = any(given.asked_terms is not None for given in referral.information)
-    # read back only when a request is to be made (who registers referrals on the house
-    # server may insert the items, not read them)
-    stored = case_store.information_items(conn, case_id) if asked else []
+    case_id, number, item_ids = case_store.insert_new_case(conn, vault, referral, state, now)
     waiting = 0
-    for given, item in zip(referral.information if asked else [], stored, strict=True):
+    # the items as just written (their ids from the inserts, their terms the held ones):
+    # nothing is read back, which who registers referrals may not on the house server
+    for given, item_id in zip(referral.information, item_ids, strict=True):
         if given.asked_terms is not None:
             waiting += 1
-            ask_source_party(conn, vault, case_id, number, item,
-                             widening_asks(given.asked_terms, item.terms,
-                                           item.source_party_id),
-                             today or date.today())
+            ask_source_party(conn, vault, case_id, number, InformationItem(
+                id=item_id, case_id=case_id, source_party_id=given.source_party_id,
+                category=given.category, text=given.text, received=given.received,
+                terms=given.terms, terms_to_confirm=True),
+                widening_asks(given.asked_terms, given.terms, given.source_party_id),
+                today or date.today())
     return case_id, number, waiting
 
 

@@ -28,13 +28,22 @@ def categories(conn: Connection, case_id: int) -> list[tuple[int, str]]:
 
 
 def insert_item(conn: Connection, values: Mapping[str, Any],
-                shared_with: Iterable[int] = ()) -> int:
-    """A new information item with the parties its terms share it with; its id."""
-    item_id = inserted_id(conn.execute(insert(information_items).values(dict(values))))
+                shared_with: Iterable[int] = (),
+                concerns: Iterable[int] | None = None) -> int:
+    """A new information item with the parties its terms share it with and (``concerns``)
+    the subject ids it concerns, None: the whole household; its id. Inserts only (on the
+    house server who registers referrals may insert a new case's rows, not change them)."""
+    row = dict(values)
+    if concerns is not None:
+        row["concerns_all"] = False
+    item_id = inserted_id(conn.execute(insert(information_items).values(row)))
     parties = sorted(shared_with)
     if parties:
         conn.execute(insert(item_shared_with), [{"item_id": item_id, "party_id": p}
                                                 for p in parties])
+    if concerns is not None and sorted(concerns):
+        conn.execute(insert(item_subjects), [{"item_id": item_id, "subject_id": s}
+                                             for s in sorted(concerns)])
     return item_id
 
 

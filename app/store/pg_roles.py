@@ -196,7 +196,9 @@ TABLE_GRANTS: dict[str, TableGrant] = {
     # the answers (meetings.invitee_choices), not who recorded them
     "triage_queries": _grant(_REGISTER, _WORK, register_only=(
         "id", "case_id", "party_id", "asked_on", "answered_on", "answer")),
-    "widening_requests": _grant(_SUBSTANCE, _WORK),
+    # what a referral asked of another source party (covenant 16.2): written with the
+    # referral, so by who registers referrals too (INSERT without SELECT)
+    "widening_requests": _grant(_SUBSTANCE, _WORK, insert=_INTAKE),
     "case_minutes": _grant(_SUBSTANCE, _WORK),
     "minutes_entries": _grant(_SUBSTANCE, _WORK),
     "plan_versions": _grant(_SUBSTANCE, _WORK),

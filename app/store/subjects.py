@@ -12,6 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from app.store.case_tables import cases, subjects
+from app.store.convert import inserted_id
 
 #: the subject fields closure can empty
 Removable = Literal["address", "bsn"]
@@ -23,12 +24,14 @@ def count(conn: Connection, case_id: int) -> int:
 
 
 def holding(conn: Connection, case_id: int, field: Removable) -> list[tuple[int, str]]:
-    """``(id, role)`` of the case's subjects with ``field`` filled in, in their order."""
+    """``(id, role)`` of the case's subjects with ``field`` filled in, in their order. The
+    value is looked at on the workstation: on the house server it is sealed, and SQL cannot
+    compare it there."""
     column = subjects.c[field]
-    return [(int(i), str(r)) for i, r in conn.execute(
-        select(subjects.c.id, subjects.c.role)
-        .where(subjects.c.case_id == case_id, column.is_not(None), column != "")
-        .order_by(subjects.c.position))]
+    return [(int(i), str(r)) for i, r, value in conn.execute(
+        select(subjects.c.id, subjects.c.role, column)
+        .where(subjects.c.case_id == case_id, column.is_not(None))
+        .order_by(subjects.c.position)) if value != ""]
 
 
 def clear(conn: Connection, case_id: int, ids: Iterable[int], field: Removable) -> None:
@@ -96,11 +99,11 @@ def case_of(conn: Connection, subject_id: int) -> tuple[int, str] | None:
 
 
 def replace(conn: Connection, case_id: int, rows: Sequence[Mapping[str, Any]], *,
-            fresh: bool = False) -> None:
+            fresh: bool = False) -> list[int]:
     """The case's subjects (whole ``subjects`` rows, in order), replacing earlier ones;
-    ``fresh``: a case made in this transaction, which has none (nothing deleted: on the
-    house server who registers referrals may insert a new case's rows, not delete any)."""
+    their new ids, in order. ``fresh``: a case made in this transaction, which has none
+    (nothing deleted: on the house server who registers referrals may insert a new case's
+    rows, not delete or read any, so the ids come from the inserts, not from a read)."""
     if not fresh:
         conn.execute(delete(subjects).where(subjects.c.case_id == case_id))
-    if rows:
-        conn.execute(insert(subjects), [dict(r) for r in rows])
+    return [inserted_id(conn.execute(insert(subjects).values(dict(r)))) for r in rows]
