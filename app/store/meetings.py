@@ -40,12 +40,14 @@ def stored_minutes_ids(conn: Connection, case_id: int) -> list[int]:
 def contributions_asked(conn: Connection, item_ids: Iterable[int],
                         removed_text: str) -> list[tuple[int, int]]:
     """``(agenda item, party)`` of the invitations to ``item_ids`` that ask a contribution
-    (not empty, not already replaced by ``removed_text``)."""
-    return [(int(i), int(p)) for i, p in conn.execute(
-        select(invitations.c.agenda_item_id, invitations.c.party_id)
-        .where(invitations.c.agenda_item_id.in_(list(item_ids)),
-               invitations.c.contribution != "", invitations.c.contribution != removed_text)
-        .order_by(invitations.c.agenda_item_id, invitations.c.party_id))]
+    (not empty, not already replaced by ``removed_text``). The text is compared on the
+    workstation: on the house server it is sealed, and SQL cannot compare it there."""
+    return [(int(i), int(p)) for i, p, text in conn.execute(
+        select(invitations.c.agenda_item_id, invitations.c.party_id,
+               invitations.c.contribution)
+        .where(invitations.c.agenda_item_id.in_(list(item_ids)))
+        .order_by(invitations.c.agenda_item_id, invitations.c.party_id))
+        if text and text != removed_text]
 
 
 def delete_minutes(conn: Connection, case_id: int, entries: Iterable[int],
