@@ -121,8 +121,10 @@ def _change(opened: OpenVault, profile: Any, owner_user: str, owner_password: st
         server_logins.set_role(conn, owner)
         vault_id = server_admin_rows.vault_id(conn)
         current = vault_meta.value(conn, key_check.CHECK_KEY)
-        if vault_id != opened.vault_id or (
-                current is not None and current != key_check.check_value_of(old)):
+        if vault_id != opened.vault_id:
+            raise VaultError(_("The migration owner's login reaches another house than the "
+                               "one you unlocked. Nothing was changed."))
+        if current is not None and current != key_check.check_value_of(old):
             raise key_check.DataKeyChanged()
         tables = rows.sealed_tables()
         total = sum(rows.row_count(conn, t) for t in tables)
