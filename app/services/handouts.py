@@ -308,19 +308,26 @@ def outlook(vault: OpenVault, number_or_id: str | int, meeting_id: int | None = 
     """Who would get a handout: the invitees of the case's current meeting, each with the
     policy's answer (``may_receive_handout``). Before the case is on an agenda: nobody."""
     vault.require(Permission.VIEW_CASES, "case", str(number_or_id))
+    moment = now or datetime.now()
+    # the register only (number, protocol, state, the current meeting and its invitees):
+    # who is entitled to a handout at all does not depend on the case's substance, and
+    # the information centre's role on the house server reads none of it
     with vault.read() as conn:
-        facts = load_facts(conn, number_or_id, meeting_id, on, now)
+        case_id = case_service.case_id_for(conn, number_or_id)
+        _state, number = case_service.current_state(conn, case_id)
+        invited, meeting = agenda_for(conn, case_id, meeting_id, moment)
+        context = case_context(conn, case_id, on or moment.date(), moment, subjects=False)
+        names = party_rows.names(conn)
+        standings = party_service.standings(conn)
         shorts = _short_names(conn)
-    candidates = sorted(facts.invited or (),
-                        key=lambda pid: facts.party_names.get(pid, "").casefold())
-    context = facts.context()
+    candidates = sorted(invited or (), key=lambda pid: names.get(pid, "").casefold())
     found = []
     for pid in candidates:
-        answer = may_receive_handout(pid, context, facts.standings)
-        found.append(Recipient(pid, facts.party_names.get(pid, str(pid)),
-                               shorts.get(pid, str(pid)), answer.allowed, answer.reason))
-    return Outlook(facts.case_number, facts.meeting, facts.meeting_started,
-                   facts.invited is not None, tuple(found))
+        answer = may_receive_handout(pid, context, standings)
+        found.append(Recipient(pid, names.get(pid, str(pid)), shorts.get(pid, str(pid)),
+                               answer.allowed, answer.reason))
+    return Outlook(number, meeting, context.meeting_started, invited is not None,
+                   tuple(found))
 
 
 @entry_point

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from app.domain.lifecycle import CaseState
+from app.domain.protocols import Protocol
 from app.domain.referral_views import ReceiptView, TriageOutcome, TriageOutcomeView
 from app.domain.roles import Permission
 from app.domain.triage import Route
@@ -34,10 +35,11 @@ from app.i18n import _
 from app.services import cases as case_service
 from app.services import parties as party_service
 from app.services.handouts import ExportResult, house_name
-from app.services.referral_contacts import load_informing, load_invitees
+from app.services.referral_contacts import load_invitees
 from app.services.sharing_context import current_meeting
 from app.sharing.policy import ReferrerOutput, may_receive_referrer_output
 from app.store import parties as party_rows
+from app.store import receipts as receipt_rows
 from app.store import triage as triage_rows
 from app.vault.access import entry_point
 from app.vault.vault import OpenVault
@@ -61,13 +63,12 @@ def file_name(number: str, kind: str) -> str:
     return f"{number}_{kind}.pdf"
 
 
-def _referrer(conn: Connection, case_id: int, party_id: int | None, output: ReferrerOutput,
-              on: date, _vault: OpenVault, number: str) -> tuple[int, str]:
+def _referrer(conn: Connection, referring_party_id: int | None, party_id: int | None,
+              output: ReferrerOutput, on: date, number: str) -> tuple[int, str]:
     """The recipient as the policy allows it; a refusal is logged and raised."""
-    case = case_service.load_case(conn, case_id)
-    recipient = case.referring_party_id if party_id is None else party_id
+    recipient = referring_party_id if party_id is None else party_id
     standings = party_service.standings(conn)
-    entitled = may_receive_referrer_output(recipient or 0, output, case.referring_party_id,
+    entitled = may_receive_referrer_output(recipient or 0, output, referring_party_id,
                                            standings, on)
     if not entitled:
         raise ReferrerRefused(_("{what} of case {number} goes only to the party that "
@@ -80,22 +81,19 @@ def _referrer(conn: Connection, case_id: int, party_id: int | None, output: Refe
     return recipient, party_rows.names(conn, [recipient]).get(recipient, "")
 
 
-def _fields(case: object, invitees: int, informing: int) -> tuple[str, ...]:
-    from app.domain.cases import Case
-
-    assert isinstance(case, Case)
+def _fields(counts: receipt_rows.Counts, invitees: int) -> tuple[str, ...]:
     found = [_("referring party")]
-    if case.referring_contact:
+    if counts.contact_given:
         found.append(_("contact person"))
     found.append(_("date received"))
-    if case.reason:
+    if counts.reason_given:
         found.append(_("reason"))
-    if case.question:
+    if counts.question_given:
         found.append(_("question"))
-    if case.life_domains:
+    if counts.life_domains:
         found.append(_("life domains"))
     found.append(_("subjects"))
-    if informing:
+    if counts.informing:
         found.append(_("informing the subjects"))
     if invitees:
         found.append(_("partners to invite"))
@@ -104,21 +102,24 @@ def _fields(case: object, invitees: int, informing: int) -> tuple[str, ...]:
 
 def _receipt(conn: Connection, vault: OpenVault, number_or_id: str | int,
              party_id: int | None, on: date) -> ReceiptView:
+    # the register and counts only: who registers referrals (the information centre) makes
+    # the receipt, and its role on the house server reads none of the referral's substance
     case_id = case_service.case_id_for(conn, number_or_id)
-    case = case_service.load_case(conn, case_id)
-    recipient, name = _referrer(conn, case_id, party_id, ReferrerOutput.RECEIPT, on, vault,
-                                case.number)
-    items = case_service.information_items(conn, case_id)
+    case = receipt_rows.register(conn, case_id)
+    if case is None:
+        case_service.current_state(conn, case_id)  # NotFound with the usual words
+        raise AssertionError("unreachable")
+    recipient, name = _referrer(conn, case.referring_party_id, party_id,
+                                ReferrerOutput.RECEIPT, on, case.number)
+    counts = receipt_rows.counts(conn, case_id, recipient)
     invitees = load_invitees(conn, case_id)
-    informing = sum(1 for v in load_informing(conn, case_id).values() if v is not None)
-    own = sum(1 for it in items if it.source_party_id == recipient)
     return ReceiptView(
         house=house_name(conn), case_number=case.number, recipient_id=recipient,
-        recipient=name, protocol=case.protocol, received=case.received,
-        external_ref=case.external_ref, fields=_fields(case, len(invitees), informing),
-        subjects=len(case.subjects), invitees=len(invitees),
-        life_domains=len(case.life_domains), own_items=own, other_items=len(items) - own,
-        printed_on=on)
+        recipient=name, protocol=Protocol(case.protocol), received=case.received,
+        external_ref=case.external_ref, fields=_fields(counts, len(invitees)),
+        subjects=counts.subjects, invitees=len(invitees),
+        life_domains=counts.life_domains, own_items=counts.own_items,
+        other_items=counts.items - counts.own_items, printed_on=on)
 
 
 def _log_refusal(vault: OpenVault, action: str, refused: ReferrerRefused,
@@ -177,8 +178,8 @@ def _outcome(conn: Connection, vault: OpenVault, number_or_id: str | int,
              party_id: int | None, on: date, now: datetime | None) -> TriageOutcomeView:
     case_id = case_service.case_id_for(conn, number_or_id)
     case = case_service.load_case(conn, case_id)
-    recipient, name = _referrer(conn, case_id, party_id, ReferrerOutput.TRIAGE_OUTCOME,
-                                on, vault, case.number)
+    recipient, name = _referrer(conn, case.referring_party_id, party_id,
+                                ReferrerOutput.TRIAGE_OUTCOME, on, case.number)
     routing = triage_rows.routing_row(conn, case_id)
     common = {"house": house_name(conn), "case_number": case.number,
               "recipient_id": recipient, "recipient": name, "protocol": case.protocol,

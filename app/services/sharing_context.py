@@ -60,14 +60,17 @@ def current_meeting(conn: Connection, case_id: int,
 
 
 def case_context(conn: Connection, case_id: int, on: date | None = None,
-                 now: datetime | None = None) -> CaseContext:
+                 now: datetime | None = None, *, subjects: bool = True) -> CaseContext:
     """The policy's view of the case now: protocol, state, subjects, the current meeting's
-    invitees and whether it has started."""
+    invitees and whether it has started. ``subjects`` False: without the subjects' ids, for
+    the questions about a party's entitlement to the case as a whole
+    (``policy.party_entitlement`` and what asks it), which the register answers (the
+    information centre's role on the house server reads no subject)."""
     row = case_rows.protocol_and_state(conn, case_id)
     if row is None:
         case_service.current_state(conn, case_id)  # raises NotFound with the usual words
         raise AssertionError("unreachable")
-    subject_ids = subject_rows.ids_of_case(conn, case_id)
+    subject_ids = subject_rows.ids_of_case(conn, case_id) if subjects else frozenset()
     meeting = current_meeting(conn, case_id, now)
     moment = now or datetime.now()
     return CaseContext(

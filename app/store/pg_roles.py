@@ -15,10 +15,12 @@ later ``casuskamer init/upgrade --server`` runs these statements as the migratio
 - the manager's role (only ``VIEW_FIGURES``) gets no table at all: it reads only the figures'
   views (:data:`FIGURES_VIEW_SQL`), which the owner defines over non-personal columns.
 
-What this does not do yet (see docs/house-server.md): column-level grants and row-level
-security (the information centre's logistics-only shape of a case; one's own account row),
-and the SECURITY DEFINER functions the audit chain's serialized append and the purge at
-unlock will need.
+The SECURITY DEFINER functions of the migration owner answer a role a fact derived from
+what it may not read, and only that fact: "already known" (:func:`already_known_statements`)
+and a referral's receipt's counts (:func:`receipt_facts_statements`). There is none for the
+retention purge, by choice: on the server it runs in the sessions of the roles that work
+on the cases (``app.services.unlocking.session_step``; covenant 1.10 and 12.1, the
+dossier's cleaning is the process director's; docs/house-server.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table
 
 from app.domain.roles import GRANTS, Permission, Role
+from app.store.field_crypto import NONCE_BYTES, TAG_BYTES
 
 PREFIX = "casuskamer"
 AUDIT_TABLE = "audit_log"
@@ -309,6 +312,8 @@ def grant_statements(tables: Sequence[Table], figures_views: Sequence[str] = (),
                        + ", ".join(group_role(r, prefix) for r in inserters))
     if {"cases", "subjects"} <= {t.name for t in tables}:
         out += already_known_statements(prefix, schema)
+    if set(_RECEIPT_TABLES) <= {t.name for t in tables}:
+        out += receipt_facts_statements(prefix, schema)
     out += figures_view_statements(tables, prefix, schema)
     readers = roles_holding(_p(Permission.VIEW_FIGURES))
     for view in figures_views:
@@ -350,6 +355,57 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f
      AND c.state <> 'destroyed'
      AND (exclude_number IS NULL OR c.number <> exclude_number)
    ORDER BY c.received DESC, c.number DESC
+$f$""",
+        f"ALTER FUNCTION {signature} OWNER TO {owner_role(prefix)}",
+        f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {signature} TO {readers}",
+    ]
+
+
+#: The server's facts for a referral's receipt (``app.store.receipts.counts`` calls it
+#: there).
+RECEIPT_FACTS_FUNCTION = "casuskamer_receipt_facts"
+_RECEIPT_TABLES = ("cases", "subjects", "life_domain_problems", "information_items",
+                   "subject_informing")
+#: What a sealed value of no text takes on the server (``app.store.field_crypto``: version
+#: byte, nonce, tag; the ciphertext is as long as the text): a longer one holds some text.
+SEALED_EMPTY_BYTES = 1 + NONCE_BYTES + TAG_BYTES
+
+
+def receipt_facts_statements(prefix: str = PREFIX, schema: str = "public") -> list[str]:
+    """The receipt of a referral on the house server for who registers referrals
+    (``REGISTER_REFERRAL``: the information centre makes it, ``app.services.
+    referral_receipts``) without reading the substance: a SECURITY DEFINER function of the
+    migration owner that answers, for one case, whether the referral named a contact
+    person, a reason and a question (a sealed value longer than an empty one), and how many
+    subjects, life domains, information items (of which supplied by the given party) and
+    recorded informings it holds; no text, no name, no date of the people. Idempotent: run
+    again by ``upgrade`` (after the tables' grants)."""
+    s = ident(schema)
+    fn = f"{s}.{ident(RECEIPT_FACTS_FUNCTION)}"
+    signature = f"{fn}(integer, integer)"
+    readers = ", ".join(group_role(r, prefix)
+                        for r in roles_holding(_p(Permission.REGISTER_REFERRAL)))
+
+    def given(column: str) -> str:
+        return f"coalesce(octet_length(c.{ident(column)}), 0) > {int(SEALED_EMPTY_BYTES)}"
+
+    return [
+        f"""CREATE OR REPLACE FUNCTION {fn}(wanted_case integer, party integer)
+RETURNS TABLE (contact_given boolean, reason_given boolean, question_given boolean,
+    subjects integer, life_domains integer, items integer, own_items integer,
+    informing integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT {given("referring_contact")}, {given("reason")}, {given("question")},
+    (SELECT count(*)::integer FROM {s}.subjects s WHERE s.case_id = c.id),
+    (SELECT count(*)::integer FROM {s}.life_domain_problems l WHERE l.case_id = c.id),
+    (SELECT count(*)::integer FROM {s}.information_items i WHERE i.case_id = c.id),
+    (SELECT count(*)::integer FROM {s}.information_items i
+      WHERE i.case_id = c.id AND i.source_party_id = party),
+    (SELECT count(*)::integer FROM {s}.subject_informing f
+       JOIN {s}.subjects s ON s.id = f.subject_id
+      WHERE f.case_id = c.id AND s.case_id = c.id)
+    FROM {s}.cases c WHERE c.id = wanted_case
 $f$""",
         f"ALTER FUNCTION {signature} OWNER TO {owner_role(prefix)}",
         f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
