@@ -69,7 +69,30 @@ PG_SUITE := tests/unit/test_intake_service.py tests/unit/test_pg_services.py \
             tests/unit/test_handout_service.py tests/unit/test_parties_register.py \
             tests/unit/test_meetings_agenda.py tests/unit/test_meetings_room.py \
             tests/unit/test_structure_meetings.py tests/unit/test_seam_cases_repositories.py \
-            tests/unit/test_pg_versions_intake.py tests/unit/test_pg_versions_minutes.py
+            tests/unit/test_pg_versions_intake.py tests/unit/test_pg_versions_minutes.py \
+            tests/unit/test_audit_completeness.py tests/unit/test_audit_log_reading.py \
+            tests/unit/test_case_search_row.py tests/unit/test_figures.py \
+            tests/unit/test_figures_manager.py \
+            tests/unit/test_first_use.py tests/unit/test_handout_passwords.py \
+            tests/unit/test_hostile_text.py tests/unit/test_live_minutes.py \
+            tests/unit/test_meeting_changed_by.py tests/unit/test_parties_bijlage1.py \
+            tests/unit/test_parties_cli.py tests/unit/test_perf_lean_paths.py \
+            tests/unit/test_permission_matrix.py tests/unit/test_pg_concurrency_edits.py \
+            tests/unit/test_privacy_closure.py tests/unit/test_privacy_handouts.py \
+            tests/unit/test_privacy_handouts_agenda.py tests/unit/test_privacy_import.py \
+            tests/unit/test_privacy_roles.py tests/unit/test_privacy_room.py \
+            tests/unit/test_privacy_subject_access.py \
+            tests/unit/test_privacy_subject_access_cli.py \
+            tests/unit/test_privacy_subject_access_lifedomain.py \
+            tests/unit/test_referral2_closure.py tests/unit/test_referral2_figures.py \
+            tests/unit/test_referral2_receipts.py tests/unit/test_referral_import_service.py \
+            tests/unit/test_referral_more_attendance.py \
+            tests/unit/test_referral_more_import_receipts.py \
+            tests/unit/test_referral_more_informing_closed.py \
+            tests/unit/test_roles_by_unlock.py tests/unit/test_seam_drafts.py \
+            tests/unit/test_seam_parties_store.py tests/unit/test_seam_vault_roles.py \
+            tests/unit/test_passphrase_strength.py tests/unit/test_structure_session.py \
+            tests/unit/test_perf_query_listing.py tests/unit/test_users_list_marks.py
 test-pg: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider --engine=postgresql $(PG_SUITE)
 

@@ -36,6 +36,7 @@ from app.services import plan as plan_service
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from tests.pg_engine import audit_reader
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.reliability.case_write_points import GGZ, _live_item, _with_plan, acting, ids
 
@@ -45,7 +46,7 @@ DIRECTOR_PASSPHRASE = "regie wachtzin voor de audit proef"
 
 
 def _rows(vault: OpenVault, after: int = 0) -> list[dict[str, str]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return [dict(r) for r in conn.execute(
             select(audit_log).where(audit_log.c.id > after).order_by(audit_log.c.id)).mappings()]
 

@@ -26,6 +26,7 @@ from app.services import audit_log
 from app.store.tables import audit_log as audit_table
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from tests.pg_engine import vault_args
 from tests.conftest import ADMIN_PASSPHRASE
 
 DIRECTOR, DIRECTOR_PASS = "regisseur", "regie voeren over de casus"
@@ -144,20 +145,20 @@ def test_a_search_is_logged_by_a_keyed_hash_never_by_its_text(logged: OpenVault)
 def test_the_command_line_exports_json_and_csv(
         logged: OpenVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    folder = logged.vault.folder
+    where = vault_args(logged)
     logged.lock(audit_it=False)
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    assert main(["audit", "--vault", str(folder), "--case", "ZVH-2026-0002",
+    assert main(["audit", *where, "--case", "ZVH-2026-0002",
                  "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["action"] for r in rows] == ["export.plan", "denied"]
     assert set(rows[0]) == set(audit_log.EXPORT_FIELDS)
     out = tmp_path / "log.csv"
-    assert main(["audit", "--vault", str(folder), "--action", "export", "--since",
+    assert main(["audit", *where, "--action", "export", "--since",
                  date.today().isoformat(), "--out", str(out)]) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and lines[0].startswith("id,at,actor,role,origin,action")
-    assert main(["audit", "--vault", str(folder), "--since", "gisteren"]) == 2
+    assert main(["audit", *where, "--since", "gisteren"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "gisteren" in err and "Traceback" not in err
 
@@ -166,12 +167,11 @@ def test_the_command_line_ends_quietly_when_its_reader_stops(logged: OpenVault) 
     """``casuskamer audit ... | head -1``: no "Broken pipe" complaint, exit 0."""
     for n in range(3000):
         logged.log_now("case.view", "case", f"ZVH-2026-{n:04d}")
-    folder = logged.vault.folder
+    where = vault_args(logged)
     logged.lock(audit_it=False)
     environ = {**os.environ, "CASUSKAMER_PASSPHRASE": ADMIN_PASSPHRASE}
-    audit = subprocess.Popen([sys.executable, "-m", "ui.launcher", "audit", "--vault",
-                              str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=environ)
+    audit = subprocess.Popen([sys.executable, "-m", "ui.launcher", "audit", *where],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ)
     assert audit.stdout is not None and audit.stderr is not None
     first = audit.stdout.readline()
     audit.stdout.close()

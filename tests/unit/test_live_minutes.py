@@ -28,6 +28,7 @@ from app.services import minutes as minutes_svc
 from app.services.meeting_room import StatusKind
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, as_process_director,
                                          draft_for, item, party_ids, routed_case)
 
@@ -50,14 +51,14 @@ def live(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], int, int]:
 
 
 def audit(vault: OpenVault, action: str) -> list[dict[str, object]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.detail, audit_log.c.result)
                             .where(audit_log.c.action == action)).all()
     return [dict(json.loads(d), result=r) for d, r in rows]
 
 
 def all_audit_text(vault: OpenVault) -> str:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return " ".join(conn.execute(select(audit_log.c.detail)).scalars())
 
 

@@ -12,6 +12,7 @@ from app.cli import main
 from app.domain.parties import EndReason
 from app.services import parties as ps
 from app.vault.vault import OpenVault
+from tests.pg_engine import vault_args
 from tests.conftest import ADMIN_PASSPHRASE
 
 
@@ -24,7 +25,7 @@ def test_list_json_shows_the_register(admin_vault: OpenVault, vault_dir: Path,
     admin_vault.lock()
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
 
-    assert main(["parties", "list", "--vault", str(vault_dir), "--json"]) == 0
+    assert main(["parties", "list", *vault_args(admin_vault), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 34
     by_name = {r["name"]: r for r in rows}
@@ -39,7 +40,7 @@ def test_list_json_shows_the_register(admin_vault: OpenVault, vault_dir: Path,
     assert by_name["Stichting Exodus"]["end_reason"] == "withdrawal"
     assert by_name["Stichting Exodus"]["active"] is False
 
-    assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
+    assert main(["parties", "list", *vault_args(admin_vault)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 34
     politie = next(line.split("\t") for line in lines if line.startswith("Politie"))

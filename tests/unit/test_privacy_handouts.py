@@ -28,6 +28,8 @@ from app.services import meeting_live as live_service
 from app.services import minutes as minutes_service
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import vault_arg
+from tests.pg_engine import audit_reader
 from tests.conftest import ROLE_PASSPHRASE
 from tests.unit.handout_cases import (as_process_director, item, make_case, on_agenda,
                                      party_ids, plan_meeting, tomorrow_at_ten)
@@ -43,7 +45,7 @@ def text_of(path: Path) -> str:
 
 
 def handout_rows(vault: OpenVault, number: str) -> list[tuple[str, dict[str, object]]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.result, audit_log.c.detail)
                             .where(audit_log.c.object_id == number,
                                    audit_log.c.action == "export.handout")
@@ -234,7 +236,7 @@ def locked(vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
     number, ids = _case_with_items(vault)
     older, _current = _held_then_followed_up(vault, number, [ids[CARE], ids[PROBATION]],
                                              [ids[PROBATION]])
-    folder = vault.vault.folder
+    folder = vault_arg(vault)  # the folder, or the house server's profile
     vault.lock(audit_it=False)  # the director's session, which holds the folder
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     return folder, number, ids, older
@@ -268,7 +270,7 @@ def test_the_batch_command_for_a_case_on_no_agenda_says_why_in_one_line(
         vault: OpenVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     number, _ids = _case_with_items(vault)
-    folder = vault.vault.folder
+    folder = vault_arg(vault)  # the folder, or the house server's profile
     vault.lock(audit_it=False)  # the director's session, which holds the folder
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     capsys.readouterr()

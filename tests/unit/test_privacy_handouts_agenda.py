@@ -33,6 +33,7 @@ from app.services import parties as party_service
 from app.services.agenda import AgendaRefused, export_agenda
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader, vault_arg
 from tests.conftest import ROLE_PASSPHRASE, unlock_as
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, as_process_director,
                                          draft_for, item, party_ids, routed_case)
@@ -55,7 +56,7 @@ def pdf_text(path: Path) -> str:
 
 
 def agenda_rows(vault: OpenVault, meeting_id: int) -> list[tuple[str, dict[str, Any]]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.result, audit_log.c.detail)
                             .where(audit_log.c.object_type == "meeting",
                                    audit_log.c.object_id == str(meeting_id),
@@ -229,7 +230,7 @@ def test_the_agenda_command_refuses_a_withdrawn_party_with_one_line(
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ROLE_PASSPHRASE)  # the account unlock_as made
     out = tmp_path / "agenda.pdf"
     capsys.readouterr()
-    code = main(["export", "agenda", "--vault", str(vault_dir), "--account", "regisseur",
+    code = main(["export", "agenda", "--vault", vault_arg(vault), "--account", "regisseur",
                  "--meeting", str(meeting_id), "--party", "politie", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 2, captured

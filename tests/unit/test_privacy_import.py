@@ -35,6 +35,7 @@ from app.store.case_tables import information_items, item_subjects
 from app.store.tables import audit_log
 from app.store.triage_tables import widening_requests
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.handout_cases import as_process_director, make_case, party_ids
 
 TODAY = date(2026, 11, 29)
@@ -131,7 +132,7 @@ def test_16_2_the_asked_terms_wait_as_requests_to_the_source_party(vault) -> Non
                      (police.id, ids["Veilig Thuis"], False, False),
                      (police.id, ids["Den Haag"], False, False),
                      (care.id, ids["Den Haag"], False, False)}
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         details = [json.loads(d) for d in conn.execute(
             select(audit_log.c.detail).where(audit_log.c.action == "item.widening_request"))
             .scalars()]
@@ -160,7 +161,7 @@ def test_9_2_the_asked_terms_apply_only_after_the_source_party_agrees(vault) -> 
     assert police.terms == SharingTerms(frozenset({ids["Veilig Thuis"]}), True, True,
                                         "Niet in het plan opnemen.")
     assert not police.terms_to_confirm
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         confirmed = conn.execute(select(audit_log.c.object_id, audit_log.c.detail).where(
             audit_log.c.action == "item.terms_confirmed")).all()
     assert [str(r[0]) for r in confirmed] == [str(police_id)]

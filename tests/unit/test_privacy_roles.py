@@ -43,6 +43,7 @@ from app.services import minutes as meeting_minutes
 from app.services import plan as plan_service
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.conftest import unlock_as
 from tests.unit.meeting_fixtures import GGZ, MUNICIPALITY, POLICE, party_ids
 from tests.unit.service_world import (CANARIES, CANARY_BIRTH_DATE, CANARY_BSN, TODAY, World,
@@ -325,7 +326,7 @@ def test_the_manager_still_sees_figures_only(world: World) -> None:
                  lambda: plan_service.get_plan(manager, world.number)):
         with pytest.raises(PermissionDenied):
             read()
-    with manager.read() as conn:
+    with audit_reader(manager) as conn:
         denied = conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.result == "denied", audit_log.c.role == "manager")).scalar_one()
     assert denied == 4

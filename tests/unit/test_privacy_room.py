@@ -34,6 +34,7 @@ from app.services import parties as party_service
 from app.sharing.policy import Reason
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.conftest import unlock_as
 from tests.unit.meeting_fixtures import (GGZ, MUNICIPALITY, POLICE, TOMORROW_10,
                                          as_process_director, draft_for, item, party_ids,
@@ -293,7 +294,7 @@ def test_attendee_without_a_party_is_refused_written_nowhere_and_audited(live: L
         assert refused.value.field == "party_id"
         assert "\n" not in str(refused.value) and str(refused.value)
     assert live_svc.list_attendees(live.vault, live.meeting_id) == before
-    with live.vault.read() as conn:
+    with audit_reader(live.vault) as conn:
         rows = list(conn.execute(select(audit_log.c.result, audit_log.c.detail)
                                  .where(audit_log.c.action == "meeting.attendee_add")
                                  .where(audit_log.c.result == "denied")))

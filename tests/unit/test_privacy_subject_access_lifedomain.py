@@ -30,6 +30,7 @@ from app.sharing.policy import ReviewFlag
 from app.store.case_tables import life_domain_problems
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.meeting_fixtures import MUNICIPALITY
 from tests.unit.service_world import CANARIES, as_director, build_world
 
@@ -67,7 +68,7 @@ def municipality_name(vault: OpenVault) -> str:
 
 
 def denied(vault: OpenVault) -> list[dict[str, Any]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return [dict(r._mapping) for r in conn.execute(
             select(audit_log).where(audit_log.c.action == "export.subject_access",
                                     audit_log.c.result == "denied"))]
@@ -108,7 +109,7 @@ def test_avg_15_4_withheld_life_domain_text_is_not_in_the_partners_pdf(
     assert LIFE not in text
     assert re.sub(r"\s+", "", _(HOUSEHOLD_TEXT)) in text
     assert re.sub(r"\s+", "", municipality_name(vault)) in text
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = [dict(r._mapping) for r in conn.execute(
             select(audit_log).where(audit_log.c.action == "subject_access.decision",
                                     audit_log.c.object_type == "life_domain"))]

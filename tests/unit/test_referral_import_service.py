@@ -24,6 +24,7 @@ from app.store.case_tables import information_items, item_shared_with
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from tests.pg_engine import audit_reader
 from tests.conftest import ADMIN_PASSPHRASE
 
 assert triage  # the import must keep working with the triage area loaded
@@ -105,6 +106,7 @@ def test_one_bad_referral_and_nothing_is_imported(director: OpenVault, tmp_path:
     with director.read() as conn:
         assert conn.execute(select(func.count()).select_from(information_items)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(item_shared_with)).scalar() == 0
+    with audit_reader(director) as conn:
         failed = conn.execute(select(audit_log.c.detail).where(
             audit_log.c.action == "referral.import", audit_log.c.result == "failed")).scalar()
     assert failed is not None and "Wi" not in failed

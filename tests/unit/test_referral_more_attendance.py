@@ -21,6 +21,7 @@ from app.services import meetings as svc
 from app.services import minutes as minutes_svc
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.meeting_fixtures import (GGZ, POLICE, as_process_director, draft_for, item,
                                          party_ids, routed_case)
 from tests.unit.service_world import as_centre
@@ -41,7 +42,7 @@ def live(admin_vault: OpenVault) -> tuple[OpenVault, dict[str, int], int, int]:
 
 
 def _absent_rows(vault: OpenVault) -> list[tuple[str, str, str]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.action, audit_log.c.result, audit_log.c.detail)
                             .where(audit_log.c.action.in_(["meeting.attendee_absent",
                                                            "denied"]))).all()

@@ -22,6 +22,7 @@ from app.services import meetings as svc
 from app.services import minutes as minutes_svc
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.unit.meeting_fixtures import (POLICE, TOMORROW_10, as_process_director, draft_for,
                                          party_ids, routed_case)
 
@@ -35,7 +36,7 @@ def pd(admin_vault: OpenVault) -> OpenVault:
 
 
 def draft_audit(vault: OpenVault) -> list[tuple[str, str, dict[str, object]]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         rows = conn.execute(select(audit_log.c.action, audit_log.c.object_type,
                                    audit_log.c.detail)
                             .where(audit_log.c.action.like("draft.%"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.domain.roles import Role
 from app.store.tables import audit_log
 from app.vault.vault import OpenVault
+from tests.pg_engine import audit_reader
 from tests.conftest import ADMIN
 from tests.reliability.case_write_points import DIRECTOR, acting
 
@@ -56,7 +57,7 @@ def test_acting_is_a_session_of_the_directors_own_account(admin_vault: OpenVault
         assert (director.actor.account, director.actor.role) == (DIRECTOR.account,
                                                                  Role.PROCESS_DIRECTOR)
         assert (admin_vault.actor.account, admin_vault.actor.role) == (ADMIN, Role.ADMIN)
-        with director.read() as conn:
+        with audit_reader(director) as conn:
             login = conn.execute(select(audit_log.c.actor, audit_log.c.action).where(
                 audit_log.c.id == director.login_row_id)).one()
         assert tuple(login) == (DIRECTOR.account, "unlock")
