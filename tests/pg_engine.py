@@ -293,7 +293,7 @@ def select_for_engine(config: pytest.Config, items: list[pytest.Item]) -> None:
     fixtures; skip the ``sqlite_only`` ones, mark the known gaps (tests/pg_suite_marks.py)."""
     if not on_server(config):
         return
-    from tests.pg_suite_marks import NOT_YET, SQLITE_ONLY
+    from tests.pg_suite_marks import NOT_YET, SERVER_CHOICE, SQLITE_ONLY
 
     kept, dropped = [], []
     for item in items:
@@ -311,6 +311,10 @@ def select_for_engine(config: pytest.Config, items: list[pytest.Item]) -> None:
             or SQLITE_ONLY.get(path)
         if reason:
             item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {reason}"))
+            continue
+        choice = SERVER_CHOICE.get(test) or SERVER_CHOICE.get(path)
+        if choice:
+            item.add_marker(pytest.mark.skip(reason=f"server choice: {choice}"))
             continue
         gap = NOT_YET.get(test) or NOT_YET.get(path)
         if gap:
