@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.pg_suite_marks import NOT_YET, SQLITE_ONLY
+from tests.pg_suite_marks import NOT_YET, SERVER_CHOICE, SQLITE_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def _test_names(path: Path) -> set[str]:
 
 def test_every_mark_names_a_test_that_exists_with_a_reason() -> None:
     stale = []
-    for marks in (SQLITE_ONLY, NOT_YET):
+    for marks in (SQLITE_ONLY, NOT_YET, SERVER_CHOICE):
         for key, reason in marks.items():
             path, _sep, test = key.partition("::")
             if not (ROOT / path).is_file() or (test and test not in _test_names(ROOT / path)):
