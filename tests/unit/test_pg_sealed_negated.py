@@ -9,7 +9,7 @@ On the session's throwaway PostgreSQL (``tests/pg_server.py``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +18,9 @@ from app.services import cases as case_service
 from app.services import intake
 from app.store import subjects as subject_rows
 from app.store.case_tables import subjects
+from app.vault.keyslots import KdfParams
+from app.vault.vault import Vault
+from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from tests.unit.test_pg_sealed_store import Canaries, _referral
 from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House
 
@@ -42,6 +45,11 @@ def test_the_server_refuses_a_negated_comparison_on_a_sealed_column(
         conn.execute(select(subjects.c.id).where(subjects.c.address != ""))
 
 
-def test_the_vault_file_still_compares(admin_vault: Any) -> None:
-    with admin_vault.read() as conn:
-        assert conn.execute(select(subjects.c.id).where(subjects.c.address != "")).all() == []
+def test_the_vault_file_still_compares(tmp_path: Path) -> None:
+    opened = Vault.create(tmp_path / "kluis", ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
+    try:
+        with opened.read() as conn:
+            assert conn.execute(select(subjects.c.id)
+                                .where(subjects.c.address != "")).all() == []
+    finally:
+        opened.lock(audit_it=False)
