@@ -77,6 +77,9 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_perf_demo_producer.py":
         "casuskamer demo makes a new demo vault (a folder); a house server gets no made-up "
         "cases",
+    "tests/unit/test_perf_demo_settings.py":
+        "the vault file's write settings (synchronous, page cache) while a new demo vault "
+        "is filled",
     "tests/unit/test_perf_demo_same_rows.py":
         "casuskamer demo makes a new demo vault (a folder); a house server gets no made-up "
         "cases",
