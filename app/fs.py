@@ -75,6 +75,16 @@ def write_private(path: Path | str, data: bytes) -> None:
 # -- atomic replacement -------------------------------------------------------------------
 
 
+def fsync_file(path: Path | str) -> None:
+    """Write a closed file's contents through to the disk (opened for writing: Windows
+    flushes only a handle open for writing)."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def fsync_dir(folder: Path | str) -> None:
     """Flush a folder's entries (a rename into it) to disk, where the platform allows it."""
     if not _posix() or not hasattr(os, "O_DIRECTORY"):

@@ -328,7 +328,8 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
 
     # More than one chunk: the next chunk is made and checked in a second process while
     # this one writes (app.services.demo_producer).
-    source = demo_producer.in_second_process(checked) if cases > CHUNK else checked()
+    source = (demo_producer.in_second_process(checked)
+              if cases > CHUNK and demo_producer.AVAILABLE else checked())
     try:
         with demo_rows.generating(vault.engine):
             return _write_chunks(vault, source, today=today, seed=seed, rng=rng,

@@ -13,9 +13,10 @@ inherited connection is touched or closed by it.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.errors import CasuskamerError
 from app.i18n import _
@@ -25,6 +26,9 @@ T = TypeVar("T")
 
 #: How long the parent waits for the next chunk before it looks whether the child still runs.
 POLL_SECONDS = 1.0
+#: Only on Linux: Windows has no fork, and macOS's fork is unsafe once Qt or the system's
+#: frameworks have started threads; there the demo makes its cases in its one process.
+AVAILABLE = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
 class ProducerFailed(CasuskamerError):
@@ -42,7 +46,7 @@ def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
     the same ``ImportRefused``; any other failure as :class:`ProducerFailed` (one line with
     the exit code or the failure's type name only: no value from the data in a message).
     Stopping early ends the child."""
-    context = multiprocessing.get_context("fork")
+    context: Any = multiprocessing.get_context("fork")  # only where AVAILABLE
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=_produce, args=(make, sending), daemon=True,
                             name="casuskamer-demo-producer")

@@ -12,7 +12,6 @@ each table's sequence too, so the program's next row gets a free id.
 from __future__ import annotations
 
 import json
-import os
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy import (Boolean, Connection, Date, DateTime, Engine, Table, event, func, select,
                         text)
 
+from app import fs
 from app.domain.lifecycle import CaseState
 from app.store.case_tables import cases
 from app.store.meeting_tables import agenda_items, meetings
@@ -93,14 +93,9 @@ def sync_file(path: Path) -> None:
     """Write ``path`` (a closed vault file; its write-ahead log if one is left) and its
     folder's entries through to the disk."""
     wal = path.with_name(path.name + "-wal")
-    targets = [path] + ([wal] if wal.exists() else [])
-    for target, flags in [(t, os.O_RDONLY) for t in targets] + [
-            (path.parent, os.O_RDONLY | os.O_DIRECTORY)]:
-        handle = os.open(target, flags)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
+    for target in [path] + ([wal] if wal.exists() else []):
+        fs.fsync_file(target)
+    fs.fsync_dir(path.parent)
 
 
 def sql_value(value: Any) -> Any:

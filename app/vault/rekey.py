@@ -252,12 +252,9 @@ def _copy_file(source: Path, target: Path) -> None:
 
 
 def _fsync(path: Path) -> None:
-    # Windows flushes only a handle open for writing
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from app import fs
+
+    fs.fsync_file(path)
 
 
 def _fsync_dir(folder: Path) -> None:
