@@ -210,7 +210,15 @@ def arguments(world: World, extra: dict[str, Any]) -> dict[str, Any]:
         "year": TODAY.year, "protocol": Protocol.INTEGRALE_VEILIGHEID, "kind": "plan",
         "object_id": w.number, "field": CopyField.BSN, "draft_id": 1, "out": w.tmp / "out.pdf",
         "out_dir": w.tmp, "path": w.tmp / "out.pdf", "review": None, "query": w.number,
-        "area": "cases", "hits": 1, "fmt": "csv", **extra}
+        "area": "cases", "hits": 1, "fmt": "csv",
+        # the demo's checked chunk (synthetic.bulk_insert_checked): an empty one
+        "chunk": _empty_chunk(), "states": [], **extra}
+
+
+def _empty_chunk() -> Any:
+    from app.services.synthetic import CheckedChunk
+
+    return CheckedChunk(referrals=[], parsed=[])
 
 
 def director_made(world: World) -> dict[str, Any]:
