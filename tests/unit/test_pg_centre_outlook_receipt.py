@@ -13,12 +13,9 @@ centre both (the services read the whole case)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from app.domain.cases import Subject, SubjectRole
 from app.domain.criteria import Criterion, CriterionAnswer
@@ -28,45 +25,18 @@ from app.domain.life_domains import LifeDomain
 from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
 from app.domain.protocols import Protocol
 from app.domain.referral_contacts import Ground, Informing, Invitee
-from app.domain.roles import Role
 from app.domain.triage import Route, RoutingDecision
 from app.services import cases as case_service
 from app.services import handouts, intake, meetings, referral_receipts, triage
 from app.i18n import _
-from app.services.session import after_unlock
 from app.sharing.policy import Reason
-from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
-from tests.conftest import ADMIN, ADMIN_PASSPHRASE, unlock_as
+from app.vault.vault import OpenVault
 from tests.unit.meeting_fixtures import GGZ, MUNICIPALITY, POLICE, party_ids
+from tests.unit.pg_centre_fixtures import admin, centre, director
+
+__all__ = ["admin", "centre", "director"]  # the shared fixtures, used by name
 
 TODAY = date.today()
-
-
-@pytest.fixture(params=["vault_file", "server"])
-def admin(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenVault]:
-    """The house's first administrator, on a vault file or on a fresh house server."""
-    if request.param == "server":
-        house: Any = request.getfixturevalue("suite_house")
-        opened = house.fresh().unlock(house.admin, house.admin_passphrase, exclusive=False)
-    else:
-        opened = Vault.create(tmp_path / "kluis", ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
-        after_unlock(opened, created=True)
-    yield opened
-    if opened.is_open:
-        opened.lock(audit_it=False)
-
-
-@pytest.fixture
-def centre(admin: OpenVault) -> OpenVault:
-    opened = unlock_as(admin, Role.INFORMATION_CENTRE)
-    assert opened.actor.role is Role.INFORMATION_CENTRE
-    return opened
-
-
-@pytest.fixture
-def director(admin: OpenVault) -> OpenVault:
-    return unlock_as(admin, Role.PROCESS_DIRECTOR)
 
 
 def _referral(ids: dict[str, int], **more: Any) -> Referral:

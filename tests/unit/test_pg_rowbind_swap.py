@@ -16,7 +16,6 @@ column only: there the swapped values were read as if they belonged to the other
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -28,19 +27,11 @@ from app.services import intake
 from app.vault.server_admin import verify_server
 from app.vault.vault import OpenVault
 from tests.unit.test_pg_sealed_store import Canaries, _referral
-from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House, _server_house
+from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House
 
 #: What the superuser runs: the stored values of one column of two rows exchanged.
 SWAP = ("UPDATE {table} t SET {column} = o.{column} FROM {table} o "
         "WHERE t.{key} = %(a)s AND o.{key} = %(b)s OR t.{key} = %(b)s AND o.{key} = %(a)s")
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
 
 
 def _swap(pg_server: Any, house: House, table: str, column: str, a: int, b: int,

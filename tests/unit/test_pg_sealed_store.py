@@ -32,7 +32,6 @@ from app.services import parties as party_service
 from app.domain.meetings import AgendaDraft, DecisionType, DraftItem, ItemKind
 from app.vault.vault import OpenVault
 from tests.unit.test_pg_services import (ADMIN, ADMIN_PASS, DIRECTOR, DIRECTOR_PASS, House,
-                                         _server_house,
                                          _sqlcipher_house)
 
 
@@ -91,14 +90,6 @@ def _meeting_at(director: OpenVault, number: str, c: Canaries) -> int:
         starts_at=tomorrow_at_ten(), place=c.place, chair=c.chair,
         items=[DraftItem(case_id, number, "", ItemKind.FIRST, 30, "Beeld vormen", ["wonen"],
                          [DecisionType.IMAGE_FORMING], {p: "Toelichting" for p in invited})]))
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Any:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
 
 
 def _data_files(pg_server: Any, database: str) -> list[Path]:

@@ -14,11 +14,9 @@ the reason, where no PostgreSQL 15+ binaries are installed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from app.services import cases as case_service
@@ -26,18 +24,10 @@ from app.services import intake, synthetic
 from app.services import meetings as meeting_service
 from app.store import demo_rows
 from app.store.meeting_tables import meetings
-from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House, _server_house
+from tests.unit.test_pg_services import DIRECTOR, DIRECTOR_PASS, House
 from tests.unit.test_pg_sealed_store import Canaries, _referral
 
 TODAY = date(2026, 11, 16)
-
-
-@pytest.fixture
-def server_house(pg_server: Any) -> Iterator[House]:
-    made = _server_house(pg_server)
-    yield made
-    for opened in made.opened:
-        opened.lock(audit_it=False)
 
 
 def _superuser_text(pg_server: Any, house: House, tables: tuple[str, ...]) -> str:

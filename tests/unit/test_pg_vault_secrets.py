@@ -18,7 +18,6 @@ from app.errors import VaultDamaged
 from app.services import audit_log
 from app.services import subject_access
 from app.store.vault_secrets import SECRET_KEYS
-from tests.unit.test_pg_sealed_store import server_house  # noqa: F401
 from tests.unit.test_pg_services import ADMIN, ADMIN_PASS, House
 
 
