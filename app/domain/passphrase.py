@@ -22,8 +22,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from zxcvbn import matching, zxcvbn
-
 from app.errors import ValidationError
 from app.i18n import _
 from app.resources import resource_path
@@ -68,7 +66,11 @@ def _words(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _dutch_loaded() -> bool:
-    """Add the Dutch dictionary to zxcvbn's own (once, under the name ``dutch``)."""
+    """Add the Dutch dictionary to zxcvbn's own (once, under the name ``dutch``). zxcvbn
+    and its dictionaries (about 13 MB) are loaded at the first passphrase checked, not at
+    the program's start: an unlock checks none."""
+    from zxcvbn import matching
+
     matching.add_frequency_lists({"dutch": _words("dutch-words.txt")})
     return True
 
@@ -80,6 +82,8 @@ def _fold(text: str) -> str:
 def estimate(passphrase: str, user_inputs: Iterable[str] = ()) -> dict[str, Any]:
     """zxcvbn's analysis of ``passphrase`` with the Dutch dictionary and the product's,
     roles' and given words as user inputs."""
+    from zxcvbn import zxcvbn
+
     _dutch_loaded()
     inputs = [*user_inputs, *PRODUCT_WORDS, *ROLE_WORDS]
     with _LOCK:

@@ -6,6 +6,7 @@ file names, which must agree with Alembic's own head."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,28 @@ def test_a_database_behind_is_still_brought_to_the_newest() -> None:
         migrate.upgrade(conn)
         assert migrate.stored_revision(conn) == revisions[-1] == migrate.newest_revision()
     engine.dispose()
+
+
+_WINDOW_AND_UNLOCK = """
+import json, sys
+from pathlib import Path
+import ui.main_window
+from app.vault.vault import Vault
+Vault(Path(sys.argv[1])).unlock(sys.argv[2], sys.argv[3]).lock(audit_it=False)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "zxcvbn")))
+"""
+
+
+def test_the_window_and_an_unlock_load_no_passphrase_dictionaries(tmp_path: Path) -> None:
+    """zxcvbn and its dictionaries (about 13 MB) come with the first passphrase checked,
+    not with the program's window or an unlock (which checks none)."""
+    folder = tmp_path / "kluis"
+    Vault.create(folder, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams()).lock(audit_it=False)
+    done = subprocess.run([sys.executable, "-c", _WINDOW_AND_UNLOCK, str(folder), ADMIN,
+                           ADMIN_PASSPHRASE], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=True,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    from app.domain.passphrase import estimate
+
+    assert estimate("kort")["score"] == 0  # and a check still loads and uses them
