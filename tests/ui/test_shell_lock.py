@@ -84,19 +84,21 @@ def reopen(vault: OpenVault, account: str = ADMIN, passphrase: str = ADMIN_PASSP
 
 def test_idle_timeout_locks_and_shows_only_the_unlock_screen(qtbot, ctx, locked_vault,
                                                              make_window) -> None:
-    ctx.idle.set_interval_ms(300)
+    # an idle time well above the gaps between the keys below, also on a loaded machine
+    # (at 300 ms a CI run under load once saw a gap long enough to lock)
+    ctx.idle.set_interval_ms(1200)
     opened = reopen(locked_vault)
     window = make_window(opened)
     assert window.workspace is not None and ctx.idle.active
     # Input anywhere keeps it open: keys for twice the idle time.
     field = QLineEdit()
     qtbot.addWidget(field)
-    for _ in range(6):
+    for _ in range(24):
         qtbot.keyClick(field, Qt.Key.Key_A)
         qtbot.wait(100)
     assert window.opened is opened and opened.is_open
     # Then nothing: it locks.
-    qtbot.waitUntil(lambda: window.opened is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.opened is None, timeout=15_000)
     assert not opened.is_open
     assert window.stack.currentWidget() is window.unlock_screen
     assert window.workspace is None
