@@ -8,49 +8,43 @@ names no case or person). The expected answer is computed here from the tables t
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from app.domain.roles import Role
-from app.services import accounts as account_service
-from app.services import demo_activity, followup, session
-from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
+from app.services import followup
+from app.vault.vault import OpenVault
+
+from tests.unit.demo_house import make_demo_house, unlocked
 
 DIRECTOR, PASSPHRASE = "regisseur", "de open acties op volgorde graag"
 TODAY = date.today()
 OPEN_STATES = ("referred", "intake", "triage", "scheduled", "in_progress")
 
 
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
-    folder = tmp_path_factory.mktemp("followup") / "kluis"
-    admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
-    session.after_unlock(admin, created=True)
-    demo_activity.fill(admin, cases=300, seed=11, today=TODAY)
-    account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
-                                kdf=KdfParams())
-    # a few open actions without a due day, so the undated order is exercised too
+def _undated_actions(admin: OpenVault) -> None:
+    """A few open actions without a due day, so the undated order is exercised too."""
     with admin.begin() as conn:
         conn.exec_driver_sql(
             "UPDATE plan_actions SET due = NULL WHERE id IN (SELECT a.id FROM plan_actions a"
             " JOIN plans pl ON pl.id = a.plan_id JOIN cases c ON c.id = pl.case_id"
             " WHERE a.status IN ('open', 'in_progress') AND c.state IN"
             f" ({','.join(repr(s) for s in OPEN_STATES)}) ORDER BY a.id LIMIT 5)")
-    admin.lock(audit_it=False)
-    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_demo_house(tmp_path_factory.mktemp("followup") / "kluis", cases=300,
+                           seed=11, today=TODAY, director=DIRECTOR, passphrase=PASSPHRASE,
+                           adjust=_undated_actions)
 
 
 @pytest.fixture
 def director(demo_folder: Path) -> Iterator[OpenVault]:
-    opened = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
-    yield opened
-    opened.lock(audit_it=False)
+    with unlocked(demo_folder, DIRECTOR, PASSPHRASE) as opened:
+        yield opened
 
 
 def _expected(vault: OpenVault) -> list[tuple[str, str, date | None, bool, int]]:

@@ -6,7 +6,6 @@ row object: only the rows a view paints are built (on e9db4e2 the sort built all
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -16,14 +15,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.domain.lifecycle import CaseState
-from app.domain.roles import Role
-from app.services import accounts as account_service
 from app.services import cases as case_service
-from app.services import demo_activity, session
 from app.services.cases import CaseRow
-from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
+from app.vault.vault import OpenVault
 from ui.cases.case_table import CaseTableModel, Column
+
+from tests.unit.demo_house import make_demo_house, unlocked
 
 DIRECTOR, PASSPHRASE = "regisseur", "sorteren zonder rijen te bouwen"
 TODAY = date.today()
@@ -44,22 +41,14 @@ RULE: dict[Column, Callable[[CaseRow], Any]] = {
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
-    folder = tmp_path_factory.mktemp("sort") / "kluis"
-    admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
-    session.after_unlock(admin, created=True)
-    demo_activity.fill(admin, cases=300, seed=7, today=TODAY)
-    account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
-                                kdf=KdfParams())
-    admin.lock(audit_it=False)
-    return folder
+    return make_demo_house(tmp_path_factory.mktemp("sort") / "kluis", cases=300, seed=7,
+                           today=TODAY, director=DIRECTOR, passphrase=PASSPHRASE)
 
 
 @pytest.fixture
 def director(demo_folder: Path) -> Iterator[OpenVault]:
-    opened = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
-    yield opened
-    opened.lock(audit_it=False)
+    with unlocked(demo_folder, DIRECTOR, PASSPHRASE) as opened:
+        yield opened
 
 
 def _built(rows: Any) -> int:
