@@ -111,13 +111,6 @@ NOT_YET: dict[str, str] = {
     "test_the_figures_and_follow_up_repositories_answer_an_empty_house":
         "the figures' repository read in a role the server grants no case table (the "
         "figures views are not built yet)",
-    "tests/unit/test_referral2_closure.py::"
-    "test_closing_blanks_contacts_not_in_the_register_and_the_ground_in_words":
-        "closing a case blanks the referral's contact persons to invite and a ground in "
-        "words: the server refuses the process director's role that write (a grant missing)",
-    "tests/unit/test_referral2_receipts.py::test_closure_blanks_contacts_not_in_the_register":
-        "closing a case blanks the contact persons to invite: the server refuses the process "
-        "director's role that write (a grant missing)",
     "tests/unit/test_privacy_roles.py::test_the_centre_may_not_read_minutes_or_the_plans_texts":
         "a read the server's grants refuse the centre is audited as the server's refusal "
         "('denied', object '-'), not as the service's own refusal of that action the test "
@@ -149,7 +142,6 @@ NOT_YET: dict[str, str] = {
         "test_a_bad_review_file_is_refused_in_one_line_and_audited",
         "test_a_review_file_of_data_changed_since_the_draft_is_refused")},
     "tests/unit/test_users_list_marks.py": BY_FOLDER,
-    "tests/unit/test_audit_log_reading.py::test_only_the_administrator_reads_the_log": BY_FOLDER,
     "tests/unit/test_hostile_text.py::test_search_and_already_known_find_a_name_stored_before_"
     "the_rule": BY_FOLDER,
     "tests/unit/test_referral_import_service.py::test_cli_import_prints_the_new_numbers":

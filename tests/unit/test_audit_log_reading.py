@@ -25,7 +25,7 @@ from app.services import accounts as account_service
 from app.services import audit_log
 from app.store.tables import audit_log as audit_table
 from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
+from app.vault.vault import OpenVault
 from tests.pg_engine import vault_args
 from tests.conftest import ADMIN_PASSPHRASE
 
@@ -111,7 +111,8 @@ def test_reading_and_exporting_the_log_are_logged(logged: OpenVault) -> None:
 def test_only_the_administrator_reads_the_log(logged: OpenVault) -> None:
     account_service.add_account(logged, DIRECTOR, Role.PROCESS_DIRECTOR, DIRECTOR_PASS,
                                 kdf=KdfParams())
-    director = Vault(logged.vault.folder).unlock(DIRECTOR, DIRECTOR_PASS, exclusive=False)
+    # the house's own vault (the folder, or the server's profile): as the director logs in
+    director = logged.vault.unlock(DIRECTOR, DIRECTOR_PASS, exclusive=False)
     try:
         with pytest.raises(PermissionDenied):
             audit_log.read_page(director, audit_log.AuditFilter())
