@@ -56,8 +56,10 @@ else
 	$(VENV)/bin/casuskamer gui --vault $(DEMO)
 endif
 
+# Two workers, whole files each. A worker that crashes is replaced twice at most: xdist hands
+# the crashed file to the new worker, crash and all, so more restarts only repeat it.
 test: sysdeps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --max-worker-restart=2
 
 # The service suite on the house server (issue 22): the tests that open a vault through the
 # shared fixtures, each on a fresh house on a throwaway PostgreSQL (TLS, SCRAM; tests/pg_engine.py

@@ -9,8 +9,13 @@ the focus."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,44 +113,39 @@ def _luminance(colour: QColor) -> float:
             + 0.0722 * channel(colour.blueF()))
 
 
-def contrast(a: QColor, b: QColor) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-@pytest.fixture(params=["light", "high contrast"])
-def scheme(request: pytest.FixtureRequest) -> Iterator[QPalette]:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    before_palette, before_style = app.palette(), app.style().name()
-    app.setStyle(QStyleFactory.create("Fusion"))
-    palette = _light() if request.param == "light" else _high_contrast()
-    app.setPalette(palette)
-    try:
-        yield palette
-    finally:
-        app.setStyleSheet("")
-        app.setStyle(QStyleFactory.create(before_style))
-        app.setPalette(before_palette)
-
+# The drawing is checked in a process of its own: it replaces the application's style, palette
+# and style sheet, which repolishes every widget still alive in the process. In the shared
+# test process (pytest-xdist runs whole files one after another in two workers) that once
+# crashed a CI run inside QApplication.setStyleSheet, on widgets earlier tests had left.
 
 def _ring_pixel(widget: QWidget) -> QColor:
     image = widget.grab().toImage()
     return image.pixelColor(0, image.height() // 2)
 
 
-def test_the_ring_is_drawn_and_visible_under_fusion(qtbot, scheme: QPalette) -> None:  # type: ignore[no-untyped-def]
-    app = QApplication.instance()
+def _wait(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the field did not take the focus")
+        QGuiApplication.processEvents()
+        time.sleep(0.01)
+
+
+def draw_rings(scheme: str) -> dict[str, object]:
+    """In this (fresh) process: Fusion, the scheme's palette, the program's sheet installed
+    as ui.main does; each kind of input drawn without and with the focus. Returns the ring
+    colour expected and, per input, the pixel at its left edge before and after focusing."""
+    app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    app.setStyle(QStyleFactory.create("Fusion"))
+    palette = _light() if scheme == "light" else _high_contrast()
+    app.setPalette(palette)
     focus_style.install(app)
-    expected = QColor(focus_style.DARK_RING) if scheme.color(
-        QPalette.ColorRole.Window).lightness() < 128 else scheme.color(
+    expected = QColor(focus_style.DARK_RING) if palette.color(
+        QPalette.ColorRole.Window).lightness() < 128 else palette.color(
         QPalette.ColorRole.Highlight)
-    # visible: at least 3:1 against the field and the window (WCAG non-text contrast)
-    assert contrast(expected, scheme.color(QPalette.ColorRole.Base)) >= 3
-    assert contrast(expected, scheme.color(QPalette.ColorRole.Window)) >= 3
     window = QWidget()
-    qtbot.addWidget(window)
     layout = QVBoxLayout(window)
     combo = QComboBox()
     combo.addItems(["Den Haag", "Delft"])
@@ -158,15 +158,50 @@ def test_the_ring_is_drawn_and_visible_under_fusion(qtbot, scheme: QPalette) -> 
     window.show()
     QGuiApplication.processEvents()
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
+    _wait(window.isActiveWindow)
+    drawn = []
     for field in fields:
         other = fields[0] if field is not fields[0] else fields[1]
         other.setFocus()
-        qtbot.waitUntil(other.hasFocus)
+        _wait(other.hasFocus)
         before = _ring_pixel(field)
         field.setFocus()
-        qtbot.waitUntil(field.hasFocus)
+        _wait(field.hasFocus)
         after = _ring_pixel(field)
-        name = type(field).__name__
-        assert after == expected, (name, after.name(), expected.name())
-        assert before != expected, (name, before.name())
+        drawn.append({"name": type(field).__name__, "before": before.name(),
+                      "after": after.name()})
+    window.close()
+    return {"expected": expected.name(),
+            "base": palette.color(QPalette.ColorRole.Base).name(),
+            "window": palette.color(QPalette.ColorRole.Window).name(),
+            "drawn": drawn}
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "high contrast"])
+def test_the_ring_is_drawn_and_visible_under_fusion(scheme: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.run(
+        [sys.executable, "-c",
+         "import json, sys; from tests.ui.test_daily3_focus import draw_rings; "
+         "print(json.dumps(draw_rings(sys.argv[1])))", scheme],
+        cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert child.returncode == 0, child.stderr[-2000:]
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    expected = QColor(result["expected"])
+    # the expected ring, written from the scheme: the palette's highlight on a light window,
+    # the light yellow on a dark one (the high-contrast scheme's window is black)
+    assert result["expected"] == (focus_style.DARK_RING if scheme == "high contrast"
+                                  else _light().color(QPalette.ColorRole.Highlight).name())
+    # visible: at least 3:1 against the field and the window (WCAG non-text contrast)
+    assert contrast(expected, QColor(result["base"])) >= 3
+    assert contrast(expected, QColor(result["window"])) >= 3
+    assert len(result["drawn"]) == 9
+    for field in result["drawn"]:
+        assert field["after"] == result["expected"], field
+        assert field["before"] != result["expected"], field
