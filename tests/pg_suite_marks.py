@@ -144,12 +144,6 @@ NOT_YET: dict[str, str] = {
     "tests/unit/test_users_list_marks.py": BY_FOLDER,
     "tests/unit/test_hostile_text.py::test_search_and_already_known_find_a_name_stored_before_"
     "the_rule": BY_FOLDER,
-    "tests/unit/test_referral_import_service.py::test_cli_import_prints_the_new_numbers":
-        BY_FOLDER,
-    "tests/unit/test_referral_import_service.py::test_cli_import_bad_file_exit_2_one_line":
-        BY_FOLDER,
-    "tests/unit/test_referral_more_import_receipts.py::"
-    "test_import_writes_each_receipt_for_its_referring_party": BY_FOLDER,
 }
 
 #: SERVER_CHOICE: the server behaves otherwise on purpose, a choice written in the README's

@@ -24,7 +24,7 @@ from app.store.case_tables import information_items, item_shared_with
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
-from tests.pg_engine import audit_reader
+from tests.pg_engine import audit_reader, vault_arg
 from tests.conftest import ADMIN_PASSPHRASE
 
 assert triage  # the import must keep working with the triage area loaded
@@ -138,16 +138,17 @@ def test_roles_that_do_not_register_may_not_import(admin_vault: OpenVault) -> No
 # -- the command line -----------------------------------------------------------------------
 
 @pytest.fixture
-def cli_vault(admin_vault: OpenVault, vault_dir: Path,
-              monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_vault(admin_vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What ``--vault`` takes for the house: its folder, or on the server its profile."""
     accounts.add_account(admin_vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
                          kdf=KdfParams())
+    where = vault_arg(admin_vault)
     admin_vault.lock()
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    return vault_dir
+    return where
 
 
-def test_cli_import_prints_the_new_numbers(cli_vault: Path, tmp_path: Path,
+def test_cli_import_prints_the_new_numbers(cli_vault: str, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     this_year = date.today().year
     data = {"format": FORMAT, "referrals": [referral("WEB-1"), referral("WEB-2", "111222333")]}
@@ -155,21 +156,21 @@ def test_cli_import_prints_the_new_numbers(cli_vault: Path, tmp_path: Path,
         r["received"] = f"{this_year}-01-02"
         r["information"][0]["received"] = f"{this_year}-01-01"
     path = write(tmp_path, data)
-    code = main(["import", "--vault", str(cli_vault), "--account", "regisseur", str(path)])
+    code = main(["import", "--vault", cli_vault, "--account", "regisseur", str(path)])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert out.out.split() == [f"ZVH-{this_year}-0001", f"ZVH-{this_year}-0002"]
 
 
-def test_cli_import_bad_file_exit_2_one_line(cli_vault: Path, tmp_path: Path,
+def test_cli_import_bad_file_exit_2_one_line(cli_vault: str, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     data = {"format": FORMAT, "referrals": [referral("WEB-1", "123456789")]}
-    code = main(["import", "--vault", str(cli_vault), "--account", "regisseur",
+    code = main(["import", "--vault", cli_vault, "--account", "regisseur",
                  str(write(tmp_path, data))])
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip().splitlines() == [
         "casuskamer: referrals[0].subjects[0].bsn: voldoet niet aan de elfproef"]
-    code = main(["import", "--vault", str(cli_vault), "--account", "regisseur",
+    code = main(["import", "--vault", cli_vault, "--account", "regisseur",
                  str(tmp_path / "bestaat-niet.json")])
     assert code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -21,21 +21,24 @@ from app.services import parties as party_service
 from app.services.cases import list_cases
 from app.services.referral_import import FORMAT
 from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
+from app.vault.vault import OpenVault
 from tests.conftest import ADMIN_PASSPHRASE
+from tests.pg_engine import vault_arg
 from tests.privacy_world import pdf_text
 
 SURNAME = "Canarywebform"
 
 
 @pytest.fixture
-def vault_folder(admin_vault: OpenVault, vault_dir: Path,
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def house(admin_vault: OpenVault, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenVault]:
+    """The house with a process director, its administrator's session locked: the command
+    line reaches it by ``vault_arg`` (the folder, or on the server the profile), a session
+    by ``house.vault.unlock``."""
     accounts.add_account(admin_vault, "regisseur", Role.PROCESS_DIRECTOR, ADMIN_PASSPHRASE,
                          kdf=KdfParams())
     admin_vault.lock()
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    yield vault_dir
+    yield admin_vault
 
 
 def _file(tmp: Path) -> Path:
@@ -59,9 +62,9 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 
 
 def test_import_writes_each_receipt_for_its_referring_party(
-        vault_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        house: OpenVault, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ontvangst" / "nieuw"           # made when missing
-    code, stdout, err = _run(["import", "--vault", str(vault_folder), "--account",
+    code, stdout, err = _run(["import", "--vault", vault_arg(house), "--account",
                               "regisseur", str(_file(tmp_path)), "--receipts", str(out)],
                              capsys)
     assert code == 0, err
@@ -69,7 +72,7 @@ def test_import_writes_each_receipt_for_its_referring_party(
     numbers = lines[:2]
     assert all(n.startswith("ZVH-") for n in numbers), stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}_receipt.pdf" for n in numbers)
-    opened = Vault(vault_folder).unlock("regisseur", ADMIN_PASSPHRASE)
+    opened = house.vault.unlock("regisseur", ADMIN_PASSPHRASE)
     try:
         for number, party in zip(numbers, ("Veilig Thuis", "Den Haag"), strict=True):
             data = (out / f"{number}_receipt.pdf").read_bytes()
@@ -90,16 +93,16 @@ def test_import_writes_each_receipt_for_its_referring_party(
 
 
 def test_a_receipts_folder_that_is_a_file_imports_nothing(
-        vault_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        house: OpenVault, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "geen-map"
     blocker.write_text("x", encoding="utf-8")
-    code, stdout, err = _run(["import", "--vault", str(vault_folder), "--account",
+    code, stdout, err = _run(["import", "--vault", vault_arg(house), "--account",
                               "regisseur", str(_file(tmp_path)), "--receipts", str(blocker)],
                              capsys)
     assert code == 2 and stdout == ""
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert "geen map" in err                          # the folder named, before the import
-    opened = Vault(vault_folder).unlock("regisseur", ADMIN_PASSPHRASE)
+    opened = house.vault.unlock("regisseur", ADMIN_PASSPHRASE)
     try:
         assert list(list_cases(opened)) == []
     finally:
