@@ -102,8 +102,6 @@ NOT_YET: dict[str, str] = {
     "tests/unit/test_figures_manager.py::test_every_personal_service_refuses_the_manager":
         "a read the server's grants refuse the manager is audited as the server's refusal "
         "('denied', object '-'), not as the service's own refusal the test counts",
-    "tests/unit/test_figures_manager.py::test_personal_commands_refuse_the_manager": BY_FOLDER,
-    "tests/unit/test_figures_manager.py::test_report_command_for_the_manager": BY_FOLDER,
     "tests/unit/test_referral2_figures.py::test_the_service_counts_outcomes_from_the_case_rows":
         "the figures as the manager or administrator read the case tables: not granted on "
         "the server (the figures views are not built yet)",

@@ -39,6 +39,7 @@ from app.services import (
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
+from tests.pg_engine import vault_arg
 from tests.unit.retention_fixtures import make_case
 
 MANAGER = "manager"
@@ -125,7 +126,7 @@ def test_the_manager_may_see_the_figures_and_print_the_report(
      "{tmp}/h.pdf"],
 ])
 def test_personal_commands_refuse_the_manager(manager: tuple[OpenVault, str], tmp_path: Path,
-                                              vault_dir: Path, argv: list[str],
+                                              argv: list[str],
                                               capsys: pytest.CaptureFixture[str]) -> None:
     vault, number = manager
     vault.lock(audit_it=False)
@@ -134,7 +135,7 @@ def test_personal_commands_refuse_the_manager(manager: tuple[OpenVault, str], tm
     args = [a.format(number=number, tmp=out) for a in argv]
     os.environ["CASUSKAMER_PASSPHRASE"] = PASSPHRASE
     try:
-        code = cli_main(args + ["--vault", str(vault_dir), "--account", MANAGER])
+        code = cli_main(args + ["--vault", vault_arg(vault), "--account", MANAGER])
     finally:
         del os.environ["CASUSKAMER_PASSPHRASE"]
     assert code == 2
@@ -142,16 +143,16 @@ def test_personal_commands_refuse_the_manager(manager: tuple[OpenVault, str], tm
     assert not list(out.iterdir())
 
 
-def test_report_command_for_the_manager(manager: tuple[OpenVault, str], tmp_path: Path,
-                                        vault_dir: Path) -> None:
+def test_report_command_for_the_manager(manager: tuple[OpenVault, str], tmp_path: Path
+                                        ) -> None:
     vault, _number = manager
     vault.lock(audit_it=False)
     os.environ["CASUSKAMER_PASSPHRASE"] = PASSPHRASE
     try:
-        code = cli_main(["report", "--vault", str(vault_dir), "--account", MANAGER,
+        code = cli_main(["report", "--vault", vault_arg(vault), "--account", MANAGER,
                          "--year", "2025", "--out", str(tmp_path / "j.pdf"), "--csv",
                          str(tmp_path / "csv")])
-        bad = cli_main(["report", "--vault", str(vault_dir), "--account", MANAGER,
+        bad = cli_main(["report", "--vault", vault_arg(vault), "--account", MANAGER,
                         "--year", "1999", "--out", str(tmp_path / "k.pdf")])
     finally:
         del os.environ["CASUSKAMER_PASSPHRASE"]
