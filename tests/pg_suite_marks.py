@@ -23,11 +23,6 @@ HANDOUT_CLI = BY_FOLDER + "; it reads the audit in the director's session (audit
 SUBJECT_CLI = BY_FOLDER + ("; the set-up updates an item by its text in SQL (sealed on the "
                            "server: no equality there)")
 
-#: The figures' hand-made set.
-HAND_MADE = ("the hand-made set is written in the administrator's session (on the server its "
-             "role has no case tables) and the figures are read from the case tables, not "
-             "the manager's figures views (not built on the server yet)")
-
 SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_audit.py::test_every_kind_of_tampering_is_found":
         "tampers with the audit rows through the session's own connection, as anyone who "
@@ -90,25 +85,9 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    **{f"tests/unit/test_figures.py::{name}": HAND_MADE for name in (
-        "test_referrals_per_month_by_party_type", "test_intake_outcomes",
-        "test_lead_times_median_and_90th_percentile",
-        "test_cases_in_progress_on_the_last_day_of_the_year",
-        "test_in_progress_reads_the_dates_of_an_earlier_day",
-        "test_actions_done_by_their_due_date", "test_meetings_held_and_cases_discussed",
-        "test_the_figures_as_shown_are_suppressed", "test_protocol_filter",
-        "test_viewing_the_figures_is_audited", "test_figures_read_no_personal_field",
-        "test_available_years")},
     "tests/unit/test_figures_manager.py::test_every_personal_service_refuses_the_manager":
         "a read the server's grants refuse the manager is audited as the server's refusal "
         "('denied', object '-'), not as the service's own refusal the test counts",
-    "tests/unit/test_referral2_figures.py::test_the_service_counts_outcomes_from_the_case_rows":
-        "the figures as the manager or administrator read the case tables: not granted on "
-        "the server (the figures views are not built yet)",
-    "tests/unit/test_seam_parties_store.py::"
-    "test_the_figures_and_follow_up_repositories_answer_an_empty_house":
-        "the figures' repository read in a role the server grants no case table (the "
-        "figures views are not built yet)",
     "tests/unit/test_privacy_roles.py::test_the_centre_may_not_read_minutes_or_the_plans_texts":
         "a read the server's grants refuse the centre is audited as the server's refusal "
         "('denied', object '-'), not as the service's own refusal of that action the test "

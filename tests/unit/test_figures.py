@@ -92,6 +92,11 @@ def _meeting(conn: Any, meeting_id: int, day: date, state: str,
             duration_minutes=20, goal="Doel", themes="[]", decision_types="[]"))
 
 
+def _writer(vault: OpenVault) -> OpenVault:
+    """A process director's session beside ``vault``: who writes the set's case rows."""
+    return unlock_as(vault, Role.PROCESS_DIRECTOR)
+
+
 @pytest.fixture
 def hand_made(admin_vault: OpenVault) -> OpenVault:
     """The hand-made set (year 2025, "today" 1 March 2026)."""
@@ -99,9 +104,11 @@ def hand_made(admin_vault: OpenVault) -> OpenVault:
 
 
 def build_hand_made(admin_vault: OpenVault) -> OpenVault:
-    """Write the hand-made set into a fresh vault (also used by the UI test)."""
+    """Write the hand-made set into a fresh vault (also used by the UI test); returns
+    ``admin_vault``. The rows are written by a process director, the role that writes cases,
+    meetings and plans (on the house server the administrator's role has no case tables)."""
     march = [date(2025, 3, d) for d in range(1, 7)]
-    with admin_vault.begin() as conn:
+    with _writer(admin_vault).begin() as conn:
         # Six police referrals in March 2025. Intake decided after 2, 4, 6, 8, 10 days
         # (accepted) and 12 days (accepted, routed elsewhere at triage).
         # First meetings after 20, 25, 30, 35, 40 days. Case 1 closed after 100 days and
@@ -304,7 +311,7 @@ def test_viewing_the_figures_is_audited(hand_made: OpenVault) -> None:
 def test_figures_read_no_personal_field(hand_made: OpenVault) -> None:
     """The figures stay the same when every personal field and table is emptied."""
     before = service.compute(hand_made, 2025, today=TODAY)
-    with hand_made.begin() as conn:
+    with _writer(hand_made).begin() as conn:
         conn.execute(cases.update().values(reason=None, question=None, external_ref=None,
                                            referring_contact=None))
     assert service.compute(hand_made, 2025, today=TODAY) == before
