@@ -85,16 +85,6 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "tests/unit/test_figures_manager.py::test_every_personal_service_refuses_the_manager":
-        "a read the server's grants refuse the manager is audited as the server's refusal "
-        "('denied', object '-'), not as the service's own refusal the test counts",
-    "tests/unit/test_privacy_roles.py::test_the_centre_may_not_read_minutes_or_the_plans_texts":
-        "a read the server's grants refuse the centre is audited as the server's refusal "
-        "('denied', object '-'), not as the service's own refusal of that action the test "
-        "counts",
-    "tests/unit/test_privacy_roles.py::test_no_service_gives_the_centre_a_canary":
-        "a read the server's grants refuse the centre is audited as the server's refusal "
-        "('denied', object '-'), not as the service's own refusal (agenda.party_agenda)",
     "tests/unit/test_passphrase_strength.py::test_adding_an_account_and_changing_refuse_them":
         "on the server accounts are added by tests/pg_engine's stand-in for add_account "
         "(as create_house makes them), which applies no passphrase rule: the program's own "

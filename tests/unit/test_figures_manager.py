@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.cli import main as cli_main
 from app.domain.cases import Subject, SubjectRole
@@ -39,7 +39,7 @@ from app.services import (
 from app.store.tables import audit_log
 from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
-from tests.pg_engine import vault_arg
+from tests.pg_engine import audit_reader, vault_arg
 from tests.unit.retention_fixtures import make_case
 
 MANAGER = "manager"
@@ -103,10 +103,12 @@ def test_every_personal_service_refuses_the_manager(manager: tuple[OpenVault, st
         allowed.append(name)
     assert allowed == []
     assert not list(out.iterdir())             # no file was written
-    with vault.read() as conn:
-        refusals = conn.execute(select(func.count()).select_from(audit_log).where(
-            audit_log.c.actor == MANAGER, audit_log.c.result == "denied")).scalar()
-    assert refusals == len(calls)
+    with audit_reader(vault) as conn:  # on the server the manager reads no audit row
+        refusals = conn.execute(select(audit_log.c.detail).where(
+            audit_log.c.actor == MANAGER, audit_log.c.result == "denied")).scalars().all()
+    assert len(refusals) == len(calls)
+    # each refused by the service's own role check, none left to the house server's grants
+    assert all('"server"' not in (detail or "") for detail in refusals)
 
 
 def test_the_manager_may_see_the_figures_and_print_the_report(
