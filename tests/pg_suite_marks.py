@@ -19,7 +19,6 @@ DEMO = ("the demo's activity is written by the administrator into a new demo vau
 BY_FOLDER = ("test-side, still to do: the test runs the command line or unlocks again on the "
              "vault folder (vault_dir, vault.vault.folder), which on the server is no house; "
              "tests.pg_engine.vault_arg / vault_args give the profile")
-HANDOUT_CLI = BY_FOLDER + "; it reads the audit in the director's session (audit_reader)"
 SUBJECT_CLI = BY_FOLDER + ("; the set-up updates an item by its text in SQL (sealed on the "
                            "server: no equality there)")
 
@@ -98,12 +97,6 @@ NOT_YET: dict[str, str] = {
         "keyslots.json (no slot file on the server)",
     "tests/unit/test_first_use.py":
         "first use and the account notices on the command line: " + BY_FOLDER,
-    **{f"tests/unit/test_handout_passwords.py::{name}": HANDOUT_CLI for name in (
-        "test_each_party_gets_its_own_password_in_a_private_passwords_file",
-        "test_protection_is_the_default_and_each_password_is_shown_once_beside_its_party",
-        "test_generate_password_still_gives_one_password_per_party_and_json_shows_none",
-        "test_declining_is_explicit_and_recorded",
-        "test_a_single_handout_on_the_command_line_is_protected_by_default")},
     **{f"tests/unit/test_privacy_subject_access_cli.py::{name}": SUBJECT_CLI for name in (
         "test_avg_15_draft_then_review_then_pdf", "test_a_pdf_without_a_review_is_refused",
         "test_a_bad_review_file_is_refused_in_one_line_and_audited",
