@@ -19,8 +19,6 @@ DEMO = ("the demo's activity is written by the administrator into a new demo vau
 BY_FOLDER = ("test-side, still to do: the test runs the command line or unlocks again on the "
              "vault folder (vault_dir, vault.vault.folder), which on the server is no house; "
              "tests.pg_engine.vault_arg / vault_args give the profile")
-SUBJECT_CLI = BY_FOLDER + ("; the set-up updates an item by its text in SQL (sealed on the "
-                           "server: no equality there)")
 
 SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_audit.py::test_every_kind_of_tampering_is_found":
@@ -97,10 +95,6 @@ NOT_YET: dict[str, str] = {
         "keyslots.json (no slot file on the server)",
     "tests/unit/test_first_use.py":
         "first use and the account notices on the command line: " + BY_FOLDER,
-    **{f"tests/unit/test_privacy_subject_access_cli.py::{name}": SUBJECT_CLI for name in (
-        "test_avg_15_draft_then_review_then_pdf", "test_a_pdf_without_a_review_is_refused",
-        "test_a_bad_review_file_is_refused_in_one_line_and_audited",
-        "test_a_review_file_of_data_changed_since_the_draft_is_refused")},
     "tests/unit/test_users_list_marks.py": BY_FOLDER,
     "tests/unit/test_hostile_text.py::test_search_and_already_known_find_a_name_stored_before_"
     "the_rule": BY_FOLDER,
