@@ -21,6 +21,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from app.services import retention, seeding
+from app.store import cases as case_rows
+from app.store import sealed
 from app.vault.access import entry_point
 
 if TYPE_CHECKING:
@@ -37,4 +39,19 @@ def after_unlock(vault: OpenVault, *, created: bool = False,
             seeding.seed_new_vault(vault)
         else:
             vault.purged_at_unlock = retention.purge_due(vault, today)
+            _fill_pending_lookup_indexes(vault)
     return vault
+
+
+def _fill_pending_lookup_indexes(vault: OpenVault) -> None:
+    """On the house server, after migration 0018: the subjects' one blind index over the
+    surname and the birth date, which the migration owner (no data key) left as a
+    placeholder, computed at the first unlock of an account that works on cases (the
+    server's session step runs only for those); one audit row with the count. Nothing in
+    the vault file."""
+    if not sealed.on_server(vault.engine):
+        return
+    with vault.begin() as conn:
+        filled = case_rows.fill_pending_lookup_indexes(conn)
+        if filled:
+            vault.log(conn, "subjects.index_filled", "subject", "-", detail={"rows": filled})

@@ -110,6 +110,16 @@ def _rows(conn: Connection, **where: Any) -> list[Any]:
     return list(access_rows.held_subjects(conn, where))
 
 
+def _same_name(conn: Connection, surname_keys: Iterable[str], name_key: str,
+               born: date) -> list[Any]:
+    """The subjects with this full name (folded) and birth date: looked up by the surname
+    and birth date (on the house server the one blind index it keeps for a name, over the
+    pair), the full name compared here, on the workstation."""
+    return [r for key in sorted(set(surname_keys))
+            for r in access_rows.held_by_surname_birth(conn, key, born)
+            if r["name_key"] == name_key]
+
+
 def _person(rows: list[Any]) -> SubjectMatch:
     first = rows[0]
     return SubjectMatch(tuple(int(r["id"]) for r in rows), first["given_names"],
@@ -131,12 +141,13 @@ def match_subject(conn: Connection, *, bsn: str | None = None, surname: str | No
             raise MoreThanOneMatch(len(identities))
         name_key, born = next(iter(identities))
         # The same person in cases where the BSN was already removed at closure.
-        found += _rows(conn, name_key=name_key, birth_date=born, bsn=None)
+        found += [r for r in _same_name(conn, (r["surname_key"] for r in found), name_key,
+                                        born) if r["bsn"] is None]
         return _person(found)
     if not surname or not surname.strip() or birth_date is None:
         raise ValidationError(_("Search by BSN, or by surname and birth date."),
                               field="surname")
-    found = _rows(conn, surname_key=fold_for_search(surname), birth_date=birth_date)
+    found = access_rows.held_by_surname_birth(conn, fold_for_search(surname), birth_date)
     if given_names and given_names.strip():
         wanted = fold_for_search(given_names)
         found = [r for r in found if r["name_key"].startswith(wanted + " ")
@@ -162,7 +173,7 @@ def match_subject_id(conn: Connection, subject_id: int) -> SubjectMatch:
         raise NotFound(_("This subject is not held (any more)."))
     if row[0]:
         return match_subject(conn, bsn=str(row[0]))
-    found = _rows(conn, name_key=row[1], birth_date=row[2])
+    found = _same_name(conn, (row[3],), row[1], row[2])
     numbers = {r["bsn"] for r in found if r["bsn"]}
     if len(numbers) > 1:
         raise MoreThanOneMatch(len(numbers))

@@ -348,16 +348,16 @@ def with_subject(conn: Connection, *, bsn: str | None = None,
     """``(number, state, received, closed_at)`` of the cases not destroyed with a subject of
     this BSN, or of this folded surname with this birth date (either that is given), newest
     received first; none when neither is given."""
+    if not bsn and not (surname_key and birth_date is not None):
+        return []
+    if sealed.on_server(conn):
+        return _with_subject_on_server(conn, bsn, surname_key, birth_date, exclude_number)
     conditions = []
     if bsn:
         conditions.append(subjects.c.bsn == bsn)
     if surname_key and birth_date is not None:
-        conditions.append(and_(subjects.c.surname_key == surname_key,
-                               subjects.c.birth_date == birth_date))
-    if not conditions:
-        return []
-    if sealed.on_server(conn):
-        return _with_subject_on_server(conn, bsn, surname_key, birth_date, exclude_number)
+        conditions.append(sealed.pair_equals(conn, subjects.c.surname_key, surname_key,
+                                             birth_date))
     query = (select(cases.c.number, cases.c.state, cases.c.received, cases.c.closed_at)
              .distinct().join(subjects, subjects.c.case_id == cases.c.id)
              .where(or_(*conditions), cases.c.state != CaseState.DESTROYED.value)
@@ -367,23 +367,28 @@ def with_subject(conn: Connection, *, bsn: str | None = None,
     return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]
 
 
+def fill_pending_lookup_indexes(conn: Connection) -> int:
+    """On the house server: the subjects' index over the surname and the birth date that
+    migration 0018 could not compute (no data key), computed under the session's key
+    (``sealed.fill_pending_pair_indexes``); the rows filled (0 in the vault file)."""
+    return sealed.fill_pending_pair_indexes(conn, [subjects])
+
+
 def _with_subject_on_server(conn: Connection, bsn: str | None, surname_key: str | None,
                             birth_date: date | None, exclude_number: str | None
                             ) -> list[tuple[str, str, date, datetime | None]]:
     """:func:`with_subject` on the house server: through the server's function over the
     blind indexes (``app.store.pg_roles.already_known_statements``), so that a role that may
     not read the subjects (the information centre) gets the same answer; the blind indexes
+    (the BSN's; the one over the folded surname and the birth date, ``sealed.PairIndex``)
     are computed here under the session's data key."""
-    def index(key: str, column: str, value: Any) -> Any:
-        plain = sealed.plain_type(subjects.c[column].type)
-        return bindparam(key, value, type_=sealed.BlindIndex(plain, "subjects", column))
-
-    both = surname_key is not None and birth_date is not None
+    plain = sealed.plain_type(subjects.c.bsn.type)
+    both = bool(surname_key) and birth_date is not None
     query = text(f"SELECT number, state, received, closed_at FROM "
-                 f"{ALREADY_KNOWN_FUNCTION}(:bsn, :surname, :birth, :exclude)").bindparams(
-        index("bsn", "bsn", bsn or None),
-        index("surname", "surname_key", surname_key if both else None),
-        index("birth", "birth_date", birth_date if both else None),
+                 f"{ALREADY_KNOWN_FUNCTION}(:bsn, :pair, :exclude)").bindparams(
+        bindparam("bsn", bsn or None, type_=sealed.BlindIndex(plain, "subjects", "bsn")),
+        bindparam("pair", (surname_key, birth_date) if both else None,
+                  type_=sealed.PairIndex()),
         bindparam("exclude", exclude_number, type_=String()))
     return [(str(n), str(s), r, c) for n, s, r, c in conn.execute(query)]
 

@@ -59,6 +59,9 @@ FIELD_KEY_INFO = b"casuskamer field encryption v1"
 BLIND_INDEX_INFO = b"casuskamer blind index v1"
 SLOT_KEY_INFO = b"casuskamer key slot v1"
 LOGIN_SECRET_INFO = b"casuskamer server login v1"
+#: The index over a subject's folded surname and birth date together (issue 22, point 2);
+#: its key is derived as every index's, under this name, which no column's index has.
+SURNAME_BIRTH_INDEX = "surname_birth"
 
 #: PostgreSQL's own defaults for a SCRAM verifier (scram_iterations, SCRAM_DEFAULT_SALT_LEN).
 SCRAM_ITERATIONS = 4096
@@ -175,9 +178,11 @@ class FieldCipher:
         """The blind index of a BSN as the program normalises it (nine digits)."""
         return self.blind_index("bsn", bsn_index_input(bsn))
 
-    def surname_birth_index(self, surname: str, birth_date: date) -> bytes:
-        """The blind index for "already known": the folded surname and the birth date."""
-        return self.blind_index("surname_birth", surname_birth_input(surname, birth_date))
+    def surname_birth_index(self, surname: str, birth_date: date | str) -> bytes:
+        """The one blind index over a subject's surname and birth date ("already known", the
+        subject-access search): one HMAC over both under index ``surname_birth``'s own key,
+        so it equals no column's index and shows no surname or birth date on its own."""
+        return self.blind_index(SURNAME_BIRTH_INDEX, surname_birth_input(surname, birth_date))
 
 
 def bsn_index_input(bsn: str) -> str:
@@ -185,12 +190,15 @@ def bsn_index_input(bsn: str) -> str:
     return check_bsn(bsn)
 
 
-def surname_birth_input(surname: str, birth_date: date) -> str:
-    """``<surname folded as search folds it>|<ISO birth date>``."""
+def surname_birth_input(surname: str, birth_date: date | str) -> str:
+    """``<surname folded as search folds it>|<ISO birth date>`` (folding is idempotent, so
+    the stored folded surname, ``subjects.surname_key``, gives the same input; the date is
+    the last ten characters, so the ``|`` cannot make two pairs one)."""
     folded = fold_for_search(surname)
     if not folded:
         raise ValidationError(_("A surname is needed for this look-up."), field="surname")
-    return f"{folded}|{birth_date.isoformat()}"
+    day = birth_date if isinstance(birth_date, date) else date.fromisoformat(birth_date)
+    return f"{folded}|{day.isoformat()}"
 
 
 # -- one derivation at unlock: the slot key and the server login ---------------------------

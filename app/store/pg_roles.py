@@ -33,6 +33,7 @@ from sqlalchemy import Table
 
 from app.domain.roles import GRANTS, Permission, Role
 from app.store.field_crypto import NONCE_BYTES, TAG_BYTES
+from app.store.forward_tables import DELIVERED_KEY, SEQ_KEY
 
 PREFIX = "casuskamer"
 AUDIT_TABLE = "audit_log"
@@ -80,6 +81,10 @@ FINGERPRINT_KEY = "subject_access_fingerprint_key"
 #: every role may insert that one ``meta`` row (sealed under the data key every account
 #: holds), never change it.
 SEARCH_KEY = "audit_search_key"
+#: The ``meta`` rows of the forwarding position (``app.store.forward_tables``: the last
+#: sequence number given, the last head the central log received), moved by every role.
+FORWARD_POSITION = ", ".join(f"'{key}'" for key in (SEQ_KEY, DELIVERED_KEY)
+                             if re.fullmatch(r"[a-z_]+", key))
 _ACTION = re.compile(r"[a-z_]+\.[a-z_]+\Z")
 
 _IDENT = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
@@ -333,25 +338,27 @@ def already_known_statements(prefix: str = PREFIX, schema: str = "public") -> li
     the migration owner over the blind indexes that gives what the local check gives, the
     number, state and dates of the cases not destroyed with a subject of this BSN, or of
     this folded surname with this birth date, and nothing of the people. The workstation
-    computes the blind indexes under the data key (``app.store.sealed.BlindIndex``); the
-    server compares their first 32 bytes, as the store's own equality does. Idempotent: run
-    again by ``upgrade`` (after the tables' grants)."""
+    computes the blind indexes under the data key (``app.store.sealed.BlindIndex``, and
+    ``PairIndex``: one index over the surname and the birth date, in front of the sealed
+    surname key); the server compares their first 32 bytes, as the store's own equality
+    does. Idempotent: run again by ``upgrade`` (after the tables' grants), which also drops
+    the function of the per-column indexes (surname and birth date apart, before 0018)."""
     s = ident(schema)
     fn = f"{s}.{ident(ALREADY_KNOWN_FUNCTION)}"
-    signature = f"{fn}(bytea, bytea, bytea, text)"
+    signature = f"{fn}(bytea, bytea, text)"
     readers = ", ".join(group_role(r, prefix) for r in roles_holding(_REGISTER))
     index = "substring({} from 1 for 32)"
     return [
-        f"""CREATE OR REPLACE FUNCTION {fn}(bsn_index bytea, surname_index bytea,
-    birth_index bytea, exclude_number text)
+        f"DROP FUNCTION IF EXISTS {fn}(bytea, bytea, bytea, text)",
+        f"""CREATE OR REPLACE FUNCTION {fn}(bsn_index bytea, surname_birth_index bytea,
+    exclude_number text)
 RETURNS TABLE (number varchar, state varchar, received date, closed_at timestamp)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
   SELECT DISTINCT c.number, c.state, c.received, c.closed_at
     FROM {s}.cases c JOIN {s}.subjects s ON s.case_id = c.id
    WHERE ((bsn_index IS NOT NULL AND {index.format("s.bsn")} = bsn_index)
-          OR (surname_index IS NOT NULL AND birth_index IS NOT NULL
-              AND {index.format("s.surname_key")} = surname_index
-              AND {index.format("s.birth_date")} = birth_index))
+          OR (surname_birth_index IS NOT NULL
+              AND {index.format("s.surname_key")} = surname_birth_index))
      AND c.state <> 'destroyed'
      AND (exclude_number IS NULL OR c.number <> exclude_number)
    ORDER BY c.received DESC, c.number DESC
@@ -461,7 +468,8 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
     - ``drafts``: every account reads and writes its own drafts; who does the case work
       (``CASE_WORK``) all of them;
     - ``meta``: every role reads it but :data:`FINGERPRINT_KEY` and moves the audit chain's
-      head (each action's audit row does); who works with the substance (``CASE_SUBSTANCE``)
+      head (each action's audit row does) and the forwarding position
+      (:data:`FORWARD_POSITION`); who works with the substance (``CASE_SUBSTANCE``)
       reads and inserts :data:`FINGERPRINT_KEY` only; who manages the settings writes every
       key.
 
@@ -507,6 +515,10 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         f"WITH CHECK (key = '{ident(SEARCH_KEY)}')",
         f"CREATE POLICY audit_head ON {s}.meta FOR UPDATE USING (key = 'audit_head') "
         "WITH CHECK (key = 'audit_head')",
+        # forwarding to the central log: every role's audit row moves the queue's counter,
+        # every role's session may send the queue and move the delivered head
+        f"CREATE POLICY forward_position ON {s}.meta FOR UPDATE USING (key IN "
+        f"({FORWARD_POSITION})) WITH CHECK (key IN ({FORWARD_POSITION}))",
         f"CREATE POLICY manage_settings ON {s}.meta TO {settings} USING (true)",
         # drafts: each account its own; who does the case work all of them (closure and
         # destruction remove every account's drafts about the case)

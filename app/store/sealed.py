@@ -36,17 +36,29 @@ What row binding cannot catch: a row's value put back to an older value of the s
 (a replay) and a whole row deleted. Those need write access to the server, which only the
 house's roles and the server's superuser have (docs/house-server.md says so).
 
-The few columns the program looks up by exact value (:data:`SEARCHABLE`: a BSN, a subject's
-folded surname and names, a birth date, a referral's external reference) keep a blind index
-in front of the sealed value: ``HMAC-SHA-256(index key, value) || sealed value``, the index
-key derived from the data key per table and column (``FieldCipher.blind_index``). An
-equality or ``IN`` on such a column compares the first 32 bytes with the index of the value
-asked for (:class:`BlindIndex`), so the store's and the services' statements
+The few columns the program looks up by exact value on their own (:data:`SEARCHABLE`: a
+BSN, a referral's external reference, a meeting's folded place) keep a blind index in front
+of the sealed value: ``HMAC-SHA-256(index key, value) || sealed value``, the index key
+derived from the data key per table and column (``FieldCipher.blind_index``). An equality
+or ``IN`` on such a column compares the first 32 bytes with the index of the value asked
+for (:class:`BlindIndex`), so the store's and the services' statements
 (``subjects.c.bsn == bsn``) stay the same on both engines. Any other comparison on a sealed
 column (LIKE, ``<``, ORDER BY) means nothing on the server: such filtering happens on the
-workstation, after decryption. The name keys are indexed per column, not combined with the
-birth date, although every look-up pairs them (docs/house-server.md, "Look-ups", says why a
-combined index is the better design and what building it takes).
+workstation, after decryption.
+
+A subject's name is looked up only with the birth date ("already known", the
+subject-access search), so there is one index for the pair (:data:`PAIRED`): in front of
+the sealed folded surname (``subjects.surname_key``) stands one HMAC over the folded
+surname and the birth date (``FieldCipher.surname_birth_index``, a key of its own), and the
+surname, full name and birth date carry no index of their own: the server sees which
+subjects share a surname *and* a birth date, not which share a surname or a birth date. A
+write of the surname key therefore needs the birth date of its row (an INSERT has both; an
+UPDATE must write both), a read cannot check that index (it has only one of the two
+values; ``verify`` checks it, :func:`unreadable_values`), and the look-up is
+:func:`pair_equals` (an equality on the surname key alone is refused on the server). A
+house upgraded from the per-column indexes (migration 0018) holds a placeholder index
+(:data:`PENDING_INDEX`) until the first unlock of an account that works on cases fills it
+(:func:`fill_pending_pair_indexes`).
 
 The data key reaches the type through the engine: :func:`attach` puts a ``FieldCipher`` on
 the engine's own dialect object when a session opens on the server, :func:`detach` removes it
@@ -65,7 +77,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (Connection, Date, Engine, LargeBinary, String, Table, and_, bindparam,
-                        event, false, select, type_coerce, update)
+                        event, false, select, tuple_, type_coerce,
+                        update)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, operators
@@ -97,10 +110,14 @@ KEY_JOIN = ":"
 INDEX_BYTES = 32
 
 #: ``table.column`` looked up by exact value: the blind index goes in front of the value.
-SEARCHABLE = frozenset({
-    "subjects.bsn", "subjects.surname_key", "subjects.name_key", "subjects.birth_date",
-    "cases.external_ref", "meetings.place_key",
-})
+SEARCHABLE = frozenset({"subjects.bsn", "cases.external_ref", "meetings.place_key"})
+#: ``table.column`` looked up only together with another column of its row (named here):
+#: one blind index over both goes in front of this column's value (issue 22, point 2).
+PAIRED: Mapping[str, str] = {"subjects.surname_key": "birth_date"}
+#: What migration 0018 put in front of a surname key whose pair index it could not compute
+#: (the migration owner holds no data key): :func:`fill_pending_pair_indexes` replaces it.
+#: No HMAC output is expected to equal it (2^-256).
+PENDING_INDEX = bytes(32)
 
 
 def attach(engine: Engine, data_key: bytes | bytearray) -> None:
@@ -145,10 +162,12 @@ def _index_name(table: str, column: str) -> str:
 @dataclass(frozen=True)
 class RowBound:
     """A value on its way into a sealed column with the key of the row it goes to
-    (:func:`row_key`), so the associated data binds the row (made by :func:`_bind_rows`)."""
+    (:func:`row_key`), so the associated data binds the row (made by :func:`_bind_rows`);
+    for a :data:`PAIRED` column also its row's value of the other column (``partner``)."""
 
     row: str
     value: Any
+    partner: Any = None
 
 
 #: The negated comparisons: on the server a value sealed for no row never equals the stored
@@ -191,6 +210,10 @@ class Sealed(TypeDecorator[Any]):
         self.column = column
         self.keys = keys
         self.searchable = f"{table}.{column}" in SEARCHABLE
+        #: the other column of the row whose value this column's pair index takes
+        self.partner: str | None = PAIRED.get(f"{table}.{column}")
+        #: whether a blind index (its own or the pair's) stands in front of the value
+        self.indexed = self.searchable or self.partner is not None
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == SERVER_DIALECT:
@@ -209,16 +232,28 @@ class Sealed(TypeDecorator[Any]):
                              "by an INSERT or UPDATE of its own table (its row is bound)")
         if value.value is None:
             return None
-        return self.seal(value.value, value.row, dialect)
+        return self.seal(value.value, value.row, dialect, value.partner)
 
-    def seal(self, value: Any, row: str, dialect: Dialect) -> bytes:
-        """``value`` as the server stores it in row ``row`` of this column."""
+    def seal(self, value: Any, row: str, dialect: Dialect, partner: Any = None) -> bytes:
+        """``value`` as the server stores it in row ``row`` of this column (``partner``: the
+        row's value of the other column of a :data:`PAIRED` column)."""
         cipher = _cipher(dialect)
         text = _as_text(self.plain, value)
         sealed = cipher.encrypt_text(self.table, self.column, row, text)
-        if self.searchable:
-            return cipher.blind_index(_index_name(self.table, self.column), text) + sealed
+        if self.indexed:
+            return self.index_of(cipher, text, partner) + sealed
         return sealed
+
+    def index_of(self, cipher: FieldCipher, text: str, partner: Any = None) -> bytes:
+        """The blind index in front of this column's value ``text`` (its row's ``partner``
+        value for a :data:`PAIRED` column)."""
+        if self.partner is None:
+            return cipher.blind_index(_index_name(self.table, self.column), text)
+        if partner is None:
+            raise TypeError(f"{self.table}.{self.column} is written on the house server "
+                            f"together with its row's {self.partner} (one blind index over "
+                            "both)")
+        return cipher.surname_birth_index(text, partner)
 
     def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any] | None:
         """On the server a read of the column selects its row's key with it (:class:
@@ -252,9 +287,11 @@ class Sealed(TypeDecorator[Any]):
         if not stored and not isinstance(self.plain, Date):
             return ""  # the server's default for an empty contact field (migration 0014)
         index = b""
-        if self.searchable:
+        if self.indexed:
             if len(stored) < INDEX_BYTES:
                 raise FieldTampered(self.table, self.column, row)
+            # a pair's index needs the other column's value too: verify checks it
+            # (unreadable_values); a read has the one value only
             index, stored = stored[:INDEX_BYTES], stored[INDEX_BYTES:]
         cipher = _cipher(dialect)
         text = cipher.decrypt_text(self.table, self.column, row, stored)
@@ -280,6 +317,15 @@ class Sealed(TypeDecorator[Any]):
     class Comparator(TypeDecorator.Comparator[Any]):
         def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
             sealed = self.type
+            if (isinstance(sealed, Sealed) and sealed.partner is not None
+                    and op in _COMPARISONS and other and other[0] is not None
+                    and (not isinstance(other[0], ColumnElement)
+                         or isinstance(other[0], BindParameter))):
+                # looked up only with its partner (pair_equals): on its own it would
+                # silently match nothing on the server, so it is refused there
+                return _RefusedOnServer(super().operate(op, *other, **kwargs), sealed,
+                                        f"is looked up together with {sealed.partner} "
+                                        "(sealed.pair_equals)")
             if (isinstance(sealed, Sealed) and sealed.searchable
                     and op in (operators.eq, operators.ne, operators.in_op,
                                operators.not_in_op)
@@ -332,6 +378,39 @@ class BlindIndex(TypeDecorator[Any]):
                                             _as_text(self.plain, value))
 
 
+class PairIndex(TypeDecorator[Any]):
+    """The pair a :data:`PAIRED` column is looked up by, ``(folded surname, birth date)``:
+    on the server the one blind index over both (``FieldCipher.surname_birth_index``). Only
+    the server compares it (on SQLite the two columns are compared, :func:`pair_equals`)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name != SERVER_DIALECT:
+            raise TypeError("a pair's blind index is compared on the house server only")
+        first, second = value
+        return _cipher(dialect).surname_birth_index(str(first), second)
+
+
+def pair_equals(bind: Engine | Connection, column: Any, value: Any,
+                partner_value: Any) -> ColumnElement[bool]:
+    """``column`` (a :data:`PAIRED` sealed column) equals ``value`` and its row's partner
+    column equals ``partner_value``: the two columns compared in the vault file; on the
+    server the one blind index over both, in front of ``column``'s value."""
+    sealed = column.type
+    if not isinstance(sealed, Sealed) or sealed.partner is None:
+        raise TypeError(f"{column}: not a column looked up with another one")
+    other = column.table.c[sealed.partner]
+    if not on_server(bind):
+        return and_(column == value, other == partner_value)
+    return (_IndexPart(column, PairIndex())
+            == bindparam(f"pair_{sealed.table}_{sealed.column}", (value, partner_value),
+                         type_=PairIndex(), unique=True))
+
+
 class _IndexPart(ColumnElement[Any]):
     """A searchable sealed column where it is compared: the column itself on SQLite, its
     first 32 bytes (the blind index) on the server."""
@@ -340,7 +419,7 @@ class _IndexPart(ColumnElement[Any]):
     _traverse_internals = [("inner", InternalTraversal.dp_clauseelement),
                            ("type", InternalTraversal.dp_type)]
 
-    def __init__(self, inner: ColumnElement[Any], type_: BlindIndex) -> None:
+    def __init__(self, inner: ColumnElement[Any], type_: BlindIndex | PairIndex) -> None:
         self.inner = inner
         self.type = type_
 
@@ -363,10 +442,13 @@ class _RefusedOnServer(ColumnElement[Any]):
     inherit_cache = True
     _traverse_internals = [("inner", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, inner: ColumnElement[Any], sealed: Sealed) -> None:
+    def __init__(self, inner: ColumnElement[Any], sealed: Sealed, why: str | None = None
+                 ) -> None:
         self.inner = inner
         self.type = inner.type
         self.where = f"{sealed.table}.{sealed.column}"
+        self.why = why or ("a sealed column is not compared in SQL on the house server (it "
+                           "would match every row); read it and filter on the workstation")
 
 
 @compiles(_RefusedOnServer)
@@ -376,8 +458,7 @@ def _refused_default(element: _RefusedOnServer, compiler: SQLCompiler, **kw: Any
 
 @compiles(_RefusedOnServer, SERVER_DIALECT)
 def _refused_server(element: _RefusedOnServer, compiler: SQLCompiler, **kw: Any) -> str:
-    raise TypeError(f"{element.where}: a sealed column is not compared in SQL on the house "
-                    "server (it would match every row); read it and filter on the workstation")
+    raise TypeError(f"{element.where}: {element.why}")
 
 
 class _RowKeyed(ColumnElement[Any]):
@@ -431,8 +512,15 @@ def _literal(value: Any) -> tuple[bool, Any]:
     return (not isinstance(value, ColumnElement), value)
 
 
-def _bound(value: Any, row: str) -> Any:
-    return value if value is None or isinstance(value, RowBound) else RowBound(row, value)
+def _bound(value: Any, row: str, partner: Any = None) -> Any:
+    if value is None or isinstance(value, RowBound):
+        return value
+    return RowBound(row, value, partner.value if isinstance(partner, RowBound) else partner)
+
+
+def _partner_of(column: Sealed, values: Mapping[str, Any]) -> Any:
+    """The row's value of a :data:`PAIRED` column's other column, among ``values``."""
+    return None if column.partner is None else values.get(column.partner)
 
 
 def _bind_rows(conn: Connection, elem: Any, multiparams: Any, params: Any,
@@ -484,13 +572,14 @@ def _bind_insert(conn: Connection, elem: Insert, table: Table,
                     and default.arg is not None):
                 row[name] = default.arg
         key = row_key(merged[k.name] for k in keys)
-        for name in sealed_columns:
+        for name, column in sealed_columns.items():
+            partner = _partner_of(column, merged)
             if name in row:
-                row[name] = _bound(row[name], key)
+                row[name] = _bound(row[name], key, partner)
             elif name in literals and literals[name] is not None:
                 if len(rows) > 1:
                     raise TypeError(f"{table.name}.{name}: one sealed value for many rows")
-                overrides[name] = _bound(literals[name], key)
+                overrides[name] = _bound(literals[name], key, partner)
     if len(rows) > 1:
         return elem, rows, {}
     row = rows[0]
@@ -537,6 +626,16 @@ def _bind_update(conn: Connection, elem: Update, table: Table,
                    if n in sealed_columns and v is not None}
     if not written and not from_params:
         return elem, multiparams, params
+    every = {**written, **from_params}
+    for name, column in sealed_columns.items():
+        if column.partner is not None and (name in every) != (column.partner in every):
+            # one blind index over both: a new value of either changes it
+            raise TypeError(f"{table.name}: {name} and {column.partner} are written together "
+                            "on the house server (one blind index over both)")
+
+    def bound(name: str, value: Any, key: str) -> RowBound:
+        return RowBound(key, value, _partner_of(sealed_columns[name], every))
+
     keys = list(table.primary_key.columns)
     pinned = _pinned(elem.whereclause, keys) if elem.whereclause is not None else {}
     if len(pinned) == len(keys):
@@ -547,23 +646,23 @@ def _bind_update(conn: Connection, elem: Update, table: Table,
             query = query.where(elem.whereclause)
         found = [tuple(r) for r in conn.execute(query)]
     if not found:
-        return (elem.where(false()).values({n: RowBound(NO_ROW, v) for n, v in written.items()}),
+        return (elem.where(false()).values({n: bound(n, v, NO_ROW)
+                                            for n, v in written.items()}),
                 multiparams, {**dict(params or {}),
-                              **{n: RowBound(NO_ROW, v) for n, v in from_params.items()}})
+                              **{n: bound(n, v, NO_ROW) for n, v in from_params.items()}})
     if len(found) == 1:
         key = row_key(found[0])
         stmt = elem if len(pinned) == len(keys) else elem.where(
             and_(*(k == v for k, v in zip(keys, found[0], strict=True))))
         if written:
-            stmt = stmt.values({n: RowBound(key, v) for n, v in written.items()})
+            stmt = stmt.values({n: bound(n, v, key) for n, v in written.items()})
         return stmt, multiparams, {**dict(params or {}),
-                                   **{n: RowBound(key, v) for n, v in from_params.items()}}
+                                   **{n: bound(n, v, key) for n, v in from_params.items()}}
     if elem._returning:
         raise TypeError(f"{table.name}: an UPDATE of several rows' sealed values returns "
                         "nothing; pin the row by its key")
     # several rows: each its own value, sealed for it (one statement, a row per parameter
     # set, each row by its key: the rows the WHERE matched, read above)
-    every = {**written, **from_params}
     others = {_name(k): v for k, v in (elem._values or {}).items()
               if _name(k) not in every}
     stmt = (update(table)
@@ -575,7 +674,7 @@ def _bind_update(conn: Connection, elem: Update, table: Table,
         key = row_key(found_key)
         rows.append({**{k: v for k, v in dict(params or {}).items() if k not in every},
                      **{f"_row_{k.name}": v for k, v in zip(keys, found_key, strict=True)},
-                     **{f"_sealed_{n}": RowBound(key, v) for n, v in every.items()}})
+                     **{f"_sealed_{n}": bound(n, v, key) for n, v in every.items()}})
     return stmt, rows, {}
 
 
@@ -683,8 +782,9 @@ def searches_in_sql(bind: Engine | Connection) -> bool:
 class Unreadable:
     """A sealed value on the server that does not open (``kind`` "value": changed on the
     server, moved from another column, or under another key) or whose blind index does not
-    fit its value (``kind`` "index": the look-ups would miss it). Names the place and the
-    record (its primary key), never the value."""
+    fit its value (``kind`` "index": the look-ups would miss it; "pending index": a pair's
+    index that migration 0018 left to be filled, :func:`fill_pending_pair_indexes`). Names
+    the place and the record (its primary key), never the value."""
 
     table: str
     column: str
@@ -713,6 +813,7 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
         result = conn.execution_options(yield_per=2000).execute(query)
         for row in result:
             key = record = row_key(row[:len(keys)])
+            opened: dict[str, tuple[Any, bytes]] = {}
             for column, raw in zip(columns, row[len(keys):], strict=True):
                 if raw is None:
                     continue
@@ -720,7 +821,7 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
                 assert isinstance(sealed, Sealed)
                 stored = bytes(raw)
                 try:
-                    sealed.open(stored, key, dialect)
+                    opened[column.name] = (sealed.open(stored, key, dialect), stored)
                 except FieldTampered:
                     # a value that opens but whose blind index does not fit it: "index"
                     kind = "value"
@@ -732,7 +833,69 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
                         except FieldTampered:
                             pass
                     found.append(Unreadable(table.name, column.name, record, kind))
+            found.extend(_unfit_pairs(table, columns, opened, cipher, record))
     return found
+
+
+def _unfit_pairs(table: Table, columns: Sequence[Any], opened: Mapping[str, tuple[Any, bytes]],
+                 cipher: FieldCipher, record: str) -> list[Unreadable]:
+    """The :data:`PAIRED` columns of one row whose index does not fit the pair of opened
+    values (both opened: a value that does not open is reported as such)."""
+    found = []
+    for column in columns:
+        sealed = column.type
+        if sealed.partner is None or column.name not in opened or sealed.partner not in opened:
+            continue
+        value, stored = opened[column.name]
+        expected = sealed.index_of(cipher, _as_text(sealed.plain, value),
+                                   opened[sealed.partner][0])
+        if not hmac.compare_digest(stored[:INDEX_BYTES], expected):
+            kind = "pending index" if stored[:INDEX_BYTES] == PENDING_INDEX else "index"
+            found.append(Unreadable(table.name, column.name, record, kind))
+    return found
+
+
+def fill_pending_pair_indexes(conn: Connection, tables: Iterable[Table],
+                              chunk: int = 1000) -> int:
+    """Compute the pair index that migration 0018 left as :data:`PENDING_INDEX` (the
+    migration owner holds no data key) for every such row of ``tables``, under the
+    session's key, in chunks; returns the rows filled. Only the placeholder is replaced
+    (the sealed value behind it stays as it is), so a second session doing the same at the
+    same time changes nothing more. Nothing to do in the vault file."""
+    if not on_server(conn):
+        return 0
+    cipher = _cipher(conn.dialect)
+    filled = 0
+    for table in tables:
+        keys = list(table.primary_key.columns)
+        for column in table.c:
+            sealed = column.type
+            if not isinstance(sealed, Sealed) or sealed.partner is None:
+                continue
+            partner = table.c[sealed.partner]
+            pending = (_IndexPart(column, BlindIndex(sealed.plain, sealed.table,
+                                                     sealed.column))
+                       == type_coerce(PENDING_INDEX, LargeBinary))
+            where = " AND ".join(f'"{k.name}" = %(k_{k.name})s' for k in keys)
+            statement = (f'UPDATE "{table.name}" SET "{column.name}" = overlay("{column.name}" '
+                         f'placing %(index)s from 1 for {INDEX_BYTES}) WHERE {where} AND '
+                         f'substring("{column.name}" from 1 for {INDEX_BYTES}) = %(pending)s')
+            last: tuple[Any, ...] | None = None
+            while True:
+                query = select(*keys, column, partner).where(pending)
+                if last is not None:  # keyset: each row once, whatever another session does
+                    query = query.where(tuple_(*keys) > tuple_(*last))
+                rows = conn.execute(query.order_by(*keys).limit(chunk)).all()
+                if not rows:
+                    break
+                last = tuple(rows[-1][:len(keys)])
+                conn.exec_driver_sql(statement, [
+                    {**{f"k_{k.name}": v for k, v in zip(keys, r[:len(keys)], strict=True)},
+                     "index": sealed.index_of(cipher, _as_text(sealed.plain, r[len(keys)]),
+                                              r[len(keys) + 1]),
+                     "pending": PENDING_INDEX} for r in rows])
+                filled += len(rows)
+    return filled
 
 
 #: How a secret kept in ``meta`` is marked sealed on the server (``app.store.vault_secrets``).

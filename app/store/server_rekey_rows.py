@@ -93,8 +93,12 @@ def _write_sealed(conn: Connection, table: Table, keys: list[Any], columns: list
     data = []
     for row in rows:
         key = sealed.row_key(row[:len(keys)])
+        # a paired column's index takes its row's other value (the surname with the birth
+        # date: sealed.PAIRED)
+        plain = {c.name: v for c, v in zip(columns, row[len(keys):], strict=True)}
         data.append((*row[:len(keys)],
-                     *(None if value is None else column.type.seal(value, key, dialect)
+                     *(None if value is None else column.type.seal(
+                         value, key, dialect, plain.get(column.type.partner or ""))
                        for column, value in zip(columns, row[len(keys):], strict=True))))
     resealed = values(*(column_(f"k_{k.name}", k.type) for k in keys),
                       *(column_(f"v_{c.name}", LargeBinary) for c in columns),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from app.domain.lifecycle import CaseState
+from app.store import sealed
 from app.store.case_tables import cases, life_domain_problems, subjects
 
 #: the state of a case of which nothing but the tombstone is left
@@ -31,13 +32,29 @@ def held_subjects(conn: Connection, where: Mapping[str, Any]) -> list[RowMapping
     return list(conn.execute(query.order_by(cases.c.number, subjects.c.position)).mappings())
 
 
-def identity(conn: Connection, subject_id: int) -> tuple[str | None, str, date] | None:
-    """``(bsn, name key, birth date)`` of a subject of a case not destroyed, or None."""
-    row = conn.execute(select(subjects.c.bsn, subjects.c.name_key, subjects.c.birth_date)
+def held_by_surname_birth(conn: Connection, surname_key: str,
+                          birth_date: date) -> list[RowMapping]:
+    """The subjects (with their case's number) of every case not destroyed with this folded
+    surname and birth date, by case number and position. On the house server through the
+    one blind index over the pair (``sealed.pair_equals``): the name is looked up with the
+    birth date only, so the server keeps no index of a name alone."""
+    return list(conn.execute(
+        select(subjects, cases.c.number).join(cases, cases.c.id == subjects.c.case_id)
+        .where(cases.c.state != DESTROYED,
+               sealed.pair_equals(conn, subjects.c.surname_key, surname_key, birth_date))
+        .order_by(cases.c.number, subjects.c.position)).mappings())
+
+
+def identity(conn: Connection, subject_id: int
+             ) -> tuple[str | None, str, date, str] | None:
+    """``(bsn, name key, birth date, surname key)`` of a subject of a case not destroyed, or
+    None."""
+    row = conn.execute(select(subjects.c.bsn, subjects.c.name_key, subjects.c.birth_date,
+                              subjects.c.surname_key)
                        .join(cases, cases.c.id == subjects.c.case_id)
                        .where(subjects.c.id == subject_id,
                               cases.c.state != DESTROYED)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def subjects_by_id(conn: Connection, ids: Iterable[int]) -> list[RowMapping]:
