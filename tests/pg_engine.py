@@ -10,11 +10,11 @@ Fast: the house is made once per session (``create_house``, the covenant's parti
 by the administrator's first session) in a database of the suite's name, which is then
 renamed into a template; every test gets ``CREATE DATABASE <name> TEMPLATE <template>``
 (tens of milliseconds) under the same name, so the accounts' login roles and Argon2id salts
-(both derived from the database's name) stay valid. An account ``unlock_as`` adds is made as
-``create_house`` makes one: its own login role with the SCRAM verifier computed here (by the
-server's superuser: the program makes server accounts only in ``create_house`` so far), its
-key slot row, the accounts row and the ``account.add`` audit row written by the
-administrator's session.
+(both derived from the database's name) stay valid. An account ``unlock_as`` adds is made by
+the program's own path, ``app.services.accounts.add_account`` in an administrator's session
+(the passphrase rule, its login role by the house's account maker, its key slot row, the
+accounts row and the ``account.add`` audit row); only a login role of the same name that an
+earlier test's house left on the server is dropped first, by the superuser.
 
 Under ``--engine=postgresql``:
 
@@ -154,42 +154,22 @@ class SuiteHouse:
             return conn.execute("SELECT 1 FROM server_key_slots WHERE account = %s",
                                 (name,)).fetchone() is not None
 
-    def add_account(self, admin: Any, name: str, role: Role, passphrase: str) -> None:
-        """``name`` with ``role`` on the server, as ``create_house`` makes an account: the
-        login role (the superuser makes it; roles belong to the whole server, so one left
-        by an earlier test is made again with this test's role), then, in the
-        administrator's session, the accounts row, its ``account.add`` audit row, the key
-        slot (sealed here with the house's data key) and the slot's public key."""
-        import json
-
-        from sqlalchemy import text
-
+    def add_account(self, admin: Any, name: str, role: Role, passphrase: str,
+                    *args: Any, **kwargs: Any) -> None:
+        """``name`` with ``role`` on the server through the program's own path
+        (``app.services.accounts.add_account`` in the administrator's session ``admin``:
+        the passphrase rule, the login role made by the house's account maker with the
+        SCRAM verifier computed here, the key slot row, the accounts row and its
+        ``account.add`` audit row). Roles belong to the whole server and every test's house
+        is a copy under the same database name, so a login role of that name an earlier
+        test's house left behind is dropped first (by the superuser; the program itself
+        refuses to take over a login it did not make for this house)."""
         from app.store import engine as server_engine
-        from app.store import pg_roles
-        from app.store.field_crypto import scram_verifier
-        from app.store.tables import accounts
-        from app.vault.server import KEY_SLOTS_TABLE, _seal, _unlock_keys
-        from app.vault.vault import record_slot_key, utcnow
 
-        keys = _unlock_keys(self.profile, name, passphrase)
         login = server_engine.login_role(self.profile, name)
         with self.pg.admin() as conn:
             conn.execute(f'DROP ROLE IF EXISTS "{login}"')
-            for statement in pg_roles.login_role_statements(
-                    login, role, scram_verifier(keys.login_secret), PREFIX):
-                conn.execute(statement)
-        slot = _seal(admin.vault_id, name, keys.slot_key, admin.key_buffer(), self.profile)
-        with admin.begin() as conn:
-            conn.execute(accounts.insert().values(name=name, role=role.value,
-                                                  created_at=utcnow(),
-                                                  created_by=admin.actor.account))
-            admin.log(conn, "account.add", "account", name, detail={"role": role.value})
-            conn.execute(text(
-                f"INSERT INTO {KEY_SLOTS_TABLE}(account, login_role, role, slot) "
-                "VALUES (:account, :login, :role, :slot)"),
-                {"account": name, "login": login, "role": role.value,
-                 "slot": json.dumps(slot.to_json())})
-            record_slot_key(conn, slot)
+        _program_add_account()(admin, name, role, passphrase, *args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -226,6 +206,18 @@ def server_unlock_as(vault: Any, role: Role, name: str, passphrase: str) -> Any:
 
 
 _houses: list[SuiteHouse] = []
+#: ``app.services.accounts.add_account`` itself (kept before a test's set-up replaces it)
+_add_account: list[Any] = []
+
+
+def _program_add_account() -> Any:
+    if not _add_account:
+        from app.services import accounts
+
+        _add_account.append(accounts.add_account)
+    return _add_account[0]
+
+
 _derived: dict[tuple[Any, str, str], Any] = {}
 #: ``app.vault.server._unlock_keys`` itself (kept before it is replaced for a test)
 _derive: list[Any] = []
@@ -326,10 +318,9 @@ def select_for_engine(config: pytest.Config, items: list[pytest.Item]) -> None:
 def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
                      ) -> Iterator[None]:
     """Under ``--engine=postgresql``: a test's set-up that adds an account with
-    ``app.services.accounts.add_account`` gets it on the server as ``create_house`` makes one
-    (the program cannot add server accounts yet: issue 22, point 3, helper H10's part); on a
-    vault folder the service runs as always. Tests ABOUT accounts are in
-    tests/pg_suite_marks.py."""
+    ``app.services.accounts.add_account`` gets it on the server through the same service
+    (:meth:`SuiteHouse.add_account`: a login role an earlier test's house left behind is
+    dropped first); on a vault folder the service runs as always."""
     if not on_server(request.config):
         yield
         return
@@ -346,7 +337,7 @@ def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         _derive.append(server_module._unlock_keys)
     monkeypatch.setattr(server_module, "_unlock_keys", _remembered_unlock_keys)
 
-    service = account_service.add_account
+    service = _program_add_account()
 
     def add_account(vault: Any, name: str, role: Role, passphrase: str, *args: Any,
                     **kwargs: Any) -> None:
@@ -356,7 +347,7 @@ def _server_accounts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         if house.has_account(name):
             raise ValidationError(_("There is already an account named {name}.")
                                   .format(name=name), field="account")
-        house.add_account(vault, name, role, passphrase)
+        house.add_account(vault, name, role, passphrase, *args, **kwargs)
         return None
 
     monkeypatch.setattr(account_service, "add_account", add_account)

@@ -82,10 +82,6 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "tests/unit/test_passphrase_strength.py::test_adding_an_account_and_changing_refuse_them":
-        "on the server accounts are added by tests/pg_engine's stand-in for add_account "
-        "(as create_house makes them), which applies no passphrase rule: the program's own "
-        "server path for adding accounts is to replace it",
     "tests/unit/test_audit_completeness.py":
         "test-side, still to do: the set-up works through tests/reliability/"
         "case_write_points.acting, which opens the account's key slot in keyslots.json (no "
