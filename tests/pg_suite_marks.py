@@ -82,13 +82,6 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "tests/unit/test_audit_completeness.py":
-        "test-side, still to do: the set-up works through tests/reliability/"
-        "case_write_points.acting, which opens the account's key slot in keyslots.json (no "
-        "slot file on the server)",
-    "tests/unit/test_seam_vault_roles.py::test_acting_is_a_session_of_the_directors_own_account":
-        "tests/reliability/case_write_points.acting opens the account's key slot in "
-        "keyslots.json (no slot file on the server)",
     "tests/unit/test_first_use.py":
         "first use and the account notices on the command line: " + BY_FOLDER,
     "tests/unit/test_users_list_marks.py": BY_FOLDER,

@@ -219,7 +219,17 @@ class ServerVault(Vault):
     def unlock(self, account: str, passphrase: str, *,
                exclusive: bool = True) -> ServerOpenVault:
         """Open the house server as ``account`` (``exclusive`` means nothing here: several
-        workstations work at once)."""
+        workstations work at once). A refused attempt is remembered, as on a folder, and
+        written to the audit log by this vault's next successful unlock (``unlock``,
+        ``failed``, reason ``refused``: the server answers a wrong passphrase, an unknown
+        and a revoked account alike)."""
+        try:
+            return self._unlock(account, passphrase)
+        except WrongPassphrase:
+            self._remember_failure(account, "refused")
+            raise
+
+    def _unlock(self, account: str, passphrase: str) -> ServerOpenVault:
         keys = _unlock_keys(self.profile, account, passphrase)
         login = server_engine.login_role(self.profile, account)
         secret = LoginSecret(keys.login_secret)

@@ -111,7 +111,19 @@ def _session_as(vault: OpenVault, actor: Actor, passphrase: str,
     ``with_key``: opened with the data key ``vault`` holds instead of through the key slot,
     as the crash worker opens its own session (``crash_worker.open_with_key``: everything
     an unlock does but the slot's key derivation, which would take most of a kill's
-    window); the account, its role and its revocation are still the vault's."""
+    window); the account, its role and its revocation are still the vault's.
+
+    On the house server (``--engine=postgresql``: no slot file, no shortcut past the login)
+    the account is added the same way and unlocked on the house's profile with its
+    passphrase (``tests.pg_engine.server_unlock_as``)."""
+    from tests.pg_engine import is_server_vault, server_unlock_as
+
+    if is_server_vault(vault):
+        opened = server_unlock_as(vault, actor.role, actor.account, passphrase)
+        if opened.actor.role is not actor.role:
+            opened.lock(audit_it=False)
+            raise AssertionError(f"{actor.account} has the role {opened.actor.role.value}")
+        return opened
     folder = vault.vault
     if folder.slot_file().find(actor.account) is None:
         accounts.add_account(vault, actor.account, actor.role, passphrase, kdf=KdfParams())

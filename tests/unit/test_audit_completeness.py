@@ -168,9 +168,8 @@ def _assert_each_call_logs(vault: OpenVault,
 def test_failed_unlocks_and_locks_are_logged(
         world: tuple[OpenVault, str, str, list[str]]) -> None:
     vault, _number, _out, canaries = world
-    folder = vault.vault.folder
     vault.lock()
-    second = Vault(folder)
+    second = vault.vault  # the house's own vault: its folder, or the server's profile
     with pytest.raises(WrongPassphrase):
         second.unlock("regie", "verkeerde wachtzin voor de proef")
     with pytest.raises(WrongPassphrase):
