@@ -116,9 +116,11 @@ def _session_as(vault: OpenVault, actor: Actor, passphrase: str,
     On the house server (``--engine=postgresql``: no slot file, no shortcut past the login)
     the account is added the same way and unlocked on the house's profile with its
     passphrase (``tests.pg_engine.server_unlock_as``)."""
-    from tests.pg_engine import is_server_vault, server_unlock_as
+    from app.vault.server import ServerOpenVault
 
-    if is_server_vault(vault):
+    if isinstance(vault, ServerOpenVault):  # (tests.pg_engine, and pytest, only there)
+        from tests.pg_engine import server_unlock_as
+
         opened = server_unlock_as(vault, actor.role, actor.account, passphrase)
         if opened.actor.role is not actor.role:
             opened.lock(audit_it=False)
