@@ -63,8 +63,9 @@ from ui.unlock import UnlockScreen
 def _collect_soon(*_args: object) -> None:
     """Once Qt has destroyed the workspace after a lock: free the Python objects its screens
     held (cases, plans, rows kept alive by reference cycles among widgets' wrappers and
-    their callbacks) now, not whenever the garbage collector next happens to run."""
-    QTimer.singleShot(0, lambda: gc.collect())
+    their callbacks) now, not whenever the garbage collector next happens to run; a freeze
+    of the heap (``ui.cases.case_table.settle_heap``) is lifted first, or it would keep them."""
+    QTimer.singleShot(0, lambda: (gc.unfreeze(), gc.collect()))
 
 
 class NoticeBanner(QFrame):
