@@ -48,9 +48,12 @@ def _fill_pending_lookup_indexes(vault: OpenVault) -> None:
     surname and the birth date, which the migration owner (no data key) left as a
     placeholder, computed at the first unlock of an account that works on cases (the
     server's session step runs only for those); one audit row with the count. Nothing in
-    the vault file."""
+    the vault file; on the server a read, and the write transaction only when rows wait."""
     if not sealed.on_server(vault.engine):
         return
+    with vault.read() as conn:
+        if not case_rows.has_pending_lookup_indexes(conn):
+            return
     with vault.begin() as conn:
         filled = case_rows.fill_pending_lookup_indexes(conn)
         if filled:

@@ -374,6 +374,12 @@ def fill_pending_lookup_indexes(conn: Connection) -> int:
     return sealed.fill_pending_pair_indexes(conn, [subjects])
 
 
+def has_pending_lookup_indexes(conn: Connection) -> bool:
+    """Whether :func:`fill_pending_lookup_indexes` has work (a read; False in the vault
+    file)."""
+    return sealed.has_pending_pair_indexes(conn, [subjects])
+
+
 def _with_subject_on_server(conn: Connection, bsn: str | None, surname_key: str | None,
                             birth_date: date | None, exclude_number: str | None
                             ) -> list[tuple[str, str, date, datetime | None]]:

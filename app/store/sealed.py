@@ -855,6 +855,30 @@ def _unfit_pairs(table: Table, columns: Sequence[Any], opened: Mapping[str, tupl
     return found
 
 
+def _pending(column: Any) -> ColumnElement[bool]:
+    """The rows of a :data:`PAIRED` column whose index is still migration 0018's
+    placeholder (answered by the server's index on the first 32 bytes)."""
+    sealed = column.type
+    return (_IndexPart(column, BlindIndex(sealed.plain, sealed.table, sealed.column))
+            == type_coerce(PENDING_INDEX, LargeBinary))
+
+
+def _paired_columns(tables: Iterable[Table]) -> list[Any]:
+    return [c for t in tables for c in t.c
+            if isinstance(c.type, Sealed) and c.type.partner is not None]
+
+
+def has_pending_pair_indexes(conn: Connection, tables: Iterable[Table]) -> bool:
+    """Whether a row of ``tables`` still holds migration 0018's placeholder index (a read:
+    :func:`fill_pending_pair_indexes` is then worth a write transaction). False in the
+    vault file."""
+    if not on_server(conn):
+        return False
+    return any(conn.execute(select(column.table.c[column.type.keys[0]])
+                            .where(_pending(column)).limit(1)).first() is not None
+               for column in _paired_columns(tables))
+
+
 def fill_pending_pair_indexes(conn: Connection, tables: Iterable[Table],
                               chunk: int = 1000) -> int:
     """Compute the pair index that migration 0018 left as :data:`PENDING_INDEX` (the
@@ -866,35 +890,30 @@ def fill_pending_pair_indexes(conn: Connection, tables: Iterable[Table],
         return 0
     cipher = _cipher(conn.dialect)
     filled = 0
-    for table in tables:
+    for column in _paired_columns(tables):
+        table, sealed = column.table, column.type
         keys = list(table.primary_key.columns)
-        for column in table.c:
-            sealed = column.type
-            if not isinstance(sealed, Sealed) or sealed.partner is None:
-                continue
-            partner = table.c[sealed.partner]
-            pending = (_IndexPart(column, BlindIndex(sealed.plain, sealed.table,
-                                                     sealed.column))
-                       == type_coerce(PENDING_INDEX, LargeBinary))
-            where = " AND ".join(f'"{k.name}" = %(k_{k.name})s' for k in keys)
-            statement = (f'UPDATE "{table.name}" SET "{column.name}" = overlay("{column.name}" '
-                         f'placing %(index)s from 1 for {INDEX_BYTES}) WHERE {where} AND '
-                         f'substring("{column.name}" from 1 for {INDEX_BYTES}) = %(pending)s')
-            last: tuple[Any, ...] | None = None
-            while True:
-                query = select(*keys, column, partner).where(pending)
-                if last is not None:  # keyset: each row once, whatever another session does
-                    query = query.where(tuple_(*keys) > tuple_(*last))
-                rows = conn.execute(query.order_by(*keys).limit(chunk)).all()
-                if not rows:
-                    break
-                last = tuple(rows[-1][:len(keys)])
-                conn.exec_driver_sql(statement, [
-                    {**{f"k_{k.name}": v for k, v in zip(keys, r[:len(keys)], strict=True)},
-                     "index": sealed.index_of(cipher, _as_text(sealed.plain, r[len(keys)]),
-                                              r[len(keys) + 1]),
-                     "pending": PENDING_INDEX} for r in rows])
-                filled += len(rows)
+        partner = table.c[sealed.partner]
+        pending = _pending(column)
+        where = " AND ".join(f'"{k.name}" = %(k_{k.name})s' for k in keys)
+        statement = (f'UPDATE "{table.name}" SET "{column.name}" = overlay("{column.name}" '
+                     f'placing %(index)s from 1 for {INDEX_BYTES}) WHERE {where} AND '
+                     f'substring("{column.name}" from 1 for {INDEX_BYTES}) = %(pending)s')
+        last: tuple[Any, ...] | None = None
+        while True:
+            query = select(*keys, column, partner).where(pending)
+            if last is not None:  # keyset: each row once, whatever another session does
+                query = query.where(tuple_(*keys) > tuple_(*last))
+            rows = conn.execute(query.order_by(*keys).limit(chunk)).all()
+            if not rows:
+                break
+            last = tuple(rows[-1][:len(keys)])
+            conn.exec_driver_sql(statement, [
+                {**{f"k_{k.name}": v for k, v in zip(keys, r[:len(keys)], strict=True)},
+                 "index": sealed.index_of(cipher, _as_text(sealed.plain, r[len(keys)]),
+                                          r[len(keys) + 1]),
+                 "pending": PENDING_INDEX} for r in rows])
+            filled += len(rows)
     return filled
 
 
