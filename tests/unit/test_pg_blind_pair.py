@@ -287,3 +287,51 @@ def test_a_lone_comparison_on_the_surname_key_is_refused_on_the_server(
     with pytest.raises(Exception, match="looked up together with birth_date"), \
             director.read() as conn:
         conn.execute(select(subjects.c.id).where(subjects.c.surname_key == "el amrani"))
+
+
+def test_a_vault_moved_to_the_server_finds_its_families_by_surname_and_birth_date(
+        pg_server: Any, tmp_path: Any) -> None:
+    """``casuskamer migrate`` seals each subject's pair index on the way (the whole row is
+    copied, so the surname key has its birth date): the server's "already known" function
+    finds every family by surname and birth date straight after the move."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from app.domain.roles import Role
+    from app.store import cases as case_rows
+    from app.store import sealed
+    from app.store.case_tables import subjects
+    from app.store.profile import ServerProfile
+    from app.vault.move import migrate_vault
+    from app.vault.server import FirstAccount, ServerVault, create_house
+    from app.vault.vault import Vault
+    from tests.unit.test_pg_services import ADMIN, ADMIN_PASS, _sqlcipher_house
+
+    local = _sqlcipher_house(tmp_path / "kluis")
+    director = local.unlock(DIRECTOR, DIRECTOR_PASS)
+    numbers = _three_families(director)
+    director.lock()
+    profile = ServerProfile(host=pg_server.host, port=pg_server.port,
+                            database=pg_server.new_database("pair"), ca_file=pg_server.ca_file)
+    create_house(profile, pg_server.superuser, pg_server.superuser_password,
+                 [FirstAccount(ADMIN, Role.ADMIN, ADMIN_PASS)],
+                 prefix=f"ck{secrets.token_hex(3)}")
+    migrate_vault(Vault(tmp_path / "kluis"), profile, ADMIN, ADMIN_PASS, pg_server.superuser,
+                  pg_server.superuser_password, hand_over=lambda _once: None)
+    admin = ServerVault(profile).unlock(ADMIN, ADMIN_PASS, exclusive=False)
+    data_key = bytes(admin.data_key)
+    admin.lock(audit_it=False)
+
+    engine = sa.create_engine(pg_server.sqlalchemy_url(
+        pg_server.superuser, pg_server.superuser_password, profile.database))
+    try:
+        sealed.attach(engine, data_key)
+        with engine.connect() as conn:
+            for number, (_given, surname, born, _bsn) in zip(numbers, PEOPLE, strict=True):
+                found = case_rows.with_subject(conn, surname_key=fold_for_search(surname),
+                                               birth_date=born)
+                assert [r[0] for r in found] == [number]
+            assert sealed.unreadable_values(conn, [subjects]) == []
+    finally:
+        engine.dispose()
