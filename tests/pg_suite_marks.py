@@ -82,9 +82,6 @@ SQLITE_ONLY: dict[str, str] = {
 }
 
 NOT_YET: dict[str, str] = {
-    "tests/unit/test_first_use.py":
-        "first use and the account notices on the command line: " + BY_FOLDER,
-    "tests/unit/test_users_list_marks.py": BY_FOLDER,
     "tests/unit/test_hostile_text.py::test_search_and_already_known_find_a_name_stored_before_"
     "the_rule": BY_FOLDER,
 }

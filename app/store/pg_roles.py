@@ -70,6 +70,12 @@ FIGURES_VIEWS: tuple[str, ...] = tuple(FIGURES_VIEW_SQL)
 #: reads these rows about cases on the server, and no other audit row.
 DISCLOSURE_ACTIONS = ("export.handout", "export.plan", "export.receipt",
                       "export.triage_outcome")
+#: The audit actions shown as notices of a change to the accounts at the next unlock
+#: (``app.services.accounts.NOTICE_ACTIONS``, issue 17): who is told (the roles that see the
+#: case substance or manage the accounts, ``accounts.NOTICE_ROLES``) reads these rows about
+#: accounts on the server (who added, revoked or changed which account, its role, when: the
+#: notice itself), and no other audit row but those about its own account.
+ACCOUNT_NOTICE_ACTIONS = ("account.add", "account.revoke", "account.role")
 #: The vault's secret for the subject-access review file's fingerprint
 #: (``app.services.subject_access.FINGERPRINT_KEY``), made on first use by who makes such a
 #: report (``CASE_SUBSTANCE``): on the server only those roles (and who manages the
@@ -464,7 +470,9 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
     - ``audit_log``: every role reads the rows about its own account (the unlock asks whether
       an administrator set the passphrase); who may read the disclosure log (``VIEW_CASES``)
       reads the rows of :data:`DISCLOSURE_ACTIONS` about cases (any result: a refused
-      handout is in the log too); who reads the audit log reads all of it;
+      handout is in the log too); who is told of changes to the accounts (``CASE_SUBSTANCE``
+      or ``MANAGE_ACCOUNTS``) reads the rows of :data:`ACCOUNT_NOTICE_ACTIONS`; who reads the
+      audit log reads all of it;
     - ``drafts``: every account reads and writes its own drafts; who does the case work
       (``CASE_WORK``) all of them;
     - ``meta``: every role reads it but :data:`FINGERPRINT_KEY` and moves the audit chain's
@@ -483,9 +491,11 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
     settings = ", ".join(group_role(r, prefix) for r in roles_holding(_SETTINGS))
     disclosure_readers = ", ".join(group_role(r, prefix)
                                    for r in roles_holding(_p(Permission.VIEW_CASES)))
-    if not all(_ACTION.match(action) for action in DISCLOSURE_ACTIONS):
+    if not all(_ACTION.match(action) for action in DISCLOSURE_ACTIONS + ACCOUNT_NOTICE_ACTIONS):
         raise ValueError("not a plain audit action")
     actions = ", ".join(f"'{action}'" for action in DISCLOSURE_ACTIONS)
+    notices = ", ".join(f"'{action}'" for action in ACCOUNT_NOTICE_ACTIONS)
+    told = ", ".join(group_role(r, prefix) for r in roles_holding(_SUBSTANCE | _ACCOUNTS))
     substance = ", ".join(group_role(r, prefix) for r in roles_holding(_SUBSTANCE))
     case_work = ", ".join(group_role(r, prefix) for r in roles_holding(_WORK))
     fingerprint = f"key = '{ident(FINGERPRINT_KEY)}'"
@@ -501,6 +511,8 @@ def session_policy_statements(key_slots_table: str, prefix: str = PREFIX,
         f"CREATE POLICY case_disclosures ON {s}.{AUDIT_TABLE} FOR SELECT "
         f"TO {disclosure_readers} "
         f"USING (object_type = 'case' AND action IN ({actions}))",
+        f"CREATE POLICY account_notices ON {s}.{AUDIT_TABLE} FOR SELECT TO {told} "
+        f"USING (object_type = 'account' AND action IN ({notices}))",
         f"CREATE POLICY read_audit ON {s}.{AUDIT_TABLE} FOR SELECT TO {auditors} USING (true)",
         f"CREATE POLICY append_audit ON {s}.{AUDIT_TABLE} FOR INSERT WITH CHECK (true)",
         f"ALTER TABLE {s}.meta ENABLE ROW LEVEL SECURITY",
