@@ -12,7 +12,9 @@ Every figure is computed from fields that carry no personal data, so that a dest
 still counts: the ``cases`` row (which doubles as the tombstone: number, protocol, the
 referring party's type, the per-transition dates, the intake decision and the outcome), the
 closure tombstones (``case_tombstones``: action counts), the meetings (dates and states) and
-agenda items (case ids only). Nothing personal is read: no names, no texts, no BSNs.
+agenda items (case ids only). Nothing personal is read: no names, no texts, no BSNs. The
+repository (``app.store.figures``) reads them through the figures' views on both engines,
+which show only those columns (on the house server the manager's role may read nothing else).
 
 "Cases discussed" counts the distinct cases on the agenda of the meetings held; the agenda
 items of a destroyed case are gone, so a destroyed case counts in the month of its first
