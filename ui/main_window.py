@@ -65,7 +65,11 @@ def _collect_soon(*_args: object) -> None:
     held (cases, plans, rows kept alive by reference cycles among widgets' wrappers and
     their callbacks) now, not whenever the garbage collector next happens to run; a freeze
     of the heap (``ui.cases.case_table.settle_heap``) is lifted first, or it would keep them."""
-    QTimer.singleShot(0, lambda: (gc.unfreeze(), gc.collect()))
+    def collect() -> None:
+        gc.unfreeze()
+        gc.collect()
+
+    QTimer.singleShot(0, collect)
 
 
 class NoticeBanner(QFrame):
