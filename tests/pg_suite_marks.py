@@ -75,10 +75,6 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_perf_demo_same_rows.py":
         "casuskamer demo makes a new demo vault (a folder); a house server gets no made-up "
         "cases",
-    "tests/unit/test_audit_forwarding.py":
-        "forwarding's configuration is forwarding.json in the vault folder; on the server "
-        "forwarding is not built yet (app/cli/common.py) and the file would be written into "
-        "the working directory (a ServerVault's folder is '.' or the profile's folder)",
 }
 
 NOT_YET: dict[str, str] = {

@@ -99,23 +99,32 @@ def unlock(args: argparse.Namespace, exclusive: bool = True) -> OpenVault:
 def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
     """``--vault PROFILE`` (issue 22): the house server the profile names, as the account
     ``--account`` names (a server has no slot file to take a default account from); then
-    the same session step, permission check and notices as a folder. Not yet on the
-    server: the attempt counter's delay (the server's own log has the failed logins) and
-    forwarding to a central log."""
+    the same session step, permission check and notices as a folder, and the command's
+    audit rows forwarded to the house's central log when that is on (the house's queue,
+    ``app.vault.forwarding``). Not yet on the server: the attempt counter's delay (the
+    server's own log has the failed logins; the system's log and the central log get them
+    from here too)."""
     from app.vault.server import ServerVault
 
     account = getattr(args, "account", None)
     if not account:
         raise ValidationError(_("Name the account with --account: a server profile has no "
                                 "default account."), field="account")
-    opened: OpenVault = ServerVault.from_file(args.vault).unlock(
-        account, read_passphrase(args), exclusive=exclusive)
+    try:
+        opened: OpenVault = ServerVault.from_file(args.vault).unlock(
+            account, read_passphrase(args), exclusive=exclusive)
+    except (WrongPassphrase, AccountRevoked):
+        # the server answers a wrong passphrase and a revoked account alike
+        forwarding.report_failed_unlock(Path(args.vault).parent, account, "passphrase",
+                                        side_path=forwarding.profile_side_file(args.vault))
+        raise
     # The session step (the retention purge) reads every case's tables: on the server only
     # the roles that work on cases may (the grants), so theirs runs it for the whole house;
     # an administrator's command (users add, ...) leaves it to them (the one rule, shared
     # with the desktop program: app.services.unlocking.session_step).
     if exclusive:
         unlocking.session_step(opened)
+    forwarding.send_before_lock(opened)  # the command's audit rows, before the key goes
     try:
         action = command_action(args)
         first_use.refuse_until_chosen(opened, action)

@@ -12,6 +12,10 @@ delivered (``meta['forward_delivered']``).
 
 ``seq`` is the forwarding sequence number: 1, 2, 3 ... without gaps for as long as forwarding
 stays on (``meta['forward_seq']`` is the last one given), so a collector sees a gap as a gap.
+On the house server the counter and the queue are the house's, one for every workstation:
+every role moves the counter (the row-level policy ``forward_position`` of
+``app.store.pg_roles``) in the write transaction that holds the house's write lock, so the
+numbers stay one line under concurrent writers, as the audit chain does.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, String, Table, select
+from sqlalchemy import Column, Connection, Integer, String, Table, func, select
 
 from app.store.tables import meta, metadata
 
@@ -57,7 +61,11 @@ def enqueue(conn: Connection, row: Mapping[str, Any], prev_hash: str, digest: st
         meta.c.key.in_((COLLECTOR_KEY, SEQ_KEY)))).all())
     if not values.get(COLLECTOR_KEY):
         return
-    seq = int(values.get(SEQ_KEY) or 0) + 1
+    # Past the last number given and the last queued (the same number while the counter
+    # moves; on a house server whose policies predate the counter's (``casuskamer
+    # upgrade`` adds them) the counter stays, and a queued row is never numbered twice).
+    queued = conn.execute(select(func.max(audit_forward_queue.c.seq))).scalar()
+    seq = max(int(values.get(SEQ_KEY) or 0), int(queued or 0)) + 1
     conn.execute(audit_forward_queue.insert().values(
         seq=seq, audit_id=int(row["id"]), prev_hash=prev_hash, hash=digest,
         **{name: str(row[name]) for name in FORWARDED_FIELDS}))

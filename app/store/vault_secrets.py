@@ -22,9 +22,12 @@ from app.store import sealed
 from app.store.tables import meta
 
 #: The secrets kept this way (``app.services.audit_log.SEARCH_KEY``,
-#: ``app.services.subject_access.FINGERPRINT_KEY``): sealed on the server, also when a
-#: vault is moved there (``app.vault.move``).
-SECRET_KEYS = frozenset({"audit_search_key", "subject_access_fingerprint_key"})
+#: ``app.services.subject_access.FINGERPRINT_KEY``), and the private key of the client
+#: certificate for the central log (``app.vault.forwarding.CLIENT_KEY_KEY``, kept by the
+#: forwarding's own code): sealed on the server, also when a vault is moved there
+#: (``app.vault.move``), and sealed again at a change of the server's data key.
+SECRET_KEYS = frozenset({"audit_search_key", "subject_access_fingerprint_key",
+                         "forward_client_key_pem"})
 
 
 def vault_secret(conn: Connection, name: str) -> bytes:

@@ -45,6 +45,20 @@ be written into a vault that did not open, reach the collector as well as the op
 system's log (``report_failed_unlock``). A client certificate's private key stays inside the
 vault only, so a collector that insists on client certificates receives failed unlocks only
 through the vault (written at the next unlock in the same program) and the system's log.
+
+On the house server (issue 22, point 1). The configuration is the house's, in ``meta`` on
+the server like every other setting, so every workstation forwards to the same collector
+(the client certificate's private key sealed under the house's data key there, as the
+vault's other secrets: ``app.store.vault_secrets``). The queue, its sequence numbers and the
+delivered head are the house's too: every workstation's audit rows go into the one queue in
+their own write transaction, and any unlocked session sends it, one workstation at a time
+(the server's advisory lock ``app.store.forwarding.SEND_LOCK``; a session that finds it
+taken leaves the sending to the one that holds it). The file beside is the workstation's:
+beside its profile, named after it (``huis.json`` -> ``huis.json.forwarding.json``,
+:func:`side_file`), for its failed logins and as its witness of the last head delivered
+from it; never in the working directory. A session whose role does not read the whole audit
+log (only the administrator's does on the server) cannot compare that witness with the
+chain, so it only moves it forward; the administrator's ``verify`` compares them.
 """
 
 from __future__ import annotations
@@ -54,26 +68,27 @@ import logging
 import os
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from app.domain.roles import Permission
-from app.errors import CasuskamerError, ValidationError
+from app.domain.roles import Permission, may
+from app.errors import CasuskamerError, ValidationError, VaultNotFound
 from app.i18n import _
 from app.store.audit import utc_now_iso, workstation
 from app.store import forwarding as queue
-from app.store import vault_meta
+from app.store import sealed, vault_meta
 from app.store.forward_tables import COLLECTOR_KEY, DELIVERED_KEY
-from app.vault import system_log
+from app.vault import server_admin, system_log
 from app.vault.keyslots import atomic_write
-from app.vault.vault import OpenVault
+from app.vault.vault import OpenVault, Vault
 
 log = logging.getLogger(__name__)
 
@@ -375,37 +390,116 @@ def _config_from(values: Mapping[str, str]) -> ForwardingConfig | None:
                             values.get(CLIENT_CERT_KEY, ""), values.get(CLIENT_KEY_KEY, ""))
 
 
+def _read_config(conn: Connection) -> ForwardingConfig | None:
+    """The configuration as the vault keeps it (on the server the client key is sealed
+    under the data key: ``app.store.sealed.seal_secret``)."""
+    values = vault_meta.values(conn, CONFIG_KEYS)
+    if values.get(CLIENT_KEY_KEY):
+        values[CLIENT_KEY_KEY] = sealed.open_secret(conn, CLIENT_KEY_KEY,
+                                                    values[CLIENT_KEY_KEY])
+    return _config_from(values)
+
+
 def config_of(vault: OpenVault) -> ForwardingConfig | None:
     with vault.read() as conn:
-        return _config_from(vault_meta.values(conn, CONFIG_KEYS))
+        return _read_config(conn)
 
 
-def send_pending(vault: OpenVault, timeout: float | None = None) -> SendReport:
+class _Connections:
+    """The sender's connections to ``vault``. From the background thread (``guarded``) a
+    short one is used and given back while the vault cannot lock (its ``_guard``, for
+    milliseconds), and the connection that holds the house server's sender lock for the
+    whole send is closed at once when the vault locked meanwhile: a connection still out
+    when the lock disposes the engine would otherwise be left open to the garbage
+    collector. The command line sends inside the lock itself (``send_before_lock``):
+    unguarded."""
+
+    def __init__(self, vault: OpenVault, guarded: bool) -> None:
+        self.vault = vault
+        self.guarded = guarded
+
+    @contextmanager
+    def short(self, write: bool = False) -> Iterator[Connection]:
+        vault = self.vault
+        if not self.guarded:
+            with (vault.begin() if write else vault.read()) as conn:
+                yield conn
+            return
+        with vault._guard:
+            if not vault.is_open:
+                raise VaultNotFound(_("The vault is locked."))
+            with (vault.begin() if write else vault.read()) as conn:
+                yield conn
+
+    @contextmanager
+    def held(self) -> Iterator[Connection]:
+        """A reading connection kept for as long as the block runs."""
+        stack = ExitStack()
+        conn = stack.enter_context(self.vault.read())
+        try:
+            yield conn
+        except BaseException:
+            with self._giving_back(conn):
+                if not stack.__exit__(*sys.exc_info()):
+                    raise
+        else:
+            with self._giving_back(conn):
+                stack.__exit__(None, None, None)
+
+    @contextmanager
+    def _giving_back(self, conn: Connection) -> Iterator[None]:
+        with self.vault._guard if self.guarded else nullcontext():
+            if not self.vault.is_open:
+                conn.invalidate()  # closed now, not left to a disposed pool
+            yield
+
+
+def send_pending(vault: OpenVault, timeout: float | None = None, *,
+                 guarded: bool = False) -> SendReport:
     """Send what is queued, in order, batch by batch. Never raises: a problem is returned
-    (and remembered for Settings); the rows it concerns stay queued."""
+    (and remembered for Settings); the rows it concerns stay queued. ``guarded``: called
+    from a thread other than the one that locks the vault (``ForwardThread``)."""
     try:
         vault_id = vault.vault_id
         with _send_lock(vault_id):
-            return _send_pending(vault, timeout)
+            return _send_pending(vault, timeout, _Connections(vault, guarded))
     except Exception as exc:  # noqa: BLE001 - forwarding never fails a user action
         log.debug("forwarding stopped: %s", type(exc).__name__)
         return SendReport(problem=str(exc) if isinstance(exc, CasuskamerError)
                           else type(exc).__name__)
 
 
-def _send_pending(vault: OpenVault, timeout: float | None) -> SendReport:
+def _send_pending(vault: OpenVault, timeout: float | None,
+                  connections: _Connections) -> SendReport:
+    if not vault.is_open:
+        return SendReport()
+    if _on_file(vault):
+        return _send_batches(vault, timeout, connections)
+    # On the house server one workstation at a time sends the house's one queue: this
+    # session holds the sender's lock (on a connection of its own) for as long as it
+    # sends, or leaves it to the one that does (its rows are in the same queue).
+    with connections.held() as guard:
+        if not queue.try_send_lock(guard):
+            return SendReport(0, queue.queued_count(guard), None)
+        return _send_batches(vault, timeout, connections)
+
+
+def _send_batches(vault: OpenVault, timeout: float | None,
+                  connections: _Connections) -> SendReport:
     sent = 0
+    side = side_file(vault.vault)
     while True:
         if not vault.is_open:
             return SendReport(sent, 0, None)
-        with vault.read() as conn:
-            config = _config_from(vault_meta.values(conn, CONFIG_KEYS))
+        with connections.short() as conn:
+            config = _read_config(conn)
             if config is None:
                 return SendReport(sent, 0, None)
             rows = queue.queued_rows(conn, BATCH)
-            if sent == 0 and not (vault.vault.folder / SIDE_NAME).exists():
-                # e.g. after a restore into a new folder: failed unlocks need the address
-                _write_side_file(vault.vault.folder, vault.vault_id, config, Delivered.parse(
+            if sent == 0 and side is not None and not side.exists():
+                # e.g. after a restore into a new folder, or this workstation's first
+                # send to the house server: failed unlocks need the address
+                _write_side_quietly(side, vault.vault_id, config, Delivered.parse(
                     vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY)))
         if not rows:
             _last[vault.vault_id] = (None, utc_now_iso())
@@ -414,15 +508,19 @@ def _send_pending(vault: OpenVault, timeout: float | None) -> SendReport:
             deliver(config, [row_message(vault.vault_id, r) for r in rows], timeout)
         except CasuskamerError as exc:
             _last[vault.vault_id] = (str(exc), utc_now_iso())
-            return SendReport(sent, queued_count(vault), str(exc))
+            with connections.short() as conn:
+                return SendReport(sent, queue.queued_count(conn), str(exc))
         last = rows[-1]
         head = Delivered(int(last["seq"]), int(last["audit_id"]), str(last["hash"]))
-        with vault.begin() as conn:
+        with connections.short(write=True) as conn:
             queue.drop_delivered(conn, head.seq)
             before = Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
             if before is None or head.seq > before.seq:
-                vault_meta.set_value(conn, DELIVERED_KEY, head.text())
-        _update_witness(vault, config, head)
+                # on the server every role moves the head; only who manages the settings
+                # makes the row (``configure`` does)
+                queue.advance_delivered(conn, head.text(), _on_file(vault) or may(
+                    vault.actor.role, Permission.MANAGE_SETTINGS))
+        _update_witness(vault, config, head, connections)
         sent += len(rows)
 
 
@@ -442,10 +540,37 @@ def status(vault: OpenVault) -> ForwardStatus:
 
 # -- the file beside the vault -------------------------------------------------------------
 
-def read_side_file(folder: Path) -> dict[str, Any] | None:
-    path = Path(folder) / SIDE_NAME
+def _on_file(vault: OpenVault) -> bool:
+    """Whether ``vault`` is a vault file (not a session on the house server)."""
+    from app.vault.server import ServerVault
+
+    return not isinstance(vault.vault, ServerVault)
+
+
+def profile_side_file(profile_path: Path) -> Path:
+    """The file beside a house server's profile: in the profile's own folder, named after
+    the profile (``huis.json`` -> ``huis.json.forwarding.json``)."""
+    path = Path(profile_path)
+    return path.with_name(f"{path.name}.{SIDE_NAME}")
+
+
+def side_file(vault: Vault) -> Path | None:
+    """Where the file beside ``vault`` is: ``forwarding.json`` in a vault folder; beside a
+    house server's profile, named after it (:func:`profile_side_file`); None for a server
+    reached without a profile file (then there is none: nothing is written into the
+    working directory)."""
+    from app.vault.server import ServerVault
+
+    if isinstance(vault, ServerVault):
+        return None if vault.profile_path is None else profile_side_file(vault.profile_path)
+    return Path(vault.folder) / SIDE_NAME
+
+
+def read_side(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != SIDE_FORMAT:
@@ -453,13 +578,28 @@ def read_side_file(folder: Path) -> dict[str, Any] | None:
     return data
 
 
-def _write_side_file(folder: Path, vault_id: str, config: ForwardingConfig,
-                     witness: Delivered | None) -> None:
+def read_side_file(folder: Path) -> dict[str, Any] | None:
+    """The file beside the vault in ``folder``."""
+    return read_side(Path(folder) / SIDE_NAME)
+
+
+def _write_side(path: Path, vault_id: str, config: ForwardingConfig,
+                witness: Delivered | None) -> None:
     data = {"format": SIDE_FORMAT, "vault_id": vault_id, "collector": config.address,
             "ca_pem": config.ca_pem,
             "delivered": None if witness is None else {
                 "seq": witness.seq, "id": witness.audit_id, "hash": witness.hash}}
-    atomic_write(Path(folder) / SIDE_NAME, json.dumps(data, indent=2).encode("utf-8"))
+    atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))
+
+
+def _write_side_quietly(path: Path, vault_id: str, config: ForwardingConfig,
+                        witness: Delivered | None) -> None:
+    """As ``_write_side``; a folder that cannot be written to (a profile on a read-only
+    share) does not stop the sending."""
+    try:
+        _write_side(path, vault_id, config, witness)
+    except OSError as exc:
+        log.debug("forwarding file not written: %s", type(exc).__name__)
 
 
 def _side_witness(side: Mapping[str, Any] | None, vault_id: str) -> Delivered | None:
@@ -474,22 +614,31 @@ def _side_witness(side: Mapping[str, Any] | None, vault_id: str) -> Delivered | 
         return None
 
 
-def _update_witness(vault: OpenVault, config: ForwardingConfig, head: Delivered) -> None:
+def _reads_chain(vault: OpenVault) -> bool:
+    """Whether the session reads the whole audit log (a vault file's every session; on the
+    server the roles that may read the audit log: row-level security shows the others
+    only their own rows)."""
+    return _on_file(vault) or may(vault.actor.role, Permission.READ_AUDIT)
+
+
+def _update_witness(vault: OpenVault, config: ForwardingConfig, head: Delivered,
+                    connections: _Connections) -> None:
     """Record ``head`` beside the vault, unless the head recorded there is one this vault's
     chain does not hold (a rollback: that evidence is kept until an administrator
-    configures forwarding again)."""
-    folder = vault.vault.folder
-    old = _side_witness(read_side_file(folder), vault.vault_id)
+    configures forwarding again). A server session that does not read the whole chain
+    only moves the witness forward."""
+    side = side_file(vault.vault)
+    if side is None:
+        return
+    old = _side_witness(read_side(side), vault.vault_id)
     if old is not None:
-        with vault.read() as conn:
-            if _chain_problem(conn, old) is not None:
-                return
+        if _reads_chain(vault):
+            with connections.short() as conn:
+                if _chain_problem(conn, old) is not None:
+                    return
         if old.seq > head.seq:
             return
-    try:
-        _write_side_file(folder, vault.vault_id, config, head)
-    except OSError as exc:
-        log.debug("forwarding.json not written: %s", type(exc).__name__)
+    _write_side_quietly(side, vault.vault_id, config, head)
 
 
 # -- rollback ------------------------------------------------------------------------------
@@ -507,10 +656,13 @@ def _chain_problem(conn: Connection, head: Delivered) -> str | None:
     return None
 
 
-def rollback_problems(conn: Connection, folder: Path, vault_id: str) -> list[str]:
+def rollback_problems(conn: Connection, folder: Path | None, vault_id: str, *,
+                      side: Path | None = None) -> list[str]:
     """For ``verify``: the vault's chain against the last head the collector acknowledged,
-    as recorded beside the vault and inside it (one line at most)."""
-    heads = [_side_witness(read_side_file(folder), vault_id),
+    as recorded beside the vault (in ``folder``, or the file ``side``) and inside it (one
+    line at most)."""
+    where = side if side is not None else (None if folder is None else Path(folder) / SIDE_NAME)
+    heads = [_side_witness(read_side(where), vault_id),
              Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))]
     for head in heads:
         if head is not None:
@@ -518,6 +670,20 @@ def rollback_problems(conn: Connection, folder: Path, vault_id: str) -> list[str
             if problem is not None:
                 return [problem]
     return []
+
+
+def server_rollback_problems(opened: OpenVault) -> list[str]:
+    """``verify`` on the house server (``app.vault.server_admin.register_value_check``): the
+    house's audit chain against the last head the central log received, as the house
+    records it and as this workstation's file beside its profile does (a server restored
+    from an older dump). Only a role that reads the whole audit log can compare them."""
+    if _on_file(opened) or not _reads_chain(opened):
+        return []
+    with opened.read() as conn:
+        return rollback_problems(conn, None, opened.vault_id, side=side_file(opened.vault))
+
+
+server_admin.register_value_check(server_rollback_problems)
 
 
 # -- configuring ---------------------------------------------------------------------------
@@ -546,13 +712,19 @@ def configure(vault: OpenVault, collector: str, ca_pem: str, client_cert_pem: st
                                     "changed.").format(address=config.address),
                                   field="collector") from None
         problem = str(exc)
-    side = read_side_file(vault.vault.folder)
+    where = side_file(vault.vault)
+    side = read_side(where)
     with vault.begin() as conn:
         for key, value in ((COLLECTOR_KEY, config.address), (CA_KEY, ca_pem),
                            (CLIENT_CERT_KEY, client_cert_pem),
-                           (CLIENT_KEY_KEY, client_key_pem)):
+                           (CLIENT_KEY_KEY, sealed.seal_secret(conn, CLIENT_KEY_KEY,
+                                                               client_key_pem))):
             vault_meta.set_value(conn, key, value)
-        delivered = Delivered.parse(vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY))
+        stored = vault_meta.values(conn, (DELIVERED_KEY,)).get(DELIVERED_KEY)
+        delivered = Delivered.parse(stored)
+        if stored is None:
+            # the row every role's session moves later (on the server it may not make it)
+            vault_meta.set_value(conn, DELIVERED_KEY, "")
         old = _side_witness(side, vault.vault_id)
         detail: dict[str, Any] = {"collector": config.address,
                                   "client_certificate": bool(client_cert_pem)}
@@ -560,7 +732,8 @@ def configure(vault: OpenVault, collector: str, ca_pem: str, client_cert_pem: st
             # a rollback reported by verify ends here, on the record (and in the central log)
             detail["witness_replaced"] = f"{old.audit_id}:{old.hash}"
         vault.log(conn, "forwarding.configure", "forwarding", "-", detail=detail)
-    _write_side_file(vault.vault.folder, vault.vault_id, config, delivered)
+    if where is not None:
+        _write_side(where, vault.vault_id, config, delivered)
     if problem is not None:
         _last[vault.vault_id] = (problem, utc_now_iso())
     return problem
@@ -581,7 +754,9 @@ def disable(vault: OpenVault, timeout: float | None = None) -> int:
         if dropped:
             vault.log(conn, "forwarding.dropped", "forwarding", "-",
                       detail={"rows": dropped})
-    (vault.vault.folder / SIDE_NAME).unlink(missing_ok=True)
+    where = side_file(vault.vault)
+    if where is not None:
+        where.unlink(missing_ok=True)
     _last.pop(vault.vault_id, None)
     return dropped
 
@@ -589,11 +764,13 @@ def disable(vault: OpenVault, timeout: float | None = None) -> int:
 # -- failed unlocks ------------------------------------------------------------------------
 
 def report_failed_unlock(folder: Path, account: str, reason: str, vault_id: str = "",
-                         timeout: float | None = None) -> str | None:
+                         timeout: float | None = None, *,
+                         side_path: Path | None = None) -> str | None:
     """A failed unlock to the operating system's log and, when forwarding is on, straight
-    to the collector (it cannot be written into a vault that did not open). Never raises;
-    returns the collector's problem, if any."""
-    side = read_side_file(folder)
+    to the collector (it cannot be written into a vault that did not open). ``side_path``:
+    the file beside a server profile (:func:`profile_side_file`) instead of ``folder``'s.
+    Never raises; returns the collector's problem, if any."""
+    side = read_side(side_path if side_path is not None else Path(folder) / SIDE_NAME)
     vault_id = vault_id or str((side or {}).get("vault_id", ""))
     system_log.write_warning(system_log.failed_unlock_text(account, reason, vault_id))
     if side is None or not side.get("collector"):
@@ -612,9 +789,11 @@ def report_failed_unlock(folder: Path, account: str, reason: str, vault_id: str 
     return None
 
 
-def report_failed_unlock_later(folder: Path, account: str, reason: str) -> threading.Thread:
+def report_failed_unlock_later(folder: Path, account: str, reason: str, *,
+                               side_path: Path | None = None) -> threading.Thread:
     """``report_failed_unlock`` on a thread of its own (the unlock screen never waits)."""
     thread = threading.Thread(target=report_failed_unlock, args=(folder, account, reason),
+                              kwargs={"side_path": side_path},
                               name="casuskamer-failed-unlock", daemon=True)
     thread.start()
     return thread
@@ -649,7 +828,7 @@ class ForwardThread(threading.Thread):
         while not self.stopped.is_set():
             if not self.vault.is_open:
                 break
-            self.last = send_pending(self.vault, self.timeout)
+            self.last = send_pending(self.vault, self.timeout, guarded=True)
             pause = self.interval if self.last.problem is None else min(
                 MAX_INTERVAL, pause * 2)
             self.wake.wait(pause)

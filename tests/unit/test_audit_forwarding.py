@@ -3,26 +3,36 @@ that the log be kept beyond the reach of those it logs). A TLS syslog receiver r
 127.0.0.1 inside each test; every wait is bounded.
 
 Each of these fails on 7ca920e: there was no forwarding, no queue and no ``config``.
+
+Both engines (issue 22, point 1): under ``--engine=postgresql`` (``make test-pg``) the vault
+is a fresh house on the throwaway server, the command line gets the house's profile
+(``tests.pg_engine.vault_args``) and the audit log is read as the house's administrator
+reads it (``audit_reader``); the file beside is then the one beside the profile
+(``forwarding.profile_side_file``), and the older copy of the rollback test is a copy of the
+server's database instead of the vault file's backup.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.cli import main
 from app.errors import ValidationError
-from app.store.tables import audit_log
-from app.vault import forwarding, maintenance
-from app.vault.keyslots import KdfParams
-from app.vault.vault import DB_NAME, OpenVault, Vault
-from app.services import session
+from app.store import audit
+from app.store.tables import audit_log, meta
+from app.vault import forwarding
+from app.vault.vault import DB_NAME, OpenVault
 from sqlalchemy import select
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
+from tests.pg_engine import audit_reader, is_server_vault, vault_arg, vault_args
 from tests.unit.audit_forwarding_receiver import (Authority, Receiver, Silent, closed_port)
 
 CANARY = "Jansen-Kanarie-1234567"
@@ -32,6 +42,34 @@ CANARY = "Jansen-Kanarie-1234567"
 def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
     monkeypatch.setattr(forwarding, "BATCH", 4)  # several batches, so a cut lands inside one
+
+
+@pytest.fixture(autouse=True)
+def _no_side_file_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On the server the command line's profile file is the suite's (one per run) and every
+    test's house a copy of one template (the same vault id): the file beside the profile
+    that one test's forwarding writes is removed before and after it."""
+    if "admin_vault" not in request.fixturenames:
+        yield
+        return
+    vault = request.getfixturevalue("admin_vault")
+    side = _side(vault)
+    side.unlink(missing_ok=True)
+    yield
+    side.unlink(missing_ok=True)
+
+
+def _side(vault: OpenVault) -> Path:
+    """The file beside ``vault`` that the command line writes: in the vault folder, or
+    beside the house's profile (named after it)."""
+    if is_server_vault(vault):
+        return forwarding.profile_side_file(Path(vault_arg(vault)))
+    return vault.vault.folder / forwarding.SIDE_NAME
+
+
+def _reopen(vault: OpenVault) -> OpenVault:
+    """The administrator's session again, after the command line (the folder's lock)."""
+    return vault.vault.unlock(ADMIN, ADMIN_PASSPHRASE)
 
 
 @pytest.fixture
@@ -47,7 +85,7 @@ def receiver(authority: Authority) -> Iterator[Receiver]:
 
 
 def _rows(vault: OpenVault) -> list[tuple[int, str]]:
-    with vault.read() as conn:
+    with audit_reader(vault) as conn:
         return [(int(i), str(h)) for i, h in conn.execute(
             select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id))]
 
@@ -163,90 +201,160 @@ def test_certificate_that_does_not_verify_is_refused_and_nothing_is_lost(
 
 
 def test_a_collector_that_does_not_answer_never_fails_the_user_action(
-        vault_dir: Path, authority: Authority, monkeypatch: pytest.MonkeyPatch,
+        admin_vault: OpenVault, authority: Authority, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Configured while the collector is silent: stored, reported in one line; later
     commands succeed, each within the send's time bound, and the rows wait in the queue."""
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    assert main(["init", "--vault", str(vault_dir)]) == 0
+    admin_vault.lock()
+    vault = vault_args(admin_vault)
     silent = Silent()
     try:
         capsys.readouterr()
-        assert main(["config", "--vault", str(vault_dir), "--collector", silent.address,
+        assert main(["config", *vault, "--collector", silent.address,
                      "--ca-file", str(authority.ca_file)]) == 0
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and silent.address in err[0]
         started = time.monotonic()
-        assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
+        assert main(["parties", "list", *vault]) == 0
         assert time.monotonic() - started < 15
-        assert main(["verify", "--vault", str(vault_dir)]) == 0
+        assert main(["verify", *vault]) == 0
     finally:
         silent.close()
-    opened = Vault(vault_dir).unlock(ADMIN, ADMIN_PASSPHRASE)
+    opened = _reopen(admin_vault)
     try:
         assert forwarding.queued_count(opened) >= 4
     finally:
         opened.lock(audit_it=False)
 
     refused = closed_port()
-    assert main(["config", "--vault", str(vault_dir), "--collector", refused]) == 0
+    assert main(["config", *vault, "--collector", refused]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and refused in err[0]
 
 
+def _init_forwarding(vault: OpenVault, receiver: Receiver) -> list[str]:
+    """A new vault that forwards from the start, on the command line: ``init --collector``
+    (a folder: made again in the fixture's place), or on the server ``config --collector``
+    on the house just made. Returns the ``--vault`` options."""
+    vault.lock()
+    options = vault_args(vault)
+    ca = str(receiver.authority.ca_file)
+    if is_server_vault(vault):
+        assert main(["config", *options, "--collector", receiver.address, "--ca-file", ca]) == 0
+    else:
+        shutil.rmtree(vault.vault.folder)
+        assert main(["init", *options, "--collector", receiver.address, "--ca-file", ca]) == 0
+    return options
+
+
+def _vault_id(vault: OpenVault) -> str:
+    opened = _reopen(vault)
+    try:
+        return opened.vault_id
+    finally:
+        opened.lock(audit_it=False)
+
+
 def test_cli_config_sends_after_each_command_and_turns_off(
-        vault_dir: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        admin_vault: OpenVault, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
     ca = str(receiver.authority.ca_file)
-    assert main(["init", "--vault", str(vault_dir), "--collector", receiver.address,
-                 "--ca-file", ca]) == 0
+    vault = _init_forwarding(admin_vault, receiver)
     after_init = receiver.total()
     assert after_init >= 1  # the configure row and the lock row
-    assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
+    assert main(["parties", "list", *vault]) == 0
     actions = [m.params["action"] for m in receiver.unique()]
     assert actions[-3:] == ["unlock", "party.list", "lock"], actions
     capsys.readouterr()
-    assert main(["config", "--vault", str(vault_dir)]) == 0
+    assert main(["config", *vault]) == 0
     out = capsys.readouterr().out
     assert receiver.address in out and "0" in out
 
     for bad in (["--collector", "geen-poort"], ["--ca-file", ca],
-                ["--collector", receiver.address, "--ca-file", str(vault_dir / "nope.pem")]):
-        assert main(["config", "--vault", str(vault_dir), *bad]) == 2
+                ["--collector", receiver.address, "--ca-file", str(tmp_path / "nope.pem")]):
+        assert main(["config", *vault, *bad]) == 2
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in lines[0]
 
-    assert main(["config", "--vault", str(vault_dir), "--collector", "off"]) == 0
-    assert not (vault_dir / forwarding.SIDE_NAME).exists()
+    assert _side(admin_vault).exists()
+    assert main(["config", *vault, "--collector", "off"]) == 0
+    assert not _side(admin_vault).exists()
     seen = receiver.total()
     assert receiver.unique()[-1].params["action"] == "forwarding.off"
-    assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
+    assert main(["parties", "list", *vault]) == 0
     assert receiver.total() == seen
 
 
+class _OlderCopy:
+    """An ordinary backup of the vault and putting it back: the vault file's copy inside
+    ``casuskamer backup``'s archive, or on the server a copy of the house's database (what
+    a restore from the house's pg_dump gives), taken while no session is open."""
+
+    def __init__(self, vault: OpenVault, request: pytest.FixtureRequest,
+                 tmp_path: Path) -> None:
+        self.vault, self.request, self.tmp_path = vault, request, tmp_path
+
+    def take(self) -> None:
+        if is_server_vault(self.vault):
+            with self._server() as (conn, house, copy):
+                conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+                self._end_sessions(conn, house)
+                conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{house}"')
+            return
+        backup = self.tmp_path / "backup.zip"
+        assert main(["backup", *vault_args(self.vault), "--to", str(backup)]) == 0
+
+    def put_back(self) -> None:
+        if is_server_vault(self.vault):
+            with self._server() as (conn, house, copy):
+                conn.execute(f'DROP DATABASE "{house}" WITH (FORCE)')
+                conn.execute(f'ALTER DATABASE "{copy}" RENAME TO "{house}"')
+            return
+        folder = self.vault.vault.folder
+        with zipfile.ZipFile(self.tmp_path / "backup.zip") as zf:
+            old_db = zf.read(DB_NAME)
+        for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
+            (folder / name).unlink(missing_ok=True)
+        (folder / DB_NAME).write_bytes(old_db)
+
+    @contextmanager
+    def _server(self) -> Iterator[tuple[Any, str, str]]:
+        """The server's superuser connection, the house's database and its copy's name."""
+        from tests.pg_engine import HOUSE_DB
+
+        house = self.request.getfixturevalue("suite_house")
+        with house.pg.admin() as conn:
+            yield conn, HOUSE_DB, HOUSE_DB + "_older_copy"
+
+    @staticmethod
+    def _end_sessions(conn: Any, house: str) -> None:
+        """A database is copied only while nobody is connected (sessions locked by now)."""
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     f"WHERE datname = '{house}' AND pid <> pg_backend_pid()")
+
+
 def test_verify_reports_a_rollback_when_the_vault_file_is_an_older_copy(
-        vault_dir: Path, receiver: Receiver, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        admin_vault: OpenVault, receiver: Receiver, tmp_path: Path,
+        request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """Finding 3 of the issue with forwarding on: the database replaced by the copy inside an
     ordinary backup. Its own chain is sound, but it ends before the head the central log
-    received, and once it has grown past that row again, the row there is another one."""
+    received, and once it has grown past that row again, the row there is another one.
+    On the server: the house's database put back from an older copy, seen from the
+    workstation's file beside its profile."""
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    assert main(["init", "--vault", str(vault_dir), "--collector", receiver.address,
-                 "--ca-file", str(receiver.authority.ca_file)]) == 0
-    backup = tmp_path / "backup.zip"
-    assert main(["backup", "--vault", str(vault_dir), "--to", str(backup)]) == 0
+    vault = _init_forwarding(admin_vault, receiver)
+    older = _OlderCopy(admin_vault, request, tmp_path)
+    older.take()
     for _ in range(3):  # later work, delivered to the central log
-        assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
-    assert main(["verify", "--vault", str(vault_dir)]) == 0
+        assert main(["parties", "list", *vault]) == 0
+    assert main(["verify", *vault]) == 0
 
-    with zipfile.ZipFile(backup) as zf:
-        old_db = zf.read(DB_NAME)
-    for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
-        (vault_dir / name).unlink(missing_ok=True)
-    (vault_dir / DB_NAME).write_bytes(old_db)
+    older.put_back()
     capsys.readouterr()
-    assert main(["verify", "--vault", str(vault_dir)]) == 1
+    assert main(["verify", *vault]) == 1
     out = capsys.readouterr().out
     rollback = [line for line in out.splitlines() if "Terugzetting" in line
                 or "Rollback" in line]
@@ -255,9 +363,9 @@ def test_verify_reports_a_rollback_when_the_vault_file_is_an_older_copy(
     # the older copy is used on (its rows are sent, ids the collector has seen before):
     # the evidence beside the vault is kept, verify still says so
     for _ in range(4):
-        assert main(["parties", "list", "--vault", str(vault_dir)]) == 0
+        assert main(["parties", "list", *vault]) == 0
     capsys.readouterr()
-    assert main(["verify", "--vault", str(vault_dir)]) == 1
+    assert main(["verify", *vault]) == 1
     assert any("Terugzetting" in line or "Rollback" in line
                for line in capsys.readouterr().out.splitlines())
     ids = {}
@@ -266,13 +374,13 @@ def test_verify_reports_a_rollback_when_the_vault_file_is_an_older_copy(
     assert any(len(h) > 1 for h in ids.values())  # the collector sees the fork too
 
     # an administrator configuring forwarding again ends the report, on the record
-    assert main(["config", "--vault", str(vault_dir), "--collector", receiver.address]) == 0
-    assert main(["verify", "--vault", str(vault_dir)]) == 0
+    assert main(["config", *vault, "--collector", receiver.address]) == 0
+    assert main(["verify", *vault]) == 0
     assert any(m.params["action"] == "forwarding.configure" for m in receiver.unique()[-6:])
 
 
 def test_failed_unlock_on_the_command_line_goes_to_the_system_log_and_collector(
-        vault_dir: Path, receiver: Receiver, tmp_path: Path,
+        admin_vault: OpenVault, receiver: Receiver, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrong passphrase cannot be written into the vault: the operating system's log and
     the collector get it, with the account and workstation only."""
@@ -288,22 +396,21 @@ def test_failed_unlock_on_the_command_line_goes_to_the_system_log_and_collector(
     monkeypatch.setattr(syslog, "openlog", lambda *a, **k: None)
     monkeypatch.setattr(syslog, "syslog", lambda priority, text: lines.append(text))
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", ADMIN_PASSPHRASE)
-    assert main(["init", "--vault", str(vault_dir), "--collector", receiver.address,
-                 "--ca-file", str(receiver.authority.ca_file)]) == 0
+    vault = _init_forwarding(admin_vault, receiver)
     monkeypatch.setenv("CASUSKAMER_PASSPHRASE", "verkeerd wachtwoord " + CANARY)
-    assert main(["parties", "list", "--vault", str(vault_dir)]) == 2
+    assert main(["parties", "list", *vault]) == 2
     assert len(lines) == 1
     assert ADMIN in lines[0] and workstation() in lines[0] and CANARY not in lines[0]
     failed = [m for m in receiver.received if m.params.get("result") == "failed"]
     assert len(failed) == 1
     assert failed[0].params["oid"] == ADMIN and failed[0].params["action"] == "unlock"
+    assert failed[0].params["vault"] == _vault_id(admin_vault)
     assert CANARY.encode() not in failed[0].raw
 
 
 def test_the_background_sender_runs_while_unlocked_and_stops_at_the_lock(
-        vault_dir: Path, receiver: Receiver) -> None:
-    opened = Vault.create(vault_dir, ADMIN, ADMIN_PASSPHRASE, kdf=KdfParams())
-    session.after_unlock(opened, created=True)  # its seed data
+        admin_vault: OpenVault, receiver: Receiver) -> None:
+    opened = admin_vault
     _configured(opened, receiver)
     thread = forwarding.start_background(opened, interval=0.05)
     assert thread is not None
@@ -315,7 +422,12 @@ def test_the_background_sender_runs_while_unlocked_and_stops_at_the_lock(
     opened.lock()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    assert maintenance.verify(Vault(vault_dir).unlock(ADMIN, ADMIN_PASSPHRASE)).sound
+    again = _reopen(opened)
+    try:
+        with audit_reader(again) as conn:
+            assert audit.verify_chain(conn) == []
+    finally:
+        again.lock(audit_it=False)
 
 
 def test_a_client_certificate_is_presented_to_a_collector_that_asks(
@@ -333,8 +445,15 @@ def test_a_client_certificate_is_presented_to_a_collector_that_asks(
                                     cert, key) is None
         assert forwarding.send_pending(admin_vault).problem is None
         assert [m.params["action"] for m in strict.unique()][-1] == "forwarding.configure"
-        assert "PRIVATE KEY" not in (admin_vault.vault.folder
-                                     / forwarding.SIDE_NAME).read_text()
+        side = forwarding.side_file(admin_vault.vault)
+        if side is not None:
+            assert "PRIVATE KEY" not in side.read_text()
+        if is_server_vault(admin_vault):
+            # on the server the key is sealed under the house's data key
+            with audit_reader(admin_vault) as conn:
+                stored = conn.execute(select(meta.c.value).where(
+                    meta.c.key == forwarding.CLIENT_KEY_KEY)).scalar_one()
+            assert "PRIVATE KEY" not in stored and stored.startswith("sealed:")
         with pytest.raises(ValidationError):
             forwarding.configure(admin_vault, strict.address, authority.ca_pem, cert, "")
     finally:
