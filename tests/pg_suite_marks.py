@@ -15,11 +15,6 @@ DEMO = ("the demo's activity is written by the administrator into a new demo vau
         "(casuskamer demo makes a folder); a house server gets no made-up cases, and its "
         "administrator's role writes no case")
 
-#: Test-side, still to change: the test reaches its vault through the folder.
-BY_FOLDER = ("test-side, still to do: the test runs the command line or unlocks again on the "
-             "vault folder (vault_dir, vault.vault.folder), which on the server is no house; "
-             "tests.pg_engine.vault_arg / vault_args give the profile")
-
 SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_audit.py::test_every_kind_of_tampering_is_found":
         "tampers with the audit rows through the session's own connection, as anyone who "
@@ -77,10 +72,7 @@ SQLITE_ONLY: dict[str, str] = {
         "cases",
 }
 
-NOT_YET: dict[str, str] = {
-    "tests/unit/test_hostile_text.py::test_search_and_already_known_find_a_name_stored_before_"
-    "the_rule": BY_FOLDER,
-}
+NOT_YET: dict[str, str] = {}
 
 #: SERVER_CHOICE: the server behaves otherwise on purpose, a choice written in the README's
 #: protection section and docs/house-server.md (skipped there, with its reason; a test of

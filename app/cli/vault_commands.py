@@ -199,6 +199,7 @@ def _verify_server(opened: OpenVault) -> int:
         opened.lock()
     for note in report.notes:
         print(note)
+    _print_text_findings(report.texts)
     if report.sound:
         print(_("Sound: the house server's schema ({schema}), your key slot and the audit log "
                 "({rows} rows) checked.").format(schema=report.schema, rows=report.audit_rows))

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, null, select, text
+
+from app.store.case_tables import cases
+from app.store.schema import metadata
 
 #: rows per chunk: the joined texts of a chunk stay a few megabytes
 CHUNK_ROWS = 20_000
@@ -64,4 +67,53 @@ def case_numbers(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
         found.update((int(i), str(n)) for i, n in conn.exec_driver_sql(
             f"SELECT id, number FROM cases WHERE id IN ({', '.join('?' for _i in part)})",
             tuple(part)).fetchall())
+    return found
+
+
+# -- the house server ---------------------------------------------------------------------------
+# There every text column of a person's data is sealed (``app.store.sealed``): the server can
+# neither join nor test the texts, so each is read through SQLAlchemy Core, opened on the
+# workstation, and judged there; only what the logged-in role may read is read.
+
+#: Rows fetched at a time from the server.
+SERVER_CHUNK_ROWS = 2_000
+
+
+def on_server(conn: Connection) -> bool:
+    """Whether ``conn`` is a session on the house server (PostgreSQL)."""
+    return conn.dialect.name == "postgresql"
+
+
+def readable_columns(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
+    """Of ``columns`` of ``table``, those the logged-in role may read on the server (none when
+    the table is not there)."""
+    present = conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"),
+                           {"t": f"public.{table}"}).scalar()
+    if not present:
+        return []
+    return [column for column in columns if conn.execute(
+        text("SELECT has_column_privilege(:t, :c, 'SELECT')"),
+        {"t": f"public.{table}", "c": column}).scalar()]
+
+
+def server_rows(conn: Connection, table: str, case_column: str | None, columns: Sequence[str]
+                ) -> Iterator[tuple[int, int | None, list[Any]]]:
+    """``(record, case id or None, [each column's opened value])`` of every row of ``table``
+    on the server, in record order. The record is the row's id (the first column of its
+    primary key where it has no single id: a criterion's answer is named by its case)."""
+    t = metadata.tables[table]
+    key = list(t.primary_key.columns)[0]
+    case = t.c[case_column] if case_column else null()
+    query = select(key, case, *(t.c[c] for c in columns)).order_by(key)
+    for row in conn.execution_options(yield_per=SERVER_CHUNK_ROWS).execute(query):
+        yield int(row[0]), None if row[1] is None else int(row[1]), list(row[2:])
+
+
+def server_case_numbers(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    """The numbers of the cases with these ids, read on the server."""
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((int(i), str(n)) for i, n in conn.execute(
+            select(cases.c.id, cases.c.number).where(cases.c.id.in_(wanted[start:start + 500]))))
     return found

@@ -29,6 +29,7 @@ from app.store import (audit, engine as server_engine, migrate, pg_accounts, pg_
                        server_admin_rows as rows, server_logins, server_slots)
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
+from app.vault import text_scan
 from app.vault.vault import OpenVault
 
 #: The role recorded in the audit log for a step of the migration owner (not a program role:
@@ -212,6 +213,9 @@ class ServerReport:
         return not self.problems
     #: what was not checked, and why (not a problem of the house)
     notes: list[str] = field(default_factory=list)
+    #: stored texts that break the rule for invisible characters (issue 25), for a process
+    #: director to correct: not a fault of the house, listed as on a vault folder
+    texts: list[text_scan.TextFinding] = field(default_factory=list)
 
 
 #: Further checks of ``verify`` on the server, each given the open session and answering its
@@ -230,8 +234,9 @@ def verify_server(opened: OpenVault) -> ServerReport:
     """What ``verify`` checks on the house server, as the account that unlocked (its own
     key slot was opened by the unlock itself): the schema version, the account's key slot
     row, the audit chain (whole, for a role that reads the audit log: the others see only
-    their own rows), every sealed value and blind index of the tables the role reads, and
-    the registered value checks."""
+    their own rows), every sealed value and blind index of the tables the role reads, the
+    stored texts that hold an invisible or control character (listed, not problems) and the
+    registered value checks."""
     from app.domain.roles import GRANTS, Permission
     from app.vault.keyslots import KeySlot
 
@@ -268,7 +273,8 @@ def verify_server(opened: OpenVault) -> ServerReport:
                 readable.append(table)
             else:
                 unread += 1
-        for bad in sealed.unreadable_values(conn, readable):
+        unreadable = sealed.unreadable_values(conn, readable)
+        for bad in unreadable:
             report.problems.append(_("{place}: does not open or does not fit its index").format(
                 place=str(bad)))
         if unread:
@@ -278,6 +284,14 @@ def verify_server(opened: OpenVault) -> ServerReport:
                 "The sealed values of {count} tables were not checked: your role does not "
                 "read them. A process director's verify checks them.", unread).format(
                 count=unread))
+        # the texts written before the rule for invisible characters, opened here and
+        # judged on the workstation (of the tables this role reads), as on a vault folder;
+        # not where a value does not open (named above: reading it again would stop here)
+        if unreadable:
+            report.notes.append(_("The stored texts were not checked for invisible "
+                                  "characters: some values do not open."))
+        else:
+            report.texts = text_scan.find_invisible(conn)
     for check in VALUE_CHECKS:
         report.problems.extend(check(opened))
     return report

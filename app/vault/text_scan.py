@@ -81,7 +81,12 @@ def find_invisible(conn: Connection) -> list[TextFinding]:
     Each table is read once, in chunks of rows with each column's texts joined
     (``app.store.text_columns``); a chunk's column whose joined text may hold an offence
     (:func:`_suspect`) is read again row by row and each text judged by
-    :func:`breaks_rule`: the same findings as judging every text one by one."""
+    :func:`breaks_rule`: the same findings as judging every text one by one.
+
+    On the house server the texts are sealed: each is opened on the workstation and judged
+    there (:func:`_find_on_server`)."""
+    if text_columns.on_server(conn):
+        return _find_on_server(conn)
     present = text_columns.tables_present(conn)
     by_table: dict[tuple[str, str | None], list[tuple[int, str, bool]]] = {}
     for order, (table, column, identifying, case_column) in enumerate(TEXT_COLUMNS):
@@ -103,6 +108,33 @@ def find_invisible(conn: Connection) -> list[TextFinding]:
     numbers = text_columns.case_numbers(conn, [h[4] for h in hits if h[4] is not None])
     return [TextFinding(table, column, rowid, numbers.get(case_id) if case_id is not None
                         else None) for _order, rowid, table, column, case_id in hits]
+
+
+def _find_on_server(conn: Connection) -> list[TextFinding]:
+    """:func:`find_invisible` on the house server: every text column the logged-in role may
+    read, each value opened on the workstation and judged by :func:`breaks_rule`; a column
+    the role may not read is not judged (a process director's verify reads the case
+    tables)."""
+    by_table: dict[tuple[str, str | None], list[tuple[int, str, bool]]] = {}
+    for order, (table, column, identifying, case_column) in enumerate(TEXT_COLUMNS):
+        by_table.setdefault((table, case_column), []).append((order, column, identifying))
+    hits: list[tuple[int, int, str, str, int | None]] = []
+    for (table, case_column), columns in by_table.items():
+        names = [column for _order, column, _identifying in columns]
+        readable = set(text_columns.readable_columns(
+            conn, table, names + ([case_column] if case_column else [])))
+        judged = [c for c in columns if c[1] in readable]
+        if not judged or (case_column and case_column not in readable):
+            continue
+        for record, case_id, values in text_columns.server_rows(
+                conn, table, case_column, [column for _order, column, _i in judged]):
+            for (order, column, identifying), value in zip(judged, values, strict=True):
+                if isinstance(value, str) and breaks_rule(value, identifying):
+                    hits.append((order, record, table, column, case_id))
+    hits.sort()
+    numbers = text_columns.server_case_numbers(conn, [h[4] for h in hits if h[4] is not None])
+    return [TextFinding(table, column, record, numbers.get(case_id) if case_id is not None
+                        else None) for _order, record, table, column, case_id in hits]
 
 
 def text_findings(vault: OpenVault) -> list[TextFinding]:
