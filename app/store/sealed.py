@@ -899,21 +899,35 @@ def fill_pending_pair_indexes(conn: Connection, tables: Iterable[Table],
         statement = (f'UPDATE "{table.name}" SET "{column.name}" = overlay("{column.name}" '
                      f'placing %(index)s from 1 for {INDEX_BYTES}) WHERE {where} AND '
                      f'substring("{column.name}" from 1 for {INDEX_BYTES}) = %(pending)s')
+        other = partner.type
         last: tuple[Any, ...] | None = None
         while True:
-            query = select(*keys, column, partner).where(pending)
+            query = select(*keys, type_coerce(column, LargeBinary),
+                           type_coerce(partner, LargeBinary)).where(pending)
             if last is not None:  # keyset: each row once, whatever another session does
                 query = query.where(tuple_(*keys) > tuple_(*last))
             rows = conn.execute(query.order_by(*keys).limit(chunk)).all()
             if not rows:
                 break
             last = tuple(rows[-1][:len(keys)])
-            conn.exec_driver_sql(statement, [
-                {**{f"k_{k.name}": v for k, v in zip(keys, r[:len(keys)], strict=True)},
-                 "index": sealed.index_of(cipher, _as_text(sealed.plain, r[len(keys)]),
-                                          r[len(keys) + 1]),
-                 "pending": PENDING_INDEX} for r in rows])
-            filled += len(rows)
+            params = []
+            for r in rows:
+                key = row_key(r[:len(keys)])
+                try:  # each value opened with its row bound in, as a read opens it
+                    value = sealed.open(bytes(r[len(keys)]), key, conn.dialect)
+                    born = other.open(bytes(r[len(keys) + 1]), key, conn.dialect)
+                except FieldTampered:
+                    # a value that does not open stays pending: verify names its record,
+                    # and the session goes on (one damaged row must not stop every unlock)
+                    continue
+                params.append({**{f"k_{k.name}": v
+                                  for k, v in zip(keys, r[:len(keys)], strict=True)},
+                               "index": sealed.index_of(cipher, _as_text(sealed.plain, value),
+                                                        born),
+                               "pending": PENDING_INDEX})
+            if params:
+                conn.exec_driver_sql(statement, params)
+            filled += len(params)
     return filled
 
 

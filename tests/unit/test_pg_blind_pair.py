@@ -335,3 +335,28 @@ def test_a_vault_moved_to_the_server_finds_its_families_by_surname_and_birth_dat
             assert sealed.unreadable_values(conn, [subjects]) == []
     finally:
         engine.dispose()
+
+
+def test_a_damaged_subject_does_not_stop_the_directors_unlock_after_the_upgrade(
+        server_house: House, pg_server: Any) -> None:
+    """A subject whose birth date was changed on the server cannot get its pair index: the
+    session step fills the others and goes on (one damaged row must not lock every process
+    director out); verify names that record, and it stays pending."""
+    database = _database(server_house)
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    numbers = _three_families(director)
+    _as_before_0018(pg_server, server_house, director)
+    director.lock(audit_it=False)
+    upgrade_house(server_house.vault.profile,  # type: ignore[attr-defined]
+                  pg_server.superuser, pg_server.superuser_password)
+    damaged = _stored_subjects(pg_server, database)[0][0]
+    with pg_server.admin(database) as admin:  # one byte of the sealed birth date flipped
+        admin.execute("UPDATE subjects SET birth_date = overlay(birth_date placing "
+                      "'\\xff'::bytea from 20 for 1) WHERE id = %s", (damaged,))
+    director = server_house.unlock(DIRECTOR, DIRECTOR_PASS)
+    session.after_unlock(director)
+    for number, (_given, surname, born, _bsn) in list(zip(numbers, PEOPLE, strict=True))[1:]:
+        assert _found(director, surname, born) == [number]
+    problems = verify_server(director).problems
+    assert len(problems) == 1 and f"subjects.birth_date #{damaged}: value" in problems[0], \
+        problems
