@@ -22,7 +22,10 @@ from tests.unit.test_pg_services import ADMIN, ADMIN_PASS, House
 
 
 def test_the_services_secrets_are_the_ones_sealed() -> None:
-    assert {audit_log.SEARCH_KEY, subject_access.FINGERPRINT_KEY} == SECRET_KEYS
+    # and the forwarding's client key (tests/unit/test_pg_forward_server.py)
+    from app.vault.forwarding import CLIENT_KEY_KEY
+
+    assert {audit_log.SEARCH_KEY, subject_access.FINGERPRINT_KEY, CLIENT_KEY_KEY} == SECRET_KEYS
 
 
 def _superuser(pg_server: Any, house: House) -> sa.Engine:
