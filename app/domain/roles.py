@@ -115,6 +115,9 @@ _BACKUP = _p(Permission.BACKUP)
 _AUDIT = _p(Permission.READ_AUDIT)
 #: synthetic cases: registering referrals, or an administrator filling a demo vault
 _FILL = _p(Permission.REGISTER_REFERRAL, Permission.MANAGE_SETTINGS)
+#: drafts: an intake being typed (a referral), or case work (triage, agenda, minutes, plan,
+#: closure)
+_DRAFTS = _p(Permission.REGISTER_REFERRAL, Permission.CASE_WORK)
 
 #: The commands of ``casuskamer`` that unlock a vault, and what each needs.
 COMMAND_ACTIONS: dict[str, frozenset[Permission]] = {
@@ -205,10 +208,11 @@ SERVICE_ACTIONS: dict[str, frozenset[Permission]] = {
     # the disclosure log
     "disclosures.case_disclosures": _REGISTER_VIEW,
     "disclosures.period_disclosures": _REGISTER_VIEW,
-    # one's own drafts (only the account that wrote a draft reads it)
-    "drafts.drop": ANY_ACCOUNT,
-    "drafts.get": ANY_ACCOUNT,
-    "drafts.put": ANY_ACCOUNT,
+    # one's own drafts (only the account that wrote a draft reads it); every kind is a
+    # referral being registered or case work (the house server's grants on drafts alike)
+    "drafts.drop": _DRAFTS,
+    "drafts.get": _DRAFTS,
+    "drafts.put": _DRAFTS,
     # figures
     "figures.available_years": _FIGURES,
     "figures.compute": _FIGURES,
@@ -379,6 +383,28 @@ def allowed(role: Role, action: str) -> bool:
     """The matrix's answer: may ``role`` do ``action``?"""
     wanted = ACTIONS[action]
     return not wanted or bool(wanted & GRANTS[role])
+
+
+#: Where the house server's grants hold more narrowly than the matrix (one matrix for both
+#: engines; a vault file's key opens every table): on the server the action needs this
+#: permission as well. The service checks it first (``app.vault.access.check_on_server``,
+#: audited as the matrix's refusals are), so the server's own refusal stays the second wall.
+SERVER_NEEDS: dict[str, Permission] = {
+    # reads and destroys every case's rows: on the server the dossier's cleaning is the
+    # case work's (a documented server choice; covenant 1.10 and 12.1); the session step of
+    # the other roles leaves it to the next process director's unlock
+    "retention.purge_due": Permission.CASE_WORK,
+    # recognises the synthetic cases made before by their external references
+    "synthetic.fill_demo": Permission.CASE_WORK,
+    # writes every case table: no made-up activity on a house server
+    "demo_activity.fill": Permission.CASE_WORK,
+}
+
+
+def allowed_on_server(role: Role, action: str) -> bool:
+    """The answer on the house server: the matrix's, narrowed by :data:`SERVER_NEEDS`."""
+    needs = SERVER_NEEDS.get(action)
+    return allowed(role, action) and (needs is None or needs in GRANTS[role])
 
 
 def matrix() -> dict[str, dict[Role, bool]]:

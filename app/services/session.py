@@ -8,8 +8,9 @@ vault (the program's unlock and first-run flows, the command line's ``unlock`` a
 * a vault just made gets its seed data (the covenant's parties: ``app.services.seeding``);
 * every other unlock that holds the vault destroys the cases whose retention period has
   passed (``app.services.retention.purge_due``; covenant art. 15) and keeps their numbers
-  in ``OpenVault.purged_at_unlock`` (``casuskamer purge`` reports them). Read-mostly commands
-  (verify, backup) open the vault without this step and change nothing.
+  in ``OpenVault.purged_at_unlock`` (``casuskamer purge`` reports them); on the house
+  server only the sessions of the roles that work on the cases do (:func:`_purges_at_unlock`).
+  Read-mostly commands (verify, backup) open the vault without this step and change nothing.
 
 A failure locks the vault again and is told as unlocking tells it (``OpenVault.unlock_step``:
 a full disk, else a damaged vault).
@@ -20,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from app.domain.roles import Permission, may
 from app.services import retention, seeding
 from app.store import cases as case_rows
 from app.store import sealed
@@ -37,10 +39,18 @@ def after_unlock(vault: OpenVault, *, created: bool = False,
     with vault.unlock_step():
         if created:
             seeding.seed_new_vault(vault)
-        else:
+        elif _purges_at_unlock(vault):
             vault.purged_at_unlock = retention.purge_due(vault, today)
             _fill_pending_lookup_indexes(vault)
     return vault
+
+
+def _purges_at_unlock(vault: OpenVault) -> bool:
+    """Whether this session's step runs the retention purge: every session on a vault file;
+    on the house server the sessions of the roles that work on the cases (a documented
+    server choice, see ``retention.purge_due``), so that the others' step changes nothing
+    there and is not refused by the server's grants."""
+    return not sealed.on_server(vault.engine) or may(vault.actor.role, Permission.CASE_WORK)
 
 
 def _fill_pending_lookup_indexes(vault: OpenVault) -> None:

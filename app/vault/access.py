@@ -19,9 +19,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from app.domain.roles import ACTIONS, allowed
+from app.domain.roles import ACTIONS, SERVER_NEEDS, allowed, may
 from app.errors import PermissionDenied
 from app.i18n import _
+from app.store.sealed import on_server
 from app.vault.vault import OpenVault
 
 P = ParamSpec("P")
@@ -57,6 +58,22 @@ def check(vault: OpenVault, action: str, object_type: str = "-",
         raise PermissionDenied(_("Your role ({role}) may not use '{command}'.")
                                .format(role=role.label, command=action))
     raise PermissionDenied(_("Your role ({role}) may not do this.").format(role=role.label))
+
+
+def check_on_server(vault: OpenVault, action: str, message: str, object_type: str = "-",
+                    object_id: str | int = "-") -> None:
+    """On the house server only: refuse ``action`` unless the role also holds what
+    ``SERVER_NEEDS`` (``app.domain.roles``) names for it, where the server's grants hold
+    more narrowly than the matrix. So the service refuses first, audited as the matrix's
+    refusals are (``denied`` with the action and the permission), with ``message`` as its
+    one line; the server's own refusal stays the second wall for what gets past a service.
+    On a vault file nothing is checked here."""
+    needs = SERVER_NEEDS[action]
+    if may(vault.actor.role, needs) or not on_server(vault.engine):
+        return
+    vault.log_now("denied", object_type, object_id, "denied", {
+        "action": action, "permission": needs.value})
+    raise PermissionDenied(message)
 
 
 def action_name(fn: Callable[..., Any]) -> str:
