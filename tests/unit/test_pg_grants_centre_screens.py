@@ -81,9 +81,8 @@ BY_CHOICE_ON_SERVER = {
     "retention.purge_due": "the retention purge destroys case rows: on the server it runs in "
                            "the sessions of the roles that work on the cases (covenant 1.10, "
                            "12.1: the dossier's cleaning is the process director's), never "
-                           "with the centre's role (tests/unit/test_pg_centre_purge_choice.py)",
-    "session.after_unlock": "runs the purge (retention.purge_due); the centre's unlock runs "
-                            "app.services.unlocking.session_step, which leaves it out",
+                           "with the centre's role (tests/unit/test_pg_centre_purge_choice.py); "
+                           "the service refuses it first (app.domain.roles.SERVER_NEEDS)",
 }
 
 
