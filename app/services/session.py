@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from app.domain.roles import Permission, may
+from app.domain.roles import allowed_on_server
 from app.services import retention, seeding
 from app.store import cases as case_rows
 from app.store import sealed
@@ -50,7 +50,8 @@ def _purges_at_unlock(vault: OpenVault) -> bool:
     on the house server the sessions of the roles that work on the cases (a documented
     server choice, see ``retention.purge_due``), so that the others' step changes nothing
     there and is not refused by the server's grants."""
-    return not sealed.on_server(vault.engine) or may(vault.actor.role, Permission.CASE_WORK)
+    return not sealed.on_server(vault.engine) or allowed_on_server(vault.actor.role,
+                                                                   "retention.purge_due")
 
 
 def _fill_pending_lookup_indexes(vault: OpenVault) -> None:
