@@ -440,11 +440,9 @@ class UnlockScreen(QWidget):
         self.status.setText("")
         self._show_message("")
         self._set_enabled(True)
-        if not self.on_server:
-            # the central log, while unlocked (when on). Not from a server session yet (as
-            # on the command line): its state file would lie beside the profile, and every
-            # workstation would send the house's one audit log again
-            forwarding.start_background(opened)
+        # the central log, while unlocked (when on); on the house server the house's one
+        # queue, sent by one workstation at a time (app.vault.forwarding)
+        forwarding.start_background(opened)
         if opened.passphrase_set_by:
             self._begin_first_use(opened)
             return
@@ -514,12 +512,15 @@ class UnlockScreen(QWidget):
         if isinstance(exc, (WrongPassphrase, AccountRevoked)) and self.on_server:
             # The server answers an unknown login, a wrong secret and a revoked account's
             # dropped login alike (it names no accounts), so the message names all three.
-            # The server's own log has the failed login; nothing is written here.
+            # The server's own log has the failed login; the workstation's system log and
+            # the central log (when on) get it too, as for a vault folder.
             text = str(exc)
             if text == _("The account or passphrase is not correct."):
                 text = _("The account or passphrase is not correct, or the account has been "
                          "revoked.")
             self._show_message(text)
+            forwarding.report_failed_login_later(self.vault, self._attempt_account,
+                                                 "passphrase")
         elif isinstance(exc, (WrongPassphrase, AccountRevoked)):
             self._show_message(str(exc))
             # not in the vault that did not open: the system's log and the central log

@@ -110,13 +110,12 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
     if not account:
         raise ValidationError(_("Name the account with --account: a server profile has no "
                                 "default account."), field="account")
+    server = ServerVault.from_file(args.vault)
     try:
-        opened: OpenVault = ServerVault.from_file(args.vault).unlock(
-            account, read_passphrase(args), exclusive=exclusive)
+        opened: OpenVault = server.unlock(account, read_passphrase(args), exclusive=exclusive)
     except (WrongPassphrase, AccountRevoked):
         # the server answers a wrong passphrase and a revoked account alike
-        forwarding.report_failed_unlock(Path(args.vault).parent, account, "passphrase",
-                                        side_path=forwarding.profile_side_file(args.vault))
+        forwarding.report_failed_login(server, account, "passphrase")
         raise
     # The session step (the retention purge) reads every case's tables: on the server only
     # the roles that work on cases may (the grants), so theirs runs it for the whole house;

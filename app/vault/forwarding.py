@@ -764,13 +764,24 @@ def disable(vault: OpenVault, timeout: float | None = None) -> int:
 # -- failed unlocks ------------------------------------------------------------------------
 
 def report_failed_unlock(folder: Path, account: str, reason: str, vault_id: str = "",
-                         timeout: float | None = None, *,
-                         side_path: Path | None = None) -> str | None:
+                         timeout: float | None = None) -> str | None:
     """A failed unlock to the operating system's log and, when forwarding is on, straight
-    to the collector (it cannot be written into a vault that did not open). ``side_path``:
-    the file beside a server profile (:func:`profile_side_file`) instead of ``folder``'s.
-    Never raises; returns the collector's problem, if any."""
-    side = read_side(side_path if side_path is not None else Path(folder) / SIDE_NAME)
+    to the collector (it cannot be written into a vault that did not open). Never raises;
+    returns the collector's problem, if any."""
+    return _report_failed(Path(folder) / SIDE_NAME, account, reason, vault_id, timeout)
+
+
+def report_failed_login(vault: Vault, account: str, reason: str,
+                        timeout: float | None = None) -> str | None:
+    """``report_failed_unlock`` for a vault folder or a house server (through the file
+    beside its profile, :func:`side_file`; a server reached without a profile file: the
+    system's log only)."""
+    return _report_failed(side_file(vault), account, reason, "", timeout)
+
+
+def _report_failed(side_path: Path | None, account: str, reason: str, vault_id: str,
+                   timeout: float | None) -> str | None:
+    side = read_side(side_path)
     vault_id = vault_id or str((side or {}).get("vault_id", ""))
     system_log.write_warning(system_log.failed_unlock_text(account, reason, vault_id))
     if side is None or not side.get("collector"):
@@ -789,11 +800,17 @@ def report_failed_unlock(folder: Path, account: str, reason: str, vault_id: str 
     return None
 
 
-def report_failed_unlock_later(folder: Path, account: str, reason: str, *,
-                               side_path: Path | None = None) -> threading.Thread:
+def report_failed_unlock_later(folder: Path, account: str, reason: str) -> threading.Thread:
     """``report_failed_unlock`` on a thread of its own (the unlock screen never waits)."""
     thread = threading.Thread(target=report_failed_unlock, args=(folder, account, reason),
-                              kwargs={"side_path": side_path},
+                              name="casuskamer-failed-unlock", daemon=True)
+    thread.start()
+    return thread
+
+
+def report_failed_login_later(vault: Vault, account: str, reason: str) -> threading.Thread:
+    """``report_failed_login`` on a thread of its own (the unlock screen never waits)."""
+    thread = threading.Thread(target=report_failed_login, args=(vault, account, reason),
                               name="casuskamer-failed-unlock", daemon=True)
     thread.start()
     return thread

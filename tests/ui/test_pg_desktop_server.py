@@ -443,23 +443,37 @@ def test_an_account_added_by_the_administrator_chooses_its_passphrase_first(
     assert no_traceback == []
 
 
-def test_a_server_session_does_not_forward_the_houses_audit_log(
-        qtbot: Any, house: House, window: MainWindow) -> None:
-    """Forwarding to the central log is not done from a server session (as on the command
-    line): every workstation would send the house's one audit log again."""
-    import port_for
-
+def test_a_server_session_forwards_the_houses_audit_log(
+        qtbot: Any, house: House, window: MainWindow, tmp_path: Path) -> None:
+    """A server session sends the house's one audit log to the central log while it is
+    unlocked, as a vault folder's does (one workstation at a time: app.vault.forwarding),
+    and stops at the lock; a failed login reaches the collector too, through the file
+    beside the profile. (Until P5 of issue 22 a server session forwarded nothing.)"""
     from app.vault import forwarding
+    from tests.unit.audit_forwarding_receiver import Authority, Receiver
 
-    admin = ServerVault.from_file(house.path).unlock(ADMIN, ADMIN_PASS, exclusive=False)
+    receiver = Receiver(Authority(tmp_path / "ca")).start()
     try:
-        forwarding.configure(admin, f"127.0.0.1:{port_for.select_random()}",
-                             house.profile.ca_file.read_text(encoding="utf-8"), timeout=1)
-        vault_id = admin.vault_id
+        admin = ServerVault.from_file(house.path).unlock(ADMIN, ADMIN_PASS, exclusive=False)
+        try:
+            assert forwarding.configure(admin, receiver.address, receiver.authority.ca_pem,
+                                        timeout=1) is None
+            vault_id = admin.vault_id
+        finally:
+            admin.lock()
+        _attempt(qtbot, window, ADMIN, ADMIN_PASS)
+        assert window.opened is not None, window.unlock_screen.message.text()
+        running = forwarding._threads.get(vault_id)
+        assert running is not None and running.is_alive()
+        qtbot.waitUntil(lambda: [m.params["action"] for m in receiver.unique()][-1:]
+                        == ["unlock"], timeout=10_000)
+        assert [m.params["action"] for m in receiver.unique()][0] == "forwarding.configure"
+        window.lock()
+        running.join(timeout=10)
+        assert not running.is_alive()
+
+        _attempt(qtbot, window, ADMIN, "niet de wachtzin")
+        qtbot.waitUntil(lambda: any(m.params.get("result") == "failed"
+                                    for m in receiver.received), timeout=10_000)
     finally:
-        admin.lock()
-    _attempt(qtbot, window, ADMIN, ADMIN_PASS)
-    assert window.opened is not None, window.unlock_screen.message.text()
-    running = forwarding._threads.get(vault_id)
-    assert running is None or not running.is_alive()
-    window.lock()
+        receiver.stop()
