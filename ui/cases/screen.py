@@ -58,6 +58,7 @@ from ui.actions import ActionId, make_action
 from ui.cases.case_table import (
     CASE_NUMBER_ROLE,
     STATE_ROLE,
+    CaseCellDelegate,
     CaseFilterProxy,
     CaseTableModel,
     Column,
@@ -228,6 +229,8 @@ class CasesScreen(QWidget):
         self.table.setObjectName("case_table")
         a11y.name(self.table, _("Cases"))
         self.table.setModel(self.proxy)
+        # cells painted straight from the rows (a keystroke repaints about 250 of them)
+        self.table.setItemDelegate(CaseCellDelegate(self.proxy, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
