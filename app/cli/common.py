@@ -110,6 +110,7 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
     if not account:
         raise ValidationError(_("Name the account with --account: a server profile has no "
                                 "default account."), field="account")
+    forwarding.register_server_checks()  # verify: the chain against the delivered head
     server = ServerVault.from_file(args.vault)
     try:
         opened: OpenVault = server.unlock(account, read_passphrase(args), exclusive=exclusive)

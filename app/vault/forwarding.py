@@ -58,7 +58,8 @@ beside its profile, named after it (``huis.json`` -> ``huis.json.forwarding.json
 :func:`side_file`), for its failed logins and as its witness of the last head delivered
 from it; never in the working directory. A session whose role does not read the whole audit
 log (only the administrator's does on the server) cannot compare that witness with the
-chain, so it only moves it forward; the administrator's ``verify`` compares them.
+chain, so it only moves it forward; the administrator's ``verify`` compares them
+(:func:`register_server_checks`).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ from app.store.audit import utc_now_iso, workstation
 from app.store import forwarding as queue
 from app.store import sealed, vault_meta
 from app.store.forward_tables import COLLECTOR_KEY, DELIVERED_KEY
-from app.vault import server_admin, system_log
+from app.vault import system_log
 from app.vault.keyslots import atomic_write
 from app.vault.vault import OpenVault, Vault
 
@@ -683,7 +684,13 @@ def server_rollback_problems(opened: OpenVault) -> list[str]:
         return rollback_problems(conn, None, opened.vault_id, side=side_file(opened.vault))
 
 
-server_admin.register_value_check(server_rollback_problems)
+def register_server_checks() -> None:
+    """Add :func:`server_rollback_problems` to ``verify`` on the house server (called where
+    a server session is opened for a command: ``app.cli.common``; imported only then, so a
+    vault folder's start pays nothing for it)."""
+    from app.vault import server_admin
+
+    server_admin.register_value_check(server_rollback_problems)
 
 
 # -- configuring ---------------------------------------------------------------------------
