@@ -541,11 +541,16 @@ def status(vault: OpenVault) -> ForwardStatus:
 
 # -- the file beside the vault -------------------------------------------------------------
 
+def _is_server(vault: Vault) -> bool:
+    """Whether ``vault`` is a house server's (``app.vault.server.ServerVault``): when that
+    module was never imported it is not, and a vault folder's command does not import it."""
+    server = sys.modules.get("app.vault.server")
+    return server is not None and isinstance(vault, server.ServerVault)
+
+
 def _on_file(vault: OpenVault) -> bool:
     """Whether ``vault`` is a vault file (not a session on the house server)."""
-    from app.vault.server import ServerVault
-
-    return not isinstance(vault.vault, ServerVault)
+    return not _is_server(vault.vault)
 
 
 def profile_side_file(profile_path: Path) -> Path:
@@ -560,10 +565,9 @@ def side_file(vault: Vault) -> Path | None:
     house server's profile, named after it (:func:`profile_side_file`); None for a server
     reached without a profile file (then there is none: nothing is written into the
     working directory)."""
-    from app.vault.server import ServerVault
-
-    if isinstance(vault, ServerVault):
-        return None if vault.profile_path is None else profile_side_file(vault.profile_path)
+    if _is_server(vault):
+        profile_path = getattr(vault, "profile_path", None)
+        return None if profile_path is None else profile_side_file(Path(profile_path))
     return Path(vault.folder) / SIDE_NAME
 
 
