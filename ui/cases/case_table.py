@@ -41,6 +41,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPointF,
     QRect,
+    QSize,
     Qt,
 )
 from PySide6.QtGui import (
@@ -886,6 +887,9 @@ class CaseCellDelegate(QStyledItemDelegate):
         """Draw this cell and a count cell of its row both ways, selected and not, into
         images: whether every pixel is the same."""
         size = option.rect.size()
+        widget = option.widget
+        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
         for column in (index.column(), int(Column.OPEN_ACTIONS)):
             cell = self._proxy.index(index.row(), column)
             if not cell.isValid():
@@ -895,9 +899,11 @@ class CaseCellDelegate(QStyledItemDelegate):
                 probe.rect = QRect(0, 0, size.width(), size.height())
                 probe.state = ((probe.state | _SELECTED) if selected
                                else (probe.state & ~_SELECTED))
-                theirs, ours = (QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+                # at the screen's pixel ratio, as the cells are painted there
+                theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
                                 for _ in range(2))
                 for image in (theirs, ours):
+                    image.setDevicePixelRatio(ratio)
                     image.fill(probe.palette.color(QPalette.ColorRole.Base))
                 with _painting(theirs) as painter:
                     super().paint(painter, probe, cell)
