@@ -42,6 +42,8 @@ def _env_has_passphrase() -> bool:
 def cmd_init(args: argparse.Namespace) -> int:
     if args.server is not None or args.ca is not None:
         return _init_server_profile(args)
+    _refuse_a_profile(args.vault, _("init makes a new vault folder; a house server's profile "
+                                    "is written with --server URL --ca FILE."))
     opened = session.after_unlock(Vault.create(args.vault, args.account,
                                                _new_passphrase(args)), created=True)
     print(_("Vault created in {folder} with administrator account {account}.")
@@ -239,9 +241,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
 BACKUP_PASSPHRASE_ENV = "CASUSKAMER_BACKUP_PASSPHRASE"
 
 
+def _refuse_a_profile(vault: Path, message: str) -> None:
+    """A command about a vault folder given a house server's profile: one clear line (exit
+    2), before any passphrase is read or anything is written."""
+    from app.vault.server import is_server_profile
+
+    if is_server_profile(vault):
+        raise ValidationError(message, field="vault")
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     import os
 
+    _refuse_a_profile(args.vault, _(
+        "The house server is restored with the server's own tools (pg_restore by the "
+        "server's superuser), not by casuskamer restore; see docs/house-server.md."))
     passphrase = read_passphrase(args)
     backup_passphrase = None
     if args.backup_passphrase_file is not None or BACKUP_PASSPHRASE_ENV in os.environ:
@@ -262,6 +276,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.cases < 0:
         raise ValidationError(_("--cases must be 0 or more."), field="cases")
+    _refuse_a_profile(args.vault, _("casuskamer demo makes a new vault folder, never a house "
+                                    "on the server: give --vault a new folder."))
     summary = demo.build_demo_vault(Path(args.vault), read_passphrase(args), cases=args.cases,
                                     seed=args.seed, account=args.account or "beheerder")
     print(summary)
