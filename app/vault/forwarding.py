@@ -73,7 +73,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -408,35 +408,29 @@ def config_of(vault: OpenVault) -> ForwardingConfig | None:
 
 class _Connections:
     """The sender's connections to ``vault``. From the background thread (``guarded``) a
-    short one is used and given back while the vault cannot lock (its ``_guard``, for
-    milliseconds), and the connection that holds the house server's sender lock for the
-    whole send is closed at once when the vault locked meanwhile: a connection still out
-    when the lock disposes the engine would otherwise be left open to the garbage
-    collector. The command line sends inside the lock itself (``send_before_lock``):
+    connection goes back to the pool while the vault cannot lock (its ``_guard``, for the
+    moment of the commit and the check-in), and is closed at once when the vault locked
+    meanwhile: a connection still out when the lock disposes the engine would otherwise be
+    left open to the garbage collector (a write cut off that way is not committed: its
+    rows stay queued and are sent again). The lock never waits for the sender's statements
+    or the network. The command line sends inside the lock itself (``send_before_lock``):
     unguarded."""
 
     def __init__(self, vault: OpenVault, guarded: bool) -> None:
         self.vault = vault
         self.guarded = guarded
 
-    @contextmanager
-    def short(self, write: bool = False) -> Iterator[Connection]:
-        vault = self.vault
-        if not self.guarded:
-            with (vault.begin() if write else vault.read()) as conn:
-                yield conn
-            return
-        with vault._guard:
-            if not vault.is_open:
-                raise VaultNotFound(_("The vault is locked."))
-            with (vault.begin() if write else vault.read()) as conn:
-                yield conn
+    def short(self, write: bool = False) -> AbstractContextManager[Connection]:
+        return self.held(write)
 
     @contextmanager
-    def held(self) -> Iterator[Connection]:
-        """A reading connection kept for as long as the block runs."""
+    def held(self, write: bool = False) -> Iterator[Connection]:
+        """A connection (a write transaction when ``write``) for as long as the block
+        runs."""
+        if not self.vault.is_open:
+            raise VaultNotFound(_("The vault is locked."))
         stack = ExitStack()
-        conn = stack.enter_context(self.vault.read())
+        conn = stack.enter_context(self.vault.begin() if write else self.vault.read())
         try:
             yield conn
         except BaseException:
