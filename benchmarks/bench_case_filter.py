@@ -276,8 +276,10 @@ def rows(cases: int, smoke: bool) -> list[Row]:
             None if smoke else (result["ours_median_ms"] <= BUDGET_MS
                                 and result["ours_worst_ms"] <= WORST_MS),
             f"worst {result['ours_worst_ms']:.1f} ms (SQL worst {result['sql_worst_ms']:.1f} "
-            f"ms) over {result['keystrokes']} keystrokes; the {result['changing_keystrokes']} "
-            f"that changed the table's rows (each repainted it): median "
+            f"ms) over {result['samples']} keystrokes ({result['keystrokes']} typed "
+            f"{result['samples'] // max(result['keystrokes'], 1)} times); the "
+            f"{result['changing_keystrokes']} that changed the table's rows (each repainted "
+            f"it): median "
             f"{result['changing_median_ms']:.1f} ms, worst {result['changing_worst_ms']:.1f} "
             f"ms; GUI thread's CPU per keystroke median {result['cpu_median_ms']:.1f} ms, mean "
             f"{result['cpu_mean_ms']:.1f}, worst {result['cpu_worst_ms']:.1f}; list loaded "
