@@ -107,3 +107,18 @@ def test_what_the_page_calls_not_yet_is_not_built() -> None:
         assert words not in not_yet, f"the page says {words!r} is not built ({proof.name})"
     assert "does not run on the server yet" not in text
     assert "no command for it yet" not in text and "is meant to call it" not in text
+
+
+def test_the_administrators_view_names_forwardings_plain_settings() -> None:
+    """The forwarding's collector and its queue are kept on the server in the clear (only
+    the client key is among the sealed secrets of ``meta``), so the page's "Can" list names
+    them (on b16d109 it did not mention forwarding at all)."""
+    from app.store.forward_tables import COLLECTOR_KEY, audit_forward_queue
+    from app.store.vault_secrets import SECRET_KEYS
+
+    assert COLLECTOR_KEY not in SECRET_KEYS and "forward_client_key_pem" in SECRET_KEYS
+    assert audit_forward_queue.name == "audit_forward_queue"
+    section = _section("What the server's administrator can and cannot see")
+    can = " ".join(section.split("**Can**", 1)[1].split("**Known gaps", 1)[0].split())
+    assert "collector's address" in can and "queue of audit rows" in can
+    assert "client certificate's key is sealed" in can
