@@ -122,3 +122,25 @@ def test_the_administrators_view_names_forwardings_plain_settings() -> None:
     can = " ".join(section.split("**Can**", 1)[1].split("**Known gaps", 1)[0].split())
     assert "collector's address" in can and "queue of audit rows" in can
     assert "client certificate's key is sealed" in can
+
+
+def _anchor(title: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def test_the_readme_has_the_server_section_the_issue_asks_for() -> None:
+    """Point 6: "the README's server section says how a house sets up the server (one page:
+    roles, TLS, pg_hba.conf, backup) and what the server's administrator can and cannot
+    see". The README had none (only protection bullets and a link in a sentence); now its
+    section links each of those sections of the one page, and each link's anchor is a
+    heading the page has."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n## The house server (PostgreSQL)\n" in readme
+    section = readme.split("\n## The house server (PostgreSQL)\n", 1)[1].split("\n## ", 1)[0]
+    headings = {_anchor(h) for h in re.findall(r"^## (.+)$", DOC.read_text(encoding="utf-8"),
+                                               re.M)}
+    linked = re.findall(r"\(docs/house-server\.md#([^)]+)\)", section)
+    assert {"roles", "tls-and-pg_hbaconf", "setting-up-the-house", "backup",
+            "what-the-servers-administrator-can-and-cannot-see"} <= set(linked)
+    assert set(linked) <= headings, set(linked) - headings
