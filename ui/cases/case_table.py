@@ -61,7 +61,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.formatting import format_date
-from app.i18n import N_, _
+from app.i18n import N_, _, current_language
 from app.services.cases import CaseRow, CaseRows, fold_query
 from ui import a11y
 
@@ -203,6 +203,7 @@ class CaseTableModel(QAbstractTableModel):
         #: each date as the reader's language writes it, made once per date (Babel's
         #: formatting took a tenth of a painted table's time in Python)
         self._date_texts: dict[date | None, str] = {}
+        self._dates_language = ""
         self._translate()
 
     def _translate(self) -> None:
@@ -212,6 +213,9 @@ class CaseTableModel(QAbstractTableModel):
         self._date_texts = {}
 
     def _date(self, value: date | None) -> str:
+        language = current_language()
+        if language != self._dates_language:      # the texts are the language's own
+            self._date_texts, self._dates_language = {}, language
         text = self._date_texts.get(value)
         if text is None:
             text = self._date_texts[value] = _date_text(value)
