@@ -12,8 +12,9 @@ kinds of minutes, the plan's goals, needs and notes, a progress note), built thr
 services by a process director, plus a draft of each kind that has an object. The superuser
 then reads every table with SQLAlchemy, every file of the database on disk (tables, indexes,
 TOAST) after a CHECKPOINT, the write-ahead log written meanwhile and the server's log from
-the test's start. A control value it writes itself in the clear is found, so the scan reads
-what the server keeps.
+the test's start, with every statement of the house's database logged with its parameters
+(``log_statement = 'all'``, as a house's IT may switch on). A control value it writes
+itself in the clear is found, so the scan reads what the server keeps.
 
 On the session's throwaway PostgreSQL; skipped with the reason where no PostgreSQL 15+
 binaries are installed."""
@@ -67,8 +68,14 @@ def test_the_superuser_finds_no_canary_of_any_personal_field(suite_house: Any,
     started = time.time()
     log_start = Path(pg.log_file).stat().st_size
     planted = _planted(secrets.token_hex(4))
-    admin = suite_house.fresh().unlock(suite_house.admin, suite_house.admin_passphrase,
-                                       exclusive=False)
+    house = suite_house.fresh()
+    database = suite_house.profile.database
+    # the server logs every statement of this database with its parameters, as a house's IT
+    # may switch on while looking for a fault: still no canary may reach its log
+    with pg.admin() as conn:
+        conn.execute(f'ALTER DATABASE "{database}" SET log_statement = \'all\'')
+        conn.execute(f'ALTER DATABASE "{database}" SET log_parameter_max_length = -1')
+    admin = house.unlock(suite_house.admin, suite_house.admin_passphrase, exclusive=False)
     sessions: list[OpenVault] = [admin]
     try:
         world = build_world(admin, tmp_path)
@@ -83,7 +90,6 @@ def test_the_superuser_finds_no_canary_of_any_personal_field(suite_house: Any,
             if session.is_open:
                 session.lock(audit_it=False)
 
-    database = suite_house.profile.database
     control = f"controlewaarde{secrets.token_hex(4)}"
     engine = sa.create_engine(pg.sqlalchemy_url(pg.superuser, pg.superuser_password, database))
     found: list[str] = []
@@ -112,5 +118,7 @@ def test_the_superuser_finds_no_canary_of_any_personal_field(suite_house: Any,
     with Path(pg.log_file).open("rb") as handle:
         handle.seek(log_start)
         log = handle.read().decode("utf-8", errors="replace").lower()
+    assert control in log  # the log holds this database's statements and parameters
+    assert "insert into subjects" in log and "parameters:" in log
     found += [f"server log: {k}" for k, v in planted.items() if v.lower() in log]
     assert found == []
