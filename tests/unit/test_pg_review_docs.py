@@ -144,3 +144,19 @@ def test_the_readme_has_the_server_section_the_issue_asks_for() -> None:
     assert {"roles", "tls-and-pg_hbaconf", "setting-up-the-house", "backup",
             "what-the-servers-administrator-can-and-cannot-see"} <= set(linked)
     assert set(linked) <= headings, set(linked) - headings
+
+
+def test_the_roles_table_names_every_command_that_uses_the_migration_owner() -> None:
+    """The page's Roles table says where the migration owner's login is used; every command
+    of the parser that takes ``--owner`` must be there (on b16d109 it named init, upgrade and
+    migrate, not ``users rekey`` and ``users revoke --owner``)."""
+    from app.cli import build_parser
+    from app.cli.options import commands
+
+    row = next(line for line in _section("Roles").splitlines()
+               if line.startswith("| `casuskamer_owner` |"))
+    taking = [" ".join(words) for words, parser in commands(build_parser()).items()
+              if any("--owner" in a.option_strings for a in parser._actions)]
+    assert sorted(taking) == ["init", "migrate", "upgrade", "users rekey", "users revoke"]
+    for command in taking:
+        assert f"`{command}" in row, command
