@@ -160,3 +160,31 @@ def test_the_roles_table_names_every_command_that_uses_the_migration_owner() -> 
     assert sorted(taking) == ["init", "migrate", "upgrade", "users rekey", "users revoke"]
     for command in taking:
         assert f"`{command}" in row, command
+
+
+def test_the_roles_section_says_what_every_audit_and_meta_policy_lets_a_role_read() -> None:
+    """The Roles section lists what row-level security lets each role read of the audit log
+    and ``meta``; each policy the program makes there is described (on b16d109 it said
+    "nothing more of those tables" while the disclosure readers' and forwarding's policies
+    gave more)."""
+    from app.store.pg_roles import session_policy_statements
+
+    policy = re.compile(r"CREATE POLICY (\w+) ON \S+\.(?:audit_log|meta) ")
+    found = (policy.search(st) for st in session_policy_statements("server_key_slots"))
+    made = {m.group(1) for m in found if m}
+    described = {"own_account_rows": "the audit rows about its own account",
+                 "case_disclosures": "the audit rows of the four\nexports about cases",
+                 "account_notices": "also read the audit rows of an account added",
+                 "read_audit": "reads the audit log",
+                 "append_audit": "accepts INSERT only, from every role",
+                 "read_meta": "read the settings in `meta`",
+                 "read_fingerprint_key": "subject-access fingerprint key",
+                 "make_fingerprint_key": "subject-access fingerprint key",
+                 "make_search_key": "search key",
+                 "audit_head": "audit chain's head",
+                 "forward_position": "`forward_position`",
+                 "manage_settings": "settings"}
+    assert made <= set(described), made - set(described)
+    text = " ".join(_section("Roles").split())
+    for policy in made:
+        assert " ".join(described[policy].split()) in text, policy
