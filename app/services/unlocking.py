@@ -4,10 +4,11 @@ One call for the unlock screen's worker thread: the attempt behind the counter (
 file, or the server's counter in memory: ``app.vault.memory_attempts``), then the session
 step (``app.services.session.after_unlock``: the retention purge).
 
-On the house server the session step reads every case's tables, which only the roles that
-work on cases may (the grants), so their sessions run it for the whole house; an
+On the house server the session step's purge reads every case's tables, which only the roles
+that work on cases may (the grants), so their sessions run it for the whole house; an
 administrator's or a manager's session leaves it to them (as ``--vault PROFILE`` on the
-command line does).
+command line does). That rule has one place: ``app.domain.roles.SERVER_NEEDS`` for
+``retention.purge_due``, read by the session step itself (``allowed_on_server``).
 
 The quick check a moment after the unlock (:func:`quick_check`): on a folder the vault file's
 own (``app.vault.maintenance.verify(quick=True)``: SQLCipher's pages, SQLite's quick check,
@@ -39,9 +40,8 @@ def is_server(locked: Vault) -> bool:
 
 
 def session_step(opened: OpenVault) -> OpenVault:
-    """The session step for a session just opened (see the module's note for the server)."""
-    if is_server(opened.vault) and Permission.CASE_WORK not in GRANTS[opened.actor.role]:
-        return opened
+    """The session step for a session just opened: ``app.services.session.after_unlock``,
+    which alone decides whose session purges on the house server (see the module's note)."""
     return session.after_unlock(opened)
 
 
