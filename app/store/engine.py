@@ -75,6 +75,24 @@ class LoginWithdrawn(VaultError):
                            "unlock again or ask your administrator."))
 
 
+#: The oldest PostgreSQL a house may run on (issue 22, point 1: "PostgreSQL 15 or newer"), as
+#: ``server_version_num`` gives it; the tests' throwaway server is 15.
+MIN_SERVER_VERSION = 150000
+
+
+def check_server_version(raw: Any) -> None:
+    """Refuse a server older than :data:`MIN_SERVER_VERSION` in one line, at the connection
+    itself, before any statement (the version comes with the login: no round trip). The
+    program's grants, row-level policies and defaults are those of PostgreSQL 15."""
+    found = int(raw.info.server_version)
+    if found < MIN_SERVER_VERSION:
+        shown = (raw.info.parameter_status("server_version") or str(found)).split()[0]
+        raw.close()
+        raise VaultError(_("The house server runs PostgreSQL {version}; the program needs "
+                           "PostgreSQL 15 or newer. Nothing was changed.").format(
+            version=shown))
+
+
 def login_role(profile: ServerProfile, account: str) -> str:
     """The PostgreSQL role an account logs in as. Roles belong to the whole server, not to
     one database, so the name carries a short hash of the database and the exact account
@@ -125,9 +143,11 @@ def connect(profile: ServerProfile, user: str, password: str) -> Any:
     params.update(user=user, password=password, connect_timeout=CONNECT_TIMEOUT,
                   application_name="casuskamer")
     try:
-        return psycopg.connect(**params)
+        made = psycopg.connect(**params)
     except psycopg.OperationalError as exc:
         raise _translate(exc, profile) from None
+    check_server_version(made)
+    return made
 
 
 def make_server_engine(profile: ServerProfile, user: str,
