@@ -188,3 +188,33 @@ def test_the_roles_section_says_what_every_audit_and_meta_policy_lets_a_role_rea
     text = " ".join(_section("Roles").split())
     for policy in made:
         assert " ".join(described[policy].split()) in text, policy
+
+
+def test_the_page_says_the_owner_may_switch_the_audit_triggers_off(suite_house: Any) -> None:
+    """The page said the audit log's triggers refuse UPDATE, DELETE and TRUNCATE "even for the
+    table's owner", and the Roles section that no role may switch them off ("none owns
+    it"): true of every account's role, not of the owner role, which owns the table and may
+    switch them off (``casuskamer migrate`` does, app/store/copy_rows.py). On the server:
+    the owner role may, the accounts' groups may not; the page says both."""
+    import psycopg
+
+    suite_house.fresh()
+    owner = pg_roles.owner_role(PREFIX)
+    with suite_house.pg.admin(suite_house.profile.database) as conn:
+        conn.execute("BEGIN")
+        conn.execute(f"SET LOCAL ROLE {owner}")
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete")
+        conn.execute("ROLLBACK")
+        for role in Role:
+            conn.execute("BEGIN")
+            conn.execute(f"SET LOCAL ROLE {pg_roles.group_role(role, PREFIX)}")
+            try:
+                conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete")
+            except psycopg.errors.InsufficientPrivilege:
+                pass
+            else:
+                raise AssertionError(f"{role} may switch the audit log's trigger off")
+            finally:
+                conn.execute("ROLLBACK")
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    assert "may switch them off, as `migrate` does" in text
