@@ -85,9 +85,12 @@ def _init_server_profile(args: argparse.Namespace) -> int:
         raise ValidationError(_("--server and --ca go together: the server's address and the "
                                 "CA certificate its certificate must verify against."),
                               field="server")
+    if args.collector is not None and not args.create:
+        raise ValidationError(_("--collector goes with --create: an administrator sets the "
+                                "central log of an existing house with casuskamer config "
+                                "--vault PROFILE."), field="collector")
     if args.collector is not None:
-        raise ValidationError(_("--collector is set on the server's own vault, not with "
-                                "--server."), field="collector")
+        _check_collector_options(args)  # before the server is touched
     if not args.create:
         if args.owner is not None:
             raise ValidationError(_("--owner goes with --create: joining a house needs no "
@@ -110,7 +113,30 @@ def _init_server_profile(args: argparse.Namespace) -> int:
     print(_("House made on the server {host}, database {database}, with administrator "
             "account {account}; profile written to {path}.").format(
         host=profile.host, database=profile.database, account=args.account, path=args.vault))
+    if args.collector is not None:  # forwarding from the start, as init on a folder
+        from app.vault.server import ServerVault
+
+        opened = ServerVault.from_file(args.vault).unlock(args.account, passphrase,
+                                                          exclusive=False)
+        try:
+            apply_collector_options(opened, args)
+            forwarding.send_before_lock(opened)
+        finally:
+            opened.lock()
     return 0
+
+
+def _check_collector_options(args: argparse.Namespace) -> None:
+    """``--collector`` and its files, checked as ``apply_collector_options`` will use them
+    (one line for a bad one), so that nothing is made on the server first."""
+    if args.collector.strip().lower() != "off":
+        forwarding.parse_collector(args.collector)
+        if args.ca_file is None:
+            raise ValidationError(_("Give --ca-file: the CA certificate the collector's "
+                                    "certificate must verify against."), field="ca_file")
+    for name in ("ca_file", "client_cert", "client_key"):
+        if getattr(args, name, None) is not None:
+            forwarding.read_pem_file(getattr(args, name), name.replace("_", "-"))
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
