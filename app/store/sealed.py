@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -795,10 +795,15 @@ class Unreadable:
         return f"{self.table}.{self.column} #{self.record}: {self.kind}"
 
 
-def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreadable]:
+def unreadable_values(conn: Connection, tables: Iterable[Table],
+                      opened_row: Callable[[Table, tuple[Any, ...], Mapping[str, Any]], None]
+                      | None = None) -> list[Unreadable]:
     """Every sealed value of ``tables`` on the server that does not open or whose blind
     index does not fit (for ``verify`` on the server; one pass per table, values read in
-    chunks). Empty in the vault file, where nothing is sealed. Needs the session's key."""
+    chunks). Empty in the vault file, where nothing is sealed. Needs the session's key.
+    ``opened_row``, when given, is called with each row's table, primary key and the values
+    that opened (by column), so that verify's other checks judge them without opening them
+    again (``app.vault.text_scan.ServerTexts``)."""
     if not on_server(conn):
         return []
     dialect = conn.dialect
@@ -834,6 +839,9 @@ def unreadable_values(conn: Connection, tables: Iterable[Table]) -> list[Unreada
                             pass
                     found.append(Unreadable(table.name, column.name, record, kind))
             found.extend(_unfit_pairs(table, columns, opened, cipher, record))
+            if opened_row is not None:
+                opened_row(table, tuple(row[:len(keys)]),
+                           {name: value for name, (value, _stored) in opened.items()})
     return found
 
 

@@ -109,6 +109,22 @@ def server_rows(conn: Connection, table: str, case_column: str | None, columns: 
         yield int(row[0]), None if row[1] is None else int(row[1]), list(row[2:])
 
 
+def server_case_ids(conn: Connection, table: str, case_column: str | None,
+                    records: Sequence[int]) -> dict[int, int | None]:
+    """The case id of each of ``records`` of ``table`` on the server (a record as
+    :func:`server_rows` names it; None where the table names no case)."""
+    wanted = sorted(set(records))
+    if case_column is None:
+        return dict.fromkeys(wanted)
+    t = metadata.tables[table]
+    key = list(t.primary_key.columns)[0]
+    found: dict[int, int | None] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((int(r), None if c is None else int(c)) for r, c in conn.execute(
+            select(key, t.c[case_column]).where(key.in_(wanted[start:start + 500]))))
+    return found
+
+
 def server_case_numbers(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
     """The numbers of the cases with these ids, read on the server."""
     wanted = sorted(set(ids))

@@ -273,7 +273,9 @@ def verify_server(opened: OpenVault) -> ServerReport:
                 readable.append(table)
             else:
                 unread += 1
-        unreadable = sealed.unreadable_values(conn, readable)
+        # one pass: each value opened once, for both its own check and the texts' (below)
+        texts = text_scan.ServerTexts()
+        unreadable = sealed.unreadable_values(conn, readable, opened_row=texts.opened_row)
         for bad in unreadable:
             report.problems.append(_("{place}: does not open or does not fit its index").format(
                 place=str(bad)))
@@ -284,14 +286,15 @@ def verify_server(opened: OpenVault) -> ServerReport:
                 "The sealed values of {count} tables were not checked: your role does not "
                 "read them. A process director's verify checks them.", unread).format(
                 count=unread))
-        # the texts written before the rule for invisible characters, opened here and
-        # judged on the workstation (of the tables this role reads), as on a vault folder;
-        # not where a value does not open (named above: reading it again would stop here)
+        # the texts written before the rule for invisible characters, judged on the
+        # workstation as the pass above opened them (and the texts that are not sealed, and
+        # the columns of tables the pass did not read, read now), as on a vault folder; not
+        # where a value does not open (named above)
         if unreadable:
             report.notes.append(_("The stored texts were not checked for invisible "
                                   "characters: some values do not open."))
         else:
-            report.texts = text_scan.find_invisible(conn)
+            report.texts = texts.findings(conn, readable)
     for check in VALUE_CHECKS:
         report.problems.extend(check(opened))
     return report

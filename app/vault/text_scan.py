@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from app.domain.text_rules import (BIDI_CONTROLS, FREE_TEXT_CONTROLS, free_text_offences,
                                    identifying_offences)
 from app.store import text_columns, vault_meta
+from app.store.schema import metadata
+from app.store.sealed import Sealed
 from app.vault.vault import OpenVault
 
 #: (table, column, identifying, the column that names the case or None). Prose columns
@@ -115,26 +119,84 @@ def _find_on_server(conn: Connection) -> list[TextFinding]:
     read, each value opened on the workstation and judged by :func:`breaks_rule`; a column
     the role may not read is not judged (a process director's verify reads the case
     tables)."""
-    by_table: dict[tuple[str, str | None], list[tuple[int, str, bool]]] = {}
-    for order, (table, column, identifying, case_column) in enumerate(TEXT_COLUMNS):
-        by_table.setdefault((table, case_column), []).append((order, column, identifying))
-    hits: list[tuple[int, int, str, str, int | None]] = []
-    for (table, case_column), columns in by_table.items():
+    return ServerTexts().findings(conn)
+
+
+class ServerTexts:
+    """The scan for invisible characters on the house server, in the same pass as verify's
+    check of the sealed values (``app.store.sealed.unreadable_values``), so that each value
+    is opened once: :meth:`opened_row` judges the values of a row that pass opened, and
+    :meth:`findings` reads what that pass did not (the columns that are not sealed, and the
+    tables it did not read), then gives every finding as :func:`find_invisible` does."""
+
+    def __init__(self) -> None:
+        #: table -> [(order, column, identifying)] of TEXT_COLUMNS
+        self._columns: dict[str, list[tuple[int, str, bool]]] = {}
+        self._case_column: dict[str, str | None] = {}
+        for order, (table, column, identifying, case_column) in enumerate(TEXT_COLUMNS):
+            self._columns.setdefault(table, []).append((order, column, identifying))
+            self._case_column[table] = case_column
+        #: (order, record, table, column): the case of a hit is looked up at the end
+        self._hits: list[tuple[int, int, str, str]] = []
+
+    def opened_row(self, table: Table, key: tuple[Any, ...], values: Mapping[str, Any]
+                   ) -> None:
+        """Judge the texts of one row whose sealed values were opened (its primary key and
+        the values that opened, by column): the hook of ``sealed.unreadable_values``."""
+        columns = self._columns.get(table.name)
+        if not columns:
+            return
+        for order, column, identifying in columns:
+            if column not in table.c or not isinstance(table.c[column].type, Sealed):
+                continue
+            value = values.get(column)
+            if isinstance(value, str) and breaks_rule(value, identifying):
+                self._hits.append((order, int(key[0]), table.name, column))
+
+    def findings(self, conn: Connection, opened_tables: Iterable[Table] = ()
+                 ) -> list[TextFinding]:
+        """Every finding, in the order :func:`find_invisible` gives them. ``opened_tables``:
+        the tables whose sealed values went through :meth:`opened_row` (every row of them);
+        their sealed text columns are not read again."""
+        opened = {t.name for t in opened_tables}
+        for table, columns in self._columns.items():
+            left = [c for c in columns if not (
+                table in opened and isinstance(metadata.tables[table].c[c[1]].type, Sealed))]
+            self._judge_by_reading(conn, table, left)
+        hits = sorted(self._hits)
+        case_ids: dict[tuple[str, int], int | None] = {}
+        for table in {h[2] for h in hits}:
+            records = [h[1] for h in hits if h[2] == table]
+            case_ids.update(((table, record), case_id) for record, case_id in
+                            text_columns.server_case_ids(conn, table, self._case_column[table],
+                                                         records).items())
+        numbers = text_columns.server_case_numbers(
+            conn, [c for c in case_ids.values() if c is not None])
+        found = []
+        for _order, record, table, column in hits:
+            case_id = case_ids.get((table, record))
+            found.append(TextFinding(table, column, record,
+                                     numbers.get(case_id) if case_id is not None else None))
+        return found
+
+    def _judge_by_reading(self, conn: Connection, table: str,
+                          columns: list[tuple[int, str, bool]]) -> None:
+        """Read and judge ``columns`` of ``table`` (those the role may read, and only when it
+        may read the case column too)."""
+        if not columns:
+            return
+        case_column = self._case_column[table]
         names = [column for _order, column, _identifying in columns]
         readable = set(text_columns.readable_columns(
             conn, table, names + ([case_column] if case_column else [])))
         judged = [c for c in columns if c[1] in readable]
         if not judged or (case_column and case_column not in readable):
-            continue
-        for record, case_id, values in text_columns.server_rows(
+            return
+        for record, _case_id, values in text_columns.server_rows(
                 conn, table, case_column, [column for _order, column, _i in judged]):
             for (order, column, identifying), value in zip(judged, values, strict=True):
                 if isinstance(value, str) and breaks_rule(value, identifying):
-                    hits.append((order, record, table, column, case_id))
-    hits.sort()
-    numbers = text_columns.server_case_numbers(conn, [h[4] for h in hits if h[4] is not None])
-    return [TextFinding(table, column, record, numbers.get(case_id) if case_id is not None
-                        else None) for _order, record, table, column, case_id in hits]
+                    self._hits.append((order, record, table, column))
 
 
 def text_findings(vault: OpenVault) -> list[TextFinding]:
