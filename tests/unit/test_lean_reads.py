@@ -13,14 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from app.domain.lifecycle import CaseState
-from app.domain.roles import Role
-from app.services import accounts as account_service
 from app.services import cases as case_service
-from app.services import demo_activity, followup, retention
+from app.services import followup, retention
 from app.store.case_tables import cases
-from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
-from app.services import session
+from app.vault.vault import OpenVault
+from tests.unit.demo_house import make_demo_house, unlocked
 
 DIRECTOR, PASSPHRASE = "regisseur", "lijsten lezen zonder omwegen"
 TODAY = date.today()
@@ -28,24 +25,14 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import os
-
-    os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
-    folder = tmp_path_factory.mktemp("lean") / "kluis"
-    admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
-    session.after_unlock(admin, created=True)  # its seed data
-    demo_activity.fill(admin, cases=160, seed=4, today=TODAY)
-    account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
-                                kdf=KdfParams())
-    admin.lock(audit_it=False)
-    return folder
+    return make_demo_house(tmp_path_factory.mktemp("lean") / "kluis", cases=160,
+                           seed=4, today=TODAY, director=DIRECTOR, passphrase=PASSPHRASE)
 
 
 @pytest.fixture
 def director(demo_folder: Path) -> Iterator[OpenVault]:
-    opened = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
-    yield opened
-    opened.lock(audit_it=False)
+    with unlocked(demo_folder, DIRECTOR, PASSPHRASE) as opened:
+        yield opened
 
 
 def _oracle_rows(vault: OpenVault) -> dict[str, tuple[object, ...]]:

@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from app.domain.roles import Role
-from app.services import accounts as account_service
 from app.services import cases as case_service
-from app.services import demo_activity, followup, session
+from app.services import followup
 from app.store import audit
 from app.store.db import connect_raw
-from app.vault.keyslots import KdfParams
 from app.vault.vault import OpenVault, Vault
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
+from tests.unit.demo_house import make_demo_house, unlocked
 
 DIRECTOR, PASSPHRASE = "regisseur", "snelle lijsten zonder omwegen graag"
 TODAY = date.today()
@@ -36,22 +33,14 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    os.environ.setdefault("CASUSKAMER_KDF_SECONDS", "0")
-    folder = tmp_path_factory.mktemp("perf") / "kluis"
-    admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
-    session.after_unlock(admin, created=True)
-    demo_activity.fill(admin, cases=300, seed=5, today=TODAY)
-    account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
-                                kdf=KdfParams())
-    admin.lock(audit_it=False)
-    return folder
+    return make_demo_house(tmp_path_factory.mktemp("perf") / "kluis", cases=300,
+                           seed=5, today=TODAY, director=DIRECTOR, passphrase=PASSPHRASE)
 
 
 @pytest.fixture
 def director(demo_folder: Path) -> Iterator[OpenVault]:
-    opened = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
-    yield opened
-    opened.lock(audit_it=False)
+    with unlocked(demo_folder, DIRECTOR, PASSPHRASE) as opened:
+        yield opened
 
 
 def test_a_view_of_the_case_list_builds_only_the_rows_it_shows(director: OpenVault,

@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.domain.lifecycle import OPEN_STATES
-from app.domain.roles import Role
-from app.services import accounts as account_service
-from app.services import demo_activity, followup, session
-from app.vault.keyslots import KdfParams
-from app.vault.vault import OpenVault, Vault
+from app.services import followup
+from app.vault.vault import OpenVault
+from tests.unit.demo_house import make_demo_house, unlocked
 
 DIRECTOR, PASSPHRASE = "regisseur", "acties op volgorde van datum"
 TODAY = date.today()
@@ -25,21 +23,14 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("followup-order") / "kluis"
-    admin = Vault.create(folder, "beheerder", "beheer van de demo kluis", kdf=KdfParams())
-    session.after_unlock(admin, created=True)
-    demo_activity.fill(admin, cases=120, seed=9, today=TODAY)
-    account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
-                                kdf=KdfParams())
-    admin.lock(audit_it=False)
-    return folder
+    return make_demo_house(tmp_path_factory.mktemp("followup-order") / "kluis", cases=120,
+                           seed=9, today=TODAY, director=DIRECTOR, passphrase=PASSPHRASE)
 
 
 @pytest.fixture
 def director(demo_folder: Path) -> Iterator[OpenVault]:
-    opened = Vault(demo_folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
-    yield opened
-    opened.lock(audit_it=False)
+    with unlocked(demo_folder, DIRECTOR, PASSPHRASE) as opened:
+        yield opened
 
 
 def test_the_follow_up_list_is_soonest_due_first_then_number_then_party(

@@ -13,7 +13,6 @@ second wall, not this rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,15 +23,7 @@ from app.services import retention, session
 from app.services.unlocking import session_step
 from app.vault.vault import OpenVault
 from tests.conftest import unlock_as
-
-
-@pytest.fixture
-def admin(suite_house: Any) -> Iterator[OpenVault]:
-    opened = suite_house.fresh().unlock(suite_house.admin, suite_house.admin_passphrase,
-                                        exclusive=False)
-    yield opened
-    if opened.is_open:
-        opened.lock(audit_it=False)
+from tests.unit.pg_centre_fixtures import admin  # noqa: F401  (fixture: here on the server)
 
 
 def _purging_roles(admin: OpenVault, monkeypatch: pytest.MonkeyPatch) -> set[Role]:
@@ -51,13 +42,14 @@ def _purging_roles(admin: OpenVault, monkeypatch: pytest.MonkeyPatch) -> set[Rol
     return set(purged_by)
 
 
+@pytest.mark.parametrize("admin", ["server"], indirect=True)
 @pytest.mark.parametrize(("needs", "purging"), [
     (Permission.CASE_WORK, {Role.PROCESS_DIRECTOR}),
     (Permission.VIEW_CASES, {Role.PROCESS_DIRECTOR, Role.INFORMATION_CENTRE}),
     (Permission.VIEW_FIGURES, {Role.ADMIN, Role.PROCESS_DIRECTOR, Role.MANAGER}),
 ])
 def test_the_desktop_session_step_follows_the_one_rule(
-        admin: OpenVault, monkeypatch: pytest.MonkeyPatch, needs: Permission,
+        admin: OpenVault, monkeypatch: pytest.MonkeyPatch, needs: Permission,  # noqa: F811
         purging: set[Role]) -> None:
     monkeypatch.setitem(roles.SERVER_NEEDS, "retention.purge_due", needs)
     assert _purging_roles(admin, monkeypatch) == purging

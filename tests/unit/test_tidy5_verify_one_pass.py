@@ -14,56 +14,30 @@ the server is still named, and the texts are then not listed (a note says so).""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from app.domain.information import Category
 from app.domain.roles import Role
-from app.store.case_tables import information_items, subjects
+from app.store.case_tables import subjects
 from app.store.field_crypto import FieldCipher
 from app.vault.server_admin import verify_server
 from app.vault.vault import OpenVault
 from tests.conftest import unlock_as
-from tests.unit.retention_fixtures import make_case
+from tests.unit.pg_centre_fixtures import admin  # noqa: F401  (fixture: here on the server)
+from tests.unit.test_pg_byfolder_text_scan import _stored_before_the_rule
 
-ZWSP, RLO = "\u200b", "\u202e"
-ITEM = "Melding van de wijkagent"
+pytestmark = pytest.mark.parametrize("admin", ["server"], indirect=True)
 
 
 @pytest.fixture
-def director(suite_house: Any) -> Iterator[OpenVault]:
-    admin = suite_house.fresh().unlock(suite_house.admin, suite_house.admin_passphrase,
-                                       exclusive=False)
-    opened = unlock_as(admin, Role.PROCESS_DIRECTOR)
-    yield opened
-    for vault in (opened, admin):
-        if vault.is_open:
-            vault.lock(audit_it=False)
-
-
-def _written_past_the_rule(director: OpenVault) -> tuple[str, int, int]:
-    made = make_case(director, surname="Jansen", items=[("politie", Category.POLICE, ITEM)])
-    make_case(director, surname="Pietersen", given="Anna", bsn="123456782")
-    with director.read() as conn:
-        [subject_id] = [r.id for r in conn.execute(
-            select(subjects.c.id, subjects.c.surname).where(subjects.c.case_id == made.id))
-            if r.surname == "Jansen"]
-        [item_id] = [r.id for r in conn.execute(
-            select(information_items.c.id, information_items.c.text)) if r.text == ITEM]
-    with director.begin() as conn:
-        conn.execute(subjects.update().where(subjects.c.id == subject_id)
-                     .values(surname=f"Jan{ZWSP}sen"))
-        conn.execute(information_items.update().where(information_items.c.id == item_id)
-                     .values(text=f"Melding {RLO}tnegakjiw{RLO} van de wijkagent"))
-    return made.number, subject_id, item_id
+def director(admin: OpenVault) -> OpenVault:  # noqa: F811
+    return unlock_as(admin, Role.PROCESS_DIRECTOR)
 
 
 def test_verify_opens_each_sealed_value_once_and_lists_the_same_texts(
         director: OpenVault, monkeypatch: pytest.MonkeyPatch) -> None:
-    number, subject_id, item_id = _written_past_the_rule(director)
+    number, subject_id, item_id = _stored_before_the_rule(director)
     opened: Counter[tuple[str, str, str]] = Counter()
     decrypt = FieldCipher.decrypt_text
 
@@ -95,7 +69,7 @@ def _case_id(director: OpenVault, number: str) -> int:
 
 
 def test_a_value_that_does_not_open_is_named_and_the_texts_wait(director: OpenVault) -> None:
-    _number, subject_id, _item_id = _written_past_the_rule(director)
+    _number, subject_id, _item_id = _stored_before_the_rule(director)
     with director.begin() as conn:  # another subject's sealed address moved onto this one
         other = conn.execute(select(subjects.c.id).where(subjects.c.id != subject_id)
                              .limit(1)).scalar_one()
