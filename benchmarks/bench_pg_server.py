@@ -6,12 +6,16 @@ throwaway one started as the tests start theirs (``tests/pg_server.py``: pytest-
 executor, TLS with verify-full, SCRAM only, 127.0.0.1; stopped and removed afterwards).
 Without one the rows are skipped with one line saying why.
 
-- **query mix** and **case list** on the server, each measured as interleaved pairs beside
-  the same on the SQLCipher vault it was moved from: the benchmark's listed vault (the demo's
-  cases), moved with ``casuskamer migrate``'s own code (every personal value sealed on the
-  way), then unlocked on both as the process director. The size is what this machine moves
-  and measures in a few minutes (:data:`SERVER_CASES` listed cases), not 100,000: the move
-  alone seals several values per row of every table.
+- **query mix** and **case list** on the server at the run's size (100,000 listed cases in
+  a full run), each measured as interleaved pairs beside the same on the SQLCipher vault file
+  with as many listed cases that the other rows use, both unlocked as the process director.
+  The server's house is filled by the demo's producer writing through Core as the director
+  (every personal value sealed on the workstation, the real pair indexes) and kept between
+  runs as a ``pg_dump`` under ``benchmarks/cache/``, restored into the run's fresh server
+  (``benchmarks/pg_house.py``). The two houses hold the same number of listed cases, not the
+  same cases: the vault file has the demo's years of activity (meetings, plans, closed and
+  destroyed cases), the server's house the demo's new cases (referred, intake, triage,
+  declined); the row's note says so.
 - **concurrent intake**: two program instances (two processes) register referrals at the
   same moment, on a new house on the server and on a new vault file: cases per second over
   both (wall time from the start signal until both are done), and whether the numbers are
@@ -39,8 +43,6 @@ from typing import Any
 from benchmarks.harness import (ACCOUNT, CACHE, DIRECTOR, PASSPHRASE, ROOT, Row, listed_vault,
                                 paired, spread)
 
-#: Listed cases moved to the server for the query mix and the case list (full runs).
-SERVER_CASES = 2_000
 #: Referrals each of the two processes registers at once (full runs).
 INTAKE_PER_PROCESS = 25
 
@@ -85,7 +87,7 @@ def rows(cases: int, smoke: bool) -> list[Row]:
     os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
     try:
         with throwaway_server() as pg:
-            listed = 40 if smoke else min(cases, SERVER_CASES)
+            listed = 40 if smoke else cases
             found = _reads(pg, listed, smoke)
             found.append(_concurrent_intake(pg, 3 if smoke else INTAKE_PER_PROCESS, smoke))
             return found
@@ -116,30 +118,28 @@ def _new_house(pg: Any, prefix: str, accounts: list[tuple[str, Any]]) -> Any:
 # -- the query mix and the case list -----------------------------------------------------------
 
 def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
-    from app.domain.roles import Role
+    """The query mix and the case list on a server house with ``listed`` demo cases
+    (``benchmarks.pg_house``: filled by the demo's producer as a process director, restored
+    from the cache when there is one), beside the same on the vault file with as many listed
+    cases that the other rows use, both unlocked as the process director."""
     from app.services import cases as case_service
-    from app.vault.move import migrate_vault
     from app.vault.server import ServerVault
-    from app.vault.vault import Vault
     from benchmarks.bench_core import _query_mix
     from benchmarks.harness import unlock
+    from benchmarks.pg_house import filled
 
     folder = listed_vault(listed, smoke)
     unlock(folder, ACCOUNT).lock()  # a cached vault: brought to this program's schema first
-    profile = _new_house(pg, "benchmove", [(ACCOUNT, Role.ADMIN)])
-    started = time.perf_counter()
-    report = migrate_vault(Vault(folder), profile, ACCOUNT, PASSPHRASE, pg.superuser,
-                           pg.superuser_password)
-    moved_in = time.perf_counter() - started
-    if report.problems:
-        raise RuntimeError(f"the move's verification found {len(report.problems)} problems")
-    director_passphrase = report.first_passphrases[DIRECTOR]
-    server = ServerVault(profile).unlock(DIRECTOR, director_passphrase, exclusive=False)
+    house = filled(pg, listed, smoke)
+    server = ServerVault(house.profile).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
     local = unlock(folder)
     try:
         with local.read() as conn:
-            count = int(conn.exec_driver_sql(
-                "SELECT count(*) FROM cases WHERE state != 'destroyed'").scalar() or 0)
+            count, destroyed = (int(x or 0) for x in conn.exec_driver_sql(
+                "SELECT count(*) FILTER (WHERE state != 'destroyed'), "
+                "count(*) FILTER (WHERE state = 'destroyed') FROM cases").one())
+        on_server = len(case_service.list_cases(server))
+        load = _load()
         rounds = 2 if smoke else 7
         mix = paired(lambda: _query_mix(server), lambda: _query_mix(local), rounds=rounds)
         listing = paired(lambda: case_service.list_cases(server),
@@ -147,13 +147,25 @@ def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
     finally:
         server.lock()
         local.lock()
-    note = (f"beside the same on the SQLCipher vault it was moved from (reference); "
-            f"moved with migrate's code in {moved_in:.1f} s ({report.rows} rows); "
-            "throwaway local server, TLS")
-    size = f"{count} listed cases"
+    made = (f"filled in {house.fill_seconds:.0f} s by the demo's producer as the director"
+            + ("" if house.restore_seconds is None
+               else f", restored from the cached pg_dump in {house.restore_seconds:.1f} s"))
+    note = (f"reference: the same on the SQLCipher vault file the other rows use ({count} "
+            f"listed, {destroyed} destroyed on top, with the demo's years of meetings and "
+            f"plans; the server's house has the demo's new cases only: referred, intake, "
+            f"triage, declined); server house {made}; throwaway local server, TLS; "
+            f"load average {load} at the start of the row")
+    size = f"{on_server} listed cases on the server, {count} in the vault file"
     return [_paired_row("house server: query mix (list, open, search name+BSN, open actions)",
                         size, mix, note),
             _paired_row("house server: case list", size, listing, note)]
+
+
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _paired_row(what: str, size: str, pair: Any, note: str) -> Row:
