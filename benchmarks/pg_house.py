@@ -123,26 +123,34 @@ def fill_house(pg: Any, listed: int) -> tuple[Any, float]:
 
 
 def dump_house(pg: Any, profile: Any, folder: Path, note: dict[str, Any]) -> None:
-    """The house's database and roles into ``folder`` (written whole, then marked
-    ``complete``)."""
+    """The house's database and roles into ``folder``: written whole in a sibling folder of
+    this process, marked ``complete`` and then renamed into place, so that a run beside this
+    one never restores half a dump (a folder another run finished meanwhile is kept)."""
     pg_ctl = _pg_ctl()
-    if folder.exists():
-        shutil.rmtree(folder)  # a dump that was cut off
-    folder.mkdir(parents=True)
+    part = folder.with_name(f"{folder.name}.part-{os.getpid()}")
+    if part.exists():
+        shutil.rmtree(part)
+    part.mkdir(parents=True)
     database = profile.database
     with pg.admin() as conn:
         owner = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database "
                              "WHERE datname = %s", (database,)).fetchone()[0]
     _run(pg, [_bin(pg_ctl, "pg_dump"), "--format=custom", "--create",
-              "--file", str(folder / "house.dump"), *_conn_args(pg, database)])
+              "--file", str(part / "house.dump"), *_conn_args(pg, database)])
     roles = _run(pg, [_bin(pg_ctl, "pg_dumpall"), "--roles-only", "--host", pg.host,
                       "--port", str(pg.port), "--username", pg.superuser,
                       "--database", "postgres"])
-    (folder / "roles.sql").write_text(_house_roles(roles, pg.superuser), encoding="utf-8")
-    (folder / "house.json").write_text(json.dumps({**note, "database": database,
-                                                   "owner": owner}, indent=1),
-                                       encoding="utf-8")
-    (folder / "complete").write_text("1\n", encoding="utf-8")
+    (part / "roles.sql").write_text(_house_roles(roles, pg.superuser), encoding="utf-8")
+    (part / "house.json").write_text(json.dumps({**note, "database": database,
+                                                 "owner": owner}, indent=1),
+                                     encoding="utf-8")
+    (part / "complete").write_text("1\n", encoding="utf-8")
+    if (folder / "complete").exists():
+        shutil.rmtree(part)
+        return
+    if folder.exists():
+        shutil.rmtree(folder)  # a dump of an older program that was cut off
+    part.rename(folder)
 
 
 def _house_roles(dumped: str, superuser: str) -> str:
