@@ -101,9 +101,11 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
     ``--account`` names (a server has no slot file to take a default account from); then
     the same session step, permission check and notices as a folder, and the command's
     audit rows forwarded to the house's central log when that is on (the house's queue,
-    ``app.vault.forwarding``). Not yet on the server: the attempt counter's delay (the
-    server's own log has the failed logins; the system's log and the central log get them
-    from here too)."""
+    ``app.vault.forwarding``). Behind the attempt counter as on a folder (the same rule and
+    delays, and the same notice and audit row at the next unlock), kept in a small file
+    beside the profile (``Attempts.beside``: account names, counts and times only); the
+    server's own log has the failed logins too, and the system's log and the central log
+    get them from here."""
     from app.vault.server import ServerVault
 
     account = getattr(args, "account", None)
@@ -113,11 +115,16 @@ def _unlock_server(args: argparse.Namespace, exclusive: bool) -> OpenVault:
     forwarding.register_server_checks()  # verify: the chain against the delivered head
     server = ServerVault.from_file(args.vault)
     try:
-        opened: OpenVault = server.unlock(account, read_passphrase(args), exclusive=exclusive)
+        # behind the counter beside the profile: its delay first, parallel guesses one at a time
+        opened, earlier = attempts.guarded_unlock(
+            server, account, read_passphrase(args), exclusive=exclusive,
+            counter=attempts.Attempts.beside(args.vault))
     except (WrongPassphrase, AccountRevoked):
         # the server answers a wrong passphrase and a revoked account alike
         forwarding.report_failed_login(server, account, "passphrase")
         raise
+    if earlier is not None:
+        print("casuskamer: " + earlier.text(), file=sys.stderr)
     # The session step (the retention purge) reads every case's tables: on the server only
     # the roles that work on cases may (the grants), so theirs runs it for the whole house;
     # an administrator's command (users add, ...) leaves it to them (the one rule, shared

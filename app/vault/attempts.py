@@ -15,6 +15,11 @@ parallel from the command line are tried one after another, each after its delay
 files are opened without following links (``app.fs.open_no_follow``) and the counter is
 replaced atomically (``app.fs.atomic_write``, ``os.replace``).
 
+The command line on a house server's profile (issue 22) counts with the same class in a pair
+of files beside the profile, ``<profile>.unlock-attempts.json`` and ``.lock``
+(:meth:`Attempts.beside`); the desktop program counts a server's attempts in memory
+(``app.vault.memory_attempts``).
+
 Someone who can delete the file resets the count; such a person can also copy the vault and
 guess offline, which the key derivation (Argon2id) and the passphrase rule are for. The
 counter is for guessing through the program.
@@ -104,15 +109,26 @@ def _seconds(iso: str) -> float | None:
 
 
 class Attempts:
-    """The counter of one vault folder."""
+    """The counter of one vault folder (or of one house server's profile: :meth:`beside`)."""
 
     def __init__(self, folder: Path, delay: Delay | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *, prefix: str = "") -> None:
         self.folder = Path(folder)
-        self.path = self.folder / FILE_NAME
-        self.lock_path = self.folder / LOCK_NAME
+        self.path = self.folder / (prefix + FILE_NAME)
+        self.lock_path = self.folder / (prefix + LOCK_NAME)
         self.delay = delay or Delay()
         self.clock = clock
+
+    @classmethod
+    def beside(cls, profile: Path, delay: Delay | None = None,
+               clock: Callable[[], float] = time.time) -> Attempts:
+        """The command line's counter for a house server's profile (issue 22): the same
+        rule, delays and lock, in ``<profile>.unlock-attempts.json`` and ``.lock`` beside
+        the profile file (one pair per profile, so profiles sharing a folder count apart).
+        Only account names, counts and times, as for a folder; a folder that cannot be
+        written goes without the counter, as a read-only vault folder does."""
+        profile = Path(profile)
+        return cls(profile.parent, delay, clock, prefix=profile.name + ".")
 
     # -- reading ------------------------------------------------------------------------
 
@@ -175,8 +191,8 @@ class Attempts:
             fd = fs.open_no_follow(self.lock_path, os.O_RDWR | os.O_CREAT)
         except fs.LinkRefused:
             raise VaultReadOnly(_("The vault's file {name} cannot be opened (a link, or the "
-                                  "folder cannot be written to).").format(name=LOCK_NAME)
-                                ) from None
+                                  "folder cannot be written to).").format(
+                name=self.lock_path.name)) from None
         except OSError:
             # a read-only folder (a vault on read-only media, opened to verify it): no
             # counter can be written there either; the attempt goes ahead unserialised
@@ -228,7 +244,8 @@ def guarded_unlock(vault: Vault, account: str, passphrase: str, *, exclusive: bo
 
     ``cancelled`` (the program's Cancel): checked after the wait; an attempt cancelled while
     its key derivation ran still counts, and a vault it opened is locked again. ``counter``:
-    another counter than the folder's file (the house server's, kept in memory).
+    another counter than the folder's file (the house server's: the desktop program's in
+    memory, the command line's beside the profile).
     """
     attempts = counter if counter is not None else Attempts(vault.folder, delay)
     with attempts.turn():
