@@ -162,6 +162,9 @@ class PartyQuery:
     asked_on: date
     answered_on: date | None = None
     answer: QueryAnswer | None = None
+    #: the version the query was read at: an answer recorded on this read names it, and is
+    #: refused when another session saved the query since (issue 22, point 4)
+    version: int = 1
 
     @property
     def answered(self) -> bool:

@@ -40,7 +40,7 @@ from app.domain.triage import (DRAFT_KIND, NewItem, PartyQuery, QueryAnswer, Rou
                                WideningRequest, check_new_item, check_party_in_protocol,
                                check_query, check_routing, hold_foreign_terms,
                                widening_asks)
-from app.errors import NotFound, TransitionRefused, ValidationError
+from app.errors import EditConflict, NotFound, TransitionRefused, ValidationError
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import drafts as draft_store
@@ -89,10 +89,13 @@ class TriageContext:
 
 # -- reading ------------------------------------------------------------------------------
 
-def queries(conn: Connection, case_id: int) -> list[PartyQuery]:
-    rows = triage_rows.query_rows(conn, case_id)
+def queries(conn: Connection, case_id: int, *, versions: bool = False) -> list[PartyQuery]:
+    """The case's queries; ``versions``: with the version each was read at (the process
+    director's read: on the house server the centre's role reads the answers only)."""
+    rows = triage_rows.query_rows(conn, case_id, versions=versions)
     return [PartyQuery(r["party_id"], r["asked_on"], r["answered_on"],
-                       QueryAnswer(r["answer"]) if r["answer"] else None) for r in rows]
+                       QueryAnswer(r["answer"]) if r["answer"] else None,
+                       version=int(r["row_version"]) if versions else 1) for r in rows]
 
 
 def widening(conn: Connection, case_id: int) -> list[WideningRequest]:
@@ -141,7 +144,7 @@ def triage_context(vault: OpenVault, number: str, today: date | None = None, *,
         standings = party_service.standings(conn)
         parties = party_service.list_parties(conn)
         items = case_store.information_items(conn, case_id)
-        found_queries = queries(conn, case_id)
+        found_queries = queries(conn, case_id, versions=True)
         found_widening = widening(conn, case_id)
         routing = routing_decision(conn, case_id)
         from app.services import referral_contacts
@@ -197,7 +200,8 @@ def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
             if answered_on is not None and answered_on < asked_on:
                 raise ValidationError(_("is after the party answered"), field="asked_on")
             triage_rows.update_query(conn, existing["id"], {
-                "asked_on": asked_on, "recorded_by": vault.actor.account, "updated_at": now})
+                "asked_on": asked_on, "recorded_by": vault.actor.account, "updated_at": now},
+                by=vault.actor.account, at=now)
         vault.log(conn, "triage.query", "case", case.number,
                   detail={"party": party_id, "asked_on": asked_on.isoformat()})
 
@@ -215,20 +219,31 @@ def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
 
 @entry_point
 def record_answer(vault: OpenVault, number: str, party_id: int, answer: QueryAnswer,
-                  answered_on: date, today: date | None = None) -> None:
-    """Record an asked party's answer (known, not known, declined) and its date."""
+                  answered_on: date, today: date | None = None, *,
+                  version: int | None = None) -> None:
+    """Record an asked party's answer (known, not known, declined) and its date.
+
+    ``version``: the version the query was read at (``PartyQuery.version``); when another
+    session saved the query since (a colleague recorded an answer, or asked again),
+    ``EditConflict`` names that account and moment and nothing is written (issue 22,
+    point 4). None: no check (a command that reads and writes at once)."""
     vault.require(Permission.CASE_WORK, "case", number)
     today = today or date.today()
     answer = QueryAnswer(answer)
+    now = utcnow()
     with vault.begin() as conn:
         case_id, case = _open_case(conn, number, QUERY_STATES)
         row = triage_rows.query_row(conn, case_id, party_id)
         if row is None:
             raise ValidationError(_("This party was not asked yet."), field="party")
+        if version is not None and row["row_version"] != version:
+            # saved since: say so before judging the answer against what changed
+            raise EditConflict(row["changed_by"], row["changed_at"])
         check_query(PartyQuery(party_id, row["asked_on"], answered_on, answer), today)
         triage_rows.update_query(conn, row["id"], {
             "answered_on": answered_on, "answer": answer.value,
-            "recorded_by": vault.actor.account, "updated_at": utcnow()})
+            "recorded_by": vault.actor.account, "updated_at": now},
+            by=vault.actor.account, at=now, version=version)
         vault.log(conn, "triage.answer", "case", case.number,
                   detail={"party": party_id, "answer": answer.value,
                           "answered_on": answered_on.isoformat()})

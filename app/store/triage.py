@@ -8,6 +8,7 @@ the audit and the transaction (``app.services.triage``, ``closure``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, insert, select, update
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, CursorResult, RowMapping, delete, func, inser
 from app.store.case_tables import information_items, item_shared_with
 from app.store.triage_tables import (routing_decisions, routing_invitees, triage_queries,
                                      widening_requests)
+from app.store.versioned import VERSION, guarded_update
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -25,13 +27,18 @@ def _new_id(result: CursorResult[Any]) -> int:
 
 # -- the parties asked ------------------------------------------------------------------------
 
-def query_rows(conn: Connection, case_id: int) -> list[RowMapping]:
+def query_rows(conn: Connection, case_id: int, *, versions: bool = False
+               ) -> list[RowMapping]:
     """The case's queries, in the order they were asked: the party, the days asked and
     answered and the answer (named: on the house server the information centre's role reads
-    these columns only, for the invitation step's answers, ``meetings.invitee_choices``)."""
+    these columns only, for the invitation step's answers, ``meetings.invitee_choices``).
+    ``versions``: also each query's ``row_version``, the version an answer built on this
+    read names (the process director's read, for the triage wizard)."""
     q = triage_queries.c
-    return list(conn.execute(select(q.id, q.case_id, q.party_id, q.asked_on, q.answered_on,
-                                    q.answer).where(q.case_id == case_id)
+    columns = [q.id, q.case_id, q.party_id, q.asked_on, q.answered_on, q.answer]
+    if versions:
+        columns.append(q[VERSION])
+    return list(conn.execute(select(*columns).where(q.case_id == case_id)
                              .order_by(triage_queries.c.asked_on, triage_queries.c.id))
                 .mappings())
 
@@ -47,9 +54,14 @@ def insert_query(conn: Connection, values: Mapping[str, Any]) -> None:
     conn.execute(insert(triage_queries).values(dict(values)))
 
 
-def update_query(conn: Connection, query_id: int, values: Mapping[str, Any]) -> None:
-    conn.execute(update(triage_queries).where(triage_queries.c.id == query_id)
-                 .values(dict(values)))
+def update_query(conn: Connection, query_id: int, values: Mapping[str, Any], *,
+                 by: str, at: datetime, version: int | None = None) -> None:
+    """Write ``values`` into the query, bumping its version (issue 22, point 4).
+    ``version``: the version the caller read the query at; saved by another session since,
+    ``EditConflict`` names whose save came first and nothing is written. None: no check
+    (the version is still bumped, so an answer begun before this write is refused)."""
+    guarded_update(conn, triage_queries, triage_queries.c.id == query_id, version, values,
+                   by, at)
 
 
 def delete_unanswered_query(conn: Connection, case_id: int, party_id: int) -> bool:

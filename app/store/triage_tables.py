@@ -13,6 +13,7 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Inte
 
 from app.store.tables import metadata
 from app.store.personal import declare
+from app.store.versioned import version_columns
 
 #: One party asked about one case: when asked, whether and when it answered, and its answer
 #: (known | not_known | declined). Asked again: the row is updated, not duplicated.
@@ -26,6 +27,7 @@ triage_queries = Table(
     Column("answer", String(16), nullable=True),
     Column("recorded_by", String(64), nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    *version_columns(),                                # issue 22, point 4 (0019)
     UniqueConstraint("case_id", "party_id", name="uq_triage_queries_case_party"),
 )
 Index("ix_triage_queries_case_id", triage_queries.c.case_id)
@@ -74,7 +76,7 @@ routing_invitees = Table(
 )
 
 # -- personal data (app.store.personal) -----------------------------------------------------
-declare(triage_queries, not_personal=("answer", "recorded_by"))
+declare(triage_queries, not_personal=("answer", "recorded_by", "changed_by"))
 #: ``answered_by`` is who at the source party said so: a person's name
 declare(widening_requests, personal=("answered_by",),
         not_personal=("requested_by", "answer", "recorded_by"))

@@ -29,7 +29,7 @@ from app.domain import triage as triage_domain
 from app.domain.triage import (ASK_BEFORE_INVITING, STEP_ORDER, NewItem, QueryAnswer, Route,
                                RoutingDecision, TriageDraft, TriageStep, WideningAnswer,
                                describe_concerns, describe_item_terms, parse_themes)
-from app.errors import CasuskamerError, ValidationError
+from app.errors import CasuskamerError, EditConflict, ValidationError
 from app.formatting import format_date, format_time
 from app.i18n import _, ngettext
 from app.services import triage as triage_service
@@ -38,6 +38,7 @@ from app.sharing.policy import describe_mark, who_may_see, CaseContext
 from app.vault.vault import OpenVault
 from ui import a11y, dialogs, wizard_steps
 from ui.date_edit import DateEdit
+from ui.edit_conflict import offer_reload
 from ui.wizard import StepPage
 
 
@@ -213,11 +214,15 @@ class TriageWizard(QWizard):
             return ""
         return self.ctx.party_names.get(party_id, f"#{party_id}")
 
-    def _run(self, page: TriagePage, action: Callable[[], object]) -> bool:
-        """Call a service; show its refusal on the page instead of raising."""
+    def _run(self, page: TriagePage, action: Callable[[], object], *,
+             conflicts: bool = False) -> bool:
+        """Call a service; show its refusal on the page instead of raising (``conflicts``:
+        an ``EditConflict`` is raised on, for the caller to offer the reload)."""
         try:
             action()
         except CasuskamerError as exc:
+            if conflicts and isinstance(exc, EditConflict):
+                raise
             page.error.setText(str(exc))
             return False
         page.error.setText("")
@@ -599,9 +604,33 @@ class TriageWizard(QWizard):
             self.answer_kind.setFocus()
             return
         answer = QueryAnswer(self.answer_kind.currentData())
-        self._run(page, lambda: triage_service.record_answer(
-            self.vault, self.number, party, answer, _pydate(self.answered_on, "answered_on"),
-            self.today))
+        read = next((q for q in self.ctx.queries if q.party_id == party), None)
+        try:
+            # the query as this screen read it: a colleague's answer saved since is never
+            # overwritten silently (issue 22, point 4)
+            self._run(page, lambda: triage_service.record_answer(
+                self.vault, self.number, party, answer,
+                _pydate(self.answered_on, "answered_on"), self.today,
+                version=read.version if read is not None else None), conflicts=True)
+        except EditConflict as exc:
+            page.error.setText(str(exc))
+            if offer_reload(self, self.windowTitle(), exc):
+                self._reload_keeping_answer(page, exc, party, answer)
+
+    def _reload_keeping_answer(self, page: TriagePage, conflict: EditConflict, party: int,
+                               answer: QueryAnswer) -> None:
+        """Show the query as it is now (the colleague's answer in the status line) and put
+        the user's own answer and date back on top, to record again or leave."""
+        typed = self.answered_on.date()
+        try:
+            self.refresh()
+        except CasuskamerError as gone:
+            page.error.setText(str(gone))
+            return
+        self.select_answer_party(party)
+        self.answer_kind.setCurrentIndex(max(self.answer_kind.findData(answer.value), 0))
+        self.answered_on.setDate(typed)
+        page.error.setText(str(conflict))
 
     def _add_item(self) -> None:
         party = self._selected_answer_party()
