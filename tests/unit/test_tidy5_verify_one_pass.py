@@ -9,7 +9,9 @@ Written from that rule on two cases, one with a surname and an item written past
 for invisible characters (as data from before the rule is): every sealed value verify
 opens is opened once (the cipher's decryption counted by table, column and row), and the
 findings are the two records written, with their case number, as before; a value changed on
-the server is still named, and the texts are then not listed (a note says so)."""
+the server is still named, and the texts are then not listed (a note says so); a party's
+text that is not sealed (read beside the pass) and one that is (judged in it) are both
+listed."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from app.vault.server_admin import verify_server
 from app.vault.vault import OpenVault
 from tests.conftest import unlock_as
 from tests.unit.pg_centre_fixtures import admin  # noqa: F401  (fixture: here on the server)
-from tests.unit.test_pg_byfolder_text_scan import _stored_before_the_rule
+from tests.unit.test_pg_byfolder_text_scan import ZWSP, _stored_before_the_rule
 
 pytestmark = pytest.mark.parametrize("admin", ["server"], indirect=True)
 
@@ -83,3 +85,23 @@ def test_a_value_that_does_not_open_is_named_and_the_texts_wait(director: OpenVa
         report.problems
     assert report.texts == []
     assert any("onzichtbare tekens" in note for note in report.notes), report.notes
+
+
+def test_a_party_text_sealed_or_not_is_listed_by_the_administrators_verify(
+        admin: OpenVault) -> None:  # noqa: F811
+    """The parties' name and address are not sealed (the covenant's parties are public
+    bodies), their representative is: the first two are read beside the one pass, the
+    third is judged as the pass opens it; both listed, by record, without a case."""
+    from app.store.party_tables import parties
+
+    with admin.read() as conn:
+        party = int(conn.execute(select(parties.c.id).order_by(parties.c.id).limit(1))
+                    .scalar_one())
+    with admin.begin() as conn:
+        conn.execute(update(parties).where(parties.c.id == party)
+                     .values(name=f"Gemeente{ZWSP} Den Haag",
+                             representative=f"J.{ZWSP} de Wit"))
+    report = verify_server(admin)
+    assert report.sound, report.problems
+    assert [(f.table, f.column, f.record, f.case_number) for f in report.texts] == [
+        ("parties", "name", party, None), ("parties", "representative", party, None)]
