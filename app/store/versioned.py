@@ -8,7 +8,8 @@ in the UPDATE's WHERE, so it holds under any interleaving) and otherwise raises
 ``EditConflict`` with whose save came first. Nothing is overwritten silently.
 
 The tables with these columns: ``cases``, ``meetings``, ``case_minutes``, ``parties``,
-``party_contacts`` (migration 0015). The plan of action keeps its own ``version`` /
+``party_contacts`` (migration 0015), ``minutes_entries`` (0016) and ``triage_queries``
+(0019, a party's answer). The plan of action keeps its own ``version`` /
 ``updated_by`` / ``updated_at`` (``app.services.plan``), and a case's subjects are written
 with its registration, so the case's version covers them.
 """
