@@ -73,7 +73,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -406,15 +406,21 @@ def config_of(vault: OpenVault) -> ForwardingConfig | None:
         return _read_config(conn)
 
 
+#: Seconds the background sender waits for the vault's guard to give a connection back; a
+#: lock in progress holds the guard, and may itself wait for the sender's database lock.
+GIVE_BACK_WAIT = 0.5
+
+
 class _Connections:
     """The sender's connections to ``vault``. From the background thread (``guarded``) a
     connection goes back to the pool while the vault cannot lock (its ``_guard``, for the
     moment of the commit and the check-in), and is closed at once when the vault locked
-    meanwhile: a connection still out when the lock disposes the engine would otherwise be
-    left open to the garbage collector (a write cut off that way is not committed: its
-    rows stay queued and are sent again). The lock never waits for the sender's statements
-    or the network. The command line sends inside the lock itself (``send_before_lock``):
-    unguarded."""
+    meanwhile or is locking (the guard not free within :data:`GIVE_BACK_WAIT`): a
+    connection still out when the lock disposes the engine would otherwise be left open
+    to the garbage collector. A write cut off that way is not committed: its rows stay
+    queued and are sent again (the collector de-duplicates). The lock never waits for the
+    sender's statements or the network, and at most that long for a write of it. The
+    command line sends inside the lock itself (``send_before_lock``): unguarded."""
 
     def __init__(self, vault: OpenVault, guarded: bool) -> None:
         self.vault = vault
@@ -431,22 +437,26 @@ class _Connections:
             raise VaultNotFound(_("The vault is locked."))
         stack = ExitStack()
         conn = stack.enter_context(self.vault.begin() if write else self.vault.read())
+        error: BaseException | None = None
         try:
             yield conn
-        except BaseException:
-            with self._giving_back(conn):
-                if not stack.__exit__(*sys.exc_info()):
-                    raise
-        else:
-            with self._giving_back(conn):
-                stack.__exit__(None, None, None)
-
-    @contextmanager
-    def _giving_back(self, conn: Connection) -> Iterator[None]:
-        with self.vault._guard if self.guarded else nullcontext():
-            if not self.vault.is_open:
-                conn.invalidate()  # closed now, not left to a disposed pool
-            yield
+        except BaseException as exc:  # noqa: BLE001 - handed to the transaction below
+            error = exc
+        guard = self.vault._guard
+        got = self.guarded and guard.acquire(timeout=GIVE_BACK_WAIT)
+        try:
+            if self.guarded and (not got or not self.vault.is_open):
+                # locked, or locking (which may wait for this write's database lock):
+                # closed now, not left to a disposed pool; a write is not committed
+                conn.invalidate()
+                error = error or VaultNotFound(_("The vault is locked."))
+            suppressed = stack.__exit__(None if error is None else type(error), error,
+                                        None if error is None else error.__traceback__)
+        finally:
+            if got:
+                guard.release()
+        if error is not None and not suppressed:
+            raise error
 
 
 def send_pending(vault: OpenVault, timeout: float | None = None, *,
