@@ -9,6 +9,8 @@ forwarding of the audit log to the house's central log (``app.vault.forwarding``
 ``init`` takes the same collector options (``add_collector_options``). Everything is stored
 inside the vault; beside it only ``forwarding.json`` (address, CA certificate, last delivered
 head: nothing personal, no secret), so that a failed unlock can reach the collector too.
+``--vault PROFILE --account NAME``: the house server's setting, for every workstation; the
+file then lies beside the profile, named after it (``app.vault.forwarding.side_file``).
 """
 
 from __future__ import annotations
