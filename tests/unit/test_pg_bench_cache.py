@@ -4,8 +4,9 @@ the case list at 100,000 cases ... on PostgreSQL"; ``benchmarks/pg_house.py``).
 The bench fills a house on the server with the demo's cases as a process director and keeps
 it as a ``pg_dump`` plus the house's roles; a later run restores that into its own fresh
 throwaway server. Small here (50 demo cases and one canary case): restored into a second,
-fresh server, the director's case list holds every case that was made and the canary case
-opens whole (its data key slot and the sealed values came along), while the new server's
+fresh server, the director's case list holds every case that was made, the canary case
+opens whole (its data key slot and the sealed values came along) and "already known" finds
+it by BSN and by surname plus birth date (the blind indexes came along), while the new server's
 superuser, reading every table without the data key, finds no name of any of them.
 
 Skipped, with the reason, where no PostgreSQL 15+ binaries or pg_dump/pg_restore are
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +92,21 @@ def test_the_cached_house_restores_on_a_fresh_server_whole_and_sealed(
             listed = case_service.list_cases(director, today=pg_house.FILL_DAY)
             with director.read() as conn:
                 case = case_service.load_case(conn, case_service.case_id_for(conn, number))
+            # the blind indexes came along and fit the restored data key: "already known"
+            by_bsn = intake.already_known(director, bsn=canaries.bsn)
+            by_pair = intake.already_known(director, surname=canaries.surname.upper(),
+                                           birth_date=date(1981, 6, 17))
+            not_born_then = intake.already_known(director, surname=canaries.surname,
+                                                 birth_date=date(1981, 6, 18))
         finally:
             director.lock()
         assert len(listed) == DEMO_CASES + 1
         assert {row.number for row in listed} == {row.number for row in made}
         assert case.subjects[0].surname == canaries.surname
         assert case.subjects[0].bsn == canaries.bsn
+        assert [k.number for k in by_bsn] == [number]
+        assert [k.number for k in by_pair] == [number]
+        assert not_born_then == []
         stored = _everything_the_superuser_reads(fresh, restored.database)
     assert [c for c in canaries.all() if c in stored] == []
     assert sorted(name for name in surnames if name and name in stored) == []
