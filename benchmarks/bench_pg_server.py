@@ -15,7 +15,9 @@ Without one the rows are skipped with one line saying why.
   (``benchmarks/pg_house.py``). The two houses hold the same number of listed cases, not the
   same cases: the vault file has the demo's years of activity (meetings, plans, closed and
   destroyed cases), the server's house the demo's new cases (referred, intake, triage,
-  declined); the row's note says so.
+  declined); the row's note says so. Two more rows set the same reads beside a vault file
+  that holds the very cases of the server's house (the same producer, seed and day, written
+  by a director; cached too): SQLCipher doing the same work on the same rows.
 - **concurrent intake**: two program instances (two processes) register referrals at the
   same moment, on a new house on the server and on a new vault file: cases per second over
   both (wall time from the start signal until both are done), and whether the numbers are
@@ -126,13 +128,16 @@ def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
     from app.vault.server import ServerVault
     from benchmarks.bench_core import _query_mix
     from benchmarks.harness import unlock
-    from benchmarks.pg_house import filled
+    from benchmarks.pg_house import filled, same_cases_vault
 
     folder = listed_vault(listed, smoke)
     unlock(folder, ACCOUNT).lock()  # a cached vault: brought to this program's schema first
+    same_folder = same_cases_vault(listed, smoke)
+    unlock(same_folder, ACCOUNT).lock()
     house = filled(pg, listed, smoke)
     server = ServerVault(house.profile).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
     local = unlock(folder)
+    same = unlock(same_folder)
     try:
         with local.read() as conn:
             count, destroyed = (int(x or 0) for x in conn.exec_driver_sql(
@@ -144,9 +149,13 @@ def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
         mix = paired(lambda: _query_mix(server), lambda: _query_mix(local), rounds=rounds)
         listing = paired(lambda: case_service.list_cases(server),
                          lambda: case_service.list_cases(local), rounds=rounds)
+        same_mix = paired(lambda: _query_mix(server), lambda: _query_mix(same), rounds=rounds)
+        same_listing = paired(lambda: case_service.list_cases(server),
+                              lambda: case_service.list_cases(same), rounds=rounds)
     finally:
         server.lock()
         local.lock()
+        same.lock()
     made = (f"filled in {house.fill_seconds:.0f} s by the demo's producer as the director"
             + ("" if house.restore_seconds is None
                else f", restored from the cached pg_dump in {house.restore_seconds:.1f} s"))
@@ -156,9 +165,18 @@ def _reads(pg: Any, listed: int, smoke: bool) -> list[Row]:
             f"triage, declined); server house {made}; throwaway local server, TLS; "
             f"load average {load} at the start of the row")
     size = f"{on_server} listed cases on the server, {count} in the vault file"
+    same_note = (f"reference: a SQLCipher vault file holding the very cases of the server's "
+                 f"house (the demo's producer, same seed and day, written by a process "
+                 f"director; cached beside the dump); server house {made}; throwaway local "
+                 f"server, TLS; load average {load} at the start of the first row")
+    same_size = f"{on_server} listed cases, the same on both"
     return [_paired_row("house server: query mix (list, open, search name+BSN, open actions)",
                         size, mix, note),
-            _paired_row("house server: case list", size, listing, note)]
+            _paired_row("house server: case list", size, listing, note),
+            _paired_row("house server: query mix, beside a vault file with the same cases",
+                        same_size, same_mix, same_note),
+            _paired_row("house server: case list, beside a vault file with the same cases",
+                        same_size, same_listing, same_note)]
 
 
 def _load() -> str:

@@ -198,6 +198,39 @@ def filled(pg: Any, listed: int, smoke: bool = False) -> FilledHouse:
     return FilledHouse(profile, count, took, None)
 
 
+def same_cases_vault(listed: int, smoke: bool = False) -> Path:
+    """A vault file with the very cases :func:`fill_house` writes on the server (the same
+    producer, seed and day, written by a process director), cached beside the server's dump:
+    the server's rows set beside SQLCipher doing the same work on the same rows. Used only
+    once its ``complete`` marker is written."""
+    from app.domain.roles import Role
+    from app.services import accounts as account_service
+    from app.services import session, synthetic
+    from app.vault.keyslots import KdfParams
+    from app.vault.vault import Vault
+
+    folder = CACHE / f"{'smoke-' if smoke else ''}fill-listed-{listed}-v{CACHE_VERSION}"
+    if (folder / "complete").exists():
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)  # a fill that was cut off
+    os.environ["CASUSKAMER_KDF_SECONDS"] = "0"
+    admin = Vault.create(folder, ACCOUNT, PASSPHRASE, kdf=KdfParams())
+    try:
+        session.after_unlock(admin, created=True)
+        account_service.add_account(admin, DIRECTOR, Role.PROCESS_DIRECTOR, PASSPHRASE,
+                                    kdf=KdfParams())
+    finally:
+        admin.lock()
+    director = Vault(folder).unlock(DIRECTOR, PASSPHRASE, exclusive=False)
+    try:
+        synthetic.fill_demo(director, cases=listed, seed=FILL_SEED, today=FILL_DAY)
+    finally:
+        director.lock()
+    (folder / "complete").write_text(f"{listed}\n", encoding="utf-8")
+    return folder
+
+
 def listed_on_server(profile: Any) -> int:
     """How many cases the process director's case list holds."""
     from app.services import cases as case_service

@@ -132,3 +132,27 @@ def test_a_cut_off_cache_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(RuntimeError, match="stop here"):
         pg_house.filled(object(), 7, smoke=True)
     assert calls == ["fill"]
+
+
+def test_the_vault_file_beside_the_server_holds_the_very_same_cases(
+        pg_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows 'beside a vault file with the same cases' compare like with like: the
+    director lists the same numbers, states and main subjects in both houses."""
+    monkeypatch.setattr(pg_house, "CACHE", tmp_path)
+    profile, _took = pg_house.fill_house(pg_server, 30)
+    folder = pg_house.same_cases_vault(30, smoke=True)
+    assert folder.parent == tmp_path and (folder / "complete").exists()
+    from app.vault.vault import Vault
+
+    houses = []
+    for vault in (ServerVault(profile), Vault(folder)):
+        director = vault.unlock(DIRECTOR, PASSPHRASE, exclusive=False)
+        try:
+            houses.append(sorted((row.number, str(row.state), row.main_subject)
+                                 for row in case_service.list_cases(
+                                     director, today=pg_house.FILL_DAY)))
+        finally:
+            director.lock()
+    on_server, on_vault = houses
+    assert len(on_server) == 30
+    assert on_server == on_vault
