@@ -5,6 +5,7 @@ fixtures hand out fresh vaults."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from collections.abc import Iterator
@@ -45,6 +46,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     pg_engine.select_for_engine(config, items)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A failure is named the moment it is known, with its last lines, not only in the
+    summary at the end: a CI run that is stopped (its 90 minutes up, a worker that crashed
+    and left pytest-xdist waiting) still says which test failed and why. Printed by the
+    process that reports (the main one under pytest-xdist, where reports arrive)."""
+    if not report.failed or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    lines = str(report.longrepr).splitlines()[-25:]
+    sys.stderr.write(f"\n[failed: {report.nodeid} ({report.when})]\n"
+                     + "\n".join("    " + line for line in lines) + "\n")
+    sys.stderr.flush()
 
 
 ADMIN = "beheerder"
