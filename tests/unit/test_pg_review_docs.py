@@ -119,7 +119,7 @@ def test_the_administrators_view_names_forwardings_plain_settings() -> None:
     assert COLLECTOR_KEY not in SECRET_KEYS and "forward_client_key_pem" in SECRET_KEYS
     assert audit_forward_queue.name == "audit_forward_queue"
     section = _section("What the server's administrator can and cannot see")
-    can = " ".join(section.split("**Can**", 1)[1].split("**Known gaps", 1)[0].split())
+    can = " ".join(section.split("**Can**", 1)[1].split("**Known limits", 1)[0].split())
     assert "collector's address" in can and "queue of audit rows" in can
     assert "client certificate's key is sealed" in can
 
