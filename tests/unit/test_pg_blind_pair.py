@@ -222,6 +222,9 @@ def _as_before_0018(pg_server: Any, house: House, director: OpenVault) -> None:
         for column, name in OLD_INDEXES.items():
             admin.execute(f"CREATE INDEX {name} ON subjects "
                           f"(substring({column} from 1 for 32))")
+        # what later revisions added goes too, so that the upgrade from 0017 runs them again
+        admin.execute("ALTER TABLE triage_queries DROP COLUMN row_version, "
+                      "DROP COLUMN changed_by, DROP COLUMN changed_at")  # 0019
         admin.execute("UPDATE alembic_version SET version_num = '0017'")
 
 
