@@ -147,6 +147,13 @@ class SuiteHouse:
         with self.pg.admin() as conn:
             self._drop(conn, HOUSE_DB)
             conn.execute(f'CREATE DATABASE "{HOUSE_DB}" TEMPLATE "{TEMPLATE_DB}"')
+        if self._profile_file is not None:
+            # what the command line keeps beside the profile (the failed-attempt counter,
+            # forwarding's file) belongs to the house before: each test starts as a folder
+            # does, with none
+            for kept in self._profile_file.parent.iterdir():
+                if kept != self._profile_file and kept.is_file():
+                    kept.unlink()
         return ServerVault(self.profile)
 
     def has_account(self, name: str) -> bool:
