@@ -110,15 +110,20 @@ def register_names(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, 
 def test_parser_never_fails_unhandled(register_names: tuple[dict[str, int], Any], full: bool,
                                       counts: Counts) -> None:
     names, standings = register_names
+    # The budget is the parser's own work: CPU time of this thread, which another process
+    # on a loaded machine cannot inflate (a run beside CI once measured 13.6 s of wall time
+    # for one input). The wall time is still counted, for the note.
     slowest = [0.0]
+    slowest_wall = [0.0]
 
-    @settings(max_examples=100_000 if full else 1_500, deadline=2000, database=None,
+    @settings(max_examples=100_000 if full else 1_500, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(mutated_files())
     def check(doc: Any) -> None:
         text = json.dumps(doc, allow_nan=True)  # it must survive a round trip as a file does
         data = json.loads(text)
-        start = time.perf_counter()
+        start = time.thread_time()
+        start_wall = time.perf_counter()
         try:
             referral_import.parse_referrals(data, parties_by_name=names, standings=standings,
                                             today=TODAY)
@@ -126,12 +131,14 @@ def test_parser_never_fails_unhandled(register_names: tuple[dict[str, int], Any]
         except ValidationError as exc:
             assert exc.field, "a refusal names the field"
             counts.add("fuzz: importer inputs refused with a field")
-        slowest[0] = max(slowest[0], time.perf_counter() - start)
+        slowest[0] = max(slowest[0], time.thread_time() - start)
+        slowest_wall[0] = max(slowest_wall[0], time.perf_counter() - start_wall)
         counts.add("fuzz: importer inputs tried")
 
     check()
-    counts.add("fuzz: importer inputs over 2 s", int(slowest[0] > 2.0))
-    assert slowest[0] < 2.0
+    counts.add("fuzz: importer slowest input, CPU (ms)", round(slowest[0] * 1000))
+    counts.add("fuzz: importer slowest input, wall (ms)", round(slowest_wall[0] * 1000))
+    assert slowest[0] < 2.0, f"one input took {slowest[0]:.2f} s of CPU to parse or refuse"
 
 
 def test_refused_files_leave_the_vault_without_case_data(admin_vault: OpenVault, full: bool,

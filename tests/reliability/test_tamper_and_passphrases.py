@@ -57,6 +57,9 @@ def test_a_flipped_byte_in_any_page_is_reported(tmp_path: Path, full: bool, coun
     capsys.readouterr()
 
 
+# 1,000 Argon2id derivations at the program's own cost (64 MiB, 3 passes): about 210 s on a
+# quiet 2-core machine, so pytest's default 300 s was hit whenever other work ran beside it.
+@pytest.mark.timeout(1800)
 def test_wrong_passphrases_are_all_rejected_and_change_nothing(tmp_path: Path, full: bool,
                                                                 counts: Counts) -> None:
     attempts = 1000 if full else 40
