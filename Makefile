@@ -96,7 +96,8 @@ PG_SUITE := tests/unit/test_intake_service.py tests/unit/test_pg_services.py \
             tests/unit/test_passphrase_strength.py tests/unit/test_structure_session.py \
             tests/unit/test_perf_query_listing.py tests/unit/test_users_list_marks.py \
             tests/unit/test_audit_forwarding.py tests/unit/test_pg_forward_lock.py \
-            tests/unit/test_pg_versions2_triage.py tests/unit/test_pg_versions2_concerns.py
+            tests/unit/test_pg_versions2_triage.py tests/unit/test_pg_versions2_concerns.py \
+            tests/unit/test_triage_withdraw.py
 test-pg: sysdeps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider --engine=postgresql $(PG_SUITE)
 

@@ -208,13 +208,20 @@ def record_query(vault: OpenVault, number: str, party_id: int, asked_on: date,
 
 @entry_point
 def withdraw_query(vault: OpenVault, number: str, party_id: int) -> None:
-    """Undo a query recorded by mistake (only while it has no answer)."""
+    """Undo a query recorded by mistake (only while it has no answer). A query that was
+    never asked, or that has an answer by now (a colleague may have recorded one in the
+    meantime), is refused with the reason: nothing is withdrawn in silence."""
     vault.require(Permission.CASE_WORK, "case", number)
     with vault.begin() as conn:
         case_id, case = _open_case(conn, number, QUERY_STATES)
-        if triage_rows.delete_unanswered_query(conn, case_id, party_id):
-            vault.log(conn, "triage.query_withdrawn", "case", case.number,
-                      detail={"party": party_id})
+        if not triage_rows.delete_unanswered_query(conn, case_id, party_id):
+            if triage_rows.query_row(conn, case_id, party_id) is None:
+                raise ValidationError(_("This party was not asked."), field="party")
+            raise ValidationError(_(
+                "This party has answered already; an answered query cannot be withdrawn."),
+                field="party")
+        vault.log(conn, "triage.query_withdrawn", "case", case.number,
+                  detail={"party": party_id})
 
 
 @entry_point
