@@ -54,6 +54,7 @@ from app.i18n import _
 from app.store import cases as case_rows
 from app.store import items as item_rows
 from app.store import sealed
+from app.store.bulk import collector_paused
 from app.store import subjects as subject_rows
 from app.store.convert import inserted_id as inserted_id
 from app.store import parties as party_rows
@@ -270,7 +271,8 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     on_day = {"today": (today or date.today()).isoformat()}
     # A few plain queries, each answered from a narrow index or table, joined here by case:
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
-    with vault.read() as conn:
+    # The rows carry no cycles: no collector passes while they are made (app.store.bulk).
+    with collector_paused(), vault.read() as conn:
         sql_limit = limit if not (words and not (substance and in_sql)) else None
         raw = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit,
                                 search_keys=substance)
