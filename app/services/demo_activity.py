@@ -99,6 +99,30 @@ _ACTIONS = ("Huisbezoek afleggen en de situatie in kaart brengen.",
 _QUERY_ANSWERS = ("known", "known", "not_known", "declined")
 
 
+#: Stored JSON the demo writes the same for many rows (made once; the same text).
+_THEMES = json.dumps(["wonen", "veiligheid"])
+_DECISION_TYPES = json.dumps(["judging"])
+_CLOSURE_CRITERIA = {met: json.dumps([{"criterion": "Doelen bereikt en zorg belegd in het "
+                                                    "reguliere netwerk.",
+                                       "met": met, "note": ""}]) for met in (False, True)}
+#: ``json.dumps(value, ensure_ascii=False)`` without making an encoder for each call
+_snapshot_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class _Keys:
+    """Random plan keys (16 hex digits, as ``secrets.token_hex(8)``), drawn from the
+    system's random source a few thousand at a time instead of one call each."""
+
+    def __init__(self) -> None:
+        self._pool: list[str] = []
+
+    def take(self) -> str:
+        if not self._pool:
+            drawn = secrets.token_hex(8 * 4096)
+            self._pool = [drawn[i:i + 16] for i in range(0, len(drawn), 16)]
+        return self._pool.pop()
+
+
 def _dt(day: date, at: time = time(10, 0)) -> datetime:
     return datetime.combine(day, at)
 
@@ -323,17 +347,17 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     done = _chunks_done(vault, seed)
     standings = party_service.standings(vault)
 
-    def checked() -> Iterator[synthetic.CheckedChunk]:
+    def checked() -> Iterator[synthetic.PreparedChunk]:
         # The referrals, checked with the import's rules against the register as it is now
-        # (the fill changes no party from here on).
+        # (the fill changes no party from here on), with their rows prepared.
         referrals = synthetic.iter_referrals(cases, seed, parties=members,
                                              protocols=protocols, today=today, start=start,
                                              ref_prefix="DEMO")
-        return synthetic.checked_chunks(referrals, CHUNK, parties_by_name=ids_by_name,
-                                        standings=standings, today=today)
+        return synthetic.prepared_chunks(referrals, CHUNK, parties_by_name=ids_by_name,
+                                         standings=standings, today=today)
 
-    # More than one chunk: the next chunk is made and checked in a second process while
-    # this one writes (app.services.demo_producer).
+    # More than one chunk: the next chunk is made, checked and prepared in a second process
+    # while this one writes (app.services.demo_producer).
     source = (demo_producer.in_second_process(checked)
               if cases > CHUNK and demo_producer.AVAILABLE else checked())
     try:
@@ -348,7 +372,7 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
             close()
 
 
-def _write_chunks(vault: OpenVault, source: Iterator[synthetic.CheckedChunk], *, today: date,
+def _write_chunks(vault: OpenVault, source: Iterator[synthetic.PreparedChunk], *, today: date,
                   seed: int, rng: random.Random, booked: _Meetings, done: set[int],
                   party_ids: dict[Protocol, list[int]], ids_by_name: dict[str, int]) -> int:
     """Write each chunk's cases and activity, each in its own transactions; returns how
@@ -359,12 +383,12 @@ def _write_chunks(vault: OpenVault, source: Iterator[synthetic.CheckedChunk], *,
         # run again with the same seed) is recognised by its audit row.
         with vault.read() as conn:
             seen = case_store.known_external_refs(
-                conn, [r["external_ref"] for r in chunk.referrals])
+                conn, [r.external_ref for r in chunk.prepared if r.external_ref])
         chunk = chunk.without(seen)
-        part = chunk.referrals
+        part = chunk.outlines
         if not part or index in done:
             continue
-        stories = [plan_story(rng, date.fromisoformat(r["received"]), today) for r in part]
+        stories = [plan_story(rng, r.received, today) for r in chunk.prepared]
         # Book the meetings first: the first meeting's time goes into the case row.
         bookings = [[booked.book(day) for day in s.meeting_days] for s in stories]
         overrides = []
@@ -388,7 +412,7 @@ def _write_chunks(vault: OpenVault, source: Iterator[synthetic.CheckedChunk], *,
 
 
 def _write_activity(conn: Connection, rng: random.Random, today: date,
-                    referrals: Sequence[dict[str, Any]], stories: Sequence[Story],
+                    referrals: Sequence[synthetic.Outline], stories: Sequence[Story],
                     bookings: Sequence[list[tuple[int, int]]], case_ids: Sequence[int],
                     numbers: Sequence[str], party_ids: dict[Protocol, list[int]],
                     booked: _Meetings, ids_by_name: dict[str, int]) -> None:
@@ -405,6 +429,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
     record(conn, attendees, ("meeting_id", "name", "party_id", "function", "arrived_at",
                              "confidentiality_accepted_at", "left_at"), present)
     booked.new_rows.clear()
+    keys = _Keys()
     next_item, next_plan = demo_rows.next_agenda_item_and_plan(conn)
     queries: list[tuple[Any, ...]] = []
     routings: list[tuple[Any, ...]] = []
@@ -420,7 +445,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
     tombstones: list[tuple[Any, ...]] = []
     for referral, story, booking, case_id, number in zip(referrals, stories, bookings,
                                                          case_ids, numbers):
-        protocol = Protocol(referral["protocol"])
+        protocol = Protocol(referral.protocol)
         pool = party_ids[protocol]
         chosen = rng.sample(pool, min(len(pool), rng.randint(3, 4)))
         counts = {"actions_total": 0, "actions_done": 0, "actions_done_on_time": 0,
@@ -442,7 +467,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                                  _d(done.date()), _ts(done), DIRECTOR))
             else:
                 routings.append((case_id, "to_meeting", rng.choice(_GOALS),
-                                 json.dumps(["wonen", "veiligheid"]), json.dumps(["judging"]),
+                                 _THEMES, _DECISION_TYPES,
                                  None, "", "", _d(done.date()), _ts(done), DIRECTOR))
                 invitees.extend((case_id, p) for p in chosen)
         held_starts: list[datetime] = []
@@ -459,11 +484,12 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
             ended = started + timedelta(minutes=20)
             items.append((item_id, meeting_id, case_id, position,
                           "first" if n == 0 else "follow_up", 20, rng.choice(_GOALS),
-                          json.dumps(["wonen", "veiligheid"]), json.dumps(["judging"]),
+                          _THEMES, _DECISION_TYPES,
                           _ts(started) if held else None, _ts(ended) if held else None,
                           _ts(ended) if held else None))
+            invited_at = _ts(at - timedelta(days=10))
             invited.extend((item_id, p, "Informatie over de betrokkenen en de eigen inzet.",
-                            _ts(at - timedelta(days=10))) for p in chosen)
+                            invited_at) for p in chosen)
             if held:
                 minutes.append((item_id, case_id, "decision",
                                 "Plan van aanpak vastgesteld; casuscoördinator benoemd."
@@ -475,8 +501,8 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
             next_plan += 1
             first = held_starts[0]
             last = held_starts[-1]
-            goals = [(secrets.token_hex(8), domain, rng.choice(_GOALS))
-                     for domain in list(referral["life_domains"])[:2]]
+            goals = [(keys.take(), domain, rng.choice(_GOALS))
+                     for domain in referral.life_domains[:2]]
             actions: list[dict[str, Any]] = []
             for position in range(rng.randint(3, 5)):
                 due = first.date() + timedelta(days=rng.randint(14, 90))
@@ -490,7 +516,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                     status = "in_progress" if roll < 0.5 else "open"
                 on_time = status == "done" and rng.random() < 0.72
                 actions.append({
-                    "key": secrets.token_hex(8), "party_id": rng.choice(chosen),
+                    "key": keys.take(), "party_id": rng.choice(chosen),
                     "description": rng.choice(_ACTIONS),
                     "owner": rng.choice(_PROFESSIONALS), "due": due.isoformat(),
                     "status": status, "goal_key": goals[0][0] if goals else None,
@@ -522,24 +548,22 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                 first_actions = [{k: v for k, v in a.items()
                                   if k not in ("position", "on_time")} | {"status": "open"}
                                  for a in actions]
-                version_rows.append((plan_id, 1, None, _ts(first), DIRECTOR, json.dumps(
-                    snapshot | {"actions": first_actions}, ensure_ascii=False)))
+                version_rows.append((plan_id, 1, None, _ts(first), DIRECTOR, _snapshot_json(
+                    snapshot | {"actions": first_actions})))
                 if len(held_starts) > 1:
                     now_actions = [{k: v for k, v in a.items()
                                     if k not in ("position", "on_time")} for a in actions]
-                    version_rows.append((plan_id, 2, None, _ts(last), DIRECTOR, json.dumps(
-                        snapshot | {"actions": now_actions}, ensure_ascii=False)))
+                    version_rows.append((plan_id, 2, None, _ts(last), DIRECTOR, _snapshot_json(
+                        snapshot | {"actions": now_actions})))
             if story.closed and keep:
                 closures.append((
                     case_id, _d(story.closed), DIRECTOR, rng.choice(_PROFESSIONALS),
                     rng.choice(chosen), _d(story.closed), story.outcome,
-                    json.dumps([{"criterion": "Doelen bereikt en zorg belegd in het "
-                                              "reguliere netwerk.",
-                                 "met": story.outcome == "goals_reached", "note": ""}]),
+                    _CLOSURE_CRITERIA[story.outcome == "goals_reached"],
                     "" if story.outcome == "goals_reached" else
                     "Verdere inzet van het Zorg- en Veiligheidshuis voegt niets meer toe.",
-                    json.dumps({"information_items": len(referral["information"]),
-                                "life_domain_texts": len(referral["life_domains"])}),
+                    json.dumps({"information_items": referral.information,
+                                "life_domain_texts": len(referral.life_domains)}),
                     "", _d(story.closed)))
         if story.ended is not None and (story.closed or story.destroyed):
             final = (CaseState.DECLINED if story.intake_state is CaseState.DECLINED
@@ -547,12 +571,12 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                      else CaseState.CLOSED)
             tombstones.append((
                 case_id, number, protocol.value,
-                None, final.value, referral["received"],
+                None, final.value, referral.received,
                 _d(story.intake_decided.date()) if story.intake_decided else None,
                 _d(story.triage_done.date()) if story.triage_done else None,
                 _d(held_starts[0].date()) if held_starts else None,
                 _d(story.closed), _d(story.ended), _d(story.destroyed), story.outcome,
-                len(referral["subjects"]), len(referral["information"]), len(held_starts),
+                referral.subjects, referral.information, len(held_starts),
                 counts["actions_total"], counts["actions_done"],
                 counts["actions_done_on_time"], counts["actions_cancelled"],
                 1 if story.closed else 0,

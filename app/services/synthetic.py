@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
 
 from app.domain.bsn import eleven_test_check_digit
-from app.domain.cases import format_case_number
+from app.domain.cases import SubjectRole, display_name, fold_for_search, format_case_number
 from app.domain.criteria import CRITERIA
 from app.domain.intake import FieldError, Referral
 from app.domain.life_domains import LifeDomain
@@ -27,12 +28,14 @@ from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
 from app.domain.roles import Permission, may
 from app.domain.standing import PartyStanding
+from app.domain.text_rules import check_identifying
 from app.i18n import _
 from app.services import cases as case_store
+from app.services.cases import compact_search_key
 from app.services import parties as party_service
 from app.services.referral_import import FORMAT, ImportRefused, parse_referrals
 from app.store import cases as case_repo
-from app.store.demo_rows import insert_rows
+from app.store.demo_rows import insert_tuples, sql_value
 from app.store.case_tables import (
     case_search,
     cases,
@@ -323,6 +326,109 @@ class CheckedChunk:
         return CheckedChunk([self.referrals[i] for i in keep], [self.parsed[i] for i in keep])
 
 
+class Outline(NamedTuple):
+    """What the demo's activity reads of a referral as its file gave it."""
+
+    protocol: str
+    received: str
+    life_domains: tuple[str, ...]
+    information: int
+    subjects: int
+
+
+class Prepared(NamedTuple):
+    """One checked referral as the vault stores it, as far as that does not depend on the
+    vault (the case's id, number and state are added when it is written): stored values
+    only (dates as ISO text), so that the demo's second process makes them and hands them
+    over cheaply. Made by :func:`prepare` only."""
+
+    external_ref: str | None
+    protocol: str
+    referring_party_id: int
+    received: date
+    reason: str
+    question: str
+    #: per subject, the ``subjects`` columns after ``case_id``: position, given names,
+    #: surname, surname key, name key, birth date, BSN, address, role
+    subjects: tuple[tuple[Any, ...], ...]
+    main_subject: str
+    #: the Cases table's search key without the case number, and the same without the BSNs
+    #: (a closed case's: closing removed them)
+    search_key: str
+    search_key_closed: str
+    domains: tuple[tuple[str, str], ...]
+    #: per item: source party, received, category, text, pre-meeting view, meeting screen,
+    #: use restriction, and the parties it is shared with (sorted)
+    items: tuple[tuple[Any, ...], ...]
+
+
+def prepare(referral: Referral, folded: dict[str, str] | None = None) -> Prepared:
+    """The vault-independent rows of a checked referral: the values the program's
+    ``app.services.cases.subject_values`` and ``search_values`` give (a test holds them
+    alike), each name folded once. ``folded`` keeps the folded names across the calls of
+    one chunk (the made-up names repeat); plain Python, no vault."""
+    memo: dict[str, str] = {} if folded is None else folded
+
+    def fold(text: str) -> str:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = fold_for_search(text)
+        return found
+
+    subjects = []
+    parts: list[str] = []
+    parts_closed: list[str] = []
+    for position, subject in enumerate(referral.subjects):
+        given, surname = " ".join(subject.given_names.split()), " ".join(subject.surname.split())
+        # every subject written passes here: the character rule holds whatever path built it
+        for name, value in (("given_names", given), ("surname", surname),
+                            ("address", subject.address or ""), ("bsn", subject.bsn or "")):
+            check_identifying(value, f"subjects[{position}].{name}")
+        name_key = fold(f"{given} {surname}")
+        subjects.append((position, given, surname, fold(surname), name_key,
+                         subject.birth_date.isoformat(), subject.bsn, subject.address,
+                         subject.role.value))
+        words = (name_key, fold(f"{surname} {given}"))
+        parts.extend(words)
+        parts_closed.extend(words)
+        if subject.bsn:
+            parts.append(subject.bsn)
+    main = next((s for s in referral.subjects if s.role is SubjectRole.MAIN_SUBJECT),
+                referral.subjects[0] if referral.subjects else None)
+    items = []
+    for item in referral.information:
+        # In the made-up world every source party has confirmed the terms asked.
+        terms = item.asked_terms or item.terms
+        items.append((item.source_party_id, item.received.isoformat(), item.category.value,
+                      item.text, int(terms.pre_meeting_view), int(terms.meeting_screen),
+                      terms.use_restriction, tuple(sorted(terms.shared_with))))
+    return Prepared(referral.external_ref, referral.protocol.value,
+                    referral.referring_party_id, referral.received, referral.reason,
+                    referral.question, tuple(subjects),
+                    display_name(main.given_names, main.surname) if main else "",
+                    compact_search_key(" ".join(parts)),
+                    compact_search_key(" ".join(parts_closed)),
+                    tuple((d.value, text) for d, text in referral.life_domains.items()),
+                    tuple(items))
+
+
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A checked chunk as the demo writes it: per referral its :class:`Outline` and its
+    :class:`Prepared` rows (made by :func:`prepared_chunks`, in the demo's second process)."""
+
+    outlines: list[Outline]
+    prepared: list[Prepared]
+
+    def without(self, refs: Collection[str]) -> PreparedChunk:
+        """The chunk without the referrals whose external reference is in ``refs``."""
+        if not refs:
+            return self
+        keep = [i for i, p in enumerate(self.prepared) if p.external_ref not in refs]
+        return PreparedChunk([self.outlines[i] for i in keep],
+                             [self.prepared[i] for i in keep])
+
+
 def checked_chunks(referrals: Iterable[dict[str, Any]], size: int, *,
                    parties_by_name: Mapping[str, int],
                    standings: Mapping[int, PartyStanding],
@@ -337,18 +443,37 @@ def checked_chunks(referrals: Iterable[dict[str, Any]], size: int, *,
         yield CheckedChunk(part, parsed)
 
 
+def prepared_chunks(referrals: Iterable[dict[str, Any]], size: int, *,
+                    parties_by_name: Mapping[str, int],
+                    standings: Mapping[int, PartyStanding],
+                    today: date) -> Iterator[PreparedChunk]:
+    """:func:`checked_chunks`, each chunk with its rows prepared (:func:`prepare`): what the
+    demo's second process hands to the first, which then only numbers and writes them."""
+    for chunk in checked_chunks(referrals, size, parties_by_name=parties_by_name,
+                                standings=standings, today=today):
+        folded: dict[str, str] = {}
+        yield PreparedChunk(
+            [Outline(r["protocol"], r["received"], tuple(r["life_domains"]),
+                     len(r["information"]), len(r["subjects"])) for r in chunk.referrals],
+            [prepare(referral, folded) for referral in chunk.parsed])
+
+
 @entry_point
-def bulk_insert_checked(vault: OpenVault, chunk: CheckedChunk, *,
+def bulk_insert_checked(vault: OpenVault, chunk: CheckedChunk | PreparedChunk, *,
                         states: Sequence[CaseState], today: date, seed: int = 0,
                         overrides: Sequence[Mapping[str, Any] | None] | None = None
                         ) -> list[str]:
     """:func:`bulk_insert_cases` for referrals :func:`checked_chunks` already checked
-    against this vault's register (the demo checks them in a second process)."""
+    against this vault's register (the demo checks them, and prepares their rows, in a
+    second process: :func:`prepared_chunks`)."""
     _may_bulk_insert(vault)
-    if not chunk.parsed:
+    folded: dict[str, str] = {}
+    prepared = (chunk.prepared if isinstance(chunk, PreparedChunk)
+                else [prepare(referral, folded) for referral in chunk.parsed])
+    if not prepared:
         return []
-    return _insert_parsed(vault, chunk.parsed, states=states, today=today, seed=seed,
-                          overrides=overrides)
+    return _insert_prepared(vault, prepared, states=states, today=today, seed=seed,
+                            overrides=overrides)
 
 
 def _may_bulk_insert(vault: OpenVault) -> None:
@@ -360,31 +485,41 @@ def _may_bulk_insert(vault: OpenVault) -> None:
 def _insert_parsed(vault: OpenVault, parsed: Sequence[Referral], *,
                    states: Sequence[CaseState] | None, today: date, seed: int,
                    overrides: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
+    folded: dict[str, str] = {}
+    return _insert_prepared(vault, [prepare(referral, folded) for referral in parsed],
+                            states=states, today=today, seed=seed, overrides=overrides)
+
+
+def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
+                     states: Sequence[CaseState] | None, today: date, seed: int,
+                     overrides: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
     party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
-    wanted = list(states) if states is not None else [CaseState.REFERRED] * len(parsed)
+    wanted = list(states) if states is not None else [CaseState.REFERRED] * len(prepared)
     rng = random.Random(seed)
-    now = utcnow()
+    now = sql_value(utcnow())
     account = vault.actor.account
+    # Every value below is already as the vault stores it (sql_value: dates as ISO text,
+    # booleans as 0 and 1), so the rows go to executemany as they are.
     case_rows: list[dict[str, Any]] = []
-    subject_rows: list[dict[str, Any]] = []
-    search_rows: list[dict[str, Any]] = []
-    domain_rows: list[dict[str, Any]] = []
-    answer_rows: list[dict[str, Any]] = []
-    item_rows: list[dict[str, Any]] = []
-    shared_rows: list[dict[str, Any]] = []
+    subject_rows: list[tuple[Any, ...]] = []
+    search_rows: list[tuple[Any, ...]] = []
+    domain_rows: list[tuple[Any, ...]] = []
+    answer_rows: list[tuple[Any, ...]] = []
+    item_rows: list[tuple[Any, ...]] = []
+    shared_rows: list[tuple[Any, ...]] = []
     numbers: list[str] = []
     with vault.begin() as conn:
         known = case_store.known_external_refs(
-            conn, [r.external_ref for r in parsed if r.external_ref])
+            conn, [r.external_ref for r in prepared if r.external_ref])
         if known:
-            index = next(i for i, r in enumerate(parsed) if r.external_ref in known)
+            index = next(i for i, r in enumerate(prepared) if r.external_ref in known)
             raise ImportRefused([FieldError(f"referrals[{index}].external_ref",
                                             _("was already imported"))])
         last_case, last_item = case_repo.highest_ids(conn)
         next_case, next_item = last_case + 1, last_item + 1
         seqs: dict[int, int] = {}
-        extra = list(overrides) if overrides is not None else [None] * len(parsed)
-        for referral, state, override in zip(parsed, wanted, extra):
+        extra = list(overrides) if overrides is not None else [None] * len(prepared)
+        for referral, state, override in zip(prepared, wanted, extra):
             year = referral.received.year
             if year not in seqs:
                 seqs[year] = case_repo.highest_sequence(conn, year)
@@ -395,10 +530,10 @@ def _insert_parsed(vault: OpenVault, parsed: Sequence[Referral], *,
             next_case += 1
             row: dict[str, Any] = {
                 "id": case_id, "number": number, "number_year": year,
-                "number_seq": seqs[year], "protocol": referral.protocol.value,
+                "number_seq": seqs[year], "protocol": referral.protocol,
                 "state": state.value, "referring_party_id": referral.referring_party_id,
                 "referring_party_type": party_types.get(referral.referring_party_id),
-                "referring_contact": None, "received": referral.received,
+                "referring_contact": None, "received": referral.received.isoformat(),
                 "reason": referral.reason, "question": referral.question,
                 "external_ref": referral.external_ref, "intake_decision": None,
                 "intake_decided_by": None, "decline_reason": None, "decline_advice": None,
@@ -408,74 +543,83 @@ def _insert_parsed(vault: OpenVault, parsed: Sequence[Referral], *,
                 "destroyed_at": None, "outcome": None}
             if state is not CaseState.REFERRED:
                 started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
-                row["intake_started_at"] = _dt(started)
+                row["intake_started_at"] = _stored(_dt(started))
+            destroyed = bool(override and override.get("_destroyed"))
+            closed = bool(override and override.get("_closed"))
             if state in (CaseState.TRIAGE, CaseState.DECLINED):
                 decided = min(referral.received + timedelta(days=rng.randint(2, 14)), today)
                 if override and override.get("intake_decided_at"):
                     decided = override["intake_decided_at"].date()
                 declined = state is CaseState.DECLINED
+                answered = _stored(_dt(decided, 15))
                 row.update(intake_decision="declined" if declined else "accepted",
-                           intake_decided_by=account, intake_decided_at=_dt(decided, 15))
+                           intake_decided_by=account, intake_decided_at=answered)
                 if declined:
                     row.update(decline_reason="Geen meervoudige problematiek; de zorgen "
                                               "liggen op één leefgebied.",
                                decline_advice="Pak de casus op binnen het reguliere "
                                               "zorgnetwerk; meld opnieuw bij escalatie.")
-                for criterion in CRITERIA if not (override and override.get("_destroyed")) \
-                        else ():
+                for criterion in CRITERIA if not destroyed else ():
                     met = not declined or criterion is not CRITERIA[-1]
-                    answer_rows.append({
-                        "case_id": case_id, "criterion": criterion.value, "answer": met,
-                        "motivation": "Blijkt uit de aanmelding en de informatie van de "
-                                      "partners." if met else "Problemen op één leefgebied.",
-                        "answered_at": _dt(decided, 15), "answered_by": account})
-            destroyed = bool(override and override.get("_destroyed"))
-            closed = bool(override and override.get("_closed"))
+                    answer_rows.append((
+                        case_id, criterion.value, int(met),
+                        "Blijkt uit de aanmelding en de informatie van de partners." if met
+                        else "Problemen op één leefgebied.", answered, account))
             if override:
-                row.update({k: v for k, v in override.items() if not k.startswith("_")})
+                row.update({k: _stored(v) for k, v in override.items()
+                            if not k.startswith("_")})
             if destroyed:
                 # What retention leaves: the tombstone fields of the row, nothing else.
                 row.update({name: None for name in _PERSONAL_CASE_FIELDS})
                 case_rows.append(row)
                 continue
             case_rows.append(row)
-            for position, subject in enumerate(referral.subjects):
-                values = case_store.subject_values(case_id, position, subject)
-                if closed:
-                    values.update(address=None, bsn=None)
-                subject_rows.append(values)
-            # A closed case's BSNs were removed at closure: its search row has none either.
-            searched = tuple(replace(subject, bsn=None) for subject in referral.subjects) \
-                if closed else referral.subjects
-            search_rows.append(case_store.search_values(case_id, number, searched))
             if closed:
+                # Closing removed the addresses and BSNs, and with them the BSNs of the
+                # case's search row.
+                subject_rows.extend((case_id, *s[:6], None, None, s[8])
+                                    for s in referral.subjects)
+                search_rows.append((case_id, referral.main_subject, compact_search_key(
+                    f"{number.lower()} {referral.search_key_closed}")))
                 continue
-            for domain, text in referral.life_domains.items():
-                domain_rows.append({"case_id": case_id, "domain": domain.value,
-                                    "description": text})
-            for item in referral.information:
-                # In the made-up world every source party has confirmed the terms asked.
-                terms = item.asked_terms or item.terms
-                item_rows.append({
-                    "id": next_item, "case_id": case_id,
-                    "source_party_id": item.source_party_id, "received": item.received,
-                    "category": item.category.value, "text": item.text,
-                    "pre_meeting_view": terms.pre_meeting_view,
-                    "meeting_screen": terms.meeting_screen,
-                    "use_restriction": terms.use_restriction, "created_at": now})
-                shared_rows.extend({"item_id": next_item, "party_id": p}
-                                   for p in sorted(terms.shared_with))
+            subject_rows.extend((case_id, *s) for s in referral.subjects)
+            search_rows.append((case_id, referral.main_subject, compact_search_key(
+                f"{number.lower()} {referral.search_key}")))
+            domain_rows.extend((case_id, domain, text) for domain, text in referral.domains)
+            for source, received, category, text, pre, screen, restriction, shared \
+                    in referral.items:
+                item_rows.append((next_item, case_id, source, received, category, text,
+                                  pre, screen, restriction, now))
+                shared_rows.extend((next_item, p) for p in shared)
                 next_item += 1
-        for table, rows in ((cases, case_rows), (subjects, subject_rows),
-                            (case_search, search_rows),
-                            (life_domain_problems, domain_rows),
-                            (criteria_answers, answer_rows), (information_items, item_rows),
-                            (item_shared_with, shared_rows)):
-            insert_rows(conn, table, rows)
+        if case_rows:
+            names = list(case_rows[0])
+            take = itemgetter(*names)
+            insert_tuples(conn, cases, names, [take(row) for row in case_rows])
+        for table, columns, rows in (
+                (subjects, _SUBJECT_COLUMNS, subject_rows),
+                (case_search, ("case_id", "main_subject", "search_key"), search_rows),
+                (life_domain_problems, ("case_id", "domain", "description"), domain_rows),
+                (criteria_answers, ("case_id", "criterion", "answer", "motivation",
+                                    "answered_at", "answered_by"), answer_rows),
+                (information_items, _ITEM_COLUMNS, item_rows),
+                (item_shared_with, ("item_id", "party_id"), shared_rows)):
+            insert_tuples(conn, table, columns, rows)
         if numbers:
             vault.log(conn, "case.bulk_create", "case", "-", detail={
                 "count": len(numbers), "first": numbers[0], "last": numbers[-1]})
     return numbers
+
+
+def _stored(value: Any) -> Any:
+    """``value`` as the vault file stores it (``app.store.demo_rows.sql_value``)."""
+    return sql_value(value)
+
+
+_SUBJECT_COLUMNS = ("case_id", "position", "given_names", "surname", "surname_key",
+                    "name_key", "birth_date", "bsn", "address", "role")
+_ITEM_COLUMNS = ("id", "case_id", "source_party_id", "received", "category", "text",
+                 "pre_meeting_view", "meeting_screen", "use_restriction", "created_at")
 
 
 #: The personal fields of the ``cases`` row that destruction empties (declared next to the
