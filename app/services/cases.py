@@ -22,6 +22,8 @@ service, so that a whole use case stays one transaction.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -83,40 +85,101 @@ class CaseRow(NamedTuple):
 
 # -- reading --------------------------------------------------------------------------------
 
-_NO_PLAN: tuple[Any, Any, Any] = (None, None, None)
 #: The listing gives a case's protocol and state as their position in these
 _PROTOCOLS = case_rows.LIST_PROTOCOLS
 _STATES = case_rows.LIST_STATES
 _ENDED = frozenset(i for i, s in enumerate(_STATES) if not s.is_open)
+#: The page cache (KiB) of a listing whose answer the caller keeps (``list_cases(once=True)``):
+#: enough for the indexes' inner pages, which every lookup passes; the leaves are read once.
+ONCE_CACHE_KIB = 4_096
 #: The ``CaseRow`` fields made from what the listing holds beside each case.
 _BESIDE = ("next_meeting", "open_actions", "overdue_actions")
 
 
+class ListingColumns:
+    """The listing's tuples ``(id, number, protocol, state, referring party id, received,
+    main subject, search key)`` kept as one column each (issue 23, memory with 100,000
+    listed): the ids and referring parties in arrays of machine integers, protocol and
+    state (their positions) one byte each, a received date's text shared by every case of
+    that day; only the number, the main subject and the search key are a text per case.
+    A tuple per case with its own id and date object took about a fifth of the list's
+    memory. Filled batch by batch (:meth:`extend`), so the tuples of a whole listing are
+    never alive at once."""
+
+    __slots__ = ("ids", "numbers", "protocols", "states", "parties", "received", "main",
+                 "keys")
+
+    def __init__(self, rows: Iterable[Sequence[tuple[Any, ...]]] = ()) -> None:
+        self.ids = array("q")
+        self.numbers: list[str] = []
+        self.protocols = bytearray()
+        self.states = bytearray()
+        #: the referring party's id, 0 for none
+        self.parties = array("q")
+        self.received: list[str] = []
+        #: the main subject's name ("" for none)
+        self.main: list[str] = []
+        #: the search key (the number when the case has none)
+        self.keys: list[str] = []
+        for batch in rows:
+            self.extend(batch)
+
+    def extend(self, batch: Sequence[tuple[Any, ...]]) -> None:
+        """Append a batch of listing tuples."""
+        self.ids.extend(map(itemgetter(0), batch))
+        self.numbers.extend(map(itemgetter(1), batch))
+        self.protocols.extend(map(itemgetter(2), batch))
+        self.states.extend(map(itemgetter(3), batch))
+        self.parties.extend([p or 0 for p in map(itemgetter(4), batch)])
+        self.received.extend(map(sys.intern, map(itemgetter(5), batch)))
+        self.main.extend([m or "" for m in map(itemgetter(6), batch)])
+        self.keys.extend([r[7] or r[1] for r in batch])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def reordered(self, order: Sequence[int]) -> ListingColumns:
+        """The same cases in the order ``order`` gives (positions in these columns)."""
+        moved = ListingColumns()
+        moved.ids = array("q", map(self.ids.__getitem__, order))
+        moved.numbers = list(map(self.numbers.__getitem__, order))
+        moved.protocols = bytearray(map(self.protocols.__getitem__, order))
+        moved.states = bytearray(map(self.states.__getitem__, order))
+        moved.parties = array("q", map(self.parties.__getitem__, order))
+        moved.received = list(map(self.received.__getitem__, order))
+        moved.main = list(map(self.main.__getitem__, order))
+        moved.keys = list(map(self.keys.__getitem__, order))
+        return moved
+
+
 class CaseRows(Sequence[CaseRow]):
-    """:func:`list_cases`'s answer: the queries' own tuples, each built into a ``CaseRow``
-    only when asked for (and then kept), so that loading 100,000 cases builds none and a
-    view builds the few it shows. The search keys, numbers and referring parties of every
-    case are at hand without building rows (the search box and the party filter use them).
-    Compares equal to a list of the same rows."""
+    """:func:`list_cases`'s answer: the listing kept in columns (:class:`ListingColumns`),
+    each case built into a ``CaseRow`` only when asked for (and then kept), so that loading
+    100,000 cases builds none and a view builds the few it shows. The search keys, numbers
+    and referring parties of every case are at hand without building rows (the search box
+    and the party filter use them). Compares equal to a list of the same rows."""
 
-    __slots__ = ("_raw", "_plan_of", "_meeting_of", "_open_of", "_overdue_of",
-                 "_party_names", "_built", "_keys")
+    __slots__ = ("_cols", "_planned_of", "_meeting_of", "_open_of", "_overdue_of",
+                 "_party_names", "_built")
 
-    def __init__(self, raw: Sequence[tuple[Any, ...]],
-                 plan_of: Mapping[int, tuple[Any, Any, Any]], meeting_of: Mapping[int, str],
+    def __init__(self, raw: ListingColumns | Sequence[tuple[Any, ...]],
+                 planned_of: Mapping[int, str], meeting_of: Mapping[int, str],
                  open_of: Mapping[int, int], overdue_of: Mapping[int, int],
                  party_names: Mapping[int, str]) -> None:
-        self._raw = raw
-        self._plan_of = plan_of
+        """``planned_of``: the next meeting a case's plan names (ISO text), by case id;
+        ``meeting_of``: the first coming meeting whose agenda holds the case; ``open_of``
+        and ``overdue_of``: the counts of its plan's open and overdue actions, by case
+        id."""
+        self._cols = raw if isinstance(raw, ListingColumns) else ListingColumns((raw,))
+        self._planned_of = planned_of
         self._meeting_of = meeting_of
         self._open_of = open_of
         self._overdue_of = overdue_of
         self._party_names = party_names
-        self._built: list[CaseRow | None] = [None] * len(raw)
-        self._keys: list[str] | None = None
+        self._built: list[CaseRow | None] = [None] * len(self._cols)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._cols)
 
     @overload
     def __getitem__(self, index: int) -> CaseRow: ...
@@ -126,14 +189,16 @@ class CaseRows(Sequence[CaseRow]):
 
     def __getitem__(self, index: int | slice) -> CaseRow | list[CaseRow]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self._raw)))]
+            return [self[i] for i in range(*index.indices(len(self._cols)))]
         row = self._built[index]
         if row is None:
-            row = self._built[index] = self._build(self._raw[index])
+            if index < 0:
+                index += len(self._cols)
+            row = self._built[index] = self._build(index)
         return row
 
     def __iter__(self) -> Iterator[CaseRow]:
-        for i in range(len(self._raw)):
+        for i in range(len(self._cols)):
             yield self[i]
 
     def __eq__(self, other: object) -> bool:
@@ -144,88 +209,85 @@ class CaseRows(Sequence[CaseRow]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"CaseRows({len(self._raw)} cases)"
+        return f"CaseRows({len(self._cols)} cases)"
 
-    def _build(self, raw: tuple[Any, ...]) -> CaseRow:
-        case_id, number, protocol_value, state, party, received, main_subject, search_key = raw
-        return CaseRow._make((case_id, number, main_subject or "", _PROTOCOLS[protocol_value],
-                              _STATES[state], self._party_names.get(party) or "",
-                              date.fromisoformat(received), *self._beside(raw),
-                              search_key or number))
+    def _build(self, i: int) -> CaseRow:
+        cols = self._cols
+        number = cols.numbers[i]
+        return CaseRow._make((cols.ids[i], number, cols.main[i],
+                              _PROTOCOLS[cols.protocols[i]], _STATES[cols.states[i]],
+                              self._party_names.get(cols.parties[i]) or "",
+                              date.fromisoformat(cols.received[i]), *self._beside(i),
+                              cols.keys[i]))
 
-    def _beside(self, raw: tuple[Any, ...]) -> tuple[date | None, int, int]:
-        """The next meeting and the open and overdue action counts of a listing tuple."""
-        case_id, state = raw[0], raw[3]
-        _case, plan_id, planned = self._plan_of.get(case_id, _NO_PLAN)
+    def _beside(self, i: int) -> tuple[date | None, int, int]:
+        """The next meeting and the open and overdue action counts of the ``i``-th case."""
+        case_id, state = self._cols.ids[i], self._cols.states[i]
         # The first coming meeting on an agenda; the plan's own date before that.
-        coming = self._meeting_of.get(case_id) or planned
+        coming = self._meeting_of.get(case_id) or self._planned_of.get(case_id)
         meeting = date.fromisoformat(coming[:10]) if coming else None
         if state in _ENDED:
             return meeting, 0, 0
-        return meeting, self._open_of.get(plan_id, 0), self._overdue_of.get(plan_id, 0)
+        return meeting, self._open_of.get(case_id, 0), self._overdue_of.get(case_id, 0)
 
     def search_keys(self) -> list[str]:
-        """Every case's folded search key, in row order (no rows built; made once, so a
-        loader thread can make it before the screen shows the rows)."""
-        if self._keys is None:
-            self._keys = [r[7] or r[1] for r in self._raw]
-        return self._keys
+        """Every case's folded search key, in row order (no rows built; the list itself,
+        not a copy: do not change it)."""
+        return self._cols.keys
 
     def numbers(self) -> list[str]:
-        return [r[1] for r in self._raw]
+        return list(self._cols.numbers)
 
     def values_of(self, field: str) -> list[Any]:
         """Every row's value of the ``CaseRow`` field ``field``, in row order: straight
-        from the listing's tuples (no row built) for the fields it holds as they are shown
+        from the listing's columns (no row built) for the fields it holds as they are shown
         (number, main subject, protocol, state, referring party, received, search key);
         through the rows for the others. A sort on a column needs no row built this way."""
-        raw = self._raw
+        cols = self._cols
         if field == "number":
-            return list(map(itemgetter(1), raw))
+            return list(cols.numbers)
         if field == "protocol":
-            return list(map(_PROTOCOLS.__getitem__, map(itemgetter(2), raw)))
+            return list(map(_PROTOCOLS.__getitem__, cols.protocols))
         if field == "state":
-            return list(map(_STATES.__getitem__, map(itemgetter(3), raw)))
+            return list(map(_STATES.__getitem__, cols.states))
         if field == "referring_party":
             names = self._party_names
-            shown = {p: names.get(p) or "" for p in set(map(itemgetter(4), raw))}
-            return list(map(shown.__getitem__, map(itemgetter(4), raw)))
+            shown = {p: names.get(p) or "" for p in set(cols.parties)}
+            return list(map(shown.__getitem__, cols.parties))
         if field == "received":
-            return list(map(date.fromisoformat, map(itemgetter(5), raw)))
+            days = {d: date.fromisoformat(d) for d in set(cols.received)}
+            return list(map(days.__getitem__, cols.received))
         if field == "main_subject":
-            return [m or "" for m in map(itemgetter(6), raw)]
+            return list(cols.main)
         if field == "search_key":
-            return list(self.search_keys())
+            return list(cols.keys)
         if field in _BESIDE:
             at = _BESIDE.index(field)
-            return [self._beside(r)[at] for r in raw]
+            return [self._beside(i)[at] for i in range(len(cols))]
         if field == "id":
-            return list(map(itemgetter(0), raw))
+            return list(cols.ids)
         raise ValueError(field)
 
     def reordered(self, order: Sequence[int]) -> CaseRows:
         """The same rows in the order ``order`` gives (positions in this sequence): the
-        tuples and any rows built so far move along, nothing is built."""
-        moved = CaseRows(list(map(self._raw.__getitem__, order)), self._plan_of,
-                         self._meeting_of, self._open_of, self._overdue_of, self._party_names)
+        columns and any rows built so far move along, nothing is built."""
+        moved = CaseRows(self._cols.reordered(order), self._planned_of, self._meeting_of,
+                         self._open_of, self._overdue_of, self._party_names)
         moved._built = list(map(self._built.__getitem__, order))
-        if self._keys is not None:
-            moved._keys = list(map(self._keys.__getitem__, order))
         return moved
 
     def referring_parties(self) -> set[str]:
         """The names of the parties that referred a listed case (no rows built)."""
         names = self._party_names
-        return {names[p] for p in {r[4] for r in self._raw} if names.get(p)}
-
-
+        return {names[p] for p in set(self._cols.parties) if names.get(p)}
 
 
 @entry_point
 def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                protocol: Protocol | None = None, party_id: int | None = None,
                include_destroyed: bool = False, today: date | None = None,
-               limit: int | None = None, search: str | None = None) -> CaseRows:
+               limit: int | None = None, search: str | None = None,
+               once: bool = False) -> CaseRows:
     """Every case for the Cases table, newest number first (the newest ``limit`` only,
     when given: what a screen shows at once while it loads the rest).
 
@@ -239,6 +301,12 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     through its proxy model. Destroyed cases (tombstones) are left out unless asked for.
     Next meeting and action counts are not counted for cases that have ended. A role
     without ``CASE_SUBSTANCE`` gets the register's shape (:func:`register_shape`).
+
+    ``once``: a read whose answer the caller keeps (the Cases screen holds every case in
+    its table): the database pages it decrypts are not kept beside it (``ONCE_CACHE_KIB``
+    instead of the page cache that serves repeated reads; at 100,000 listed cases about
+    40 MB of decrypted pages, names and BSNs among them, that would only duplicate the
+    table until the lock).
     """
     vault.require(Permission.VIEW_CASES, "case", "-")
     substance = may(vault.actor.role, Permission.CASE_SUBSTANCE)
@@ -274,29 +342,47 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     # The rows carry no cycles: no collector passes while they are made (app.store.bulk).
     with collector_paused(), vault.read() as conn:
         sql_limit = limit if not (words and not (substance and in_sql)) else None
-        raw = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit,
-                                search_keys=substance)
-        if words and substance and not in_sql:
-            raw = [r for r in raw if all(w in (r[7] or r[1]) for w in words)]
-            raw = raw if limit is None else raw[:int(limit)]
-        if words and not substance:
-            # The register's key (number and initials) is made in Python: matched here.
-            raw = [r for r in raw
-                   if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
-            raw = raw if limit is None else raw[:int(limit)]
+        cache_kib = ONCE_CACHE_KIB if once else case_rows.LIST_CACHE_KIB
+        raw: ListingColumns | list[tuple[Any, ...]]
+        if substance and not (words and not in_sql):
+            # As SQL answers it: straight into columns, a batch at a time.
+            raw = ListingColumns(case_rows.listing_batches(
+                conn, " AND ".join(clauses), params, sql_limit, search_keys=True,
+                cache_kib=cache_kib))
+        else:
+            listed = case_rows.listing(conn, " AND ".join(clauses), params, sql_limit,
+                                       search_keys=substance, cache_kib=cache_kib)
+            if words and substance and not in_sql:
+                listed = [r for r in listed if all(w in (r[7] or r[1]) for w in words)]
+                listed = listed if limit is None else listed[:int(limit)]
+            if words and not substance:
+                # The register's key (number and initials) is made in Python: matched here.
+                listed = [r for r in listed
+                          if all(w in register_shape(r[1], r[6] or "")[1] for w in words)]
+                listed = listed if limit is None else listed[:int(limit)]
+            raw = listed
         # The newest few: the other queries only for those cases (by their ids).
-        only = None if limit is None and not words else [int(r[0]) for r in raw]
+        only = (None if limit is None and not words
+                else list(raw.ids) if isinstance(raw, ListingColumns)
+                else [int(r[0]) for r in raw])
         plan_of, open_actions, meeting_of, party_names = case_rows.listing_extras(
             conn, only, on_day["today"])
     day = on_day["today"]
-    # Counted in C (Counter over the plan ids): 60,000 open actions at 100,000 cases.
-    open_of: Mapping[int, int] = Counter(map(itemgetter(0), open_actions))
-    overdue_of: Mapping[int, int] = Counter(
-        [plan_id for plan_id, due in open_actions if due is not None and due < day])
-    if not substance:
+    # Counted per case in C (Counter over the plans' case ids): 60,000 open actions at
+    # 100,000 cases. Only the counts and the plans' dates are kept, not a tuple per plan.
+    case_of_plan = dict(zip(map(itemgetter(1), plan_of.values()),
+                            map(itemgetter(0), plan_of.values())))
+    open_of: Mapping[Any, int] = Counter(map(case_of_plan.get, map(itemgetter(0),
+                                                                   open_actions)))
+    overdue_of: Mapping[Any, int] = Counter(
+        [case_of_plan.get(plan_id) for plan_id, due in open_actions
+         if due is not None and due < day])
+    planned_of = {case_id: planned for case_id, _plan, planned in plan_of.values() if planned}
+    del plan_of, case_of_plan, open_actions
+    if not substance and not isinstance(raw, ListingColumns):
         # The register's shape, made here so that no name or BSN is kept in the answer.
         raw = [r[:6] + register_shape(r[1], r[6] or "") for r in raw]
-    rows = CaseRows(raw, plan_of, meeting_of, open_of, overdue_of, party_names)
+    rows = CaseRows(raw, planned_of, meeting_of, open_of, overdue_of, party_names)
     vault.log_now("case.list", "case", "-", detail={"count": len(rows),
                                                     "substance": substance,
                                                     **({"search": True} if words else {})})

@@ -8,7 +8,7 @@ and the transaction (``app.services.cases``, ``closure``, ``retention``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -472,23 +472,48 @@ LIST_CACHE_KIB = 131_072
 
 
 def listing(conn: Connection, where: str, params: Mapping[str, Any],
-            limit: int | None, *, search_keys: bool = True) -> list[tuple[Any, ...]]:
+            limit: int | None, *, search_keys: bool = True,
+            cache_kib: int = LIST_CACHE_KIB) -> list[tuple[Any, ...]]:
     """``(id, number, protocol, state, referring party id, received, main subject, search
     key)`` (protocol and state as their position in ``LIST_PROTOCOLS`` and
     ``LIST_STATES``) of the cases ``where`` selects (a condition on ``c`` = cases, ``cs`` =
     case_search, with ``params``), newest number first, the first ``limit`` when given.
     Without ``search_keys`` the search key is None (it holds names and BSNs: a role without
     the substance may not read it on the house server).
+    ``cache_kib``: the connection's page cache for this read (``LIST_CACHE_KIB`` keeps the
+    pages for the reads that follow; a one-off read of every case keeps little).
     Straight through the DB-API cursor: plain tuples, no per-row ORM or type work."""
     cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
     try:
-        store_dialect.widen_page_cache(conn, LIST_CACHE_KIB)
+        store_dialect.widen_page_cache(conn, cache_kib)
         sql = LIST_SQL.format(where=where)
         if not search_keys:
             sql = sql.replace("cs.search_key", "NULL")
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return list(cursor.execute(sql, dict(params)).fetchall())
+    finally:
+        cursor.close()
+
+
+def listing_batches(conn: Connection, where: str, params: Mapping[str, Any],
+                    limit: int | None, *, search_keys: bool = True,
+                    cache_kib: int = LIST_CACHE_KIB,
+                    size: int = 4_096) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`listing`'s tuples in batches of ``size``, for a caller that keeps them in
+    another shape: the tuples of 100,000 cases are never alive at once (issue 23, the
+    peak memory of the Cases table). Read them all before the next statement."""
+    cursor = store_dialect.cursor(conn)
+    try:
+        store_dialect.widen_page_cache(conn, cache_kib)
+        sql = LIST_SQL.format(where=where)
+        if not search_keys:
+            sql = sql.replace("cs.search_key", "NULL")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cursor.execute(sql, dict(params))
+        while batch := cursor.fetchmany(size):
+            yield batch
     finally:
         cursor.close()
 

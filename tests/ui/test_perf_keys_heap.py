@@ -76,7 +76,8 @@ def test_a_shown_long_list_is_not_walked_by_a_collection(
     # The answer and the lists behind it (one entry per case) are out of the collector's
     # sight; so is what existed before (the program's own objects, here the model).
     assert not _in_collectors_sight(shown)
-    assert not _in_collectors_sight(shown._raw)
+    assert not _in_collectors_sight(shown._cols.keys)  # the lists behind it
+    assert not _in_collectors_sight(shown._cols.main)
     assert not _in_collectors_sight(model)
     assert gc.get_freeze_count() > 0
     # What is made afterwards is collected as usual.

@@ -388,7 +388,8 @@ class CasesScreen(QWidget):
         if generation != self._generation or not self.vault.is_open:
             return
         vault = self.vault
-        run_in_background(lambda: _prepared(case_service.list_cases(vault)),
+        # once: the table keeps every case; the decrypted pages are not kept beside it
+        run_in_background(lambda: _prepared(case_service.list_cases(vault, once=True)),
                           lambda found: self._all_loaded(generation, found),
                           lambda exc: self._load_failed(generation, exc), context=self)
 
