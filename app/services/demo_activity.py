@@ -171,6 +171,9 @@ class Story:
         return self.closed
 
 
+_OUTCOMES = [o.value for o in Outcome]
+
+
 def plan_story(rng: random.Random, received: date, today: date,
                retention_months: int = DEFAULT_MONTHS) -> Story:
     """Where a case referred on ``received`` stands on ``today``, and the dates on the way."""
@@ -184,7 +187,7 @@ def plan_story(rng: random.Random, received: date, today: date,
     follow_ups = rng.choice((1, 1, 2, 2, 3))
     gaps = [rng.randint(35, 56) for _i in range(follow_ups)]
     close_after = rng.randint(7, 30)
-    outcome = rng.choices([o.value for o in Outcome], (50, 30, 12, 8))[0]
+    outcome = rng.choices(_OUTCOMES, (50, 30, 12, 8))[0]
     if started > today:
         return Story(received, CaseState.REFERRED, CaseState.REFERRED)
     story = Story(received, CaseState.INTAKE, CaseState.INTAKE,

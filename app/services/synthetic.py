@@ -543,7 +543,7 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
                 "destroyed_at": None, "outcome": None}
             if state is not CaseState.REFERRED:
                 started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
-                row["intake_started_at"] = _stored(_dt(started))
+                row["intake_started_at"] = sql_value(_dt(started))
             destroyed = bool(override and override.get("_destroyed"))
             closed = bool(override and override.get("_closed"))
             if state in (CaseState.TRIAGE, CaseState.DECLINED):
@@ -551,7 +551,7 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
                 if override and override.get("intake_decided_at"):
                     decided = override["intake_decided_at"].date()
                 declined = state is CaseState.DECLINED
-                answered = _stored(_dt(decided, 15))
+                answered = sql_value(_dt(decided, 15))
                 row.update(intake_decision="declined" if declined else "accepted",
                            intake_decided_by=account, intake_decided_at=answered)
                 if declined:
@@ -566,11 +566,13 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
                         "Blijkt uit de aanmelding en de informatie van de partners." if met
                         else "Problemen op één leefgebied.", answered, account))
             if override:
-                row.update({k: _stored(v) for k, v in override.items()
-                            if not k.startswith("_")})
+                for key, value in override.items():
+                    if key[0] != "_":
+                        row[key] = (value if value is None or type(value) is str
+                                    else sql_value(value))
             if destroyed:
                 # What retention leaves: the tombstone fields of the row, nothing else.
-                row.update({name: None for name in _PERSONAL_CASE_FIELDS})
+                row.update(_NO_PERSONAL_CASE_FIELDS)
                 case_rows.append(row)
                 continue
             case_rows.append(row)
@@ -611,11 +613,6 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
     return numbers
 
 
-def _stored(value: Any) -> Any:
-    """``value`` as the vault file stores it (``app.store.demo_rows.sql_value``)."""
-    return sql_value(value)
-
-
 _SUBJECT_COLUMNS = ("case_id", "position", "given_names", "surname", "surname_key",
                     "name_key", "birth_date", "bsn", "address", "role")
 _ITEM_COLUMNS = ("id", "case_id", "source_party_id", "received", "category", "text",
@@ -625,6 +622,7 @@ _ITEM_COLUMNS = ("id", "case_id", "source_party_id", "received", "category", "te
 #: The personal fields of the ``cases`` row that destruction empties (declared next to the
 #: table, as ``app.services.retention.PERSONAL_CASE_FIELDS`` reads them).
 _PERSONAL_CASE_FIELDS = personal_columns(cases)
+_NO_PERSONAL_CASE_FIELDS = dict.fromkeys(_PERSONAL_CASE_FIELDS)
 
 
 #: How the demo spreads its cases over the intake states (the later states belong to the
