@@ -22,6 +22,7 @@ service, so that a whole use case stays one transaction.
 
 from __future__ import annotations
 
+import os
 import sys
 from array import array
 from collections import Counter
@@ -160,7 +161,7 @@ class CaseRows(Sequence[CaseRow]):
     and the party filter use them). Compares equal to a list of the same rows."""
 
     __slots__ = ("_cols", "_planned_of", "_meeting_of", "_open_of", "_overdue_of",
-                 "_party_names", "_built")
+                 "_party_names", "_built", "_common")
 
     def __init__(self, raw: ListingColumns | Sequence[tuple[Any, ...]],
                  planned_of: Mapping[int, str], meeting_of: Mapping[int, str],
@@ -177,6 +178,7 @@ class CaseRows(Sequence[CaseRow]):
         self._overdue_of = overdue_of
         self._party_names = party_names
         self._built: list[CaseRow | None] = [None] * len(self._cols)
+        self._common: str | None = None
 
     def __len__(self) -> int:
         return len(self._cols)
@@ -235,6 +237,14 @@ class CaseRows(Sequence[CaseRow]):
         not a copy: do not change it)."""
         return self._cols.keys
 
+    def common_prefix(self) -> str:
+        """The longest beginning every search key shares (the case numbers' "zvh-20"),
+        made once: a pass over every key, which a loader thread makes before the screen's
+        first keystroke needs it."""
+        if self._common is None:
+            self._common = os.path.commonprefix(self._cols.keys) if self._cols.keys else ""
+        return self._common
+
     def numbers(self) -> list[str]:
         return list(self._cols.numbers)
 
@@ -274,6 +284,7 @@ class CaseRows(Sequence[CaseRow]):
         moved = CaseRows(self._cols.reordered(order), self._planned_of, self._meeting_of,
                          self._open_of, self._overdue_of, self._party_names)
         moved._built = list(map(self._built.__getitem__, order))
+        moved._common = self._common  # the same keys
         return moved
 
     def referring_parties(self) -> set[str]:

@@ -253,6 +253,13 @@ class CaseTableModel(QAbstractTableModel):
             return rows.search_keys()  # without building a row per case
         return [r.search_key for r in rows]
 
+    def common_prefix(self) -> str:
+        """The longest beginning every row's search key shares (made once per answer)."""
+        rows = self._rows
+        if isinstance(rows, CaseRows):
+            return rows.common_prefix()
+        return os.path.commonprefix(self.search_keys()) if rows else ""
+
     def referring_parties(self) -> set[str]:
         """The names of the referring parties of the rows (for the party filter)."""
         rows = self._rows
@@ -648,7 +655,8 @@ class CaseFilterProxy(QAbstractProxyModel):
             return self._trail[-1][1]
         keys = self._keys
         if self._common is None:
-            self._common = os.path.commonprefix(keys) if keys else ""
+            model = self._model()
+            self._common = model.common_prefix() if model is not None and keys else ""
         # A word inside the beginning every key shares narrows nothing (no pass for it).
         needed = sorted((w for w in words if w not in self._common), key=len, reverse=True)
         hits: list[int] | None = self._trail[-1][1] if self._trail else None
@@ -720,8 +728,12 @@ class CaseFilterProxy(QAbstractProxyModel):
         return 0 if parent.isValid() or model is None else model.columnCount()
 
     def index(self, row: int, column: int, parent: Index = _NO_PARENT) -> QModelIndex:
-        if parent.isValid() or not (0 <= row < self.rowCount()
-                                    and 0 <= column < self.columnCount()):
+        # Asked once per painted cell: the counts without a call per bound.
+        if self._stale:
+            self._refresh()
+        shown = self._shown
+        rows = len(shown) if shown is not None else self._source_count()
+        if not (0 <= row < rows and 0 <= column < _COLUMNS) or parent.isValid():
             return QModelIndex()
         return self.createIndex(row, column)
 
@@ -845,6 +857,11 @@ class CaseCellDelegate(QStyledItemDelegate):
                           dict[bool, tuple[QBrush, QColor, QColor]], QColor] | None = None
         #: whether this delegate draws as Qt's does (None: not checked since the last change)
         self._same: bool | None = None
+        #: the status cells as Qt's delegate paints them, per label, look and size (it lays
+        #: out the label and scales the colour square anew per cell: a third of a painted
+        #: table's delegate time); whether drawing them so matches (None: not checked)
+        self._status_cells: dict[tuple[Any, ...], QPixmap] = {}
+        self._status_same: bool | None = None
         self._plain = view.layoutDirection() == Qt.LayoutDirection.LeftToRight
         proxy.modelReset.connect(self.forget)
         view.installEventFilter(self)
@@ -852,6 +869,7 @@ class CaseCellDelegate(QStyledItemDelegate):
     def forget(self) -> None:
         """Drop every kept text (new rows, or the lock: nothing personal is kept)."""
         self._texts = {}
+        self._status_cells = {}
 
     def draws_itself(self) -> bool | None:
         """Whether the last check found this delegate drawing as Qt's (None: not checked)."""
@@ -862,6 +880,8 @@ class CaseCellDelegate(QStyledItemDelegate):
             self._look = None
             self._same = None
             self._texts = {}
+            self._status_cells = {}
+            self._status_same = None
             if isinstance(watched, QWidget):
                 self._plain = watched.layoutDirection() == Qt.LayoutDirection.LeftToRight
         return False
@@ -901,8 +921,8 @@ class CaseCellDelegate(QStyledItemDelegate):
             for selected in (False, True):
                 probe = QStyleOptionViewItem(option)
                 probe.rect = QRect(0, 0, size.width(), size.height())
-                probe.state = ((probe.state | _SELECTED) if selected
-                               else (probe.state & ~_SELECTED))
+                probe.state = ((probe.state | _SELECTED_FLAG) if selected
+                               else (probe.state & ~_SELECTED_FLAG))
                 # at the screen's pixel ratio, as the cells are painted there
                 theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
                                 for _ in range(2))
@@ -912,8 +932,8 @@ class CaseCellDelegate(QStyledItemDelegate):
                 with _painting(theirs) as painter:
                     super().paint(painter, probe, cell)
                 with _painting(ours) as painter:
-                    self._draw(painter, probe, probe.rect, probe.state, model, cell.row(),
-                               column)
+                    self._draw(painter, probe, probe.rect, probe.state.value, model,
+                               cell.row(), column)
                 if theirs != ours:
                     return False
         return True
@@ -921,11 +941,20 @@ class CaseCellDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: Index) -> None:
         c = index.column()
-        state = option.state
+        state = option.state.value  # a plain number: a PySide6 flag's "&" is an enum call
         model = self._proxy.sourceModel()
-        if (c == _STATUS or state & _FOCUS or not state & _ENABLED or not self._plain
+        if (state & _FOCUS or not state & _ENABLED or not self._plain
                 or not isinstance(model, CaseTableModel)):
             super().paint(painter, option, index)
+            return
+        if c == _STATUS:
+            if self._status_same is None:
+                self._status_same = self._check_status(option, index, model)
+            if self._status_same:
+                painter.drawPixmap(option.rect.topLeft(),
+                                   self._status_cell(option, index, state, model))
+            else:
+                super().paint(painter, option, index)
             return
         if self._same is None:
             self._look = None
@@ -935,8 +964,62 @@ class CaseCellDelegate(QStyledItemDelegate):
             return
         self._draw(painter, option, option.rect, state, model, index.row(), c)
 
+    def _status_cell(self, option: QStyleOptionViewItem, index: Index, state: int,
+                     model: CaseTableModel) -> QPixmap:
+        """The status cell as Qt's delegate paints it, on a transparent pixmap: made once
+        per label, state, look and size."""
+        rect = option.rect
+        row, _column, label = model.display_at(self._proxy.source_row(index.row()), _STATUS)
+        key = (label, row.state, rect.width(), rect.height(), state, option.features.value)
+        cell = self._status_cells.get(key)
+        if cell is None:
+            if len(self._status_cells) > self.KEEP:
+                self._status_cells = {}
+            widget = option.widget
+            ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+            cell = QPixmap(round(rect.width() * ratio), round(rect.height() * ratio))
+            cell.setDevicePixelRatio(ratio)
+            cell.fill(Qt.GlobalColor.transparent)
+            probe = QStyleOptionViewItem(option)
+            probe.rect = QRect(0, 0, rect.width(), rect.height())
+            painter = QPainter(cell)
+            try:
+                super().paint(painter, probe, index)
+            finally:
+                painter.end()
+            self._status_cells[key] = cell
+        return cell
+
+    def _check_status(self, option: QStyleOptionViewItem, index: Index,
+                      model: CaseTableModel) -> bool:
+        """Draw this status cell both ways, selected and not, into images: whether every
+        pixel of the kept cell drawn over the row's background is Qt's."""
+        size = option.rect.size()
+        widget = option.widget
+        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
+        for selected in (False, True):
+            probe = QStyleOptionViewItem(option)
+            probe.rect = QRect(0, 0, size.width(), size.height())
+            probe.state = ((probe.state | _SELECTED_FLAG) if selected
+                           else (probe.state & ~_SELECTED_FLAG))
+            theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
+                            for _ in range(2))
+            for image in (theirs, ours):
+                image.setDevicePixelRatio(ratio)
+                image.fill(probe.palette.color(QPalette.ColorRole.AlternateBase))
+            with _painting(theirs) as painter:
+                super().paint(painter, probe, index)
+            kept = self._status_cell(probe, index, probe.state.value, model)
+            with _painting(ours) as painter:
+                painter.drawPixmap(probe.rect.topLeft(), kept)
+            if theirs != ours:
+                self._status_cells = {}
+                return False
+        return True
+
     def _draw(self, painter: QPainter, option: QStyleOptionViewItem, rect: QRect,
-              state: QStyle.StateFlag, model: CaseTableModel, r: int, c: int) -> None:
+              state: int, model: CaseTableModel, r: int, c: int) -> None:
         row, column, text = model.display_at(self._proxy.source_row(r), c)
         margin, metrics, fractional, colours, error = self._look or self._take_look(option)
         width = rect.width() - 2 * margin
@@ -979,10 +1062,12 @@ _LOOK_CHANGES = frozenset({QEvent.Type.FontChange, QEvent.Type.PaletteChange,
                            QEvent.Type.ApplicationPaletteChange,
                            QEvent.Type.ApplicationFontChange})
 _STATUS = int(Column.STATUS)
-_FOCUS = QStyle.StateFlag.State_HasFocus
-_ENABLED = QStyle.StateFlag.State_Enabled
-_ACTIVE = QStyle.StateFlag.State_Active
-_SELECTED = QStyle.StateFlag.State_Selected
+_SELECTED_FLAG = QStyle.StateFlag.State_Selected
+#: the view's state flags as plain numbers (the delegate tests them per painted cell)
+_FOCUS = QStyle.StateFlag.State_HasFocus.value
+_ENABLED = QStyle.StateFlag.State_Enabled.value
+_ACTIVE = QStyle.StateFlag.State_Active.value
+_SELECTED = QStyle.StateFlag.State_Selected.value
 
 
 def _extends(words: tuple[str, ...], earlier: tuple[str, ...]) -> bool:

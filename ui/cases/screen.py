@@ -810,6 +810,9 @@ class CasesScreen(QWidget):
 
 
 def _prepared(rows: case_service.CaseRows) -> case_service.CaseRows:
-    """``rows`` with their search keys made (in the loader's thread, not the GUI's)."""
+    """``rows`` with what the search box needs made (in the loader's thread, not the
+    GUI's): the beginning every search key shares (a pass over every key, 10-20 ms at
+    100,000 cases, which otherwise fell on the first keystroke)."""
     rows.search_keys()
+    rows.common_prefix()
     return rows
