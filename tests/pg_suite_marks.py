@@ -43,6 +43,9 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_vault_rekey.py":
         "the vault file's data-key change and keyslots.json (the server's own data-key "
         "change is tests/unit/test_pg_rekey_server.py)",
+    "tests/unit/test_vault_passwd_interrupted.py":
+        "the vault file's keyslots.json and the public keys its database records (the "
+        "server's logins have no slot file)",
     "tests/unit/test_vault_restore.py":
         "the vault file's backup and restore; on the server backup is the server's "
         "(pg_dump), which casuskamer backup says",

@@ -41,6 +41,7 @@ from app.store import audit
 from app.formatting import format_moment
 from app.store import accounts as account_rows
 from app.store import settings
+from app.store import vault_meta
 from app.vault import first_use, keyslots, rekey, server_accounts
 from app.vault.vault import OpenVault, record_slot_key, slot_key_name, utcnow
 from app.vault.access import entry_point
@@ -149,13 +150,20 @@ def change_passphrase(vault: OpenVault, current: str, new: str,
     if slot is None:
         raise NotFound(_("This account has no key slot."))
     keyslots.check_passphrase(slots.vault_id, slot, current)  # raises WrongPassphrase
+    fresh = keyslots.seal(vault.vault_id, name, new, vault.key_buffer(),
+                          kdf or keyslots.calibrate())
+    # The slot file and the database cannot change in one step: the new public key is
+    # announced first, so a crash after the file was written and before the commit leaves
+    # a slot the vault still trusts (settled at the next exclusive unlock), not one that
+    # looks altered and blocks every later change of the data key.
+    with vault.begin() as conn:
+        vault_meta.announce_slot_key(conn, name, fresh.public_key)
     with vault.begin() as conn:
         account_rows.update_account(conn, name, {"passphrase_changed_at": utcnow()})
         vault.log(conn, first_use.PASSWD, "account", name,
                   detail={"first_use": True} if vault.passphrase_set_by else None)
-        fresh = keyslots.seal(vault.vault_id, name, new, vault.key_buffer(),
-                              kdf or keyslots.calibrate())
         record_slot_key(conn, fresh)
+        vault_meta.drop_announced_slot_key(conn, name)
         slots.replace(fresh)
         slots.write(vault.vault.slots_path, forget_previous=True)
     vault.passphrase_set_by = ""

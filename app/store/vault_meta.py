@@ -27,6 +27,8 @@ PENDING_KEY = "data_key_change"
 #: how many times the data key has been changed
 GENERATION_KEY = "data_key_generation"
 SLOT_KEY_PREFIX = "slot_key:"
+#: an announced, not yet settled, public key of a slot (a change of passphrase under way)
+SLOT_KEY_ANNOUNCED_PREFIX = "slot_key_announced:"
 
 
 # -- meta: key and value -----------------------------------------------------------------------
@@ -102,6 +104,33 @@ def recorded_slot_keys(conn: Connection) -> dict[str, str]:
     """Account -> the hex public key recorded for its slot."""
     return {str(k)[len(SLOT_KEY_PREFIX):]: str(v) for k, v in conn.execute(
         select(meta.c.key, meta.c.value).where(meta.c.key.like(SLOT_KEY_PREFIX + "%")))}
+
+
+# A change of passphrase seals a new slot (a new public key) and must write it both to the
+# key-slot file and to the database, which cannot be one atomic step. The new key is first
+# recorded as *announced*, in a transaction of its own; the slot file and the recorded key
+# change after that. A crash in between leaves a slot that matches either the recorded or
+# the announced key, both written by a session that held the data key; the next exclusive
+# unlock settles which one the file holds (``app.vault.rekey.settle``).
+
+def announce_slot_key(conn: Connection, account: str, public_key: bytes) -> None:
+    """Record the public key a slot of ``account`` is about to get (its own transaction)."""
+    if not public_key:
+        return
+    name = SLOT_KEY_ANNOUNCED_PREFIX + account
+    conn.execute(delete(meta).where(meta.c.key == name))
+    conn.execute(insert(meta).values(key=name, value=public_key.hex()))
+
+
+def announced_slot_keys(conn: Connection) -> dict[str, str]:
+    """Account -> the hex public key announced for its slot and not settled yet."""
+    return {str(k)[len(SLOT_KEY_ANNOUNCED_PREFIX):]: str(v) for k, v in conn.execute(
+        select(meta.c.key, meta.c.value).where(
+            meta.c.key.like(SLOT_KEY_ANNOUNCED_PREFIX + "%")))}
+
+
+def drop_announced_slot_key(conn: Connection, account: str) -> None:
+    conn.execute(delete(meta).where(meta.c.key == SLOT_KEY_ANNOUNCED_PREFIX + account))
 
 
 # -- a change of the data key ------------------------------------------------------------------

@@ -97,13 +97,34 @@ def generation(opened: OpenVault) -> int:
         return vault_meta.key_generation(conn)
 
 
+def settle_announced(conn: Connection, slot: keyslots.KeySlot, recorded: dict[str, str]) -> bool:
+    """Settle an announced key of ``slot``'s account (``vault_meta.announce_slot_key``):
+    the file holds the announced key, so the change of passphrase reached the file and its
+    key becomes the recorded one; or the file holds the recorded key, so the change never
+    reached it and the announcement goes. True when the recorded key changed."""
+    announced = vault_meta.announced_slot_keys(conn).get(slot.account)
+    if announced is None:
+        return False
+    if slot.public_key.hex() == announced:
+        vault_meta.record_slot_key(conn, slot.account, slot.public_key)
+        vault_meta.drop_announced_slot_key(conn, slot.account)
+        return True
+    if slot.public_key.hex() == recorded.get(slot.account):
+        vault_meta.drop_announced_slot_key(conn, slot.account)
+    return False
+
+
 def _check_slot_keys(conn: Connection, slots: SlotFile) -> None:
     """Every slot's public key must be the one the database recorded for that account."""
     recorded = vault_meta.recorded_slot_keys(conn)
+    announced = vault_meta.announced_slot_keys(conn)
     for slot in slots.slots:
         known = recorded.get(slot.account)
         if known is None:
             vault_meta.record_slot_key(conn, slot.account, slot.public_key)
+        elif slot.public_key.hex() == announced.get(slot.account):
+            # a change of passphrase interrupted after its slot was written
+            settle_announced(conn, slot, recorded)
         elif known != slot.public_key.hex():
             raise VaultDamaged(_("The key slot of {account} is not the one this vault "
                                  "recorded: the key-slot file was altered. The data key was "
@@ -269,6 +290,23 @@ def remove_copy(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
+def _settle_announced_keys(opened: OpenVault, slots: SlotFile) -> None:
+    """Announced slot keys left by an interrupted change of passphrase: the key the file
+    holds becomes the recorded one (audited: the change did happen, its own row was lost
+    with its transaction), or the announcement goes."""
+    with opened.begin() as conn:
+        announced = vault_meta.announced_slot_keys(conn)
+        if not announced:
+            return
+        recorded = vault_meta.recorded_slot_keys(conn)
+        for account in announced:
+            slot = slots.find(account)
+            if slot is None:
+                vault_meta.drop_announced_slot_key(conn, account)
+            elif settle_announced(conn, slot, recorded):
+                opened.log(conn, "account.slot_settled", "account", account)
+
+
 def settle(opened: OpenVault, passphrase: str | None) -> None:
     """At an exclusive unlock: finish what an interrupted change left.
 
@@ -280,6 +318,7 @@ def settle(opened: OpenVault, passphrase: str | None) -> None:
     vault = opened.vault
     remove_copy(vault.folder)
     slots = vault.slot_file()
+    _settle_announced_keys(opened, slots)
     changed = False
     own = slots.find(opened.actor.account)
     if own is not None and own.legacy and passphrase is not None:
