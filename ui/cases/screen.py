@@ -19,7 +19,9 @@ from typing import Any
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QEventLoop,
+    QObject,
     QItemSelectionModel,
     QModelIndex,
     Qt,
@@ -75,9 +77,13 @@ DEBOUNCE_MS = 120
 SEARCH_SETTLED_MS = 1500
 
 #: Cases shown at once when the screen opens or refreshes; the rest load in the background,
-#: starting this long after (once the window has painted).
+#: starting ``LOAD_REST_AFTER_MS`` after the table's first paint (the load holds Python's
+#: lock for much of its work: begun on a clock from the refresh, it fell inside a slow
+#: first frame on a busy machine and made it slower still), or ``REST_WITHOUT_PAINT_MS``
+#: after the refresh when the table is not painted by then (a screen not shown).
 FIRST_ROWS = 300
 LOAD_REST_AFTER_MS = 100
+REST_WITHOUT_PAINT_MS = 1_000
 #: While the rest loads, a search typed waits this long for the next keystroke, then asks
 #: the service for the newest ``FIRST_ROWS`` matches among every case (off the GUI thread).
 LOADING_SEARCH_MS = 60
@@ -381,8 +387,25 @@ class CasesScreen(QWidget):
         if self.loading:
             # After the window has painted what it has: the load holds Python's lock for
             # much of its work, and the first paint should not wait for it.
+            self._load_rest_after_paint(self._generation)
+
+    def _load_rest_after_paint(self, generation: int) -> None:
+        """Start loading the rest ``LOAD_REST_AFTER_MS`` after the table's next paint (or
+        ``REST_WITHOUT_PAINT_MS`` from now, if it is not painted by then)."""
+        viewport = self.table.viewport()
+        watcher = _AfterPaint(viewport)
+
+        def start() -> None:
+            if watcher.started:
+                return
+            watcher.started = True
+            viewport.removeEventFilter(watcher)
+            watcher.deleteLater()
             QTimer.singleShot(LOAD_REST_AFTER_MS, self,
-                              lambda generation=self._generation: self._load_rest(generation))
+                              lambda: self._load_rest(generation))
+
+        watcher.painted.connect(start)
+        QTimer.singleShot(REST_WITHOUT_PAINT_MS, watcher, start)
 
     def _load_rest(self, generation: int) -> None:
         if generation != self._generation or not self.vault.is_open:
@@ -807,6 +830,23 @@ class CasesScreen(QWidget):
         self.party_combo.blockSignals(False)
         self.count_label.clear()
         self.message_label.clear()
+
+
+class _AfterPaint(QObject):
+    """Tells (``painted``) when the widget it watches has handled a paint event."""
+
+    painted = Signal()
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.started = False
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
+        if event.type() == QEvent.Type.Paint and not self.started:
+            # a filter sees the event before the widget paints: tell once it has
+            QTimer.singleShot(0, self, self.painted.emit)
+        return False
 
 
 def _prepared(rows: case_service.CaseRows) -> case_service.CaseRows:
