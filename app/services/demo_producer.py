@@ -1,6 +1,7 @@
 """A second process for ``casuskamer demo`` (issue 23, point 6): while the first process
 writes one chunk of cases into the vault, a forked child makes and checks the next one
-(synthetic referrals, then the import's rules: plain Python, no vault, no key use).
+(synthetic referrals, then the import's rules) and prepares its rows as the vault stores
+them (``app.services.synthetic.prepared_chunks``): plain Python, no vault, no key use.
 
 The machine has two cores; the writer's SQLCipher work and the generator's Python work
 each take about half of the demo's time, so each gets its own core (and, on a busy machine,
