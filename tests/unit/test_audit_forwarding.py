@@ -38,10 +38,7 @@ from tests.unit.audit_forwarding_receiver import (Authority, Receiver, Silent, c
 CANARY = "Jansen-Kanarie-1234567"
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
-    monkeypatch.setattr(forwarding, "BATCH", 4)  # several batches, so a cut lands inside one
+pytestmark = pytest.mark.usefixtures("forwarding_batches")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ given."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +16,12 @@ import pytest
 
 from app.cli import main
 from app.vault import forwarding
-from tests.unit.audit_forwarding_receiver import Authority, Receiver
+from tests.unit.audit_forwarding_receiver import Receiver
 
 ADMIN_PASS = "een lange wachtzin voor het nieuwe huis op de server"
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    r = Receiver(Authority(tmp_path / "ca")).start()
-    yield r
-    r.stop()
+pytestmark = pytest.mark.usefixtures("forwarding_waits")
 
 
 @pytest.fixture

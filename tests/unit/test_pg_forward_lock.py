@@ -9,8 +9,6 @@ could wait for each other until SQLite's busy timeout.)"""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,19 +17,10 @@ from sqlalchemy import select
 from app.store.tables import audit_log
 from app.vault import forwarding
 from app.vault.vault import OpenVault
-from tests.unit.audit_forwarding_receiver import Authority, Receiver
+from tests.unit.audit_forwarding_receiver import Receiver
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    r = Receiver(Authority(tmp_path / "ca")).start()
-    yield r
-    r.stop()
+pytestmark = pytest.mark.usefixtures("forwarding_waits")
 
 
 def _send_on_a_thread(vault: OpenVault) -> tuple[threading.Thread,

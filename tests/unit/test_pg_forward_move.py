@@ -32,10 +32,7 @@ ADMIN = "beheerder"
 PASSPHRASE = "een lange wachtzin voor het verhuizen van de kluis"
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
-    monkeypatch.setattr(forwarding, "BATCH", 4)
+pytestmark = pytest.mark.usefixtures("forwarding_batches")
 
 
 @pytest.fixture(autouse=True)

@@ -22,9 +22,7 @@ from tests.conftest import unlock_as
 from tests.unit.audit_forwarding_receiver import Authority, Receiver
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
+pytestmark = pytest.mark.usefixtures("forwarding_waits")
 
 
 @pytest.fixture

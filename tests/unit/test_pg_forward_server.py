@@ -48,17 +48,7 @@ from tests.unit.audit_forwarding_receiver import Authority, Receiver
 CANARY = "Jansen-Kanarie-7654321"
 
 
-@pytest.fixture(autouse=True)
-def _short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(forwarding, "TIMEOUT", 1.0)
-    monkeypatch.setattr(forwarding, "BATCH", 4)
-
-
-@pytest.fixture
-def receiver(tmp_path: Path) -> Iterator[Receiver]:
-    r = Receiver(Authority(tmp_path / "ca")).start()
-    yield r
-    r.stop()
+pytestmark = pytest.mark.usefixtures("forwarding_batches")
 
 
 @pytest.fixture
