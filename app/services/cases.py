@@ -294,6 +294,7 @@ class CaseRows(Sequence[CaseRow]):
 
 
 @entry_point
+@collector_paused()  # 100,000 rows and no cycles among them (app.store.bulk)
 def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
                protocol: Protocol | None = None, party_id: int | None = None,
                include_destroyed: bool = False, today: date | None = None,
@@ -350,8 +351,7 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
     on_day = {"today": (today or date.today()).isoformat()}
     # A few plain queries, each answered from a narrow index or table, joined here by case:
     # one query joining them made SQLite look up a wide row per case (seconds at 100,000).
-    # The rows carry no cycles: no collector passes while they are made (app.store.bulk).
-    with collector_paused(), vault.read() as conn:
+    with vault.read() as conn:
         sql_limit = limit if not (words and not (substance and in_sql)) else None
         cache_kib = ONCE_CACHE_KIB if once else case_rows.LIST_CACHE_KIB
         raw: ListingColumns | list[tuple[Any, ...]]

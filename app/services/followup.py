@@ -55,26 +55,17 @@ class OpenAction(NamedTuple):
 
 
 @entry_point
+@collector_paused()  # tens of thousands of rows, no cycles among them (app.store.bulk)
 def open_actions(vault: OpenVault, *, party_id: int | None = None,
                  case: str | int | None = None, today: date | None = None) -> list[OpenAction]:
     """Open actions across all cases (or one case, or one party's), soonest due first."""
     vault.require(Permission.CASE_SUBSTANCE, "case", str(case) if case is not None else "-")
     today = today or date.today()
-    # tens of thousands of rows at 100,000 cases, no cycles among them (app.store.bulk)
-    with collector_paused():
-        with vault.read() as conn:
-            case_id = case_service.case_id_for(conn, case) if case is not None else None
-            rows = followup_rows.open_action_rows(conn, OPEN_STATUSES,
-                                                  [s.value for s in OPEN_STATES], party_id,
-                                                  case_id)
-        found, overdue = _actions(rows, today)
-    vault.log_now("followup.list", "case", str(case) if case is not None else "-", detail={
-        "actions": len(found), "overdue": overdue, "party_id": party_id})
-    return found
-
-
-def _actions(rows: list[tuple[Any, ...]], today: date) -> tuple[list[OpenAction], int]:
-    """The follow-up's rows as ``OpenAction``s, and how many of them are overdue."""
+    with vault.read() as conn:
+        case_id = case_service.case_id_for(conn, case) if case is not None else None
+        rows = followup_rows.open_action_rows(conn, OPEN_STATUSES,
+                                              [s.value for s in OPEN_STATES], party_id,
+                                              case_id)
     found = []
     fromiso = date.fromisoformat
     statuses = {s.value: s for s in ActionStatus}
@@ -93,7 +84,9 @@ def _actions(rows: list[tuple[Any, ...]], today: date) -> tuple[list[OpenAction]
         overdue += late
         found.append(new(OpenAction, (cid, number, key, pid, party, text, owner or "", due,
                                       statuses[status], notes, late, days)))
-    return found, overdue
+    vault.log_now("followup.list", "case", str(case) if case is not None else "-", detail={
+        "actions": len(found), "overdue": overdue, "party_id": party_id})
+    return found
 
 
 @entry_point
