@@ -73,6 +73,9 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_perf_demo_same_rows.py":
         "casuskamer demo makes a new demo vault (a folder); a house server gets no made-up "
         "cases",
+    "tests/unit/test_perf_demo_prepared.py":
+        "casuskamer demo makes a new demo vault (a folder); a house server gets no made-up "
+        "cases",
 }
 
 NOT_YET: dict[str, str] = {}
