@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
 from app.domain.closure import Outcome
 from app.domain.lifecycle import CaseState
@@ -404,9 +404,10 @@ def _write_chunks(vault: OpenVault, source: Iterator[synthetic.PreparedChunk], *
             overrides=overrides)
         with vault.begin() as conn:
             ids = demo_rows.case_ids(conn, numbers)
-            _write_activity(conn, rng, today, part, stories, bookings,
-                            [int(ids[n]) for n in numbers], numbers, party_ids, booked,
-                            ids_by_name)
+            next_item, next_plan = demo_rows.next_agenda_item_and_plan(conn)
+            _write_activity(conn, _activity_rows(
+                rng, today, part, stories, bookings, [int(ids[n]) for n in numbers],
+                numbers, party_ids, booked, next_item, next_plan))
             vault.log(conn, "demo.activity", "case", "-", detail={
                 "seed": seed, "chunk": index, "cases": len(numbers), "first": numbers[0],
                 "last": numbers[-1]})
@@ -414,14 +415,40 @@ def _write_chunks(vault: OpenVault, source: Iterator[synthetic.PreparedChunk], *
     return added
 
 
-def _write_activity(conn: Connection, rng: random.Random, today: date,
-                    referrals: Sequence[synthetic.Outline], stories: Sequence[Story],
-                    bookings: Sequence[list[tuple[int, int]]], case_ids: Sequence[int],
-                    numbers: Sequence[str], party_ids: dict[Protocol, list[int]],
-                    booked: _Meetings, ids_by_name: dict[str, int]) -> None:
-    """Write one chunk's triage, meetings, plans, closures and tombstones."""
-    record = demo_rows.insert_tuples
-    record(conn, meetings, ("id", "starts_at", "place", "place_key", "chair", "state",
+@dataclass
+class ActivityRows:
+    """One chunk's triage, meetings, plans, closures and tombstones as rows of stored
+    values, table by table in the order they are written (:func:`_activity_rows`)."""
+
+    tables: list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]]
+    first_case: int
+    last_case: int
+    next_item: int
+    next_plan: int
+
+
+def _write_activity(conn: Connection, rows: ActivityRows) -> None:
+    """Write one chunk's activity in the caller's transaction."""
+    for table, columns, found in rows.tables:
+        demo_rows.insert_tuples(conn, table, columns, found)
+    # The tombstone keeps the referring party's type as the case row has it.
+    demo_rows.tombstones_take_party_type(conn, rows.first_case, rows.last_case)
+
+
+def _activity_rows(rng: random.Random, today: date, referrals: Sequence[synthetic.Outline],
+                   stories: Sequence[Story], bookings: Sequence[list[tuple[int, int]]],
+                   case_ids: Sequence[int], numbers: Sequence[str],
+                   party_ids: dict[Protocol, list[int]], booked: _Meetings,
+                   next_item: int, next_plan: int) -> ActivityRows:
+    """One chunk's activity (agenda items from id ``next_item``, plans from ``next_plan``):
+    plain Python, no vault."""
+    tables: list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]] = []
+
+    def record(table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+               ) -> None:
+        tables.append((table, columns, list(rows)))
+
+    record(meetings, ("id", "starts_at", "place", "place_key", "chair", "state",
                             "created_at", "created_by", "started_at", "ended_at"),
            booked.new_rows)
     present: list[tuple[Any, ...]] = []
@@ -429,11 +456,10 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
     for meeting_id, _s, _p, _k, _c, state, *_rest in booked.new_rows:
         if state == "finished":
             _attendance(rng, booked.starts[meeting_id], meeting_id, pool, present)
-    record(conn, attendees, ("meeting_id", "name", "party_id", "function", "arrived_at",
+    record(attendees, ("meeting_id", "name", "party_id", "function", "arrived_at",
                              "confidentiality_accepted_at", "left_at"), present)
     booked.new_rows.clear()
     keys = _Keys()
-    next_item, next_plan = demo_rows.next_agenda_item_and_plan(conn)
     queries: list[tuple[Any, ...]] = []
     routings: list[tuple[Any, ...]] = []
     invitees: list[tuple[Any, ...]] = []
@@ -584,34 +610,34 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                 counts["actions_done_on_time"], counts["actions_cancelled"],
                 1 if story.closed else 0,
                 1 if story.closed and story.outcome == "goals_reached" else 0))
-    record(conn, triage_queries, ("case_id", "party_id", "asked_on", "answered_on", "answer",
+    record(triage_queries, ("case_id", "party_id", "asked_on", "answered_on", "answer",
                                   "recorded_by", "updated_at"), queries)
-    record(conn, routing_decisions, ("case_id", "route", "goal", "themes", "decision_types",
+    record(routing_decisions, ("case_id", "route", "goal", "themes", "decision_types",
                                      "elsewhere_party_id", "elsewhere_chain", "reason",
                                      "decided_on", "decided_at", "decided_by"), routings)
-    record(conn, routing_invitees, ("case_id", "party_id"), invitees)
-    record(conn, agenda_items, ("id", "meeting_id", "case_id", "position", "kind",
+    record(routing_invitees, ("case_id", "party_id"), invitees)
+    record(agenda_items, ("id", "meeting_id", "case_id", "position", "kind",
                                 "duration_minutes", "goal", "themes", "decision_types",
                                 "started_at", "ended_at", "minutes_stored_at"), items)
-    record(conn, invitations, ("agenda_item_id", "party_id", "contribution", "invited_at"),
+    record(invitations, ("agenda_item_id", "party_id", "contribution", "invited_at"),
            invited)
-    record(conn, minutes_entries, ("agenda_item_id", "case_id", "kind", "text", "party_id",
+    record(minutes_entries, ("agenda_item_id", "case_id", "kind", "text", "party_id",
                                    "owner", "due", "created_at", "created_by", "plan_key"),
            minutes)
-    record(conn, plans, ("id", "case_id", "version", "coordinator_party_id",
+    record(plans, ("id", "case_id", "version", "coordinator_party_id",
                          "coordinator_person", "closure_criteria", "next_meeting",
                          "next_meeting_note", "updated_at", "updated_by"), plan_rows)
-    record(conn, plan_goals, ("plan_id", "key", "position", "life_domain", "description"),
+    record(plan_goals, ("plan_id", "key", "position", "life_domain", "description"),
            goal_rows)
-    record(conn, plan_actions, ("plan_id", "key", "position", "party_id", "description",
+    record(plan_actions, ("plan_id", "key", "position", "party_id", "description",
                                 "owner", "due", "status", "goal_key"), action_rows)
-    record(conn, plan_versions, ("plan_id", "version", "meeting_id", "saved_at", "saved_by",
+    record(plan_versions, ("plan_id", "version", "meeting_id", "saved_at", "saved_by",
                                  "snapshot"), version_rows)
-    record(conn, case_closures, ("case_id", "decided_on", "decided_by", "coordinator_name",
+    record(case_closures, ("case_id", "decided_on", "decided_by", "coordinator_name",
                                  "coordinator_party_id", "coordinator_agreed_on", "outcome",
                                  "criteria", "reason", "removed", "plan_summary",
                                  "retention_starts"), closures)
-    record(conn, case_tombstones, ("case_id", "number", "protocol", "referring_party_type",
+    record(case_tombstones, ("case_id", "number", "protocol", "referring_party_type",
                                    "final_state", "referred_on", "intake_decided_on",
                                    "triage_done_on", "first_meeting_on", "closed_on",
                                    "ended_on", "destroyed_on", "outcome", "subjects",
@@ -619,8 +645,7 @@ def _write_activity(conn: Connection, rng: random.Random, today: date,
                                    "actions_done", "actions_done_on_time",
                                    "actions_cancelled", "criteria_total", "criteria_met"),
            tombstones)
-    # The tombstone keeps the referring party's type as the case row has it.
-    demo_rows.tombstones_take_party_type(conn, min(case_ids), max(case_ids))
+    return ActivityRows(tables, min(case_ids), max(case_ids), next_item, next_plan)
 
 
 def _attendance(rng: random.Random, at: datetime, meeting_id: int, pool: Sequence[int],

@@ -13,7 +13,7 @@ look real to the program) but are drawn at random.
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
@@ -23,6 +23,7 @@ from app.domain.bsn import eleven_test_check_digit
 from app.domain.cases import SubjectRole, display_name, fold_for_search, format_case_number
 from app.domain.criteria import CRITERIA
 from app.domain.intake import FieldError, Referral
+from app.errors import ValidationError
 from app.domain.life_domains import LifeDomain
 from app.domain.lifecycle import CaseState
 from app.domain.protocols import Protocol
@@ -46,6 +47,7 @@ from app.store.case_tables import (
     subjects,
 )
 from app.store.personal import personal_columns
+from sqlalchemy import Connection
 from app.vault.vault import OpenVault, utcnow
 from app.vault.access import check_on_server, entry_point
 
@@ -459,14 +461,19 @@ def prepared_chunks(referrals: Iterable[dict[str, Any]], size: int, *,
 
 
 @entry_point
-def bulk_insert_checked(vault: OpenVault, chunk: CheckedChunk | PreparedChunk, *,
+def bulk_insert_checked(vault: OpenVault, chunk: CheckedChunk | PreparedChunk | CaseRows, *,
                         states: Sequence[CaseState], today: date, seed: int = 0,
                         overrides: Sequence[Mapping[str, Any] | None] | None = None
                         ) -> list[str]:
     """:func:`bulk_insert_cases` for referrals :func:`checked_chunks` already checked
     against this vault's register (the demo checks them, and prepares their rows, in a
-    second process: :func:`prepared_chunks`)."""
+    second process: :func:`prepared_chunks`), or for their rows already built
+    (:class:`CaseRows`, for a new demo vault, whose next ids the builder knew: checked
+    here against the vault before they are written; ``states`` and ``overrides`` are then
+    in the rows already)."""
     _may_bulk_insert(vault)
+    if isinstance(chunk, CaseRows):
+        return _write_built(vault, chunk)
     folded: dict[str, str] = {}
     prepared = (chunk.prepared if isinstance(chunk, PreparedChunk)
                 else [prepare(referral, folded) for referral in chunk.parsed])
@@ -494,13 +501,74 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
                      states: Sequence[CaseState] | None, today: date, seed: int,
                      overrides: Sequence[Mapping[str, Any] | None] | None) -> list[str]:
     party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
+    with vault.begin() as conn:
+        _refuse_known(conn, prepared)
+        last_case, last_item = case_repo.highest_ids(conn)
+        rows = case_rows(prepared, states=states, overrides=overrides, today=today, seed=seed,
+                         account=vault.actor.account, party_types=party_types,
+                         next_case=last_case + 1, next_item=last_item + 1,
+                         sequence=lambda year: case_repo.highest_sequence(conn, year))
+        write_case_rows(vault, conn, rows)
+    return rows.numbers
+
+
+def _refuse_known(conn: Connection, prepared: Sequence[Prepared]) -> None:
+    known = case_store.known_external_refs(
+        conn, [r.external_ref for r in prepared if r.external_ref])
+    if known:
+        index = next(i for i, r in enumerate(prepared) if r.external_ref in known)
+        raise ImportRefused([FieldError(f"referrals[{index}].external_ref",
+                                        _("was already imported"))])
+
+
+def _write_built(vault: OpenVault, rows: CaseRows) -> list[str]:
+    """Write rows built beforehand, in one transaction, when the vault still stands where
+    their builder assumed (the next case and item ids; numbers and references unique)."""
+    with vault.begin() as conn:
+        if (case_repo.highest_ids(conn) != (rows.first_case - 1, rows.first_item - 1)
+                or case_store.known_external_refs(conn, rows.external_refs)):
+            raise ValidationError(_(
+                "The vault changed while the demo was writing to it. Make the demo vault "
+                "again, in a new folder."))
+        write_case_rows(vault, conn, rows)
+    return rows.numbers
+
+
+@dataclass
+class CaseRows:
+    """The rows of a chunk of new cases, every value as the vault stores it (sql_value:
+    dates as ISO text, booleans as 0 and 1), ready for executemany: made by
+    :func:`case_rows` (in the writing process, or in the demo's second process for a new
+    demo vault), written by :func:`write_case_rows`."""
+
+    numbers: list[str]
+    first_case: int
+    next_case: int
+    first_item: int
+    next_item: int
+    case_columns: list[str]
+    cases: list[tuple[Any, ...]]
+    subjects: list[tuple[Any, ...]]
+    search: list[tuple[Any, ...]]
+    domains: list[tuple[Any, ...]]
+    answers: list[tuple[Any, ...]]
+    items: list[tuple[Any, ...]]
+    shared: list[tuple[Any, ...]]
+    external_refs: list[str]
+
+
+def case_rows(prepared: Sequence[Prepared], *, states: Sequence[CaseState] | None,
+              overrides: Sequence[Mapping[str, Any] | None] | None, today: date, seed: int,
+              account: str, party_types: Mapping[int, str], next_case: int, next_item: int,
+              sequence: Callable[[int], int]) -> CaseRows:
+    """The rows of ``prepared`` as new cases from id ``next_case`` (items from
+    ``next_item``), numbered after ``sequence(year)``, the highest number of a year so far.
+    Plain Python: no vault."""
     wanted = list(states) if states is not None else [CaseState.REFERRED] * len(prepared)
     rng = random.Random(seed)
     now = sql_value(utcnow())
-    account = vault.actor.account
-    # Every value below is already as the vault stores it (sql_value: dates as ISO text,
-    # booleans as 0 and 1), so the rows go to executemany as they are.
-    case_rows: list[dict[str, Any]] = []
+    first_case, first_item = next_case, next_item
+    case_dicts: list[dict[str, Any]] = []
     subject_rows: list[tuple[Any, ...]] = []
     search_rows: list[tuple[Any, ...]] = []
     domain_rows: list[tuple[Any, ...]] = []
@@ -508,109 +576,107 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
     item_rows: list[tuple[Any, ...]] = []
     shared_rows: list[tuple[Any, ...]] = []
     numbers: list[str] = []
-    with vault.begin() as conn:
-        known = case_store.known_external_refs(
-            conn, [r.external_ref for r in prepared if r.external_ref])
-        if known:
-            index = next(i for i, r in enumerate(prepared) if r.external_ref in known)
-            raise ImportRefused([FieldError(f"referrals[{index}].external_ref",
-                                            _("was already imported"))])
-        last_case, last_item = case_repo.highest_ids(conn)
-        next_case, next_item = last_case + 1, last_item + 1
-        seqs: dict[int, int] = {}
-        extra = list(overrides) if overrides is not None else [None] * len(prepared)
-        for referral, state, override in zip(prepared, wanted, extra):
-            year = referral.received.year
-            if year not in seqs:
-                seqs[year] = case_repo.highest_sequence(conn, year)
-            seqs[year] += 1
-            number = format_case_number(year, seqs[year])
-            numbers.append(number)
-            case_id = next_case
-            next_case += 1
-            row: dict[str, Any] = {
-                "id": case_id, "number": number, "number_year": year,
-                "number_seq": seqs[year], "protocol": referral.protocol,
-                "state": state.value, "referring_party_id": referral.referring_party_id,
-                "referring_party_type": party_types.get(referral.referring_party_id),
-                "referring_contact": None, "received": referral.received.isoformat(),
-                "reason": referral.reason, "question": referral.question,
-                "external_ref": referral.external_ref, "intake_decision": None,
-                "intake_decided_by": None, "decline_reason": None, "decline_advice": None,
-                "created_at": now, "created_by": account, "updated_at": now,
-                "intake_started_at": None, "intake_decided_at": None,
-                "triage_done_at": None, "first_meeting_at": None, "closed_at": None,
-                "destroyed_at": None, "outcome": None}
-            if state is not CaseState.REFERRED:
-                started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
-                row["intake_started_at"] = sql_value(_dt(started))
-            destroyed = bool(override and override.get("_destroyed"))
-            closed = bool(override and override.get("_closed"))
-            if state in (CaseState.TRIAGE, CaseState.DECLINED):
-                decided = min(referral.received + timedelta(days=rng.randint(2, 14)), today)
-                if override and override.get("intake_decided_at"):
-                    decided = override["intake_decided_at"].date()
-                declined = state is CaseState.DECLINED
-                answered = sql_value(_dt(decided, 15))
-                row.update(intake_decision="declined" if declined else "accepted",
-                           intake_decided_by=account, intake_decided_at=answered)
-                if declined:
-                    row.update(decline_reason="Geen meervoudige problematiek; de zorgen "
-                                              "liggen op één leefgebied.",
-                               decline_advice="Pak de casus op binnen het reguliere "
-                                              "zorgnetwerk; meld opnieuw bij escalatie.")
-                for criterion in CRITERIA if not destroyed else ():
-                    met = not declined or criterion is not CRITERIA[-1]
-                    answer_rows.append((
-                        case_id, criterion.value, int(met),
-                        "Blijkt uit de aanmelding en de informatie van de partners." if met
-                        else "Problemen op één leefgebied.", answered, account))
-            if override:
-                for key, value in override.items():
-                    if key[0] != "_":
-                        row[key] = (value if value is None or type(value) is str
-                                    else sql_value(value))
-            if destroyed:
-                # What retention leaves: the tombstone fields of the row, nothing else.
-                row.update(_NO_PERSONAL_CASE_FIELDS)
-                case_rows.append(row)
-                continue
-            case_rows.append(row)
-            if closed:
-                # Closing removed the addresses and BSNs, and with them the BSNs of the
-                # case's search row.
-                subject_rows.extend((case_id, *s[:6], None, None, s[8])
-                                    for s in referral.subjects)
-                search_rows.append((case_id, referral.main_subject, compact_search_key(
-                    f"{number.lower()} {referral.search_key_closed}")))
-                continue
-            subject_rows.extend((case_id, *s) for s in referral.subjects)
+    seqs: dict[int, int] = {}
+    extra = list(overrides) if overrides is not None else [None] * len(prepared)
+    for referral, state, override in zip(prepared, wanted, extra):
+        year = referral.received.year
+        if year not in seqs:
+            seqs[year] = sequence(year)
+        seqs[year] += 1
+        number = format_case_number(year, seqs[year])
+        numbers.append(number)
+        case_id = next_case
+        next_case += 1
+        row: dict[str, Any] = {
+            "id": case_id, "number": number, "number_year": year,
+            "number_seq": seqs[year], "protocol": referral.protocol,
+            "state": state.value, "referring_party_id": referral.referring_party_id,
+            "referring_party_type": party_types.get(referral.referring_party_id),
+            "referring_contact": None, "received": referral.received.isoformat(),
+            "reason": referral.reason, "question": referral.question,
+            "external_ref": referral.external_ref, "intake_decision": None,
+            "intake_decided_by": None, "decline_reason": None, "decline_advice": None,
+            "created_at": now, "created_by": account, "updated_at": now,
+            "intake_started_at": None, "intake_decided_at": None,
+            "triage_done_at": None, "first_meeting_at": None, "closed_at": None,
+            "destroyed_at": None, "outcome": None}
+        if state is not CaseState.REFERRED:
+            started = min(referral.received + timedelta(days=rng.randint(0, 5)), today)
+            row["intake_started_at"] = sql_value(_dt(started))
+        destroyed = bool(override and override.get("_destroyed"))
+        closed = bool(override and override.get("_closed"))
+        if state in (CaseState.TRIAGE, CaseState.DECLINED):
+            decided = min(referral.received + timedelta(days=rng.randint(2, 14)), today)
+            if override and override.get("intake_decided_at"):
+                decided = override["intake_decided_at"].date()
+            declined = state is CaseState.DECLINED
+            answered = sql_value(_dt(decided, 15))
+            row.update(intake_decision="declined" if declined else "accepted",
+                       intake_decided_by=account, intake_decided_at=answered)
+            if declined:
+                row.update(decline_reason="Geen meervoudige problematiek; de zorgen "
+                                          "liggen op één leefgebied.",
+                           decline_advice="Pak de casus op binnen het reguliere "
+                                          "zorgnetwerk; meld opnieuw bij escalatie.")
+            for criterion in CRITERIA if not destroyed else ():
+                met = not declined or criterion is not CRITERIA[-1]
+                answer_rows.append((
+                    case_id, criterion.value, int(met),
+                    "Blijkt uit de aanmelding en de informatie van de partners." if met
+                    else "Problemen op één leefgebied.", answered, account))
+        if override:
+            for key, value in override.items():
+                if key[0] != "_":
+                    row[key] = (value if value is None or type(value) is str
+                                else sql_value(value))
+        if destroyed:
+            # What retention leaves: the tombstone fields of the row, nothing else.
+            row.update(_NO_PERSONAL_CASE_FIELDS)
+            case_dicts.append(row)
+            continue
+        case_dicts.append(row)
+        if closed:
+            # Closing removed the addresses and BSNs, and with them the BSNs of the
+            # case's search row.
+            subject_rows.extend((case_id, *s[:6], None, None, s[8])
+                                for s in referral.subjects)
             search_rows.append((case_id, referral.main_subject, compact_search_key(
-                f"{number.lower()} {referral.search_key}")))
-            domain_rows.extend((case_id, domain, text) for domain, text in referral.domains)
-            for source, received, category, text, pre, screen, restriction, shared \
-                    in referral.items:
-                item_rows.append((next_item, case_id, source, received, category, text,
-                                  pre, screen, restriction, now))
-                shared_rows.extend((next_item, p) for p in shared)
-                next_item += 1
-        if case_rows:
-            names = list(case_rows[0])
-            take = itemgetter(*names)
-            insert_tuples(conn, cases, names, [take(row) for row in case_rows])
-        for table, columns, rows in (
-                (subjects, _SUBJECT_COLUMNS, subject_rows),
-                (case_search, ("case_id", "main_subject", "search_key"), search_rows),
-                (life_domain_problems, ("case_id", "domain", "description"), domain_rows),
-                (criteria_answers, ("case_id", "criterion", "answer", "motivation",
-                                    "answered_at", "answered_by"), answer_rows),
-                (information_items, _ITEM_COLUMNS, item_rows),
-                (item_shared_with, ("item_id", "party_id"), shared_rows)):
-            insert_tuples(conn, table, columns, rows)
-        if numbers:
-            vault.log(conn, "case.bulk_create", "case", "-", detail={
-                "count": len(numbers), "first": numbers[0], "last": numbers[-1]})
-    return numbers
+                f"{number.lower()} {referral.search_key_closed}")))
+            continue
+        subject_rows.extend((case_id, *s) for s in referral.subjects)
+        search_rows.append((case_id, referral.main_subject, compact_search_key(
+            f"{number.lower()} {referral.search_key}")))
+        domain_rows.extend((case_id, domain, text) for domain, text in referral.domains)
+        for source, received, category, text, pre, screen, restriction, shared \
+                in referral.items:
+            item_rows.append((next_item, case_id, source, received, category, text,
+                              pre, screen, restriction, now))
+            shared_rows.extend((next_item, p) for p in shared)
+            next_item += 1
+    names = list(case_dicts[0]) if case_dicts else []
+    take = itemgetter(*names) if names else None
+    return CaseRows(numbers, first_case, next_case, first_item, next_item, names,
+                    [take(row) for row in case_dicts] if take else [], subject_rows,
+                    search_rows, domain_rows, answer_rows, item_rows, shared_rows,
+                    [r.external_ref for r in prepared if r.external_ref])
+
+
+def write_case_rows(vault: OpenVault, conn: Connection, rows: CaseRows) -> None:
+    """Insert ``rows`` in the caller's write transaction, with the audit row of the batch."""
+    if rows.cases:
+        insert_tuples(conn, cases, rows.case_columns, rows.cases)
+    for table, columns, found in (
+            (subjects, _SUBJECT_COLUMNS, rows.subjects),
+            (case_search, ("case_id", "main_subject", "search_key"), rows.search),
+            (life_domain_problems, ("case_id", "domain", "description"), rows.domains),
+            (criteria_answers, ("case_id", "criterion", "answer", "motivation",
+                                "answered_at", "answered_by"), rows.answers),
+            (information_items, _ITEM_COLUMNS, rows.items),
+            (item_shared_with, ("item_id", "party_id"), rows.shared)):
+        insert_tuples(conn, table, columns, found)
+    if rows.numbers:
+        vault.log(conn, "case.bulk_create", "case", "-", detail={
+            "count": len(rows.numbers), "first": rows.numbers[0], "last": rows.numbers[-1]})
 
 
 _SUBJECT_COLUMNS = ("case_id", "position", "given_names", "surname", "surname_key",
