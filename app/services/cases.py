@@ -376,20 +376,15 @@ def list_cases(vault: OpenVault, *, states: Iterable[CaseState] | None = None,
         only = (None if limit is None and not words
                 else list(raw.ids) if isinstance(raw, ListingColumns)
                 else [int(r[0]) for r in raw])
-        plan_of, open_actions, meeting_of, party_names = case_rows.listing_extras(
+        planned_of, open_actions, meeting_of, party_names = case_rows.listing_extras(
             conn, only, on_day["today"])
     day = on_day["today"]
-    # Counted per case in C (Counter over the plans' case ids): 60,000 open actions at
+    # Counted per case in C (Counter over the actions' case ids): 60,000 open actions at
     # 100,000 cases. Only the counts and the plans' dates are kept, not a tuple per plan.
-    case_of_plan = dict(zip(map(itemgetter(1), plan_of.values()),
-                            map(itemgetter(0), plan_of.values())))
-    open_of: Mapping[Any, int] = Counter(map(case_of_plan.get, map(itemgetter(0),
-                                                                   open_actions)))
+    open_of: Mapping[Any, int] = Counter(map(itemgetter(0), open_actions))
     overdue_of: Mapping[Any, int] = Counter(
-        [case_of_plan.get(plan_id) for plan_id, due in open_actions
-         if due is not None and due < day])
-    planned_of = {case_id: planned for case_id, _plan, planned in plan_of.values() if planned}
-    del plan_of, case_of_plan, open_actions
+        [case_id for case_id, due in open_actions if due is not None and due < day])
+    del open_actions
     if not substance and not isinstance(raw, ListingColumns):
         # The register's shape, made here so that no name or BSN is kept in the answer.
         raw = [r[:6] + register_shape(r[1], r[6] or "") for r in raw]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (Connection, RowMapping, String, and_, bindparam, delete, func, insert,
@@ -428,15 +427,18 @@ LIST_SQL = """
      WHERE {where}
      ORDER BY c.number_year DESC, c.number_seq DESC"""
 
-#: Each case's plan (one per case) and the date the plan names for the next meeting.
-PLANS_SQL = "SELECT case_id, id, next_meeting FROM plans"
+#: The date a case's plan (one per case) names for the next meeting, where it names one.
+PLANNED_SQL = "SELECT case_id, next_meeting FROM plans WHERE next_meeting IS NOT NULL"
 
-#: The open actions and their due dates, from migration 0008's partial index of open
-#: actions (the same condition), so the many done actions of years of work are never
-#: touched. Counted per plan in Python: SQLite's ``GROUP BY`` over them took fifteen times
-#: as long as reading them.
+#: The open actions with their case and due date, from migration 0008's partial index of
+#: open actions (the same condition), so the many done actions of years of work are never
+#: touched; each action's plan found by its key. Counted per case in Python: SQLite's
+#: ``GROUP BY`` over them took fifteen times as long as reading them. (Reading every plan
+#: to map plan to case in Python instead took twice as long as this join, statement and
+#: dictionaries together: issue 23, the query mix.)
 OPEN_ACTIONS_SQL = """
-    SELECT a.plan_id, a.due FROM plan_actions a WHERE a.status IN ('open', 'in_progress')"""
+    SELECT pl.case_id, a.due FROM plan_actions a JOIN plans pl ON pl.id = a.plan_id
+     WHERE a.status IN ('open', 'in_progress')"""
 
 #: The coming meetings each case is on the agenda of, latest first: from the few coming
 #: meetings (``CROSS JOIN`` keeps that order; ``starts_at >= today`` compares ISO texts, the
@@ -519,31 +521,27 @@ def listing_batches(conn: Connection, where: str, params: Mapping[str, Any],
 
 
 def listing_extras(conn: Connection, only: Iterable[int] | None, today: str
-                   ) -> tuple[dict[int, tuple[Any, ...]], list[tuple[Any, ...]],
-                              dict[int, str], dict[int, str]]:
+                   ) -> tuple[dict[int, Any], list[tuple[Any, ...]], dict[int, str],
+                              dict[int, str]]:
     """What the Cases table shows beside each case, for the cases ``only`` (every case when
-    None): each case's plan ``case id -> (case id, plan id, next meeting)``, the open actions
-    ``(plan id, due)``, the first coming meeting per case (its moment, as ISO text: the day
-    is its first ten characters), and the parties' names."""
+    None): the date each case's plan names for the next meeting ``case id -> day`` (where
+    it names one), the open actions ``(case id, due)``, the first coming meeting per case
+    (its moment, as ISO text: the day is its first ten characters), and the parties'
+    names."""
     # (NULL) for none: SQLite's "IN ()" is no SQL on the server, and means the same
     ids = None if only is None else "({})".format(",".join(str(int(i)) for i in only)
                                                   or "NULL")
     on_day = {"today": today}
     cursor = store_dialect.cursor(conn)
     try:
-        # Keyed in C (no Python-level loop per plan: 75,000 plans at 100,000 cases).
-        plans = cursor.execute(
-            PLANS_SQL + (f" WHERE case_id IN {ids}" if ids else "")).fetchall()
-        plan_of = dict(zip(map(itemgetter(0), plans), plans))
-        more = ""
-        if ids:
-            plan_ids = "({})".format(",".join(str(r[1]) for r in plans) or "NULL")
-            more = f" AND a.plan_id IN {plan_ids}"
-        open_actions = list(cursor.execute(OPEN_ACTIONS_SQL + more).fetchall())
+        planned_of = {case_id: planned for case_id, planned in cursor.execute(
+            PLANNED_SQL + (f" AND case_id IN {ids}" if ids else "")).fetchall() if planned}
+        open_actions = list(cursor.execute(
+            OPEN_ACTIONS_SQL + (f" AND pl.case_id IN {ids}" if ids else "")).fetchall())
         meeting_of = dict(cursor.execute(
             NEXT_MEETING_OF_SQL.format(only=ids) if ids else NEXT_MEETING_SQL,
             on_day).fetchall())
         party_names = dict(cursor.execute("SELECT id, name FROM parties").fetchall())
     finally:
         cursor.close()
-    return plan_of, open_actions, meeting_of, party_names
+    return planned_of, open_actions, meeting_of, party_names
