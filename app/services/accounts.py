@@ -157,6 +157,10 @@ def change_passphrase(vault: OpenVault, current: str, new: str,
     # a slot the vault still trusts (settled at the next exclusive unlock), not one that
     # looks altered and blocks every later change of the data key.
     with vault.begin() as conn:
+        # an earlier attempt of this session that reached the file and not its commit is
+        # settled first (its key announced, in the file): only then is the next announced
+        if rekey.settle_announced(conn, slot, vault_meta.recorded_slot_keys(conn)):
+            vault.log(conn, rekey.SLOT_SETTLED, "account", name)
         vault_meta.announce_slot_key(conn, name, fresh.public_key)
     with vault.begin() as conn:
         account_rows.update_account(conn, name, {"passphrase_changed_at": utcnow()})

@@ -47,9 +47,12 @@ def collector_paused() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
-            if _depth == 0 and _was_enabled:
+            collect = _depth == 0 and _was_enabled
+            if collect:
                 gc.enable()
-                # the one pass over what was made meanwhile, here rather than at some later
-                # allocation: what the read leaves alive is walked once (and its rows of
-                # plain values set aside for good), inside the read's own time
-                gc.collect(0)
+        if collect:
+            # the one pass over what was made meanwhile, here rather than at some later
+            # allocation: what the read leaves alive is walked once (and its rows of plain
+            # values set aside for good), inside the read's own time; outside the lock, so
+            # a finaliser that pauses again cannot wait on it
+            gc.collect(0)

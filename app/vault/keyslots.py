@@ -30,7 +30,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -445,9 +445,13 @@ class SlotFile:
         """Accounts whose slot is of the first format (cannot take a new data key yet)."""
         return [s.account for s in self.slots if s.legacy]
 
-    def rewrapped(self, data_keys: Sequence[bytes | bytearray]) -> SlotFile:
-        """A copy whose every slot holds ``data_keys`` (wrapped), first tried first."""
-        return SlotFile(self.vault_id, [with_keys(self.vault_id, s, data_keys)
+    def rewrapped(self, data_keys: Sequence[bytes | bytearray],
+                  leave: Collection[str] = ()) -> SlotFile:
+        """A copy whose every slot holds ``data_keys`` (wrapped), first tried first; the
+        slots of the accounts in ``leave`` (refused: not the key the vault recorded) are
+        copied as they are, so no data key is ever wrapped for them."""
+        return SlotFile(self.vault_id, [s if s.account in leave
+                                        else with_keys(self.vault_id, s, data_keys)
                                         for s in self.slots],
                         dict(self.roles), dict(self.revoked))
 

@@ -67,7 +67,7 @@ from app.store.field_crypto import scram_verifier
 from app.store.profile import ServerProfile
 from app.store.schema import metadata
 from app.store.tables import meta
-from app.store.vault_meta import SLOT_KEY_PREFIX
+from app.store.vault_meta import SLOT_KEY_ANNOUNCED_PREFIX, SLOT_KEY_PREFIX
 from app.store.vault_secrets import SECRET_KEYS
 from app.vault import keyslots, server_admin
 from app.vault.keyslots import KeySlot
@@ -358,7 +358,8 @@ def _copy(local: Connection, conn: Connection, owner: str, account: str, vault_i
         if table is meta:
             rows = [r for r in copy_rows.all_rows(local, meta)
                     if r["key"] not in SERVER_OWN_META and r["key"] not in server_meta
-                    and not str(r["key"]).startswith(SLOT_KEY_PREFIX)]
+                    and not str(r["key"]).startswith(SLOT_KEY_PREFIX)
+                    and not str(r["key"]).startswith(SLOT_KEY_ANNOUNCED_PREFIX)]
             if rows:
                 # the vault's keyed-hash secrets are sealed on the server (vault_secrets)
                 copy_rows.write_rows(conn, meta, [

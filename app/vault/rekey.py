@@ -63,6 +63,10 @@ PENDING_KEY = vault_meta.PENDING_KEY
 GENERATION_KEY = vault_meta.GENERATION_KEY
 #: the audit action of a change of the data key
 ACTION = "vault.rekey"
+#: an interrupted change of passphrase settled (its slot's key is the recorded one now)
+SLOT_SETTLED = "account.slot_settled"
+#: a slot whose public key the vault never recorded (the key-slot file was altered)
+SLOT_REFUSED = "account.slot_refused"
 #: how long the change waits for another program's connection to go
 BUSY_MS = 2000
 
@@ -114,21 +118,40 @@ def settle_announced(conn: Connection, slot: keyslots.KeySlot, recorded: dict[st
     return False
 
 
-def _check_slot_keys(conn: Connection, slots: SlotFile) -> None:
-    """Every slot's public key must be the one the database recorded for that account."""
+def trust_slot_keys(conn: Connection, slots: SlotFile) -> tuple[list[str], list[str]]:
+    """Hold every slot's public key against the one the database recorded for its account:
+    ``(settled, refused)``. A key announced by an interrupted change of passphrase that the
+    file holds becomes the recorded one (settled); a key neither recorded nor announced is
+    someone else's (refused): no data key may be wrapped for it. An account with nothing
+    recorded yet has its key recorded now."""
     recorded = vault_meta.recorded_slot_keys(conn)
     announced = vault_meta.announced_slot_keys(conn)
+    settled: list[str] = []
+    refused: list[str] = []
     for slot in slots.slots:
+        key = slot.public_key.hex()
         known = recorded.get(slot.account)
         if known is None:
             vault_meta.record_slot_key(conn, slot.account, slot.public_key)
-        elif slot.public_key.hex() == announced.get(slot.account):
-            # a change of passphrase interrupted after its slot was written
-            settle_announced(conn, slot, recorded)
-        elif known != slot.public_key.hex():
-            raise VaultDamaged(_("The key slot of {account} is not the one this vault "
-                                 "recorded: the key-slot file was altered. The data key was "
-                                 "not changed.").format(account=slot.account))
+        elif key == known:
+            continue
+        elif key == announced.get(slot.account) and settle_announced(conn, slot, recorded):
+            settled.append(slot.account)
+        else:
+            refused.append(slot.account)
+    return settled, refused
+
+
+def _check_slot_keys(opened: OpenVault, conn: Connection, slots: SlotFile) -> None:
+    """Every slot's public key must be the one the database recorded for that account (or
+    the one an interrupted change of passphrase announced, settled now and audited)."""
+    settled, refused = trust_slot_keys(conn, slots)
+    for account in settled:
+        opened.log(conn, SLOT_SETTLED, "account", account)
+    if refused:
+        raise VaultDamaged(_("The key slot of {account} is not the one this vault "
+                             "recorded: the key-slot file was altered. The data key was "
+                             "not changed.").format(account=refused[0]))
 
 
 def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> int:
@@ -162,7 +185,7 @@ def change_data_key(opened: OpenVault, reason: str, resumed: bool = False) -> in
                               "accounts": len(slots.slots)}
     try:
         with opened.begin() as conn:
-            _check_slot_keys(conn, slots)
+            _check_slot_keys(opened, conn, slots)
             number = vault_meta.key_generation(conn) + 1
     except Exception as exc:
         _log_failure(opened, detail, exc)
@@ -290,21 +313,20 @@ def remove_copy(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def _settle_announced_keys(opened: OpenVault, slots: SlotFile) -> None:
-    """Announced slot keys left by an interrupted change of passphrase: the key the file
-    holds becomes the recorded one (audited: the change did happen, its own row was lost
-    with its transaction), or the announcement goes."""
+def _settle_slot_keys(opened: OpenVault, slots: SlotFile) -> list[str]:
+    """At an exclusive unlock: settle the keys interrupted changes of passphrase announced,
+    and name the slots whose key the vault never recorded (audited at each such unlock, as
+    ``account.slot_refused``: someone altered the key-slot file). Returns those accounts."""
     with opened.begin() as conn:
-        announced = vault_meta.announced_slot_keys(conn)
-        if not announced:
-            return
-        recorded = vault_meta.recorded_slot_keys(conn)
-        for account in announced:
-            slot = slots.find(account)
-            if slot is None:
+        settled, refused = trust_slot_keys(conn, slots)
+        for account in vault_meta.announced_slot_keys(conn):
+            if slots.find(account) is None:  # its slot went meanwhile (a revocation)
                 vault_meta.drop_announced_slot_key(conn, account)
-            elif settle_announced(conn, slot, recorded):
-                opened.log(conn, "account.slot_settled", "account", account)
+        for account in settled:
+            opened.log(conn, SLOT_SETTLED, "account", account)
+        for account in refused:
+            opened.log(conn, SLOT_REFUSED, "account", account, "denied")
+    return refused
 
 
 def settle(opened: OpenVault, passphrase: str | None) -> None:
@@ -318,7 +340,7 @@ def settle(opened: OpenVault, passphrase: str | None) -> None:
     vault = opened.vault
     remove_copy(vault.folder)
     slots = vault.slot_file()
-    _settle_announced_keys(opened, slots)
+    refused = _settle_slot_keys(opened, slots)
     changed = False
     own = slots.find(opened.actor.account)
     if own is not None and own.legacy and passphrase is not None:
@@ -329,8 +351,10 @@ def settle(opened: OpenVault, passphrase: str | None) -> None:
             vault_meta.record_slot_key(conn, fresh.account, fresh.public_key)
             opened.log(conn, "account.slot_upgrade", "account", own.account)
         changed = True
-    if any(len(s.keys) > 1 for s in slots.slots):
-        slots = slots.rewrapped([opened.key_buffer()])
+    if any(len(s.keys) > 1 for s in slots.slots if s.account not in refused):
+        # the key that opened the vault, for the slots whose key the vault recorded only:
+        # a slot put in the file with someone else's key pair gets nothing
+        slots = slots.rewrapped([opened.key_buffer()], leave=refused)
         changed = True
     if changed:
         slots.write(vault.slots_path, forget_previous=True)
