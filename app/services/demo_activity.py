@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table
 
@@ -34,11 +34,13 @@ from app.domain.parties import MembershipPeriod
 from app.domain.protocols import Protocol
 from app.domain.retention import DEFAULT_MONTHS, add_months
 from app.domain.roles import Permission
+from app.errors import ValidationError
 from app.i18n import _
 from app.services import cases as case_store
 from app.services import demo_producer
 from app.services import parties as party_service
 from app.services import synthetic
+from app.store import cases as case_repo
 from app.store import demo_rows
 from app.store.meeting_tables import (
     agenda_items,
@@ -359,6 +361,29 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
         return synthetic.prepared_chunks(referrals, CHUNK, parties_by_name=ids_by_name,
                                          standings=standings, today=today)
 
+    with vault.read() as conn:
+        empty = case_repo.highest_ids(conn) == (0, 0)
+        next_agenda, next_plan = demo_rows.next_agenda_item_and_plan(conn)
+    if cases > CHUNK and demo_producer.AVAILABLE and empty and not done:
+        # A new demo vault (no case yet; the demo is its only writer): its next ids and
+        # numbers are known beforehand, so a third process plans each chunk's story and
+        # builds all its rows while the second makes, checks and prepares the next chunk
+        # and this one only writes (each chunk checked against the vault as it is written).
+        party_types = {p.id: p.party_type.value for p in party_service.list_parties(vault)}
+
+        def built(chunks: Iterator[synthetic.PreparedChunk]) -> Iterator[_Built]:
+            return _build_chunks(chunks, today=today, seed=seed, rng=rng, booked=booked,
+                                 party_ids=party_ids, account=vault.actor.account,
+                                 party_types=party_types, next_agenda=next_agenda,
+                                 next_plan=next_plan)
+
+        rows = demo_producer.chained(checked, built)
+        try:
+            with demo_rows.generating(vault.engine):
+                return _write_built(vault, rows, seed=seed, today=today)
+        finally:
+            # a failure while writing ends the other processes at once
+            rows.close()
     # More than one chunk: the next chunk is made, checked and prepared in a second process
     # while this one writes (app.services.demo_producer).
     source = (demo_producer.in_second_process(checked)
@@ -373,6 +398,78 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+class _Built(NamedTuple):
+    """One chunk's rows, built away from the vault (:func:`_build_chunks`)."""
+
+    chunk: int
+    cases: synthetic.CaseRows
+    activity: ActivityRows
+
+
+def _stories(rng: random.Random, today: date, chunk: synthetic.PreparedChunk,
+             booked: _Meetings) -> tuple[list[Story], list[list[tuple[int, int]]],
+                                         list[dict[str, Any]]]:
+    """Each case's story, its meetings booked, and what it sets in the case row."""
+    stories = [plan_story(rng, r.received, today) for r in chunk.prepared]
+    # Book the meetings first: the first meeting's time goes into the case row.
+    bookings = [[booked.book(day) for day in s.meeting_days] for s in stories]
+    overrides = []
+    for story, booking in zip(stories, bookings):
+        first = (booked.starts[booking[0][0]] if booking and story.meeting_days[0] < today
+                 else None)
+        overrides.append(_overrides(story, first))
+    return stories, bookings, overrides
+
+
+def _build_chunks(chunks: Iterator[synthetic.PreparedChunk], *, today: date, seed: int,
+                  rng: random.Random, booked: _Meetings, party_ids: dict[Protocol, list[int]],
+                  account: str, party_types: dict[int, str], next_agenda: int,
+                  next_plan: int) -> Iterator[_Built]:
+    """Every chunk's case and activity rows for a vault without cases, in the order and
+    with the same draws as :func:`_write_chunks` makes them (plain Python, no vault)."""
+    next_case, next_item = 1, 1
+    sequences: dict[int, int] = {}
+    for index, chunk in enumerate(chunks):
+        if not chunk.outlines:
+            continue
+        stories, bookings, overrides = _stories(rng, today, chunk, booked)
+        rows = synthetic.case_rows(
+            chunk.prepared, states=[s.intake_state for s in stories], overrides=overrides,
+            today=today, seed=seed, account=account, party_types=party_types,
+            next_case=next_case, next_item=next_item,
+            sequence=lambda year: sequences.get(year, 0))
+        sequences.update(rows.sequences)
+        next_case, next_item = rows.next_case, rows.next_item
+        activity = _activity_rows(rng, today, chunk.outlines, stories, bookings,
+                                  list(range(rows.first_case, rows.next_case)), rows.numbers,
+                                  party_ids, booked, next_agenda, next_plan)
+        next_agenda, next_plan = activity.next_item, activity.next_plan
+        yield _Built(index, rows, activity)
+
+
+def _write_built(vault: OpenVault, source: Iterator[_Built], *, seed: int,
+                 today: date) -> int:
+    """Write each chunk built beforehand, each in its two transactions (its cases, then its
+    activity, each with its audit row as :func:`_write_chunks` writes them); returns how
+    many cases were added."""
+    added = 0
+    for index, rows, activity in source:
+        numbers = synthetic.bulk_insert_checked(vault, rows, states=(), today=today,
+                                                seed=seed)
+        with vault.begin() as conn:
+            if demo_rows.next_agenda_item_and_plan(conn) != (activity.first_item,
+                                                            activity.first_plan):
+                raise ValidationError(_(
+                    "The vault changed while the demo was writing to it. Make the demo "
+                    "vault again, in a new folder."))
+            _write_activity(conn, activity)
+            vault.log(conn, "demo.activity", "case", "-", detail={
+                "seed": seed, "chunk": index, "cases": len(numbers), "first": numbers[0],
+                "last": numbers[-1]})
+        added += len(numbers)
+    return added
 
 
 def _write_chunks(vault: OpenVault, source: Iterator[synthetic.PreparedChunk], *, today: date,
@@ -391,14 +488,7 @@ def _write_chunks(vault: OpenVault, source: Iterator[synthetic.PreparedChunk], *
         part = chunk.outlines
         if not part or index in done:
             continue
-        stories = [plan_story(rng, r.received, today) for r in chunk.prepared]
-        # Book the meetings first: the first meeting's time goes into the case row.
-        bookings = [[booked.book(day) for day in s.meeting_days] for s in stories]
-        overrides = []
-        for story, booking in zip(stories, bookings):
-            first = (booked.starts[booking[0][0]] if booking and story.meeting_days[0] < today
-                     else None)
-            overrides.append(_overrides(story, first))
+        stories, bookings, overrides = _stories(rng, today, chunk, booked)
         numbers = synthetic.bulk_insert_checked(
             vault, chunk, states=[s.intake_state for s in stories], today=today, seed=seed,
             overrides=overrides)
@@ -423,6 +513,9 @@ class ActivityRows:
     tables: list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]]
     first_case: int
     last_case: int
+    #: the first agenda item and plan ids of the chunk, and the next ones after it
+    first_item: int
+    first_plan: int
     next_item: int
     next_plan: int
 
@@ -443,6 +536,7 @@ def _activity_rows(rng: random.Random, today: date, referrals: Sequence[syntheti
     """One chunk's activity (agenda items from id ``next_item``, plans from ``next_plan``):
     plain Python, no vault."""
     tables: list[tuple[Table, tuple[str, ...], list[tuple[Any, ...]]]] = []
+    first_item, first_plan = next_item, next_plan
 
     def record(table: Table, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
                ) -> None:
@@ -645,7 +739,11 @@ def _activity_rows(rng: random.Random, today: date, referrals: Sequence[syntheti
                                    "actions_done", "actions_done_on_time",
                                    "actions_cancelled", "criteria_total", "criteria_met"),
            tombstones)
-    return ActivityRows(tables, min(case_ids), max(case_ids), next_item, next_plan)
+    # What the vault's highest ids will say next (a destroyed case's plan number is drawn
+    # but its plan not written, and the next chunk reads the highest plan written).
+    return ActivityRows(tables, min(case_ids), max(case_ids), first_item, first_plan,
+                        max((row[0] for row in items), default=first_item - 1) + 1,
+                        max((row[0] for row in plan_rows), default=first_plan - 1) + 1)
 
 
 def _attendance(rng: random.Random, at: datetime, meeting_id: int, pool: Sequence[int],

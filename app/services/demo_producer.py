@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from app.i18n import _
 from app.services.referral_import import ImportRefused
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: How long the parent waits for the next chunk before it looks whether the child still runs.
 POLL_SECONDS = 1.0
@@ -41,16 +42,18 @@ class ProducerFailed(CasuskamerError):
                          .format(reason=reason))
 
 
-def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
+def in_second_process(make: Callable[[], Iterator[T]], *, daemon: bool = True
+                      ) -> Generator[T, None, None]:
     """The items of ``make()``, made in a forked child while the caller uses the previous
     ones, in the same order. A refusal by the import's rules in the child is raised here as
     the same ``ImportRefused``; any other failure as :class:`ProducerFailed` (one line with
     the exit code or the failure's type name only: no value from the data in a message).
-    Stopping early ends the child."""
+    Stopping early ends the child. ``daemon=False`` lets the child start a child of its own
+    (:func:`chained`)."""
     context: Any = multiprocessing.get_context("fork")  # only where AVAILABLE
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_produce, args=(make, sending), daemon=True,
-                            name="casuskamer-demo-producer")
+    child = context.Process(target=_produce, args=(make, sending, receiving),
+                            daemon=daemon, name="casuskamer-demo-producer")
     child.start()
     sending.close()
     try:
@@ -77,8 +80,21 @@ def in_second_process(make: Callable[[], Iterator[T]]) -> Iterator[T]:
         child.join()
 
 
-def _produce(make: Callable[[], Iterator[object]], sending: Connection) -> None:
-    """In the child: send every item, then ``done`` (or what stopped it)."""
+def chained(make: Callable[[], Iterator[T]], then: Callable[[Iterator[T]], Iterator[U]]
+            ) -> Generator[U, None, None]:
+    """The items of ``then(make())``: ``make`` runs in one forked child, ``then`` in a second
+    that takes the first one's items as they come, and the caller gets ``then``'s items in
+    order. Three stages on two cores, each at most one item ahead of the next. If the second
+    child stops, the first one's next send finds no reader and it ends too."""
+    return in_second_process(lambda: then(in_second_process(make)), daemon=False)
+
+
+def _produce(make: Callable[[], Iterator[object]], sending: Connection,
+             inherited: Connection) -> None:
+    """In the child: send every item, then ``done`` (or what stopped it). The pipe's reading
+    end, inherited with the fork, is closed first: once the reader is gone (stopped, or
+    killed before it could stop this child), the next send fails instead of waiting."""
+    inherited.close()
     try:
         for item in make():
             sending.send(("item", item))

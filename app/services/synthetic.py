@@ -508,7 +508,7 @@ def _insert_prepared(vault: OpenVault, prepared: Sequence[Prepared], *,
                          account=vault.actor.account, party_types=party_types,
                          next_case=last_case + 1, next_item=last_item + 1,
                          sequence=lambda year: case_repo.highest_sequence(conn, year))
-        write_case_rows(vault, conn, rows)
+        _write_case_rows(vault, conn, rows)
     return rows.numbers
 
 
@@ -530,7 +530,7 @@ def _write_built(vault: OpenVault, rows: CaseRows) -> list[str]:
             raise ValidationError(_(
                 "The vault changed while the demo was writing to it. Make the demo vault "
                 "again, in a new folder."))
-        write_case_rows(vault, conn, rows)
+        _write_case_rows(vault, conn, rows)
     return rows.numbers
 
 
@@ -539,7 +539,7 @@ class CaseRows:
     """The rows of a chunk of new cases, every value as the vault stores it (sql_value:
     dates as ISO text, booleans as 0 and 1), ready for executemany: made by
     :func:`case_rows` (in the writing process, or in the demo's second process for a new
-    demo vault), written by :func:`write_case_rows`."""
+    demo vault), written by :func:`_write_case_rows`."""
 
     numbers: list[str]
     first_case: int
@@ -555,6 +555,8 @@ class CaseRows:
     items: list[tuple[Any, ...]]
     shared: list[tuple[Any, ...]]
     external_refs: list[str]
+    #: the highest number sequence of each year these rows reach
+    sequences: dict[int, int]
 
 
 def case_rows(prepared: Sequence[Prepared], *, states: Sequence[CaseState] | None,
@@ -658,10 +660,10 @@ def case_rows(prepared: Sequence[Prepared], *, states: Sequence[CaseState] | Non
     return CaseRows(numbers, first_case, next_case, first_item, next_item, names,
                     [take(row) for row in case_dicts] if take else [], subject_rows,
                     search_rows, domain_rows, answer_rows, item_rows, shared_rows,
-                    [r.external_ref for r in prepared if r.external_ref])
+                    [r.external_ref for r in prepared if r.external_ref], seqs)
 
 
-def write_case_rows(vault: OpenVault, conn: Connection, rows: CaseRows) -> None:
+def _write_case_rows(vault: OpenVault, conn: Connection, rows: CaseRows) -> None:
     """Insert ``rows`` in the caller's write transaction, with the audit row of the batch."""
     if rows.cases:
         insert_tuples(conn, cases, rows.case_columns, rows.cases)
