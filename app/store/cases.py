@@ -488,14 +488,19 @@ def listing(conn: Connection, where: str, params: Mapping[str, Any],
     cursor = store_dialect.cursor(conn)  # SQLite's own; the server's alike
     try:
         store_dialect.widen_page_cache(conn, cache_kib)
-        sql = LIST_SQL.format(where=where)
-        if not search_keys:
-            sql = sql.replace("cs.search_key", "NULL")
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        sql = _listing_sql(where, limit, search_keys)
         return list(cursor.execute(sql, dict(params)).fetchall())
     finally:
         cursor.close()
+
+
+def _listing_sql(where: str, limit: int | None, search_keys: bool) -> str:
+    sql = LIST_SQL.format(where=where)
+    if not search_keys:
+        sql = sql.replace("cs.search_key", "NULL")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
 
 
 def listing_batches(conn: Connection, where: str, params: Mapping[str, Any],
@@ -508,11 +513,7 @@ def listing_batches(conn: Connection, where: str, params: Mapping[str, Any],
     cursor = store_dialect.cursor(conn)
     try:
         store_dialect.widen_page_cache(conn, cache_kib)
-        sql = LIST_SQL.format(where=where)
-        if not search_keys:
-            sql = sql.replace("cs.search_key", "NULL")
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        sql = _listing_sql(where, limit, search_keys)
         cursor.execute(sql, dict(params))
         while batch := cursor.fetchmany(size):
             yield batch

@@ -910,25 +910,12 @@ class CaseCellDelegate(QStyledItemDelegate):
                model: CaseTableModel) -> bool:
         """Draw this cell and a count cell of its row both ways, selected and not, into
         images: whether every pixel is the same."""
-        size = option.rect.size()
-        widget = option.widget
-        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
-        pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
         for column in (index.column(), int(Column.OPEN_ACTIONS)):
             cell = self._proxy.index(index.row(), column)
             if not cell.isValid():
                 continue
             for selected in (False, True):
-                probe = QStyleOptionViewItem(option)
-                probe.rect = QRect(0, 0, size.width(), size.height())
-                probe.state = ((probe.state | _SELECTED_FLAG) if selected
-                               else (probe.state & ~_SELECTED_FLAG))
-                # at the screen's pixel ratio, as the cells are painted there
-                theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
-                                for _ in range(2))
-                for image in (theirs, ours):
-                    image.setDevicePixelRatio(ratio)
-                    image.fill(probe.palette.color(QPalette.ColorRole.Base))
+                probe, theirs, ours = _probe(option, selected, QPalette.ColorRole.Base)
                 with _painting(theirs) as painter:
                     super().paint(painter, probe, cell)
                 with _painting(ours) as painter:
@@ -994,20 +981,8 @@ class CaseCellDelegate(QStyledItemDelegate):
                       model: CaseTableModel) -> bool:
         """Draw this status cell both ways, selected and not, into images: whether every
         pixel of the kept cell drawn over the row's background is Qt's."""
-        size = option.rect.size()
-        widget = option.widget
-        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
-        pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
         for selected in (False, True):
-            probe = QStyleOptionViewItem(option)
-            probe.rect = QRect(0, 0, size.width(), size.height())
-            probe.state = ((probe.state | _SELECTED_FLAG) if selected
-                           else (probe.state & ~_SELECTED_FLAG))
-            theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
-                            for _ in range(2))
-            for image in (theirs, ours):
-                image.setDevicePixelRatio(ratio)
-                image.fill(probe.palette.color(QPalette.ColorRole.AlternateBase))
+            probe, theirs, ours = _probe(option, selected, QPalette.ColorRole.AlternateBase)
             with _painting(theirs) as painter:
                 super().paint(painter, probe, index)
             kept = self._status_cell(probe, index, probe.state.value, model)
@@ -1045,6 +1020,27 @@ class CaseCellDelegate(QStyledItemDelegate):
             x += width - advance
         painter.drawStaticText(QPointF(x, rect.y() + (rect.height() - metrics.height()) // 2),
                                laid)
+
+
+def _probe(option: QStyleOptionViewItem, selected: bool,
+           background: QPalette.ColorRole) -> tuple[QStyleOptionViewItem, QImage, QImage]:
+    """A copy of ``option`` for a cell at the origin, selected or not, and two blank images
+    of the cell at the screen's pixel ratio (as the cells are painted there), filled with
+    the palette's ``background``: one for Qt's delegate, one for ours."""
+    size = option.rect.size()
+    widget = option.widget
+    ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+    pixels = QSize(round(size.width() * ratio), round(size.height() * ratio))
+    probe = QStyleOptionViewItem(option)
+    probe.rect = QRect(0, 0, size.width(), size.height())
+    probe.state = ((probe.state | _SELECTED_FLAG) if selected
+                   else (probe.state & ~_SELECTED_FLAG))
+    theirs, ours = (QImage(pixels, QImage.Format.Format_ARGB32_Premultiplied)
+                    for _ in range(2))
+    for image in (theirs, ours):
+        image.setDevicePixelRatio(ratio)
+        image.fill(probe.palette.color(background))
+    return probe, theirs, ours
 
 
 @contextmanager
