@@ -43,6 +43,9 @@ SQLITE_ONLY: dict[str, str] = {
     "tests/unit/test_vault_rekey.py":
         "the vault file's data-key change and keyslots.json (the server's own data-key "
         "change is tests/unit/test_pg_rekey_server.py)",
+    "tests/unit/test_tidy6_server_needs.py":
+        "the vault file's side of the rule, with the server stood in for; the server's own "
+        "refusals are tests/unit/test_pg_refusals_sweep.py",
     "tests/unit/test_vault_passwd_interrupted.py":
         "the vault file's keyslots.json and the public keys its database records (the "
         "server's logins have no slot file)",

@@ -401,6 +401,25 @@ SERVER_NEEDS: dict[str, Permission] = {
 }
 
 
+#: What a service says when :data:`SERVER_NEEDS` refuses (``{role}``: the acting role's name),
+#: and the kind of object its ``denied`` audit row names; ``@entry_point`` applies both, so
+#: an entry above needs no call of its own in the service.
+SERVER_REFUSALS: dict[str, tuple[str, str]] = {
+    "retention.purge_due": (N_(
+        "On the house server, cases whose retention period has passed are destroyed in a "
+        "process director's session (at its unlock); your role ({role}) does not do "
+        "that."), "case"),
+    "synthetic.fill_demo": (N_(
+        "On the house server synthetic cases are added only in a process director's "
+        "session; your role ({role}) does not do that."), "case"),
+    "demo_activity.fill": (N_(
+        "A house server gets no made-up activity; casuskamer demo makes a demo vault of its "
+        "own to try the program."), "demo"),
+}
+#: the words for an entry of SERVER_NEEDS without its own
+SERVER_REFUSAL_DEFAULT = N_("Your role ({role}) may not do this on the house server.")
+
+
 def allowed_on_server(role: Role, action: str) -> bool:
     """The answer on the house server: the matrix's, narrowed by :data:`SERVER_NEEDS`."""
     needs = SERVER_NEEDS.get(action)

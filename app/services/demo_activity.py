@@ -53,7 +53,7 @@ from app.store.plan_tables import plan_actions, plan_goals, plan_versions, plans
 from app.store.retention_tables import case_closures, case_tombstones
 from app.store.triage_tables import routing_decisions, routing_invitees, triage_queries
 from app.vault.vault import OpenVault
-from app.vault.access import check_on_server, entry_point
+from app.vault.access import entry_point
 
 #: Cases per transaction.
 CHUNK = 10_000
@@ -333,10 +333,7 @@ def fill(vault: OpenVault, cases: int = 60, seed: int = 2019, today: date | None
     before ``today``; returns how many were added (none when this seed was used before)."""
     vault.require(Permission.MANAGE_SETTINGS, "demo", "-")
     # the administrator's role holds no case table on the house server: no made-up activity
-    # there (refused here first, before the server would)
-    check_on_server(vault, "demo_activity.fill", _(
-        "A house server gets no made-up activity; casuskamer demo makes a demo vault of its "
-        "own to try the program."), "demo")
+    # there (SERVER_NEEDS: @entry_point refuses it before the server would)
     today = today or date.today()
     start = date(today.year - years, 1, 1)
     _add_protocol_members(vault, start)

@@ -51,7 +51,7 @@ from app.store.personal import personal_columns
 from app.services.tombstones import remove_case_drafts, tombstone_values
 from app.store import retention as retention_rows
 from app.vault.vault import OpenVault, utcnow
-from app.vault.access import check_on_server, entry_point
+from app.vault.access import entry_point
 
 #: Fields of the ``cases`` row that can hold personal data (as declared next to the table,
 #: ``app.store.case_tables``); emptied at destruction. The rest (number, protocol, state,
@@ -257,12 +257,9 @@ def purge_due(vault: OpenVault, today: date | None = None) -> list[str]:
     One transaction for all of them (all or nothing), then :func:`compact`. On the house
     server only a role that works on the cases purges (a documented server choice: the
     dossier's cleaning is the process director's, covenant 1.10 and 12.1; the other roles'
-    grants hold no case table); the others are refused here, before the server would.
+    grants hold no case table); the others are refused by @entry_point (SERVER_NEEDS),
+    before the server would.
     """
-    check_on_server(vault, "retention.purge_due", _(
-        "On the house server, cases whose retention period has passed are destroyed in a "
-        "process director's session (at its unlock); your role ({role}) does not do "
-        "that.").format(role=vault.actor.role.label), "case")
     today = today or date.today()
     with vault.begin() as conn:
         due = due_cases(conn, today)

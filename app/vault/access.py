@@ -19,7 +19,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from app.domain.roles import ACTIONS, SERVER_NEEDS, allowed, may
+from app.domain.roles import (ACTIONS, SERVER_NEEDS, SERVER_REFUSAL_DEFAULT, SERVER_REFUSALS,
+                              allowed, may)
 from app.errors import PermissionDenied
 from app.i18n import _
 from app.store.sealed import on_server
@@ -94,9 +95,15 @@ def entry_point(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         first = args[0] if args else kwargs.get(first_name)
-        if isinstance(first, OpenVault) and not allowed(first.actor.role, action):
-            object_type, object_id = _object_of(signature, args, kwargs)
-            check(first, action, object_type, object_id)
+        if isinstance(first, OpenVault):
+            if not allowed(first.actor.role, action):
+                object_type, object_id = _object_of(signature, args, kwargs)
+                check(first, action, object_type, object_id)
+            if action in SERVER_NEEDS:
+                words, object_type = SERVER_REFUSALS.get(
+                    action, (SERVER_REFUSAL_DEFAULT, "-"))
+                check_on_server(first, action, _(words).format(role=first.actor.role.label),
+                                object_type)
         return fn(*args, **kwargs)
 
     guarded.__action__ = action  # type: ignore[attr-defined]
