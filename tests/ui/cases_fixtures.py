@@ -19,6 +19,10 @@ from app.vault.vault import OpenVault, Vault
 from app.services import session
 from tests.conftest import ADMIN, ADMIN_PASSPHRASE
 from ui import dialogs
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from ui.cases.screen import CasesScreen
 
 DIRECTOR = "regisseur"
 DIRECTOR_PASSPHRASE = "casus regie vraagt rust"
@@ -89,3 +93,15 @@ def add_synthetic_cases(vault: OpenVault, n: int, seed: int = 7) -> list[dict]:
 def eligible_party(vault: OpenVault, protocol: Protocol = Protocol.INTEGRALE_VEILIGHEID
                    ) -> intake_service.PartyChoice:
     return intake_service.eligible_parties(vault, protocol)[0]
+
+
+def paint_frame(app: QApplication, screen: CasesScreen) -> None:
+    """Let the Cases screen lay out and paint one frame, as the event loop would."""
+    app.processEvents()
+    app.processEvents()
+    QCoreApplication.sendEvent(screen.window(), QEvent(QEvent.Type.UpdateRequest))
+
+
+def table_image(screen: CasesScreen) -> QImage:
+    """What the Cases table's viewport shows now, as an image."""
+    return screen.table.viewport().grab().toImage()

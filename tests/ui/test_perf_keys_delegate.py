@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyledItemDelegate
 
@@ -28,6 +28,7 @@ from ui import focus_style
 from ui.cases import case_table
 from ui.cases.case_table import CaseCellDelegate, Column
 from ui.cases.screen import CasesScreen
+from tests.ui.cases_fixtures import paint_frame as _frame, table_image as _table_image
 
 from tests.unit.demo_house import make_demo_house, unlocked
 
@@ -64,14 +65,6 @@ def screen(director: OpenVault, qapp: QApplication, qtbot: Any) -> Iterator[Case
         qapp.setStyleSheet("")
 
 
-def _frame(app: QApplication, screen: CasesScreen) -> None:
-    app.processEvents()
-    app.processEvents()
-    QCoreApplication.sendEvent(screen.window(), QEvent(QEvent.Type.UpdateRequest))
-
-
-def _table_image(screen: CasesScreen) -> QImage:
-    return screen.table.viewport().grab().toImage()
 
 
 def _with_qts_delegate(screen: CasesScreen) -> QImage:

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QStyledItemDelegate
 
 from app.vault.vault import OpenVault
@@ -31,6 +29,7 @@ from ui import focus_style
 from ui.cases import screen as screen_module
 from ui.cases.case_table import CaseCellDelegate, CaseTableModel, Column
 from ui.cases.screen import CasesScreen
+from tests.ui.cases_fixtures import paint_frame as _frame, table_image as _table_image
 
 DIRECTOR, PASSPHRASE = "regisseur", "de status zoals Qt hem tekent"
 TODAY = date.today()
@@ -68,14 +67,6 @@ def screen(director: OpenVault, qapp: QApplication, qtbot: Any,
         qapp.setStyleSheet("")
 
 
-def _frame(app: QApplication, screen: CasesScreen) -> None:
-    app.processEvents()
-    app.processEvents()
-    QCoreApplication.sendEvent(screen.window(), QEvent(QEvent.Type.UpdateRequest))
-
-
-def _table_image(screen: CasesScreen) -> QImage:
-    return screen.table.viewport().grab().toImage()
 
 
 def test_a_repaint_asks_the_model_nothing_for_the_status_cells(
